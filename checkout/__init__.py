@@ -1,0 +1,1 @@
+"""The flows: place an order, confirm its payment, record failed attempts."""

@@ -1,0 +1,99 @@
+"""Confirming a Razorpay payment the browser reports, and recording the ones that failed."""
+
+from __future__ import annotations
+
+from checkout.errors import Conflict, SignatureInvalid
+from checkout.orders import call_entry, load_order
+from checkout.place_order import gateway_failure, open_razorpay_order
+from checkout.schemas import RazorpayFailedRequest, RazorpayVerifyRequest
+from checkout.shop import Shop
+from gateway.errors import GatewayError
+from gateway.razorpay import RazorpayPayment
+from models.orders import Order, append_timeline, get_order, timeline_entry, transition_order
+
+
+async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -> Order:
+    """Check checkout.js's signature, then ask Razorpay what the payment really is, then apply it."""
+    order = await load_order(shop, request.order_id)
+    # The signature is checked against the Razorpay order *we* stored, never the echoed one,
+    # so a payment for another (cheaper) order cannot be replayed onto this one.
+    if order.razorpay_order_id is None or request.razorpay_order_id != order.razorpay_order_id:
+        raise SignatureInvalid("the Razorpay order does not belong to this order",
+                               field="razorpay_order_id")
+    if not shop.razorpay.verify_payment_signature(
+        order.razorpay_order_id, request.razorpay_payment_id, request.razorpay_signature
+    ):
+        raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
+    browser = timeline_entry("browser", event="checkout.handler",
+                             payment_id=request.razorpay_payment_id, signature_valid=True)
+    try:
+        payment, call = await shop.razorpay.fetch_payment(request.razorpay_payment_id)
+    except GatewayError as exc:
+        await append_timeline(shop.db, order.id, [browser, *call_entry(exc.call)])
+        raise gateway_failure(exc) from exc
+    return await apply_razorpay_payment(shop, order, payment, [browser, *call_entry(call)])
+
+
+def payment_mismatch(order: Order, payment: RazorpayPayment) -> str | None:
+    """Say why a payment cannot pay this order, or None when it matches exactly."""
+    if payment.order_id != order.razorpay_order_id:
+        return f"payment {payment.id} belongs to Razorpay order {payment.order_id}, not {order.razorpay_order_id}"
+    if payment.currency != order.currency:
+        return f"payment currency {payment.currency} differs from the order's {order.currency}"
+    if payment.amount != order.amount:
+        return f"payment amount {payment.amount} differs from the order's {order.amount}"
+    return None
+
+
+async def apply_razorpay_payment(
+    shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]
+) -> Order:
+    """Move the order as the payment says, forward only, in one conditional update."""
+    fields = {"payment": {**payment.summary(), "gateway": "razorpay"}}
+    mismatch = payment_mismatch(order, payment)
+    if mismatch is None and payment.status in ("authorized", "captured"):
+        target = "paid" if payment.status == "captured" else "authorized"
+        allowed = ["pending", "authorized"] if target == "paid" else ["pending"]
+        moved = await transition_order(shop.db, order.id, allowed_from=allowed, to=target,
+                                       reason=f"Razorpay payment {payment.id} {payment.status}",
+                                       fields=fields, entries=entries)
+        if moved is not None:
+            return moved
+        # Paid money reaching an order we gave up on is a person's job, never silently kept.
+        mismatch = "payment arrived after the order expired" if order.status == "expired" else None
+    if mismatch is not None:
+        moved = await transition_order(shop.db, order.id,
+                                       allowed_from=["pending", "authorized", "expired"],
+                                       to="needs_review", reason=mismatch,
+                                       fields={**fields, "review_reason": mismatch}, entries=entries)
+        if moved is not None:
+            return moved
+    note = timeline_entry("note", message=f"payment {payment.id} is {payment.status}; order left as it was")
+    await append_timeline(shop.db, order.id, [*entries, note])
+    return await get_order(shop.db, order.id)
+
+
+async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> Order:
+    """Keep checkout.js's payment.failed report on the order; the buyer may try again."""
+    order = await load_order(shop, request.order_id)
+    error = request.error
+    metadata = {k: str(v)[:100] for k, v in error.metadata.items() if k in ("order_id", "payment_id")}
+    report = {
+        "code": error.code, "description": error.description, "source": error.source,
+        "step": error.step, "reason": error.reason, "payment_id": metadata.get("payment_id"),
+        "razorpay_order_id": metadata.get("order_id"), "method": str(error.model_extra.get("method") or "")[:30] or None,
+    }
+    entry = timeline_entry("browser", event="payment.failed", **report)
+    # The browser is not trusted: this is a note for the buyer and the shop, it moves no status.
+    attempt = {"at": entry["at"], **report} if order.status == "pending" else None
+    await append_timeline(shop.db, order.id, [entry], attempt=attempt)
+    return await get_order(shop.db, order.id)
+
+
+async def prepare_payment(shop: Shop, order_id: str) -> Order:
+    """Ready a pending order for another payment attempt (its Razorpay order, made if missing)."""
+    order = await load_order(shop, order_id)
+    if order.status != "pending":
+        raise Conflict(f"this order is {order.status.replace('_', ' ')} and cannot be paid again",
+                       field="order_id", code="order_not_payable")
+    return await open_razorpay_order(shop, order)

@@ -1,0 +1,93 @@
+"""Reading orders for the buyer: the API's view of an order and the checkout.js options."""
+
+from __future__ import annotations
+
+import secrets
+
+from checkout.errors import NotFound
+from checkout.shop import Shop
+from gateway.razorpay import CallRecord
+from models.orders import Order, get_order, timeline_entry
+
+STATUS_LABELS = {
+    "pending": "Waiting for payment",
+    "authorized": "Payment authorised",
+    "paid": "Paid",
+    "partially_refunded": "Partially refunded",
+    "refunded": "Refunded",
+    "expired": "Expired",
+    "needs_review": "Being reviewed",
+    "disputed": "Disputed",
+}
+
+
+def new_order_id() -> str:
+    """Return a fresh, unguessable order id (120 random bits), short enough for a receipt."""
+    return "ord_" + secrets.token_urlsafe(15)
+
+
+def call_entry(call: CallRecord | None) -> list[dict]:
+    """The timeline entry for one gateway exchange (none if there was no exchange)."""
+    return [timeline_entry("gateway_call", **call.to_dict())] if call is not None else []
+
+
+async def load_order(shop: Shop, order_id: str) -> Order:
+    """Fetch an order or raise NotFound naming the order_id field."""
+    order = await get_order(shop.db, order_id)
+    if order is None:
+        raise NotFound("no order with this id", field="order_id")
+    return order
+
+
+def describe_order(order: Order) -> dict:
+    """The order as GET /api/orders/{id} and the order page show it."""
+    payment = order.payment or None
+    return {
+        "order_id": order.id,
+        "status": order.status,
+        "status_label": STATUS_LABELS.get(order.status, order.status),
+        "amount": order.amount,
+        "currency": order.currency,
+        "gateway": order.gateway,
+        "created_at": order.created_at.isoformat(),
+        "customer": {"name": order.customer.get("name", ""), "email": order.customer.get("email", "")},
+        "items": [item.model_dump() for item in order.items],
+        "payment": {k: payment.get(k) for k in ("id", "method", "status")} if payment else None,
+        "attempts": [
+            {"at": a["at"].isoformat() if hasattr(a.get("at"), "isoformat") else a.get("at"),
+             "code": a.get("code"), "description": a.get("description"), "method": a.get("method")}
+            for a in order.attempts
+        ],
+        "can_pay": order.status == "pending",
+    }
+
+
+def razorpay_options(shop: Shop, order: Order) -> dict:
+    """The options checkout.js opens its window with; the amount comes from our database."""
+    names = ", ".join(f"{i.name} × {i.quantity}" for i in order.items)
+    return {
+        "key": shop.razorpay.key_id,
+        "order_id": order.razorpay_order_id,
+        "amount": order.amount,
+        "currency": order.currency,
+        "name": shop.name,
+        "description": f"Order {order.id}: {names}"[:255],
+        "prefill": {
+            "name": order.customer.get("name", ""),
+            "email": order.customer.get("email", ""),
+            "contact": order.customer.get("phone", ""),
+        },
+        "notes": {"order_id": order.id},
+    }
+
+
+def checkout_response(shop: Shop, order: Order) -> dict:
+    """The body of a successful POST /api/checkout."""
+    return {
+        "order_id": order.id,
+        "status": order.status,
+        "amount": order.amount,
+        "currency": order.currency,
+        "gateway": order.gateway,
+        "razorpay": razorpay_options(shop, order),
+    }

@@ -1,0 +1,139 @@
+"""The request bodies the API accepts, validated at the edge; errors name the field."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import phonenumbers
+from babel import Locale
+from pydantic import (BaseModel, ConfigDict, EmailStr, Field, StrictInt, StringConstraints,
+                      ValidationError, field_validator, model_validator)
+
+from checkout.errors import InvalidInput
+
+# Babel's territories include regions and placeholders (001, EU, ZZ); buyers live in countries.
+COUNTRIES = {code: name for code, name in Locale("en").territories.items()
+             if code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "ZZ"}}
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=2000)
+
+
+class CartItem(_Body):
+    product_id: Identifier
+    quantity: Annotated[StrictInt, Field(ge=1, le=100)]
+
+
+class Customer(_Body):
+    name: ShortText
+    email: EmailStr
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=25)]
+
+
+class CheckoutRequest(_Body):
+    """POST /api/checkout."""
+
+    items: Annotated[list[CartItem], Field(min_length=1, max_length=50)]
+    customer: Customer
+    country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
+                                              min_length=2, max_length=2)]
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if not value.isalpha() or value not in COUNTRIES:
+            raise ValueError("must be an ISO 3166 two-letter country code, such as IN")
+        return value
+
+    @model_validator(mode="after")
+    def _phone_in_e164(self) -> CheckoutRequest:
+        # A number without a country code is read as the buyer's country's, as checkout.js does.
+        try:
+            number = phonenumbers.parse(self.customer.phone, self.country)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise _field_error(("customer", "phone"), "is not a valid phone number")
+        self.customer.phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return self
+
+    def quantities(self) -> dict[str, int]:
+        """Quantities by product, lines for the same product added together."""
+        merged: dict[str, int] = {}
+        for i, item in enumerate(self.items):
+            merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
+            if merged[item.product_id] > 100:
+                raise InvalidInput("quantity of one product must be at most 100",
+                                   field=f"items[{i}].quantity")
+        return merged
+
+
+class RazorpayVerifyRequest(_Body):
+    """POST /api/payments/razorpay/verify: what checkout.js's handler received."""
+
+    order_id: Identifier
+    razorpay_order_id: Identifier
+    razorpay_payment_id: Identifier
+    razorpay_signature: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                         max_length=128)]
+
+
+class RazorpayFailure(BaseModel):
+    """checkout.js's payment.failed error; Razorpay may add fields, so extra ones are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str | None = Field(None, max_length=100)
+    description: str | None = Field(None, max_length=500)
+    source: str | None = Field(None, max_length=100)
+    step: str | None = Field(None, max_length=100)
+    reason: str | None = Field(None, max_length=100)
+    field: str | None = Field(None, max_length=100)
+    metadata: dict[str, Any] = {}
+
+
+class RazorpayFailedRequest(_Body):
+    """POST /api/payments/razorpay/failed."""
+
+    order_id: Identifier
+    error: RazorpayFailure
+
+
+def _field_error(loc: tuple, message: str) -> ValueError:
+    return ValueError(f"{'.'.join(map(str, loc))}: {message}")
+
+
+def field_path(loc: tuple) -> str:
+    """Turn pydantic's location ('items', 0, 'quantity') into 'items[0].quantity'."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def parse_body(model: type[BaseModel], data: Any) -> Any:
+    """Validate a decoded JSON body; raise InvalidInput naming the first bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if p not in ("function-after",))
+        message = first["msg"]
+        # Model-level checks carry their own field in the message ("customer.phone: ...").
+        if not loc and ": " in message:
+            field, _, message = message.removeprefix("Value error, ").partition(": ")
+            raise InvalidInput(f"{field}: {message.strip()}", field=field) from None
+        field = field_path(loc) or None
+        message = message.removeprefix("Value error, ")
+        message = message[:1].lower() + message[1:]
+        if first["type"] == "missing":
+            message = "is required"
+        elif first["type"] == "extra_forbidden":
+            message = "is not a field this endpoint accepts"
+        raise InvalidInput(f"{field}: {message}" if field else f"body: {message}", field=field) from None

@@ -1,0 +1,245 @@
+"""An async Razorpay REST client on one aiohttp session, and Razorpay's signature checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import aiohttp
+import razorpay
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from gateway.errors import GatewayError, GatewayInvalid, GatewayUnavailable
+from gateway.money import Money
+
+GATEWAY = "razorpay"
+DEFAULT_API_BASE = "https://api.razorpay.com"
+DEFAULT_CHECKOUT_JS = "https://checkout.razorpay.com/v1/checkout.js"
+
+CaptureMode = Literal["auto", "manual"]
+
+
+class _Entity(BaseModel):
+    """A Razorpay entity: unknown fields are kept, never an error, since Razorpay adds fields freely."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @field_validator("notes", mode="before", check_fields=False)
+    @classmethod
+    def _notes_as_dict(cls, value: Any) -> dict:
+        # Razorpay serialises empty notes as [] and non-empty ones as an object.
+        if value in (None, [], ""):
+            return {}
+        return value
+
+
+class RazorpayOrder(_Entity):
+    """The order entity of Razorpay's Orders API."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str
+    receipt: str | None = None
+    amount_paid: int = 0
+    amount_due: int = 0
+    attempts: int = 0
+    notes: dict[str, str] = {}
+    created_at: int | None = None
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class RazorpayPayment(_Entity):
+    """The payment entity; status is created, authorized, captured, refunded or failed."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str
+    order_id: str | None = None
+    method: str | None = None
+    captured: bool = False
+    amount_refunded: int = 0
+    refund_status: str | None = None
+    email: str | None = None
+    contact: str | None = None
+    vpa: str | None = None
+    bank: str | None = None
+    wallet: str | None = None
+    notes: dict[str, str] = {}
+    error_code: str | None = None
+    error_description: str | None = None
+    error_source: str | None = None
+    error_step: str | None = None
+    error_reason: str | None = None
+    created_at: int | None = None
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    def summary(self) -> dict:
+        """The fields worth keeping on our order: no card data, no contact details."""
+        keep = ("id", "status", "method", "amount", "currency", "order_id", "captured",
+                "amount_refunded", "refund_status", "bank", "wallet", "error_code",
+                "error_description", "error_reason", "created_at")
+        return {k: getattr(self, k) for k in keep}
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One HTTP exchange with Razorpay, for an order's timeline (no credentials in it)."""
+
+    method: str
+    path: str
+    request: dict | None
+    status: int | None
+    response: Any
+    duration_ms: float
+    error: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "gateway": GATEWAY, "method": self.method, "path": self.path,
+            "request": self.request, "status": self.status, "response": self.response,
+            "duration_ms": round(self.duration_ms, 2), "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class RazorpayClient:
+    """Razorpay's REST API over a shared aiohttp session (the official SDK is synchronous)."""
+
+    session: aiohttp.ClientSession
+    key_id: str
+    key_secret: str
+    api_base: str = DEFAULT_API_BASE
+    timeout: float = 10.0
+    _sdk: razorpay.Client = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.api_base = self.api_base.rstrip("/")
+        # Only the SDK's signature utility is used; it makes no network call.
+        self._sdk = razorpay.Client(auth=(self.key_id, self.key_secret))
+
+    async def create_order(
+        self, amount: Money, *, receipt: str, notes: dict[str, str], capture: CaptureMode = "auto"
+    ) -> tuple[RazorpayOrder, CallRecord]:
+        """Create a Razorpay order for the amount in minor units (paise for INR)."""
+        body = {
+            "amount": amount.amount,
+            "currency": amount.currency,
+            "receipt": receipt,
+            "notes": notes,
+            "payment": {"capture": "automatic" if capture == "auto" else "manual"},
+        }
+        data, call = await self._request("POST", "/v1/orders", body)
+        return RazorpayOrder.model_validate(data), call
+
+    async def fetch_order(self, order_id: str) -> tuple[RazorpayOrder, CallRecord]:
+        """Fetch one Razorpay order by its id."""
+        data, call = await self._request("GET", f"/v1/orders/{order_id}")
+        return RazorpayOrder.model_validate(data), call
+
+    async def find_orders_by_receipt(self, receipt: str) -> tuple[list[RazorpayOrder], CallRecord]:
+        """List Razorpay orders whose receipt is ours, to find one we created but never saved."""
+        data, call = await self._request("GET", "/v1/orders", params={"receipt": receipt})
+        return [RazorpayOrder.model_validate(i) for i in data.get("items", [])], call
+
+    async def fetch_order_payments(self, order_id: str) -> tuple[list[RazorpayPayment], CallRecord]:
+        """List the payments made against a Razorpay order."""
+        data, call = await self._request("GET", f"/v1/orders/{order_id}/payments")
+        return [RazorpayPayment.model_validate(i) for i in data.get("items", [])], call
+
+    async def fetch_payment(self, payment_id: str) -> tuple[RazorpayPayment, CallRecord]:
+        """Fetch one payment by its id."""
+        data, call = await self._request("GET", f"/v1/payments/{payment_id}")
+        return RazorpayPayment.model_validate(data), call
+
+    async def capture_payment(self, payment_id: str, amount: Money) -> tuple[RazorpayPayment, CallRecord]:
+        """Capture an authorized payment for exactly its amount."""
+        body = {"amount": amount.amount, "currency": amount.currency}
+        data, call = await self._request("POST", f"/v1/payments/{payment_id}/capture", body)
+        return RazorpayPayment.model_validate(data), call
+
+    def verify_payment_signature(self, razorpay_order_id: str, payment_id: str, signature: str) -> bool:
+        """Check checkout.js's signature: HMAC-SHA256(key_secret, "order_id|payment_id")."""
+        params = {
+            "razorpay_order_id": razorpay_order_id,
+            "razorpay_payment_id": payment_id,
+            "razorpay_signature": signature,
+        }
+        try:
+            return bool(self._sdk.utility.verify_payment_signature(params))
+        except razorpay.errors.SignatureVerificationError:
+            return False
+
+    async def _request(
+        self, method: str, path: str, body: dict | None = None, *, params: dict | None = None
+    ) -> tuple[dict, CallRecord]:
+        """Send one request; return the JSON body and its record, or raise a typed GatewayError."""
+        started = time.perf_counter()
+        status: int | None = None
+        payload: Any = None
+        try:
+            async with self.session.request(
+                method,
+                self.api_base + path,
+                json=body,
+                params=params,
+                auth=aiohttp.BasicAuth(self.key_id, self.key_secret),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            ) as resp:
+                status = resp.status
+                text = await resp.text()
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            error = GatewayUnavailable(
+                f"Razorpay did not answer: {type(exc).__name__}: {exc}".rstrip(": "),
+                gateway=GATEWAY, code="NETWORK_ERROR",
+            )
+            self._record(method, path, body, None, None, started, error)
+            raise error from exc
+        try:
+            payload = json.loads(text) if text else {}
+        except ValueError:
+            payload = {"raw": text[:500]}
+        if 200 <= status < 300 and isinstance(payload, dict) and "raw" not in payload:
+            return payload, self._record(method, path, body, status, payload, started)
+        error = error_from_response(status, payload)
+        self._record(method, path, body, status, payload, started, error)
+        raise error
+
+    def _record(self, method, path, body, status, payload, started, error=None) -> CallRecord:
+        call = CallRecord(
+            method=method, path=path, request=body, status=status, response=payload,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            error=error.to_dict() if error else None,
+        )
+        if error is not None:
+            error.call = call
+        return call
+
+
+def error_from_response(status: int, payload: Any) -> GatewayError:
+    """Turn Razorpay's error envelope into the matching GatewayError, keeping every detail."""
+    envelope = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(envelope, dict):
+        envelope = {}
+    description = envelope.get("description") or f"Razorpay answered HTTP {status}"
+    kwargs = dict(
+        gateway=GATEWAY,
+        code=envelope.get("code"),
+        field=envelope.get("field") or None,
+        http_status=status,
+        reason=envelope.get("reason") if envelope.get("reason") not in (None, "NA") else None,
+        body=payload,
+    )
+    if status == 429 or status >= 500 or envelope.get("code") in ("SERVER_ERROR", "GATEWAY_ERROR"):
+        return GatewayUnavailable(description, **kwargs)
+    return GatewayInvalid(description, **kwargs)

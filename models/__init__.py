@@ -1,0 +1,1 @@
+"""Talks to MongoDB through motor, and nothing else: products, customers, orders, idempotency keys."""

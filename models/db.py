@@ -1,0 +1,65 @@
+"""Opening the database (a real MongoDB, or the embedded in-memory store) and its indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+# Every index a real MongoDB needs, declared here and created at startup. Unique secondary
+# indexes are few on purpose: the embedded store checks each one with a full scan per write.
+INDEXES: dict[str, list[IndexModel]] = {
+    "customers": [
+        # _id is already the normalised email; this keeps the stored field honest too.
+        IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
+    ],
+    "orders": [
+        # Sparse, so the many orders that have no Razorpay order (yet, or ever) don't collide.
+        IndexModel([("razorpay_order_id", ASCENDING)], unique=True, sparse=True,
+                   name="razorpay_order_id_unique"),
+        IndexModel([("status", ASCENDING), ("created_at", DESCENDING)], name="status_created_at"),
+    ],
+    "idempotency_keys": [
+        # Keys are promised for a day, as Stripe does; MongoDB's TTL monitor removes them after.
+        IndexModel([("created_at", ASCENDING)], expireAfterSeconds=86400, name="created_at_ttl"),
+    ],
+}
+
+
+@dataclass(slots=True)
+class Database:
+    """A motor database handle, and whether it lives only in this process's memory."""
+
+    client: Any
+    db: Any
+    embedded: bool
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        self.client.close()
+
+
+def open_database(uri: str | None, name: str) -> Database:
+    """Connect to MongoDB at uri, or to the embedded in-memory store when uri is empty."""
+    if uri:
+        from motor.motor_asyncio import AsyncIOMotorClient
+
+        client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True)
+        return Database(client=client, db=client[name], embedded=False)
+    from mongomock_motor import AsyncMongoMockClient
+
+    client = AsyncMongoMockClient(tz_aware=True)
+    return Database(client=client, db=client[name], embedded=True)
+
+
+async def ensure_indexes(db: Any) -> None:
+    """Create every declared index; existing ones with the same definition are left alone."""
+    for collection, indexes in INDEXES.items():
+        await db[collection].create_indexes(indexes)
+
+
+async def ping(db: Any) -> bool:
+    """Return whether the database answers."""
+    result = await db.command("ping")
+    return bool(result.get("ok"))

@@ -1,0 +1,127 @@
+"""Orders: insertion, forward-only status transitions, and the timeline of what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import ReturnDocument
+
+STATUSES = (
+    "pending", "authorized", "paid", "partially_refunded", "refunded",
+    "expired", "needs_review", "disputed",
+)
+
+
+class OrderItem(BaseModel):
+    """One line of an order, priced from the database when the order was placed."""
+
+    product_id: str
+    name: str
+    quantity: int
+    unit_amount: int
+    amount: int
+
+
+class Order(BaseModel):
+    """An order as stored."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    id: str = Field(alias="_id")
+    status: str
+    amount: int
+    currency: str
+    gateway: str
+    country: str
+    items: list[OrderItem]
+    customer: dict[str, str]
+    created_at: datetime
+    updated_at: datetime | None = None
+    razorpay_order_id: str | None = None
+    capture: str = "auto"
+    payment: dict | None = None
+    attempts: list[dict] = []
+    timeline: list[dict] = []
+    review_reason: str | None = None
+
+
+def now() -> datetime:
+    """The current time, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def timeline_entry(kind: str, **data: Any) -> dict:
+    """Build one timeline entry stamped with the current time."""
+    return {"at": now(), "kind": kind, **data}
+
+
+async def insert_order(db: Any, doc: dict) -> Order:
+    """Store a new order document."""
+    await db.orders.insert_one(doc)
+    return Order.model_validate(doc)
+
+
+async def get_order(db: Any, order_id: str) -> Order | None:
+    """Fetch an order by its id."""
+    doc = await db.orders.find_one({"_id": order_id})
+    return Order.model_validate(doc) if doc else None
+
+
+async def find_order_by_razorpay_id(db: Any, razorpay_order_id: str) -> Order | None:
+    """Fetch an order by the Razorpay order made for it (indexed)."""
+    doc = await db.orders.find_one({"razorpay_order_id": razorpay_order_id})
+    return Order.model_validate(doc) if doc else None
+
+
+async def attach_razorpay_order(
+    db: Any, order_id: str, razorpay_order_id: str, entries: Iterable[dict]
+) -> Order | None:
+    """Remember the Razorpay order made for ours, unless one is already remembered."""
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id, "razorpay_order_id": {"$exists": False}},
+        {"$set": {"razorpay_order_id": razorpay_order_id, "updated_at": now()},
+         "$push": {"timeline": {"$each": list(entries)}}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return Order.model_validate(doc) if doc else None
+
+
+async def transition_order(
+    db: Any,
+    order_id: str,
+    *,
+    allowed_from: Iterable[str],
+    to: str,
+    reason: str,
+    fields: dict | None = None,
+    entries: Iterable[dict] = (),
+) -> Order | None:
+    """Move an order to a new status in one conditional update; None if its status forbids it."""
+    allowed = list(allowed_from)
+    if to not in STATUSES or not set(allowed) <= set(STATUSES):
+        raise ValueError(f"unknown status in {allowed} -> {to}")
+    stamp = now()
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id, "status": {"$in": allowed}},
+        {
+            "$set": {"status": to, "updated_at": stamp, **(fields or {})},
+            "$push": {"timeline": {"$each": [
+                *entries, {"at": stamp, "kind": "status", "to": to, "reason": reason},
+            ]}},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    return Order.model_validate(doc) if doc else None
+
+
+async def append_timeline(
+    db: Any, order_id: str, entries: Iterable[dict], *, attempt: dict | None = None
+) -> None:
+    """Add entries to an order's timeline and, when given, a failed payment attempt."""
+    push: dict[str, Any] = {"timeline": {"$each": list(entries)}}
+    if attempt is not None:
+        push["attempts"] = attempt
+    await db.orders.update_one({"_id": order_id}, {"$push": push, "$set": {"updated_at": now()}})

@@ -1,0 +1,28 @@
+"""The demo catalog a fresh shop starts with: prices in paise and US cents."""
+
+DEMO_PRODUCTS = [
+    {"_id": "masala-chai", "name": "Assam Masala Chai, 250 g",
+     "description": "Strong CTC leaf with cardamom, ginger and clove, packed in Dibrugarh.",
+     "image": "/static/img/products/masala-chai.svg", "prices": {"INR": 34900, "USD": 499}},
+    {"_id": "filter-coffee", "name": "Coorg Filter Coffee, 500 g",
+     "description": "Peaberry and chicory, 80:20, ground for a South Indian filter.",
+     "image": "/static/img/products/filter-coffee.svg", "prices": {"INR": 59900, "USD": 799}},
+    {"_id": "brass-diya", "name": "Hand-cast Brass Diya",
+     "description": "A five-wick lamp cast by hand in Moradabad.",
+     "image": "/static/img/products/brass-diya.svg", "prices": {"INR": 129900, "USD": 1699}},
+    {"_id": "block-print-dupatta", "name": "Jaipur Block-print Dupatta",
+     "description": "Soft mulmul cotton, hand block-printed with natural dyes in Sanganer.",
+     "image": "/static/img/products/block-print-dupatta.svg", "prices": {"INR": 189900, "USD": 2499}},
+    {"_id": "kolhapuri-chappal", "name": "Kolhapuri Chappals",
+     "description": "Vegetable-tanned leather, stitched by hand in Kolhapur.",
+     "image": "/static/img/products/kolhapuri-chappal.svg", "prices": {"INR": 249900, "USD": 3299}},
+    {"_id": "madhubani-print", "name": "Madhubani Art Print",
+     "description": "A fish-and-lotus painting from Mithila, printed on archival paper, A3.",
+     "image": "/static/img/products/madhubani-print.svg", "prices": {"INR": 449900, "USD": 5999}},
+    {"_id": "pashmina-shawl", "name": "Kashmiri Pashmina Shawl",
+     "description": "Hand-spun, hand-woven changthangi wool from Srinagar.",
+     "image": "/static/img/products/pashmina-shawl.svg", "prices": {"INR": 1249900, "USD": 15999}},
+    {"_id": "banarasi-saree", "name": "Banarasi Silk Saree",
+     "description": "Kadhua brocade with real zari, woven over six weeks in Varanasi.",
+     "image": "/static/img/products/banarasi-saree.svg", "prices": {"INR": 12345600, "USD": 149900}},
+]

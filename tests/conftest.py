@@ -1,0 +1,105 @@
+"""Shared fixtures: a database (embedded, or real when MONGODB_URI is set), the Razorpay sandbox
+on its own real socket, and the app wired to both."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from models.db import Database, open_database
+from sandbox.razorpay import SANDBOX_STATE, create_razorpay_sandbox
+from views.app import create_app
+from views.settings import Settings
+
+
+@pytest.fixture
+async def database():
+    """A fresh, empty database for one test: a real server's throwaway db, or the embedded store."""
+    uri = os.environ.get("MONGODB_URI")
+    name = f"galla_test_{secrets.token_hex(4)}"
+    db = open_database(uri, name)
+    yield db
+    if uri:
+        await db.client.drop_database(name)
+    db.close()
+
+
+@dataclass
+class RazorpaySandbox:
+    """The sandbox as the tests see it: its URL, keys and in-memory state."""
+
+    server: TestServer
+    key_id: str
+    key_secret: str
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    @property
+    def state(self):
+        return self.server.app[SANDBOX_STATE]
+
+    async def pay(self, razorpay_order_id: str, *, method: str = "upi", outcome: str = "success",
+                  key_id: str | None = None, **extra) -> tuple[int, dict]:
+        """Pay as the checkout window does, over HTTP; returns the status and the JSON answer."""
+        body = {"key_id": key_id or self.key_id, "order_id": razorpay_order_id,
+                "method": method, "outcome": outcome, **extra}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(self.url + "/checkout/pay", json=body) as resp:
+                return resp.status, await resp.json()
+
+
+@pytest.fixture
+async def razorpay_sandbox(aiohttp_server) -> RazorpaySandbox:
+    """The Razorpay sandbox on its own port, with fresh test keys."""
+    key_id, secret = "rzp_test_" + secrets.token_hex(7), secrets.token_urlsafe(24)
+    server = await aiohttp_server(create_razorpay_sandbox(key_id=key_id, key_secret=secret))
+    return RazorpaySandbox(server=server, key_id=key_id, key_secret=secret)
+
+
+def sandbox_settings(sandbox: RazorpaySandbox, **overrides) -> Settings:
+    """Settings that point the app at the sandbox as if it were a real Razorpay account."""
+    values = dict(
+        razorpay_key_id=sandbox.key_id, razorpay_key_secret=sandbox.key_secret,
+        razorpay_webhook_secret="whsec_" + secrets.token_hex(8),
+        razorpay_api_base=sandbox.url, razorpay_checkout_js=sandbox.url + "/v1/checkout.js",
+        razorpay_timeout=5,
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+async def make_client(aiohttp_client, database, razorpay_sandbox):
+    """Build a test client of the app against the sandbox; settings overrides as keywords."""
+
+    async def make(**overrides):
+        app: web.Application = create_app(sandbox_settings(razorpay_sandbox, **overrides), db=database)
+        return await aiohttp_client(app)
+
+    return make
+
+
+@pytest.fixture
+async def client(make_client):
+    """The app with default settings (automatic capture)."""
+    return await make_client()
+
+
+CUSTOMER = {"name": "Asha Rao", "email": "Asha.Rao@example.in", "phone": "+91 98765 43210"}
+
+
+def checkout_body(items=None, **overrides) -> dict:
+    """A valid checkout request body."""
+    body = {"items": items or [{"product_id": "masala-chai", "quantity": 2},
+                               {"product_id": "brass-diya", "quantity": 1}],
+            "customer": dict(CUSTOMER), "country": "IN"}
+    body.update(overrides)
+    return body

@@ -1,0 +1,68 @@
+"""The MongoDB layer: declared indexes, the demo catalog, customers by email, forward-only orders."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from models.customers import upsert_customer
+from models.db import INDEXES, ensure_indexes
+from models.orders import get_order, insert_order, now, transition_order
+from models.products import get_products, list_products, seed_products
+from models.seed_data import DEMO_PRODUCTS
+
+
+@pytest.fixture
+async def db(database):
+    await ensure_indexes(database.db)
+    return database.db
+
+
+async def test_declared_indexes_are_created(db):
+    for collection, indexes in INDEXES.items():
+        info = await db[collection].index_information()
+        for index in indexes:
+            name = index.document["name"]
+            assert name in info, (collection, name)
+            assert bool(info[name].get("unique")) == bool(index.document.get("unique"))
+    orders = await db.orders.index_information()
+    assert list(dict(orders["status_created_at"]["key"]).items()) == [("status", 1), ("created_at", -1)]
+
+
+async def test_razorpay_order_id_is_unique_but_optional(db):
+    base = {"status": "pending", "created_at": now()}
+    await db.orders.insert_many([{"_id": "a", **base}, {"_id": "b", **base}])  # neither has one yet
+    await db.orders.update_one({"_id": "a"}, {"$set": {"razorpay_order_id": "order_1"}})
+    with pytest.raises(DuplicateKeyError):
+        await db.orders.update_one({"_id": "b"}, {"$set": {"razorpay_order_id": "order_1"}})
+
+
+async def test_seed_fills_an_empty_catalog_once(db):
+    assert await seed_products(db) == len(DEMO_PRODUCTS) >= 6
+    assert await seed_products(db) == 0
+    products = await list_products(db)
+    assert [p.id for p in products] == [p["_id"] for p in DEMO_PRODUCTS]
+    assert all(set(p.prices) >= {"INR", "USD"} and p.image.startswith("/static/img/") for p in products)
+    assert set(await get_products(db, ["masala-chai", "nope"])) == {"masala-chai"}
+
+
+async def test_customer_found_by_normalised_email_even_when_racing(db):
+    results = await asyncio.gather(*(upsert_customer(db, email=" Ravi@Example.com", name=f"Ravi {i}",
+                                                     phone="+919812345678") for i in range(5)))
+    assert {r["_id"] for r in results} == {"ravi@example.com"}
+    assert await db.customers.count_documents({}) == 1
+
+
+async def test_transitions_are_conditional_and_forward_only(db):
+    doc = {"_id": "ord_t", "status": "pending", "amount": 100, "currency": "INR", "gateway": "razorpay",
+           "country": "IN", "items": [], "customer": {}, "created_at": now(), "timeline": []}
+    await insert_order(db, doc)
+    paid = await transition_order(db, "ord_t", allowed_from=["pending"], to="paid", reason="test")
+    assert paid.status == "paid" and paid.timeline[-1]["to"] == "paid"
+    again = await transition_order(db, "ord_t", allowed_from=["pending"], to="authorized", reason="late")
+    assert again is None
+    assert (await get_order(db, "ord_t")).status == "paid"
+    with pytest.raises(ValueError):
+        await transition_order(db, "ord_t", allowed_from=["pending"], to="shipped", reason="?")

@@ -1,0 +1,86 @@
+"""JSON handlers: each parses its input, calls one checkout flow and answers."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from checkout.catalog import list_catalog
+from checkout.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
+from checkout.errors import InvalidInput
+from checkout.orders import checkout_response, describe_order, load_order
+from checkout.place_order import place_order
+from checkout.schemas import CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
+from models.db import ping
+from views.body import read_model
+from views.state import DATABASE, SHOP
+
+routes = web.RouteTableDef()
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+@routes.get("/api/products")
+async def get_products(request: web.Request) -> web.Response:
+    """The catalog with prices in every currency, in minor units."""
+    products = await list_catalog(request.app[SHOP])
+    return web.json_response({"products": products})
+
+
+@routes.post("/api/checkout")
+async def post_checkout(request: web.Request) -> web.Response:
+    """Place an order and return the checkout.js options that pay for it."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not 1 <= len(key) <= 255:
+        raise InvalidInput("Idempotency-Key must be 1 to 255 characters", field=IDEMPOTENCY_HEADER)
+    body = await read_model(request, CheckoutRequest)
+    shop = request.app[SHOP]
+    order, created = await place_order(shop, body, key)
+    headers = {} if created else {"Idempotent-Replayed": "true"}
+    return web.json_response(checkout_response(shop, order), status=201, headers=headers)
+
+
+@routes.post("/api/payments/razorpay/verify")
+async def post_razorpay_verify(request: web.Request) -> web.Response:
+    """Confirm a payment checkout.js reported as successful."""
+    body = await read_model(request, RazorpayVerifyRequest)
+    order = await confirm_razorpay_payment(request.app[SHOP], body)
+    return web.json_response({"order_id": order.id, "status": order.status})
+
+
+@routes.post("/api/payments/razorpay/failed")
+async def post_razorpay_failed(request: web.Request) -> web.Response:
+    """Record a failed payment attempt checkout.js reported."""
+    body = await read_model(request, RazorpayFailedRequest)
+    order = await record_failed_payment(request.app[SHOP], body)
+    return web.json_response({"order_id": order.id, "status": order.status})
+
+
+@routes.get("/api/orders/{order_id}")
+async def get_order(request: web.Request) -> web.Response:
+    """An order's status, items and attempts, for its page."""
+    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    return web.json_response(describe_order(order))
+
+
+@routes.post("/api/orders/{order_id}/pay")
+async def post_order_pay(request: web.Request) -> web.Response:
+    """The checkout.js options for another attempt at paying a pending order."""
+    shop = request.app[SHOP]
+    order = await prepare_payment(shop, request.match_info["order_id"])
+    return web.json_response(checkout_response(shop, order))
+
+
+@routes.get("/healthz")
+async def get_healthz(request: web.Request) -> web.Response:
+    """The process is alive."""
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def get_readyz(request: web.Request) -> web.Response:
+    """MongoDB answers."""
+    try:
+        ok = await ping(request.app[DATABASE].db)
+    except Exception as exc:  # any driver failure means "not ready", which is the answer
+        return web.json_response({"status": "unavailable", "mongodb": str(exc)[:200]}, status=503)
+    return web.json_response({"status": "ok" if ok else "unavailable", "mongodb": "ok"},
+                             status=200 if ok else 503)

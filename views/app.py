@@ -1,0 +1,106 @@
+"""The app factory: routes, templates, the database and gateway clients, the sandbox when keyless."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from checkout.shop import Shop
+from gateway.money import format_money
+from gateway.razorpay import RazorpayClient
+from models.db import Database, ensure_indexes, open_database
+from models.products import seed_products
+from views import api, pages
+from views.body import MAX_BODY_BYTES
+from views.middlewares import error_middleware, request_id_middleware
+from views.settings import SANDBOX_RAZORPAY_PATH, Settings
+from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP
+
+log = logging.getLogger("galla")
+ROOT = Path(__file__).resolve().parent.parent
+EMBEDDED_BANNER = "Embedded in-memory MongoDB store (mongomock): all data is lost when the server stops."
+
+
+def create_app(settings: Settings, *, db: Database | None = None, self_url: str | None = None) -> web.Application:
+    """Build the app; db and self_url (where this server is reachable) are injectable for tests."""
+    sandboxed = settings.razorpay_sandbox
+    if sandboxed:
+        # Same code path as a real account: our client speaks HTTP to the sandbox mounted here.
+        settings = settings.with_razorpay_sandbox(self_url or settings.public_url)
+    app = web.Application(client_max_size=MAX_BODY_BYTES,
+                          middlewares=[request_id_middleware, error_middleware])
+    app[SETTINGS] = settings
+    app[SANDBOXED] = sandboxed
+    app[DATABASE] = db or open_database(settings.mongodb_uri, settings.mongodb_db)
+    setup_templates(app, settings, sandboxed)
+    app.add_routes(api.routes)
+    app.add_routes(pages.routes)
+    app.router.add_static("/static", ROOT / "static", append_version=True)
+    if sandboxed:
+        mount_razorpay_sandbox(app, settings)
+    app.cleanup_ctx.append(database_ctx(owned=db is None))
+    app.cleanup_ctx.append(shop_ctx)
+    return app
+
+
+def setup_templates(app: web.Application, settings: Settings, sandboxed: bool) -> None:
+    """Jinja2 with autoescaping, the money filter and what every page shows."""
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(ROOT / "templates"),
+                               autoescape=jinja2.select_autoescape(["html"]))
+    env.filters["money"] = lambda amount, currency: format_money(int(amount), currency)
+    env.globals.update(shop_name=settings.shop_name, sandbox_mode=sandboxed,
+                       razorpay_checkout_js=settings.razorpay_checkout_js)
+    app[aiohttp_jinja2.APP_CONTEXT_PROCESSORS_KEY] = [page_context]
+
+
+async def page_context(request: web.Request) -> dict:
+    """Per-request template values."""
+    return {"embedded_store": request.app[DATABASE].embedded}
+
+
+def mount_razorpay_sandbox(app: web.Application, settings: Settings) -> None:
+    """Serve the Razorpay stand-in under /sandbox/razorpay with this run's generated keys."""
+    from sandbox.razorpay import create_razorpay_sandbox
+
+    sandbox = create_razorpay_sandbox(key_id=settings.razorpay_key_id,
+                                      key_secret=settings.razorpay_key_secret.get_secret_value())
+    app.add_subapp(SANDBOX_RAZORPAY_PATH, sandbox)
+
+
+def database_ctx(*, owned: bool):
+    """Indexes and demo products at startup; close the client at exit if we opened it."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        database = app[DATABASE]
+        if database.embedded:
+            log.warning(EMBEDDED_BANNER)
+        await ensure_indexes(database.db)
+        added = await seed_products(database.db)
+        if added:
+            log.info("seeded an empty catalog with %d demo products", added)
+        yield
+        if owned:
+            database.close()
+
+    return ctx
+
+
+async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
+    """One HTTP session for Razorpay, closed at exit, and the Shop the flows use."""
+    settings = app[SETTINGS]
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.razorpay_timeout))
+    razorpay = RazorpayClient(
+        session=session, key_id=settings.razorpay_key_id,
+        key_secret=settings.razorpay_key_secret.get_secret_value(),
+        api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
+    )
+    app[SHOP] = Shop(db=app[DATABASE].db, razorpay=razorpay, name=settings.shop_name,
+                     capture=settings.razorpay_capture)
+    yield
+    await session.close()

@@ -1,0 +1,53 @@
+"""Reading JSON request bodies strictly: the right content type, a size limit, valid JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from checkout.errors import CheckoutError
+from checkout.schemas import parse_body
+
+MAX_BODY_BYTES = 64 * 1024
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class UnsupportedMediaType(CheckoutError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class MalformedJson(CheckoutError):
+    status = 400
+    code = "malformed_json"
+
+
+class BodyTooLarge(CheckoutError):
+    status = 413
+    code = "body_too_large"
+
+
+async def read_json(request: web.Request) -> Any:
+    """Return the decoded JSON body, or raise a 4xx that says what is wrong with it."""
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            f"send the body as application/json, not {request.content_type or 'nothing'}",
+            field="Content-Type")
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"the body may be at most {MAX_BODY_BYTES} bytes", field="body")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyTooLarge(f"the body may be at most {MAX_BODY_BYTES} bytes", field="body") from None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedJson(f"the body is not valid JSON: {exc}", field="body") from None
+
+
+async def read_model(request: web.Request, model: type[Model]) -> Model:
+    """Read the JSON body and validate it against the model."""
+    return parse_body(model, await read_json(request))

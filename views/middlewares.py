@@ -1,0 +1,81 @@
+"""Middlewares: a request id on every exchange, and errors as JSON envelopes or friendly pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from checkout.errors import CheckoutError
+
+log = logging.getLogger("galla.http")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}
+
+
+def wants_json(request: web.Request) -> bool:
+    """Whether the caller is a program (the API, webhooks) rather than a person's browser."""
+    return request.path.startswith(("/api/", "/webhooks/")) or request.path in ("/healthz", "/readyz")
+
+
+def json_error(status: int, code: str, message: str, field: str | None = None,
+               headers: dict | None = None) -> web.Response:
+    """An error response in the API's envelope."""
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return web.json_response({"error": error}, status=status, headers=headers)
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler):
+    """Give every request an id (the caller's, if it sent a sane one) and echo it back."""
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else secrets.token_hex(8)
+    request["request_id"] = request_id
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    """Turn flow errors and HTTP errors into the API's envelope, or an error page for people."""
+    if request.path.startswith("/sandbox/"):
+        return await handler(request)  # the sandbox answers in the gateway's own format
+    try:
+        return await handler(request)
+    except CheckoutError as exc:
+        if wants_json(request):
+            return json_error(exc.status, exc.code, exc.message, exc.field, exc.headers)
+        return render_error(request, exc.status, exc.message)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        if wants_json(request):
+            code = HTTP_CODES.get(exc.status, "http_error")
+            return json_error(exc.status, code, exc.reason, headers=dict(exc.headers))
+        return render_error(request, exc.status, exc.reason)
+    except Exception:
+        log.exception("unhandled error on %s %s (request %s)", request.method, request.path,
+                      request.get("request_id"))
+        message = f"something went wrong on our side (request {request.get('request_id')})"
+        if wants_json(request):
+            return json_error(500, "internal_error", message)
+        return render_error(request, 500, message)
+
+
+def render_error(request: web.Request, status: int, message: str) -> web.Response:
+    """A friendly error page."""
+    return aiohttp_jinja2.render_template("error.html", request,
+                                          {"status": status, "message": message}, status=status)

@@ -1,0 +1,67 @@
+"""Galla's settings, read from the environment or a .env file by pydantic-settings."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.razorpay import DEFAULT_API_BASE, DEFAULT_CHECKOUT_JS
+
+SANDBOX_RAZORPAY_PATH = "/sandbox/razorpay"
+
+
+class Settings(BaseSettings):
+    """Every setting Galla reads; .env.example lists the same names."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    mongodb_uri: str | None = None
+    mongodb_db: str = "galla"
+
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: SecretStr | None = None
+    razorpay_webhook_secret: SecretStr | None = None
+    razorpay_api_base: str = DEFAULT_API_BASE
+    razorpay_checkout_js: str = DEFAULT_CHECKOUT_JS
+    razorpay_capture: Literal["auto", "manual"] = "auto"
+    razorpay_timeout: float = Field(10.0, gt=0, le=60)
+
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str | None = None
+
+    public_url: str = "http://127.0.0.1:8080"
+    admin_password: SecretStr | None = None
+    shop_name: str = "Galla"
+
+    @field_validator("razorpay_key_id", "mongodb_uri", "stripe_api_base", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # An empty line in .env (RAZORPAY_KEY_ID=) means "not set", not "the empty key".
+        return None if value == "" else value
+
+    @field_validator("razorpay_key_secret", "razorpay_webhook_secret", "stripe_secret_key",
+                     "stripe_webhook_secret", "admin_password", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def razorpay_sandbox(self) -> bool:
+        """Whether Razorpay is the built-in sandbox (no keys configured)."""
+        return not self.razorpay_key_id
+
+    def with_razorpay_sandbox(self, base_url: str) -> Settings:
+        """Return these settings pointed at the sandbox mounted under base_url, with fresh test keys."""
+        base = base_url.rstrip("/") + SANDBOX_RAZORPAY_PATH
+        return self.model_copy(update={
+            "razorpay_key_id": "rzp_test_" + secrets.token_hex(7),
+            "razorpay_key_secret": SecretStr(secrets.token_urlsafe(24)),
+            "razorpay_webhook_secret": SecretStr(secrets.token_urlsafe(24)),
+            "razorpay_api_base": base,
+            "razorpay_checkout_js": SANDBOX_RAZORPAY_PATH + "/v1/checkout.js",
+        })

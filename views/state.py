@@ -1,0 +1,14 @@
+"""Typed keys for what the app keeps: settings, the database, and the checkout's dependencies."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from checkout.shop import Shop
+from models.db import Database
+from views.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+SHOP = web.AppKey("shop", Shop)
+SANDBOXED = web.AppKey("sandboxed", bool)
