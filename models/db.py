@@ -49,6 +49,9 @@ def open_database(uri: str | None, name: str) -> Database:
         return Database(client=client, db=client[name], embedded=False)
     from mongomock_motor import AsyncMongoMockClient
 
+    from models.embedded import install_id_fast_path
+
+    install_id_fast_path()
     client = AsyncMongoMockClient(tz_aware=True)
     return Database(client=client, db=client[name], embedded=True)
 
