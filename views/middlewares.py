@@ -64,7 +64,9 @@ async def error_middleware(request: web.Request, handler):
             raise
         if wants_json(request):
             code = HTTP_CODES.get(exc.status, "http_error")
-            return json_error(exc.status, code, exc.reason, headers=dict(exc.headers))
+            # Keep what the client needs (Allow, Retry-After), not the exception's own Content-Type.
+            headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+            return json_error(exc.status, code, exc.reason, headers=headers)
         return render_error(request, exc.status, exc.reason)
     except Exception:
         log.exception("unhandled error on %s %s (request %s)", request.method, request.path,

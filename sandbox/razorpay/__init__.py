@@ -1,0 +1,13 @@
+"""An offline Razorpay: its REST API, checkout.js and payment window, with real signatures.
+
+    app = create_razorpay_sandbox(key_id="rzp_test_...", key_secret="...")
+    parent.add_subapp("/sandbox/razorpay", app)     # or serve it on its own
+    app[SANDBOX_STATE].orders / .payments / .refunds / .events
+"""
+
+from .app import create_razorpay_sandbox
+from .config import SANDBOX_FAULTS, SANDBOX_KEYS, SANDBOX_STATE, Faults, SandboxKeys
+from .state import Event, SandboxState
+
+__all__ = ["SANDBOX_FAULTS", "SANDBOX_KEYS", "SANDBOX_STATE", "Event", "Faults", "SandboxKeys", "SandboxState",
+           "create_razorpay_sandbox"]

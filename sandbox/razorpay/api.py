@@ -1,0 +1,133 @@
+"""The REST API under /v1, in Razorpay's wire format; every route is named api.* so auth applies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from .config import SANDBOX_STATE
+from .errors import not_found
+from .replies import read_json, reply, reply_collection
+from .state import SandboxState
+from .validation import (ListQuery, validate_capture_request, validate_idempotency_key, validate_list_query,
+                         validate_notes_update, validate_order_request, validate_refund_request)
+
+routes = web.RouteTableDef()
+
+
+def state_of(request: web.Request) -> SandboxState:
+    """Return the sandbox's store."""
+    return request.app[SANDBOX_STATE]
+
+
+def paginate(entities: list[dict[str, Any]], query: ListQuery) -> list[dict[str, Any]]:
+    """Apply from/to (inclusive, on created_at), then skip and count."""
+    kept = [entity for entity in entities
+            if (query.since is None or entity["created_at"] >= query.since)
+            and (query.until is None or entity["created_at"] <= query.until)]
+    return kept[query.skip:query.skip + query.count]
+
+
+@routes.post("/v1/orders", name="api.create_order")
+async def create_order(request: web.Request) -> web.Response:
+    """Create an order."""
+    order_request = validate_order_request(await read_json(request))
+    return reply(state_of(request).create_order(order_request))
+
+
+@routes.get("/v1/orders", name="api.list_orders")
+async def list_orders(request: web.Request) -> web.Response:
+    """List orders newest first, filtered by receipt, authorized, from and to."""
+    query = validate_list_query(request.query)
+    state = state_of(request)
+    orders = state.list_orders()
+    if receipt := request.query.get("receipt"):
+        orders = [order for order in orders if order["receipt"] == receipt]
+    if request.query.get("authorized") in ("1", "true"):
+        orders = [order for order in orders if state.has_authorized_payment(order["id"])]
+    return reply_collection(paginate(orders, query))
+
+
+@routes.get("/v1/orders/{order_id}", name="api.fetch_order")
+async def fetch_order(request: web.Request) -> web.Response:
+    """Fetch one order."""
+    return reply(state_of(request).get_order(request.match_info["order_id"]))
+
+
+@routes.patch("/v1/orders/{order_id}", name="api.update_order")
+async def update_order(request: web.Request) -> web.Response:
+    """Replace an order's notes, the only editable field."""
+    state = state_of(request)
+    order_id = request.match_info["order_id"]
+    state.get_order(order_id)
+    notes = validate_notes_update(await read_json(request))
+    return reply(state.update_order_notes(order_id, notes))
+
+
+@routes.get("/v1/orders/{order_id}/payments", name="api.list_order_payments")
+async def list_order_payments(request: web.Request) -> web.Response:
+    """List an order's payments, newest first."""
+    return reply_collection(state_of(request).order_payments(request.match_info["order_id"]))
+
+
+@routes.get("/v1/payments", name="api.list_payments")
+async def list_payments(request: web.Request) -> web.Response:
+    """List payments newest first, filtered by from and to."""
+    query = validate_list_query(request.query)
+    return reply_collection(paginate(state_of(request).list_payments(), query))
+
+
+@routes.get("/v1/payments/{payment_id}", name="api.fetch_payment")
+async def fetch_payment(request: web.Request) -> web.Response:
+    """Fetch one payment."""
+    return reply(state_of(request).get_payment(request.match_info["payment_id"]))
+
+
+@routes.post("/v1/payments/{payment_id}/capture", name="api.capture_payment")
+async def capture_payment(request: web.Request) -> web.Response:
+    """Capture an authorized payment for its full amount."""
+    state = state_of(request)
+    payment_id = request.match_info["payment_id"]
+    state.get_payment(payment_id)
+    amount, currency = validate_capture_request(await read_json(request))
+    return reply(state.capture_payment(payment_id, amount, currency))
+
+
+@routes.post("/v1/payments/{payment_id}/refund", name="api.refund_payment")
+async def refund_payment(request: web.Request) -> web.Response:
+    """Refund a captured payment, honouring X-Refund-Idempotency."""
+    state = state_of(request)
+    payment_id = request.match_info["payment_id"]
+    state.get_payment(payment_id)
+    key = validate_idempotency_key(request.headers.get("X-Refund-Idempotency"))
+    refund_request = validate_refund_request(await read_json(request))
+    return reply(state.refund_payment(payment_id, refund_request, key))
+
+
+@routes.get("/v1/payments/{payment_id}/refunds", name="api.list_payment_refunds")
+async def list_payment_refunds(request: web.Request) -> web.Response:
+    """List a payment's refunds, newest first."""
+    return reply_collection(state_of(request).payment_refunds(request.match_info["payment_id"]))
+
+
+@routes.get("/v1/payments/{payment_id}/refunds/{refund_id}", name="api.fetch_payment_refund")
+async def fetch_payment_refund(request: web.Request) -> web.Response:
+    """Fetch one refund of a payment."""
+    refund = state_of(request).get_refund(request.match_info["refund_id"])
+    if refund["payment_id"] != request.match_info["payment_id"]:
+        raise not_found()
+    return reply(refund)
+
+
+@routes.get("/v1/refunds", name="api.list_refunds")
+async def list_refunds(request: web.Request) -> web.Response:
+    """List refunds newest first, filtered by from and to."""
+    query = validate_list_query(request.query)
+    return reply_collection(paginate(state_of(request).list_refunds(), query))
+
+
+@routes.get("/v1/refunds/{refund_id}", name="api.fetch_refund")
+async def fetch_refund(request: web.Request) -> web.Response:
+    """Fetch one refund."""
+    return reply(state_of(request).get_refund(request.match_info["refund_id"]))

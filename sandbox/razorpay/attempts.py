@@ -1,0 +1,138 @@
+"""A buyer's payment attempt from the checkout window: the pay request, its instrument and its outcome."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import invalid_field
+from .instruments import (BANK_DECLINED, CARD_DECLINED, DEFAULT_TEST_CARD, FAILURE_VPA, UPI_DECLINED,
+                          card_instrument, card_network, card_outcome, read_bank, read_card_cvv,
+                          read_card_expiry, read_card_number, read_vpa, upi_instrument)
+from .state import PaymentFailure
+from .validation import MIN_AMOUNT, is_integer, reject_unknown_fields
+
+METHODS = ("upi", "card", "netbanking")
+OUTCOMES = ("success", "failure")
+PAY_FIELDS = ("key_id", "order_id", "method", "outcome", "vpa", "card_number", "card_expiry", "card_cvv",
+              "bank", "email", "contact", "amount", "description")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class PayRequest:
+    """A valid POST /checkout/pay body."""
+
+    key_id: str
+    order_id: str
+    method: str
+    outcome: str | None = None
+    vpa: str | None = None
+    card_number: str | None = None
+    card_expiry: str | None = None
+    card_cvv: str | None = None
+    bank: str | None = None
+    email: str | None = None
+    contact: str | None = None
+    amount: int | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What the payment will be made with, and how it ends (failure is None on success)."""
+
+    method: str
+    instrument: dict[str, Any]
+    failure: PaymentFailure | None
+
+
+def read_text(body: Mapping[str, Any], name: str) -> str | None:
+    """Return an optional string field, blank meaning absent."""
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise invalid_field(name, f"The {name} must be a string.")
+    return value
+
+
+def read_contact(raw: str | None) -> str | None:
+    """Return a phone number with its country code; +91 is assumed for ten digits, as checkout does."""
+    if raw is None:
+        return None
+    digits = re.sub(r"[\s()-]", "", raw)
+    if re.fullmatch(r"[6-9]\d{9}", digits):
+        return "+91" + digits
+    if not re.fullmatch(r"\+?\d{8,15}", digits):
+        raise invalid_field("contact", "The contact must be a valid phone number.")
+    return digits if digits.startswith("+") else "+" + digits
+
+
+def read_email(raw: str | None) -> str | None:
+    """Return the buyer's email, or refuse one without a user, an @ and a domain."""
+    if raw is None:
+        return None
+    email = raw.strip()
+    if not _EMAIL.match(email):
+        raise invalid_field("email", "The email must be a valid email address.")
+    return email
+
+
+def validate_pay_request(body: Mapping[str, Any]) -> PayRequest:
+    """Check a /checkout/pay body and return it as a PayRequest."""
+    reject_unknown_fields(body, PAY_FIELDS)
+    values = {name: read_text(body, name) for name in PAY_FIELDS if name != "amount"}
+    for name in ("key_id", "order_id", "method"):
+        if values[name] is None:
+            raise invalid_field(name, f"The {name} field is required.")
+    if values["method"] not in METHODS:
+        raise invalid_field("method", "The selected method is invalid.")
+    if values["outcome"] is not None and values["outcome"] not in OUTCOMES:
+        raise invalid_field("outcome", "The outcome must be success or failure.")
+    amount = body.get("amount")
+    if amount is not None and (not is_integer(amount) or amount < MIN_AMOUNT):
+        raise invalid_field("amount", f"The amount must be an integer of at least {MIN_AMOUNT}.")
+    values.update(contact=read_contact(values["contact"]), email=read_email(values["email"]))
+    return PayRequest(amount=amount, **values)
+
+
+def resolve_attempt(request: PayRequest, now: float | None = None) -> Attempt:
+    """Work out the instrument and the outcome: an explicit outcome wins, else the test instrument decides."""
+    if request.method == "upi":
+        return resolve_upi(request)
+    if request.method == "card":
+        return resolve_card(request, now)
+    return resolve_netbanking(request)
+
+
+def resolve_upi(request: PayRequest) -> Attempt:
+    """UPI: failure@razorpay fails, any other well-formed VPA succeeds; intent/QR needs an outcome."""
+    vpa = read_vpa(request.vpa) if request.vpa else None
+    outcome = request.outcome or (None if vpa is None else "failure" if vpa == FAILURE_VPA else "success")
+    if outcome is None:
+        raise invalid_field("outcome", "Give a vpa, or an outcome for the UPI app (intent) flow.")
+    return Attempt("upi", upi_instrument(vpa), UPI_DECLINED if outcome == "failure" else None)
+
+
+def resolve_card(request: PayRequest, now: float | None) -> Attempt:
+    """Card: Razorpay's test cards succeed, 4000 0000 0000 0002 is declined; expiry and CVV are checked."""
+    if request.card_number is None and request.outcome is None:
+        raise invalid_field("card_number", "The card number field is required.")
+    number = read_card_number(request.card_number or DEFAULT_TEST_CARD)
+    if request.card_expiry is not None:
+        read_card_expiry(request.card_expiry, now)
+    if request.card_cvv is not None:
+        read_card_cvv(request.card_cvv, card_network(number))
+    outcome = request.outcome or card_outcome(number)
+    return Attempt("card", card_instrument(number), CARD_DECLINED if outcome == "failure" else None)
+
+
+def resolve_netbanking(request: PayRequest) -> Attempt:
+    """Netbanking: the mock bank page's Success or Failure button decides."""
+    bank = read_bank(request.bank)
+    if request.outcome is None:
+        raise invalid_field("outcome", "Choose Success or Failure on the bank page.")
+    return Attempt("netbanking", {"bank": bank}, BANK_DECLINED if request.outcome == "failure" else None)

@@ -1,0 +1,169 @@
+"""What a shopper sees: checkout.js, the payment window it frames, and the endpoint the window pays through."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from .attempts import METHODS, resolve_attempt, validate_pay_request
+from .config import SANDBOX_KEYS, SANDBOX_STATE
+from .errors import ID_NOT_FOUND, RazorpayError
+from .instruments import BANKS
+from .money import format_amount
+from .qr import render_qr_svg
+from .replies import read_json, reply
+from .signatures import sign_payment
+
+routes = web.RouteTableDef()
+
+HERE = Path(__file__).resolve().parent
+ASSET_TYPES = {"checkout.js": "application/javascript", "window.js": "application/javascript",
+               "window.css": "text/css"}
+ASSETS = {name: (HERE / "assets" / name).read_bytes() for name in ASSET_TYPES}
+TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                               autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
+_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$")
+MAX_IMAGE_URL = 65536
+
+
+@dataclass(frozen=True)
+class WindowOptions:
+    """The checkout.js options the window shows, passed in its query string and cleaned here."""
+
+    name: str
+    description: str
+    image: str | None
+    prefill_name: str
+    prefill_email: str
+    prefill_contact: str
+    method: str
+    theme_color: str | None
+    origin: str | None
+
+
+def read_origin(raw: str) -> str | None:
+    """Return the opener's origin (scheme://host[:port]) if it is one, for postMessage and the CSP."""
+    return raw if _ORIGIN.match(raw) else None
+
+
+def read_image(raw: str, origin: str | None) -> str | None:
+    """Return a logo the window may show: a data: image, or one served by the shop's own origin."""
+    if not raw or len(raw) > MAX_IMAGE_URL:
+        return None
+    if _DATA_IMAGE.match(raw):
+        return raw
+    parts = urlsplit(raw)
+    if origin and parts.scheme in ("http", "https") and f"{parts.scheme}://{parts.netloc}" == origin:
+        return raw
+    return None  # anything else would load from outside the shop, which its CSP forbids
+
+
+def read_window_options(query) -> WindowOptions:
+    """Clean the display options; prefill.method counts only with contact and email, as in checkout.js."""
+    origin = read_origin(query.get("origin", ""))
+    contact, email = query.get("prefill_contact", "")[:20], query.get("prefill_email", "")[:254]
+    method = query.get("method", "")
+    if method not in METHODS or not (contact and email):
+        method = METHODS[0]
+    colour = query.get("theme", "")
+    return WindowOptions(name=query.get("name", "")[:100] or "Test merchant",
+                         description=query.get("description", "")[:255],
+                         image=read_image(query.get("image", ""), origin),
+                         prefill_name=query.get("prefill_name", "")[:100], prefill_email=email,
+                         prefill_contact=contact, method=method,
+                         theme_color=colour if _COLOUR.match(colour) else None, origin=origin)
+
+
+def content_security_policy(origin: str | None) -> str:
+    """Return the window's CSP: nothing from outside the sandbox, bar the shop's own logo."""
+    images = "'self' data:" + (f" {origin}" if origin else "")
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; "
+            f"img-src {images}; connect-src 'self'; base-uri 'none'; form-action 'none'")
+
+
+def check_window_order(request: web.Request) -> dict:
+    """Return the order the window may take a payment for, or raise what the buyer should see."""
+    key_id, order_id = request.query.get("key_id", ""), request.query.get("order_id", "")
+    if not key_id or not order_id:
+        raise RazorpayError("key_id and order_id are required to open checkout")
+    if not hmac.compare_digest(key_id.encode(), request.app[SANDBOX_KEYS].key_id.encode()):
+        raise RazorpayError(ID_NOT_FOUND, field="key_id")  # a key that is not the order's: Razorpay's wording
+    return request.app[SANDBOX_STATE].check_payable(order_id)
+
+
+def serve_asset(name: str) -> web.Response:
+    """Answer with one of the sandbox's own scripts or stylesheets."""
+    return web.Response(body=ASSETS[name], content_type=ASSET_TYPES[name], charset="utf-8",
+                        headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*",
+                                 "X-Content-Type-Options": "nosniff"})
+
+
+@routes.get("/v1/checkout.js", name="checkout.script")
+async def checkout_script(request: web.Request) -> web.Response:
+    """Serve checkout.js (no auth: a shop's page loads it)."""
+    return serve_asset("checkout.js")
+
+
+@routes.get("/checkout/assets/{name}", name="checkout.asset")
+async def checkout_asset(request: web.Request) -> web.Response:
+    """Serve the window's script and stylesheet."""
+    name = request.match_info["name"]
+    if name not in ASSETS or name == "checkout.js":
+        raise web.HTTPNotFound()
+    return serve_asset(name)
+
+
+@routes.get("/checkout/window", name="checkout.window")
+async def checkout_window(request: web.Request) -> web.Response:
+    """Render the payment window for an order, or the reason it cannot be paid."""
+    options = read_window_options(request.query)
+    context = {"options": options, "error": None, "order": None, "amount_text": "", "qr": "",
+               "banks": sorted(BANKS.items(), key=lambda bank: bank[1]),
+               "key_id": request.query.get("key_id", ""),
+               "pay_url": str(request.app.router["checkout.pay"].url_for()),
+               "css_url": str(request.app.router["checkout.asset"].url_for(name="window.css")),
+               "js_url": str(request.app.router["checkout.asset"].url_for(name="window.js"))}
+    status = 200
+    try:
+        order = check_window_order(request)
+    except RazorpayError as exc:
+        context["error"], status = exc.description, exc.status
+    else:
+        context.update(order=order, amount_text=format_amount(order["amount_due"], order["currency"]),
+                       qr=Markup(render_qr_svg(order["id"])))
+    html = TEMPLATES.get_template("window.html").render(context)
+    return web.Response(text=html, content_type="text/html", status=status, headers={
+        "Content-Security-Policy": content_security_policy(options.origin), "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})
+
+
+@routes.post("/checkout/pay", name="checkout.pay")
+async def checkout_pay(request: web.Request) -> web.Response:
+    """Make a payment attempt as the window does (see create_razorpay_sandbox for the body)."""
+    pay = validate_pay_request(await read_json(request))
+    keys, state = request.app[SANDBOX_KEYS], request.app[SANDBOX_STATE]
+    if not hmac.compare_digest(pay.key_id.encode(), keys.key_id.encode()):
+        raise RazorpayError(ID_NOT_FOUND, field="key_id")
+    state.check_payable(pay.order_id)
+    attempt = resolve_attempt(pay, state.clock())
+    payment = state.start_payment(pay.order_id, amount=pay.amount, method=attempt.method,
+                                  instrument=attempt.instrument, email=pay.email, contact=pay.contact,
+                                  description=pay.description)
+    metadata = {"order_id": pay.order_id, "payment_id": payment["id"]}
+    if attempt.failure is not None:
+        failure = attempt.failure
+        state.fail_payment(payment["id"], failure)
+        raise RazorpayError(failure.description, code=failure.code, source=failure.source, step=failure.step,
+                            reason=failure.reason, metadata=metadata)
+    state.authorize_payment(payment["id"])
+    return reply({"razorpay_payment_id": payment["id"], "razorpay_order_id": pay.order_id,
+                  "razorpay_signature": sign_payment(keys.key_secret, pay.order_id, payment["id"])})

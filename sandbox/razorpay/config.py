@@ -1,0 +1,29 @@
+"""The sandbox's settings and the typed app keys under which it keeps them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from .state import SandboxState
+
+
+@dataclass(frozen=True)
+class SandboxKeys:
+    """The one test key pair this sandbox accepts."""
+
+    key_id: str
+    key_secret: str
+
+
+@dataclass
+class Faults:
+    """Fault injection for the REST API; mutable so a test can change it while the server runs."""
+
+    latency: float = 0.0  # seconds added before every /v1 REST call
+
+
+SANDBOX_STATE = web.AppKey("razorpay_sandbox_state", SandboxState)
+SANDBOX_KEYS = web.AppKey("razorpay_sandbox_keys", SandboxKeys)
+SANDBOX_FAULTS = web.AppKey("razorpay_sandbox_faults", Faults)

@@ -1,0 +1,256 @@
+"""The sandbox's in-memory store; its mutating methods are the only place state changes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .entities import acquirer_data_for, build_event, build_order, build_payment, build_refund, compute_fee
+from .errors import RazorpayError, invalid_field, not_found
+from .ids import new_id
+from .validation import OrderRequest, RefundRequest, check_min_amount
+
+ALREADY_PAID = "This order has already been paid"
+ALREADY_AUTHORIZED = "A payment for this order is already authorized; capture it before taking another"
+ALREADY_CAPTURED = "This payment has already been captured"
+NOT_AUTHORIZED = "Only payments which have been authorized and not yet captured can be captured"
+NOT_CAPTURED = "Only captured payments can be refunded"
+FULLY_REFUNDED = "The payment has been fully refunded already"
+OVER_REFUND = "The refund amount provided is greater than amount captured"
+IDEMPOTENCY_REUSED = "Different request with the same idempotency key has already been processed."
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, as the webhook Razorpay would send: its event id and envelope."""
+
+    id: str
+    name: str
+    envelope: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PaymentFailure:
+    """Why a payment failed, in the payment's error_* fields and checkout's payment.failed error."""
+
+    description: str
+    source: str
+    reason: str = "payment_failed"
+    step: str = "payment_authorization"
+    code: str = "BAD_REQUEST_ERROR"
+
+
+@dataclass
+class SandboxState:
+    """Orders, payments and refunds as wire-format dicts keyed by id, plus the events they raised."""
+
+    clock: Callable[[], float] = time.time
+    account_id: str = field(default_factory=lambda: new_id("acc_"))
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    # Called with each new Event; where a webhook sender will plug in.
+    listeners: list[Callable[[Event], None]] = field(default_factory=list)
+    # Per-order capture mode; kept beside the order because the order entity does not show it.
+    capture_modes: dict[str, str] = field(default_factory=dict)
+    _order_payments: dict[str, list[str]] = field(default_factory=dict)
+    _payment_refunds: dict[str, list[str]] = field(default_factory=dict)
+    _refund_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def now(self) -> int:
+        """Return the current Unix time in seconds, as Razorpay's timestamps are."""
+        return int(self.clock())
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def get_order(self, order_id: str) -> dict[str, Any]:
+        """Return the order, or raise Razorpay's unknown-id error."""
+        return lookup(self.orders, order_id)
+
+    def get_payment(self, payment_id: str) -> dict[str, Any]:
+        """Return the payment, or raise Razorpay's unknown-id error."""
+        return lookup(self.payments, payment_id)
+
+    def get_refund(self, refund_id: str) -> dict[str, Any]:
+        """Return the refund, or raise Razorpay's unknown-id error."""
+        return lookup(self.refunds, refund_id)
+
+    def list_orders(self) -> list[dict[str, Any]]:
+        """Return every order, newest first."""
+        return newest_first(self.orders.values())
+
+    def list_payments(self) -> list[dict[str, Any]]:
+        """Return every payment, newest first."""
+        return newest_first(self.payments.values())
+
+    def list_refunds(self) -> list[dict[str, Any]]:
+        """Return every refund, newest first."""
+        return newest_first(self.refunds.values())
+
+    def order_payments(self, order_id: str) -> list[dict[str, Any]]:
+        """Return the payments of an order, newest first."""
+        self.get_order(order_id)
+        return newest_first(self.payments[pid] for pid in self._order_payments.get(order_id, []))
+
+    def payment_refunds(self, payment_id: str) -> list[dict[str, Any]]:
+        """Return the refunds of a payment, newest first."""
+        self.get_payment(payment_id)
+        return newest_first(self.refunds[rid] for rid in self._payment_refunds.get(payment_id, []))
+
+    def has_authorized_payment(self, order_id: str) -> bool:
+        """Whether one of the order's payments is authorized and waiting for capture."""
+        return any(self.payments[pid]["status"] == "authorized" for pid in self._order_payments.get(order_id, []))
+
+    def check_payable(self, order_id: str) -> dict[str, Any]:
+        """Return the order if a new payment may be made on it, else raise why not."""
+        order = self.get_order(order_id)
+        if order["status"] == "paid":
+            raise RazorpayError(ALREADY_PAID, field="order_id", metadata={"order_id": order_id})
+        if self.has_authorized_payment(order_id):
+            raise RazorpayError(ALREADY_AUTHORIZED, field="order_id", metadata={"order_id": order_id})
+        return order
+
+    # -- orders ----------------------------------------------------------------------------------
+
+    def create_order(self, request: OrderRequest) -> dict[str, Any]:
+        """Store a new order and return it."""
+        order = build_order(amount=request.amount, currency=request.currency, receipt=request.receipt,
+                            notes=request.notes, created_at=self.now())
+        self.orders[order["id"]] = order
+        self.capture_modes[order["id"]] = request.capture
+        self._order_payments[order["id"]] = []
+        return order
+
+    def update_order_notes(self, order_id: str, notes: dict[str, Any]) -> dict[str, Any]:
+        """Replace an order's notes (the only thing Razorpay lets you edit) and return it."""
+        order = self.get_order(order_id)
+        order["notes"] = dict(notes) if notes else []
+        return order
+
+    # -- payments --------------------------------------------------------------------------------
+
+    def start_payment(self, order_id: str, *, amount: int | None, method: str, instrument: dict[str, Any],
+                      email: str | None = None, contact: str | None = None,
+                      description: str | None = None) -> dict[str, Any]:
+        """Record a payment attempt on an order (status created); amount defaults to the amount due."""
+        order = self.check_payable(order_id)
+        payment = build_payment(order=order, amount=order["amount_due"] if amount is None else amount,
+                                method=method, instrument=instrument, email=email, contact=contact,
+                                description=description, created_at=self.now())
+        self.payments[payment["id"]] = payment
+        self._order_payments[order_id].append(payment["id"])
+        self._payment_refunds[payment["id"]] = []
+        order["status"] = "attempted"
+        order["attempts"] += 1
+        return payment
+
+    def authorize_payment(self, payment_id: str) -> dict[str, Any]:
+        """Mark a created payment authorized, and capture it at once if its order captures automatically."""
+        payment = self.get_payment(payment_id)
+        if payment["status"] != "created":
+            raise RazorpayError(f"The payment is already {payment['status']}")
+        payment["status"] = "authorized"
+        payment["acquirer_data"] = acquirer_data_for(payment["method"])
+        self.record("payment.authorized", payment=payment)
+        if self.capture_modes.get(payment["order_id"]) == "automatic":
+            self.capture_payment(payment_id, payment["amount"], payment["currency"])
+        return payment
+
+    def fail_payment(self, payment_id: str, failure: PaymentFailure) -> dict[str, Any]:
+        """Mark a created payment failed with the reason given."""
+        payment = self.get_payment(payment_id)
+        if payment["status"] != "created":
+            raise RazorpayError(f"The payment is already {payment['status']}")
+        payment.update(status="failed", error_code=failure.code, error_description=failure.description,
+                       error_source=failure.source, error_step=failure.step, error_reason=failure.reason)
+        self.record("payment.failed", payment=payment)
+        return payment
+
+    def capture_payment(self, payment_id: str, amount: int, currency: str) -> dict[str, Any]:
+        """Capture an authorized payment for exactly its amount; the order becomes paid."""
+        payment = self.get_payment(payment_id)
+        if payment["captured"]:
+            raise RazorpayError(ALREADY_CAPTURED)
+        if payment["status"] != "authorized":
+            raise RazorpayError(NOT_AUTHORIZED)
+        if amount != payment["amount"]:
+            raise invalid_field("amount", "Capture amount must be equal to the amount authorized")
+        if currency != payment["currency"]:
+            raise invalid_field("currency", "The currency should be same as the payment currency")
+        fee, tax = compute_fee(amount)
+        payment.update(status="captured", captured=True, fee=fee, tax=tax)
+        order = self.orders[payment["order_id"]]
+        order["amount_paid"] += amount
+        order["amount_due"] = max(order["amount"] - order["amount_paid"], 0)
+        order["status"] = "paid"
+        self.record("payment.captured", payment=payment)
+        self.record("order.paid", payment=payment, order=order)
+        return payment
+
+    # -- refunds ---------------------------------------------------------------------------------
+
+    def refund_payment(self, payment_id: str, request: RefundRequest,
+                       idempotency_key: str | None = None) -> dict[str, Any]:
+        """Refund a captured payment in full or in part; a repeated idempotency key returns the first refund."""
+        fingerprint = json.dumps({"payment_id": payment_id, **asdict(request)}, sort_keys=True)
+        if idempotency_key is not None and idempotency_key in self._refund_keys:
+            seen_fingerprint, refund_id = self._refund_keys[idempotency_key]
+            if seen_fingerprint != fingerprint:
+                raise RazorpayError(IDEMPOTENCY_REUSED, field="X-Refund-Idempotency")
+            return self.refunds[refund_id]
+        payment = self.get_payment(payment_id)
+        if payment["status"] == "refunded":
+            raise RazorpayError(FULLY_REFUNDED)
+        if payment["status"] != "captured":
+            raise RazorpayError(NOT_CAPTURED)
+        refundable = payment["amount"] - payment["amount_refunded"]
+        amount = refundable if request.amount is None else request.amount
+        if request.amount is not None:
+            check_min_amount(amount, payment["currency"])
+        if amount > refundable:
+            raise invalid_field("amount", OVER_REFUND)
+        refund = build_refund(payment=payment, amount=amount, speed=request.speed, notes=request.notes,
+                              receipt=request.receipt, created_at=self.now())
+        self.refunds[refund["id"]] = refund
+        self._payment_refunds[payment_id].append(refund["id"])
+        if idempotency_key is not None:
+            self._refund_keys[idempotency_key] = (fingerprint, refund["id"])
+        payment["amount_refunded"] += amount
+        fully = payment["amount_refunded"] == payment["amount"]
+        payment["refund_status"] = "full" if fully else "partial"
+        if fully:
+            payment["status"] = "refunded"
+        self.record("refund.created", refund=refund, payment=payment)
+        self.record("refund.processed", refund=refund, payment=payment)
+        return refund
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def record(self, name: str, **entities: dict[str, Any]) -> Event:
+        """Append a webhook-shaped event with snapshots of the entities, and tell the listeners."""
+        event = Event(id=new_id("evt_"), name=name,
+                      envelope=build_event(name, account_id=self.account_id, created_at=self.now(), **entities))
+        self.events.append(event)
+        for listener in list(self.listeners):
+            listener(event)
+        return event
+
+
+def lookup(table: dict[str, dict[str, Any]], entity_id: str) -> dict[str, Any]:
+    """Return table[entity_id] or raise Razorpay's "The id provided does not exist"."""
+    try:
+        return table[entity_id]
+    except KeyError:
+        raise not_found() from None
+
+
+def newest_first(entities: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return entities newest first; insertion order breaks ties within the same second."""
+    ordered = list(entities)
+    ordered.reverse()
+    return sorted(ordered, key=lambda entity: entity["created_at"], reverse=True)
+

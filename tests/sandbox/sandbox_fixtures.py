@@ -1,0 +1,134 @@
+"""Fixtures for the sandbox's own tests: the sandbox on a real socket, alone or mounted under a prefix.
+
+Not a conftest.py on purpose: a second conftest module would shadow tests/conftest.py for the
+`from conftest import ...` lines of the app's tests. Test modules import the fixtures they use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+import razorpay
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from sandbox.razorpay import SANDBOX_STATE, SandboxState, create_razorpay_sandbox
+
+MOUNT = "/sandbox/razorpay"
+
+
+def basic_auth(key_id: str, key_secret: str) -> str:
+    """Return the Authorization header value for HTTP Basic."""
+    return "Basic " + base64.b64encode(f"{key_id}:{key_secret}".encode()).decode()
+
+
+class Clock:
+    """A settable clock, so created_at and the from/to filters can be tested exactly."""
+
+    def __init__(self, now: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Sandbox:
+    """The running sandbox as a test sees it: where it is, its keys, its state and a client session."""
+
+    server: TestServer
+    app: web.Application
+    session: aiohttp.ClientSession
+    key_id: str
+    key_secret: str
+    clock: Clock
+    prefix: str = ""
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url(self.prefix or "/")).rstrip("/")
+
+    @property
+    def state(self) -> SandboxState:
+        return self.app[SANDBOX_STATE]
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": basic_auth(self.key_id, self.key_secret)}
+
+    async def call(self, method: str, path: str, *, json: Any = None, data: Any = None,
+                   headers: dict[str, str] | None = None, auth: bool = True) -> tuple[int, Any]:
+        """Send one REST call (authenticated unless auth=False); return the status and the JSON body."""
+        all_headers = {**(self.auth if auth else {}), **(headers or {})}
+        async with self.session.request(method, self.url + path, json=json, data=data,
+                                        headers=all_headers) as resp:
+            return resp.status, await resp.json()
+
+    async def create_order(self, **fields: Any) -> dict[str, Any]:
+        """Create an order (₹499 INR unless told otherwise) and return it."""
+        status, body = await self.call("POST", "/v1/orders", json={"amount": 49900, "currency": "INR", **fields})
+        assert status == 200, body
+        return body
+
+    async def pay(self, order_id: str, **fields: Any) -> tuple[int, dict[str, Any]]:
+        """Pay as the checkout window does; UPI intent success unless told otherwise."""
+        body = {"key_id": self.key_id, "order_id": order_id, "method": "upi", **fields}
+        if body["method"] == "upi" and "vpa" not in body:
+            body.setdefault("outcome", "success")
+        return await self.call("POST", "/checkout/pay", json=body, auth=False)
+
+    def sdk(self) -> razorpay.Client:
+        """The official (synchronous) SDK pointed at this sandbox; call it through asyncio.to_thread."""
+        return razorpay.Client(auth=(self.key_id, self.key_secret), base_url=self.url)
+
+
+async def run_sdk(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking SDK call off the event loop that also serves the sandbox."""
+    return await asyncio.to_thread(call, *args, **kwargs)
+
+
+def new_keys() -> tuple[str, str]:
+    """A fresh test key pair."""
+    return "rzp_test_" + secrets.token_hex(7), secrets.token_urlsafe(24)
+
+
+async def shop_home(request: web.Request) -> web.Response:
+    """The parent app's own page, beside the mounted sandbox."""
+    return web.Response(text="the shop")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The sandbox's clock, settable by the test."""
+    return Clock()
+
+
+@pytest.fixture
+async def sandbox(aiohttp_server, clock) -> Sandbox:
+    """The sandbox alone at the root of its own server."""
+    key_id, key_secret = new_keys()
+    app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, clock=clock)
+    server = await aiohttp_server(app)
+    async with aiohttp.ClientSession() as session:
+        yield Sandbox(server=server, app=app, session=session, key_id=key_id, key_secret=key_secret, clock=clock)
+
+
+@pytest.fixture
+async def mounted(aiohttp_server, clock) -> Sandbox:
+    """The sandbox mounted under /sandbox/razorpay of a parent app, as the shop mounts it."""
+    key_id, key_secret = new_keys()
+    app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, clock=clock)
+    parent = web.Application()
+    parent.router.add_get("/", shop_home)
+    parent.add_subapp(MOUNT, app)
+    server = await aiohttp_server(parent)
+    async with aiohttp.ClientSession() as session:
+        yield Sandbox(server=server, app=app, session=session, key_id=key_id, key_secret=key_secret,
+                      clock=clock, prefix=MOUNT)
