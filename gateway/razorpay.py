@@ -193,7 +193,7 @@ class RazorpayClient:
                 self.api_base + path,
                 json=body,
                 params=params,
-                auth=aiohttp.BasicAuth(self.key_id, self.key_secret),
+                headers={"Authorization": aiohttp.encode_basic_auth(self.key_id, self.key_secret)},
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as resp:
                 status = resp.status

@@ -41,7 +41,7 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     setup_templates(app, settings, sandboxed)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
-    app.router.add_static("/static", ROOT / "static", append_version=True)
+    app.router.add_static("/static", ROOT / "static", name="static")
     if sandboxed:
         mount_razorpay_sandbox(app, settings)
     app.cleanup_ctx.append(database_ctx(owned=db is None))

@@ -14,6 +14,7 @@ from checkout.errors import CheckoutError
 log = logging.getLogger("galla.http")
 
 REQUEST_ID_HEADER = "X-Request-Id"
+REQUEST_ID = web.RequestKey("request_id", str)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}
@@ -38,7 +39,7 @@ async def request_id_middleware(request: web.Request, handler):
     """Give every request an id (the caller's, if it sent a sane one) and echo it back."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else secrets.token_hex(8)
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -70,8 +71,8 @@ async def error_middleware(request: web.Request, handler):
         return render_error(request, exc.status, exc.reason)
     except Exception:
         log.exception("unhandled error on %s %s (request %s)", request.method, request.path,
-                      request.get("request_id"))
-        message = f"something went wrong on our side (request {request.get('request_id')})"
+                      request.get(REQUEST_ID))
+        message = f"something went wrong on our side (request {request.get(REQUEST_ID)})"
         if wants_json(request):
             return json_error(500, "internal_error", message)
         return render_error(request, 500, message)
