@@ -38,16 +38,12 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     shop_name: str = "Galla"
 
-    @field_validator("razorpay_key_id", "mongodb_uri", "stripe_api_base", mode="before")
+    @field_validator("mongodb_uri", "razorpay_key_id", "razorpay_key_secret", "razorpay_webhook_secret",
+                     "stripe_secret_key", "stripe_webhook_secret", "stripe_api_base", "admin_password",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # An empty line in .env (RAZORPAY_KEY_ID=) means "not set", not "the empty key".
-        return None if value == "" else value
-
-    @field_validator("razorpay_key_secret", "razorpay_webhook_secret", "stripe_secret_key",
-                     "stripe_webhook_secret", "admin_password", mode="before")
-    @classmethod
-    def _blank_secret_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
     @property
