@@ -30,6 +30,7 @@ async def test_keyless_shop_takes_a_upi_payment_through_mounted_sandbox(served):
     catalog = await (await served.get("/")).text()
     assert "₹1,23,456.00" in catalog  # the saree, in lakhs
     assert "Sandbox mode" in catalog
+    assert "data is lost when the server stops" in catalog  # the embedded store says so on every page
 
     resp = await served.post("/api/checkout", json={
         "items": [{"product_id": "pashmina-shawl", "quantity": 1}],

@@ -52,11 +52,11 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
 def setup_templates(app: web.Application, settings: Settings, sandboxed: bool) -> None:
     """Jinja2 with autoescaping, the money filter and what every page shows."""
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(ROOT / "templates"),
-                               autoescape=jinja2.select_autoescape(["html"]))
+                               autoescape=jinja2.select_autoescape(["html"]),
+                               context_processors=[page_context])
     env.filters["money"] = lambda amount, currency: format_money(int(amount), currency)
     env.globals.update(shop_name=settings.shop_name, sandbox_mode=sandboxed,
                        razorpay_checkout_js=settings.razorpay_checkout_js)
-    app[aiohttp_jinja2.APP_CONTEXT_PROCESSORS_KEY] = [page_context]
 
 
 async def page_context(request: web.Request) -> dict:
