@@ -81,13 +81,32 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
     report = {
         "code": error.code, "description": error.description, "source": error.source,
         "step": error.step, "reason": error.reason, "payment_id": metadata.get("payment_id"),
-        "razorpay_order_id": metadata.get("order_id"), "method": str(error.model_extra.get("method") or "")[:30] or None,
+        "razorpay_order_id": metadata.get("order_id"), "method": None,
     }
-    entry = timeline_entry("browser", event="payment.failed", **report)
+    entries = [timeline_entry("browser", event="payment.failed", **report)]
+    payment, calls = await fetch_failed_payment(shop, order, report["payment_id"])
+    entries += calls
+    if payment is not None:
+        # Razorpay's own record is what the shop sees; the browser's words are kept beside it.
+        report.update(method=payment.method, code=payment.error_code or report["code"],
+                      description=payment.error_description or report["description"])
     # The browser is not trusted: this is a note for the buyer and the shop, it moves no status.
-    attempt = {"at": entry["at"], **report} if order.status == "pending" else None
-    await append_timeline(shop.db, order.id, [entry], attempt=attempt)
+    attempt = {"at": entries[0]["at"], **report} if order.status == "pending" else None
+    await append_timeline(shop.db, order.id, entries, attempt=attempt)
     return await get_order(shop.db, order.id)
+
+
+async def fetch_failed_payment(shop: Shop, order: Order, payment_id: str | None):
+    """Ask Razorpay about a reported failure, if the payment is this order's; never raises."""
+    if not payment_id or order.razorpay_order_id is None:
+        return None, []
+    try:
+        payment, call = await shop.razorpay.fetch_payment(payment_id)
+    except GatewayError as exc:
+        return None, call_entry(exc.call)
+    if payment.order_id != order.razorpay_order_id or payment.status != "failed":
+        return None, call_entry(call)
+    return payment, call_entry(call)
 
 
 async def prepare_payment(shop: Shop, order_id: str) -> Order:

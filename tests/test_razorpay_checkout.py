@@ -76,6 +76,7 @@ async def test_failed_upi_is_recorded_and_buyer_retries_to_success(client, razor
     order = await (await client.get(f"/api/orders/{placed['order_id']}")).json()
     assert order["can_pay"] is True
     assert [a["code"] for a in order["attempts"]] == [failure["error"]["code"]]
+    assert order["attempts"][0]["method"] == "upi"  # from Razorpay's record, not the browser
 
     resp = await client.post(f"/api/orders/{placed['order_id']}/pay")
     again = await resp.json()
@@ -162,3 +163,16 @@ async def test_unknown_order_is_404(client):
     assert resp.status == 404 and (await resp.json())["error"]["field"] == "order_id"
     resp = await client.get("/orders/ord_doesnotexist")
     assert resp.status == 404 and "text/html" in resp.headers["Content-Type"]
+
+
+async def test_failure_report_naming_another_orders_payment_is_not_believed(client, razorpay_sandbox):
+    _, mine = await place(client)
+    _, other = await place(client)
+    _, failure = await razorpay_sandbox.pay(other["razorpay"]["order_id"], outcome="failure")
+    resp = await client.post("/api/payments/razorpay/failed", json={
+        "order_id": mine["order_id"],
+        "error": {**failure["error"], "code": "BROWSER_SAID", "description": "from the browser"}})
+    assert resp.status == 200
+    order = await (await client.get(f"/api/orders/{mine['order_id']}")).json()
+    assert [(a["code"], a["method"]) for a in order["attempts"]] == [("BROWSER_SAID", None)]
+    assert order["status"] == "pending"
