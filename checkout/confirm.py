@@ -104,9 +104,8 @@ async def fetch_failed_payment(shop: Shop, order: Order, payment_id: str | None)
         payment, call = await shop.razorpay.fetch_payment(payment_id)
     except GatewayError as exc:
         return None, call_entry(exc.call)
-    if payment.order_id != order.razorpay_order_id or payment.status != "failed":
-        return None, call_entry(call)
-    return payment, call_entry(call)
+    believed = payment.order_id == order.razorpay_order_id and payment.status == "failed"
+    return (payment if believed else None), call_entry(call)
 
 
 async def prepare_payment(shop: Shop, order_id: str) -> Order:

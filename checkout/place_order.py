@@ -33,10 +33,10 @@ async def place_order(shop: Shop, request: CheckoutRequest, idempotency_key: str
     lines, total = await price_cart(shop, request)
     order_id = new_order_id()
     if idempotency_key:
-        earlier = await claim_key(shop.db, idempotency_key,
-                                  fingerprint=fingerprint(request), order_id=order_id)
+        digest = fingerprint(request)
+        earlier = await claim_key(shop.db, idempotency_key, fingerprint=digest, order_id=order_id)
         if earlier is not None:
-            return await replay_order(shop, earlier, fingerprint(request)), False
+            return await replay_order(shop, earlier, digest), False
     try:
         await upsert_customer(shop.db, email=str(request.customer.email),
                               name=request.customer.name, phone=request.customer.phone)
