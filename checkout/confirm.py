@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from checkout.errors import Conflict, SignatureInvalid
+from checkout.errors import Conflict, SignatureInvalid, gateway_failure
 from checkout.orders import call_entry, load_order
-from checkout.place_order import gateway_failure, open_razorpay_order
+from checkout.place_order import open_payment
 from checkout.schemas import RazorpayFailedRequest, RazorpayVerifyRequest
+from checkout.settle import settle_payment
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.razorpay import RazorpayPayment
@@ -50,27 +51,14 @@ async def apply_razorpay_payment(
 ) -> Order:
     """Move the order as the payment says, forward only, in one conditional update."""
     fields = {"payment": {**payment.summary(), "gateway": "razorpay"}}
-    mismatch = payment_mismatch(order, payment)
-    if mismatch is None and payment.status in ("authorized", "captured"):
-        target = "paid" if payment.status == "captured" else "authorized"
-        allowed = ["pending", "authorized"] if target == "paid" else ["pending"]
-        moved = await transition_order(shop.db, order.id, allowed_from=allowed, to=target,
-                                       reason=f"Razorpay payment {payment.id} {payment.status}",
-                                       fields=fields, entries=entries)
-        if moved is not None:
-            return moved
-        # Paid money reaching an order we gave up on is a person's job, never silently kept.
-        mismatch = "payment arrived after the order expired" if order.status == "expired" else None
-    if mismatch is not None:
-        moved = await transition_order(shop.db, order.id,
-                                       allowed_from=["pending", "authorized", "expired"],
-                                       to="needs_review", reason=mismatch,
-                                       fields={**fields, "review_reason": mismatch}, entries=entries)
-        if moved is not None:
-            return moved
-    note = timeline_entry("note", message=f"payment {payment.id} is {payment.status}; order left as it was")
-    await append_timeline(shop.db, order.id, [*entries, note])
-    return await get_order(shop.db, order.id)
+    target = {"captured": "paid", "authorized": "authorized"}.get(payment.status)
+    return await settle_payment(
+        shop, order, target=target,
+        allowed_from=["pending", "authorized"] if target == "paid" else ["pending"],
+        reason=f"Razorpay payment {payment.id} {payment.status}", fields=fields,
+        mismatch=payment_mismatch(order, payment), entries=entries,
+        note=f"payment {payment.id} is {payment.status}; order left as it was",
+    )
 
 
 async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> Order:
@@ -109,9 +97,9 @@ async def fetch_failed_payment(shop: Shop, order: Order, payment_id: str | None)
 
 
 async def prepare_payment(shop: Shop, order_id: str) -> Order:
-    """Ready a pending order for another payment attempt (its Razorpay order, made if missing)."""
+    """Ready a pending order for another payment attempt at its gateway."""
     order = await load_order(shop, order_id)
     if order.status != "pending":
         raise Conflict(f"this order is {order.status.replace('_', ' ')} and cannot be paid again",
                        field="order_id", code="order_not_payable")
-    return await open_razorpay_order(shop, order)
+    return await open_payment(shop, order)

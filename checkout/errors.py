@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gateway.errors import GatewayError, GatewayUnavailable
+
 
 class CheckoutError(Exception):
     """A request the flow cannot honour, with what to tell the caller."""
@@ -61,3 +63,15 @@ class GatewayFailed(CheckoutError):
 class GatewayBusy(GatewayFailed):
     status = 503
     code = "gateway_unavailable"
+
+
+GATEWAY_NAMES = {"razorpay": "Razorpay", "stripe": "Stripe"}
+
+
+def gateway_failure(exc: GatewayError) -> GatewayFailed:
+    """The error to show a buyer when a gateway could not take the order; the order is kept."""
+    name = GATEWAY_NAMES.get(exc.gateway, exc.gateway)
+    if isinstance(exc, GatewayUnavailable):
+        return GatewayBusy(f"{name} is not answering right now; your order is saved, please try "
+                           "again in a minute", headers={"Retry-After": "30"})
+    return GatewayFailed(f"{name} refused the order: {exc.description}")

@@ -6,7 +6,7 @@ import secrets
 
 from checkout.errors import NotFound
 from checkout.shop import Shop
-from gateway.razorpay import CallRecord
+from gateway.calls import CallRecord
 from models.orders import Order, get_order, timeline_entry
 
 STATUS_LABELS = {
@@ -89,5 +89,12 @@ def checkout_response(shop: Shop, order: Order) -> dict:
         "amount": order.amount,
         "currency": order.currency,
         "gateway": order.gateway,
-        "razorpay": razorpay_options(shop, order),
+        **payment_options(shop, order),
     }
+
+
+def payment_options(shop: Shop, order: Order) -> dict:
+    """What the browser needs to pay: checkout.js options, or the Stripe session to go to."""
+    if order.gateway == "stripe":
+        return {"stripe": {"session_id": order.stripe_session_id, "url": order.stripe_session_url}}
+    return {"razorpay": razorpay_options(shop, order)}

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import phonenumbers
 from babel import Locale
-from pydantic import (BaseModel, ConfigDict, EmailStr, Field, StrictInt, StringConstraints,
+from pydantic import (BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StringConstraints,
                       ValidationError, field_validator, model_validator)
 
 from checkout.errors import InvalidInput
@@ -33,13 +33,14 @@ class Customer(_Body):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=25)]
 
 
-class CheckoutRequest(_Body):
-    """POST /api/checkout."""
+class CartRequest(_Body):
+    """POST /api/checkout/quote: what a cart costs a buyer in a country, and through which gateway."""
 
     items: Annotated[list[CartItem], Field(min_length=1, max_length=50)]
-    customer: Customer
     country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
                                               min_length=2, max_length=2)]
+    # Buyers in India may choose Stripe ("pay with an international card") over Razorpay.
+    international_card: StrictBool = False
 
     @field_validator("country")
     @classmethod
@@ -47,6 +48,22 @@ class CheckoutRequest(_Body):
         if not value.isalpha() or value not in COUNTRIES:
             raise ValueError("must be an ISO 3166 two-letter country code, such as IN")
         return value
+
+    def quantities(self) -> dict[str, int]:
+        """Quantities by product, lines for the same product added together."""
+        merged: dict[str, int] = {}
+        for i, item in enumerate(self.items):
+            merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
+            if merged[item.product_id] > 100:
+                raise InvalidInput("quantity of one product must be at most 100",
+                                   field=f"items[{i}].quantity")
+        return merged
+
+
+class CheckoutRequest(CartRequest):
+    """POST /api/checkout."""
+
+    customer: Customer
 
     @model_validator(mode="after")
     def _phone_in_e164(self) -> CheckoutRequest:
@@ -59,16 +76,6 @@ class CheckoutRequest(_Body):
             raise _field_error(("customer", "phone"), "is not a valid phone number")
         self.customer.phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         return self
-
-    def quantities(self) -> dict[str, int]:
-        """Quantities by product, lines for the same product added together."""
-        merged: dict[str, int] = {}
-        for i, item in enumerate(self.items):
-            merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
-            if merged[item.product_id] > 100:
-                raise InvalidInput("quantity of one product must be at most 100",
-                                   field=f"items[{i}].quantity")
-        return merged
 
 
 class RazorpayVerifyRequest(_Body):

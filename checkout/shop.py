@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.razorpay import CaptureMode, RazorpayClient
+from gateway.stripe import StripeGateway
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,5 +15,11 @@ class Shop:
 
     db: Any
     razorpay: RazorpayClient
+    stripe: StripeGateway
+    public_url: str = "http://127.0.0.1:8080"
     name: str = "Galla"
     capture: CaptureMode = "auto"
+
+    def order_url(self, order_id: str) -> str:
+        """The buyer's page for an order, as the buyer's browser reaches it."""
+        return f"{self.public_url.rstrip('/')}/orders/{order_id}"

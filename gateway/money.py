@@ -14,9 +14,22 @@ ZERO_DECIMAL = frozenset(
 )
 THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
 
-# Razorpay refuses orders below these (minor units); INR is documented as ₹1.00.
+# The smallest charge each gateway takes, in minor units. Razorpay documents ₹1.00 for INR.
 RAZORPAY_MINIMUMS = {"INR": 100}
 RAZORPAY_DEFAULT_MINIMUM = 100
+# Stripe's minimum charge table (GATEWAYS.md §12); unlisted currencies get USD's 50 minor units.
+STRIPE_MINIMUMS = {
+    "USD": 50, "AED": 200, "AUD": 50, "BGN": 100, "BRL": 50, "CAD": 50, "CHF": 50, "CZK": 1500,
+    "DKK": 250, "EUR": 50, "GBP": 30, "HKD": 400, "HUF": 17500, "INR": 50, "JPY": 50, "MXN": 1000,
+    "MYR": 200, "NOK": 300, "NZD": 50, "PLN": 200, "RON": 200, "SEK": 300, "SGD": 50, "THB": 1000,
+}
+STRIPE_DEFAULT_MINIMUM = 50
+# Stripe takes ISK as zero-decimal but still wants two decimals on the wire, so 5 ISK is 500.
+STRIPE_TWO_DECIMAL_WIRE = frozenset({"ISK"})
+
+
+class AmountNotChargeable(ValueError):
+    """The gateway cannot charge this amount: below its minimum, or not representable."""
 
 # The locale a buyer of each currency reads amounts in: ₹1,23,456.00 for rupees.
 DISPLAY_LOCALES = {"INR": "en_IN"}
@@ -70,7 +83,41 @@ def format_money(amount: int, currency: str) -> str:
     return format_currency(value, code, locale=locale)
 
 
-def razorpay_minimum(currency: str) -> Money:
-    """Return the smallest order Razorpay accepts in this currency."""
+def minimum_charge(gateway: str, currency: str) -> Money:
+    """Return the smallest amount the gateway charges in this currency."""
     code = currency.upper()
-    return Money(RAZORPAY_MINIMUMS.get(code, RAZORPAY_DEFAULT_MINIMUM), code)
+    if gateway == "razorpay":
+        return Money(RAZORPAY_MINIMUMS.get(code, RAZORPAY_DEFAULT_MINIMUM), code)
+    if gateway == "stripe":
+        return Money(STRIPE_MINIMUMS.get(code, STRIPE_DEFAULT_MINIMUM), code)
+    raise ValueError(f"unknown gateway {gateway!r}")
+
+
+def check_chargeable(gateway: str, money: Money) -> None:
+    """Raise AmountNotChargeable unless the gateway can charge exactly this amount."""
+    minimum = minimum_charge(gateway, money.currency)
+    name = gateway.capitalize()
+    if money.amount < minimum.amount:
+        raise AmountNotChargeable(f"the order total {money.format()} is below the smallest payment "
+                                  f"{name} accepts, {minimum.format()}")
+    if gateway == "stripe" and money.currency in THREE_DECIMAL and money.amount % 10:
+        # Stripe charges three-decimal currencies only in whole hundredths (last digit 0).
+        raise AmountNotChargeable(f"{name} charges {money.currency} only in steps of 0.010; "
+                                  f"{money.format()} cannot be charged exactly")
+
+
+def to_stripe_amount(money: Money) -> int:
+    """Return the integer Stripe expects for this amount (its wire format's minor units)."""
+    if money.currency in STRIPE_TWO_DECIMAL_WIRE:
+        return money.amount * 100
+    return money.amount
+
+
+def from_stripe_amount(amount: int, currency: str) -> Money:
+    """Read an amount Stripe sent back (lowercase currency) as our Money."""
+    code = currency.upper()
+    if code in STRIPE_TWO_DECIMAL_WIRE:
+        if amount % 100:
+            raise AmountNotChargeable(f"{amount} is not a whole number of {code}")
+        return Money(amount // 100, code)
+    return Money(amount, code)

@@ -12,6 +12,7 @@ import aiohttp
 import razorpay
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from gateway.calls import CallRecord, elapsed_ms
 from gateway.errors import GatewayError, GatewayInvalid, GatewayUnavailable
 from gateway.money import Money
 
@@ -90,26 +91,6 @@ class RazorpayPayment(_Entity):
                 "amount_refunded", "refund_status", "bank", "wallet", "error_code",
                 "error_description", "error_reason", "created_at")
         return {k: getattr(self, k) for k in keep}
-
-
-@dataclass(frozen=True, slots=True)
-class CallRecord:
-    """One HTTP exchange with Razorpay, for an order's timeline (no credentials in it)."""
-
-    method: str
-    path: str
-    request: dict | None
-    status: int | None
-    response: Any
-    duration_ms: float
-    error: dict | None = None
-
-    def to_dict(self) -> dict:
-        return {
-            "gateway": GATEWAY, "method": self.method, "path": self.path,
-            "request": self.request, "status": self.status, "response": self.response,
-            "duration_ms": round(self.duration_ms, 2), "error": self.error,
-        }
 
 
 @dataclass(slots=True)
@@ -217,8 +198,8 @@ class RazorpayClient:
 
     def _record(self, method, path, body, status, payload, started, error=None) -> CallRecord:
         call = CallRecord(
-            method=method, path=path, request=body, status=status, response=payload,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            gateway=GATEWAY, method=method, path=path, request=body, status=status, response=payload,
+            duration_ms=elapsed_ms(started),
             error=error.to_dict() if error else None,
         )
         if error is not None:

@@ -31,3 +31,21 @@ async def upsert_customer(db: Any, *, email: str, name: str, phone: str) -> dict
             # Two first checkouts by one buyer raced to insert; the second now finds the first.
             continue
     raise RuntimeError(f"could not upsert customer {key!r}")
+
+
+async def get_customer(db: Any, email: str) -> dict | None:
+    """Fetch a customer by email (their _id)."""
+    return await db.customers.find_one({"_id": normalise_email(email)})
+
+
+async def remember_stripe_customer(db: Any, email: str, stripe_customer_id: str) -> str:
+    """Store the customer's Stripe id unless one is stored already; return the one that is kept."""
+    key = normalise_email(email)
+    doc = await db.customers.find_one_and_update(
+        {"_id": key, "stripe_customer_id": {"$exists": False}},
+        {"$set": {"stripe_customer_id": stripe_customer_id}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is None:
+        doc = await db.customers.find_one({"_id": key}) or {}
+    return doc.get("stripe_customer_id", stripe_customer_id)

@@ -41,6 +41,10 @@ class Order(BaseModel):
     created_at: datetime
     updated_at: datetime | None = None
     razorpay_order_id: str | None = None
+    stripe_session_id: str | None = None
+    stripe_session_url: str | None = None
+    stripe_sessions: list[str] = []
+    route: str | None = None
     capture: str = "auto"
     payment: dict | None = None
     attempts: list[dict] = []
@@ -83,6 +87,20 @@ async def attach_razorpay_order(
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, "razorpay_order_id": {"$exists": False}},
         {"$set": {"razorpay_order_id": razorpay_order_id, "updated_at": now()},
+         "$push": {"timeline": {"$each": list(entries)}}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return Order.model_validate(doc) if doc else None
+
+
+async def attach_stripe_session(
+    db: Any, order_id: str, session_id: str, url: str | None, entries: Iterable[dict]
+) -> Order | None:
+    """Make a Checkout Session the pending order's current one; None if the order moved on."""
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id, "status": "pending"},
+        {"$set": {"stripe_session_id": session_id, "stripe_session_url": url, "updated_at": now()},
+         "$addToSet": {"stripe_sessions": session_id},
          "$push": {"timeline": {"$each": list(entries)}}},
         return_document=ReturnDocument.AFTER,
     )

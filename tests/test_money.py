@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.money import Money, exponent_of, format_money, razorpay_minimum
+from gateway.money import (AmountNotChargeable, Money, check_chargeable, exponent_of, format_money,
+                           from_stripe_amount, minimum_charge, to_stripe_amount)
 
 
 @pytest.mark.parametrize("amount,currency,text", [
@@ -51,4 +52,56 @@ def test_exponents_and_arithmetic():
         Money(1.5, "INR")
     with pytest.raises(TypeError):
         Money(True, "INR")
-    assert razorpay_minimum("INR") == Money(100, "INR")
+
+
+@pytest.mark.parametrize("gateway,currency,minimum", [
+    ("razorpay", "INR", 100),   # ₹1.00
+    ("stripe", "INR", 50),      # ₹0.50
+    ("stripe", "USD", 50),      # $0.50
+    ("stripe", "GBP", 30),      # £0.30
+    ("stripe", "JPY", 50),      # ¥50: zero-decimal, so 50 is fifty yen, not half a yen
+    ("stripe", "HUF", 17500),   # 175.00 Ft
+    ("stripe", "KWD", 50),      # unlisted: USD's 50 minor units
+])
+def test_minimum_charge_per_gateway(gateway, currency, minimum):
+    assert minimum_charge(gateway, currency.lower()) == Money(minimum, currency)
+    check_chargeable(gateway, Money(minimum, currency))
+    with pytest.raises(AmountNotChargeable, match="below the smallest payment"):
+        check_chargeable(gateway, Money(minimum - 1, currency))
+
+
+def test_below_minimum_message_names_both_amounts():
+    with pytest.raises(AmountNotChargeable) as raised:
+        check_chargeable("stripe", Money(49, "JPY"))
+    assert str(raised.value) == "the order total ¥49 is below the smallest payment Stripe accepts, ¥50"
+
+
+@pytest.mark.parametrize("amount,ok", [(5120, True), (5124, False), (50, True), (55, False)])
+def test_three_decimal_currencies_charge_whole_hundredths_on_stripe(amount, ok):
+    money = Money(amount, "KWD")
+    if ok:
+        check_chargeable("stripe", money)
+    else:
+        with pytest.raises(AmountNotChargeable, match="steps of 0.010"):
+            check_chargeable("stripe", money)
+    check_chargeable("razorpay", Money(max(amount, 100), "KWD"))  # Razorpay has no such rule
+
+
+@pytest.mark.parametrize("money,wire", [
+    (Money(1398, "USD"), 1398), (Money(750, "JPY"), 750), (Money(5120, "KWD"), 5120),
+    (Money(5, "ISK"), 500),     # ISK: zero-decimal, but two decimals on Stripe's wire
+    (Money(34900, "INR"), 34900),
+])
+def test_stripe_wire_amounts_round_trip(money, wire):
+    assert to_stripe_amount(money) == wire
+    assert from_stripe_amount(wire, money.currency.lower()) == money
+
+
+def test_isk_wire_amount_must_be_whole_kronur():
+    with pytest.raises(AmountNotChargeable):
+        from_stripe_amount(550, "isk")
+
+
+def test_zero_and_three_decimal_formatting():
+    assert Money(2230000, "JPY").format() == "¥2,230,000"
+    assert Money(5120, "KWD").format() == "KWD5.120"  # three decimals kept

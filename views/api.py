@@ -6,10 +6,12 @@ from aiohttp import web
 
 from checkout.catalog import list_catalog
 from checkout.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
+from checkout.confirm_stripe import confirm_stripe_return
 from checkout.errors import InvalidInput
 from checkout.orders import checkout_response, describe_order, load_order
 from checkout.place_order import place_order
-from checkout.schemas import CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
+from checkout.quote import quote_cart
+from checkout.schemas import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
 from models.db import ping
 from views.body import read_model
 from views.state import DATABASE, SHOP
@@ -25,9 +27,17 @@ async def get_products(request: web.Request) -> web.Response:
     return web.json_response({"products": products})
 
 
+@routes.post("/api/checkout/quote")
+async def post_checkout_quote(request: web.Request) -> web.Response:
+    """What a cart costs this buyer, in which currency and through which gateway; nothing is stored."""
+    body = await read_model(request, CartRequest)
+    quote = await quote_cart(request.app[SHOP], body)
+    return web.json_response(quote.to_dict())
+
+
 @routes.post("/api/checkout")
 async def post_checkout(request: web.Request) -> web.Response:
-    """Place an order and return the checkout.js options that pay for it."""
+    """Place an order and return what pays for it: checkout.js options or a Stripe session."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not 1 <= len(key) <= 255:
         raise InvalidInput("Idempotency-Key must be 1 to 255 characters", field=IDEMPOTENCY_HEADER)
@@ -56,14 +66,19 @@ async def post_razorpay_failed(request: web.Request) -> web.Response:
 
 @routes.get("/api/orders/{order_id}")
 async def get_order(request: web.Request) -> web.Response:
-    """An order's status, items and attempts, for its page."""
-    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    """An order's status, items and attempts; with ?session_id= it first confirms that Stripe session."""
+    shop, order_id = request.app[SHOP], request.match_info["order_id"]
+    session_id = request.query.get("session_id")
+    if session_id is not None:
+        order = await confirm_stripe_return(shop, order_id, session_id)
+    else:
+        order = await load_order(shop, order_id)
     return web.json_response(describe_order(order))
 
 
 @routes.post("/api/orders/{order_id}/pay")
 async def post_order_pay(request: web.Request) -> web.Response:
-    """The checkout.js options for another attempt at paying a pending order."""
+    """What pays a pending order again: checkout.js options, or an open Stripe session."""
     shop = request.app[SHOP]
     order = await prepare_payment(shop, request.match_info["order_id"])
     return web.json_response(checkout_response(shop, order))

@@ -14,12 +14,13 @@ from aiohttp import web
 from checkout.shop import Shop
 from gateway.money import format_money
 from gateway.razorpay import RazorpayClient
+from gateway.stripe import StripeGateway
 from models.db import Database, ensure_indexes, open_database
 from models.products import seed_products
 from views import api, pages
 from views.body import MAX_BODY_BYTES
 from views.middlewares import error_middleware, request_id_middleware
-from views.settings import SANDBOX_RAZORPAY_PATH, Settings
+from views.settings import SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings
 from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP
 
 log = logging.getLogger("galla")
@@ -29,10 +30,12 @@ EMBEDDED_BANNER = "Embedded in-memory MongoDB store (mongomock): all data is los
 
 def create_app(settings: Settings, *, db: Database | None = None, self_url: str | None = None) -> web.Application:
     """Build the app; db and self_url (where this server is reachable) are injectable for tests."""
-    sandboxed = settings.razorpay_sandbox
-    if sandboxed:
-        # Same code path as a real account: our client speaks HTTP to the sandbox mounted here.
+    sandboxed = sandboxed_gateways(settings)
+    # Same code path as a real account: our clients speak HTTP to the sandboxes mounted here.
+    if "razorpay" in sandboxed:
         settings = settings.with_razorpay_sandbox(self_url or settings.public_url)
+    if "stripe" in sandboxed:
+        settings = settings.with_stripe_sandbox(self_url or settings.public_url)
     app = web.Application(client_max_size=MAX_BODY_BYTES,
                           middlewares=[request_id_middleware, error_middleware])
     app[SETTINGS] = settings
@@ -42,20 +45,29 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static", ROOT / "static", name="static")
-    if sandboxed:
+    if "razorpay" in sandboxed:
         mount_razorpay_sandbox(app, settings)
+    if "stripe" in sandboxed:
+        mount_stripe_sandbox(app, settings)
     app.cleanup_ctx.append(database_ctx(owned=db is None))
     app.cleanup_ctx.append(shop_ctx)
     return app
 
 
-def setup_templates(app: web.Application, settings: Settings, sandboxed: bool) -> None:
+def sandboxed_gateways(settings: Settings) -> frozenset[str]:
+    """The gateways without keys, which this app stands in for with its sandboxes."""
+    return frozenset(name for name, keyless in (("razorpay", settings.razorpay_sandbox),
+                                                ("stripe", settings.stripe_sandbox)) if keyless)
+
+
+def setup_templates(app: web.Application, settings: Settings, sandboxed: frozenset[str]) -> None:
     """Jinja2 with autoescaping, the money filter and what every page shows."""
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(ROOT / "templates"),
                                autoescape=jinja2.select_autoescape(["html"]),
                                context_processors=[page_context])
     env.filters["money"] = lambda amount, currency: format_money(int(amount), currency)
-    env.globals.update(shop_name=settings.shop_name, sandbox_mode=sandboxed,
+    env.globals.update(shop_name=settings.shop_name, sandbox_mode=bool(sandboxed),
+                       sandboxed_gateways=sandboxed,
                        razorpay_checkout_js=settings.razorpay_checkout_js)
 
 
@@ -71,6 +83,16 @@ def mount_razorpay_sandbox(app: web.Application, settings: Settings) -> None:
     sandbox = create_razorpay_sandbox(key_id=settings.razorpay_key_id,
                                       key_secret=settings.razorpay_key_secret.get_secret_value())
     app.add_subapp(SANDBOX_RAZORPAY_PATH, sandbox)
+
+
+def mount_stripe_sandbox(app: web.Application, settings: Settings) -> None:
+    """Serve the Stripe stand-in under /sandbox/stripe; its pages live at PUBLIC_URL, where buyers are."""
+    from sandbox.stripe import create_stripe_sandbox
+
+    sandbox = create_stripe_sandbox(secret_key=settings.stripe_secret_key.get_secret_value(),
+                                    publishable_key=settings.stripe_publishable_key,
+                                    public_url=settings.public_url.rstrip("/") + SANDBOX_STRIPE_PATH)
+    app.add_subapp(SANDBOX_STRIPE_PATH, sandbox)
 
 
 def database_ctx(*, owned: bool):
@@ -92,15 +114,22 @@ def database_ctx(*, owned: bool):
 
 
 async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
-    """One HTTP session for Razorpay, closed at exit, and the Shop the flows use."""
+    """One HTTP session per gateway, closed at exit, and the Shop the flows use."""
     settings = app[SETTINGS]
-    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.razorpay_timeout))
+    razorpay_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.razorpay_timeout))
+    stripe_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.stripe_timeout))
     razorpay = RazorpayClient(
-        session=session, key_id=settings.razorpay_key_id,
+        session=razorpay_session, key_id=settings.razorpay_key_id,
         key_secret=settings.razorpay_key_secret.get_secret_value(),
         api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
     )
-    app[SHOP] = Shop(db=app[DATABASE].db, razorpay=razorpay, name=settings.shop_name,
-                     capture=settings.razorpay_capture)
+    stripe = StripeGateway(
+        session=stripe_session, secret_key=settings.stripe_secret_key.get_secret_value(),
+        publishable_key=settings.stripe_publishable_key, api_base=settings.stripe_api_url,
+        timeout=settings.stripe_timeout,
+    )
+    app[SHOP] = Shop(db=app[DATABASE].db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
+                     name=settings.shop_name, capture=settings.razorpay_capture)
     yield
-    await session.close()
+    await razorpay_session.close()
+    await stripe_session.close()

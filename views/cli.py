@@ -29,6 +29,9 @@ def serve(args: argparse.Namespace) -> None:
     if settings.razorpay_sandbox:
         print("Razorpay: sandbox mounted at /sandbox/razorpay (no keys set; payments are simulated)",
               flush=True)
+    if settings.stripe_sandbox:
+        print("Stripe: sandbox mounted at /sandbox/stripe (no keys set; card payments are simulated)",
+              flush=True)
     if not settings.mongodb_uri:
         print(f"MongoDB: {EMBEDDED_BANNER}", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None)

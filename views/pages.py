@@ -6,6 +6,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from checkout.catalog import list_catalog
+from checkout.confirm_stripe import confirm_stripe_return
+from checkout.errors import CheckoutError, NotFound
 from checkout.orders import describe_order, load_order
 from checkout.schemas import COUNTRIES
 from views.state import SHOP
@@ -37,8 +39,37 @@ async def show_checkout(request: web.Request) -> dict:
 
 
 @routes.get("/orders/{order_id}")
-@aiohttp_jinja2.template("order.html")
-async def show_order(request: web.Request) -> dict:
-    """An order's status, updated in place while payment is under way."""
-    order = await load_order(request.app[SHOP], request.match_info["order_id"])
-    return {"order": describe_order(order)}
+async def show_order(request: web.Request) -> web.Response:
+    """An order's status, updated in place while payment is under way; Stripe returns buyers here."""
+    shop, order_id = request.app[SHOP], request.match_info["order_id"]
+    session_id = request.query.get("session_id")
+    notice, status = None, 200
+    try:
+        if session_id is not None:
+            order = await confirm_stripe_return(shop, order_id, session_id)
+        else:
+            order = await load_order(shop, order_id)
+    except NotFound:
+        raise
+    except CheckoutError as exc:
+        # The order is shown as it is, with why the return was not believed (or not checkable).
+        order = await load_order(shop, order_id)
+        notice, status = {"kind": "error", "text": exc.message}, exc.status
+    notice = notice or return_notice(order.status, session_id is not None, "cancelled" in request.query)
+    context = {"order": describe_order(order), "notice": notice}
+    return aiohttp_jinja2.render_template("order.html", request, context, status=status)
+
+
+def return_notice(status: str, from_stripe: bool, cancelled: bool) -> dict | None:
+    """What to tell a buyer coming back from Stripe's page, if anything."""
+    if cancelled and status == "pending":
+        return {"kind": "info", "text": "You left the payment page before paying, and nothing was charged. "
+                                        "You can try again whenever you're ready."}
+    if not from_stripe:
+        return None
+    if status == "paid":
+        return {"kind": "success", "text": "Stripe has confirmed your payment."}
+    if status == "pending":
+        return {"kind": "info", "text": "Stripe hasn't confirmed a payment for this order yet. If you paid, "
+                                        "this page updates by itself; if not, you can try again."}
+    return None

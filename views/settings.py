@@ -8,9 +8,11 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway import stripe as stripe_gateway
 from gateway.razorpay import DEFAULT_API_BASE, DEFAULT_CHECKOUT_JS
 
 SANDBOX_RAZORPAY_PATH = "/sandbox/razorpay"
+SANDBOX_STRIPE_PATH = "/sandbox/stripe"
 
 
 class Settings(BaseSettings):
@@ -33,6 +35,7 @@ class Settings(BaseSettings):
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str | None = None
+    stripe_timeout: float = Field(10.0, gt=0, le=60)
 
     public_url: str = "http://127.0.0.1:8080"
     admin_password: SecretStr | None = None
@@ -60,4 +63,23 @@ class Settings(BaseSettings):
             "razorpay_webhook_secret": SecretStr(secrets.token_urlsafe(24)),
             "razorpay_api_base": base,
             "razorpay_checkout_js": SANDBOX_RAZORPAY_PATH + "/v1/checkout.js",
+        })
+
+    @property
+    def stripe_sandbox(self) -> bool:
+        """Whether Stripe is the built-in sandbox (no secret key configured)."""
+        return self.stripe_secret_key is None
+
+    @property
+    def stripe_api_url(self) -> str:
+        """Where the Stripe API lives: STRIPE_API_BASE, else Stripe's own."""
+        return self.stripe_api_base or stripe_gateway.DEFAULT_API_BASE
+
+    def with_stripe_sandbox(self, base_url: str) -> Settings:
+        """Return these settings pointed at the Stripe sandbox mounted under base_url, with fresh test keys."""
+        return self.model_copy(update={
+            "stripe_secret_key": SecretStr("sk_test_" + secrets.token_urlsafe(24)),
+            "stripe_publishable_key": "pk_test_" + secrets.token_urlsafe(24),
+            "stripe_webhook_secret": SecretStr("whsec_" + secrets.token_urlsafe(24)),
+            "stripe_api_base": base_url.rstrip("/") + SANDBOX_STRIPE_PATH,
         })

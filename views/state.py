@@ -11,4 +11,4 @@ from views.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 SHOP = web.AppKey("shop", Shop)
-SANDBOXED = web.AppKey("sandboxed", bool)
+SANDBOXED = web.AppKey("sandboxed", frozenset)

@@ -1,0 +1,50 @@
+"""Opening the Razorpay order that checkout.js pays, found again by receipt after a lost answer."""
+
+from __future__ import annotations
+
+from checkout.errors import gateway_failure
+from checkout.orders import call_entry
+from checkout.shop import Shop
+from gateway.errors import GatewayError
+from gateway.money import Money
+from models.orders import Order, append_timeline, attach_razorpay_order, get_order, timeline_entry
+
+
+async def open_razorpay_order(shop: Shop, order: Order) -> Order:
+    """Create the Razorpay order for ours (receipt = our id) and remember it."""
+    if order.razorpay_order_id:
+        return order
+    existing = await find_lost_razorpay_order(shop, order)
+    if existing is not None:
+        return existing
+    try:
+        created, call = await shop.razorpay.create_order(
+            Money(order.amount, order.currency), receipt=order.id,
+            notes={"order_id": order.id}, capture=shop.capture,
+        )
+    except GatewayError as exc:
+        await append_timeline(shop.db, order.id, call_entry(exc.call))
+        raise gateway_failure(exc) from exc
+    attached = await attach_razorpay_order(shop.db, order.id, created.id, call_entry(call))
+    # None means a concurrent request attached its own Razorpay order first; use that one.
+    return attached or await get_order(shop.db, order.id)
+
+
+async def find_lost_razorpay_order(shop: Shop, order: Order) -> Order | None:
+    """After a failed attempt, look for a Razorpay order made for ours but never saved."""
+    tried = any(e.get("kind") == "gateway_call" and e.get("method") == "POST"
+                and e.get("path") == "/v1/orders"
+                for e in order.timeline)
+    if not tried:
+        return None
+    try:
+        found, call = await shop.razorpay.find_orders_by_receipt(order.id)
+    except GatewayError as exc:
+        await append_timeline(shop.db, order.id, call_entry(exc.call))
+        raise gateway_failure(exc) from exc
+    match = next((o for o in found if o.receipt == order.id and o.amount == order.amount), None)
+    if match is None:
+        await append_timeline(shop.db, order.id, call_entry(call))
+        return None
+    entries = call_entry(call) + [timeline_entry("note", message=f"found Razorpay order {match.id} by receipt")]
+    return await attach_razorpay_order(shop.db, order.id, match.id, entries) or await get_order(shop.db, order.id)

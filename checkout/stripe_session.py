@@ -1,0 +1,64 @@
+"""Opening the Stripe Checkout Session that pays an order, reusing the open one when there is one."""
+
+from __future__ import annotations
+
+from checkout.confirm_stripe import apply_stripe_session
+from checkout.errors import gateway_failure
+from checkout.orders import call_entry
+from checkout.shop import Shop
+from gateway.errors import GatewayError
+from gateway.money import Money
+from gateway.stripe import SESSION_ID_PLACEHOLDER, SessionLine
+from models.customers import get_customer, remember_stripe_customer
+from models.orders import Order, append_timeline, attach_stripe_session, get_order
+
+
+async def open_stripe_session(shop: Shop, order: Order) -> Order:
+    """Give a pending order an open Checkout Session: its current one if still open, else a new one."""
+    entries: list[dict] = []
+    try:
+        if order.stripe_session_id:
+            current, call = await shop.stripe.retrieve_session(order.stripe_session_id)
+            entries += call_entry(call)
+            if current.status == "open":
+                await append_timeline(shop.db, order.id, entries)
+                return await get_order(shop.db, order.id)
+            if current.status == "complete":
+                # Paid already (the buyer paid in another tab): settle instead of charging twice.
+                return await apply_stripe_session(shop, order, current, entries)
+        customer_id = await ensure_stripe_customer(shop, order, entries)
+        session, call = await shop.stripe.create_session(
+            order_id=order.id, attempt=len(order.stripe_sessions) + 1, lines=session_lines(order),
+            success_url=f"{shop.order_url(order.id)}?session_id={SESSION_ID_PLACEHOLDER}",
+            cancel_url=f"{shop.order_url(order.id)}?cancelled=1",
+            customer_id=customer_id, customer_email=order.customer.get("email"),
+        )
+        entries += call_entry(call)
+    except GatewayError as exc:
+        await append_timeline(shop.db, order.id, [*entries, *call_entry(exc.call)])
+        raise gateway_failure(exc) from exc
+    attached = await attach_stripe_session(shop.db, order.id, session.id, session.url, entries)
+    # None: the order stopped being pending meanwhile (paid by a webhook); show it as it is.
+    return attached or await get_order(shop.db, order.id)
+
+
+def session_lines(order: Order) -> list[SessionLine]:
+    """The session's line items: our product names and the unit prices stored on the order."""
+    return [SessionLine(name=item.name, unit=Money(item.unit_amount, order.currency), quantity=item.quantity)
+            for item in order.items]
+
+
+async def ensure_stripe_customer(shop: Shop, order: Order, entries: list[dict]) -> str:
+    """Return the buyer's Stripe customer id: remembered, found by email, or created once."""
+    email = order.customer["email"]
+    customer = await get_customer(shop.db, email) or {}
+    if customer.get("stripe_customer_id"):
+        return customer["stripe_customer_id"]
+    found, call = await shop.stripe.find_customer(email)
+    entries += call_entry(call)
+    if found is None:
+        found, call = await shop.stripe.create_customer(email=email, name=order.customer.get("name", ""),
+                                                        phone=order.customer.get("phone"))
+        entries += call_entry(call)
+    return await remember_stripe_customer(shop.db, email, found.id)
+

@@ -1,0 +1,57 @@
+"""Which gateway serves a buyer, and in which currency: the one place this rule lives."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from babel.numbers import get_territory_currencies
+
+GatewayName = Literal["razorpay", "stripe"]
+
+HOME_COUNTRY = "IN"
+HOME_CURRENCY = "INR"
+# Priced in neither the buyer's own currency nor this one, a foreign buyer pays in any other
+# currency the whole cart is priced in, in alphabetical order so the choice is stable.
+WORLD_CURRENCY = "USD"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The gateway and currency one checkout is paid through, and why."""
+
+    gateway: GatewayName
+    currency: str
+    reason: str
+
+
+class NoRoute(ValueError):
+    """No gateway can take this cart from this buyer (nothing priced in a usable currency)."""
+
+
+@lru_cache(maxsize=512)
+def local_currencies(country: str) -> tuple[str, ...]:
+    """The currencies legal tender in a country today, per CLDR (EUR for DE, JPY for JP)."""
+    return tuple(get_territory_currencies(country, tender=True))
+
+
+def choose_route(country: str, priced_in: Collection[str], *, international_card: bool = False) -> Route:
+    """Choose the gateway and currency for a buyer in `country` whose cart is priced in `priced_in`.
+
+    Buyers in India pay in rupees through Razorpay (UPI, cards, netbanking), or through Stripe when
+    they ask to pay with an international card. Buyers elsewhere pay through Stripe, in their own
+    currency when the cart is priced in it, else in US dollars, else in another currency it has.
+    """
+    currencies = {c.upper() for c in priced_in}
+    if country.upper() == HOME_COUNTRY:
+        if HOME_CURRENCY not in currencies:
+            raise NoRoute(f"these items are not sold in {HOME_CURRENCY}")
+        if international_card:
+            return Route("stripe", HOME_CURRENCY, "international_card")
+        return Route("razorpay", HOME_CURRENCY, "domestic")
+    for currency in (*local_currencies(country.upper()), WORLD_CURRENCY, *sorted(currencies)):
+        if currency in currencies:
+            return Route("stripe", currency, "international")
+    raise NoRoute("these items have no price the international checkout can charge")

@@ -1,0 +1,245 @@
+"""Stripe Checkout through the official SDK's async API, on one shared aiohttp session."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import stripe
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from gateway.calls import CallRecord, elapsed_ms
+from gateway.errors import GatewayDeclined, GatewayError, GatewayInvalid, GatewayUnavailable
+from gateway.money import Money, from_stripe_amount, to_stripe_amount
+
+GATEWAY = "stripe"
+DEFAULT_API_BASE = "https://api.stripe.com"
+# The placeholder Stripe replaces with the session id when it redirects to success_url.
+SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
+
+
+class _Object(BaseModel):
+    """A Stripe object: fields we read are typed, the rest kept, since Stripe adds fields freely."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @field_validator("metadata", mode="before", check_fields=False)
+    @classmethod
+    def _metadata_as_dict(cls, value: Any) -> dict:
+        return value or {}
+
+
+class StripeCustomer(_Object):
+    """A Stripe customer."""
+
+    id: str
+    email: str | None = None
+
+
+class StripePaymentIntent(_Object):
+    """The PaymentIntent a Checkout Session creates when the buyer pays."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str
+    amount_received: int = 0
+    latest_charge: str | dict | None = None
+    metadata: dict[str, str] = {}
+
+    @property
+    def money_received(self) -> Money:
+        return from_stripe_amount(self.amount_received, self.currency)
+
+
+class StripeSession(_Object):
+    """A Checkout Session: status open/complete/expired, payment_status paid/unpaid/..."""
+
+    id: str
+    status: str | None = None
+    payment_status: str
+    amount_total: int | None = None
+    currency: str | None = None
+    client_reference_id: str | None = None
+    metadata: dict[str, str] = {}
+    url: str | None = None
+    customer: str | dict | None = None
+    payment_intent: StripePaymentIntent | str | None = None
+    expires_at: int | None = None
+
+    @property
+    def money(self) -> Money | None:
+        """The session's total as our Money, if Stripe gave one."""
+        if self.amount_total is None or not self.currency:
+            return None
+        return from_stripe_amount(self.amount_total, self.currency)
+
+    @property
+    def payment_intent_id(self) -> str | None:
+        pi = self.payment_intent
+        return pi.id if isinstance(pi, StripePaymentIntent) else pi
+
+    def summary(self) -> dict:
+        """What our order keeps of a paid session: ids, status and amounts; no card data."""
+        pi = self.payment_intent if isinstance(self.payment_intent, StripePaymentIntent) else None
+        return {
+            "id": self.payment_intent_id, "session_id": self.id, "method": "card",
+            "status": pi.status if pi else self.payment_status,
+            "amount": self.amount_total, "currency": (self.currency or "").upper(),
+            "amount_received": pi.amount_received if pi else None,
+            "charge_id": pi.latest_charge if pi and isinstance(pi.latest_charge, str) else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLine:
+    """One line of a Checkout Session: our product's name, unit price and quantity."""
+
+    name: str
+    unit: Money
+    quantity: int
+
+
+@dataclass(slots=True)
+class StripeGateway:
+    """Stripe's API through stripe.StripeClient, sharing one aiohttp session with no other gateway."""
+
+    session: aiohttp.ClientSession
+    secret_key: str
+    publishable_key: str | None = None
+    api_base: str = DEFAULT_API_BASE
+    timeout: float = 10.0
+    max_network_retries: int = 2
+    _client: stripe.StripeClient = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.api_base = self.api_base.rstrip("/")
+        http = stripe.AIOHTTPClient(session=self.session, timeout=aiohttp.ClientTimeout(total=self.timeout))
+        # The SDK retries connection errors, 409 and 5xx with the same Idempotency-Key.
+        self._client = stripe.StripeClient(self.secret_key, http_client=http,
+                                           base_addresses={"api": self.api_base},
+                                           max_network_retries=self.max_network_retries)
+
+    async def find_customer(self, email: str) -> tuple[StripeCustomer | None, CallRecord]:
+        """Find the Stripe customer with this email, if there is one."""
+        params = {"query": f"email:'{quote_search_value(email)}'", "limit": 1}
+        found, call = await self._call("GET", "/v1/customers/search", params,
+                                       lambda: self._client.v1.customers.search_async(params=params))
+        data = found.get("data") or []
+        return (StripeCustomer.model_validate(data[0]) if data else None), call
+
+    async def create_customer(self, *, email: str, name: str, phone: str | None) -> tuple[StripeCustomer, CallRecord]:
+        """Create the Stripe customer for an email; a repeat within Stripe's 24 h key window returns it."""
+        params = {"email": email, "name": name, **({"phone": phone} if phone else {})}
+        key = "galla-customer-" + hashlib.sha256(email.encode()).hexdigest()[:40]
+        created, call = await self._call("POST", "/v1/customers", params,
+                                         lambda: self._client.v1.customers.create_async(
+                                             params=params, options={"idempotency_key": key}))
+        return StripeCustomer.model_validate(created), call
+
+    async def create_session(
+        self, *, order_id: str, attempt: int, lines: Sequence[SessionLine], success_url: str,
+        cancel_url: str, customer_id: str | None = None, customer_email: str | None = None,
+    ) -> tuple[StripeSession, CallRecord]:
+        """Open a Checkout Session for our order; the key makes a retried request return the same one."""
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "line_items": [{
+                "price_data": {"currency": line.unit.currency.lower(),
+                               "unit_amount": to_stripe_amount(line.unit),
+                               "product_data": {"name": line.name}},
+                "quantity": line.quantity,
+            } for line in lines],
+            "client_reference_id": order_id,
+            "metadata": {"order_id": order_id},
+            "payment_intent_data": {"metadata": {"order_id": order_id}},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+        if customer_id:
+            params["customer"] = customer_id
+        elif customer_email:
+            params["customer_email"] = customer_email
+        key = session_idempotency_key(order_id, attempt)
+        created, call = await self._call("POST", "/v1/checkout/sessions", params,
+                                         lambda: self._client.v1.checkout.sessions.create_async(
+                                             params=params, options={"idempotency_key": key}))
+        return StripeSession.model_validate(created), call
+
+    async def retrieve_session(self, session_id: str) -> tuple[StripeSession, CallRecord]:
+        """Fetch a Checkout Session with its PaymentIntent expanded."""
+        params = {"expand": ["payment_intent"]}
+        found, call = await self._call("GET", f"/v1/checkout/sessions/{session_id}", params,
+                                       lambda: self._client.v1.checkout.sessions.retrieve_async(
+                                           session_id, params=params))
+        return StripeSession.model_validate(found), call
+
+    async def expire_session(self, session_id: str) -> tuple[StripeSession, CallRecord]:
+        """Expire an open session so nobody can pay it any more."""
+        done, call = await self._call("POST", f"/v1/checkout/sessions/{session_id}/expire", None,
+                                      lambda: self._client.v1.checkout.sessions.expire_async(session_id))
+        return StripeSession.model_validate(done), call
+
+    async def retrieve_payment_intent(self, payment_intent_id: str) -> tuple[StripePaymentIntent, CallRecord]:
+        """Fetch one PaymentIntent."""
+        found, call = await self._call("GET", f"/v1/payment_intents/{payment_intent_id}", None,
+                                       lambda: self._client.v1.payment_intents.retrieve_async(payment_intent_id))
+        return StripePaymentIntent.model_validate(found), call
+
+    async def _call(self, method: str, path: str, params: dict | None,
+                    send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:
+        """Run one SDK call; return the object as a dict and its record, or raise a GatewayError."""
+        started = time.perf_counter()
+        try:
+            obj = await send()
+        except stripe.StripeError as exc:
+            error = error_from_stripe(exc)
+            error.call = CallRecord(
+                gateway=GATEWAY, method=method, path=path, request=params,
+                status=exc.http_status, response=exc.json_body, duration_ms=elapsed_ms(started),
+                error=error.to_dict(), request_id=exc.request_id,
+            )
+            raise error from exc
+        data = obj.to_dict()
+        response = obj.last_response
+        call = CallRecord(gateway=GATEWAY, method=method, path=path, request=params,
+                          status=response.code if response else 200, response=data,
+                          duration_ms=elapsed_ms(started),
+                          request_id=response.request_id if response else None)
+        return data, call
+
+
+def session_idempotency_key(order_id: str, attempt: int) -> str:
+    """The Idempotency-Key of an order's n-th Checkout Session: retries of one attempt share it."""
+    return f"galla-{order_id}-session-{attempt}"
+
+
+def quote_search_value(value: str) -> str:
+    """Escape a value for a single-quoted clause of Stripe's search query language."""
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def error_from_stripe(exc: stripe.StripeError) -> GatewayError:
+    """Turn the SDK's exception into the matching GatewayError, keeping code, param and status."""
+    err = getattr(exc, "error", None)
+    kwargs = dict(
+        gateway=GATEWAY,
+        code=getattr(err, "code", None) or exc.code or type(exc).__name__,
+        field=getattr(err, "param", None),
+        http_status=exc.http_status,
+        reason=getattr(err, "decline_code", None),
+        body=exc.json_body,
+    )
+    description = exc.user_message or str(exc) or "Stripe refused the request"
+    if isinstance(exc, stripe.CardError):
+        return GatewayDeclined(description, **kwargs)
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        return GatewayUnavailable(description, **kwargs)
+    if isinstance(exc, stripe.APIError) or (exc.http_status or 0) >= 500:
+        # APIError covers 5xx and 409 (a concurrent request with our key): worth asking again.
+        return GatewayUnavailable(description, **kwargs)
+    return GatewayInvalid(description, **kwargs)
