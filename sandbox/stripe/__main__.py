@@ -1,0 +1,43 @@
+"""Run the Stripe sandbox on its own: python -m sandbox.stripe --port 9020."""
+
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import web
+
+from .app import create_stripe_sandbox
+from .config import STRIPE_SANDBOX_CONFIG
+from .ids import random_chars
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Read the command line; keys left out are generated."""
+    parser = argparse.ArgumentParser(prog="python -m sandbox.stripe", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9020)
+    parser.add_argument("--secret-key", help="test secret key (default: a fresh sk_test_ key)")
+    parser.add_argument("--publishable-key", help="test publishable key (default: a fresh pk_test_ key)")
+    parser.add_argument("--public-url", help="where buyers reach the sandbox, if not at http://HOST:PORT")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /v1 call")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the sandbox until interrupted, after printing where it is and which keys it takes."""
+    args = parse_args(argv)
+    secret_key = args.secret_key or "sk_test_" + random_chars(24)
+    url = f"http://{args.host}:{args.port}"
+    app = create_stripe_sandbox(secret_key=secret_key, publishable_key=args.publishable_key,
+                                public_url=args.public_url, latency=args.latency)
+    print(f"Stripe sandbox on {url} (test mode, no real money moves)", flush=True)
+    print(f"  secret key:       {secret_key}" + ("" if args.secret_key else "  (generated; pass --secret-key)"),
+          flush=True)
+    print(f"  publishable key:  {app[STRIPE_SANDBOX_CONFIG].publishable_key}", flush=True)
+    print(f"  REST API:         {url}/v1/   (SDK: base_addresses={{'api': '{url}'}})", flush=True)
+    print(f"  hosted pages:     {args.public_url or url}/c/pay/<session id>", flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

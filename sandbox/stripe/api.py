@@ -1,0 +1,183 @@
+"""The REST API under /v1, in Stripe's wire format; every route is named api.* so auth and the envelope apply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_STATE
+from .listing import expand, paginate
+from .middlewares import mount_prefix, request_ref
+from .objects import search_result
+from .params import Reader
+from .replies import read_params, reply
+from .search import matches, parse_query
+from .state import StripeSandboxState
+from .validation import (CUSTOMER_CREATE, CUSTOMER_LIST, CUSTOMER_SEARCH, EVENT_LIST, LINE_ITEM_LIST, REFUND_LIST,
+                         RETRIEVE, SESSION_LIST, validate_refund_request, validate_session_request)
+
+routes = web.RouteTableDef()
+
+
+def state_of(request: web.Request) -> StripeSandboxState:
+    """Return the sandbox's store."""
+    return request.app[STRIPE_SANDBOX_STATE]
+
+
+def public_base(request: web.Request) -> str:
+    """Return the absolute URL the sandbox is reached at: public_url if configured, else as this request came in."""
+    configured = request.app[STRIPE_SANDBOX_CONFIG].public_url
+    if configured:
+        return configured.rstrip("/")
+    return f"{request.scheme}://{request.host}{mount_prefix(request)}"
+
+
+async def read(request: web.Request, spec: Reader) -> dict[str, Any]:
+    """Return the request's parameters, checked against the endpoint's spec."""
+    return spec(await read_params(request), "")
+
+
+def answer(request: web.Request, obj: dict[str, Any], fields: dict[str, Any]) -> web.Response:
+    """Answer with obj, expanded as the request's expand[] asks."""
+    return reply(expand(obj, fields.get("expand", []), state_of(request).lookup))
+
+
+# -- checkout sessions ---------------------------------------------------------------------------
+
+@routes.post("/v1/checkout/sessions", name="api.create_session")
+async def create_session(request: web.Request) -> web.Response:
+    """Create a Checkout Session in payment mode."""
+    state = state_of(request)
+    session_request = validate_session_request(await read_params(request), state.now())
+    session = state.create_session(session_request, public_base(request), request_ref(request))
+    return answer(request, session, {"expand": session_request.expand})
+
+
+@routes.get("/v1/checkout/sessions", name="api.list_sessions")
+async def list_sessions(request: web.Request) -> web.Response:
+    """List sessions newest first, filtered by payment_intent, customer, status, customer_details and created."""
+    fields = await read(request, SESSION_LIST)
+    page = paginate(state_of(request).find_sessions(fields), fields, "/v1/checkout/sessions", "checkout.session")
+    return answer(request, page, fields)
+
+
+@routes.get("/v1/checkout/sessions/{session_id}", name="api.retrieve_session")
+async def retrieve_session(request: web.Request) -> web.Response:
+    """Retrieve a session; expand[]=payment_intent and expand[]=line_items work."""
+    fields = await read(request, RETRIEVE)
+    return answer(request, state_of(request).get_session(request.match_info["session_id"]), fields)
+
+
+@routes.post("/v1/checkout/sessions/{session_id}/expire", name="api.expire_session")
+async def expire_session(request: web.Request) -> web.Response:
+    """Expire an open session so nobody can pay it any more."""
+    fields = await read(request, RETRIEVE)
+    session = state_of(request).expire_session(request.match_info["session_id"], request_ref(request))
+    return answer(request, session, fields)
+
+
+@routes.get("/v1/checkout/sessions/{session_id}/line_items", name="api.list_line_items")
+async def list_line_items(request: web.Request) -> web.Response:
+    """List a session's line items, in the order they were given."""
+    fields = await read(request, LINE_ITEM_LIST)
+    session_id = request.match_info["session_id"]
+    items = list(state_of(request).session_line_items(session_id))
+    return answer(request, paginate(items, fields, f"/v1/checkout/sessions/{session_id}/line_items", "item"), fields)
+
+
+# -- payment intents and charges -----------------------------------------------------------------
+
+@routes.get("/v1/payment_intents/{intent_id}", name="api.retrieve_payment_intent")
+async def retrieve_payment_intent(request: web.Request) -> web.Response:
+    """Retrieve a PaymentIntent."""
+    fields = await read(request, RETRIEVE)
+    return answer(request, state_of(request).get("payment_intents", request.match_info["intent_id"]), fields)
+
+
+@routes.get("/v1/charges/{charge_id}", name="api.retrieve_charge")
+async def retrieve_charge(request: web.Request) -> web.Response:
+    """Retrieve a charge."""
+    fields = await read(request, RETRIEVE)
+    return answer(request, state_of(request).get("charges", request.match_info["charge_id"]), fields)
+
+
+# -- refunds -------------------------------------------------------------------------------------
+
+@routes.post("/v1/refunds", name="api.create_refund")
+async def create_refund(request: web.Request) -> web.Response:
+    """Refund a payment in full or in part."""
+    refund_request = validate_refund_request(await read_params(request))
+    refund = state_of(request).create_refund(refund_request, request_ref(request))
+    return answer(request, refund, {"expand": refund_request.expand})
+
+
+@routes.get("/v1/refunds", name="api.list_refunds")
+async def list_refunds(request: web.Request) -> web.Response:
+    """List refunds newest first, filtered by charge, payment_intent and created."""
+    fields = await read(request, REFUND_LIST)
+    return answer(request, paginate(state_of(request).find_refunds(fields), fields, "/v1/refunds", "refund"), fields)
+
+
+@routes.get("/v1/refunds/{refund_id}", name="api.retrieve_refund")
+async def retrieve_refund(request: web.Request) -> web.Response:
+    """Retrieve a refund."""
+    fields = await read(request, RETRIEVE)
+    return answer(request, state_of(request).get("refunds", request.match_info["refund_id"]), fields)
+
+
+# -- customers -----------------------------------------------------------------------------------
+
+@routes.post("/v1/customers", name="api.create_customer")
+async def create_customer(request: web.Request) -> web.Response:
+    """Create a customer."""
+    fields = await read(request, CUSTOMER_CREATE)
+    return answer(request, state_of(request).create_customer(fields, request_ref(request)), fields)
+
+
+@routes.get("/v1/customers", name="api.list_customers")
+async def list_customers(request: web.Request) -> web.Response:
+    """List customers newest first, filtered by exact email and created."""
+    fields = await read(request, CUSTOMER_LIST)
+    customers = state_of(request).find_customers(fields)
+    return answer(request, paginate(customers, fields, "/v1/customers", "customer"), fields)
+
+
+# Registered before /v1/customers/{customer_id}, which "search" would otherwise match.
+@routes.get("/v1/customers/search", name="api.search_customers")
+async def search_customers(request: web.Request) -> web.Response:
+    """Search customers with Stripe's query language (see search.py); results are immediate, unlike Stripe's."""
+    fields = await read(request, CUSTOMER_SEARCH)
+    clauses, combinator = parse_query(fields["query"])
+    found = [customer for customer in state_of(request).find_customers({})
+             if matches(customer, clauses, combinator)]
+    start = int(fields["page"]) if fields.get("page", "").isdigit() else 0
+    limit = fields.get("limit", 10)
+    page = found[start:start + limit]
+    more = start + limit < len(found)
+    result = search_result(page, "/v1/customers/search", has_more=more,
+                           next_page=str(start + limit) if more else None)
+    return answer(request, result, fields)
+
+
+@routes.get("/v1/customers/{customer_id}", name="api.retrieve_customer")
+async def retrieve_customer(request: web.Request) -> web.Response:
+    """Retrieve a customer."""
+    fields = await read(request, RETRIEVE)
+    return answer(request, state_of(request).get("customers", request.match_info["customer_id"]), fields)
+
+
+# -- events --------------------------------------------------------------------------------------
+
+@routes.get("/v1/events", name="api.list_events")
+async def list_events(request: web.Request) -> web.Response:
+    """List events newest first, filtered by type or types (a trailing * matches a prefix)."""
+    fields = await read(request, EVENT_LIST)
+    return answer(request, paginate(state_of(request).find_events(fields), fields, "/v1/events", "event"), fields)
+
+
+@routes.get("/v1/events/{event_id}", name="api.retrieve_event")
+async def retrieve_event(request: web.Request) -> web.Response:
+    """Retrieve an event."""
+    fields = await read(request, RETRIEVE)
+    return answer(request, state_of(request).get_event(request.match_info["event_id"]).envelope, fields)

@@ -1,0 +1,52 @@
+"""The sandbox app factory: Stripe's REST API and its hosted Checkout page on one aiohttp app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from . import api, hosted
+from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, Faults, SandboxConfig
+from .ids import random_chars
+from .middlewares import auth_middleware, error_middleware, fault_middleware, idempotency_middleware
+from .state import StripeSandboxState
+
+
+def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None, public_url: str | None = None,
+                          latency: float = 0.0, clock: Callable[[], float] | None = None) -> web.Application:
+    """Build an offline Stripe that accepts only secret_key; mount it anywhere (add_subapp) or serve it alone.
+
+    Routes, relative to where it is served:
+      /v1/...   Stripe's REST API, form-encoded with bracket keys, `Authorization: Bearer <secret_key>`
+                (or HTTP Basic with the key as username), every error in Stripe's envelope, a Request-Id on
+                every answer, Idempotency-Key honoured on POST. Each call is delayed by `latency` seconds;
+                app[STRIPE_SANDBOX_FAULTS] changes that live, and its fail_next list makes the next calls
+                answer 429/409/5xx without running (and without using up the Idempotency-Key).
+          POST /v1/checkout/sessions, GET /v1/checkout/sessions[/{id}[/line_items]],
+          POST /v1/checkout/sessions/{id}/expire, GET /v1/payment_intents/{id}, GET /v1/charges/{id},
+          POST|GET /v1/refunds, GET /v1/refunds/{id}, POST|GET /v1/customers, GET /v1/customers/search,
+          GET /v1/customers/{id}, GET /v1/events[/{id}]
+      GET  /c/pay/{session_id}   the hosted payment page a Session's `url` points at. The URL is built from
+                                 `public_url` if given (e.g. "http://127.0.0.1:8080/sandbox/stripe"), else
+                                 from the scheme, host and mount prefix of the request that created it.
+      POST /c/pay/{session_id}   pay, as the page's form does (tests post it too), form-encoded:
+           {email, card_number, card_expiry ("MM/YY"), card_cvc, card_name, amount?}
+           Stripe's test cards decide the outcome (4242… succeeds, 4000 0000 0000 0002 is declined, …).
+           `amount` is a sandbox-only knob: the payment is made for that many minor units instead of the
+           session's total, and the paid session's amount_total says so, as a tampered session would look.
+           303 to success_url ({CHECKOUT_SESSION_ID} filled in); 400 with the page and field errors; 402 with
+           the page and the decline message; 400 for a session that is expired or already paid.
+
+    Every change appends a StripeEvent to app[STRIPE_SANDBOX_STATE].events and calls its listeners.
+    The sandbox clock (`clock`, default time.time) drives created, expires_at, lazy expiry and key pruning.
+    """
+    app = web.Application(middlewares=[error_middleware, auth_middleware, idempotency_middleware, fault_middleware])
+    app[STRIPE_SANDBOX_CONFIG] = SandboxConfig(secret_key=secret_key,
+                                               publishable_key=publishable_key or "pk_test_" + random_chars(24),
+                                               public_url=public_url.rstrip("/") if public_url else None)
+    app[STRIPE_SANDBOX_STATE] = StripeSandboxState() if clock is None else StripeSandboxState(clock=clock)
+    app[STRIPE_SANDBOX_FAULTS] = Faults(latency=latency)
+    app.add_routes(api.routes)
+    app.add_routes(hosted.routes)
+    return app

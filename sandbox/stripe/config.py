@@ -1,0 +1,33 @@
+"""The sandbox's settings and the typed app keys under which it keeps them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from .state import StripeSandboxState
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """The test keys this sandbox accepts, and where buyers reach its hosted page (None: as the request came)."""
+
+    secret_key: str
+    publishable_key: str
+    public_url: str | None = None
+
+
+@dataclass
+class Faults:
+    """Fault injection for the REST API; mutable so a test can change it while the server runs."""
+
+    latency: float = 0.0  # seconds added before every /v1 call
+    # HTTP statuses (429, 500, 503…) the next /v1 calls answer with, one each, as an overloaded edge would:
+    # nothing runs and nothing is saved under the Idempotency-Key, so the SDK's retry can succeed.
+    fail_next: list[int] = field(default_factory=list)
+
+
+STRIPE_SANDBOX_STATE = web.AppKey("stripe_sandbox_state", StripeSandboxState)
+STRIPE_SANDBOX_CONFIG = web.AppKey("stripe_sandbox_config", SandboxConfig)
+STRIPE_SANDBOX_FAULTS = web.AppKey("stripe_sandbox_faults", Faults)

@@ -1,0 +1,180 @@
+"""What a buyer sees: the hosted payment page at /c/pay/{session_id}, which pays by a plain form POST."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from aiohttp import web
+
+from .cards import CardInput, check_cvc, check_expiry, check_number
+from .config import STRIPE_SANDBOX_STATE
+from .errors import StripeError
+from .money import format_amount
+from .objects import success_redirect
+from .params import email as read_email
+from .state import StripeSandboxState
+
+routes = web.RouteTableDef()
+
+HERE = Path(__file__).resolve().parent
+ASSET_TYPES = {"pay.css": "text/css", "pay.js": "application/javascript"}
+ASSETS = {name: (HERE / "assets" / name).read_bytes() for name in ASSET_TYPES}
+TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                               autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
+TEST_CARDS = [("4242 4242 4242 4242", "succeeds"), ("4000 0000 0000 0002", "declined"),
+              ("4000 0000 0000 9995", "insufficient funds"), ("4000 0000 0000 0069", "expired card"),
+              ("4000 0000 0000 0127", "incorrect CVC"), ("4000 0000 0000 0119", "processing error")]
+
+
+@dataclass
+class PayForm:
+    """What the buyer typed, and what is wrong with it, field by field."""
+
+    email: str = ""
+    expiry: str = ""
+    name: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    card: CardInput | None = None
+    amount: int | None = None  # the sandbox knob: charge this many minor units instead of the total
+
+
+def page_state(session: dict[str, Any] | None) -> str:
+    """Return which page to show: open, complete, expired or missing."""
+    return "missing" if session is None else session["status"]
+
+
+def locked_email(state: StripeSandboxState, session: dict[str, Any]) -> str | None:
+    """Return the email Checkout shows fixed: customer_email, or the given customer's email."""
+    if session["customer_email"]:
+        return session["customer_email"]
+    customer = state.customers.get(session["customer"] or "")
+    return customer["email"] if customer else None
+
+
+def read_pay_form(form: Any, session: dict[str, Any], state: StripeSandboxState) -> PayForm:
+    """Check the posted form as Stripe's card form does; errors are keyed by field name."""
+    locked = locked_email(state, session)
+    pay = PayForm(email=locked or form.get("email", "").strip(), expiry=form.get("card_expiry", "").strip(),
+                  name=form.get("card_name", "").strip())
+    if not pay.email:
+        pay.errors["email"] = "Your email is incomplete."
+    else:
+        try:
+            read_email(pay.email, "email")
+        except StripeError:
+            pay.errors["email"] = "Your email address is invalid."
+    digits, number_error = check_number(form.get("card_number", ""))
+    today = time.gmtime(state.now())
+    expiry, expiry_error = check_expiry(pay.expiry, today.tm_year, today.tm_mon)
+    cvc_error = check_cvc(form.get("card_cvc", ""), digits)
+    for name, error in (("card_number", number_error), ("card_expiry", expiry_error), ("card_cvc", cvc_error)):
+        if error:
+            pay.errors[name] = error
+    if not pay.name:
+        pay.errors["card_name"] = "Enter the name on the card."
+    raw_amount = form.get("amount", "").strip()
+    if raw_amount:
+        if not raw_amount.isdigit() or int(raw_amount) < 1:
+            pay.errors["amount"] = "Sandbox knob: amount must be a positive whole number of minor units."
+        else:
+            pay.amount = int(raw_amount)
+    if not pay.errors:
+        pay.card = CardInput(number=digits, exp_month=expiry[0], exp_year=expiry[1], cvc=form["card_cvc"].strip())
+    return pay
+
+
+def render_page(request: web.Request, session: dict[str, Any] | None, *, status: int = 200,
+                pay: PayForm | None = None, card_error: str | None = None) -> web.Response:
+    """Render the page for a session in whatever state it is, with the form's values and errors if any."""
+    state = request.app[STRIPE_SANDBOX_STATE]
+    context: dict[str, Any] = {
+        "page": page_state(session), "session": session, "lines": [], "total_text": "", "card_error": card_error,
+        "pay": pay or PayForm(), "email_locked": False, "success_url": None, "test_cards": TEST_CARDS,
+        "css_url": str(request.app.router["hosted.asset"].url_for(name="pay.css")),
+        "js_url": str(request.app.router["hosted.asset"].url_for(name="pay.js")),
+    }
+    if session is not None:
+        currency = session["currency"]
+        context.update(
+            lines=[{"name": item["description"], "quantity": item["quantity"],
+                    "unit_text": format_amount(item["price"]["unit_amount"] or 0, currency)
+                    if item["price"]["unit_amount"] is not None else None,
+                    "amount_text": format_amount(item["amount_total"], currency)}
+                   for item in state.line_items[session["id"]]],
+            total_text=format_amount(session["amount_total"], currency),
+            pay_url=str(request.app.router["hosted.page"].url_for(session_id=session["id"])),
+            success_url=success_redirect(session["success_url"], session["id"]))
+        if pay is None:
+            context["pay"] = PayForm(email=locked_email(state, session) or "")
+        context["email_locked"] = locked_email(state, session) is not None
+    html = TEMPLATES.get_template("pay.html").render(context)
+    return web.Response(text=html, content_type="text/html", status=status, headers={
+        "Content-Security-Policy": content_security_policy(session), "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"})
+
+
+def content_security_policy(session: dict[str, Any] | None) -> str:
+    """Return the page's CSP: only the sandbox's own files; the form may post here and redirect to the shop."""
+    targets = ["'self'"]
+    if session is not None:
+        parts = urlsplit(session["success_url"])
+        targets.append(f"{parts.scheme}://{parts.netloc}")  # Chrome applies form-action to the 303 as well
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"form-action {' '.join(targets)}; base-uri 'none'; frame-ancestors 'none'")
+
+
+def find_session(request: web.Request) -> dict[str, Any] | None:
+    """Return the session in the URL (expired first if its time is up), or None if there is no such session."""
+    state = request.app[STRIPE_SANDBOX_STATE]
+    session_id = request.match_info["session_id"]
+    if session_id not in state.sessions:
+        return None
+    return state.get_session(session_id)
+
+
+@routes.get("/", name="index")
+async def index(request: web.Request) -> web.Response:
+    """Say what this is, for someone who opens the sandbox's root in a browser."""
+    return web.Response(text="Stripe sandbox (test mode; no real money moves). REST API under ./v1/, hosted "
+                             "payment pages under ./c/pay/{session_id}.\n")
+
+
+@routes.get("/c/assets/{name}", name="hosted.asset")
+async def hosted_asset(request: web.Request) -> web.Response:
+    """Serve the page's stylesheet and script."""
+    name = request.match_info["name"]
+    if name not in ASSETS:
+        raise web.HTTPNotFound()
+    return web.Response(body=ASSETS[name], content_type=ASSET_TYPES[name], charset="utf-8",
+                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+
+@routes.get("/c/pay/{session_id}", name="hosted.page")
+async def hosted_page(request: web.Request) -> web.Response:
+    """Show the payment page, or why the session cannot be paid."""
+    session = find_session(request)
+    return render_page(request, session, status=200 if session else 404)
+
+
+@routes.post("/c/pay/{session_id}")
+async def hosted_pay(request: web.Request) -> web.Response:
+    """Pay as the page's form does (tests post it too): fields email, card_number, card_expiry (MM/YY),
+    card_cvc, card_name, and the sandbox knob amount. 303 to success_url, or the page again with errors."""
+    session = find_session(request)
+    if session is None:
+        return render_page(request, None, status=404)
+    if session["status"] != "open":
+        return render_page(request, session, status=400)
+    state = request.app[STRIPE_SANDBOX_STATE]
+    pay = read_pay_form(await request.post(), session, state)
+    if pay.card is None:
+        return render_page(request, session, status=400, pay=pay)
+    result = state.pay_session(session["id"], pay.card, email=pay.email, name=pay.name, amount=pay.amount)
+    if result.decline is not None:
+        return render_page(request, session, status=402, pay=pay, card_error=result.decline.message)
+    raise web.HTTPSeeOther(success_redirect(session["success_url"], session["id"]))

@@ -1,0 +1,56 @@
+"""Currencies as Stripe treats them: minor-unit exponents, minimum charges, and amounts for people."""
+
+from __future__ import annotations
+
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+
+# Minimum charge per currency in minor units (GATEWAYS.md §12, a third-party copy of Stripe's table).
+# Currencies not listed are held only to "more than zero": Stripe's settlement-currency rule is not modelled.
+MINIMUM_CHARGE = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50, "czk": 1500, "dkk": 250,
+    "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50, "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300,
+    "nzd": 50, "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
+}
+
+# The presentment currencies Stripe accepts (docs.stripe.com/currencies), lowercase as on the wire.
+SUPPORTED = frozenset("""
+    usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd bwp byn bzd cad cdf
+    chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip gmd gnf gtq gyd hkd hnl htg huf
+    idr ils inr isk jmd jod jpy kes kgs khr kmf krw kwd kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop
+    mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd omr pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd
+    scr sek sgd shp sle sos srd std szl thb tjs tnd top try ttd twd tzs uah ugx uyu uzs vnd vuv wst xaf xcd xof
+    xpf yer zar zmw
+""".split())
+
+SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "inr": "₹", "jpy": "¥", "aud": "A$", "cad": "CA$", "sgd": "SGD ",
+           "nzd": "NZ$", "hkd": "HK$", "chf": "CHF ", "krw": "₩", "cny": "CN¥", "mxn": "MX$", "brl": "R$"}
+
+
+def exponent(currency: str) -> int:
+    """Return how many minor-unit digits the currency has on Stripe's wire: 0, 2 or 3."""
+    currency = currency.lower()
+    if currency in ZERO_DECIMAL:
+        return 0
+    return 3 if currency in THREE_DECIMAL else 2
+
+
+def minimum_charge(currency: str) -> int:
+    """Return the smallest amount Stripe charges in this currency, in minor units (1 where unlisted)."""
+    return MINIMUM_CHARGE.get(currency.lower(), 1)
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """Return minor units for a person, with the currency's own exponent: $10.00, ¥1,000, KWD 5.120."""
+    currency = currency.lower()
+    digits = exponent(currency)
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(amount), 10 ** digits)
+    text = f"{whole:,}" + (f".{fraction:0{digits}d}" if digits else "")
+    symbol = SYMBOLS.get(currency, currency.upper() + " ")
+    return f"{sign}{symbol}{text}"
+
+
+def format_minimum(currency: str) -> str:
+    """Return the minimum charge the way Stripe's amount_too_small message states it: "$0.50 usd"."""
+    return f"{format_amount(minimum_charge(currency), currency)} {currency.lower()}"
