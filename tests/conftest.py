@@ -1,5 +1,5 @@
-"""Shared fixtures: a database (embedded, or real when MONGODB_URI is set), the Razorpay sandbox
-on its own real socket, and the app wired to both."""
+"""Shared fixtures: a database (embedded, or real when MONGODB_URI is set), the Razorpay and Stripe
+sandboxes each on its own real socket, and the app wired to them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from models.db import Database, open_database
 from sandbox.razorpay import SANDBOX_STATE, create_razorpay_sandbox
+from sandbox.stripe import STRIPE_SANDBOX_STATE, create_stripe_sandbox
 from views.app import create_app
 from views.settings import Settings
 
@@ -64,24 +65,62 @@ async def razorpay_sandbox(aiohttp_server) -> RazorpaySandbox:
     return RazorpaySandbox(server=server, key_id=key_id, key_secret=secret)
 
 
-def sandbox_settings(sandbox: RazorpaySandbox, **overrides) -> Settings:
-    """Settings that point the app at the sandbox as if it were a real Razorpay account."""
+@dataclass
+class StripeSandbox:
+    """The Stripe sandbox as the tests see it: its URL, secret key and in-memory state."""
+
+    server: TestServer
+    secret_key: str
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    @property
+    def state(self):
+        return self.server.app[STRIPE_SANDBOX_STATE]
+
+    async def pay(self, session_id: str, card: str = "4242 4242 4242 4242", **fields) -> tuple[int, str, str]:
+        """Pay on the hosted page as a buyer would; returns the status, the redirect and the page."""
+        form = {"card_number": card, "card_expiry": "12 / 34", "card_cvc": "123",
+                "card_name": "Jane Doe", "email": "jane@example.com", **fields}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{self.url}/c/pay/{session_id}", data=form,
+                                    allow_redirects=False) as resp:
+                return resp.status, resp.headers.get("Location", ""), await resp.text()
+
+
+@pytest.fixture
+async def stripe_sandbox(aiohttp_server) -> StripeSandbox:
+    """The Stripe sandbox on its own port, with a fresh secret key."""
+    key = "sk_test_" + secrets.token_urlsafe(24)
+    server = await aiohttp_server(create_stripe_sandbox(secret_key=key))
+    return StripeSandbox(server=server, secret_key=key)
+
+
+def sandbox_settings(sandbox: RazorpaySandbox, stripe: StripeSandbox | None = None, **overrides) -> Settings:
+    """Settings that point the app at the sandboxes as if they were real Razorpay and Stripe accounts."""
     values = dict(
         razorpay_key_id=sandbox.key_id, razorpay_key_secret=sandbox.key_secret,
         razorpay_webhook_secret="whsec_" + secrets.token_hex(8),
         razorpay_api_base=sandbox.url, razorpay_checkout_js=sandbox.url + "/v1/checkout.js",
         razorpay_timeout=5,
     )
+    if stripe is not None:
+        values.update(stripe_secret_key=stripe.secret_key, stripe_publishable_key="pk_test_x",
+                      stripe_webhook_secret="whsec_" + secrets.token_hex(8), stripe_api_base=stripe.url,
+                      stripe_timeout=5)
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
 
 @pytest.fixture
-async def make_client(aiohttp_client, database, razorpay_sandbox):
-    """Build a test client of the app against the sandbox; settings overrides as keywords."""
+async def make_client(aiohttp_client, database, razorpay_sandbox, stripe_sandbox):
+    """Build a test client of the app against the sandboxes; settings overrides as keywords."""
 
     async def make(**overrides):
-        app: web.Application = create_app(sandbox_settings(razorpay_sandbox, **overrides), db=database)
+        app: web.Application = create_app(sandbox_settings(razorpay_sandbox, stripe_sandbox, **overrides),
+                                          db=database)
         return await aiohttp_client(app)
 
     return make

@@ -1,0 +1,99 @@
+"""gateway/stripe.py against the Stripe sandbox: typed errors, timeouts, and retries that never pay twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from gateway.errors import GatewayInvalid, GatewayUnavailable
+from gateway.money import Money
+from gateway.stripe import SessionLine, StripeGateway, quote_search_value
+from sandbox.stripe import STRIPE_SANDBOX_FAULTS
+
+LINES = [SessionLine(name="Assam Masala Chai, 250 g", unit=Money(499, "USD"), quantity=2)]
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def gateway(http, base, key, **options) -> StripeGateway:
+    return StripeGateway(session=http, secret_key=key, api_base=base, **options)
+
+
+async def open_session(stripe: StripeGateway, order_id="ord_test", attempt=1):
+    return await stripe.create_session(order_id=order_id, attempt=attempt, lines=LINES,
+                                       success_url="http://shop.test/orders/x?session_id={CHECKOUT_SESSION_ID}",
+                                       cancel_url="http://shop.test/orders/x?cancelled=1",
+                                       customer_email="jane@example.com")
+
+
+async def test_wrong_key_is_invalid_not_retried(http, stripe_sandbox):
+    stripe = gateway(http, stripe_sandbox.url, "sk_test_wrong")
+    with pytest.raises(GatewayInvalid) as raised:
+        await open_session(stripe)
+    error = raised.value
+    assert error.http_status == 401 and error.gateway == "stripe"
+    assert error.call.status == 401 and error.call.path == "/v1/checkout/sessions"
+    assert "sk_test_wrong" not in repr(error.call.to_dict())
+
+
+async def test_validation_error_names_stripes_param(http, stripe_sandbox):
+    stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
+    with pytest.raises(GatewayInvalid) as raised:
+        await stripe.create_session(order_id="ord_x", attempt=1, lines=[], success_url="http://x/",
+                                    cancel_url="http://x/")
+    assert raised.value.http_status == 400 and raised.value.field
+
+
+async def test_a_slow_stripe_times_out_as_unavailable(http, stripe_sandbox):
+    stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].latency = 1.0
+    stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key, timeout=0.2, max_network_retries=0)
+    with pytest.raises(GatewayUnavailable) as raised:
+        await open_session(stripe)
+    assert raised.value.call.status is None and raised.value.call.duration_ms < 900
+
+
+async def test_customers_found_by_email_and_search_values_escaped(http, stripe_sandbox):
+    stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
+    assert (await stripe.find_customer("jane@example.com"))[0] is None
+    created, call = await stripe.create_customer(email="jane@example.com", name="Jane", phone="+14155550132")
+    again, _ = await stripe.create_customer(email="jane@example.com", name="Jane", phone="+14155550132")
+    assert again.id == created.id and call.request_id  # one customer: the key is derived from the email
+    found, _ = await stripe.find_customer("jane@example.com")
+    assert found is not None and found.id == created.id
+    assert quote_search_value("o'neil@example.com") == "o\\'neil@example.com"
+
+
+async def test_lost_answer_is_retried_with_the_same_key_and_makes_one_session(http, stripe_sandbox, aiohttp_server):
+    """A proxy that drops the first answer: the SDK retries, Stripe replays, nobody gets two sessions."""
+    dropped = []
+
+    async def forward(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+        async with http.request(request.method, stripe_sandbox.url + request.path_qs, data=body,
+                                headers=headers) as upstream:
+            payload, status = await upstream.read(), upstream.status
+            keep = {k: v for k, v in upstream.headers.items()
+                    if k.lower() not in ("content-length", "transfer-encoding", "content-encoding")}
+        if request.method == "POST" and not dropped:
+            dropped.append(request.headers.get("Idempotency-Key"))
+            # Stripe did the work; the answer is lost on the way back.
+            request.transport.close()
+            await asyncio.sleep(0.05)
+            raise ConnectionResetError("answer lost")
+        return web.Response(body=payload, status=status, headers=keep)
+
+    proxy = web.Application()
+    proxy.router.add_route("*", "/{tail:.*}", forward)
+    server = await aiohttp_server(proxy)
+    stripe = gateway(http, str(server.make_url("")).rstrip("/"), stripe_sandbox.secret_key)
+    session, _ = await open_session(stripe, order_id="ord_lost")
+    assert dropped == ["galla-ord_lost-session-1"]
+    assert list(stripe_sandbox.state.sessions) == [session.id]
