@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_STATE
+from .errors import StripeError
 from .listing import expand, paginate
 from .middlewares import mount_prefix, request_ref
 from .objects import search_result
@@ -151,7 +152,10 @@ async def search_customers(request: web.Request) -> web.Response:
     clauses, combinator = parse_query(fields["query"])
     found = [customer for customer in state_of(request).find_customers({})
              if matches(customer, clauses, combinator)]
-    start = int(fields["page"]) if fields.get("page", "").isdigit() else 0
+    page_token = fields.get("page", "0")
+    if not page_token.isdigit():  # the sandbox's tokens are offsets; anything else did not come from it
+        raise StripeError(f"Invalid page: {page_token!r} is not a next_page this sandbox handed out.", param="page")
+    start = int(page_token)
     limit = fields.get("limit", 10)
     page = found[start:start + limit]
     more = start + limit < len(found)

@@ -63,7 +63,8 @@ class IdempotencyStore:
         if entry.response is None:
             raise StripeError(f"There is currently another in-progress request using this Idempotent Key (that "
                               f"probably means you submitted twice, and the other request is still going through): "
-                              f"{key}. Please try again later.", status=409, type=IDEMPOTENCY_ERROR)
+                              f"{key}. Please try again later.", status=409, type=IDEMPOTENCY_ERROR,
+                              code="idempotency_key_in_use")
         return entry.response
 
     def finish(self, api_key: str, key: str, response: SavedResponse | None) -> None:

@@ -2,7 +2,8 @@
 
 They run outermost first: error_middleware → auth_middleware → idempotency_middleware → fault_middleware.
 Latency sits inside idempotency on purpose: a retry that arrives while the first try is still "slow"
-finds its key in progress and gets Stripe's 409, as it would from Stripe.
+finds its key in progress and gets Stripe's 409, as it would from Stripe. (Where the server cancels the
+handler of a client that hung up, as aiohttp's TestServer does, the slow try is dropped and its key freed.)
 """
 
 from __future__ import annotations
@@ -161,6 +162,11 @@ async def idempotency_middleware(request: web.Request, handler):
     try:
         response = await handler(request)
     except InjectedFault:
+        store.finish(api_key, key, None)
+        raise
+    except asyncio.CancelledError:
+        # The client hung up and the server cancels handlers (TestServer does): that can only happen in the
+        # latency sleep, before the endpoint ran, so the key is released, or every retry would get a 409.
         store.finish(api_key, key, None)
         raise
     except StripeError as exc:

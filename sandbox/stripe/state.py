@@ -97,7 +97,7 @@ class StripeSandboxState:
                 return event
         raise no_such("event", event_id)
 
-    def session_line_items(self, session_id: str, url_base: str = "/v1/checkout/sessions") -> list[dict[str, Any]]:
+    def session_line_items(self, session_id: str) -> list[dict[str, Any]]:
         """Return a session's line items in the order they were given."""
         self.get("sessions", session_id)
         return self.line_items[session_id]

@@ -21,7 +21,8 @@ import stripe
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from sandbox.stripe import STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, Faults, StripeSandboxState, create_stripe_sandbox
+from sandbox.stripe import (STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, Faults, StripeSandboxState,
+                            create_stripe_sandbox)
 
 MOUNT = "/sandbox/stripe"
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
