@@ -13,15 +13,38 @@
     return 2;
   }
 
-  /** 49900, "INR" → "₹499.00"; 12345600, "INR" → "₹1,23,456.00"; 699, "USD" → "$6.99". */
+  /**
+   * Minor units as a buyer reads them, matching the server's format_money: 49900 INR → "₹499.00",
+   * 12345600 INR → "₹1,23,456.00", 699 USD → "$6.99", 4000 JPY → "¥4,000", 1234 KWD → "KWD 1.234".
+   * The number of decimals is the currency's exponent here, never Intl's own idea of it, so no minor
+   * unit is ever rounded away. Pages should show the server's *_display strings when they have them.
+   */
   function formatMoney(minor, currency) {
     const code = String(currency || 'INR').toUpperCase();
+    const digits = exponentOf(code);
     let format = formatters.get(code);
     if (!format) {
-      format = new Intl.NumberFormat(code === 'INR' ? 'en-IN' : 'en-US', { style: 'currency', currency: code });
+      try {
+        format = new Intl.NumberFormat(code === 'INR' ? 'en-IN' : 'en-US', {
+          style: 'currency', currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits,
+        });
+      } catch {
+        // Not a currency this browser knows: "1,234.00 XYZ" is still right.
+        const plain = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+        format = { format: (value) => `${plain.format(value)} ${code}` };
+      }
       formatters.set(code, format);
     }
-    return format.format(Number(minor) / 10 ** exponentOf(code));
+    return format.format(toMajor(minor, digits));
+  }
+
+  /** Minor units to a major-unit number without float drift (1999, 2 → 19.99). */
+  function toMajor(minor, digits) {
+    const n = Math.trunc(Number(minor) || 0);
+    if (digits === 0) return n;
+    const sign = n < 0 ? '-' : '';
+    const text = String(Math.abs(n)).padStart(digits + 1, '0');
+    return Number(`${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`);
   }
 
   /** A Date from the server's ISO string; a string without a zone is UTC (MongoDB keeps UTC). */
@@ -136,9 +159,24 @@
     return node;
   }
 
+  /** Server messages are lower-case fragments ("is not a valid phone number"); make them read well. */
+  function sentence(text, fallback = 'Please check this.') {
+    const s = String(text || fallback).trim();
+    const first = s.charAt(0).toUpperCase() + s.slice(1);
+    return /[.!?]$/.test(first) ? first : `${first}.`;
+  }
+
+  const GATEWAY_NAMES = { razorpay: 'Razorpay', stripe: 'Stripe' };
+
+  /** "stripe" → "Stripe", as buyers know the payment company. */
+  function gatewayName(gateway) {
+    const key = String(gateway || '');
+    return GATEWAY_NAMES[key] || (key ? key.charAt(0).toUpperCase() + key.slice(1) : 'the payment provider');
+  }
+
   window.Galla = Object.freeze({
     formatMoney, exponentOf, parseTime, formatTime, localiseTimes, readJson,
-    request, apiError, NetworkError, announce, h,
+    request, apiError, NetworkError, announce, h, sentence, gatewayName,
   });
 
   document.addEventListener('DOMContentLoaded', () => localiseTimes());

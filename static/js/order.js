@@ -1,31 +1,46 @@
 /* Order page: keeps the status, the failed attempts and the pay button up to date without a reload,
-   and opens Razorpay's window again for "Pay now" / "Try again".
+   and starts another payment for "Pay now" / "Try again": Razorpay's window again, or Stripe's hosted
+   page for orders paid through Stripe.
 
    Polls GET /api/orders/{id} every 2 s while the order is pending (for 10 minutes) or authorized;
-   pauses while the tab is hidden and picks up again when it is visible. */
+   pauses while the tab is hidden and picks up again when it is visible.
+
+   Back from Stripe (?session_id=cs_…): the server has already asked Stripe once to render this page; if
+   the order is still pending, the page says it is waiting for Stripe and asks again through
+   GET /api/orders/{id}?session_id=… every second for a short while, until the order is paid or settles
+   otherwise, then falls back to the plain polling above. Back from Stripe's cancel link (?cancelled=1):
+   nothing to confirm; the button offers "Try again". */
 (() => {
   'use strict';
 
-  const { h, readJson, request, apiError, announce, formatTime, localiseTimes } = window.Galla;
+  const { h, readJson, request, apiError, announce, formatTime, localiseTimes, sentence, gatewayName } = window.Galla;
 
   const POLL_MS = 2000;
   const MAX_BACKOFF_MS = 15000;
   const PENDING_WINDOW_MS = 10 * 60 * 1000;
+  const RETURN_POLL_MS = 1000;
+  const RETURN_WINDOW_MS = 20 * 1000;
   const RECEIPT_STATUSES = new Set(['paid', 'partially_refunded', 'refunded']);
+  const IDEMPOTENCY_STORE = 'galla.checkout.idempotency'; // shop-checkout.js keeps a Stripe order's key here
 
   let order = readJson('order-data');
   if (!order || !order.order_id) return;
   const methods = readJson('method-labels', {});
   const apiUrl = `/api/orders/${encodeURIComponent(order.order_id)}`;
+  const query = new URLSearchParams(window.location.search);
+  const sessionId = query.get('session_id');
+  const cancelled = query.has('cancelled');
 
   const card = document.querySelector('[data-status-card]');
   const block = card.querySelector('[data-status-block]');
   const payButton = card.querySelector('[data-pay-button]');
+  const payWhere = card.querySelector('[data-pay-where]');
   const printButton = card.querySelector('[data-print]');
   const shopAgain = card.querySelector('[data-testid="shop-again"]');
   const payError = card.querySelector('[data-pay-error]');
   const payStatus = card.querySelector('[data-pay-status]');
   const pollNote = card.querySelector('[data-poll-note]');
+  const notice = document.querySelector('[data-return-notice]');
   const attemptsSection = document.querySelector('[data-attempts-section]');
   const attemptsList = document.querySelector('[data-attempts]');
 
@@ -34,25 +49,34 @@
   let inFlight = false;
   let failures = 0;
   let paying = false;
+  // Asking Stripe about the session the buyer came back with: only while the order is pending, and not
+  // when the server already refused that session (its notice is an error).
+  let confirming = Boolean(sessionId) && order.status === 'pending' && notice?.dataset.noticeKind !== 'error';
+  const confirmingSince = Date.now();
+  let shownView = block.dataset.status;
 
   const methodLabel = (method) => (method ? methods[method] || method.replace(/_/g, ' ') : '');
+  const viewOf = (next) => (confirming && next.status === 'pending' ? 'confirming' : next.status);
 
   /* ---------- rendering ---------- */
 
-  function renderStatus(next, previous) {
-    if (previous && next.status === previous.status) {
+  function renderStatus(next) {
+    const view = viewOf(next);
+    if (view === shownView) {
       fillSlots(next);
       return;
     }
-    const template = document.querySelector(`template[data-status-template="${CSS.escape(next.status)}"]`);
+    const template = document.querySelector(`template[data-status-template="${CSS.escape(view)}"]`);
     if (template) {
       block.replaceChildren(template.content.cloneNode(true));
     } else {
       block.replaceChildren(h('div', { class: 'status-card__text' },
         h('h1', { class: 'status-card__title' }, next.status_label || next.status)));
     }
+    shownView = view;
     block.dataset.status = next.status;
-    card.className = card.className.replace(/\bstatus-card--\S+/g, '').trim() + ` status-card--${next.status}`;
+    block.dataset.view = view;
+    card.className = card.className.replace(/\bstatus-card--\S+/g, '').trim() + ` status-card--${view}`;
     fillSlots(next);
   }
 
@@ -61,10 +85,15 @@
     if (paidBy) paidBy.textContent = next.payment && next.payment.method ? ` by ${methodLabel(next.payment.method)}` : '';
   }
 
+  function payLabel(next) {
+    return (next.attempts && next.attempts.length) || cancelled || (sessionId && !confirming) ? 'Try again' : 'Pay now';
+  }
+
   function renderActions(next) {
-    const busy = paying;
-    payButton.hidden = !next.can_pay;
-    if (!busy) payButton.textContent = next.attempts && next.attempts.length ? 'Try again' : 'Pay now';
+    // While Stripe is being asked about a payment the buyer just made, paying again is not offered.
+    payButton.hidden = !next.can_pay || (confirming && next.status === 'pending');
+    if (payWhere) payWhere.hidden = payButton.hidden;
+    if (!paying) payButton.textContent = payLabel(next);
     printButton.hidden = !RECEIPT_STATUSES.has(next.status);
     shopAgain.hidden = next.status !== 'expired';
     if (!next.can_pay) payError.hidden = true;
@@ -94,21 +123,60 @@
     row.querySelector('[data-payment-id]').textContent = next.payment ? next.payment.id || '' : '';
   }
 
+  /** Show (or with no text, hide) the note about the buyer's return from the payment page. */
+  function setNotice(kind, text) {
+    if (!notice) return;
+    if (!text) {
+      notice.hidden = true;
+      return;
+    }
+    const tone = { error: 'warn', warning: 'warn', success: 'success' }[kind] || 'info';
+    notice.className = `notice notice--${tone}`;
+    notice.dataset.noticeKind = kind;
+    notice.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    notice.querySelector('[data-notice-text]').textContent = text;
+    notice.hidden = false;
+  }
+
   function apply(next) {
     const previous = order;
     order = next;
-    renderStatus(next, previous);
+    if (confirming && next.status !== 'pending') confirming = false;
+    renderStatus(next);
     renderActions(next);
     const before = (previous.attempts || []).length;
     const after = (next.attempts || []).length;
     if (after !== before || next.status !== previous.status) renderAttempts(next);
     renderPayment(next);
+    if (next.status !== previous.status) settled(next, previous);
     // The status region announces itself (aria-live); a new failed attempt is announced here.
     if (next.status === previous.status && after > before) {
       const latest = next.attempts[after - 1];
       announce(`Payment attempt failed${latest.description ? `: ${latest.description}` : ''}. You can try again.`);
     }
     schedule();
+  }
+
+  /** The order left "pending" while this page was open: update the return note, tidy the checkout. */
+  function settled(next, previous) {
+    if (previous.status !== 'pending') return;
+    if (sessionId && next.status === 'paid') {
+      setNotice('success', `${gatewayName(next.gateway)} has confirmed your payment.`);
+    } else if (notice && notice.dataset.noticeKind === 'info') {
+      setNotice('info', ''); // "you left before paying" / "not confirmed yet" no longer apply
+    }
+    afterPaid(next);
+  }
+
+  /** A paid Stripe return empties the cart (checkout.js's handler does it for Razorpay) and forgets
+      the checkout's Idempotency-Key, so the next order with the same cart is a new one. */
+  function afterPaid(next) {
+    if (next.status === 'pending') return;
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(IDEMPOTENCY_STORE) || 'null');
+      if (saved && saved.order_id === next.order_id) sessionStorage.removeItem(IDEMPOTENCY_STORE);
+    } catch { /* nothing kept */ }
+    if (sessionId && RECEIPT_STATUSES.has(next.status) && window.GallaCart) window.GallaCart.clear();
   }
 
   /* ---------- polling ---------- */
@@ -118,13 +186,28 @@
     return order.status === 'pending' && Date.now() - pendingSince < PENDING_WINDOW_MS;
   }
 
-  function schedule(delay = POLL_MS) {
+  function schedule(delay) {
     clearTimeout(timer);
     timer = null;
+    if (confirming && Date.now() - confirmingSince >= RETURN_WINDOW_MS) stopConfirming();
     const polling = wantsPolling();
     pollNote.hidden = polling || order.status !== 'pending';
     if (!polling || document.hidden) return;
-    timer = setTimeout(refresh, delay);
+    timer = setTimeout(refresh, delay ?? (confirming ? RETURN_POLL_MS : POLL_MS));
+  }
+
+  /** Stripe has not confirmed in the short window: show the order as pending and let the buyer retry. */
+  function stopConfirming(error) {
+    if (!confirming) return;
+    confirming = false;
+    if (error) {
+      setNotice('error', sentence(error.message));
+    } else {
+      setNotice('info', `${gatewayName(order.gateway)} hasn't confirmed a payment for this order yet. If you paid, `
+                        + "this page updates by itself; if not, you can try again.");
+    }
+    renderStatus(order);
+    renderActions(order);
   }
 
   async function refresh() {
@@ -132,21 +215,28 @@
     timer = null;
     if (inFlight) return;
     inFlight = true;
+    const url = confirming ? `${apiUrl}?session_id=${encodeURIComponent(sessionId)}` : apiUrl;
     try {
-      const result = await request('GET', apiUrl, { timeoutMs: 10000 });
+      const result = await request('GET', url, { timeoutMs: 10000 });
       if (result.ok && result.data && result.data.status) {
         failures = 0;
         apply(result.data);
         return;
       }
       if (result.status === 404) return; // the order is gone: nothing more to watch
+      if (confirming && result.status >= 400 && result.status < 500) {
+        // Stripe (through our server) refused this session: say why, and watch the order as usual.
+        stopConfirming(apiError(result));
+        schedule();
+        return;
+      }
       failures += 1;
     } catch {
       failures += 1;
     } finally {
       inFlight = false;
     }
-    schedule(Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** failures));
+    schedule(Math.min(MAX_BACKOFF_MS, (confirming ? RETURN_POLL_MS : POLL_MS) * 2 ** failures));
   }
 
   document.addEventListener('visibilitychange', () => {
@@ -178,7 +268,7 @@
     const label = payButton.textContent;
     payButton.disabled = true;
     payButton.setAttribute('aria-busy', 'true');
-    payButton.textContent = 'Opening…';
+    payButton.textContent = order.gateway === 'stripe' ? 'Taking you to Stripe…' : 'Opening…';
     pendingSince = Date.now();
     const done = () => {
       paying = false;
@@ -188,15 +278,22 @@
       renderActions(order);
     };
     try {
+      // The order's payment options: an open Stripe session (a fresh one if the last expired) or checkout.js's.
       const result = await request('POST', `${apiUrl}/pay`);
-      if (!result.ok || !result.data || !result.data.razorpay) {
+      const options = result.ok && result.data ? result.data : null;
+      if (options && options.stripe) {
+        // Leaving for Stripe: the button stays busy. Back from there (bfcache), pageshow resets it.
+        window.GallaPay.goToStripe(options.stripe, { onStatus: (text) => { payStatus.textContent = text; } });
+        return;
+      }
+      if (!options || !options.razorpay) {
         const error = apiError(result);
         showPayError(error.message ? sentence(error.message) : "We couldn't start the payment. Please try again.");
         done();
         refresh(); // the order may have moved on (paid in another tab, expired)
         return;
       }
-      await window.GallaPay.openRazorpay(result.data.order_id || order.order_id, result.data.razorpay, undefined, {
+      await window.GallaPay.openRazorpay(options.order_id || order.order_id, options.razorpay, undefined, {
         onStatus: (text) => { payStatus.textContent = text; },
         onFailed: () => refresh(),
         onDismiss: () => { payStatus.textContent = ''; refresh(); },
@@ -209,18 +306,35 @@
     }
   }
 
-  function sentence(text) {
-    const s = String(text).trim();
-    const first = s.charAt(0).toUpperCase() + s.slice(1);
-    return /[.!?]$/.test(first) ? first : `${first}.`;
-  }
-
   payButton.addEventListener('click', pay);
   printButton.addEventListener('click', () => window.print());
 
+  // Back from Stripe's page with the Back button: this page comes from the bfcache as it was left.
+  window.addEventListener('pageshow', (event) => {
+    if (!event.persisted) return;
+    if (paying) {
+      paying = false;
+      payButton.disabled = false;
+      payButton.removeAttribute('aria-busy');
+      payStatus.textContent = '';
+    }
+    pendingSince = Date.now();
+    renderActions(order);
+    refresh();
+  });
+
   // Server-rendered attempts get the same local times as the ones rendered here.
   localiseTimes(document);
+  renderStatus(order);
   fillSlots(order);
   renderActions(order);
-  schedule();
+  afterPaid(order);
+  // While the page says "Waiting for Stripe to confirm…", the server's "not confirmed yet" note would only
+  // repeat it; it comes back if the short wait ends without an answer.
+  if (confirming && notice && notice.dataset.noticeKind === 'info') setNotice('info', '');
+  if (sessionId && RECEIPT_STATUSES.has(order.status)) {
+    announce(`Payment confirmed. Order ${order.order_id} is ${order.status_label || order.status}.`);
+  }
+  // Just back from Stripe: the server asked Stripe a moment ago, so the first check waits a little.
+  schedule(confirming ? RETURN_POLL_MS : POLL_MS);
 })();

@@ -1,4 +1,10 @@
-/* Opens Razorpay's checkout window for one of our orders and tells the server what happened.
+/* Starts a payment for one of our orders at its gateway: Razorpay's checkout window (and tells the server
+   what happened), or Stripe's hosted Checkout page.
+
+   GallaPay.goToStripe(stripe, hooks?) → leaves the page for stripe.url
+     stripe    the "stripe" object ({session_id, url}) from POST /api/checkout or POST /api/orders/{id}/pay
+     hooks     optional: onStatus(text) for progress
+   Stripe sends the buyer back to /orders/{id}?session_id=… (paid) or /orders/{id}?cancelled=1.
 
    GallaPay.openRazorpay(orderId, options, scriptUrl?, hooks?) → Promise (resolves once the window is open)
      options   the "razorpay" object from POST /api/checkout or POST /api/orders/{id}/pay
@@ -184,5 +190,21 @@
     return rzp;
   }
 
-  window.GallaPay = Object.freeze({ openRazorpay, loadCheckoutScript, PaymentWindowError, ACCENT });
+  /** Go to Stripe's hosted payment page; only an http(s) address from our server is followed. */
+  function goToStripe(stripe, hooks = {}) {
+    let target = null;
+    try {
+      target = stripe && stripe.url ? new URL(stripe.url, window.location.href) : null;
+    } catch {
+      target = null;
+    }
+    if (!target || (target.protocol !== 'https:' && target.protocol !== 'http:')) {
+      throw new PaymentWindowError("We couldn't start the payment. Please refresh the page and try again.");
+    }
+    if (typeof hooks.onStatus === 'function') hooks.onStatus("Taking you to Stripe's secure payment page…");
+    window.location.assign(target.href);
+    return target.href;
+  }
+
+  window.GallaPay = Object.freeze({ openRazorpay, goToStripe, loadCheckoutScript, PaymentWindowError, ACCENT });
 })();

@@ -1,74 +1,270 @@
-/* Checkout page: the order summary, the buyer's details, POST /api/checkout, then Razorpay's window.
-   (Named shop-checkout.js so it is never confused with Razorpay's own checkout.js.) */
+/* Checkout page: the order summary priced by the server, the buyer's details, POST /api/checkout, then
+   Razorpay's window or Stripe's hosted page. (Named shop-checkout.js so it is never confused with
+   Razorpay's own checkout.js.)
+
+   The page holds no routing rule and no prices of its own: whenever the cart, the country or the
+   "Pay with" choice changes it asks POST /api/checkout/quote, and shows the lines, the total, the
+   currency and the button the answer names (gateway "razorpay" → checkout.js window here, "stripe" →
+   Stripe Checkout). A quote error (amount_too_small, not_for_sale, …) is shown by the field it names
+   and keeps Pay disabled until the next quote is good. */
 (() => {
   'use strict';
 
-  const { h, formatMoney, readJson, request, apiError, announce } = window.Galla;
+  const { h, formatMoney, readJson, request, apiError, announce, sentence, gatewayName } = window.Galla;
   const cart = window.GallaCart;
   const products = readJson('products-data', []);
+  const productsById = new Map(products.map((p) => [p.id, p]));
 
   const form = document.querySelector('[data-checkout-form]');
   const payButton = form.querySelector('[data-pay-button]');
   const payLabel = form.querySelector('[data-pay-label]');
+  const payNote = form.querySelector('[data-pay-note]');
+  const phoneHint = form.querySelector('[data-phone-hint]');
   const formError = form.querySelector('[data-form-error]');
   const formStatus = form.querySelector('[data-form-status]');
+  const countrySelect = form.querySelector('select[name="country"]');
+  const payWith = form.querySelector('[data-pay-with]');
   const summary = document.querySelector('[data-testid="order-summary"]');
   const summaryLines = summary.querySelector('[data-summary-lines]');
+  const totals = summary.querySelector('[data-summary-totals]');
+  const totalNode = summary.querySelector('[data-summary-total]');
+  const routeNode = summary.querySelector('[data-summary-route]');
+  const retryButton = summary.querySelector('[data-quote-retry]');
 
   const IDEMPOTENCY_STORE = 'galla.checkout.idempotency';
+  const QUOTE_DEBOUNCE_MS = 120;
+  const NOTES = {
+    none: 'Payments are made with Razorpay or Stripe. We never see your card number or UPI PIN.',
+    razorpay: 'Razorpay opens a secure window for UPI, cards and netbanking. We never see your card number or UPI PIN.',
+    stripe: "Next you'll enter your card on Stripe's secure payment page, then come back here. We never see your card number.",
+  };
+  const PHONE_HINTS = { razorpay: 'For UPI and delivery updates.', stripe: 'For delivery updates about this order.' };
+
   let working = false;
   let placed = null; // {fingerprint, order_id, razorpay}: an order made here whose window did not open
-  let current = { lines: [], total: 0 };
+  let lines = []; // the cart's lines this page can show: [{product_id, quantity, product}]
+  let quote = null; // the server's answer for quoteFor, or null while asking / after an error
+  let quoteFor = ''; // JSON of the quote request the current quote (or question) is about
+  let quoteSeq = 0; // answers to superseded questions are dropped
+  let quoteTimer = null;
+  let lastQuoteError = null; // {code, message, field} from the last quote, shown by its field
+
+  /* ---------- what the buyer is asking for ---------- */
+
+  function country() {
+    return countrySelect.value || 'IN';
+  }
+
+  function internationalCard() {
+    if (payWith.hidden) return false;
+    const chosen = form.querySelector('input[name="pay_with"]:checked');
+    return Boolean(chosen && chosen.value === 'international_card');
+  }
+
+  function quoteRequest() {
+    return {
+      items: lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity })),
+      country: country(),
+      international_card: internationalCard(),
+    };
+  }
 
   /* ---------- summary ---------- */
 
-  function renderSummary() {
-    current = cart.priced(products);
-    summaryLines.replaceChildren(...current.lines.map((line, index) => h('li', {
-      class: 'summary-line', 'data-testid': 'summary-line', 'data-field': `items[${index}]`,
-    },
-      h('img', { class: 'summary-line__image', src: line.product.image, alt: '', width: 56, height: 42 }),
-      h('div', { class: 'summary-line__text' },
-        h('span', { class: 'summary-line__name' }, line.product.name),
-        h('span', { class: 'summary-line__qty' }, `Qty ${line.quantity} × ${formatMoney(line.unit, 'INR')}`),
-        h('span', { class: 'field__error', 'data-error': true, hidden: true })),
-      h('span', { class: 'summary-line__amount' }, formatMoney(line.amount, 'INR')))));
-    const hasLines = current.lines.length > 0;
+  /** The cart's lines for products the catalog has (the page drops the others from the cart at load). */
+  function readCart() {
+    return cart.items()
+      .filter((line) => productsById.has(line.product_id))
+      .map((line) => ({ ...line, product: productsById.get(line.product_id) }));
+  }
+
+  /** Lines for products the shop no longer has leave the cart; prices are the quote's business. */
+  function dropUnknownProducts() {
+    const gone = cart.items().filter((line) => !productsById.has(line.product_id));
+    gone.forEach((line) => cart.remove(line.product_id));
+  }
+
+  function renderLines() {
+    const priced = new Map(((quote && quote.lines) || []).map((line) => [line.product_id, line]));
+    summaryLines.replaceChildren(...lines.map((line, index) => {
+      const answer = priced.get(line.product_id);
+      const unit = answer ? answer.unit_amount_display || formatMoney(answer.unit_amount, quote.currency) : null;
+      return h('li', { class: 'summary-line', 'data-testid': 'summary-line', 'data-field': `items[${index}]` },
+        h('img', { class: 'summary-line__image', src: line.product.image, alt: '', width: 56, height: 42 }),
+        h('div', { class: 'summary-line__text' },
+          h('span', { class: 'summary-line__name' }, line.product.name),
+          h('span', { class: 'summary-line__qty' }, unit ? `Qty ${line.quantity} × ${unit}` : `Qty ${line.quantity}`),
+          h('span', { class: 'field__error', 'data-error': true, hidden: true })),
+        lineAmount(answer));
+    }));
+  }
+
+  function lineAmount(answer) {
+    if (answer) return h('span', { class: 'summary-line__amount', 'data-testid': 'summary-line-amount' }, answer.amount_display);
+    if (hasQuoteError()) {
+      return h('span', { class: 'summary-line__amount summary-line__amount--none', 'data-testid': 'summary-line-amount' },
+        h('span', { 'aria-hidden': 'true' }, '—'), h('span', { class: 'visually-hidden' }, 'No price'));
+    }
+    return h('span', { class: 'summary-line__amount is-pending', 'data-testid': 'summary-line-amount' },
+      h('span', { class: 'visually-hidden' }, 'Price to follow'));
+  }
+
+  function renderTotals() {
+    const hasLines = lines.length > 0;
     summary.querySelector('[data-summary-loading]')?.remove();
-    summary.querySelector('[data-summary-totals]').hidden = !hasLines;
-    summary.querySelector('[data-summary-total]').textContent = formatMoney(current.total, 'INR');
     summary.querySelector('[data-summary-empty]').hidden = hasLines;
-    if (!working) setButton(hasLines ? 'ready' : 'empty');
+    // While a new quote is on its way the last total stays, dimmed and marked busy; after an error the
+    // error says what is wrong and no total is shown.
+    totals.hidden = !hasLines || hasQuoteError() || (!quote && !totalNode.textContent);
+    totals.setAttribute('aria-busy', String(hasLines && !quote && !hasQuoteError()));
+    totals.classList.toggle('is-updating', hasLines && !quote);
+    if (!quote) return;
+    totalNode.textContent = quote.amount_display;
+    totalNode.dataset.currency = quote.currency;
+    routeNode.textContent = routeText(quote);
+  }
+
+  function routeText(answer) {
+    if (answer.gateway === 'stripe') {
+      return `Charged in ${answer.currency}, by card on Stripe's secure payment page.`;
+    }
+    if (answer.gateway === 'razorpay') {
+      return `Charged in ${answer.currency}, by UPI, card or netbanking through Razorpay.`;
+    }
+    return `Charged in ${answer.currency} through ${gatewayName(answer.gateway)}.`;
+  }
+
+  /** The fine print under Pay and the phone hint, for the gateway the quote named (none after an error). */
+  function renderGatewayCopy(gateway) {
+    payNote.textContent = NOTES[gateway] || NOTES.none;
+    phoneHint.textContent = PHONE_HINTS[gateway] || PHONE_HINTS.razorpay;
+  }
+
+  function render() {
+    renderLines();
+    renderTotals();
+    // Lines are rebuilt: put a quote error naming one of them back in place.
+    if (lastQuoteError) showError(lastQuoteError, { focus: false, source: 'quote', quiet: true });
+    if (!working) setButton(buttonFor());
+  }
+
+  function buttonFor() {
+    if (!lines.length) return 'empty';
+    if (quote) return 'ready';
+    return hasQuoteError() ? 'blocked' : 'quoting';
   }
 
   function setButton(state) {
-    const total = formatMoney(current.total, 'INR');
+    const total = quote ? quote.amount_display : '';
+    const gateway = quote ? quote.gateway : null;
+    const ready = gateway === 'stripe'
+      ? `Continue to Stripe to pay ${total}`
+      : `Pay ${total} with UPI, cards or netbanking`;
     const labels = {
-      ready: `Pay ${total}`,
+      ready,
+      reopen: ready,
+      quoting: 'Getting your total…',
+      blocked: 'Check your order first',
       empty: 'Your cart is empty',
       placing: 'Placing your order…',
       opening: 'Opening payment window…',
       open: 'Payment window open',
-      reopen: `Pay ${total}`,
+      redirecting: 'Taking you to Stripe…',
     };
     payLabel.textContent = labels[state] || labels.ready;
-    const busy = state === 'placing' || state === 'opening' || state === 'open';
-    payButton.disabled = busy || state === 'empty';
+    const busy = ['placing', 'opening', 'open', 'redirecting', 'quoting'].includes(state);
+    payButton.disabled = busy || state === 'empty' || state === 'blocked' || !quote;
     payButton.setAttribute('aria-busy', String(busy));
-    payButton.classList.toggle('is-busy', busy);
+    payButton.classList.toggle('is-busy', busy && state !== 'quoting');
+    payButton.dataset.gateway = gateway || '';
   }
+
+  /* ---------- quotes ---------- */
+
+  function hasQuoteError() {
+    return lastQuoteError !== null;
+  }
+
+  /** Something the quote depends on changed: ask again (shortly, so a burst of changes asks once). */
+  function requote({ now = false } = {}) {
+    lines = readCart();
+    payWith.hidden = country() !== 'IN';
+    const question = JSON.stringify(quoteRequest());
+    if (question === quoteFor) { // answered, or being asked, already
+      render();
+      return;
+    }
+    quoteFor = question;
+    quote = null;
+    clearQuoteError();
+    clearTimeout(quoteTimer);
+    quoteTimer = null;
+    quoteSeq += 1;
+    render();
+    if (!lines.length) return;
+    if (now) askQuote(quoteSeq, question);
+    else quoteTimer = setTimeout(() => askQuote(quoteSeq, question), QUOTE_DEBOUNCE_MS);
+  }
+
+  async function askQuote(seq, question) {
+    quoteTimer = null;
+    let result;
+    try {
+      result = await request('POST', '/api/checkout/quote', { json: JSON.parse(question), timeoutMs: 15000 });
+    } catch (error) {
+      if (seq !== quoteSeq) return;
+      quoteFailed({ field: 'items', code: 'network', message: error.message }, true);
+      return;
+    }
+    if (seq !== quoteSeq) return; // the buyer changed something meanwhile; a newer answer is coming
+    if (result.ok && result.data && typeof result.data.amount_display === 'string') {
+      quote = result.data;
+      renderGatewayCopy(quote.gateway);
+      render(); // the totals are a polite live region: the new total is read out from there
+      return;
+    }
+    const error = apiError(result);
+    // A field the buyer cannot see here (a malformed cart, say) is reported on the summary.
+    quoteFailed({ ...error, field: error.field && findBox(error.field) ? error.field : 'items' },
+                result.status >= 500 || !result.data);
+  }
+
+  function quoteFailed(error, retryable) {
+    lastQuoteError = error;
+    retryButton.hidden = !retryable;
+    renderGatewayCopy(null);
+    render();
+    announce(sentence(error.message));
+  }
+
+  function clearQuoteError() {
+    lastQuoteError = null;
+    retryButton.hidden = true;
+    clearErrors('quote');
+  }
+
+  retryButton.addEventListener('click', () => {
+    quoteFor = '';
+    requote({ now: true });
+  });
 
   /* ---------- errors next to their fields ---------- */
 
-  function clearErrors() {
-    formError.hidden = true;
-    formError.replaceChildren();
-    document.querySelectorAll('[data-field].has-error').forEach((box) => {
-      box.classList.remove('has-error');
-      const message = box.querySelector('[data-error]');
-      if (message) { message.hidden = true; message.textContent = ''; }
-      box.querySelectorAll('[aria-invalid]').forEach((input) => input.removeAttribute('aria-invalid'));
-    });
+  /** Take away the errors one source put up: "form" (the buyer's submit) or "quote". */
+  function clearErrors(source = 'form') {
+    if (source === 'form') {
+      formError.hidden = true;
+      formError.replaceChildren();
+    }
+    document.querySelectorAll(`[data-field].has-error[data-error-source="${source}"]`).forEach(clearBox);
+  }
+
+  function clearBox(box) {
+    box.classList.remove('has-error');
+    delete box.dataset.errorSource;
+    const message = slotOf(box);
+    if (message) { message.hidden = true; message.textContent = ''; }
+    box.querySelectorAll('[aria-invalid]').forEach((input) => input.removeAttribute('aria-invalid'));
   }
 
   /** "items[0].quantity" → ["items[0].quantity", "items[0]", "items"]: the most precise box wins. */
@@ -83,15 +279,20 @@
     return names;
   }
 
+  /** A box's own message slot, not one of a box inside it (the summary holds the lines' boxes). */
+  function slotOf(box) {
+    return Array.from(box.querySelectorAll('[data-error]')).find((node) => node.closest('[data-field]') === box) || null;
+  }
+
   function findBox(field) {
     for (const name of candidates(field)) {
       const box = document.querySelector(`[data-field="${CSS.escape(name)}"]`);
-      if (box && box.querySelector('[data-error]')) return box;
+      if (box && slotOf(box)) return box;
     }
     return null;
   }
 
-  function showError(error, { focus = true } = {}) {
+  function showError(error, { focus = true, source = 'form', quiet = false } = {}) {
     const box = error.field ? findBox(error.field) : null;
     // The API names the field in its message too ("customer.phone: is not a valid phone number");
     // next to the field itself that prefix is noise.
@@ -100,17 +301,18 @@
     const message = sentence(raw);
     if (box) {
       box.classList.add('has-error');
-      const slot = box.querySelector('[data-error]');
+      box.dataset.errorSource = source;
+      const slot = slotOf(box);
       slot.textContent = message;
       slot.hidden = false;
-      const input = box.querySelector('input, select');
+      const input = box.querySelector('input:checked') || box.querySelector('input, select');
       if (input) {
-        input.setAttribute('aria-invalid', 'true');
+        box.querySelectorAll('input, select').forEach((node) => node.setAttribute('aria-invalid', 'true'));
         if (focus) input.focus();
       } else if (focus) {
         box.scrollIntoView({ block: 'center', behavior: 'smooth' });
       }
-      announce(message);
+      if (!quiet) announce(message);
     } else {
       showFormError(message, focus);
     }
@@ -122,22 +324,14 @@
     if (focus) formError.focus();
   }
 
-  /** Server messages are lower-case fragments ("is not a valid phone number"); make them read well. */
-  function sentence(text) {
-    const s = String(text || 'Please check this.').trim();
-    const first = s.charAt(0).toUpperCase() + s.slice(1);
-    return /[.!?]$/.test(first) ? first : `${first}.`;
-  }
-
   /* ---------- the request ---------- */
 
   function readForm() {
     const data = new FormData(form);
     const value = (name) => String(data.get(name) || '').trim();
     return {
-      items: current.lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity })),
+      ...quoteRequest(),
       customer: { name: value('name'), email: value('email'), phone: value('phone') },
-      country: value('country') || 'IN',
     };
   }
 
@@ -153,8 +347,10 @@
     return errors;
   }
 
-  // One key per cart and details, kept until the order exists: a double submit, a reload or a retry
-  // after a lost answer all get the same order back instead of a second one.
+  // One key per cart and details, kept until the order exists (Razorpay) or is paid (Stripe): a double
+  // submit, a reload, a retry after a lost answer, or coming Back from Stripe's page and pressing Pay
+  // again all get the same order back instead of a second one. The order page forgets a Stripe key
+  // once that order is paid.
   function idempotencyKey(fingerprint) {
     try {
       const saved = JSON.parse(sessionStorage.getItem(IDEMPOTENCY_STORE) || 'null');
@@ -165,6 +361,13 @@
       sessionStorage.setItem(IDEMPOTENCY_STORE, JSON.stringify({ fingerprint, key }));
     } catch { /* no sessionStorage: the key still covers retries from this page */ }
     return key;
+  }
+
+  function keepKeyFor(orderId) {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(IDEMPOTENCY_STORE) || 'null');
+      if (saved) sessionStorage.setItem(IDEMPOTENCY_STORE, JSON.stringify({ ...saved, order_id: orderId }));
+    } catch { /* nothing kept */ }
   }
 
   function newKey() {
@@ -190,6 +393,11 @@
     }
   }
 
+  function orderLink(orderId, text) {
+    return h('p', {}, 'Your order is saved. ',
+      h('a', { href: `/orders/${encodeURIComponent(orderId)}` }, 'Go to your order'), ` ${text}`);
+  }
+
   async function openWindow(order) {
     setButton('opening');
     try {
@@ -201,23 +409,41 @@
       working = false;
       setButton('reopen');
       formStatus.textContent = '';
-      const link = h('p', {}, 'Your order is saved. ',
-        h('a', { href: `/orders/${encodeURIComponent(order.order_id)}` }, 'Go to your order'),
-        ' to pay for it later.');
-      showFormError(error.message || "The payment window couldn't open.", true, link);
+      showFormError(error.message || "The payment window couldn't open.", true,
+                    orderLink(order.order_id, 'to pay for it later.'));
+    }
+  }
+
+  function goToStripe(order) {
+    setButton('redirecting');
+    try {
+      keepKeyFor(order.order_id);
+      window.GallaPay.goToStripe(order.stripe, { onStatus: (text) => { formStatus.textContent = text; } });
+    } catch (error) {
+      working = false;
+      forgetKey();
+      setButton(buttonFor());
+      formStatus.textContent = '';
+      showFormError(error.message || "Stripe's payment page couldn't open.", true,
+                    orderLink(order.order_id, 'to try again from there.'));
     }
   }
 
   async function submit(event) {
     event.preventDefault();
     if (working) return;
-    clearErrors();
-    renderSummary();
-    const body = readForm();
-    if (!body.items.length) {
+    clearErrors('form');
+    if (!lines.length) {
       showFormError('Your cart is empty. Add something from the shop first.');
       return;
     }
+    if (!quote || JSON.stringify(quoteRequest()) !== quoteFor) {
+      // Pay is disabled without a good quote for what the form says now; Enter in a field can still land here.
+      if (!quote && hasQuoteError()) showFormError('Please check your order: it cannot be paid as it is.');
+      else requote({ now: true });
+      return;
+    }
+    const body = readForm();
     const missing = missingFields(body);
     if (missing.length) {
       missing.forEach((error, i) => showError(error, { focus: i === 0 }));
@@ -239,29 +465,32 @@
       const { result, error } = await placeOrder(body, idempotencyKey(fingerprint));
       if (error) {
         working = false;
-        setButton('ready');
+        setButton(buttonFor());
         formStatus.textContent = '';
         showError(error);
+        if (error.field === 'Idempotency-Key') forgetKey(); // the next press makes a fresh one
         return;
       }
       const order = result.data || {};
-      forgetKey();
+      const orderPage = `/orders/${encodeURIComponent(order.order_id)}`;
       if (order.status && order.status !== 'pending') {
         // A replayed order that has moved on (paid from another tab, say): show it, don't pay twice.
-        window.location.assign(`/orders/${encodeURIComponent(order.order_id)}`);
+        forgetKey();
+        window.location.assign(orderPage);
       } else if (order.razorpay) {
+        forgetKey();
         placed = { fingerprint, order_id: order.order_id, razorpay: order.razorpay };
         await openWindow(placed);
-      } else if (order.stripe && order.stripe.url) {
-        formStatus.textContent = 'Taking you to the secure payment page…';
-        window.location.assign(order.stripe.url);
+      } else if (order.stripe) {
+        goToStripe(order);
       } else {
-        window.location.assign(`/orders/${encodeURIComponent(order.order_id)}`);
+        forgetKey();
+        window.location.assign(orderPage);
       }
     } catch (error) {
       // No answer: the key stays, so pressing Pay again returns the order if it was made.
       working = false;
-      setButton('ready');
+      setButton(buttonFor());
       formStatus.textContent = '';
       showFormError(error && error.name === 'NetworkError'
         ? error.message
@@ -269,25 +498,31 @@
     }
   }
 
+  dropUnknownProducts(); // before listening, so pruning the cart does not ask for a quote of its own
   form.addEventListener('submit', submit);
   // Editing a field takes its error away: the buyer is fixing it.
   form.addEventListener('input', (event) => {
     const box = event.target.closest('[data-field].has-error');
-    if (!box) return;
-    box.classList.remove('has-error');
-    event.target.removeAttribute('aria-invalid');
-    const slot = box.querySelector('[data-error]');
-    if (slot) { slot.hidden = true; slot.textContent = ''; }
+    if (box && box.dataset.errorSource !== 'quote') clearBox(box);
   });
-  window.addEventListener('galla:cart', () => { if (!working) renderSummary(); });
-  // Back from the order page (bfcache): the page may still say "Payment window open".
+  // A new country or way to pay changes the route, the currency and the total: ask the server.
+  countrySelect.addEventListener('change', () => { if (!working) requote({ now: true }); });
+  payWith.addEventListener('change', () => { if (!working) requote({ now: true }); });
+  window.addEventListener('galla:cart', () => { if (!working) requote(); });
   window.addEventListener('pageshow', (event) => {
-    if (!event.persisted) return;
-    working = false;
-    placed = null;
-    renderSummary();
+    if (event.persisted) {
+      // Back from the order page or from Stripe (bfcache): the page may still say "Taking you to Stripe…".
+      working = false;
+      placed = null;
+      formStatus.textContent = '';
+      quoteFor = '';
+      requote({ now: true });
+    } else {
+      // A reload or Back without the bfcache: the browser puts the buyer's country and choice back
+      // into the form without a change event; ask again if that changes the question.
+      requote({ now: true });
+    }
   });
 
-  cart.dropUnavailable(products);
-  renderSummary();
+  requote({ now: true });
 })();
