@@ -26,7 +26,8 @@ class Quote:
             "gateway": self.route.gateway, "route": self.route.reason,
             "currency": self.total.currency, "amount": self.total.amount,
             "amount_display": self.total.format(),
-            "lines": [{**line, "amount_display": format_money(line["amount"], self.total.currency)}
+            "lines": [{**line, "unit_amount_display": format_money(line["unit_amount"], self.total.currency),
+                       "amount_display": format_money(line["amount"], self.total.currency)}
                       for line in self.lines],
         }
 

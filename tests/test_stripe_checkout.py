@@ -251,7 +251,8 @@ async def test_quote_names_gateway_currency_and_lines(client):
         "gateway": "stripe", "route": "international", "currency": "GBP", "amount": 1197,
         "amount_display": "£11.97",
         "lines": [{"product_id": "masala-chai", "name": "Assam Masala Chai, 250 g", "quantity": 3,
-                   "unit_amount": 399, "amount": 1197, "amount_display": "£11.97"}],
+                   "unit_amount": 399, "unit_amount_display": "£3.99", "amount": 1197,
+                   "amount_display": "£11.97"}],
     }
     resp = await client.post("/api/checkout/quote", json={
         "items": [{"product_id": "masala-chai", "quantity": 1}], "country": "IN"})
