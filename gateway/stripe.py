@@ -204,7 +204,7 @@ class StripeGateway:
                 error=error.to_dict(), request_id=exc.request_id,
             )
             raise error from exc
-        data = obj.to_dict()
+        data = obj.to_dict(for_json=True)  # Decimals as strings: BSON has no Python Decimal
         response = obj.last_response
         call = CallRecord(gateway=GATEWAY, method=method, path=path, request=params,
                           status=response.code if response else 200, response=data,
