@@ -7,44 +7,9 @@ Screenshots go to artifacts/screenshots/. Without Chromium it is skipped, except
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
+from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
 
-import pytest
-from aiohttp import web
-
-from views.app import create_app
-from views.settings import Settings
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_BROWSER = Path(CHROMIUM).exists()
-pytestmark = pytest.mark.skipif(not HAVE_BROWSER and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed")
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-async def shop_url(database, unused_tcp_port_factory):
-    port = unused_tcp_port_factory()
-    base = f"http://127.0.0.1:{port}"
-    runner = web.AppRunner(create_app(Settings(_env_file=None), db=database, self_url=base))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield base
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def page():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = await browser.new_context(viewport={"width": 390, "height": 844})
-        yield await context.new_page()
-        await browser.close()
+pytestmark = NEEDS_BROWSER
 
 
 async def buy_a_shawl(page, shop_url):
@@ -67,7 +32,6 @@ async def buy_a_shawl(page, shop_url):
 
 
 async def test_upi_payment_ends_on_a_paid_order_page(page, shop_url):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     await page.goto(shop_url + "/")
     assert "₹1,23,456.00" in await page.content()
     await page.screenshot(path=str(SHOTS / "catalog.png"), full_page=True)
@@ -84,7 +48,6 @@ async def test_upi_payment_ends_on_a_paid_order_page(page, shop_url):
 
 
 async def test_failed_upi_then_retry_from_the_order_page(page, shop_url):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     frame = await buy_a_shawl(page, shop_url)
     await frame.locator('[data-testid="upi-failure"]').click()
     await frame.locator('[data-testid="payment-error"]').wait_for()

@@ -9,60 +9,20 @@ Debian's chromium and a missing browser is a failure.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import aiohttp
-import pytest
-from aiohttp import web
 
-from views.app import create_app
-from views.settings import Settings
+from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_BROWSER = Path(CHROMIUM).exists()
-pytestmark = pytest.mark.skipif(not HAVE_BROWSER and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed")
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+pytestmark = NEEDS_BROWSER
 
 STRIPE_PAGE = "**/sandbox/stripe/c/pay/cs_test_*"
 DECLINED, SUCCEEDS = "4000 0000 0000 0002", "4242 4242 4242 4242"
 
 
-@pytest.fixture
-async def shop_url(database, unused_tcp_port_factory):
-    port = unused_tcp_port_factory()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(Settings(_env_file=None, public_url=base), db=database, self_url=base)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield base
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def page():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = await browser.new_context(viewport={"width": 390, "height": 844})
-        context.set_default_timeout(8000)
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page
-        await browser.close()
-        assert errors == [], f"uncaught errors in the page's scripts: {errors}"
-
-
 async def fill_checkout(page, shop_url, *, product: str, name: str, email: str, phone: str) -> None:
     """Put one product in the cart and fill the checkout form's details."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
     await page.goto(shop_url + "/")
     await page.click(f'[data-add-to-cart][data-product-id="{product}"]')
     await page.wait_for_selector('[data-cart-count]:has-text("1")')
@@ -187,7 +147,6 @@ async def test_cancel_on_stripe_then_try_again_from_the_order_page(page, shop_ur
 
 async def test_order_page_waits_for_stripe_then_shows_paid(page, shop_url):
     """Back with a session Stripe has not confirmed yet: the page says so and asks again until it is paid."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
     body = {"items": [{"product_id": "filter-coffee", "quantity": 2}], "country": "GB",
             "customer": {"name": "Ada Byron", "email": "ada@example.co.uk", "phone": "+44 20 7946 0958"}}
     async with aiohttp.ClientSession() as http:
