@@ -35,5 +35,5 @@ DEMO_PRODUCTS = [
     {"_id": "banarasi-saree", "name": "Banarasi Silk Saree",
      "description": "Kadhua brocade with real zari, woven over six weeks in Varanasi.",
      "image": "/static/img/products/banarasi-saree.svg",
-     "prices": {"INR": 12345600, "USD": 149900, "EUR": 137900, "GBP": 119900, "JPY": 2230000}},
+     "prices": {"INR": 12345600, "USD": 149900, "EUR": 137900, "GBP": 119900, "JPY": 223000}},
 ]
