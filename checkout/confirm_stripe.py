@@ -45,6 +45,13 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
     return await apply_stripe_session(shop, order, session, entries)
 
 
+async def load_order_after_return(shop: Shop, order_id: str, session_id: str | None) -> Order:
+    """Load an order; when the buyer came back from Stripe with a session id, check that session first."""
+    if session_id is None:
+        return await load_order(shop, order_id)
+    return await confirm_stripe_return(shop, order_id, session_id)
+
+
 def session_belongs(session: StripeSession, order: Order) -> bool:
     """Whether Stripe says this session was made for this order."""
     return (session.client_reference_id == order.id

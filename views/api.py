@@ -6,9 +6,9 @@ from aiohttp import web
 
 from checkout.catalog import list_catalog
 from checkout.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
-from checkout.confirm_stripe import confirm_stripe_return
+from checkout.confirm_stripe import load_order_after_return
 from checkout.errors import InvalidInput
-from checkout.orders import checkout_response, describe_order, load_order
+from checkout.orders import checkout_response, describe_order
 from checkout.place_order import place_order
 from checkout.quote import quote_cart
 from checkout.schemas import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
@@ -67,12 +67,8 @@ async def post_razorpay_failed(request: web.Request) -> web.Response:
 @routes.get("/api/orders/{order_id}")
 async def get_order(request: web.Request) -> web.Response:
     """An order's status, items and attempts; with ?session_id= it first confirms that Stripe session."""
-    shop, order_id = request.app[SHOP], request.match_info["order_id"]
-    session_id = request.query.get("session_id")
-    if session_id is not None:
-        order = await confirm_stripe_return(shop, order_id, session_id)
-    else:
-        order = await load_order(shop, order_id)
+    order = await load_order_after_return(request.app[SHOP], request.match_info["order_id"],
+                                          request.query.get("session_id"))
     return web.json_response(describe_order(order))
 
 

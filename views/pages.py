@@ -6,7 +6,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from checkout.catalog import list_catalog
-from checkout.confirm_stripe import confirm_stripe_return
+from checkout.confirm_stripe import load_order_after_return
 from checkout.errors import CheckoutError, NotFound
 from checkout.orders import describe_order, load_order
 from checkout.schemas import COUNTRIES
@@ -45,10 +45,7 @@ async def show_order(request: web.Request) -> web.Response:
     session_id = request.query.get("session_id")
     notice, status = None, 200
     try:
-        if session_id is not None:
-            order = await confirm_stripe_return(shop, order_id, session_id)
-        else:
-            order = await load_order(shop, order_id)
+        order = await load_order_after_return(shop, order_id, session_id)
     except NotFound:
         raise
     except CheckoutError as exc:
