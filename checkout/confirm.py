@@ -10,7 +10,7 @@ from checkout.settle import settle_payment
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.razorpay import RazorpayPayment
-from models.orders import Order, append_timeline, get_order, timeline_entry, transition_order
+from models.orders import Order, append_timeline, get_order, timeline_entry
 
 
 async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -> Order:

@@ -61,4 +61,3 @@ async def ensure_stripe_customer(shop: Shop, order: Order, entries: list[dict]) 
                                                         phone=order.customer.get("phone"))
         entries += call_entry(call)
     return await remember_stripe_customer(shop.db, email, found.id)
-

@@ -110,7 +110,6 @@ class StripeGateway:
 
     session: aiohttp.ClientSession
     secret_key: str
-    publishable_key: str | None = None
     api_base: str = DEFAULT_API_BASE
     timeout: float = 10.0
     max_network_retries: int = 2
@@ -183,12 +182,6 @@ class StripeGateway:
         done, call = await self._call("POST", f"/v1/checkout/sessions/{session_id}/expire", None,
                                       lambda: self._client.v1.checkout.sessions.expire_async(session_id))
         return StripeSession.model_validate(done), call
-
-    async def retrieve_payment_intent(self, payment_intent_id: str) -> tuple[StripePaymentIntent, CallRecord]:
-        """Fetch one PaymentIntent."""
-        found, call = await self._call("GET", f"/v1/payment_intents/{payment_intent_id}", None,
-                                       lambda: self._client.v1.payment_intents.retrieve_async(payment_intent_id))
-        return StripePaymentIntent.model_validate(found), call
 
     async def _call(self, method: str, path: str, params: dict | None,
                     send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:

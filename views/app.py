@@ -125,8 +125,7 @@ async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     stripe = StripeGateway(
         session=stripe_session, secret_key=settings.stripe_secret_key.get_secret_value(),
-        publishable_key=settings.stripe_publishable_key, api_base=settings.stripe_api_url,
-        timeout=settings.stripe_timeout,
+        api_base=settings.stripe_api_url, timeout=settings.stripe_timeout,
     )
     app[SHOP] = Shop(db=app[DATABASE].db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
                      name=settings.shop_name, capture=settings.razorpay_capture)
