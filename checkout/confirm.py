@@ -50,8 +50,9 @@ async def apply_razorpay_payment(
     shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]
 ) -> Order:
     """Move the order as the payment says, forward only, in one conditional update."""
-    fields = {"payment": {**payment.summary(), "gateway": "razorpay"}}
-    target = {"captured": "paid", "authorized": "authorized"}.get(payment.status)
+    fields = {"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": payment.amount}
+    # A refunded payment was captured first: the order was paid, and its refunds are settled on their own.
+    target = {"captured": "paid", "refunded": "paid", "authorized": "authorized"}.get(payment.status)
     return await settle_payment(
         shop, order, target=target,
         allowed_from=["pending", "authorized"] if target == "paid" else ["pending"],
@@ -79,9 +80,21 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
         report.update(method=payment.method, code=payment.error_code or report["code"],
                       description=payment.error_description or report["description"])
     # The browser is not trusted: this is a note for the buyer and the shop, it moves no status.
+    return await record_attempt(shop, order, report, entries)
+
+
+async def record_attempt(shop: Shop, order: Order, report: dict, entries: list[dict]) -> Order:
+    """Keep a failed payment attempt on a pending order (once per payment); on any other, a timeline note."""
     attempt = {"at": entries[0]["at"], **report} if order.status == "pending" else None
     await append_timeline(shop.db, order.id, entries, attempt=attempt)
     return await get_order(shop.db, order.id)
+
+
+def failure_report(payment: RazorpayPayment) -> dict:
+    """A failed Razorpay payment as an order's attempt: the error Razorpay gave and how the buyer paid."""
+    return {"code": payment.error_code, "description": payment.error_description,
+            "source": payment.error_source, "step": payment.error_step, "reason": payment.error_reason,
+            "payment_id": payment.id, "razorpay_order_id": payment.order_id, "method": payment.method}
 
 
 async def fetch_failed_payment(shop: Shop, order: Order, payment_id: str | None):

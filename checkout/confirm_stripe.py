@@ -82,7 +82,8 @@ async def apply_stripe_session(shop: Shop, order: Order, session: StripeSession,
     return await settle_payment(
         shop, order, target="paid" if paid else None, allowed_from=["pending"],
         reason=f"Stripe session {session.id} paid",
-        fields={"payment": {**session.summary(), "gateway": "stripe"}},
+        fields={"payment": {**session.summary(), "gateway": "stripe"},
+                "amount_paid": session.money.amount if session.money else None},
         mismatch=session_mismatch(order, session) if paid else None, entries=entries,
         note=f"session {session.id} is {session.status}, payment {session.payment_status}; order left as it was",
     )

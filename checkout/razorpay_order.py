@@ -48,3 +48,15 @@ async def find_lost_razorpay_order(shop: Shop, order: Order) -> Order | None:
         return None
     entries = call_entry(call) + [timeline_entry("note", message=f"found Razorpay order {match.id} by receipt")]
     return await attach_razorpay_order(shop.db, order.id, match.id, entries) or await get_order(shop.db, order.id)
+
+
+async def adopt_razorpay_order(shop: Shop, order: Order, razorpay_order_id: str) -> Order:
+    """Remember a Razorpay order a payment names, if Razorpay says it was made for ours (its receipt)."""
+    if order.razorpay_order_id is not None:
+        return order
+    found, call = await shop.razorpay.fetch_order(razorpay_order_id)
+    if found.receipt != order.id or found.amount != order.amount:
+        await append_timeline(shop.db, order.id, call_entry(call))
+        return order
+    entries = call_entry(call) + [timeline_entry("note", message=f"found Razorpay order {found.id} by receipt")]
+    return await attach_razorpay_order(shop.db, order.id, found.id, entries) or await get_order(shop.db, order.id)

@@ -144,3 +144,9 @@ def parse_body(model: type[BaseModel], data: Any) -> Any:
         elif first["type"] == "extra_forbidden":
             message = "is not a field this endpoint accepts"
         raise InvalidInput(f"{field}: {message}" if field else f"body: {message}", field=field) from None
+
+
+class RefundRequest(_Body):
+    """POST /api/admin/orders/{id}/refund: how much to give back, in minor units; all that is left when absent."""
+
+    amount: Annotated[StrictInt, Field(ge=1)] | None = None

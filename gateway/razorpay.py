@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import time
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from gateway.calls import CallRecord, elapsed_ms
 from gateway.errors import GatewayError, GatewayInvalid, GatewayUnavailable
 from gateway.money import Money
+from gateway.refunds import RefundReport
 
 GATEWAY = "razorpay"
 DEFAULT_API_BASE = "https://api.razorpay.com"
@@ -93,6 +96,87 @@ class RazorpayPayment(_Entity):
         return {k: getattr(self, k) for k in keep}
 
 
+class RazorpayRefund(_Entity):
+    """The refund entity; status is pending, processed or failed."""
+
+    id: str
+    amount: int
+    currency: str
+    payment_id: str
+    status: str
+    notes: dict[str, str] = {}
+    created_at: int | None = None
+
+    def report(self) -> RefundReport:
+        """The refund in the words every gateway shares."""
+        status = {"processed": "processed", "failed": "failed"}.get(self.status, "pending")
+        return RefundReport(gateway=GATEWAY, refund_id=self.id, payment_id=self.payment_id,
+                            amount=Money(self.amount, self.currency), status=status,
+                            key=self.notes.get("refund_key"), order_id=self.notes.get("order_id"))
+
+
+class RazorpayDispute(_Entity):
+    """A dispute (chargeback) raised against a payment."""
+
+    id: str
+    payment_id: str | None = None
+    amount: int = 0
+    currency: str = "INR"
+    reason_code: str | None = None
+    status: str | None = None
+
+
+class RazorpayEvent(_Entity):
+    """A webhook envelope: the event name and snapshots of the entities it concerns."""
+
+    event: str
+    account_id: str | None = None
+    created_at: int | None = None
+    contains: list[str] = []
+    payload: dict[str, Any] = {}
+
+    def entity(self, name: str) -> dict | None:
+        """The snapshot of one entity in the payload (payment, order, refund, dispute), if present."""
+        wrapper = self.payload.get(name)
+        return wrapper.get("entity") if isinstance(wrapper, dict) else None
+
+    @property
+    def payment(self) -> RazorpayPayment | None:
+        found = self.entity("payment")
+        return RazorpayPayment.model_validate(found) if found else None
+
+    @property
+    def order(self) -> RazorpayOrder | None:
+        found = self.entity("order")
+        return RazorpayOrder.model_validate(found) if found else None
+
+    @property
+    def refund(self) -> RazorpayRefund | None:
+        found = self.entity("refund")
+        return RazorpayRefund.model_validate(found) if found else None
+
+    @property
+    def dispute(self) -> RazorpayDispute | None:
+        found = self.entity("dispute")
+        return RazorpayDispute.model_validate(found) if found else None
+
+
+def verify_webhook_signature(body: bytes, signature: str, secret: str) -> bool:
+    """Check X-Razorpay-Signature: hex HMAC-SHA256 of the raw body, keyed with the webhook secret."""
+    if not signature or not secret:
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip())
+
+
+def parse_webhook(body: bytes) -> RazorpayEvent:
+    """Read a verified webhook body; raises ValueError when it is not a Razorpay event."""
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("the webhook body is not a JSON object")
+    return RazorpayEvent.model_validate(data)
+
+
 @dataclass(slots=True)
 class RazorpayClient:
     """Razorpay's REST API over a shared aiohttp session (the official SDK is synchronous)."""
@@ -102,6 +186,7 @@ class RazorpayClient:
     key_secret: str
     api_base: str = DEFAULT_API_BASE
     timeout: float = 10.0
+    webhook_secret: str = ""
     _sdk: razorpay.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -149,6 +234,31 @@ class RazorpayClient:
         data, call = await self._request("POST", f"/v1/payments/{payment_id}/capture", body)
         return RazorpayPayment.model_validate(data), call
 
+    async def refund_payment(
+        self, payment_id: str, amount: Money | None, *, key: str, notes: dict[str, str]
+    ) -> tuple[RazorpayRefund, CallRecord]:
+        """Refund a captured payment (all of what is left when amount is None); key makes a retry safe."""
+        body: dict[str, Any] = {"speed": "normal", "notes": notes}
+        if amount is not None:
+            body["amount"] = amount.amount
+        data, call = await self._request("POST", f"/v1/payments/{payment_id}/refund", body,
+                                         headers={"X-Refund-Idempotency": key})
+        return RazorpayRefund.model_validate(data), call
+
+    async def fetch_refund(self, refund_id: str) -> tuple[RazorpayRefund, CallRecord]:
+        """Fetch one refund by its id."""
+        data, call = await self._request("GET", f"/v1/refunds/{refund_id}")
+        return RazorpayRefund.model_validate(data), call
+
+    async def fetch_payment_refunds(self, payment_id: str) -> tuple[list[RazorpayRefund], CallRecord]:
+        """List the refunds of a payment."""
+        data, call = await self._request("GET", f"/v1/payments/{payment_id}/refunds")
+        return [RazorpayRefund.model_validate(i) for i in data.get("items", [])], call
+
+    def verify_webhook(self, body: bytes, signature: str) -> bool:
+        """Check a webhook's signature with this account's webhook secret."""
+        return verify_webhook_signature(body, signature, self.webhook_secret)
+
     def verify_payment_signature(self, razorpay_order_id: str, payment_id: str, signature: str) -> bool:
         """Check checkout.js's signature: HMAC-SHA256(key_secret, "order_id|payment_id")."""
         params = {
@@ -162,7 +272,8 @@ class RazorpayClient:
             return False
 
     async def _request(
-        self, method: str, path: str, body: dict | None = None, *, params: dict | None = None
+        self, method: str, path: str, body: dict | None = None, *, params: dict | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[dict, CallRecord]:
         """Send one request; return the JSON body and its record, or raise a typed GatewayError."""
         started = time.perf_counter()
@@ -174,7 +285,8 @@ class RazorpayClient:
                 self.api_base + path,
                 json=body,
                 params=params,
-                headers={"Authorization": aiohttp.encode_basic_auth(self.key_id, self.key_secret)},
+                headers={"Authorization": aiohttp.encode_basic_auth(self.key_id, self.key_secret),
+                         **(headers or {})},
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as resp:
                 status = resp.status

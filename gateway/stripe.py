@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from gateway.calls import CallRecord, elapsed_ms
 from gateway.errors import GatewayDeclined, GatewayError, GatewayInvalid, GatewayUnavailable
 from gateway.money import Money, from_stripe_amount, to_stripe_amount
+from gateway.refunds import RefundReport
 
 GATEWAY = "stripe"
 DEFAULT_API_BASE = "https://api.stripe.com"
@@ -95,6 +96,91 @@ class StripeSession(_Object):
         }
 
 
+class StripeCharge(_Object):
+    """A charge: what was taken from the card, and how much of it was refunded."""
+
+    id: str
+    amount: int
+    currency: str
+    amount_refunded: int = 0
+    refunded: bool = False
+    payment_intent: str | None = None
+    status: str | None = None
+    metadata: dict[str, str] = {}
+
+    @property
+    def money_refunded(self) -> Money:
+        return from_stripe_amount(self.amount_refunded, self.currency)
+
+
+class StripeRefund(_Object):
+    """A refund: status pending, requires_action, succeeded, failed or canceled."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str | None = None
+    charge: str | None = None
+    payment_intent: str | None = None
+    failure_reason: str | None = None
+    metadata: dict[str, str] = {}
+
+    def report(self) -> RefundReport:
+        """The refund in the words every gateway shares."""
+        status = {"succeeded": "processed", "failed": "failed", "canceled": "failed"}.get(self.status or "",
+                                                                                         "pending")
+        return RefundReport(gateway=GATEWAY, refund_id=self.id, payment_id=self.payment_intent,
+                            amount=from_stripe_amount(self.amount, self.currency), status=status,
+                            key=self.metadata.get("refund_key"), order_id=self.metadata.get("order_id"))
+
+
+class StripeDispute(_Object):
+    """A dispute a cardholder opened against a charge."""
+
+    id: str
+    amount: int
+    currency: str
+    charge: str | None = None
+    payment_intent: str | None = None
+    reason: str | None = None
+    status: str | None = None
+
+    @property
+    def money(self) -> Money:
+        return from_stripe_amount(self.amount, self.currency)
+
+
+class StripeWebhookEvent(_Object):
+    """A verified Event: its id, type, and the object it carries as Stripe rendered it."""
+
+    id: str
+    type: str
+    created: int | None = None
+    data: dict[str, Any] = {}
+
+    @property
+    def resource(self) -> dict:
+        """data.object: the session, charge, refund or dispute the event is about."""
+        found = self.data.get("object")
+        return found if isinstance(found, dict) else {}
+
+
+class WebhookSignatureInvalid(Exception):
+    """A webhook whose Stripe-Signature is missing, forged or too old."""
+
+
+def parse_webhook(body: bytes, signature: str, secret: str, tolerance: int = 300) -> StripeWebhookEvent:
+    """Verify Stripe-Signature over the raw body (default 300 s tolerance), then read the event.
+
+    Raises WebhookSignatureInvalid for a bad or stale signature and ValueError for a body that is not JSON.
+    """
+    try:
+        event = stripe.Webhook.construct_event(body, signature, secret, tolerance=tolerance)
+    except stripe.SignatureVerificationError as exc:
+        raise WebhookSignatureInvalid(str(exc)) from exc
+    return StripeWebhookEvent.model_validate(event.to_dict(recursive=True, for_json=True))
+
+
 @dataclass(frozen=True, slots=True)
 class SessionLine:
     """One line of a Checkout Session: our product's name, unit price and quantity."""
@@ -113,6 +199,7 @@ class StripeGateway:
     api_base: str = DEFAULT_API_BASE
     timeout: float = 10.0
     max_network_retries: int = 2
+    webhook_secret: str = ""
     _client: stripe.StripeClient = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -182,6 +269,35 @@ class StripeGateway:
         done, call = await self._call("POST", f"/v1/checkout/sessions/{session_id}/expire", None,
                                       lambda: self._client.v1.checkout.sessions.expire_async(session_id))
         return StripeSession.model_validate(done), call
+
+    async def create_refund(
+        self, payment_intent: str, amount: Money | None, *, key: str, metadata: dict[str, str]
+    ) -> tuple[StripeRefund, CallRecord]:
+        """Refund a paid PaymentIntent (all of what is left when amount is None); key makes a retry safe."""
+        params: dict[str, Any] = {"payment_intent": payment_intent, "metadata": metadata}
+        if amount is not None:
+            params["amount"] = to_stripe_amount(amount)
+        created, call = await self._call("POST", "/v1/refunds", params,
+                                         lambda: self._client.v1.refunds.create_async(
+                                             params=params, options={"idempotency_key": key}))
+        return StripeRefund.model_validate(created), call
+
+    async def retrieve_refund(self, refund_id: str) -> tuple[StripeRefund, CallRecord]:
+        """Fetch one refund by its id."""
+        found, call = await self._call("GET", f"/v1/refunds/{refund_id}", None,
+                                       lambda: self._client.v1.refunds.retrieve_async(refund_id))
+        return StripeRefund.model_validate(found), call
+
+    async def list_refunds(self, payment_intent: str) -> tuple[list[StripeRefund], CallRecord]:
+        """List a PaymentIntent's refunds (the first hundred, more than any order has)."""
+        params = {"payment_intent": payment_intent, "limit": 100}
+        found, call = await self._call("GET", "/v1/refunds", params,
+                                       lambda: self._client.v1.refunds.list_async(params=params))
+        return [StripeRefund.model_validate(r) for r in found.get("data") or []], call
+
+    def parse_webhook(self, body: bytes, signature: str) -> StripeWebhookEvent:
+        """Verify and read a webhook with this account's endpoint secret."""
+        return parse_webhook(body, signature, self.webhook_secret)
 
     async def _call(self, method: str, path: str, params: dict | None,
                     send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:

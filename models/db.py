@@ -19,6 +19,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("razorpay_order_id", ASCENDING)], unique=True, sparse=True,
                    name="razorpay_order_id_unique"),
         IndexModel([("status", ASCENDING), ("created_at", DESCENDING)], name="status_created_at"),
+        # Webhooks about charges, refunds and disputes name the payment, not always our order.
+        IndexModel([("payment.id", ASCENDING)], sparse=True, name="payment_id"),
+        # Reconciliation looks for refunds still open at the gateway.
+        IndexModel([("refunds.status", ASCENDING)], sparse=True, name="refunds_status"),
+    ],
+    "events": [
+        # The ledger's _id is "<gateway>:<event_id>" (unique by construction); an order's trace reads these.
+        IndexModel([("order_id", ASCENDING), ("received_at", ASCENDING)], sparse=True, name="order_received"),
     ],
     "idempotency_keys": [
         # Keys are promised for a day, as Stripe does; MongoDB's TTL monitor removes them after.

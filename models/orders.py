@@ -47,6 +47,11 @@ class Order(BaseModel):
     route: str | None = None
     capture: str = "auto"
     payment: dict | None = None
+    amount_paid: int | None = None  # what the gateway took, in our minor units
+    refunds: list[dict] = []
+    refunded_amount: int = 0  # refunds the gateway has processed
+    refund_committed: int = 0  # refunds asked for or processed and not failed: what may not be refunded again
+    dispute: dict | None = None
     attempts: list[dict] = []
     timeline: list[dict] = []
     review_reason: str | None = None
@@ -72,6 +77,19 @@ async def get_order(db: Any, order_id: str) -> Order | None:
     """Fetch an order by its id."""
     doc = await db.orders.find_one({"_id": order_id})
     return Order.model_validate(doc) if doc else None
+
+
+async def find_order_by_payment_id(db: Any, payment_id: str) -> Order | None:
+    """Fetch the order a gateway payment (Razorpay pay_…, Stripe pi_…) paid (indexed)."""
+    doc = await db.orders.find_one({"payment.id": payment_id})
+    return Order.model_validate(doc) if doc else None
+
+
+async def find_stale_orders(db: Any, statuses: Iterable[str], before: datetime, limit: int) -> list[Order]:
+    """Orders in these statuses created before a time, oldest first (the status_created_at index)."""
+    cursor = db.orders.find({"status": {"$in": list(statuses)}, "created_at": {"$lt": before}})
+    docs = await cursor.sort("created_at", 1).to_list(limit)
+    return [Order.model_validate(doc) for doc in docs]
 
 
 async def find_order_by_razorpay_id(db: Any, razorpay_order_id: str) -> Order | None:
@@ -116,14 +134,15 @@ async def transition_order(
     reason: str,
     fields: dict | None = None,
     entries: Iterable[dict] = (),
+    where: dict | None = None,
 ) -> Order | None:
-    """Move an order to a new status in one conditional update; None if its status forbids it."""
+    """Move an order to a new status in one conditional update; None if its status (or `where`) forbids it."""
     allowed = list(allowed_from)
     if to not in STATUSES or not set(allowed) <= set(STATUSES):
         raise ValueError(f"unknown status in {allowed} -> {to}")
     stamp = now()
     doc = await db.orders.find_one_and_update(
-        {"_id": order_id, "status": {"$in": allowed}},
+        {**(where or {}), "_id": order_id, "status": {"$in": allowed}},
         {
             "$set": {"status": to, "updated_at": stamp, **(fields or {})},
             "$push": {"timeline": {"$each": [
@@ -138,8 +157,12 @@ async def transition_order(
 async def append_timeline(
     db: Any, order_id: str, entries: Iterable[dict], *, attempt: dict | None = None
 ) -> None:
-    """Add entries to an order's timeline and, when given, a failed payment attempt."""
-    push: dict[str, Any] = {"timeline": {"$each": list(entries)}}
+    """Add entries to an order's timeline and, when given, a failed payment attempt (once per payment)."""
+    await db.orders.update_one({"_id": order_id},
+                               {"$push": {"timeline": {"$each": list(entries)}}, "$set": {"updated_at": now()}})
     if attempt is not None:
-        push["attempts"] = attempt
-    await db.orders.update_one({"_id": order_id}, {"$push": push, "$set": {"updated_at": now()}})
+        # The browser and the webhook may both report one failed payment: keep it once.
+        filter_: dict[str, Any] = {"_id": order_id}
+        if attempt.get("payment_id"):
+            filter_["attempts.payment_id"] = {"$ne": attempt["payment_id"]}
+        await db.orders.update_one(filter_, {"$push": {"attempts": attempt}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,9 +18,11 @@ from gateway.razorpay import RazorpayClient
 from gateway.stripe import StripeGateway
 from models.db import Database, ensure_indexes, open_database
 from models.products import seed_products
-from views import api, pages
+from views import admin, api, pages, webhooks
+from views.auth import ADMIN_PASSWORD, admin_auth_middleware, generate_password
 from views.body import MAX_BODY_BYTES
 from views.middlewares import error_middleware, request_id_middleware
+from views.reconciler import reconcile_ctx
 from views.settings import SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings
 from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP
 
@@ -31,27 +34,39 @@ EMBEDDED_BANNER = "Embedded in-memory MongoDB store (mongomock): all data is los
 def create_app(settings: Settings, *, db: Database | None = None, self_url: str | None = None) -> web.Application:
     """Build the app; db and self_url (where this server is reachable) are injectable for tests."""
     sandboxed = sandboxed_gateways(settings)
+    self_url = (self_url or settings.public_url).rstrip("/")
     # Same code path as a real account: our clients speak HTTP to the sandboxes mounted here.
     if "razorpay" in sandboxed:
-        settings = settings.with_razorpay_sandbox(self_url or settings.public_url)
+        settings = settings.with_razorpay_sandbox(self_url)
     if "stripe" in sandboxed:
-        settings = settings.with_stripe_sandbox(self_url or settings.public_url)
+        settings = settings.with_stripe_sandbox(self_url)
     app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[request_id_middleware, error_middleware])
+                          middlewares=[request_id_middleware, error_middleware, admin_auth_middleware])
     app[SETTINGS] = settings
     app[SANDBOXED] = sandboxed
     app[DATABASE] = db or open_database(settings.mongodb_uri, settings.mongodb_db)
+    app[ADMIN_PASSWORD] = admin_password(settings)
     setup_templates(app, settings, sandboxed)
-    app.add_routes(api.routes)
-    app.add_routes(pages.routes)
+    for module in (api, admin, webhooks, pages):
+        app.add_routes(module.routes)
     app.router.add_static("/static", ROOT / "static", name="static")
     if "razorpay" in sandboxed:
-        mount_razorpay_sandbox(app, settings)
+        mount_razorpay_sandbox(app, settings, self_url)
     if "stripe" in sandboxed:
-        mount_stripe_sandbox(app, settings)
+        mount_stripe_sandbox(app, settings, self_url)
     app.cleanup_ctx.append(database_ctx(owned=db is None))
     app.cleanup_ctx.append(shop_ctx)
+    app.cleanup_ctx.append(reconcile_ctx)
     return app
+
+
+def admin_password(settings: Settings) -> str:
+    """ADMIN_PASSWORD, or a fresh one printed to the log so the person who started the server can sign in."""
+    if settings.admin_password is not None:
+        return settings.admin_password.get_secret_value()
+    password = generate_password()
+    log.warning("ADMIN_PASSWORD is not set; the admin area (user admin) takes this run's password: %s", password)
+    return password
 
 
 def sandboxed_gateways(settings: Settings) -> frozenset[str]:
@@ -76,22 +91,26 @@ async def page_context(request: web.Request) -> dict:
     return {"embedded_store": request.app[DATABASE].embedded}
 
 
-def mount_razorpay_sandbox(app: web.Application, settings: Settings) -> None:
-    """Serve the Razorpay stand-in under /sandbox/razorpay with this run's generated keys."""
+def mount_razorpay_sandbox(app: web.Application, settings: Settings, self_url: str) -> None:
+    """Serve the Razorpay stand-in under /sandbox/razorpay with this run's keys; it sends its webhooks here."""
     from sandbox.razorpay import create_razorpay_sandbox
 
     sandbox = create_razorpay_sandbox(key_id=settings.razorpay_key_id,
-                                      key_secret=settings.razorpay_key_secret.get_secret_value())
+                                      key_secret=settings.razorpay_key_secret.get_secret_value(),
+                                      webhook_url=self_url + "/webhooks/razorpay",
+                                      webhook_secret=settings.razorpay_webhook_secret.get_secret_value())
     app.add_subapp(SANDBOX_RAZORPAY_PATH, sandbox)
 
 
-def mount_stripe_sandbox(app: web.Application, settings: Settings) -> None:
-    """Serve the Stripe stand-in under /sandbox/stripe; its pages live at PUBLIC_URL, where buyers are."""
+def mount_stripe_sandbox(app: web.Application, settings: Settings, self_url: str) -> None:
+    """Serve the Stripe stand-in under /sandbox/stripe; its pages live at PUBLIC_URL, its webhooks come here."""
     from sandbox.stripe import create_stripe_sandbox
 
     sandbox = create_stripe_sandbox(secret_key=settings.stripe_secret_key.get_secret_value(),
                                     publishable_key=settings.stripe_publishable_key,
-                                    public_url=settings.public_url.rstrip("/") + SANDBOX_STRIPE_PATH)
+                                    public_url=settings.public_url.rstrip("/") + SANDBOX_STRIPE_PATH,
+                                    webhook_url=self_url + "/webhooks/stripe",
+                                    webhook_secret=settings.stripe_webhook_secret.get_secret_value())
     app.add_subapp(SANDBOX_STRIPE_PATH, sandbox)
 
 
@@ -114,21 +133,36 @@ def database_ctx(*, owned: bool):
 
 
 async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
-    """One HTTP session per gateway, closed at exit, and the Shop the flows use."""
-    settings = app[SETTINGS]
+    """The Shop the flows use, with one HTTP session per gateway, closed at exit."""
+    async with shop_for(app[SETTINGS], app[DATABASE]) as shop:
+        app[SHOP] = shop
+        yield
+
+
+@contextlib.asynccontextmanager
+async def shop_for(settings: Settings, database: Database) -> AsyncIterator[Shop]:
+    """Build the Shop: a gateway client per gateway, each on its own aiohttp session, closed at exit."""
     razorpay_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.razorpay_timeout))
     stripe_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.stripe_timeout))
     razorpay = RazorpayClient(
         session=razorpay_session, key_id=settings.razorpay_key_id,
         key_secret=settings.razorpay_key_secret.get_secret_value(),
         api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
+        webhook_secret=secret_value(settings.razorpay_webhook_secret),
     )
     stripe = StripeGateway(
         session=stripe_session, secret_key=settings.stripe_secret_key.get_secret_value(),
         api_base=settings.stripe_api_url, timeout=settings.stripe_timeout,
+        webhook_secret=secret_value(settings.stripe_webhook_secret),
     )
-    app[SHOP] = Shop(db=app[DATABASE].db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
-                     name=settings.shop_name, capture=settings.razorpay_capture)
-    yield
-    await razorpay_session.close()
-    await stripe_session.close()
+    try:
+        yield Shop(db=database.db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
+                   name=settings.shop_name, capture=settings.razorpay_capture)
+    finally:
+        await razorpay_session.close()
+        await stripe_session.close()
+
+
+def secret_value(secret) -> str:
+    """A SecretStr's value, or "" when unset (then every webhook signature fails, as it should)."""
+    return secret.get_secret_value() if secret is not None else ""

@@ -1,9 +1,10 @@
-"""The `galla` command: serve the shop, or seed the catalog."""
+"""The `galla` command: serve the shop, seed the catalog, or reconcile orders with the gateways."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 
@@ -11,7 +12,9 @@ from aiohttp import web
 
 from models.db import ensure_indexes, open_database
 from models.products import seed_products
-from views.app import EMBEDDED_BANNER, create_app
+from checkout.reconcile import reconcile
+from views.app import EMBEDDED_BANNER, create_app, shop_for
+from views.reconciler import reconcile_if_leased, reconcile_policy
 from views.settings import Settings
 
 
@@ -55,6 +58,35 @@ def seed(args: argparse.Namespace) -> None:
     print(f"added {asyncio.run(run())} products")
 
 
+def reconcile_once(args: argparse.Namespace) -> None:
+    """Run one reconciliation pass against the configured MongoDB and gateways, and print what changed."""
+    settings = Settings()
+    if not settings.mongodb_uri:
+        print("MONGODB_URI is not set: the embedded store of this process holds no orders to reconcile.")
+        sys.exit(2)
+    if settings.razorpay_sandbox or settings.stripe_sandbox:
+        print("Razorpay and Stripe keys are needed: a sandbox lives inside `galla serve`; use "
+              "POST /api/admin/reconcile there.")
+        sys.exit(2)
+    report = asyncio.run(run_reconcile(settings, force=args.force))
+    if report is None:
+        print("another process holds the reconcile lease; try again later or pass --force")
+        sys.exit(1)
+    print(json.dumps(report.to_dict(), indent=2))
+
+
+async def run_reconcile(settings: Settings, *, force: bool):
+    """Open the database and gateway clients, run one pass (under the lease unless forced), close them."""
+    database = open_database(settings.mongodb_uri, settings.mongodb_db)
+    try:
+        async with shop_for(settings, database) as shop:
+            if force:
+                return await reconcile(shop, reconcile_policy(settings))
+            return await reconcile_if_leased(shop, settings)
+    finally:
+        database.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `galla` console script."""
     parser = argparse.ArgumentParser(prog="galla", description="Galla checkout server")
@@ -65,6 +97,9 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.set_defaults(run=serve)
     seed_cmd = commands.add_parser("seed", help="add the demo products to an empty catalog")
     seed_cmd.set_defaults(run=seed)
+    reconcile_cmd = commands.add_parser("reconcile", help="look up stale orders and open refunds at the gateways")
+    reconcile_cmd.add_argument("--force", action="store_true", help="run even if another process holds the lease")
+    reconcile_cmd.set_defaults(run=reconcile_once)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args.run(args)

@@ -8,6 +8,7 @@ import secrets
 
 import aiohttp_jinja2
 from aiohttp import web
+from pymongo.errors import ConnectionFailure
 
 from checkout.errors import CheckoutError
 
@@ -69,6 +70,14 @@ async def error_middleware(request: web.Request, handler):
             headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
             return json_error(exc.status, code, exc.reason, headers=headers)
         return render_error(request, exc.status, exc.reason)
+    except ConnectionFailure as exc:
+        # MongoDB is unreachable: nothing was acknowledged, so a 503 makes callers (and gateways) try again.
+        log.error("database unavailable on %s %s (request %s): %s", request.method, request.path,
+                  request.get(REQUEST_ID), exc)
+        message = "the database is not answering; nothing was stored, please try again shortly"
+        if wants_json(request):
+            return json_error(503, "database_unavailable", message, headers={"Retry-After": "5"})
+        return render_error(request, 503, message)
     except Exception:
         log.exception("unhandled error on %s %s (request %s)", request.method, request.path,
                       request.get(REQUEST_ID))

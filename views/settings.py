@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     stripe_api_base: str | None = None
     stripe_timeout: float = Field(10.0, gt=0, le=60)
 
+    # Reconciliation: how often the server looks (0 turns the in-server job off), how old a pending order
+    # must be before it is looked up, and when an unpaid one is given up. All in seconds.
+    reconcile_interval: float = Field(300.0, ge=0)
+    reconcile_after: float = Field(900.0, ge=0)
+    order_expiry: float = Field(86400.0, gt=0)
+
     public_url: str = "http://127.0.0.1:8080"
     admin_password: SecretStr | None = None
     shop_name: str = "Galla"

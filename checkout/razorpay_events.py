@@ -1,0 +1,93 @@
+"""Applying Razorpay's webhook events to orders, forward only; the payload is a snapshot, maybe late."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from checkout.capture import capture_payment
+from checkout.confirm import apply_razorpay_payment, failure_report, record_attempt
+from checkout.disputes import record_dispute
+from checkout.razorpay_order import adopt_razorpay_order
+from checkout.refunds import settle_refund
+from checkout.shop import Shop
+from gateway.razorpay import RazorpayEvent
+from models.orders import Order, find_order_by_payment_id, find_order_by_razorpay_id, get_order
+
+Handler = Callable[[Shop, Order, RazorpayEvent, list[dict]], Awaitable[Order]]
+
+
+async def find_event_order(shop: Shop, event: RazorpayEvent) -> Order | None:
+    """Our order an event is about: by the order id in its notes, else the Razorpay order or payment id."""
+    payment, rzp_order, refund = event.payment, event.order, event.refund
+    for notes in (refund.notes if refund else {}, payment.notes if payment else {},
+                  rzp_order.notes if rzp_order else {}):
+        if notes.get("order_id") and (order := await get_order(shop.db, notes["order_id"])):
+            return order
+    if rzp_order is not None and rzp_order.receipt and (order := await get_order(shop.db, rzp_order.receipt)):
+        return order
+    razorpay_order_id = (payment.order_id if payment else None) or (rzp_order.id if rzp_order else None)
+    if razorpay_order_id and (order := await find_order_by_razorpay_id(shop.db, razorpay_order_id)):
+        return order
+    payment_id = (payment.id if payment else None) or (refund.payment_id if refund else None)
+    return await find_order_by_payment_id(shop.db, payment_id) if payment_id else None
+
+
+async def apply_razorpay_event(shop: Shop, event: RazorpayEvent, entries: list[dict]) -> tuple[Order | None, Order | None]:
+    """Apply one verified event; return the order before and after (None, None when it concerns none)."""
+    handler = HANDLERS.get(event.event)
+    if handler is None or event.entity(NEEDS[event.event]) is None:
+        return None, None
+    order = await find_event_order(shop, event)
+    if order is None:
+        return None, None
+    payment = event.payment
+    if payment is not None and payment.order_id and order.razorpay_order_id is None:
+        order = await adopt_razorpay_order(shop, order, payment.order_id)
+    return order, await handler(shop, order, event, entries)
+
+
+async def on_payment_authorized(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+    """Authorized: with manual capture and the right amount, capture it now; Razorpay captures the rest itself."""
+    after = await apply_razorpay_payment(shop, order, event.payment, entries)
+    if order.capture == "manual" and after.status == "authorized":
+        return await capture_payment(shop, after, event.payment.id, [])
+    return after
+
+
+async def on_payment_captured(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+    """Captured (payment.captured or order.paid): the order is paid if the money matches."""
+    return await apply_razorpay_payment(shop, order, event.payment, entries)
+
+
+async def on_payment_failed(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+    """A failed attempt: kept on a pending order; after a capture it only joins the timeline."""
+    return await record_attempt(shop, order, failure_report(event.payment), entries)
+
+
+async def on_refund(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+    """refund.created / processed / failed: settle that refund."""
+    return await settle_refund(shop, order, event.refund.report(), entries)
+
+
+async def on_dispute(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+    """payment.dispute.created: the order is disputed."""
+    dispute = event.dispute
+    summary = {"id": dispute.id, "gateway": "razorpay", "amount": dispute.amount, "currency": dispute.currency,
+               "reason": dispute.reason_code, "status": dispute.status}
+    return await record_dispute(shop, order, summary, entries)
+
+
+HANDLERS: dict[str, Handler] = {
+    "payment.authorized": on_payment_authorized,
+    "payment.captured": on_payment_captured,
+    "order.paid": on_payment_captured,
+    "payment.failed": on_payment_failed,
+    "refund.created": on_refund,
+    "refund.processed": on_refund,
+    "refund.failed": on_refund,
+    "payment.dispute.created": on_dispute,
+}
+
+# The payload entity each handler reads; an event without it is stored but changes nothing.
+NEEDS = {name: "refund" if name.startswith("refund.") else "dispute" if ".dispute." in name else "payment"
+         for name in HANDLERS}

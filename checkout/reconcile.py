@@ -1,0 +1,166 @@
+"""Reconciliation: orders whose webhooks never came are looked up at the gateway and brought to the truth."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from checkout.confirm import apply_razorpay_payment, failure_report, record_attempt
+from checkout.confirm_stripe import apply_stripe_session
+from checkout.errors import CheckoutError
+from checkout.orders import call_entry
+from checkout.refunds import send_refund, settle_refund
+from checkout.shop import Shop
+from gateway.errors import GatewayError
+from gateway.razorpay import RazorpayPayment
+from models.orders import (Order, attach_razorpay_order, find_stale_orders, get_order, now, timeline_entry,
+                           transition_order)
+from models.refunds import find_orders_with_open_refunds
+
+log = logging.getLogger("galla.reconcile")
+SUCCESSFUL = ("captured", "refunded", "authorized")
+
+
+@dataclass
+class ReconcilePolicy:
+    """When a pending order is looked up, and when one still unpaid is given up."""
+
+    pending_after: timedelta = timedelta(minutes=15)
+    expire_after: timedelta = timedelta(hours=24)
+    resend_refunds_after: timedelta = timedelta(minutes=1)
+    limit: int = 500
+
+
+@dataclass
+class ReconcileReport:
+    """What one pass looked at and changed."""
+
+    orders_checked: int = 0
+    refunds_checked: int = 0
+    changed: dict[str, str] = field(default_factory=dict)  # order id -> "pending → paid"
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"orders_checked": self.orders_checked, "refunds_checked": self.refunds_checked,
+                "changed": self.changed, "errors": self.errors}
+
+
+async def reconcile(shop: Shop, policy: ReconcilePolicy | None = None, *, at: datetime | None = None) -> ReconcileReport:
+    """One pass: stale pending orders, then refunds still open at the gateway."""
+    policy = policy or ReconcilePolicy()
+    at = at or now()
+    report = ReconcileReport()
+    for order in await find_stale_orders(shop.db, ["pending"], at - policy.pending_after, policy.limit):
+        report.orders_checked += 1
+        await run_step(report, order, reconcile_order(shop, order, at - policy.expire_after))
+    for order in await find_orders_with_open_refunds(shop.db, policy.limit):
+        report.refunds_checked += 1
+        await run_step(report, order, reconcile_refunds(shop, order, at - policy.resend_refunds_after))
+    return report
+
+
+async def run_step(report: ReconcileReport, before: Order, step) -> None:
+    """Run one order's lookup; a gateway failure is noted and the pass goes on with the next order."""
+    try:
+        after = await step
+    except GatewayError as exc:
+        report.errors.append(f"{before.id}: {exc.gateway} {exc.description}")
+        log.warning("reconcile %s: %s", before.id, exc)
+        return
+    except CheckoutError as exc:
+        report.errors.append(f"{before.id}: {exc.message}")
+        log.warning("reconcile %s: %s", before.id, exc.message)
+        return
+    if after.status != before.status or after.refunded_amount != before.refunded_amount:
+        report.changed[before.id] = f"{before.status} → {after.status}"
+
+
+async def reconcile_order(shop: Shop, order: Order, expire_before: datetime) -> Order:
+    """Bring one pending order to what its gateway knows; give it up if unpaid past its expiry."""
+    if order.gateway == "stripe":
+        return await reconcile_stripe_order(shop, order, expire_before)
+    return await reconcile_razorpay_order(shop, order, expire_before)
+
+
+async def reconcile_razorpay_order(shop: Shop, order: Order, expire_before: datetime) -> Order:
+    """Find the Razorpay order (by receipt if we never saved it), then apply its best payment."""
+    entries = [timeline_entry("reconcile", gateway="razorpay")]
+    if order.razorpay_order_id is None:
+        found, call = await shop.razorpay.find_orders_by_receipt(order.id)
+        entries += call_entry(call)
+        match = next((o for o in found if o.receipt == order.id and o.amount == order.amount), None)
+        if match is None:
+            return await expire_if_due(shop, order, expire_before, entries)
+        entries.append(timeline_entry("note", message=f"found Razorpay order {match.id} by receipt"))
+        order = await attach_razorpay_order(shop.db, order.id, match.id, entries) or await get_order(shop.db, order.id)
+        entries = []
+    payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
+    entries += call_entry(call)
+    best = best_payment(payments)
+    if best is not None:
+        return await apply_razorpay_payment(shop, order, best, entries)
+    known = {a.get("payment_id") for a in order.attempts}
+    for failed in (p for p in payments if p.status == "failed" and p.id not in known):
+        order = await record_attempt(shop, order, failure_report(failed), entries)
+        entries = []
+    return await expire_if_due(shop, order, expire_before, entries)
+
+
+def best_payment(payments: list[RazorpayPayment]) -> RazorpayPayment | None:
+    """The payment that decides the order: a captured (or since refunded) one, else an authorized one."""
+    ranked = sorted((p for p in payments if p.status in SUCCESSFUL), key=lambda p: p.status == "authorized")
+    return ranked[0] if ranked else None
+
+
+async def reconcile_stripe_order(shop: Shop, order: Order, expire_before: datetime) -> Order:
+    """Ask Stripe about every session the order had: a paid one settles it, an expired current one ends it."""
+    entries = [timeline_entry("reconcile", gateway="stripe")]
+    current = None
+    sessions = order.stripe_sessions or ([order.stripe_session_id] if order.stripe_session_id else [])
+    for session_id in reversed(sessions):
+        session, call = await shop.stripe.retrieve_session(session_id)
+        entries += call_entry(call)
+        if session.status == "complete":
+            return await apply_stripe_session(shop, order, session, entries)
+        if session_id == order.stripe_session_id:
+            current = session
+    if current is not None and current.status == "open" and order.created_at < expire_before:
+        # Close it at Stripe first, so nobody pays an order we have given up.
+        current, call = await shop.stripe.expire_session(current.id)
+        entries += call_entry(call)
+    if current is not None and current.status == "expired":
+        return await expire_order(shop, order, f"Stripe session {current.id} expired unpaid", entries)
+    return await expire_if_due(shop, order, expire_before, entries)
+
+
+async def expire_if_due(shop: Shop, order: Order, expire_before: datetime, entries: list[dict]) -> Order:
+    """Give up an unpaid order older than its expiry; a younger one is left waiting, with nothing written."""
+    if order.created_at >= expire_before:
+        return order
+    return await expire_order(shop, order, "unpaid past its expiry", entries)
+
+
+async def expire_order(shop: Shop, order: Order, reason: str, entries: list[dict]) -> Order:
+    """Move a pending order to expired."""
+    moved = await transition_order(shop.db, order.id, allowed_from=["pending"], to="expired", reason=reason,
+                                   entries=entries)
+    return moved or await get_order(shop.db, order.id)
+
+
+async def reconcile_refunds(shop: Shop, order: Order, resend_before: datetime) -> Order:
+    """Ask the gateway about each refund still open: settle what it says, resend one it never answered."""
+    for entry in [r for r in order.refunds if r.get("status") in ("requested", "pending")]:
+        if entry.get("refund_id"):
+            if entry.get("gateway") == "stripe":
+                refund, call = await shop.stripe.retrieve_refund(entry["refund_id"])
+            else:
+                refund, call = await shop.razorpay.fetch_refund(entry["refund_id"])
+            report = refund.report()
+            if report.status != entry["status"]:
+                entries = [timeline_entry("reconcile", gateway=entry["gateway"]), *call_entry(call)]
+                order = await settle_refund(shop, order, report, entries)
+        elif entry.get("requested_at") and entry["requested_at"] < resend_before:
+            # The gateway never answered: the same key makes a second request return the first refund.
+            order, _ = await send_refund(shop, order, entry)
+    return order

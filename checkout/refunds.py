@@ -1,0 +1,170 @@
+"""Refunds: asked for by the admin through the gateway that took the money, settled by what the gateway reports."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from checkout.errors import CheckoutError, Conflict, InvalidInput, gateway_failure
+from checkout.orders import call_entry, load_order
+from checkout.shop import Shop
+from gateway.errors import GatewayError, GatewayInvalid
+from gateway.money import Money, format_money
+from gateway.refunds import RefundReport
+from models.orders import Order, append_timeline, get_order, now, timeline_entry, transition_order
+from models.refunds import OPEN_REFUND_STATUSES, add_refund, move_refund, reserve_refund
+
+# Orders whose money may be given back: needs_review too, since refunding is how a person often settles it.
+REFUNDABLE = ("paid", "partially_refunded", "needs_review")
+
+
+class RefundRefused(CheckoutError):
+    status = 422
+    code = "refund_refused"
+
+
+def refund_key(order_id: str, idempotency_key: str | None) -> str:
+    """Our key for a refund: derived from the caller's Idempotency-Key, so a retried request is the same refund."""
+    if idempotency_key is None:
+        return "rf_" + secrets.token_urlsafe(18)
+    return "rf_" + hashlib.sha256(f"{order_id}:{idempotency_key}".encode()).hexdigest()[:32]
+
+
+def find_refund(order: Order, key: str) -> dict | None:
+    """The order's refund entry with this key."""
+    return next((r for r in order.refunds if r.get("key") == key), None)
+
+
+def refundable_amount(order: Order) -> int:
+    """What may still be refunded: what was paid less every refund not failed."""
+    return max((order.amount_paid or 0) - order.refund_committed, 0)
+
+
+async def request_refund(shop: Shop, order_id: str, amount: int | None,
+                         idempotency_key: str | None = None) -> tuple[Order, dict]:
+    """Reserve a refund on the order (never more than was paid), then ask the gateway for it."""
+    order = await load_order(shop, order_id)
+    key = refund_key(order.id, idempotency_key)
+    earlier = find_refund(order, key)
+    if earlier is not None:
+        return await resend_refund(shop, order, earlier)
+    check_refundable(order)
+    left = refundable_amount(order)
+    wanted = left if amount is None else amount
+    check_refund_amount(order, wanted, left)
+    entry = {"key": key, "amount": wanted, "currency": order.currency, "status": "requested",
+             "gateway": order.payment.get("gateway", order.gateway), "refund_id": None, "requested_at": now()}
+    reserved = await reserve_refund(shop.db, order.id, entry, refundable_from=REFUNDABLE,
+                                    limit=order.amount_paid or 0,
+                                    entries=[timeline_entry("refund_requested", key=key, amount=wanted)])
+    if reserved is None:
+        # Someone else moved the order or reserved a refund between our read and our write: judge afresh.
+        return await request_refund(shop, order_id, amount, idempotency_key)
+    return await send_refund(shop, reserved, entry)
+
+
+def check_refundable(order: Order) -> None:
+    """Refuse orders that hold no money we could give back."""
+    if order.status not in REFUNDABLE or not order.payment or not order.amount_paid:
+        raise Conflict(f"this order is {order.status.replace('_', ' ')} and has no payment to refund",
+                       field="order_id", code="order_not_refundable")
+
+
+def check_refund_amount(order: Order, wanted: int, left: int) -> None:
+    """Refuse a refund of nothing, or of more than is left of what was paid."""
+    if left <= 0:
+        raise Conflict("everything paid for this order has been refunded already", field="amount",
+                       code="nothing_to_refund")
+    if wanted <= 0:
+        raise InvalidInput("amount: must be a positive number of minor units", field="amount")
+    if wanted > left:
+        raise InvalidInput(f"amount: a refund of {format_money(wanted, order.currency)} is more than the "
+                           f"{format_money(left, order.currency)} left to refund", field="amount",
+                           code="refund_too_large")
+
+
+async def resend_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dict]:
+    """Answer a repeated request with its refund, sending it again if the gateway never answered the first."""
+    if entry["status"] == "requested" and not entry.get("refund_id"):
+        return await send_refund(shop, order, entry)
+    return order, entry
+
+
+async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dict]:
+    """Ask the gateway for a reserved refund under its key; its webhook (or reconciliation) settles it."""
+    key, money = entry["key"], Money(entry["amount"], entry["currency"])
+    notes = {"refund_key": key, "order_id": order.id}
+    try:
+        if entry["gateway"] == "stripe":
+            refund, call = await shop.stripe.create_refund(order.payment["id"], money, key=f"galla-{key}",
+                                                           metadata=notes)
+        else:
+            refund, call = await shop.razorpay.refund_payment(order.payment["id"], money, key=key, notes=notes)
+    except GatewayInvalid as exc:
+        # The gateway said no for good: free the reserved amount, and tell the admin why.
+        await move_refund(shop.db, order.id, key, from_statuses=["requested"],
+                          fields={"status": "failed", "error": exc.description},
+                          inc={"refund_committed": -entry["amount"]}, entries=call_entry(exc.call))
+        raise RefundRefused(f"{exc.gateway.title()} refused the refund: {exc.description}",
+                            field="amount" if exc.field == "amount" else None) from exc
+    except GatewayError as exc:
+        # No answer: the refund may exist. It stays requested; a retry with the same key cannot double it.
+        await append_timeline(shop.db, order.id, call_entry(exc.call))
+        raise gateway_failure(exc) from exc
+    moved = await move_refund(shop.db, order.id, key, from_statuses=["requested"],
+                              fields={"status": "pending", "refund_id": refund.id}, inc={},
+                              entries=call_entry(call))
+    if moved is None:  # its webhook got here first and settled it
+        await append_timeline(shop.db, order.id, call_entry(call))
+        moved = await get_order(shop.db, order.id)
+    return moved, find_refund(moved, key) or entry
+
+
+async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict]) -> Order:
+    """Apply what the gateway says about a refund, once: each step is one conditional update."""
+    key = report.key or report.refund_id
+    amount = report.amount.amount
+    fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
+    entry = {"key": key, "amount": amount, "currency": report.amount.currency, "gateway": report.gateway,
+             "requested_at": None, **fields}
+    for _ in range(2):  # a concurrent report may add the entry between our two tries
+        moved = await apply_refund_step(shop, order.id, key, report.status, amount, fields, entry, entries)
+        if moved is not None:
+            return await sync_refund_status(shop, moved)
+    note = timeline_entry("note", message=f"refund {report.refund_id} is {report.status}; already recorded")
+    await append_timeline(shop.db, order.id, [*entries, note])
+    return await get_order(shop.db, order.id)
+
+
+async def apply_refund_step(shop: Shop, order_id: str, key: str, status: str, amount: int, fields: dict,
+                            entry: dict, entries: list[dict]) -> Order | None:
+    """Move one refund entry forward (or add it, for a refund made in the gateway's dashboard)."""
+    db = shop.db
+    if status == "processed":
+        return (await move_refund(db, order_id, key, from_statuses=OPEN_REFUND_STATUSES, fields=fields,
+                                  inc={"refunded_amount": amount}, entries=entries)
+                or await add_refund(db, order_id, entry, entries=entries,
+                                    inc={"refunded_amount": amount, "refund_committed": amount}))
+    if status == "failed":
+        return (await move_refund(db, order_id, key, from_statuses=OPEN_REFUND_STATUSES, fields=fields,
+                                  inc={"refund_committed": -amount}, entries=entries)
+                or await add_refund(db, order_id, entry, inc={}, entries=entries))
+    return (await move_refund(db, order_id, key, from_statuses=["requested"], fields=fields, inc={},
+                              entries=entries)
+            or await add_refund(db, order_id, entry, inc={"refund_committed": amount}, entries=entries))
+
+
+async def sync_refund_status(shop: Shop, order: Order) -> Order:
+    """Make a paid order's status say how much of it the gateway has refunded."""
+    paid = order.amount_paid or order.amount
+    if order.refunded_amount <= 0 or order.status not in ("paid", "partially_refunded"):
+        return order
+    target = "refunded" if order.refunded_amount >= paid else "partially_refunded"
+    if target == order.status:
+        return order
+    reason = (f"{format_money(order.refunded_amount, order.currency)} of "
+              f"{format_money(paid, order.currency)} refunded")
+    # Only the writer who saw the latest refunded amount moves the status, so a slower one cannot undo it.
+    moved = await transition_order(shop.db, order.id, allowed_from=["paid", "partially_refunded"], to=target,
+                                   reason=reason, where={"refunded_amount": order.refunded_amount})
+    return moved or await get_order(shop.db, order.id)

@@ -1,0 +1,122 @@
+"""Receiving a gateway's webhook: verify the raw body, store the event once in the ledger, then apply it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from checkout.errors import CheckoutError, InvalidInput, SignatureInvalid
+from checkout.razorpay_events import apply_razorpay_event
+from checkout.shop import Shop
+from checkout.stripe_events import apply_stripe_event
+from gateway import razorpay as razorpay_gateway
+from gateway.errors import GatewayInvalid
+from gateway.stripe import WebhookSignatureInvalid
+from models.events import claim_event, event_key, finish_event, note_redelivery, release_event, store_event
+from models.orders import Order, timeline_entry
+
+Apply = Callable[[list[dict]], Awaitable[tuple[Order | None, Order | None]]]
+
+
+class EventInProgress(CheckoutError):
+    """Another delivery of the same event is being applied right now; the gateway should try again."""
+
+    status = 503
+    code = "event_in_progress"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookReceipt:
+    """What became of one delivery: the event, whether it was a repeat, and what it did."""
+
+    gateway: str
+    event_id: str
+    type: str
+    duplicate: bool
+    outcome: str
+    order_id: str | None
+
+
+async def receive_razorpay_webhook(shop: Shop, body: bytes, signature: str | None,
+                                   event_id: str | None) -> WebhookReceipt:
+    """Verify X-Razorpay-Signature over the raw body before reading it, then ingest the event."""
+    if not shop.razorpay.verify_webhook(body, signature or ""):
+        raise SignatureInvalid("the webhook signature does not match", field="X-Razorpay-Signature")
+    if not event_id or len(event_id) > 100:
+        raise InvalidInput("the X-Razorpay-Event-Id header is missing", field="X-Razorpay-Event-Id",
+                           code="bad_request")
+    try:
+        event = razorpay_gateway.parse_webhook(body)
+    except (ValueError, ValidationError) as exc:
+        raise InvalidInput("the webhook body is not a Razorpay event", field="body", code="bad_request") from exc
+    return await ingest(shop, "razorpay", event_id, event.event, event.created_at, json.loads(body),
+                        lambda entries: apply_razorpay_event(shop, event, entries))
+
+
+async def receive_stripe_webhook(shop: Shop, body: bytes, signature: str | None) -> WebhookReceipt:
+    """Verify Stripe-Signature (300 s tolerance) over the raw body, then ingest the event."""
+    try:
+        event = shop.stripe.parse_webhook(body, signature or "")
+    except WebhookSignatureInvalid as exc:
+        raise SignatureInvalid(f"the webhook signature does not match: {exc}", field="Stripe-Signature") from exc
+    except (ValueError, ValidationError) as exc:
+        raise InvalidInput("the webhook body is not a Stripe event", field="body", code="bad_request") from exc
+    return await ingest(shop, "stripe", event.id, event.type, event.created, json.loads(body),
+                        lambda entries: apply_stripe_event(shop, event, entries))
+
+
+async def ingest(shop: Shop, gateway: str, event_id: str, event_type: str, created: int | None,
+                 payload: dict, apply: Apply) -> WebhookReceipt:
+    """Store the event, then apply it once; a repeat of an applied event is acknowledged and skipped."""
+    key = event_key(gateway, event_id)
+    if not await store_event(shop.db, gateway=gateway, event_id=event_id, event_type=event_type,
+                             created=created, payload=payload):
+        stored = await note_redelivery(shop.db, key)
+        if stored.get("status") == "applied":
+            return WebhookReceipt(gateway, event_id, event_type, True, stored.get("outcome", ""),
+                                  stored.get("order_id"))
+        # Stored before but never applied (the first delivery failed midway): apply it now, unless a
+        # delivery is applying it this very moment.
+        if not await claim_event(shop.db, key):
+            raise EventInProgress("this event is being applied by another delivery; send it again later",
+                                  headers={"Retry-After": "5"})
+    entry = timeline_entry("webhook", gateway=gateway, event_id=event_id, type=event_type)
+    try:
+        before, after = await apply([entry])
+    except GatewayInvalid as exc:
+        # The gateway refused a follow-up call (a capture, a lookup): retrying the event cannot help,
+        # and a webhook that keeps failing gets disabled. Keep it applied with the reason; reconcile follows up.
+        before, after, error = None, None, exc.description
+    except BaseException as exc:
+        await release_quietly(shop, key, exc)
+        raise
+    else:
+        error = None
+    outcome = describe_outcome(before, after, error)
+    await finish_event(shop.db, key, outcome=outcome, order_id=after.id if after else None)
+    return WebhookReceipt(gateway, event_id, event_type, False, outcome, after.id if after else None)
+
+
+async def release_quietly(shop: Shop, key: str, exc: BaseException) -> None:
+    """Free the event for the next delivery; if the database is what failed, the claim simply runs out."""
+    try:
+        await release_event(shop.db, key, f"{type(exc).__name__}: {exc}")
+    except Exception:
+        pass
+
+
+def describe_outcome(before: Order | None, after: Order | None, error: str | None = None) -> str:
+    """What an event did, in a few words, for the ledger."""
+    if error is not None:
+        return f"not applied: {error}"
+    if after is None:
+        return "ignored: no order of ours, or not an event Galla acts on"
+    changes = []
+    if before is not None and before.status != after.status:
+        changes.append(f"{before.status} → {after.status}")
+    if before is not None and before.refunded_amount != after.refunded_amount:
+        changes.append(f"refunded {before.refunded_amount} → {after.refunded_amount}")
+    return ", ".join(changes) or f"no change ({after.status})"

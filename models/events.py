@@ -1,0 +1,66 @@
+"""The webhook ledger: each verified gateway event stored once, under "<gateway>:<event_id>"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from models.orders import now
+
+# How long one delivery may hold an event while applying it before another delivery may take over.
+CLAIM_SECONDS = 30
+
+
+def event_key(gateway: str, event_id: str) -> str:
+    """The ledger's _id for an event."""
+    return f"{gateway}:{event_id}"
+
+
+async def store_event(db: Any, *, gateway: str, event_id: str, event_type: str, created: int | None,
+                      payload: dict) -> bool:
+    """Store a newly received event, claimed for applying; False if the ledger already has it."""
+    stamp = now()
+    try:
+        await db.events.insert_one({
+            "_id": event_key(gateway, event_id), "gateway": gateway, "event_id": event_id, "type": event_type,
+            "created": created, "received_at": stamp, "deliveries": 1, "status": "received",
+            "claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS), "payload": payload,
+        })
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+async def note_redelivery(db: Any, key: str) -> dict | None:
+    """Count one more delivery of a stored event and return the entry."""
+    return await db.events.find_one_and_update({"_id": key}, {"$inc": {"deliveries": 1}},
+                                               return_document=ReturnDocument.AFTER)
+
+
+async def claim_event(db: Any, key: str, at: datetime | None = None) -> bool:
+    """Take a stored, unapplied event whose last claim ran out (its applying failed or crashed)."""
+    stamp = at or now()
+    doc = await db.events.find_one_and_update(
+        {"_id": key, "status": {"$ne": "applied"}, "claimed_until": {"$lt": stamp}},
+        {"$set": {"claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS)}},
+    )
+    return doc is not None
+
+
+async def finish_event(db: Any, key: str, *, outcome: str, order_id: str | None) -> None:
+    """Mark an event applied, with what it did."""
+    await db.events.update_one({"_id": key}, {"$set": {
+        "status": "applied", "outcome": outcome, "order_id": order_id, "applied_at": now()}})
+
+
+async def release_event(db: Any, key: str, error: str) -> None:
+    """Give up the claim after applying failed, so the gateway's next delivery applies it again."""
+    await db.events.update_one({"_id": key}, {"$set": {"claimed_until": now(), "error": error[:500]}})
+
+
+async def get_event(db: Any, gateway: str, event_id: str) -> dict | None:
+    """One ledger entry."""
+    return await db.events.find_one({"_id": event_key(gateway, event_id)})

@@ -1,0 +1,56 @@
+"""An order's refunds: each one a list entry keyed by our refund key, moved by one conditional update."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from models.orders import Order, now
+
+OPEN_REFUND_STATUSES = ("requested", "pending")
+
+
+async def reserve_refund(db: Any, order_id: str, entry: dict, *, refundable_from: Iterable[str],
+                         limit: int, entries: Iterable[dict]) -> Order | None:
+    """Add a requested refund if the order may be refunded and it keeps committed refunds within limit."""
+    amount = entry["amount"]
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id, "status": {"$in": list(refundable_from)}, "refunds.key": {"$ne": entry["key"]},
+         "refund_committed": {"$lte": limit - amount}},
+        {"$push": {"refunds": entry, "timeline": {"$each": list(entries)}},
+         "$inc": {"refund_committed": amount}, "$set": {"updated_at": now()}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return Order.model_validate(doc) if doc else None
+
+
+async def move_refund(db: Any, order_id: str, key: str, *, from_statuses: Iterable[str], fields: dict,
+                      inc: dict[str, int], entries: Iterable[dict]) -> Order | None:
+    """Update one refund entry whose status is one of from_statuses; None if there is no such entry."""
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id, "refunds": {"$elemMatch": {"key": key, "status": {"$in": list(from_statuses)}}}},
+        {"$set": {**{f"refunds.$.{name}": value for name, value in fields.items()}, "updated_at": now()},
+         "$inc": inc, "$push": {"timeline": {"$each": list(entries)}}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return Order.model_validate(doc) if doc else None
+
+
+async def add_refund(db: Any, order_id: str, entry: dict, *, inc: dict[str, int],
+                     entries: Iterable[dict]) -> Order | None:
+    """Add a refund we did not ask for (made in the gateway's dashboard); None if its key is known."""
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id, "refunds.key": {"$ne": entry["key"]}},
+        {"$push": {"refunds": entry, "timeline": {"$each": list(entries)}}, "$inc": inc,
+         "$set": {"updated_at": now()}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return Order.model_validate(doc) if doc else None
+
+
+async def find_orders_with_open_refunds(db: Any, limit: int) -> list[Order]:
+    """Orders with a refund still requested or pending at the gateway (the refunds.status index)."""
+    docs = await db.orders.find({"refunds.status": {"$in": list(OPEN_REFUND_STATUSES)}}).to_list(limit)
+    return [Order.model_validate(doc) for doc in docs]
