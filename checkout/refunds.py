@@ -41,7 +41,7 @@ def refundable_amount(order: Order) -> int:
 
 
 async def request_refund(shop: Shop, order_id: str, amount: int | None,
-                         idempotency_key: str | None = None) -> tuple[Order, dict]:
+                         idempotency_key: str | None = None, *, tries: int = 5) -> tuple[Order, dict]:
     """Reserve a refund on the order (never more than was paid), then ask the gateway for it."""
     order = await load_order(shop, order_id)
     key = refund_key(order.id, idempotency_key)
@@ -59,7 +59,10 @@ async def request_refund(shop: Shop, order_id: str, amount: int | None,
                                     entries=[timeline_entry("refund_requested", key=key, amount=wanted)])
     if reserved is None:
         # Someone else moved the order or reserved a refund between our read and our write: judge afresh.
-        return await request_refund(shop, order_id, amount, idempotency_key)
+        if tries <= 1:
+            raise Conflict("the order changed while the refund was being reserved; please try again",
+                           field="order_id", code="order_busy", headers={"Retry-After": "1"})
+        return await request_refund(shop, order_id, amount, idempotency_key, tries=tries - 1)
     return await send_refund(shop, reserved, entry)
 
 

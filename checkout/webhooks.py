@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from checkout.errors import CheckoutError, InvalidInput, SignatureInvalid
+from checkout.errors import CheckoutError, SignatureInvalid
 from checkout.razorpay_events import apply_razorpay_event
 from checkout.shop import Shop
 from checkout.stripe_events import apply_stripe_event
@@ -19,6 +19,13 @@ from models.events import claim_event, event_key, finish_event, note_redelivery,
 from models.orders import Order, timeline_entry
 
 Apply = Callable[[list[dict]], Awaitable[tuple[Order | None, Order | None]]]
+
+
+class MalformedWebhook(CheckoutError):
+    """A correctly signed delivery we cannot read: no event id, or not an event at all."""
+
+    status = 400
+    code = "malformed_webhook"
 
 
 class EventInProgress(CheckoutError):
@@ -46,12 +53,11 @@ async def receive_razorpay_webhook(shop: Shop, body: bytes, signature: str | Non
     if not shop.razorpay.verify_webhook(body, signature or ""):
         raise SignatureInvalid("the webhook signature does not match", field="X-Razorpay-Signature")
     if not event_id or len(event_id) > 100:
-        raise InvalidInput("the X-Razorpay-Event-Id header is missing", field="X-Razorpay-Event-Id",
-                           code="bad_request")
+        raise MalformedWebhook("the X-Razorpay-Event-Id header is missing", field="X-Razorpay-Event-Id")
     try:
         event = razorpay_gateway.parse_webhook(body)
     except (ValueError, ValidationError) as exc:
-        raise InvalidInput("the webhook body is not a Razorpay event", field="body", code="bad_request") from exc
+        raise MalformedWebhook("the webhook body is not a Razorpay event", field="body") from exc
     return await ingest(shop, "razorpay", event_id, event.event, event.created_at, json.loads(body),
                         lambda entries: apply_razorpay_event(shop, event, entries))
 
@@ -63,7 +69,7 @@ async def receive_stripe_webhook(shop: Shop, body: bytes, signature: str | None)
     except WebhookSignatureInvalid as exc:
         raise SignatureInvalid(f"the webhook signature does not match: {exc}", field="Stripe-Signature") from exc
     except (ValueError, ValidationError) as exc:
-        raise InvalidInput("the webhook body is not a Stripe event", field="body", code="bad_request") from exc
+        raise MalformedWebhook("the webhook body is not a Stripe event", field="body") from exc
     return await ingest(shop, "stripe", event.id, event.type, event.created, json.loads(body),
                         lambda entries: apply_stripe_event(shop, event, entries))
 

@@ -18,7 +18,8 @@ async def reserve_refund(db: Any, order_id: str, entry: dict, *, refundable_from
     amount = entry["amount"]
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, "status": {"$in": list(refundable_from)}, "refunds.key": {"$ne": entry["key"]},
-         "refund_committed": {"$lte": limit - amount}},
+         # An order that never had a refund has no refund_committed field yet: it counts as 0.
+         "$or": [{"refund_committed": {"$lte": limit - amount}}, {"refund_committed": {"$exists": False}}]},
         {"$push": {"refunds": entry, "timeline": {"$each": list(entries)}},
          "$inc": {"refund_committed": amount}, "$set": {"updated_at": now()}},
         return_document=ReturnDocument.AFTER,
@@ -28,14 +29,27 @@ async def reserve_refund(db: Any, order_id: str, entry: dict, *, refundable_from
 
 async def move_refund(db: Any, order_id: str, key: str, *, from_statuses: Iterable[str], fields: dict,
                       inc: dict[str, int], entries: Iterable[dict]) -> Order | None:
-    """Update one refund entry whose status is one of from_statuses; None if there is no such entry."""
+    """Update the refund entry with this key if its status is one of from_statuses; None otherwise."""
+    index = await refund_index(db, order_id, key)
+    if index is None:
+        return None
+    # Entries are only ever appended, so an entry's index never changes; addressing it by index (not the
+    # positional $) keeps this one conditional update exact on every MongoDB, the embedded one included.
     doc = await db.orders.find_one_and_update(
-        {"_id": order_id, "refunds": {"$elemMatch": {"key": key, "status": {"$in": list(from_statuses)}}}},
-        {"$set": {**{f"refunds.$.{name}": value for name, value in fields.items()}, "updated_at": now()},
+        {"_id": order_id, f"refunds.{index}.key": key, f"refunds.{index}.status": {"$in": list(from_statuses)}},
+        {"$set": {**{f"refunds.{index}.{name}": value for name, value in fields.items()}, "updated_at": now()},
          "$inc": inc, "$push": {"timeline": {"$each": list(entries)}}},
         return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
+
+
+async def refund_index(db: Any, order_id: str, key: str) -> int | None:
+    """Where the refund with this key sits in the order's list, if it is there."""
+    doc = await db.orders.find_one({"_id": order_id, "refunds.key": key}, {"refunds.key": 1})
+    if doc is None:
+        return None
+    return next(i for i, entry in enumerate(doc["refunds"]) if entry.get("key") == key)
 
 
 async def add_refund(db: Any, order_id: str, entry: dict, *, inc: dict[str, int],

@@ -98,9 +98,15 @@ async def stripe_sandbox(aiohttp_server) -> StripeSandbox:
     return StripeSandbox(server=server, secret_key=key)
 
 
+ADMIN_PASSWORD = "correct-horse-battery-staple"
+ADMIN = {"Authorization": aiohttp.encode_basic_auth("admin", ADMIN_PASSWORD)}
+
+
 def sandbox_settings(sandbox: RazorpaySandbox, stripe: StripeSandbox | None = None, **overrides) -> Settings:
     """Settings that point the app at the sandboxes as if they were real Razorpay and Stripe accounts."""
     values = dict(
+        admin_password=ADMIN_PASSWORD,
+        reconcile_interval=0,  # tests run reconciliation when they mean to
         razorpay_key_id=sandbox.key_id, razorpay_key_secret=sandbox.key_secret,
         razorpay_webhook_secret="whsec_" + secrets.token_hex(8),
         razorpay_api_base=sandbox.url, razorpay_checkout_js=sandbox.url + "/v1/checkout.js",
