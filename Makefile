@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install clean
+.PHONY: run test install clean demo-refund
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Against a running `make run`: pay, refund half from the admin API, see partially_refunded (needs ADMIN_PASSWORD).
+demo-refund: $(STAMP)
+	BASE_URL=http://$(HOST):$(PORT) $(BIN)/python scripts/refund_demo.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
