@@ -19,6 +19,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--key-id", help="test key id (default: a fresh rzp_test_ key)")
     parser.add_argument("--key-secret", help="test key secret (default: a fresh random secret)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /v1 call")
+    parser.add_argument("--webhook-url", help="where to POST signed webhooks (default: send none)")
+    parser.add_argument("--webhook-secret", help="webhook secret (default with --webhook-url: a fresh one)")
     return parser.parse_args(argv)
 
 
@@ -27,13 +29,19 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     key_id = args.key_id or new_id("rzp_test_")
     key_secret = args.key_secret or secrets.token_urlsafe(24)
-    app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, latency=args.latency)
+    webhook_secret = args.webhook_secret or (secrets.token_urlsafe(18) if args.webhook_url else None)
+    app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, latency=args.latency,
+                                  webhook_url=args.webhook_url, webhook_secret=webhook_secret)
     url = f"http://{args.host}:{args.port}"
     print(f"Razorpay sandbox on {url} (test mode, no real money moves)", flush=True)
     print(f"  key id:      {key_id}", flush=True)
     if not args.key_secret:
         print(f"  key secret:  {key_secret}  (generated; pass --key-secret to choose one)", flush=True)
     print(f"  REST API:    {url}/v1/   checkout.js: {url}/v1/checkout.js", flush=True)
+    if args.webhook_url:
+        print(f"  webhooks:    {args.webhook_url}", flush=True)
+        generated = "" if args.webhook_secret else "  (generated; pass --webhook-secret to choose one)"
+        print(f"  webhook secret: {webhook_secret}{generated}", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None)
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from .config import SANDBOX_STATE
+from .config import SANDBOX_FAULTS, SANDBOX_STATE
 from .errors import not_found
 from .replies import read_json, reply, reply_collection
-from .state import SandboxState
+from .state import SandboxState, newest_first
 from .validation import (ListQuery, validate_capture_request, validate_idempotency_key, validate_list_query,
                          validate_notes_update, validate_order_request, validate_refund_request)
 
@@ -102,7 +102,8 @@ async def refund_payment(request: web.Request) -> web.Response:
     state.get_payment(payment_id)
     key = validate_idempotency_key(request.headers.get("X-Refund-Idempotency"))
     refund_request = validate_refund_request(await read_json(request))
-    return reply(state.refund_payment(payment_id, refund_request, key))
+    return reply(state.refund_payment(payment_id, refund_request, key,
+                                      outcome=request.app[SANDBOX_FAULTS].refund_outcome))
 
 
 @routes.get("/v1/payments/{payment_id}/refunds", name="api.list_payment_refunds")
@@ -131,3 +132,16 @@ async def list_refunds(request: web.Request) -> web.Response:
 async def fetch_refund(request: web.Request) -> web.Response:
     """Fetch one refund."""
     return reply(state_of(request).get_refund(request.match_info["refund_id"]))
+
+
+@routes.get("/v1/disputes", name="api.list_disputes")
+async def list_disputes(request: web.Request) -> web.Response:
+    """List disputes newest first, filtered by from and to."""
+    query = validate_list_query(request.query)
+    return reply_collection(paginate(newest_first(state_of(request).disputes.values()), query))
+
+
+@routes.get("/v1/disputes/{dispute_id}", name="api.fetch_dispute")
+async def fetch_dispute(request: web.Request) -> web.Response:
+    """Fetch one dispute."""
+    return reply(state_of(request).get_dispute(request.match_info["dispute_id"]))

@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from ..webhooks import RAZORPAY_RETRY_DELAYS, RAZORPAY_TIMEOUT, DeliveryKnobs, WebhookSender, razorpay_signature
 from . import api, checkout
-from .config import SANDBOX_FAULTS, SANDBOX_KEYS, SANDBOX_STATE, Faults, SandboxKeys
+from .config import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, SANDBOX_KEYS, SANDBOX_STATE, Faults, SandboxKeys
 from .middlewares import auth_middleware, error_middleware, fault_middleware
-from .state import SandboxState
+from .state import Event, SandboxState
+
+
+def encode_event(event: Event) -> bytes:
+    """Return the webhook body: the envelope as compact JSON, the same bytes on every attempt."""
+    return json.dumps(event.envelope, separators=(",", ":")).encode()
+
+
+def webhook_headers(event: Event, body: bytes, secret: str | None) -> dict[str, str]:
+    """Return Razorpay's webhook headers: the event id and the raw body's HMAC under the webhook secret."""
+    headers = {"Content-Type": "application/json", "X-Razorpay-Event-Id": event.id}
+    if secret:
+        headers["X-Razorpay-Signature"] = razorpay_signature(secret, body)
+    return headers
+
+
+def build_sender(url: str | None, secret: str | None) -> WebhookSender:
+    """Return a sender that signs, times out and retries as Razorpay does."""
+    return WebhookSender(encode=encode_event, sign=webhook_headers, url=url, secret=secret,
+                         knobs=DeliveryKnobs(retry_delays=RAZORPAY_RETRY_DELAYS, timeout=RAZORPAY_TIMEOUT),
+                         pin_secret=True, user_agent="Razorpay-Webhook/v1")
+
+
+async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
+    """Run the webhook sender for as long as the app (or the parent it is mounted in) runs."""
+    async with app[RAZORPAY_WEBHOOKS].running():
+        yield
 
 
 def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.0,
-                            clock: Callable[[], float] | None = None) -> web.Application:
+                            clock: Callable[[], float] | None = None, webhook_url: str | None = None,
+                            webhook_secret: str | None = None) -> web.Application:
     """Build an offline Razorpay that accepts only key_id:key_secret; mount it anywhere (add_subapp) or alone.
 
     Routes, relative to where it is served:
@@ -30,11 +59,20 @@ def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.
            the order's amount due, so a test can make a correctly signed payment that does not match.
            200 {razorpay_payment_id, razorpay_order_id, razorpay_signature}; 400 Razorpay error envelope,
            with metadata {order_id, payment_id} when a payment was made and failed.
+
+    Every change appends an Event to app[SANDBOX_STATE].events; app[RAZORPAY_WEBHOOKS] POSTs each to
+    `webhook_url` (changeable live, None sends nothing) signed with `webhook_secret` as
+    X-Razorpay-Signature, with X-Razorpay-Event-Id, retrying non-2xx answers and 5 s timeouts.
+    app[SANDBOX_FAULTS].refund_outcome makes refunds stay pending or fail (state.settle_refund settles them);
+    state.open_dispute(payment_id) raises payment.dispute.created.
     """
     app = web.Application(middlewares=[error_middleware, fault_middleware, auth_middleware])
     app[SANDBOX_KEYS] = SandboxKeys(key_id=key_id, key_secret=key_secret)
     app[SANDBOX_STATE] = SandboxState() if clock is None else SandboxState(clock=clock)
     app[SANDBOX_FAULTS] = Faults(latency=latency)
+    app[RAZORPAY_WEBHOOKS] = build_sender(webhook_url, webhook_secret)
+    app[SANDBOX_STATE].listeners.append(app[RAZORPAY_WEBHOOKS].enqueue)
+    app.cleanup_ctx.append(deliver_webhooks)
     app.add_routes(api.routes)
     app.add_routes(checkout.routes)
     return app

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from ..webhooks import WebhookSender
 from .state import SandboxState
 
 
@@ -22,8 +23,12 @@ class Faults:
     """Fault injection for the REST API; mutable so a test can change it while the server runs."""
 
     latency: float = 0.0  # seconds added before every /v1 REST call
+    # What a new refund does: "processed" at once (refund.created + refund.processed), stays "pending"
+    # (refund.created only; settle it with state.settle_refund), or "failed" (refund.created + refund.failed).
+    refund_outcome: str = "processed"
 
 
 SANDBOX_STATE = web.AppKey("razorpay_sandbox_state", SandboxState)
 SANDBOX_KEYS = web.AppKey("razorpay_sandbox_keys", SandboxKeys)
 SANDBOX_FAULTS = web.AppKey("razorpay_sandbox_faults", Faults)
+RAZORPAY_WEBHOOKS = web.AppKey("razorpay_sandbox_webhooks", WebhookSender)

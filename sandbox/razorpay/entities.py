@@ -60,13 +60,21 @@ def compute_fee(amount: int) -> tuple[int, int]:
 
 
 def build_refund(*, payment: dict[str, Any], amount: int, speed: str, notes: dict[str, Any],
-                 receipt: str | None, created_at: int) -> dict[str, Any]:
-    """Return a processed refund entity (the sandbox settles refunds at once)."""
+                 receipt: str | None, created_at: int, status: str = "processed") -> dict[str, Any]:
+    """Return a refund entity; processed unless the sandbox was told to keep it pending."""
     return {"id": new_id("rfnd_"), "entity": "refund", "amount": amount, "currency": payment["currency"],
             "payment_id": payment["id"], "notes": wire_notes(notes), "receipt": receipt,
             "acquirer_data": {"arn": new_digits(14)}, "created_at": created_at, "batch_id": None,
-            "status": "processed", "speed_processed": "instant" if speed == "optimum" else "normal",
+            "status": status, "speed_processed": "instant" if speed == "optimum" else "normal",
             "speed_requested": speed}
+
+
+def build_dispute(*, payment: dict[str, Any], amount: int, reason_code: str, created_at: int,
+                  respond_by: int) -> dict[str, Any]:
+    """Return a new chargeback dispute entity, open and awaiting the merchant's response."""
+    return {"id": new_id("disp_"), "entity": "dispute", "payment_id": payment["id"], "amount": amount,
+            "currency": payment["currency"], "amount_deducted": 0, "reason_code": reason_code,
+            "respond_by": respond_by, "status": "open", "phase": "chargeback", "created_at": created_at}
 
 
 def build_event(name: str, *, account_id: str, created_at: int, **entities: dict[str, Any]) -> dict[str, Any]:

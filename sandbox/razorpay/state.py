@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .entities import acquirer_data_for, build_event, build_order, build_payment, build_refund, compute_fee
+from .entities import (acquirer_data_for, build_dispute, build_event, build_order, build_payment, build_refund,
+                       compute_fee)
 from .errors import RazorpayError, invalid_field, not_found
 from .ids import new_id
 from .validation import OrderRequest, RefundRequest, check_min_amount
@@ -21,6 +23,10 @@ NOT_CAPTURED = "Only captured payments can be refunded"
 FULLY_REFUNDED = "The payment has been fully refunded already"
 OVER_REFUND = "The refund amount provided is greater than amount captured"
 IDEMPOTENCY_REUSED = "Different request with the same idempotency key has already been processed."
+RESPOND_WITHIN = 7 * 24 * 3600  # seconds a merchant gets to answer a chargeback
+REFUND_OUTCOMES = ("processed", "pending", "failed")
+
+log = logging.getLogger("sandbox.razorpay")
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,9 @@ class SandboxState:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    disputes: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
-    # Called with each new Event; where a webhook sender will plug in.
+    # Called with each new Event; the webhook sender is one of them.
     listeners: list[Callable[[Event], None]] = field(default_factory=list)
     # Per-order capture mode; kept beside the order because the order entity does not show it.
     capture_modes: dict[str, str] = field(default_factory=dict)
@@ -78,6 +85,10 @@ class SandboxState:
     def get_refund(self, refund_id: str) -> dict[str, Any]:
         """Return the refund, or raise Razorpay's unknown-id error."""
         return lookup(self.refunds, refund_id)
+
+    def get_dispute(self, dispute_id: str) -> dict[str, Any]:
+        """Return the dispute, or raise Razorpay's unknown-id error."""
+        return lookup(self.disputes, dispute_id)
 
     def list_orders(self) -> list[dict[str, Any]]:
         """Return every order, newest first."""
@@ -193,9 +204,15 @@ class SandboxState:
 
     # -- refunds ---------------------------------------------------------------------------------
 
-    def refund_payment(self, payment_id: str, request: RefundRequest,
-                       idempotency_key: str | None = None) -> dict[str, Any]:
-        """Refund a captured payment in full or in part; a repeated idempotency key returns the first refund."""
+    def refund_payment(self, payment_id: str, request: RefundRequest, idempotency_key: str | None = None,
+                       outcome: str = "processed") -> dict[str, Any]:
+        """Refund a captured payment in full or in part; a repeated idempotency key returns the first refund.
+
+        outcome (Faults.refund_outcome) says what the bank does with it: "processed" at once, "pending" until
+        settle_refund(), or "failed" at once (the refunded amount goes back onto the payment).
+        """
+        if outcome not in REFUND_OUTCOMES:
+            raise ValueError(f"refund outcome must be one of {REFUND_OUTCOMES}, not {outcome!r}")
         fingerprint = json.dumps({"payment_id": payment_id, **asdict(request)}, sort_keys=True)
         if idempotency_key is not None and idempotency_key in self._refund_keys:
             seen_fingerprint, refund_id = self._refund_keys[idempotency_key]
@@ -214,19 +231,51 @@ class SandboxState:
         if amount > refundable:
             raise invalid_field("amount", OVER_REFUND)
         refund = build_refund(payment=payment, amount=amount, speed=request.speed, notes=request.notes,
-                              receipt=request.receipt, created_at=self.now())
+                              receipt=request.receipt, created_at=self.now(),
+                              status="processed" if outcome == "processed" else "pending")
         self.refunds[refund["id"]] = refund
         self._payment_refunds[payment_id].append(refund["id"])
         if idempotency_key is not None:
             self._refund_keys[idempotency_key] = (fingerprint, refund["id"])
+        # Razorpay counts a refund against the payment as soon as it is created, pending or not.
         payment["amount_refunded"] += amount
-        fully = payment["amount_refunded"] == payment["amount"]
-        payment["refund_status"] = "full" if fully else "partial"
-        if fully:
-            payment["status"] = "refunded"
+        mark_refunded(payment)
         self.record("refund.created", refund=refund, payment=payment)
-        self.record("refund.processed", refund=refund, payment=payment)
+        if outcome == "processed":
+            self.record("refund.processed", refund=refund, payment=payment)
+        elif outcome == "failed":
+            self.settle_refund(refund["id"], "failed")
         return refund
+
+    def settle_refund(self, refund_id: str, outcome: str) -> dict[str, Any]:
+        """Finish a pending refund as "processed" or "failed"; a failed one gives its amount back to the payment."""
+        if outcome not in ("processed", "failed"):
+            raise ValueError(f'a refund settles as "processed" or "failed", not {outcome!r}')
+        refund = self.get_refund(refund_id)
+        if refund["status"] != "pending":
+            raise RazorpayError(f"The refund is already {refund['status']}")
+        payment = self.payments[refund["payment_id"]]
+        if outcome == "failed":
+            payment["amount_refunded"] -= refund["amount"]
+            mark_refunded(payment)
+        refund["status"] = outcome
+        self.record(f"refund.{outcome}", refund=refund, payment=payment)
+        return refund
+
+    # -- disputes --------------------------------------------------------------------------------
+
+    def open_dispute(self, payment_id: str, amount: int | None = None,
+                     reason_code: str = "chargeback") -> dict[str, Any]:
+        """Open a chargeback on a captured payment (its whole amount unless told) and raise payment.dispute.created."""
+        payment = self.get_payment(payment_id)
+        if not payment["captured"]:
+            raise RazorpayError("Only captured payments can be disputed")
+        now = self.now()
+        dispute = build_dispute(payment=payment, amount=payment["amount"] if amount is None else amount,
+                                reason_code=reason_code, created_at=now, respond_by=now + RESPOND_WITHIN)
+        self.disputes[dispute["id"]] = dispute
+        self.record("payment.dispute.created", payment=payment, dispute=dispute)
+        return dispute
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -236,7 +285,10 @@ class SandboxState:
                       envelope=build_event(name, account_id=self.account_id, created_at=self.now(), **entities))
         self.events.append(event)
         for listener in list(self.listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception:  # a webhook sender's bug must not undo a payment that already happened
+                log.exception("listener %r failed on %s %s", listener, event.name, event.id)
         return event
 
 
@@ -246,6 +298,14 @@ def lookup(table: dict[str, dict[str, Any]], entity_id: str) -> dict[str, Any]:
         return table[entity_id]
     except KeyError:
         raise not_found() from None
+
+
+def mark_refunded(payment: dict[str, Any]) -> None:
+    """Set a captured payment's refund_status and status from how much of it is refunded."""
+    refunded = payment["amount_refunded"]
+    fully = refunded == payment["amount"]
+    payment["refund_status"] = None if refunded == 0 else "full" if fully else "partial"
+    payment["status"] = "refunded" if fully else "captured"
 
 
 def newest_first(entities: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

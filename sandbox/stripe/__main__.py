@@ -20,6 +20,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--publishable-key", help="test publishable key (default: a fresh pk_test_ key)")
     parser.add_argument("--public-url", help="where buyers reach the sandbox, if not at http://HOST:PORT")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /v1 call")
+    parser.add_argument("--webhook-url", help="where to POST signed webhooks (default: send none)")
+    parser.add_argument("--webhook-secret", help="whsec_ signing secret (default with --webhook-url: a fresh one)")
     return parser.parse_args(argv)
 
 
@@ -28,14 +30,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     secret_key = args.secret_key or "sk_test_" + random_chars(24)
     url = f"http://{args.host}:{args.port}"
+    webhook_secret = args.webhook_secret or ("whsec_" + random_chars(32) if args.webhook_url else None)
     app = create_stripe_sandbox(secret_key=secret_key, publishable_key=args.publishable_key,
-                                public_url=args.public_url, latency=args.latency)
+                                public_url=args.public_url, latency=args.latency,
+                                webhook_url=args.webhook_url, webhook_secret=webhook_secret)
     print(f"Stripe sandbox on {url} (test mode, no real money moves)", flush=True)
     print(f"  secret key:       {secret_key}" + ("" if args.secret_key else "  (generated; pass --secret-key)"),
           flush=True)
     print(f"  publishable key:  {app[STRIPE_SANDBOX_CONFIG].publishable_key}", flush=True)
     print(f"  REST API:         {url}/v1/   (SDK: base_addresses={{'api': '{url}'}})", flush=True)
     print(f"  hosted pages:     {args.public_url or url}/c/pay/<session id>", flush=True)
+    if args.webhook_url:
+        print(f"  webhooks:         {args.webhook_url}", flush=True)
+        generated = "" if args.webhook_secret else "  (generated; pass --webhook-secret)"
+        print(f"  webhook secret:   {webhook_secret}{generated}", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None)
 
 

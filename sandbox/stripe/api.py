@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_STATE
+from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE
 from .errors import StripeError
 from .listing import expand, paginate
 from .middlewares import mount_prefix, request_ref
@@ -109,7 +109,8 @@ async def retrieve_charge(request: web.Request) -> web.Response:
 async def create_refund(request: web.Request) -> web.Response:
     """Refund a payment in full or in part."""
     refund_request = validate_refund_request(await read_params(request))
-    refund = state_of(request).create_refund(refund_request, request_ref(request))
+    refund = state_of(request).create_refund(refund_request, request_ref(request),
+                                             outcome=request.app[STRIPE_SANDBOX_FAULTS].refund_outcome)
     return answer(request, refund, {"expand": refund_request.expand})
 
 
@@ -125,6 +126,13 @@ async def retrieve_refund(request: web.Request) -> web.Response:
     """Retrieve a refund."""
     fields = await read(request, RETRIEVE)
     return answer(request, state_of(request).get("refunds", request.match_info["refund_id"]), fields)
+
+
+@routes.get("/v1/disputes/{dispute_id}", name="api.retrieve_dispute")
+async def retrieve_dispute(request: web.Request) -> web.Response:
+    """Retrieve a dispute (state.open_dispute makes them)."""
+    fields = await read(request, RETRIEVE)
+    return answer(request, state_of(request).get("disputes", request.match_info["dispute_id"]), fields)
 
 
 # -- customers -----------------------------------------------------------------------------------

@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from ..webhooks import STRIPE_RETRY_DELAYS, STRIPE_TIMEOUT, DeliveryKnobs, WebhookSender, stripe_signature_header
 from . import api, hosted
-from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, Faults, SandboxConfig
+from .config import (STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOKS, Faults,
+                     SandboxConfig)
 from .ids import random_chars
 from .middlewares import auth_middleware, error_middleware, fault_middleware, idempotency_middleware
-from .state import StripeSandboxState
+from .state import StripeEvent, StripeSandboxState
+
+
+def encode_event(event: StripeEvent) -> bytes:
+    """Return the webhook body: the Event envelope as JSON, pretty-printed as Stripe sends it."""
+    return json.dumps(event.envelope, indent=2, ensure_ascii=False).encode()
+
+
+def build_sender(state: StripeSandboxState, url: str | None, secret: str | None) -> WebhookSender:
+    """Return a sender that signs each attempt afresh (t from the sandbox clock) and retries as Stripe's test mode."""
+
+    def headers(event: StripeEvent, body: bytes, signing_secret: str | None) -> dict[str, str]:
+        """Return Stripe's webhook headers, signed now: a retry carries a new t, as Stripe's do."""
+        found = {"Content-Type": "application/json; charset=utf-8"}
+        if signing_secret:
+            found["Stripe-Signature"] = stripe_signature_header(signing_secret, body, state.now())
+        return found
+
+    return WebhookSender(encode=encode_event, sign=headers, url=url, secret=secret,
+                         knobs=DeliveryKnobs(retry_delays=STRIPE_RETRY_DELAYS, timeout=STRIPE_TIMEOUT),
+                         user_agent="Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+
+
+async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
+    """Run the webhook sender for as long as the app (or the parent it is mounted in) runs."""
+    async with app[STRIPE_WEBHOOKS].running():
+        yield
 
 
 def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None, public_url: str | None = None,
-                          latency: float = 0.0, clock: Callable[[], float] | None = None) -> web.Application:
+                          latency: float = 0.0, clock: Callable[[], float] | None = None,
+                          webhook_url: str | None = None, webhook_secret: str | None = None) -> web.Application:
     """Build an offline Stripe that accepts only secret_key; mount it anywhere (add_subapp) or serve it alone.
 
     Routes, relative to where it is served:
@@ -38,8 +68,12 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
            303 to success_url ({CHECKOUT_SESSION_ID} filled in); 400 with the page and field errors; 402 with
            the page and the decline message; 400 for a session that is expired or already paid.
 
-    Every change appends a StripeEvent to app[STRIPE_SANDBOX_STATE].events and calls its listeners.
-    The sandbox clock (`clock`, default time.time) drives created, expires_at, lazy expiry and key pruning.
+    Every change appends a StripeEvent to app[STRIPE_SANDBOX_STATE].events and calls its listeners;
+    app[STRIPE_WEBHOOKS] POSTs each to `webhook_url` (changeable live, None sends nothing) with a
+    Stripe-Signature made with `webhook_secret`, re-signed on every retry.
+    The sandbox clock (`clock`, default time.time) drives created, expires_at, lazy expiry, key pruning and
+    the signature's t. app[STRIPE_SANDBOX_FAULTS].refund_outcome makes refunds stay pending or fail
+    (state.settle_refund settles them); state.open_dispute(charge_id) raises charge.dispute.created.
     """
     app = web.Application(middlewares=[error_middleware, auth_middleware, idempotency_middleware, fault_middleware])
     app[STRIPE_SANDBOX_CONFIG] = SandboxConfig(secret_key=secret_key,
@@ -47,6 +81,9 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
                                                public_url=public_url.rstrip("/") if public_url else None)
     app[STRIPE_SANDBOX_STATE] = StripeSandboxState() if clock is None else StripeSandboxState(clock=clock)
     app[STRIPE_SANDBOX_FAULTS] = Faults(latency=latency)
+    app[STRIPE_WEBHOOKS] = build_sender(app[STRIPE_SANDBOX_STATE], webhook_url, webhook_secret)
+    app[STRIPE_SANDBOX_STATE].listeners.append(app[STRIPE_WEBHOOKS].enqueue)
+    app.cleanup_ctx.append(deliver_webhooks)
     app.add_routes(api.routes)
     app.add_routes(hosted.routes)
     return app

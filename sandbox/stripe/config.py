@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from ..webhooks import WebhookSender
 from .state import StripeSandboxState
 
 
@@ -26,8 +27,12 @@ class Faults:
     # HTTP statuses (429, 500, 503…) the next /v1 calls answer with, one each, as an overloaded edge would:
     # nothing runs and nothing is saved under the Idempotency-Key, so the SDK's retry can succeed.
     fail_next: list[int] = field(default_factory=list)
+    # What a new refund does: "succeeded" at once (refund.created + charge.refunded), stays "pending"
+    # (refund.created only; settle it with state.settle_refund), or "failed" (refund.created + refund.failed).
+    refund_outcome: str = "succeeded"
 
 
 STRIPE_SANDBOX_STATE = web.AppKey("stripe_sandbox_state", StripeSandboxState)
 STRIPE_SANDBOX_CONFIG = web.AppKey("stripe_sandbox_config", SandboxConfig)
 STRIPE_SANDBOX_FAULTS = web.AppKey("stripe_sandbox_faults", Faults)
+STRIPE_WEBHOOKS = web.AppKey("stripe_sandbox_webhooks", WebhookSender)

@@ -182,23 +182,43 @@ def build_payment_error(*, decline: Decline, charge: dict[str, Any], intent: dic
 
 
 def build_refund(*, charge: dict[str, Any], amount: int, reason: str | None, metadata: dict[str, str],
-                 created: int) -> dict[str, Any]:
-    """Return a card Refund; card refunds succeed at once in test mode."""
-    return {
+                 created: int, status: str = "succeeded") -> dict[str, Any]:
+    """Return a card Refund; card refunds succeed at once in test mode unless the sandbox keeps them pending."""
+    refund = {
         "id": new_id("re_"), "object": "refund", "amount": amount, "balance_transaction": new_id("txn_"),
         "charge": charge["id"], "created": created, "currency": charge["currency"],
         "destination_details": {"card": {"reference_status": "pending", "reference_type": "acquirer_reference_number",
                                          "type": "refund"}, "type": "card"},
         "metadata": metadata, "payment_intent": charge["payment_intent"], "reason": reason, "receipt_number": None,
-        "source_transfer_reversal": None, "status": "succeeded", "transfer_reversal": None,
+        "source_transfer_reversal": None, "status": status, "transfer_reversal": None,
+    }
+    if status == "pending":
+        refund["pending_reason"] = "processing"
+    return refund
+
+
+def build_dispute(*, charge: dict[str, Any], amount: int, reason: str, created: int,
+                  due_by: int) -> dict[str, Any]:
+    """Return a new Dispute on a charge, waiting for the merchant's evidence."""
+    return {
+        "id": new_id("dp_"), "object": "dispute", "amount": amount, "balance_transactions": [],
+        "charge": charge["id"], "created": created, "currency": charge["currency"],
+        "evidence_details": {"due_by": due_by, "has_evidence": False, "past_due": False, "submission_count": 0},
+        "is_charge_refundable": False, "livemode": False, "metadata": {},
+        "payment_intent": charge["payment_intent"], "reason": reason, "status": "needs_response",
     }
 
 
 def build_event(*, event_type: str, obj: dict[str, Any], created: int, request_id: str | None,
-                idempotency_key: str | None, event_id: str) -> dict[str, Any]:
-    """Return the Event envelope a webhook would carry, with a snapshot of the object."""
+                idempotency_key: str | None, event_id: str,
+                previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the Event envelope a webhook would carry, with a snapshot of the object (and, on *.updated,
+    the previous values of what changed)."""
+    data: dict[str, Any] = {"object": copy.deepcopy(obj)}
+    if previous is not None:
+        data["previous_attributes"] = copy.deepcopy(previous)
     return {"id": event_id, "object": "event", "api_version": API_VERSION, "created": created,
-            "data": {"object": copy.deepcopy(obj)}, "livemode": False, "pending_webhooks": 1,
+            "data": data, "livemode": False, "pending_webhooks": 1,
             "request": {"id": request_id, "idempotency_key": idempotency_key}, "type": event_type}
 
 

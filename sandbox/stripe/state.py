@@ -14,15 +14,18 @@ from .idempotency import IdempotencyStore
 from .ids import new_id
 from .listing import created_matches, newest_first
 from .money import format_amount
-from .objects import (build_charge, build_customer, build_customer_details, build_event, build_line_item,
-                      build_payment_error, build_payment_intent, build_price, build_product, build_refund,
-                      build_session, list_object)
+from .objects import (build_charge, build_customer, build_customer_details, build_dispute, build_event,
+                      build_line_item, build_payment_error, build_payment_intent, build_price, build_product,
+                      build_refund, build_session, list_object)
 from .validation import RefundRequest, SessionRequest
 
 log = logging.getLogger("sandbox.stripe")
 
 KINDS = {"sessions": "checkout.session", "payment_intents": "payment_intent", "charges": "charge",
-         "refunds": "refund", "customers": "customer", "products": "product", "events": "event"}
+         "refunds": "refund", "customers": "customer", "products": "product", "events": "event",
+         "disputes": "dispute"}
+REFUND_OUTCOMES = ("succeeded", "pending", "failed")
+EVIDENCE_WINDOW = 7 * 24 * 3600  # seconds until a dispute's evidence is due (Stripe gives 7 to 21 days)
 
 
 @dataclass(frozen=True)
@@ -61,11 +64,12 @@ class StripeSandboxState:
     payment_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     charges: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    disputes: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
     line_items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by session id
     events: list[StripeEvent] = field(default_factory=list)
-    # Called with each new StripeEvent; where a webhook sender will plug in.
+    # Called with each new StripeEvent; the webhook sender is one of them.
     listeners: list[Callable[[StripeEvent], None]] = field(default_factory=list)
     idempotency: IdempotencyStore = field(default_factory=IdempotencyStore)
     # payment_intent_data per session: Stripe copies it onto the PaymentIntent but never shows it on the session.
@@ -280,8 +284,15 @@ class StripeSandboxState:
                               param="payment_intent")
         return self.charges[intent["latest_charge"]]
 
-    def create_refund(self, request: RefundRequest, via: RequestRef | None = None) -> dict[str, Any]:
-        """Refund all or part of what remains of a charge; it succeeds at once, as card refunds do in test mode."""
+    def create_refund(self, request: RefundRequest, via: RequestRef | None = None,
+                      outcome: str = "succeeded") -> dict[str, Any]:
+        """Refund all or part of what remains of a charge; it succeeds at once, as card refunds do in test mode.
+
+        outcome (Faults.refund_outcome) can instead keep it "pending" until settle_refund(), or make it
+        "failed" at once (the amount goes back onto the charge).
+        """
+        if outcome not in REFUND_OUTCOMES:
+            raise ValueError(f"refund outcome must be one of {REFUND_OUTCOMES}, not {outcome!r}")
         charge = self.refundable_charge(request)
         if charge["refunded"]:
             raise StripeError(f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded",
@@ -293,23 +304,64 @@ class StripeSandboxState:
                               f"unrefunded amount on charge ({format_amount(remaining, charge['currency'])})",
                               code="amount_too_large", param="amount")
         refund = build_refund(charge=charge, amount=amount, reason=request.reason, metadata=request.metadata,
-                              created=self.now())
+                              created=self.now(), status="succeeded" if outcome == "succeeded" else "pending")
         self.refunds[refund["id"]] = refund
+        # A pending refund already counts against the charge, so nobody can refund the same money twice.
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         self.record("refund.created", refund, via)
-        self.record("charge.refunded", charge, via)
+        if outcome == "succeeded":
+            self.record("charge.refunded", charge, via)
+        elif outcome == "failed":
+            self.settle_refund(refund["id"], "failed", via)
         return refund
+
+    def settle_refund(self, refund_id: str, outcome: str, via: RequestRef | None = None) -> dict[str, Any]:
+        """Finish a pending refund: "succeeded" (refund.updated, charge.refunded) or "failed" (refund.failed,
+        with failure_reason "declined"; the amount goes back onto the charge)."""
+        if outcome not in ("succeeded", "failed"):
+            raise ValueError(f'a refund settles as "succeeded" or "failed", not {outcome!r}')
+        refund = self.get("refunds", refund_id, param="refund")
+        if refund["status"] != "pending":
+            raise StripeError(f"Refund {refund_id} is {refund['status']}, not pending.", param="refund")
+        charge = self.charges[refund["charge"]]
+        refund.pop("pending_reason", None)
+        refund["status"] = outcome
+        if outcome == "succeeded":
+            self.record("refund.updated", refund, via, previous={"status": "pending"})
+            self.record("charge.refunded", charge, via)
+            return refund
+        refund.update(failure_reason="declined", failure_balance_transaction=new_id("txn_"))
+        charge["amount_refunded"] -= refund["amount"]
+        charge["refunded"] = False
+        self.record("refund.failed", refund, via)
+        return refund
+
+    # -- disputes --------------------------------------------------------------------------------
+
+    def open_dispute(self, charge_id: str, reason: str = "fraudulent", amount: int | None = None) -> dict[str, Any]:
+        """Open a dispute on a succeeded charge (its whole amount unless told) and raise charge.dispute.created."""
+        charge = self.get("charges", charge_id, param="charge")
+        if charge["status"] != "succeeded":
+            raise StripeError(f"Charge {charge_id} has not succeeded, so it cannot be disputed.", param="charge")
+        now = self.now()
+        dispute = build_dispute(charge=charge, amount=charge["amount"] if amount is None else amount,
+                                reason=reason, created=now, due_by=now + EVIDENCE_WINDOW)
+        self.disputes[dispute["id"]] = dispute
+        charge["disputed"] = True
+        self.record("charge.dispute.created", dispute)
+        return dispute
 
     # -- events ----------------------------------------------------------------------------------
 
-    def record(self, event_type: str, obj: dict[str, Any], via: RequestRef | None = None) -> StripeEvent:
+    def record(self, event_type: str, obj: dict[str, Any], via: RequestRef | None = None,
+               previous: dict[str, Any] | None = None) -> StripeEvent:
         """Append an event with a snapshot of obj, and tell the listeners (a failing listener is only logged)."""
         via = via or RequestRef()
         event_id = new_id("evt_")
         event = StripeEvent(id=event_id, type=event_type, envelope=build_event(
             event_type=event_type, obj=obj, created=self.now(), request_id=via.id,
-            idempotency_key=via.idempotency_key, event_id=event_id))
+            idempotency_key=via.idempotency_key, event_id=event_id, previous=previous))
         self.events.append(event)
         for listener in list(self.listeners):
             try:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -19,9 +21,12 @@ import razorpay
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from sandbox.razorpay import SANDBOX_STATE, SandboxState, create_razorpay_sandbox
+from sandbox.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
+from sandbox.webhooks import WebhookSender
 
 MOUNT = "/sandbox/razorpay"
+WEBHOOK_SECRET = "rzp-webhook-secret-for-tests"
+FAST_RETRIES = (0.05, 0.05, 0.05)  # the real schedule spans a day; tests cannot wait that long
 
 
 def basic_auth(key_id: str, key_secret: str) -> str:
@@ -62,6 +67,10 @@ class Sandbox:
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": basic_auth(self.key_id, self.key_secret)}
+
+    @property
+    def webhooks(self) -> WebhookSender:
+        return self.app[RAZORPAY_WEBHOOKS]
 
     async def call(self, method: str, path: str, *, json: Any = None, data: Any = None,
                    headers: dict[str, str] | None = None, auth: bool = True) -> tuple[int, Any]:
@@ -104,6 +113,69 @@ async def shop_home(request: web.Request) -> web.Response:
     return web.Response(text="the shop")
 
 
+@dataclass
+class Received:
+    """One webhook as the receiver got it: headers (case-insensitive), raw body, arrival time (monotonic)."""
+
+    headers: Any
+    body: bytes
+    at: float
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint on a real socket that records every POST; it can answer 500 or stall on demand."""
+
+    server: TestServer | None = None
+    requests: list[Received] = field(default_factory=list)
+    fail_first: int = 0  # answer 500 to this many requests first
+    stall_first: int = 0  # sleep `stall` seconds before answering this many requests first
+    stall: float = 0.0
+    refuse: Callable[[Received], bool] = lambda received: False  # answer 500 to these, always
+    on_request: Callable[[Received], None] = lambda received: None  # e.g. move a fake clock on
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/hook"))
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Record the request, then answer as told."""
+        received = Received(headers=request.headers.copy(), body=await request.read(), at=time.monotonic())
+        self.requests.append(received)
+        self.on_request(received)
+        count = len(self.requests)
+        if count <= self.stall_first:
+            await asyncio.sleep(self.stall)
+        if count <= self.fail_first or self.refuse(received):
+            return web.Response(status=500, text="receiver refused")
+        return web.Response(text="ok")
+
+
+async def start_receiver(aiohttp_server) -> Receiver:
+    """Serve a fresh Receiver at /hook on its own port."""
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    receiver.server = await aiohttp_server(app)
+    return receiver
+
+
+@asynccontextmanager
+async def running_sandbox(aiohttp_server, clock: Clock, *, mount: bool = False,
+                          **options: Any) -> AsyncIterator[Sandbox]:
+    """Start the sandbox (alone, or under MOUNT in a parent app) with a client session pointed at it."""
+    key_id, key_secret = new_keys()
+    app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, clock=clock, **options)
+    if mount:
+        parent = web.Application()
+        parent.router.add_get("/", shop_home)
+        parent.add_subapp(MOUNT, app)
+    server = await aiohttp_server(parent if mount else app)
+    async with aiohttp.ClientSession() as session:
+        yield Sandbox(server=server, app=app, session=session, key_id=key_id, key_secret=key_secret, clock=clock,
+                      prefix=MOUNT if mount else "")
+
+
 @pytest.fixture
 def clock() -> Clock:
     """The sandbox's clock, settable by the test."""
@@ -113,22 +185,28 @@ def clock() -> Clock:
 @pytest.fixture
 async def sandbox(aiohttp_server, clock) -> Sandbox:
     """The sandbox alone at the root of its own server."""
-    key_id, key_secret = new_keys()
-    app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, clock=clock)
-    server = await aiohttp_server(app)
-    async with aiohttp.ClientSession() as session:
-        yield Sandbox(server=server, app=app, session=session, key_id=key_id, key_secret=key_secret, clock=clock)
+    async with running_sandbox(aiohttp_server, clock) as running:
+        yield running
 
 
 @pytest.fixture
 async def mounted(aiohttp_server, clock) -> Sandbox:
     """The sandbox mounted under /sandbox/razorpay of a parent app, as the shop mounts it."""
-    key_id, key_secret = new_keys()
-    app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, clock=clock)
-    parent = web.Application()
-    parent.router.add_get("/", shop_home)
-    parent.add_subapp(MOUNT, app)
-    server = await aiohttp_server(parent)
-    async with aiohttp.ClientSession() as session:
-        yield Sandbox(server=server, app=app, session=session, key_id=key_id, key_secret=key_secret,
-                      clock=clock, prefix=MOUNT)
+    async with running_sandbox(aiohttp_server, clock, mount=True) as running:
+        yield running
+
+
+@pytest.fixture
+async def receiver(aiohttp_server) -> Receiver:
+    """A webhook receiver on its own port."""
+    return await start_receiver(aiohttp_server)
+
+
+@pytest.fixture
+async def hooked(aiohttp_server, clock, receiver) -> Sandbox:
+    """The sandbox alone, sending its webhooks to `receiver`, with tiny retry delays and a short timeout."""
+    async with running_sandbox(aiohttp_server, clock, webhook_url=receiver.url,
+                               webhook_secret=WEBHOOK_SECRET) as running:
+        running.webhooks.knobs.retry_delays = FAST_RETRIES
+        running.webhooks.knobs.timeout = 0.5
+        yield running

@@ -7,10 +7,12 @@ Not a conftest.py on purpose: a second conftest module would shadow tests/confte
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode
@@ -21,10 +23,13 @@ import stripe
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from sandbox.stripe import (STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, Faults, StripeSandboxState,
-                            create_stripe_sandbox)
+from sandbox.stripe import (STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOKS, Faults,
+                            StripeSandboxState, create_stripe_sandbox)
+from sandbox.webhooks import WebhookSender
 
 MOUNT = "/sandbox/stripe"
+WEBHOOK_SECRET = "whsec_" + "t3st" * 8
+FAST_RETRIES = (0.05, 0.05, 0.05)  # Stripe's test-mode schedule spans hours; tests cannot wait that long
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
 GOOD_CARD = "4242 4242 4242 4242"
 
@@ -133,6 +138,10 @@ class Sandbox:
         return self.app[STRIPE_SANDBOX_FAULTS]
 
     @property
+    def webhooks(self) -> WebhookSender:
+        return self.app[STRIPE_WEBHOOKS]
+
+    @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.secret_key}"}
 
@@ -220,6 +229,51 @@ async def shop_home(request: web.Request) -> web.Response:
     return web.Response(text="the shop")
 
 
+@dataclass
+class Received:
+    """One webhook as the receiver got it: headers (case-insensitive), raw body, arrival time (monotonic)."""
+
+    headers: Any
+    body: bytes
+    at: float
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint on a real socket that records every POST; it can answer 500 or stall on demand."""
+
+    server: TestServer | None = None
+    requests: list[Received] = field(default_factory=list)
+    fail_first: int = 0  # answer 500 to this many requests first
+    stall_first: int = 0  # sleep `stall` seconds before answering this many requests first
+    stall: float = 0.0
+    on_request: Callable[[Received], None] = lambda received: None  # e.g. move a fake clock on
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/hook"))
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Record the request, then answer as told."""
+        received = Received(headers=request.headers.copy(), body=await request.read(), at=time.monotonic())
+        self.requests.append(received)
+        self.on_request(received)
+        if len(self.requests) <= self.stall_first:
+            await asyncio.sleep(self.stall)
+        if len(self.requests) <= self.fail_first:
+            return web.Response(status=500, text="receiver refused")
+        return web.Response(text="ok")
+
+
+async def start_receiver(aiohttp_server) -> Receiver:
+    """Serve a fresh Receiver at /hook on its own port."""
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    receiver.server = await aiohttp_server(app)
+    return receiver
+
+
 @asynccontextmanager
 async def running_sandbox(aiohttp_server, clock: Clock, *, mount: bool, **options: Any) -> AsyncIterator[Sandbox]:
     """Start the sandbox (alone, or under MOUNT in a parent app) with the SDK and an HTTP session pointed at it."""
@@ -255,4 +309,26 @@ async def sandbox(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
 async def mounted(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
     """The sandbox mounted under /sandbox/stripe of a parent app, as the shop mounts it."""
     async with running_sandbox(aiohttp_server, clock, mount=True) as running:
+        yield running
+
+
+@pytest.fixture
+async def receiver(aiohttp_server) -> Receiver:
+    """A webhook receiver on its own port."""
+    return await start_receiver(aiohttp_server)
+
+
+@pytest.fixture
+def live_clock() -> Clock:
+    """A settable clock that starts at the real time, so signatures pass the SDK's 300 s tolerance."""
+    return Clock(time.time())
+
+
+@pytest.fixture
+async def hooked(aiohttp_server, live_clock, receiver) -> AsyncIterator[Sandbox]:
+    """The sandbox alone, sending its webhooks to `receiver`, with tiny retry delays and a short timeout."""
+    async with running_sandbox(aiohttp_server, live_clock, mount=False, webhook_url=receiver.url,
+                               webhook_secret=WEBHOOK_SECRET) as running:
+        running.webhooks.knobs.retry_delays = FAST_RETRIES
+        running.webhooks.knobs.timeout = 0.5
         yield running
