@@ -52,7 +52,9 @@ async def apply_razorpay_payment(
     """Move the order as the payment says, forward only, in one conditional update."""
     fields = {"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": payment.amount}
     # A refunded payment was captured first: the order was paid, and its refunds are settled on their own.
-    target = {"captured": "paid", "refunded": "paid", "authorized": "authorized"}.get(payment.status)
+    # "authorized" is a status only where the shop captures by hand; otherwise Razorpay captures it itself.
+    target = {"captured": "paid", "refunded": "paid",
+              "authorized": "authorized" if order.capture == "manual" else None}.get(payment.status)
     return await settle_payment(
         shop, order, target=target,
         allowed_from=["pending", "authorized"] if target == "paid" else ["pending"],

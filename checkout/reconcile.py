@@ -51,7 +51,9 @@ async def reconcile(shop: Shop, policy: ReconcilePolicy | None = None, *, at: da
     policy = policy or ReconcilePolicy()
     at = at or now()
     report = ReconcileReport()
-    for order in await find_stale_orders(shop.db, ["pending"], at - policy.pending_after, policy.limit):
+    # Authorized ones too: a payment captured in the dashboard (or never) is news only the gateway has.
+    for order in await find_stale_orders(shop.db, ["pending", "authorized"], at - policy.pending_after,
+                                         policy.limit):
         report.orders_checked += 1
         await run_step(report, order, reconcile_order(shop, order, at - policy.expire_after))
     for order in await find_orders_with_open_refunds(shop.db, policy.limit):
@@ -98,6 +100,8 @@ async def reconcile_razorpay_order(shop: Shop, order: Order, expire_before: date
     payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
     entries += call_entry(call)
     best = best_payment(payments)
+    if best is not None and (order.payment or {}).get("status") == best.status:
+        return order  # an authorized order still waiting for its capture: nothing new to write
     if best is not None:
         return await apply_razorpay_payment(shop, order, best, entries)
     known = {a.get("payment_id") for a in order.attempts}
