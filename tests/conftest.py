@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from models.db import Database, open_database
+from models.db import open_database
 from sandbox.razorpay import SANDBOX_STATE, create_razorpay_sandbox
 from sandbox.stripe import STRIPE_SANDBOX_STATE, create_stripe_sandbox
 from views.app import create_app

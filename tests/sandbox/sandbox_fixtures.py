@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import secrets
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -23,6 +22,7 @@ from aiohttp.test_utils import TestServer
 
 from sandbox.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
 from sandbox.webhooks import WebhookSender
+from webhook_receiver import Receiver, start_receiver
 
 MOUNT = "/sandbox/razorpay"
 WEBHOOK_SECRET = "rzp-webhook-secret-for-tests"
@@ -111,53 +111,6 @@ def new_keys() -> tuple[str, str]:
 async def shop_home(request: web.Request) -> web.Response:
     """The parent app's own page, beside the mounted sandbox."""
     return web.Response(text="the shop")
-
-
-@dataclass
-class Received:
-    """One webhook as the receiver got it: headers (case-insensitive), raw body, arrival time (monotonic)."""
-
-    headers: Any
-    body: bytes
-    at: float
-
-
-@dataclass
-class Receiver:
-    """A webhook endpoint on a real socket that records every POST; it can answer 500 or stall on demand."""
-
-    server: TestServer | None = None
-    requests: list[Received] = field(default_factory=list)
-    fail_first: int = 0  # answer 500 to this many requests first
-    stall_first: int = 0  # sleep `stall` seconds before answering this many requests first
-    stall: float = 0.0
-    refuse: Callable[[Received], bool] = lambda received: False  # answer 500 to these, always
-    on_request: Callable[[Received], None] = lambda received: None  # e.g. move a fake clock on
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url("/hook"))
-
-    async def handle(self, request: web.Request) -> web.Response:
-        """Record the request, then answer as told."""
-        received = Received(headers=request.headers.copy(), body=await request.read(), at=time.monotonic())
-        self.requests.append(received)
-        self.on_request(received)
-        count = len(self.requests)
-        if count <= self.stall_first:
-            await asyncio.sleep(self.stall)
-        if count <= self.fail_first or self.refuse(received):
-            return web.Response(status=500, text="receiver refused")
-        return web.Response(text="ok")
-
-
-async def start_receiver(aiohttp_server) -> Receiver:
-    """Serve a fresh Receiver at /hook on its own port."""
-    receiver = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    receiver.server = await aiohttp_server(app)
-    return receiver
 
 
 @asynccontextmanager

@@ -7,12 +7,11 @@ Not a conftest.py on purpose: a second conftest module would shadow tests/confte
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +25,7 @@ from aiohttp.test_utils import TestServer
 from sandbox.stripe import (STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOKS, Faults,
                             StripeSandboxState, create_stripe_sandbox)
 from sandbox.webhooks import WebhookSender
+from webhook_receiver import Receiver, start_receiver
 
 MOUNT = "/sandbox/stripe"
 WEBHOOK_SECRET = "whsec_" + "t3st" * 8
@@ -227,51 +227,6 @@ def parse(html: str) -> Elements:
 async def shop_home(request: web.Request) -> web.Response:
     """The parent app's own page, beside the mounted sandbox."""
     return web.Response(text="the shop")
-
-
-@dataclass
-class Received:
-    """One webhook as the receiver got it: headers (case-insensitive), raw body, arrival time (monotonic)."""
-
-    headers: Any
-    body: bytes
-    at: float
-
-
-@dataclass
-class Receiver:
-    """A webhook endpoint on a real socket that records every POST; it can answer 500 or stall on demand."""
-
-    server: TestServer | None = None
-    requests: list[Received] = field(default_factory=list)
-    fail_first: int = 0  # answer 500 to this many requests first
-    stall_first: int = 0  # sleep `stall` seconds before answering this many requests first
-    stall: float = 0.0
-    on_request: Callable[[Received], None] = lambda received: None  # e.g. move a fake clock on
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url("/hook"))
-
-    async def handle(self, request: web.Request) -> web.Response:
-        """Record the request, then answer as told."""
-        received = Received(headers=request.headers.copy(), body=await request.read(), at=time.monotonic())
-        self.requests.append(received)
-        self.on_request(received)
-        if len(self.requests) <= self.stall_first:
-            await asyncio.sleep(self.stall)
-        if len(self.requests) <= self.fail_first:
-            return web.Response(status=500, text="receiver refused")
-        return web.Response(text="ok")
-
-
-async def start_receiver(aiohttp_server) -> Receiver:
-    """Serve a fresh Receiver at /hook on its own port."""
-    receiver = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    receiver.server = await aiohttp_server(app)
-    return receiver
 
 
 @asynccontextmanager
