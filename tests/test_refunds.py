@@ -160,3 +160,44 @@ async def test_admin_captures_an_authorized_payment(make_client, razorpay_sandbo
     assert razorpay_sandbox.state.payments[paid["razorpay_payment_id"]]["captured"] is True
     status, answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/capture")
     assert status == 409 and answer["error"]["code"] == "order_not_capturable"
+
+
+async def test_a_stripe_refund_left_pending_then_failed_frees_its_amount(client, stripe_sandbox):
+    from sandbox.stripe import STRIPE_SANDBOX_FAULTS
+    placed = await paid_stripe_order(client, stripe_sandbox)
+    await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
+    stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "pending"
+    status, answer = await refund(client, placed["order_id"], 500)
+    assert status == 202 and answer["refundable"] == placed["amount"] - 500
+    await deliver_all(client, events_named(stripe_sandbox, "refund.created"))
+    assert (await stored_order(client, placed["order_id"]))["refunds"][0]["status"] == "pending"
+    stripe_sandbox.state.settle_refund(answer["refund"]["refund_id"], "failed")
+    status, ack = await deliver(client, events_named(stripe_sandbox, "refund.failed")[0])
+    assert ack["outcome"] == "no change (paid)"
+    order = await stored_order(client, placed["order_id"])
+    assert order["refunds"][0]["status"] == "failed" and order["refund_committed"] == 0
+
+
+async def test_a_razorpay_refund_pending_at_the_bank_settles_on_refund_processed(client, razorpay_sandbox):
+    from sandbox.razorpay import SANDBOX_FAULTS
+    placed, _ = await paid_and_known(client, razorpay_sandbox)
+    razorpay_sandbox.server.app[SANDBOX_FAULTS].refund_outcome = "pending"
+    status, answer = await refund(client, placed["order_id"])
+    await deliver_all(client, events_named(razorpay_sandbox, "refund.created"))
+    assert (await stored_order(client, placed["order_id"]))["status"] == "paid"
+    razorpay_sandbox.state.settle_refund(answer["refund"]["refund_id"], "processed")
+    status, ack = await deliver(client, events_named(razorpay_sandbox, "refund.processed")[0])
+    assert ack["outcome"] == f"paid → refunded, refunded 0 → {placed['amount']}"
+
+
+async def test_a_stripe_dispute_from_the_sandbox_marks_the_order_disputed(client, stripe_sandbox):
+    placed = await paid_stripe_order(client, stripe_sandbox)
+    await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
+    [charge_id] = [c["id"] for c in stripe_sandbox.state.charges.values() if c["status"] == "succeeded"]
+    stripe_sandbox.state.open_dispute(charge_id)
+    status, ack = await deliver(client, events_named(stripe_sandbox, "charge.dispute.created")[0])
+    assert ack["outcome"] == "paid → disputed"
+    order = await stored_order(client, placed["order_id"])
+    assert order["dispute"]["reason"] == "fraudulent" and order["dispute"]["amount"] == placed["amount"]
+    status, answer = await refund(client, placed["order_id"], 100)
+    assert status == 409  # a disputed charge is answered in the dispute, not refunded beside it
