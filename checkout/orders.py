@@ -53,6 +53,7 @@ def describe_order(order: Order) -> dict:
         "customer": {"name": order.customer.get("name", ""), "email": order.customer.get("email", "")},
         "items": [item.model_dump() for item in order.items],
         "payment": {k: payment.get(k) for k in ("id", "method", "status")} if payment else None,
+        "refunded_amount": order.refunded_amount,
         "attempts": [
             {"at": a["at"].isoformat() if hasattr(a.get("at"), "isoformat") else a.get("at"),
              "code": a.get("code"), "description": a.get("description"), "method": a.get("method")}

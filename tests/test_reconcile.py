@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from checkout.reconcile import ReconcilePolicy, reconcile
 from conftest import checkout_body
 from models.leases import acquire_lease, release_lease
@@ -131,3 +133,14 @@ async def test_a_lease_is_held_by_one_process_at_a_time(database):
 async def test_admin_can_run_a_pass_now(client):
     status, report = await admin_post(client, "/api/admin/reconcile")
     assert status == 200 and report == {"orders_checked": 0, "refunds_checked": 0, "changed": {}, "errors": []}
+
+
+def test_galla_reconcile_needs_a_real_database_and_real_keys(monkeypatch, capsys):
+    from views import cli
+    for name in ("MONGODB_URI", "RAZORPAY_KEY_ID", "STRIPE_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir("/")  # no .env to read
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["reconcile"])
+    assert exited.value.code == 2
+    assert "MONGODB_URI is not set" in capsys.readouterr().out
