@@ -38,16 +38,25 @@ async def find_lost_razorpay_order(shop: Shop, order: Order) -> Order | None:
     if not tried:
         return None
     try:
-        found, call = await shop.razorpay.find_orders_by_receipt(order.id)
+        adopted, entries = await adopt_by_receipt(shop, order, [])
     except GatewayError as exc:
         await append_timeline(shop.db, order.id, call_entry(exc.call))
         raise gateway_failure(exc) from exc
+    if adopted is None:
+        await append_timeline(shop.db, order.id, entries)
+    return adopted
+
+
+async def adopt_by_receipt(shop: Shop, order: Order, entries: list[dict]) -> tuple[Order | None, list[dict]]:
+    """Find the Razorpay order whose receipt is ours and remember it; (None, entries to keep) if there is none."""
+    found, call = await shop.razorpay.find_orders_by_receipt(order.id)
+    entries = [*entries, *call_entry(call)]
     match = next((o for o in found if o.receipt == order.id and o.amount == order.amount), None)
     if match is None:
-        await append_timeline(shop.db, order.id, call_entry(call))
-        return None
-    entries = call_entry(call) + [timeline_entry("note", message=f"found Razorpay order {match.id} by receipt")]
-    return await attach_razorpay_order(shop.db, order.id, match.id, entries) or await get_order(shop.db, order.id)
+        return None, entries
+    entries.append(timeline_entry("note", message=f"found Razorpay order {match.id} by receipt"))
+    attached = await attach_razorpay_order(shop.db, order.id, match.id, entries)
+    return attached or await get_order(shop.db, order.id), []
 
 
 async def adopt_razorpay_order(shop: Shop, order: Order, razorpay_order_id: str) -> Order:

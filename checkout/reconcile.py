@@ -10,12 +10,12 @@ from checkout.confirm import apply_razorpay_payment, failure_report, record_atte
 from checkout.confirm_stripe import apply_stripe_session
 from checkout.errors import CheckoutError
 from checkout.orders import call_entry
+from checkout.razorpay_order import adopt_by_receipt
 from checkout.refunds import send_refund, settle_refund
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.razorpay import RazorpayPayment
-from models.orders import (Order, attach_razorpay_order, find_stale_orders, get_order, now, timeline_entry,
-                           transition_order)
+from models.orders import Order, find_stale_orders, get_order, now, timeline_entry, transition_order
 from models.refunds import find_orders_with_open_refunds
 
 log = logging.getLogger("galla.reconcile")
@@ -89,14 +89,10 @@ async def reconcile_razorpay_order(shop: Shop, order: Order, expire_before: date
     """Find the Razorpay order (by receipt if we never saved it), then apply its best payment."""
     entries = [timeline_entry("reconcile", gateway="razorpay")]
     if order.razorpay_order_id is None:
-        found, call = await shop.razorpay.find_orders_by_receipt(order.id)
-        entries += call_entry(call)
-        match = next((o for o in found if o.receipt == order.id and o.amount == order.amount), None)
-        if match is None:
+        adopted, entries = await adopt_by_receipt(shop, order, entries)
+        if adopted is None:
             return await expire_if_due(shop, order, expire_before, entries)
-        entries.append(timeline_entry("note", message=f"found Razorpay order {match.id} by receipt"))
-        order = await attach_razorpay_order(shop.db, order.id, match.id, entries) or await get_order(shop.db, order.id)
-        entries = []
+        order = adopted
     payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
     entries += call_entry(call)
     best = best_payment(payments)
