@@ -71,10 +71,7 @@ async def on_refund(shop: Shop, order: Order, event: RazorpayEvent, entries: lis
 
 async def on_dispute(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
     """payment.dispute.created: the order is disputed."""
-    dispute = event.dispute
-    summary = {"id": dispute.id, "gateway": "razorpay", "amount": dispute.amount, "currency": dispute.currency,
-               "reason": dispute.reason_code, "status": dispute.status}
-    return await record_dispute(shop, order, summary, entries)
+    return await record_dispute(shop, order, event.dispute.summary(), entries)
 
 
 HANDLERS: dict[str, Handler] = {

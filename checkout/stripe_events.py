@@ -107,10 +107,7 @@ async def on_refund(shop: Shop, order: Order, resource: dict, entries: list[dict
 
 async def on_dispute(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
     """charge.dispute.created: the order is disputed."""
-    dispute = StripeDispute.model_validate(resource)
-    summary = {"id": dispute.id, "gateway": "stripe", "amount": dispute.money.amount,
-               "currency": dispute.money.currency, "reason": dispute.reason, "status": dispute.status}
-    return await record_dispute(shop, order, summary, entries)
+    return await record_dispute(shop, order, StripeDispute.model_validate(resource).summary(), entries)
 
 
 HANDLERS: dict[str, Handler] = {

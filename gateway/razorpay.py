@@ -125,6 +125,11 @@ class RazorpayDispute(_Entity):
     reason_code: str | None = None
     status: str | None = None
 
+    def summary(self) -> dict:
+        """What an order keeps of the dispute, in the words both gateways share."""
+        return {"id": self.id, "gateway": GATEWAY, "amount": self.amount, "currency": self.currency,
+                "reason": self.reason_code, "status": self.status}
+
 
 class RazorpayEvent(_Entity):
     """A webhook envelope: the event name and snapshots of the entities it concerns."""

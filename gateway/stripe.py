@@ -145,9 +145,11 @@ class StripeDispute(_Object):
     reason: str | None = None
     status: str | None = None
 
-    @property
-    def money(self) -> Money:
-        return from_stripe_amount(self.amount, self.currency)
+    def summary(self) -> dict:
+        """What an order keeps of the dispute, in the words both gateways share (our minor units)."""
+        money = from_stripe_amount(self.amount, self.currency)
+        return {"id": self.id, "gateway": GATEWAY, "amount": money.amount, "currency": money.currency,
+                "reason": self.reason, "status": self.status}
 
 
 class StripeWebhookEvent(_Object):
