@@ -255,11 +255,6 @@ class RazorpayClient:
         data, call = await self._request("GET", f"/v1/refunds/{refund_id}")
         return RazorpayRefund.model_validate(data), call
 
-    async def fetch_payment_refunds(self, payment_id: str) -> tuple[list[RazorpayRefund], CallRecord]:
-        """List the refunds of a payment."""
-        data, call = await self._request("GET", f"/v1/payments/{payment_id}/refunds")
-        return [RazorpayRefund.model_validate(i) for i in data.get("items", [])], call
-
     def verify_webhook(self, body: bytes, signature: str) -> bool:
         """Check a webhook's signature with this account's webhook secret."""
         return verify_webhook_signature(body, signature, self.webhook_secret)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -40,9 +40,9 @@ async def note_redelivery(db: Any, key: str) -> dict | None:
                                                return_document=ReturnDocument.AFTER)
 
 
-async def claim_event(db: Any, key: str, at: datetime | None = None) -> bool:
+async def claim_event(db: Any, key: str) -> bool:
     """Take a stored, unapplied event whose last claim ran out (its applying failed or crashed)."""
-    stamp = at or now()
+    stamp = now()
     doc = await db.events.find_one_and_update(
         {"_id": key, "status": {"$ne": "applied"}, "claimed_until": {"$lt": stamp}},
         {"$set": {"claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS)}},
@@ -60,7 +60,3 @@ async def release_event(db: Any, key: str, error: str) -> None:
     """Give up the claim after applying failed, so the gateway's next delivery applies it again."""
     await db.events.update_one({"_id": key}, {"$set": {"claimed_until": now(), "error": error[:500]}})
 
-
-async def get_event(db: Any, gateway: str, event_id: str) -> dict | None:
-    """One ledger entry."""
-    return await db.events.find_one({"_id": event_key(gateway, event_id)})
