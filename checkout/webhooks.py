@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -58,7 +57,7 @@ async def receive_razorpay_webhook(shop: Shop, body: bytes, signature: str | Non
         event = razorpay_gateway.parse_webhook(body)
     except (ValueError, ValidationError) as exc:
         raise MalformedWebhook("the webhook body is not a Razorpay event", field="body") from exc
-    return await ingest(shop, "razorpay", event_id, event.event, event.created_at, json.loads(body),
+    return await ingest(shop, "razorpay", event_id, event.event, event.created_at, event.model_dump(),
                         lambda entries: apply_razorpay_event(shop, event, entries))
 
 
@@ -70,7 +69,7 @@ async def receive_stripe_webhook(shop: Shop, body: bytes, signature: str | None)
         raise SignatureInvalid(f"the webhook signature does not match: {exc}", field="Stripe-Signature") from exc
     except (ValueError, ValidationError) as exc:
         raise MalformedWebhook("the webhook body is not a Stripe event", field="body") from exc
-    return await ingest(shop, "stripe", event.id, event.type, event.created, json.loads(body),
+    return await ingest(shop, "stripe", event.id, event.type, event.created, event.model_dump(),
                         lambda entries: apply_stripe_event(shop, event, entries))
 
 
