@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Literal
 
+import limits
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -43,6 +44,19 @@ class Settings(BaseSettings):
     reconcile_after: float = Field(900.0, ge=0)
     order_expiry: float = Field(86400.0, gt=0)
 
+    # Failover: an Indian buyer's checkout goes to Stripe in INR when Razorpay cannot take it.
+    failover: bool = True
+    # A gateway's circuit opens after this many transient failures in a row, and probes again after cool-down.
+    circuit_failures: int = Field(5, ge=1)
+    circuit_cooldown: float = Field(30.0, gt=0)
+
+    # Per client (IP address): how many checkouts it may create, in the `limits` notation ("20/minute").
+    checkout_rate_limit: str = "20/minute"
+    # Behind a reverse proxy, take the client's address from X-Forwarded-For (only then; it is forgeable).
+    trust_forwarded_for: bool = False
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+
     public_url: str = "http://127.0.0.1:8080"
     admin_password: SecretStr | None = None
     shop_name: str = "Galla"
@@ -54,6 +68,12 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         # An empty line in .env (RAZORPAY_KEY_ID=) means "not set", not "the empty key".
         return None if value == "" else value
+
+    @field_validator("checkout_rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        limits.parse(value)  # raises ValueError naming what it could not read
+        return value
 
     @property
     def razorpay_sandbox(self) -> bool:
