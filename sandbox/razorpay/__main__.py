@@ -7,7 +7,9 @@ import secrets
 
 from aiohttp import web
 
+from ..faults import apply_failure_args, parse_failure
 from .app import create_razorpay_sandbox
+from .config import SANDBOX_FAULTS
 from .ids import new_id
 
 
@@ -19,6 +21,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--key-id", help="test key id (default: a fresh rzp_test_ key)")
     parser.add_argument("--key-secret", help="test key secret (default: a fresh random secret)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /v1 call")
+    parser.add_argument("--fail", type=parse_failure, metavar="RATE[:MODE]",
+                        help='an outage: the share of /v1 calls that fail, and how (a status or "hang"), '
+                             'e.g. 1:500, 0.5:hang')
+    parser.add_argument("--seed", type=int, help="seed for which calls --fail picks")
     parser.add_argument("--webhook-url", help="where to POST signed webhooks (default: send none)")
     parser.add_argument("--webhook-secret", help="webhook secret (default with --webhook-url: a fresh one)")
     return parser.parse_args(argv)
@@ -32,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     webhook_secret = args.webhook_secret or (secrets.token_urlsafe(18) if args.webhook_url else None)
     app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, latency=args.latency,
                                   webhook_url=args.webhook_url, webhook_secret=webhook_secret)
+    apply_failure_args(app[SANDBOX_FAULTS].failures, args.fail, args.seed)
     url = f"http://{args.host}:{args.port}"
     print(f"Razorpay sandbox on {url} (test mode, no real money moves)", flush=True)
     print(f"  key id:      {key_id}", flush=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from ..faults import FailurePlan
 from ..webhooks import WebhookSender
 from .state import SandboxState
 
@@ -26,6 +27,8 @@ class Faults:
     # What a new refund does: "processed" at once (refund.created + refund.processed), stays "pending"
     # (refund.created only; settle it with state.settle_refund), or "failed" (refund.created + refund.failed).
     refund_outcome: str = "processed"
+    # An outage: a share of REST calls answering 5xx/429 or hanging (failures.set(1, "500"), set(0.5, "hang")).
+    failures: FailurePlan = field(default_factory=FailurePlan)
 
 
 SANDBOX_STATE = web.AppKey("razorpay_sandbox_state", SandboxState)

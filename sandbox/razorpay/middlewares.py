@@ -10,6 +10,7 @@ import logging
 
 from aiohttp import web
 
+from ..faults import HANG
 from .config import SANDBOX_FAULTS, SANDBOX_KEYS, SandboxKeys
 from .errors import INVALID_KEY, SERVER_ERROR, URL_NOT_FOUND, RazorpayError
 from .replies import reply_error
@@ -44,12 +45,25 @@ async def error_middleware(request: web.Request, handler):
 
 @web.middleware
 async def fault_middleware(request: web.Request, handler):
-    """Inject the configured faults into REST calls (only latency so far)."""
+    """Inject the configured faults into REST calls: latency, then the outage's failures, if any."""
     if is_api_request(request):
-        latency = request.app[SANDBOX_FAULTS].latency
-        if latency > 0:
-            await asyncio.sleep(latency)
+        faults = request.app[SANDBOX_FAULTS]
+        if faults.latency > 0:
+            await asyncio.sleep(faults.latency)
+        failure = faults.failures.draw()
+        if failure == HANG:
+            await faults.failures.stall()
+        elif failure is not None:
+            raise injected_failure(int(failure))
     return await handler(request)
+
+
+def injected_failure(status: int) -> RazorpayError:
+    """The error Razorpay answers when it is overloaded (429) or failing (5xx); nothing runs."""
+    if status == 429:
+        return RazorpayError("Too many requests", status=429)
+    return RazorpayError("The server encountered an error. The incident has been reported to admins.",
+                         status=status, code=SERVER_ERROR)
 
 
 @web.middleware

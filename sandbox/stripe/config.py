@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from ..faults import FailurePlan
 from ..webhooks import WebhookSender
 from .state import StripeSandboxState
 
@@ -30,6 +31,8 @@ class Faults:
     # What a new refund does: "succeeded" at once (refund.created + charge.refunded), stays "pending"
     # (refund.created only; settle it with state.settle_refund), or "failed" (refund.created + refund.failed).
     refund_outcome: str = "succeeded"
+    # An outage: a share of /v1 calls answering 5xx/429 or hanging (failures.set(1, "500"), set(0.5, "hang")).
+    failures: FailurePlan = field(default_factory=FailurePlan)
 
 
 STRIPE_SANDBOX_STATE = web.AppKey("stripe_sandbox_state", StripeSandboxState)

@@ -17,6 +17,7 @@ import logging
 
 from aiohttp import web
 
+from ..faults import HANG
 from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, SandboxConfig
 from .errors import API_ERROR, StripeError
 from .ids import new_id
@@ -187,15 +188,17 @@ async def idempotency_middleware(request: web.Request, handler):
 
 @web.middleware
 async def fault_middleware(request: web.Request, handler):
-    """Inject the configured faults into REST calls: latency, then any queued failure."""
+    """Inject the configured faults into REST calls: latency, a queued failure, else the outage's draw."""
     if is_api_request(request):
         faults = request.app[STRIPE_SANDBOX_FAULTS]
         if faults.latency > 0:
             await asyncio.sleep(faults.latency)
-        if faults.fail_next:
-            status = faults.fail_next.pop(0)
-            message, code = FAULT_MESSAGES.get(status, (f"Injected failure {status} (sandbox Faults.fail_next).",
-                                                        None))
+        failure = str(faults.fail_next.pop(0)) if faults.fail_next else faults.failures.draw()
+        if failure == HANG:
+            await faults.failures.stall()
+        elif failure is not None:
+            status = int(failure)
+            message, code = FAULT_MESSAGES.get(status, (f"Injected failure {status} (sandbox fault).", None))
             raise InjectedFault(message, status=status, type=API_ERROR if status >= 500 else "invalid_request_error",
                                 code=code)
     return await handler(request)
