@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+# A path segment holding an object id (order_…, pay_…, cs_test_…): folded so metrics keep few label values.
+_ID_SEGMENT = re.compile(r"/[^/]*_[^/]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +26,16 @@ class CallRecord:
     error: dict | None = None
     request_id: str | None = None
 
+    @property
+    def operation(self) -> str:
+        """The call's kind, ids left out: "GET /v1/payments/{id}"."""
+        return f"{self.method} {_ID_SEGMENT.sub('/{id}', self.path)}"
+
+    @property
+    def outcome(self) -> str:
+        """"ok", or the kind of GatewayError the call ended in (GatewayUnavailable, GatewayInvalid…)."""
+        return "ok" if self.error is None else self.error.get("kind", "error")
+
     def to_dict(self) -> dict:
         """The timeline entry's fields."""
         return {
@@ -34,3 +49,7 @@ class CallRecord:
 def elapsed_ms(started: float) -> float:
     """Milliseconds since a time.perf_counter() reading."""
     return (time.perf_counter() - started) * 1000
+
+
+# Told of every exchange as it ends (the app feeds gateway latency metrics with it).
+CallObserver = Callable[[CallRecord], None]

@@ -14,10 +14,12 @@ import aiohttp
 import razorpay
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from gateway.calls import CallRecord, elapsed_ms
+from gateway.breaker import CircuitBreaker
+from gateway.calls import CallObserver, CallRecord, elapsed_ms
 from gateway.errors import GatewayError, GatewayInvalid, GatewayUnavailable
 from gateway.money import Money
 from gateway.refunds import RefundReport
+from gateway.retry import NO_RETRY, RetryPolicy, call_with_retries
 
 GATEWAY = "razorpay"
 DEFAULT_API_BASE = "https://api.razorpay.com"
@@ -192,6 +194,9 @@ class RazorpayClient:
     api_base: str = DEFAULT_API_BASE
     timeout: float = 10.0
     webhook_secret: str = ""
+    breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(GATEWAY))
+    retry: RetryPolicy = RetryPolicy()
+    observe: CallObserver | None = None
     _sdk: razorpay.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -275,6 +280,16 @@ class RazorpayClient:
         self, method: str, path: str, body: dict | None = None, *, params: dict | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[dict, CallRecord]:
+        """Send a request through the circuit breaker, retried only if repeating it is safe."""
+        # Reads are safe to repeat, and so are refunds (X-Refund-Idempotency); creating an order is not.
+        safe = method == "GET" or "X-Refund-Idempotency" in (headers or {})
+        return await call_with_retries(
+            lambda: self.breaker.call(lambda: self._send(method, path, body, params, headers)),
+            self.retry if safe else NO_RETRY)
+
+    async def _send(
+        self, method: str, path: str, body: dict | None, params: dict | None, headers: dict[str, str] | None,
+    ) -> tuple[dict, CallRecord]:
         """Send one request; return the JSON body and its record, or raise a typed GatewayError."""
         started = time.perf_counter()
         status: int | None = None
@@ -295,6 +310,7 @@ class RazorpayClient:
             error = GatewayUnavailable(
                 f"Razorpay did not answer: {type(exc).__name__}: {exc}".rstrip(": "),
                 gateway=GATEWAY, code="NETWORK_ERROR",
+                reason="timeout" if isinstance(exc, asyncio.TimeoutError) else "connection",
             )
             self._record(method, path, body, None, None, started, error)
             raise error from exc
@@ -316,6 +332,8 @@ class RazorpayClient:
         )
         if error is not None:
             error.call = call
+        if self.observe is not None:
+            self.observe(call)
         return call
 
 

@@ -12,7 +12,8 @@ import aiohttp
 import stripe
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from gateway.calls import CallRecord, elapsed_ms
+from gateway.breaker import CircuitBreaker
+from gateway.calls import CallObserver, CallRecord, elapsed_ms
 from gateway.errors import GatewayDeclined, GatewayError, GatewayInvalid, GatewayUnavailable
 from gateway.money import Money, from_stripe_amount, to_stripe_amount
 from gateway.refunds import RefundReport
@@ -202,6 +203,8 @@ class StripeGateway:
     timeout: float = 10.0
     max_network_retries: int = 2
     webhook_secret: str = ""
+    breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(GATEWAY))
+    observe: CallObserver | None = None
     _client: stripe.StripeClient = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -303,17 +306,22 @@ class StripeGateway:
 
     async def _call(self, method: str, path: str, params: dict | None,
                     send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:
+        """Run one SDK call through the circuit breaker (the SDK does its own safe retries)."""
+        return await self.breaker.call(lambda: self._send(method, path, params, send))
+
+    async def _send(self, method: str, path: str, params: dict | None,
+                    send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:
         """Run one SDK call; return the object as a dict and its record, or raise a GatewayError."""
         started = time.perf_counter()
         try:
             obj = await send()
         except stripe.StripeError as exc:
             error = error_from_stripe(exc)
-            error.call = CallRecord(
+            error.call = self._observed(CallRecord(
                 gateway=GATEWAY, method=method, path=path, request=params,
                 status=exc.http_status, response=exc.json_body, duration_ms=elapsed_ms(started),
                 error=error.to_dict(), request_id=exc.request_id,
-            )
+            ))
             raise error from exc
         data = obj.to_dict(for_json=True)  # Decimals as strings: BSON has no Python Decimal
         response = obj.last_response
@@ -321,7 +329,12 @@ class StripeGateway:
                           status=response.code if response else 200, response=data,
                           duration_ms=elapsed_ms(started),
                           request_id=response.request_id if response else None)
-        return data, call
+        return data, self._observed(call)
+
+    def _observed(self, call: CallRecord) -> CallRecord:
+        if self.observe is not None:
+            self.observe(call)
+        return call
 
 
 def session_idempotency_key(order_id: str, attempt: int) -> str:
