@@ -17,15 +17,17 @@ class CheckoutError(Exception):
         self.message = message
         self.field = field
         self.headers = headers or {}
+        # Top-level fields beside "error" (the order_id of an order kept for a retry).
+        self.extra: dict[str, str] = {}
         if code:
             self.code = code
 
     def to_dict(self) -> dict:
-        """The error body of the API: {"error": {"code", "message", "field"?}}."""
+        """The error body of the API: {"error": {"code", "message", "field"?}, ...extra}."""
         error = {"code": self.code, "message": self.message}
         if self.field:
             error["field"] = self.field
-        return {"error": error}
+        return {"error": error, **self.extra}
 
 
 class InvalidInput(CheckoutError):
@@ -58,6 +60,7 @@ class GatewayFailed(CheckoutError):
 
     status = 502
     code = "gateway_error"
+    cause: GatewayError | None = None
 
 
 class GatewayBusy(GatewayFailed):
@@ -72,6 +75,9 @@ def gateway_failure(exc: GatewayError) -> GatewayFailed:
     """The error to show a buyer when a gateway could not take the order; the order is kept."""
     name = GATEWAY_NAMES.get(exc.gateway, exc.gateway)
     if isinstance(exc, GatewayUnavailable):
-        return GatewayBusy(f"{name} is not answering right now; your order is saved, please try "
-                           "again in a minute", headers={"Retry-After": "30"})
-    return GatewayFailed(f"{name} refused the order: {exc.description}")
+        failure: GatewayFailed = GatewayBusy(f"{name} is not answering right now; your order is saved, please "
+                                             "try again in a minute", headers={"Retry-After": "30"})
+    else:
+        failure = GatewayFailed(f"{name} refused the order: {exc.description}")
+    failure.cause = exc
+    return failure

@@ -90,6 +90,8 @@ def checkout_response(shop: Shop, order: Order) -> dict:
         "amount": order.amount,
         "currency": order.currency,
         "gateway": order.gateway,
+        "route": order.route,
+        "failover": {k: order.failover[k] for k in ("from_gateway", "reason")} if order.failover else None,
         **payment_options(shop, order),
     }
 

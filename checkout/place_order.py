@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from checkout.errors import Conflict, InvalidInput
+from checkout.errors import CheckoutError, Conflict, InvalidInput
+from checkout.failover import open_razorpay_or_stripe
 from checkout.orders import new_order_id
 from checkout.quote import Quote, quote_cart
-from checkout.razorpay_order import open_razorpay_order
 from checkout.schemas import CheckoutRequest
 from checkout.shop import Shop
 from checkout.stripe_session import open_stripe_session
@@ -42,10 +42,14 @@ async def place_order(shop: Shop, request: CheckoutRequest, idempotency_key: str
 
 
 async def open_payment(shop: Shop, order: Order) -> Order:
-    """Ready a pending order for the buyer to pay: its Razorpay order, or an open Stripe session."""
-    if order.gateway == "stripe":
-        return await open_stripe_session(shop, order)
-    return await open_razorpay_order(shop, order)
+    """Ready a pending order for the buyer to pay: its Razorpay order (or Stripe's, failing over), or a session."""
+    try:
+        if order.gateway == "stripe":
+            return await open_stripe_session(shop, order)
+        return await open_razorpay_or_stripe(shop, order)
+    except CheckoutError as exc:
+        exc.extra["order_id"] = order.id  # the order is kept: the buyer can pay it later
+        raise
 
 
 def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: Shop) -> dict:

@@ -19,6 +19,7 @@ class Shop:
     public_url: str = "http://127.0.0.1:8080"
     name: str = "Galla"
     capture: CaptureMode = "auto"
+    failover: bool = True  # Razorpay's Indian buyers may pay through Stripe in INR when Razorpay is down
 
     def order_url(self, order_id: str) -> str:
         """The buyer's page for an order, as the buyer's browser reaches it."""

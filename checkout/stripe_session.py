@@ -13,8 +13,11 @@ from models.customers import get_customer, remember_stripe_customer
 from models.orders import Order, append_timeline, attach_stripe_session, get_order
 
 
-async def open_stripe_session(shop: Shop, order: Order) -> Order:
-    """Give a pending order an open Checkout Session: its current one if still open, else a new one."""
+async def open_stripe_session(shop: Shop, order: Order, *, switch: dict | None = None) -> Order:
+    """Give a pending order an open Checkout Session: its current one if still open, else a new one.
+
+    `switch` holds fields set with the new session in the same update (a failover's gateway and reason).
+    """
     entries: list[dict] = []
     try:
         if order.stripe_session_id:
@@ -37,7 +40,7 @@ async def open_stripe_session(shop: Shop, order: Order) -> Order:
     except GatewayError as exc:
         await append_timeline(shop.db, order.id, [*entries, *call_entry(exc.call)])
         raise gateway_failure(exc) from exc
-    attached = await attach_stripe_session(shop.db, order.id, session.id, session.url, entries)
+    attached = await attach_stripe_session(shop.db, order.id, session.id, session.url, entries, switch)
     # None: the order stopped being pending meanwhile (paid by a webhook); show it as it is.
     return attached or await get_order(shop.db, order.id)
 

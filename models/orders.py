@@ -45,6 +45,7 @@ class Order(BaseModel):
     stripe_session_url: str | None = None
     stripe_sessions: list[str] = []
     route: str | None = None
+    failover: dict | None = None  # {"from_gateway", "reason", "at"} when Razorpay could not take it
     capture: str = "auto"
     payment: dict | None = None
     amount_paid: int | None = None  # what the gateway took, in our minor units
@@ -112,12 +113,14 @@ async def attach_razorpay_order(
 
 
 async def attach_stripe_session(
-    db: Any, order_id: str, session_id: str, url: str | None, entries: Iterable[dict]
+    db: Any, order_id: str, session_id: str, url: str | None, entries: Iterable[dict],
+    fields: dict | None = None,
 ) -> Order | None:
-    """Make a Checkout Session the pending order's current one; None if the order moved on."""
+    """Make a Checkout Session the pending order's current one (setting `fields` too); None if it moved on."""
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, "status": "pending"},
-        {"$set": {"stripe_session_id": session_id, "stripe_session_url": url, "updated_at": now()},
+        {"$set": {"stripe_session_id": session_id, "stripe_session_url": url, "updated_at": now(),
+                  **(fields or {})},
          "$addToSet": {"stripe_sessions": session_id},
          "$push": {"timeline": {"$each": list(entries)}}},
         return_document=ReturnDocument.AFTER,

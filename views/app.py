@@ -13,6 +13,7 @@ import jinja2
 from aiohttp import web
 
 from checkout.shop import Shop
+from gateway.breaker import CircuitBreaker
 from gateway.money import format_money
 from gateway.razorpay import RazorpayClient
 from gateway.stripe import StripeGateway
@@ -149,18 +150,25 @@ async def shop_for(settings: Settings, database: Database) -> AsyncIterator[Shop
         key_secret=settings.razorpay_key_secret.get_secret_value(),
         api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
         webhook_secret=secret_value(settings.razorpay_webhook_secret),
+        breaker=circuit_breaker("razorpay", settings),
     )
     stripe = StripeGateway(
         session=stripe_session, secret_key=settings.stripe_secret_key.get_secret_value(),
         api_base=settings.stripe_api_url, timeout=settings.stripe_timeout,
         webhook_secret=secret_value(settings.stripe_webhook_secret),
+        breaker=circuit_breaker("stripe", settings),
     )
     try:
         yield Shop(db=database.db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
-                   name=settings.shop_name, capture=settings.razorpay_capture)
+                   name=settings.shop_name, capture=settings.razorpay_capture, failover=settings.failover)
     finally:
         await razorpay_session.close()
         await stripe_session.close()
+
+
+def circuit_breaker(gateway: str, settings: Settings) -> CircuitBreaker:
+    """A gateway's circuit breaker as the settings tune it."""
+    return CircuitBreaker(gateway, failures_to_open=settings.circuit_failures, cooldown=settings.circuit_cooldown)
 
 
 def secret_value(secret) -> str:

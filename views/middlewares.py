@@ -27,12 +27,12 @@ def wants_json(request: web.Request) -> bool:
 
 
 def json_error(status: int, code: str, message: str, field: str | None = None,
-               headers: dict | None = None) -> web.Response:
-    """An error response in the API's envelope."""
+               headers: dict | None = None, extra: dict | None = None) -> web.Response:
+    """An error response in the API's envelope (extra: top-level fields beside it, such as order_id)."""
     error = {"code": code, "message": message}
     if field:
         error["field"] = field
-    return web.json_response({"error": error}, status=status, headers=headers)
+    return web.json_response({"error": error, **(extra or {})}, status=status, headers=headers)
 
 
 @web.middleware
@@ -59,7 +59,7 @@ async def error_middleware(request: web.Request, handler):
         return await handler(request)
     except CheckoutError as exc:
         if wants_json(request):
-            return json_error(exc.status, exc.code, exc.message, exc.field, exc.headers)
+            return json_error(exc.status, exc.code, exc.message, exc.field, exc.headers, exc.extra)
         return render_error(request, exc.status, exc.message)
     except web.HTTPException as exc:
         if exc.status < 400:
