@@ -59,9 +59,9 @@ async def fault_middleware(request: web.Request, handler):
 
 
 def injected_failure(status: int) -> RazorpayError:
-    """The error Razorpay answers when it is overloaded (429) or failing (5xx); nothing runs."""
-    if status == 429:
-        return RazorpayError("Too many requests", status=429)
+    """The error Razorpay answers when it is overloaded (429), failing (5xx) or refusing (4xx); nothing runs."""
+    if status < 500:
+        return RazorpayError("Too many requests" if status == 429 else f"Injected failure {status}", status=status)
     return RazorpayError("The server encountered an error. The incident has been reported to admins.",
                          status=status, code=SERVER_ERROR)
 
