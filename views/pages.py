@@ -9,6 +9,7 @@ from checkout.catalog import list_catalog
 from checkout.confirm_stripe import load_order_after_return
 from checkout.errors import CheckoutError, NotFound
 from checkout.orders import describe_order, load_order
+from models.orders import Order
 from checkout.schemas import COUNTRIES
 from views.state import SHOP
 
@@ -52,9 +53,18 @@ async def show_order(request: web.Request) -> web.Response:
         # The order is shown as it is, with why the return was not believed (or not checkable).
         order = await load_order(shop, order_id)
         notice, status = {"kind": "error", "text": exc.message}, exc.status
-    notice = notice or return_notice(order.status, session_id is not None, "cancelled" in request.query)
+    notice = (notice or return_notice(order.status, session_id is not None, "cancelled" in request.query)
+              or failover_notice(order))
     context = {"order": describe_order(order), "notice": notice}
     return aiohttp_jinja2.render_template("order.html", request, context, status=status)
+
+
+def failover_notice(order: Order) -> dict | None:
+    """Why a buyer in India is asked to pay by card through Stripe, while the order waits for payment."""
+    if order.failover is None or order.status != "pending":
+        return None
+    return {"kind": "info", "text": f"{order.failover['reason']}, so this order is paid by card through Stripe, "
+                                    "in rupees. UPI and netbanking are not available there."}
 
 
 def return_notice(status: str, from_stripe: bool, cancelled: bool) -> dict | None:

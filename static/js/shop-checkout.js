@@ -42,6 +42,7 @@
 
   let working = false;
   let placed = null; // {fingerprint, order_id, razorpay}: an order made here whose window did not open
+  let failedOver = null; // {fingerprint, order}: an order Razorpay could not take, waiting for the buyer's go
   let lines = []; // the cart's lines this page can show: [{product_id, quantity, product}]
   let quote = null; // the server's answer for quoteFor, or null while asking / after an error
   let quoteFor = ''; // JSON of the quote request the current quote (or question) is about
@@ -170,6 +171,7 @@
       opening: 'Opening payment window…',
       open: 'Payment window open',
       redirecting: 'Taking you to Stripe…',
+      failover: `Continue to Stripe to pay ${total} by card`,
     };
     payLabel.textContent = labels[state] || labels.ready;
     const busy = ['placing', 'opening', 'open', 'redirecting', 'quoting'].includes(state);
@@ -429,6 +431,17 @@
     }
   }
 
+  /** Razorpay could not take the order: say so plainly, and go to Stripe only when the buyer presses Pay. */
+  function offerFailover(fingerprint, order) {
+    working = false;
+    failedOver = { fingerprint, order };
+    formStatus.textContent = '';
+    setButton('failover');
+    showFormError(`${sentence(order.failover.reason)} You can pay the same ${formatMoney(order.amount, order.currency)} `
+                  + 'by card on Stripe\'s secure page instead, in rupees. UPI and netbanking are not available there.',
+                  true);
+  }
+
   async function submit(event) {
     event.preventDefault();
     if (working) return;
@@ -451,6 +464,11 @@
     }
 
     const fingerprint = JSON.stringify(body);
+    if (failedOver && failedOver.fingerprint === fingerprint) {
+      working = true;
+      goToStripe(failedOver.order);
+      return;
+    }
     if (placed && placed.fingerprint === fingerprint) {
       // The order exists and only its window failed to open: open it again, no second order.
       working = true;
@@ -467,7 +485,13 @@
         working = false;
         setButton(buttonFor());
         formStatus.textContent = '';
-        showError(error);
+        if (result.data && result.data.order_id) {
+          // No gateway could take it now; the order is kept, and the same key retries it.
+          showFormError(sentence(error.message), true,
+                        orderLink(result.data.order_id, 'or press Pay again in a minute.'));
+        } else {
+          showError(error);
+        }
         if (error.field === 'Idempotency-Key') forgetKey(); // the next press makes a fresh one
         return;
       }
@@ -481,6 +505,8 @@
         forgetKey();
         placed = { fingerprint, order_id: order.order_id, razorpay: order.razorpay };
         await openWindow(placed);
+      } else if (order.stripe && order.failover) {
+        offerFailover(fingerprint, order);
       } else if (order.stripe) {
         goToStripe(order);
       } else {
