@@ -32,6 +32,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         # Keys are promised for a day, as Stripe does; MongoDB's TTL monitor removes them after.
         IndexModel([("created_at", ASCENDING)], expireAfterSeconds=86400, name="created_at_ttl"),
     ],
+    "admin_sessions": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires_at_ttl")],
 }
 
 

@@ -19,12 +19,14 @@ from gateway.razorpay import RazorpayClient
 from gateway.stripe import StripeGateway
 from models.db import Database, ensure_indexes, open_database
 from models.products import seed_products
-from views import admin, api, pages, webhooks
+from views import admin, admin_session, api, pages, webhooks
 from views.auth import ADMIN_PASSWORD, admin_auth_middleware, generate_password
 from views.body import MAX_BODY_BYTES
 from views.middlewares import error_middleware, request_id_middleware
+from views.ratelimit import checkout_rate_limit_middleware
 from views.reconciler import reconcile_ctx
-from views.settings import SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings
+from views.security import security_headers_middleware
+from views.settings import SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings, check_admin_password
 from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP
 
 log = logging.getLogger("galla")
@@ -42,13 +44,14 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     if "stripe" in sandboxed:
         settings = settings.with_stripe_sandbox(self_url)
     app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[request_id_middleware, error_middleware, admin_auth_middleware])
+                          middlewares=[request_id_middleware, security_headers_middleware(settings), error_middleware,
+                                       checkout_rate_limit_middleware(settings), admin_auth_middleware(settings)])
     app[SETTINGS] = settings
     app[SANDBOXED] = sandboxed
     app[DATABASE] = db or open_database(settings.mongodb_uri, settings.mongodb_db)
-    app[ADMIN_PASSWORD] = admin_password(settings)
+    app[ADMIN_PASSWORD] = admin_password(settings, sandboxed)
     setup_templates(app, settings, sandboxed)
-    for module in (api, admin, webhooks, pages):
+    for module in (api, admin, admin_session, webhooks, pages):
         app.add_routes(module.routes)
     app.router.add_static("/static", ROOT / "static", name="static")
     if "razorpay" in sandboxed:
@@ -61,13 +64,16 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     return app
 
 
-def admin_password(settings: Settings) -> str:
-    """ADMIN_PASSWORD, or a fresh one printed to the log so the person who started the server can sign in."""
+def admin_password(settings: Settings, sandboxed: frozenset[str]) -> str:
+    """ADMIN_PASSWORD; with both gateways sandboxed and none set, a fresh one that `galla serve` prints.
+
+    With a real gateway (settings here are the sandbox-swapped ones, so sandboxed tells which), a missing or
+    short ADMIN_PASSWORD raises SettingsError. The generated password is never logged."""
+    if len(sandboxed) < 2:
+        check_admin_password(settings.admin_password)
     if settings.admin_password is not None:
         return settings.admin_password.get_secret_value()
-    password = generate_password()
-    log.warning("ADMIN_PASSWORD is not set; the admin area (user admin) takes this run's password: %s", password)
-    return password
+    return generate_password()
 
 
 def sandboxed_gateways(settings: Settings) -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""Reading JSON request bodies strictly: the right content type, a size limit, valid JSON."""
+"""Reading request bodies strictly: the right content type, a size limit, valid JSON; forms within the limit."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import json
 from typing import Any, TypeVar
 
 from aiohttp import web
+from multidict import MultiDictProxy
 from pydantic import BaseModel
 
 from checkout.errors import CheckoutError
 from checkout.schemas import parse_body
 
 MAX_BODY_BYTES = 64 * 1024
+TOO_LARGE = f"the body may be at most {MAX_BODY_BYTES} bytes"
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -37,15 +39,23 @@ async def read_json(request: web.Request) -> Any:
             f"send the body as application/json, not {request.content_type or 'nothing'}",
             field="Content-Type")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise BodyTooLarge(f"the body may be at most {MAX_BODY_BYTES} bytes", field="body")
+        raise BodyTooLarge(TOO_LARGE, field="body")
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise BodyTooLarge(f"the body may be at most {MAX_BODY_BYTES} bytes", field="body") from None
+        raise BodyTooLarge(TOO_LARGE, field="body") from None
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedJson(f"the body is not valid JSON: {exc}", field="body") from None
+
+
+async def read_form(request: web.Request) -> MultiDictProxy:
+    """Return the posted form fields, or raise 413 if the body is over the size limit."""
+    try:
+        return await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyTooLarge(TOO_LARGE, field="body") from None
 
 
 async def read_model(request: web.Request, model: type[Model]) -> Model:

@@ -14,8 +14,9 @@ from models.db import ensure_indexes, open_database
 from models.products import seed_products
 from checkout.reconcile import reconcile
 from views.app import EMBEDDED_BANNER, create_app, shop_for
+from views.auth import ADMIN_PASSWORD
 from views.reconciler import reconcile_if_leased, reconcile_policy
-from views.settings import Settings
+from views.settings import Settings, SettingsError
 
 
 def loopback_url(host: str, port: int) -> str:
@@ -27,8 +28,16 @@ def loopback_url(host: str, port: int) -> str:
 def serve(args: argparse.Namespace) -> None:
     """Run the HTTP server until interrupted."""
     settings = Settings()
-    app = create_app(settings, self_url=loopback_url(args.host, args.port))
+    try:
+        app = create_app(settings, self_url=loopback_url(args.host, args.port))
+    except SettingsError as exc:
+        print(f"galla serve: {exc}", file=sys.stderr)
+        sys.exit(2)
     print(f"Galla is serving on {loopback_url(args.host, args.port)}", flush=True)
+    if settings.admin_password is None:
+        # Shown once, to whoever started the server, and never logged.
+        print(f"Admin: sign in at /admin/login with this run's password {app[ADMIN_PASSWORD]} "
+              "(set ADMIN_PASSWORD to choose one)", flush=True)
     if settings.razorpay_sandbox:
         print("Razorpay: sandbox mounted at /sandbox/razorpay (no keys set; payments are simulated)",
               flush=True)

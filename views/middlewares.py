@@ -11,6 +11,7 @@ from aiohttp import web
 from pymongo.errors import ConnectionFailure
 
 from checkout.errors import CheckoutError
+from views.body import TOO_LARGE
 
 log = logging.getLogger("galla.http")
 
@@ -61,6 +62,11 @@ async def error_middleware(request: web.Request, handler):
         if wants_json(request):
             return json_error(exc.status, exc.code, exc.message, exc.field, exc.headers, exc.extra)
         return render_error(request, exc.status, exc.message)
+    except web.HTTPRequestEntityTooLarge:
+        # Handlers reading raw bytes (the webhooks) meet aiohttp's client_max_size: answer as read_json does.
+        if wants_json(request):
+            return json_error(413, "body_too_large", TOO_LARGE, field="body")
+        return render_error(request, 413, TOO_LARGE)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -14,6 +14,11 @@ from gateway.razorpay import DEFAULT_API_BASE, DEFAULT_CHECKOUT_JS
 
 SANDBOX_RAZORPAY_PATH = "/sandbox/razorpay"
 SANDBOX_STRIPE_PATH = "/sandbox/stripe"
+MIN_ADMIN_PASSWORD_LENGTH = 12
+
+
+class SettingsError(ValueError):
+    """Settings Galla refuses to run with."""
 
 
 class Settings(BaseSettings):
@@ -109,3 +114,14 @@ class Settings(BaseSettings):
             "stripe_webhook_secret": SecretStr("whsec_" + secrets.token_urlsafe(24)),
             "stripe_api_base": base_url.rstrip("/") + SANDBOX_STRIPE_PATH,
         })
+
+
+def check_admin_password(password: SecretStr | None) -> None:
+    """Refuse a missing ADMIN_PASSWORD, or one under 12 characters (checked when a gateway has real keys)."""
+    if password is None:
+        raise SettingsError("ADMIN_PASSWORD is not set: with real Razorpay or Stripe keys the admin area "
+                            f"needs a password of at least {MIN_ADMIN_PASSWORD_LENGTH} characters")
+    length = len(password.get_secret_value())
+    if length < MIN_ADMIN_PASSWORD_LENGTH:
+        raise SettingsError(f"ADMIN_PASSWORD is {length} characters: with real Razorpay or Stripe keys it must "
+                            f"be at least {MIN_ADMIN_PASSWORD_LENGTH}")
