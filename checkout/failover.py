@@ -35,10 +35,13 @@ async def open_razorpay_or_stripe(shop: Shop, order: Order) -> Order:
     switch = {"gateway": "stripe", "route": FAILOVER_ROUTE,
               "failover": {"from_gateway": "razorpay", "reason": reason, "at": now()}}
     try:
-        return await open_stripe_session(shop, order, switch=switch)
+        opened = await open_stripe_session(shop, order, switch=switch)
     except GatewayFailed as exc:
         raise NoGatewayAvailable(f"{reason}, and Stripe is not answering either; your order is saved, "
                                  "please try again in a minute", headers=retry_after(shop)) from exc
+    if shop.on_failover is not None:
+        shop.on_failover("razorpay", "stripe")
+    return opened
 
 
 def describe_outage(error: GatewayError) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ class Shop:
     name: str = "Galla"
     capture: CaptureMode = "auto"
     failover: bool = True  # Razorpay's Indian buyers may pay through Stripe in INR when Razorpay is down
+    on_failover: Callable[[str, str], None] | None = None  # told (from, to) of each rerouted checkout
 
     def order_url(self, order_id: str) -> str:
         """The buyer's page for an order, as the buyer's browser reaches it."""

@@ -7,13 +7,14 @@ from aiohttp import web
 from checkout.catalog import list_catalog
 from checkout.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
 from checkout.confirm_stripe import load_order_after_return
-from checkout.errors import InvalidInput
+from checkout.errors import CheckoutError, InvalidInput
 from checkout.orders import checkout_response, describe_order
 from checkout.place_order import place_order
 from checkout.quote import quote_cart
 from checkout.schemas import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
 from models.db import ping
 from views.body import read_model
+from views.metrics import METRICS, render_metrics
 from views.state import DATABASE, SHOP
 
 routes = web.RouteTableDef()
@@ -41,9 +42,13 @@ async def post_checkout(request: web.Request) -> web.Response:
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not 1 <= len(key) <= 255:
         raise InvalidInput("Idempotency-Key must be 1 to 255 characters", field=IDEMPOTENCY_HEADER)
-    body = await read_model(request, CheckoutRequest)
-    shop = request.app[SHOP]
-    order, created = await place_order(shop, body, key)
+    shop, checkouts = request.app[SHOP], request.app[METRICS].checkouts
+    try:
+        order, created = await place_order(shop, await read_model(request, CheckoutRequest), key)
+    except CheckoutError as exc:
+        checkouts.labels("none", exc.code).inc()
+        raise
+    checkouts.labels(order.gateway, "created" if created else "replayed").inc()
     headers = {} if created else {"Idempotent-Replayed": "true"}
     return web.json_response(checkout_response(shop, order), status=201, headers=headers)
 
@@ -88,10 +93,21 @@ async def get_healthz(request: web.Request) -> web.Response:
 
 @routes.get("/readyz")
 async def get_readyz(request: web.Request) -> web.Response:
-    """MongoDB answers."""
+    """Ready when MongoDB answers; each gateway's circuit is shown (an open one is failed over, not fatal)."""
+    shop = request.app[SHOP]
+    gateways = {client.breaker.gateway: {"circuit": client.breaker.state,
+                                         "retry_after": round(client.breaker.retry_after(), 1)}
+                for client in (shop.razorpay, shop.stripe)}
     try:
         ok = await ping(request.app[DATABASE].db)
+        mongodb = "ok" if ok else "unavailable"
     except Exception as exc:  # any driver failure means "not ready", which is the answer
-        return web.json_response({"status": "unavailable", "mongodb": str(exc)[:200]}, status=503)
-    return web.json_response({"status": "ok" if ok else "unavailable", "mongodb": "ok"},
+        ok, mongodb = False, str(exc)[:200]
+    return web.json_response({"status": "ok" if ok else "unavailable", "mongodb": mongodb, "gateways": gateways},
                              status=200 if ok else 503)
+
+
+@routes.get("/metrics")
+async def get_metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics of this process."""
+    return await render_metrics(request, request.app[SHOP])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -22,6 +22,7 @@ from models.products import seed_products
 from views import admin, admin_session, api, pages, webhooks
 from views.auth import ADMIN_PASSWORD, admin_auth_middleware, generate_password
 from views.body import MAX_BODY_BYTES
+from views.metrics import METRICS, Metrics, metrics_middleware
 from views.middlewares import error_middleware, request_id_middleware
 from views.ratelimit import checkout_rate_limit_middleware
 from views.reconciler import reconcile_ctx
@@ -44,12 +45,14 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     if "stripe" in sandboxed:
         settings = settings.with_stripe_sandbox(self_url)
     app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[request_id_middleware, security_headers_middleware(settings), error_middleware,
-                                       checkout_rate_limit_middleware(settings), admin_auth_middleware(settings)])
+                          middlewares=[request_id_middleware, metrics_middleware, security_headers_middleware(settings),
+                                       error_middleware, checkout_rate_limit_middleware(settings),
+                                       admin_auth_middleware(settings)])
     app[SETTINGS] = settings
     app[SANDBOXED] = sandboxed
     app[DATABASE] = db or open_database(settings.mongodb_uri, settings.mongodb_db)
     app[ADMIN_PASSWORD] = admin_password(settings, sandboxed)
+    app[METRICS] = Metrics()
     setup_templates(app, settings, sandboxed)
     for module in (api, admin, admin_session, webhooks, pages):
         app.add_routes(module.routes)
@@ -140,14 +143,17 @@ def database_ctx(*, owned: bool):
 
 
 async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The Shop the flows use, with one HTTP session per gateway, closed at exit."""
-    async with shop_for(app[SETTINGS], app[DATABASE]) as shop:
+    """The Shop the flows use, with one HTTP session per gateway, closed at exit; its metrics watch it."""
+    metrics = app[METRICS]
+    async with shop_for(app[SETTINGS], app[DATABASE], on_failover=metrics.count_failover) as shop:
+        metrics.watch(shop)
         app[SHOP] = shop
         yield
 
 
 @contextlib.asynccontextmanager
-async def shop_for(settings: Settings, database: Database) -> AsyncIterator[Shop]:
+async def shop_for(settings: Settings, database: Database, *,
+                   on_failover: Callable[[str, str], None] | None = None) -> AsyncIterator[Shop]:
     """Build the Shop: a gateway client per gateway, each on its own aiohttp session, closed at exit."""
     razorpay_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.razorpay_timeout))
     stripe_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.stripe_timeout))
@@ -166,7 +172,8 @@ async def shop_for(settings: Settings, database: Database) -> AsyncIterator[Shop
     )
     try:
         yield Shop(db=database.db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
-                   name=settings.shop_name, capture=settings.razorpay_capture, failover=settings.failover)
+                   name=settings.shop_name, capture=settings.razorpay_capture, failover=settings.failover,
+                   on_failover=on_failover)
     finally:
         await razorpay_session.close()
         await stripe_session.close()

@@ -16,7 +16,9 @@ from checkout.reconcile import reconcile
 from views.app import EMBEDDED_BANNER, create_app, shop_for
 from views.auth import ADMIN_PASSWORD
 from views.reconciler import reconcile_if_leased, reconcile_policy
+from views.logs import AccessLogger, configure_logging, settings_secrets
 from views.settings import Settings, SettingsError
+from views.state import SETTINGS
 
 
 def loopback_url(host: str, port: int) -> str:
@@ -46,7 +48,9 @@ def serve(args: argparse.Namespace) -> None:
               flush=True)
     if not settings.mongodb_uri:
         print(f"MongoDB: {EMBEDDED_BANNER}", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    effective = app[SETTINGS]  # with the sandboxes' generated keys, which are secrets too
+    configure_logging(settings.log_format, settings.log_level, [*settings_secrets(effective), app[ADMIN_PASSWORD]])
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger)
 
 
 def seed(args: argparse.Namespace) -> None:

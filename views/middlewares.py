@@ -12,6 +12,7 @@ from pymongo.errors import ConnectionFailure
 
 from checkout.errors import CheckoutError
 from views.body import TOO_LARGE
+from views.logs import REQUEST_ID_VAR
 
 log = logging.getLogger("galla.http")
 
@@ -24,7 +25,7 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 
 def wants_json(request: web.Request) -> bool:
     """Whether the caller is a program (the API, webhooks) rather than a person's browser."""
-    return request.path.startswith(("/api/", "/webhooks/")) or request.path in ("/healthz", "/readyz")
+    return request.path.startswith(("/api/", "/webhooks/")) or request.path in ("/healthz", "/readyz", "/metrics")
 
 
 def json_error(status: int, code: str, message: str, field: str | None = None,
@@ -42,6 +43,7 @@ async def request_id_middleware(request: web.Request, handler):
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else secrets.token_hex(8)
     request[REQUEST_ID] = request_id
+    REQUEST_ID_VAR.set(request_id)  # each request runs in its own task, so this stays with it
     try:
         response = await handler(request)
     except web.HTTPException as exc:

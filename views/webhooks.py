@@ -2,31 +2,54 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+from collections.abc import Awaitable
 
+from aiohttp import web
+from pymongo.errors import ConnectionFailure
+
+from checkout.errors import CheckoutError
 from checkout.webhooks import WebhookReceipt, receive_razorpay_webhook, receive_stripe_webhook
+from views.metrics import METRICS
 from views.state import SHOP
 
 routes = web.RouteTableDef()
 
 
-def acknowledge(receipt: WebhookReceipt) -> web.Response:
-    """200 once the event is stored (a duplicate too), saying what it did."""
+async def acknowledge(request: web.Request, gateway: str, receiving: Awaitable[WebhookReceipt]) -> web.Response:
+    """200 once the event is stored (a duplicate too), saying what it did; every delivery is counted."""
+    events = request.app[METRICS].webhook_events
+    try:
+        receipt = await receiving
+    except CheckoutError as exc:
+        events.labels(gateway, "unverified", exc.code).inc()
+        raise
+    except ConnectionFailure:
+        events.labels(gateway, "unverified", "database_unavailable").inc()
+        raise
+    events.labels(gateway, receipt.type, classify(receipt)).inc()
     return web.json_response({"received": True, "duplicate": receipt.duplicate, "outcome": receipt.outcome})
+
+
+def classify(receipt: WebhookReceipt) -> str:
+    """The metric's outcome label for an acknowledged delivery."""
+    if receipt.duplicate:
+        return "duplicate"
+    for prefix, label in (("not applied", "not_applied"), ("ignored", "ignored")):
+        if receipt.outcome.startswith(prefix):
+            return label
+    return "applied"
 
 
 @routes.post("/webhooks/razorpay")
 async def post_razorpay_webhook(request: web.Request) -> web.Response:
     """A Razorpay event, signed with X-Razorpay-Signature."""
-    receipt = await receive_razorpay_webhook(request.app[SHOP], await request.read(),
-                                             request.headers.get("X-Razorpay-Signature"),
-                                             request.headers.get("X-Razorpay-Event-Id"))
-    return acknowledge(receipt)
+    return await acknowledge(request, "razorpay", receive_razorpay_webhook(
+        request.app[SHOP], await request.read(), request.headers.get("X-Razorpay-Signature"),
+        request.headers.get("X-Razorpay-Event-Id")))
 
 
 @routes.post("/webhooks/stripe")
 async def post_stripe_webhook(request: web.Request) -> web.Response:
     """A Stripe event, signed with Stripe-Signature."""
-    receipt = await receive_stripe_webhook(request.app[SHOP], await request.read(),
-                                           request.headers.get("Stripe-Signature"))
-    return acknowledge(receipt)
+    return await acknowledge(request, "stripe", receive_stripe_webhook(
+        request.app[SHOP], await request.read(), request.headers.get("Stripe-Signature")))
