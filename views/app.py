@@ -19,7 +19,7 @@ from gateway.razorpay import RazorpayClient
 from gateway.stripe import StripeGateway
 from models.db import Database, ensure_indexes, open_database
 from models.products import seed_products
-from views import admin, admin_session, api, pages, webhooks
+from views import admin, admin_session, api, openapi, pages, webhooks
 from views.auth import ADMIN_PASSWORD, admin_auth_middleware, generate_password
 from views.body import MAX_BODY_BYTES
 from views.metrics import METRICS, Metrics, metrics_middleware
@@ -54,7 +54,7 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     app[ADMIN_PASSWORD] = admin_password(settings, sandboxed)
     app[METRICS] = Metrics()
     setup_templates(app, settings, sandboxed)
-    for module in (api, admin, admin_session, webhooks, pages):
+    for module in (api, admin, admin_session, webhooks, openapi, pages):
         app.add_routes(module.routes)
     app.router.add_static("/static", ROOT / "static", name="static")
     if "razorpay" in sandboxed:
