@@ -43,16 +43,19 @@ async def answer():
     return "ok"
 
 
+async def fail_times(circuit: CircuitBreaker, times: int) -> None:
+    """Make `times` calls that fail transiently."""
+    for _ in range(times):
+        with pytest.raises(GatewayUnavailable):
+            await circuit.call(fail)
+
+
 async def test_opens_after_failures_in_a_row_and_refuses_without_calling():
     clock = Clock()
     circuit = breaker(clock)
-    for _ in range(2):
-        with pytest.raises(GatewayUnavailable):
-            await circuit.call(fail)
+    await fail_times(circuit, 2)
     assert await circuit.call(answer) == "ok"  # a success in between resets the count
-    for _ in range(3):
-        with pytest.raises(GatewayUnavailable):
-            await circuit.call(fail)
+    await fail_times(circuit, 3)
     assert circuit.state == "open" and circuit.retry_after() == 10
     called = []
     with pytest.raises(CircuitOpen) as refused:
@@ -72,9 +75,7 @@ async def test_half_open_lets_one_probe_through_and_its_answer_decides():
     clock = Clock()
     changes = []
     circuit = breaker(clock, on_change=lambda gateway, state: changes.append(state))
-    for _ in range(3):
-        with pytest.raises(GatewayUnavailable):
-            await circuit.call(fail)
+    await fail_times(circuit, 3)
     clock.now += 10
     assert circuit.state == "half_open"
     probe_started, finish = asyncio.Event(), asyncio.Event()
@@ -102,9 +103,7 @@ async def test_half_open_lets_one_probe_through_and_its_answer_decides():
 async def test_a_cancelled_probe_frees_the_next_caller_to_probe():
     clock = Clock()
     circuit = breaker(clock)
-    for _ in range(3):
-        with pytest.raises(GatewayUnavailable):
-            await circuit.call(fail)
+    await fail_times(circuit, 3)
     clock.now += 10
     probe = asyncio.create_task(circuit.call(lambda: asyncio.sleep(60)))
     await asyncio.sleep(0)
