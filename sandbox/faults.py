@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import random
 from dataclasses import dataclass, field
@@ -29,9 +30,7 @@ class FailurePlan:
 
     def set(self, rate: float, mode: str = "500", *, hang_seconds: float | None = None) -> None:
         """Start (or, with rate 0, end) an outage."""
-        if mode != HANG and not mode.isdigit():
-            raise ValueError(f"mode must be an HTTP status or {HANG!r}, not {mode!r}")
-        self.rate, self.mode = rate, mode
+        self.rate, self.mode = rate, check_mode(mode)
         if hang_seconds is not None:
             self.hang_seconds = hang_seconds
 
@@ -46,13 +45,28 @@ class FailurePlan:
         await asyncio.sleep(self.hang_seconds)
 
 
+def check_mode(mode: str) -> str:
+    """Return a failure mode that is an HTTP error status or "hang", or raise ValueError."""
+    if mode != HANG and not (mode.isdigit() and 400 <= int(mode) <= 599):
+        raise ValueError(f"mode must be an HTTP error status or {HANG!r}, not {mode!r}")
+    return mode
+
+
 def parse_failure(text: str) -> tuple[float, str]:
     """Read the --fail command-line value "RATE[:MODE]" (e.g. "1:500", "0.5:hang")."""
     rate, _, mode = text.partition(":")
     value = float(rate)
     if not 0 <= value <= 1:
         raise ValueError("the failure rate must be between 0 and 1")
-    return value, mode or "500"
+    return value, check_mode(mode or "500")
+
+
+def add_failure_options(parser: argparse.ArgumentParser) -> None:
+    """The command-line options that start an outage: --fail RATE[:MODE] and --seed."""
+    parser.add_argument("--fail", type=parse_failure, metavar="RATE[:MODE]",
+                        help='an outage: the share of /v1 calls that fail, and how (a status or "hang"), '
+                             'e.g. 1:500, 0.5:hang')
+    parser.add_argument("--seed", type=int, help="seed for which calls --fail picks")
 
 
 def apply_failure_args(plan: FailurePlan, fail: tuple[float, str] | None, seed: int | None) -> None:

@@ -7,7 +7,7 @@ import secrets
 
 from aiohttp import web
 
-from ..faults import apply_failure_args, parse_failure
+from ..faults import add_failure_options, apply_failure_args
 from .app import create_razorpay_sandbox
 from .config import SANDBOX_FAULTS
 from .ids import new_id
@@ -21,10 +21,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--key-id", help="test key id (default: a fresh rzp_test_ key)")
     parser.add_argument("--key-secret", help="test key secret (default: a fresh random secret)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /v1 call")
-    parser.add_argument("--fail", type=parse_failure, metavar="RATE[:MODE]",
-                        help='an outage: the share of /v1 calls that fail, and how (a status or "hang"), '
-                             'e.g. 1:500, 0.5:hang')
-    parser.add_argument("--seed", type=int, help="seed for which calls --fail picks")
+    add_failure_options(parser)
     parser.add_argument("--webhook-url", help="where to POST signed webhooks (default: send none)")
     parser.add_argument("--webhook-secret", help="webhook secret (default with --webhook-url: a fresh one)")
     return parser.parse_args(argv)
