@@ -68,6 +68,6 @@ def stripe_can_charge(order: Order) -> bool:
 
 def retry_after(shop: Shop) -> dict[str, str]:
     """When to try again: once the sooner gateway's circuit lets a probe through, else in half a minute."""
-    waits = [wait for wait in (shop.razorpay.breaker.retry_after(), shop.stripe.breaker.retry_after()) if wait > 0]
+    waits = [wait for wait in (breaker.retry_after() for breaker in shop.breakers) if wait > 0]
     seconds = min(waits) if waits else RETRY_AFTER_SECONDS
     return {"Retry-After": str(max(1, round(seconds)))}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.breaker import CircuitBreaker
 from gateway.razorpay import CaptureMode, RazorpayClient
 from gateway.stripe import StripeGateway
 
@@ -22,6 +23,11 @@ class Shop:
     capture: CaptureMode = "auto"
     failover: bool = True  # Razorpay's Indian buyers may pay through Stripe in INR when Razorpay is down
     on_failover: Callable[[str, str], None] | None = None  # told (from, to) of each rerouted checkout
+
+    @property
+    def breakers(self) -> tuple[CircuitBreaker, ...]:
+        """Each gateway's circuit breaker."""
+        return (self.razorpay.breaker, self.stripe.breaker)
 
     def order_url(self, order_id: str) -> str:
         """The buyer's page for an order, as the buyer's browser reaches it."""

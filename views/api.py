@@ -95,9 +95,8 @@ async def get_healthz(request: web.Request) -> web.Response:
 async def get_readyz(request: web.Request) -> web.Response:
     """Ready when MongoDB answers; each gateway's circuit is shown (an open one is failed over, not fatal)."""
     shop = request.app[SHOP]
-    gateways = {client.breaker.gateway: {"circuit": client.breaker.state,
-                                         "retry_after": round(client.breaker.retry_after(), 1)}
-                for client in (shop.razorpay, shop.stripe)}
+    gateways = {breaker.gateway: {"circuit": breaker.state, "retry_after": round(breaker.retry_after(), 1)}
+                for breaker in shop.breakers}
     try:
         ok = await ping(request.app[DATABASE].db)
         mongodb = "ok" if ok else "unavailable"

@@ -8,7 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from checkout.shop import Shop
-from gateway.breaker import STATE_NUMBERS, CircuitBreaker, State
+from gateway.breaker import STATE_NUMBERS, State
 from gateway.calls import CallRecord
 
 # Gateways answer in tens to hundreds of milliseconds; a timeout is seconds.
@@ -40,9 +40,8 @@ class Metrics:
         """Time one gateway exchange."""
         self.gateway_calls.labels(call.gateway, call.operation, call.outcome).observe(call.duration_ms / 1000)
 
-    def note_circuit(self, gateway: str, state: State) -> None:
-        """Follow a circuit's moves."""
-        self.circuit_state.labels(gateway).set(STATE_NUMBERS[state])
+    def count_opening(self, gateway: str, state: State) -> None:
+        """Count a circuit's openings (its state itself is read at each scrape)."""
         if state == "open":
             self.circuit_opened.labels(gateway).inc()
 
@@ -54,12 +53,11 @@ class Metrics:
         """Hear from the shop's gateway clients and breakers."""
         for client in (shop.razorpay, shop.stripe):
             client.observe = self.observe_call
-            client.breaker.on_change = self.note_circuit
-            self.note_circuit(client.breaker.gateway, client.breaker.state)
+            client.breaker.on_change = self.count_opening
 
-    def render(self, breakers: list[CircuitBreaker]) -> bytes:
+    def render(self, shop: Shop) -> bytes:
         """The exposition text; circuit states are read afresh, since an open one turns half-open by time alone."""
-        for breaker in breakers:
+        for breaker in shop.breakers:
             self.circuit_state.labels(breaker.gateway).set(STATE_NUMBERS[breaker.state])
         return generate_latest(self.registry)
 
@@ -88,5 +86,5 @@ async def metrics_middleware(request: web.Request, handler):
 
 async def render_metrics(request: web.Request, shop: Shop) -> web.Response:
     """GET /metrics in Prometheus' text format."""
-    body = request.app[METRICS].render([shop.razorpay.breaker, shop.stripe.breaker])
+    body = request.app[METRICS].render(shop)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
