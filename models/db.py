@@ -18,7 +18,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         # Sparse, so the many orders that have no Razorpay order (yet, or ever) don't collide.
         IndexModel([("razorpay_order_id", ASCENDING)], unique=True, sparse=True,
                    name="razorpay_order_id_unique"),
-        IndexModel([("status", ASCENDING), ("created_at", DESCENDING)], name="status_created_at"),
+        # The admin's order list: newest first, paged by (created_at, _id), one index led by each filter so
+        # no page ever sorts in memory (models/order_list.py names which one each query uses).
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="list_all"),
+        IndexModel([("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="list_by_status"),
+        IndexModel([("payment.method", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="list_by_method"),
+        IndexModel([("gateway", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="list_by_gateway"),
         # Webhooks about charges, refunds and disputes name the payment, not always our order.
         IndexModel([("payment.id", ASCENDING)], sparse=True, name="payment_id"),
         # Reconciliation looks for refunds still open at the gateway.
@@ -27,6 +34,11 @@ INDEXES: dict[str, list[IndexModel]] = {
     "events": [
         # The ledger's _id is "<gateway>:<event_id>" (unique by construction); an order's trace reads these.
         IndexModel([("order_id", ASCENDING), ("received_at", ASCENDING)], sparse=True, name="order_received"),
+    ],
+    "outbox": [
+        # The mailer takes due messages by status; the admin's order page shows an order's messages.
+        IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="status_due"),
+        IndexModel([("order_id", ASCENDING)], name="order_id"),
     ],
     "idempotency_keys": [
         # Keys are promised for a day, as Stripe does; MongoDB's TTL monitor removes them after.

@@ -87,7 +87,7 @@ async def find_order_by_payment_id(db: Any, payment_id: str) -> Order | None:
 
 
 async def find_stale_orders(db: Any, statuses: Iterable[str], before: datetime, limit: int) -> list[Order]:
-    """Orders in these statuses created before a time, oldest first (the status_created_at index)."""
+    """Orders in these statuses created before a time, oldest first (the list_by_status index, read backwards)."""
     cursor = db.orders.find({"status": {"$in": list(statuses)}, "created_at": {"$lt": before}})
     docs = await cursor.sort("created_at", 1).to_list(limit)
     return [Order.model_validate(doc) for doc in docs]

@@ -28,7 +28,7 @@ async def test_declared_indexes_are_created(db):
             assert name in info, (collection, name)
             assert bool(info[name].get("unique")) == bool(index.document.get("unique"))
     orders = await db.orders.index_information()
-    assert list(dict(orders["status_created_at"]["key"]).items()) == [("status", 1), ("created_at", -1)]
+    assert list(dict(orders["list_by_status"]["key"]).items()) == [("status", 1), ("created_at", -1), ("_id", -1)]
 
 
 async def test_razorpay_order_id_is_unique_but_optional(db):

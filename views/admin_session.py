@@ -10,7 +10,7 @@ from aiohttp import web
 from yarl import URL
 
 from models.sessions import create_session, delete_session, find_session
-from views.auth import (ADMIN_SESSION, ADMIN_USER, CSRF_FIELD, LOGIN_PATH, SESSION_COOKIE, is_admin_password,
+from views.auth import (ADMIN_SESSION, CSRF_FIELD, LOGIN_PATH, SESSION_COOKIE, is_admin_password,
                         tokens_match)
 from views.body import read_form
 from views.state import DATABASE, SETTINGS
@@ -78,9 +78,3 @@ async def post_logout(request: web.Request) -> web.Response:
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
 
-
-@routes.get("/admin")
-@aiohttp_jinja2.template("admin_home.html")
-async def show_admin_home(request: web.Request) -> dict:
-    """Who is signed in, and where the admin tools are."""
-    return {"user": ADMIN_USER, "session": request.get(ADMIN_SESSION)}

@@ -19,12 +19,14 @@ from gateway.razorpay import RazorpayClient
 from gateway.stripe import StripeGateway
 from models.db import Database, ensure_indexes, open_database
 from models.products import seed_products
-from views import admin, admin_session, api, openapi, pages, webhooks
-from views.auth import ADMIN_PASSWORD, admin_auth_middleware, generate_password
+from views import (admin, admin_dashboard, admin_orders, admin_outbox, admin_products, admin_session, api, openapi,
+                   pages, webhooks)
+from views.auth import ADMIN_PASSWORD, ADMIN_SESSION, ADMIN_USER, admin_auth_middleware, generate_password, is_admin_path
 from views.body import MAX_BODY_BYTES
 from views.metrics import METRICS, Metrics, metrics_middleware
 from views.middlewares import error_middleware, request_id_middleware
 from views.ratelimit import checkout_rate_limit_middleware
+from views.mailer import mailer_ctx
 from views.reconciler import reconcile_ctx
 from views.security import security_headers_middleware
 from views.settings import SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings, check_admin_password
@@ -54,7 +56,8 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     app[ADMIN_PASSWORD] = admin_password(settings, sandboxed)
     app[METRICS] = Metrics()
     setup_templates(app, settings, sandboxed)
-    for module in (api, admin, admin_session, webhooks, openapi, pages):
+    for module in (api, admin, admin_session, admin_dashboard, admin_orders, admin_products, admin_outbox,
+                   webhooks, openapi, pages):
         app.add_routes(module.routes)
     app.router.add_static("/static", ROOT / "static", name="static")
     if "razorpay" in sandboxed:
@@ -64,6 +67,7 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     app.cleanup_ctx.append(database_ctx(owned=db is None))
     app.cleanup_ctx.append(shop_ctx)
     app.cleanup_ctx.append(reconcile_ctx)
+    app.cleanup_ctx.append(mailer_ctx)
     return app
 
 
@@ -97,8 +101,13 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
 
 
 async def page_context(request: web.Request) -> dict:
-    """Per-request template values."""
-    return {"embedded_store": request.app[DATABASE].embedded}
+    """Per-request template values; admin pages also get who is signed in and which section is open."""
+    context = {"embedded_store": request.app[DATABASE].embedded}
+    if is_admin_path(request.path):
+        parts = request.path.split("/")
+        context.update(admin_user=ADMIN_USER, admin_session=request.get(ADMIN_SESSION),
+                       admin_section="/".join(parts[:3]))
+    return context
 
 
 def mount_razorpay_sandbox(app: web.Application, settings: Settings, self_url: str) -> None:

@@ -1,0 +1,7 @@
+"""Admin pages: products."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+routes = web.RouteTableDef()
