@@ -26,6 +26,8 @@ INDEXES: dict[str, list[IndexModel]] = {
                    name="list_by_method"),
         IndexModel([("gateway", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
                    name="list_by_gateway"),
+        # The dashboard's takings: orders paid since a day began.
+        IndexModel([("paid_at", ASCENDING)], sparse=True, name="paid_at"),
         # Webhooks about charges, refunds and disputes name the payment, not always our order.
         IndexModel([("payment.id", ASCENDING)], sparse=True, name="payment_id"),
         # Reconciliation looks for refunds still open at the gateway.

@@ -49,6 +49,7 @@ class Order(BaseModel):
     capture: str = "auto"
     payment: dict | None = None
     amount_paid: int | None = None  # what the gateway took, in our minor units
+    paid_at: datetime | None = None  # when the order first became paid: the day its takings count on
     refunds: list[dict] = []
     refunded_amount: int = 0  # refunds the gateway has processed
     refund_committed: int = 0  # refunds asked for or processed and not failed: what may not be refunded again
@@ -147,7 +148,8 @@ async def transition_order(
     doc = await db.orders.find_one_and_update(
         {**(where or {}), "_id": order_id, "status": {"$in": allowed}},
         {
-            "$set": {"status": to, "updated_at": stamp, **(fields or {})},
+            "$set": {"status": to, "updated_at": stamp, **({"paid_at": stamp} if to == "paid" else {}),
+                     **(fields or {})},
             "$push": {"timeline": {"$each": [
                 *entries, {"at": stamp, "kind": "status", "to": to, "reason": reason},
             ]}},
