@@ -7,7 +7,7 @@ import secrets
 from checkout.errors import NotFound
 from checkout.shop import Shop
 from gateway.calls import CallRecord
-from models.orders import Order, get_order, timeline_entry
+from models.orders import Order, get_order
 
 STATUS_LABELS = {
     "pending": "Waiting for payment",
@@ -27,8 +27,14 @@ def new_order_id() -> str:
 
 
 def call_entry(call: CallRecord | None) -> list[dict]:
-    """The timeline entry for one gateway exchange (none if there was no exchange)."""
-    return [timeline_entry("gateway_call", **call.to_dict())] if call is not None else []
+    """The timeline entries for one gateway exchange, one per attempt (none if there was no exchange)."""
+    if call is None:
+        return []
+    tries = call.attempts()
+    numbering = len(tries) > 1
+    return [{"at": attempt.at, "kind": "gateway_call", **attempt.to_dict(),
+             **({"attempt": n, "of": len(tries)} if numbering else {})}
+            for n, attempt in enumerate(tries, start=1)]
 
 
 async def load_order(shop: Shop, order_id: str) -> Order:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -16,7 +19,9 @@ from gateway.errors import GatewayInvalid
 from gateway.stripe import WebhookSignatureInvalid
 from models.events import claim_event, event_key, finish_event, note_redelivery, release_event, store_event
 from models.orders import Order, timeline_entry
+from models.rejections import record_rejection
 
+log = logging.getLogger("galla.webhooks")
 Apply = Callable[[list[dict]], Awaitable[tuple[Order | None, Order | None]]]
 
 
@@ -50,6 +55,7 @@ async def receive_razorpay_webhook(shop: Shop, body: bytes, signature: str | Non
                                    event_id: str | None) -> WebhookReceipt:
     """Verify X-Razorpay-Signature over the raw body before reading it, then ingest the event."""
     if not shop.razorpay.verify_webhook(body, signature or ""):
+        await keep_rejection(shop, "razorpay", body, event_id, "the signature does not match")
         raise SignatureInvalid("the webhook signature does not match", field="X-Razorpay-Signature")
     if not event_id or len(event_id) > 100:
         raise MalformedWebhook("the X-Razorpay-Event-Id header is missing", field="X-Razorpay-Event-Id")
@@ -66,11 +72,50 @@ async def receive_stripe_webhook(shop: Shop, body: bytes, signature: str | None)
     try:
         event = shop.stripe.parse_webhook(body, signature or "")
     except WebhookSignatureInvalid as exc:
+        await keep_rejection(shop, "stripe", body, None, str(exc))
         raise SignatureInvalid(f"the webhook signature does not match: {exc}", field="Stripe-Signature") from exc
     except (ValueError, ValidationError) as exc:
         raise MalformedWebhook("the webhook body is not a Stripe event", field="body") from exc
     return await ingest(shop, "stripe", event.id, event.type, event.created, event.model_dump(),
                         lambda entries: apply_stripe_event(shop, event, entries))
+
+
+async def keep_rejection(shop: Shop, gateway: str, body: bytes, event_id: str | None, reason: str) -> None:
+    """Record a refused delivery and what it claimed; a failure to record never changes the 400."""
+    try:
+        await record_rejection(shop.db, gateway=gateway, reason=reason, claimed=read_claims(gateway, body, event_id))
+    except Exception:
+        log.warning("could not record a refused %s webhook delivery", gateway, exc_info=True)
+
+
+def read_claims(gateway: str, body: bytes, event_id: str | None) -> dict[str, Any]:
+    """What an unverified body says it is (event id, type, our order id), read defensively."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return {"event_id": event_id}
+    if not isinstance(event, dict):
+        return {"event_id": event_id}
+    if gateway == "stripe":
+        resource = dig(event, "data", "object")
+        order_id = resource.get("client_reference_id") or dig(resource, "metadata").get("order_id")
+        return {"event_id": short(event.get("id")), "type": short(event.get("type")), "order_id": short(order_id)}
+    entities = [dig(entity, "entity") for entity in dig(event, "payload").values() if isinstance(entity, dict)]
+    order_ids = [dig(e, "notes").get("order_id") or e.get("receipt") for e in entities]
+    return {"event_id": short(event_id), "type": short(event.get("event")),
+            "order_id": short(next((o for o in order_ids if o), None))}
+
+
+def dig(value: Any, *keys: str) -> dict:
+    """value[k1][k2]… when each step is a dict, else {} (Razorpay sends empty notes as [])."""
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def short(value: Any) -> str | None:
+    """A claimed string, cut short; anything else dropped."""
+    return value[:100] if isinstance(value, str) else None
 
 
 async def ingest(shop: Shop, gateway: str, event_id: str, event_type: str, created: int | None,

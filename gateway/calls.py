@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 # A path segment holding an object id (order_…, pay_…, cs_test_…): folded so metrics keep few label values.
@@ -25,6 +26,9 @@ class CallRecord:
     duration_ms: float
     error: dict | None = None
     request_id: str | None = None
+    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))  # when the answer (or failure) came
+    # The failed tries before this one when the call was retried: the trace shows every attempt.
+    earlier: tuple[CallRecord, ...] = ()
 
     @property
     def operation(self) -> str:
@@ -35,6 +39,10 @@ class CallRecord:
     def outcome(self) -> str:
         """"ok", or the kind of GatewayError the call ended in (GatewayUnavailable, GatewayInvalid…)."""
         return "ok" if self.error is None else self.error.get("kind", "error")
+
+    def attempts(self) -> list[CallRecord]:
+        """Every try of this call, first to last."""
+        return [*self.earlier, self]
 
     def to_dict(self) -> dict:
         """The timeline entry's fields."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -26,6 +27,10 @@ STRIPE_MINIMUMS = {
 STRIPE_DEFAULT_MINIMUM = 50
 # Stripe takes ISK as zero-decimal but still wants two decimals on the wire, so 5 ISK is 500.
 STRIPE_TWO_DECIMAL_WIRE = frozenset({"ISK"})
+
+
+# What a person types for an amount once symbols and separators are gone: no exponents, no NaN, sane length.
+PLAIN_AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
 
 
 class AmountNotChargeable(ValueError):
@@ -72,6 +77,17 @@ class Money:
     def format(self) -> str:
         """Format for people: ₹1,23,456.00 for INR, $6.99 for USD."""
         return format_money(self.amount, self.currency)
+
+
+def parse_major(text: str, currency: str) -> int:
+    """Minor units from an amount as people type it ("1,299.50", "₹499"), exactly; ValueError if it is not one."""
+    cleaned = text.strip().lstrip("₹$€£").replace(",", "").replace(" ", "")
+    if not PLAIN_AMOUNT.fullmatch(cleaned):
+        raise ValueError(f"{text!r} is not an amount")
+    value = Decimal(cleaned)
+    if value.as_tuple().exponent < -exponent_of(currency):
+        raise ValueError(f"{text!r} has more decimals than {currency.upper()} has")
+    return int(value.scaleb(exponent_of(currency)))
 
 
 @lru_cache(maxsize=4096)

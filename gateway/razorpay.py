@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import aiohttp
@@ -283,9 +283,23 @@ class RazorpayClient:
         """Send a request through the circuit breaker, retried only if repeating it is safe."""
         # Reads are safe to repeat, and so are refunds (X-Refund-Idempotency); creating an order is not.
         safe = method == "GET" or "X-Refund-Idempotency" in (headers or {})
-        return await call_with_retries(
-            lambda: self.breaker.call(lambda: self._send(method, path, body, params, headers)),
-            self.retry if safe else NO_RETRY)
+        failed: list[CallRecord] = []
+
+        async def attempt() -> tuple[dict, CallRecord]:
+            try:
+                return await self.breaker.call(lambda: self._send(method, path, body, params, headers))
+            except GatewayError as exc:
+                if isinstance(exc.call, CallRecord):
+                    failed.append(exc.call)
+                raise
+
+        try:
+            payload, call = await call_with_retries(attempt, self.retry if safe else NO_RETRY)
+        except GatewayError as exc:
+            if failed:  # the tries that reached Razorpay, even when the last was refused by the open circuit
+                exc.call = replace(failed[-1], earlier=tuple(failed[:-1]))
+            raise
+        return payload, replace(call, earlier=tuple(failed)) if failed else call
 
     async def _send(
         self, method: str, path: str, body: dict | None, params: dict | None, headers: dict[str, str] | None,

@@ -42,6 +42,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="status_due"),
         IndexModel([("order_id", ASCENDING)], name="order_id"),
     ],
+    "webhook_rejections": [
+        # Refused deliveries are evidence for a while, then go (models/rejections.py KEEP_DAYS).
+        IndexModel([("received_at", ASCENDING)], expireAfterSeconds=30 * 86400, name="received_at_ttl"),
+        IndexModel([("order_id", ASCENDING)], sparse=True, name="order_id"),
+    ],
     "idempotency_keys": [
         # Keys are promised for a day, as Stripe does; MongoDB's TTL monitor removes them after.
         IndexModel([("created_at", ASCENDING)], expireAfterSeconds=86400, name="created_at_ttl"),

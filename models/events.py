@@ -12,6 +12,8 @@ from models.orders import now
 
 # How long one delivery may hold an event while applying it before another delivery may take over.
 CLAIM_SECONDS = 30
+# A gateway retrying for days could redeliver hundreds of times; the trace needs only the latest.
+REDELIVERIES_KEPT = 20
 
 
 def event_key(gateway: str, event_id: str) -> str:
@@ -35,9 +37,17 @@ async def store_event(db: Any, *, gateway: str, event_id: str, event_type: str, 
 
 
 async def note_redelivery(db: Any, key: str) -> dict | None:
-    """Count one more delivery of a stored event and return the entry."""
-    return await db.events.find_one_and_update({"_id": key}, {"$inc": {"deliveries": 1}},
-                                               return_document=ReturnDocument.AFTER)
+    """Count one more delivery of a stored event, keep when it came (the last few), and return the entry."""
+    return await db.events.find_one_and_update(
+        {"_id": key},
+        {"$inc": {"deliveries": 1}, "$push": {"redelivered_at": {"$each": [now()], "$slice": -REDELIVERIES_KEPT}}},
+        return_document=ReturnDocument.AFTER)
+
+
+async def find_order_events(db: Any, order_id: str) -> list[dict]:
+    """The ledger's events about one order, as received (the order_received index)."""
+    cursor = db.events.find({"order_id": order_id}, {"payload": 0}).sort("received_at", 1)
+    return await cursor.to_list(length=None)
 
 
 async def claim_event(db: Any, key: str) -> bool:

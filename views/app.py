@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from checkout.calendar import shop_time
 from checkout.shop import Shop
 from gateway.breaker import CircuitBreaker
 from gateway.money import format_money
@@ -95,6 +97,8 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
                                autoescape=jinja2.select_autoescape(["html"]),
                                context_processors=[page_context])
     env.filters["money"] = lambda amount, currency: format_money(int(amount), currency)
+    env.filters["ist"] = lambda at, fmt="%d %b %Y, %H:%M:%S IST": shop_time(at).strftime(fmt)
+    env.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str)
     env.globals.update(shop_name=settings.shop_name, sandbox_mode=bool(sandboxed),
                        sandboxed_gateways=sandboxed,
                        razorpay_checkout_js=settings.razorpay_checkout_js)

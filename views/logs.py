@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import re
 import sys
 from collections.abc import Iterable
 from urllib.parse import quote, urlsplit
@@ -13,13 +12,11 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 from pythonjsonlogger.json import JsonFormatter
 
+from checkout.redact import Redactor
 from views.settings import Settings
 
 # Set by the request-id middleware for the task serving a request; every record logged meanwhile carries it.
 REQUEST_ID_VAR: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
-# 13 to 19 digits, optionally in groups: what a card number looks like in free text.
-CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-REDACTED = "[redacted]"
 
 
 class RequestIdFilter(logging.Filter):
@@ -36,8 +33,7 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        # Short values would redact ordinary words; real secrets are long.
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+        self.redactor = Redactor(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -48,20 +44,7 @@ class RedactingFilter(logging.Filter):
 
     def redact(self, text: str) -> str:
         """The text with every secret and card number replaced."""
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return CARD_NUMBER.sub(lambda m: REDACTED if passes_luhn(m.group()) else m.group(), text)
-
-
-def passes_luhn(text: str) -> bool:
-    """Whether a digit run carries a valid card check digit (so timestamps and amounts are mostly left alone)."""
-    digits = [int(c) for c in text if c.isdigit()]
-    total = 0
-    for i, digit in enumerate(reversed(digits)):
-        if i % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
+        return self.redactor.text(text)
 
 
 def settings_secrets(settings: Settings) -> list[str]:
