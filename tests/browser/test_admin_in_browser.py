@@ -1,0 +1,59 @@
+"""The shop owner in real Chromium: sign in, find a UPI order, read its trace, refund part of it, see it settle."""
+
+from __future__ import annotations
+
+from browser_fixtures import ADMIN_PASSWORD, NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
+from test_shop_in_browser import buy_a_shawl
+
+pytestmark = NEEDS_BROWSER
+
+
+async def sign_in(page, shop_url):
+    """Sign in through the admin's form, as a person does."""
+    await page.goto(shop_url + "/admin/orders")  # not signed in: sent to the sign-in page
+    await page.wait_for_url("**/admin/login")
+    await page.fill('[data-testid="password"]', ADMIN_PASSWORD)
+    await page.click('[data-testid="sign-in"]')
+    await page.wait_for_url("**/admin")
+
+
+async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(page, shop_url):
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    frame = await buy_a_shawl(page, shop_url)
+    await frame.locator('[data-testid="upi-success"]').click()
+    await page.wait_for_url("**/orders/ord_*")
+    order_id = page.url.rsplit("/", 1)[1].split("?")[0]
+    await page.locator('[data-testid="order-status"]').filter(has_text="Paid").wait_for()
+
+    await sign_in(page, shop_url)
+    await page.goto(shop_url + "/admin/orders?method=upi")
+    await page.screenshot(path=str(SHOTS / "admin-orders.png"), full_page=True)
+    await page.click(f'tr[data-order-id="{order_id}"] a')
+    await page.wait_for_url(f"**/admin/orders/{order_id}")
+    trace = page.locator('[data-testid="trace"] [data-testid="trace-title"]')
+    await trace.filter(has_text="Webhook order.paid").wait_for()  # the sandbox's webhooks have arrived
+    titles = await trace.all_inner_texts()
+    assert titles[:2] == ["Status → pending", "POST /v1/orders"], titles
+    assert any(t.startswith("checkout.js handler") for t in titles) and "Status → paid" in titles
+    await page.screenshot(path=str(SHOTS / "admin-order-trace.png"), full_page=True)
+
+    await page.fill('[data-testid="refund-form"] input[name="amount"]', "5,000")
+    await page.click('[data-testid="refund-button"]')
+    confirm = page.locator('[data-testid="confirm-refund"]')
+    assert "Refund ₹5,000.00?" in await confirm.inner_text()
+    await page.screenshot(path=str(SHOTS / "admin-refund-confirm.png"))
+    await page.click('[data-testid="confirm"]')
+    await page.wait_for_url(f"**/admin/orders/{order_id}?done=refund")
+    assert "Refund asked for" in await page.locator('[data-testid="notice"]').inner_text()
+
+    # The sandbox processes the refund and sends refund.processed; the order follows.
+    for _ in range(50):
+        if await page.locator('[data-testid="order-status"]').inner_text() == "partially refunded":
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    assert await page.locator('[data-testid="order-status"]').inner_text() == "partially refunded"
+    assert await page.locator('[data-testid="refunded"]').inner_text() == "₹5,000.00"
+    titles = await trace.all_inner_texts()
+    assert "Refund of ₹5,000.00 asked for" in titles and "Status → partially_refunded" in titles
+    await page.screenshot(path=str(SHOTS / "admin-refunded.png"), full_page=True)
