@@ -11,6 +11,7 @@ from conftest import ADMIN
 from test_razorpay_checkout import verify
 from test_webhooks import events_named, paid_razorpay_order, paid_stripe_order
 from webhook_helpers import deliver, deliver_all, post_razorpay, post_stripe, stored_order
+from sandbox.razorpay.config import SANDBOX_FAULTS
 from views.state import DATABASE, SETTINGS
 
 STEP = re.compile(r'<li class="trace__step[^"]*" data-kind="(\w+)" data-outcome="(\w+)">(.*?)</li>', re.S)
@@ -182,3 +183,20 @@ def hidden_fields(page: str) -> dict[str, str]:
     """The confirmation form's hidden fields."""
     form = page[page.index('<form method="post" action="/admin/orders/'):]
     return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form[:form.index("</form>")]))
+
+
+async def test_a_retried_gateway_call_shows_each_attempt(client, razorpay_sandbox):
+    placed, paid = await paid_razorpay_order(client, razorpay_sandbox)
+    razorpay_sandbox.server.app[SANDBOX_FAULTS].failures.set(1, "503")
+    status, _ = await verify(client, placed["order_id"], paid)
+    assert status in (502, 503)
+    razorpay_sandbox.server.app[SANDBOX_FAULTS].failures.set(0)
+    assert (await verify(client, placed["order_id"], paid))[0] == 200
+
+    fetch = f"GET /v1/payments/{paid['razorpay_payment_id']}"
+    calls = [(outcome, title) for kind, outcome, title in await trace_of(client, placed["order_id"])
+             if kind == "call" and title == fetch]
+    assert [outcome for outcome, _ in calls] == ["failed", "failed", "failed", "ok"]
+    _, page = await admin_page(client, f"/admin/orders/{placed['order_id']}")
+    for n in (1, 2, 3):
+        assert "HTTP 503: " in page and f"(attempt {n} of 3)" in page
