@@ -9,7 +9,7 @@ from checkout.schemas import CartRequest
 from checkout.shop import Shop
 from gateway.money import AmountNotChargeable, Money, check_chargeable, format_money
 from gateway.routing import HOME_COUNTRY, HOME_CURRENCY, NoRoute, Route, choose_route
-from models.products import Product, get_products
+from models.products import Product, find_inactive_ids, get_products
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,13 @@ async def quote_cart(shop: Shop, request: CartRequest) -> Quote:
     """Choose the route for this buyer and price every line in its currency."""
     quantities = request.quantities()
     products = await get_products(shop.db, list(quantities))
+    missing = [product_id for product_id in quantities if product_id not in products]
+    # A cart kept in the browser may hold a product the shop has since taken off sale: say so.
+    retired = await find_inactive_ids(shop.db, missing) if missing else set()
     for i, item in enumerate(request.items):
+        if item.product_id in retired:
+            raise InvalidInput(f"{item.product_id!r} is no longer on sale", field=f"items[{i}].product_id",
+                               code="not_for_sale")
         if item.product_id not in products:
             raise InvalidInput(f"no product with id {item.product_id!r}",
                                field=f"items[{i}].product_id", code="unknown_product")

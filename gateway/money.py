@@ -29,8 +29,8 @@ STRIPE_DEFAULT_MINIMUM = 50
 STRIPE_TWO_DECIMAL_WIRE = frozenset({"ISK"})
 
 
-# What a person types for an amount once symbols and separators are gone: no exponents, no NaN, sane length.
-PLAIN_AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
+# An amount as people type it: plain digits, or grouped in thousands (1,299) or the Indian way (1,23,456).
+TYPED_AMOUNT = re.compile(r"(?P<whole>\d+|\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})*,\d{3})(?:\.(?P<fraction>\d*))?")
 
 
 class AmountNotChargeable(ValueError):
@@ -80,14 +80,19 @@ class Money:
 
 
 def parse_major(text: str, currency: str) -> int:
-    """Minor units from an amount as people type it ("1,299.50", "₹499"), exactly; ValueError if it is not one."""
-    cleaned = text.strip().lstrip("₹$€£").replace(",", "").replace(" ", "")
-    if not PLAIN_AMOUNT.fullmatch(cleaned):
-        raise ValueError(f"{text!r} is not an amount")
-    value = Decimal(cleaned)
-    if value.as_tuple().exponent < -exponent_of(currency):
-        raise ValueError(f"{text!r} has more decimals than {currency.upper()} has")
-    return int(value.scaleb(exponent_of(currency)))
+    """Minor units, exactly, from an amount typed in major units ("499", "1,299.50", "1,23,456"); ValueError why."""
+    typed = text.strip().replace(" ", "")
+    if typed.startswith("-"):
+        raise ValueError("an amount cannot be negative")
+    match = TYPED_AMOUNT.fullmatch(typed) if len(typed) <= 30 else None
+    if not match:
+        raise ValueError(f"type the amount in {currency} as a number, like 499 or 1,299.50")
+    places = exponent_of(currency)
+    minor = Decimal(match["whole"].replace(",", "") + "." + (match["fraction"] or "0")).scaleb(places)
+    if minor != minor.to_integral_value():
+        raise ValueError(f"{currency} has {places or 'no'} decimal place{'' if places == 1 else 's'}; "
+                         f"{typed} has more")
+    return int(minor)
 
 
 @lru_cache(maxsize=4096)
