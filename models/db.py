@@ -30,6 +30,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("paid_at", ASCENDING)], sparse=True, name="paid_at"),
         # Webhooks about charges, refunds and disputes name the payment, not always our order.
         IndexModel([("payment.id", ASCENDING)], sparse=True, name="payment_id"),
+        # The dashboard's refunds: asked for in a period, or (made in a gateway's dashboard) learned of in it;
+        # the query's $or needs an index per branch or MongoDB scans the collection.
+        IndexModel([("refunds.requested_at", ASCENDING)], sparse=True, name="refunds_requested_at"),
+        IndexModel([("refunds.settled_at", ASCENDING)], sparse=True, name="refunds_settled_at"),
         # Reconciliation looks for refunds still open at the gateway.
         IndexModel([("refunds.status", ASCENDING)], sparse=True, name="refunds_status"),
     ],

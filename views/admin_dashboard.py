@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import aiohttp_jinja2
 from aiohttp import web
+
+from checkout.dashboard import build_dashboard
+from views.state import SETTINGS, SHOP
 
 routes = web.RouteTableDef()
 
@@ -11,5 +16,6 @@ routes = web.RouteTableDef()
 @routes.get("/admin")
 @aiohttp_jinja2.template("admin_dashboard.html")
 async def show_dashboard(request: web.Request) -> dict:
-    """The shop at a glance."""
-    return {}
+    """The shop at a glance: today and this week, in IST."""
+    expiry = timedelta(seconds=request.app[SETTINGS].order_expiry)
+    return {"dashboard": await build_dashboard(request.app[SHOP].db, order_expiry=expiry)}

@@ -55,3 +55,12 @@ async def page():
         yield page
         await browser.close()
         assert errors == [], f"uncaught errors in the page's scripts: {errors}"
+
+
+async def sign_in(page, shop_url: str) -> None:
+    """Sign in to the admin area through its form, as a person does (an admin page first sends you there)."""
+    await page.goto(shop_url + "/admin")
+    await page.wait_for_url("**/admin/login")
+    await page.fill('[data-testid="password"]', ADMIN_PASSWORD)
+    await page.click('[data-testid="sign-in"]')
+    await page.wait_for_url(shop_url + "/admin")

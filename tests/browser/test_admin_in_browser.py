@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from browser_fixtures import ADMIN_PASSWORD, NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
+from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url, sign_in  # noqa: F401
 from test_shop_in_browser import buy_a_shawl
 
 pytestmark = NEEDS_BROWSER
-
-
-async def sign_in(page, shop_url):
-    """Sign in through the admin's form, as a person does."""
-    await page.goto(shop_url + "/admin/orders")  # not signed in: sent to the sign-in page
-    await page.wait_for_url("**/admin/login")
-    await page.fill('[data-testid="password"]', ADMIN_PASSWORD)
-    await page.click('[data-testid="sign-in"]')
-    await page.wait_for_url("**/admin")
 
 
 async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(page, shop_url):
