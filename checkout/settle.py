@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checkout.receipts import queue_receipt
 from checkout.shop import Shop
 from models.orders import Order, append_timeline, get_order, timeline_entry, transition_order
 
@@ -15,12 +16,14 @@ async def settle_payment(
     """Move the order to `target` when the money matches, to needs_review when it does not.
 
     Each move is one conditional update, so a duplicate or late report changes nothing; when no
-    move applies, the report is kept on the timeline with `note`.
+    move applies, the report is kept on the timeline with `note`. A paid order's receipt is queued here,
+    where every gateway's payment lands; the mailer sends it later, never inside this request.
     """
     if mismatch is None and target is not None:
         moved = await transition_order(shop.db, order.id, allowed_from=allowed_from, to=target,
                                        reason=reason, fields=fields, entries=entries)
         if moved is not None:
+            await queue_receipt(shop, moved)
             return moved
         # Paid money reaching an order we gave up on is a person's job, never silently kept.
         mismatch = "payment arrived after the order expired" if order.status == "expired" else None
@@ -31,4 +34,9 @@ async def settle_payment(
         if moved is not None:
             return moved
     await append_timeline(shop.db, order.id, [*entries, timeline_entry("note", message=note)])
-    return await get_order(shop.db, order.id)
+    current = await get_order(shop.db, order.id)
+    if target == "paid" and current.status == "paid":
+        # A repeat of the payment: queue again in case the first report died between its two writes
+        # (the receipt's fixed outbox id makes this a no-op otherwise).
+        await queue_receipt(shop, current)
+    return current

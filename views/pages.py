@@ -9,6 +9,7 @@ from checkout.catalog import list_catalog
 from checkout.confirm_stripe import load_order_after_return
 from checkout.errors import CheckoutError, NotFound
 from checkout.orders import describe_order, load_order
+from checkout.receipts import RECEIPT_STATUSES, describe_receipt
 from models.orders import Order
 from checkout.schemas import COUNTRIES
 from views.state import SHOP
@@ -55,7 +56,9 @@ async def show_order(request: web.Request) -> web.Response:
         notice, status = {"kind": "error", "text": exc.message}, exc.status
     notice = (notice or return_notice(order.status, session_id is not None, "cancelled" in request.query)
               or failover_notice(order))
-    context = {"order": describe_order(order), "notice": notice}
+    # Once paid, the page is the buyer's receipt (printable; receipt.css lays it out for paper).
+    receipt = describe_receipt(shop, order) if order.status in RECEIPT_STATUSES else None
+    context = {"order": describe_order(order), "notice": notice, "receipt": receipt}
     return aiohttp_jinja2.render_template("order.html", request, context, status=status)
 
 

@@ -62,13 +62,25 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
 
+    # Email: receipts go out through this SMTP server; with no host they are kept in the outbox as "held",
+    # visible in the admin, and sent once a host is set. The mailer looks for due messages every
+    # MAIL_POLL_SECONDS (0 turns the in-server mailer off).
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+    smtp_timeout: float = Field(30.0, gt=0, le=300)
+    mail_poll_seconds: float = Field(5.0, ge=0)
+
     public_url: str = "http://127.0.0.1:8080"
     admin_password: SecretStr | None = None
     shop_name: str = "Galla"
 
     @field_validator("mongodb_uri", "razorpay_key_id", "razorpay_key_secret", "razorpay_webhook_secret",
                      "stripe_secret_key", "stripe_webhook_secret", "stripe_api_base", "admin_password",
-                     mode="before")
+                     "smtp_host", "smtp_username", "smtp_password", "smtp_from", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # An empty line in .env (RAZORPAY_KEY_ID=) means "not set", not "the empty key".

@@ -149,6 +149,7 @@
     if (after !== before || next.status !== previous.status) renderAttempts(next);
     renderPayment(next);
     if (next.status !== previous.status) settled(next, previous);
+    if (RECEIPT_STATUSES.has(next.status) && !RECEIPT_STATUSES.has(previous.status)) showReceipt();
     // The status region announces itself (aria-live); a new failed attempt is announced here.
     if (next.status === previous.status && after > before) {
       const latest = next.attempts[after - 1];
@@ -166,6 +167,21 @@
       setNotice('info', ''); // "you left before paying" / "not confirmed yet" no longer apply
     }
     afterPaid(next);
+  }
+
+  /** Paid while this page was open: take the receipt's parts (the shop, the dates in IST, refunds) from
+      this page as the server now renders it, rather than building them a second time here. */
+  async function showReceipt() {
+    try {
+      const response = await fetch(window.location.pathname, { headers: { Accept: 'text/html' } });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+      document.querySelectorAll('[data-receipt-part]').forEach((part) => {
+        const next = fresh.querySelector(`[data-receipt-part="${CSS.escape(part.dataset.receiptPart)}"]`);
+        if (next) part.replaceWith(document.importNode(next, true));
+      });
+      document.querySelector('.order-ref')?.classList.add('order-ref--receipt');
+    } catch { /* the status above already says paid; a reload shows the full receipt */ }
   }
 
   /** A paid Stripe return empties the cart (checkout.js's handler does it for Razorpay) and forgets
