@@ -45,6 +45,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The mailer takes due messages by status; the admin's order page shows an order's messages.
         IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="status_due"),
         IndexModel([("order_id", ASCENDING)], name="order_id"),
+        # The admin's Emails page: newest first, all or by status.
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="newest"),
+        IndexModel([("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="status_newest"),
     ],
     "webhook_rejections": [
         # Refused deliveries are evidence for a while, then go (models/rejections.py KEEP_DAYS).

@@ -107,6 +107,7 @@ def sandbox_settings(sandbox: RazorpaySandbox, stripe: StripeSandbox | None = No
     values = dict(
         admin_password=ADMIN_PASSWORD,
         reconcile_interval=0,  # tests run reconciliation when they mean to
+        mail_poll_seconds=0,  # and send the outbox when they mean to
         checkout_rate_limit="100000/minute",  # the rate limit has its own tests
         razorpay_key_id=sandbox.key_id, razorpay_key_secret=sandbox.key_secret,
         razorpay_webhook_secret="whsec_" + secrets.token_hex(8),

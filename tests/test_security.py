@@ -322,6 +322,7 @@ SECRETS = {
     "stripe_secret_key": "sk_test_stripeSecretDISTINCT9e2c",
     "stripe_webhook_secret": "whsec_stripeWebhookDISTINCT0a7",
     "admin_password": "adminPasswordDISTINCT5c81e",
+    "smtp_password": "smtpPasswordDISTINCT93f1d",
 }
 
 

@@ -51,7 +51,7 @@ def settings_secrets(settings: Settings) -> list[str]:
     """Every secret value the settings hold, MongoDB's password included."""
     values = [secret.get_secret_value() for secret in (
         settings.razorpay_key_secret, settings.razorpay_webhook_secret, settings.stripe_secret_key,
-        settings.stripe_webhook_secret, settings.admin_password) if secret is not None]
+        settings.stripe_webhook_secret, settings.admin_password, settings.smtp_password) if secret is not None]
     if settings.mongodb_uri:
         password = urlsplit(settings.mongodb_uri).password
         if password:
