@@ -296,6 +296,11 @@ def test_real_keys_need_a_strong_admin_password(keys):
     create_app(Settings(_env_file=None, admin_password="x" * 12, **keys))
 
 
+def test_a_razorpay_key_id_without_its_secret_is_refused_at_start():
+    with pytest.raises(SettingsError, match="RAZORPAY_KEY_SECRET is not"):
+        create_app(Settings(_env_file=None, razorpay_key_id="rzp_live_abc", admin_password="x" * 12))
+
+
 def test_keyless_shop_generates_a_password_and_never_logs_it(caplog):
     caplog.set_level(logging.DEBUG)
     app = create_app(Settings(_env_file=None, admin_password="demo"))  # short is fine with both sandboxes

@@ -31,7 +31,8 @@ from views.ratelimit import checkout_rate_limit_middleware
 from views.mailer import mailer_ctx
 from views.reconciler import reconcile_ctx
 from views.security import security_headers_middleware
-from views.settings import SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings, check_admin_password
+from views.settings import (SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings, check_admin_password,
+                            check_gateway_keys)
 from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP
 
 log = logging.getLogger("galla")
@@ -41,6 +42,7 @@ EMBEDDED_BANNER = "Embedded in-memory MongoDB store (mongomock): all data is los
 
 def create_app(settings: Settings, *, db: Database | None = None, self_url: str | None = None) -> web.Application:
     """Build the app; db and self_url (where this server is reachable) are injectable for tests."""
+    check_gateway_keys(settings)
     sandboxed = sandboxed_gateways(settings)
     self_url = (self_url or settings.public_url).rstrip("/")
     # Same code path as a real account: our clients speak HTTP to the sandboxes mounted here.

@@ -128,6 +128,13 @@ class Settings(BaseSettings):
         })
 
 
+def check_gateway_keys(settings: Settings) -> None:
+    """Refuse half a Razorpay key pair: the id without its secret would fail only at the first payment."""
+    if settings.razorpay_key_id and settings.razorpay_key_secret is None:
+        raise SettingsError("RAZORPAY_KEY_ID is set but RAZORPAY_KEY_SECRET is not: set both (Razorpay "
+                            "Dashboard → Account & Settings → API Keys), or neither for the sandbox")
+
+
 def check_admin_password(password: SecretStr | None) -> None:
     """Refuse a missing ADMIN_PASSWORD, or one under 12 characters (checked when a gateway has real keys)."""
     if password is None:
