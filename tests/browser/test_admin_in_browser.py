@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url, sign_in  # noqa: F401
 from test_shop_in_browser import buy_a_shawl
+from test_stripe_in_browser import SUCCEEDS, fill_checkout, pay_button_says, pay_by_card, wait_for_paid
 
 pytestmark = NEEDS_BROWSER
 
@@ -26,7 +27,7 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
     titles = await trace.all_inner_texts()
     assert titles[:2] == ["Status → pending", "POST /v1/orders"], titles
     assert any(t.startswith("checkout.js handler") for t in titles) and "Status → paid" in titles
-    await page.screenshot(path=str(SHOTS / "admin-order-trace.png"), full_page=True)
+    await page.screenshot(path=str(SHOTS / "admin-order-trace-upi.png"), full_page=True)
 
     await page.fill('[data-testid="refund-form"] input[name="amount"]', "5,000")
     await page.click('[data-testid="refund-button"]')
@@ -48,3 +49,32 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
     titles = await trace.all_inner_texts()
     assert "Refund of ₹5,000.00 asked for" in titles and "Status → partially_refunded" in titles
     await page.screenshot(path=str(SHOTS / "admin-refunded.png"), full_page=True)
+
+
+async def test_a_stripe_order_refunded_in_full_shows_its_whole_trace(page, shop_url):
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await fill_checkout(page, shop_url, product="masala-chai", name="Jane Doe", email="jane@example.com",
+                        phone="+1 202 555 0143")
+    await page.select_option('[data-testid="country"]', "US")
+    await pay_button_says(page, r"Stripe")
+    await page.click('[data-testid="pay"]')
+    await pay_by_card(page, SUCCEEDS, name="Jane Doe", email="jane@example.com")
+    await wait_for_paid(page)
+    order_id = page.url.rsplit("/", 1)[1].split("?")[0]
+
+    await sign_in(page, shop_url)
+    await page.goto(f"{shop_url}/admin/orders/{order_id}")
+    await page.click('[data-testid="refund-button"]')  # blank amount: all of it
+    await page.click('[data-testid="confirm"]')
+    await page.wait_for_url(f"**/admin/orders/{order_id}?done=refund")
+    for _ in range(50):
+        if await page.locator('[data-testid="order-status"]').inner_text() == "refunded":
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    assert await page.locator('[data-testid="order-status"]').inner_text() == "refunded"
+    titles = await page.locator('[data-testid="trace"] [data-testid="trace-title"]').all_inner_texts()
+    for wanted in ("POST /v1/checkout/sessions", "the buyer came back from Stripe's page", "Status → paid",
+                   "Webhook checkout.session.completed", "POST /v1/refunds", "Status → refunded"):
+        assert any(wanted in title for title in titles), (wanted, titles)
+    await page.screenshot(path=str(SHOTS / "admin-order-trace-stripe-refunded.png"), full_page=True)
