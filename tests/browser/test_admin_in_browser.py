@@ -9,6 +9,16 @@ from test_stripe_in_browser import SUCCEEDS, fill_checkout, pay_button_says, pay
 pytestmark = NEEDS_BROWSER
 
 
+async def reload_until_status(page, status: str) -> None:
+    """Reload the admin's order page until the gateway's webhook has moved the order to status (10 s at most)."""
+    for _ in range(50):
+        if await page.locator('[data-testid="order-status"]').inner_text() == status:
+            return
+        await page.wait_for_timeout(200)
+        await page.reload()
+    assert await page.locator('[data-testid="order-status"]').inner_text() == status
+
+
 async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(page, shop_url):
     await page.set_viewport_size({"width": 1280, "height": 900})
     frame = await buy_a_shawl(page, shop_url)
@@ -39,12 +49,7 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
     assert "Refund asked for" in await page.locator('[data-testid="notice"]').inner_text()
 
     # The sandbox processes the refund and sends refund.processed; the order follows.
-    for _ in range(50):
-        if await page.locator('[data-testid="order-status"]').inner_text() == "partially refunded":
-            break
-        await page.wait_for_timeout(200)
-        await page.reload()
-    assert await page.locator('[data-testid="order-status"]').inner_text() == "partially refunded"
+    await reload_until_status(page, "partially refunded")
     assert await page.locator('[data-testid="refunded"]').inner_text() == "₹5,000.00"
     titles = await trace.all_inner_texts()
     assert "Refund of ₹5,000.00 asked for" in titles and "Status → partially_refunded" in titles
@@ -67,12 +72,7 @@ async def test_a_stripe_order_refunded_in_full_shows_its_whole_trace(page, shop_
     await page.click('[data-testid="refund-button"]')  # blank amount: all of it
     await page.click('[data-testid="confirm"]')
     await page.wait_for_url(f"**/admin/orders/{order_id}?done=refund")
-    for _ in range(50):
-        if await page.locator('[data-testid="order-status"]').inner_text() == "refunded":
-            break
-        await page.wait_for_timeout(200)
-        await page.reload()
-    assert await page.locator('[data-testid="order-status"]').inner_text() == "refunded"
+    await reload_until_status(page, "refunded")
     titles = await page.locator('[data-testid="trace"] [data-testid="trace-title"]').all_inner_texts()
     for wanted in ("POST /v1/checkout/sessions", "the buyer came back from Stripe's page", "Status → paid",
                    "Webhook checkout.session.completed", "POST /v1/refunds", "Status → refunded"):
