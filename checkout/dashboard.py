@@ -7,19 +7,17 @@ sum is per currency. Bars carry their share of the largest bar in their chart, s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from checkout.calendar import day_start, shop_time, shop_today, week_start
 from checkout.failover import FAILOVER_ROUTE
+from checkout.labels import gateway_label, method_label
 from models.reports import (AttemptsRow, RefundsRow, TakingsRow, count_failed_attempts, count_in_status,
                             count_routed, sum_refunds, sum_takings)
 
-GATEWAY_LABELS = {"razorpay": "Razorpay", "stripe": "Stripe"}
-METHOD_LABELS = {"upi": "UPI", "card": "Card", "netbanking": "Netbanking", "wallet": "Wallet", "emi": "EMI",
-                 "paylater": "Pay later", "cardless_emi": "Cardless EMI", "bank_transfer": "Bank transfer",
-                 "other": "Other"}
 REFUND_STATUSES = ("requested", "pending", "processed", "failed")
 REFUND_LABELS = {"requested": "Asked, no answer yet", "pending": "Pending at the gateway",
                  "processed": "Processed", "failed": "Failed"}
@@ -168,7 +166,7 @@ def summarise_period(key: str, title: str, first: date, last: date, days: set[in
                       for currency in sort_currencies(r.currency for r in takings)),
         success=SuccessRate("All gateways", sum(r.count for r in takings), sum(r.count for r in failed)),
         success_by_gateway=tuple(
-            SuccessRate(GATEWAY_LABELS.get(gateway, gateway.title()),
+            SuccessRate(gateway_label(gateway),
                         sum(r.count for r in takings if r.gateway == gateway),
                         sum(r.count for r in failed if r.gateway == gateway))
             for gateway in sorted({r.gateway for r in takings} | {r.gateway for r in failed})),
@@ -180,30 +178,32 @@ def summarise_period(key: str, title: str, first: date, last: date, days: set[in
 def sum_currency(currency: str, rows: list[TakingsRow]) -> Takings:
     """One currency's takings, with bars by gateway and by method."""
     return Takings(currency=currency, amount=sum(r.amount for r in rows), count=sum(r.count for r in rows),
-                   by_gateway=make_bars(rows, "gateway", GATEWAY_LABELS),
-                   by_method=make_bars(rows, "method", METHOD_LABELS))
+                   by_gateway=make_bars(rows, "gateway", gateway_label),
+                   by_method=make_bars(rows, "method", method_label))
 
 
-def make_bars(rows: list[TakingsRow], field: str, labels: dict[str, str]) -> tuple[Bar, ...]:
-    """Rows summed by one field, largest first, each with its share of the largest."""
-    amounts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+def sum_by(rows: Iterable[TakingsRow | RefundsRow], key: Callable[[Any], Hashable]) -> dict[Any, list[int]]:
+    """Rows' amounts and counts summed by key: {key: [amount, count]}."""
+    sums: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
-        totals = amounts[getattr(row, field)]
+        totals = sums[key(row)]
         totals[0] += row.amount
         totals[1] += row.count
+    return sums
+
+
+def make_bars(rows: list[TakingsRow], field: str, label: Callable[[str], str]) -> tuple[Bar, ...]:
+    """Rows summed by one field, largest first, each with its share of the largest."""
+    amounts = sum_by(rows, lambda row: getattr(row, field))
     top = max((amount for amount, _ in amounts.values()), default=0)
     ordered = sorted(amounts.items(), key=lambda item: (-item[1][0], item[0]))
-    return tuple(Bar(key=key, label=labels.get(key, key.replace("_", " ").capitalize()), amount=amount,
-                     count=count, share=amount / top if top else 0.0) for key, (amount, count) in ordered)
+    return tuple(Bar(key=key, label=label(key), amount=amount, count=count, share=amount / top if top else 0.0)
+                 for key, (amount, count) in ordered)
 
 
 def list_refunds(rows: list[RefundsRow]) -> tuple[RefundLine, ...]:
     """Refund rows summed by currency and status, in the order a refund moves."""
-    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        totals = sums[row.currency, row.status]
-        totals[0] += row.amount
-        totals[1] += row.count
+    sums = sum_by(rows, lambda row: (row.currency, row.status))
     rank = {status: i for i, status in enumerate(REFUND_STATUSES)}
     order = {currency: i for i, currency in enumerate(sort_currencies(c for c, _ in sums))}
     return tuple(RefundLine(currency=currency, status=status, label=REFUND_LABELS.get(status, status),
@@ -217,11 +217,8 @@ def chart_week(monday: date, today_index: int, takings: list[TakingsRow]) -> tup
     currencies = sort_currencies(r.currency for r in takings) or ["INR"]
     charts = []
     for currency in currencies:
-        per_day = [[0, 0] for _ in range(7)]
-        for row in takings:
-            if row.currency == currency:
-                per_day[row.day][0] += row.amount
-                per_day[row.day][1] += row.count
+        by_day = sum_by((row for row in takings if row.currency == currency), lambda row: row.day)
+        per_day = [by_day.get(day, [0, 0]) for day in range(7)]
         top = max(amount for amount, _ in per_day)
         charts.append(WeekChart(currency=currency, amount=sum(amount for amount, _ in per_day), days=tuple(
             DayBar(day=monday + timedelta(days=i), amount=amount, count=count, share=amount / top if top else 0.0,

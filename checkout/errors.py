@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from checkout.labels import GATEWAY_NAMES
+
 from gateway.errors import GatewayError, GatewayUnavailable
 
 
@@ -68,7 +70,6 @@ class GatewayBusy(GatewayFailed):
     code = "gateway_unavailable"
 
 
-GATEWAY_NAMES = {"razorpay": "Razorpay", "stripe": "Stripe"}
 
 
 def gateway_failure(exc: GatewayError) -> GatewayFailed:

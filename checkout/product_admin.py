@@ -23,7 +23,6 @@ MAX_MINOR_UNITS = 99_999_999
 # The currencies with a field of their own; any others go in the extra rows (currency_N, price_N).
 MAIN_CURRENCIES = (HOME_CURRENCY, WORLD_CURRENCY)
 MAX_EXTRA_ROWS = 20
-# Plain digits, or digits grouped the Western way (1,299,000) or the Indian way (12,99,000), then decimals.
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _IMAGE = re.compile(r"/static/[A-Za-z0-9._~/-]+")
 ID_MAX = 64  # what a cart line's product_id may be
@@ -256,10 +255,7 @@ async def edit_product(shop: Shop, product_id: str, form: Mapping[str, str], *,
     product = read_product_form(form, image_exists=image_exists)
     saved = await update_product(shop.db, product_id, version, product.to_fields())
     if saved is None:
-        current = await find_product(shop.db, product_id)
-        if current is None:
-            raise NotFound(f"there is no product {product_id}", field="product_id")
-        raise ProductChanged(current)
+        raise ProductChanged(await load_product(shop, product_id))  # changed since loaded, or gone (404)
     return saved
 
 

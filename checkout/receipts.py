@@ -9,6 +9,7 @@ import jinja2
 
 from checkout.calendar import shop_time
 from checkout.errors import Conflict, InvalidInput, NotFound
+from checkout.labels import gateway_label, method_label
 from checkout.shop import Shop
 from gateway.money import format_money
 from models.orders import Order
@@ -16,9 +17,6 @@ from models.outbox import (OUTBOX_STATUSES, OutboxMessage, count_by_status, get_
                            queue_message, requeue_message)
 
 RECEIPT_STATUSES = ("paid", "partially_refunded", "refunded")
-METHOD_LABELS = {"upi": "UPI", "card": "Card", "netbanking": "Netbanking", "wallet": "Wallet", "emi": "EMI",
-                 "paylater": "Pay Later", "bank_transfer": "Bank transfer", "cardless_emi": "Cardless EMI"}
-GATEWAY_LABELS = {"razorpay": "Razorpay", "stripe": "Stripe"}
 EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
 # Built once: rendering a receipt happens inside the request that paid the order, so it stays cheap.
@@ -34,11 +32,6 @@ def format_shop_time(at: datetime | None) -> str | None:
         return None
     t = shop_time(at)
     return f"{t.day} {t:%b %Y}, {t.hour % 12 or 12}:{t:%M} {'am' if t.hour < 12 else 'pm'} IST"
-
-
-def method_label(method: str | None) -> str:
-    """How a payment method reads to a buyer (upi → UPI)."""
-    return METHOD_LABELS.get(method, method.replace("_", " ").capitalize()) if method else ""
 
 
 def describe_receipt(shop: Shop, order: Order) -> dict:
@@ -60,7 +53,7 @@ def describe_receipt(shop: Shop, order: Order) -> dict:
         "net_amount": order.amount - order.refunded_amount,
         "payment_method": method_label(payment.get("method")),
         "payment_id": payment.get("id") or "",
-        "gateway": GATEWAY_LABELS.get(order.gateway, order.gateway.capitalize()),
+        "gateway": gateway_label(order.gateway),
     }
 
 

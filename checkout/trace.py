@@ -6,14 +6,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from checkout.labels import gateway_label
 from checkout.redact import Redactor
 from checkout.shop import Shop
 from gateway.money import format_money
 from models.events import find_order_events
 from models.orders import Order
+from models.outbox import find_order_messages
 from models.rejections import find_order_rejections
 
-GATEWAY_NAMES = {"razorpay": "Razorpay", "stripe": "Stripe"}
 BROWSER_EVENTS = {"checkout.handler": "checkout.js handler: the buyer's payment, with its signature",
                   "payment.failed": "checkout.js payment.failed: the attempt did not go through",
                   "stripe.return": "the buyer came back from Stripe's page"}
@@ -43,7 +44,7 @@ async def build_trace(shop: Shop, order: Order, redactor: Redactor) -> list[Trac
     # Ledger events that named this order but never reached its timeline (a crash between the two writes).
     steps += [webhook_step(event, None) for event_id, event in events.items() if event_id not in seen]
     steps += [refused_step(rejection) for rejection in await find_order_rejections(shop.db, order.id)]
-    steps += [email_step(message) for message in await shop.db.outbox.find({"order_id": order.id}).to_list(20)]
+    steps += [email_step(message) for message in await find_order_messages(shop.db, order.id)]
     return with_offsets(sorted(steps, key=lambda step: utc(step.at)), order.created_at)
 
 
@@ -69,7 +70,7 @@ def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor
         return [TraceStep(at, "refund", "Admin → Galla", f"Refund of {amount} asked for", "info",
                           f"idempotency key {entry.get('key')}")]
     if kind == "reconcile":
-        gateway = GATEWAY_NAMES.get(entry.get("gateway"), entry.get("gateway"))
+        gateway = gateway_label(entry.get("gateway"))
         return [TraceStep(at, "reconcile", "Reconciler", f"Reconciler checked the order with {gateway}", "info")]
     return [TraceStep(at, "note", "Galla", entry.get("message") or str(kind), "info", details=redactor.value(rest)
                       if set(rest) - {"message"} else None)]
@@ -77,7 +78,7 @@ def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor
 
 def call_step(entry: dict, redactor: Redactor) -> TraceStep:
     """A request Galla made to a gateway and what came back (credentials are never stored; the rest redacted)."""
-    gateway = GATEWAY_NAMES.get(entry.get("gateway"), entry.get("gateway"))
+    gateway = gateway_label(entry.get("gateway"))
     status, error = entry.get("status"), entry.get("error")
     answer = f"HTTP {status}" if status is not None else "no answer"
     if error:
@@ -104,14 +105,14 @@ def webhook_step(event: dict, entry: dict | None) -> TraceStep:
     if deliveries > 1:
         summary += f"; delivered {deliveries} times"
     event_type = event.get("type") or (entry or {}).get("type")
-    return TraceStep(received or entry["at"], "webhook", f"{GATEWAY_NAMES.get(gateway, gateway)} → Galla",
+    return TraceStep(received or entry["at"], "webhook", f"{gateway_label(gateway)} → Galla",
                      f"Webhook {event_type}", "ok", summary, duration_ms=duration,
                      details={"event_id": event.get("event_id") or (entry or {}).get("event_id")})
 
 
 def duplicate_steps(event: dict) -> list[TraceStep]:
     """Each later delivery of an event already in the ledger: acknowledged, never applied twice."""
-    gateway = GATEWAY_NAMES.get(event.get("gateway"), event.get("gateway"))
+    gateway = gateway_label(event.get("gateway"))
     return [TraceStep(at, "duplicate", f"{gateway} → Galla", f"Webhook {event.get('type')} again", "info",
                       "duplicate: signature verified, acknowledged with 200, not applied again",
                       details={"event_id": event.get("event_id")})
@@ -120,7 +121,7 @@ def duplicate_steps(event: dict) -> list[TraceStep]:
 
 def refused_step(rejection: dict) -> TraceStep:
     """A delivery naming this order whose signature did not verify: refused with 400, nothing applied."""
-    gateway = GATEWAY_NAMES.get(rejection.get("gateway"), rejection.get("gateway"))
+    gateway = gateway_label(rejection.get("gateway"))
     claimed = rejection.get("type") or "an event"
     return TraceStep(rejection["received_at"], "refused", f"? claiming to be {gateway} → Galla",
                      f"Webhook refused: claimed {claimed}", "failed",

@@ -117,6 +117,11 @@ async def get_message(db: Any, message_id: str) -> OutboxMessage | None:
     return OutboxMessage.model_validate(doc) if doc else None
 
 
+async def find_order_messages(db: Any, order_id: str, limit: int = 20) -> list[dict]:
+    """The messages about one order (the order_id index), without their bodies."""
+    return await db.outbox.find({"order_id": order_id}, {"text": 0, "html": 0}).to_list(limit)
+
+
 async def list_messages(db: Any, *, status: str | None = None, limit: int = 100) -> list[OutboxMessage]:
     """The newest messages first, optionally in one status."""
     query = {"status": status} if status else {}

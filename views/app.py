@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 
 from checkout.calendar import shop_time
+from checkout.labels import METHOD_LABELS, gateway_label, method_label
 from checkout.shop import Shop
 from gateway.breaker import CircuitBreaker
 from gateway.money import format_money
@@ -101,8 +102,8 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
     env.filters["money"] = lambda amount, currency: format_money(int(amount), currency)
     env.filters["ist"] = lambda at, fmt="%d %b %Y, %H:%M:%S IST": shop_time(at).strftime(fmt)
     env.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    env.globals.update(shop_name=settings.shop_name, sandbox_mode=bool(sandboxed),
-                       sandboxed_gateways=sandboxed,
+    env.globals.update(shop_name=settings.shop_name, sandbox_mode=bool(sandboxed), sandboxed_gateways=sandboxed,
+                       method_label=method_label, method_labels=METHOD_LABELS, gateway_label=gateway_label,
                        razorpay_checkout_js=settings.razorpay_checkout_js)
 
 
