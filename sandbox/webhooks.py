@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 log = logging.getLogger("sandbox.webhooks")
 
@@ -79,6 +80,7 @@ class Delivery:
     status: int | None  # the receiver's HTTP status; None when it timed out or could not be reached
     error: str | None  # "timeout", the connection error, or "HTTP <status>" for a non-2xx answer
     at: float  # wall-clock time the attempt finished
+    waited: float = 0.0  # seconds from the event being queued to this attempt's answer
     duplicate: bool = False  # the second copy the duplicate knob asked for
     manual: bool = False  # sent by redeliver()
 
@@ -95,6 +97,7 @@ class Outgoing:
     event: Any
     body: bytes
     due: float = 0.0  # time.monotonic() before which the first attempt waits
+    queued: float = field(default_factory=time.monotonic)
     twin: bool = False  # the duplicate knob fired: send a second copy right after this one
     duplicate: bool = False
     manual: bool = False
@@ -113,6 +116,9 @@ class WebhookSender:
     knobs: DeliveryKnobs = field(default_factory=DeliveryKnobs)
     pin_secret: bool = False  # Razorpay signs retries of older events with the secret of their first attempt
     user_agent: str = "sandbox-webhooks"
+    # First deliveries in flight at once: 1 sends events one by one, in order; more is how a gateway under
+    # load sends (a receiver then sees them in any order). Read when the sender starts.
+    parallel: int = 1
     held: bool = False
     deliveries: list[Delivery] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
@@ -186,6 +192,12 @@ class WebhookSender:
         """Return the ids of events that got a 2xx, in the order they got it (duplicates repeated)."""
         return [delivery.event_id for delivery in self.deliveries if delivery.ok]
 
+    def report(self) -> dict[str, Any]:
+        """Return what was sent so far: each attempt (event, status, seconds since queued) and what is pending."""
+        return {"pending": self.pending(), "dropped": len(self.dropped), "given_up": len(self.given_up),
+                "deliveries": [{"event_id": d.event_id, "attempt": d.attempt, "status": d.status, "error": d.error,
+                                "at": d.at, "waited": round(d.waited, 6)} for d in self.deliveries]}
+
     def rng(self) -> random.Random:
         """Return the random source, re-seeded whenever knobs.seed (or the knobs object) is set."""
         mark = (id(self.knobs), self.knobs.seedings)
@@ -198,7 +210,7 @@ class WebhookSender:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[WebhookSender]:
         """Deliver in the background while inside; for the sandbox app's cleanup_ctx."""
-        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._slots = asyncio.Semaphore(max(MAX_IN_FLIGHT, self.parallel))
         self._wakeup = asyncio.Event()  # bound to the loop that runs the sandbox
         async with aiohttp.ClientSession(headers={"User-Agent": self.user_agent}) as session:
             self._session = session
@@ -218,17 +230,30 @@ class WebhookSender:
         task.add_done_callback(self._tasks.discard)
 
     async def dispatch(self) -> None:
-        """Take queued events one at a time and make their first attempts; failures retry on their own."""
+        """Take queued events in turn and make their first attempts, `parallel` at once; failures retry alone."""
+        started = asyncio.Semaphore(self.parallel)
         while True:
             item = await self.next_item()
             self._active += 1 + item.twin
-            try:
-                await asyncio.sleep(max(0.0, item.due - time.monotonic()))
-                copies = [item, Outgoing(event=item.event, body=item.body, duplicate=True)] if item.twin else [item]
-                for copy in copies:
-                    await self.first_attempt(copy)
-            except Exception:
-                log.exception("webhook dispatch failed on %s", item.event.id)
+            if self.parallel == 1:
+                await self.send_first(item)
+                continue
+            await started.acquire()
+            self.spawn(self.send_first(item, started))
+
+    async def send_first(self, item: Outgoing, started: asyncio.Semaphore | None = None) -> None:
+        """Make the first attempt of an event (and of its duplicate, if the knob fired), once it is due."""
+        try:
+            await asyncio.sleep(max(0.0, item.due - time.monotonic()))
+            copies = [item, Outgoing(event=item.event, body=item.body, duplicate=True,
+                                       queued=item.queued)] if item.twin else [item]
+            for copy in copies:
+                await self.first_attempt(copy)
+        except Exception:
+            log.exception("webhook dispatch failed on %s", item.event.id)
+        finally:
+            if started is not None:
+                started.release()
 
     async def next_item(self) -> Outgoing:
         """Wait for a queued event while not held; take the oldest, or a random one if knobs.shuffle."""
@@ -270,7 +295,8 @@ class WebhookSender:
         async with self._slots or asyncio.Semaphore():
             status, error = await self.post(url, item)
         delivery = Delivery(event_id=item.event.id, attempt=item.attempts, status=status, error=error,
-                            at=time.time(), duplicate=item.duplicate, manual=item.manual)
+                            at=time.time(), waited=time.monotonic() - item.queued, duplicate=item.duplicate,
+                            manual=item.manual)
         self.deliveries.append(delivery)
         return delivery
 
@@ -292,3 +318,12 @@ class WebhookSender:
         except Exception as exc:  # a bug in signing must cost one attempt, not the delivery task
             log.exception("webhook attempt for %s crashed", item.event.id)
             return None, f"{type(exc).__name__}: {exc}"
+
+
+def deliveries_handler(key: web.AppKey[WebhookSender]):
+    """Return a handler for GET /webhooks/deliveries: the sender's report, like a gateway dashboard's webhook log."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.json_response(request.app[key].report())
+
+    return handle

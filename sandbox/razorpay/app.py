@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from ..webhooks import RAZORPAY_RETRY_DELAYS, RAZORPAY_TIMEOUT, DeliveryKnobs, WebhookSender, razorpay_signature
+from ..webhooks import (RAZORPAY_RETRY_DELAYS, RAZORPAY_TIMEOUT, DeliveryKnobs, WebhookSender, deliveries_handler,
+                        razorpay_signature)
 from . import api, checkout
 from .config import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, SANDBOX_KEYS, SANDBOX_STATE, Faults, SandboxKeys
 from .middlewares import auth_middleware, error_middleware, fault_middleware
@@ -27,11 +28,11 @@ def webhook_headers(event: Event, body: bytes, secret: str | None) -> dict[str, 
     return headers
 
 
-def build_sender(url: str | None, secret: str | None) -> WebhookSender:
+def build_sender(url: str | None, secret: str | None, parallel: int = 1) -> WebhookSender:
     """Return a sender that signs, times out and retries as Razorpay does."""
     return WebhookSender(encode=encode_event, sign=webhook_headers, url=url, secret=secret,
                          knobs=DeliveryKnobs(retry_delays=RAZORPAY_RETRY_DELAYS, timeout=RAZORPAY_TIMEOUT),
-                         pin_secret=True, user_agent="Razorpay-Webhook/v1")
+                         pin_secret=True, user_agent="Razorpay-Webhook/v1", parallel=parallel)
 
 
 async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
@@ -42,7 +43,7 @@ async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
 
 def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.0,
                             clock: Callable[[], float] | None = None, webhook_url: str | None = None,
-                            webhook_secret: str | None = None) -> web.Application:
+                            webhook_secret: str | None = None, webhook_parallel: int = 1) -> web.Application:
     """Build an offline Razorpay that accepts only key_id:key_secret; mount it anywhere (add_subapp) or alone.
 
     Routes, relative to where it is served:
@@ -62,7 +63,8 @@ def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.
 
     Every change appends an Event to app[SANDBOX_STATE].events; app[RAZORPAY_WEBHOOKS] POSTs each to
     `webhook_url` (changeable live, None sends nothing) signed with `webhook_secret` as
-    X-Razorpay-Signature, with X-Razorpay-Event-Id, retrying non-2xx answers and 5 s timeouts.
+    X-Razorpay-Signature, with X-Razorpay-Event-Id, retrying non-2xx answers and 5 s timeouts;
+    `webhook_parallel` first deliveries at once (1: one by one, in order). GET /webhooks/deliveries lists them.
     app[SANDBOX_FAULTS].refund_outcome makes refunds stay pending or fail (state.settle_refund settles them);
     state.open_dispute(payment_id) raises payment.dispute.created.
     """
@@ -70,9 +72,10 @@ def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.
     app[SANDBOX_KEYS] = SandboxKeys(key_id=key_id, key_secret=key_secret)
     app[SANDBOX_STATE] = SandboxState() if clock is None else SandboxState(clock=clock)
     app[SANDBOX_FAULTS] = Faults(latency=latency)
-    app[RAZORPAY_WEBHOOKS] = build_sender(webhook_url, webhook_secret)
+    app[RAZORPAY_WEBHOOKS] = build_sender(webhook_url, webhook_secret, webhook_parallel)
     app[SANDBOX_STATE].listeners.append(app[RAZORPAY_WEBHOOKS].enqueue)
     app.cleanup_ctx.append(deliver_webhooks)
     app.add_routes(api.routes)
     app.add_routes(checkout.routes)
+    app.router.add_get("/webhooks/deliveries", deliveries_handler(RAZORPAY_WEBHOOKS), name="webhooks.deliveries")
     return app

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from ..webhooks import STRIPE_RETRY_DELAYS, STRIPE_TIMEOUT, DeliveryKnobs, WebhookSender, stripe_signature_header
+from ..webhooks import (STRIPE_RETRY_DELAYS, STRIPE_TIMEOUT, DeliveryKnobs, WebhookSender, deliveries_handler,
+                        stripe_signature_header)
 from . import api, hosted
 from .config import (STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOKS, Faults,
                      SandboxConfig)
@@ -21,7 +22,7 @@ def encode_event(event: StripeEvent) -> bytes:
     return json.dumps(event.envelope, indent=2, ensure_ascii=False).encode()
 
 
-def build_sender(state: StripeSandboxState, url: str | None, secret: str | None) -> WebhookSender:
+def build_sender(state: StripeSandboxState, url: str | None, secret: str | None, parallel: int = 1) -> WebhookSender:
     """Return a sender that signs each attempt afresh (t from the sandbox clock) and retries as Stripe's test mode."""
 
     def headers(event: StripeEvent, body: bytes, signing_secret: str | None) -> dict[str, str]:
@@ -33,7 +34,7 @@ def build_sender(state: StripeSandboxState, url: str | None, secret: str | None)
 
     return WebhookSender(encode=encode_event, sign=headers, url=url, secret=secret,
                          knobs=DeliveryKnobs(retry_delays=STRIPE_RETRY_DELAYS, timeout=STRIPE_TIMEOUT),
-                         user_agent="Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+                         user_agent="Stripe/1.0 (+https://stripe.com/docs/webhooks)", parallel=parallel)
 
 
 async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
@@ -44,7 +45,8 @@ async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
 
 def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None, public_url: str | None = None,
                           latency: float = 0.0, clock: Callable[[], float] | None = None,
-                          webhook_url: str | None = None, webhook_secret: str | None = None) -> web.Application:
+                          webhook_url: str | None = None, webhook_secret: str | None = None,
+                          webhook_parallel: int = 1) -> web.Application:
     """Build an offline Stripe that accepts only secret_key; mount it anywhere (add_subapp) or serve it alone.
 
     Routes, relative to where it is served:
@@ -70,7 +72,8 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
 
     Every change appends a StripeEvent to app[STRIPE_SANDBOX_STATE].events and calls its listeners;
     app[STRIPE_WEBHOOKS] POSTs each to `webhook_url` (changeable live, None sends nothing) with a
-    Stripe-Signature made with `webhook_secret`, re-signed on every retry.
+    Stripe-Signature made with `webhook_secret`, re-signed on every retry; `webhook_parallel` first deliveries
+    at once (1: one by one, in order). GET /webhooks/deliveries lists every attempt.
     The sandbox clock (`clock`, default time.time) drives created, expires_at, lazy expiry, key pruning and
     the signature's t. app[STRIPE_SANDBOX_FAULTS].refund_outcome makes refunds stay pending or fail
     (state.settle_refund settles them); state.open_dispute(charge_id) raises charge.dispute.created.
@@ -81,9 +84,10 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
                                                public_url=public_url.rstrip("/") if public_url else None)
     app[STRIPE_SANDBOX_STATE] = StripeSandboxState() if clock is None else StripeSandboxState(clock=clock)
     app[STRIPE_SANDBOX_FAULTS] = Faults(latency=latency)
-    app[STRIPE_WEBHOOKS] = build_sender(app[STRIPE_SANDBOX_STATE], webhook_url, webhook_secret)
+    app[STRIPE_WEBHOOKS] = build_sender(app[STRIPE_SANDBOX_STATE], webhook_url, webhook_secret, webhook_parallel)
     app[STRIPE_SANDBOX_STATE].listeners.append(app[STRIPE_WEBHOOKS].enqueue)
     app.cleanup_ctx.append(deliver_webhooks)
     app.add_routes(api.routes)
     app.add_routes(hosted.routes)
+    app.router.add_get("/webhooks/deliveries", deliveries_handler(STRIPE_WEBHOOKS), name="webhooks.deliveries")
     return app

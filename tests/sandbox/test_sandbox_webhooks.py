@@ -391,3 +391,20 @@ def test_the_signature_is_hmac_sha256_of_the_raw_body():
     assert verify(body, razorpay_signature(WEBHOOK_SECRET, body))
     app = create_razorpay_sandbox(key_id="rzp_test_x", key_secret="y", webhook_url="http://h/w", webhook_secret="s")
     assert (app[RAZORPAY_WEBHOOKS].url, app[RAZORPAY_WEBHOOKS].secret) == ("http://h/w", "s")
+
+
+async def test_parallel_deliveries_overlap_and_the_log_says_how_long_each_waited(aiohttp_server, clock, receiver):
+    receiver.stall_first, receiver.stall = 6, 0.2  # the first six requests are slow to answer
+    async with running_sandbox(aiohttp_server, clock, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET,
+                               webhook_parallel=3) as sandbox:
+        for _ in range(2):
+            await pay_order(sandbox)  # three events each
+        await sandbox.webhooks.drain()
+        arrivals = sorted(received.at for received in receiver.requests)
+        async with sandbox.session.get(sandbox.url + "/webhooks/deliveries") as resp:
+            log = await resp.json()
+    # Three at once: the first three arrive together, the next three only once those answered.
+    assert arrivals[2] - arrivals[0] < 0.15 and arrivals[3] - arrivals[0] >= 0.2
+    assert sorted(ids(receiver)) == sorted(event.id for event in sandbox.state.events)
+    assert log["pending"] == 0 and len(log["deliveries"]) == 6
+    assert all(d["status"] == 200 and d["waited"] >= 0.2 for d in log["deliveries"])
