@@ -3,8 +3,10 @@ the request id and without secrets or card numbers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -121,3 +123,15 @@ async def test_a_request_logs_under_its_id(flaky, capsys, restore_logging):
     [line] = [json.loads(line) for line in capsys.readouterr().err.splitlines()
               if "database unavailable" in line]
     assert (line["request_id"], line["logger"], line["level"]) == ("trace-abc-123", "galla.http", "ERROR")
+
+
+async def test_a_blocked_event_loop_shows_in_the_loop_lag_metric(client):
+    before = await scrape(client)
+    time.sleep(0.12)  # block the loop the server shares with this test, as a synchronous call in a handler would
+    await asyncio.sleep(0.05)
+    after = await scrape(client)
+    slow = ("galla_event_loop_lag_seconds_bucket", (("le", "0.1"),))
+    total = ("galla_event_loop_lag_seconds_count", ())
+    assert after[total] > before.get(total, 0)
+    # Every sample so far was under 0.1 s except the one taken across the block.
+    assert after[total] - after[slow] >= 1 and before[total] == before[slow]

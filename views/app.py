@@ -29,6 +29,7 @@ from views.body import MAX_BODY_BYTES
 from views.metrics import METRICS, Metrics, metrics_middleware
 from views.middlewares import error_middleware, request_id_middleware
 from views.ratelimit import checkout_rate_limit_middleware
+from views.looplag import loop_lag_ctx
 from views.mailer import mailer_ctx
 from views.reconciler import reconcile_ctx
 from views.security import security_headers_middleware
@@ -73,6 +74,7 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     app.cleanup_ctx.append(shop_ctx)
     app.cleanup_ctx.append(reconcile_ctx)
     app.cleanup_ctx.append(mailer_ctx)
+    app.cleanup_ctx.append(loop_lag_ctx)
     return app
 
 

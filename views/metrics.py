@@ -13,6 +13,8 @@ from gateway.calls import CallRecord
 
 # Gateways answer in tens to hundreds of milliseconds; a timeout is seconds.
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+# A loop that is merely busy answers within a millisecond or two; a blocked one, in tens or hundreds.
+LOOP_LAG_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5)
 
 
 class Metrics:
@@ -33,6 +35,8 @@ class Metrics:
                                       registry=r)
         self.failovers = Counter("galla_failovers", "Checkouts sent to another gateway because theirs was down",
                                  ["from_gateway", "to_gateway"], registry=r)
+        self.loop_lag = Histogram("galla_event_loop_lag_seconds", "How late the event loop woke a timer: the "
+                                  "time any ready callback waits", buckets=LOOP_LAG_BUCKETS, registry=r)
         self.http_requests = Histogram("galla_http_request_seconds", "Time to answer each HTTP request",
                                        ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=r)
 
