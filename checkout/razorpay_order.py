@@ -7,7 +7,8 @@ from checkout.orders import call_entry
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.money import Money
-from models.orders import Order, append_timeline, attach_razorpay_order, get_order, timeline_entry
+from models.orders import (Order, append_timeline, attach_razorpay_order, get_order, has_timeline_entry,
+                           timeline_entry)
 
 
 async def open_razorpay_order(shop: Shop, order: Order) -> Order:
@@ -32,10 +33,7 @@ async def open_razorpay_order(shop: Shop, order: Order) -> Order:
 
 async def find_lost_razorpay_order(shop: Shop, order: Order) -> Order | None:
     """After a failed attempt, look for a Razorpay order made for ours but never saved."""
-    tried = any(e.get("kind") == "gateway_call" and e.get("method") == "POST"
-                and e.get("path") == "/v1/orders"
-                for e in order.timeline)
-    if not tried:
+    if not await has_timeline_entry(shop.db, order.id, kind="gateway_call", method="POST", path="/v1/orders"):
         return None
     try:
         adopted, entries = await adopt_by_receipt(shop, order, [])

@@ -13,8 +13,8 @@ from checkout.labels import gateway_label, method_label
 from checkout.shop import Shop
 from gateway.money import format_money
 from models.orders import Order
-from models.outbox import (OUTBOX_STATUSES, OutboxMessage, count_by_status, get_message, list_messages, new_message,
-                           queue_message, requeue_message)
+from models.outbox import (OUTBOX_STATUSES, OutboxMessage, count_by_status, get_message, list_messages, message_exists,
+                           new_message, queue_message, requeue_message)
 
 RECEIPT_STATUSES = ("paid", "partially_refunded", "refunded")
 EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
@@ -76,6 +76,9 @@ def receipt_message_id(order_id: str) -> str:
 async def queue_receipt(shop: Shop, order: Order) -> bool:
     """Queue the paid order's receipt email (one insert; the mailer sends it later); False if already queued."""
     if order.status not in RECEIPT_STATUSES or not order.customer.get("email"):
+        return False
+    # Every repeat of a payment report asks again: answer those without rendering two templates for nothing.
+    if await message_exists(shop.db, receipt_message_id(order.id)):
         return False
     return await queue_message(shop.db, build_receipt_email(shop, order))
 

@@ -11,7 +11,7 @@ from checkout.redact import Redactor
 from checkout.shop import Shop
 from gateway.money import format_money
 from models.events import find_order_events
-from models.orders import Order
+from models.orders import Order, get_timeline
 from models.outbox import find_order_messages
 from models.rejections import find_order_rejections
 
@@ -39,8 +39,9 @@ class TraceStep:
 async def build_trace(shop: Shop, order: Order, redactor: Redactor) -> list[TraceStep]:
     """Every step of the order's payment, oldest first, with times relative to the order's placing."""
     events = {event["event_id"]: event for event in await find_order_events(shop.db, order.id)}
-    steps = [step for entry in order.timeline for step in steps_for_entry(entry, order, events, redactor)]
-    seen = {entry.get("event_id") for entry in order.timeline if entry.get("kind") == "webhook"}
+    timeline = await get_timeline(shop.db, order.id)
+    steps = [step for entry in timeline for step in steps_for_entry(entry, order, events, redactor)]
+    seen = {entry.get("event_id") for entry in timeline if entry.get("kind") == "webhook"}
     # Ledger events that named this order but never reached its timeline (a crash between the two writes).
     steps += [webhook_step(event, None) for event_id, event in events.items() if event_id not in seen]
     steps += [refused_step(rejection) for rejection in await find_order_rejections(shop.db, order.id)]

@@ -55,8 +55,13 @@ class Order(BaseModel):
     refund_committed: int = 0  # refunds asked for or processed and not failed: what may not be refunded again
     dispute: dict | None = None
     attempts: list[dict] = []
-    timeline: list[dict] = []
     review_reason: str | None = None
+    # No timeline: it grows with every call and event, and only the trace reads it (get_timeline).
+
+
+# Every read of an order leaves its timeline in the database: copying it out (and, on the embedded store,
+# deep-copying it twice per read) would make each webhook cost more than the one before.
+ORDER_PROJECTION = {"timeline": False}
 
 
 def now() -> datetime:
@@ -77,26 +82,39 @@ async def insert_order(db: Any, doc: dict) -> Order:
 
 async def get_order(db: Any, order_id: str) -> Order | None:
     """Fetch an order by its id."""
-    doc = await db.orders.find_one({"_id": order_id})
+    doc = await db.orders.find_one({"_id": order_id}, ORDER_PROJECTION)
     return Order.model_validate(doc) if doc else None
+
+
+async def get_timeline(db: Any, order_id: str) -> list[dict]:
+    """An order's timeline, oldest entry first ([] for no such order)."""
+    doc = await db.orders.find_one({"_id": order_id}, {"timeline": True})
+    return (doc or {}).get("timeline", [])
+
+
+async def has_timeline_entry(db: Any, order_id: str, **match: Any) -> bool:
+    """Whether the order's timeline holds an entry with these fields, asked of the database."""
+    doc = await db.orders.find_one({"_id": order_id, "timeline": {"$elemMatch": match}}, {"_id": True})
+    return doc is not None
 
 
 async def find_order_by_payment_id(db: Any, payment_id: str) -> Order | None:
     """Fetch the order a gateway payment (Razorpay pay_…, Stripe pi_…) paid (indexed)."""
-    doc = await db.orders.find_one({"payment.id": payment_id})
+    doc = await db.orders.find_one({"payment.id": payment_id}, ORDER_PROJECTION)
     return Order.model_validate(doc) if doc else None
 
 
 async def find_stale_orders(db: Any, statuses: Iterable[str], before: datetime, limit: int) -> list[Order]:
     """Orders in these statuses created before a time, oldest first (the list_by_status index, read backwards)."""
-    cursor = db.orders.find({"status": {"$in": list(statuses)}, "created_at": {"$lt": before}})
+    cursor = db.orders.find({"status": {"$in": list(statuses)}, "created_at": {"$lt": before}},
+                           ORDER_PROJECTION)
     docs = await cursor.sort("created_at", 1).to_list(limit)
     return [Order.model_validate(doc) for doc in docs]
 
 
 async def find_order_by_razorpay_id(db: Any, razorpay_order_id: str) -> Order | None:
     """Fetch an order by the Razorpay order made for it (indexed)."""
-    doc = await db.orders.find_one({"razorpay_order_id": razorpay_order_id})
+    doc = await db.orders.find_one({"razorpay_order_id": razorpay_order_id}, ORDER_PROJECTION)
     return Order.model_validate(doc) if doc else None
 
 
@@ -108,7 +126,7 @@ async def attach_razorpay_order(
         {"_id": order_id, "razorpay_order_id": {"$exists": False}},
         {"$set": {"razorpay_order_id": razorpay_order_id, "updated_at": now()},
          "$push": {"timeline": {"$each": list(entries)}}},
-        return_document=ReturnDocument.AFTER,
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
@@ -124,7 +142,7 @@ async def attach_stripe_session(
                   **(fields or {})},
          "$addToSet": {"stripe_sessions": session_id},
          "$push": {"timeline": {"$each": list(entries)}}},
-        return_document=ReturnDocument.AFTER,
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
@@ -154,7 +172,7 @@ async def transition_order(
                 *entries, {"at": stamp, "kind": "status", "to": to, "reason": reason},
             ]}},
         },
-        return_document=ReturnDocument.AFTER,
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 

@@ -56,6 +56,11 @@ async def queue_message(db: Any, doc: dict) -> bool:
     return True
 
 
+async def message_exists(db: Any, message_id: str) -> bool:
+    """Whether a message with this id was ever queued (a lookup by _id, nothing copied out)."""
+    return await db.outbox.find_one({"_id": message_id}, {"_id": True}) is not None
+
+
 async def claim_message(db: Any, holder: str, lease: timedelta, *, include_held: bool = False,
                         at: datetime | None = None) -> OutboxMessage | None:
     """Take one due message for `holder` until the lease ends, in one conditional update; None when none is due.

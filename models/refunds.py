@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from models.orders import Order, now
+from models.orders import ORDER_PROJECTION, Order, now
 
 OPEN_REFUND_STATUSES = ("requested", "pending")
 
@@ -22,7 +22,7 @@ async def reserve_refund(db: Any, order_id: str, entry: dict, *, refundable_from
          "$or": [{"refund_committed": {"$lte": limit - amount}}, {"refund_committed": {"$exists": False}}]},
         {"$push": {"refunds": entry, "timeline": {"$each": list(entries)}},
          "$inc": {"refund_committed": amount}, "$set": {"updated_at": now()}},
-        return_document=ReturnDocument.AFTER,
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
@@ -39,7 +39,7 @@ async def move_refund(db: Any, order_id: str, key: str, *, from_statuses: Iterab
         {"_id": order_id, f"refunds.{index}.key": key, f"refunds.{index}.status": {"$in": list(from_statuses)}},
         {"$set": {**{f"refunds.{index}.{name}": value for name, value in fields.items()}, "updated_at": now()},
          "$inc": inc, "$push": {"timeline": {"$each": list(entries)}}},
-        return_document=ReturnDocument.AFTER,
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
@@ -59,12 +59,12 @@ async def add_refund(db: Any, order_id: str, entry: dict, *, inc: dict[str, int]
         {"_id": order_id, "refunds.key": {"$ne": entry["key"]}},
         {"$push": {"refunds": entry, "timeline": {"$each": list(entries)}}, "$inc": inc,
          "$set": {"updated_at": now()}},
-        return_document=ReturnDocument.AFTER,
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
 
 async def find_orders_with_open_refunds(db: Any, limit: int) -> list[Order]:
     """Orders with a refund still requested or pending at the gateway (the refunds.status index)."""
-    docs = await db.orders.find({"refunds.status": {"$in": list(OPEN_REFUND_STATUSES)}}).to_list(limit)
+    docs = await db.orders.find({"refunds.status": {"$in": list(OPEN_REFUND_STATUSES)}}, ORDER_PROJECTION).to_list(limit)
     return [Order.model_validate(doc) for doc in docs]

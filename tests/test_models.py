@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from models.customers import upsert_customer
 from models.db import INDEXES, ensure_indexes
-from models.orders import get_order, insert_order, now, transition_order
+from models.orders import get_order, get_timeline, has_timeline_entry, insert_order, now, transition_order
 from models.products import get_products, list_products, seed_products
 from models.seed_data import DEMO_PRODUCTS
 
@@ -60,9 +60,21 @@ async def test_transitions_are_conditional_and_forward_only(db):
            "country": "IN", "items": [], "customer": {}, "created_at": now(), "timeline": []}
     await insert_order(db, doc)
     paid = await transition_order(db, "ord_t", allowed_from=["pending"], to="paid", reason="test")
-    assert paid.status == "paid" and paid.timeline[-1]["to"] == "paid"
+    assert paid.status == "paid" and (await get_timeline(db, "ord_t"))[-1]["to"] == "paid"
     again = await transition_order(db, "ord_t", allowed_from=["pending"], to="authorized", reason="late")
     assert again is None
     assert (await get_order(db, "ord_t")).status == "paid"
     with pytest.raises(ValueError):
         await transition_order(db, "ord_t", allowed_from=["pending"], to="shipped", reason="?")
+
+
+async def test_order_reads_leave_the_timeline_in_the_database(db):
+    await insert_order(db, {"_id": "ord_tl", "status": "pending", "amount": 100, "currency": "INR",
+                            "gateway": "razorpay", "country": "IN", "items": [], "customer": {},
+                            "created_at": now(), "timeline": [{"at": now(), "kind": "note", "message": "hi"}]})
+    moved = await transition_order(db, "ord_tl", allowed_from=["pending"], to="expired", reason="test")
+    assert "timeline" not in moved.model_dump() and "timeline" not in (await get_order(db, "ord_tl")).model_dump()
+    assert [e["kind"] for e in await get_timeline(db, "ord_tl")] == ["note", "status"]
+    assert await has_timeline_entry(db, "ord_tl", kind="status", to="expired")
+    assert not await has_timeline_entry(db, "ord_tl", kind="status", to="paid")
+    assert await get_timeline(db, "ord_nope") == []
