@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install clean demo-refund
+.PHONY: run test install clean demo-refund bench bench-quick
 
 install: $(STAMP)
 
@@ -22,6 +22,14 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Galla against the blocking baseline, each with both sandboxes in their own processes (about 15 minutes):
+# writes bench/results/latest.json and docs/BENCHMARKS.md. bench-quick: about 3 minutes, bench/results/quick.json.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 # Against a running `make run`: pay, refund half from the admin API, see partially_refunded (needs ADMIN_PASSWORD).
 demo-refund: $(STAMP)

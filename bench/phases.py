@@ -1,0 +1,101 @@
+"""One measured phase against a running stack: shoppers (or webhooks), plus what the server says it spent."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import aiohttp
+
+from bench import stats
+from bench.shoppers import STEPS, Shopper, Tally, run_closed, run_open
+from bench.stack import Stack
+from bench.webhook_load import post_events
+
+LOOP_LAG = "galla_event_loop_lag_seconds"
+WEBHOOKS = "galla_webhook_events_total"
+
+
+@dataclass
+class Snapshot:
+    """The server's metrics and every process's CPU time at one moment."""
+
+    at: float  # wall clock, to compare with the sandbox's delivery log
+    metrics: dict
+    cpu: dict[str, float]
+
+
+async def snapshot(stack: Stack, session: aiohttp.ClientSession) -> Snapshot:
+    """Scrape /metrics and read CPU times now."""
+    async with session.get(stack.server_url + "/metrics") as resp:
+        text = await resp.text()
+    return Snapshot(at=time.time(), metrics=stats.parse_metrics(text), cpu=stack.cpu())
+
+
+def verified_events(metrics: dict) -> float:
+    """Webhook deliveries whose signature held (stored in the ledger, duplicates included)."""
+    return stats.total(metrics, WEBHOOKS) - stats.total(metrics, WEBHOOKS, type="unverified")
+
+
+def compare(before: Snapshot, after: Snapshot, seconds: float) -> dict:
+    """What the server did between two snapshots: webhook events, loop lag, CPU seconds per process."""
+    lag = stats.histogram_quantile(stats.histogram_buckets(before.metrics, LOOP_LAG),
+                                   stats.histogram_buckets(after.metrics, LOOP_LAG), 0.99)
+    events = verified_events(after.metrics) - verified_events(before.metrics)
+    return {"webhook_events": int(events), "webhook_events_per_s": round(events / seconds, 1),
+            "loop_lag_p99_ms": None if lag is None else round(lag * 1000, 2),
+            "cpu_s": {role: round(after.cpu[role] - before.cpu[role], 3) for role in after.cpu}}
+
+
+async def delivery_waits(stack: Stack, session: aiohttp.ClientSession, since: float, until: float) -> list[float]:
+    """How long each Razorpay event the sandbox delivered in the window waited from queued to answered."""
+    async with session.get(stack.razorpay_url + "/webhooks/deliveries") as resp:
+        log = await resp.json()
+    return [d["waited"] for d in log["deliveries"] if since <= d["at"] < until and d["status"] == 200]
+
+
+async def measure_shoppers(stack: Stack, session: aiohttp.ClientSession, shopper: Shopper, *, warmup: float,
+                           duration: float, concurrency: int | None = None, rate: float | None = None) -> dict:
+    """Run shoppers closed-loop (`concurrency`) or arriving at `rate` a second; report the window's figures."""
+    tally = Tally()
+
+    async def run() -> Tally:
+        if rate is not None:
+            return await run_open(shopper, rate, warmup, duration)
+        return await run_closed(shopper, concurrency, warmup, duration, tally)
+
+    task = asyncio.create_task(run())
+    await asyncio.sleep(warmup)
+    before = await snapshot(stack, session)
+    await asyncio.sleep(duration)
+    after = await snapshot(stack, session)
+    tally = await task
+    server = compare(before, after, duration)
+    waits = await delivery_waits(stack, session, before.at, after.at)
+    checkouts = tally.checkouts
+    return {
+        "concurrency": concurrency, "arrival_rate": rate, "seconds": duration, "checkouts": checkouts,
+        "checkouts_per_s": round(checkouts / duration, 1),
+        "steps": {**{name: stats.summarize_ms(tally.steps[name]) for name in STEPS},
+                  "webhook_delivery": stats.summarize_ms(waits)},
+        "server_cpu_ms_per_checkout": round(server["cpu_s"]["server"] * 1000 / checkouts, 3) if checkouts else None,
+        "failures": dict(tally.failures), **server, "paid": tally.paid,
+    }
+
+
+async def measure_webhooks(stack: Stack, session: aiohttp.ClientSession, entities: list[dict], *, concurrency: int,
+                           warmup: float, duration: float) -> dict:
+    """Deliver new signed events as fast as the server takes them; events/s, latency and CPU per event."""
+    task = asyncio.create_task(post_events(stack, session, entities, concurrency, warmup, duration))
+    await asyncio.sleep(warmup)
+    before = await snapshot(stack, session)
+    await asyncio.sleep(duration)
+    after = await snapshot(stack, session)
+    ingested = await task
+    server = compare(before, after, duration)
+    return {"concurrency": concurrency, "seconds": duration, "accepted": ingested.accepted,
+            "accepted_per_s": round(ingested.accepted / duration, 1), "refused": ingested.refused,
+            "latency": stats.summarize_ms(ingested.latencies),
+            "server_cpu_ms_per_event": (round(server["cpu_s"]["server"] * 1000 / server["webhook_events"], 3)
+                                        if server["webhook_events"] else None), **server}

@@ -1,0 +1,77 @@
+"""Percentiles of samples, and quantiles of a Prometheus histogram between two scrapes."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+_SAMPLE = re.compile(r'^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$')
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def percentile(samples: Sequence[float], q: float) -> float | None:
+    """Return the q-th percentile (0–100) by the nearest-rank method, or None for no samples."""
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summarize_ms(samples: Sequence[float]) -> dict:
+    """Return count and p50/p95/p99 in milliseconds of durations given in seconds."""
+    def ms(q: float) -> float | None:
+        value = percentile(samples, q)
+        return None if value is None else round(value * 1000, 2)
+
+    return {"count": len(samples), "p50_ms": ms(50), "p95_ms": ms(95), "p99_ms": ms(99)}
+
+
+def parse_metrics(text: str) -> dict[tuple[str, frozenset], float]:
+    """Read Prometheus exposition text into {(sample name, labels): value}."""
+    found: dict[tuple[str, frozenset], float] = {}
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if match is None or line.startswith("#"):
+            continue
+        labels = frozenset(_LABEL.findall(match["labels"] or ""))
+        found[(match["name"], labels)] = float(match["value"])
+    return found
+
+
+def total(metrics: dict[tuple[str, frozenset], float], name: str, **wanted: str) -> float:
+    """Sum a sample over every label set that has the wanted labels."""
+    return sum(value for (sample, labels), value in metrics.items()
+               if sample == name and all((key, val) in labels for key, val in wanted.items()))
+
+
+def histogram_buckets(metrics: dict[tuple[str, frozenset], float], name: str) -> list[tuple[float, float]]:
+    """Return a histogram's cumulative buckets as sorted (upper bound, count), summed over label sets."""
+    bounds: dict[float, float] = {}
+    for (sample, labels), value in metrics.items():
+        if sample == name + "_bucket":
+            bound = float(dict(labels)["le"])
+            bounds[bound] = bounds.get(bound, 0.0) + value
+    return sorted(bounds.items())
+
+
+def histogram_quantile(before: list[tuple[float, float]], after: list[tuple[float, float]], q: float) -> float | None:
+    """The q quantile (0–1) of what a histogram observed between two scrapes, interpolated inside its bucket.
+
+    As Prometheus' histogram_quantile does: linear within the bucket, the lowest bucket starting at 0; a quantile
+    that falls in the +Inf bucket is reported as the highest finite bound (so read it as "at least")."""
+    earlier = dict(before)
+    counts = [(bound, value - earlier.get(bound, 0.0)) for bound, value in after]
+    if not counts or counts[-1][1] <= 0:
+        return None
+    rank = q * counts[-1][1]
+    lower_bound, lower_count = 0.0, 0.0
+    for bound, count in counts:
+        if count >= rank:
+            if math.isinf(bound):
+                return lower_bound
+            share = (rank - lower_count) / (count - lower_count) if count > lower_count else 1.0
+            return lower_bound + (bound - lower_bound) * share
+        lower_bound, lower_count = bound, count
+    return lower_bound
