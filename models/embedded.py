@@ -1,17 +1,41 @@
-"""The embedded store's `_id` fast path: mongomock scans every document for every query, even
-one by `_id`; real MongoDB answers those from its `_id` index. This answers them from the dict
-mongomock already keeps by `_id`, so hot lookups don't grow with the collection."""
+"""The embedded store's fast paths: mongomock scans every document for every query, even one by
+`_id`, and again for every unique index on every write; real MongoDB answers both from indexes.
+These answer them from the dict mongomock keeps by `_id` and from a map of indexed values, so hot
+writes and lookups don't grow with the collection."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from bson import ObjectId
-from mongomock import filtering
+from mongomock import DuplicateKeyError, filtering, helpers
 from mongomock.collection import Collection
+from mongomock.store import CollectionStore
 
 _full_scan = Collection._iter_documents
+_scan_uniques = Collection._ensure_uniques
 _EXACT_ID_TYPES = (str, int, ObjectId)
+# Values whose Python equality (what mongomock's matcher uses) agrees with their hash, so equal
+# values share a bucket; anything else (lists, dicts, bools, datetimes...) is checked by scan.
+_PLAIN_TYPES = frozenset({str, int, float, ObjectId, type(None)})
+_WILD = object()
+_ABSENT = object()
+
+
+@dataclass(eq=False, slots=True)
+class UniqueMap:
+    """Which stored documents may hold each value of one unique index (candidates, re-verified)."""
+
+    index: dict  # the definition it serves: dropping and re-creating the index, or its collection, replaces it
+    fields: list[str]
+    sparse: bool
+    buckets: dict[tuple, list] = field(default_factory=dict)
+    wild: set = field(default_factory=set)  # documents whose indexed values are not plain: always candidates
+
+
+_maps: weakref.WeakKeyDictionary[CollectionStore, dict[str, UniqueMap]] = weakref.WeakKeyDictionary()
 
 
 def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
@@ -27,11 +51,131 @@ def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
     return iter([document] if filtering.filter_applies(filter, document) else [])
 
 
+def is_plain(value: object) -> bool:
+    """Whether a value can be looked up by hash (NaN equals nothing, so it is left to the scan)."""
+    return type(value) in _PLAIN_TYPES and value == value
+
+
+def read_index_key(document: dict, fields: list[str]) -> tuple | object:
+    """The plain values a document holds at the index's fields (None when absent), or _WILD."""
+    values = []
+    for path in fields:
+        value = document
+        for part in path.split("."):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, (list, tuple)):
+                return _WILD  # the matcher looks inside arrays: any element may match
+            else:
+                value = None  # the matcher finds nothing below a scalar: filing it under None is a superset
+        if not is_plain(value):
+            return _WILD
+        values.append(value)
+    return tuple(values)
+
+
+def file_document(unique_map: UniqueMap, doc_id: object, document: dict) -> None:
+    """Record a stored document under the values it now holds."""
+    key = read_index_key(document, unique_map.fields)
+    if key is _WILD:
+        unique_map.wild.add(doc_id)
+    elif not (unique_map.sparse and all(value is None for value in key)):
+        # A sparse index never checks an all-absent key, and such a document matches no other.
+        ids = unique_map.buckets.setdefault(key, [])
+        if doc_id not in ids:
+            ids.append(doc_id)
+
+
+def build_unique_map(store: CollectionStore, index: dict) -> UniqueMap:
+    """Map every stored document by the values it holds for one unique index (one full pass)."""
+    unique_map = UniqueMap(index, [path for path, _ in index["key"]], bool(index.get("sparse")))
+    for doc_id, document in list(store._documents.items()):
+        file_document(unique_map, doc_id, document)
+    return unique_map
+
+
+def load_unique_map(store: CollectionStore, name: str, index: dict, own_id: object) -> UniqueMap:
+    """The collection's map for one unique index, built again if the index was made again."""
+    maps = _maps.setdefault(store, {})
+    unique_map = maps.get(name)
+    # Writes made while the index did not exist (dropped, or with its collection) were never recorded.
+    if unique_map is None or unique_map.index is not index:
+        unique_map = maps[name] = build_unique_map(store, index)
+        # The document being checked may be rolled back to values this pass never saw: keep it a candidate.
+        unique_map.wild.add(own_id)
+    return unique_map
+
+
+def refile_stale(unique_map: UniqueMap, documents: dict, key: tuple, own_id: object) -> None:
+    """Move the candidates for key that no longer hold it (deleted, or changed without a check)."""
+    entries = [(doc_id, key) for doc_id in unique_map.buckets.get(key, ())]
+    entries += [(doc_id, _WILD) for doc_id in unique_map.wild]
+    for doc_id, filed_under in entries:
+        # The document being checked may yet be rolled back to what it held before, so its entries stay.
+        if doc_id == own_id:
+            continue
+        document = documents.get(doc_id, _ABSENT)
+        if document is not _ABSENT and read_index_key(document, unique_map.fields) == filed_under:
+            continue
+        if filed_under is _WILD:
+            unique_map.wild.discard(doc_id)
+        else:
+            unique_map.buckets[key].remove(doc_id)
+        if document is not _ABSENT:
+            file_document(unique_map, doc_id, document)
+    if not unique_map.buckets.get(key, True):
+        del unique_map.buckets[key]
+
+
+def count_matches(store: CollectionStore, unique_map: UniqueMap, query: dict, own_id: object) -> int:
+    """How many stored documents the scan would find for query, counted among the candidates only."""
+    store._remove_expired_documents()  # as the scan does before reading
+    key = tuple(query[path] for path in unique_map.fields)
+    documents = store._documents
+    refile_stale(unique_map, documents, key, own_id)
+    candidates = set(unique_map.buckets.get(key, ())) | unique_map.wild
+    return sum(1 for doc_id in candidates
+               if doc_id in documents and filtering.filter_applies(query, documents[doc_id]))
+
+
+def ensure_uniques(self: Collection, new_data: dict) -> None:
+    """Mongomock's unique index check after a write, answered from the index maps instead of scans."""
+    store = self._store
+    doc_id = new_data["_id"]
+    if isinstance(doc_id, dict):
+        doc_id = helpers.hashdict(doc_id)  # as mongomock keys its store
+    for name, index in list(store.indexes.items()):
+        if not index.get("unique"):
+            continue
+        query = {}
+        for path, _ in index["key"]:
+            try:
+                query[path] = helpers.get_value_by_dot(new_data, path)
+            except KeyError:
+                query[path] = None
+        partial = index.get("partialFilterExpression")
+        if partial is None:
+            # Recorded before the sparse skip: a document skipped here may still match later ones.
+            unique_map = load_unique_map(store, name, index, doc_id)
+            file_document(unique_map, doc_id, new_data)
+        if index.get("sparse") and set(query.values()) == {None}:
+            continue
+        if partial is None and all(is_plain(value) for value in query.values()):
+            count = count_matches(store, unique_map, query, doc_id)
+        else:
+            count = len(list(self._iter_documents(query if partial is None else {"$and": [partial, query]})))
+        if count > 1:
+            raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
+
+
 def install_id_fast_path() -> None:
-    """Make every mongomock collection answer exact `_id` filters from its dict (idempotent)."""
+    """Make every mongomock collection answer exact `_id` filters and unique checks without scans (idempotent)."""
     Collection._iter_documents = iter_documents
+    Collection._ensure_uniques = ensure_uniques
 
 
 def uninstall_id_fast_path() -> None:
-    """Go back to mongomock's full scan (for comparing the two in tests)."""
+    """Go back to mongomock's full scans (for comparing the two in tests)."""
     Collection._iter_documents = _full_scan
+    Collection._ensure_uniques = _scan_uniques
+    _maps.clear()  # writes from now on are not recorded, so every map would go stale

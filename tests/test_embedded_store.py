@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import mongomock
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from bson import ObjectId
+
+from models import embedded
 from models.embedded import install_id_fast_path, uninstall_id_fast_path
 
 ids = st.one_of(st.sampled_from(["a", "b", "c", "ord_1"]), st.integers(0, 3))
@@ -48,3 +52,145 @@ def test_fast_path_matches_full_scan(documents, query, update):
     expected = run(documents, query, update)
     install_id_fast_path()
     assert run(documents, query, update) == expected
+
+
+# Unique index checks: the same outcomes as mongomock's scan, without the scan.
+
+OID = ObjectId("5f0000000000000000000001")
+# Half the time "a" or None, so that writes collide often.
+values = st.one_of(st.sampled_from(["a", None]),
+                   st.sampled_from(["b", 1, 1.0, True, OID, str(OID), ["a"], ["a", "b"], [OID], {"x": 1}]))
+ids = st.integers(0, 4)
+# A value for the field p, whose k is indexed as "p.k": every shape the matcher treats differently.
+parents = st.one_of(st.fixed_dictionaries({"k": values}), st.just({}), st.none(), st.just("s"),
+                    st.lists(st.fixed_dictionaries({"k": values}), min_size=1, max_size=2))
+fields = st.sampled_from(["k", "j", "p", "p.k"])
+documents = st.builds(lambda doc_id, fields: {"_id": doc_id, **fields}, ids,
+                      st.fixed_dictionaries({}, optional={"k": values, "j": values, "p": parents}))
+indexes = st.tuples(st.sampled_from([("k",), ("p.k",), ("k", "j")]), st.booleans())
+
+
+def set_field(field, value):
+    """A $set of one field."""
+    return {"$set": {field: value}}
+
+
+def describe(result):
+    """What an update answered, without the connection id that differs between clients."""
+    return result.matched_count, result.modified_count, result.upserted_id
+
+
+operations = st.one_of(
+    st.tuples(st.just("insert_one"), documents),
+    st.tuples(st.just("insert_many"), st.lists(documents, min_size=1, max_size=3), st.booleans()),
+    st.tuples(st.just("set"), ids, fields.flatmap(lambda f: st.tuples(st.just(f), parents if f == "p" else values))),
+    st.tuples(st.just("unset"), ids, fields),
+    st.tuples(st.just("set_where"), values, st.tuples(st.just("k"), values)),
+    st.tuples(st.just("replace_one"), ids, documents),
+    st.tuples(st.just("upsert"), ids, st.tuples(st.just("k"), values)),
+    st.tuples(st.just("upsert_where"), values, st.tuples(st.just("j"), values), ids),
+    st.tuples(st.just("find_one_and_update"), ids, st.tuples(st.just("k"), values)),
+    st.tuples(st.just("delete_one"), ids),
+    st.tuples(st.just("delete_many"), values),
+    st.tuples(st.just("drop"), st.booleans()),
+    st.tuples(st.just("drop_index")),
+    st.tuples(st.just("create_index")),
+)
+
+
+def apply_operation(coll, operation, index):
+    """Run one write and describe what mongomock answered."""
+    kind, *args = operation
+    if kind == "insert_one":
+        return coll.insert_one(dict(args[0])).inserted_id
+    if kind == "insert_many":
+        return coll.insert_many([dict(doc) for doc in args[0]], ordered=args[1]).inserted_ids
+    if kind == "set":
+        return describe(coll.update_one({"_id": args[0]}, set_field(*args[1])))
+    if kind == "unset":
+        return describe(coll.update_one({"_id": args[0]}, {"$unset": {args[1]: ""}}))
+    if kind == "set_where":
+        return describe(coll.update_many({"k": args[0]}, set_field(*args[1])))
+    if kind == "replace_one":
+        return describe(coll.replace_one({"_id": args[0]}, {k: v for k, v in args[1].items() if k != "_id"}))
+    if kind == "upsert":
+        return describe(coll.update_one({"_id": args[0]}, set_field(*args[1]), upsert=True))
+    if kind == "upsert_where":
+        return describe(coll.update_one({"k": args[0]}, {**set_field(*args[1]), "$setOnInsert": {"_id": args[2]}},
+                                       upsert=True))
+    if kind == "find_one_and_update":
+        return coll.find_one_and_update({"_id": args[0], "j": {"$ne": "b"}}, set_field(*args[1]))
+    if kind == "delete_one":
+        return coll.delete_one({"_id": args[0]}).deleted_count
+    if kind == "delete_many":
+        return coll.delete_many({"k": args[0]}).deleted_count
+    if kind == "drop":
+        coll.drop()
+        return coll.create_index(index[0], **index[1]) if args[0] else None
+    if kind == "drop_index":
+        return coll.drop_index(index[1]["name"])
+    return coll.create_index(index[0], **index[1])
+
+
+def run_writes(initial, index_spec, ops):
+    """Apply the writes to a fresh collection with one unique index; every outcome and the final documents."""
+    fields, sparse = index_spec
+    index = ([(f, 1) for f in fields], {"unique": True, "sparse": sparse, "name": "u"})
+    coll = mongomock.MongoClient().db.c
+    initial, ops = copy.deepcopy((initial, ops))  # mongomock may keep and change what it is given
+    outcomes = [apply_guarded(coll, ("insert_many", initial, False), index) if initial else None,
+                apply_guarded(coll, ("create_index",), index)]
+    outcomes += [apply_guarded(coll, operation, index) for operation in ops]
+    return outcomes, list(coll.find({}))
+
+
+def apply_guarded(coll, operation, index):
+    """An operation's answer, or the kind of error it raised."""
+    try:
+        return apply_operation(coll, operation, index)
+    except Exception as error:  # noqa: BLE001 - which error is part of the answer compared
+        return type(error).__name__
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(documents, max_size=5), indexes, st.lists(operations, min_size=4, max_size=20))
+# The first check builds the map while the updated document holds values that the rollback then undoes.
+@example([{"_id": 0}, {"_id": 1, "k": "a"}], (("k",), False), [("unset", 1, "k"), ("upsert", 0, ("k", "a"))])
+# A document the sparse index skips, whose array still holds a value a later document takes.
+@example([], (("p.k",), True), [("insert_one", {"_id": 0, "p": {"k": "b"}}), ("insert_one", {"_id": 1, "p": [{"k": "a"}]}),
+                                ("insert_one", {"_id": 2, "p": {"k": "a"}})])
+# A write made while the index was dropped, then the same index again.
+@example([{"_id": 0, "k": "a"}], (("k",), False), [("insert_one", {"_id": 1, "k": "b"}), ("drop_index",),
+                                                  ("insert_one", {"_id": 2, "k": "c"}), ("create_index",),
+                                                  ("insert_one", {"_id": 3, "k": "c"})])
+def test_unique_checks_match_full_scan(initial, index_spec, ops):
+    uninstall_id_fast_path()
+    expected = run_writes(initial, index_spec, ops)
+    install_id_fast_path()
+    assert run_writes(initial, index_spec, ops) == expected
+
+
+def test_unique_checks_do_not_scan(monkeypatch):
+    coll = mongomock.MongoClient().galla.orders
+    coll.insert_many([{"_id": f"ord_{i}", "status": "paid", "razorpay_order_id": f"order_{i}",
+                       "email": f"{i}@example.com", "payment": {"id": f"pay_{i}"}} for i in range(3000)])
+    coll.create_index("razorpay_order_id", unique=True, sparse=True)
+    coll.create_index([("email", 1), ("payment.id", 1)], unique=True)
+    coll.insert_one({"_id": "first", "status": "pending"})  # builds both maps
+    scans, builds = [], []
+    monkeypatch.setattr(embedded, "_full_scan", lambda *args: scans.append(args) or iter(()))
+    monkeypatch.setattr(embedded, "build_unique_map", lambda *args: builds.append(args))
+    for i in range(3000, 3100):
+        coll.insert_one({"_id": f"ord_{i}", "status": "pending", "email": f"{i}@example.com"})
+        coll.find_one_and_update({"_id": f"ord_{i}", "status": "pending"},
+                                 {"$set": {"status": "paid", "razorpay_order_id": f"order_{i}"}})
+        coll.update_one({"_id": f"ord_{i}"}, {"$set": {"payment": {"id": f"pay_{i}"}}}, upsert=True)
+    coll.delete_one({"_id": "ord_7"})
+    coll.replace_one({"_id": "ord_8"}, {"status": "paid", "razorpay_order_id": "order_7", "email": "7@example.com",
+                                        "payment": {"id": "pay_7"}})
+    with pytest.raises(mongomock.DuplicateKeyError):
+        coll.update_one({"_id": "ord_9"}, {"$set": {"razorpay_order_id": "order_3050"}})
+    with pytest.raises(mongomock.DuplicateKeyError):
+        coll.insert_one({"_id": "dup", "email": "3099@example.com", "payment": {"id": "pay_3099"}})
+    assert (scans, builds) == ([], [])
+    assert coll.find_one({"_id": "ord_8"})["razorpay_order_id"] == "order_7"
