@@ -85,8 +85,10 @@ def open_database(uri: str | None, name: str) -> Database:
     from mongomock_motor import AsyncMongoMockClient
 
     from models.embedded import install_id_fast_path
+    from models.embedded_copy import install_fast_copies
 
     install_id_fast_path()
+    install_fast_copies()
     client = AsyncMongoMockClient(tz_aware=True)
     return Database(client=client, db=client[name], embedded=True)
 

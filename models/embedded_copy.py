@@ -1,0 +1,59 @@
+"""The embedded store's copies: mongomock deep-copies documents on every read and write with copy.deepcopy,
+whose generic machinery (memo, reductors) costs more than the query; a stored document is only dicts, lists and
+immutable scalars, which this copies directly. Anything else still goes through copy.deepcopy."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import decimal
+import types
+import uuid
+from typing import Any
+
+import mongomock.collection
+from bson import Decimal128, ObjectId, Timestamp
+
+# Values no one mutates in place: sharing them between the stored document and its copy is safe.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, datetime.datetime, datetime.date,
+                        datetime.timedelta, decimal.Decimal, uuid.UUID, ObjectId, Decimal128, Timestamp})
+_original_copy_field = mongomock.collection._copy_field
+_original_copy_module = mongomock.collection.copy
+
+
+def copy_document(value: Any) -> Any:
+    """A deep copy of a BSON-like value: new dicts and lists all the way down, immutable leaves shared."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_document(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_document(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+def copy_field(value: Any, container: type) -> Any:
+    """mongomock's _copy_field (the copy each read returns, into `container`), without copy.copy on leaves."""
+    if type(value) in _IMMUTABLE:
+        return value
+    if isinstance(value, list):
+        return [copy_field(item, container) for item in value]
+    if isinstance(value, dict):
+        new = container()
+        for key, item in value.items():
+            new[key] = copy_field(item, container)
+        return new
+    return copy.copy(value)
+
+
+def install_fast_copies() -> None:
+    """Make mongomock's collections copy documents with copy_document and copy_field (idempotent)."""
+    mongomock.collection.copy = types.SimpleNamespace(deepcopy=copy_document, copy=copy.copy)
+    mongomock.collection._copy_field = copy_field
+
+
+def uninstall_fast_copies() -> None:
+    """Back to mongomock's own copies (for comparing the two in tests)."""
+    mongomock.collection.copy = _original_copy_module
+    mongomock.collection._copy_field = _original_copy_field
