@@ -39,6 +39,7 @@ from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP
 
 log = logging.getLogger("galla")
 ROOT = Path(__file__).resolve().parent.parent
+GATEWAY_CONNECTIONS = 1000  # per gateway, per process
 EMBEDDED_BANNER = "Embedded in-memory MongoDB store (mongomock): all data is lost when the server stops."
 
 
@@ -173,8 +174,8 @@ async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
 async def shop_for(settings: Settings, database: Database, *,
                    on_failover: Callable[[str, str], None] | None = None) -> AsyncIterator[Shop]:
     """Build the Shop: a gateway client per gateway, each on its own aiohttp session, closed at exit."""
-    razorpay_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.razorpay_timeout))
-    stripe_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.stripe_timeout))
+    razorpay_session = gateway_session(settings.razorpay_timeout)
+    stripe_session = gateway_session(settings.stripe_timeout)
     razorpay = RazorpayClient(
         session=razorpay_session, key_id=settings.razorpay_key_id,
         key_secret=settings.razorpay_key_secret.get_secret_value(),
@@ -195,6 +196,14 @@ async def shop_for(settings: Settings, database: Database, *,
     finally:
         await razorpay_session.close()
         await stripe_session.close()
+
+
+def gateway_session(timeout: float) -> aiohttp.ClientSession:
+    """One gateway's HTTP session, with room for as many calls in flight as busy shoppers make."""
+    # aiohttp's default of 100 connections caps a shop at 100 gateway calls at once: at 100 ms a call, the rest
+    # queue for a connection and the checkout waits on itself. Still bounded, so an outage can't open thousands.
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout),
+                                 connector=aiohttp.TCPConnector(limit=GATEWAY_CONNECTIONS))
 
 
 def circuit_breaker(gateway: str, settings: Settings) -> CircuitBreaker:
