@@ -8,7 +8,8 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 # Every index a real MongoDB needs, declared here and created at startup. Unique secondary
-# indexes are few on purpose: the embedded store checks each one with a full scan per write.
+# indexes are few on purpose: the embedded store checks each one from a map of indexed values
+# (models/embedded.py), a real MongoDB from the index.
 INDEXES: dict[str, list[IndexModel]] = {
     "customers": [
         # _id is already the normalised email; this keeps the stored field honest too.

@@ -6,7 +6,7 @@ writes and lookups don't grow with the collection."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bson import ObjectId
@@ -16,9 +16,12 @@ from mongomock.store import CollectionStore
 
 _full_scan = Collection._iter_documents
 _scan_uniques = Collection._ensure_uniques
+_UPDATERS = ("_apply_update_document", "_apply_update_pipeline")
+_plain_updaters = {name: getattr(Collection, name) for name in _UPDATERS}
 _EXACT_ID_TYPES = (str, int, ObjectId)
-# Values whose Python equality (what mongomock's matcher uses) agrees with their hash, so equal
-# values share a bucket; anything else (lists, dicts, bools, datetimes...) is checked by scan.
+# Values whose Python equality (what mongomock's matcher uses) agrees with their hash, so equal values
+# share a bucket. A stored document holding anything else (lists, dicts, bools...) is a candidate for
+# every check; a write holding anything else is checked by mongomock's scan.
 _PLAIN_TYPES = frozenset({str, int, float, ObjectId, type(None)})
 _WILD = object()
 _ABSENT = object()
@@ -141,41 +144,69 @@ def count_matches(store: CollectionStore, unique_map: UniqueMap, query: dict, ow
 def ensure_uniques(self: Collection, new_data: dict) -> None:
     """Mongomock's unique index check after a write, answered from the index maps instead of scans."""
     store = self._store
-    doc_id = new_data["_id"]
-    if isinstance(doc_id, dict):
-        doc_id = helpers.hashdict(doc_id)  # as mongomock keys its store
-    for name, index in list(store.indexes.items()):
-        if not index.get("unique"):
-            continue
+    doc_id = store_key(new_data["_id"])
+    unique = [(name, index) for name, index in store.indexes.items() if index.get("unique")]
+    maps = {}
+    # Recorded in every map before any check: a check may raise something mongomock does not roll back
+    # (a sparse index's TypeError), and a document the sparse check skips may still match later ones.
+    for name, index in unique:
+        if index.get("partialFilterExpression") is None:
+            maps[name] = load_unique_map(store, name, index, doc_id)
+            file_document(maps[name], doc_id, new_data)
+    for name, index in unique:
         query = {}
         for path, _ in index["key"]:
             try:
                 query[path] = helpers.get_value_by_dot(new_data, path)
             except KeyError:
                 query[path] = None
-        partial = index.get("partialFilterExpression")
-        if partial is None:
-            # Recorded before the sparse skip: a document skipped here may still match later ones.
-            unique_map = load_unique_map(store, name, index, doc_id)
-            file_document(unique_map, doc_id, new_data)
         if index.get("sparse") and set(query.values()) == {None}:
             continue
+        partial = index.get("partialFilterExpression")
         if partial is None and all(is_plain(value) for value in query.values()):
-            count = count_matches(store, unique_map, query, doc_id)
+            count = count_matches(store, maps[name], query, doc_id)
         else:
             count = len(list(self._iter_documents(query if partial is None else {"$and": [partial, query]})))
         if count > 1:
             raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
 
 
+def store_key(doc_id: object) -> object:
+    """The key mongomock files a document under in its store."""
+    return helpers.hashdict(doc_id) if isinstance(doc_id, dict) else doc_id
+
+
+def guard_update(apply_update: Callable) -> Callable:
+    """Wrap one of mongomock's in-place updaters so that a document it leaves half-updated stays a candidate."""
+
+    def apply_guarded(self: Collection, existing_document: dict, *args, **kwargs):
+        doc_id = store_key(existing_document.get("_id"))  # before the update can change it
+        try:
+            return apply_update(self, existing_document, *args, **kwargs)
+        except BaseException:
+            # Mongomock keeps the changes made before the error, unchecked and so unrecorded.
+            for unique_map in _maps.get(self._store, {}).values():
+                unique_map.wild.add(doc_id)
+            raise
+
+    return apply_guarded
+
+
+_guarded_updaters = {name: guard_update(apply_update) for name, apply_update in _plain_updaters.items()}
+
+
 def install_id_fast_path() -> None:
     """Make every mongomock collection answer exact `_id` filters and unique checks without scans (idempotent)."""
     Collection._iter_documents = iter_documents
     Collection._ensure_uniques = ensure_uniques
+    for name in _UPDATERS:
+        setattr(Collection, name, _guarded_updaters[name])
 
 
 def uninstall_id_fast_path() -> None:
     """Go back to mongomock's full scans (for comparing the two in tests)."""
     Collection._iter_documents = _full_scan
     Collection._ensure_uniques = _scan_uniques
+    for name in _UPDATERS:
+        setattr(Collection, name, _plain_updaters[name])
     _maps.clear()  # writes from now on are not recorded, so every map would go stale

@@ -67,7 +67,8 @@ parents = st.one_of(st.fixed_dictionaries({"k": values}), st.just({}), st.none()
 fields = st.sampled_from(["k", "j", "p", "p.k"])
 documents = st.builds(lambda doc_id, fields: {"_id": doc_id, **fields}, ids,
                       st.fixed_dictionaries({}, optional={"k": values, "j": values, "p": parents}))
-indexes = st.tuples(st.sampled_from([("k",), ("p.k",), ("k", "j")]), st.booleans())
+# The index under test, whether it is sparse, and whether a second unique index (sparse, on j) follows it.
+indexes = st.tuples(st.sampled_from([("k",), ("p.k",), ("k", "j")]), st.booleans(), st.booleans())
 
 
 def set_field(field, value):
@@ -85,6 +86,7 @@ operations = st.one_of(
     st.tuples(st.just("insert_many"), st.lists(documents, min_size=1, max_size=3), st.booleans()),
     st.tuples(st.just("set"), ids, fields.flatmap(lambda f: st.tuples(st.just(f), parents if f == "p" else values))),
     st.tuples(st.just("unset"), ids, fields),
+    st.tuples(st.just("set_and_inc"), ids, st.tuples(st.just("k"), values)),
     st.tuples(st.just("set_where"), values, st.tuples(st.just("k"), values)),
     st.tuples(st.just("replace_one"), ids, documents),
     st.tuples(st.just("upsert"), ids, st.tuples(st.just("k"), values)),
@@ -109,6 +111,8 @@ def apply_operation(coll, operation, index):
         return describe(coll.update_one({"_id": args[0]}, set_field(*args[1])))
     if kind == "unset":
         return describe(coll.update_one({"_id": args[0]}, {"$unset": {args[1]: ""}}))
+    if kind == "set_and_inc":  # fails half-way, keeping the $set, when j is not a number
+        return describe(coll.update_one({"_id": args[0]}, {**set_field(*args[1]), "$inc": {"j": 1}}))
     if kind == "set_where":
         return describe(coll.update_many({"k": args[0]}, set_field(*args[1])))
     if kind == "replace_one":
@@ -134,12 +138,14 @@ def apply_operation(coll, operation, index):
 
 def run_writes(initial, index_spec, ops):
     """Apply the writes to a fresh collection with one unique index; every outcome and the final documents."""
-    fields, sparse = index_spec
+    fields, sparse, second = index_spec
     index = ([(f, 1) for f in fields], {"unique": True, "sparse": sparse, "name": "u"})
+    on_j = ([("j", 1)], {"unique": True, "sparse": True})
     coll = mongomock.MongoClient().db.c
     initial, ops = copy.deepcopy((initial, ops))  # mongomock may keep and change what it is given
     outcomes = [apply_guarded(coll, ("insert_many", initial, False), index) if initial else None,
-                apply_guarded(coll, ("create_index",), index)]
+                apply_guarded(coll, ("create_index",), index),
+                apply_guarded(coll, ("create_index",), on_j) if second else None]
     outcomes += [apply_guarded(coll, operation, index) for operation in ops]
     return outcomes, list(coll.find({}))
 
@@ -155,12 +161,21 @@ def apply_guarded(coll, operation, index):
 @settings(max_examples=400, deadline=None)
 @given(st.lists(documents, max_size=5), indexes, st.lists(operations, min_size=4, max_size=20))
 # The first check builds the map while the updated document holds values that the rollback then undoes.
-@example([{"_id": 0}, {"_id": 1, "k": "a"}], (("k",), False), [("unset", 1, "k"), ("upsert", 0, ("k", "a"))])
+@example([{"_id": 0}, {"_id": 1, "k": "a"}], (("k",), False, False), [("unset", 1, "k"), ("upsert", 0, ("k", "a"))])
 # A document the sparse index skips, whose array still holds a value a later document takes.
-@example([], (("p.k",), True), [("insert_one", {"_id": 0, "p": {"k": "b"}}), ("insert_one", {"_id": 1, "p": [{"k": "a"}]}),
-                                ("insert_one", {"_id": 2, "p": {"k": "a"}})])
+@example([], (("p.k",), True, False), [("insert_one", {"_id": 0, "p": {"k": "b"}}),
+                                       ("insert_one", {"_id": 1, "p": [{"k": "a"}]}),
+                                       ("insert_one", {"_id": 2, "p": {"k": "a"}})])
+# An update that fails half-way, keeping its first change unchecked.
+@example([{"_id": 0, "k": "a", "j": "s"}], (("k",), False, False), [("insert_one", {"_id": 1, "k": "c"}),
+                                                                  ("set_and_inc", 0, ("k", "b")),
+                                                                  ("insert_one", {"_id": 2, "k": "b"})])
+# A sparse index's TypeError, which mongomock does not roll back, must not hide the write from the next index.
+@example([{"_id": 0, "j": "a"}], (("k",), True, True), [("insert_one", {"_id": 1, "j": "c"}),
+                                                        ("insert_one", {"_id": 2, "k": ["x"], "j": "b"}),
+                                                        ("insert_one", {"_id": 3, "j": "b"})])
 # A write made while the index was dropped, then the same index again.
-@example([{"_id": 0, "k": "a"}], (("k",), False), [("insert_one", {"_id": 1, "k": "b"}), ("drop_index",),
+@example([{"_id": 0, "k": "a"}], (("k",), False, False), [("insert_one", {"_id": 1, "k": "b"}), ("drop_index",),
                                                   ("insert_one", {"_id": 2, "k": "c"}), ("create_index",),
                                                   ("insert_one", {"_id": 3, "k": "c"})])
 def test_unique_checks_match_full_scan(initial, index_spec, ops):
