@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a short run (about 2 minutes); writes quick.json")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    results = asyncio.run(run(plan), loop_factory=new_event_loop)
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        results = runner.run(run(plan))
     RESULTS.mkdir(parents=True, exist_ok=True)
     target = RESULTS / ("quick.json" if args.quick else "latest.json")
     target.write_text(json.dumps(results, indent=2) + "\n")
