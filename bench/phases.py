@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 
 from bench import stats
-from bench.shoppers import STEPS, Shopper, Tally, run_closed, run_open
+from bench.shoppers import STEPS, Shopper, run_closed, run_open
 from bench.stack import Stack
 from bench.webhook_load import post_events
 
 LOOP_LAG = "galla_event_loop_lag_seconds"
 WEBHOOKS = "galla_webhook_events_total"
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,22 +58,23 @@ async def delivery_waits(stack: Stack, session: aiohttp.ClientSession, since: fl
     return [d["waited"] for d in log["deliveries"] if since <= d["at"] < until and d["status"] == 200]
 
 
-async def measure_shoppers(stack: Stack, session: aiohttp.ClientSession, shopper: Shopper, *, warmup: float,
-                           duration: float, concurrency: int | None = None, rate: float | None = None) -> dict:
-    """Run shoppers closed-loop (`concurrency`) or arriving at `rate` a second; report the window's figures."""
-    tally = Tally()
-
-    async def run() -> Tally:
-        if rate is not None:
-            return await run_open(shopper, rate, warmup, duration)
-        return await run_closed(shopper, concurrency, warmup, duration, tally)
-
-    task = asyncio.create_task(run())
+async def watch(stack: Stack, session: aiohttp.ClientSession, load: Awaitable[T], warmup: float,
+                duration: float) -> tuple[T, Snapshot, Snapshot]:
+    """Run a load, snapshotting the server when its warm-up ends and again when its measured window does."""
+    task = asyncio.ensure_future(load)
     await asyncio.sleep(warmup)
     before = await snapshot(stack, session)
     await asyncio.sleep(duration)
     after = await snapshot(stack, session)
-    tally = await task
+    return await task, before, after
+
+
+async def measure_shoppers(stack: Stack, session: aiohttp.ClientSession, shopper: Shopper, *, warmup: float,
+                           duration: float, concurrency: int | None = None, rate: float | None = None) -> dict:
+    """Run shoppers closed-loop (`concurrency`) or arriving at `rate` a second; report the window's figures."""
+    load = (run_open(shopper, rate, warmup, duration) if rate is not None
+            else run_closed(shopper, concurrency, warmup, duration))
+    tally, before, after = await watch(stack, session, load, warmup, duration)
     server = compare(before, after, duration)
     waits = await delivery_waits(stack, session, before.at, after.at)
     checkouts = tally.checkouts
@@ -87,12 +91,8 @@ async def measure_shoppers(stack: Stack, session: aiohttp.ClientSession, shopper
 async def measure_webhooks(stack: Stack, session: aiohttp.ClientSession, entities: list[dict], *, concurrency: int,
                            warmup: float, duration: float) -> dict:
     """Deliver new signed events as fast as the server takes them; events/s, latency and CPU per event."""
-    task = asyncio.create_task(post_events(stack, session, entities, concurrency, warmup, duration))
-    await asyncio.sleep(warmup)
-    before = await snapshot(stack, session)
-    await asyncio.sleep(duration)
-    after = await snapshot(stack, session)
-    ingested = await task
+    ingested, before, after = await watch(stack, session, post_events(stack, session, entities, concurrency, warmup,
+                                                                      duration), warmup, duration)
     server = compare(before, after, duration)
     return {"concurrency": concurrency, "seconds": duration, "accepted": ingested.accepted,
             "accepted_per_s": round(ingested.accepted / duration, 1), "refused": ingested.refused,

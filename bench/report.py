@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from bench.stack import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PLOT = "bench-throughput.svg"
 TARGETS = {  # key: (comparison, threshold, what the issue asks)

@@ -103,12 +103,10 @@ async def shop_while(shopper: Shopper, tally: Tally, until: float) -> None:
         await shopper.checkout(tally)
 
 
-async def run_closed(shopper: Shopper, concurrency: int, warmup: float, duration: float,
-                     tally: Tally | None = None) -> Tally:
+async def run_closed(shopper: Shopper, concurrency: int, warmup: float, duration: float) -> Tally:
     """`concurrency` shoppers at once, each starting its next checkout when the last one ends."""
     started = time.monotonic()
-    tally = tally or Tally()
-    tally.window = (started + warmup, started + warmup + duration)
+    tally = Tally(window=(started + warmup, started + warmup + duration))
     await asyncio.gather(*(shop_while(shopper, tally, tally.window[1]) for _ in range(concurrency)))
     return tally
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
-_SAMPLE = re.compile(r'^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$')
-_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+from prometheus_client.parser import text_string_to_metric_families
 
 
 def percentile(samples: Sequence[float], q: float) -> float | None:
@@ -30,14 +28,8 @@ def summarize_ms(samples: Sequence[float]) -> dict:
 
 def parse_metrics(text: str) -> dict[tuple[str, frozenset], float]:
     """Read Prometheus exposition text into {(sample name, labels): value}."""
-    found: dict[tuple[str, frozenset], float] = {}
-    for line in text.splitlines():
-        match = _SAMPLE.match(line)
-        if match is None or line.startswith("#"):
-            continue
-        labels = frozenset(_LABEL.findall(match["labels"] or ""))
-        found[(match["name"], labels)] = float(match["value"])
-    return found
+    return {(sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
 
 
 def total(metrics: dict[tuple[str, frozenset], float], name: str, **wanted: str) -> float:

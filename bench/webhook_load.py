@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
 import json
 import secrets
@@ -15,6 +13,7 @@ import aiohttp
 
 from bench.shoppers import Paid
 from bench.stack import Stack
+from sandbox.webhooks import razorpay_signature
 
 EVENT_TYPES = ("payment.captured", "order.paid")
 
@@ -49,7 +48,7 @@ def signed_event(entities: dict, event_type: str, secret: str) -> tuple[bytes, d
                        "contains": contains, "payload": {kind: {"entity": entities[kind]} for kind in contains},
                        "created_at": int(time.time())}, separators=(",", ":")).encode()
     return body, {"Content-Type": "application/json", "X-Razorpay-Event-Id": "evt_" + secrets.token_hex(7),
-                  "X-Razorpay-Signature": hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
+                  "X-Razorpay-Signature": razorpay_signature(secret, body)}
 
 
 async def post_events(stack: Stack, session: aiohttp.ClientSession, entities: list[dict], concurrency: int,
