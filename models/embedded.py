@@ -195,6 +195,30 @@ def guard_update(apply_update: Callable) -> Callable:
 _guarded_updaters = {name: guard_update(apply_update) for name, apply_update in _plain_updaters.items()}
 
 
+def cache_collections(database_class: type) -> None:
+    """Make `db.<name>` on mongomock_motor's database answer from the instance once looked up (idempotent).
+
+    Its __getattr__ lists dir() of the wrapped database and builds a new collection wrapper on every access;
+    a wrapper holds nothing but its name and database, so the first one is kept as an instance attribute.
+    """
+    if getattr(database_class, "_galla_cached", False):
+        return
+    look_up = database_class.__getattr__
+    delegate_names: set[str] = set()
+
+    def cached_getattr(self, name: str):
+        found = look_up(self, name)
+        if not name.startswith("_") and name not in delegate_names:
+            if name in dir(self.delegate):
+                delegate_names.add(name)
+            else:
+                self.__dict__[name] = found
+        return found
+
+    database_class.__getattr__ = cached_getattr
+    database_class._galla_cached = True
+
+
 def install_id_fast_path() -> None:
     """Make every mongomock collection answer exact `_id` filters and unique checks without scans (idempotent)."""
     Collection._iter_documents = iter_documents

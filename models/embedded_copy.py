@@ -1,6 +1,7 @@
 """The embedded store's copies: mongomock deep-copies documents on every read and write with copy.deepcopy,
-whose generic machinery (memo, reductors) costs more than the query; a stored document is only dicts, lists and
-immutable scalars, which this copies directly. Anything else still goes through copy.deepcopy."""
+whose generic machinery (memo, reductors) costs more than the query, and walks every filter, update and result
+again to convert datetimes with isinstance chains. A stored document is only dicts, lists and immutable scalars,
+which these copy and convert directly; anything else still goes through mongomock's own functions."""
 
 from __future__ import annotations
 
@@ -13,12 +14,17 @@ from typing import Any
 
 import mongomock.collection
 from bson import Decimal128, ObjectId, Timestamp
+from mongomock import helpers
 
 # Values no one mutates in place: sharing them between the stored document and its copy is safe.
 _IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, datetime.datetime, datetime.date,
                         datetime.timedelta, decimal.Decimal, uuid.UUID, ObjectId, Decimal128, Timestamp})
+# Leaves the datetime conversions pass through untouched (not datetimes, not Timestamps: those convert).
+_PASSIVE = _IMMUTABLE - {datetime.datetime, Timestamp}
 _original_copy_field = mongomock.collection._copy_field
 _original_copy_module = mongomock.collection.copy
+_original_to_stored = helpers.patch_datetime_awareness_in_document
+_original_to_aware = helpers.make_datetime_timezone_aware_in_document
 
 
 def copy_document(value: Any) -> Any:
@@ -47,13 +53,43 @@ def copy_field(value: Any, container: type) -> Any:
     return copy.copy(value)
 
 
+def store_datetimes(value: Any) -> Any:
+    """mongomock's patch_datetime_awareness_in_document (datetimes to naive UTC milliseconds), by exact type."""
+    kind = type(value)
+    if kind is dict:
+        return {key: store_datetimes(item) for key, item in value.items()}
+    if kind is list:
+        return [store_datetimes(item) for item in value]
+    if kind in _PASSIVE:
+        return value
+    return _original_to_stored(value)
+
+
+def aware_datetimes(value: Any) -> Any:
+    """mongomock's make_datetime_timezone_aware_in_document (stored datetimes back as UTC), by exact type."""
+    kind = type(value)
+    if kind is dict:
+        return {key: aware_datetimes(item) for key, item in value.items()}
+    if kind is list:
+        return [aware_datetimes(item) for item in value]
+    if kind is datetime.datetime:
+        return value.replace(tzinfo=helpers.utc)
+    if kind in _PASSIVE:
+        return value
+    return _original_to_aware(value)
+
+
 def install_fast_copies() -> None:
-    """Make mongomock's collections copy documents with copy_document and copy_field (idempotent)."""
+    """Make mongomock's collections copy and convert documents with the functions above (idempotent)."""
     mongomock.collection.copy = types.SimpleNamespace(deepcopy=copy_document, copy=copy.copy)
     mongomock.collection._copy_field = copy_field
+    helpers.patch_datetime_awareness_in_document = store_datetimes
+    helpers.make_datetime_timezone_aware_in_document = aware_datetimes
 
 
 def uninstall_fast_copies() -> None:
     """Back to mongomock's own copies (for comparing the two in tests)."""
     mongomock.collection.copy = _original_copy_module
     mongomock.collection._copy_field = _original_copy_field
+    helpers.patch_datetime_awareness_in_document = _original_to_stored
+    helpers.make_datetime_timezone_aware_in_document = _original_to_aware

@@ -1,22 +1,34 @@
-"""The embedded store's document copies: equal to copy.deepcopy's, and as independent of the original."""
+"""The embedded store's document copies and datetime conversions: equal to mongomock's own, and as independent."""
 
 from __future__ import annotations
 
 import copy
 import datetime
+from collections import OrderedDict
 
 import mongomock
-from bson import ObjectId
+from bson import ObjectId, Timestamp
+from mongomock import helpers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.embedded_copy import copy_document, copy_field, install_fast_copies, uninstall_fast_copies
+from models.embedded_copy import (aware_datetimes, copy_document, copy_field, install_fast_copies, store_datetimes,
+                                  uninstall_fast_copies)
 
 leaves = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=False), st.text(max_size=5),
                    st.datetimes(timezones=st.just(datetime.timezone.utc)), st.builds(ObjectId), st.binary(max_size=4))
 documents = st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                          st.dictionaries(st.text("abcxyz", max_size=4), inner, max_size=4)),
                          max_leaves=30)
+
+offsets = st.builds(lambda minutes: datetime.timezone(datetime.timedelta(minutes=minutes)), st.integers(-720, 720))
+# What callers hand the store: datetimes in any zone or none, Timestamps, tuples and OrderedDicts besides.
+odd_leaves = st.one_of(leaves, st.datetimes(timezones=st.none() | offsets),
+                       st.builds(Timestamp, st.integers(1, 2**31 - 1), st.integers(1, 100)))
+odd_documents = st.recursive(odd_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
+    st.dictionaries(st.text("abc", max_size=3), inner, max_size=3),
+    st.dictionaries(st.text("abc", max_size=3), inner, max_size=3).map(OrderedDict)), max_leaves=20)
 
 
 def containers(value):
@@ -56,3 +68,28 @@ def test_the_store_answers_the_same_with_fast_copies(docs, pushed):
     finally:
         install_fast_copies()
     assert run() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(odd_documents)
+def test_datetime_conversions_equal_mongomocks(document):
+    uninstall_fast_copies()
+    try:
+        stored, aware = helpers.patch_datetime_awareness_in_document(document), None
+        aware = helpers.make_datetime_timezone_aware_in_document(stored)
+    finally:
+        install_fast_copies()
+    assert store_datetimes(document) == stored and type(store_datetimes(document)) is type(stored)
+    assert aware_datetimes(stored) == aware
+    assert [type(c) for c in containers(aware_datetimes(stored))] == [type(c) for c in containers(aware)]
+
+
+def test_install_replaces_the_conversions_mongomock_calls():
+    install_fast_copies()
+    assert helpers.patch_datetime_awareness_in_document is store_datetimes
+    assert helpers.make_datetime_timezone_aware_in_document is aware_datetimes
+    coll = mongomock.MongoClient(tz_aware=True).db.c
+    ist = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+    coll.insert_one({"_id": 1, "at": datetime.datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=ist)})
+    assert coll.find_one({"at": {"$lt": datetime.datetime(2026, 11, 23, 4, 31, tzinfo=datetime.timezone.utc)}})["at"] \
+        == datetime.datetime(2026, 11, 23, 4, 30, 0, 123000, tzinfo=datetime.timezone.utc)

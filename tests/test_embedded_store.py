@@ -209,3 +209,20 @@ def test_unique_checks_do_not_scan(monkeypatch):
         coll.insert_one({"_id": "dup", "email": "3099@example.com", "payment": {"id": "pay_3099"}})
     assert (scans, builds) == ([], [])
     assert coll.find_one({"_id": "ord_8"})["razorpay_order_id"] == "order_7"
+
+
+async def test_collections_are_looked_up_once_and_survive_a_drop(monkeypatch):
+    from models.db import open_database
+
+    db = open_database(None, "cache_test").db
+    orders = db.orders
+    delegate_type = type(db.delegate)
+    monkeypatch.setattr(delegate_type, "__dir__", lambda self: pytest.fail("dir() on a cached collection"))
+    assert db.orders is orders
+    monkeypatch.undo()
+    await orders.insert_one({"_id": "ord_1"})
+    await db.drop_collection("orders")
+    await db.orders.insert_one({"_id": "ord_2"})
+    assert [doc["_id"] async for doc in db.orders.find({})] == ["ord_2"]
+    assert await db.list_collection_names() == ["orders"]
+    assert db.list_collection_names is not db.list_collection_names  # delegated methods are not cached
