@@ -29,11 +29,12 @@ _original_to_aware = helpers.make_datetime_timezone_aware_in_document
 
 def copy_document(value: Any) -> Any:
     """A deep copy of a BSON-like value: new dicts and lists all the way down, immutable leaves shared."""
+    # Leaves are checked inline: a call per leaf would cost more than the copy.
     kind = type(value)
     if kind is dict:
-        return {key: copy_document(item) for key, item in value.items()}
+        return {key: item if type(item) in _IMMUTABLE else copy_document(item) for key, item in value.items()}
     if kind is list:
-        return [copy_document(item) for item in value]
+        return [item if type(item) in _IMMUTABLE else copy_document(item) for item in value]
     if kind in _IMMUTABLE:
         return value
     return copy.deepcopy(value)
@@ -44,8 +45,10 @@ def copy_field(value: Any, container: type) -> Any:
     if type(value) in _IMMUTABLE:
         return value
     if isinstance(value, list):
-        return [copy_field(item, container) for item in value]
+        return [item if type(item) in _IMMUTABLE else copy_field(item, container) for item in value]
     if isinstance(value, dict):
+        if container is dict:
+            return {key: item if type(item) in _IMMUTABLE else copy_field(item, dict) for key, item in value.items()}
         new = container()
         for key, item in value.items():
             new[key] = copy_field(item, container)
@@ -57,9 +60,16 @@ def store_datetimes(value: Any) -> Any:
     """mongomock's patch_datetime_awareness_in_document (datetimes to naive UTC milliseconds), by exact type."""
     kind = type(value)
     if kind is dict:
-        return {key: store_datetimes(item) for key, item in value.items()}
+        return {key: item if type(item) in _PASSIVE else store_datetimes(item) for key, item in value.items()}
     if kind is list:
-        return [store_datetimes(item) for item in value]
+        return [item if type(item) in _PASSIVE else store_datetimes(item) for item in value]
+    if kind is datetime.datetime:
+        # Mongo keeps milliseconds (of the value as given), in UTC, without a zone.
+        milliseconds = value.microsecond // 1000 * 1000
+        offset = value.utcoffset()
+        if offset is not None:
+            value -= offset
+        return value.replace(tzinfo=None, microsecond=milliseconds)
     if kind in _PASSIVE:
         return value
     return _original_to_stored(value)
@@ -69,9 +79,9 @@ def aware_datetimes(value: Any) -> Any:
     """mongomock's make_datetime_timezone_aware_in_document (stored datetimes back as UTC), by exact type."""
     kind = type(value)
     if kind is dict:
-        return {key: aware_datetimes(item) for key, item in value.items()}
+        return {key: item if type(item) in _PASSIVE else aware_datetimes(item) for key, item in value.items()}
     if kind is list:
-        return [aware_datetimes(item) for item in value]
+        return [item if type(item) in _PASSIVE else aware_datetimes(item) for item in value]
     if kind is datetime.datetime:
         return value.replace(tzinfo=helpers.utc)
     if kind in _PASSIVE:

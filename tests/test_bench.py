@@ -1,4 +1,5 @@
-"""The benchmark's own parts: its arithmetic, and the blocking baseline speaking to the sandbox through the SDK."""
+"""The benchmark's own parts: its arithmetic, the blocking baseline speaking to the sandbox through the SDK, and
+one shopper through a stack of real processes as `make bench` starts them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
 from bench import stats
 from bench.blocking import BlockingRazorpayClient
+from bench.phases import snapshot
+from bench.shoppers import Shopper, Tally, first_inr_product
+from bench.stack import running_stack
 from gateway.errors import GatewayInvalid
 from gateway.money import Money
 
@@ -73,3 +77,14 @@ async def test_the_baseline_calls_the_sdk_in_executor_threads(razorpay_sandbox):
         with pytest.raises(GatewayInvalid):
             await client.fetch_payment("pay_doesnotexist00")
     assert len(seen) == 3 and all(name != threading.main_thread().name for name in seen)
+
+
+async def test_a_shopper_pays_through_a_stack_of_processes_whose_server_freezes_survivors():
+    async with running_stack("test", "galla", 0.0) as stack, aiohttp.ClientSession() as session:
+        shopper = Shopper(stack, session, await first_inr_product(session, stack.server_url))
+        tally = Tally()
+        await shopper.checkout(tally)
+        assert tally.checkouts == 1 and not tally.failures
+        # galla serve froze what it loaded at startup (views/collector.py); the test process never does.
+        frozen = stats.total((await snapshot(stack, session)).metrics, "galla_gc_frozen_objects")
+        assert frozen > 10_000

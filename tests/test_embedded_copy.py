@@ -21,7 +21,7 @@ documents = st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_siz
                                                          st.dictionaries(st.text("abcxyz", max_size=4), inner, max_size=4)),
                          max_leaves=30)
 
-offsets = st.builds(lambda minutes: datetime.timezone(datetime.timedelta(minutes=minutes)), st.integers(-720, 720))
+offsets = st.builds(lambda us: datetime.timezone(datetime.timedelta(microseconds=us)), st.integers(-86_399_999_999, 86_399_999_999))
 # What callers hand the store: datetimes in any zone or none, Timestamps, tuples and OrderedDicts besides.
 odd_leaves = st.one_of(leaves, st.datetimes(timezones=st.none() | offsets),
                        st.builds(Timestamp, st.integers(1, 2**31 - 1), st.integers(1, 100)))

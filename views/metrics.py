@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 from aiohttp import web
@@ -37,6 +38,9 @@ class Metrics:
                                  ["from_gateway", "to_gateway"], registry=r)
         self.loop_lag = Histogram("galla_event_loop_lag_seconds", "How late the event loop woke a timer: the "
                                   "time any ready callback waits", buckets=LOOP_LAG_BUCKETS, registry=r)
+        self.frozen_objects = Gauge("galla_gc_frozen_objects", "Objects that survived two garbage collections "
+                                    "and are skipped by later ones (views/collector.py)", registry=r)
+        self.frozen_objects.set_function(gc.get_freeze_count)
         self.http_requests = Histogram("galla_http_request_seconds", "Time to answer each HTTP request",
                                        ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=r)
 

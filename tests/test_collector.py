@@ -1,0 +1,49 @@
+"""Freezing the survivors of full collections: later collections skip them, newer garbage still goes."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from views.collector import freeze_survivors, keep_survivors_frozen, stop_freezing
+
+
+class Node:
+    """Something that can sit in a reference cycle and be watched by a weakref."""
+
+
+@pytest.fixture
+def freezing():
+    keep_survivors_frozen()
+    yield
+    stop_freezing()
+
+
+def test_survivors_of_older_collections_are_frozen_and_new_cycles_still_collected(freezing):
+    frozen = gc.get_freeze_count()
+    assert frozen > 0 and freeze_survivors in gc.callbacks
+    kept = [Node() for _ in range(1000)]
+    gc.collect(1)
+    assert gc.get_freeze_count() >= frozen + 1000  # the survivors of a middle collection joined the frozen
+    young = [Node() for _ in range(1000)]
+    frozen = gc.get_freeze_count()
+    gc.collect(0)
+    assert gc.get_freeze_count() == frozen  # a young collection freezes nothing
+    young.clear()
+    cycle = Node()
+    cycle.me = cycle
+    gone = weakref.ref(cycle)
+    del cycle
+    gc.collect()
+    assert gone() is None  # garbage made after the freeze is still found
+    kept.clear()  # and a frozen object still goes with its last reference
+
+
+def test_stop_freezing_gives_everything_back_to_the_collector(freezing):
+    stop_freezing()
+    assert gc.get_freeze_count() == 0 and freeze_survivors not in gc.callbacks
+    keep_survivors_frozen()
+    keep_survivors_frozen()
+    assert gc.callbacks.count(freeze_survivors) == 1
