@@ -21,7 +21,8 @@ from aiohttp import web
 from gateway.errors import GatewayUnavailable
 from gateway.razorpay import GATEWAY, RazorpayClient, error_from_response
 from views.app import create_app
-from views.cli import loopback_url
+from views.cli import loopback_url, new_event_loop
+from views.collector import freeze_at_startup
 from views.logs import AccessLogger, configure_logging, settings_secrets
 from views.metrics import METRICS
 from views.settings import Settings
@@ -85,9 +86,11 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("set RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and RAZORPAY_API_BASE (a sandbox in its own process)")
     app = create_app(settings, self_url=loopback_url(args.host, args.port))
     app.cleanup_ctx.append(use_blocking_razorpay)
+    app.on_startup.append(freeze_at_startup)  # as galla serve does: only the gateway calls differ
     configure_logging(settings.log_format, settings.log_level, settings_secrets(app[SETTINGS]))
     print(f"Blocking baseline serving on {loopback_url(args.host, args.port)}", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger,
+                loop=new_event_loop())
 
 
 if __name__ == "__main__":
