@@ -19,7 +19,7 @@ import aiohttp
 from bench import report
 from bench.phases import measure_shoppers, measure_webhooks
 from bench.shoppers import Shopper, Tally, first_inr_product
-from bench.stack import ROOT, running_stack
+from bench.stack import ROOT, running_stack, step_aside
 from bench.webhook_load import fetch_entities
 from views.cli import new_event_loop
 
@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a short run (about 2 minutes); writes quick.json")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    step_aside()
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         results = runner.run(run(plan))
     RESULTS.mkdir(parents=True, exist_ok=True)
