@@ -83,14 +83,17 @@ def open_database(uri: str | None, name: str) -> Database:
 
         client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True)
         return Database(client=client, db=client[name], embedded=False)
-    from mongomock_motor import AsyncMongoMockClient, AsyncMongoMockDatabase
+    from mongomock_motor import (AsyncCommandCursor, AsyncCursor, AsyncLatentCommandCursor, AsyncMongoMockClient,
+                                 AsyncMongoMockCollection, AsyncMongoMockDatabase)
 
-    from models.embedded import cache_collections, install_id_fast_path
+    from models.embedded import cache_collections, install_id_fast_path, yield_to_the_loop
     from models.embedded_copy import install_fast_copies
 
     install_id_fast_path()
     install_fast_copies()
     cache_collections(AsyncMongoMockDatabase)
+    yield_to_the_loop(AsyncMongoMockCollection, AsyncMongoMockDatabase, AsyncCursor, AsyncCommandCursor,
+                      AsyncLatentCommandCursor)
     client = AsyncMongoMockClient(tz_aware=True)
     return Database(client=client, db=client[name], embedded=True)
 

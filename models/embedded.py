@@ -5,6 +5,8 @@ writes and lookups don't grow with the collection."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -217,6 +219,33 @@ def cache_collections(database_class: type) -> None:
 
     database_class.__getattr__ = cached_getattr
     database_class._galla_cached = True
+
+
+def yield_to_the_loop(*classes: type) -> None:
+    """Make every coroutine method of mongomock_motor's classes let the event loop run others first (idempotent).
+
+    Its methods are coroutines that never suspend, so a request's whole database work ran as one step of the
+    loop and every timer and every other request waited behind it; a networked driver suspends at each round
+    trip. One suspension per operation (a cursor's to_list, not each document) keeps the steps short.
+    """
+    for cls in classes:
+        if cls.__dict__.get("_galla_yields", False):
+            continue
+        for name, operation in inspect.getmembers(cls, inspect.iscoroutinefunction):
+            if not name.startswith("_") and name != "next":
+                setattr(cls, name, yield_first(operation))
+        cls._galla_yields = True
+
+
+def yield_first(operation: Callable) -> Callable:
+    """The coroutine method, preceded by one pass of the event loop."""
+
+    async def operate(self, *args, **kwargs):
+        await asyncio.sleep(0)
+        return await operation(self, *args, **kwargs)
+
+    operate.__name__ = operation.__name__
+    return operate
 
 
 def install_id_fast_path() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import mongomock
 import pytest
@@ -226,3 +227,33 @@ async def test_collections_are_looked_up_once_and_survive_a_drop(monkeypatch):
     assert [doc["_id"] async for doc in db.orders.find({})] == ["ord_2"]
     assert await db.list_collection_names() == ["orders"]
     assert db.list_collection_names is not db.list_collection_names  # delegated methods are not cached
+
+
+async def test_every_embedded_operation_lets_other_tasks_run_first():
+    from models.db import open_database
+
+    db = open_database(None, "yield_test").db
+    await db.orders.insert_one({"_id": "ord_1", "n": 0})
+    seen: list[str] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            seen.append("tick")
+            await asyncio.sleep(0)
+
+    async def work() -> None:
+        await asyncio.sleep(0)  # let the ticker start
+        for _ in range(3):
+            await db.orders.find_one({"_id": "ord_1"})
+            seen.append("find_one")
+            await db.orders.update_one({"_id": "ord_1"}, {"$inc": {"n": 1}})
+            seen.append("update_one")
+        await db.orders.find({}).to_list(None)
+        seen.append("to_list")
+        done.set()
+
+    await asyncio.gather(ticker(), work())
+    operations = [i for i, name in enumerate(seen) if name != "tick"]
+    # Between any two operations, the ticker had a turn: no operation ran straight after another.
+    assert len(operations) == 7 and all(later - earlier > 1 for earlier, later in zip(operations, operations[1:]))
