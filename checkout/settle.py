@@ -20,8 +20,10 @@ async def settle_payment(
     where every gateway's payment lands; the mailer sends it later, never inside this request.
     """
     if mismatch is None and target is not None:
-        moved = await transition_order(shop.db, order.id, allowed_from=allowed_from, to=target,
-                                       reason=reason, fields=fields, entries=entries)
+        # No order ever returns to pending, and authorized is reached from pending alone: an order read outside
+        # `allowed_from` stays outside it, so the conditional update could only fail (a repeated report).
+        moved = await transition_order(shop.db, order.id, allowed_from=allowed_from, to=target, reason=reason,
+                                       fields=fields, entries=entries) if order.status in allowed_from else None
         if moved is not None:
             await queue_receipt(shop, moved)
             return moved

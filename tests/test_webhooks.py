@@ -6,6 +6,7 @@ import json
 import time
 
 from conftest import checkout_body
+from views.state import DATABASE
 from webhook_helpers import (deliver, deliver_all, ledger, place, post_razorpay, post_stripe, razorpay_secret,
                              sign_razorpay, sign_stripe, stored_order, stripe_secret)
 
@@ -29,6 +30,21 @@ async def paid_stripe_order(client, stripe_sandbox, **pay):
     status, _, _ = await stripe_sandbox.pay(placed["stripe"]["session_id"], **pay)
     assert status == 303
     return placed
+
+
+async def test_money_reaching_an_expired_order_is_sent_for_review_and_a_repeat_changes_nothing(client,
+                                                                                                  razorpay_sandbox):
+    placed, _ = await paid_razorpay_order(client, razorpay_sandbox)
+    db = client.app[DATABASE].db
+    await db.orders.update_one({"_id": placed["order_id"]}, {"$set": {"status": "expired"}})
+    captured = events_named(razorpay_sandbox, "payment.captured")[0]
+    status, body = await deliver(client, captured)
+    assert (status, body["outcome"]) == (200, "expired → needs_review")
+    order = await stored_order(client, placed["order_id"])
+    assert (order["status"], order["review_reason"]) == ("needs_review", "payment arrived after the order expired")
+    [order_paid] = events_named(razorpay_sandbox, "order.paid")
+    status, body = await deliver(client, order_paid)
+    assert (status, body["outcome"]) == (200, "no change (needs_review)")
 
 
 # -- signatures: nothing is stored unless the gateway signed it --------------------------------------------
