@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -147,23 +148,27 @@ class RazorpayEvent(_Entity):
         wrapper = self.payload.get(name)
         return wrapper.get("entity") if isinstance(wrapper, dict) else None
 
-    @property
+    @functools.cached_property
     def payment(self) -> RazorpayPayment | None:
+        """The payment snapshot, validated once per event (read by every step that applies it)."""
         found = self.entity("payment")
         return RazorpayPayment.model_validate(found) if found else None
 
-    @property
+    @functools.cached_property
     def order(self) -> RazorpayOrder | None:
+        """The order snapshot, validated once per event."""
         found = self.entity("order")
         return RazorpayOrder.model_validate(found) if found else None
 
-    @property
+    @functools.cached_property
     def refund(self) -> RazorpayRefund | None:
+        """The refund snapshot, validated once per event."""
         found = self.entity("refund")
         return RazorpayRefund.model_validate(found) if found else None
 
-    @property
+    @functools.cached_property
     def dispute(self) -> RazorpayDispute | None:
+        """The dispute snapshot, validated once per event."""
         found = self.entity("dispute")
         return RazorpayDispute.model_validate(found) if found else None
 
