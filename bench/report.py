@@ -93,14 +93,22 @@ def render_markdown(results: dict, command: str) -> str:
         f"- **Command:** `{command}` (the short `make bench-quick` writes `bench/results/quick.json` and leaves this "
         "page alone). Every figure below is in `bench/results/latest.json`.",
         f"- **Machine:** {m['cpus']} CPUs ({m['processor']}), Python {m['python']}, {m['platform']}; "
-        f"the whole run took {results['seconds'] // 60} min {results['seconds'] % 60} s.",
+        f"the whole run took {results['seconds'] // 60} min {results['seconds'] % 60} s. The host is shared and "
+        "its speed drifts: a fixed piece of pure-Python work (`speed_probe` in `bench/__main__.py`) took "
+        f"{m['speed_probe_us']['start']:g} µs at the start and {m['speed_probe_us']['end']:g} µs at the end "
+        "(lower is faster; runs on this machine have seen 280-580 µs, and the CPU-bound figures move with it).",
         f"- **Store:** {results['store']} (set `MONGODB_URI` to run it against a real MongoDB).",
         f"- **Setup:** `galla serve`, the Razorpay sandbox and the Stripe sandbox, each its own process, the "
         f"sandboxes adding {plan['latency'] * 1000:.0f} ms to every REST call and delivering webhooks 32 at once. "
         "Each simulated shopper places a checkout (`POST /api/checkout`: one Razorpay order), pays by UPI in the "
         "sandbox's payment window (three signed webhooks follow), and verifies (`POST /api/payments/razorpay/verify`:"
         " one payment fetch), then starts again. Each measurement runs "
-        f"{plan['warmup']:g} s of warm-up, then {plan['duration']:g} s measured. The baseline is Galla's own app "
+        f"{plan['warmup']:g} s of warm-up, then {plan['duration']:g} s measured. Galla at 0 ms is the same stack "
+        "right after its 200-shopper run, the sandbox's latency set to 0 live (`PUT /sandbox/latency`), so both "
+        "sides of `latency_hidden` share a store and a minute of the host. The shoppers' generator and both "
+        "sandboxes run at nice 10 and the server at the bench's own priority: on a 2-core machine they would "
+        "otherwise take turns on the server's core, where in production they are other machines. "
+        "The baseline is Galla's own app "
         "with only its Razorpay client swapped for the SDK in the default executor (`bench/blocking.py`), so the "
         "ratio measures one thing: how the gateway is waited on.",
         "",

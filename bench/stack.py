@@ -144,6 +144,13 @@ async def wait_until_up(url: str, deadline: float, process: subprocess.Popen, ro
             await asyncio.sleep(0.1)
 
 
+async def set_latency(stack: Stack, session: aiohttp.ClientSession, seconds: float) -> None:
+    """Change the latency the Razorpay sandbox adds to every REST call, live (PUT /sandbox/latency)."""
+    auth = aiohttp.BasicAuth(stack.keys.razorpay_key_id, stack.keys.razorpay_key_secret)
+    async with session.put(stack.razorpay_url + "/sandbox/latency", json={"seconds": seconds}, auth=auth) as resp:
+        resp.raise_for_status()
+
+
 @contextlib.asynccontextmanager
 async def running_stack(name: str, server: str, latency: float) -> AsyncIterator[Stack]:
     """Start a server and both sandboxes with `latency` seconds on every gateway call; stop them at exit."""

@@ -11,7 +11,8 @@ from ..webhooks import (RAZORPAY_RETRY_DELAYS, RAZORPAY_TIMEOUT, DeliveryKnobs, 
                         razorpay_signature)
 from . import api, checkout
 from .config import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, SANDBOX_KEYS, SANDBOX_STATE, Faults, SandboxKeys
-from .middlewares import auth_middleware, error_middleware, fault_middleware
+from .errors import RazorpayError
+from .middlewares import auth_middleware, check_basic_auth, error_middleware, fault_middleware
 from .state import Event, SandboxState
 
 
@@ -65,6 +66,7 @@ def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.
     `webhook_url` (changeable live, None sends nothing) signed with `webhook_secret` as
     X-Razorpay-Signature, with X-Razorpay-Event-Id, retrying non-2xx answers and 5 s timeouts;
     `webhook_parallel` first deliveries at once (1: one by one, in order). GET /webhooks/deliveries lists them.
+    PUT /sandbox/latency {"seconds": s} (Basic key_id:key_secret) changes the injected latency live.
     app[SANDBOX_FAULTS].refund_outcome makes refunds stay pending or fail (state.settle_refund settles them);
     state.open_dispute(payment_id) raises payment.dispute.created.
     """
@@ -78,4 +80,18 @@ def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.
     app.add_routes(api.routes)
     app.add_routes(checkout.routes)
     app.router.add_get("/webhooks/deliveries", deliveries_handler(RAZORPAY_WEBHOOKS), name="webhooks.deliveries")
+    app.router.add_put("/sandbox/latency", set_latency, name="sandbox.latency")
     return app
+
+
+async def set_latency(request: web.Request) -> web.Response:
+    """PUT /sandbox/latency {"seconds": 0-60}: the delay added to every REST call from now on."""
+    check_basic_auth(request.headers.get("Authorization"), request.app[SANDBOX_KEYS])
+    try:
+        seconds = (await request.json())["seconds"]
+    except (ValueError, TypeError, KeyError):
+        seconds = None
+    if type(seconds) not in (int, float) or not 0 <= seconds <= 60:
+        raise RazorpayError("seconds must be a number from 0 to 60", status=400, field="seconds")
+    request.app[SANDBOX_FAULTS].latency = float(seconds)
+    return web.json_response({"seconds": float(seconds)})

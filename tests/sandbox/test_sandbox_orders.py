@@ -146,6 +146,19 @@ async def test_latency_knob_delays_rest_calls_only(sandbox):
     assert loop_time() - started < 0.2
 
 
+async def test_latency_is_changed_over_http_with_the_keys_and_a_number_of_seconds(sandbox):
+    url = sandbox.url + "/sandbox/latency"
+    async with sandbox.session.put(url, json={"seconds": 0.25}) as resp:
+        assert resp.status == 401
+    for bad in ({"seconds": -1}, {"seconds": "0.1"}, {"seconds": True}, {"seconds": 61}, {}):
+        async with sandbox.session.put(url, json=bad, headers=sandbox.auth) as resp:
+            assert (resp.status, (await resp.json())["error"]["field"]) == (400, "seconds")
+    assert sandbox.app[SANDBOX_FAULTS].latency == 0.0
+    async with sandbox.session.put(url, json={"seconds": 0.25}, headers=sandbox.auth) as resp:
+        assert (resp.status, await resp.json()) == (200, {"seconds": 0.25})
+    assert sandbox.app[SANDBOX_FAULTS].latency == 0.25
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(amount=st.one_of(st.integers(min_value=-10**12, max_value=10**12), st.floats(allow_nan=False),
                         st.booleans(), st.none(), st.text(max_size=5)))
