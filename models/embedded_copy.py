@@ -10,6 +10,7 @@ import datetime
 import decimal
 import types
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import mongomock.collection
@@ -56,37 +57,37 @@ def copy_field(value: Any, container: type) -> Any:
     return copy.copy(value)
 
 
-def store_datetimes(value: Any) -> Any:
-    """mongomock's patch_datetime_awareness_in_document (datetimes to naive UTC milliseconds), by exact type."""
-    kind = type(value)
-    if kind is dict:
-        return {key: item if type(item) in _PASSIVE else store_datetimes(item) for key, item in value.items()}
-    if kind is list:
-        return [item if type(item) in _PASSIVE else store_datetimes(item) for item in value]
-    if kind is datetime.datetime:
-        # Mongo keeps milliseconds (of the value as given), in UTC, without a zone.
-        milliseconds = value.microsecond // 1000 * 1000
-        offset = value.utcoffset()
-        if offset is not None:
-            value -= offset
-        return value.replace(tzinfo=None, microsecond=milliseconds)
-    if kind in _PASSIVE:
-        return value
-    return _original_to_stored(value)
+def walk_datetimes(convert: Callable[[datetime.datetime], datetime.datetime],
+                   fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A walker copying a document with each datetime converted, by exact type; other values go to `fallback`."""
+
+    def walk(value: Any) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return {key: item if type(item) in _PASSIVE else walk(item) for key, item in value.items()}
+        if kind is list:
+            return [item if type(item) in _PASSIVE else walk(item) for item in value]
+        if kind is datetime.datetime:
+            return convert(value)
+        if kind in _PASSIVE:
+            return value
+        return fallback(value)
+
+    return walk
 
 
-def aware_datetimes(value: Any) -> Any:
-    """mongomock's make_datetime_timezone_aware_in_document (stored datetimes back as UTC), by exact type."""
-    kind = type(value)
-    if kind is dict:
-        return {key: item if type(item) in _PASSIVE else aware_datetimes(item) for key, item in value.items()}
-    if kind is list:
-        return [item if type(item) in _PASSIVE else aware_datetimes(item) for item in value]
-    if kind is datetime.datetime:
-        return value.replace(tzinfo=helpers.utc)
-    if kind in _PASSIVE:
-        return value
-    return _original_to_aware(value)
+def stored_datetime(value: datetime.datetime) -> datetime.datetime:
+    """A datetime as Mongo keeps it: milliseconds (of the value as given), in UTC, without a zone."""
+    milliseconds = value.microsecond // 1000 * 1000
+    offset = value.utcoffset()
+    if offset is not None:
+        value -= offset
+    return value.replace(tzinfo=None, microsecond=milliseconds)
+
+
+# mongomock's patch_datetime_awareness_in_document and make_datetime_timezone_aware_in_document.
+store_datetimes = walk_datetimes(stored_datetime, _original_to_stored)
+aware_datetimes = walk_datetimes(lambda value: value.replace(tzinfo=helpers.utc), _original_to_aware)
 
 
 def install_fast_copies() -> None:
