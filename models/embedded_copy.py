@@ -28,19 +28,6 @@ _original_to_stored = helpers.patch_datetime_awareness_in_document
 _original_to_aware = helpers.make_datetime_timezone_aware_in_document
 
 
-def copy_document(value: Any) -> Any:
-    """A deep copy of a BSON-like value: new dicts and lists all the way down, immutable leaves shared."""
-    # Leaves are checked inline: a call per leaf would cost more than the copy.
-    kind = type(value)
-    if kind is dict:
-        return {key: item if type(item) in _IMMUTABLE else copy_document(item) for key, item in value.items()}
-    if kind is list:
-        return [item if type(item) in _IMMUTABLE else copy_document(item) for item in value]
-    if kind in _IMMUTABLE:
-        return value
-    return copy.deepcopy(value)
-
-
 def copy_field(value: Any, container: type) -> Any:
     """mongomock's _copy_field (the copy each read returns, into `container`), without copy.copy on leaves."""
     if type(value) in _IMMUTABLE:
@@ -57,20 +44,24 @@ def copy_field(value: Any, container: type) -> Any:
     return copy.copy(value)
 
 
-def walk_datetimes(convert: Callable[[datetime.datetime], datetime.datetime],
-                   fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A walker copying a document with each datetime converted, by exact type; other values go to `fallback`."""
+Convert = Callable[[Any], Any]
+
+
+def document_walker(leaves: frozenset, fallback: Convert, on_datetime: Convert | None = None) -> Convert:
+    """A function copying a BSON-like value: new dicts and lists all the way down, `leaves` shared as they are,
+    datetimes (when not leaves) through `on_datetime`, anything else through `fallback`."""
 
     def walk(value: Any) -> Any:
+        # Leaves are checked inline: a call per leaf would cost more than the copy.
         kind = type(value)
         if kind is dict:
-            return {key: item if type(item) in _PASSIVE else walk(item) for key, item in value.items()}
+            return {key: item if type(item) in leaves else walk(item) for key, item in value.items()}
         if kind is list:
-            return [item if type(item) in _PASSIVE else walk(item) for item in value]
-        if kind is datetime.datetime:
-            return convert(value)
-        if kind in _PASSIVE:
+            return [item if type(item) in leaves else walk(item) for item in value]
+        if kind in leaves:
             return value
+        if kind is datetime.datetime and on_datetime is not None:
+            return on_datetime(value)
         return fallback(value)
 
     return walk
@@ -85,9 +76,11 @@ def stored_datetime(value: datetime.datetime) -> datetime.datetime:
     return value.replace(tzinfo=None, microsecond=milliseconds)
 
 
-# mongomock's patch_datetime_awareness_in_document and make_datetime_timezone_aware_in_document.
-store_datetimes = walk_datetimes(stored_datetime, _original_to_stored)
-aware_datetimes = walk_datetimes(lambda value: value.replace(tzinfo=helpers.utc), _original_to_aware)
+# A deep copy (what copy.deepcopy gives for a stored document), and mongomock's
+# patch_datetime_awareness_in_document and make_datetime_timezone_aware_in_document.
+copy_document = document_walker(_IMMUTABLE, copy.deepcopy)
+store_datetimes = document_walker(_PASSIVE, _original_to_stored, stored_datetime)
+aware_datetimes = document_walker(_PASSIVE, _original_to_aware, lambda value: value.replace(tzinfo=helpers.utc))
 
 
 def install_fast_copies() -> None:
