@@ -32,6 +32,8 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
                            code="session_invalid")
     if order.status not in CONFIRMABLE:
         return order
+    # Stamped now: the buyer came back before (and so) the session was looked up.
+    came_back = timeline_entry("browser", event="stripe.return", session_id=session_id)
     try:
         session, call = await shop.stripe.retrieve_session(session_id)
     except GatewayInvalid as exc:
@@ -41,7 +43,7 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
         raise gateway_failure(exc) from exc
     if not session_belongs(session, order):
         raise SessionRefused("this payment session belongs to another order", field="session_id")
-    entries = [timeline_entry("browser", event="stripe.return", session_id=session.id), *call_entry(call)]
+    entries = [came_back, *call_entry(call)]
     return await apply_stripe_session(shop, order, session, entries)
 
 
