@@ -96,7 +96,7 @@ def render_markdown(results: dict, command: str) -> str:
         f"the whole run took {results['seconds'] // 60} min {results['seconds'] % 60} s. The host is shared and "
         "its speed drifts: a fixed piece of pure-Python work (`speed_probe` in `bench/__main__.py`) took "
         f"{m['speed_probe_us']['start']:g} µs at the start and {m['speed_probe_us']['end']:g} µs at the end "
-        "(lower is faster; runs on this machine have seen 280-580 µs, and the CPU-bound figures move with it).",
+        "(lower is faster; Galla's CPU-bound figures move with it, the baseline's thread-bound ones do not).",
         f"- **Store:** {results['store']} (set `MONGODB_URI` to run it against a real MongoDB).",
         f"- **Setup:** `galla serve`, the Razorpay sandbox and the Stripe sandbox, each its own process, the "
         f"sandboxes adding {plan['latency'] * 1000:.0f} ms to every REST call and delivering webhooks 32 at once. "
