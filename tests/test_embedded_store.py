@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import types
 import mongomock
 import pytest
 from hypothesis import example, given, settings
@@ -13,6 +14,7 @@ from bson import ObjectId
 
 from models import embedded
 from models.embedded import install_id_fast_path, uninstall_id_fast_path
+from models.embedded_snapshot import install_planned_snapshots, uninstall_planned_snapshots
 
 ids = st.one_of(st.sampled_from(["a", "b", "c", "ord_1"]), st.integers(0, 3))
 docs = st.lists(st.fixed_dictionaries({"_id": ids, "status": st.sampled_from(["pending", "paid"]),
@@ -44,6 +46,7 @@ def run(documents, query, update):
 def restore():
     yield
     install_id_fast_path()
+    install_planned_snapshots()
 
 
 @settings(max_examples=300, deadline=None)
@@ -93,6 +96,8 @@ operations = st.one_of(
     st.tuples(st.just("upsert"), ids, st.tuples(st.just("k"), values)),
     st.tuples(st.just("upsert_where"), values, st.tuples(st.just("j"), values), ids),
     st.tuples(st.just("find_one_and_update"), ids, st.tuples(st.just("k"), values)),
+    # Array operators change p in place: what the update snapshot must copy to roll back and compare.
+    st.tuples(st.just("resize"), ids, st.sampled_from(["$push", "$addToSet", "$pull"]), values, st.booleans()),
     st.tuples(st.just("delete_one"), ids),
     st.tuples(st.just("delete_many"), values),
     st.tuples(st.just("drop"), st.booleans()),
@@ -125,6 +130,9 @@ def apply_operation(coll, operation, index):
                                        upsert=True))
     if kind == "find_one_and_update":
         return coll.find_one_and_update({"_id": args[0], "j": {"$ne": "b"}}, set_field(*args[1]))
+    if kind == "resize":  # p grows or shrinks by an element {"k": value}, and maybe j changes beside it
+        update = {args[1]: {"p": {"k": args[2]}}, **({"$set": {"j": args[2]}} if args[3] else {})}
+        return describe(coll.update_one({"_id": args[0]}, update))
     if kind == "delete_one":
         return coll.delete_one({"_id": args[0]}).deleted_count
     if kind == "delete_many":
@@ -181,8 +189,10 @@ def apply_guarded(coll, operation, index):
                                                   ("insert_one", {"_id": 3, "k": "c"})])
 def test_unique_checks_match_full_scan(initial, index_spec, ops):
     uninstall_id_fast_path()
+    uninstall_planned_snapshots()
     expected = run_writes(initial, index_spec, ops)
     install_id_fast_path()
+    install_planned_snapshots()
     assert run_writes(initial, index_spec, ops) == expected
 
 
@@ -210,6 +220,34 @@ def test_unique_checks_do_not_scan(monkeypatch):
         coll.insert_one({"_id": "dup", "email": "3099@example.com", "payment": {"id": "pay_3099"}})
     assert (scans, builds) == ([], [])
     assert coll.find_one({"_id": "ord_8"})["razorpay_order_id"] == "order_7"
+
+
+def test_updates_copy_only_the_fields_they_name(monkeypatch):
+    coll = mongomock.MongoClient().galla.orders
+    coll.create_index("razorpay_order_id", unique=True, sparse=True)
+    timeline = [{"kind": "note", "n": n} for n in range(50)]
+    coll.insert_one({"_id": "ord_1", "timeline": timeline, "payment": {"id": "pay_1"}, "razorpay_order_id": "r1"})
+    copied = []
+    uninstall_planned_snapshots()
+    monkeypatch.setattr(mongomock.collection, "copy", types.SimpleNamespace(
+        deepcopy=lambda value: copied.append(copy.deepcopy(value)) or copy.deepcopy(value), copy=copy.copy))
+    install_planned_snapshots()  # now wrapping the recording deepcopy
+
+    coll.update_one({"_id": "ord_1"}, {"$push": {"timeline": {"$each": [{"kind": "webhook"}]}},
+                                       "$set": {"updated_at": 1}})
+    assert copied == []  # the timeline's list was copied, not its 50 entries
+    coll.update_one({"_id": "ord_1"}, {"$set": {"payment.method": "upi", "razorpay_order_id": "r2"}})
+    assert copied == [{"id": "pay_1"}]
+    coll.insert_one({"_id": "ord_2", "razorpay_order_id": "r3"})
+    with pytest.raises(mongomock.DuplicateKeyError):  # rolled back to the snapshot
+        coll.update_one({"_id": "ord_1"}, {"$set": {"razorpay_order_id": "r3", "payment.method": "card"},
+                                           "$push": {"timeline": {"kind": "lost"}}})
+    copied.clear()
+    coll.update_one({"_id": "ord_1"}, [{"$set": {"n": 1}}])  # a pipeline may change anything
+    assert copied[0]["timeline"] == [*timeline, {"kind": "webhook"}]
+    stored = coll.find_one({"_id": "ord_1"})
+    assert (len(stored["timeline"]), stored["payment"], stored["razorpay_order_id"]) == (
+        51, {"id": "pay_1", "method": "upi"}, "r2")
 
 
 async def test_collections_are_looked_up_once_and_survive_a_drop(monkeypatch):
