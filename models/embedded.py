@@ -15,8 +15,11 @@ from bson import ObjectId
 from mongomock import DuplicateKeyError, filtering, helpers
 from mongomock.collection import Collection
 from mongomock.store import CollectionStore
+from pymongo import ReturnDocument
 
 _full_scan = Collection._iter_documents
+_cursor_find_one = Collection.find_one
+_read_then_modify = Collection._find_and_modify
 _scan_uniques = Collection._ensure_uniques
 _UPDATERS = ("_apply_update_document", "_apply_update_pipeline")
 _plain_updaters = {name: getattr(Collection, name) for name in _UPDATERS}
@@ -54,6 +57,41 @@ def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
         return iter(())
     document = store[wanted]
     return iter([document] if filtering.filter_applies(filter, document) else [])
+
+
+def find_one(self: Collection, filter: object = None, *args, **kwargs) -> dict | None:
+    """Mongomock's find_one, without building a cursor (and its sort and limit machinery) for an exact `_id`."""
+    if len(args) == 1 and not kwargs:
+        projection = args[0]
+    elif not args and set(kwargs) <= {"projection", "sort"} and not kwargs.get("sort"):
+        projection = kwargs.get("projection")
+    else:
+        return _cursor_find_one(self, filter, *args, **kwargs)
+    wanted = filter.get("_id") if isinstance(filter, dict) else None
+    if type(wanted) not in _EXACT_ID_TYPES:
+        return _cursor_find_one(self, filter, *args, **kwargs)
+    # What the cursor does with the filter, the stored document and the copy it returns, in that order.
+    for document in self._iter_documents(helpers.patch_datetime_awareness_in_document(filter)):
+        found = self._copy_only_fields(document, projection, dict)
+        return helpers.make_datetime_timezone_aware_in_document(found) if self.codec_options.tz_aware else found
+    return None
+
+
+def find_and_modify(self: Collection, query: dict, projection: object = None, update: object = None,
+                    upsert: bool = False, sort: object = None, return_document: object = ReturnDocument.BEFORE,
+                    session: object = None, **kwargs) -> dict | None:
+    """Mongomock's find-and-modify, without the copy of the document before it changes when only the one after
+    is returned (find_one_and_update(..., return_document=AFTER)) and an exact `_id` names it."""
+    wanted = query.get("_id") if isinstance(query, dict) else None
+    keeps_id = projection is None or isinstance(projection, dict) and projection.get("_id", True)
+    if (update is None or upsert or sort or session or kwargs or return_document is not ReturnDocument.AFTER
+            or type(wanted) not in _EXACT_ID_TYPES or not keeps_id):
+        return _read_then_modify(self, query, projection, update, upsert, sort, return_document, session, **kwargs)
+    # Mongomock reads the matching document first only to learn its _id, then updates and reads by that _id.
+    if next(self._iter_documents(helpers.patch_datetime_awareness_in_document(query)), None) is None:
+        return None
+    self._update({"_id": wanted}, update)
+    return self.find_one({"_id": wanted}, projection)
 
 
 def is_plain(value: object) -> bool:
@@ -252,6 +290,8 @@ def install_id_fast_path() -> None:
     """Make every mongomock collection answer exact `_id` filters and unique checks without scans (idempotent)."""
     Collection._iter_documents = iter_documents
     Collection._ensure_uniques = ensure_uniques
+    Collection.find_one = find_one
+    Collection._find_and_modify = find_and_modify
     for name in _UPDATERS:
         setattr(Collection, name, _guarded_updaters[name])
 
@@ -260,6 +300,8 @@ def uninstall_id_fast_path() -> None:
     """Go back to mongomock's full scans (for comparing the two in tests)."""
     Collection._iter_documents = _full_scan
     Collection._ensure_uniques = _scan_uniques
+    Collection.find_one = _cursor_find_one
+    Collection._find_and_modify = _read_then_modify
     for name in _UPDATERS:
         setattr(Collection, name, _plain_updaters[name])
     _maps.clear()  # writes from now on are not recorded, so every map would go stale

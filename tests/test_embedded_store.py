@@ -11,6 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bson import ObjectId
+from pymongo import ReturnDocument
 
 from models import embedded
 from models.embedded import install_id_fast_path, uninstall_id_fast_path
@@ -37,7 +38,7 @@ def run(documents, query, update):
         if coll.count_documents({"_id": doc["_id"]}) == 0:
             coll.insert_one(dict(doc))
     found = list(coll.find(query))
-    one = coll.find_one(query)
+    one = coll.find_one(query), coll.find_one(query, {"status": False}), coll.find_one(query, projection={"n": 1})
     changed = coll.update_one(query, {"$inc": {"n": update}}).modified_count
     return found, one, changed, coll.count_documents(query), list(coll.find({}))
 
@@ -96,6 +97,7 @@ operations = st.one_of(
     st.tuples(st.just("upsert"), ids, st.tuples(st.just("k"), values)),
     st.tuples(st.just("upsert_where"), values, st.tuples(st.just("j"), values), ids),
     st.tuples(st.just("find_one_and_update"), ids, st.tuples(st.just("k"), values)),
+    st.tuples(st.just("find_one_and_update_after"), ids, st.tuples(st.just("k"), values), st.booleans()),
     # Array operators change p in place: what the update snapshot must copy to roll back and compare.
     st.tuples(st.just("resize"), ids, st.sampled_from(["$push", "$addToSet", "$pull"]), values, st.booleans()),
     st.tuples(st.just("delete_one"), ids),
@@ -130,6 +132,10 @@ def apply_operation(coll, operation, index):
                                        upsert=True))
     if kind == "find_one_and_update":
         return coll.find_one_and_update({"_id": args[0], "j": {"$ne": "b"}}, set_field(*args[1]))
+    if kind == "find_one_and_update_after":
+        projection = {"j": False} if args[2] else None
+        return coll.find_one_and_update({"_id": args[0], "j": {"$ne": "b"}}, set_field(*args[1]), projection,
+                                        return_document=ReturnDocument.AFTER)
     if kind == "resize":  # p grows or shrinks by an element {"k": value}, and maybe j changes beside it
         update = {args[1]: {"p": {"k": args[2]}}, **({"$set": {"j": args[2]}} if args[3] else {})}
         return describe(coll.update_one({"_id": args[0]}, update))
@@ -187,6 +193,8 @@ def apply_guarded(coll, operation, index):
 @example([{"_id": 0, "k": "a"}], (("k",), False, False), [("insert_one", {"_id": 1, "k": "b"}), ("drop_index",),
                                                   ("insert_one", {"_id": 2, "k": "c"}), ("create_index",),
                                                   ("insert_one", {"_id": 3, "k": "c"})])
+# A find-and-modify whose condition the document fails: nothing changes, None comes back.
+@example([{"_id": 0, "j": "b"}], (("k",), False, False), [("find_one_and_update_after", 0, ("k", "a"), True)])
 def test_unique_checks_match_full_scan(initial, index_spec, ops):
     uninstall_id_fast_path()
     uninstall_planned_snapshots()
