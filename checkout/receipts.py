@@ -19,8 +19,9 @@ from models.outbox import (OUTBOX_STATUSES, OutboxMessage, count_by_status, get_
 RECEIPT_STATUSES = ("paid", "partially_refunded", "refunded")
 EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
-# Built once: rendering a receipt happens inside the request that paid the order, so it stays cheap.
-_emails = jinja2.Environment(loader=jinja2.FileSystemLoader(EMAIL_TEMPLATES),
+# Built once, and never checking the files again (auto_reload stats them on every use): rendering a receipt
+# happens inside the request that paid the order, so it stays cheap. Templates change with the code, on restart.
+_emails = jinja2.Environment(loader=jinja2.FileSystemLoader(EMAIL_TEMPLATES), auto_reload=False,
                              autoescape=jinja2.select_autoescape(["html"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _emails.filters["money"] = lambda amount, currency: format_money(int(amount), currency)

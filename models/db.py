@@ -86,11 +86,12 @@ def open_database(uri: str | None, name: str) -> Database:
     from mongomock_motor import (AsyncCommandCursor, AsyncCursor, AsyncLatentCommandCursor, AsyncMongoMockClient,
                                  AsyncMongoMockCollection, AsyncMongoMockDatabase)
 
-    from models.embedded import cache_collections, install_id_fast_path, yield_to_the_loop
+    from models.embedded import cache_collections, cache_version_checks, install_id_fast_path, yield_to_the_loop
     from models.embedded_copy import install_fast_copies
     from models.embedded_snapshot import install_planned_snapshots
 
     install_id_fast_path()
+    cache_version_checks()
     install_fast_copies()
     install_planned_snapshots()  # after the fast copies: it wraps the deepcopy they install
     cache_collections(AsyncMongoMockDatabase)

@@ -6,12 +6,15 @@ writes and lookups don't grow with the collection."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
+import types
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bson import ObjectId
+import mongomock.collection
 from mongomock import DuplicateKeyError, filtering, helpers
 from mongomock.collection import Collection
 from mongomock.store import CollectionStore
@@ -284,6 +287,18 @@ def yield_first(operation: Callable) -> Callable:
 
     operate.__name__ = operation.__name__
     return operate
+
+
+def cache_version_checks() -> None:
+    """Make mongomock's collections parse each version string they compare against once (idempotent).
+
+    They compare pymongo's version with version.parse("3.6") and the like on every insert, every `$set` field and
+    every find; parsing is most of what a `$set` of one field costs before the write itself.
+    """
+    module = mongomock.collection
+    if not getattr(module.version, "galla_cached", False):
+        module.version = types.SimpleNamespace(parse=functools.lru_cache(maxsize=64)(module.version.parse),
+                                               galla_cached=True)
 
 
 def install_id_fast_path() -> None:
