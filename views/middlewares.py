@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
 import re
-import secrets
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -19,6 +19,9 @@ log = logging.getLogger("galla.http")
 REQUEST_ID_HEADER = "X-Request-Id"
 REQUEST_ID = web.RequestKey("request_id", str)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Request ids correlate log lines, they guard nothing (a caller may choose its own): a generator seeded once from
+# the OS is enough, where secrets.token_hex made a system call per request (5% of a trivial request's CPU).
+_request_ids = random.Random()
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}
 
@@ -41,7 +44,7 @@ def json_error(status: int, code: str, message: str, field: str | None = None,
 async def request_id_middleware(request: web.Request, handler):
     """Give every request an id (the caller's, if it sent a sane one) and echo it back."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else secrets.token_hex(8)
+    request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else f"{_request_ids.getrandbits(64):016x}"
     request[REQUEST_ID] = request_id
     REQUEST_ID_VAR.set(request_id)  # each request runs in its own task, so this stays with it
     try:
