@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from bench import report
+from bench.stats import speed_probe
 from bench.phases import measure_shoppers, measure_webhooks
 from bench.shoppers import Shopper, Tally, first_inr_product
 from bench.stack import ROOT, running_stack, set_latency, step_aside
@@ -141,18 +142,6 @@ def machine() -> dict:
     """What the figures were measured on."""
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
             "processor": platform.processor() or platform.machine()}
-
-
-def speed_probe() -> float:
-    """Microseconds of CPU one fixed piece of pure-Python work takes now: a shared host's speed drifts."""
-    doc = {"items": [{"n": n, "s": str(n), "nested": {"k": [1, 2, 3]}} for n in range(200)]}
-    best = float("inf")
-    for _ in range(5):
-        started = time.thread_time()
-        for _ in range(50):
-            json.loads(json.dumps(doc))
-        best = min(best, (time.thread_time() - started) / 50)
-    return round(best * 1e6, 1)
 
 
 async def run(plan: Plan) -> dict:

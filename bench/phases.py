@@ -72,6 +72,7 @@ async def watch(stack: Stack, session: aiohttp.ClientSession, load: Awaitable[T]
 async def measure_shoppers(stack: Stack, session: aiohttp.ClientSession, shopper: Shopper, *, warmup: float,
                            duration: float, concurrency: int | None = None, rate: float | None = None) -> dict:
     """Run shoppers closed-loop (`concurrency`) or arriving at `rate` a second; report the window's figures."""
+    probe = stats.speed_probe()  # before the load: the host's speed when this window ran
     load = (run_open(shopper, rate, warmup, duration) if rate is not None
             else run_closed(shopper, concurrency, warmup, duration))
     tally, before, after = await watch(stack, session, load, warmup, duration)
@@ -84,13 +85,14 @@ async def measure_shoppers(stack: Stack, session: aiohttp.ClientSession, shopper
         "steps": {**{name: stats.summarize_ms(tally.steps[name]) for name in STEPS},
                   "webhook_delivery": stats.summarize_ms(waits)},
         "server_cpu_ms_per_checkout": round(server["cpu_s"]["server"] * 1000 / checkouts, 3) if checkouts else None,
-        "failures": dict(tally.failures), **server, "paid": tally.paid,
+        "failures": dict(tally.failures), **server, "speed_probe_us": probe, "paid": tally.paid,
     }
 
 
 async def measure_webhooks(stack: Stack, session: aiohttp.ClientSession, entities: list[dict], *, concurrency: int,
                            warmup: float, duration: float) -> dict:
     """Deliver new signed events as fast as the server takes them; events/s, latency and CPU per event."""
+    probe = stats.speed_probe()
     ingested, before, after = await watch(stack, session, post_events(stack, session, entities, concurrency, warmup,
                                                                       duration), warmup, duration)
     server = compare(before, after, duration)
@@ -98,4 +100,4 @@ async def measure_webhooks(stack: Stack, session: aiohttp.ClientSession, entitie
             "accepted_per_s": round(ingested.accepted / duration, 1), "refused": ingested.refused,
             "latency": stats.summarize_ms(ingested.latencies),
             "server_cpu_ms_per_event": (round(server["cpu_s"]["server"] * 1000 / server["webhook_events"], 3)
-                                        if server["webhook_events"] else None), **server}
+                                        if server["webhook_events"] else None), **server, "speed_probe_us": probe}

@@ -65,6 +65,15 @@ def headline(results: dict) -> str:
     return "\n".join(lines)
 
 
+def probes_before(raw: dict, shoppers: int) -> str:
+    """The speed probe taken before each window a headline figure comes from (runs without one say so)."""
+    windows = {f"Galla at {shoppers} shoppers": at_shoppers(raw["galla"], shoppers),
+               "Galla at 0 ms": at_shoppers(raw["galla_zero_latency"], shoppers),
+               "the baseline": at_shoppers(raw["blocking"], shoppers),
+               "half the peak": raw["galla"]["half_peak"], "webhooks": raw["galla"]["webhooks"]}
+    return ", ".join(f"{name} {fmt(window.get('speed_probe_us'), ' µs')}" for name, window in windows.items())
+
+
 def fmt(value, unit: str = "") -> str:
     """A figure for a table cell."""
     return "–" if value is None else f"{value:,}{unit}" if isinstance(value, int) else f"{value:,.2f}{unit}"
@@ -94,9 +103,10 @@ def render_markdown(results: dict, command: str) -> str:
         "page alone). Every figure below is in `bench/results/latest.json`.",
         f"- **Machine:** {m['cpus']} CPUs ({m['processor']}), Python {m['python']}, {m['platform']}; "
         f"the whole run took {results['seconds'] // 60} min {results['seconds'] % 60} s. The host is shared and "
-        "its speed drifts: a fixed piece of pure-Python work (`speed_probe` in `bench/__main__.py`) took "
+        "its speed drifts: a fixed piece of pure-Python work (`speed_probe` in `bench/stats.py`) took "
         f"{m['speed_probe_us']['start']:g} µs at the start and {m['speed_probe_us']['end']:g} µs at the end "
-        "(lower is faster; Galla's CPU-bound figures move with it, the baseline's thread-bound ones do not).",
+        "(lower is faster; Galla's CPU-bound figures move with it, the baseline's thread-bound ones do not). "
+        f"Taken again just before each headline window: {probes_before(raw, shoppers)}.",
         f"- **Store:** {results['store']} (set `MONGODB_URI` to run it against a real MongoDB).",
         f"- **Setup:** `galla serve`, the Razorpay sandbox and the Stripe sandbox, each its own process, the "
         f"sandboxes adding {plan['latency'] * 1000:.0f} ms to every REST call and delivering webhooks 32 at once. "
