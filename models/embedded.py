@@ -55,11 +55,14 @@ def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
     if type(wanted) not in _EXACT_ID_TYPES or isinstance(wanted, bool):
         return _full_scan(self, filter)
     store = self._store
-    if wanted not in store:
+    store._remove_expired_documents()  # what the store's `in` and [] do first
+    # One dict lookup, atomic under the GIL: the store's `in` then [] took its lock twice, a third of a find_one.
+    document = store._documents.get(wanted, _ABSENT)
+    if document is _ABSENT:
         filtering.filter_applies(filter, {})  # still reject a malformed filter, as the scan does
         return iter(())
-    document = store[wanted]
-    return iter([document] if filtering.filter_applies(filter, document) else [])
+    # Filed under an equal key: a filter naming only the _id matches it (the matcher compares the same way).
+    return iter([document] if len(filter) == 1 or filtering.filter_applies(filter, document) else [])
 
 
 def find_one(self: Collection, filter: object = None, *args, **kwargs) -> dict | None:
@@ -73,11 +76,25 @@ def find_one(self: Collection, filter: object = None, *args, **kwargs) -> dict |
     wanted = filter.get("_id") if isinstance(filter, dict) else None
     if type(wanted) not in _EXACT_ID_TYPES:
         return _cursor_find_one(self, filter, *args, **kwargs)
-    # What the cursor does with the filter, the stored document and the copy it returns, in that order.
-    for document in self._iter_documents(helpers.patch_datetime_awareness_in_document(filter)):
+    # What the cursor does with the filter, the stored document and the copy it returns, in that order (without
+    # mongomock_motor's wrapper of _iter_documents, which rewrites str subclasses that an exact _id cannot hold).
+    for document in iter_documents(self, helpers.patch_datetime_awareness_in_document(filter)):
+        if self.codec_options.tz_aware and excludes_top_fields(projection):
+            # One copy, not two: the conversion builds new dicts and lists all the way down, as the copy would.
+            kept = {key: value for key, value in document.items() if not projection or key not in projection}
+            return helpers.make_datetime_timezone_aware_in_document(kept)
         found = self._copy_only_fields(document, projection, dict)
         return helpers.make_datetime_timezone_aware_in_document(found) if self.codec_options.tz_aware else found
     return None
+
+
+def excludes_top_fields(projection: object) -> bool:
+    """Whether a projection only leaves out some top-level fields other than _id (or is None or empty)."""
+    if projection is None:
+        return True
+    return isinstance(projection, dict) and all(
+        type(key) is str and "." not in key and not key.startswith("$") and key != "_id"
+        and type(value) in (bool, int) and not value for key, value in projection.items())
 
 
 def find_and_modify(self: Collection, query: dict, projection: object = None, update: object = None,
@@ -91,7 +108,7 @@ def find_and_modify(self: Collection, query: dict, projection: object = None, up
             or type(wanted) not in _EXACT_ID_TYPES or not keeps_id):
         return _read_then_modify(self, query, projection, update, upsert, sort, return_document, session, **kwargs)
     # Mongomock reads the matching document first only to learn its _id, then updates and reads by that _id.
-    if next(self._iter_documents(helpers.patch_datetime_awareness_in_document(query)), None) is None:
+    if next(iter_documents(self, helpers.patch_datetime_awareness_in_document(query)), None) is None:
         return None
     self._update({"_id": wanted}, update)
     return self.find_one({"_id": wanted}, projection)

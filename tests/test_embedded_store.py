@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import datetime
 import types
 import mongomock
 import pytest
@@ -18,8 +19,14 @@ from models.embedded import install_id_fast_path, uninstall_id_fast_path
 from models.embedded_snapshot import install_planned_snapshots, uninstall_planned_snapshots
 
 ids = st.one_of(st.sampled_from(["a", "b", "c", "ord_1"]), st.integers(0, 3))
+moments = st.datetimes(min_value=datetime.datetime(2020, 1, 1), max_value=datetime.datetime(2030, 1, 1))
 docs = st.lists(st.fixed_dictionaries({"_id": ids, "status": st.sampled_from(["pending", "paid"]),
-                                       "n": st.integers(0, 3)}), max_size=8)
+                                       "n": st.integers(0, 3)},
+                                      optional={"at": moments, "timeline": st.lists(st.fixed_dictionaries(
+                                          {"at": moments, "kind": st.sampled_from(["note", "status"])}), max_size=2)}),
+                max_size=8)
+projections = st.sampled_from([None, {}, {"status": False}, {"timeline": False, "at": 0}, {"n": 1}, {"_id": False},
+                               {"timeline.kind": False}, {"status": 0.0}])
 filters = st.one_of(
     st.fixed_dictionaries({"_id": ids}),
     st.fixed_dictionaries({"_id": ids, "status": st.sampled_from(["pending", "paid"])}),
@@ -31,14 +38,18 @@ filters = st.one_of(
 )
 
 
-def run(documents, query, update):
+def run(documents, query, update, projection=None, tz_aware=False):
     """Insert, find, update and count, returning everything mongomock answered."""
-    coll = mongomock.MongoClient().db.c
+    coll = mongomock.MongoClient(tz_aware=tz_aware).db.c
     for doc in documents:
         if coll.count_documents({"_id": doc["_id"]}) == 0:
             coll.insert_one(dict(doc))
     found = list(coll.find(query))
-    one = coll.find_one(query), coll.find_one(query, {"status": False}), coll.find_one(query, projection={"n": 1})
+    one = coll.find_one(query), coll.find_one(query, projection), coll.find_one(query, projection={"n": 1})
+    if one[1] is not None:  # what was returned is a copy: changing it leaves the store alone
+        for value in one[1].values():
+            if isinstance(value, list) and value:
+                value[0]["kind"] = "changed"
     changed = coll.update_one(query, {"$inc": {"n": update}}).modified_count
     return found, one, changed, coll.count_documents(query), list(coll.find({}))
 
@@ -51,12 +62,12 @@ def restore():
 
 
 @settings(max_examples=300, deadline=None)
-@given(docs, filters, st.integers(1, 3))
-def test_fast_path_matches_full_scan(documents, query, update):
+@given(docs, filters, st.integers(1, 3), projections, st.booleans())
+def test_fast_path_matches_full_scan(documents, query, update, projection, tz_aware):
     uninstall_id_fast_path()
-    expected = run(documents, query, update)
+    expected = run(documents, query, update, projection, tz_aware)
     install_id_fast_path()
-    assert run(documents, query, update) == expected
+    assert run(documents, query, update, projection, tz_aware) == expected
 
 
 # Unique index checks: the same outcomes as mongomock's scan, without the scan.
