@@ -50,9 +50,11 @@ _maps: weakref.WeakKeyDictionary[CollectionStore, dict[str, UniqueMap]] = weakre
 
 
 def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
-    """Mongomock's document iterator, going straight to the one document an exact `_id` names."""
+    """Mongomock's document iterator, going straight to the documents an exact `_id` or an `$in` of them names."""
     wanted = filter.get("_id") if isinstance(filter, dict) else None
-    if type(wanted) not in _EXACT_ID_TYPES or isinstance(wanted, bool):
+    if type(wanted) is dict:
+        return iter_listed(self, filter, wanted)
+    if type(wanted) not in _EXACT_ID_TYPES:
         return _full_scan(self, filter)
     store = self._store
     store._remove_expired_documents()  # what the store's `in` and [] do first
@@ -63,6 +65,20 @@ def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
         return iter(())
     # Filed under an equal key: a filter naming only the _id matches it (the matcher compares the same way).
     return iter([document] if len(filter) == 1 or filtering.filter_applies(filter, document) else [])
+
+
+def iter_listed(self: Collection, filter: dict, wanted: dict) -> Iterator[dict]:
+    """The documents `{"_id": {"$in": [...]}}` names, in stored order, matched against the rest of the filter."""
+    listed = wanted.get("$in")
+    if len(wanted) != 1 or type(listed) not in (list, tuple) or any(type(v) not in _EXACT_ID_TYPES for v in listed):
+        return _full_scan(self, filter)
+    store, keys = self._store, set(listed)
+    store._remove_expired_documents()
+    # Keys are compared by hash, not documents by the matcher: a catalog of thousands costs a set lookup each.
+    found = [document for key, document in list(store._documents.items()) if key in keys]
+    if not found:
+        filtering.filter_applies(filter, {})  # still reject a malformed filter, as the scan does
+    return iter([document for document in found if filtering.filter_applies(filter, document)])
 
 
 def find_one(self: Collection, filter: object = None, *args, **kwargs) -> dict | None:

@@ -33,6 +33,9 @@ filters = st.one_of(
     st.fixed_dictionaries({"_id": ids, "status": st.fixed_dictionaries(
         {"$in": st.lists(st.sampled_from(["pending", "paid"]), max_size=2)})}),
     st.fixed_dictionaries({"_id": st.fixed_dictionaries({"$in": st.lists(ids, max_size=3)})}),
+    st.fixed_dictionaries({"_id": st.fixed_dictionaries({"$in": st.lists(ids, max_size=3)}),
+                           "status": st.sampled_from(["pending", "paid"])}),
+    st.fixed_dictionaries({"_id": st.fixed_dictionaries({"$nin": st.lists(ids, max_size=2)})}),
     st.fixed_dictionaries({"n": st.integers(0, 3)}),
     st.just({}),
 )
@@ -239,6 +242,16 @@ def test_unique_checks_do_not_scan(monkeypatch):
         coll.insert_one({"_id": "dup", "email": "3099@example.com", "payment": {"id": "pay_3099"}})
     assert (scans, builds) == ([], [])
     assert coll.find_one({"_id": "ord_8"})["razorpay_order_id"] == "order_7"
+
+
+def test_listed_ids_are_read_without_the_matcher_on_every_document(monkeypatch):
+    coll = mongomock.MongoClient().galla.products
+    coll.insert_many([{"_id": f"prod_{i}", "active": i % 2 == 0} for i in range(5000)])
+    matched = []
+    monkeypatch.setattr(embedded.filtering, "filter_applies", lambda query, doc: matched.append(doc) or True)
+    found = list(coll.find({"_id": {"$in": ["prod_4", "prod_2", "nope"]}, "active": True}))
+    assert [doc["_id"] for doc in found] == ["prod_2", "prod_4"]  # stored order, as the scan gives
+    assert len(matched) == 2
 
 
 def test_updates_copy_only_the_fields_they_name(monkeypatch):
