@@ -55,7 +55,7 @@ def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
     if type(wanted) is dict:
         return iter_listed(self, filter, wanted)
     if type(wanted) not in _EXACT_ID_TYPES:
-        return _full_scan(self, filter)
+        return scan_by_strings(self, filter)
     store = self._store
     store._remove_expired_documents()  # what the store's `in` and [] do first
     # One dict lookup, atomic under the GIL: the store's `in` then [] took its lock twice, a third of a find_one.
@@ -67,11 +67,53 @@ def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
     return iter([document] if len(filter) == 1 or filtering.filter_applies(filter, document) else [])
 
 
+def string_conditions(filter: object) -> dict[str, frozenset]:
+    """The filter's top-level fields that must equal a string (or one of an `$in` of strings): field -> strings."""
+    conditions = {}
+    for key, value in filter.items() if type(filter) is dict else ():
+        if type(key) is not str or "." in key or key.startswith("$"):
+            continue
+        if type(value) is dict and value.keys() == {"$in"} and type(value["$in"]) in (list, tuple):
+            value = value["$in"]
+            if value and all(type(item) is str for item in value):
+                conditions[key] = frozenset(value)
+        elif type(value) is str:
+            conditions[key] = frozenset((value,))
+    return conditions
+
+
+def may_match(document: dict, conditions: dict[str, frozenset]) -> bool:
+    """Whether the document could meet every string condition: it holds one of the strings, or an array."""
+    for key, strings in conditions.items():
+        value = document.get(key)
+        # An array matches when an element does: the matcher decides. Anything but a str never equals one.
+        if type(value) is str and value not in strings or value is None or type(value) in (dict, int, float, bool):
+            return False
+    return True
+
+
+def scan_by_strings(self: Collection, filter: dict) -> Iterator[dict]:
+    """Mongomock's scan, running its matcher only on documents that can meet the filter's string equalities.
+
+    `{"status": "queued"}` and the like name an index on a real MongoDB; here every document is read, but a dict
+    lookup and a comparison rule out most of them for a fraction of what the matcher costs on each.
+    """
+    conditions = string_conditions(filter)
+    if not conditions:
+        return _full_scan(self, filter)
+    store = self._store
+    store._remove_expired_documents()
+    candidates = [document for document in list(store._documents.values()) if may_match(document, conditions)]
+    if not candidates:
+        filtering.filter_applies(filter, {})  # still reject a malformed filter, as the scan does
+    return (document for document in candidates if filtering.filter_applies(filter, document))
+
+
 def iter_listed(self: Collection, filter: dict, wanted: dict) -> Iterator[dict]:
     """The documents `{"_id": {"$in": [...]}}` names, in stored order, matched against the rest of the filter."""
     listed = wanted.get("$in")
     if len(wanted) != 1 or type(listed) not in (list, tuple) or any(type(v) not in _EXACT_ID_TYPES for v in listed):
-        return _full_scan(self, filter)
+        return scan_by_strings(self, filter)
     store, keys = self._store, set(listed)
     store._remove_expired_documents()
     # Keys are compared by hash, not documents by the matcher: a catalog of thousands costs a set lookup each.

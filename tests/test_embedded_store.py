@@ -20,9 +20,11 @@ from models.embedded_snapshot import install_planned_snapshots, uninstall_planne
 
 ids = st.one_of(st.sampled_from(["a", "b", "c", "ord_1"]), st.integers(0, 3))
 moments = st.datetimes(min_value=datetime.datetime(2020, 1, 1), max_value=datetime.datetime(2030, 1, 1))
-docs = st.lists(st.fixed_dictionaries({"_id": ids, "status": st.sampled_from(["pending", "paid"]),
-                                       "n": st.integers(0, 3)},
-                                      optional={"at": moments, "timeline": st.lists(st.fixed_dictionaries(
+# Mostly a status string; sometimes an array of them, a value of another type, or none at all.
+statuses = st.one_of(st.sampled_from(["pending", "paid"]), st.lists(st.sampled_from(["pending", "paid"]), max_size=2),
+                     st.sampled_from([None, 1, True, {"s": "paid"}, ObjectId("5f0000000000000000000002")]))
+docs = st.lists(st.fixed_dictionaries({"_id": ids, "n": st.integers(0, 3)},
+                                      optional={"status": statuses, "at": moments, "timeline": st.lists(st.fixed_dictionaries(
                                           {"at": moments, "kind": st.sampled_from(["note", "status"])}), max_size=2)}),
                 max_size=8)
 projections = st.sampled_from([None, {}, {"status": False}, {"timeline": False, "at": 0}, {"n": 1}, {"_id": False},
@@ -37,6 +39,11 @@ filters = st.one_of(
                            "status": st.sampled_from(["pending", "paid"])}),
     st.fixed_dictionaries({"_id": st.fixed_dictionaries({"$nin": st.lists(ids, max_size=2)})}),
     st.fixed_dictionaries({"n": st.integers(0, 3)}),
+    st.fixed_dictionaries({"status": st.sampled_from(["pending", "paid", "gone"])}),
+    st.fixed_dictionaries({"status": st.fixed_dictionaries({"$in": st.lists(st.sampled_from(["pending", "paid"]),
+                                                                              max_size=2)}),
+                           "n": st.one_of(st.integers(0, 3), st.fixed_dictionaries({"$gte": st.integers(0, 3)}))}),
+    st.fixed_dictionaries({"status": st.just("paid"), "$or": st.just([{"n": 1}, {"n": 2}])}),
     st.just({}),
 )
 
@@ -51,7 +58,7 @@ def run(documents, query, update, projection=None, tz_aware=False):
     one = coll.find_one(query), coll.find_one(query, projection), coll.find_one(query, projection={"n": 1})
     if one[1] is not None:  # what was returned is a copy: changing it leaves the store alone
         for value in one[1].values():
-            if isinstance(value, list) and value:
+            if isinstance(value, list) and value and isinstance(value[0], dict):
                 value[0]["kind"] = "changed"
     changed = coll.update_one(query, {"$inc": {"n": update}}).modified_count
     return found, one, changed, coll.count_documents(query), list(coll.find({}))
@@ -251,6 +258,17 @@ def test_listed_ids_are_read_without_the_matcher_on_every_document(monkeypatch):
     monkeypatch.setattr(embedded.filtering, "filter_applies", lambda query, doc: matched.append(doc) or True)
     found = list(coll.find({"_id": {"$in": ["prod_4", "prod_2", "nope"]}, "active": True}))
     assert [doc["_id"] for doc in found] == ["prod_2", "prod_4"]  # stored order, as the scan gives
+    assert len(matched) == 2
+
+
+def test_string_equalities_run_the_matcher_only_on_documents_that_can_meet_them(monkeypatch):
+    coll = mongomock.MongoClient().galla.outbox
+    coll.insert_many([{"_id": f"m{i}", "status": "held"} for i in range(5000)]
+                     + [{"_id": "q1", "status": "queued"}, {"_id": "q2", "status": ["queued", "x"]}])
+    matched = []
+    real = embedded.filtering.filter_applies
+    monkeypatch.setattr(embedded.filtering, "filter_applies", lambda query, doc: matched.append(doc) or real(query, doc))
+    assert coll.update_many({"status": "queued"}, {"$set": {"status": "held"}}).modified_count == 2
     assert len(matched) == 2
 
 
