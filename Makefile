@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install clean demo-refund bench bench-quick
+.PHONY: run test install clean demo-refund bench bench-quick bench-ab
 
 install: $(STAMP)
 
@@ -23,13 +23,17 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Galla against the blocking baseline, each with both sandboxes in their own processes (about 15 minutes):
+# Galla against the blocking baseline, each with both sandboxes in their own processes (about 7 minutes):
 # writes bench/results/latest.json and docs/BENCHMARKS.md. bench-quick: about 3 minutes, bench/results/quick.json.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
+
+# This tree against another revision (REV=HEAD~1, a tag, a commit), in alternating windows: about 3 minutes.
+bench-ab: $(STAMP)
+	$(BIN)/python -m bench.ab $(REV)
 
 # Against a running `make run`: pay, refund half from the admin API, see partially_refunded (needs ADMIN_PASSWORD).
 demo-refund: $(STAMP)

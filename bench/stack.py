@@ -95,7 +95,8 @@ def server_command(server: str, port: int) -> list[str]:
     return [sys.executable, "-m", "bench.blocking", "--port", str(port)]
 
 
-def server_env(keys: Keys, port: int, razorpay_url: str, stripe_url: str, name: str) -> dict[str, str]:
+def server_env(keys: Keys, port: int, razorpay_url: str, stripe_url: str, name: str,
+               root: Path = ROOT) -> dict[str, str]:
     """The settings a shop with real-looking keys gets, pointed at the sandboxes (real MongoDB if MONGODB_URI)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("RAZORPAY_", "STRIPE_"))}
     env.update(
@@ -105,7 +106,7 @@ def server_env(keys: Keys, port: int, razorpay_url: str, stripe_url: str, name: 
         STRIPE_WEBHOOK_SECRET=keys.stripe_webhook_secret, STRIPE_API_BASE=stripe_url,
         ADMIN_PASSWORD=keys.admin_password, PUBLIC_URL=f"http://127.0.0.1:{port}",
         # Every simulated shopper comes from 127.0.0.1: the per-client limit would stop the second one.
-        CHECKOUT_RATE_LIMIT="1000000/second", PYTHONPATH=str(ROOT),
+        CHECKOUT_RATE_LIMIT="1000000/second", PYTHONPATH=str(root),
     )
     if env.get("MONGODB_URI"):
         env["MONGODB_DB"] = f"galla_bench_{name}_{secrets.token_hex(3)}"
@@ -152,20 +153,23 @@ async def set_latency(stack: Stack, session: aiohttp.ClientSession, seconds: flo
 
 
 @contextlib.asynccontextmanager
-async def running_stack(name: str, server: str, latency: float) -> AsyncIterator[Stack]:
-    """Start a server and both sandboxes with `latency` seconds on every gateway call; stop them at exit."""
+async def running_stack(name: str, server: str, latency: float, root: Path = ROOT) -> AsyncIterator[Stack]:
+    """Start a server and both sandboxes with `latency` seconds on every gateway call; stop them at exit.
+
+    `root` is the source tree they run from: another checkout of Galla, to compare two versions side by side.
+    """
     LOGS.mkdir(parents=True, exist_ok=True)
     keys = Keys()
     ports = {role: free_port() for role in ("server", "razorpay", "stripe")}
     urls = {role: f"http://127.0.0.1:{port}" for role, port in ports.items()}
     commands = {**sandbox_commands(keys, ports, latency), "server": server_command(server, ports["server"])}
-    env = server_env(keys, ports["server"], urls["razorpay"], urls["stripe"], name)
+    env = server_env(keys, ports["server"], urls["razorpay"], urls["stripe"], name, root)
     processes: dict[str, subprocess.Popen] = {}
     try:
         for role, command in commands.items():
             with open(LOGS / f"{name}-{role}.log", "wb") as log:
                 processes[role] = await asyncio.get_running_loop().run_in_executor(SPAWNER, functools.partial(
-                    subprocess.Popen, command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+                    subprocess.Popen, command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT))
             if role != "server":
                 os.setpriority(os.PRIO_PROCESS, processes[role].pid, OUTSIDE_NICENESS)
         deadline = time.monotonic() + 60
