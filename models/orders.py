@@ -26,7 +26,7 @@ class OrderItem(BaseModel):
 
 
 class Order(BaseModel):
-    """An order as stored."""
+    """An order as stored (list defaults by factory: a literal [] is deep-copied on every validation)."""
 
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
@@ -43,18 +43,18 @@ class Order(BaseModel):
     razorpay_order_id: str | None = None
     stripe_session_id: str | None = None
     stripe_session_url: str | None = None
-    stripe_sessions: list[str] = []
+    stripe_sessions: list[str] = Field(default_factory=list)
     route: str | None = None
     failover: dict | None = None  # {"from_gateway", "reason", "at"} when Razorpay could not take it
     capture: str = "auto"
     payment: dict | None = None
     amount_paid: int | None = None  # what the gateway took, in our minor units
     paid_at: datetime | None = None  # when the order first became paid: the day its takings count on
-    refunds: list[dict] = []
+    refunds: list[dict] = Field(default_factory=list)
     refunded_amount: int = 0  # refunds the gateway has processed
     refund_committed: int = 0  # refunds asked for or processed and not failed: what may not be refunded again
     dispute: dict | None = None
-    attempts: list[dict] = []
+    attempts: list[dict] = Field(default_factory=list)
     review_reason: str | None = None
     # No timeline: it grows with every call and event, and only the trace reads it (get_timeline).
 
