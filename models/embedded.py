@@ -1,7 +1,6 @@
-"""The embedded store's fast paths: mongomock scans every document for every query, even one by
-`_id`, and again for every unique index on every write; real MongoDB answers both from indexes.
-These answer them from the dict mongomock keeps by `_id` and from a map of indexed values, so hot
-writes and lookups don't grow with the collection."""
+"""The embedded store's unique indexes and its place in the event loop: mongomock checks every unique index
+after every write by scanning the collection; a real MongoDB answers from the index. These answer from a map of
+indexed values, so hot writes don't grow with the collection (reads are in models/embedded_reads.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import functools
 import inspect
 import types
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bson import ObjectId
@@ -18,15 +17,12 @@ import mongomock.collection
 from mongomock import DuplicateKeyError, filtering, helpers
 from mongomock.collection import Collection
 from mongomock.store import CollectionStore
-from pymongo import ReturnDocument
 
-_full_scan = Collection._iter_documents
-_cursor_find_one = Collection.find_one
-_read_then_modify = Collection._find_and_modify
+from models import embedded_reads
+
 _scan_uniques = Collection._ensure_uniques
 _UPDATERS = ("_apply_update_document", "_apply_update_pipeline")
 _plain_updaters = {name: getattr(Collection, name) for name in _UPDATERS}
-_EXACT_ID_TYPES = (str, int, ObjectId)
 # Values whose Python equality (what mongomock's matcher uses) agrees with their hash, so equal values
 # share a bucket. A stored document holding anything else (lists, dicts, bools...) is a candidate for
 # every check; a write holding anything else is checked by mongomock's scan.
@@ -47,129 +43,6 @@ class UniqueMap:
 
 
 _maps: weakref.WeakKeyDictionary[CollectionStore, dict[str, UniqueMap]] = weakref.WeakKeyDictionary()
-
-
-def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
-    """Mongomock's document iterator, going straight to the documents an exact `_id` or an `$in` of them names."""
-    wanted = filter.get("_id") if isinstance(filter, dict) else None
-    if type(wanted) is dict:
-        return iter_listed(self, filter, wanted)
-    if type(wanted) not in _EXACT_ID_TYPES:
-        return scan_by_strings(self, filter)
-    store = self._store
-    store._remove_expired_documents()  # what the store's `in` and [] do first
-    # One dict lookup, atomic under the GIL: the store's `in` then [] took its lock twice, a third of a find_one.
-    document = store._documents.get(wanted, _ABSENT)
-    if document is _ABSENT:
-        filtering.filter_applies(filter, {})  # still reject a malformed filter, as the scan does
-        return iter(())
-    # Filed under an equal key: a filter naming only the _id matches it (the matcher compares the same way).
-    return iter([document] if len(filter) == 1 or filtering.filter_applies(filter, document) else [])
-
-
-def string_conditions(filter: object) -> dict[str, frozenset]:
-    """The filter's top-level fields that must equal a string (or one of an `$in` of strings): field -> strings."""
-    conditions = {}
-    for key, value in filter.items() if type(filter) is dict else ():
-        if type(key) is not str or "." in key or key.startswith("$"):
-            continue
-        if type(value) is dict and value.keys() == {"$in"} and type(value["$in"]) in (list, tuple):
-            value = value["$in"]
-            if value and all(type(item) is str for item in value):
-                conditions[key] = frozenset(value)
-        elif type(value) is str:
-            conditions[key] = frozenset((value,))
-    return conditions
-
-
-def may_match(document: dict, conditions: dict[str, frozenset]) -> bool:
-    """Whether the document could meet every string condition: it holds one of the strings, or an array."""
-    for key, strings in conditions.items():
-        value = document.get(key)
-        # An array matches when an element does: the matcher decides. Anything but a str never equals one.
-        if type(value) is str and value not in strings or value is None or type(value) in (dict, int, float, bool):
-            return False
-    return True
-
-
-def scan_by_strings(self: Collection, filter: dict) -> Iterator[dict]:
-    """Mongomock's scan, running its matcher only on documents that can meet the filter's string equalities.
-
-    `{"status": "queued"}` and the like name an index on a real MongoDB; here every document is read, but a dict
-    lookup and a comparison rule out most of them for a fraction of what the matcher costs on each.
-    """
-    conditions = string_conditions(filter)
-    if not conditions:
-        return _full_scan(self, filter)
-    store = self._store
-    store._remove_expired_documents()
-    candidates = [document for document in list(store._documents.values()) if may_match(document, conditions)]
-    if not candidates:
-        filtering.filter_applies(filter, {})  # still reject a malformed filter, as the scan does
-    return (document for document in candidates if filtering.filter_applies(filter, document))
-
-
-def iter_listed(self: Collection, filter: dict, wanted: dict) -> Iterator[dict]:
-    """The documents `{"_id": {"$in": [...]}}` names, in stored order, matched against the rest of the filter."""
-    listed = wanted.get("$in")
-    if len(wanted) != 1 or type(listed) not in (list, tuple) or any(type(v) not in _EXACT_ID_TYPES for v in listed):
-        return scan_by_strings(self, filter)
-    store, keys = self._store, set(listed)
-    store._remove_expired_documents()
-    # Keys are compared by hash, not documents by the matcher: a catalog of thousands costs a set lookup each.
-    found = [document for key, document in list(store._documents.items()) if key in keys]
-    if not found:
-        filtering.filter_applies(filter, {})  # still reject a malformed filter, as the scan does
-    return iter([document for document in found if filtering.filter_applies(filter, document)])
-
-
-def find_one(self: Collection, filter: object = None, *args, **kwargs) -> dict | None:
-    """Mongomock's find_one, without building a cursor (and its sort and limit machinery) for an exact `_id`."""
-    if len(args) == 1 and not kwargs:
-        projection = args[0]
-    elif not args and set(kwargs) <= {"projection", "sort"} and not kwargs.get("sort"):
-        projection = kwargs.get("projection")
-    else:
-        return _cursor_find_one(self, filter, *args, **kwargs)
-    wanted = filter.get("_id") if isinstance(filter, dict) else None
-    if type(wanted) not in _EXACT_ID_TYPES:
-        return _cursor_find_one(self, filter, *args, **kwargs)
-    # What the cursor does with the filter, the stored document and the copy it returns, in that order (without
-    # mongomock_motor's wrapper of _iter_documents, which rewrites str subclasses that an exact _id cannot hold).
-    for document in iter_documents(self, helpers.patch_datetime_awareness_in_document(filter)):
-        if self.codec_options.tz_aware and excludes_top_fields(projection):
-            # One copy, not two: the conversion builds new dicts and lists all the way down, as the copy would.
-            kept = {key: value for key, value in document.items() if not projection or key not in projection}
-            return helpers.make_datetime_timezone_aware_in_document(kept)
-        found = self._copy_only_fields(document, projection, dict)
-        return helpers.make_datetime_timezone_aware_in_document(found) if self.codec_options.tz_aware else found
-    return None
-
-
-def excludes_top_fields(projection: object) -> bool:
-    """Whether a projection only leaves out some top-level fields other than _id (or is None or empty)."""
-    if projection is None:
-        return True
-    return isinstance(projection, dict) and all(
-        type(key) is str and "." not in key and not key.startswith("$") and key != "_id"
-        and type(value) in (bool, int) and not value for key, value in projection.items())
-
-
-def find_and_modify(self: Collection, query: dict, projection: object = None, update: object = None,
-                    upsert: bool = False, sort: object = None, return_document: object = ReturnDocument.BEFORE,
-                    session: object = None, **kwargs) -> dict | None:
-    """Mongomock's find-and-modify, without the copy of the document before it changes when only the one after
-    is returned (find_one_and_update(..., return_document=AFTER)) and an exact `_id` names it."""
-    wanted = query.get("_id") if isinstance(query, dict) else None
-    keeps_id = projection is None or isinstance(projection, dict) and projection.get("_id", True)
-    if (update is None or upsert or sort or session or kwargs or return_document is not ReturnDocument.AFTER
-            or type(wanted) not in _EXACT_ID_TYPES or not keeps_id):
-        return _read_then_modify(self, query, projection, update, upsert, sort, return_document, session, **kwargs)
-    # Mongomock reads the matching document first only to learn its _id, then updates and reads by that _id.
-    if next(iter_documents(self, helpers.patch_datetime_awareness_in_document(query)), None) is None:
-        return None
-    self._update({"_id": wanted}, update)
-    return self.find_one({"_id": wanted}, projection)
 
 
 def is_plain(value: object) -> bool:
@@ -368,7 +241,7 @@ def cache_version_checks() -> None:
     """Make mongomock's collections parse each version string they compare against once (idempotent).
 
     They compare pymongo's version with version.parse("3.6") and the like on every insert, every `$set` field and
-    every find; parsing is most of what a `$set` of one field costs before the write itself.
+    every find: about a microsecond each, several per write.
     """
     module = mongomock.collection
     if not getattr(module.version, "galla_cached", False):
@@ -377,21 +250,22 @@ def cache_version_checks() -> None:
 
 
 def install_id_fast_path() -> None:
-    """Make every mongomock collection answer exact `_id` filters and unique checks without scans (idempotent)."""
-    Collection._iter_documents = iter_documents
+    """Make every mongomock collection answer reads (models/embedded_reads.py) and unique checks without scans
+    (idempotent)."""
+    Collection._iter_documents = embedded_reads.iter_documents
     Collection._ensure_uniques = ensure_uniques
-    Collection.find_one = find_one
-    Collection._find_and_modify = find_and_modify
+    Collection.find_one = embedded_reads.find_one
+    Collection._find_and_modify = embedded_reads.find_and_modify
     for name in _UPDATERS:
         setattr(Collection, name, _guarded_updaters[name])
 
 
 def uninstall_id_fast_path() -> None:
     """Go back to mongomock's full scans (for comparing the two in tests)."""
-    Collection._iter_documents = _full_scan
+    Collection._iter_documents = embedded_reads.full_scan
     Collection._ensure_uniques = _scan_uniques
-    Collection.find_one = _cursor_find_one
-    Collection._find_and_modify = _read_then_modify
+    Collection.find_one = embedded_reads.cursor_find_one
+    Collection._find_and_modify = embedded_reads.read_then_modify
     for name in _UPDATERS:
         setattr(Collection, name, _plain_updaters[name])
     _maps.clear()  # writes from now on are not recorded, so every map would go stale

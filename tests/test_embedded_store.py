@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bson import ObjectId
 from pymongo import ReturnDocument
 
-from models import embedded
+from models import embedded, embedded_reads
 from models.embedded import install_id_fast_path, uninstall_id_fast_path
 from models.embedded_snapshot import install_planned_snapshots, uninstall_planned_snapshots
 
@@ -233,7 +233,7 @@ def test_unique_checks_do_not_scan(monkeypatch):
     coll.create_index([("email", 1), ("payment.id", 1)], unique=True)
     coll.insert_one({"_id": "first", "status": "pending"})  # builds both maps
     scans, builds = [], []
-    monkeypatch.setattr(embedded, "_full_scan", lambda *args: scans.append(args) or iter(()))
+    monkeypatch.setattr(embedded_reads, "full_scan", lambda *args: scans.append(args) or iter(()))
     monkeypatch.setattr(embedded, "build_unique_map", lambda *args: builds.append(args))
     for i in range(3000, 3100):
         coll.insert_one({"_id": f"ord_{i}", "status": "pending", "email": f"{i}@example.com"})
@@ -255,7 +255,7 @@ def test_listed_ids_are_read_without_the_matcher_on_every_document(monkeypatch):
     coll = mongomock.MongoClient().galla.products
     coll.insert_many([{"_id": f"prod_{i}", "active": i % 2 == 0} for i in range(5000)])
     matched = []
-    monkeypatch.setattr(embedded.filtering, "filter_applies", lambda query, doc: matched.append(doc) or True)
+    monkeypatch.setattr(embedded_reads.filtering, "filter_applies", lambda query, doc: matched.append(doc) or True)
     found = list(coll.find({"_id": {"$in": ["prod_4", "prod_2", "nope"]}, "active": True}))
     assert [doc["_id"] for doc in found] == ["prod_2", "prod_4"]  # stored order, as the scan gives
     assert len(matched) == 2
@@ -266,8 +266,8 @@ def test_string_equalities_run_the_matcher_only_on_documents_that_can_meet_them(
     coll.insert_many([{"_id": f"m{i}", "status": "held"} for i in range(5000)]
                      + [{"_id": "q1", "status": "queued"}, {"_id": "q2", "status": ["queued", "x"]}])
     matched = []
-    real = embedded.filtering.filter_applies
-    monkeypatch.setattr(embedded.filtering, "filter_applies", lambda query, doc: matched.append(doc) or real(query, doc))
+    real = embedded_reads.filtering.filter_applies
+    monkeypatch.setattr(embedded_reads.filtering, "filter_applies", lambda query, doc: matched.append(doc) or real(query, doc))
     assert coll.update_many({"status": "queued"}, {"$set": {"status": "held"}}).modified_count == 2
     assert len(matched) == 2
 
