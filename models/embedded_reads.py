@@ -77,10 +77,8 @@ def scan_by_strings(self: Collection, filter: dict) -> Iterator[dict]:
         return full_scan(self, filter)
     store = self._store
     store._remove_expired_documents()
-    candidates = [document for document in list(store._documents.values()) if may_match(document, conditions)]
-    if not candidates:
-        filtering.filter_applies(filter, {})  # still reject a malformed filter, as the scan does
-    return (document for document in candidates if filtering.filter_applies(filter, document))
+    return match_candidates(filter, [document for document in list(store._documents.values())
+                                     if may_match(document, conditions)])
 
 
 def iter_listed(self: Collection, filter: dict, wanted: dict) -> Iterator[dict]:
@@ -91,10 +89,14 @@ def iter_listed(self: Collection, filter: dict, wanted: dict) -> Iterator[dict]:
     store, keys = self._store, set(listed)
     store._remove_expired_documents()
     # Keys are compared by hash, not documents by the matcher: a catalog of thousands costs a set lookup each.
-    found = [document for key, document in list(store._documents.items()) if key in keys]
-    if not found:
-        filtering.filter_applies(filter, {})  # still reject a malformed filter, as the scan does
-    return iter([document for document in found if filtering.filter_applies(filter, document)])
+    return match_candidates(filter, [document for key, document in list(store._documents.items()) if key in keys])
+
+
+def match_candidates(filter: dict, candidates: list[dict]) -> Iterator[dict]:
+    """The candidates the matcher accepts, lazily as the scan yields them; a malformed filter still raises."""
+    if not candidates:
+        filtering.filter_applies(filter, {})
+    return (document for document in candidates if filtering.filter_applies(filter, document))
 
 
 def find_one(self: Collection, filter: object = None, *args, **kwargs) -> dict | None:
