@@ -26,6 +26,7 @@ from views import (admin, admin_dashboard, admin_orders, admin_outbox, admin_pro
                    pages, webhooks)
 from views.auth import ADMIN_PASSWORD, ADMIN_SESSION, ADMIN_USER, admin_auth_middleware, generate_password, is_admin_path
 from views.body import MAX_BODY_BYTES
+from views.collector import AcyclicTemplate
 from views.metrics import METRICS, Metrics, metrics_middleware
 from views.middlewares import error_middleware, request_id_middleware
 from views.ratelimit import checkout_rate_limit_middleware
@@ -102,6 +103,7 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(ROOT / "templates"),
                                autoescape=jinja2.select_autoescape(["html"]),
                                context_processors=[page_context])
+    env.template_class = AcyclicTemplate
     env.filters["money"] = lambda amount, currency: format_money(int(amount), currency)
     env.filters["ist"] = lambda at, fmt="%d %b %Y, %H:%M:%S IST": shop_time(at).strftime(fmt)
     env.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str)

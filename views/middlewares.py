@@ -8,6 +8,7 @@ import re
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.web_urldispatcher import SystemRoute
 from pymongo.errors import ConnectionFailure
 
 from checkout.errors import CheckoutError
@@ -56,6 +57,24 @@ async def request_id_middleware(request: web.Request, handler):
     return response
 
 
+def untie(request: web.Request, exc: web.HTTPException) -> None:
+    """Break the reference cycles an HTTP exception ties the request into, so it is freed once answered.
+
+    A cycle waits for a collection, and one that outlives a young collection is frozen for good
+    (views/collector.py): a leak per request. The raised exception's traceback holds the frames that hold it,
+    and for a 404 or 405 aiohttp's SystemRoute holds its own bound method as handler (and the exception).
+    """
+    exc.__traceback__ = None
+    route = request.match_info.route
+    if isinstance(route, SystemRoute):
+        route._handler = None  # the route has been answered; nothing calls it again
+
+
+def answer_as_response(exc: web.HTTPException) -> web.Response:
+    """A raised redirect as a plain response: raised on, aiohttp's own frames would hold it in a cycle again."""
+    return web.Response(status=exc.status, reason=exc.reason, headers=exc.headers, body=exc.body)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler):
     """Turn flow errors and HTTP errors into the API's envelope, or an error page for people."""
@@ -73,8 +92,9 @@ async def error_middleware(request: web.Request, handler):
             return json_error(413, "body_too_large", TOO_LARGE, field="body")
         return render_error(request, 413, TOO_LARGE)
     except web.HTTPException as exc:
+        untie(request, exc)
         if exc.status < 400:
-            raise
+            return answer_as_response(exc)
         if wants_json(request):
             code = HTTP_CODES.get(exc.status, "http_error")
             # Keep what the client needs (Allow, Retry-After), not the exception's own Content-Type.
