@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -19,13 +20,13 @@ import aiohttp
 from bench import report
 from bench.stats import speed_probe
 from bench.phases import measure_shoppers, measure_webhooks
-from bench.shoppers import Shopper, Tally, first_inr_product
-from bench.stack import ROOT, running_stack, set_latency, step_aside
+from bench.shoppers import Paid, Shopper, Tally, first_inr_product
+from bench.stack import ROOT, Stack, running_stack, set_latency, step_aside
 from bench.webhook_load import fetch_entities
 from views.cli import new_event_loop
 
 RESULTS = ROOT / "bench" / "results"
-HEADLINE_SHOPPERS = 200
+HEADLINE_SHOPPERS = report.HEADLINE_SHOPPERS
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,13 @@ class Plan:
     duration: float
     webhook_concurrency: int
     growth_sizes: tuple[int, int]
+    # Windows behind each headline figure, which is their median: one window on a shared host is a coin toss.
+    rounds: int
+    growth_window: float  # measured seconds of each growth window: short, as each adds orders to the store
 
 
-FULL = Plan("full", 0.1, (25, 50, 100, 200, 400), 3.0, 12.0, 32, (1_000, 50_000))
-QUICK = Plan("quick", 0.1, (50, 200), 2.0, 5.0, 32, (1_000, 5_000))
+FULL = Plan("full", 0.1, (25, 50, 100, 200, 400), 3.0, 12.0, 32, (1_000, 50_000), 3, 5.0)
+QUICK = Plan("quick", 0.1, (50, 200), 2.0, 5.0, 32, (1_000, 5_000), 1, 3.0)
 
 
 def client_session() -> aiohttp.ClientSession:
@@ -57,41 +61,70 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+class Windows:
+    """Measured windows of shoppers against one stack, keeping the paid orders for the webhook load."""
+
+    def __init__(self, stack: Stack, session: aiohttp.ClientSession, shopper: Shopper, plan: Plan) -> None:
+        self.stack, self.session, self.shopper, self.plan = stack, session, shopper, plan
+        self.paid: list[Paid] = []
+
+    async def shoppers(self, **load) -> dict:
+        """One window of shoppers (`concurrency=` closed-loop or `rate=` arriving); its figures."""
+        run = await measure_shoppers(self.stack, self.session, self.shopper, warmup=self.plan.warmup,
+                                     duration=self.plan.duration, **load)
+        self.paid += run.pop("paid")
+        return run
+
+    async def webhooks(self, entities: list[dict]) -> dict:
+        """One window of the webhook load about these paid orders."""
+        return await measure_webhooks(self.stack, self.session, entities, concurrency=self.plan.webhook_concurrency,
+                                      warmup=self.plan.warmup, duration=self.plan.duration)
+
+
 async def sweep(server: str, latency: float, plan: Plan, *, extra: bool) -> dict:
-    """Shoppers at each concurrency against one stack; for Galla at full latency also half-peak and webhooks."""
+    """Shoppers at each concurrency against one stack, then the headline's windows: for the baseline more at
+    200 shoppers, for Galla (`extra`) rounds of 100 ms, 0 ms, half the peak and webhooks, taking turns."""
     found: dict = {"server": server, "latency_ms": latency * 1000, "runs": []}
     async with running_stack(f"{server}-{int(latency * 1000)}ms", server, latency) as stack, client_session() as session:
         found["store"] = stack.store
-        shopper = Shopper(stack, session, await first_inr_product(session, stack.server_url))
-        levels = plan.sweep if extra or server == "blocking" else (HEADLINE_SHOPPERS,)
-        paid = []
-        for concurrency in levels:
-            run = await measure_shoppers(stack, session, shopper, concurrency=concurrency, warmup=plan.warmup,
-                                         duration=plan.duration)
-            paid += run.pop("paid")
+        windows = Windows(stack, session, Shopper(stack, session, await first_inr_product(session, stack.server_url)),
+                          plan)
+        for concurrency in plan.sweep:
+            run = await windows.shoppers(concurrency=concurrency)
             log(f"{server} {latency * 1000:.0f} ms, {concurrency} shoppers: {run['checkouts_per_s']} checkouts/s")
             found["runs"].append(run)
-            if extra and concurrency == HEADLINE_SHOPPERS:
-                # The same shoppers with the gateway answering at once, on the same stack and store a moment
-                # later: latency_hidden compares like with like (the host's speed drifts over minutes).
-                await set_latency(stack, session, 0.0)
-                zero = await measure_shoppers(stack, session, shopper, concurrency=concurrency, warmup=plan.warmup,
-                                              duration=plan.duration)
-                await set_latency(stack, session, latency)
-                paid += zero.pop("paid")
-                log(f"{server} 0 ms, {concurrency} shoppers: {zero['checkouts_per_s']} checkouts/s")
-                found["zero_latency"] = {"server": server, "latency_ms": 0.0, "store": stack.store, "runs": [zero]}
         if extra:
-            peak = max(run["checkouts_per_s"] for run in found["runs"])
-            half = await measure_shoppers(stack, session, shopper, rate=peak / 2, warmup=plan.warmup,
-                                          duration=plan.duration)
-            paid += half.pop("paid")
-            log(f"half peak ({peak / 2:.0f}/s): loop lag p99 {half['loop_lag_p99_ms']} ms")
-            found["half_peak"] = half
-            entities = await fetch_entities(stack, session, paid[:2000])
-            found["webhooks"] = await measure_webhooks(stack, session, entities, concurrency=plan.webhook_concurrency,
-                                                       warmup=plan.warmup, duration=plan.duration)
-            log(f"webhooks: {found['webhooks']['accepted_per_s']} verified events/s")
+            found["rounds"] = await headline_rounds(windows, latency, peak=max(r["checkouts_per_s"] for r in found["runs"]))
+        else:
+            headline = [report.at_shoppers(found, HEADLINE_SHOPPERS)]
+            for _ in range(plan.rounds - 1):
+                headline.append(await windows.shoppers(concurrency=HEADLINE_SHOPPERS))
+                log(f"{server} {HEADLINE_SHOPPERS} shoppers again: {headline[-1]['checkouts_per_s']} checkouts/s")
+            found["rounds"] = {"headline": headline}
+    return found
+
+
+async def headline_rounds(windows: Windows, latency: float, peak: float) -> dict:
+    """Each of Galla's headline windows `rounds` times, one of each kind per round: a slow minute of the host
+    then touches one window of every figure rather than every window of one.
+
+    0 ms is the same stack and store a moment after 100 ms, the sandbox's latency set live, so latency_hidden
+    compares like with like round by round."""
+    stack, session = windows.stack, windows.session
+    found: dict = {"headline": [], "zero_latency": [], "half_peak": [], "webhooks": []}
+    entities: list[dict] = []
+    for number in range(1, windows.plan.rounds + 1):
+        found["headline"].append(await windows.shoppers(concurrency=HEADLINE_SHOPPERS))
+        await set_latency(stack, session, 0.0)
+        found["zero_latency"].append(await windows.shoppers(concurrency=HEADLINE_SHOPPERS))
+        await set_latency(stack, session, latency)
+        found["half_peak"].append(await windows.shoppers(rate=peak / 2))
+        entities = entities or await fetch_entities(stack, session, windows.paid[:2000])
+        found["webhooks"].append(await windows.webhooks(entities))
+        log(f"round {number}: {found['headline'][-1]['checkouts_per_s']} checkouts/s at {latency * 1000:.0f} ms, "
+            f"{found['zero_latency'][-1]['checkouts_per_s']} at 0 ms; half peak ({peak / 2:.0f}/s) loop lag p99 "
+            f"{found['half_peak'][-1]['loop_lag_p99_ms']} ms; {found['webhooks'][-1]['accepted_per_s']} "
+            "verified events/s")
     return found
 
 
@@ -112,29 +145,40 @@ async def preload(shopper: Shopper, stored: int, target: int) -> int:
 
 
 async def growth(plan: Plan) -> dict:
-    """CPU per checkout and per webhook event with few and with many orders already stored."""
-    found: dict = {"sizes": {}}
-    async with running_stack("growth", "galla", 0.0) as stack, client_session() as session:
-        shopper = Shopper(stack, session, await first_inr_product(session, stack.server_url))
-        stored = 0
+    """CPU per checkout and per webhook event on a store of few orders and one of many, side by side.
+
+    Two stacks (no latency) are filled to the two sizes, then take turns window by window, in alternating
+    order: each round's ratio compares two windows seconds apart, where one stack after the other would put
+    the minutes of the big fill between them. Each window adds the orders it places to its store."""
+    found: dict = {"rounds": []}
+    async with contextlib.AsyncExitStack() as stacks, client_session() as session:
+        sides: dict[int, list] = {}
         for size in plan.growth_sizes:
-            stored = await preload(shopper, stored, size)
-            log(f"growth: {stored} orders stored")
-            run = await measure_shoppers(stack, session, shopper, concurrency=50, warmup=plan.warmup,
-                                         duration=plan.duration)
-            paid = run.pop("paid")
-            entities = await fetch_entities(stack, session, paid[:500])
-            hooks = await measure_webhooks(stack, session, entities, concurrency=plan.webhook_concurrency,
-                                           warmup=plan.warmup, duration=plan.duration)
-            stored += len(paid)
-            found["sizes"][str(size)] = {"orders_stored_before": size, "checkouts": run, "webhooks": hooks}
-            log(f"growth at {size}: {run['server_cpu_ms_per_checkout']} ms CPU/checkout, "
-                f"{hooks['server_cpu_ms_per_event']} ms CPU/event")
-    small, large = (found["sizes"][str(size)] for size in plan.growth_sizes)
-    found["cpu_per_checkout_ratio"] = round(large["checkouts"]["server_cpu_ms_per_checkout"]
-                                            / small["checkouts"]["server_cpu_ms_per_checkout"], 3)
-    found["cpu_per_event_ratio"] = round(large["webhooks"]["server_cpu_ms_per_event"]
-                                         / small["webhooks"]["server_cpu_ms_per_event"], 3)
+            stack = await stacks.enter_async_context(running_stack(f"growth-{size}", "galla", 0.0))
+            shopper = Shopper(stack, session, await first_inr_product(session, stack.server_url))
+            sides[size] = [stack, shopper, await preload(shopper, 0, size)]
+            log(f"growth: {sides[size][2]} orders stored")
+        for number in range(plan.rounds):
+            measured = {}
+            for size in plan.growth_sizes if number % 2 == 0 else plan.growth_sizes[::-1]:
+                stack, shopper, stored = sides[size]
+                run = await measure_shoppers(stack, session, shopper, concurrency=50, warmup=1.0,
+                                             duration=plan.growth_window)
+                paid = run.pop("paid")
+                hooks = await measure_webhooks(stack, session, await fetch_entities(stack, session, paid[:500]),
+                                               concurrency=plan.webhook_concurrency, warmup=1.0,
+                                               duration=plan.growth_window)
+                sides[size][2] = stored + len(paid)
+                measured[str(size)] = {"orders_stored_before": stored, "checkouts": run, "webhooks": hooks}
+            small, large = (measured[str(size)] for size in plan.growth_sizes)
+            measured["cpu_per_checkout_ratio"] = report.ratio(large["checkouts"]["server_cpu_ms_per_checkout"],
+                                                              small["checkouts"]["server_cpu_ms_per_checkout"], 3)
+            measured["cpu_per_event_ratio"] = report.ratio(large["webhooks"]["server_cpu_ms_per_event"],
+                                                           small["webhooks"]["server_cpu_ms_per_event"], 3)
+            found["rounds"].append(measured)
+            log(f"growth round {number + 1}: CPU per checkout {measured['cpu_per_checkout_ratio']}×, per event "
+                f"{measured['cpu_per_event_ratio']}× with {large['orders_stored_before']} orders stored against "
+                f"{small['orders_stored_before']}")
     return found
 
 
@@ -148,12 +192,11 @@ async def run(plan: Plan) -> dict:
     """Every phase, one stack after another (never two at once: they would share the CPUs)."""
     started, probe = time.time(), speed_probe()
     galla = await sweep("galla", plan.latency, plan, extra=True)
-    zero = galla.pop("zero_latency")
     blocking = await sweep("blocking", plan.latency, plan, extra=False)
     grown = await growth(plan)
     host = {**machine(), "speed_probe_us": {"start": probe, "end": speed_probe()}}
-    return report.summarize(plan=plan.__dict__, machine=host, galla=galla, zero=zero, blocking=blocking,
-                            growth=grown, headline_shoppers=HEADLINE_SHOPPERS, seconds=round(time.time() - started))
+    return report.summarize(plan=plan.__dict__, machine=host, galla=galla, blocking=blocking, growth=grown,
+                            seconds=round(time.time() - started))
 
 
 def main(argv: list[str] | None = None) -> None:

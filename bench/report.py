@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import statistics
+
 from bench.stack import ROOT
 
 DOCS = ROOT / "docs"
+HEADLINE_SHOPPERS = 200
 PLOT = "bench-throughput.svg"
 TARGETS = {  # key: (comparison, threshold, what the issue asks)
     "ratio_vs_blocking": (">=", 5.0, "throughput ÷ the blocking baseline's, 100 ms latency, 200 shoppers"),
@@ -20,32 +23,61 @@ def at_shoppers(stack: dict, shoppers: int) -> dict:
     return next(run for run in stack["runs"] if run["concurrency"] == shoppers)
 
 
-def ratio(ours: float | None, theirs: float | None) -> float | None:
+def ratio(ours: float | None, theirs: float | None, digits: int = 2) -> float | None:
     """ours ÷ theirs, rounded; None when either is missing or theirs is 0."""
-    return round(ours / theirs, 2) if ours is not None and theirs else None
+    return round(ours / theirs, digits) if ours is not None and theirs else None
 
 
-def summarize(*, plan: dict, machine: dict, galla: dict, zero: dict, blocking: dict, growth: dict,
-              headline_shoppers: int, seconds: int) -> dict:
-    """The headline keys, each target's verdict, and every raw figure."""
-    ours, theirs = at_shoppers(galla, headline_shoppers), at_shoppers(blocking, headline_shoppers)
-    unloaded = at_shoppers(zero, headline_shoppers)
+def median_of(values: list[float | None]) -> float | None:
+    """The median of the figures a window gave (a window without one is left out); None if none did."""
+    present = [value for value in values if value is not None]
+    return round(statistics.median(present), 3) if present else None
+
+
+def median_window(windows: list[dict], key: str) -> dict:
+    """The window whose `key` is the median (the lower middle of an even count): the one the page details."""
+    ranked = sorted(windows, key=lambda window: (window[key] is None, window[key] or 0))
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def per_round(galla: dict, blocking: dict, growth: dict) -> dict[str, list]:
+    """Every headline figure, window by window (round by round where two windows make one figure)."""
+    rounds = galla["rounds"]
+    return {
+        "checkouts_per_s": [run["checkouts_per_s"] for run in rounds["headline"]],
+        "zero_latency_checkouts_per_s": [run["checkouts_per_s"] for run in rounds["zero_latency"]],
+        "blocking_checkouts_per_s": [run["checkouts_per_s"] for run in blocking["rounds"]["headline"]],
+        "latency_hidden": [ratio(full["checkouts_per_s"], zero["checkouts_per_s"])
+                           for full, zero in zip(rounds["headline"], rounds["zero_latency"])],
+        "loop_lag_p99_ms": [run["loop_lag_p99_ms"] for run in rounds["half_peak"]],
+        "webhook_events_per_s": [run["accepted_per_s"] for run in rounds["webhooks"]],
+        "growth_50k_over_1k": [each["cpu_per_checkout_ratio"] for each in growth["rounds"]],
+        "growth_events_50k_over_1k": [each["cpu_per_event_ratio"] for each in growth["rounds"]],
+    }
+
+
+def summarize(*, plan: dict, machine: dict, galla: dict, blocking: dict, growth: dict, seconds: int) -> dict:
+    """The headline keys (medians of their windows), each target's verdict, every window's figure, and the raw runs.
+
+    ratio_vs_blocking divides the medians of the two servers' windows (the baseline is thread-bound and steady);
+    latency_hidden and growth are medians of round-by-round ratios, each of two windows seconds apart."""
+    rounds = per_round(galla, blocking, growth)
+    medians = {key: median_of(values) for key, values in rounds.items()}
+    rounds["ratio_vs_blocking"] = [ratio(value, medians["blocking_checkouts_per_s"])
+                                   for value in rounds["checkouts_per_s"]]  # each Galla window ÷ the baseline
     headline = {
-        "ratio_vs_blocking": ratio(ours["checkouts_per_s"], theirs["checkouts_per_s"]),
-        "latency_hidden": ratio(ours["checkouts_per_s"], unloaded["checkouts_per_s"]),
-        "loop_lag_p99_ms": galla["half_peak"]["loop_lag_p99_ms"],
-        "webhook_events_per_s": galla["webhooks"]["accepted_per_s"],
-        "growth_50k_over_1k": growth["cpu_per_checkout_ratio"],
-        "growth_events_50k_over_1k": growth["cpu_per_event_ratio"],
+        "ratio_vs_blocking": ratio(medians["checkouts_per_s"], medians["blocking_checkouts_per_s"]),
+        **{key: medians[key] for key in ("latency_hidden", "loop_lag_p99_ms", "webhook_events_per_s",
+                                         "growth_50k_over_1k", "growth_events_50k_over_1k")},
     }
     if tuple(plan["growth_sizes"]) != (1_000, 50_000):  # a quick run grows less far: say so, never pretend
         headline["growth_sizes"] = plan["growth_sizes"]
     verdicts = {key: check(headline[key], *TARGETS[key][:2]) for key in TARGETS}
     return {**headline, "targets_met": verdicts, "all_targets_met": all(verdicts.values()),
-            "checkouts_per_s": ours["checkouts_per_s"], "blocking_checkouts_per_s": theirs["checkouts_per_s"],
-            "zero_latency_checkouts_per_s": unloaded["checkouts_per_s"], "store": galla["store"],
-            "machine": machine, "plan": plan, "seconds": seconds,
-            "raw": {"galla": galla, "galla_zero_latency": zero, "blocking": blocking, "growth": growth}}
+            "checkouts_per_s": medians["checkouts_per_s"], "blocking_checkouts_per_s": medians["blocking_checkouts_per_s"],
+            "zero_latency_checkouts_per_s": medians["zero_latency_checkouts_per_s"], "per_round": rounds,
+            "store": galla["store"], "machine": machine, "plan": plan, "seconds": seconds,
+            "raw": {"galla": galla, "blocking": blocking, "growth": growth}}
 
 
 def check(value: float | None, comparison: str, threshold: float) -> bool:
@@ -65,13 +97,14 @@ def headline(results: dict) -> str:
     return "\n".join(lines)
 
 
-def probes_before(raw: dict, shoppers: int) -> str:
-    """The speed probe taken before each window a headline figure comes from (runs without one say so)."""
-    windows = {f"Galla at {shoppers} shoppers": at_shoppers(raw["galla"], shoppers),
-               "Galla at 0 ms": at_shoppers(raw["galla_zero_latency"], shoppers),
-               "the baseline": at_shoppers(raw["blocking"], shoppers),
-               "half the peak": raw["galla"]["half_peak"], "webhooks": raw["galla"]["webhooks"]}
-    return ", ".join(f"{name} {fmt(window.get('speed_probe_us'), ' µs')}" for name, window in windows.items())
+def probes_before(results: dict) -> str:
+    """The speed probe taken before each window a headline figure comes from, in order."""
+    galla, blocking = results["raw"]["galla"]["rounds"], results["raw"]["blocking"]["rounds"]
+    windows = {f"Galla at {HEADLINE_SHOPPERS} shoppers": galla["headline"], "Galla at 0 ms": galla["zero_latency"],
+               "the baseline": blocking["headline"], "half the peak": galla["half_peak"],
+               "webhooks": galla["webhooks"]}
+    return "; ".join(f"{name} {', '.join(fmt(window.get('speed_probe_us')) for window in runs)} µs"
+                     for name, runs in windows.items())
 
 
 def fmt(value, unit: str = "") -> str:
@@ -87,10 +120,12 @@ def write_docs(results: dict, *, command: str) -> None:
 
 def render_markdown(results: dict, command: str) -> str:
     """The benchmark page: how it was run, the headline against its targets, then every table."""
-    raw, m, plan = results["raw"], results["machine"], results["plan"]
+    raw, m, plan, rounds = results["raw"], results["machine"], results["plan"], results["per_round"]
     galla, blocking = raw["galla"], raw["blocking"]
-    shoppers = 200
-    ours, theirs = at_shoppers(galla, shoppers), at_shoppers(blocking, shoppers)
+    shoppers = HEADLINE_SHOPPERS
+    # The tables detail the median window of each kind: the one its headline figure came from.
+    ours = median_window(galla["rounds"]["headline"], "checkouts_per_s")
+    theirs = median_window(blocking["rounds"]["headline"], "checkouts_per_s")
     out = [
         "# Benchmarks",
         "",
@@ -106,16 +141,21 @@ def render_markdown(results: dict, command: str) -> str:
         "its speed drifts: a fixed piece of pure-Python work (`speed_probe` in `bench/stats.py`) took "
         f"{m['speed_probe_us']['start']:g} µs at the start and {m['speed_probe_us']['end']:g} µs at the end "
         "(lower is faster; Galla's CPU-bound figures move with it, the baseline's thread-bound ones do not). "
-        f"Taken again just before each headline window: {probes_before(raw, shoppers)}.",
+        f"Taken again just before each headline window: {probes_before(results)}.",
         f"- **Store:** {results['store']} (set `MONGODB_URI` to run it against a real MongoDB).",
         f"- **Setup:** `galla serve`, the Razorpay sandbox and the Stripe sandbox, each its own process, the "
         f"sandboxes adding {plan['latency'] * 1000:.0f} ms to every REST call and delivering webhooks 32 at once. "
         "Each simulated shopper places a checkout (`POST /api/checkout`: one Razorpay order), pays by UPI in the "
         "sandbox's payment window (three signed webhooks follow), and verifies (`POST /api/payments/razorpay/verify`:"
         " one payment fetch), then starts again. Each measurement runs "
-        f"{plan['warmup']:g} s of warm-up, then {plan['duration']:g} s measured. Galla at 0 ms is the same stack "
-        "right after its 200-shopper run, the sandbox's latency set to 0 live (`PUT /sandbox/latency`), so both "
-        "sides of `latency_hidden` share a store and a minute of the host. The shoppers' generator and both "
+        f"{plan['warmup']:g} s of warm-up, then {plan['duration']:g} s measured. "
+        f"**Each headline figure is the median of {plan['rounds']} windows** (every window's figure is in the "
+        "table and in `per_round`): a single window on this shared host is a coin toss. After its sweep, Galla's "
+        "stack runs rounds of four windows, one of each kind: 200 shoppers at 100 ms, the same at 0 ms (the "
+        "sandbox's latency set live through `PUT /sandbox/latency`, so each round's `latency_hidden` compares two "
+        "windows seconds apart on one store), shoppers arriving at half the peak, and the webhook load. The "
+        f"baseline's sweep is followed by {plan['rounds'] - 1} more windows at 200 shoppers. The shoppers' "
+        "generator and both "
         "sandboxes run at nice 10 and the server at the bench's own priority: on a 2-core machine they would "
         "otherwise take turns on the server's core, where in production they are other machines. "
         "The baseline is Galla's own app "
@@ -124,19 +164,24 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         "## Headline",
         "",
-        "| figure | measured | target | met |",
-        "|---|---|---|---|",
+        "| figure | median | each window (or round) | target | met |",
+        "|---|---|---|---|---|",
     ]
     for key, (comparison, threshold, meaning) in TARGETS.items():
-        out.append(f"| `{key}`: {meaning} | {fmt(results[key])} | {comparison} {threshold:g} | "
+        each = ", ".join(fmt(value) for value in rounds[key]) if key in rounds else "–"
+        out.append(f"| `{key}`: {meaning} | {fmt(results[key])} | {each} | {comparison} {threshold:g} | "
                    f"{'yes' if results['targets_met'][key] else '**no**'} |")
     out += [
         "",
         f"Galla: **{fmt(results['checkouts_per_s'])} checkouts/s** at {plan['latency'] * 1000:.0f} ms and "
-        f"{shoppers} shoppers; the blocking baseline: {fmt(results['blocking_checkouts_per_s'])}/s; Galla with no "
-        f"latency: {fmt(results['zero_latency_checkouts_per_s'])}/s.",
+        f"{shoppers} shoppers (windows: {', '.join(fmt(v) for v in rounds['checkouts_per_s'])}); the blocking "
+        f"baseline: {fmt(results['blocking_checkouts_per_s'])}/s ({', '.join(fmt(v) for v in rounds['blocking_checkouts_per_s'])}); "
+        f"Galla with no latency: {fmt(results['zero_latency_checkouts_per_s'])}/s "
+        f"({', '.join(fmt(v) for v in rounds['zero_latency_checkouts_per_s'])}).",
         "",
         "## Throughput against concurrency",
+        "",
+        "One window at each level (the sweep that finds the peak), for both servers.",
         "",
         f"![Checkouts per second against concurrent shoppers, Galla and the blocking baseline]({PLOT})",
         "",
@@ -154,7 +199,7 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         f"## Each step at {shoppers} shoppers",
         "",
-        "Milliseconds as the shopper sees them (the webhook step: from the sandbox queuing the event to Galla's 200, "
+        "From each server's median window at 100 ms. Milliseconds as the shopper sees them (the webhook step: from the sandbox queuing the event to Galla's 200, "
         "as the sandbox's delivery log records it). The ratio is Galla's time ÷ the baseline's.",
         "",
         "| step | Galla p50 | p95 | p99 | blocking p50 | p95 | p99 | p50 ratio | p99 ratio |",
@@ -165,7 +210,9 @@ def render_markdown(results: dict, command: str) -> str:
         out.append(f"| {step.replace('_', ' ')} | {fmt(mine['p50_ms'])} | {fmt(mine['p95_ms'])} | "
                    f"{fmt(mine['p99_ms'])} | {fmt(base['p50_ms'])} | {fmt(base['p95_ms'])} | {fmt(base['p99_ms'])} | "
                    f"{fmt(ratio(mine['p50_ms'], base['p50_ms']))}× | {fmt(ratio(mine['p99_ms'], base['p99_ms']))}× |")
-    half, hooks, growth = galla["half_peak"], galla["webhooks"], raw["growth"]
+    half = median_window(galla["rounds"]["half_peak"], "loop_lag_p99_ms")
+    hooks = median_window(galla["rounds"]["webhooks"], "accepted_per_s")
+    growth = raw["growth"]
     out += [
         "",
         f"Webhook events ingested during the {shoppers}-shopper run: Galla {fmt(ours['webhook_events_per_s'])}/s, "
@@ -174,6 +221,7 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         "## Event loop lag at half the peak",
         "",
+        "The median window's figures (the p99 of each window is in the headline table). "
         f"New shoppers arriving at {fmt(half['arrival_rate'])} a second (half the peak of "
         f"{fmt(half['arrival_rate'] * 2)}), whatever the server's pace: at this load a loop that only ever waits "
         "answers within a millisecond or two, and one that blocks shows its blocking. Read from "
@@ -189,6 +237,7 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         "## Webhook ingestion",
         "",
+        "The median window's figures. "
         f"{hooks['concurrency']} deliveries in flight, each a new `payment.captured` or `order.paid` event about "
         "an order paid earlier, signed with the webhook secret: Galla verifies the signature over the raw body, "
         "stores the event in the ledger under its id, applies it (the order is already paid, so it only joins the "
@@ -203,18 +252,26 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         "## Growth with the data",
         "",
-        "A fresh stack (no latency), with pending orders placed through `POST /api/checkout` (each by a customer "
-        "of its own) until the store holds the number below; then 50 shoppers check out and the webhook load "
-        "runs, and the server's CPU time is divided by what it did.",
+        "Two fresh stacks (no latency), one filled with pending orders through `POST /api/checkout` (each by a "
+        f"customer of its own) to {plan['growth_sizes'][0]:,}, the other to {plan['growth_sizes'][1]:,}. Then they "
+        f"take turns, in alternating order: 50 shoppers check out for {plan['growth_window']:g} s, then the webhook "
+        "load runs as long, and the server's CPU time is divided by what it did. Each round's ratio compares two "
+        "windows seconds apart; each window adds the orders it places, which the table counts.",
         "",
-        "| orders stored | CPU ms per checkout | CPU ms per webhook event |",
-        "|---|---|---|",
+        "| round | orders stored | CPU ms per checkout | CPU ms per webhook event | checkout ratio | event ratio |",
+        "|---|---|---|---|---|---|",
     ]
-    for size, figures in growth["sizes"].items():
-        out.append(f"| {int(size):,} | {fmt(figures['checkouts']['server_cpu_ms_per_checkout'])} | "
-                   f"{fmt(figures['webhooks']['server_cpu_ms_per_event'])} |")
+    small, large = (str(size) for size in plan["growth_sizes"])
+    for number, each in enumerate(growth["rounds"], 1):
+        few, many = each[small], each[large]
+        out.append(f"| {number} | {few['orders_stored_before']:,} / {many['orders_stored_before']:,} | "
+                   f"{fmt(few['checkouts']['server_cpu_ms_per_checkout'])} / "
+                   f"{fmt(many['checkouts']['server_cpu_ms_per_checkout'])} | "
+                   f"{fmt(few['webhooks']['server_cpu_ms_per_event'])} / {fmt(many['webhooks']['server_cpu_ms_per_event'])}"
+                   f" | {fmt(each['cpu_per_checkout_ratio'])}× | {fmt(each['cpu_per_event_ratio'])}× |")
     out += [
-        f"| **ratio** | **{fmt(growth['cpu_per_checkout_ratio'])}×** | **{fmt(growth['cpu_per_event_ratio'])}×** |",
+        f"| **median** | | | | **{fmt(results['growth_50k_over_1k'])}×** | "
+        f"**{fmt(results['growth_events_50k_over_1k'])}×** |",
         "",
     ]
     return "\n".join(out)

@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from bench import stats
 from bench.blocking import BlockingRazorpayClient
 from bench.phases import snapshot
-from bench.shoppers import Shopper, Tally, first_inr_product
+from bench.shoppers import STEPS, Shopper, Tally, first_inr_product
 from bench.stack import running_stack
 from gateway.errors import GatewayInvalid
 from gateway.money import Money
@@ -99,3 +99,51 @@ async def test_a_shopper_pays_through_a_stack_of_processes_whose_server_freezes_
         # galla serve froze what it loaded at startup (views/collector.py); the test process never does.
         frozen = stats.total((await snapshot(stack, session)).metrics, "galla_gc_frozen_objects")
         assert frozen > 10_000
+
+
+def window(per_s: float, **extra) -> dict:
+    """A shoppers' window as measure_shoppers reports it (what the report reads of it)."""
+    steps = {name: {"count": 10, "p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0} for name in (*STEPS, "webhook_delivery")}
+    return {"concurrency": 200, "arrival_rate": None, "checkouts_per_s": per_s, "steps": steps,
+            "server_cpu_ms_per_checkout": 6.0, "webhook_events_per_s": 300.0, "loop_lag_p99_ms": 2.0,
+            "speed_probe_us": 300.0, **extra}
+
+
+def hooks(per_s: float, cpu: float = 0.8) -> dict:
+    """A webhook window as measure_webhooks reports it."""
+    return {"concurrency": 32, "accepted_per_s": per_s, "latency": {"p50_ms": 1.0, "p99_ms": 2.0},
+            "server_cpu_ms_per_event": cpu, "refused": {}, "speed_probe_us": 300.0}
+
+
+def growth_round(stored: tuple[int, int], checkout_ratio: float) -> dict:
+    """One growth round: the small and the large store's windows, and their ratios."""
+    small, large = ({"orders_stored_before": n, "checkouts": window(100.0), "webhooks": hooks(900.0)} for n in stored)
+    return {"1000": small, "50000": large, "cpu_per_checkout_ratio": checkout_ratio, "cpu_per_event_ratio": 1.0}
+
+
+def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each():
+    from bench.report import render_markdown, summarize
+
+    galla = {"store": "embedded", "runs": [window(50.0, concurrency=25), window(150.0), window(160.0, concurrency=400)],
+             "rounds": {"headline": [window(150.0), window(90.0), window(160.0)],
+                        "zero_latency": [window(150.0), window(100.0), window(200.0)],  # rounds 1.0, 0.9, 0.8
+                        "half_peak": [window(80.0, arrival_rate=80.0, loop_lag_p99_ms=lag) for lag in (4.0, 30.0, 6.0)],
+                        "webhooks": [hooks(1100.0), hooks(700.0), hooks(1200.0)]}}
+    blocking = {"runs": [window(20.0, concurrency=25), window(30.0), window(30.0, concurrency=400)],
+                "rounds": {"headline": [window(30.0), window(31.0), window(29.0)]}}
+    growth = {"rounds": [growth_round((1000, 50000), 1.1), growth_round((1800, 50900), 1.3),
+                         growth_round((2600, 51800), 1.0)]}
+    plan = {"latency": 0.1, "warmup": 3.0, "duration": 12.0, "growth_sizes": [1000, 50000], "rounds": 3,
+            "growth_window": 5.0}
+    machine = {"cpus": 2, "python": "3.11", "platform": "linux", "processor": "x86_64",
+               "speed_probe_us": {"start": 300.0, "end": 310.0}}
+    results = summarize(plan=plan, machine=machine, galla=galla, blocking=blocking, growth=growth, seconds=600)
+    # One slow window of each kind (90/s, 30 ms, 700 events/s, 1.3×) moves no headline figure.
+    assert {key: results[key] for key in ("ratio_vs_blocking", "latency_hidden", "loop_lag_p99_ms",
+                                          "webhook_events_per_s", "growth_50k_over_1k")} == {
+        "ratio_vs_blocking": 5.0, "latency_hidden": 0.9, "loop_lag_p99_ms": 6.0, "webhook_events_per_s": 1100.0,
+        "growth_50k_over_1k": 1.1}
+    assert results["all_targets_met"] and results["per_round"]["loop_lag_p99_ms"] == [4.0, 30.0, 6.0]
+    page = render_markdown(results, "make bench")
+    assert "| 6.00 | 4.00, 30.00, 6.00 | < 10 | yes |" in page
+    assert "| 2 | 1,800 / 50,900 |" in page and "**1.10×**" in page
