@@ -118,7 +118,7 @@ def admin_auth_middleware(settings: Settings):
     failed_sign_ins = ClientLimiter(SIGN_IN_LIMIT)
 
     async def throttled(request: web.Request, client: str) -> web.Response | None:
-        retry_after = await failed_sign_ins.retry_after(client)
+        retry_after = failed_sign_ins.retry_after(client)
         if retry_after is None:
             return None
         return too_many_requests(request, retry_after, f"too many failed sign-ins from this address; "
@@ -141,14 +141,14 @@ def admin_auth_middleware(settings: Settings):
                 return refused
             response = await handler(request)
             if response.status == 401:  # the form refused the password
-                await failed_sign_ins.hit(client)
+                failed_sign_ins.hit(client)
             return response
         if "Authorization" in request.headers:
             if refused := await throttled(request, client):
                 return refused
             if is_admin(request):
                 return await handler(request)
-            await failed_sign_ins.hit(client)
+            failed_sign_ins.hit(client)
             return ask_for_credentials(request)
         session = await find_session(request.app[DATABASE].db, request.cookies.get(SESSION_COOKIE, ""))
         if session is None:

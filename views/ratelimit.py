@@ -1,14 +1,14 @@
-"""Per-client rate limits: `limits`' moving window in this process's memory, and the checkout's middleware."""
+"""Per-client rate limits: a moving window per client in this process's memory, and the checkout's middleware."""
 
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
+from collections.abc import Callable
 
 import limits
 from aiohttp import web
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 
 from views.middlewares import json_error, render_error, wants_json
 from views.settings import Settings
@@ -17,28 +17,52 @@ CHECKOUT_PATH = "/api/checkout"
 
 
 class ClientLimiter:
-    """One rate (e.g. "20/minute") counted per client, in a moving window held by this process."""
+    """One rate (e.g. "20/minute", read by `limits`) counted per client, in a moving window held by this process.
 
-    def __init__(self, rate: str) -> None:
-        self.item = limits.parse(rate)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+    Each client's hits are a deque of times, trimmed as it is read. limits' own asyncio memory storage was used
+    here before: it expires windows in a task that hops to a thread for every client, on nearly every hit, which
+    cost about 200 µs of CPU per checkout against a few µs for this.
+    """
 
-    async def hit(self, client: str) -> int | None:
+    def __init__(self, rate: str, clock: Callable[[], float] = time.monotonic) -> None:
+        item = limits.parse(rate)
+        self.limit, self.window, self.clock = item.amount, item.get_expiry(), clock
+        self.hits: dict[str, deque[float]] = {}
+        self.next_sweep = clock() + self.window
+
+    def hit(self, client: str) -> int | None:
         """Count one request; None if it is allowed, else the seconds until the window frees a slot."""
-        if await self.limiter.hit(self.item, client):
-            return None
-        return await self.seconds_to_wait(client)
+        now = self.clock()
+        self.forget_idle(now)
+        hits = self.recent(client, now)
+        if len(hits) >= self.limit:
+            return self.seconds_to_wait(hits, now)
+        hits.append(now)
+        self.hits[client] = hits
+        return None
 
-    async def retry_after(self, client: str) -> int | None:
+    def retry_after(self, client: str) -> int | None:
         """Without counting anything: None if the client has room left, else the seconds to wait."""
-        if await self.limiter.test(self.item, client):
-            return None
-        return await self.seconds_to_wait(client)
+        now = self.clock()
+        hits = self.recent(client, now)
+        return self.seconds_to_wait(hits, now) if len(hits) >= self.limit else None
 
-    async def seconds_to_wait(self, client: str) -> int:
+    def recent(self, client: str, now: float) -> deque[float]:
+        """The client's hits still inside the window (the older ones dropped)."""
+        hits = self.hits.get(client, deque())
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        return hits
+
+    def seconds_to_wait(self, hits: deque[float], now: float) -> int:
         """Whole seconds (at least 1) until the oldest request in the window leaves it."""
-        stats = await self.limiter.get_window_stats(self.item, client)
-        return max(1, math.ceil(stats.reset_time - time.time()))
+        return max(1, math.ceil(hits[0] + self.window - now))
+
+    def forget_idle(self, now: float) -> None:
+        """Once a window, drop the clients with no hit left inside it: memory follows the active clients."""
+        if now >= self.next_sweep:
+            self.hits = {client: hits for client, hits in self.hits.items() if hits and hits[-1] > now - self.window}
+            self.next_sweep = now + self.window
 
 
 def client_address(request: web.Request, trust_forwarded_for: bool) -> str:
@@ -69,7 +93,7 @@ def checkout_rate_limit_middleware(settings: Settings):
         if request.method != "POST" or request.path != CHECKOUT_PATH:
             return await handler(request)
         # Replays of an Idempotency-Key count too: they cost a lookup, and a fair client rarely sends many.
-        retry_after = await limiter.hit(client_address(request, settings.trust_forwarded_for))
+        retry_after = limiter.hit(client_address(request, settings.trust_forwarded_for))
         if retry_after is not None:
             return too_many_requests(request, retry_after, f"too many checkouts from this address "
                                      f"(at most {settings.checkout_rate_limit}); try again in {retry_after} s")
