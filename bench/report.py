@@ -181,20 +181,25 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         "## Throughput against concurrency",
         "",
-        "One window at each level (the sweep that finds the peak), for both servers.",
+        "One window at each level (the sweep that finds the peak), for both servers. A checkout counts over "
+        "its window plus the seconds the sandbox then needed to deliver the webhooks still queued (settle): a "
+        "saturated server answers its shoppers first and the gateway's deliveries wait, so counting only the "
+        "window would bank work not yet done. The window's own count is `checkouts_per_s_before_webhooks` in "
+        "latest.json.",
         "",
         f"![Checkouts per second against concurrent shoppers, Galla and the blocking baseline]({PLOT})",
         "",
         "| shoppers | Galla checkouts/s | blocking checkouts/s | ratio | Galla CPU ms/checkout | blocking CPU "
-        "ms/checkout | ratio |",
-        "|---|---|---|---|---|---|---|",
+        "ms/checkout | ratio | Galla webhooks queued at the end, settle |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for run in galla["runs"]:
         other = next((b for b in blocking["runs"] if b["concurrency"] == run["concurrency"]), {})
         out.append(f"| {run['concurrency']} | {fmt(run['checkouts_per_s'])} | {fmt(other.get('checkouts_per_s'))} | "
                    f"{fmt(ratio(run['checkouts_per_s'], other.get('checkouts_per_s')))}× | "
                    f"{fmt(run['server_cpu_ms_per_checkout'])} | {fmt(other.get('server_cpu_ms_per_checkout'))} | "
-                   f"{fmt(ratio(run['server_cpu_ms_per_checkout'], other.get('server_cpu_ms_per_checkout')))}× |")
+                   f"{fmt(ratio(run['server_cpu_ms_per_checkout'], other.get('server_cpu_ms_per_checkout')))}× | "
+                   f"{fmt(run.get('webhook_backlog_after'))}, {fmt(run.get('settled_s'), ' s')} |")
     out += [
         "",
         f"## Each step at {shoppers} shoppers",

@@ -192,11 +192,12 @@ class WebhookSender:
         """Return the ids of events that got a 2xx, in the order they got it (duplicates repeated)."""
         return [delivery.event_id for delivery in self.deliveries if delivery.ok]
 
-    def report(self) -> dict[str, Any]:
-        """Return what was sent so far: each attempt (event, status, seconds since queued) and what is pending."""
+    def report(self, since: float = 0.0) -> dict[str, Any]:
+        """Return what was sent so far (the attempts answered at or after `since`, a Unix time): each attempt's
+        event, status and seconds since queued, and what is pending."""
         return {"pending": self.pending(), "dropped": len(self.dropped), "given_up": len(self.given_up),
                 "deliveries": [{"event_id": d.event_id, "attempt": d.attempt, "status": d.status, "error": d.error,
-                                "at": d.at, "waited": round(d.waited, 6)} for d in self.deliveries]}
+                                "at": d.at, "waited": round(d.waited, 6)} for d in self.deliveries if d.at >= since]}
 
     def rng(self) -> random.Random:
         """Return the random source, re-seeded whenever knobs.seed (or the knobs object) is set."""
@@ -321,9 +322,15 @@ class WebhookSender:
 
 
 def deliveries_handler(key: web.AppKey[WebhookSender]):
-    """Return a handler for GET /webhooks/deliveries: the sender's report, like a gateway dashboard's webhook log."""
+    """Return a handler for GET /webhooks/deliveries[?since=<Unix time>]: the sender's report, like a gateway
+    dashboard's webhook log (since: only the attempts answered from then on; a long run's log is long)."""
 
     async def handle(request: web.Request) -> web.Response:
-        return web.json_response(request.app[key].report())
+        try:
+            since = float(request.query.get("since", 0))
+        except ValueError:
+            return web.json_response({"error": {"code": "BAD_REQUEST_ERROR", "field": "since",
+                                                "description": "since must be a Unix time in seconds"}}, status=400)
+        return web.json_response(request.app[key].report(since))
 
     return handle

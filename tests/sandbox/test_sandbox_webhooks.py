@@ -408,3 +408,10 @@ async def test_parallel_deliveries_overlap_and_the_log_says_how_long_each_waited
     assert sorted(ids(receiver)) == sorted(event.id for event in sandbox.state.events)
     assert log["pending"] == 0 and len(log["deliveries"]) == 6
     assert all(d["status"] == 200 and d["waited"] >= 0.2 for d in log["deliveries"])
+    # ?since= keeps a long run's log short: only the attempts answered from then on; a bad value is a 400.
+    last = sorted(d["at"] for d in log["deliveries"])
+    async with aiohttp.ClientSession() as session:
+        async with session.get(sandbox.url + "/webhooks/deliveries", params={"since": str(last[3])}) as resp:
+            assert [d["at"] for d in (await resp.json())["deliveries"]] == last[3:]
+        async with session.get(sandbox.url + "/webhooks/deliveries", params={"since": "soon"}) as resp:
+            assert resp.status == 400 and (await resp.json())["error"]["field"] == "since"
