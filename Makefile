@@ -23,8 +23,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Galla against the blocking baseline, each with both sandboxes in their own processes (about 7 minutes):
-# writes bench/results/latest.json and docs/BENCHMARKS.md. bench-quick: about 3 minutes, bench/results/quick.json.
+# Galla against the blocking baseline, each with both sandboxes in their own processes (about 12 minutes):
+# writes bench/results/latest.json and docs/BENCHMARKS.md. bench-quick: about 2 minutes, bench/results/quick.json.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
