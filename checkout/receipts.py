@@ -65,7 +65,7 @@ def build_receipt_email(shop: Shop, order: Order) -> dict:
         receipt_message_id(order.id), kind="receipt", order_id=order.id, to=receipt["customer_email"],
         subject=f"Your {shop.name} receipt for order {order.id}",
         text=_emails.get_template("receipt.txt").render(receipt=receipt),
-        html=_emails.get_template("receipt.html").render(receipt=receipt),
+        html=_emails.get_template("receipt.html").render(receipt=receipt), held=shop.holds_mail,
     )
 
 

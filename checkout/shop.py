@@ -23,6 +23,8 @@ class Shop:
     capture: CaptureMode = "auto"
     failover: bool = True  # Razorpay's Indian buyers may pay through Stripe in INR when Razorpay is down
     on_failover: Callable[[str, str], None] | None = None  # told (from, to) of each rerouted checkout
+    # No SMTP server configured: emails are queued as held (shown in the admin, sent once one is configured).
+    holds_mail: bool = False
 
     @property
     def breakers(self) -> tuple[CircuitBreaker, ...]:

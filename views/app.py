@@ -31,7 +31,7 @@ from views.metrics import METRICS, Metrics, metrics_middleware
 from views.middlewares import error_middleware, request_id_middleware
 from views.ratelimit import checkout_rate_limit_middleware
 from views.looplag import loop_lag_ctx
-from views.mailer import mailer_ctx
+from views.mailer import mailer_ctx, mailer_settings
 from views.reconciler import reconcile_ctx
 from views.security import security_headers_middleware
 from views.settings import (SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings, check_admin_password,
@@ -194,7 +194,7 @@ async def shop_for(settings: Settings, database: Database, *,
     try:
         yield Shop(db=database.db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
                    name=settings.shop_name, capture=settings.razorpay_capture, failover=settings.failover,
-                   on_failover=on_failover)
+                   on_failover=on_failover, holds_mail=not mailer_settings(settings).configured)
     finally:
         await razorpay_session.close()
         await stripe_session.close()
