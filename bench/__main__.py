@@ -94,7 +94,8 @@ async def sweep(server: str, latency: float, plan: Plan, *, extra: bool) -> dict
             log(f"{server} {latency * 1000:.0f} ms, {concurrency} shoppers: {run['checkouts_per_s']} checkouts/s")
             found["runs"].append(run)
         if extra:
-            found["rounds"] = await headline_rounds(windows, latency, peak=max(r["checkouts_per_s"] for r in found["runs"]))
+            peak = max(run["checkouts_per_s"] for run in found["runs"])
+            found["rounds"] = await headline_rounds(windows, latency, peak)
         else:
             headline = [report.at_shoppers(found, HEADLINE_SHOPPERS)]
             for _ in range(plan.rounds - 1):

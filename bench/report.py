@@ -74,7 +74,8 @@ def summarize(*, plan: dict, machine: dict, galla: dict, blocking: dict, growth:
         headline["growth_sizes"] = plan["growth_sizes"]
     verdicts = {key: check(headline[key], *TARGETS[key][:2]) for key in TARGETS}
     return {**headline, "targets_met": verdicts, "all_targets_met": all(verdicts.values()),
-            "checkouts_per_s": medians["checkouts_per_s"], "blocking_checkouts_per_s": medians["blocking_checkouts_per_s"],
+            "checkouts_per_s": medians["checkouts_per_s"],
+            "blocking_checkouts_per_s": medians["blocking_checkouts_per_s"],
             "zero_latency_checkouts_per_s": medians["zero_latency_checkouts_per_s"], "per_round": rounds,
             "store": galla["store"], "machine": machine, "plan": plan, "seconds": seconds,
             "raw": {"galla": galla, "blocking": blocking, "growth": growth}}
@@ -175,7 +176,8 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         f"Galla: **{fmt(results['checkouts_per_s'])} checkouts/s** at {plan['latency'] * 1000:.0f} ms and "
         f"{shoppers} shoppers (windows: {', '.join(fmt(v) for v in rounds['checkouts_per_s'])}); the blocking "
-        f"baseline: {fmt(results['blocking_checkouts_per_s'])}/s ({', '.join(fmt(v) for v in rounds['blocking_checkouts_per_s'])}); "
+        f"baseline: {fmt(results['blocking_checkouts_per_s'])}/s "
+        f"({', '.join(fmt(v) for v in rounds['blocking_checkouts_per_s'])}); "
         f"Galla with no latency: {fmt(results['zero_latency_checkouts_per_s'])}/s "
         f"({', '.join(fmt(v) for v in rounds['zero_latency_checkouts_per_s'])}).",
         "",
@@ -204,7 +206,8 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         f"## Each step at {shoppers} shoppers",
         "",
-        "From each server's median window at 100 ms. Milliseconds as the shopper sees them (the webhook step: from the sandbox queuing the event to Galla's 200, "
+        "From each server's median window at 100 ms. Milliseconds as the shopper sees them (the webhook step: "
+        "from the sandbox queuing the event to Galla's 200, "
         "as the sandbox's delivery log records it). The ratio is Galla's time ÷ the baseline's.",
         "",
         "| step | Galla p50 | p95 | p99 | blocking p50 | p95 | p99 | p50 ratio | p99 ratio |",

@@ -43,8 +43,8 @@ def new_message(message_id: str, *, kind: str, to: str, subject: str, text: str,
     """A fresh outbox document, due now (held: kept until an SMTP server is configured)."""
     stamp = now()
     return {"_id": message_id, "kind": kind, "order_id": order_id, "to": to, "subject": subject, "text": text,
-            "html": html, "status": "held" if held else "queued", "attempts": 0, "next_attempt_at": stamp, "claimed_until": None,
-            "claimed_by": None, "created_at": stamp, "sent_at": None, "last_error": None}
+            "html": html, "status": "held" if held else "queued", "attempts": 0, "next_attempt_at": stamp,
+            "claimed_until": None, "claimed_by": None, "created_at": stamp, "sent_at": None, "last_error": None}
 
 
 async def queue_message(db: Any, doc: dict) -> bool:

@@ -46,6 +46,10 @@ EXCHANGES = {
     "admin page signed in": ("GET", "/admin", 200, {"headers": ADMIN}),
     "invalid checkout": ("POST", "/api/checkout", 422, {"json": {"items": "none"}}),
     "unknown order": ("GET", "/api/orders/ord_unknown", 404, {}),
+    "oversize body": ("POST", "/api/checkout", 413, {"data": b"{" + b" " * (65 * 1024) + b"}",
+                                                    "headers": {"Content-Type": "application/json"}}),
+    "oversize webhook": ("POST", "/webhooks/razorpay", 413, {"data": b"{" + b" " * (65 * 1024) + b"}",
+                                                             "headers": {"Content-Type": "application/json"}}),
     "forged webhook": ("POST", "/webhooks/razorpay", 400, {"data": b"{}",
                                                            "headers": {"X-Razorpay-Signature": "0" * 64}}),
 }
