@@ -70,7 +70,7 @@ async def drain_webhooks(stack: Stack, session: aiohttp.ClientSession, timeout: 
     A window that saturates the server leaves thousands of events queued in the sandbox; the next window
     would otherwise pay for them (its loop lag, its CPU per unit), and its own figures would be the last one's."""
     started = time.monotonic()
-    while (await delivery_log(stack, session, time.time()))["pending"]:
+    while await backlog(stack, session):
         if time.monotonic() - started > timeout:
             break  # measured anyway: the backlog left is in the window's figures
         await asyncio.sleep(0.25)

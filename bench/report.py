@@ -275,8 +275,8 @@ def render_markdown(results: dict, command: str) -> str:
         out.append(f"| {number} | {few['orders_stored_before']:,} / {many['orders_stored_before']:,} | "
                    f"{fmt(few['checkouts']['server_cpu_ms_per_checkout'])} / "
                    f"{fmt(many['checkouts']['server_cpu_ms_per_checkout'])} | "
-                   f"{fmt(few['webhooks']['server_cpu_ms_per_event'])} / {fmt(many['webhooks']['server_cpu_ms_per_event'])}"
-                   f" | {fmt(each['cpu_per_checkout_ratio'])}× | {fmt(each['cpu_per_event_ratio'])}× |")
+                   f"{fmt(few['webhooks']['server_cpu_ms_per_event'])} / "
+                   f"{fmt(many['webhooks']['server_cpu_ms_per_event'])} | {fmt(each['cpu_per_checkout_ratio'])}× | {fmt(each['cpu_per_event_ratio'])}× |")
     out += [
         f"| **median** | | | | **{fmt(results['growth_50k_over_1k'])}×** | "
         f"**{fmt(results['growth_events_50k_over_1k'])}×** |",
