@@ -21,7 +21,7 @@ from bench import report
 from bench.stats import speed_probe
 from bench.phases import measure_shoppers, measure_webhooks
 from bench.shoppers import Paid, Shopper, Tally, first_inr_product
-from bench.stack import ROOT, Stack, running_stack, set_latency, step_aside
+from bench.stack import OUTSIDE_CPUS, ROOT, SERVER_CPUS, Stack, running_stack, set_latency, step_aside
 from bench.webhook_load import fetch_entities
 from views.cli import new_event_loop
 
@@ -186,7 +186,8 @@ async def growth(plan: Plan) -> dict:
 def machine() -> dict:
     """What the figures were measured on."""
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine()}
+            "processor": platform.processor() or platform.machine(), "server_cpus": sorted(SERVER_CPUS),
+            "outside_cpus": sorted(OUTSIDE_CPUS)}
 
 
 async def run(plan: Plan) -> dict:

@@ -113,6 +113,11 @@ def fmt(value, unit: str = "") -> str:
     return "–" if value is None else f"{value:,}{unit}" if isinstance(value, int) else f"{value:,.2f}{unit}"
 
 
+def cpu_list(cpus: list[int] | None) -> str:
+    """CPU numbers as the page names them ("any" when the run did not pin them)."""
+    return ", ".join(map(str, cpus)) if cpus else "any"
+
+
 def write_docs(results: dict, *, command: str) -> None:
     """Write docs/BENCHMARKS.md and the throughput plot from a full run's results."""
     (DOCS / PLOT).write_text(plot_svg(results["raw"]["galla"]["runs"], results["raw"]["blocking"]["runs"]))
@@ -156,9 +161,10 @@ def render_markdown(results: dict, command: str) -> str:
         "sandbox's latency set live through `PUT /sandbox/latency`, so each round's `latency_hidden` compares two "
         "windows seconds apart on one store), shoppers arriving at half the peak, and the webhook load. The "
         f"baseline's sweep is followed by {plan['rounds'] - 1} more windows at 200 shoppers. The shoppers' "
-        "generator and both "
-        "sandboxes run at nice 10 and the server at the bench's own priority: on a 2-core machine they would "
-        "otherwise take turns on the server's core, where in production they are other machines. "
+        "generator and both sandboxes run at nice 10 on CPUs "
+        f"{cpu_list(m.get('outside_cpus'))}, and the server at the bench's own priority alone on CPU "
+        f"{cpu_list(m.get('server_cpus'))}: sharing its CPU, they would take turns with it and delay its loop, "
+        "where in production they are other machines. "
         "The baseline is Galla's own app "
         "with only its Razorpay client swapped for the SDK in the default executor (`bench/blocking.py`), so the "
         "ratio measures one thing: how the gateway is waited on.",

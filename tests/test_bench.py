@@ -3,6 +3,7 @@ one shopper through a stack of real processes as `make bench` starts them."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import aiohttp
@@ -13,7 +14,7 @@ from bench import stats
 from bench.blocking import BlockingRazorpayClient
 from bench.phases import snapshot
 from bench.shoppers import STEPS, Shopper, Tally, first_inr_product
-from bench.stack import running_stack
+from bench.stack import OUTSIDE_CPUS, SERVER_CPUS, running_stack, split_cpus
 from gateway.errors import GatewayInvalid
 from gateway.money import Money
 
@@ -96,9 +97,18 @@ async def test_a_shopper_pays_through_a_stack_of_processes_whose_server_freezes_
         tally = Tally()
         await shopper.checkout(tally)
         assert tally.checkouts == 1 and not tally.failures
+        # The server has a CPU of its own; the sandboxes share the others (bench/stack.py).
+        assert os.sched_getaffinity(stack.server_pid) == SERVER_CPUS
+        assert os.sched_getaffinity(stack.processes["razorpay"].pid) == OUTSIDE_CPUS
         # galla serve froze what it loaded at startup (views/collector.py); the test process never does.
         frozen = stats.total((await snapshot(stack, session)).metrics, "galla_gc_frozen_objects")
         assert frozen > 10_000
+
+
+def test_the_server_gets_one_cpu_of_its_own_and_the_outside_the_rest_when_there_are_two():
+    assert split_cpus({0, 1}) == ({0}, {1})
+    assert split_cpus({2, 5, 7}) == ({2}, {5, 7})
+    assert split_cpus({3}) == ({3}, {3})
 
 
 def window(per_s: float, **extra) -> dict:
