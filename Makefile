@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install clean demo-refund bench bench-quick bench-ab
+.PHONY: run test install clean demo-refund bench bench-quick bench-ab bench-rates
 
 install: $(STAMP)
 
@@ -34,6 +34,11 @@ bench-quick: $(STAMP)
 # This tree against another revision (REV=HEAD~1, a tag, a commit), in alternating windows: about 3 minutes.
 bench-ab: $(STAMP)
 	$(BIN)/python -m bench.ab $(REV)
+
+# The server's CPU per checkout and loop lag, saturated and then at each arrival rate (RATES="20 60 127"):
+# about 2 minutes.
+bench-rates: $(STAMP)
+	$(BIN)/python -m bench.rates $(RATES)
 
 # Against a running `make run`: pay, refund half from the admin API, see partially_refunded (needs ADMIN_PASSWORD).
 demo-refund: $(STAMP)

@@ -1,0 +1,55 @@
+"""`python -m bench.rates [RATE ...]`: the server's CPU per checkout and loop lag as shoppers arrive faster.
+
+One stack at 100 ms of gateway latency: first saturated (100 shoppers, closed loop), then shoppers arriving at
+each rate. It shows how much of the server a checkout costs at each load, so how busy "half the peak" leaves it:
+a checkout that costs less when the server never idles makes half the peak rate more than half the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bench.__main__ import client_session
+from bench.phases import measure_shoppers
+from bench.shoppers import Shopper, first_inr_product
+from bench.stack import running_stack, step_aside
+from views.cli import new_event_loop
+
+SATURATING_SHOPPERS = 100
+
+
+def describe(label: str, run: dict) -> str:
+    """One window's line: throughput, how busy the server was, its CPU per checkout and its loop lag."""
+    busy = run["cpu_s"]["server"] / run["seconds"]
+    return (f"{label:>16}: {run['checkouts_per_s']:6.1f} checkouts/s, server {busy:4.0%} busy, "
+            f"{run['server_cpu_ms_per_checkout']} ms CPU per checkout, loop lag p99 {run['loop_lag_p99_ms']} ms")
+
+
+async def measure_rates(rates: list[float], seconds: float) -> list[str]:
+    """The saturated window, then one window per arrival rate, each line as it is measured."""
+    lines = []
+    async with running_stack("rates", "galla", 0.1) as stack, client_session() as session:
+        shopper = Shopper(stack, session, await first_inr_product(session, stack.server_url))
+        windows = [(f"{SATURATING_SHOPPERS} shoppers", {"concurrency": SATURATING_SHOPPERS})]
+        windows += [(f"{rate:g} arriving/s", {"rate": rate}) for rate in rates]
+        for label, load in windows:
+            run = await measure_shoppers(stack, session, shopper, warmup=2.0, duration=seconds, **load)
+            lines.append(describe(label, run))
+            print(lines[-1], flush=True)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(prog="python -m bench.rates", description=__doc__)
+    parser.add_argument("rates", nargs="*", type=float, default=[20, 60, 100, 127, 180])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per window")
+    args = parser.parse_args(argv)
+    step_aside()
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(measure_rates(args.rates, args.seconds))
+
+
+if __name__ == "__main__":
+    main()
