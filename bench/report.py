@@ -113,9 +113,11 @@ def fmt(value, unit: str = "") -> str:
     return "–" if value is None else f"{value:,}{unit}" if isinstance(value, int) else f"{value:,.2f}{unit}"
 
 
-def cpu_list(cpus: list[int] | None) -> str:
-    """CPU numbers as the page names them ("any" when the run did not pin them)."""
-    return ", ".join(map(str, cpus)) if cpus else "any"
+def name_cpus(cpus: list[int] | None) -> str:
+    """CPUs as the page names them: "CPU 0", "CPUs 1, 2", or "any CPU" when the run did not pin them."""
+    if not cpus:
+        return "any CPU"
+    return ("CPU " if len(cpus) == 1 else "CPUs ") + ", ".join(map(str, cpus))
 
 
 def write_docs(results: dict, *, command: str) -> None:
@@ -161,9 +163,9 @@ def render_markdown(results: dict, command: str) -> str:
         "sandbox's latency set live through `PUT /sandbox/latency`, so each round's `latency_hidden` compares two "
         "windows seconds apart on one store), shoppers arriving at half the peak, and the webhook load. The "
         f"baseline's sweep is followed by {plan['rounds'] - 1} more windows at 200 shoppers. The shoppers' "
-        "generator and both sandboxes run at nice 10 on CPUs "
-        f"{cpu_list(m.get('outside_cpus'))}, and the server at the bench's own priority alone on CPU "
-        f"{cpu_list(m.get('server_cpus'))}: sharing its CPU, they would take turns with it and delay its loop, "
+        f"generator and both sandboxes run at nice 10 on {name_cpus(m.get('outside_cpus'))}, and the server at "
+        f"the bench's own priority alone on {name_cpus(m.get('server_cpus'))}: sharing its CPU, they would take "
+        "turns with it and delay its loop, "
         "where in production they are other machines. "
         "The baseline is Galla's own app "
         "with only its Razorpay client swapped for the SDK in the default executor (`bench/blocking.py`), so the "
@@ -227,6 +229,7 @@ def render_markdown(results: dict, command: str) -> str:
     half = median_window(galla["rounds"]["half_peak"], "loop_lag_p99_ms")
     hooks = median_window(galla["rounds"]["webhooks"], "accepted_per_s")
     growth = raw["growth"]
+    peak = max(galla["runs"], key=lambda run: run["checkouts_per_s"])
     out += [
         "",
         f"Webhook events ingested during the {shoppers}-shopper run: Galla {fmt(ours['webhook_events_per_s'])}/s, "
@@ -239,7 +242,11 @@ def render_markdown(results: dict, command: str) -> str:
         f"New shoppers arriving at {fmt(half['arrival_rate'])} a second (half the peak of "
         f"{fmt(half['arrival_rate'] * 2)}), whatever the server's pace: at this load a loop that only ever waits "
         "answers within a millisecond or two, and one that blocks shows its blocking. Read from "
-        "`galla_event_loop_lag_seconds` (a timer sampled 50 times a second; p99 interpolated in its bucket).",
+        "`galla_event_loop_lag_seconds` (a timer sampled 50 times a second; p99 interpolated in its bucket). "
+        "Half the peak rate is not half the work: a checkout costs the server more CPU when it idles between "
+        f"requests than at the peak, where it never does ({fmt(peak['server_cpu_ms_per_checkout'])} ms at "
+        f"{peak['concurrency']} shoppers; `make bench-rates` shows the cost at each arrival rate), and once the "
+        "server is busy most of the time the lag's tail is the wait behind work that is ready, not a blocked call.",
         "",
         "| figure | value |",
         "|---|---|",
@@ -248,6 +255,7 @@ def render_markdown(results: dict, command: str) -> str:
         f"| checkout p99 (create, verify) | {fmt(half['steps']['create_checkout']['p99_ms'])} ms, "
         f"{fmt(half['steps']['verify']['p99_ms'])} ms |",
         f"| server CPU per checkout | {fmt(half['server_cpu_ms_per_checkout'])} ms |",
+        f"| server busy | {fmt(round(100 * half['cpu_s']['server'] / half['seconds']))} % of its CPU |",
         "",
         "## Webhook ingestion",
         "",

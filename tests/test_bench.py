@@ -116,7 +116,8 @@ def window(per_s: float, **extra) -> dict:
     steps = {name: {"count": 10, "p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0} for name in (*STEPS, "webhook_delivery")}
     return {"concurrency": 200, "arrival_rate": None, "checkouts_per_s": per_s, "steps": steps,
             "server_cpu_ms_per_checkout": 6.0, "webhook_events_per_s": 300.0, "loop_lag_p99_ms": 2.0,
-            "speed_probe_us": 300.0, **extra}
+            "speed_probe_us": 300.0, "seconds": 12.0, "cpu_s": {"server": 9.0, "razorpay": 3.0, "stripe": 0.0},
+            **extra}
 
 
 def hooks(per_s: float, cpu: float = 0.8) -> dict:
@@ -157,3 +158,4 @@ def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each()
     page = render_markdown(results, "make bench")
     assert "| 6.00 | 4.00, 30.00, 6.00 | < 10 | yes |" in page
     assert "| 2 | 1,800 / 50,900 |" in page and "**1.10×**" in page
+    assert "| server busy | 75 % of its CPU |" in page  # the median half-peak window: 9 CPU seconds in 12
