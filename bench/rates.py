@@ -12,6 +12,7 @@ import asyncio
 
 from bench.__main__ import client_session
 from bench.phases import measure_shoppers
+from bench.report import server_busy
 from bench.shoppers import Shopper, first_inr_product
 from bench.stack import running_stack, step_aside
 from views.cli import new_event_loop
@@ -21,23 +22,19 @@ SATURATING_SHOPPERS = 100
 
 def describe(label: str, run: dict) -> str:
     """One window's line: throughput, how busy the server was, its CPU per checkout and its loop lag."""
-    busy = run["cpu_s"]["server"] / run["seconds"]
-    return (f"{label:>16}: {run['checkouts_per_s']:6.1f} checkouts/s, server {busy:4.0%} busy, "
+    return (f"{label:>16}: {run['checkouts_per_s']:6.1f} checkouts/s, server {server_busy(run):4.0%} busy, "
             f"{run['server_cpu_ms_per_checkout']} ms CPU per checkout, loop lag p99 {run['loop_lag_p99_ms']} ms")
 
 
-async def measure_rates(rates: list[float], seconds: float) -> list[str]:
-    """The saturated window, then one window per arrival rate, each line as it is measured."""
-    lines = []
+async def measure_rates(rates: list[float], seconds: float) -> None:
+    """The saturated window, then one window per arrival rate, printing each line as it is measured."""
     async with running_stack("rates", "galla", 0.1) as stack, client_session() as session:
         shopper = Shopper(stack, session, await first_inr_product(session, stack.server_url))
         windows = [(f"{SATURATING_SHOPPERS} shoppers", {"concurrency": SATURATING_SHOPPERS})]
         windows += [(f"{rate:g} arriving/s", {"rate": rate}) for rate in rates]
         for label, load in windows:
             run = await measure_shoppers(stack, session, shopper, warmup=2.0, duration=seconds, **load)
-            lines.append(describe(label, run))
-            print(lines[-1], flush=True)
-    return lines
+            print(describe(label, run), flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -113,6 +113,11 @@ def fmt(value, unit: str = "") -> str:
     return "–" if value is None else f"{value:,}{unit}" if isinstance(value, int) else f"{value:,.2f}{unit}"
 
 
+def server_busy(run: dict) -> float:
+    """The share of its CPU the server spent during a measured window (0-1)."""
+    return run["cpu_s"]["server"] / run["seconds"]
+
+
 def name_cpus(cpus: list[int] | None) -> str:
     """CPUs as the page names them: "CPU 0", "CPUs 1, 2", or "any CPU" when the run did not pin them."""
     if not cpus:
@@ -255,7 +260,7 @@ def render_markdown(results: dict, command: str) -> str:
         f"| checkout p99 (create, verify) | {fmt(half['steps']['create_checkout']['p99_ms'])} ms, "
         f"{fmt(half['steps']['verify']['p99_ms'])} ms |",
         f"| server CPU per checkout | {fmt(half['server_cpu_ms_per_checkout'])} ms |",
-        f"| server busy | {fmt(round(100 * half['cpu_s']['server'] / half['seconds']))} % of its CPU |",
+        f"| server busy | {fmt(round(100 * server_busy(half)))} % of its CPU |",
         "",
         "## Webhook ingestion",
         "",
