@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from bench import report
-from bench.stats import speed_probe
+from bench.stats import idle_penalty, speed_probe
 from bench.phases import measure_shoppers, measure_webhooks
 from bench.shoppers import Paid, Shopper, Tally, first_inr_product
 from bench.stack import OUTSIDE_CPUS, ROOT, SERVER_CPUS, Stack, running_stack, set_latency, step_aside
@@ -83,7 +83,7 @@ class Windows:
 
 async def sweep(server: str, latency: float, plan: Plan, *, extra: bool) -> dict:
     """Shoppers at each concurrency against one stack, then the headline's windows: for the baseline more at
-    200 shoppers, for Galla (`extra`) rounds of 100 ms, 0 ms, half the peak and webhooks, taking turns."""
+    200 shoppers, for Galla (`extra`) rounds of 100 ms, 0 ms, half the peak, half busy and webhooks, taking turns."""
     found: dict = {"server": server, "latency_ms": latency * 1000, "runs": []}
     async with running_stack(f"{server}-{int(latency * 1000)}ms", server, latency) as stack, client_session() as session:
         found["store"] = stack.store
@@ -110,9 +110,10 @@ async def headline_rounds(windows: Windows, latency: float, peak: float) -> dict
     then touches one window of every figure rather than every window of one.
 
     0 ms is the same stack and store a moment after 100 ms, the sandbox's latency set live, so latency_hidden
-    compares like with like round by round."""
+    compares like with like round by round. Half busy is the rate the half-peak window says would take half
+    the server's CPU: the load the issue means by half the peak, where a blocked loop shows and a busy one not."""
     stack, session = windows.stack, windows.session
-    found: dict = {"headline": [], "zero_latency": [], "half_peak": [], "webhooks": []}
+    found: dict = {"headline": [], "zero_latency": [], "half_peak": [], "half_busy": [], "webhooks": []}
     entities: list[dict] = []
     for number in range(1, windows.plan.rounds + 1):
         found["headline"].append(await windows.shoppers(concurrency=HEADLINE_SHOPPERS))
@@ -120,11 +121,14 @@ async def headline_rounds(windows: Windows, latency: float, peak: float) -> dict
         found["zero_latency"].append(await windows.shoppers(concurrency=HEADLINE_SHOPPERS))
         await set_latency(stack, session, latency)
         found["half_peak"].append(await windows.shoppers(rate=peak / 2))
+        found["half_busy"].append(await windows.shoppers(rate=report.half_busy_rate(found["half_peak"][-1])))
         entities = entities or await fetch_entities(stack, session, windows.paid[:2000])
         found["webhooks"].append(await windows.webhooks(entities))
         log(f"round {number}: {found['headline'][-1]['checkouts_per_s']} checkouts/s at {latency * 1000:.0f} ms, "
             f"{found['zero_latency'][-1]['checkouts_per_s']} at 0 ms; half peak ({peak / 2:.0f}/s) loop lag p99 "
-            f"{found['half_peak'][-1]['loop_lag_p99_ms']} ms; {found['webhooks'][-1]['accepted_per_s']} "
+            f"{found['half_peak'][-1]['loop_lag_p99_ms']} ms, half busy "
+            f"({found['half_busy'][-1]['arrival_rate']:.0f}/s) {found['half_busy'][-1]['loop_lag_p99_ms']} ms; "
+            f"{found['webhooks'][-1]['accepted_per_s']} "
             "verified events/s")
     return found
 
@@ -192,11 +196,12 @@ def machine() -> dict:
 
 async def run(plan: Plan) -> dict:
     """Every phase, one stack after another (never two at once: they would share the CPUs)."""
-    started, probe = time.time(), speed_probe()
+    started, probe, penalty = time.time(), speed_probe(), idle_penalty(SERVER_CPUS)
     galla = await sweep("galla", plan.latency, plan, extra=True)
     blocking = await sweep("blocking", plan.latency, plan, extra=False)
     grown = await growth(plan)
-    host = {**machine(), "speed_probe_us": {"start": probe, "end": speed_probe()}}
+    host = {**machine(), "speed_probe_us": {"start": probe, "end": speed_probe()},
+            "idle_penalty": {"start": penalty, "end": idle_penalty(SERVER_CPUS)}}
     return report.summarize(plan=plan.__dict__, machine=host, galla=galla, blocking=blocking, growth=grown,
                             seconds=round(time.time() - started))
 

@@ -3,6 +3,8 @@
 One stack at 100 ms of gateway latency: first saturated (100 shoppers, closed loop), then shoppers arriving at
 each rate. It shows how much of the server a checkout costs at each load, so how busy "half the peak" leaves it:
 a checkout that costs less when the server never idles makes half the peak rate more than half the work.
+It starts with the host's idle penalty: what a fixed piece of Python work costs on the server's CPU right
+after that CPU idled, against when it never does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from bench.__main__ import client_session
 from bench.phases import measure_shoppers
 from bench.report import server_busy
 from bench.shoppers import Shopper, first_inr_product
-from bench.stack import running_stack, step_aside
+from bench.stack import SERVER_CPUS, running_stack, step_aside
+from bench.stats import idle_penalty
 from views.cli import new_event_loop
 
 SATURATING_SHOPPERS = 100
@@ -26,8 +29,15 @@ def describe(label: str, run: dict) -> str:
             f"{run['server_cpu_ms_per_checkout']} ms CPU per checkout, loop lag p99 {run['loop_lag_p99_ms']} ms")
 
 
+def describe_penalty(penalty: dict) -> str:
+    """The idle penalty's line."""
+    return (f"    idle penalty: {penalty['busy_us']} µs of Python work takes {penalty['after_idle_us']} µs right after "
+            f"the server's CPU idled {penalty['idle_ms']:g} ms ({penalty['ratio']}×)")
+
+
 async def measure_rates(rates: list[float], seconds: float) -> None:
-    """The saturated window, then one window per arrival rate, printing each line as it is measured."""
+    """The idle penalty, the saturated window, then one window per arrival rate, printing each as measured."""
+    print(describe_penalty(idle_penalty(SERVER_CPUS)), flush=True)
     async with running_stack("rates", "galla", 0.1) as stack, client_session() as session:
         shopper = Shopper(stack, session, await first_inr_product(session, stack.server_url))
         windows = [(f"{SATURATING_SHOPPERS} shoppers", {"concurrency": SATURATING_SHOPPERS})]

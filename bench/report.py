@@ -50,6 +50,7 @@ def per_round(galla: dict, blocking: dict, growth: dict) -> dict[str, list]:
         "latency_hidden": [ratio(full["checkouts_per_s"], zero["checkouts_per_s"])
                            for full, zero in zip(rounds["headline"], rounds["zero_latency"])],
         "loop_lag_p99_ms": [run["loop_lag_p99_ms"] for run in rounds["half_peak"]],
+        "loop_lag_p99_ms_half_busy": [run["loop_lag_p99_ms"] for run in rounds["half_busy"]],
         "webhook_events_per_s": [run["accepted_per_s"] for run in rounds["webhooks"]],
         "growth_50k_over_1k": [each["cpu_per_checkout_ratio"] for each in growth["rounds"]],
         "growth_events_50k_over_1k": [each["cpu_per_event_ratio"] for each in growth["rounds"]],
@@ -67,8 +68,8 @@ def summarize(*, plan: dict, machine: dict, galla: dict, blocking: dict, growth:
                                    for value in rounds["checkouts_per_s"]]  # each Galla window ÷ the baseline
     headline = {
         "ratio_vs_blocking": ratio(medians["checkouts_per_s"], medians["blocking_checkouts_per_s"]),
-        **{key: medians[key] for key in ("latency_hidden", "loop_lag_p99_ms", "webhook_events_per_s",
-                                         "growth_50k_over_1k", "growth_events_50k_over_1k")},
+        **{key: medians[key] for key in ("latency_hidden", "loop_lag_p99_ms", "loop_lag_p99_ms_half_busy",
+                                         "webhook_events_per_s", "growth_50k_over_1k", "growth_events_50k_over_1k")},
     }
     if tuple(plan["growth_sizes"]) != (1_000, 50_000):  # a quick run grows less far: say so, never pretend
         headline["growth_sizes"] = plan["growth_sizes"]
@@ -118,6 +119,11 @@ def server_busy(run: dict) -> float:
     return run["cpu_s"]["server"] / run["seconds"]
 
 
+def half_busy_rate(run: dict) -> float:
+    """The arrival rate that would have taken half the server's CPU, by what a window at a known rate took."""
+    return round(run["arrival_rate"] / (2 * max(server_busy(run), 0.01)), 1)
+
+
 def name_cpus(cpus: list[int] | None) -> str:
     """CPUs as the page names them: "CPU 0", "CPUs 1, 2", or "any CPU" when the run did not pin them."""
     if not cpus:
@@ -164,9 +170,10 @@ def render_markdown(results: dict, command: str) -> str:
         f"{plan['warmup']:g} s of warm-up, then {plan['duration']:g} s measured. "
         f"**Each headline figure is the median of {plan['rounds']} windows** (every window's figure is in the "
         "table and in `per_round`): a single window on this shared host is a coin toss. After its sweep, Galla's "
-        "stack runs rounds of four windows, one of each kind: 200 shoppers at 100 ms, the same at 0 ms (the "
+        "stack runs rounds of five windows, one of each kind: 200 shoppers at 100 ms, the same at 0 ms (the "
         "sandbox's latency set live through `PUT /sandbox/latency`, so each round's `latency_hidden` compares two "
-        "windows seconds apart on one store), shoppers arriving at half the peak, and the webhook load. The "
+        "windows seconds apart on one store), shoppers arriving at half the peak, then at the rate that keeps "
+        "the server half busy, and the webhook load. The "
         f"baseline's sweep is followed by {plan['rounds'] - 1} more windows at 200 shoppers. The shoppers' "
         f"generator and both sandboxes run at nice 10 on {name_cpus(m.get('outside_cpus'))}, and the server at "
         f"the bench's own priority alone on {name_cpus(m.get('server_cpus'))}: sharing its CPU, they would take "
@@ -232,9 +239,11 @@ def render_markdown(results: dict, command: str) -> str:
                    f"{fmt(mine['p99_ms'])} | {fmt(base['p50_ms'])} | {fmt(base['p95_ms'])} | {fmt(base['p99_ms'])} | "
                    f"{fmt(ratio(mine['p50_ms'], base['p50_ms']))}× | {fmt(ratio(mine['p99_ms'], base['p99_ms']))}× |")
     half = median_window(galla["rounds"]["half_peak"], "loop_lag_p99_ms")
+    calm = median_window(galla["rounds"]["half_busy"], "loop_lag_p99_ms")
     hooks = median_window(galla["rounds"]["webhooks"], "accepted_per_s")
     growth = raw["growth"]
     peak = max(galla["runs"], key=lambda run: run["checkouts_per_s"])
+    penalty = m["idle_penalty"]
     out += [
         "",
         f"Webhook events ingested during the {shoppers}-shopper run: Galla {fmt(ours['webhook_events_per_s'])}/s, "
@@ -243,24 +252,36 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         "## Event loop lag at half the peak",
         "",
-        "The median window's figures (the p99 of each window is in the headline table). "
-        f"New shoppers arriving at {fmt(half['arrival_rate'])} a second (half the peak of "
-        f"{fmt(half['arrival_rate'] * 2)}), whatever the server's pace: at this load a loop that only ever waits "
-        "answers within a millisecond or two, and one that blocks shows its blocking. Read from "
-        "`galla_event_loop_lag_seconds` (a timer sampled 50 times a second; p99 interpolated in its bucket). "
-        "Half the peak rate is not half the work: a checkout costs the server more CPU when it idles between "
-        f"requests than at the peak, where it never does ({fmt(peak['server_cpu_ms_per_checkout'])} ms at "
-        f"{peak['concurrency']} shoppers; `make bench-rates` shows the cost at each arrival rate), and once the "
-        "server is busy most of the time the lag's tail is the wait behind work that is ready, not a blocked call.",
+        "The median window of each kind (every half-peak window's p99 is in the headline table). New shoppers "
+        f"arriving at a fixed rate whatever the server's pace: half the peak ({fmt(half['arrival_rate'])} a second, "
+        f"half of {fmt(half['arrival_rate'] * 2)}), and half busy, the rate each round's half-peak window says "
+        "would take half the server's CPU. At such loads a loop that only ever waits answers within a millisecond "
+        "or two, and one that blocks shows its blocking. Read from `galla_event_loop_lag_seconds` (a timer "
+        "sampled 50 times a second; p99 interpolated in its bucket).",
         "",
-        "| figure | value |",
-        "|---|---|",
-        f"| loop lag p99 | {fmt(half['loop_lag_p99_ms'])} ms |",
-        f"| checkouts/s served | {fmt(half['checkouts_per_s'])} |",
+        "Half the peak rate is not half the work on this host: a checkout costs the server more CPU when it idles "
+        f"between requests than at the peak, where it never does ({fmt(peak['server_cpu_ms_per_checkout'])} ms "
+        f"at {peak['concurrency']} shoppers; `make bench-rates` shows the cost at each arrival rate). The host "
+        f"is why: a fixed piece of Python work that takes {fmt(penalty['start']['busy_us'])} µs on the server's "
+        f"CPU when it never idles takes {fmt(penalty['start']['after_idle_us'])} µs right after the CPU idled "
+        f"{penalty['start']['idle_ms']:g} ms (`idle_penalty` in `bench/stats.py`: {fmt(penalty['start']['ratio'])}× "
+        f"at the start of the run, {fmt(penalty['end']['ratio'])}× at the end). So half the peak rate keeps the "
+        f"server {round(100 * server_busy(half))} % busy, and the lag's tail there is the wait behind work that "
+        "is ready, not a blocked call.",
+        "",
+        "| figure | half the peak | half busy |",
+        "|---|---|---|",
+        f"| shoppers arriving per second | {fmt(half['arrival_rate'])} | {fmt(calm['arrival_rate'])} |",
+        f"| loop lag p99 | {fmt(half['loop_lag_p99_ms'])} ms | {fmt(calm['loop_lag_p99_ms'])} ms |",
+        f"| loop lag p99, each window | {', '.join(fmt(v) for v in rounds['loop_lag_p99_ms'])} ms | "
+        f"{', '.join(fmt(v) for v in rounds['loop_lag_p99_ms_half_busy'])} ms |",
+        f"| checkouts/s served | {fmt(half['checkouts_per_s'])} | {fmt(calm['checkouts_per_s'])} |",
         f"| checkout p99 (create, verify) | {fmt(half['steps']['create_checkout']['p99_ms'])} ms, "
-        f"{fmt(half['steps']['verify']['p99_ms'])} ms |",
-        f"| server CPU per checkout | {fmt(half['server_cpu_ms_per_checkout'])} ms |",
-        f"| server busy | {fmt(round(100 * server_busy(half)))} % of its CPU |",
+        f"{fmt(half['steps']['verify']['p99_ms'])} ms | {fmt(calm['steps']['create_checkout']['p99_ms'])} ms, "
+        f"{fmt(calm['steps']['verify']['p99_ms'])} ms |",
+        f"| server CPU per checkout | {fmt(half['server_cpu_ms_per_checkout'])} ms | "
+        f"{fmt(calm['server_cpu_ms_per_checkout'])} ms |",
+        f"| server busy | {round(100 * server_busy(half))} % | {round(100 * server_busy(calm))} % |",
         "",
         "## Webhook ingestion",
         "",

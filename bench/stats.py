@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import statistics
 import time
 from collections.abc import Sequence
 
@@ -71,9 +73,14 @@ def histogram_quantile(before: list[tuple[float, float]], after: list[tuple[floa
     return lower_bound
 
 
+def probe_document(items: int) -> dict:
+    """The document the probes round-trip through JSON: pure-Python work of a fixed size."""
+    return {"items": [{"n": n, "s": str(n), "nested": {"k": [1, 2, 3]}} for n in range(items)]}
+
+
 def speed_probe() -> float:
     """Microseconds of CPU one fixed piece of pure-Python work takes now: a shared host's speed drifts."""
-    doc = {"items": [{"n": n, "s": str(n), "nested": {"k": [1, 2, 3]}} for n in range(200)]}
+    doc = probe_document(200)
     best = float("inf")
     for _ in range(5):
         started = time.thread_time()
@@ -81,3 +88,30 @@ def speed_probe() -> float:
             json.loads(json.dumps(doc))
         best = min(best, (time.thread_time() - started) / 50)
     return round(best * 1e6, 1)
+
+
+def cpu_us(doc: dict) -> float:
+    """Microseconds of CPU one JSON round-trip of `doc` takes."""
+    started = time.thread_time()
+    json.loads(json.dumps(doc))
+    return (time.thread_time() - started) * 1e6
+
+
+def idle_penalty(cpus: set[int], idle_s: float = 0.01, busy_s: float = 0.0002, reps: int = 50) -> dict:
+    """What one small piece of Python work costs on `cpus` right after they idled `idle_s`, against right after
+    a pause too short to idle (`busy_s`): on a shared VM a CPU that idles comes back slower (its caches went
+    cold while the host ran others), so a server that waits between requests pays more per request than one
+    that never waits."""
+    doc, costs = probe_document(200), {idle_s: [], busy_s: []}
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)  # this thread only: the server's CPU, where its wake-ups happen
+    try:
+        for pause in (busy_s, idle_s) * 2:  # in turns, so a drift of the host's speed touches both
+            for _ in range(reps):
+                time.sleep(pause)
+                costs[pause].append(cpu_us(doc))
+    finally:
+        os.sched_setaffinity(0, previous)
+    woken, busy = statistics.median(costs[idle_s]), statistics.median(costs[busy_s])
+    return {"idle_ms": idle_s * 1000, "after_idle_us": round(woken, 1), "busy_us": round(busy, 1),
+            "ratio": round(woken / busy, 2)}

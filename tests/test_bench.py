@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from unittest import mock
 
 import aiohttp
 import pytest
@@ -111,6 +112,29 @@ def test_the_server_gets_one_cpu_of_its_own_and_the_outside_the_rest_when_there_
     assert split_cpus({3}) == ({3}, {3})
 
 
+def test_half_busy_is_the_rate_that_would_take_half_the_servers_cpu():
+    from bench.report import half_busy_rate
+
+    # 120 arriving a second kept the server 80 % busy (9.6 CPU seconds in 12): 75 a second would take half.
+    assert half_busy_rate(window(120.0, arrival_rate=120.0, cpu_s={"server": 9.6})) == 75.0
+
+
+def test_the_idle_penalty_runs_on_the_cpus_it_is_given_and_gives_this_thread_its_cpus_back():
+    cpus = os.sched_getaffinity(0)
+    seen = []
+    original = stats.cpu_us
+
+    def spy(doc):
+        seen.append(os.sched_getaffinity(0))
+        return original(doc)
+
+    with mock.patch.object(stats, "cpu_us", spy):
+        penalty = stats.idle_penalty({min(cpus)}, idle_s=0.001, reps=5)
+    assert set(map(frozenset, seen)) == {frozenset({min(cpus)})} and len(seen) == 20
+    assert os.sched_getaffinity(0) == cpus
+    assert penalty["after_idle_us"] > 0 and penalty["busy_us"] > 0 and penalty["idle_ms"] == 1.0
+
+
 def window(per_s: float, **extra) -> dict:
     """A shoppers' window as measure_shoppers reports it (what the report reads of it)."""
     steps = {name: {"count": 10, "p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0} for name in (*STEPS, "webhook_delivery")}
@@ -139,6 +163,9 @@ def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each()
              "rounds": {"headline": [window(150.0), window(90.0), window(160.0)],
                         "zero_latency": [window(150.0), window(100.0), window(200.0)],  # rounds 1.0, 0.9, 0.8
                         "half_peak": [window(80.0, arrival_rate=80.0, loop_lag_p99_ms=lag) for lag in (4.0, 30.0, 6.0)],
+                        "half_busy": [window(53.3, arrival_rate=53.3, loop_lag_p99_ms=lag,
+                                             cpu_s={"server": 6.0, "razorpay": 2.0, "stripe": 0.0})
+                                      for lag in (1.5, 2.5, 0.5)],
                         "webhooks": [hooks(1100.0), hooks(700.0), hooks(1200.0)]}}
     blocking = {"runs": [window(20.0, concurrency=25), window(30.0), window(30.0, concurrency=400)],
                 "rounds": {"headline": [window(30.0), window(31.0), window(29.0)]}}
@@ -146,8 +173,10 @@ def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each()
                          growth_round((2600, 51800), 1.0)]}
     plan = {"latency": 0.1, "warmup": 3.0, "duration": 12.0, "growth_sizes": [1000, 50000], "rounds": 3,
             "growth_window": 5.0}
+    penalty = {"idle_ms": 10.0, "after_idle_us": 420.0, "busy_us": 300.0, "ratio": 1.4}
     machine = {"cpus": 2, "python": "3.11", "platform": "linux", "processor": "x86_64",
-               "speed_probe_us": {"start": 300.0, "end": 310.0}}
+               "speed_probe_us": {"start": 300.0, "end": 310.0},
+               "idle_penalty": {"start": penalty, "end": {**penalty, "ratio": 1.6}}}
     results = summarize(plan=plan, machine=machine, galla=galla, blocking=blocking, growth=growth, seconds=600)
     # One slow window of each kind (90/s, 30 ms, 700 events/s, 1.3×) moves no headline figure.
     assert {key: results[key] for key in ("ratio_vs_blocking", "latency_hidden", "loop_lag_p99_ms",
@@ -158,4 +187,10 @@ def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each()
     page = render_markdown(results, "make bench")
     assert "| 6.00 | 4.00, 30.00, 6.00 | < 10 | yes |" in page
     assert "| 2 | 1,800 / 50,900 |" in page and "**1.10×**" in page
-    assert "| server busy | 75 % of its CPU |" in page  # the median half-peak window: 9 CPU seconds in 12
+    assert results["loop_lag_p99_ms_half_busy"] == 1.5 and results["per_round"]["loop_lag_p99_ms_half_busy"] == [
+        1.5, 2.5, 0.5]
+    # The median half-peak window took 9 CPU seconds in 12, the median half-busy one 6.
+    assert "| server busy | 75 % | 50 % |" in page
+    assert "| loop lag p99 | 6.00 ms | 1.50 ms |" in page and "| shoppers arriving per second | 80.00 | 53.30 |" in page
+    assert "takes 300.00 µs on the server's CPU when it never idles takes 420.00 µs right after" in page
+    assert "1.40× at the start of the run, 1.60× at the end" in page
