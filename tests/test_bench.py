@@ -102,7 +102,7 @@ async def test_a_shopper_pays_through_a_stack_of_processes_whose_server_freezes_
         assert os.sched_getaffinity(stack.server_pid) == SERVER_CPUS
         assert os.sched_getaffinity(stack.processes["razorpay"].pid) == OUTSIDE_CPUS
         # galla serve froze what it loaded at startup (views/collector.py); the test process never does.
-        frozen = stats.total((await snapshot(stack, session)).metrics, "galla_gc_frozen_objects")
+        frozen = stats.total((await snapshot(stack, session)).metrics, "galla_gc_frozen_at_startup")
         assert frozen > 10_000
 
 

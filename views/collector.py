@@ -19,6 +19,8 @@ import gc
 import jinja2
 from aiohttp import web
 
+from views.metrics import METRICS
+
 
 def freeze_survivors(phase: str, info: dict) -> None:
     """gc callback: after every collection, move everything that survived it out of later ones."""
@@ -44,6 +46,7 @@ def stop_freezing() -> None:
 async def freeze_at_startup(app: web.Application) -> None:
     """on_startup, last: the code, templates and settings loaded, nothing in flight yet."""
     keep_survivors_frozen()
+    app[METRICS].frozen_at_startup.set(gc.get_freeze_count())  # counted now, while the store is small
 
 
 class AcyclicTemplate(jinja2.Template):
