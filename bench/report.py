@@ -262,12 +262,12 @@ def render_markdown(results: dict, command: str) -> str:
         "Half the peak rate is not half the work on this host: a checkout costs the server more CPU when it idles "
         f"between requests than at the peak, where it never does ({fmt(peak['server_cpu_ms_per_checkout'])} ms "
         f"at {peak['concurrency']} shoppers; `make bench-rates` shows the cost at each arrival rate). The host "
-        f"is why: a fixed piece of Python work that takes {fmt(penalty['start']['busy_us'])} µs on the server's "
+        f"is the likely cause: a fixed piece of Python work that takes {fmt(penalty['start']['busy_us'])} µs on the server's "
         f"CPU when it never idles takes {fmt(penalty['start']['after_idle_us'])} µs right after the CPU idled "
         f"{penalty['start']['idle_ms']:g} ms (`idle_penalty` in `bench/stats.py`: {fmt(penalty['start']['ratio'])}× "
         f"at the start of the run, {fmt(penalty['end']['ratio'])}× at the end). So half the peak rate keeps the "
-        f"server {round(100 * server_busy(half))} % busy, and the lag's tail there is the wait behind work that "
-        "is ready, not a blocked call.",
+        f"server {round(100 * server_busy(half))} % busy; the half-busy column is the same loop with the room "
+        "the issue meant half the peak to leave.",
         "",
         "| figure | half the peak | half busy |",
         "|---|---|---|",
