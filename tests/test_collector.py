@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import weakref
 
 import pytest
 
-from views.collector import freeze_survivors, keep_survivors_frozen, stop_freezing
+from gcfreeze import freeze_survivors, keep_survivors_frozen, stop_freezing
 
 
 class Node:
@@ -43,3 +44,16 @@ def test_stop_freezing_gives_everything_back_to_the_collector(freezing):
     keep_survivors_frozen()
     keep_survivors_frozen()
     assert gc.callbacks.count(freeze_survivors) == 1
+
+
+@pytest.mark.parametrize("module", ["sandbox.razorpay.__main__", "sandbox.stripe.__main__"])
+def test_a_sandbox_run_on_its_own_freezes_its_survivors(module, monkeypatch, capsys):
+    """Its entities pile up under load, and full collections over them stalled every call to it (0.5 s each)."""
+    command = importlib.import_module(module)
+    serving: list[bool] = []
+    monkeypatch.setattr(command.web, "run_app", lambda app, **kw: serving.append(freeze_survivors in gc.callbacks))
+    try:
+        command.main(["--port", "9"])
+    finally:
+        stop_freezing()
+    assert serving == [True]  # frozen by the time it serves

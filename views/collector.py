@@ -19,28 +19,8 @@ import gc
 import jinja2
 from aiohttp import web
 
+from gcfreeze import keep_survivors_frozen
 from views.metrics import METRICS
-
-
-def freeze_survivors(phase: str, info: dict) -> None:
-    """gc callback: after every collection, move everything that survived it out of later ones."""
-    if phase == "stop":
-        gc.freeze()
-
-
-def keep_survivors_frozen() -> None:
-    """Freeze what is alive now and the survivors of every collection from now on (idempotent)."""
-    gc.collect()
-    gc.freeze()
-    if freeze_survivors not in gc.callbacks:
-        gc.callbacks.append(freeze_survivors)
-
-
-def stop_freezing() -> None:
-    """Back to Python's own collections: nothing frozen, no callback."""
-    if freeze_survivors in gc.callbacks:
-        gc.callbacks.remove(freeze_survivors)
-    gc.unfreeze()
 
 
 async def freeze_at_startup(app: web.Application) -> None:

@@ -7,6 +7,8 @@ import secrets
 
 from aiohttp import web
 
+from gcfreeze import keep_survivors_frozen
+
 from ..faults import add_failure_options, apply_failure_args
 from .app import create_razorpay_sandbox
 from .config import SANDBOX_FAULTS
@@ -49,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  webhooks:    {args.webhook_url}", flush=True)
         generated = "" if args.webhook_secret else "  (generated; pass --webhook-secret to choose one)"
         print(f"  webhook secret: {webhook_secret}{generated}", flush=True)
+    keep_survivors_frozen()  # its entities pile up: full collections would stall every caller
     web.run_app(app, host=args.host, port=args.port, print=None)
 
 

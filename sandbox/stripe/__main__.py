@@ -6,6 +6,8 @@ import argparse
 
 from aiohttp import web
 
+from gcfreeze import keep_survivors_frozen
+
 from ..faults import add_failure_options, apply_failure_args
 from .app import create_stripe_sandbox
 from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS
@@ -50,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  webhooks:         {args.webhook_url}", flush=True)
         generated = "" if args.webhook_secret else "  (generated; pass --webhook-secret)"
         print(f"  webhook secret:   {webhook_secret}{generated}", flush=True)
+    keep_survivors_frozen()  # its entities pile up: full collections would stall every caller
     web.run_app(app, host=args.host, port=args.port, print=None)
 
 
