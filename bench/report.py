@@ -254,7 +254,7 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         "The median window of each kind (every half-peak window's p99 is in the headline table). New shoppers "
         f"arriving at a fixed rate whatever the server's pace: half the peak ({fmt(half['arrival_rate'])} a second, "
-        f"half of {fmt(half['arrival_rate'] * 2)}), and half busy, the rate each round's half-peak window says "
+        f"half of {fmt(half['arrival_rate'] * 2)}, the most served in any window before it), and half busy, the rate each round's half-peak window says "
         "would take half the server's CPU. At such loads a loop that only ever waits answers within a millisecond "
         "or two, and one that blocks shows its blocking. Read from `galla_event_loop_lag_seconds` (a timer "
         "sampled 50 times a second; p99 interpolated in its bucket).",

@@ -156,6 +156,39 @@ def growth_round(stored: tuple[int, int], checkout_ratio: float) -> dict:
     return {"1000": small, "50000": large, "cpu_per_checkout_ratio": checkout_ratio, "cpu_per_event_ratio": 1.0}
 
 
+class ScriptedWindows:
+    """Windows that serve a script of checkout rates and note the arrival rate each open window was given."""
+
+    def __init__(self, closed: list[float]) -> None:
+        self.closed, self.rates, self.paid = iter(closed), [], []
+        self.stack = self.session = None
+        self.plan = mock.Mock(rounds=2)
+
+    async def shoppers(self, *, concurrency: int | None = None, rate: float | None = None) -> dict:
+        if rate is None:
+            return window(next(self.closed), concurrency=concurrency)
+        self.rates.append(rate)
+        return window(rate, concurrency=None, arrival_rate=rate)
+
+    async def webhooks(self, entities: list[dict]) -> dict:
+        return hooks(1000.0)
+
+
+async def test_half_the_peak_is_half_the_most_served_in_any_window_before_it(monkeypatch):
+    import bench.__main__ as bench_main
+
+    async def nothing(*args):
+        return [{}]
+
+    monkeypatch.setattr(bench_main, "set_latency", nothing)
+    monkeypatch.setattr(bench_main, "fetch_entities", nothing)
+    monkeypatch.setattr(bench_main, "log", lambda message: None)
+    windows = ScriptedWindows([194.0, 177.0, 150.0, 210.0])  # per round: 100 ms, then 0 ms
+    await bench_main.headline_rounds(windows, 0.1, peak=180.0)
+    # The sweep's 180/s came on a slow minute: round 1 goes by its own 194/s, round 2 by its 0 ms window's 210/s.
+    assert windows.rates[0::2] == [97.0, 105.0]
+
+
 def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each():
     from bench.report import render_markdown, summarize
 
