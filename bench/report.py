@@ -254,10 +254,11 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         "The median window of each kind (every half-peak window's p99 is in the headline table). New shoppers "
         f"arriving at a fixed rate whatever the server's pace: half the peak ({fmt(half['arrival_rate'])} a second, "
-        f"half of {fmt(half['arrival_rate'] * 2)}, the most served in any window before it), and half busy, the rate each round's half-peak window says "
-        "would take half the server's CPU. At such loads a loop that only ever waits answers within a millisecond "
-        "or two, and one that blocks shows its blocking. Read from `galla_event_loop_lag_seconds` (a timer "
-        "sampled 50 times a second; p99 interpolated in its bucket).",
+        f"half of {fmt(half['arrival_rate'] * 2)}, the most served in any window before it), and half busy, "
+        "the rate each round's half-peak window says would take half the server's CPU. At such loads a loop "
+        "that only ever waits answers within a millisecond or two, and one that blocks shows its blocking. "
+        "Read from `galla_event_loop_lag_seconds` (a timer sampled 50 times a second; p99 interpolated in its "
+        "bucket).",
         "",
         "Half the peak rate is not half the work on this host: a checkout costs the server more CPU when it idles "
         f"between requests than at the peak, where it never does ({fmt(peak['server_cpu_ms_per_checkout'])} ms "
