@@ -47,7 +47,7 @@ def test_stop_freezing_gives_everything_back_to_the_collector(freezing):
 
 
 @pytest.mark.parametrize("module", ["sandbox.razorpay.__main__", "sandbox.stripe.__main__"])
-def test_a_sandbox_run_on_its_own_freezes_its_survivors(module, monkeypatch, capsys):
+def test_a_sandbox_run_on_its_own_freezes_its_survivors(module, monkeypatch):
     """Its entities pile up under load, and full collections over them stalled every call to it (0.5 s each)."""
     command = importlib.import_module(module)
     serving: list[bool] = []
