@@ -1,7 +1,8 @@
 """The embedded store's copies: mongomock deep-copies documents on every read and write with copy.deepcopy,
 whose generic machinery (memo, reductors) costs more than the query, and walks every filter, update and result
-again to convert datetimes with isinstance chains. A stored document is only dicts, lists and immutable scalars,
-which these copy and convert directly; anything else still goes through mongomock's own functions."""
+again to convert datetimes with isinstance chains, and checks every key of an inserted document with an abstract
+Mapping check per value. A stored document is only dicts, lists and immutable scalars, which these copy, convert
+and check directly; anything else still goes through mongomock's own functions."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import datetime
 import decimal
 import types
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import mongomock.collection
 from bson import Decimal128, ObjectId, Timestamp
+from bson.errors import InvalidDocument
 from mongomock import helpers
 
 # Values no one mutates in place: sharing them between the stored document and its copy is safe.
@@ -22,7 +24,10 @@ _IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, datetime.datet
                         datetime.timedelta, decimal.Decimal, uuid.UUID, ObjectId, Decimal128, Timestamp})
 # Leaves the datetime conversions pass through untouched (not datetimes, not Timestamps: those convert).
 _PASSIVE = _IMMUTABLE - {datetime.datetime, Timestamp}
+# Values that are never Mappings: no key check looks inside them.
+_NOT_MAPPINGS = _IMMUTABLE | {list, tuple}
 _original_copy_field = mongomock.collection._copy_field
+_original_key_check = mongomock.collection._recursive_key_check_null_character
 _original_copy_module = mongomock.collection.copy
 _original_to_stored = helpers.patch_datetime_awareness_in_document
 _original_to_aware = helpers.make_datetime_timezone_aware_in_document
@@ -76,6 +81,17 @@ def stored_datetime(value: datetime.datetime) -> datetime.datetime:
     return value.replace(tzinfo=None, microsecond=milliseconds)
 
 
+def check_key_characters(data: Mapping) -> None:
+    """mongomock's check that no field name holds a null character, in every Mapping below (not inside lists, as
+    mongomock's own), asking the abstract Mapping only of values that are neither dicts nor known leaves."""
+    for key, value in data.items():
+        if "\0" in key:
+            raise InvalidDocument(f"Field names cannot contain the null character (found: {key})")
+        kind = type(value)
+        if kind is dict or kind not in _NOT_MAPPINGS and isinstance(value, Mapping):
+            check_key_characters(value)
+
+
 # A deep copy (what copy.deepcopy gives for a stored document), and mongomock's
 # patch_datetime_awareness_in_document and make_datetime_timezone_aware_in_document.
 copy_document = document_walker(_IMMUTABLE, copy.deepcopy)
@@ -84,9 +100,10 @@ aware_datetimes = document_walker(_PASSIVE, _original_to_aware, lambda value: va
 
 
 def install_fast_copies() -> None:
-    """Make mongomock's collections copy and convert documents with the functions above (idempotent)."""
+    """Make mongomock's collections copy, convert and check documents with the functions above (idempotent)."""
     mongomock.collection.copy = types.SimpleNamespace(deepcopy=copy_document, copy=copy.copy)
     mongomock.collection._copy_field = copy_field
+    mongomock.collection._recursive_key_check_null_character = check_key_characters
     helpers.patch_datetime_awareness_in_document = store_datetimes
     helpers.make_datetime_timezone_aware_in_document = aware_datetimes
 
@@ -95,5 +112,6 @@ def uninstall_fast_copies() -> None:
     """Back to mongomock's own copies (for comparing the two in tests)."""
     mongomock.collection.copy = _original_copy_module
     mongomock.collection._copy_field = _original_copy_field
+    mongomock.collection._recursive_key_check_null_character = _original_key_check
     helpers.patch_datetime_awareness_in_document = _original_to_stored
     helpers.make_datetime_timezone_aware_in_document = _original_to_aware

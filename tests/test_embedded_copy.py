@@ -12,8 +12,8 @@ from mongomock import helpers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.embedded_copy import (aware_datetimes, copy_document, copy_field, install_fast_copies, store_datetimes,
-                                  uninstall_fast_copies)
+from models.embedded_copy import (_original_key_check, aware_datetimes, check_key_characters, copy_document,
+                                  copy_field, install_fast_copies, store_datetimes, uninstall_fast_copies)
 
 leaves = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=False), st.text(max_size=5),
                    st.datetimes(timezones=st.just(datetime.timezone.utc)), st.builds(ObjectId), st.binary(max_size=4))
@@ -93,3 +93,37 @@ def test_install_replaces_the_conversions_mongomock_calls():
     coll.insert_one({"_id": 1, "at": datetime.datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=ist)})
     assert coll.find_one({"at": {"$lt": datetime.datetime(2026, 11, 23, 4, 31, tzinfo=datetime.timezone.utc)}})["at"] \
         == datetime.datetime(2026, 11, 23, 4, 30, 0, 123000, tzinfo=datetime.timezone.utc)
+
+
+# Keys with and without the null character, in dicts, OrderedDicts and lists (which neither check looks inside).
+keyed = st.recursive(odd_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
+    st.dictionaries(st.sampled_from(["a", "b", "a\0", "\0"]), inner, max_size=3),
+    st.dictionaries(st.sampled_from(["a", "c\0"]), inner, max_size=3).map(OrderedDict)), max_leaves=20)
+
+
+def key_check_outcome(check, document):
+    """What a key check does with a document: None when it passes, else the message it raises."""
+    try:
+        check(document)
+    except Exception as exc:
+        return type(exc), str(exc)
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["x", "y\0"]), keyed, max_size=3))
+def test_key_check_refuses_what_mongomocks_refuses(document):
+    assert key_check_outcome(check_key_characters, document) == key_check_outcome(_original_key_check, document)
+
+
+def test_an_insert_with_a_null_character_in_a_nested_key_is_refused():
+    install_fast_copies()
+    coll = mongomock.MongoClient().db.c
+    try:
+        coll.insert_one({"_id": 1, "payload": {"notes": {"bad\0key": 1}}})
+    except Exception as exc:
+        assert "null character" in str(exc)
+    else:
+        raise AssertionError("the insert was accepted")
+    assert coll.find_one({"_id": 1}) is None
