@@ -14,8 +14,8 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def upsert_customer(db: Any, *, email: str, name: str, phone: str) -> dict:
-    """Find the customer by email or create them; keep their latest name and phone."""
+async def upsert_customer(db: Any, *, email: str, name: str, phone: str) -> str:
+    """Create the customer or keep their latest name and phone; return their key (the normalised email)."""
     key = normalise_email(email)
     now = datetime.now(timezone.utc)
     update = {
@@ -24,9 +24,9 @@ async def upsert_customer(db: Any, *, email: str, name: str, phone: str) -> dict
     }
     for _ in range(2):
         try:
-            return await db.customers.find_one_and_update(
-                {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER
-            )
+            # No read back: a checkout needs only that the customer exists.
+            await db.customers.update_one({"_id": key}, update, upsert=True)
+            return key
         except DuplicateKeyError:
             # Two first checkouts by one buyer raced to insert; the second now finds the first.
             continue

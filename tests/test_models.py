@@ -51,8 +51,10 @@ async def test_seed_fills_an_empty_catalog_once(db):
 async def test_customer_found_by_normalised_email_even_when_racing(db):
     results = await asyncio.gather(*(upsert_customer(db, email=" Ravi@Example.com", name=f"Ravi {i}",
                                                      phone="+919812345678") for i in range(5)))
-    assert {r["_id"] for r in results} == {"ravi@example.com"}
+    assert set(results) == {"ravi@example.com"}
     assert await db.customers.count_documents({}) == 1
+    stored = await db.customers.find_one({"_id": "ravi@example.com"})
+    assert stored["email"] == "ravi@example.com" and stored["name"] in {f"Ravi {i}" for i in range(5)}
 
 
 async def test_transitions_are_conditional_and_forward_only(db):
