@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checkout.shop import Shop
-from models.orders import Order, append_timeline, get_order, timeline_entry, transition_order
+from models.orders import Order, append_timeline_and_read, timeline_entry, transition_order
 
 DISPUTABLE = ["authorized", "paid", "partially_refunded", "refunded"]
 
@@ -16,5 +16,4 @@ async def record_dispute(shop: Shop, order: Order, dispute: dict, entries: list[
     if moved is not None:
         return moved
     note = timeline_entry("note", message=f"dispute {dispute['id']} opened on a {order.status} order")
-    await append_timeline(shop.db, order.id, [*entries, note])
-    return await get_order(shop.db, order.id)
+    return await append_timeline_and_read(shop.db, order.id, [*entries, note])

@@ -11,7 +11,8 @@ from checkout.shop import Shop
 from gateway.errors import GatewayError, GatewayInvalid
 from gateway.money import Money, format_money
 from gateway.refunds import RefundReport
-from models.orders import Order, append_timeline, get_order, now, timeline_entry, transition_order
+from models.orders import (Order, append_timeline, append_timeline_and_read, get_order, now, timeline_entry,
+                           transition_order)
 from models.refunds import OPEN_REFUND_STATUSES, add_refund, move_refund, reserve_refund
 
 # Orders whose money may be given back: needs_review too, since refunding is how a person often settles it.
@@ -118,8 +119,7 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
                               fields={"status": "pending", "refund_id": refund.id}, inc={},
                               entries=call_entry(call))
     if moved is None:  # its webhook got here first and settled it
-        await append_timeline(shop.db, order.id, call_entry(call))
-        moved = await get_order(shop.db, order.id)
+        moved = await append_timeline_and_read(shop.db, order.id, call_entry(call))
     return moved, find_refund(moved, key) or entry
 
 
@@ -135,8 +135,7 @@ async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries:
         if moved is not None:
             return await sync_refund_status(shop, moved)
     note = timeline_entry("note", message=f"refund {report.refund_id} is {report.status}; already recorded")
-    await append_timeline(shop.db, order.id, [*entries, note])
-    return await get_order(shop.db, order.id)
+    return await append_timeline_and_read(shop.db, order.id, [*entries, note])
 
 
 async def apply_refund_step(shop: Shop, order_id: str, key: str, status: str, amount: int, fields: dict,

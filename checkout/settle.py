@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checkout.receipts import queue_receipt
 from checkout.shop import Shop
-from models.orders import Order, append_timeline, get_order, timeline_entry, transition_order
+from models.orders import Order, append_timeline_and_read, timeline_entry, transition_order
 
 REVIEWABLE = ["pending", "authorized", "expired"]
 
@@ -35,8 +35,7 @@ async def settle_payment(
                                        entries=entries)
         if moved is not None:
             return moved
-    await append_timeline(shop.db, order.id, [*entries, timeline_entry("note", message=note)])
-    current = await get_order(shop.db, order.id)
+    current = await append_timeline_and_read(shop.db, order.id, [*entries, timeline_entry("note", message=note)])
     if target == "paid" and current.status == "paid":
         # A repeat of the payment: queue again in case the first report died between its two writes
         # (the receipt's fixed outbox id makes this a no-op otherwise).

@@ -11,8 +11,8 @@ from checkout.orders import call_entry
 from checkout.refunds import settle_refund
 from checkout.shop import Shop
 from gateway.stripe import StripeCharge, StripeDispute, StripeRefund, StripeSession, StripeWebhookEvent
-from models.orders import (Order, append_timeline, find_order_by_payment_id, get_order, timeline_entry,
-                           transition_order)
+from models.orders import (Order, append_timeline_and_read, find_order_by_payment_id, get_order,
+                           timeline_entry, transition_order)
 
 Handler = Callable[[Shop, Order, dict, list[dict]], Awaitable[Order]]
 
@@ -56,8 +56,7 @@ async def on_session_expired(shop: Shop, order: Order, resource: dict, entries: 
         if moved is not None:
             return moved
     note = timeline_entry("note", message=f"session {session.id} expired; order left as it was")
-    await append_timeline(shop.db, order.id, [*entries, note])
-    return await get_order(shop.db, order.id)
+    return await append_timeline_and_read(shop.db, order.id, [*entries, note])
 
 
 async def on_async_payment_failed(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
@@ -84,8 +83,7 @@ async def on_charge_refunded(shop: Shop, order: Order, resource: dict, entries: 
     if charge.money_refunded.amount <= order.refunded_amount or not charge.payment_intent:
         note = timeline_entry("note", message=f"charge {charge.id} refunded {charge.amount_refunded}; "
                                               "every refund already recorded")
-        await append_timeline(shop.db, order.id, [*entries, note])
-        return await get_order(shop.db, order.id)
+        return await append_timeline_and_read(shop.db, order.id, [*entries, note])
     refunds, call = await shop.stripe.list_refunds(charge.payment_intent)
     known = {(r.get("refund_id"), r.get("status")) for r in order.refunds}
     after = order
@@ -95,8 +93,7 @@ async def on_charge_refunded(shop: Shop, order: Order, resource: dict, entries: 
             after = await settle_refund(shop, after, report, entries)
             entries = []
     if entries:
-        await append_timeline(shop.db, order.id, entries)
-        after = await get_order(shop.db, order.id)
+        after = await append_timeline_and_read(shop.db, order.id, entries)
     return after
 
 

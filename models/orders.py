@@ -181,11 +181,22 @@ async def append_timeline(
     db: Any, order_id: str, entries: Iterable[dict], *, attempt: dict | None = None
 ) -> None:
     """Add entries to an order's timeline and, when given, a failed payment attempt (once per payment)."""
-    await db.orders.update_one({"_id": order_id},
-                               {"$push": {"timeline": {"$each": list(entries)}}, "$set": {"updated_at": now()}})
+    await db.orders.update_one({"_id": order_id}, timeline_update(entries))
     if attempt is not None:
         # The browser and the webhook may both report one failed payment: keep it once.
         filter_: dict[str, Any] = {"_id": order_id}
         if attempt.get("payment_id"):
             filter_["attempts.payment_id"] = {"$ne": attempt["payment_id"]}
         await db.orders.update_one(filter_, {"$push": {"attempts": attempt}})
+
+
+async def append_timeline_and_read(db: Any, order_id: str, entries: Iterable[dict]) -> Order | None:
+    """Add entries to an order's timeline and return the order as it then is, in one round trip, not two."""
+    doc = await db.orders.find_one_and_update({"_id": order_id}, timeline_update(entries),
+                                              projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER)
+    return Order.model_validate(doc) if doc else None
+
+
+def timeline_update(entries: Iterable[dict]) -> dict:
+    """The update adding entries to an order's timeline."""
+    return {"$push": {"timeline": {"$each": list(entries)}}, "$set": {"updated_at": now()}}

@@ -9,7 +9,8 @@ from pymongo.errors import DuplicateKeyError
 
 from models.customers import upsert_customer
 from models.db import INDEXES, ensure_indexes
-from models.orders import get_order, get_timeline, has_timeline_entry, insert_order, now, transition_order
+from models.orders import (append_timeline_and_read, get_order, get_timeline, has_timeline_entry, insert_order, now,
+                           timeline_entry, transition_order)
 from models.products import get_products, list_products, seed_products
 from models.seed_data import DEMO_PRODUCTS
 
@@ -55,6 +56,18 @@ async def test_customer_found_by_normalised_email_even_when_racing(db):
     assert await db.customers.count_documents({}) == 1
     stored = await db.customers.find_one({"_id": "ravi@example.com"})
     assert stored["email"] == "ravi@example.com" and stored["name"] in {f"Ravi {i}" for i in range(5)}
+
+
+async def test_appending_to_the_timeline_returns_the_order_as_it_then_is(db):
+    doc = {"_id": "ord_a", "status": "pending", "amount": 100, "currency": "INR", "gateway": "razorpay",
+           "country": "IN", "items": [], "customer": {}, "created_at": now(), "timeline": []}
+    await insert_order(db, doc)
+    await transition_order(db, "ord_a", allowed_from=["pending"], to="paid", reason="test")
+    after = await append_timeline_and_read(db, "ord_a", [timeline_entry("note", message="late report")])
+    assert after.status == "paid" and after.updated_at >= after.created_at
+    assert [entry["kind"] for entry in await get_timeline(db, "ord_a")] == ["status", "note"]
+    assert await append_timeline_and_read(db, "ord_missing", [timeline_entry("note", message="x")]) is None
+    assert await db.orders.count_documents({}) == 1
 
 
 async def test_transitions_are_conditional_and_forward_only(db):
