@@ -6,7 +6,6 @@ import asyncio
 import functools
 import hashlib
 import hmac
-import json
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from gateway.breaker import CircuitBreaker
 from gateway.calls import CallObserver, CallRecord, elapsed_ms
 from gateway.errors import GatewayError, GatewayInvalid, GatewayUnavailable
+from gateway.jsonio import loads
 from gateway.money import Money
 from gateway.refunds import RefundReport
 from gateway.retry import NO_RETRY, RetryPolicy, call_with_retries
@@ -183,7 +183,7 @@ def verify_webhook_signature(body: bytes, signature: str, secret: str) -> bool:
 
 def parse_webhook(body: bytes) -> RazorpayEvent:
     """Read a verified webhook body; raises ValueError when it is not a Razorpay event."""
-    data = json.loads(body)
+    data = loads(body)
     if not isinstance(data, dict):
         raise ValueError("the webhook body is not a JSON object")
     return RazorpayEvent.model_validate(data)
@@ -334,7 +334,7 @@ class RazorpayClient:
             self._record(method, path, body, None, None, started, error)
             raise error from exc
         try:
-            payload = json.loads(text) if text else {}
+            payload = loads(text) if text else {}
         except ValueError:
             payload = {"raw": text[:500]}
         if 200 <= status < 300 and isinstance(payload, dict) and "raw" not in payload:

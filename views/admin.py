@@ -11,7 +11,7 @@ from checkout.reconcile import reconcile
 from checkout.refunds import refundable_amount, request_refund
 from checkout.schemas import RefundRequest
 from models.orders import Order
-from views.body import read_model
+from views.body import json_response, read_model
 from views.reconciler import reconcile_policy
 from views.state import SETTINGS, SHOP
 
@@ -36,7 +36,7 @@ def describe_for_admin(order: Order) -> dict:
 async def get_admin_order(request: web.Request) -> web.Response:
     """One order as the shop sees it."""
     order = await load_order(request.app[SHOP], request.match_info["order_id"])
-    return web.json_response(describe_for_admin(order))
+    return json_response(describe_for_admin(order))
 
 
 @routes.post("/api/admin/orders/{order_id}/refund")
@@ -47,18 +47,18 @@ async def post_refund(request: web.Request) -> web.Response:
         raise InvalidInput("Idempotency-Key must be 1 to 255 characters", field=IDEMPOTENCY_HEADER)
     body = await read_model(request, RefundRequest) if request.body_exists else RefundRequest()
     order, refund = await request_refund(request.app[SHOP], request.match_info["order_id"], body.amount, key)
-    return web.json_response({**describe_for_admin(order), "refund": describe_refund(refund)}, status=202)
+    return json_response({**describe_for_admin(order), "refund": describe_refund(refund)}, status=202)
 
 
 @routes.post("/api/admin/orders/{order_id}/capture")
 async def post_capture(request: web.Request) -> web.Response:
     """Capture an authorized Razorpay payment (manual capture)."""
     order = await capture_order(request.app[SHOP], request.match_info["order_id"])
-    return web.json_response(describe_for_admin(order))
+    return json_response(describe_for_admin(order))
 
 
 @routes.post("/api/admin/reconcile")
 async def post_reconcile(request: web.Request) -> web.Response:
     """Run one reconciliation pass now and say what it changed."""
     report = await reconcile(request.app[SHOP], reconcile_policy(request.app[SETTINGS]))
-    return web.json_response(report.to_dict())
+    return json_response(report.to_dict())

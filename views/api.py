@@ -13,7 +13,7 @@ from checkout.place_order import place_order
 from checkout.quote import quote_cart
 from checkout.schemas import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
 from models.db import ping
-from views.body import read_model
+from views.body import json_response, read_model
 from views.metrics import METRICS, render_metrics
 from views.state import DATABASE, SHOP
 
@@ -25,7 +25,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 async def get_products(request: web.Request) -> web.Response:
     """The catalog with prices in every currency, in minor units."""
     products = await list_catalog(request.app[SHOP])
-    return web.json_response({"products": products})
+    return json_response({"products": products})
 
 
 @routes.post("/api/checkout/quote")
@@ -33,7 +33,7 @@ async def post_checkout_quote(request: web.Request) -> web.Response:
     """What a cart costs this buyer, in which currency and through which gateway; nothing is stored."""
     body = await read_model(request, CartRequest)
     quote = await quote_cart(request.app[SHOP], body)
-    return web.json_response(quote.to_dict())
+    return json_response(quote.to_dict())
 
 
 @routes.post("/api/checkout")
@@ -50,7 +50,7 @@ async def post_checkout(request: web.Request) -> web.Response:
         raise
     checkouts.labels(order.gateway, "created" if created else "replayed").inc()
     headers = {} if created else {"Idempotent-Replayed": "true"}
-    return web.json_response(checkout_response(shop, order), status=201, headers=headers)
+    return json_response(checkout_response(shop, order), status=201, headers=headers)
 
 
 @routes.post("/api/payments/razorpay/verify")
@@ -58,7 +58,7 @@ async def post_razorpay_verify(request: web.Request) -> web.Response:
     """Confirm a payment checkout.js reported as successful."""
     body = await read_model(request, RazorpayVerifyRequest)
     order = await confirm_razorpay_payment(request.app[SHOP], body)
-    return web.json_response({"order_id": order.id, "status": order.status})
+    return json_response({"order_id": order.id, "status": order.status})
 
 
 @routes.post("/api/payments/razorpay/failed")
@@ -66,7 +66,7 @@ async def post_razorpay_failed(request: web.Request) -> web.Response:
     """Record a failed payment attempt checkout.js reported."""
     body = await read_model(request, RazorpayFailedRequest)
     order = await record_failed_payment(request.app[SHOP], body)
-    return web.json_response({"order_id": order.id, "status": order.status})
+    return json_response({"order_id": order.id, "status": order.status})
 
 
 @routes.get("/api/orders/{order_id}")
@@ -74,7 +74,7 @@ async def get_order(request: web.Request) -> web.Response:
     """An order's status, items and attempts; with ?session_id= it first confirms that Stripe session."""
     order = await load_order_after_return(request.app[SHOP], request.match_info["order_id"],
                                           request.query.get("session_id"))
-    return web.json_response(describe_order(order))
+    return json_response(describe_order(order))
 
 
 @routes.post("/api/orders/{order_id}/pay")
@@ -82,13 +82,13 @@ async def post_order_pay(request: web.Request) -> web.Response:
     """What pays a pending order again: checkout.js options, or an open Stripe session."""
     shop = request.app[SHOP]
     order = await prepare_payment(shop, request.match_info["order_id"])
-    return web.json_response(checkout_response(shop, order))
+    return json_response(checkout_response(shop, order))
 
 
 @routes.get("/healthz")
 async def get_healthz(request: web.Request) -> web.Response:
     """The process is alive."""
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @routes.get("/readyz")
@@ -102,7 +102,7 @@ async def get_readyz(request: web.Request) -> web.Response:
         mongodb = "ok" if ok else "unavailable"
     except Exception as exc:  # any driver failure means "not ready", which is the answer
         ok, mongodb = False, str(exc)[:200]
-    return web.json_response({"status": "ok" if ok else "unavailable", "mongodb": mongodb, "gateways": gateways},
+    return json_response({"status": "ok" if ok else "unavailable", "mongodb": mongodb, "gateways": gateways},
                              status=200 if ok else 503)
 
 

@@ -17,6 +17,7 @@ from checkout.calendar import shop_time
 from checkout.labels import METHOD_LABELS, gateway_label, method_label
 from checkout.shop import Shop
 from gateway.breaker import CircuitBreaker
+from gateway.jsonio import dumps
 from gateway.money import format_money
 from gateway.razorpay import RazorpayClient
 from gateway.stripe import StripeGateway
@@ -204,7 +205,7 @@ def gateway_session(timeout: float) -> aiohttp.ClientSession:
     """One gateway's HTTP session, with room for as many calls in flight as busy shoppers make."""
     # aiohttp's default of 100 connections caps a shop at 100 gateway calls at once: at 100 ms a call, the rest
     # queue for a connection and the checkout waits on itself. Still bounded, so an outage can't open thousands.
-    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout),
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), json_serialize=dumps,
                                  connector=aiohttp.TCPConnector(limit=GATEWAY_CONNECTIONS))
 
 

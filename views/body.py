@@ -1,8 +1,9 @@
-"""Reading request bodies strictly: the right content type, a size limit, valid JSON; forms within the limit."""
+"""Bodies: requests read strictly (the right content type, a size limit, valid JSON; forms within the limit),
+JSON replies encoded with orjson."""
 
 from __future__ import annotations
 
-import json
+import functools
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -11,10 +12,13 @@ from pydantic import BaseModel
 
 from checkout.errors import CheckoutError
 from checkout.schemas import parse_body
+from gateway.jsonio import dumps, loads
 
 MAX_BODY_BYTES = 64 * 1024
 TOO_LARGE = f"the body may be at most {MAX_BODY_BYTES} bytes"
 Model = TypeVar("Model", bound=BaseModel)
+# Every JSON reply; aiohttp's own encodes with the json module.
+json_response = functools.partial(web.json_response, dumps=dumps)
 
 
 class UnsupportedMediaType(CheckoutError):
@@ -45,7 +49,7 @@ async def read_json(request: web.Request) -> Any:
     except web.HTTPRequestEntityTooLarge:
         raise BodyTooLarge(TOO_LARGE, field="body") from None
     try:
-        return json.loads(raw)
+        return loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedJson(f"the body is not valid JSON: {exc}", field="body") from None
 

@@ -12,7 +12,7 @@ from aiohttp.web_urldispatcher import SystemRoute
 from pymongo.errors import ConnectionFailure
 
 from checkout.errors import CheckoutError
-from views.body import TOO_LARGE
+from views.body import TOO_LARGE, json_response
 from views.logs import REQUEST_ID_VAR
 
 log = logging.getLogger("galla.http")
@@ -38,7 +38,7 @@ def json_error(status: int, code: str, message: str, field: str | None = None,
     error = {"code": code, "message": message}
     if field:
         error["field"] = field
-    return web.json_response({"error": error, **(extra or {})}, status=status, headers=headers)
+    return json_response({"error": error, **(extra or {})}, status=status, headers=headers)
 
 
 @web.middleware

@@ -9,6 +9,7 @@ from pymongo.errors import ConnectionFailure
 
 from checkout.errors import CheckoutError
 from checkout.webhooks import WebhookReceipt, receive_razorpay_webhook, receive_stripe_webhook
+from views.body import json_response
 from views.metrics import METRICS
 from views.state import SHOP
 
@@ -27,7 +28,7 @@ async def acknowledge(request: web.Request, gateway: str, receiving: Awaitable[W
         events.labels(gateway, "unverified", "database_unavailable").inc()
         raise
     events.labels(gateway, receipt.type, classify(receipt)).inc()
-    return web.json_response({"received": True, "duplicate": receipt.duplicate, "outcome": receipt.outcome})
+    return json_response({"received": True, "duplicate": receipt.duplicate, "outcome": receipt.outcome})
 
 
 def classify(receipt: WebhookReceipt) -> str:

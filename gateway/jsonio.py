@@ -1,0 +1,36 @@
+"""JSON in and out with orjson, about ten times the standard json module's speed on every request's hot path,
+reading exactly what json reads: orjson reads integers past 64 bits as floats and refuses NaN, lone surrogates
+and UTF-16, so such texts go to json, and the results and errors are json's."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+# Integers of 19 digits or more may not fit in 64 bits (orjson would make them floats); a run of that many
+# digits anywhere (in a string too) sends the text to json, which reads every integer exactly.
+_LONG_DIGITS = re.compile("[0-9]{19}")
+_LONG_DIGITS_BYTES = re.compile(b"[0-9]{19}")
+
+
+def loads(data: bytes | str) -> Any:
+    """Decode JSON as json.loads does (orjson first; json for what orjson reads otherwise or refuses)."""
+    if (_LONG_DIGITS_BYTES if isinstance(data, bytes) else _LONG_DIGITS).search(data):
+        return json.loads(data)
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)  # json's value, or json's error
+
+
+def dumps(value: Any) -> str:
+    """Encode JSON compactly in UTF-8, keys that are not strings made strings as json makes them; infinities and
+    NaN, which JSON has no words for, become null."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        # Integers past 64 bits; json raises for what is not JSON at all.
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
