@@ -28,9 +28,9 @@ def loads(data: bytes | str) -> Any:
 
 def dumps(value: Any) -> str:
     """Encode JSON compactly in UTF-8, keys that are not strings made strings as json makes them; infinities and
-    NaN, which JSON has no words for, become null."""
+    NaN, which JSON has no words for, become null (beside an integer past 64 bits they raise ValueError)."""
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except orjson.JSONEncodeError:
-        # Integers past 64 bits; json raises for what is not JSON at all.
+        # Integers past 64 bits; json raises for what is not JSON at all, and never writes NaN, which is not JSON.
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)

@@ -54,6 +54,8 @@ def test_writes_utf8_compactly_either_way_and_refuses_what_is_not_json():
     assert dumps({"price": "₹499", 1: [2]}) == '{"price":"₹499","1":[2]}'
     assert dumps({"price": "₹499", 1: [2**70]}) == '{"price":"₹499","1":[1180591620717411303424]}'
     assert dumps([math.inf, -math.inf, math.nan]) == "[null,null,null]"
+    with pytest.raises(ValueError):
+        dumps([math.nan, 2**70])
     for not_json in ({"x": object()}, {"x": object(), "big": 2**70}):
         with pytest.raises(TypeError):
             dumps(not_json)
