@@ -5,20 +5,27 @@ and UTF-16, so such texts go to json, and the results and errors are json's."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
 # Integers of 19 digits or more may not fit in 64 bits (orjson would make them floats); a run of that many
-# digits anywhere (in a string too) sends the text to json, which reads every integer exactly.
-_LONG_DIGITS = re.compile("[0-9]{19}")
-_LONG_DIGITS_BYTES = re.compile(b"[0-9]{19}")
+# digits anywhere (in a string too) sends the text to json, which reads every integer exactly. The run is found
+# by turning every digit into "0" and looking for 19 of them: a tenth of what a regular expression takes on a
+# webhook's kilobyte, which it scans at every position.
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_RUN = b"0" * 19
+
+
+def has_long_digit_run(data: bytes | str) -> bool:
+    """Whether the text holds 19 ASCII digits in a row."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    return _LONG_RUN in raw.translate(_DIGITS_AS_ZERO)
 
 
 def loads(data: bytes | str) -> Any:
     """Decode JSON as json.loads does (orjson first; json for what orjson reads otherwise or refuses)."""
-    if (_LONG_DIGITS_BYTES if isinstance(data, bytes) else _LONG_DIGITS).search(data):
+    if has_long_digit_run(data):
         return json.loads(data)
     try:
         return orjson.loads(data)

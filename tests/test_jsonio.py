@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.jsonio import dumps, loads
+from gateway.jsonio import dumps, has_long_digit_run, loads
 
 # Values json writes, big integers and non-string keys among them (orjson alone refuses both).
 values = st.recursive(
@@ -59,3 +60,16 @@ def test_writes_utf8_compactly_either_way_and_refuses_what_is_not_json():
     for not_json in ({"x": object()}, {"x": object(), "big": 2**70}):
         with pytest.raises(TypeError):
             dumps(not_json)
+
+
+# Digit runs around the 19 that sends a text to json, with other digits (Devanagari, Arabic-Indic) that are not
+# ASCII ones beside them, and lone surrogates.
+digit_runs = st.lists(st.one_of(st.text("0123456789", min_size=17, max_size=21), st.text("०१٣", max_size=3),
+                                st.text(max_size=3), st.just("\ud800")), max_size=4).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(digit_runs, st.booleans())
+def test_a_long_digit_run_is_found_as_the_regular_expression_finds_it(text, as_bytes):
+    data = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    assert has_long_digit_run(data) == (re.search("[0-9]{19}", text) is not None)
