@@ -60,10 +60,12 @@ async def receive_razorpay_webhook(shop: Shop, body: bytes, signature: str | Non
     if not event_id or len(event_id) > 100:
         raise MalformedWebhook("the X-Razorpay-Event-Id header is missing", field="X-Razorpay-Event-Id")
     try:
-        event = razorpay_gateway.parse_webhook(body)
+        event, received = razorpay_gateway.parse_webhook(body)
     except (ValueError, ValidationError) as exc:
         raise MalformedWebhook("the webhook body is not a Razorpay event", field="body") from exc
-    return await ingest(shop, "razorpay", event_id, event.event, event.created_at, event.model_dump(),
+    # The ledger keeps the body as Razorpay sent it (a dump of the model would add its defaults, and cost a
+    # copy of the whole payload on every delivery).
+    return await ingest(shop, "razorpay", event_id, event.event, event.created_at, received,
                         lambda entries: apply_razorpay_event(shop, event, entries))
 
 

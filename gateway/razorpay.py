@@ -181,12 +181,13 @@ def verify_webhook_signature(body: bytes, signature: str, secret: str) -> bool:
     return hmac.compare_digest(expected, signature.strip())
 
 
-def parse_webhook(body: bytes) -> RazorpayEvent:
-    """Read a verified webhook body; raises ValueError when it is not a Razorpay event."""
+def parse_webhook(body: bytes) -> tuple[RazorpayEvent, dict]:
+    """Read a verified webhook body: the event, and the body as received (for the ledger); raises ValueError
+    when it is not a Razorpay event."""
     data = loads(body)
     if not isinstance(data, dict):
         raise ValueError("the webhook body is not a JSON object")
-    return RazorpayEvent.model_validate(data)
+    return RazorpayEvent.model_validate(data), data
 
 
 @dataclass(slots=True)

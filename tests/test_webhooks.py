@@ -115,6 +115,17 @@ async def test_a_replayed_delivery_is_acknowledged_but_applied_once(client, razo
     assert [e["event_id"] for e in order["timeline"] if e["kind"] == "webhook"] == [event.id]
 
 
+async def test_the_ledger_keeps_a_razorpay_body_as_it_was_sent(client, razorpay_sandbox):
+    await paid_razorpay_order(client, razorpay_sandbox)
+    event = events_named(razorpay_sandbox, "payment.captured")[0]
+    # Without the fields the event model defaults (account_id, contains), and with empty notes as Razorpay sends them.
+    sent = {key: value for key, value in event.envelope.items() if key not in ("account_id", "contains")}
+    sent["payload"]["payment"]["entity"]["notes"] = []
+    status, _ = await post_razorpay(client, sent, event.id)
+    [entry] = await ledger(client)
+    assert status == 200 and entry["payload"] == sent
+
+
 async def test_a_sniffed_stripe_delivery_replayed_later_is_refused(client, stripe_sandbox):
     await paid_stripe_order(client, stripe_sandbox)
     event = events_named(stripe_sandbox, "checkout.session.completed")[0]
