@@ -155,7 +155,8 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         f"- **Command:** `{command}` (the short `make bench-quick` writes `bench/results/quick.json` and leaves this "
         "page alone). Every figure below is in `bench/results/latest.json`.",
-        f"- **Machine:** {m['cpus']} CPUs ({m['processor']}), Python {m['python']}, {m['platform']}; "
+        f"- **Machine:** {m['cpus']} CPUs ({m['processor']}), Python {m['python']} "
+        f"(`{m.get('python_executable', 'unrecorded')}`, the interpreter the Makefile chose), {m['platform']}; "
         f"the whole run took {results['seconds'] // 60} min {results['seconds'] % 60} s. The host is shared and "
         "its speed drifts: a fixed piece of pure-Python work (`speed_probe` in `bench/stats.py`) took "
         f"{m['speed_probe_us']['start']:g} µs at the start and {m['speed_probe_us']['end']:g} µs at the end "
