@@ -89,11 +89,13 @@ def open_database(uri: str | None, name: str) -> Database:
     from models.embedded import cache_collections, cache_version_checks, install_id_fast_path, yield_to_the_loop
     from models.embedded_copy import install_fast_copies
     from models.embedded_snapshot import install_planned_snapshots
+    from models.embedded_updates import install_simple_updates
 
     install_id_fast_path()
     cache_version_checks()
     install_fast_copies()
     install_planned_snapshots()  # after the fast copies: it wraps the deepcopy they install
+    install_simple_updates()
     cache_collections(AsyncMongoMockDatabase)
     yield_to_the_loop(AsyncMongoMockCollection, AsyncMongoMockDatabase, AsyncCursor, AsyncCommandCursor,
                       AsyncLatentCommandCursor)

@@ -24,6 +24,8 @@ SHARE, SHALLOW, DEEP = 0, 1, 2  # how a touched top-level field is copied into t
 
 _plain_update = Collection._update
 _planned: contextvars.ContextVar[Plan | None] = contextvars.ContextVar("galla_update_plan", default=None)
+# Tried before any update is planned: mongomock's answer, or None to go on (models/embedded_updates.py installs one).
+shortcuts: list[Callable[..., dict | None]] = []
 
 
 @dataclass(slots=True)
@@ -88,6 +90,10 @@ def snapshot_or_deepcopy(deepcopy: Callable[[Any], Any]) -> Callable[[Any], Any]
 
 def update_with_plan(self: Collection, spec: Any, document: Any, *args: Any, **kwargs: Any) -> dict:
     """mongomock's _update, with the plan of what the update document can change in force while it runs."""
+    for shortcut in shortcuts:
+        answer = shortcut(self, spec, document, *args, **kwargs)
+        if answer is not None:
+            return answer
     copies = plan_copies(document)
     if copies is None:
         return _plain_update(self, spec, document, *args, **kwargs)
