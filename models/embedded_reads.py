@@ -17,7 +17,7 @@ full_scan = Collection._iter_documents
 cursor_find_one = Collection.find_one
 read_then_modify = Collection._find_and_modify
 # Ids looked up by hash: their Python equality is the matcher's (bool is not among them: True == 1).
-_EXACT_ID_TYPES = (str, int, ObjectId)
+EXACT_ID_TYPES = (str, int, ObjectId)
 _MISSING = object()
 
 
@@ -26,7 +26,7 @@ def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
     wanted = filter.get("_id") if isinstance(filter, dict) else None
     if type(wanted) is dict:
         return iter_listed(self, filter, wanted)
-    if type(wanted) not in _EXACT_ID_TYPES:
+    if type(wanted) not in EXACT_ID_TYPES:
         return scan_by_strings(self, filter)
     store = self._store
     store._remove_expired_documents()  # what the store's `in` and [] do first
@@ -84,7 +84,7 @@ def scan_by_strings(self: Collection, filter: dict) -> Iterator[dict]:
 def iter_listed(self: Collection, filter: dict, wanted: dict) -> Iterator[dict]:
     """The documents `{"_id": {"$in": [...]}}` names, in stored order, matched against the rest of the filter."""
     listed = wanted.get("$in")
-    if len(wanted) != 1 or type(listed) not in (list, tuple) or any(type(v) not in _EXACT_ID_TYPES for v in listed):
+    if len(wanted) != 1 or type(listed) not in (list, tuple) or any(type(v) not in EXACT_ID_TYPES for v in listed):
         return scan_by_strings(self, filter)
     store, keys = self._store, set(listed)
     store._remove_expired_documents()
@@ -108,7 +108,7 @@ def find_one(self: Collection, filter: object = None, *args, **kwargs) -> dict |
     else:
         return cursor_find_one(self, filter, *args, **kwargs)
     wanted = filter.get("_id") if isinstance(filter, dict) else None
-    if type(wanted) not in _EXACT_ID_TYPES:
+    if type(wanted) not in EXACT_ID_TYPES:
         return cursor_find_one(self, filter, *args, **kwargs)
     # What the cursor does with the filter, the stored document and the copy it returns, in that order (without
     # mongomock_motor's wrapper of _iter_documents, which rewrites str subclasses that an exact _id cannot hold).
@@ -139,7 +139,7 @@ def find_and_modify(self: Collection, query: dict, projection: object = None, up
     wanted = query.get("_id") if isinstance(query, dict) else None
     keeps_id = projection is None or isinstance(projection, dict) and projection.get("_id", True)
     if (update is None or upsert or sort or session or kwargs or return_document is not ReturnDocument.AFTER
-            or type(wanted) not in _EXACT_ID_TYPES or not keeps_id):
+            or type(wanted) not in EXACT_ID_TYPES or not keeps_id):
         return read_then_modify(self, query, projection, update, upsert, sort, return_document, session, **kwargs)
     # Mongomock reads the matching document first only to learn its _id, then updates and reads by that _id.
     if next(iter_documents(self, helpers.patch_datetime_awareness_in_document(query)), None) is None:

@@ -9,16 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 import mongomock.collection
-from bson import ObjectId
 from mongomock import DuplicateKeyError, helpers
 from mongomock.collection import Collection
 
 from models import embedded, embedded_snapshot
+from models.embedded_reads import EXACT_ID_TYPES
 from models.embedded_snapshot import SHALLOW, SHARE, take_snapshot
 
 _SIMPLE_OPERATORS = frozenset({"$set", "$push"})
-_EXACT_ID_TYPES = (str, int, ObjectId)  # looked up by hash as the matcher compares them (bool is not: True == 1)
 _MISSING = object()
+# _update options that cannot change a one-document update without upsert; any other option set goes to mongomock.
 _IGNORED = frozenset({"upsert", "manipulate", "multi", "check_keys"})
 
 
@@ -68,7 +68,7 @@ def update_simply(self: Collection, spec: Any, document: Any, *args: Any, **kwar
     and answer as it answers; None when the update, its options or the document call for mongomock's own."""
     if args or any(value for key, value in kwargs.items() if key not in _IGNORED) or kwargs.get("upsert"):
         return None
-    if type(spec) is not dict or len(spec) != 1 or type(spec.get("_id")) not in _EXACT_ID_TYPES:
+    if type(spec) is not dict or len(spec) != 1 or type(spec.get("_id")) not in EXACT_ID_TYPES:
         return None
     fields = simple_fields(document)
     uniques = unique_fields(self)
