@@ -18,8 +18,8 @@ from models.embedded_snapshot import SHALLOW, SHARE, take_snapshot
 
 _SIMPLE_OPERATORS = frozenset({"$set", "$push"})
 _MISSING = object()
-# _update options that cannot change a one-document update without upsert; any other option set goes to mongomock.
-_IGNORED = frozenset({"upsert", "manipulate", "multi", "check_keys"})
+# _update options that cannot change an update of one document; any other option set (upsert too) goes to mongomock.
+_IGNORED = frozenset({"manipulate", "multi", "check_keys"})
 
 
 def plain_field(name: object) -> bool:
@@ -66,7 +66,7 @@ def unique_fields(collection: Collection) -> frozenset[str] | None:
 def update_simply(self: Collection, spec: Any, document: Any, *args: Any, **kwargs: Any) -> dict | None:
     """Apply a simple update (see simple_fields) to the document `{"_id": ...}` names, as mongomock's _update would,
     and answer as it answers; None when the update, its options or the document call for mongomock's own."""
-    if args or any(value for key, value in kwargs.items() if key not in _IGNORED) or kwargs.get("upsert"):
+    if args or any(value for key, value in kwargs.items() if key not in _IGNORED):
         return None
     if type(spec) is not dict or len(spec) != 1 or type(spec.get("_id")) not in EXACT_ID_TYPES:
         return None
