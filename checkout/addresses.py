@@ -44,13 +44,15 @@ class AddressFormat:
     state_label: str = "State, province or region"
     postal_example: str = ""
     states: tuple[str, ...] = ()  # a closed list to choose from, where the shop keeps one
+    postal_codes: bool = True  # False where the country has none: the page does not ask
+    postal_numeric: bool = False  # digits only: phones show the number pad
 
     def to_dict(self) -> dict:
         """The format as the checkout page reads it (labels, what is required, the list of states)."""
         return {"postal_required": self.postal_required, "state_required": self.state_required,
                 "postal_label": self.postal_label, "state_label": self.state_label,
                 "postal_example": self.postal_example, "postal_pattern": self.postal_pattern,
-                "states": list(self.states)}
+                "postal_codes": self.postal_codes, "postal_numeric": self.postal_numeric, "states": list(self.states)}
 
 
 # Elsewhere: line 1 and city are required, a postal code and a region are kept when given.
@@ -60,21 +62,21 @@ DEFAULT_FORMAT = AddressFormat()
 # Post), so one starting with 0 is refused where Google's pattern, \d{6}, would take it.
 FORMATS: dict[str, AddressFormat] = {
     "IN": AddressFormat(r"[1-9][0-9]{5}", True, True, "PIN code", "State or union territory", "560001",
-                        tuple(INDIAN_STATES)),
+                        tuple(INDIAN_STATES), postal_numeric=True),
     "US": AddressFormat(r"[0-9]{5}(?:-[0-9]{4})?", True, True, "ZIP code", "State", "94043"),
     "CA": AddressFormat(r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]", True, True,
                         "Postal code", "Province or territory", "H3Z 2Y7"),
-    "AU": AddressFormat(r"[0-9]{4}", True, True, "Postcode", "State or territory", "2060"),
+    "AU": AddressFormat(r"[0-9]{4}", True, True, "Postcode", "State or territory", "2060", postal_numeric=True),
     "GB": AddressFormat(r"GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][ABD-HJLN-UW-Z]{2}|BFPO ?[0-9]{1,4}", True, False,
                         "Postcode", "County", "EC1Y 8SY"),
-    "DE": AddressFormat(r"[0-9]{5}", True, False, "Postleitzahl", postal_example="26133"),
+    "DE": AddressFormat(r"[0-9]{5}", True, False, "Postleitzahl", postal_example="26133", postal_numeric=True),
     "FR": AddressFormat(r"[0-9]{2} ?[0-9]{3}", True, False, "Code postal", postal_example="33380"),
     "NL": AddressFormat(r"[0-9]{4} ?[A-Z]{2}", True, False, "Postcode", postal_example="1234 AB"),
     "IE": AddressFormat(r"[0-9A-Z]{3} ?[0-9A-Z]{4}", False, False, "Eircode", "County", "A65 F4E2"),
     "JP": AddressFormat(r"[0-9]{3}-?[0-9]{4}", True, True, "Postal code", "Prefecture", "154-0023"),
-    "SG": AddressFormat(r"[0-9]{6}", True, False, "Postal code", postal_example="546080"),
-    "AE": AddressFormat(None, False, True, state_label="Emirate"),  # no postal codes
-    "HK": AddressFormat(None, False, True, state_label="Area"),  # no postal codes
+    "SG": AddressFormat(r"[0-9]{6}", True, False, "Postal code", postal_example="546080", postal_numeric=True),
+    "AE": AddressFormat(None, False, True, state_label="Emirate", postal_codes=False),
+    "HK": AddressFormat(None, False, True, state_label="Area", postal_codes=False),
 }
 
 
@@ -90,6 +92,11 @@ class AddressInvalid(ValueError):
     def __init__(self, part: str, message: str) -> None:
         super().__init__(message)
         self.part, self.message = part, message
+
+
+def formats_for_pages() -> dict[str, dict]:
+    """Every kept format by country, and the one for the rest under "default", as the checkout page reads them."""
+    return {**{country: fmt.to_dict() for country, fmt in FORMATS.items()}, "default": DEFAULT_FORMAT.to_dict()}
 
 
 def address_format(country: str) -> AddressFormat:

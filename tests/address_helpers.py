@@ -19,3 +19,15 @@ ANYWHERE = {"line1": "1 Harbour Road", "city": "Capital City"}
 def shipping_address(country: str = "IN", **overrides) -> dict:
     """A valid shipping_address for a checkout from `country`, with `overrides` on top."""
     return {**ADDRESSES.get(country, ANYWHERE), "country": country, **overrides}
+
+
+async def fill_address(page, country: str = "IN") -> None:
+    """Type the country's address into the checkout page's address fields (once the country is chosen there)."""
+    address = ADDRESSES.get(country, ANYWHERE)
+    for part in ("line1", "line2", "city", "postal_code"):
+        if address.get(part):
+            await page.fill(f'[data-testid="address-{part.replace("_", "-")}"]', address[part])
+    if address.get("state") and country == "IN":  # India's states are a list to choose from
+        await page.select_option('[data-testid="address-state"]', address["state"])
+    elif address.get("state"):
+        await page.fill('[data-testid="address-state-text"]', address["state"])

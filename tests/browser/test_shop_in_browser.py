@@ -7,6 +7,7 @@ Screenshots go to artifacts/screenshots/. Without Chromium it is skipped, except
 
 from __future__ import annotations
 
+from address_helpers import fill_address
 from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
 
 pytestmark = NEEDS_BROWSER
@@ -24,6 +25,7 @@ async def buy_a_shawl(page, shop_url):
     await page.fill('[data-testid="name"]', "Meera Iyer")
     await page.fill('[data-testid="email"]', "meera@example.in")
     await page.fill('[data-testid="phone"]', "98450 12345")
+    await fill_address(page, "IN")
     await page.screenshot(path=str(SHOTS / "checkout.png"))
     await page.click('[data-testid="pay"]')
     frame = page.frame_locator('[data-testid="razorpay-sandbox-frame"]')
