@@ -409,7 +409,9 @@
     if (!body.customer.phone) errors.push({ field: 'customer.phone', message: 'Please enter your mobile number' });
     const place = body.shipping_address;
     const format = addressFormat();
-    if (!place.line1) errors.push({ field: 'shipping_address.line1', message: 'Please enter the first line of your address' });
+    if (!place.line1) {
+      errors.push({ field: 'shipping_address.line1', message: 'Please enter the first line of your address' });
+    }
     if (!place.city) errors.push({ field: 'shipping_address.city', message: 'Please enter your town or city' });
     const postal = tidyPostalCode(place.postal_code);
     const label = format.postal_label || 'postal code';
@@ -423,8 +425,8 @@
     }
     if (!place.state && format.state_required) {
       const state = (format.state_label || 'state').toLowerCase();
-      errors.push({ field: 'shipping_address.state',
-                    message: format.states && format.states.length ? `Please choose your ${state}` : `Please enter your ${state}` });
+      const verb = format.states && format.states.length ? 'choose' : 'enter';
+      errors.push({ field: 'shipping_address.state', message: `Please ${verb} your ${state}` });
     }
     return errors;
   }
