@@ -114,6 +114,10 @@ class CheckoutRequest(CartRequest):
         if address.country not in (None, self.country):
             raise _field_error((*loc, "country"), f"must be the checkout's country, {self.country}")
         address.country = self.country
+        for part in ("name", "line1", "line2", "city", "state", "postal_code"):
+            # Each part is one line of a label: a newline or tab typed (or pasted) into it is a mistake.
+            if any(ord(c) < 32 or ord(c) == 127 for c in getattr(address, part) or ""):
+                raise _field_error((*loc, part), "must be one line of text, without tabs or line breaks")
         address.name = address.name or self.customer.name
         address.phone = (phone_in_e164(address.phone, self.country, (*loc, "phone")) if address.phone
                          else self.customer.phone)

@@ -91,6 +91,7 @@ REFUSALS = [
     ("IN", {"country": "US"}, "shipping_address.country"),
     ("IN", {"phone": "12"}, "shipping_address.phone"),
     ("IN", {"floor": "2"}, "shipping_address.floor"),
+    ("IN", {"line2": "Near the temple\nBehind the school"}, "shipping_address.line2"),
     ("US", {"postal_code": "9404"}, "shipping_address.postal_code"),
     ("US", {"state": ""}, "shipping_address.state"),
     ("GB", {"postal_code": "12345"}, "shipping_address.postal_code"),
