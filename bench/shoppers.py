@@ -52,7 +52,9 @@ class Shopper:
         n = next(_shopper_numbers)
         return await self.step(tally, "create_checkout", self.stack.server_url + "/api/checkout", {
             "items": [{"product_id": self.product_id, "quantity": 1 + n % 3}], "country": "IN",
-            "customer": {"name": f"Shopper {n}", "email": f"shopper{n}@example.com", "phone": "+919876543210"}},
+            "customer": {"name": f"Shopper {n}", "email": f"shopper{n}@example.com", "phone": "+919876543210"},
+            "shipping_address": {"line1": f"{n} MG Road", "city": "Bengaluru", "state": "Karnataka",
+                                 "postal_code": "560001"}},
             expect=201)
 
     async def checkout(self, tally: Tally) -> None:

@@ -57,6 +57,7 @@ def describe_order(order: Order) -> dict:
         "gateway": order.gateway,
         "created_at": order.created_at.isoformat(),
         "customer": {"name": order.customer.get("name", ""), "email": order.customer.get("email", "")},
+        "shipping_address": order.shipping_address,
         "items": [item.model_dump() for item in order.items],
         "payment": {k: payment.get(k) for k in ("id", "method", "status")} if payment else None,
         "refunded_amount": order.refunded_amount,

@@ -63,6 +63,7 @@ def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: S
         "country": request.country, "capture": shop.capture, "items": quote.lines,
         "customer": {"email": str(customer.email).lower(), "name": customer.name,
                      "phone": customer.phone},
+        "shipping_address": request.shipping_address.model_dump(),
         "attempts": [],
         "timeline": [{"at": stamp, "kind": "status", "to": "pending", "reason": "order placed"}],
     }

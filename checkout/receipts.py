@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jinja2
 
+from checkout.addresses import address_lines
 from checkout.calendar import shop_time
 from checkout.errors import Conflict, InvalidInput, NotFound
 from checkout.labels import gateway_label, method_label
@@ -47,6 +48,7 @@ def describe_receipt(shop: Shop, order: Order) -> dict:
         "placed_at": format_shop_time(order.created_at),
         "customer_name": order.customer.get("name", ""),
         "customer_email": order.customer.get("email", ""),
+        "delivery_lines": address_lines(order.shipping_address),
         "items": [item.model_dump() for item in order.items],
         "amount": order.amount,
         "currency": order.currency,

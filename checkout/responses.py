@@ -188,6 +188,19 @@ class Attempt(_Body):
     method: str | None
 
 
+class DeliveryAddress(_Body):
+    """Where the order goes, as stored at checkout (absent parts are null)."""
+
+    name: str | None
+    phone: str | None
+    line1: str | None
+    line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None = Field(description="ISO 3166-1 alpha-2, the checkout's country.")
+
+
 class _OrderBase(_Body):
     order_id: str
     status: OrderStatus
@@ -197,6 +210,8 @@ class _OrderBase(_Body):
     gateway: Gateway
     created_at: datetime
     customer: BuyerCustomer
+    shipping_address: DeliveryAddress | None = Field(None, description="Null for orders placed before checkout "
+                                                                       "asked for one.")
     items: list[OrderLine]
     refunded_amount: MinorUnits
     attempts: list[Attempt]

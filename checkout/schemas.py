@@ -9,6 +9,7 @@ from babel import Locale
 from pydantic import (BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StringConstraints,
                       ValidationError, field_validator, model_validator)
 
+from checkout.addresses import AddressInvalid, normalise_postal_code, normalise_state
 from checkout.errors import InvalidInput
 
 # Babel's territories include regions and placeholders (001, EU, ZZ); buyers live in countries.
@@ -31,6 +32,41 @@ class Customer(_Body):
     name: ShortText
     email: EmailStr
     phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=25)]
+
+
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ShippingAddress(_Body):
+    """Where a physical order is delivered, in the format of its country (the checkout's)."""
+
+    name: OptionalText | None = Field(None, description="Who receives it; the buyer's name when absent.")
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=25)] | None = Field(
+        None, description="A number for the courier; the buyer's phone when absent.")
+    line1: AddressLine = Field(description="House or flat number, building, street.")
+    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        None, description="Area, locality, landmark.")
+    city: ShortText = Field(description="City, town or district.")
+    state: OptionalText | None = Field(
+        None, description="State or region, where the country uses one; in India one of its states or union "
+                          "territories (name or ISO 3166-2 code), required.")
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = Field(
+        None, description="In India a 6-digit PIN code; elsewhere the country's postal code, where it uses one.")
+    country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2,
+                                              max_length=2)] | None = Field(
+        None, description="ISO 3166-1 alpha-2; must be the checkout's `country` (taken from it when absent).")
+
+
+def phone_in_e164(phone: str, country: str, loc: tuple) -> str:
+    """A phone number in E.164; one without a country code is read as the country's, as checkout.js does."""
+    try:
+        number = phonenumbers.parse(phone, country)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise _field_error(loc, "is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class CartRequest(_Body):
@@ -64,17 +100,33 @@ class CheckoutRequest(CartRequest):
     """POST /api/checkout."""
 
     customer: Customer
+    # Required: the shop sells physical goods, and an order it cannot deliver is not an order (issue 24, item 11).
+    shipping_address: ShippingAddress
 
     @model_validator(mode="after")
     def _phone_in_e164(self) -> CheckoutRequest:
-        # A number without a country code is read as the buyer's country's, as checkout.js does.
+        self.customer.phone = phone_in_e164(self.customer.phone, self.country, ("customer", "phone"))
+        return self
+
+    @model_validator(mode="after")
+    def _address_in_its_country_format(self) -> CheckoutRequest:
+        address, loc = self.shipping_address, ("shipping_address",)
+        if address.country not in (None, self.country):
+            raise _field_error((*loc, "country"), f"must be the checkout's country, {self.country}")
+        address.country = self.country
+        for part in ("name", "line1", "line2", "city", "state", "postal_code"):
+            # Each part is one line of a label: a newline or tab typed (or pasted) into it is a mistake.
+            if any(ord(c) < 32 or ord(c) == 127 for c in getattr(address, part) or ""):
+                raise _field_error((*loc, part), "must be one line of text, without tabs or line breaks")
+        address.name = address.name or self.customer.name
+        address.phone = (phone_in_e164(address.phone, self.country, (*loc, "phone")) if address.phone
+                         else self.customer.phone)
+        address.line2 = address.line2 or None
         try:
-            number = phonenumbers.parse(self.customer.phone, self.country)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise _field_error(("customer", "phone"), "is not a valid phone number")
-        self.customer.phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            address.state = normalise_state(self.country, address.state)
+            address.postal_code = normalise_postal_code(self.country, address.postal_code)
+        except AddressInvalid as exc:
+            raise _field_error((*loc, exc.part), exc.message) from None
         return self
 
 

@@ -38,6 +38,8 @@ async def main() -> None:
         resp = await session.post("/api/checkout", json={
             "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
             "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
+            "shipping_address": {"line1": "14, 2nd Cross, Indiranagar", "city": "Bengaluru", "state": "Karnataka",
+                                 "postal_code": "560038"},
             "country": "IN"})
         placed = await resp.json()
         if resp.status != 201:

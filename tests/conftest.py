@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from address_helpers import shipping_address
 from models.db import open_database
 from sandbox.razorpay import SANDBOX_STATE, create_razorpay_sandbox
 from sandbox.stripe import STRIPE_SANDBOX_STATE, create_stripe_sandbox
@@ -144,9 +145,10 @@ CUSTOMER = {"name": "Asha Rao", "email": "Asha.Rao@example.in", "phone": "+91 98
 
 
 def checkout_body(items=None, **overrides) -> dict:
-    """A valid checkout request body."""
+    """A valid checkout request body (with a delivery address in the body's country, unless one is given)."""
     body = {"items": items or [{"product_id": "masala-chai", "quantity": 2},
                                {"product_id": "brass-diya", "quantity": 1}],
             "customer": dict(CUSTOMER), "country": "IN"}
     body.update(overrides)
+    body.setdefault("shipping_address", shipping_address(str(body.get("country", "IN"))))
     return body

@@ -155,7 +155,8 @@ def test_the_docs_page_names_every_operation(live_server, served_document):
             assert escape(op["summary"]) in page
             for code in (code for answer in op["responses"].values() for code in answer.get("x-error-codes", [])):
                 assert f"<code>{code}</code>" in page
-    for field in ("items[].product_id", "customer.email", "razorpay_signature", "error.metadata"):
+    for field in ("items[].product_id", "customer.email", "shipping_address.postal_code", "razorpay_signature",
+                  "error.metadata"):
         assert field in page
 
 

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from address_helpers import shipping_address
 from views.app import create_app
 from views.settings import Settings
 
@@ -36,7 +37,7 @@ async def test_keyless_shop_takes_a_upi_payment_through_mounted_sandbox(served):
     resp = await served.post("/api/checkout", json={
         "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
         "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
-        "country": "IN"})
+        "country": "IN", "shipping_address": shipping_address("IN")})
     placed = await resp.json()
     assert resp.status == 201, placed
     options = placed["razorpay"]
@@ -78,7 +79,7 @@ async def test_keyless_shop_is_paid_and_refunded_by_its_sandboxes_webhooks(serve
     resp = await served.post("/api/checkout", json={
         "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
         "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
-        "country": "IN"})
+        "country": "IN", "shipping_address": shipping_address("IN")})
     placed = await resp.json()
     options = placed["razorpay"]
     resp = await served.post("/sandbox/razorpay/checkout/pay", json={

@@ -13,6 +13,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from checkout.addresses import address_lines
 from checkout.calendar import shop_time
 from checkout.labels import METHOD_LABELS, gateway_label, method_label
 from checkout.shop import Shop
@@ -111,6 +112,7 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
     env.globals.update(shop_name=settings.shop_name, sandbox_mode=bool(sandboxed), sandboxed_gateways=sandboxed,
                        method_label=method_label, method_labels=METHOD_LABELS, gateway_label=gateway_label,
                        razorpay_checkout_js=settings.razorpay_checkout_js)
+    env.globals["address_lines"] = address_lines  # a delivery address as label lines, in its country's order
 
 
 async def page_context(request: web.Request) -> dict:

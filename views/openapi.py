@@ -150,7 +150,10 @@ def operation(operation_id: str, tag: str, summary: str, description: str, answe
 CART_EXAMPLE = {"items": [{"product_id": "masala-chai", "quantity": 2}, {"product_id": "brass-diya", "quantity": 1}],
                 "country": "IN"}
 CHECKOUT_EXAMPLE = {**CART_EXAMPLE, "customer": {"name": "Asha Rao", "email": "asha.rao@example.in",
-                                                 "phone": "+91 98765 43210"}}
+                                                 "phone": "+91 98765 43210"},
+                    "shipping_address": {"line1": "Flat 4B, 12 MG Road", "line2": "Near Trinity Circle",
+                                         "city": "Bengaluru", "state": "Karnataka", "postal_code": "560001",
+                                         "country": "IN"}}
 
 
 def describe_paths() -> dict:
@@ -171,7 +174,10 @@ def describe_paths() -> dict:
         "/api/checkout": {"post": operation(
             "createCheckout", "Checkout", "Place an order",
             "Store a pending order priced from the database and open its payment: checkout.js options for "
-            "Razorpay, or a Stripe Checkout Session to redirect to. When Razorpay is down an Indian buyer's "
+            "Razorpay, or a Stripe Checkout Session to redirect to. The goods are delivered to `shipping_address`, "
+            "required and checked in the format of the checkout's `country` (in India a state or union territory "
+            "and a 6-digit PIN code); a part out of format is refused naming it, such as "
+            "`shipping_address.postal_code`. When Razorpay is down an Indian buyer's "
             "order fails over to Stripe in rupees (`route: failover`). When no gateway can take it, the order "
             "is kept pending and the error carries its `order_id`.",
             {**success(201, responses.CheckoutCreated, "The order, and what pays for it.", headers={

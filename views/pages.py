@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from checkout.addresses import formats_for_pages
 from checkout.catalog import list_catalog
 from checkout.confirm_stripe import load_order_after_return
 from checkout.errors import CheckoutError, NotFound
@@ -37,7 +38,8 @@ async def show_cart(request: web.Request) -> dict:
 @aiohttp_jinja2.template("checkout.html")
 async def show_checkout(request: web.Request) -> dict:
     """The buyer's details form."""
-    return {"products": await list_catalog(request.app[SHOP]), "countries": COUNTRY_CHOICES}
+    return {"products": await list_catalog(request.app[SHOP]), "countries": COUNTRY_CHOICES,
+            "address_formats": formats_for_pages()}
 
 
 @routes.get("/orders/{order_id}")

@@ -13,6 +13,7 @@
   const { h, formatMoney, readJson, request, apiError, announce, sentence, gatewayName } = window.Galla;
   const cart = window.GallaCart;
   const products = readJson('products-data', []);
+  const addressFormats = readJson('address-formats', {});
   const productsById = new Map(products.map((p) => [p.id, p]));
 
   const form = document.querySelector('[data-checkout-form]');
@@ -24,6 +25,11 @@
   const formStatus = form.querySelector('[data-form-status]');
   const countrySelect = form.querySelector('select[name="country"]');
   const payWith = form.querySelector('[data-pay-with]');
+  const address = form.querySelector('[data-address]');
+  const stateSelect = address.querySelector('[data-state-select]');
+  const stateText = address.querySelector('[data-state-text]');
+  const postalField = address.querySelector('[data-postal-field]');
+  const postalInput = postalField.querySelector('input');
   const summary = document.querySelector('[data-testid="order-summary"]');
   const summaryLines = summary.querySelector('[data-summary-lines]');
   const totals = summary.querySelector('[data-summary-totals]');
@@ -49,6 +55,7 @@
   let quoteSeq = 0; // answers to superseded questions are dropped
   let quoteTimer = null;
   let lastQuoteError = null; // {code, message, field} from the last quote, shown by its field
+  let addressCountry = 'IN'; // the country whose format the address fields show (the page is drawn for India)
 
   /* ---------- what the buyer is asking for ---------- */
 
@@ -68,6 +75,46 @@
       country: country(),
       international_card: internationalCard(),
     };
+  }
+
+  /* ---------- the delivery address, in the country's format ---------- */
+
+  /** What the chosen country's address needs (GET /checkout's #address-formats; "default" for the rest). */
+  function addressFormat() {
+    return addressFormats[country()] || addressFormats.default || {};
+  }
+
+  /** Relabel the address fields for a new country: PIN code and the list of states for India, its own
+      names elsewhere, the postal code hidden where the country has none. What the buyer typed stays. */
+  function renderAddressFormat() {
+    if (country() === addressCountry) return;
+    addressCountry = country();
+    const format = addressFormat();
+    address.querySelector('[data-postal-label]').textContent = format.postal_label || 'Postal code';
+    address.querySelector('[data-postal-optional]').hidden = Boolean(format.postal_required);
+    postalField.hidden = format.postal_codes === false;
+    postalInput.disabled = format.postal_codes === false;
+    postalInput.required = Boolean(format.postal_required);
+    postalInput.inputMode = format.postal_numeric ? 'numeric' : 'text';
+    postalInput.placeholder = format.postal_example || '';
+    address.querySelector('[data-state-label]').textContent = format.state_label || 'State, province or region';
+    address.querySelector('[data-state-optional]').hidden = Boolean(format.state_required);
+    const states = format.states || [];
+    const listed = states.length > 0;
+    if (listed) {
+      stateSelect.replaceChildren(h('option', { value: '' }, 'Choose…'),
+        ...states.map((name) => h('option', { value: name }, name)));
+    }
+    // One of the two state boxes is live (and named "state" in the form); the label points at it.
+    stateSelect.hidden = !listed;
+    stateSelect.disabled = !listed;
+    stateText.hidden = listed;
+    stateText.disabled = listed;
+    const live = listed ? stateSelect : stateText;
+    live.required = Boolean(format.state_required);
+    address.querySelector('[data-state-for]').htmlFor = live.id;
+    clearBox(postalField);
+    clearBox(address.querySelector('[data-field="shipping_address.state"]'));
   }
 
   /* ---------- summary ---------- */
@@ -191,6 +238,7 @@
   function requote({ now = false } = {}) {
     lines = readCart();
     payWith.hidden = country() !== 'IN';
+    renderAddressFormat();
     const question = JSON.stringify(quoteRequest());
     if (question === quoteFor) { // answered, or being asked, already
       render();
@@ -307,7 +355,8 @@
       const slot = slotOf(box);
       slot.textContent = message;
       slot.hidden = false;
-      const input = box.querySelector('input:checked') || box.querySelector('input, select');
+      // The live box: the state field keeps a list and a text box, one of them disabled.
+      const input = box.querySelector('input:checked') || box.querySelector('input:enabled, select:enabled');
       if (input) {
         box.querySelectorAll('input, select').forEach((node) => node.setAttribute('aria-invalid', 'true'));
         if (focus) input.focus();
@@ -331,10 +380,22 @@
   function readForm() {
     const data = new FormData(form);
     const value = (name) => String(data.get(name) || '').trim();
+    const format = addressFormat();
     return {
       ...quoteRequest(),
       customer: { name: value('name'), email: value('email'), phone: value('phone') },
+      // Name and phone are the buyer's (the server fills them in); the country is the checkout's.
+      shipping_address: {
+        line1: value('line1'), line2: value('line2'), city: value('city'), state: value('state'),
+        postal_code: format.postal_codes === false ? '' : value('postal_code'), country: country(),
+      },
     };
+  }
+
+  /** The postal code as the server will read it (upper case, single spaces; India's without any). */
+  function tidyPostalCode(code) {
+    const tidy = code.toUpperCase().split(/\s+/).filter(Boolean).join(' ');
+    return country() === 'IN' ? tidy.replace(/ /g, '') : tidy;
   }
 
   /** Obvious gaps, caught before a round trip; the server checks everything properly. */
@@ -346,6 +407,27 @@
       errors.push({ field: 'customer.email', message: 'Please enter an email address like name@example.com' });
     }
     if (!body.customer.phone) errors.push({ field: 'customer.phone', message: 'Please enter your mobile number' });
+    const place = body.shipping_address;
+    const format = addressFormat();
+    if (!place.line1) {
+      errors.push({ field: 'shipping_address.line1', message: 'Please enter the first line of your address' });
+    }
+    if (!place.city) errors.push({ field: 'shipping_address.city', message: 'Please enter your town or city' });
+    const postal = tidyPostalCode(place.postal_code);
+    const label = format.postal_label || 'postal code';
+    if (!postal && format.postal_required) {
+      errors.push({ field: 'shipping_address.postal_code', message: `Please enter your ${label}` });
+    } else if (postal && format.postal_pattern && !new RegExp(`^(?:${format.postal_pattern})$`).test(postal)) {
+      const example = format.postal_example ? `, like ${format.postal_example}` : '';
+      errors.push({ field: 'shipping_address.postal_code',
+                    message: country() === 'IN' ? 'Please enter a 6-digit PIN code that does not start with 0'
+                      : `Please check your ${label}${example}` });
+    }
+    if (!place.state && format.state_required) {
+      const state = (format.state_label || 'state').toLowerCase();
+      const verb = format.states && format.states.length ? 'choose' : 'enter';
+      errors.push({ field: 'shipping_address.state', message: `Please ${verb} your ${state}` });
+    }
     return errors;
   }
 

@@ -13,6 +13,7 @@ import re
 
 import aiohttp
 
+from address_helpers import fill_address, shipping_address
 from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
 
 pytestmark = NEEDS_BROWSER
@@ -21,8 +22,9 @@ STRIPE_PAGE = "**/sandbox/stripe/c/pay/cs_test_*"
 DECLINED, SUCCEEDS = "4000 0000 0000 0002", "4242 4242 4242 4242"
 
 
-async def fill_checkout(page, shop_url, *, product: str, name: str, email: str, phone: str) -> None:
-    """Put one product in the cart and fill the checkout form's details."""
+async def fill_checkout(page, shop_url, *, product: str, name: str, email: str, phone: str,
+                        country: str = "IN") -> None:
+    """Put one product in the cart and fill the checkout form's details, the delivery address in `country`."""
     await page.goto(shop_url + "/")
     await page.click(f'[data-add-to-cart][data-product-id="{product}"]')
     await page.wait_for_selector('[data-cart-count]:has-text("1")')
@@ -30,6 +32,9 @@ async def fill_checkout(page, shop_url, *, product: str, name: str, email: str, 
     await page.fill('[data-testid="name"]', name)
     await page.fill('[data-testid="email"]', email)
     await page.fill('[data-testid="phone"]', phone)
+    if country != "IN":
+        await page.select_option('[data-testid="country"]', country)
+    await fill_address(page, country)
 
 
 async def pay_button_says(page, pattern: str) -> str:
@@ -68,6 +73,7 @@ async def test_us_buyer_declined_then_paid_in_usd(page, shop_url):
     await page.select_option('[data-testid="country"]', "US")
     label = await pay_button_says(page, r"Stripe.*\$159\.99")
     assert label == "Continue to Stripe to pay $159.99"
+    await fill_address(page, "US")  # a state is typed in the US, not chosen from India's list
     assert await page.locator('[data-testid="summary-total"]').inner_text() == "$159.99"
     assert not await page.locator('[data-testid="pay-with"]').is_visible()  # the choice is for India only
     await page.screenshot(path=str(SHOTS / "stripe-checkout-us.png"), full_page=True)
@@ -119,7 +125,7 @@ async def test_indian_buyer_pays_by_international_card_in_rupees(page, shop_url)
 
 async def test_cancel_on_stripe_then_try_again_from_the_order_page(page, shop_url):
     await fill_checkout(page, shop_url, product="masala-chai", name="Jane Doe",
-                        email="jane@example.com", phone="+1 202 555 0143")
+                        email="jane@example.com", phone="+1 202 555 0143", country="US")
     await page.select_option('[data-testid="country"]', "US")
     await pay_button_says(page, r"Stripe.*\$4\.99")
     await page.click('[data-testid="pay"]')
@@ -148,7 +154,8 @@ async def test_cancel_on_stripe_then_try_again_from_the_order_page(page, shop_ur
 async def test_order_page_waits_for_stripe_then_shows_paid(page, shop_url):
     """Back with a session Stripe has not confirmed yet: the page says so and asks again until it is paid."""
     body = {"items": [{"product_id": "filter-coffee", "quantity": 2}], "country": "GB",
-            "customer": {"name": "Ada Byron", "email": "ada@example.co.uk", "phone": "+44 20 7946 0958"}}
+            "customer": {"name": "Ada Byron", "email": "ada@example.co.uk", "phone": "+44 20 7946 0958"},
+            "shipping_address": shipping_address("GB")}
     async with aiohttp.ClientSession() as http:
         async with http.post(shop_url + "/api/checkout", json=body) as resp:
             assert resp.status == 201, await resp.text()
