@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import phonenumbers
 from babel import Locale
-from pydantic import (BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StringConstraints,
-                      ValidationError, field_validator, model_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt,
+                      StringConstraints, ValidationError, WithJsonSchema, field_validator, model_validator)
 
 from checkout.errors import InvalidInput
 
@@ -78,14 +79,45 @@ class CheckoutRequest(CartRequest):
         return self
 
 
+def razorpay_id(prefix: str, noun: str) -> Any:
+    """A Razorpay id sent by a browser: the prefix and 14 letters or digits, checked before it goes into a URL.
+
+    The format as Razorpay's documentation and SDK tests show it: pay_MT48CvBhIC98MQ and order_MT47xgV5ApouIB
+    (razorpay.com/docs/api/payments/fetch-with-id), pay_IDRP0tbirMSsbn, order_J2bVDDGFwgGJbW and
+    rfnd_FP8QHiV938haTz (razorpay/razorpay-java src/test/java/com/razorpay/PaymentClientTest.java).
+    """
+    pattern = re.compile(rf"{prefix}_[A-Za-z0-9]{{14}}")
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"is not a Razorpay {noun} id ({prefix}_ and 14 letters or digits)")
+        return value
+
+    return Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(check),
+                     WithJsonSchema({"type": "string", "pattern": f"^{pattern.pattern}$"})]
+
+
+RazorpayPaymentId = razorpay_id("pay", "payment")
+RazorpayOrderId = razorpay_id("order", "order")
+
+
 class RazorpayVerifyRequest(_Body):
     """POST /api/payments/razorpay/verify: what checkout.js's handler received."""
 
     order_id: Identifier
-    razorpay_order_id: Identifier
-    razorpay_payment_id: Identifier
+    razorpay_order_id: RazorpayOrderId
+    razorpay_payment_id: RazorpayPaymentId
     razorpay_signature: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                          max_length=128)]
+
+
+class RazorpayFailureMetadata(BaseModel):
+    """The payment and Razorpay order a failure names; both go into URLs, so both are checked."""
+
+    model_config = ConfigDict(extra="allow")
+
+    payment_id: RazorpayPaymentId | None = None
+    order_id: RazorpayOrderId | None = None
 
 
 class RazorpayFailure(BaseModel):
@@ -99,7 +131,7 @@ class RazorpayFailure(BaseModel):
     step: str | None = Field(None, max_length=100)
     reason: str | None = Field(None, max_length=100)
     field: str | None = Field(None, max_length=100)
-    metadata: dict[str, Any] = {}
+    metadata: RazorpayFailureMetadata = RazorpayFailureMetadata()
 
 
 class RazorpayFailedRequest(_Body):
