@@ -11,11 +11,16 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, St
                       StringConstraints, ValidationError, WithJsonSchema, field_validator, model_validator)
 
 from checkout.errors import InvalidInput
+from checkout.redact import redact_card_numbers
 
 # Babel's territories include regions and placeholders (001, EU, ZZ); buyers live in countries.
 COUNTRIES = {code: name for code, name in Locale("en").territories.items()
              if code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "ZZ"}}
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# What a buyer types in free text, stored with any card number in it redacted (issue 24, item 19): use
+# TypedText (or ShortText) for every free-text field a page, a receipt or the admin may show.
+TypedText = Annotated[str, AfterValidator(redact_card_numbers)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                      AfterValidator(redact_card_numbers)]
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
@@ -125,12 +130,13 @@ class RazorpayFailure(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    code: str | None = Field(None, max_length=100)
-    description: str | None = Field(None, max_length=500)
-    source: str | None = Field(None, max_length=100)
-    step: str | None = Field(None, max_length=100)
-    reason: str | None = Field(None, max_length=100)
-    field: str | None = Field(None, max_length=100)
+    # Shown on the order page and in the admin, and the browser may write anything into them.
+    code: TypedText | None = Field(None, max_length=100)
+    description: TypedText | None = Field(None, max_length=500)
+    source: TypedText | None = Field(None, max_length=100)
+    step: TypedText | None = Field(None, max_length=100)
+    reason: TypedText | None = Field(None, max_length=100)
+    field: TypedText | None = Field(None, max_length=100)
     metadata: RazorpayFailureMetadata = RazorpayFailureMetadata()
 
 
