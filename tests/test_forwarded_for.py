@@ -42,7 +42,8 @@ def test_item20_the_client_is_the_entry_the_trusted_proxy_added(lines, hops, exp
 
 def test_item20_ipv6_clients_are_counted_by_their_64():
     """One subscriber holds a whole /64 (RFC 6177): per-address limits would give it 2**64 allowances."""
-    assert ratelimit.limit_key("2001:db8:1:2:aaaa::1") == ratelimit.limit_key("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    same_64 = {ratelimit.limit_key("2001:db8:1:2:aaaa::1"), ratelimit.limit_key("2001:db8:1:2:bbbb::9")}
+    assert same_64 == {"2001:db8:1:2::/64"}
     assert ratelimit.limit_key("2001:db8:1:3::1") != ratelimit.limit_key("2001:db8:1:2::1")
     assert ratelimit.limit_key("::ffff:203.0.113.7") == "203.0.113.7"
     assert ratelimit.limit_key("203.0.113.7") == "203.0.113.7"
