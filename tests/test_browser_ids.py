@@ -82,6 +82,10 @@ async def test_item7_an_order_keeps_only_the_latest_failed_attempts(client, data
         assert resp.status == 200
     stored = await database.db.orders.find_one({"_id": placed["order_id"]})
     assert [a["payment_id"] for a in stored["attempts"]] == reported[-MAX_ATTEMPTS:]
+    # Past MAX_ATTEMPTS, reports neither call Razorpay nor grow the order's timeline.
+    browser = [e for e in stored["timeline"] if e.get("event") == "payment.failed"]
+    calls = [p for p in gateway_paths(stored) if p.startswith("/v1/payments/")]
+    assert len(browser) == len(calls) == MAX_ATTEMPTS
     # A repeated report of a payment already kept is still kept once.
     await client.post("/api/payments/razorpay/failed",
                       json={"order_id": placed["order_id"], "error": failure(reported[-1])})
