@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import aiohttp
 import limits
+import pytest
 
 ADMIN_PASSWORD = "correct-horse-battery-staple"  # the password the test app is given (tests/conftest.py)
 RIGHT = {"Authorization": aiohttp.encode_basic_auth("admin", ADMIN_PASSWORD)}
@@ -89,3 +90,30 @@ def token_of(html: str) -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
     return html[start:html.index('"', start)]
+
+
+def test_item20_nothing_is_locked_for_good_each_window_passes():
+    from views.ratelimit import SignInThrottle
+    clock = Clock()
+    throttle = SignInThrottle("2/minute", "1/minute", "4/minute", clock=clock)
+    for address in ("a", "a", "b", "b"):
+        throttle.failed(address)
+    assert throttle.under_attack() and throttle.retry_after("a") == 60 and throttle.retry_after("c") is None
+    clock.now += 61
+    assert not throttle.under_attack() and throttle.retry_after("a") is None
+
+
+def test_item20_an_alarm_one_address_could_raise_is_refused():
+    from views.ratelimit import SignInThrottle
+    with pytest.raises(ValueError):
+        SignInThrottle("10/minute", "3/minute", "10/minute")
+
+
+class Clock:
+    """Time that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
