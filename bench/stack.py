@@ -134,7 +134,7 @@ def server_env(keys: Keys, port: int, razorpay_url: str, stripe_url: str, name: 
         STRIPE_WEBHOOK_SECRET=keys.stripe_webhook_secret, STRIPE_API_BASE=stripe_url,
         ADMIN_PASSWORD=keys.admin_password, PUBLIC_URL=f"http://127.0.0.1:{port}",
         # Every simulated shopper comes from 127.0.0.1: the per-client limit would stop the second one.
-        CHECKOUT_RATE_LIMIT="1000000/second", PYTHONPATH=str(root),
+        CHECKOUT_RATE_LIMIT="1000000/second", PUBLIC_GATEWAY_RATE_LIMIT="1000000/second", PYTHONPATH=str(root),
     )
     if env.get("MONGODB_URI"):
         env["MONGODB_DB"] = f"galla_bench_{name}_{secrets.token_hex(3)}"

@@ -10,7 +10,7 @@ from checkout.settle import settle_payment
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.razorpay import RazorpayPayment
-from models.orders import Order, append_timeline, get_order, timeline_entry
+from models.orders import MAX_ATTEMPTS, Order, append_timeline, get_order, now, timeline_entry
 
 
 async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -> Order:
@@ -68,12 +68,17 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
     """Keep checkout.js's payment.failed report on the order; the buyer may try again."""
     order = await load_order(shop, request.order_id)
     error = request.error
-    metadata = {k: str(v)[:100] for k, v in error.metadata.items() if k in ("order_id", "payment_id")}
+    # The ids were checked against Razorpay's format at the edge (checkout/schemas.py): safe in a URL.
     report = {
         "code": error.code, "description": error.description, "source": error.source,
-        "step": error.step, "reason": error.reason, "payment_id": metadata.get("payment_id"),
-        "razorpay_order_id": metadata.get("order_id"), "method": None,
+        "step": error.step, "reason": error.reason, "payment_id": error.metadata.payment_id,
+        "razorpay_order_id": error.metadata.order_id, "method": None,
     }
+    if order.status == "pending" and len(order.attempts) >= MAX_ATTEMPTS:
+        # A browser may report failures without end: past MAX_ATTEMPTS a report only joins the attempts (which
+        # keep the latest MAX_ATTEMPTS), unchecked, so it neither spends Razorpay calls nor grows the timeline.
+        await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})
+        return await get_order(shop.db, order.id)
     entries = [timeline_entry("browser", event="payment.failed", **report)]
     payment, calls = await fetch_failed_payment(shop, order, report["payment_id"])
     entries += calls

@@ -9,6 +9,10 @@ from typing import Any
 # 13 to 19 digits, optionally in groups: what a card number looks like in free text.
 CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 REDACTED = "[redacted]"
+# What a buyer may type as a card number in free text (a name, an address line, a note): 12 to 19 digits
+# (ISO/IEC 7812 card numbers), in groups split by spaces, dashes or dots, touching letters or not ("card:4111…").
+TYPED_DIGITS = re.compile(r"\d(?:[ .-]?\d)*")
+TYPED_SEPARATOR = re.compile(r"([ .-])")
 # Fields whose value is a credential or card data whatever it looks like (a PaymentIntent's client_secret
 # lets a browser confirm the payment; a card's number, CVC and expiry are card data).
 SENSITIVE_KEYS = frozenset({"client_secret", "secret", "password", "key_secret", "api_key", "authorization",
@@ -49,3 +53,44 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         return value
+
+
+def redact_card_numbers(text: str) -> str:
+    """Free text with every card-number-like run of digits (12-19, Luhn-valid, as typed) replaced by REDACTED.
+
+    Used on what buyers type before it is stored: a card number kept in an order would be shown on its pages,
+    mailed, exported and backed up, and would bring the shop's database into PCI DSS scope.
+    """
+    return TYPED_DIGITS.sub(lambda m: redact_run(m.group()), text)
+
+
+def redact_run(run: str) -> str:
+    """One run of digit groups with every group that is part of a possible card number replaced: any window of
+    whole groups with 12-19 digits passing Luhn counts, so a card typed beside another number is still caught."""
+    parts = TYPED_SEPARATOR.split(run)  # group, separator, group, ...
+    groups = parts[0::2]
+    hidden = covered_groups(groups)
+    out: list[str] = []
+    for i, group in enumerate(groups):
+        if i in hidden:
+            if i - 1 not in hidden:
+                out.append(REDACTED)
+        else:
+            out.append(group)
+        if i + 1 < len(groups) and not (i in hidden and i + 1 in hidden):
+            out.append(parts[2 * i + 1])  # the separator as typed, unless it is inside what is hidden
+    return "".join(out)
+
+
+def covered_groups(groups: list[str]) -> set[int]:
+    """The indices of the groups inside some window of 12-19 digits that passes the Luhn check."""
+    hidden: set[int] = set()
+    for first in range(len(groups)):
+        digits = ""
+        for last in range(first, len(groups)):
+            digits += groups[last]
+            if len(digits) > 19:
+                break
+            if len(digits) >= 12 and passes_luhn(digits):
+                hidden.update(range(first, last + 1))
+    return hidden

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import phonenumbers
 from babel import Locale
-from pydantic import (BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StringConstraints,
-                      ValidationError, field_validator, model_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt,
+                      StringConstraints, ValidationError, WithJsonSchema, field_validator, model_validator)
 
 from checkout.addresses import AddressInvalid, normalise_postal_code, normalise_state
 from checkout.errors import InvalidInput
+from checkout.redact import redact_card_numbers
 
 # Babel's territories include regions and placeholders (001, EU, ZZ); buyers live in countries.
 COUNTRIES = {code: name for code, name in Locale("en").territories.items()
              if code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "ZZ"}}
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# What a buyer types in free text, stored with any card number in it redacted (issue 24, item 19): use
+# TypedText (or ShortText) for every free-text field a page, a receipt or the admin may show.
+TypedText = Annotated[str, AfterValidator(redact_card_numbers)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                      AfterValidator(redact_card_numbers)]
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
@@ -130,14 +136,45 @@ class CheckoutRequest(CartRequest):
         return self
 
 
+def razorpay_id(prefix: str, noun: str) -> Any:
+    """A Razorpay id sent by a browser: the prefix and 14 letters or digits, checked before it goes into a URL.
+
+    The format as Razorpay's documentation and SDK tests show it: pay_MT48CvBhIC98MQ and order_MT47xgV5ApouIB
+    (razorpay.com/docs/api/payments/fetch-with-id), pay_IDRP0tbirMSsbn, order_J2bVDDGFwgGJbW and
+    rfnd_FP8QHiV938haTz (razorpay/razorpay-java src/test/java/com/razorpay/PaymentClientTest.java).
+    """
+    pattern = re.compile(rf"{prefix}_[A-Za-z0-9]{{14}}")
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"is not a Razorpay {noun} id ({prefix}_ and 14 letters or digits)")
+        return value
+
+    return Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(check),
+                     WithJsonSchema({"type": "string", "pattern": f"^{pattern.pattern}$"})]
+
+
+RazorpayPaymentId = razorpay_id("pay", "payment")
+RazorpayOrderId = razorpay_id("order", "order")
+
+
 class RazorpayVerifyRequest(_Body):
     """POST /api/payments/razorpay/verify: what checkout.js's handler received."""
 
     order_id: Identifier
-    razorpay_order_id: Identifier
-    razorpay_payment_id: Identifier
+    razorpay_order_id: RazorpayOrderId
+    razorpay_payment_id: RazorpayPaymentId
     razorpay_signature: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                          max_length=128)]
+
+
+class RazorpayFailureMetadata(BaseModel):
+    """The payment and Razorpay order a failure names; both go into URLs, so both are checked."""
+
+    model_config = ConfigDict(extra="allow")
+
+    payment_id: RazorpayPaymentId | None = None
+    order_id: RazorpayOrderId | None = None
 
 
 class RazorpayFailure(BaseModel):
@@ -145,13 +182,14 @@ class RazorpayFailure(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    code: str | None = Field(None, max_length=100)
-    description: str | None = Field(None, max_length=500)
-    source: str | None = Field(None, max_length=100)
-    step: str | None = Field(None, max_length=100)
-    reason: str | None = Field(None, max_length=100)
-    field: str | None = Field(None, max_length=100)
-    metadata: dict[str, Any] = {}
+    # Shown on the order page and in the admin, and the browser may write anything into them.
+    code: TypedText | None = Field(None, max_length=100)
+    description: TypedText | None = Field(None, max_length=500)
+    source: TypedText | None = Field(None, max_length=100)
+    step: TypedText | None = Field(None, max_length=100)
+    reason: TypedText | None = Field(None, max_length=100)
+    field: TypedText | None = Field(None, max_length=100)
+    metadata: RazorpayFailureMetadata = RazorpayFailureMetadata()
 
 
 class RazorpayFailedRequest(_Body):

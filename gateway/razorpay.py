@@ -9,6 +9,7 @@ import hmac
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+from urllib.parse import quote
 
 import aiohttp
 import razorpay
@@ -226,7 +227,7 @@ class RazorpayClient:
 
     async def fetch_order(self, order_id: str) -> tuple[RazorpayOrder, CallRecord]:
         """Fetch one Razorpay order by its id."""
-        data, call = await self._request("GET", f"/v1/orders/{order_id}")
+        data, call = await self._request("GET", f"/v1/orders/{segment(order_id)}")
         return RazorpayOrder.model_validate(data), call
 
     async def find_orders_by_receipt(self, receipt: str) -> tuple[list[RazorpayOrder], CallRecord]:
@@ -236,18 +237,18 @@ class RazorpayClient:
 
     async def fetch_order_payments(self, order_id: str) -> tuple[list[RazorpayPayment], CallRecord]:
         """List the payments made against a Razorpay order."""
-        data, call = await self._request("GET", f"/v1/orders/{order_id}/payments")
+        data, call = await self._request("GET", f"/v1/orders/{segment(order_id)}/payments")
         return [RazorpayPayment.model_validate(i) for i in data.get("items", [])], call
 
     async def fetch_payment(self, payment_id: str) -> tuple[RazorpayPayment, CallRecord]:
         """Fetch one payment by its id."""
-        data, call = await self._request("GET", f"/v1/payments/{payment_id}")
+        data, call = await self._request("GET", f"/v1/payments/{segment(payment_id)}")
         return RazorpayPayment.model_validate(data), call
 
     async def capture_payment(self, payment_id: str, amount: Money) -> tuple[RazorpayPayment, CallRecord]:
         """Capture an authorized payment for exactly its amount."""
         body = {"amount": amount.amount, "currency": amount.currency}
-        data, call = await self._request("POST", f"/v1/payments/{payment_id}/capture", body)
+        data, call = await self._request("POST", f"/v1/payments/{segment(payment_id)}/capture", body)
         return RazorpayPayment.model_validate(data), call
 
     async def refund_payment(
@@ -257,13 +258,13 @@ class RazorpayClient:
         body: dict[str, Any] = {"speed": "normal", "notes": notes}
         if amount is not None:
             body["amount"] = amount.amount
-        data, call = await self._request("POST", f"/v1/payments/{payment_id}/refund", body,
+        data, call = await self._request("POST", f"/v1/payments/{segment(payment_id)}/refund", body,
                                          headers={"X-Refund-Idempotency": key})
         return RazorpayRefund.model_validate(data), call
 
     async def fetch_refund(self, refund_id: str) -> tuple[RazorpayRefund, CallRecord]:
         """Fetch one refund by its id."""
-        data, call = await self._request("GET", f"/v1/refunds/{refund_id}")
+        data, call = await self._request("GET", f"/v1/refunds/{segment(refund_id)}")
         return RazorpayRefund.model_validate(data), call
 
     def verify_webhook(self, body: bytes, signature: str) -> bool:
@@ -374,3 +375,11 @@ def error_from_response(status: int, payload: Any) -> GatewayError:
     if status == 429 or status >= 500 or envelope.get("code") in ("SERVER_ERROR", "GATEWAY_ERROR"):
         return GatewayUnavailable(description, **kwargs)
     return GatewayInvalid(description, **kwargs)
+
+
+def segment(value: str) -> str:
+    """An id as one URL path segment: quoted whole, so "/", "?" and "#" stay inside it. "." and ".." are
+    refused: yarl resolves them (even as %2E) into the parent path, so quoting alone cannot keep them in."""
+    if value in ("", ".", ".."):
+        raise ValueError(f"{value!r} is not an id that can go into a Razorpay URL")
+    return quote(value, safe="")

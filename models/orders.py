@@ -178,17 +178,24 @@ async def transition_order(
     return Order.model_validate(doc) if doc else None
 
 
+# Failed attempts an order keeps, the latest: anyone who knows an order id may report failures, and a document
+# must not grow without end (MongoDB refuses one over 16 MB). A buyer rarely fails more than a few times.
+MAX_ATTEMPTS = 20
+
+
 async def append_timeline(
     db: Any, order_id: str, entries: Iterable[dict], *, attempt: dict | None = None
 ) -> None:
-    """Add entries to an order's timeline and, when given, a failed payment attempt (once per payment)."""
+    """Add entries to an order's timeline and, when given, a failed payment attempt (once per payment, the
+    last MAX_ATTEMPTS kept)."""
     await db.orders.update_one({"_id": order_id}, timeline_update(entries))
     if attempt is not None:
         # The browser and the webhook may both report one failed payment: keep it once.
         filter_: dict[str, Any] = {"_id": order_id}
         if attempt.get("payment_id"):
             filter_["attempts.payment_id"] = {"$ne": attempt["payment_id"]}
-        await db.orders.update_one(filter_, {"$push": {"attempts": attempt}})
+        # $slice with $each (MongoDB's $push modifiers) keeps the newest MAX_ATTEMPTS in the same update.
+        await db.orders.update_one(filter_, {"$push": {"attempts": {"$each": [attempt], "$slice": -MAX_ATTEMPTS}}})
 
 
 async def append_timeline_and_read(db: Any, order_id: str, entries: Iterable[dict]) -> Order | None:

@@ -110,6 +110,7 @@ def sandbox_settings(sandbox: RazorpaySandbox, stripe: StripeSandbox | None = No
         reconcile_interval=0,  # tests run reconciliation when they mean to
         mail_poll_seconds=0,  # and send the outbox when they mean to
         checkout_rate_limit="100000/minute",  # the rate limit has its own tests
+        public_gateway_rate_limit="100000/minute",  # and so has this one (tests/test_public_rate_limits.py)
         razorpay_key_id=sandbox.key_id, razorpay_key_secret=sandbox.key_secret,
         razorpay_webhook_secret="whsec_" + secrets.token_hex(8),
         razorpay_api_base=sandbox.url, razorpay_checkout_js=sandbox.url + "/v1/checkout.js",

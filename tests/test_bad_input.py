@@ -98,8 +98,8 @@ async def test_bad_idempotency_key_and_unknown_routes(client, database):
 
 @pytest.mark.parametrize("path,body,field", [
     ("/api/payments/razorpay/verify", {"order_id": "x"}, "razorpay_order_id"),
-    ("/api/payments/razorpay/verify", {"order_id": "ord_x", "razorpay_order_id": "order_x",
-                                       "razorpay_payment_id": "pay_x", "razorpay_signature": "00"},
+    ("/api/payments/razorpay/verify", {"order_id": "ord_x", "razorpay_order_id": "order_Nz1ZbWkY3mQ8pT",
+                                       "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa", "razorpay_signature": "00"},
      "order_id"),
     ("/api/payments/razorpay/failed", {"order_id": "ord_x"}, "error"),
     ("/api/payments/razorpay/failed", {"order_id": "ord_x", "error": {"code": "X"}}, "order_id"),

@@ -55,7 +55,7 @@ def live_server() -> Iterator[LiveServer]:
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings_ = Settings(_env_file=None, admin_password=ADMIN_PASSWORD, reconcile_interval=0,
-                         checkout_rate_limit="100000/minute")
+                         checkout_rate_limit="100000/minute", public_gateway_rate_limit="100000/minute")
     app = create_app(settings_, self_url=url)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)

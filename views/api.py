@@ -15,6 +15,7 @@ from checkout.schemas import CartRequest, CheckoutRequest, RazorpayFailedRequest
 from models.db import ping
 from views.body import json_response, read_model
 from views.metrics import METRICS, render_metrics
+from views.ratelimit import calls_gateway, with_session_id
 from views.state import DATABASE, SHOP
 
 routes = web.RouteTableDef()
@@ -54,6 +55,7 @@ async def post_checkout(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/payments/razorpay/verify")
+@calls_gateway()
 async def post_razorpay_verify(request: web.Request) -> web.Response:
     """Confirm a payment checkout.js reported as successful."""
     body = await read_model(request, RazorpayVerifyRequest)
@@ -62,6 +64,7 @@ async def post_razorpay_verify(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/payments/razorpay/failed")
+@calls_gateway()
 async def post_razorpay_failed(request: web.Request) -> web.Response:
     """Record a failed payment attempt checkout.js reported."""
     body = await read_model(request, RazorpayFailedRequest)
@@ -70,6 +73,7 @@ async def post_razorpay_failed(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/orders/{order_id}")
+@calls_gateway(when=with_session_id)
 async def get_order(request: web.Request) -> web.Response:
     """An order's status, items and attempts; with ?session_id= it first confirms that Stripe session."""
     order = await load_order_after_return(request.app[SHOP], request.match_info["order_id"],
@@ -78,6 +82,7 @@ async def get_order(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/orders/{order_id}/pay")
+@calls_gateway()
 async def post_order_pay(request: web.Request) -> web.Response:
     """What pays a pending order again: checkout.js options, or an open Stripe session."""
     shop = request.app[SHOP]

@@ -12,7 +12,7 @@ from aiohttp import web
 from models.sessions import AdminSession, find_session
 from views.body import read_form
 from views.middlewares import json_error, render_error, wants_json
-from views.ratelimit import ClientLimiter, client_address, too_many_requests
+from views.ratelimit import SignInThrottle, client_address, proxy_hops, too_many_requests
 from views.security import origin_of
 from views.settings import Settings
 from views.state import DATABASE
@@ -27,8 +27,11 @@ CSRF_HEADER = "X-CSRF-Token"
 LOGIN_PATH = "/admin/login"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-# Failed sign-ins (a wrong Basic password or a refused login form) per client, before it must wait.
+# Failed sign-ins (a wrong Basic password or a refused login form) per client address before it must wait;
+# SIGN_IN_ALARM failures from everywhere hold every address to GUARDED_SIGN_IN_LIMIT (see SignInThrottle).
 SIGN_IN_LIMIT = "10/15 minutes"
+GUARDED_SIGN_IN_LIMIT = "3/15 minutes"
+SIGN_IN_ALARM = "100/15 minutes"
 
 
 def generate_password() -> str:
@@ -115,9 +118,11 @@ def admin_auth_middleware(settings: Settings):
     """A middleware guarding the admin area: Basic or a session cookie, same-origin unsafe requests, CSRF
     tokens with the cookie, and a per-client throttle on failed sign-ins."""
     public_origin = origin_of(settings.public_url)
-    failed_sign_ins = ClientLimiter(SIGN_IN_LIMIT)
+    hops = proxy_hops(settings)
+    failed_sign_ins = SignInThrottle(SIGN_IN_LIMIT, GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM)
 
     async def throttled(request: web.Request, client: str) -> web.Response | None:
+        # Refused before the password is looked at, the right one too: a guesser learns nothing while waiting.
         retry_after = failed_sign_ins.retry_after(client)
         if retry_after is None:
             return None
@@ -133,7 +138,7 @@ def admin_auth_middleware(settings: Settings):
         if unsafe and not is_same_origin(request, public_origin):
             return refuse_csrf(request, "admin changes must come from this shop's own pages, "
                                         f"not from {request.headers['Origin']}")
-        client = client_address(request, settings.trust_forwarded_for)
+        client = client_address(request, hops)
         if request.path == LOGIN_PATH:
             if not unsafe:
                 return await handler(request)
@@ -141,14 +146,14 @@ def admin_auth_middleware(settings: Settings):
                 return refused
             response = await handler(request)
             if response.status == 401:  # the form refused the password
-                failed_sign_ins.hit(client)
+                failed_sign_ins.failed(client)
             return response
         if "Authorization" in request.headers:
             if refused := await throttled(request, client):
                 return refused
             if is_admin(request):
                 return await handler(request)
-            failed_sign_ins.hit(client)
+            failed_sign_ins.failed(client)
             return ask_for_credentials(request)
         session = await find_session(request.app[DATABASE].db, request.cookies.get(SESSION_COOKIE, ""))
         if session is None:

@@ -70,6 +70,8 @@ DATABASE_DOWN = (503, "database_unavailable")
 BODY_ERRORS = ((400, "malformed_json"), (413, "body_too_large"), (415, "unsupported_media_type"),
                (422, "invalid_input"))
 GATEWAY_ERRORS = ((502, "gateway_error"), (503, "gateway_unavailable"))
+# Public endpoints that call a gateway are limited per client (PUBLIC_GATEWAY_RATE_LIMIT).
+PUBLIC_GATEWAY_LIMIT = (429, "rate_limited")
 # Too many failed sign-ins from one address are refused for a while, the right password too.
 ADMIN_ERRORS = ((401, "unauthorized"), (429, "rate_limited"))
 ADMIN_CHANGE_ERRORS = (*ADMIN_ERRORS, (403, "csrf_failed"))
@@ -195,8 +197,8 @@ def describe_paths() -> dict:
             "What checkout.js's handler received. The signature is checked against the Razorpay order this "
             "order was given, then Razorpay is asked what the payment really is.",
             {**success(200, responses.PaymentStatus, "The order's status after the payment."),
-             **errors(*BODY_ERRORS, (400, "signature_invalid"), (404, "not_found"), *GATEWAY_ERRORS,
-                      DATABASE_DOWN)},
+             **errors(*BODY_ERRORS, (400, "signature_invalid"), (404, "not_found"), PUBLIC_GATEWAY_LIMIT,
+                      *GATEWAY_ERRORS, DATABASE_DOWN)},
             body=request_body(RazorpayVerifyRequest, {
                 "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW", "razorpay_order_id": "order_Nz1ZbWkY3mQ8pT",
                 "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa", "razorpay_signature": "0d4e3f9a2b7c"}))},
@@ -205,7 +207,7 @@ def describe_paths() -> dict:
             "checkout.js's `payment.failed` error, kept on the order as an attempt (checked with Razorpay "
             "when it names a payment). It moves no status; the buyer may try again.",
             {**success(200, responses.PaymentStatus, "The order's status, unchanged."),
-             **errors(*BODY_ERRORS, (404, "not_found"), DATABASE_DOWN)},
+             **errors(*BODY_ERRORS, (404, "not_found"), PUBLIC_GATEWAY_LIMIT, DATABASE_DOWN)},
             body=request_body(RazorpayFailedRequest, {
                 "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW",
                 "error": {"code": "BAD_REQUEST_ERROR", "description": "Payment failed", "source": "customer",
@@ -216,17 +218,18 @@ def describe_paths() -> dict:
             "Status, items and failed attempts, for the order page. With `session_id` (Stripe sends buyers back "
             "with it) the session is first checked with Stripe and its payment applied.",
             {**success(200, responses.OrderView, "The order."),
-             **errors((400, "session_invalid"), (404, "not_found"), (422, "session_invalid"), *GATEWAY_ERRORS,
-                      DATABASE_DOWN)},
+             **errors((400, "session_invalid"), (404, "not_found"), (422, "session_invalid"), PUBLIC_GATEWAY_LIMIT,
+                      *GATEWAY_ERRORS, DATABASE_DOWN)},
             parameters=(ORDER_ID, {"name": "session_id", "in": "query", "required": False,
                                    "description": "The Stripe Checkout Session the buyer returned from.",
-                                   "schema": {"type": "string"}, "example": "cs_test_a1B2c3D4"}))},
+                                   "schema": {"type": "string", "pattern": "^cs_(test|live)_[A-Za-z0-9]{1,250}$"},
+                                   "example": "cs_test_a1B2c3D4"}))},
         "/api/orders/{order_id}/pay": {"post": operation(
             "payOrder", "Checkout", "Pay a pending order again",
             "What pays the order now: the same checkout.js options, or an open Stripe session (a new one if "
             "the last expired). Fails over like POST /api/checkout.",
             {**success(200, responses.CheckoutCreated, "What pays for the order."),
-             **errors((404, "not_found"), (409, "order_not_payable"), *GATEWAY_ERRORS,
+             **errors((404, "not_found"), (409, "order_not_payable"), PUBLIC_GATEWAY_LIMIT, *GATEWAY_ERRORS,
                       (503, "no_gateway_available"), DATABASE_DOWN, kept_order=True)},
             parameters=(ORDER_ID,))},
         "/api/admin/orders/{order_id}": {"get": operation(

@@ -13,6 +13,7 @@ from checkout.orders import describe_order, load_order
 from checkout.receipts import RECEIPT_STATUSES, describe_receipt
 from models.orders import Order
 from checkout.schemas import COUNTRIES
+from views.ratelimit import calls_gateway, with_session_id
 from views.state import SHOP
 
 routes = web.RouteTableDef()
@@ -43,6 +44,7 @@ async def show_checkout(request: web.Request) -> dict:
 
 
 @routes.get("/orders/{order_id}")
+@calls_gateway(when=with_session_id)
 async def show_order(request: web.Request) -> web.Response:
     """An order's status, updated in place while payment is under way; Stripe returns buyers here."""
     shop, order_id = request.app[SHOP], request.match_info["order_id"]

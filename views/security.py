@@ -11,7 +11,10 @@ from views.settings import Settings
 RAZORPAY_CHECKOUT_ORIGIN = "https://checkout.razorpay.com"
 RAZORPAY_ORIGINS = ("https://api.razorpay.com", RAZORPAY_CHECKOUT_ORIGIN,
                     "https://lumberjack.razorpay.com", "https://cdn.razorpay.com")
-NO_STORE_PREFIXES = ("/api/", "/admin")
+# Responses with a buyer's personal data, kept out of every cache (a shared computer's, a proxy's): the API, the
+# admin, and the order page (the buyer's name, email, address and receipt). The checkout page is served without
+# any (what the buyer types stays in the browser), like the catalog and the cart.
+NO_STORE_PREFIXES = ("/api/", "/admin", "/orders/")
 HSTS = "max-age=31536000"
 
 

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     checkout_rate_limit: str = "20/minute"
     # Behind a reverse proxy, take the client's address from X-Forwarded-For (only then; it is forgeable).
     trust_forwarded_for: bool = False
+    # Per client: requests to the public endpoints that call a gateway (payment checks, order lookups with a
+    # Stripe session id, paying again), so a stranger cannot spend the shop's gateway quota or open its circuit.
+    public_gateway_rate_limit: str = "60/minute"
+    # How many trusted proxies add to X-Forwarded-For before Galla: the client is the entry that many from the
+    # right (0: TRUST_FORWARDED_FOR decides, as one hop).
+    trusted_proxy_hops: int = Field(0, ge=0, le=10)
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
 
@@ -86,7 +92,7 @@ class Settings(BaseSettings):
         # An empty line in .env (RAZORPAY_KEY_ID=) means "not set", not "the empty key".
         return None if value == "" else value
 
-    @field_validator("checkout_rate_limit")
+    @field_validator("checkout_rate_limit", "public_gateway_rate_limit")
     @classmethod
     def _rate_limit_parses(cls, value: str) -> str:
         limits.parse(value)  # raises ValueError naming what it could not read

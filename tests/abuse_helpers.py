@@ -1,0 +1,23 @@
+"""Helpers of the abuse tests (issue 24, items 7 and 18-20): placing an order as a buyer's browser does."""
+
+from __future__ import annotations
+
+BUYER = {"name": "Asha Rao", "email": "asha.rao@example.in", "phone": "+91 98765 43210"}
+
+
+def order_body(**customer) -> dict:
+    """A checkout body for one masala chai, from a buyer in India; customer fields override the buyer's."""
+    return {"items": [{"product_id": "masala-chai", "quantity": 1}], "customer": {**BUYER, **customer},
+            "country": "IN"}
+
+
+async def place_order(client, headers: dict | None = None, **customer) -> dict:
+    """Place an order through POST /api/checkout; return its answer."""
+    resp = await client.post("/api/checkout", json=order_body(**customer), headers=headers or {})
+    assert resp.status == 201, await resp.text()
+    return await resp.json()
+
+
+def gateway_paths(order: dict, gateway: str = "razorpay") -> list[str]:
+    """The paths of the calls to a gateway an order's stored timeline records."""
+    return [e.get("path") for e in order.get("timeline", []) if e.get("gateway") == gateway and e.get("path")]
