@@ -40,8 +40,12 @@ class Customer(_Body):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=25)]
 
 
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# The address is free text the order page, the receipt and the admin show: card numbers typed into it are
+# redacted like the buyer's name (issue 24, item 19).
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100),
+                         AfterValidator(redact_card_numbers)]
+AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                        AfterValidator(redact_card_numbers)]
 
 
 class ShippingAddress(_Body):
@@ -51,7 +55,8 @@ class ShippingAddress(_Body):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=25)] | None = Field(
         None, description="A number for the courier; the buyer's phone when absent.")
     line1: AddressLine = Field(description="House or flat number, building, street.")
-    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
+                     AfterValidator(redact_card_numbers)] | None = Field(
         None, description="Area, locality, landmark.")
     city: ShortText = Field(description="City, town or district.")
     state: OptionalText | None = Field(

@@ -186,3 +186,16 @@ async def test_item11_an_order_placed_before_addresses_still_shows(client, razor
     for path in (f"/orders/{order_id}", f"/api/orders/{order_id}"):
         assert (await client.get(path)).status == 200
     assert (await client.get(f"/admin/orders/{order_id}", headers=ADMIN)).status == 200
+
+
+@pytest.mark.parametrize("part", ["name", "line1", "line2", "city", "state"])
+async def test_item19_a_card_number_typed_into_the_delivery_address_is_never_stored(client, razorpay_sandbox, part):
+    """Issue 24, items 11 and 19: the address is free text a page shows, so a card number typed there is redacted."""
+    card = "4111 1111 1111 1111"  # Visa's test card, Luhn-valid
+    address = shipping_address("US", state="CA")
+    address[part] = f"{address.get(part, 'Jane Doe')} {card}"
+    status, placed = await post_checkout(client, checkout_body(country="US", customer=US_BUYER,
+                                                               shipping_address=address))
+    assert status == 201, placed
+    stored = await stored_address(client, placed["order_id"])
+    assert "1111" not in stored[part]
