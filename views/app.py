@@ -37,7 +37,7 @@ from views.reconciler import reconcile_ctx
 from views.security import security_headers_middleware
 from views.settings import (SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings, check_admin_password,
                             check_gateway_keys)
-from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP
+from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP, WEBHOOK_SHOP
 
 log = logging.getLogger("galla")
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,6 +170,7 @@ async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
     async with shop_for(app[SETTINGS], app[DATABASE], on_failover=metrics.count_failover) as shop:
         metrics.watch(shop)
         app[SHOP] = shop
+        app[WEBHOOK_SHOP] = shop.for_webhook()  # made after watch(), so its copies report their calls too
         yield
 
 

@@ -12,11 +12,10 @@ from aiohttp import web
 
 from models.db import ensure_indexes, open_database
 from models.products import seed_products
-from checkout.reconcile import reconcile
 from views.app import EMBEDDED_BANNER, create_app, shop_for
 from views.auth import ADMIN_PASSWORD
 from views.collector import freeze_at_startup
-from views.reconciler import reconcile_if_leased, reconcile_policy
+from views.reconciler import reconcile_if_leased, reconcile_pass
 from views.logs import AccessLogger, configure_logging, settings_secrets
 from views.settings import Settings, SettingsError
 from views.state import SETTINGS
@@ -107,7 +106,7 @@ async def run_reconcile(settings: Settings, *, force: bool):
     try:
         async with shop_for(settings, database) as shop:
             if force:
-                return await reconcile(shop, reconcile_policy(settings))
+                return await reconcile_pass(shop, settings)
             return await reconcile_if_leased(shop, settings)
     finally:
         database.close()

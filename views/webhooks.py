@@ -11,7 +11,7 @@ from checkout.errors import CheckoutError
 from checkout.webhooks import WebhookReceipt, receive_razorpay_webhook, receive_stripe_webhook
 from views.body import json_response
 from views.metrics import METRICS
-from views.state import SHOP
+from views.state import WEBHOOK_SHOP
 
 routes = web.RouteTableDef()
 
@@ -35,7 +35,7 @@ def classify(receipt: WebhookReceipt) -> str:
     """The metric's outcome label for an acknowledged delivery."""
     if receipt.duplicate:
         return "duplicate"
-    for prefix, label in (("not applied", "not_applied"), ("ignored", "ignored")):
+    for prefix, label in (("not applied", "not_applied"), ("ignored", "ignored"), ("stored", "deferred")):
         if receipt.outcome.startswith(prefix):
             return label
     return "applied"
@@ -45,7 +45,7 @@ def classify(receipt: WebhookReceipt) -> str:
 async def post_razorpay_webhook(request: web.Request) -> web.Response:
     """A Razorpay event, signed with X-Razorpay-Signature."""
     return await acknowledge(request, "razorpay", receive_razorpay_webhook(
-        request.app[SHOP], await request.read(), request.headers.get("X-Razorpay-Signature"),
+        request.app[WEBHOOK_SHOP], await request.read(), request.headers.get("X-Razorpay-Signature"),
         request.headers.get("X-Razorpay-Event-Id")))
 
 
@@ -53,4 +53,4 @@ async def post_razorpay_webhook(request: web.Request) -> web.Response:
 async def post_stripe_webhook(request: web.Request) -> web.Response:
     """A Stripe event, signed with Stripe-Signature."""
     return await acknowledge(request, "stripe", receive_stripe_webhook(
-        request.app[SHOP], await request.read(), request.headers.get("Stripe-Signature")))
+        request.app[WEBHOOK_SHOP], await request.read(), request.headers.get("Stripe-Signature")))
