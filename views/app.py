@@ -184,13 +184,13 @@ async def shop_for(settings: Settings, database: Database, *,
         session=razorpay_session, key_id=settings.razorpay_key_id,
         key_secret=settings.razorpay_key_secret.get_secret_value(),
         api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
-        webhook_secret=secret_value(settings.razorpay_webhook_secret),
+        webhook_secrets=settings.razorpay_webhook_secrets,
         breaker=circuit_breaker("razorpay", settings),
     )
     stripe = StripeGateway(
         session=stripe_session, secret_key=settings.stripe_secret_key.get_secret_value(),
         api_base=settings.stripe_api_url, timeout=settings.stripe_timeout,
-        webhook_secret=secret_value(settings.stripe_webhook_secret),
+        webhook_secrets=settings.stripe_webhook_secrets,
         breaker=circuit_breaker("stripe", settings),
     )
     try:
@@ -213,8 +213,3 @@ def gateway_session(timeout: float) -> aiohttp.ClientSession:
 def circuit_breaker(gateway: str, settings: Settings) -> CircuitBreaker:
     """A gateway's circuit breaker as the settings tune it."""
     return CircuitBreaker(gateway, failures_to_open=settings.circuit_failures, cooldown=settings.circuit_cooldown)
-
-
-def secret_value(secret) -> str:
-    """A SecretStr's value, or "" when unset (then every webhook signature fails, as it should)."""
-    return secret.get_secret_value() if secret is not None else ""

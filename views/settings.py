@@ -93,6 +93,16 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def razorpay_webhook_secrets(self) -> tuple[str, ...]:
+        """RAZORPAY_WEBHOOK_SECRET as a list: the current secret first, then any previous one still verified."""
+        return split_secrets(self.razorpay_webhook_secret)
+
+    @property
+    def stripe_webhook_secrets(self) -> tuple[str, ...]:
+        """STRIPE_WEBHOOK_SECRET as a list: the current secret first, then any previous one still verified."""
+        return split_secrets(self.stripe_webhook_secret)
+
+    @property
     def razorpay_sandbox(self) -> bool:
         """Whether Razorpay is the built-in sandbox (no keys configured)."""
         return not self.razorpay_key_id
@@ -126,6 +136,13 @@ class Settings(BaseSettings):
             "stripe_webhook_secret": SecretStr("whsec_" + secrets.token_urlsafe(24)),
             "stripe_api_base": base_url.rstrip("/") + SANDBOX_STRIPE_PATH,
         })
+
+
+def split_secrets(value: SecretStr | None) -> tuple[str, ...]:
+    """A comma-separated list of webhook secrets (during a rotation: new, old), blanks and spaces dropped."""
+    if value is None:
+        return ()
+    return tuple(part.strip() for part in value.get_secret_value().split(",") if part.strip())
 
 
 def check_gateway_keys(settings: Settings) -> None:
