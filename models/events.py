@@ -78,5 +78,7 @@ async def finish_event(db: Any, key: str, *, outcome: str, order_id: str | None)
 
 async def release_event(db: Any, key: str, error: str) -> None:
     """Give up the claim after applying failed, so the gateway's next delivery applies it again."""
-    await db.events.update_one({"_id": key}, {"$set": {"claimed_until": now(), "error": error[:500]}})
+    # A second in the past: MongoDB keeps milliseconds, and a delivery in the same one must find it free.
+    await db.events.update_one({"_id": key}, {"$set": {"claimed_until": now() - timedelta(seconds=1),
+                                                       "error": error[:500]}})
 

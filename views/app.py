@@ -94,9 +94,11 @@ def admin_password(settings: Settings, sandboxed: frozenset[str]) -> str:
 
 
 def sandboxed_gateways(settings: Settings) -> frozenset[str]:
-    """The gateways without keys, which this app stands in for with its sandboxes."""
-    return frozenset(name for name, keyless in (("razorpay", settings.razorpay_sandbox),
-                                                ("stripe", settings.stripe_sandbox)) if keyless)
+    """The gateways this app stands in for with its sandboxes: both when no gateway has keys, else none.
+
+    With one gateway's keys set the other is off, never a sandbox: a sandbox beside a live gateway would mark
+    orders paid with no money behind them (an international buyer "paying" on the Stripe sandbox)."""
+    return frozenset({"razorpay", "stripe"}) if not settings.keyed_gateways else frozenset()
 
 
 def setup_templates(app: web.Application, settings: Settings, sandboxed: frozenset[str]) -> None:
@@ -109,6 +111,7 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
     env.filters["ist"] = lambda at, fmt="%d %b %Y, %H:%M:%S IST": shop_time(at).strftime(fmt)
     env.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str)
     env.globals.update(shop_name=settings.shop_name, sandbox_mode=bool(sandboxed), sandboxed_gateways=sandboxed,
+                       live_gateways=settings.keyed_gateways,
                        method_label=method_label, method_labels=METHOD_LABELS, gateway_label=gateway_label,
                        razorpay_checkout_js=settings.razorpay_checkout_js)
 
@@ -177,29 +180,33 @@ async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
 @contextlib.asynccontextmanager
 async def shop_for(settings: Settings, database: Database, *,
                    on_failover: Callable[[str, str], None] | None = None) -> AsyncIterator[Shop]:
-    """Build the Shop: a gateway client per gateway, each on its own aiohttp session, closed at exit."""
-    razorpay_session = gateway_session(settings.razorpay_timeout)
-    stripe_session = gateway_session(settings.stripe_timeout)
-    razorpay = RazorpayClient(
-        session=razorpay_session, key_id=settings.razorpay_key_id,
-        key_secret=settings.razorpay_key_secret.get_secret_value(),
-        api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
-        webhook_secrets=settings.razorpay_webhook_secrets,
-        breaker=circuit_breaker("razorpay", settings),
-    )
-    stripe = StripeGateway(
-        session=stripe_session, secret_key=settings.stripe_secret_key.get_secret_value(),
-        api_base=settings.stripe_api_url, timeout=settings.stripe_timeout,
-        webhook_secrets=settings.stripe_webhook_secrets,
-        breaker=circuit_breaker("stripe", settings),
-    )
+    """Build the Shop: a client per live gateway, each on its own aiohttp session, closed at exit; None for one
+    that is off (no keys while the other has them)."""
+    live = settings.keyed_gateways
+    razorpay = stripe = None
+    if "razorpay" in live:
+        razorpay = RazorpayClient(
+            session=gateway_session(settings.razorpay_timeout), key_id=settings.razorpay_key_id,
+            key_secret=settings.razorpay_key_secret.get_secret_value(),
+            api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
+            webhook_secrets=settings.razorpay_webhook_secrets,
+            breaker=circuit_breaker("razorpay", settings),
+        )
+    if "stripe" in live:
+        stripe = StripeGateway(
+            session=gateway_session(settings.stripe_timeout), secret_key=settings.stripe_secret_key.get_secret_value(),
+            api_base=settings.stripe_api_url, timeout=settings.stripe_timeout,
+            webhook_secrets=settings.stripe_webhook_secrets,
+            breaker=circuit_breaker("stripe", settings),
+        )
     try:
         yield Shop(db=database.db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
                    name=settings.shop_name, capture=settings.razorpay_capture, failover=settings.failover,
                    on_failover=on_failover, holds_mail=not mailer_settings(settings).configured)
     finally:
-        await razorpay_session.close()
-        await stripe_session.close()
+        for client in (razorpay, stripe):
+            if client is not None:
+                await client.session.close()
 
 
 def gateway_session(timeout: float) -> aiohttp.ClientSession:

@@ -27,6 +27,14 @@ def loopback_url(host: str, port: int) -> str:
     return f"http://{reach}:{port}"
 
 
+# What `galla serve` says of a gateway left without keys while the other has them: it is off, not a sandbox.
+OFF_LINES = {
+    "stripe": "Stripe: off (STRIPE_SECRET_KEY is not set): buyers outside India are told the shop takes payments "
+              "only in India for now, and there is no failover",
+    "razorpay": "Razorpay: off (RAZORPAY_KEY_ID is not set): buyers in India pay by card through Stripe in rupees",
+}
+
+
 def serve(args: argparse.Namespace) -> None:
     """Run the HTTP server until interrupted."""
     settings = Settings()
@@ -46,6 +54,8 @@ def serve(args: argparse.Namespace) -> None:
     if settings.stripe_sandbox:
         print("Stripe: sandbox mounted at /sandbox/stripe (no keys set; card payments are simulated)",
               flush=True)
+    for gateway in sorted(settings.off_gateways):
+        print(OFF_LINES[gateway], flush=True)
     if not settings.mongodb_uri:
         print(f"MongoDB: {EMBEDDED_BANNER}", flush=True)
     effective = app[SETTINGS]  # with the sandboxes' generated keys, which are secrets too

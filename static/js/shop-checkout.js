@@ -190,7 +190,7 @@
   /** Something the quote depends on changed: ask again (shortly, so a burst of changes asks once). */
   function requote({ now = false } = {}) {
     lines = readCart();
-    payWith.hidden = country() !== 'IN';
+    payWith.hidden = country() !== 'IN' || payWith.hasAttribute('data-single-gateway');
     const question = JSON.stringify(quoteRequest());
     if (question === quoteFor) { // answered, or being asked, already
       render();
