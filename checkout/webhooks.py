@@ -199,6 +199,12 @@ def keep_running(applying: asyncio.Future) -> None:
     applying.add_done_callback(ended)
 
 
+async def finish_applying(timeout: float) -> None:
+    """Wait (at most `timeout` s) for applies that outlived their answers, so a clean stop leaves none half-way."""
+    if _applying:
+        await asyncio.wait(set(_applying), timeout=timeout)
+
+
 async def apply_stored_events(shop: Shop, limit: int = 100) -> list[WebhookReceipt]:
     """The ledger job: apply each stored event no delivery applied (answered at its budget, its gateway down,
     or its process stopped midway), oldest first; one that fails is left for the next pass."""

@@ -16,6 +16,7 @@ from aiohttp import web
 from checkout.calendar import shop_time
 from checkout.labels import METHOD_LABELS, gateway_label, method_label
 from checkout.shop import Shop
+from checkout.webhooks import finish_applying
 from gateway.breaker import CircuitBreaker
 from gateway.jsonio import dumps
 from gateway.money import format_money
@@ -42,6 +43,8 @@ from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP, WEBHOOK_SHOP
 log = logging.getLogger("galla")
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY_CONNECTIONS = 1000  # per gateway, per process
+# A webhook apply past its answer makes a few short calls (WEBHOOK_CALL_SECONDS each); the ledger job covers the rest.
+SHUTDOWN_APPLY_SECONDS = 5.0
 EMBEDDED_BANNER = "Embedded in-memory MongoDB store (mongomock): all data is lost when the server stops."
 
 
@@ -73,6 +76,7 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
         mount_razorpay_sandbox(app, settings, self_url)
     if "stripe" in sandboxed:
         mount_stripe_sandbox(app, settings, self_url)
+    app.on_shutdown.append(finish_webhook_applies)
     app.cleanup_ctx.append(database_ctx(owned=db is None))
     app.cleanup_ctx.append(shop_ctx)
     app.cleanup_ctx.append(reconcile_ctx)
@@ -165,6 +169,11 @@ def database_ctx(*, owned: bool):
             database.close()
 
     return ctx
+
+
+async def finish_webhook_applies(app: web.Application) -> None:
+    """At shutdown, before the gateway sessions and the database close: let webhook applies still running end."""
+    await finish_applying(timeout=SHUTDOWN_APPLY_SECONDS)
 
 
 async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
