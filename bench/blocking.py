@@ -26,7 +26,7 @@ from views.collector import freeze_at_startup
 from views.logs import AccessLogger, configure_logging, settings_secrets
 from views.metrics import METRICS
 from views.settings import Settings
-from views.state import SETTINGS, SHOP
+from views.state import SETTINGS, SHOP, WEBHOOK_SHOP
 
 
 @dataclass
@@ -69,9 +69,10 @@ async def use_blocking_razorpay(app: web.Application) -> AsyncIterator[None]:
     app[SHOP] = replace(shop, razorpay=BlockingRazorpayClient(
         session=shop.razorpay.session, key_id=settings.razorpay_key_id,
         key_secret=settings.razorpay_key_secret.get_secret_value(), api_base=settings.razorpay_api_base,
-        timeout=settings.razorpay_timeout, webhook_secret=shop.razorpay.webhook_secret,
+        timeout=settings.razorpay_timeout, webhook_secrets=shop.razorpay.webhook_secrets,
         breaker=shop.razorpay.breaker))
     app[METRICS].watch(app[SHOP])
+    app[WEBHOOK_SHOP] = app[SHOP].for_webhook()
     yield
 
 

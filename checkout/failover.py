@@ -26,8 +26,8 @@ async def open_razorpay_or_stripe(shop: Shop, order: Order) -> Order:
     try:
         return await open_razorpay_order(shop, order)
     except GatewayFailed as exc:
-        if not isinstance(exc.cause, GatewayUnavailable) or not shop.failover:
-            raise  # Razorpay refused the order itself, or the shop wants no failover: not ours to reroute
+        if not isinstance(exc.cause, GatewayUnavailable) or not shop.fails_over():
+            raise  # Razorpay refused the order itself, or no failover (not wanted, or Stripe is off): not ours
         reason = describe_outage(exc.cause)
     if not stripe_can_charge(order):
         raise NoGatewayAvailable(f"{reason}, and this order cannot be paid by card instead; your order "

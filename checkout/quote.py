@@ -8,7 +8,7 @@ from checkout.errors import InvalidInput
 from checkout.schemas import CartRequest
 from checkout.shop import Shop
 from gateway.money import AmountNotChargeable, Money, check_chargeable, format_money
-from gateway.routing import HOME_COUNTRY, HOME_CURRENCY, NoRoute, Route, choose_route
+from gateway.routing import HOME_COUNTRY, HOME_CURRENCY, GatewayOff, NoRoute, Route, choose_route
 from models.products import Product, find_inactive_ids, get_products
 
 
@@ -46,7 +46,7 @@ async def quote_cart(shop: Shop, request: CartRequest) -> Quote:
         if item.product_id not in products:
             raise InvalidInput(f"no product with id {item.product_id!r}",
                                field=f"items[{i}].product_id", code="unknown_product")
-    route = route_for(request, products)
+    route = route_for(shop, request, products)
     lines, total = [], Money(0, route.currency)
     for product_id, quantity in quantities.items():
         product = products[product_id]
@@ -61,11 +61,14 @@ async def quote_cart(shop: Shop, request: CartRequest) -> Quote:
     return Quote(route=route, lines=lines, total=total)
 
 
-def route_for(request: CartRequest, products: dict[str, Product]) -> Route:
-    """The route for a cart of known products; a product without a usable price is named."""
+def route_for(shop: Shop, request: CartRequest, products: dict[str, Product]) -> Route:
+    """The route for a cart of known products through the shop's live gateways; what stops it is named."""
     priced_in = set.intersection(*(set(p.prices) for p in products.values()))
     try:
-        return choose_route(request.country, priced_in, international_card=request.international_card)
+        return choose_route(request.country, priced_in, international_card=request.international_card,
+                            live=shop.live)
+    except GatewayOff as exc:
+        raise InvalidInput(str(exc), field=exc.field, code="gateway_off") from None
     except NoRoute as exc:
         reason = str(exc)
     if request.country == HOME_COUNTRY:

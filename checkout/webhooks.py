@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -15,14 +16,23 @@ from checkout.razorpay_events import apply_razorpay_event
 from checkout.shop import Shop
 from checkout.stripe_events import apply_stripe_event
 from gateway import razorpay as razorpay_gateway
-from gateway.errors import GatewayInvalid
-from gateway.stripe import WebhookSignatureInvalid
-from models.events import claim_event, event_key, finish_event, note_redelivery, release_event, store_event
+from gateway.errors import GatewayInvalid, GatewayUnavailable
+from gateway.stripe import StripeWebhookEvent, WebhookSignatureInvalid
+from models.events import (claim_event, event_key, find_unapplied_events, finish_event, note_redelivery,
+                           release_event, store_event)
 from models.orders import Order, timeline_entry
 from models.rejections import record_rejection
 
 log = logging.getLogger("galla.webhooks")
 Apply = Callable[[list[dict]], Awaitable[tuple[Order | None, Order | None]]]
+
+# Razorpay waits 5 s for an answer, then counts the delivery as timed out and sends it again
+# (razorpay/markdown-docs webhooks/best-practices.md: "fails to respond in 5 seconds ... the session is marked
+# timeout"). An event is stored before anything else, so after this long it is acknowledged, applied or not.
+ANSWER_SECONDS = 2.0
+STILL_APPLYING = "stored; still being applied after this answer"
+DEFERRED = "stored, not applied yet"
+_applying: set[asyncio.Future] = set()  # applies that outlived their delivery's answer, held until they end
 
 
 class MalformedWebhook(CheckoutError):
@@ -122,7 +132,8 @@ def short(value: Any) -> str | None:
 
 async def ingest(shop: Shop, gateway: str, event_id: str, event_type: str, created: int | None,
                  payload: dict, apply: Apply) -> WebhookReceipt:
-    """Store the event, then apply it once; a repeat of an applied event is acknowledged and skipped."""
+    """Store the event, then apply it once, answering within ANSWER_SECONDS; a repeat of an applied event is
+    acknowledged and skipped."""
     key = event_key(gateway, event_id)
     if not await store_event(shop.db, gateway=gateway, event_id=event_id, event_type=event_type,
                              created=created, payload=payload):
@@ -135,6 +146,22 @@ async def ingest(shop: Shop, gateway: str, event_id: str, event_type: str, creat
         if not await claim_event(shop.db, key):
             raise EventInProgress("this event is being applied by another delivery; send it again later",
                                   headers={"Retry-After": "5"})
+    applying = asyncio.ensure_future(apply_event(shop, key, gateway, event_id, event_type, apply))
+    try:
+        # Shielded: at the budget we answer and the apply runs on to its end. Cancelling it midway could
+        # leave a capture made at the gateway but not written here; its calls are bounded, so it ends soon,
+        # and if this process dies first the claim runs out and the ledger job applies the event again.
+        return await asyncio.wait_for(asyncio.shield(applying), ANSWER_SECONDS)
+    except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+        keep_running(applying)
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        return WebhookReceipt(gateway, event_id, event_type, False, STILL_APPLYING, None)
+
+
+async def apply_event(shop: Shop, key: str, gateway: str, event_id: str, event_type: str,
+                      apply: Apply) -> WebhookReceipt:
+    """Apply a stored, claimed event and mark it applied; a gateway that is slow or down leaves it for later."""
     entry = timeline_entry("webhook", gateway=gateway, event_id=event_id, type=event_type)
     try:
         before, after = await apply([entry])
@@ -142,6 +169,11 @@ async def ingest(shop: Shop, gateway: str, event_id: str, event_type: str, creat
         # The gateway refused a follow-up call (a capture, a lookup): retrying the event cannot help,
         # and a webhook that keeps failing gets disabled. Keep it applied with the reason; reconcile follows up.
         before, after, error = None, None, exc.description
+    except GatewayUnavailable as exc:
+        # A follow-up call timed out or the gateway is down. The event is stored, so it is acknowledged; the
+        # ledger job (views/reconciler.py) applies it again, as would the gateway's next delivery.
+        await release_quietly(shop, key, exc)
+        return WebhookReceipt(gateway, event_id, event_type, False, f"{DEFERRED}: {exc.description}", None)
     except BaseException as exc:
         await release_quietly(shop, key, exc)
         raise
@@ -150,6 +182,52 @@ async def ingest(shop: Shop, gateway: str, event_id: str, event_type: str, creat
     outcome = describe_outcome(before, after, error)
     await finish_event(shop.db, key, outcome=outcome, order_id=after.id if after else None)
     return WebhookReceipt(gateway, event_id, event_type, False, outcome, after.id if after else None)
+
+
+def keep_running(applying: asyncio.Future) -> None:
+    """Hold an apply that outlived its delivery's answer until it ends, and log how it ended."""
+    _applying.add(applying)
+
+    def ended(task: asyncio.Future) -> None:
+        _applying.discard(task)
+        if task.cancelled():
+            return
+        if task.exception() is not None:
+            log.warning("an event applied after its answer failed; the ledger job tries again",
+                        exc_info=task.exception())
+
+    applying.add_done_callback(ended)
+
+
+async def finish_applying(timeout: float) -> None:
+    """Wait (at most `timeout` s) for applies that outlived their answers, so a clean stop leaves none half-way."""
+    if _applying:
+        await asyncio.wait(set(_applying), timeout=timeout)
+
+
+async def apply_stored_events(shop: Shop, limit: int = 100) -> list[WebhookReceipt]:
+    """The ledger job: apply each stored event no delivery applied (answered at its budget, its gateway down,
+    or its process stopped midway), oldest first; one that fails is left for the next pass."""
+    receipts = []
+    for stored in await find_unapplied_events(shop.db, limit):
+        if not await claim_event(shop.db, stored["_id"]):
+            continue  # a redelivery is applying it right now
+        try:
+            receipts.append(await apply_event(shop, stored["_id"], stored["gateway"], stored["event_id"],
+                                              stored["type"], stored_apply(shop, stored)))
+        except Exception:
+            log.warning("the ledger job could not apply %s; the next pass tries again", stored["_id"],
+                        exc_info=True)
+    return receipts
+
+
+def stored_apply(shop: Shop, stored: dict) -> Apply:
+    """How to apply an event from the ledger: its payload read as the gateway's event, as on delivery."""
+    if stored["gateway"] == "stripe":
+        stripe_event = StripeWebhookEvent.model_validate(stored["payload"])
+        return lambda entries: apply_stripe_event(shop, stripe_event, entries)
+    razorpay_event = razorpay_gateway.RazorpayEvent.model_validate(stored["payload"])
+    return lambda entries: apply_razorpay_event(shop, razorpay_event, entries)
 
 
 async def release_quietly(shop: Shop, key: str, exc: BaseException) -> None:

@@ -200,7 +200,9 @@ class RazorpayClient:
     key_secret: str
     api_base: str = DEFAULT_API_BASE
     timeout: float = 10.0
-    webhook_secret: str = ""
+    # The webhook secrets verified, current first: after a rotation Razorpay still signs retries of older events
+    # with the old secret (razorpay.com/docs/webhooks/faqs, "Secret changed recently on the Dashboard").
+    webhook_secrets: tuple[str, ...] = ()
     breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(GATEWAY))
     retry: RetryPolicy = RetryPolicy()
     observe: CallObserver | None = None
@@ -268,8 +270,8 @@ class RazorpayClient:
         return RazorpayRefund.model_validate(data), call
 
     def verify_webhook(self, body: bytes, signature: str) -> bool:
-        """Check a webhook's signature with this account's webhook secret."""
-        return verify_webhook_signature(body, signature, self.webhook_secret)
+        """Check a webhook's signature with each of this account's webhook secrets (none set: every one fails)."""
+        return any(verify_webhook_signature(body, signature, secret) for secret in self.webhook_secrets)
 
     def verify_payment_signature(self, razorpay_order_id: str, payment_id: str, signature: str) -> bool:
         """Check checkout.js's signature: HMAC-SHA256(key_secret, "order_id|payment_id")."""

@@ -202,7 +202,8 @@ class StripeGateway:
     api_base: str = DEFAULT_API_BASE
     timeout: float = 10.0
     max_network_retries: int = 2
-    webhook_secret: str = ""
+    # The endpoint's signing secrets, current first, then one being rolled out (see parse_webhook).
+    webhook_secrets: tuple[str, ...] = ()
     breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(GATEWAY))
     observe: CallObserver | None = None
     _client: stripe.StripeClient = field(init=False, repr=False)
@@ -301,8 +302,20 @@ class StripeGateway:
         return [StripeRefund.model_validate(r) for r in found.get("data") or []], call
 
     def parse_webhook(self, body: bytes, signature: str) -> StripeWebhookEvent:
-        """Verify and read a webhook with this account's endpoint secret."""
-        return parse_webhook(body, signature, self.webhook_secret)
+        """Verify and read a webhook with any of this endpoint's secrets; the first that verifies it wins.
+
+        While a secret is rolled, Stripe-Signature carries one v1 per live secret and a match on any passes
+        (stripe-python stripe/_webhook.py, WebhookSignature.verify_header); before the shop has the new secret,
+        or after, only one of ours matches, so each is tried.
+        """
+        refusals: list[WebhookSignatureInvalid] = []
+        for secret in self.webhook_secrets or ("",):
+            try:
+                return parse_webhook(body, signature, secret)
+            except WebhookSignatureInvalid as exc:
+                refusals.append(exc)
+        # A secret whose signature matched but was refused for its timestamp says more than "no match".
+        raise next((exc for exc in refusals if not str(exc).startswith("No signatures found")), refusals[0])
 
     async def _call(self, method: str, path: str, params: dict | None,
                     send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:

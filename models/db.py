@@ -41,6 +41,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "events": [
         # The ledger's _id is "<gateway>:<event_id>" (unique by construction); an order's trace reads these.
         IndexModel([("order_id", ASCENDING), ("received_at", ASCENDING)], sparse=True, name="order_received"),
+        # The ledger job re-applies events stored but not applied (a webhook answered at its time budget).
+        IndexModel([("status", ASCENDING), ("received_at", ASCENDING)], name="status_received"),
     ],
     "outbox": [
         # The mailer takes due messages by status; the admin's order page shows an order's messages.

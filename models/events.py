@@ -14,6 +14,8 @@ from models.orders import now
 CLAIM_SECONDS = 30
 # A gateway retrying for days could redeliver hundreds of times; the trace needs only the latest.
 REDELIVERIES_KEPT = 20
+# The ledger job gives up re-applying an event after this many tries (it stays stored, with its last error).
+MAX_APPLY_ATTEMPTS = 20
 
 
 def event_key(gateway: str, event_id: str) -> str:
@@ -29,7 +31,7 @@ async def store_event(db: Any, *, gateway: str, event_id: str, event_type: str, 
         await db.events.insert_one({
             "_id": event_key(gateway, event_id), "gateway": gateway, "event_id": event_id, "type": event_type,
             "created": created, "received_at": stamp, "deliveries": 1, "status": "received",
-            "claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS), "payload": payload,
+            "attempts": 1, "claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS), "payload": payload,
         })
     except DuplicateKeyError:
         return False
@@ -55,9 +57,17 @@ async def claim_event(db: Any, key: str) -> bool:
     stamp = now()
     doc = await db.events.find_one_and_update(
         {"_id": key, "status": {"$ne": "applied"}, "claimed_until": {"$lt": stamp}},
-        {"$set": {"claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS)}},
+        {"$set": {"claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS)}, "$inc": {"attempts": 1}},
     )
     return doc is not None
+
+
+async def find_unapplied_events(db: Any, limit: int) -> list[dict]:
+    """Stored events no delivery is applying now (never applied, or their applying failed), oldest first."""
+    # "attempts" is missing on events stored before it was counted: $not/$gte matches those too.
+    cursor = db.events.find({"status": "received", "claimed_until": {"$lt": now()},
+                             "attempts": {"$not": {"$gte": MAX_APPLY_ATTEMPTS}}}).sort("received_at", 1)
+    return await cursor.limit(limit).to_list(length=None)
 
 
 async def finish_event(db: Any, key: str, *, outcome: str, order_id: str | None) -> None:
@@ -68,5 +78,7 @@ async def finish_event(db: Any, key: str, *, outcome: str, order_id: str | None)
 
 async def release_event(db: Any, key: str, error: str) -> None:
     """Give up the claim after applying failed, so the gateway's next delivery applies it again."""
-    await db.events.update_one({"_id": key}, {"$set": {"claimed_until": now(), "error": error[:500]}})
+    # A second in the past: MongoDB keeps milliseconds, and a delivery in the same one must find it free.
+    await db.events.update_one({"_id": key}, {"$set": {"claimed_until": now() - timedelta(seconds=1),
+                                                       "error": error[:500]}})
 

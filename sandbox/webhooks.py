@@ -115,6 +115,8 @@ class WebhookSender:
     secret: str | None = None  # None: send without a signature header
     knobs: DeliveryKnobs = field(default_factory=DeliveryKnobs)
     pin_secret: bool = False  # Razorpay signs retries of older events with the secret of their first attempt
+    # Stripe, after "Roll secret": the old secret signs beside the new one until it expires (one v1 each).
+    expiring_secrets: list[str] = field(default_factory=list)
     user_agent: str = "sandbox-webhooks"
     # First deliveries in flight at once: 1 sends events one by one, in order; more is how a gateway under
     # load sends (a receiver then sees them in any order). Read when the sender starts.

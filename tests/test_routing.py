@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.routing import NoRoute, Route, choose_route, local_currencies
+from gateway.routing import GatewayOff, NoRoute, Route, choose_route, local_currencies
 
 ALL = {"INR", "USD", "EUR", "GBP", "JPY"}
 
@@ -40,6 +40,31 @@ def test_route_table(country, priced_in, international_card, route):
 def test_no_route(country, priced_in, international_card):
     with pytest.raises(NoRoute):
         choose_route(country, priced_in, international_card=international_card)
+
+
+RAZORPAY_ONLY, STRIPE_ONLY = frozenset({"razorpay"}), frozenset({"stripe"})
+
+
+@pytest.mark.parametrize("live,country,international_card,route", [
+    # Issue 24 item 17: a gateway without keys is off, and no buyer is routed to it.
+    (RAZORPAY_ONLY, "IN", False, Route("razorpay", "INR", "domestic")),
+    (STRIPE_ONLY, "IN", False, Route("stripe", "INR", "domestic")),  # cards, in rupees
+    (STRIPE_ONLY, "IN", True, Route("stripe", "INR", "international_card")),
+    (STRIPE_ONLY, "US", False, Route("stripe", "USD", "international")),
+])
+def test_item17_route_table_with_one_gateway_live(live, country, international_card, route):
+    assert choose_route(country, ALL, international_card=international_card, live=live) == route
+
+
+@pytest.mark.parametrize("country,international_card,field", [
+    ("US", False, "country"),  # the shop takes payments only in India for now
+    ("JP", True, "country"),
+    ("IN", True, "international_card"),
+])
+def test_item17_no_route_to_an_off_stripe_names_the_field(country, international_card, field):
+    with pytest.raises(GatewayOff) as refused:
+        choose_route(country, ALL, international_card=international_card, live=RAZORPAY_ONLY)
+    assert refused.value.field == field
 
 
 def test_local_currencies_come_from_cldr():

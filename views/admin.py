@@ -7,12 +7,11 @@ from aiohttp import web
 from checkout.capture import capture_order
 from checkout.errors import InvalidInput
 from checkout.orders import describe_order, load_order
-from checkout.reconcile import reconcile
 from checkout.refunds import refundable_amount, request_refund
 from checkout.schemas import RefundRequest
 from models.orders import Order
 from views.body import json_response, read_model
-from views.reconciler import reconcile_policy
+from views.reconciler import reconcile_pass
 from views.state import SETTINGS, SHOP
 
 routes = web.RouteTableDef()
@@ -60,5 +59,5 @@ async def post_capture(request: web.Request) -> web.Response:
 @routes.post("/api/admin/reconcile")
 async def post_reconcile(request: web.Request) -> web.Response:
     """Run one reconciliation pass now and say what it changed."""
-    report = await reconcile(request.app[SHOP], reconcile_policy(request.app[SETTINGS]))
+    report = await reconcile_pass(request.app[SHOP], request.app[SETTINGS])
     return json_response(report.to_dict())

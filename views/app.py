@@ -17,6 +17,7 @@ from checkout.addresses import address_lines
 from checkout.calendar import shop_time
 from checkout.labels import METHOD_LABELS, gateway_label, method_label
 from checkout.shop import Shop
+from checkout.webhooks import finish_applying
 from gateway.breaker import CircuitBreaker
 from gateway.jsonio import dumps
 from gateway.money import format_money
@@ -38,11 +39,13 @@ from views.reconciler import reconcile_ctx
 from views.security import security_headers_middleware
 from views.settings import (SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings, check_admin_password,
                             check_gateway_keys)
-from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP
+from views.state import DATABASE, SANDBOXED, SETTINGS, SHOP, WEBHOOK_SHOP
 
 log = logging.getLogger("galla")
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY_CONNECTIONS = 1000  # per gateway, per process
+# A webhook apply past its answer makes a few short calls (WEBHOOK_CALL_SECONDS each); the ledger job covers the rest.
+SHUTDOWN_APPLY_SECONDS = 5.0
 EMBEDDED_BANNER = "Embedded in-memory MongoDB store (mongomock): all data is lost when the server stops."
 
 
@@ -74,6 +77,7 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
         mount_razorpay_sandbox(app, settings, self_url)
     if "stripe" in sandboxed:
         mount_stripe_sandbox(app, settings, self_url)
+    app.on_shutdown.append(finish_webhook_applies)
     app.cleanup_ctx.append(database_ctx(owned=db is None))
     app.cleanup_ctx.append(shop_ctx)
     app.cleanup_ctx.append(reconcile_ctx)
@@ -95,9 +99,11 @@ def admin_password(settings: Settings, sandboxed: frozenset[str]) -> str:
 
 
 def sandboxed_gateways(settings: Settings) -> frozenset[str]:
-    """The gateways without keys, which this app stands in for with its sandboxes."""
-    return frozenset(name for name, keyless in (("razorpay", settings.razorpay_sandbox),
-                                                ("stripe", settings.stripe_sandbox)) if keyless)
+    """The gateways this app stands in for with its sandboxes: both when no gateway has keys, else none.
+
+    With one gateway's keys set the other is off, never a sandbox: a sandbox beside a live gateway would mark
+    orders paid with no money behind them (an international buyer "paying" on the Stripe sandbox)."""
+    return frozenset({"razorpay", "stripe"}) if not settings.keyed_gateways else frozenset()
 
 
 def setup_templates(app: web.Application, settings: Settings, sandboxed: frozenset[str]) -> None:
@@ -110,6 +116,7 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
     env.filters["ist"] = lambda at, fmt="%d %b %Y, %H:%M:%S IST": shop_time(at).strftime(fmt)
     env.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str)
     env.globals.update(shop_name=settings.shop_name, sandbox_mode=bool(sandboxed), sandboxed_gateways=sandboxed,
+                       live_gateways=settings.keyed_gateways,
                        method_label=method_label, method_labels=METHOD_LABELS, gateway_label=gateway_label,
                        razorpay_checkout_js=settings.razorpay_checkout_js)
     env.globals["address_lines"] = address_lines  # a delivery address as label lines, in its country's order
@@ -166,41 +173,51 @@ def database_ctx(*, owned: bool):
     return ctx
 
 
+async def finish_webhook_applies(app: web.Application) -> None:
+    """At shutdown, before the gateway sessions and the database close: let webhook applies still running end."""
+    await finish_applying(timeout=SHUTDOWN_APPLY_SECONDS)
+
+
 async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
     """The Shop the flows use, with one HTTP session per gateway, closed at exit; its metrics watch it."""
     metrics = app[METRICS]
     async with shop_for(app[SETTINGS], app[DATABASE], on_failover=metrics.count_failover) as shop:
         metrics.watch(shop)
         app[SHOP] = shop
+        app[WEBHOOK_SHOP] = shop.for_webhook()  # made after watch(), so its copies report their calls too
         yield
 
 
 @contextlib.asynccontextmanager
 async def shop_for(settings: Settings, database: Database, *,
                    on_failover: Callable[[str, str], None] | None = None) -> AsyncIterator[Shop]:
-    """Build the Shop: a gateway client per gateway, each on its own aiohttp session, closed at exit."""
-    razorpay_session = gateway_session(settings.razorpay_timeout)
-    stripe_session = gateway_session(settings.stripe_timeout)
-    razorpay = RazorpayClient(
-        session=razorpay_session, key_id=settings.razorpay_key_id,
-        key_secret=settings.razorpay_key_secret.get_secret_value(),
-        api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
-        webhook_secret=secret_value(settings.razorpay_webhook_secret),
-        breaker=circuit_breaker("razorpay", settings),
-    )
-    stripe = StripeGateway(
-        session=stripe_session, secret_key=settings.stripe_secret_key.get_secret_value(),
-        api_base=settings.stripe_api_url, timeout=settings.stripe_timeout,
-        webhook_secret=secret_value(settings.stripe_webhook_secret),
-        breaker=circuit_breaker("stripe", settings),
-    )
+    """Build the Shop: a client per live gateway, each on its own aiohttp session, closed at exit; None for one
+    that is off (no keys while the other has them)."""
+    live = settings.keyed_gateways
+    razorpay = stripe = None
+    if "razorpay" in live:
+        razorpay = RazorpayClient(
+            session=gateway_session(settings.razorpay_timeout), key_id=settings.razorpay_key_id,
+            key_secret=settings.razorpay_key_secret.get_secret_value(),
+            api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
+            webhook_secrets=settings.razorpay_webhook_secrets,
+            breaker=circuit_breaker("razorpay", settings),
+        )
+    if "stripe" in live:
+        stripe = StripeGateway(
+            session=gateway_session(settings.stripe_timeout), secret_key=settings.stripe_secret_key.get_secret_value(),
+            api_base=settings.stripe_api_url, timeout=settings.stripe_timeout,
+            webhook_secrets=settings.stripe_webhook_secrets,
+            breaker=circuit_breaker("stripe", settings),
+        )
     try:
         yield Shop(db=database.db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
                    name=settings.shop_name, capture=settings.razorpay_capture, failover=settings.failover,
                    on_failover=on_failover, holds_mail=not mailer_settings(settings).configured)
     finally:
-        await razorpay_session.close()
-        await stripe_session.close()
+        for client in (razorpay, stripe):
+            if client is not None:
+                await client.session.close()
 
 
 def gateway_session(timeout: float) -> aiohttp.ClientSession:
@@ -214,8 +231,3 @@ def gateway_session(timeout: float) -> aiohttp.ClientSession:
 def circuit_breaker(gateway: str, settings: Settings) -> CircuitBreaker:
     """A gateway's circuit breaker as the settings tune it."""
     return CircuitBreaker(gateway, failures_to_open=settings.circuit_failures, cooldown=settings.circuit_cooldown)
-
-
-def secret_value(secret) -> str:
-    """A SecretStr's value, or "" when unset (then every webhook signature fails, as it should)."""
-    return secret.get_secret_value() if secret is not None else ""

@@ -12,11 +12,10 @@ from aiohttp import web
 
 from models.db import ensure_indexes, open_database
 from models.products import seed_products
-from checkout.reconcile import reconcile
 from views.app import EMBEDDED_BANNER, create_app, shop_for
 from views.auth import ADMIN_PASSWORD
 from views.collector import freeze_at_startup
-from views.reconciler import reconcile_if_leased, reconcile_policy
+from views.reconciler import reconcile_if_leased, reconcile_pass
 from views.logs import AccessLogger, configure_logging, settings_secrets
 from views.settings import Settings, SettingsError
 from views.state import SETTINGS
@@ -26,6 +25,14 @@ def loopback_url(host: str, port: int) -> str:
     """The URL this process can reach itself at, whatever address it listens on."""
     reach = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     return f"http://{reach}:{port}"
+
+
+# What `galla serve` says of a gateway left without keys while the other has them: it is off, not a sandbox.
+OFF_LINES = {
+    "stripe": "Stripe: off (STRIPE_SECRET_KEY is not set): buyers outside India are told the shop takes payments "
+              "only in India for now, and there is no failover",
+    "razorpay": "Razorpay: off (RAZORPAY_KEY_ID is not set): buyers in India pay by card through Stripe in rupees",
+}
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -47,6 +54,8 @@ def serve(args: argparse.Namespace) -> None:
     if settings.stripe_sandbox:
         print("Stripe: sandbox mounted at /sandbox/stripe (no keys set; card payments are simulated)",
               flush=True)
+    for gateway in sorted(settings.off_gateways):
+        print(OFF_LINES[gateway], flush=True)
     if not settings.mongodb_uri:
         print(f"MongoDB: {EMBEDDED_BANNER}", flush=True)
     effective = app[SETTINGS]  # with the sandboxes' generated keys, which are secrets too
@@ -107,7 +116,7 @@ async def run_reconcile(settings: Settings, *, force: bool):
     try:
         async with shop_for(settings, database) as shop:
             if force:
-                return await reconcile(shop, reconcile_policy(settings))
+                return await reconcile_pass(shop, settings)
             return await reconcile_if_leased(shop, settings)
     finally:
         database.close()

@@ -52,6 +52,7 @@ def settings_secrets(settings: Settings) -> list[str]:
     values = [secret.get_secret_value() for secret in (
         settings.razorpay_key_secret, settings.razorpay_webhook_secret, settings.stripe_secret_key,
         settings.stripe_webhook_secret, settings.admin_password, settings.smtp_password) if secret is not None]
+    values += [*settings.razorpay_webhook_secrets, *settings.stripe_webhook_secrets]  # each of a rotation's list
     if settings.mongodb_uri:
         password = urlsplit(settings.mongodb_uri).password
         if password:

@@ -171,7 +171,7 @@ def describe_paths() -> dict:
             "each line costs there. Nothing is stored.",
             {**success(200, responses.Quote, "The priced cart."),
              **errors(*BODY_ERRORS, (422, "unknown_product"), (422, "not_for_sale"), (422, "amount_too_small"),
-                      DATABASE_DOWN)},
+                      (422, "gateway_off"), DATABASE_DOWN)},
             body=request_body(CartRequest, CART_EXAMPLE))},
         "/api/checkout": {"post": operation(
             "createCheckout", "Checkout", "Place an order",
@@ -188,6 +188,7 @@ def describe_paths() -> dict:
                                         "schema": {"type": "string", "enum": ["true"]}}}),
              **errors(*BODY_ERRORS, (409, "request_in_progress"), (422, "unknown_product"),
                       (422, "not_for_sale"), (422, "amount_too_small"), (422, "idempotency_key_reused"),
+                      (422, "gateway_off"),
                       (429, "rate_limited"), *GATEWAY_ERRORS, (503, "no_gateway_available"), DATABASE_DOWN,
                       kept_order=True)},
             parameters=(idempotency_key("answers with the same order instead of placing another"),),
@@ -301,9 +302,12 @@ def webhook(operation_id: str, summary: str, description: str, headers: tuple[di
         operation_id, "Webhooks", summary,
         f"{description} The signature is checked over the exact bytes before anything is read; the event is "
         "then stored once under its id and applied. A redelivery is acknowledged (`duplicate: true`) and "
-        "not applied twice.",
-        {**success(200, responses.WebhookReceipt, "Stored (now or before) and applied."),
-         **errors((400, "signature_invalid"), (400, "malformed_webhook"), (413, "body_too_large"),
+        "not applied twice. The answer comes within 2 s: an event still being applied then, or whose gateway "
+        "call failed, is acknowledged (it is stored) and applied after, by the ledger job if need be. 404 "
+        "`gateway_off`: the shop has no keys for this gateway.",
+        {**success(200, responses.WebhookReceipt, "Stored (now or before); applied, or to be applied."),
+         **errors((400, "signature_invalid"), (400, "malformed_webhook"), (404, "gateway_off"),
+                  (413, "body_too_large"),
                   *GATEWAY_ERRORS, (503, "event_in_progress"), DATABASE_DOWN)},
         parameters=headers,
         body={"required": True, "description": "The event exactly as the gateway sent it.",

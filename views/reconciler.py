@@ -1,4 +1,5 @@
-"""The reconciliation job inside the server: every few minutes, in one process at a time (a MongoDB lease)."""
+"""The reconciliation job inside the server: every few minutes, in one process at a time (a MongoDB lease);
+it applies the webhook events left stored but unapplied, then reconciles orders and refunds."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from checkout.reconcile import ReconcilePolicy, ReconcileReport, reconcile
 from checkout.shop import Shop
+from checkout.webhooks import DEFERRED, apply_stored_events
 from models.leases import acquire_lease
 from views.settings import Settings
 from views.state import SETTINGS, SHOP
@@ -30,12 +32,24 @@ def reconcile_policy(settings: Settings) -> ReconcilePolicy:
                            expire_after=timedelta(seconds=settings.order_expiry))
 
 
+async def reconcile_pass(shop: Shop, settings: Settings) -> ReconcileReport:
+    """One pass: first the webhook events stored but not applied (the ledger job), then the orders and refunds."""
+    applied = await apply_stored_events(shop.for_webhook())
+    report = await reconcile(shop, reconcile_policy(settings))
+    for receipt in applied:
+        if receipt.outcome.startswith(DEFERRED):
+            report.errors.append(f"{receipt.gateway} event {receipt.event_id}: {receipt.outcome}")
+        elif receipt.order_id is not None:
+            report.changed.setdefault(receipt.order_id, f"{receipt.type}: {receipt.outcome}")
+    return report
+
+
 async def reconcile_if_leased(shop: Shop, settings: Settings, holder: str = HOLDER) -> ReconcileReport | None:
     """Run one pass if this process holds (or takes) the lease; None when another process has it."""
     # The lease outlives one interval a little, so a slow pass is not joined by a second process.
     if not await acquire_lease(shop.db, LEASE, holder, max(settings.reconcile_interval * 1.5, 60)):
         return None
-    return await reconcile(shop, reconcile_policy(settings))
+    return await reconcile_pass(shop, settings)
 
 
 async def run_periodically(app: web.Application) -> None:

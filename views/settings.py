@@ -99,9 +99,31 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def razorpay_webhook_secrets(self) -> tuple[str, ...]:
+        """RAZORPAY_WEBHOOK_SECRET as a list: the current secret first, then any previous one still verified."""
+        return split_secrets(self.razorpay_webhook_secret)
+
+    @property
+    def stripe_webhook_secrets(self) -> tuple[str, ...]:
+        """STRIPE_WEBHOOK_SECRET as a list: the current secret first, then any previous one still verified."""
+        return split_secrets(self.stripe_webhook_secret)
+
+    @property
+    def keyed_gateways(self) -> frozenset[str]:
+        """The gateways with keys set: the live ones (with none, both are sandboxes: the demo)."""
+        return frozenset(name for name, keyed in (("razorpay", bool(self.razorpay_key_id)),
+                                                  ("stripe", self.stripe_secret_key is not None)) if keyed)
+
+    @property
+    def off_gateways(self) -> frozenset[str]:
+        """The gateways that are off: without keys while the other has keys (never a sandbox beside a live one)."""
+        keyed = self.keyed_gateways
+        return frozenset({"razorpay", "stripe"} - keyed) if keyed else frozenset()
+
+    @property
     def razorpay_sandbox(self) -> bool:
-        """Whether Razorpay is the built-in sandbox (no keys configured)."""
-        return not self.razorpay_key_id
+        """Whether Razorpay is the built-in sandbox: no gateway has keys (the demo)."""
+        return not self.keyed_gateways
 
     def with_razorpay_sandbox(self, base_url: str) -> Settings:
         """Return these settings pointed at the sandbox mounted under base_url, with fresh test keys."""
@@ -116,8 +138,8 @@ class Settings(BaseSettings):
 
     @property
     def stripe_sandbox(self) -> bool:
-        """Whether Stripe is the built-in sandbox (no secret key configured)."""
-        return self.stripe_secret_key is None
+        """Whether Stripe is the built-in sandbox: no gateway has keys (the demo)."""
+        return not self.keyed_gateways
 
     @property
     def stripe_api_url(self) -> str:
@@ -132,6 +154,13 @@ class Settings(BaseSettings):
             "stripe_webhook_secret": SecretStr("whsec_" + secrets.token_urlsafe(24)),
             "stripe_api_base": base_url.rstrip("/") + SANDBOX_STRIPE_PATH,
         })
+
+
+def split_secrets(value: SecretStr | None) -> tuple[str, ...]:
+    """A comma-separated list of webhook secrets (during a rotation: new, old), blanks and spaces dropped."""
+    if value is None:
+        return ()
+    return tuple(part.strip() for part in value.get_secret_value().split(",") if part.strip())
 
 
 def check_gateway_keys(settings: Settings) -> None:

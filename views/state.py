@@ -11,4 +11,6 @@ from views.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 SHOP = web.AppKey("shop", Shop)
+# The same shop for webhook deliveries: its gateway calls are short and never retried (Shop.for_webhook).
+WEBHOOK_SHOP = web.AppKey("webhook_shop", Shop)
 SANDBOXED = web.AppKey("sandboxed", frozenset)

@@ -29,12 +29,18 @@ def build_sender(state: StripeSandboxState, url: str | None, secret: str | None,
         """Return Stripe's webhook headers, signed now: a retry carries a new t, as Stripe's do."""
         found = {"Content-Type": "application/json; charset=utf-8"}
         if signing_secret:
-            found["Stripe-Signature"] = stripe_signature_header(signing_secret, body, state.now())
+            # One v1 per secret still signing, all over the same t: a receiver verifying with any of them
+            # accepts it (stripe-python stripe/_webhook.py, WebhookSignature.verify_header checks every v1).
+            stamp = state.now()
+            signed = [stripe_signature_header(secret, body, stamp)
+                      for secret in (signing_secret, *sender.expiring_secrets)]
+            found["Stripe-Signature"] = ",".join([signed[0], *(one.split(",", 1)[1] for one in signed[1:])])
         return found
 
-    return WebhookSender(encode=encode_event, sign=headers, url=url, secret=secret,
-                         knobs=DeliveryKnobs(retry_delays=STRIPE_RETRY_DELAYS, timeout=STRIPE_TIMEOUT),
-                         user_agent="Stripe/1.0 (+https://stripe.com/docs/webhooks)", parallel=parallel)
+    sender = WebhookSender(encode=encode_event, sign=headers, url=url, secret=secret,
+                           knobs=DeliveryKnobs(retry_delays=STRIPE_RETRY_DELAYS, timeout=STRIPE_TIMEOUT),
+                           user_agent="Stripe/1.0 (+https://stripe.com/docs/webhooks)", parallel=parallel)
+    return sender
 
 
 async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:

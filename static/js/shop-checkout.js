@@ -237,7 +237,7 @@
   /** Something the quote depends on changed: ask again (shortly, so a burst of changes asks once). */
   function requote({ now = false } = {}) {
     lines = readCart();
-    payWith.hidden = country() !== 'IN';
+    payWith.hidden = country() !== 'IN' || payWith.hasAttribute('data-single-gateway');
     renderAddressFormat();
     const question = JSON.stringify(quoteRequest());
     if (question === quoteFor) { // answered, or being asked, already
