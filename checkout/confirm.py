@@ -6,6 +6,7 @@ from checkout.errors import Conflict, SignatureInvalid, gateway_failure
 from checkout.orders import call_entry, load_order
 from checkout.place_order import open_payment
 from checkout.schemas import RazorpayFailedRequest, RazorpayVerifyRequest
+from checkout.refunds import drop_held_refunds
 from checkout.second_payments import give_back_second_payment, is_second_payment
 from checkout.settle import settle_payment
 from checkout.shop import Shop
@@ -103,6 +104,8 @@ async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, 
             return await get_order(shop.db, order.id)
     note = timeline_entry("note", message=f"payment {payment.id}: {GIVEN_BACK}; it never pays the order")
     after = await record_attempt(shop, order, report, [*entries, note])
+    after = await drop_held_refunds(shop, after, payment.id, f"Razorpay's own refund of payment {payment.id}, "
+                                                             "which never paid the order")
     if any(attempt.get("payment_id") == payment.id for attempt in after.attempts):
         # The same payment may already be there as failed (payment.failed came first): say what became of it.
         await restate_attempt(shop.db, order.id, payment.id, report)

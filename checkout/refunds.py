@@ -171,9 +171,9 @@ def foreign_refund_reason(order: Order, report: RefundReport) -> str | None:
 
 async def ignore_refund(shop: Shop, order: Order, report: RefundReport, reason: str, entries: list[dict]) -> Order:
     """Keep a refund report that does not count for this order on its timeline, with the reason."""
-    ignored = timeline_entry("refund_ignored", refund_id=report.refund_id, payment_id=report.payment_id,
-                             amount=report.amount.amount, currency=report.amount.currency, status=report.status,
-                             reason=reason, message=f"refund ignored: {reason}")
+    ignored = ignored_entry({"refund_id": report.refund_id, "payment_id": report.payment_id,
+                             "amount": report.amount.amount, "currency": report.amount.currency,
+                             "status": report.status}, reason)
     return await append_timeline_and_read(shop.db, order.id, [*entries, ignored]) or order
 
 
@@ -198,17 +198,27 @@ async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: l
 HELD_FROM = {"pending": [], "processed": ["pending", "failed"], "failed": ["pending"]}
 
 
+async def drop_held_refunds(shop: Shop, order: Order, payment_id: str, reason: str) -> Order:
+    """Drop the held (uncounted) refunds of a payment that will never be this order's, saying why."""
+    for entry in [r for r in order.refunds if r.get("held") and r.get("payment_id") == payment_id]:
+        order = await drop_refund(shop.db, order.id, entry["key"], [ignored_entry(entry, reason)]) or order
+    return order
+
+
+def ignored_entry(entry: dict, reason: str) -> dict:
+    """The timeline entry for a refund that does not count for the order."""
+    return timeline_entry("refund_ignored", refund_id=entry.get("refund_id"), payment_id=entry.get("payment_id"),
+                          amount=entry.get("amount"), currency=entry.get("currency"), status=entry.get("status"),
+                          reason=reason, message=f"refund ignored: {reason}")
+
+
 async def count_held_refunds(shop: Shop, order: Order) -> Order:
     """Now that the order has its payment, count the refunds that came before it, or drop the ones of others."""
     own = (order.payment or {}).get("id")
     for entry in [r for r in order.refunds if r.get("held")]:
         if entry.get("payment_id") != own:
             reason = f"refund {entry.get('refund_id')} is of payment {entry.get('payment_id')}, not {own}"
-            ignored = timeline_entry("refund_ignored", refund_id=entry.get("refund_id"),
-                                     payment_id=entry.get("payment_id"), amount=entry["amount"],
-                                     currency=entry.get("currency"), status=entry.get("status"), reason=reason,
-                                     message=f"refund ignored: {reason}")
-            order = await drop_refund(shop.db, order.id, entry["key"], [ignored]) or order
+            order = await drop_refund(shop.db, order.id, entry["key"], [ignored_entry(entry, reason)]) or order
             continue
         counted = {"processed": {"refunded_amount": entry["amount"], "refund_committed": entry["amount"]},
                    "pending": {"refund_committed": entry["amount"]}}.get(entry.get("status"), {})

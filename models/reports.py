@@ -96,9 +96,12 @@ def refunds_pipeline(since: datetime, until: datetime, boundaries: Sequence[date
     return [
         {"$match": {"$or": [{"refunds.requested_at": when}, {"refunds.settled_at": when}]}},
         {"$project": {"currency": 1, "refunds.amount": 1, "refunds.currency": 1, "refunds.status": 1,
+                      "refunds.held": 1,
                       "refunds.requested_at": 1, "refunds.settled_at": 1}},
         {"$unwind": "$refunds"},
-        {"$match": {"$or": [{"refunds.requested_at": when},
+        # A held refund (it came before its payment) counts nowhere until that payment makes it the order's.
+        {"$match": {"refunds.held": {"$ne": True},
+                    "$or": [{"refunds.requested_at": when},
                             {"refunds.requested_at": None, "refunds.settled_at": when}]}},
         {"$group": {
             "_id": {"day": day_of({"$ifNull": ["$refunds.requested_at", "$refunds.settled_at"]}, boundaries),

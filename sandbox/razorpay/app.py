@@ -113,7 +113,7 @@ def read_number(body: dict, name: str, upper: float) -> float:
 
 
 async def advance_clock(request: web.Request) -> web.Response:
-    """POST /sandbox/clock {"seconds": s}: move the clock forward; authorisations past Razorpay's window are refunded."""
+    """POST /sandbox/clock {"seconds": s}: move the clock on; authorisations past Razorpay's window are refunded."""
     seconds = read_number(await read_control(request), "seconds", 400 * 24 * 3600)
     state = request.app[SANDBOX_STATE]
     refunded = state.advance_clock(seconds)
