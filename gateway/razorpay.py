@@ -265,6 +265,11 @@ class RazorpayClient:
                                          headers={"X-Refund-Idempotency": key})
         return RazorpayRefund.model_validate(data), call
 
+    async def fetch_payment_refunds(self, payment_id: str) -> tuple[list[RazorpayRefund], CallRecord]:
+        """List a payment's refunds (GET /v1/payments/:id/refunds), to find one whose answer never reached us."""
+        data, call = await self._request("GET", f"/v1/payments/{payment_id}/refunds")
+        return [RazorpayRefund.model_validate(i) for i in data.get("items", [])], call
+
     async def fetch_refund(self, refund_id: str) -> tuple[RazorpayRefund, CallRecord]:
         """Fetch one refund by its id."""
         data, call = await self._request("GET", f"/v1/refunds/{refund_id}")
