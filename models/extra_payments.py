@@ -54,17 +54,3 @@ async def find_orders_with_open_extra_refunds(db: Any, limit: int) -> list[Order
     cursor = db.orders.find({"extra_payments.refund.status": {"$in": list(OPEN_EXTRA_REFUND_STATUSES)}},
                             ORDER_PROJECTION)
     return [Order.model_validate(doc) for doc in await cursor.to_list(limit)]
-
-
-async def count_extra_payments(db: Any, since: Any, until: Any) -> list[dict]:
-    """Second payments that reached paid orders in [since, until), with their refunds' status (the at index)."""
-    when = {"$gte": since, "$lt": until}
-    pipeline = [
-        {"$match": {"extra_payments.at": when}},
-        {"$project": {"extra_payments": 1}},
-        {"$unwind": "$extra_payments"},
-        {"$match": {"extra_payments.at": when}},
-        {"$project": {"_id": 0, "at": "$extra_payments.at", "currency": "$extra_payments.currency",
-                      "amount": "$extra_payments.amount", "status": "$extra_payments.refund.status"}},
-    ]
-    return await db.orders.aggregate(pipeline).to_list(None)

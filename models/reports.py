@@ -19,6 +19,7 @@ INDEX_OF = {
     "refunds": ("refunds_requested_at", "refunds_settled_at"),
     "routed": ("list_all",),
     "in_status": ("list_by_status",),
+    "second_payments": ("extra_payments_at",),
 }
 
 
@@ -112,6 +113,18 @@ def refunds_pipeline(since: datetime, until: datetime, boundaries: Sequence[date
     ]
 
 
+def second_payments_pipeline(since: datetime, until: datetime, boundaries: Sequence[datetime]) -> list[dict]:
+    """Second payments that reached orders already paid in [since, until), counted by day (each given back)."""
+    when = {"$gte": since, "$lt": until}
+    return [
+        {"$match": {"extra_payments.at": when}},
+        {"$project": {"extra_payments.at": 1}},
+        {"$unwind": "$extra_payments"},
+        {"$match": {"extra_payments.at": when}},
+        {"$group": {"_id": day_of("$extra_payments.at", boundaries), "count": {"$sum": 1}}},
+    ]
+
+
 def routed_pipeline(route: str, since: datetime, until: datetime, boundaries: Sequence[datetime]) -> list[dict]:
     """Orders placed in [since, until) on this route, counted by day."""
     return [
@@ -148,6 +161,13 @@ async def count_routed(db: Any, route: str, since: datetime, until: datetime,
                        boundaries: Sequence[datetime]) -> dict[int, int]:
     """How many orders placed in [since, until) took this route, by day (the list_all index)."""
     rows = await db.orders.aggregate(routed_pipeline(route, since, until, boundaries)).to_list(None)
+    return {r["_id"]: r["count"] for r in rows}
+
+
+async def count_second_payments(db: Any, since: datetime, until: datetime,
+                                boundaries: Sequence[datetime]) -> dict[int, int]:
+    """How many second payments reached paid orders in [since, until), by day (the extra_payments_at index)."""
+    rows = await db.orders.aggregate(second_payments_pipeline(since, until, boundaries)).to_list(None)
     return {r["_id"]: r["count"] for r in rows}
 
 
