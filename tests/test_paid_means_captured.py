@@ -7,6 +7,7 @@ auto-refunded ... An auto-refunded payment was never captured, so the value is a
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from checkout.confirm import GIVEN_BACK
@@ -89,3 +90,29 @@ async def test_item1_an_authorized_order_whose_authorisation_razorpay_gave_back_
     await control(razorpay_sandbox, "POST", "/sandbox/clock", {"seconds": 6 * 24 * 3600})
     status, body = await verify(client, razorpay_sandbox, placed, paid["razorpay_payment_id"])
     assert body["status"] == "expired"
+
+
+async def test_item1_verify_before_razorpays_automatic_capture_does_not_mark_the_order_paid(client, razorpay_sandbox):
+    """Verify may see the payment authorized (capture comes after): pending until the capture's webhook."""
+    await control(razorpay_sandbox, "PUT", "/sandbox/capture", {"after": 0.3})
+    placed = await place(client, checkout_body())
+    status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
+    assert status == 200, paid
+    status, body = await verify(client, razorpay_sandbox, placed, paid["razorpay_payment_id"])
+    assert (status, body["status"]) == (200, "pending")
+
+
+async def test_item1_the_capture_webhook_then_marks_it_paid(client, razorpay_sandbox):
+    """payment.authorized then payment.captured, as Razorpay sends them: paid once captured."""
+    await control(razorpay_sandbox, "PUT", "/sandbox/capture", {"after": 0.05})
+    placed = await place(client, checkout_body())
+    await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
+    [authorized] = events_named(razorpay_sandbox, "payment.authorized")
+    await deliver_all(client, [authorized])
+    assert (await stored_order(client, placed["order_id"]))["status"] == "pending"
+    for _ in range(50):
+        if events_named(razorpay_sandbox, "payment.captured"):
+            break
+        await asyncio.sleep(0.01)
+    await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
+    assert (await stored_order(client, placed["order_id"]))["status"] == "paid"
