@@ -101,7 +101,8 @@ async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, 
                                                "amount_paid": None}, entries=entries)
         if moved is not None:
             await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})
-            return await get_order(shop.db, order.id)
+            return await drop_held_refunds(shop, await get_order(shop.db, order.id), payment.id,
+                                           f"Razorpay's own refund of payment {payment.id}, never captured")
     note = timeline_entry("note", message=f"payment {payment.id}: {GIVEN_BACK}; it never pays the order")
     after = await record_attempt(shop, order, report, [*entries, note])
     after = await drop_held_refunds(shop, after, payment.id, f"Razorpay's own refund of payment {payment.id}, "

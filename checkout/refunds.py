@@ -138,9 +138,11 @@ async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries:
     second = await settle_extra_refund(shop, order, report, entries)
     if second is not None:
         return second
-    if order.payment is None and report.payment_id and report.amount.currency == order.currency:
-        # The refund came before the payment it is about (events arrive in any order): held, uncounted, until
-        # the payment is known (count_held_refunds), then counted or dropped.
+    uncaptured = order.payment is None or order.status == "authorized"
+    if uncaptured and report.payment_id and report.amount.currency == order.currency:
+        # The refund came before the payment it is about (events arrive in any order), or is of an authorisation
+        # never captured (only Razorpay's own auto-refund can be): held, uncounted, until the payment is captured
+        # (count_held_refunds counts it) or known to be given back (drop_held_refunds).
         return await hold_refund(shop, order, report, entries)
     reason = foreign_refund_reason(order, report)
     if reason is not None:

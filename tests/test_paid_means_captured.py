@@ -116,3 +116,18 @@ async def test_item1_the_capture_webhook_then_marks_it_paid(client, razorpay_san
         await asyncio.sleep(0.01)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
     assert (await stored_order(client, placed["order_id"]))["status"] == "paid"
+
+
+async def test_item1_the_auto_refund_of_an_authorized_orders_payment_is_no_refund_of_captured_money(
+        make_client, razorpay_sandbox):
+    """Manual capture: Razorpay's refund events for the uncaptured authorisation count nothing on the order."""
+    client = await make_client(razorpay_capture="manual")
+    placed = await place(client, checkout_body())
+    status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
+    await verify(client, razorpay_sandbox, placed, paid["razorpay_payment_id"])
+    await control(razorpay_sandbox, "POST", "/sandbox/clock", {"seconds": 6 * 24 * 3600})
+    await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.processed"))
+    await verify(client, razorpay_sandbox, placed, paid["razorpay_payment_id"])
+    order = await stored_order(client, placed["order_id"])
+    assert (order["status"], order.get("refunded_amount", 0), order.get("refund_committed", 0),
+            order.get("refunds", [])) == ("expired", 0, 0, [])
