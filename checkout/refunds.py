@@ -144,10 +144,13 @@ async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries:
         # never captured (only Razorpay's own auto-refund can be): held, uncounted, until the payment is captured
         # (count_held_refunds counts it) or known to be given back (drop_held_refunds).
         return await hold_refund(shop, order, report, entries)
+    key = report.key or report.refund_id
+    if any(r.get("held") and r.get("key") == key for r in order.refunds):
+        # Held before the payment landed and not counted yet: move it as held, then count what is due.
+        return await count_held_refunds(shop, await hold_refund(shop, order, report, entries))
     reason = foreign_refund_reason(order, report)
     if reason is not None:
         return await ignore_refund(shop, order, report, reason, entries)
-    key = report.key or report.refund_id
     amount = report.amount.amount
     fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
     entry = {"key": key, "amount": amount, "currency": report.amount.currency, "gateway": report.gateway,
@@ -217,6 +220,8 @@ def ignored_entry(entry: dict, reason: str) -> dict:
 async def count_held_refunds(shop: Shop, order: Order) -> Order:
     """Now that the order has its payment, count the refunds that came before it, or drop the ones of others."""
     own = (order.payment or {}).get("id")
+    if own is None or order.status == "authorized":
+        return order  # no captured payment yet: what is held stays held
     for entry in [r for r in order.refunds if r.get("held")]:
         if entry.get("payment_id") != own:
             reason = f"refund {entry.get('refund_id')} is of payment {entry.get('payment_id')}, not {own}"
