@@ -126,3 +126,13 @@ async def test_item4_the_order_is_found_by_its_second_payments_id(client, razorp
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
     found = await find_order_by_payment_id(client.app[SHOP].db, late_id)
     assert found is not None and found.id == placed["order_id"]
+
+
+async def test_item4_the_admins_order_page_lists_the_second_payment_and_its_refund(client, razorpay_sandbox,
+                                                                                    stripe_sandbox):
+    """Beside the order's own refunds, the second payment with the state of its automatic refund."""
+    placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
+    await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
+    resp = await client.get(f"/admin/orders/{placed['order_id']}", headers=ADMIN)
+    page = await resp.text()
+    assert 'data-testid="second-payments"' in page and f"<code>{late_id}</code> (razorpay)" in page
