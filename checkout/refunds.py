@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from checkout.errors import CheckoutError, Conflict, InvalidInput, gateway_failure
+from checkout.errors import CheckoutError, Conflict, InvalidInput
 from checkout.orders import call_entry, load_order
 from checkout.shop import Shop
 from gateway.errors import GatewayError, GatewayInvalid
 from gateway.money import Money, format_money
 from gateway.refunds import RefundReport
-from models.orders import (Order, append_timeline, append_timeline_and_read, get_order, now, timeline_entry,
+from models.orders import (Order, append_timeline_and_read, get_order, now, timeline_entry,
                            transition_order)
 from checkout.second_payments import settle_extra_refund
 from models.refunds import OPEN_REFUND_STATUSES, add_refund, drop_refund, move_refund, reserve_refund
