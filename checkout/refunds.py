@@ -189,6 +189,9 @@ async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: l
     entry = {"key": key, "amount": report.amount.amount, "currency": report.amount.currency,
              "gateway": report.gateway, "payment_id": report.payment_id, "requested_at": None, "held": True,
              **fields}
+    held = timeline_entry("note", message=f"refund {report.refund_id} of payment {report.payment_id} "
+                                          f"({report.status}) held, not counted: the order has no captured payment")
+    entries = [*entries, held]
     # Forward only, as for counted refunds: pending may become processed or failed, never back.
     moved = (await add_refund(shop.db, order.id, entry, inc={}, entries=entries)
              or await move_refund(shop.db, order.id, key, from_statuses=HELD_FROM[report.status], fields=fields,

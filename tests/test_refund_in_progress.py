@@ -18,6 +18,7 @@ from gateway.errors import GatewayUnavailable
 from gateway.razorpay import error_from_response
 from models.orders import now
 from money_helpers import control, events_named
+from sandbox.razorpay import SANDBOX_FAULTS
 from sandbox.razorpay.state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS
 from views.state import SHOP
 from webhook_helpers import admin_post, deliver, deliver_all, place, post_razorpay, stored_order
@@ -84,3 +85,14 @@ async def test_item5_refund_processed_after_we_recorded_it_failed_counts_once(cl
     await post_razorpay(client, copy.deepcopy(processed.envelope), "evt_rf_processed_again")
     order = await stored_order(client, placed["order_id"])
     assert (order["refunded_amount"], order["refund_committed"]) == (1000, 1000)
+
+
+async def test_item5_a_refund_that_times_out_stays_requested_with_its_amount_held(make_client, razorpay_sandbox):
+    """Razorpay too slow to answer: accepted (202), requested, the amount still held; no error for the admin."""
+    client = await make_client(razorpay_timeout=0.3)
+    placed = await paid_order(client, razorpay_sandbox)
+    razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 0.6
+    status, answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 5000})
+    razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 0
+    order = await stored_order(client, placed["order_id"])
+    assert (status, order["refunds"][0]["status"], order["refund_committed"]) == (202, "requested", 5000)
