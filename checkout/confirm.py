@@ -6,11 +6,14 @@ from checkout.errors import Conflict, SignatureInvalid, gateway_failure
 from checkout.orders import call_entry, load_order
 from checkout.place_order import open_payment
 from checkout.schemas import RazorpayFailedRequest, RazorpayVerifyRequest
+from checkout.refunds import drop_held_refunds
+from checkout.second_payments import give_back_second_payment, is_second_payment
 from checkout.settle import settle_payment
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.razorpay import RazorpayPayment
-from models.orders import MAX_ATTEMPTS, Order, append_timeline, get_order, now, timeline_entry
+from models.orders import (MAX_ATTEMPTS, Order, append_timeline, get_order, now, restate_attempt, timeline_entry,
+                           transition_order)
 
 
 async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -> Order:
@@ -46,14 +49,35 @@ def payment_mismatch(order: Order, payment: RazorpayPayment) -> str | None:
     return None
 
 
+# What the buyer and the shop are told about an authorisation Razorpay gave back by itself.
+GIVEN_BACK = "authorised late and refunded automatically by Razorpay; the money went back to the buyer"
+
+
+def is_given_back(payment: RazorpayPayment) -> bool:
+    """Whether Razorpay refunded this payment itself without ever capturing it (late or uncaptured authorisation).
+
+    "An auto-refunded payment was never captured, so the value is always false"
+    (https://razorpay.com/docs/payments/refunds/auto-refunds): status refunded with captured false is money that
+    went back to the buyer, never the shop's.
+    """
+    return payment.status == "refunded" and not payment.captured
+
+
 async def apply_razorpay_payment(
     shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]
 ) -> Order:
     """Move the order as the payment says, forward only, in one conditional update."""
+    if is_given_back(payment):
+        return await record_given_back(shop, order, payment, entries)
+    if (payment.captured and payment.order_id == order.razorpay_order_id
+            and is_second_payment(order, payment.id)):
+        return await give_back_second_payment(shop, order, {
+            "id": payment.id, "gateway": "razorpay", "amount": payment.amount, "currency": payment.currency,
+            "method": payment.method}, entries)
     fields = {"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": payment.amount}
-    # A refunded payment was captured first: the order was paid, and its refunds are settled on their own.
-    # "authorized" is a status only where the shop captures by hand; otherwise Razorpay captures it itself.
-    target = {"captured": "paid", "refunded": "paid",
+    # Paid means captured: a payment refunded after its capture was the order's money (its refunds settle on their
+    # own); "authorized" is a status only where the shop captures by hand; otherwise Razorpay captures it itself.
+    target = {"captured": "paid", "refunded": "paid" if payment.captured else None,
               "authorized": "authorized" if order.capture == "manual" else None}.get(payment.status)
     return await settle_payment(
         shop, order, target=target,
@@ -62,6 +86,32 @@ async def apply_razorpay_payment(
         mismatch=payment_mismatch(order, payment), entries=entries,
         note=f"payment {payment.id} is {payment.status}; order left as it was",
     )
+
+
+async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]) -> Order:
+    """Keep a payment Razorpay gave back as a failed attempt; an order authorized by it is given up."""
+    report = {"code": "AUTO_REFUNDED", "description": GIVEN_BACK, "source": "gateway", "step": "payment_capture",
+              "reason": "auto_refunded", "payment_id": payment.id, "razorpay_order_id": payment.order_id,
+              "method": payment.method}
+    if order.status == "authorized" and (order.payment or {}).get("id") == payment.id:
+        # Its only payment was never captured and is back with the buyer: nothing is owed, nothing to ship.
+        moved = await transition_order(shop.db, order.id, allowed_from=["authorized"], to="expired",
+                                       reason=f"Razorpay payment {payment.id}: {GIVEN_BACK}",
+                                       fields={"payment": {**payment.summary(), "gateway": "razorpay"},
+                                               "amount_paid": None}, entries=entries)
+        if moved is not None:
+            await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})
+            return await drop_held_refunds(shop, await get_order(shop.db, order.id), payment.id,
+                                           f"Razorpay's own refund of payment {payment.id}, never captured")
+    note = timeline_entry("note", message=f"payment {payment.id}: {GIVEN_BACK}; it never pays the order")
+    after = await record_attempt(shop, order, report, [*entries, note])
+    after = await drop_held_refunds(shop, after, payment.id, f"Razorpay's own refund of payment {payment.id}, "
+                                                             "which never paid the order")
+    if any(attempt.get("payment_id") == payment.id for attempt in after.attempts):
+        # The same payment may already be there as failed (payment.failed came first): say what became of it.
+        await restate_attempt(shop.db, order.id, payment.id, report)
+        after = await get_order(shop.db, order.id)
+    return after
 
 
 async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> Order:

@@ -16,6 +16,7 @@ from checkout.calendar import day_start, shop_time, shop_today, week_start
 from checkout.failover import FAILOVER_ROUTE
 from checkout.labels import gateway_label, method_label
 from models.reports import (AttemptsRow, RefundsRow, TakingsRow, count_failed_attempts, count_in_status,
+                            count_second_payments,
                             count_routed, sum_refunds, sum_takings)
 
 REFUND_STATUSES = ("requested", "pending", "processed", "failed")
@@ -94,6 +95,7 @@ class Period:
     success_by_gateway: tuple[SuccessRate, ...]
     refunds: tuple[RefundLine, ...]
     failovers: int
+    second_payments: int = 0  # second payments on paid orders, each refunded automatically (issue 24 item 4)
 
     @property
     def paid_count(self) -> int:
@@ -144,19 +146,22 @@ async def build_dashboard(db, *, order_expiry: timedelta, now: datetime | None =
     failed = await count_failed_attempts(db, since - order_expiry - ATTEMPTS_MARGIN, since, until, boundaries)
     refunds = await sum_refunds(db, since, until, boundaries)
     failovers = await count_routed(db, FAILOVER_ROUTE, since, until, boundaries)
+    seconds = await count_second_payments(db, since, until, boundaries)
     index = (today - monday).days
     return Dashboard(
         as_of=shop_time(now),
-        today=summarise_period("today", "Today", today, today, {index}, takings, failed, refunds, failovers),
+        today=summarise_period("today", "Today", today, today, {index}, takings, failed, refunds, failovers,
+                               seconds),
         week=summarise_period("week", "This week", monday, today, set(range(7)), takings, failed, refunds,
-                              failovers),
+                              failovers, seconds),
         daily=chart_week(monday, index, takings),
         needs_review=await count_in_status(db, "needs_review"),
     )
 
 
 def summarise_period(key: str, title: str, first: date, last: date, days: set[int], takings: list[TakingsRow],
-                     failed: list[AttemptsRow], refunds: list[RefundsRow], failovers: dict[int, int]) -> Period:
+                     failed: list[AttemptsRow], refunds: list[RefundsRow], failovers: dict[int, int],
+                     second_payments: dict[int, int] | None = None) -> Period:
     """The figures of the rows whose day is one of days."""
     takings = [r for r in takings if r.day in days]
     failed = [r for r in failed if r.day in days]
@@ -172,6 +177,7 @@ def summarise_period(key: str, title: str, first: date, last: date, days: set[in
             for gateway in sorted({r.gateway for r in takings} | {r.gateway for r in failed})),
         refunds=list_refunds([r for r in refunds if r.day in days]),
         failovers=sum(count for day, count in failovers.items() if day in days),
+        second_payments=sum(count for day, count in (second_payments or {}).items() if day in days),
     )
 
 

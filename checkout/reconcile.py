@@ -6,20 +6,22 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from checkout.confirm import apply_razorpay_payment, failure_report, record_attempt
+from checkout.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
 from checkout.confirm_stripe import apply_stripe_session
 from checkout.errors import CheckoutError
 from checkout.orders import call_entry
 from checkout.razorpay_order import adopt_by_receipt
 from checkout.refunds import send_refund, settle_refund
+from checkout.second_payments import send_extra_refund, settle_extra_refund
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.razorpay import RazorpayPayment
+from gateway.refunds import RefundReport
 from models.orders import Order, find_stale_orders, get_order, now, timeline_entry, transition_order
+from models.extra_payments import find_orders_with_open_extra_refunds
 from models.refunds import find_orders_with_open_refunds
 
 log = logging.getLogger("galla.reconcile")
-SUCCESSFUL = ("captured", "refunded", "authorized")
 
 
 @dataclass
@@ -59,6 +61,9 @@ async def reconcile(shop: Shop, policy: ReconcilePolicy | None = None, *, at: da
     for order in await find_orders_with_open_refunds(shop.db, policy.limit):
         report.refunds_checked += 1
         await run_step(report, order, reconcile_refunds(shop, order, at - policy.resend_refunds_after))
+    for order in await find_orders_with_open_extra_refunds(shop.db, policy.limit):
+        report.refunds_checked += 1
+        await run_step(report, order, reconcile_second_payments(shop, order))
     return report
 
 
@@ -100,7 +105,11 @@ async def reconcile_razorpay_order(shop: Shop, order: Order, expire_before: date
         return order  # an authorized order still waiting for its capture: nothing new to write
     if best is not None:
         return await apply_razorpay_payment(shop, order, best, entries)
-    known = {a.get("payment_id") for a in order.attempts}
+    known = {a.get("payment_id"): a.get("code") for a in order.attempts}
+    for given_back in (p for p in payments if is_given_back(p) and known.get(p.id) != "AUTO_REFUNDED"):
+        # Said on the order (an authorized one is closed): the money went back to the buyer.
+        order = await apply_razorpay_payment(shop, order, given_back, entries)
+        entries = []
     for failed in (p for p in payments if p.status == "failed" and p.id not in known):
         order = await record_attempt(shop, order, failure_report(failed), entries)
         entries = []
@@ -108,8 +117,12 @@ async def reconcile_razorpay_order(shop: Shop, order: Order, expire_before: date
 
 
 def best_payment(payments: list[RazorpayPayment]) -> RazorpayPayment | None:
-    """The payment that decides the order: a captured (or since refunded) one, else an authorized one."""
-    ranked = sorted((p for p in payments if p.status in SUCCESSFUL), key=lambda p: p.status == "authorized")
+    """The payment that decides the order: a captured (or since refunded) one, else an authorized one.
+
+    A payment Razorpay refunded without capturing it (captured false) is never one: paid means captured.
+    """
+    ranked = sorted((p for p in payments if p.captured or p.status == "authorized"),
+                    key=lambda p: p.status == "authorized")
     return ranked[0] if ranked else None
 
 
@@ -149,7 +162,7 @@ async def expire_order(shop: Shop, order: Order, reason: str, entries: list[dict
 
 
 async def reconcile_refunds(shop: Shop, order: Order, resend_before: datetime) -> Order:
-    """Ask the gateway about each refund still open: settle what it says, resend one it never answered."""
+    """Ask the gateway about each refund still open: settle what it says, find or resend one it never answered."""
     for entry in [r for r in order.refunds if r.get("status") in ("requested", "pending")]:
         if entry.get("refund_id"):
             if entry.get("gateway") == "stripe":
@@ -160,7 +173,49 @@ async def reconcile_refunds(shop: Shop, order: Order, resend_before: datetime) -
             if report.status != entry["status"]:
                 entries = [timeline_entry("reconcile", gateway=entry["gateway"]), *call_entry(call)]
                 order = await settle_refund(shop, order, report, entries)
+            continue
+        found, entries = await find_refund_by_key(shop, entry.get("gateway"), (order.payment or {}).get("id"),
+                                                  entry["key"])
+        if found is not None:
+            # The gateway made it; only its answer was lost (a timeout or a 409): settle it, never send it again.
+            order = await settle_refund(shop, order, found, entries)
         elif entry.get("requested_at") and entry["requested_at"] < resend_before:
-            # The gateway never answered: the same key makes a second request return the first refund.
+            # The gateway never made it: the same key makes a second request return the first refund if it races.
             order, _ = await send_refund(shop, order, entry)
+    return order
+
+
+async def find_refund_by_key(shop: Shop, gateway: str | None, payment_id: str | None,
+                             key: str) -> tuple[RefundReport | None, list[dict]]:
+    """Look a refund up among its payment's refunds by the refund_key note we gave it; None if not made."""
+    if not payment_id:
+        return None, []
+    if gateway == "stripe":
+        refunds, call = await shop.stripe.list_refunds(payment_id)
+    else:
+        # GET /v1/payments/:id/refunds (https://razorpay.com/docs/api/refunds/fetch-multiple-refund-payment).
+        refunds, call = await shop.razorpay.fetch_payment_refunds(payment_id)
+    entries = [timeline_entry("reconcile", gateway=gateway), *call_entry(call)]
+    reports = [refund.report() for refund in refunds]
+    return next((report for report in reports if report.key == key), None), entries
+
+
+async def reconcile_second_payments(shop: Shop, order: Order) -> Order:
+    """Settle (or send) the automatic refund of each second payment still open at its gateway."""
+    for extra in [x for x in order.extra_payments if (x.get("refund") or {}).get("status") in ("requested",
+                                                                                              "pending")]:
+        refund = extra["refund"]
+        if refund.get("refund_id"):
+            if extra.get("gateway") == "stripe":
+                made, call = await shop.stripe.retrieve_refund(refund["refund_id"])
+            else:
+                made, call = await shop.razorpay.fetch_refund(refund["refund_id"])
+            report: RefundReport | None = made.report()
+            entries = [timeline_entry("reconcile", gateway=extra.get("gateway")), *call_entry(call)]
+        else:
+            report, entries = await find_refund_by_key(shop, extra.get("gateway"), extra["id"], refund["key"])
+        if report is not None and report.status != refund["status"]:
+            order = await settle_extra_refund(shop, order, report, entries) or order
+        elif report is None:
+            order = await send_extra_refund(shop, order, extra)
     return order

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from checkout.errors import CheckoutError, Conflict, InvalidInput, gateway_failure
+from checkout.errors import CheckoutError, Conflict, InvalidInput
 from checkout.orders import call_entry, load_order
 from checkout.shop import Shop
 from gateway.errors import GatewayError, GatewayInvalid
 from gateway.money import Money, format_money
 from gateway.refunds import RefundReport
-from models.orders import (Order, append_timeline, append_timeline_and_read, get_order, now, timeline_entry,
+from models.orders import (Order, append_timeline_and_read, get_order, now, timeline_entry,
                            transition_order)
-from models.refunds import OPEN_REFUND_STATUSES, add_refund, move_refund, reserve_refund
+from checkout.second_payments import settle_extra_refund
+from models.refunds import OPEN_REFUND_STATUSES, add_refund, drop_refund, move_refund, reserve_refund
 
 # Orders whose money may be given back: needs_review too, since refunding is how a person often settles it.
 REFUNDABLE = ("paid", "partially_refunded", "needs_review")
@@ -112,9 +113,14 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
         raise RefundRefused(f"{exc.gateway.title()} refused the refund: {exc.description}",
                             field="amount" if exc.field == "amount" else None) from exc
     except GatewayError as exc:
-        # No answer: the refund may exist. It stays requested; a retry with the same key cannot double it.
-        await append_timeline(shop.db, order.id, call_entry(exc.call))
-        raise gateway_failure(exc) from exc
+        # No answer, or Razorpay still working on a refund of this payment (409, "You may retry the request upon
+        # receiving this response": https://razorpay.com/docs/api/refunds/normal-refunds-idempotent): the refund may
+        # exist, so it is no failure. It stays requested with its amount held; its webhook or reconciliation
+        # settles it, and a retry under the same key cannot double it.
+        note = timeline_entry("note", message=f"refund {key} left requested: {exc.description}; the webhook or "
+                                              "reconciliation settles it")
+        held = await append_timeline_and_read(shop.db, order.id, [*call_entry(exc.call), note]) or order
+        return held, find_refund(held, key) or entry
     moved = await move_refund(shop.db, order.id, key, from_statuses=["requested"],
                               fields={"status": "pending", "refund_id": refund.id}, inc={},
                               entries=call_entry(call))
@@ -124,12 +130,31 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
 
 
 async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict]) -> Order:
-    """Apply what the gateway says about a refund, once: each step is one conditional update."""
+    """Apply what the gateway says about a refund, once: each step is one conditional update.
+
+    Only a refund of the order's own payment, in its currency, counts; one of a second payment settles that
+    payment's automatic refund; anything else is kept on the timeline as ignored, with the reason.
+    """
+    second = await settle_extra_refund(shop, order, report, entries)
+    if second is not None:
+        return second
+    uncaptured = order.payment is None or order.status == "authorized"
+    if uncaptured and report.payment_id and report.amount.currency == order.currency:
+        # The refund came before the payment it is about (events arrive in any order), or is of an authorisation
+        # never captured (only Razorpay's own auto-refund can be): held, uncounted, until the payment is captured
+        # (count_held_refunds counts it) or known to be given back (drop_held_refunds).
+        return await hold_refund(shop, order, report, entries)
     key = report.key or report.refund_id
+    if any(r.get("held") and r.get("key") == key for r in order.refunds):
+        # Held before the payment landed and not counted yet: move it as held, then count what is due.
+        return await count_held_refunds(shop, await hold_refund(shop, order, report, entries))
+    reason = foreign_refund_reason(order, report)
+    if reason is not None:
+        return await ignore_refund(shop, order, report, reason, entries)
     amount = report.amount.amount
     fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
     entry = {"key": key, "amount": amount, "currency": report.amount.currency, "gateway": report.gateway,
-             "requested_at": None, **fields}
+             "payment_id": report.payment_id, "requested_at": None, **fields}
     for _ in range(2):  # a concurrent report may add the entry between our two tries
         moved = await apply_refund_step(shop, order.id, key, report.status, amount, fields, entry, entries)
         if moved is not None:
@@ -138,21 +163,103 @@ async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries:
     return await append_timeline_and_read(shop.db, order.id, [*entries, note])
 
 
+def foreign_refund_reason(order: Order, report: RefundReport) -> str | None:
+    """Why a refund report is not about this order's money, or None when it is."""
+    own = (order.payment or {}).get("id")
+    if report.payment_id != own:
+        return f"refund {report.refund_id} is of payment {report.payment_id}, not this order's payment {own}"
+    if report.amount.currency != order.currency:
+        return (f"refund {report.refund_id} is in {report.amount.currency}, not the order's currency "
+                f"{order.currency}")
+    return None
+
+
+async def ignore_refund(shop: Shop, order: Order, report: RefundReport, reason: str, entries: list[dict]) -> Order:
+    """Keep a refund report that does not count for this order on its timeline, with the reason."""
+    ignored = ignored_entry({"refund_id": report.refund_id, "payment_id": report.payment_id,
+                             "amount": report.amount.amount, "currency": report.amount.currency,
+                             "status": report.status}, reason)
+    return await append_timeline_and_read(shop.db, order.id, [*entries, ignored]) or order
+
+
+async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict]) -> Order:
+    """Keep a refund that came before its payment, uncounted (held), or move a held one to its newer status."""
+    key = report.key or report.refund_id
+    fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
+    entry = {"key": key, "amount": report.amount.amount, "currency": report.amount.currency,
+             "gateway": report.gateway, "payment_id": report.payment_id, "requested_at": None, "held": True,
+             **fields}
+    held = timeline_entry("note", message=f"refund {report.refund_id} of payment {report.payment_id} "
+                                          f"({report.status}) held, not counted: the order has no captured payment")
+    entries = [*entries, held]
+    # Forward only, as for counted refunds: pending may become processed or failed, never back.
+    moved = (await add_refund(shop.db, order.id, entry, inc={}, entries=entries)
+             or await move_refund(shop.db, order.id, key, from_statuses=HELD_FROM[report.status], fields=fields,
+                                  inc={}, entries=entries))
+    if moved is not None:
+        return moved
+    note = timeline_entry("note", message=f"refund {report.refund_id} is {report.status}; already held")
+    return await append_timeline_and_read(shop.db, order.id, [*entries, note]) or order
+
+
+# A held refund's status moves forward as a counted one's does (a processed report after a failed one wins).
+HELD_FROM = {"pending": [], "processed": ["pending", "failed"], "failed": ["pending"]}
+
+
+async def drop_held_refunds(shop: Shop, order: Order, payment_id: str, reason: str) -> Order:
+    """Drop the held (uncounted) refunds of a payment that will never be this order's, saying why."""
+    for entry in [r for r in order.refunds if r.get("held") and r.get("payment_id") == payment_id]:
+        order = await drop_refund(shop.db, order.id, entry["key"], [ignored_entry(entry, reason)]) or order
+    return order
+
+
+def ignored_entry(entry: dict, reason: str) -> dict:
+    """The timeline entry for a refund that does not count for the order."""
+    return timeline_entry("refund_ignored", refund_id=entry.get("refund_id"), payment_id=entry.get("payment_id"),
+                          amount=entry.get("amount"), currency=entry.get("currency"), status=entry.get("status"),
+                          reason=reason, message=f"refund ignored: {reason}")
+
+
+async def count_held_refunds(shop: Shop, order: Order) -> Order:
+    """Now that the order has its payment, count the refunds that came before it, or drop the ones of others."""
+    own = (order.payment or {}).get("id")
+    if own is None or order.status == "authorized":
+        return order  # no captured payment yet: what is held stays held
+    for entry in [r for r in order.refunds if r.get("held")]:
+        if entry.get("payment_id") != own:
+            reason = f"refund {entry.get('refund_id')} is of payment {entry.get('payment_id')}, not {own}"
+            order = await drop_refund(shop.db, order.id, entry["key"], [ignored_entry(entry, reason)]) or order
+            continue
+        counted = {"processed": {"refunded_amount": entry["amount"], "refund_committed": entry["amount"]},
+                   "pending": {"refund_committed": entry["amount"]}}.get(entry.get("status"), {})
+        note = timeline_entry("note", message=f"refund {entry.get('refund_id')} ({entry.get('status')}), which came "
+                                              "before the payment, now counts")
+        # Conditional on the entry still being held, so two writers count it once.
+        order = await move_refund(shop.db, order.id, entry["key"], from_statuses=[entry.get("status")],
+                                  fields={"held": False}, inc=counted, entries=[note], held=True) or order
+    return await sync_refund_status(shop, order)
+
+
 async def apply_refund_step(shop: Shop, order_id: str, key: str, status: str, amount: int, fields: dict,
                             entry: dict, entries: list[dict]) -> Order | None:
     """Move one refund entry forward (or add it, for a refund made in the gateway's dashboard)."""
     db = shop.db
     if status == "processed":
+        # A refund we recorded as failed that the gateway then processed gave the money back all the same:
+        # counted (and its amount held again) once, by the conditional move from failed.
         return (await move_refund(db, order_id, key, from_statuses=OPEN_REFUND_STATUSES, fields=fields,
-                                  inc={"refunded_amount": amount}, entries=entries)
+                                  inc={"refunded_amount": amount}, entries=entries, held=False)
+                or await move_refund(db, order_id, key, from_statuses=["failed"], fields=fields,
+                                     inc={"refunded_amount": amount, "refund_committed": amount}, entries=entries,
+                                     held=False)
                 or await add_refund(db, order_id, entry, entries=entries,
                                     inc={"refunded_amount": amount, "refund_committed": amount}))
     if status == "failed":
         return (await move_refund(db, order_id, key, from_statuses=OPEN_REFUND_STATUSES, fields=fields,
-                                  inc={"refund_committed": -amount}, entries=entries)
+                                  inc={"refund_committed": -amount}, entries=entries, held=False)
                 or await add_refund(db, order_id, entry, inc={}, entries=entries))
     return (await move_refund(db, order_id, key, from_statuses=["requested"], fields=fields, inc={},
-                              entries=entries)
+                              entries=entries, held=False)
             or await add_refund(db, order_id, entry, inc={"refund_committed": amount}, entries=entries))
 
 

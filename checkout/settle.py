@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from checkout.receipts import queue_receipt
+from checkout.refunds import count_held_refunds
+from checkout.second_payments import give_back_second_payment, is_second_payment
 from checkout.shop import Shop
-from models.orders import Order, append_timeline_and_read, timeline_entry, transition_order
+from models.orders import Order, append_timeline_and_read, get_order, timeline_entry, transition_order
 
 REVIEWABLE = ["pending", "authorized", "expired"]
 
@@ -19,6 +21,9 @@ async def settle_payment(
     move applies, the report is kept on the timeline with `note`. A paid order's receipt is queued here,
     where every gateway's payment lands; the mailer sends it later, never inside this request.
     """
+    incoming = fields.get("payment") or {}
+    if target == "paid" and mismatch is None and is_second_payment(order, incoming.get("id")):
+        return await give_back(shop, order, fields, entries)
     if mismatch is None and target is not None:
         # No order ever returns to pending, and authorized is reached from pending alone: an order read outside
         # `allowed_from` stays outside it, so the conditional update could only fail (a repeated report).
@@ -26,7 +31,9 @@ async def settle_payment(
                                        fields=fields, entries=entries) if order.status in allowed_from else None
         if moved is not None:
             await queue_receipt(shop, moved)
-            return moved
+            # The order's money status follows from facts, whatever order they came in: refunds of this payment
+            # that arrived before it now count (a full one makes it refunded).
+            return await count_held_refunds(shop, moved) if target == "paid" else moved
         # Paid money reaching an order we gave up on is a person's job, never silently kept.
         mismatch = "payment arrived after the order expired" if order.status == "expired" else None
     if mismatch is not None:
@@ -35,9 +42,22 @@ async def settle_payment(
                                        entries=entries)
         if moved is not None:
             return moved
+    if target == "paid" and mismatch is None and is_second_payment(await get_order(shop.db, order.id) or order,
+                                                                    incoming.get("id")):
+        # Another payment paid the order between our read and our write: this one is the second.
+        return await give_back(shop, await get_order(shop.db, order.id) or order, fields, entries)
     current = await append_timeline_and_read(shop.db, order.id, [*entries, timeline_entry("note", message=note)])
     if target == "paid" and current.status == "paid":
         # A repeat of the payment: queue again in case the first report died between its two writes
         # (the receipt's fixed outbox id makes this a no-op otherwise).
         await queue_receipt(shop, current)
     return current
+
+
+async def give_back(shop: Shop, order: Order, fields: dict, entries: list[dict]) -> Order:
+    """Refund a second captured payment reaching an order another payment already paid."""
+    payment = fields["payment"]
+    return await give_back_second_payment(shop, order, {
+        "id": payment["id"], "gateway": payment.get("gateway"), "method": payment.get("method"),
+        "amount": fields.get("amount_paid") or payment.get("amount"), "currency": payment.get("currency")},
+        entries)

@@ -70,6 +70,14 @@ def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor
         amount = format_money(int(entry.get("amount") or 0), order.currency)
         return [TraceStep(at, "refund", "Admin → Galla", f"Refund of {amount} asked for", "info",
                           f"idempotency key {entry.get('key')}")]
+    if kind == "refund_ignored":
+        amount = format_money(int(entry.get("amount") or 0), entry.get("currency") or order.currency)
+        return [TraceStep(at, "refund", "Galla", f"Refund {entry.get('refund_id')} ignored", "info",
+                          f"{amount} ({entry.get('status')}): {entry.get('reason')}")]
+    if kind == "second_payment":
+        amount = format_money(int(entry.get("amount") or 0), entry.get("currency") or order.currency)
+        return [TraceStep(at, "refund", "Galla", f"Second payment {entry.get('payment_id')} of {amount} refunded "
+                          "automatically", "changed", entry.get("message", ""))]
     if kind == "reconcile":
         gateway = gateway_label(entry.get("gateway"))
         return [TraceStep(at, "reconcile", "Reconciler", f"Reconciler checked the order with {gateway}", "info")]

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -28,6 +29,9 @@ DEFAULT_API_BASE = "https://api.razorpay.com"
 DEFAULT_CHECKOUT_JS = "https://checkout.razorpay.com/v1/checkout.js"
 
 CaptureMode = Literal["auto", "manual"]
+# "Request failed because another payment operation is in progress" / "... another request is in progress with the
+# same Idempotency Key": Razorpay's words for a payment some other request is working on.
+IN_PROGRESS = re.compile(r"another (?:payment operation|request) is in progress", re.IGNORECASE)
 
 
 class _Entity(BaseModel):
@@ -264,6 +268,11 @@ class RazorpayClient:
                                          headers={"X-Refund-Idempotency": key})
         return RazorpayRefund.model_validate(data), call
 
+    async def fetch_payment_refunds(self, payment_id: str) -> tuple[list[RazorpayRefund], CallRecord]:
+        """List a payment's refunds (GET /v1/payments/:id/refunds), to find one whose answer never reached us."""
+        data, call = await self._request("GET", f"/v1/payments/{payment_id}/refunds")
+        return [RazorpayRefund.model_validate(i) for i in data.get("items", [])], call
+
     async def fetch_refund(self, refund_id: str) -> tuple[RazorpayRefund, CallRecord]:
         """Fetch one refund by its id."""
         data, call = await self._request("GET", f"/v1/refunds/{segment(refund_id)}")
@@ -376,6 +385,12 @@ def error_from_response(status: int, payload: Any) -> GatewayError:
     )
     if status == 429 or status >= 500 or envelope.get("code") in ("SERVER_ERROR", "GATEWAY_ERROR"):
         return GatewayUnavailable(description, **kwargs)
+    if status == 409 or IN_PROGRESS.search(description):
+        # Another request with our X-Refund-Idempotency key (409), or another operation holding the payment, is
+        # still running: not a refusal. "You may retry the request upon receiving this response"
+        # (https://razorpay.com/docs/api/refunds/normal-refunds-idempotent); Razorpay's texts are in its
+        # PublicErrorDescription (razorpay/opencensus-php app/Error/PublicErrorDescription.php).
+        return GatewayUnavailable(description, **{**kwargs, "reason": "operation_in_progress"})
     return GatewayInvalid(description, **kwargs)
 
 

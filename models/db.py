@@ -31,6 +31,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("paid_at", ASCENDING)], sparse=True, name="paid_at"),
         # Webhooks about charges, refunds and disputes name the payment, not always our order.
         IndexModel([("payment.id", ASCENDING)], sparse=True, name="payment_id"),
+        # A second payment on a paid order is found by its id too (its refund's webhooks name it), counted on the
+        # dashboard by when it arrived, and its refund, while open, is looked up by reconciliation.
+        IndexModel([("extra_payments.id", ASCENDING)], sparse=True, name="extra_payment_id"),
+        IndexModel([("extra_payments.at", ASCENDING)], sparse=True, name="extra_payments_at"),
+        IndexModel([("extra_payments.refund.status", ASCENDING)], sparse=True, name="extra_refunds_status"),
         # The dashboard's refunds: asked for in a period, or (made in a gateway's dashboard) learned of in it;
         # the query's $or needs an index per branch or MongoDB scans the collection.
         IndexModel([("refunds.requested_at", ASCENDING)], sparse=True, name="refunds_requested_at"),

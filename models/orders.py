@@ -56,6 +56,9 @@ class Order(BaseModel):
     refund_committed: int = 0  # refunds asked for or processed and not failed: what may not be refunded again
     dispute: dict | None = None
     attempts: list[dict] = Field(default_factory=list)
+    # Second payments that reached an order already paid: {"id", "gateway", "amount", "currency", "status", "at",
+    # "refund": {...}}; each is given back in full and never counts as this order's money (models/extra_payments.py).
+    extra_payments: list[dict] = Field(default_factory=list)
     review_reason: str | None = None
     # No timeline: it grows with every call and event, and only the trace reads it (get_timeline).
 
@@ -100,8 +103,12 @@ async def has_timeline_entry(db: Any, order_id: str, **match: Any) -> bool:
 
 
 async def find_order_by_payment_id(db: Any, payment_id: str) -> Order | None:
-    """Fetch the order a gateway payment (Razorpay pay_…, Stripe pi_…) paid (indexed)."""
-    doc = await db.orders.find_one({"payment.id": payment_id}, ORDER_PROJECTION)
+    """Fetch the order a gateway payment (Razorpay pay_…, Stripe pi_…) paid, or reached as a second payment.
+
+    Each branch of the $or has its own index (payment_id, extra_payment_id), so neither scans the collection.
+    """
+    doc = await db.orders.find_one({"$or": [{"payment.id": payment_id}, {"extra_payments.id": payment_id}]},
+                                   ORDER_PROJECTION)
     return Order.model_validate(doc) if doc else None
 
 
@@ -196,6 +203,12 @@ async def append_timeline(
             filter_["attempts.payment_id"] = {"$ne": attempt["payment_id"]}
         # $slice with $each (MongoDB's $push modifiers) keeps the newest MAX_ATTEMPTS in the same update.
         await db.orders.update_one(filter_, {"$push": {"attempts": {"$each": [attempt], "$slice": -MAX_ATTEMPTS}}})
+
+
+async def restate_attempt(db: Any, order_id: str, payment_id: str, report: dict) -> None:
+    """Replace what an order's failed attempt says happened, once more is known (a late authorisation given back)."""
+    await db.orders.update_one({"_id": order_id, "attempts.payment_id": payment_id},
+                               {"$set": {f"attempts.$.{name}": value for name, value in report.items()}})
 
 
 async def append_timeline_and_read(db: Any, order_id: str, entries: Iterable[dict]) -> Order | None:

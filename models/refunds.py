@@ -28,15 +28,17 @@ async def reserve_refund(db: Any, order_id: str, entry: dict, *, refundable_from
 
 
 async def move_refund(db: Any, order_id: str, key: str, *, from_statuses: Iterable[str], fields: dict,
-                      inc: dict[str, int], entries: Iterable[dict]) -> Order | None:
-    """Update the refund entry with this key if its status is one of from_statuses; None otherwise."""
+                      inc: dict[str, int], entries: Iterable[dict], held: bool | None = None) -> Order | None:
+    """Update the refund entry with this key if its status is one of from_statuses (and, given, its held flag)."""
     index = await refund_index(db, order_id, key)
     if index is None:
         return None
     # Entries are only ever appended, so an entry's index never changes; addressing it by index (not the
     # positional $) keeps this one conditional update exact on every MongoDB, the embedded one included.
     doc = await db.orders.find_one_and_update(
-        {"_id": order_id, f"refunds.{index}.key": key, f"refunds.{index}.status": {"$in": list(from_statuses)}},
+        {"_id": order_id, f"refunds.{index}.key": key, f"refunds.{index}.status": {"$in": list(from_statuses)},
+         **({} if held is None else {f"refunds.{index}.held": True} if held else
+            {f"refunds.{index}.held": {"$ne": True}})},
         {"$set": {**{f"refunds.{index}.{name}": value for name, value in fields.items()}, "updated_at": now()},
          "$inc": inc, "$push": {"timeline": {"$each": list(entries)}}},
         projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
@@ -58,6 +60,17 @@ async def add_refund(db: Any, order_id: str, entry: dict, *, inc: dict[str, int]
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, "refunds.key": {"$ne": entry["key"]}},
         {"$push": {"refunds": entry, "timeline": {"$each": list(entries)}}, "$inc": inc,
+         "$set": {"updated_at": now()}},
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+    )
+    return Order.model_validate(doc) if doc else None
+
+
+async def drop_refund(db: Any, order_id: str, key: str, entries: Iterable[dict]) -> Order | None:
+    """Remove a held (never counted) refund entry, keeping why on the timeline."""
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id, "refunds": {"$elemMatch": {"key": key, "held": True}}},
+        {"$pull": {"refunds": {"key": key, "held": True}}, "$push": {"timeline": {"$each": list(entries)}},
          "$set": {"updated_at": now()}},
         projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
     )

@@ -19,6 +19,7 @@ INDEX_OF = {
     "refunds": ("refunds_requested_at", "refunds_settled_at"),
     "routed": ("list_all",),
     "in_status": ("list_by_status",),
+    "second_payments": ("extra_payments_at",),
 }
 
 
@@ -96,9 +97,12 @@ def refunds_pipeline(since: datetime, until: datetime, boundaries: Sequence[date
     return [
         {"$match": {"$or": [{"refunds.requested_at": when}, {"refunds.settled_at": when}]}},
         {"$project": {"currency": 1, "refunds.amount": 1, "refunds.currency": 1, "refunds.status": 1,
+                      "refunds.held": 1,
                       "refunds.requested_at": 1, "refunds.settled_at": 1}},
         {"$unwind": "$refunds"},
-        {"$match": {"$or": [{"refunds.requested_at": when},
+        # A held refund (it came before its payment) counts nowhere until that payment makes it the order's.
+        {"$match": {"refunds.held": {"$ne": True},
+                    "$or": [{"refunds.requested_at": when},
                             {"refunds.requested_at": None, "refunds.settled_at": when}]}},
         {"$group": {
             "_id": {"day": day_of({"$ifNull": ["$refunds.requested_at", "$refunds.settled_at"]}, boundaries),
@@ -106,6 +110,18 @@ def refunds_pipeline(since: datetime, until: datetime, boundaries: Sequence[date
             "amount": {"$sum": "$refunds.amount"},
             "count": {"$sum": 1},
         }},
+    ]
+
+
+def second_payments_pipeline(since: datetime, until: datetime, boundaries: Sequence[datetime]) -> list[dict]:
+    """Second payments that reached orders already paid in [since, until), counted by day (each given back)."""
+    when = {"$gte": since, "$lt": until}
+    return [
+        {"$match": {"extra_payments.at": when}},
+        {"$project": {"extra_payments.at": 1}},
+        {"$unwind": "$extra_payments"},
+        {"$match": {"extra_payments.at": when}},
+        {"$group": {"_id": day_of("$extra_payments.at", boundaries), "count": {"$sum": 1}}},
     ]
 
 
@@ -145,6 +161,13 @@ async def count_routed(db: Any, route: str, since: datetime, until: datetime,
                        boundaries: Sequence[datetime]) -> dict[int, int]:
     """How many orders placed in [since, until) took this route, by day (the list_all index)."""
     rows = await db.orders.aggregate(routed_pipeline(route, since, until, boundaries)).to_list(None)
+    return {r["_id"]: r["count"] for r in rows}
+
+
+async def count_second_payments(db: Any, since: datetime, until: datetime,
+                                boundaries: Sequence[datetime]) -> dict[int, int]:
+    """How many second payments reached paid orders in [since, until), by day (the extra_payments_at index)."""
+    rows = await db.orders.aggregate(second_payments_pipeline(since, until, boundaries)).to_list(None)
     return {r["_id"]: r["count"] for r in rows}
 
 

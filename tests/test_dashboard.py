@@ -15,7 +15,7 @@ from conftest import ADMIN, checkout_body
 from gateway.money import format_money
 from models.db import INDEXES, ensure_indexes
 from models.reports import (INDEX_OF, failed_attempts_pipeline, in_status_filter, refunds_pipeline, routed_pipeline,
-                            takings_pipeline)
+                            second_payments_pipeline, takings_pipeline)
 from test_webhooks import US_BUYER, events_named, paid_razorpay_order
 from webhook_helpers import admin_post, deliver_all, place
 
@@ -171,6 +171,7 @@ PIPELINES = {
     "refunds": refunds_pipeline(SINCE, UNTIL, []),
     "routed": routed_pipeline("failover", SINCE, UNTIL, []),
     "in_status": [{"$match": in_status_filter("needs_review")}],
+    "second_payments": second_payments_pipeline(SINCE, UNTIL, []),
 }
 
 
@@ -181,7 +182,7 @@ def clauses(match: dict) -> list[dict]:
 
 @pytest.mark.parametrize("name", [
     "takings", "failed_attempts", "routed", "in_status",
-    "refunds",
+    "refunds", "second_payments",
 ])
 def test_each_query_starts_on_a_declared_index(name):
     leading = {index.document["name"]: next(iter(index.document["key"])) for index in INDEXES["orders"]}

@@ -91,7 +91,8 @@ async def test_a_refund_whose_answer_was_lost_is_sent_again_under_the_same_key(m
     await reconcile_at(client, LATER)
     razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 0.6  # Razorpay is too slow to answer in time
     status, answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 5000})
-    assert status == 503 and answer["error"]["code"] == "gateway_unavailable"
+    # Issue 24 item 5: no answer is not a failure: accepted, the refund left requested.
+    assert (status, answer["refund"]["status"]) == (202, "requested")
     razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 0
     order = await stored_order(client, placed["order_id"])
     # Kept as requested, its amount still reserved: whether Razorpay made it is unknown.

@@ -102,9 +102,14 @@ async def test_a_failed_refund_gives_the_amount_back_to_refund(client, razorpay_
     assert ack["outcome"] == "no change (paid)"
     order = await stored_order(client, placed["order_id"])
     assert order["refunds"][0]["status"] == "failed" and order["refund_committed"] == 0
-    # A processed report arriving after the failure (out of order) cannot revive it.
+    # Issue 24 item 5: Razorpay then saying the refund was processed means the money went back: applied, once
+    # (a redelivery, or the same report under another event id, counts nothing more).
     status, ack = await deliver(client, processed)
-    assert (await stored_order(client, placed["order_id"])).get("refunded_amount", 0) == 0
+    again = copy.deepcopy(processed.envelope)
+    status, ack = await post_razorpay(client, again, "evt_refund_processed_again")
+    order = await stored_order(client, placed["order_id"])
+    assert (order["refunded_amount"], order["refund_committed"], order["refunds"][0]["status"]) == (
+        1000, 1000, "processed")
 
 
 async def test_a_refund_made_in_the_dashboard_is_recorded_from_its_webhook(client, razorpay_sandbox):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 
 from .config import SANDBOX_FAULTS, SANDBOX_STATE
-from .errors import not_found
+from .errors import RazorpayError, not_found
 from .replies import read_json, reply, reply_collection
-from .state import SandboxState, newest_first
+from .state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS, SandboxState, newest_first
 from .validation import (ListQuery, validate_capture_request, validate_idempotency_key, validate_list_query,
                          validate_notes_update, validate_order_request, validate_refund_request)
 
@@ -96,14 +97,25 @@ async def capture_payment(request: web.Request) -> web.Response:
 
 @routes.post("/v1/payments/{payment_id}/refund", name="api.refund_payment")
 async def refund_payment(request: web.Request) -> web.Response:
-    """Refund a captured payment, honouring X-Refund-Idempotency."""
-    state = state_of(request)
+    """Refund a captured payment, honouring X-Refund-Idempotency; one refund operation per payment at a time."""
+    state, faults = state_of(request), request.app[SANDBOX_FAULTS]
     payment_id = request.match_info["payment_id"]
     state.get_payment(payment_id)
     key = validate_idempotency_key(request.headers.get("X-Refund-Idempotency"))
     refund_request = validate_refund_request(await read_json(request))
-    return reply(state.refund_payment(payment_id, refund_request, key,
-                                      outcome=request.app[SANDBOX_FAULTS].refund_outcome))
+    if faults.refund_conflicts > 0 or (key is not None and key in state.refunds_in_flight):
+        faults.refund_conflicts = max(faults.refund_conflicts - 1, 0)
+        raise RazorpayError(SAME_KEY_IN_PROGRESS, status=409)
+    if payment_id in state.refunds_in_flight:
+        raise RazorpayError(PAYMENT_BUSY)
+    holds = {payment_id} | ({key} if key else set())
+    state.refunds_in_flight |= holds
+    try:
+        if faults.refund_hold > 0:
+            await asyncio.sleep(faults.refund_hold)
+        return reply(state.refund_payment(payment_id, refund_request, key, outcome=faults.refund_outcome))
+    finally:
+        state.refunds_in_flight -= holds
 
 
 @routes.get("/v1/payments/{payment_id}/refunds", name="api.list_payment_refunds")

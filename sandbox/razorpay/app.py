@@ -67,6 +67,10 @@ def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.
     X-Razorpay-Signature, with X-Razorpay-Event-Id, retrying non-2xx answers and 5 s timeouts;
     `webhook_parallel` first deliveries at once (1: one by one, in order). GET /webhooks/deliveries lists them.
     PUT /sandbox/latency {"seconds": s} (Basic key_id:key_secret) changes the injected latency live.
+    Automatic capture is a step after authorisation (PUT /sandbox/capture {"after": s} delays it); POST
+    /sandbox/clock {"seconds": s} moves the clock on, and authorisations nobody captured within Razorpay's window
+    are auto-refunded (status refunded, captured false); POST /sandbox/payments/{id}/authorize authorises a failed
+    payment late; PUT /sandbox/refunds {"hold": s, "conflicts": n} makes refunds race (409). All Basic-authed.
     app[SANDBOX_FAULTS].refund_outcome makes refunds stay pending or fail (state.settle_refund settles them);
     state.open_dispute(payment_id) raises payment.dispute.created.
     """
@@ -81,7 +85,63 @@ def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.
     app.add_routes(checkout.routes)
     app.router.add_get("/webhooks/deliveries", deliveries_handler(RAZORPAY_WEBHOOKS), name="webhooks.deliveries")
     app.router.add_put("/sandbox/latency", set_latency, name="sandbox.latency")
+    app.router.add_post("/sandbox/clock", advance_clock, name="sandbox.clock")
+    app.router.add_put("/sandbox/capture", set_capture_delay, name="sandbox.capture")
+    app.router.add_post("/sandbox/payments/{payment_id}/authorize", authorize_late, name="sandbox.authorize")
+    app.router.add_put("/sandbox/refunds", set_refund_faults, name="sandbox.refunds")
     return app
+
+
+async def read_control(request: web.Request) -> dict:
+    """Check the key pair on a control route and return its JSON body ({} when empty)."""
+    check_basic_auth(request.headers.get("Authorization"), request.app[SANDBOX_KEYS])
+    try:
+        body = await request.json() if await request.text() else {}
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise RazorpayError("The request body must be a JSON object", status=400)
+    return body
+
+
+def read_number(body: dict, name: str, upper: float) -> float:
+    """A number field of a control body, from 0 to upper, or a 400 naming it."""
+    value = body.get(name)
+    if type(value) not in (int, float) or not 0 <= value <= upper:
+        raise RazorpayError(f"{name} must be a number from 0 to {upper:g}", status=400, field=name)
+    return float(value)
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    """POST /sandbox/clock {"seconds": s}: move the clock on; authorisations past Razorpay's window are refunded."""
+    seconds = read_number(await read_control(request), "seconds", 400 * 24 * 3600)
+    state = request.app[SANDBOX_STATE]
+    refunded = state.advance_clock(seconds)
+    return web.json_response({"now": state.now(), "auto_refunded": [payment["id"] for payment in refunded]})
+
+
+async def set_capture_delay(request: web.Request) -> web.Response:
+    """PUT /sandbox/capture {"after": s}: how long automatic capture waits after an authorisation (0-60 s)."""
+    after = read_number(await read_control(request), "after", 60)
+    request.app[SANDBOX_STATE].capture_after = after
+    return web.json_response({"after": after})
+
+
+async def authorize_late(request: web.Request) -> web.Response:
+    """POST /sandbox/payments/{id}/authorize: the bank confirms a failed (or unfinished) payment late."""
+    await read_control(request)
+    return web.json_response(request.app[SANDBOX_STATE].authorize_late(request.match_info["payment_id"]))
+
+
+async def set_refund_faults(request: web.Request) -> web.Response:
+    """PUT /sandbox/refunds {"hold": s, "conflicts": n}: refunds hold their payment s seconds; the next n answer 409."""
+    body = await read_control(request)
+    faults = request.app[SANDBOX_FAULTS]
+    if "hold" in body:
+        faults.refund_hold = read_number(body, "hold", 60)
+    if "conflicts" in body:
+        faults.refund_conflicts = int(read_number(body, "conflicts", 1000))
+    return web.json_response({"hold": faults.refund_hold, "conflicts": faults.refund_conflicts})
 
 
 async def set_latency(request: web.Request) -> web.Response:

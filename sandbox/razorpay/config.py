@@ -27,6 +27,11 @@ class Faults:
     # What a new refund does: "processed" at once (refund.created + refund.processed), stays "pending"
     # (refund.created only; settle it with state.settle_refund), or "failed" (refund.created + refund.failed).
     refund_outcome: str = "processed"
+    # How long a refund creation holds its payment before it is processed: a second refund on the same payment
+    # meanwhile is refused (409 for the same X-Refund-Idempotency key, 400 for another), as Razorpay's locks do.
+    refund_hold: float = 0.0
+    # The next this-many refund creations answer 409 as if our earlier request with that key were still running.
+    refund_conflicts: int = 0
     # An outage: a share of REST calls answering 5xx/429 or hanging (failures.set(1, "500"), set(0.5, "hang")).
     failures: FailurePlan = field(default_factory=FailurePlan)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -23,8 +24,25 @@ NOT_CAPTURED = "Only captured payments can be refunded"
 FULLY_REFUNDED = "The payment has been fully refunded already"
 OVER_REFUND = "The refund amount provided is greater than amount captured"
 IDEMPOTENCY_REUSED = "Different request with the same idempotency key has already been processed."
+# Razorpay's own words (its API source, razorpay/opencensus-php app/Error/PublicErrorDescription.php): a request
+# whose X-Refund-Idempotency key is still being processed answers 409 ("If a request is received while a prior
+# request is still being processed, the system will return a 409 Conflict status code. You may retry",
+# https://razorpay.com/docs/api/refunds/normal-refunds-idempotent); another operation holding the payment's lock
+# answers 400 with the second text.
+SAME_KEY_IN_PROGRESS = "Request failed because another request is in progress with the same Idempotency Key"
+PAYMENT_BUSY = "Request failed because another payment operation is in progress"
 RESPOND_WITHIN = 7 * 24 * 3600  # seconds a merchant gets to answer a chargeback
 REFUND_OUTCOMES = ("processed", "pending", "failed")
+# Automatic capture takes an authorisation only within the order's capture window; Razorpay's own minimum for
+# `payment.capture_options.automatic_expiry_period` is 12 minutes (https://razorpay.com/docs/api/orders/create,
+# "automatic_expiry_period ... minimum 12"). A later authorisation stays authorized and is given back.
+CAPTURE_WINDOW = 12 * 60
+# An authorisation nobody captured is refunded by Razorpay itself: "The payments that are late authorised and not
+# captured are auto-refunded in 5 days" (https://razorpay.com/docs/payments/payments/late-authorisation/handle;
+# the capture-settings page says 3 days, https://razorpay.com/docs/payments/payments/capture-settings/: we take 5).
+AUTO_REFUND_AFTER = 5 * 24 * 3600
+# "Only payments in the authorized state can be auto-refunded ... Duplicate payment on an order that is already in
+# the paid state: [refunded] Immediately" (https://razorpay.com/docs/payments/refunds/auto-refunds).
 
 log = logging.getLogger("sandbox.razorpay")
 
@@ -67,10 +85,24 @@ class SandboxState:
     _order_payments: dict[str, list[str]] = field(default_factory=dict)
     _payment_refunds: dict[str, list[str]] = field(default_factory=dict)
     _refund_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Seconds between an authorisation and Razorpay's automatic capture of it: the capture is its own step after
+    # the authorisation, never inside it, so a fetch right after checkout may still see `authorized`.
+    capture_after: float = 0.0
+    # Refund operations under way (held by Faults.refund_hold): their payments and idempotency keys.
+    refunds_in_flight: set[str] = field(default_factory=set)
+    # Seconds the clock was moved forward by advance_clock (the control knob), on top of `clock`.
+    clock_offset: float = 0.0
 
     def now(self) -> int:
         """Return the current Unix time in seconds, as Razorpay's timestamps are."""
-        return int(self.clock())
+        return int(self.clock() + self.clock_offset)
+
+    def advance_clock(self, seconds: float) -> list[dict[str, Any]]:
+        """Move the clock forward and let Razorpay do what is then due: return the payments it auto-refunded."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.clock_offset += seconds
+        return self.refund_expired_authorizations()
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -160,15 +192,76 @@ class SandboxState:
         return payment
 
     def authorize_payment(self, payment_id: str) -> dict[str, Any]:
-        """Mark a created payment authorized, and capture it at once if its order captures automatically."""
+        """Mark a created payment authorized; automatic capture follows as a separate step (schedule_capture)."""
         payment = self.get_payment(payment_id)
         if payment["status"] != "created":
             raise RazorpayError(f"The payment is already {payment['status']}")
+        return self.mark_authorized(payment)
+
+    def authorize_late(self, payment_id: str) -> dict[str, Any]:
+        """The bank confirms a payment Razorpay had given up on (late authorisation): failed or created → authorized.
+
+        Razorpay "polls the APIs intermittently for 3 days ... If we receive the payment status as successful, the
+        payment is moved to the authorized state" (https://razorpay.com/docs/payments/payments/capture-settings/);
+        payment.failed followed by payment.authorized/captured for one payment is expected then.
+        """
+        payment = self.get_payment(payment_id)
+        if payment["status"] not in ("created", "failed"):
+            raise RazorpayError(f"The payment is already {payment['status']}")
+        return self.mark_authorized(payment)
+
+    def mark_authorized(self, payment: dict[str, Any]) -> dict[str, Any]:
+        """Authorize a payment, raise payment.authorized, and start what automatic capture does with it."""
         payment["status"] = "authorized"
         payment["acquirer_data"] = acquirer_data_for(payment["method"])
         self.record("payment.authorized", payment=payment)
         if self.capture_modes.get(payment["order_id"]) == "automatic":
-            self.capture_payment(payment_id, payment["amount"], payment["currency"])
+            self.schedule_capture(payment["id"])
+        return payment
+
+    def schedule_capture(self, payment_id: str) -> None:
+        """Run the automatic capture `capture_after` seconds from now, on the loop (at once without one)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.capture_automatically(payment_id)
+            return
+        loop.call_later(self.capture_after, self.capture_automatically, payment_id)
+
+    def capture_automatically(self, payment_id: str) -> dict[str, Any] | None:
+        """Razorpay's automatic capture: within the window it captures; a duplicate on a paid order is refunded.
+
+        An authorisation after the window stays authorized until refund_expired_authorizations gives it back.
+        """
+        payment = self.payments[payment_id]
+        if payment["status"] != "authorized":
+            return None
+        if self.orders[payment["order_id"]]["status"] == "paid":
+            return self.refund_uncaptured(payment)
+        if self.now() - payment["created_at"] > CAPTURE_WINDOW:
+            return None
+        return self.capture_payment(payment_id, payment["amount"], payment["currency"])
+
+    def refund_expired_authorizations(self) -> list[dict[str, Any]]:
+        """Give back every authorized payment older than AUTO_REFUND_AFTER, as Razorpay's auto-refund does."""
+        due = [payment for payment in self.payments.values()
+               if payment["status"] == "authorized" and self.now() - payment["created_at"] >= AUTO_REFUND_AFTER]
+        return [self.refund_uncaptured(payment) for payment in due]
+
+    def refund_uncaptured(self, payment: dict[str, Any]) -> dict[str, Any]:
+        """Auto-refund an authorisation: status refunded, `captured` stays false, refund events carry the payment.
+
+        "An auto-refunded payment was never captured, so the value is always false ... Auto-refunds trigger the
+        refunds webhook events" (https://razorpay.com/docs/payments/refunds/auto-refunds); auto-refunds are
+        "always processed at normal speed".
+        """
+        refund = build_refund(payment=payment, amount=payment["amount"], speed="normal", notes={}, receipt=None,
+                              created_at=self.now(), status="processed")
+        self.refunds[refund["id"]] = refund
+        self._payment_refunds[payment["id"]].append(refund["id"])
+        payment.update(status="refunded", amount_refunded=payment["amount"], refund_status="full")
+        self.record("refund.created", refund=refund, payment=payment)
+        self.record("refund.processed", refund=refund, payment=payment)
         return payment
 
     def fail_payment(self, payment_id: str, failure: PaymentFailure) -> dict[str, Any]:

@@ -100,7 +100,9 @@
   }
 
   function attemptItem(attempt) {
-    const what = `${attempt.method ? `${methodLabel(attempt.method)} payment failed` : 'Payment failed'}: ${
+    // A payment Razorpay authorised late and gave back by itself (AUTO_REFUNDED) is said to be refunded, not failed.
+    const ending = attempt.code === 'AUTO_REFUNDED' ? 'refunded automatically' : 'failed';
+    const what = `${attempt.method ? `${methodLabel(attempt.method)} payment ${ending}` : `Payment ${ending}`}: ${
       attempt.description || `the payment did not go through${attempt.code ? ` (${attempt.code})` : ''}`}`;
     return h('li', { class: 'attempt' },
       h('span', { class: 'attempt__what' }, what),

@@ -1,0 +1,51 @@
+"""Helpers for the issue-24 money tests: a paid order, the sandbox's events and its control routes, signatures."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import aiohttp
+
+from conftest import checkout_body
+from sandbox.razorpay.state import AUTO_REFUND_AFTER, CAPTURE_WINDOW
+from webhook_helpers import place
+
+
+def events_named(sandbox, *names) -> list:
+    """The sandbox's recorded events with these names, oldest first."""
+    return [e for e in sandbox.state.events if getattr(e, "name", getattr(e, "type", None)) in names]
+
+
+def checkout_signature(key_secret: str, razorpay_order_id: str, payment_id: str) -> str:
+    """checkout.js's signature, computed here: HMAC-SHA256(key_secret, "order_id|payment_id")."""
+    return hmac.new(key_secret.encode(), f"{razorpay_order_id}|{payment_id}".encode(), hashlib.sha256).hexdigest()
+
+
+async def control(sandbox, method: str, path: str, body: dict) -> dict:
+    """Call one of the Razorpay sandbox's control routes (Basic key pair); it must answer 200."""
+    headers = {"Authorization": aiohttp.encode_basic_auth(sandbox.key_id, sandbox.key_secret)}
+    async with aiohttp.ClientSession() as session:
+        async with session.request(method, sandbox.url + path, json=body, headers=headers) as resp:
+            answer = await resp.json()
+            assert resp.status == 200, answer
+            return answer
+
+
+async def placed_with_failed_payment(client, sandbox) -> tuple[dict, str]:
+    """A Razorpay order whose one payment failed at checkout; return the placed order and the payment id."""
+    placed = await place(client, checkout_body())
+    status, body = await sandbox.pay(placed["razorpay"]["order_id"], outcome="failure")
+    assert status == 400, body
+    return placed, body["error"]["metadata"]["payment_id"]
+
+
+async def given_back_payment(client, sandbox) -> tuple[dict, str]:
+    """A payment authorised after the capture window and then auto-refunded by Razorpay (captured false)."""
+    placed, payment_id = await placed_with_failed_payment(client, sandbox)
+    await control(sandbox, "POST", "/sandbox/clock", {"seconds": CAPTURE_WINDOW + 60})
+    await control(sandbox, "POST", f"/sandbox/payments/{payment_id}/authorize", {})
+    await control(sandbox, "POST", "/sandbox/clock", {"seconds": AUTO_REFUND_AFTER})
+    payment = sandbox.state.payments[payment_id]
+    assert (payment["status"], payment["captured"]) == ("refunded", False)
+    return placed, payment_id
