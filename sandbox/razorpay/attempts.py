@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import invalid_field
@@ -12,12 +12,13 @@ from .instruments import (BANK_DECLINED, CARD_DECLINED, DEFAULT_TEST_CARD, FAILU
                           card_instrument, card_network, card_outcome, read_bank, read_card_cvv,
                           read_card_expiry, read_card_number, read_vpa, upi_instrument)
 from .state import PaymentFailure
-from .validation import MIN_AMOUNT, is_integer, reject_unknown_fields
+from .validation import MIN_AMOUNT, is_integer, read_notes, reject_unknown_fields
 
 METHODS = ("upi", "card", "netbanking")
 OUTCOMES = ("success", "failure")
 PAY_FIELDS = ("key_id", "order_id", "method", "outcome", "vpa", "card_number", "card_expiry", "card_cvv",
-              "bank", "email", "contact", "amount", "description")
+              "bank", "email", "contact", "amount", "description", "notes")
+TEXT_FIELDS = tuple(name for name in PAY_FIELDS if name not in ("amount", "notes"))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -38,6 +39,8 @@ class PayRequest:
     contact: str | None = None
     amount: int | None = None
     description: str | None = None
+    # checkout.js's `notes` option: the payment carries these, never the order's (see build_payment).
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def read_email(raw: str | None) -> str | None:
 def validate_pay_request(body: Mapping[str, Any]) -> PayRequest:
     """Check a /checkout/pay body and return it as a PayRequest."""
     reject_unknown_fields(body, PAY_FIELDS)
-    values = {name: read_text(body, name) for name in PAY_FIELDS if name != "amount"}
+    values = {name: read_text(body, name) for name in TEXT_FIELDS}
     for name in ("key_id", "order_id", "method"):
         if values[name] is None:
             raise invalid_field(name, f"The {name} field is required.")
@@ -96,7 +99,7 @@ def validate_pay_request(body: Mapping[str, Any]) -> PayRequest:
     if amount is not None and (not is_integer(amount) or amount < MIN_AMOUNT):
         raise invalid_field("amount", f"The amount must be an integer of at least {MIN_AMOUNT}.")
     values.update(contact=read_contact(values["contact"]), email=read_email(values["email"]))
-    return PayRequest(amount=amount, **values)
+    return PayRequest(amount=amount, notes=read_notes(body.get("notes")), **values)
 
 
 def resolve_attempt(request: PayRequest, now: float | None = None) -> Attempt:

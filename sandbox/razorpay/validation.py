@@ -111,8 +111,14 @@ def read_receipt(value: Any) -> str | None:
     return value
 
 
+def is_note_value(value: Any) -> bool:
+    """Whether a note's value is a string or a number, as Razorpay's published types say (IMap<string | number>
+    in razorpay/razorpay-node lib/types/orders.d.ts, payments.d.ts and refunds.d.ts)."""
+    return isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
 def read_notes(value: Any) -> dict[str, Any]:
-    """Return notes as a dict: at most 15 pairs of scalar values up to 256 characters."""
+    """Return notes as a dict: at most 15 pairs of a string or a number, each up to 256 characters."""
     if value is None or value == []:
         return {}  # PHP clients send [] for "no notes", and Razorpay itself answers with []
     if not isinstance(value, dict):
@@ -120,11 +126,11 @@ def read_notes(value: Any) -> dict[str, Any]:
     if len(value) > MAX_NOTES:
         raise invalid_field("notes", f"The notes may not have more than {MAX_NOTES} items.")
     for key, note in value.items():
-        if isinstance(note, (dict, list)):
-            raise invalid_field("notes", f"The notes value for {key} must be a string.")
+        if not is_note_value(note):
+            raise invalid_field("notes", f"The notes value for {key} must be a string or a number.")
         if len(str(note)) > MAX_NOTE_VALUE or len(key) > MAX_NOTE_VALUE:
             raise invalid_field("notes", f"The notes value for {key} may not be greater than "
-                                         f"{MAX_NOTE_VALUE} characters.")
+                                       f"{MAX_NOTE_VALUE} characters.")
     return dict(value)
 
 

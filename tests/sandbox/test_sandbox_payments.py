@@ -27,7 +27,8 @@ def expected_signature(secret: str, order_id: str, payment_id: str) -> str:
 ])
 async def test_successful_payment_is_captured_signed_and_pays_the_order(sandbox, fields, method_fields):
     order = await sandbox.create_order(amount=129900, notes={"order_id": "ord_9"})
-    status, paid = await sandbox.pay(order["id"], email="asha@example.in", contact="98765 43210", **fields)
+    status, paid = await sandbox.pay(order["id"], email="asha@example.in", contact="98765 43210",
+                                     notes={"gift": "yes"}, **fields)
     assert status == 200, paid
     assert set(paid) == {"razorpay_payment_id", "razorpay_order_id", "razorpay_signature"}
     assert re.fullmatch(r"pay_[A-Za-z0-9]{14}", paid["razorpay_payment_id"])
@@ -39,7 +40,7 @@ async def test_successful_payment_is_captured_signed_and_pays_the_order(sandbox,
     assert (payment["status"], payment["captured"], payment["amount"], payment["method"]) == (
         "captured", True, 129900, fields["method"])
     assert (payment["email"], payment["contact"], payment["notes"]) == (
-        "asha@example.in", "+919876543210", {"order_id": "ord_9"})
+        "asha@example.in", "+919876543210", {"gift": "yes"})  # checkout's notes, not the order's
     assert {name: payment[name] for name in method_fields} == method_fields
     assert ("card" in payment) == (payment["card_id"] is not None) == (fields["method"] == "card")
     order = sandbox.state.orders[order["id"]]

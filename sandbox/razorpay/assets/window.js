@@ -63,6 +63,7 @@
       email: el('email').value.trim(), contact: el('contact').value.trim()
     };
     if (data.description) body.description = data.description;
+    if (data.notes) body.notes = JSON.parse(data.notes);  // checkout's notes option: the payment carries it
     Object.keys(fields).forEach(function (name) { body[name] = fields[name]; });
     return body;
   }
