@@ -27,6 +27,15 @@ DEFAULT_API_BASE = "https://api.razorpay.com"
 DEFAULT_CHECKOUT_JS = "https://checkout.razorpay.com/v1/checkout.js"
 
 CaptureMode = Literal["auto", "manual"]
+# Razorpay's notes are {string: string | number} on every entity (razorpay/razorpay-node lib/types/orders.d.ts,
+# payments.d.ts, refunds.d.ts: `notes?: IMap<string | number>`); one number must not fail a whole event.
+Notes = dict[str, str | int | float]
+
+
+def note_text(notes: Notes, name: str) -> str | None:
+    """One note as text (a number becomes its decimal form), or None when absent or empty."""
+    value = notes.get(name)
+    return None if value is None or value == "" else str(value)
 
 
 class _Entity(BaseModel):
@@ -54,7 +63,7 @@ class RazorpayOrder(_Entity):
     amount_paid: int = 0
     amount_due: int = 0
     attempts: int = 0
-    notes: dict[str, str] = {}
+    notes: Notes = {}
     created_at: int | None = None
 
     @property
@@ -79,7 +88,7 @@ class RazorpayPayment(_Entity):
     vpa: str | None = None
     bank: str | None = None
     wallet: str | None = None
-    notes: dict[str, str] = {}
+    notes: Notes = {}
     error_code: str | None = None
     error_description: str | None = None
     error_source: str | None = None
@@ -107,7 +116,7 @@ class RazorpayRefund(_Entity):
     currency: str
     payment_id: str
     status: str
-    notes: dict[str, str] = {}
+    notes: Notes = {}
     created_at: int | None = None
 
     def report(self) -> RefundReport:
@@ -115,7 +124,7 @@ class RazorpayRefund(_Entity):
         status = {"processed": "processed", "failed": "failed"}.get(self.status, "pending")
         return RefundReport(gateway=GATEWAY, refund_id=self.id, payment_id=self.payment_id,
                             amount=Money(self.amount, self.currency), status=status,
-                            key=self.notes.get("refund_key"), order_id=self.notes.get("order_id"))
+                            key=note_text(self.notes, "refund_key"), order_id=note_text(self.notes, "order_id"))
 
 
 class RazorpayDispute(_Entity):
@@ -211,7 +220,7 @@ class RazorpayClient:
         self._sdk = razorpay.Client(auth=(self.key_id, self.key_secret))
 
     async def create_order(
-        self, amount: Money, *, receipt: str, notes: dict[str, str], capture: CaptureMode = "auto"
+        self, amount: Money, *, receipt: str, notes: Notes, capture: CaptureMode = "auto"
     ) -> tuple[RazorpayOrder, CallRecord]:
         """Create a Razorpay order for the amount in minor units (paise for INR)."""
         body = {
