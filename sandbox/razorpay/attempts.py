@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import invalid_field
-from .instruments import (BANK_DECLINED, CARD_DECLINED, DEFAULT_TEST_CARD, FAILURE_VPA, UPI_DECLINED,
+from .instruments import (BANK_DECLINED, CARD_DECLINED, DEFAULT_TEST_CARD, UPI_COLLECT_GONE, UPI_DECLINED,
                           card_instrument, card_network, card_outcome, read_bank, read_card_cvv,
-                          read_card_expiry, read_card_number, read_vpa, upi_instrument)
+                          read_card_expiry, read_card_number, upi_instrument)
 from .state import PaymentFailure
 from .validation import MIN_AMOUNT, is_integer, read_notes, reject_unknown_fields
 
@@ -112,12 +112,12 @@ def resolve_attempt(request: PayRequest, now: float | None = None) -> Attempt:
 
 
 def resolve_upi(request: PayRequest) -> Attempt:
-    """UPI: failure@razorpay fails, any other well-formed VPA succeeds; intent/QR needs an outcome."""
-    vpa = read_vpa(request.vpa) if request.vpa else None
-    outcome = request.outcome or (None if vpa is None else "failure" if vpa == FAILURE_VPA else "success")
-    if outcome is None:
-        raise invalid_field("outcome", "Give a vpa, or an outcome for the UPI app (intent) flow.")
-    return Attempt("upi", upi_instrument(vpa), UPI_DECLINED if outcome == "failure" else None)
+    """UPI: intent or QR only, the UPI app's answer given as the outcome; a typed VPA (collect) is refused."""
+    if request.vpa is not None:
+        raise invalid_field("vpa", UPI_COLLECT_GONE)
+    if request.outcome is None:
+        raise invalid_field("outcome", "Choose what the UPI app answers: success or failure.")
+    return Attempt("upi", upi_instrument(), UPI_DECLINED if request.outcome == "failure" else None)
 
 
 def resolve_card(request: PayRequest, now: float | None) -> Attempt:

@@ -10,8 +10,11 @@ from .errors import invalid_field
 from .ids import new_id
 from .state import PaymentFailure
 
-FAILURE_VPA = "failure@razorpay"
-_VPA = re.compile(r"^[a-z0-9._-]{2,256}@[a-z][a-z0-9]{1,63}$")
+# NPCI retired UPI Collect (paying by typing a VPA) from 28 February 2026; checkout offers UPI Intent or the QR code
+# (razorpay.com/docs/announcements/upi-collect-migration/standard-integration). Its exemptions (IPO and
+# secondary-market MCCs, iOS, mandates, eRupi, cross-border businesses) are not a shop's checkout.
+UPI_COLLECT_GONE = ("UPI Collect (paying by typing a UPI ID) is no longer supported: pay with a UPI app or scan "
+                    "the QR code")
 
 # Razorpay's domestic test cards succeed; these numbers are declined by the "bank".
 DECLINED_CARDS = frozenset({"4000000000000002"})
@@ -31,18 +34,9 @@ CARD_DECLINED = PaymentFailure("Payment failed because the bank declined it", so
 BANK_DECLINED = PaymentFailure("Your payment could not be completed as the bank declined it", source="bank")
 
 
-def read_vpa(vpa: str) -> str:
-    """Return a UPI id in lower case, or refuse one that is not shaped like name@handle."""
-    cleaned = vpa.strip().lower()
-    if not _VPA.match(cleaned):
-        raise invalid_field("vpa", "Invalid VPA. Please enter a valid Virtual Payment Address")
-    return cleaned
-
-
-def upi_instrument(vpa: str | None) -> dict[str, Any]:
-    """Return the payment fields of a UPI payment: collect when a VPA was typed, else intent/QR."""
-    return {"vpa": vpa, "upi": {"payer_account_type": "bank_account", "vpa": vpa,
-                                "flow": "collect" if vpa else "intent"}}
+def upi_instrument() -> dict[str, Any]:
+    """Return the payment fields of a UPI intent (or QR) payment: the payer's VPA is not typed at checkout."""
+    return {"vpa": None, "upi": {"payer_account_type": "bank_account", "vpa": None, "flow": "intent"}}
 
 
 def passes_luhn(number: str) -> bool:

@@ -17,10 +17,8 @@ def expected_signature(secret: str, order_id: str, payment_id: str) -> str:
 
 
 @pytest.mark.parametrize(("fields", "method_fields"), [
-    ({"method": "upi", "vpa": "success@razorpay"},
-     {"vpa": "success@razorpay", "upi": {"payer_account_type": "bank_account", "vpa": "success@razorpay",
-                                          "flow": "collect"}}),
-    ({"method": "upi", "outcome": "success"}, {"vpa": None}),
+    ({"method": "upi", "outcome": "success"},
+     {"vpa": None, "upi": {"payer_account_type": "bank_account", "vpa": None, "flow": "intent"}}),
     ({"method": "card", "card_number": "5500 6700 0000 1002", "card_expiry": "01/99", "card_cvv": "123"},
      {"international": False, "vpa": None, "bank": None}),
     ({"method": "netbanking", "bank": "SBIN", "outcome": "success"}, {"bank": "SBIN"}),
@@ -49,8 +47,6 @@ async def test_successful_payment_is_captured_signed_and_pays_the_order(sandbox,
 
 
 @pytest.mark.parametrize(("fields", "description", "source"), [
-    ({"method": "upi", "vpa": "failure@razorpay"},
-     "Your payment could not be completed as the UPI request was declined", "customer"),
     ({"method": "upi", "outcome": "failure"},
      "Your payment could not be completed as the UPI request was declined", "customer"),
     ({"method": "card", "card_number": "4000000000000002", "card_expiry": "12/99", "card_cvv": "999"},
@@ -73,7 +69,7 @@ async def test_failed_payment_answers_checkouts_error_and_allows_a_retry(sandbox
     assert (sandbox.state.orders[order["id"]]["status"], sandbox.state.orders[order["id"]]["attempts"]) == (
         "attempted", 1)
 
-    status, paid = await sandbox.pay(order["id"], vpa="success@razorpay")
+    status, paid = await sandbox.pay(order["id"], outcome="success")
     assert status == 200
     order = sandbox.state.orders[order["id"]]
     assert (order["status"], order["attempts"]) == ("paid", 2)
@@ -85,7 +81,7 @@ async def test_failed_payment_answers_checkouts_error_and_allows_a_retry(sandbox
 
 async def test_explicit_outcome_wins_over_the_test_instrument(sandbox):
     order = await sandbox.create_order()
-    status, _ = await sandbox.pay(order["id"], vpa="success@razorpay", outcome="failure")
+    status, _ = await sandbox.pay(order["id"], method="card", card_number="4100280000001007", outcome="failure")
     assert status == 400
     status, _ = await sandbox.pay(order["id"], method="card", card_number="4000000000000002", outcome="success")
     assert status == 200

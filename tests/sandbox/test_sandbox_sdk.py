@@ -48,7 +48,7 @@ async def test_sdk_lists_orders_by_receipt_and_refunds_with_idempotency_key(sand
     found = await run_sdk(client.order.all, {"receipt": "r-1"})
     assert [item["id"] for item in found["items"]] == [order["id"]]
 
-    _, paid = await sandbox.pay(order["id"], vpa="success@razorpay")
+    _, paid = await sandbox.pay(order["id"], outcome="success")
     headers = {"X-Refund-Idempotency": "refund-r-1-0001"}
     refund = await run_sdk(client.payment.refund, paid["razorpay_payment_id"], {"amount": 40000}, headers=headers)
     again = await run_sdk(client.payment.refund, paid["razorpay_payment_id"], {"amount": 40000}, headers=headers)

@@ -127,12 +127,6 @@
 
   el('upi-success').addEventListener('click', function () { pay({ method: 'upi', outcome: 'success' }); });
   el('upi-failure').addEventListener('click', function () { pay({ method: 'upi', outcome: 'failure' }); });
-  el('upi-form').addEventListener('submit', function (event) {
-    event.preventDefault();
-    var vpa = el('upi-vpa').value.trim();
-    if (!vpa) return refuse({ description: 'Enter your UPI ID, e.g. success@razorpay' });
-    pay({ method: 'upi', vpa: vpa });
-  });
 
   el('card-number').addEventListener('input', function (event) {
     event.target.value = formatCardNumber(event.target.value);
