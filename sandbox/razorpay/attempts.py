@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import invalid_field
-from .instruments import (BANK_DECLINED, CARD_DECLINED, DEFAULT_TEST_CARD, UPI_COLLECT_GONE, UPI_DECLINED,
-                          card_instrument, card_network, card_outcome, read_bank, read_card_cvv,
-                          read_card_expiry, read_card_number, upi_instrument)
+from .instruments import (DEFAULT_TEST_CARD, UPI_COLLECT_GONE, card_instrument, card_network, card_outcome,
+                          read_bank, read_card_cvv, read_card_expiry, read_card_number, read_failure, upi_instrument)
 from .state import PaymentFailure
 from .validation import MIN_AMOUNT, is_integer, read_notes, reject_unknown_fields
 
 METHODS = ("upi", "card", "netbanking")
 OUTCOMES = ("success", "failure")
 PAY_FIELDS = ("key_id", "order_id", "method", "outcome", "vpa", "card_number", "card_expiry", "card_cvv",
-              "bank", "email", "contact", "amount", "description", "notes")
+              "bank", "email", "contact", "amount", "description", "notes", "reason")
 TEXT_FIELDS = tuple(name for name in PAY_FIELDS if name not in ("amount", "notes"))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -39,6 +38,8 @@ class PayRequest:
     contact: str | None = None
     amount: int | None = None
     description: str | None = None
+    # A sandbox knob: which of Razorpay's documented failure reasons the attempt fails with (see FAILURES).
+    reason: str | None = None
     # checkout.js's `notes` option: the payment carries these, never the order's (see build_payment).
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -103,7 +104,12 @@ def validate_pay_request(body: Mapping[str, Any]) -> PayRequest:
 
 
 def resolve_attempt(request: PayRequest, now: float | None = None) -> Attempt:
-    """Work out the instrument and the outcome: an explicit outcome wins, else the test instrument decides."""
+    """Work out the instrument and the outcome: an explicit outcome wins, else a failure reason, else the test
+    instrument decides."""
+    if request.reason is not None:
+        if request.outcome == "success":
+            raise invalid_field("reason", "A reason is given only for a payment that fails.")
+        request = replace(request, outcome="failure")
     if request.method == "upi":
         return resolve_upi(request)
     if request.method == "card":
@@ -117,7 +123,7 @@ def resolve_upi(request: PayRequest) -> Attempt:
         raise invalid_field("vpa", UPI_COLLECT_GONE)
     if request.outcome is None:
         raise invalid_field("outcome", "Choose what the UPI app answers: success or failure.")
-    return Attempt("upi", upi_instrument(), UPI_DECLINED if request.outcome == "failure" else None)
+    return Attempt("upi", upi_instrument(), failure_of(request))
 
 
 def resolve_card(request: PayRequest, now: float | None) -> Attempt:
@@ -130,7 +136,7 @@ def resolve_card(request: PayRequest, now: float | None) -> Attempt:
     if request.card_cvv is not None:
         read_card_cvv(request.card_cvv, card_network(number))
     outcome = request.outcome or card_outcome(number)
-    return Attempt("card", card_instrument(number), CARD_DECLINED if outcome == "failure" else None)
+    return Attempt("card", card_instrument(number), failure_of(replace(request, outcome=outcome)))
 
 
 def resolve_netbanking(request: PayRequest) -> Attempt:
@@ -138,4 +144,9 @@ def resolve_netbanking(request: PayRequest) -> Attempt:
     bank = read_bank(request.bank)
     if request.outcome is None:
         raise invalid_field("outcome", "Choose Success or Failure on the bank page.")
-    return Attempt("netbanking", {"bank": bank}, BANK_DECLINED if request.outcome == "failure" else None)
+    return Attempt("netbanking", {"bank": bank}, failure_of(request))
+
+
+def failure_of(request: PayRequest) -> PaymentFailure | None:
+    """The failure an attempt ends in (its reason's, else the method's usual one), or None when it succeeds."""
+    return read_failure(request.method, request.reason) if request.outcome == "failure" else None

@@ -28,10 +28,58 @@ BANKS = {"HDFC": "HDFC Bank", "ICIC": "ICICI Bank", "SBIN": "State Bank of India
          "INDB": "IndusInd Bank", "PUNB_R": "Punjab National Bank - Retail Banking",
          "BARB_R": "Bank of Baroda - Retail Banking"}
 
-UPI_DECLINED = PaymentFailure("Your payment could not be completed as the UPI request was declined",
-                              source="customer")
-CARD_DECLINED = PaymentFailure("Payment failed because the bank declined it", source="bank")
-BANK_DECLINED = PaymentFailure("Your payment could not be completed as the bank declined it", source="bank")
+# Why a payment fails, with Razorpay's own source, step and reason values: the sources and steps each method may
+# give are listed in razorpay/markdown-docs errors/payments/payment-methods-error-parameters.md, the reasons in
+# errors/payments/cards.md and upi.md, and invalid_otp is the documented sample (razorpay.com/docs/api/errors).
+# No netbanking reasons are published; netbanking keeps to reasons documented for the other methods.
+CUSTOMER_CANCELLED = "Payment was cancelled as you chose to go back or close the payment page"
+TIMED_OUT = "Payment could not be completed as it was not finished within the time allowed"
+FAILURES: dict[str, dict[str, PaymentFailure]] = {
+    "upi": {
+        "payment_declined": PaymentFailure("Your payment could not be completed as the bank could not debit your "
+                                           "account", source="issuer_bank", step="payment_debit_response",
+                                           reason="payment_declined"),
+        "payment_cancelled": PaymentFailure(CUSTOMER_CANCELLED, source="customer", step="payment_authentication",
+                                            reason="payment_cancelled"),
+        "insufficient_funds": PaymentFailure("Your payment could not be completed due to insufficient account "
+                                             "balance", source="issuer_bank", step="payment_debit_response",
+                                             reason="insufficient_funds"),
+        "payment_timed_out": PaymentFailure(TIMED_OUT, source="customer", step="payment_authentication",
+                                            reason="payment_timed_out"),
+    },
+    "card": {
+        "card_declined": PaymentFailure("Payment failed because the bank declined it", source="issuer_bank",
+                                        step="payment_authorization", reason="card_declined"),
+        "invalid_otp": PaymentFailure("Authentication failed due to incorrect otp", source="customer",
+                                      step="payment_authentication", reason="invalid_otp"),
+        "insufficient_funds": PaymentFailure("Payment failed due to insufficient balance on the card",
+                                             source="issuer_bank", step="payment_authorization",
+                                             reason="insufficient_funds"),
+        "payment_cancelled": PaymentFailure(CUSTOMER_CANCELLED, source="customer", step="payment_authentication",
+                                            reason="payment_cancelled"),
+        "payment_timed_out": PaymentFailure(TIMED_OUT, source="customer", step="payment_authentication",
+                                            reason="payment_timed_out"),
+    },
+    "netbanking": {
+        "payment_failed": PaymentFailure("Your payment could not be completed as the bank declined it",
+                                         source="issuer_bank", step="payment_authorization", reason="payment_failed"),
+        "payment_cancelled": PaymentFailure(CUSTOMER_CANCELLED, source="customer", step="payment_authentication",
+                                            reason="payment_cancelled"),
+        "payment_timed_out": PaymentFailure(TIMED_OUT, source="customer", step="payment_authentication",
+                                            reason="payment_timed_out"),
+    },
+}
+# What the window's Failure buttons and the declined test card give.
+DEFAULT_FAILURES = {"upi": "payment_declined", "card": "card_declined", "netbanking": "payment_failed"}
+
+
+def read_failure(method: str, reason: str | None) -> PaymentFailure:
+    """Return the failure a method gives for a reason (its usual one when None), or refuse one it cannot give."""
+    failures = FAILURES[method]
+    name = DEFAULT_FAILURES[method] if reason is None else reason
+    if name not in failures:
+        raise invalid_field("reason", f"The reason must be one of {', '.join(sorted(failures))} for {method}.")
+    return failures[name]
 
 
 def upi_instrument() -> dict[str, Any]:

@@ -46,26 +46,28 @@ async def test_successful_payment_is_captured_signed_and_pays_the_order(sandbox,
     assert [event.name for event in sandbox.state.events] == ["payment.authorized", "payment.captured", "order.paid"]
 
 
-@pytest.mark.parametrize(("fields", "description", "source"), [
+@pytest.mark.parametrize(("fields", "description", "source", "step", "reason"), [
     ({"method": "upi", "outcome": "failure"},
-     "Your payment could not be completed as the UPI request was declined", "customer"),
+     "Your payment could not be completed as the bank could not debit your account", "issuer_bank",
+     "payment_debit_response", "payment_declined"),
     ({"method": "card", "card_number": "4000000000000002", "card_expiry": "12/99", "card_cvv": "999"},
-     "Payment failed because the bank declined it", "bank"),
+     "Payment failed because the bank declined it", "issuer_bank", "payment_authorization", "card_declined"),
     ({"method": "netbanking", "bank": "HDFC", "outcome": "failure"},
-     "Your payment could not be completed as the bank declined it", "bank"),
+     "Your payment could not be completed as the bank declined it", "issuer_bank", "payment_authorization",
+     "payment_failed"),
 ])
-async def test_failed_payment_answers_checkouts_error_and_allows_a_retry(sandbox, fields, description, source):
+async def test_failed_payment_answers_checkouts_error_and_allows_a_retry(sandbox, fields, description, source, step,
+                                                                         reason):
     order = await sandbox.create_order()
     status, body = await sandbox.pay(order["id"], **fields)
     payment_id = body["error"]["metadata"]["payment_id"]
     assert (status, body) == (400, {"error": {
         "code": "BAD_REQUEST_ERROR", "description": description, "field": None, "source": source,
-        "step": "payment_authorization", "reason": "payment_failed",
-        "metadata": {"order_id": order["id"], "payment_id": payment_id}}})
+        "step": step, "reason": reason, "metadata": {"order_id": order["id"], "payment_id": payment_id}}})
     payment = sandbox.state.payments[payment_id]
     assert (payment["status"], payment["error_code"], payment["error_description"], payment["error_source"],
             payment["error_step"], payment["error_reason"]) == (
-        "failed", "BAD_REQUEST_ERROR", description, source, "payment_authorization", "payment_failed")
+        "failed", "BAD_REQUEST_ERROR", description, source, step, reason)
     assert (sandbox.state.orders[order["id"]]["status"], sandbox.state.orders[order["id"]]["attempts"]) == (
         "attempted", 1)
 
