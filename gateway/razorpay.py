@@ -32,6 +32,22 @@ CaptureMode = Literal["auto", "manual"]
 Notes = dict[str, str | int | float]
 
 
+# An order's capture settings as Razorpay documents them (razorpay/markdown-docs payments/payments/capture-settings/
+# api.md; razorpay-node lib/types/orders.d.ts RazorpayCapturePayment): with capture = automatic,
+# capture_options.automatic_expiry_period (minutes, at least 12) is mandatory and so is refund_speed.
+# Payments authorised within a day (the default order expiry, Settings.order_expiry) are captured automatically; one
+# authorised later, for an order given up by then, stays uncaptured and Razorpay refunds it after
+# manual_expiry_period (its documented default and maximum, 5 days), at the normal (free) refund speed.
+AUTOMATIC_CAPTURE_OPTIONS = {"automatic_expiry_period": 1440, "manual_expiry_period": 7200, "refund_speed": "normal"}
+
+
+def capture_settings(capture: CaptureMode) -> dict[str, Any]:
+    """The `payment` field of a new Razorpay order; manual capture needs nothing beyond its mode."""
+    if capture == "auto":
+        return {"capture": "automatic", "capture_options": dict(AUTOMATIC_CAPTURE_OPTIONS)}
+    return {"capture": "manual"}
+
+
 def note_text(notes: Notes, name: str) -> str | None:
     """One note as text (a number becomes its decimal form), or None when absent or empty."""
     value = notes.get(name)
@@ -228,7 +244,7 @@ class RazorpayClient:
             "currency": amount.currency,
             "receipt": receipt,
             "notes": notes,
-            "payment": {"capture": "automatic" if capture == "auto" else "manual"},
+            "payment": capture_settings(capture),
         }
         data, call = await self._request("POST", "/v1/orders", body)
         return RazorpayOrder.model_validate(data), call
