@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 
 import razorpay
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import checkout_body
 from views.state import DATABASE
@@ -142,3 +144,28 @@ async def test_item2_a_payment_event_for_an_unstored_razorpay_order_is_not_match
     # Found by nothing the shop created (reconcile finds the Razorpay order again by its receipt).
     assert status == 200 and body["outcome"].startswith("ignored"), body
     assert await untouched(client, a) and await untouched(client, b)
+
+
+note_values = st.one_of(st.text(max_size=20), st.integers(-10**12, 10**12),
+                        st.floats(allow_nan=False, allow_infinity=False, width=32))
+# Keys without NUL: BSON cannot hold one in a field name, so such a note fails the ledger itself (reported apart).
+note_keys = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=10)
+checkout_notes = st.dictionaries(note_keys, note_values, max_size=5)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(notes=checkout_notes, name_b=st.booleans())
+async def test_item2_item13_whatever_the_checkout_notes_say_the_paid_order_is_the_one_paid(client, razorpay_sandbox,
+                                                                                          notes, name_b):
+    """Any notes a browser can send (numbers among them, or B's id as order_id) leave A paid and B untouched."""
+    a, b = await two_orders(client)
+    if name_b:
+        notes = {**notes, "order_id": b["order_id"]}
+    already = len(razorpay_sandbox.state.events)
+    status, paid = await razorpay_sandbox.pay(a["razorpay"]["order_id"], notes=notes)
+    assert status == 200, paid
+    for event in razorpay_sandbox.state.events[already:]:
+        status, body = await deliver(client, event)
+        assert status == 200 and await applied_to(client, event.id) == a["order_id"], (event.name, body)
+    assert (await stored_order(client, a["order_id"]))["status"] == "paid"
+    assert await untouched(client, b)
