@@ -6,6 +6,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import json
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -48,6 +49,11 @@ def capture_settings(capture: CaptureMode) -> dict[str, Any]:
     return {"capture": "manual"}
 
 
+def is_note_value(value: Any) -> bool:
+    """Whether a note's value is one Razorpay's types allow: a string or a number (a bool is neither)."""
+    return isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
 def note_text(notes: Notes, name: str) -> str | None:
     """One note as text (a number becomes its decimal form), or None when absent or empty."""
     value = notes.get(name)
@@ -62,10 +68,12 @@ class _Entity(BaseModel):
     @field_validator("notes", mode="before", check_fields=False)
     @classmethod
     def _notes_as_dict(cls, value: Any) -> dict:
-        # Razorpay serialises empty notes as [] and non-empty ones as an object.
-        if value in (None, [], ""):
+        # Razorpay serialises empty notes as [] and non-empty ones as an object. Notes are never a key we rely on,
+        # so a value outside string | number (null, true, an object) is kept as its JSON text: one odd note must
+        # not fail the event, whose webhook would then answer 500 on every retry.
+        if not isinstance(value, dict):
             return {}
-        return value
+        return {str(key): note if is_note_value(note) else json.dumps(note) for key, note in value.items()}
 
 
 class RazorpayOrder(_Entity):

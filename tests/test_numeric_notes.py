@@ -70,3 +70,15 @@ async def test_item13_refund_webhooks_with_numeric_notes_answer_200(client, razo
 def razorpay_sandbox_sdk(sandbox):
     """The official SDK pointed at the app's Razorpay sandbox."""
     return razorpay.Client(auth=(sandbox.key_id, sandbox.key_secret), base_url=sandbox.url)
+
+
+def test_item13_a_note_outside_string_or_number_is_kept_as_text_not_a_failure():
+    payment = RazorpayPayment.model_validate({"id": "pay_1", "amount": 100, "currency": "INR", "status": "captured",
+                                              "notes": {"gift": None, "wrap": True, "card": {"to": "Asha"}}})
+    assert payment.notes == {"gift": "null", "wrap": "true", "card": '{"to": "Asha"}'}
+
+
+def test_item13_notes_that_are_not_an_object_read_as_none():
+    for odd in ([], "", None, "order_id=ord_1", ["order_id"]):
+        assert RazorpayPayment.model_validate({"id": "pay_1", "amount": 100, "currency": "INR",
+                                               "status": "captured", "notes": odd}).notes == {}
