@@ -38,7 +38,7 @@ def build_payment(*, order: dict[str, Any], amount: int, method: str, instrument
         # A payment's notes are checkout.js's `notes` option, which the buyer's browser sets; Razorpay does not
         # copy the order's notes onto it (razorpay/markdown-docs payments/payment-gateway/web-integration/
         # standard/integration-steps.md, the checkout options). A shop finds its order by the order id instead.
-        "notes": wire_notes(copy.deepcopy(notes)),
+        "notes": wire_notes(notes),
         "fee": None, "tax": None, "error_code": None, "error_description": None, "error_source": None,
         "error_step": None, "error_reason": None, "acquirer_data": {}, "created_at": created_at,
     }
