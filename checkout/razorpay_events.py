@@ -17,19 +17,51 @@ Handler = Callable[[Shop, Order, RazorpayEvent, list[dict]], Awaitable[Order]]
 
 
 async def find_event_order(shop: Shop, event: RazorpayEvent) -> Order | None:
-    """Our order an event is about: by the order id in its notes, else the Razorpay order or payment id."""
-    payment, rzp_order, refund = event.payment, event.order, event.refund
-    for notes in (refund.notes if refund else {}, payment.notes if payment else {},
-                  rzp_order.notes if rzp_order else {}):
-        if notes.get("order_id") and (order := await get_order(shop.db, notes["order_id"])):
-            return order
-    if rzp_order is not None and rzp_order.receipt and (order := await get_order(shop.db, rzp_order.receipt)):
-        return order
+    """Our order an event is about, found only from what the shop created: never from notes (issue 24 item 2)."""
+    # Notes are no key: a payment's notes are checkout.js's `notes` option, set by the buyer's browser
+    # (razorpay/markdown-docs payments/payment-gateway/web-integration/standard/integration-steps.md, options).
+    if event.refund is not None:
+        return await find_refund_order(shop, event)
+    if event.dispute is not None:
+        return await find_dispute_order(shop, event)
+    return await find_payment_order(shop, event)
+
+
+async def find_payment_order(shop: Shop, event: RazorpayEvent) -> Order | None:
+    """A payment event's order: by the Razorpay order we stored, a payment recorded on it, else the receipt."""
+    payment, rzp_order = event.payment, event.order
     razorpay_order_id = (payment.order_id if payment else None) or (rzp_order.id if rzp_order else None)
     if razorpay_order_id and (order := await find_order_by_razorpay_id(shop.db, razorpay_order_id)):
         return order
-    payment_id = (payment.id if payment else None) or (refund.payment_id if refund else None)
-    return await find_order_by_payment_id(shop.db, payment_id) if payment_id else None
+    if payment is not None and (order := await find_order_by_payment_id(shop.db, payment.id)):
+        return order
+    # order.paid carries Razorpay's order entity, made by our server with our key: its receipt is our order id
+    # (razorpay.com/docs/api/orders/create, `receipt`). It finds an order whose Razorpay order was made but never
+    # stored (a crash between the two writes); adopt_razorpay_order then checks it with Razorpay before storing.
+    if rzp_order is not None and rzp_order.receipt and (rzp_order.id == razorpay_order_id):
+        return await get_order(shop.db, rzp_order.receipt)
+    return None
+
+
+async def find_refund_order(shop: Shop, event: RazorpayEvent) -> Order | None:
+    """A refund's order: the one its payment is recorded on, else the one whose Razorpay order that payment paid."""
+    if order := await find_order_by_payment_id(shop.db, event.refund.payment_id):
+        return order
+    payment = event.payment
+    if payment is not None and payment.id == event.refund.payment_id and payment.order_id:
+        return await find_order_by_razorpay_id(shop.db, payment.order_id)
+    return None
+
+
+async def find_dispute_order(shop: Shop, event: RazorpayEvent) -> Order | None:
+    """A dispute's order: the one its payment is recorded on, else the one whose Razorpay order that payment paid."""
+    payment = event.payment
+    payment_id = event.dispute.payment_id or (payment.id if payment else None)
+    if payment_id and (order := await find_order_by_payment_id(shop.db, payment_id)):
+        return order
+    if payment is not None and payment.id == payment_id and payment.order_id:
+        return await find_order_by_razorpay_id(shop.db, payment.order_id)
+    return None
 
 
 async def apply_razorpay_event(shop: Shop, event: RazorpayEvent, entries: list[dict]) -> tuple[Order | None, Order | None]:

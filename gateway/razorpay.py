@@ -6,6 +6,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import json
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,37 @@ CaptureMode = Literal["auto", "manual"]
 # same Idempotency Key": Razorpay's words for a payment some other request is working on.
 IN_PROGRESS = re.compile(r"another (?:payment operation|request) is in progress", re.IGNORECASE)
 
+# Razorpay's notes are {string: string | number} on every entity (razorpay/razorpay-node lib/types/orders.d.ts,
+# payments.d.ts, refunds.d.ts: `notes?: IMap<string | number>`); one number must not fail a whole event.
+Notes = dict[str, str | int | float]
+
+
+# An order's capture settings as Razorpay documents them (razorpay/markdown-docs payments/payments/capture-settings/
+# api.md; razorpay-node lib/types/orders.d.ts RazorpayCapturePayment): with capture = automatic,
+# capture_options.automatic_expiry_period (minutes, at least 12) is mandatory and so is refund_speed.
+# Payments authorised within a day (the default order expiry, Settings.order_expiry) are captured automatically; one
+# authorised later, for an order given up by then, stays uncaptured and Razorpay refunds it after
+# manual_expiry_period (its documented default and maximum, 5 days), at the normal (free) refund speed.
+AUTOMATIC_CAPTURE_OPTIONS = {"automatic_expiry_period": 1440, "manual_expiry_period": 7200, "refund_speed": "normal"}
+
+
+def capture_settings(capture: CaptureMode) -> dict[str, Any]:
+    """The `payment` field of a new Razorpay order; manual capture needs nothing beyond its mode."""
+    if capture == "auto":
+        return {"capture": "automatic", "capture_options": dict(AUTOMATIC_CAPTURE_OPTIONS)}
+    return {"capture": "manual"}
+
+
+def is_note_value(value: Any) -> bool:
+    """Whether a note's value is one Razorpay's types allow: a string or a number (a bool is neither)."""
+    return isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def note_text(notes: Notes, name: str) -> str | None:
+    """One note as text (a number becomes its decimal form), or None when absent or empty."""
+    value = notes.get(name)
+    return None if value is None or value == "" else str(value)
+
 
 class _Entity(BaseModel):
     """A Razorpay entity: unknown fields are kept, never an error, since Razorpay adds fields freely."""
@@ -42,10 +74,12 @@ class _Entity(BaseModel):
     @field_validator("notes", mode="before", check_fields=False)
     @classmethod
     def _notes_as_dict(cls, value: Any) -> dict:
-        # Razorpay serialises empty notes as [] and non-empty ones as an object.
-        if value in (None, [], ""):
+        # Razorpay serialises empty notes as [] and non-empty ones as an object. Notes are never a key we rely on,
+        # so a value outside string | number (null, true, an object) is kept as its JSON text: one odd note must
+        # not fail the event, whose webhook would then answer 500 on every retry.
+        if not isinstance(value, dict):
             return {}
-        return value
+        return {str(key): note if is_note_value(note) else json.dumps(note) for key, note in value.items()}
 
 
 class RazorpayOrder(_Entity):
@@ -59,7 +93,7 @@ class RazorpayOrder(_Entity):
     amount_paid: int = 0
     amount_due: int = 0
     attempts: int = 0
-    notes: dict[str, str] = {}
+    notes: Notes = {}
     created_at: int | None = None
 
     @property
@@ -84,7 +118,7 @@ class RazorpayPayment(_Entity):
     vpa: str | None = None
     bank: str | None = None
     wallet: str | None = None
-    notes: dict[str, str] = {}
+    notes: Notes = {}
     error_code: str | None = None
     error_description: str | None = None
     error_source: str | None = None
@@ -112,7 +146,7 @@ class RazorpayRefund(_Entity):
     currency: str
     payment_id: str
     status: str
-    notes: dict[str, str] = {}
+    notes: Notes = {}
     created_at: int | None = None
 
     def report(self) -> RefundReport:
@@ -120,7 +154,7 @@ class RazorpayRefund(_Entity):
         status = {"processed": "processed", "failed": "failed"}.get(self.status, "pending")
         return RefundReport(gateway=GATEWAY, refund_id=self.id, payment_id=self.payment_id,
                             amount=Money(self.amount, self.currency), status=status,
-                            key=self.notes.get("refund_key"), order_id=self.notes.get("order_id"))
+                            key=note_text(self.notes, "refund_key"), order_id=note_text(self.notes, "order_id"))
 
 
 class RazorpayDispute(_Entity):
@@ -218,7 +252,7 @@ class RazorpayClient:
         self._sdk = razorpay.Client(auth=(self.key_id, self.key_secret))
 
     async def create_order(
-        self, amount: Money, *, receipt: str, notes: dict[str, str], capture: CaptureMode = "auto"
+        self, amount: Money, *, receipt: str, notes: Notes, capture: CaptureMode = "auto"
     ) -> tuple[RazorpayOrder, CallRecord]:
         """Create a Razorpay order for the amount in minor units (paise for INR)."""
         body = {
@@ -226,7 +260,7 @@ class RazorpayClient:
             "currency": amount.currency,
             "receipt": receipt,
             "notes": notes,
-            "payment": {"capture": "automatic" if capture == "auto" else "manual"},
+            "payment": capture_settings(capture),
         }
         data, call = await self._request("POST", "/v1/orders", body)
         return RazorpayOrder.model_validate(data), call

@@ -48,7 +48,7 @@ async def main() -> None:
         print(f"1. order {order_id}: {placed['amount']} paise, Razorpay order {options['order_id']}")
         resp = await session.post("/sandbox/razorpay/checkout/pay", json={
             "key_id": options["key"], "order_id": options["order_id"], "method": "upi",
-            "vpa": "success@razorpay"})
+            "outcome": "success"})
         print(f"2. paid by UPI in the sandbox: {(await resp.json())['razorpay_payment_id']} "
               "(the browser's verify call is skipped: the webhook alone settles it)")
         print(f"3. order paid after the payment webhook, {await wait_for_status(session, order_id, 'paid'):.2f} s")

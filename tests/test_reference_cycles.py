@@ -68,7 +68,7 @@ async def test_a_whole_paid_checkout_leaves_no_reference_cycle(client, razorpay_
         placed = await resp.json()
         async with shopper.post(razorpay_sandbox.url + "/checkout/pay", json={
                 "key_id": razorpay_sandbox.key_id, "order_id": placed["razorpay"]["order_id"], "method": "upi",
-                "vpa": "success@razorpay"}) as resp:
+                "outcome": "success"}) as resp:
             paid = await resp.json()
         resp = await client.post("/api/payments/razorpay/verify", json={"order_id": placed["order_id"], **paid})
         assert (await resp.json())["status"] == "paid"

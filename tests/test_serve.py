@@ -51,7 +51,7 @@ async def test_keyless_shop_takes_a_upi_payment_through_mounted_sandbox(served):
 
     resp = await served.post("/sandbox/razorpay/checkout/pay", json={
         "key_id": options["key"], "order_id": options["order_id"], "method": "upi",
-        "vpa": "success@razorpay"})
+        "outcome": "success"})
     paid = await resp.json()
     assert resp.status == 200, paid
     resp = await served.post("/api/payments/razorpay/verify", json={"order_id": placed["order_id"], **paid})
@@ -83,7 +83,7 @@ async def test_keyless_shop_is_paid_and_refunded_by_its_sandboxes_webhooks(serve
     placed = await resp.json()
     options = placed["razorpay"]
     resp = await served.post("/sandbox/razorpay/checkout/pay", json={
-        "key_id": options["key"], "order_id": options["order_id"], "method": "upi", "vpa": "success@razorpay"})
+        "key_id": options["key"], "order_id": options["order_id"], "method": "upi", "outcome": "success"})
     assert resp.status == 200
     await wait_for_status(served, placed["order_id"], "paid")
 

@@ -20,6 +20,7 @@ def events_named(sandbox, *names):
 
 async def paid_razorpay_order(client, razorpay_sandbox, **pay):
     placed = await place(client, checkout_body())
+    pay.setdefault("notes", placed["razorpay"]["notes"])  # the shop's page hands checkout.js these notes
     status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], **pay)
     assert status == 200, paid
     return placed, paid

@@ -54,9 +54,12 @@ def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.
       GET  /checkout/window           the payment window checkout.js frames (?key_id=&order_id=...)
       POST /checkout/pay              one payment attempt, as the window makes it (tests call it too):
            {key_id, order_id, method: "upi"|"card"|"netbanking", outcome?: "success"|"failure",
-            vpa?, card_number?, card_expiry?, card_cvv?, bank?, email?, contact?, description?, amount?}
-           An explicit outcome wins; else success@razorpay / failure@razorpay, the test cards
-           (4000 0000 0000 0002 is declined) decide; netbanking needs bank and outcome.
+            card_number?, card_expiry?, card_cvv?, bank?, email?, contact?, description?, amount?, notes?,
+            reason?}
+           An explicit outcome wins; else the test cards (4000 0000 0000 0002 is declined) decide; UPI
+           (intent/QR: a `vpa`, UPI Collect, is refused) and netbanking need the outcome, netbanking a bank.
+           `notes` is checkout's notes option, which the payment carries. `reason` (a sandbox knob) fails the
+           payment with one of Razorpay's documented reasons for its method (instruments.FAILURES).
            `amount` is a sandbox-only knob: the payment is made for that many minor units instead of
            the order's amount due, so a test can make a correctly signed payment that does not match.
            200 {razorpay_payment_id, razorpay_order_id, razorpay_signature}; 400 Razorpay error envelope,

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import invalid_field
-from .instruments import (BANK_DECLINED, CARD_DECLINED, DEFAULT_TEST_CARD, FAILURE_VPA, UPI_DECLINED,
-                          card_instrument, card_network, card_outcome, read_bank, read_card_cvv,
-                          read_card_expiry, read_card_number, read_vpa, upi_instrument)
+from .instruments import (DEFAULT_TEST_CARD, UPI_COLLECT_GONE, card_instrument, card_network, card_outcome,
+                          read_bank, read_card_cvv, read_card_expiry, read_card_number, read_failure, upi_instrument)
 from .state import PaymentFailure
-from .validation import MIN_AMOUNT, is_integer, reject_unknown_fields
+from .validation import MIN_AMOUNT, is_integer, read_notes, reject_unknown_fields
 
 METHODS = ("upi", "card", "netbanking")
 OUTCOMES = ("success", "failure")
 PAY_FIELDS = ("key_id", "order_id", "method", "outcome", "vpa", "card_number", "card_expiry", "card_cvv",
-              "bank", "email", "contact", "amount", "description")
+              "bank", "email", "contact", "amount", "description", "notes", "reason")
+TEXT_FIELDS = tuple(name for name in PAY_FIELDS if name not in ("amount", "notes"))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -38,6 +38,10 @@ class PayRequest:
     contact: str | None = None
     amount: int | None = None
     description: str | None = None
+    # A sandbox knob: which of Razorpay's documented failure reasons the attempt fails with (see FAILURES).
+    reason: str | None = None
+    # checkout.js's `notes` option: the payment carries these, never the order's (see build_payment).
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def read_email(raw: str | None) -> str | None:
 def validate_pay_request(body: Mapping[str, Any]) -> PayRequest:
     """Check a /checkout/pay body and return it as a PayRequest."""
     reject_unknown_fields(body, PAY_FIELDS)
-    values = {name: read_text(body, name) for name in PAY_FIELDS if name != "amount"}
+    values = {name: read_text(body, name) for name in TEXT_FIELDS}
     for name in ("key_id", "order_id", "method"):
         if values[name] is None:
             raise invalid_field(name, f"The {name} field is required.")
@@ -96,11 +100,16 @@ def validate_pay_request(body: Mapping[str, Any]) -> PayRequest:
     if amount is not None and (not is_integer(amount) or amount < MIN_AMOUNT):
         raise invalid_field("amount", f"The amount must be an integer of at least {MIN_AMOUNT}.")
     values.update(contact=read_contact(values["contact"]), email=read_email(values["email"]))
-    return PayRequest(amount=amount, **values)
+    return PayRequest(amount=amount, notes=read_notes(body.get("notes")), **values)
 
 
 def resolve_attempt(request: PayRequest, now: float | None = None) -> Attempt:
-    """Work out the instrument and the outcome: an explicit outcome wins, else the test instrument decides."""
+    """Work out the instrument and the outcome: an explicit outcome wins, else a failure reason, else the test
+    instrument decides."""
+    if request.reason is not None:
+        if request.outcome == "success":
+            raise invalid_field("reason", "A reason is given only for a payment that fails.")
+        request = replace(request, outcome="failure")
     if request.method == "upi":
         return resolve_upi(request)
     if request.method == "card":
@@ -109,12 +118,12 @@ def resolve_attempt(request: PayRequest, now: float | None = None) -> Attempt:
 
 
 def resolve_upi(request: PayRequest) -> Attempt:
-    """UPI: failure@razorpay fails, any other well-formed VPA succeeds; intent/QR needs an outcome."""
-    vpa = read_vpa(request.vpa) if request.vpa else None
-    outcome = request.outcome or (None if vpa is None else "failure" if vpa == FAILURE_VPA else "success")
-    if outcome is None:
-        raise invalid_field("outcome", "Give a vpa, or an outcome for the UPI app (intent) flow.")
-    return Attempt("upi", upi_instrument(vpa), UPI_DECLINED if outcome == "failure" else None)
+    """UPI: intent or QR only, the UPI app's answer given as the outcome; a typed VPA (collect) is refused."""
+    if request.vpa is not None:
+        raise invalid_field("vpa", UPI_COLLECT_GONE)
+    if request.outcome is None:
+        raise invalid_field("outcome", "Choose what the UPI app answers: success or failure.")
+    return Attempt("upi", upi_instrument(), failure_of(request))
 
 
 def resolve_card(request: PayRequest, now: float | None) -> Attempt:
@@ -127,7 +136,7 @@ def resolve_card(request: PayRequest, now: float | None) -> Attempt:
     if request.card_cvv is not None:
         read_card_cvv(request.card_cvv, card_network(number))
     outcome = request.outcome or card_outcome(number)
-    return Attempt("card", card_instrument(number), CARD_DECLINED if outcome == "failure" else None)
+    return Attempt("card", card_instrument(number), failure_of(replace(request, outcome=outcome)))
 
 
 def resolve_netbanking(request: PayRequest) -> Attempt:
@@ -135,4 +144,9 @@ def resolve_netbanking(request: PayRequest) -> Attempt:
     bank = read_bank(request.bank)
     if request.outcome is None:
         raise invalid_field("outcome", "Choose Success or Failure on the bank page.")
-    return Attempt("netbanking", {"bank": bank}, BANK_DECLINED if request.outcome == "failure" else None)
+    return Attempt("netbanking", {"bank": bank}, failure_of(request))
+
+
+def failure_of(request: PayRequest) -> PaymentFailure | None:
+    """The failure an attempt ends in (its reason's, else the method's usual one), or None when it succeeds."""
+    return read_failure(request.method, request.reason) if request.outcome == "failure" else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from .money import format_amount
 from .qr import render_qr_svg
 from .replies import read_json, reply
 from .signatures import sign_payment
+from .validation import read_notes
 
 routes = web.RouteTableDef()
 
@@ -33,6 +35,7 @@ _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$")
 MAX_IMAGE_URL = 65536
+MAX_NOTES_PARAM = 8192
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,19 @@ def read_window_options(query) -> WindowOptions:
                          theme_color=colour if _COLOUR.match(colour) else None, origin=origin)
 
 
+def read_checkout_notes(raw: str) -> str:
+    """Return checkout's `notes` option, passed by checkout.js as JSON, checked and re-encoded for the window."""
+    if not raw:
+        return ""
+    try:
+        notes = json.loads(raw) if len(raw) <= MAX_NOTES_PARAM else None
+    except ValueError:
+        notes = None
+    if notes is None:
+        raise RazorpayError("The notes must be an object of key-value pairs.", field="notes")
+    return json.dumps(read_notes(notes), separators=(",", ":")) if notes else ""
+
+
 def content_security_policy(origin: str | None) -> str:
     """Return the window's CSP: nothing from outside the sandbox, bar the shop's own logo."""
     images = "'self' data:" + (f" {origin}" if origin else "")
@@ -126,7 +142,7 @@ async def checkout_asset(request: web.Request) -> web.Response:
 async def checkout_window(request: web.Request) -> web.Response:
     """Render the payment window for an order, or the reason it cannot be paid."""
     options = read_window_options(request.query)
-    context = {"options": options, "error": None, "order": None, "amount_text": "", "qr": "",
+    context = {"options": options, "error": None, "order": None, "amount_text": "", "qr": "", "notes": "",
                "banks": sorted(BANKS.items(), key=lambda bank: bank[1]),
                "key_id": request.query.get("key_id", ""),
                "pay_url": str(request.app.router["checkout.pay"].url_for()),
@@ -134,6 +150,7 @@ async def checkout_window(request: web.Request) -> web.Response:
                "js_url": str(request.app.router["checkout.asset"].url_for(name="window.js"))}
     status = 200
     try:
+        context["notes"] = read_checkout_notes(request.query.get("notes", ""))
         order = check_window_order(request)
     except RazorpayError as exc:
         context["error"], status = exc.description, exc.status
@@ -157,7 +174,7 @@ async def checkout_pay(request: web.Request) -> web.Response:
     attempt = resolve_attempt(pay, state.clock())
     payment = state.start_payment(pay.order_id, amount=pay.amount, method=attempt.method,
                                   instrument=attempt.instrument, email=pay.email, contact=pay.contact,
-                                  description=pay.description)
+                                  description=pay.description, notes=pay.notes)
     metadata = {"order_id": pay.order_id, "payment_id": payment["id"]}
     if attempt.failure is not None:
         failure = attempt.failure

@@ -25,17 +25,20 @@ def build_order(*, amount: int, currency: str, receipt: str | None, notes: dict[
 
 
 def build_payment(*, order: dict[str, Any], amount: int, method: str, instrument: dict[str, Any],
-                  email: str | None, contact: str | None, description: str | None,
+                  email: str | None, contact: str | None, description: str | None, notes: dict[str, Any],
                   created_at: int) -> dict[str, Any]:
-    """Return a new payment entity in status created; instrument holds the method's own fields."""
+    """Return a new payment entity in status created; instrument holds the method's own fields, notes the
+    checkout options' notes."""
     payment = {
         "id": new_id("pay_"), "entity": "payment", "amount": amount, "currency": order["currency"],
         "status": "created", "order_id": order["id"], "invoice_id": None, "international": False,
         "method": method, "amount_refunded": 0, "refund_status": None, "captured": False,
         "description": description, "card_id": None, "bank": None, "wallet": None, "vpa": None,
         "email": email, "contact": contact, "customer_id": None, "token_id": None,
-        # The payment carries the order's notes: that is how a webhook finds the shop's order.
-        "notes": copy.deepcopy(order["notes"]),
+        # A payment's notes are checkout.js's `notes` option, which the buyer's browser sets; Razorpay does not
+        # copy the order's notes onto it (razorpay/markdown-docs payments/payment-gateway/web-integration/
+        # standard/integration-steps.md, the checkout options). A shop finds its order by the order id instead.
+        "notes": wire_notes(notes),
         "fee": None, "tax": None, "error_code": None, "error_description": None, "error_source": None,
         "error_step": None, "error_reason": None, "acquirer_data": {}, "created_at": created_at,
     }

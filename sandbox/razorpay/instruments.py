@@ -10,8 +10,11 @@ from .errors import invalid_field
 from .ids import new_id
 from .state import PaymentFailure
 
-FAILURE_VPA = "failure@razorpay"
-_VPA = re.compile(r"^[a-z0-9._-]{2,256}@[a-z][a-z0-9]{1,63}$")
+# NPCI retired UPI Collect (paying by typing a VPA) from 28 February 2026; checkout offers UPI Intent or the QR code
+# (razorpay.com/docs/announcements/upi-collect-migration/standard-integration). Its exemptions (IPO and
+# secondary-market MCCs, iOS, mandates, eRupi, cross-border businesses) are not a shop's checkout.
+UPI_COLLECT_GONE = ("UPI Collect (paying by typing a UPI ID) is no longer supported: pay with a UPI app or scan "
+                    "the QR code")
 
 # Razorpay's domestic test cards succeed; these numbers are declined by the "bank".
 DECLINED_CARDS = frozenset({"4000000000000002"})
@@ -25,24 +28,63 @@ BANKS = {"HDFC": "HDFC Bank", "ICIC": "ICICI Bank", "SBIN": "State Bank of India
          "INDB": "IndusInd Bank", "PUNB_R": "Punjab National Bank - Retail Banking",
          "BARB_R": "Bank of Baroda - Retail Banking"}
 
-UPI_DECLINED = PaymentFailure("Your payment could not be completed as the UPI request was declined",
-                              source="customer")
-CARD_DECLINED = PaymentFailure("Payment failed because the bank declined it", source="bank")
-BANK_DECLINED = PaymentFailure("Your payment could not be completed as the bank declined it", source="bank")
+# Why a payment fails, with Razorpay's own source, step and reason values: the sources and steps each method may
+# give are listed in razorpay/markdown-docs errors/payments/payment-methods-error-parameters.md, the reasons in
+# errors/payments/cards.md and upi.md, and invalid_otp is the documented sample (razorpay.com/docs/api/errors).
+# No netbanking reasons are published; netbanking keeps to reasons documented for the other methods.
+CUSTOMER_CANCELLED = "Payment was cancelled as you chose to go back or close the payment page"
+TIMED_OUT = "Payment could not be completed as it was not finished within the time allowed"
+FAILURES: dict[str, dict[str, PaymentFailure]] = {
+    "upi": {
+        "payment_declined": PaymentFailure("Your payment could not be completed as the bank could not debit your "
+                                           "account", source="issuer_bank", step="payment_debit_response",
+                                           reason="payment_declined"),
+        "payment_cancelled": PaymentFailure(CUSTOMER_CANCELLED, source="customer", step="payment_authentication",
+                                            reason="payment_cancelled"),
+        "insufficient_funds": PaymentFailure("Your payment could not be completed due to insufficient account "
+                                             "balance", source="issuer_bank", step="payment_debit_response",
+                                             reason="insufficient_funds"),
+        "payment_timed_out": PaymentFailure(TIMED_OUT, source="customer", step="payment_authentication",
+                                            reason="payment_timed_out"),
+    },
+    "card": {
+        "card_declined": PaymentFailure("Payment failed because the bank declined it", source="issuer_bank",
+                                        step="payment_authorization", reason="card_declined"),
+        "invalid_otp": PaymentFailure("Authentication failed due to incorrect otp", source="customer",
+                                      step="payment_authentication", reason="invalid_otp"),
+        "insufficient_funds": PaymentFailure("Payment failed due to insufficient balance on the card",
+                                             source="issuer_bank", step="payment_authorization",
+                                             reason="insufficient_funds"),
+        "payment_cancelled": PaymentFailure(CUSTOMER_CANCELLED, source="customer", step="payment_authentication",
+                                            reason="payment_cancelled"),
+        "payment_timed_out": PaymentFailure(TIMED_OUT, source="customer", step="payment_authentication",
+                                            reason="payment_timed_out"),
+    },
+    "netbanking": {
+        "payment_failed": PaymentFailure("Your payment could not be completed as the bank declined it",
+                                         source="issuer_bank", step="payment_authorization", reason="payment_failed"),
+        "payment_cancelled": PaymentFailure(CUSTOMER_CANCELLED, source="customer", step="payment_authentication",
+                                            reason="payment_cancelled"),
+        "payment_timed_out": PaymentFailure(TIMED_OUT, source="customer", step="payment_authentication",
+                                            reason="payment_timed_out"),
+    },
+}
+# What the window's Failure buttons and the declined test card give.
+DEFAULT_FAILURES = {"upi": "payment_declined", "card": "card_declined", "netbanking": "payment_failed"}
 
 
-def read_vpa(vpa: str) -> str:
-    """Return a UPI id in lower case, or refuse one that is not shaped like name@handle."""
-    cleaned = vpa.strip().lower()
-    if not _VPA.match(cleaned):
-        raise invalid_field("vpa", "Invalid VPA. Please enter a valid Virtual Payment Address")
-    return cleaned
+def read_failure(method: str, reason: str | None) -> PaymentFailure:
+    """Return the failure a method gives for a reason (its usual one when None), or refuse one it cannot give."""
+    failures = FAILURES[method]
+    name = DEFAULT_FAILURES[method] if reason is None else reason
+    if name not in failures:
+        raise invalid_field("reason", f"The reason must be one of {', '.join(sorted(failures))} for {method}.")
+    return failures[name]
 
 
-def upi_instrument(vpa: str | None) -> dict[str, Any]:
-    """Return the payment fields of a UPI payment: collect when a VPA was typed, else intent/QR."""
-    return {"vpa": vpa, "upi": {"payer_account_type": "bank_account", "vpa": vpa,
-                                "flow": "collect" if vpa else "intent"}}
+def upi_instrument() -> dict[str, Any]:
+    """Return the payment fields of a UPI intent (or QR) payment: the payer's VPA is not typed at checkout."""
+    return {"vpa": None, "upi": {"payer_account_type": "bank_account", "vpa": None, "flow": "intent"}}
 
 
 def passes_luhn(number: str) -> bool:

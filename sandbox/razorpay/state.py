@@ -178,12 +178,12 @@ class SandboxState:
 
     def start_payment(self, order_id: str, *, amount: int | None, method: str, instrument: dict[str, Any],
                       email: str | None = None, contact: str | None = None,
-                      description: str | None = None) -> dict[str, Any]:
+                      description: str | None = None, notes: dict[str, Any] | None = None) -> dict[str, Any]:
         """Record a payment attempt on an order (status created); amount defaults to the amount due."""
         order = self.check_payable(order_id)
         payment = build_payment(order=order, amount=order["amount_due"] if amount is None else amount,
                                 method=method, instrument=instrument, email=email, contact=contact,
-                                description=description, created_at=self.now())
+                                description=description, notes=notes or {}, created_at=self.now())
         self.payments[payment["id"]] = payment
         self._order_payments[order_id].append(payment["id"])
         self._payment_refunds[payment["id"]] = []

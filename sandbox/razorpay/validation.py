@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import invalid_field
@@ -15,6 +15,9 @@ MAX_RECEIPT = 40
 MAX_NOTES = 15
 MAX_NOTE_VALUE = 256
 CAPTURE_MODES = ("automatic", "manual")
+# payment.capture_options, in minutes (razorpay/markdown-docs payments/payments/capture-settings/api.md).
+MIN_AUTOMATIC_EXPIRY = 12
+MAX_MANUAL_EXPIRY = 7200  # also its default
 REFUND_SPEEDS = ("normal", "optimum")
 MAX_COUNT = 100
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{10,}$")
@@ -37,6 +40,9 @@ class OrderRequest:
     notes: dict[str, Any]
     capture: str
     partial_payment: bool
+    # payment.capture_options as sent, with the documented default manual_expiry_period (minutes) filled in;
+    # {} when the order did not send them (the account's own settings apply then).
+    capture_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,8 +117,14 @@ def read_receipt(value: Any) -> str | None:
     return value
 
 
+def is_note_value(value: Any) -> bool:
+    """Whether a note's value is a string or a number, as Razorpay's published types say (IMap<string | number>
+    in razorpay/razorpay-node lib/types/orders.d.ts, payments.d.ts and refunds.d.ts)."""
+    return isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
 def read_notes(value: Any) -> dict[str, Any]:
-    """Return notes as a dict: at most 15 pairs of scalar values up to 256 characters."""
+    """Return notes as a dict: at most 15 pairs of a string or a number, each up to 256 characters."""
     if value is None or value == []:
         return {}  # PHP clients send [] for "no notes", and Razorpay itself answers with []
     if not isinstance(value, dict):
@@ -120,16 +132,17 @@ def read_notes(value: Any) -> dict[str, Any]:
     if len(value) > MAX_NOTES:
         raise invalid_field("notes", f"The notes may not have more than {MAX_NOTES} items.")
     for key, note in value.items():
-        if isinstance(note, (dict, list)):
-            raise invalid_field("notes", f"The notes value for {key} must be a string.")
+        if not is_note_value(note):
+            raise invalid_field("notes", f"The notes value for {key} must be a string or a number.")
         if len(str(note)) > MAX_NOTE_VALUE or len(key) > MAX_NOTE_VALUE:
             raise invalid_field("notes", f"The notes value for {key} may not be greater than "
-                                         f"{MAX_NOTE_VALUE} characters.")
+                                       f"{MAX_NOTE_VALUE} characters.")
     return dict(value)
 
 
-def read_capture_mode(body: Mapping[str, Any]) -> str:
-    """Return "automatic" or "manual" from payment.capture, else legacy payment_capture, else automatic."""
+def read_capture_mode(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Return ("automatic" | "manual", capture options) from payment.capture, else legacy payment_capture, else
+    automatic with the account's settings."""
     payment = body.get("payment")
     if payment is not None:
         if not isinstance(payment, dict):
@@ -137,33 +150,51 @@ def read_capture_mode(body: Mapping[str, Any]) -> str:
         reject_unknown_fields(payment, ORDER_PAYMENT_FIELDS, prefix="payment.")
         if payment.get("capture") not in CAPTURE_MODES:
             raise invalid_field("payment.capture", "The selected payment.capture is invalid.")
-        check_capture_options(payment.get("capture_options"))
-        return payment["capture"]
+        return payment["capture"], read_capture_options(payment["capture"], payment.get("capture_options"))
     legacy = body.get("payment_capture")
     if legacy is None:
-        return "automatic"
+        return "automatic", {}
     if legacy in (1, True, "1", "true"):
-        return "automatic"
+        return "automatic", {}
     if legacy in (0, False, "0", "false"):
-        return "manual"
+        return "manual", {}
     raise invalid_field("payment_capture", "The payment capture field must be true or false.")
 
 
-def check_capture_options(options: Any) -> None:
-    """Validate payment.capture_options; the sandbox accepts them but never expires a payment."""
+def read_capture_options(capture: str, options: Any) -> dict[str, Any]:
+    """Check payment.capture_options as documented (markdown-docs payments/payments/capture-settings/api.md):
+    automatic_expiry_period (at least 12) is mandatory when capture is automatic, so is refund_speed whenever the
+    options are sent; manual_expiry_period is optional, from the automatic period up to 7200 (its default)."""
+    prefix = "payment.capture_options."
     if options is None:
-        return
+        if capture == "automatic":  # mandatory if capture = automatic, and it lives in capture_options
+            raise invalid_field(prefix + "automatic_expiry_period",
+                                f"The {prefix}automatic_expiry_period field is required when payment.capture is "
+                                "automatic.")
+        return {}
     if not isinstance(options, dict):
         raise invalid_field("payment.capture_options", "The payment.capture_options must be an object.")
-    reject_unknown_fields(options, CAPTURE_OPTION_FIELDS, prefix="payment.capture_options.")
+    reject_unknown_fields(options, CAPTURE_OPTION_FIELDS, prefix=prefix)
     for name in ("automatic_expiry_period", "manual_expiry_period"):
         if name in options and not is_integer(options[name]):
-            raise invalid_field(f"payment.capture_options.{name}", f"The {name} must be an integer.")
-    if options.get("automatic_expiry_period", 12) < 12:
-        raise invalid_field("payment.capture_options.automatic_expiry_period",
-                            "The automatic_expiry_period must be at least 12.")
-    if options.get("refund_speed", "normal") not in REFUND_SPEEDS:
-        raise invalid_field("payment.capture_options.refund_speed", "The selected refund_speed is invalid.")
+            raise invalid_field(prefix + name, f"The {name} must be an integer.")
+    automatic = options.get("automatic_expiry_period")
+    if automatic is None and capture == "automatic":
+        raise invalid_field(prefix + "automatic_expiry_period",
+                            f"The {prefix}automatic_expiry_period field is required when payment.capture is automatic.")
+    if automatic is not None and automatic < MIN_AUTOMATIC_EXPIRY:
+        raise invalid_field(prefix + "automatic_expiry_period",
+                            f"The automatic_expiry_period must be at least {MIN_AUTOMATIC_EXPIRY}.")
+    manual = options.get("manual_expiry_period", MAX_MANUAL_EXPIRY)
+    if not (automatic or 0) <= manual <= MAX_MANUAL_EXPIRY:
+        raise invalid_field(prefix + "manual_expiry_period",
+                            f"The manual_expiry_period must be between the automatic_expiry_period and "
+                            f"{MAX_MANUAL_EXPIRY}.")
+    if "refund_speed" not in options:
+        raise invalid_field(prefix + "refund_speed", f"The {prefix}refund_speed field is required.")
+    if options["refund_speed"] not in REFUND_SPEEDS:
+        raise invalid_field(prefix + "refund_speed", "The selected refund_speed is invalid.")
+    return {**options, "manual_expiry_period": manual}
 
 
 def read_flag(body: Mapping[str, Any], name: str) -> bool:
@@ -192,8 +223,9 @@ def validate_order_request(body: Mapping[str, Any]) -> OrderRequest:
                                 "first_payment_min_amount is/are not required and should not be sent")
         if not is_integer(first_min):
             raise invalid_field("first_payment_min_amount", "The first payment min amount must be an integer.")
-    return OrderRequest(amount=amount, currency=currency, receipt=receipt, notes=notes,
-                        capture=read_capture_mode(body), partial_payment=partial)
+    capture, capture_options = read_capture_mode(body)
+    return OrderRequest(amount=amount, currency=currency, receipt=receipt, notes=notes, capture=capture,
+                        partial_payment=partial, capture_options=capture_options)
 
 
 def validate_notes_update(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -72,7 +72,7 @@ async function run() {
   try { new Razorpay({key: 'x'}); } catch (e) { results.missing_order = e.message; }
 
   // Fail by UPI, try again in the same window, then pay by card.
-  var a = checkout(params.get('order_a'));
+  var a = checkout(params.get('order_a'), {notes: {gift: 1, order_id: 'ord_B'}});
   a.rzp.open();
   var doc = await waitFor(frameDoc);
   results.window_amount = doc.querySelector('[data-testid="amount"]').textContent;
@@ -201,6 +201,9 @@ async def test_buyer_fails_retries_pays_and_dismisses_in_a_real_browser(aiohttp_
         key_secret.encode(), f"{orders['order_a']}|{paid['razorpay_payment_id']}".encode(), hashlib.sha256).hexdigest()
     payment = state.payments[paid["razorpay_payment_id"]]
     assert (payment["method"], payment["status"], payment["contact"]) == ("card", "captured", "+919876543210")
+    # The notes option reaches the payments through the window, the order's own notes do not (issue 24).
+    assert payment["notes"] == state.payments[failure["metadata"]["payment_id"]]["notes"] == {"gift": 1,
+                                                                                               "order_id": "ord_B"}
     assert state.orders[orders["order_a"]]["status"] == "paid"
 
     assert results["open_after_backdrop"] is True and results["open_after_escape"] is False

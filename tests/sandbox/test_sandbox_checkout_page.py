@@ -50,7 +50,7 @@ async def open_window(sandbox, order_id: str, **params) -> tuple[aiohttp.ClientR
 
 
 METHOD_TESTIDS = {"sandbox-banner", "close", "amount", "contact", "email", "method-upi", "method-card",
-                  "method-netbanking", "upi-success", "upi-failure", "upi-vpa", "upi-pay", "card-number",
+                  "method-netbanking", "upi-qr", "upi-success", "upi-failure", "card-number",
                   "card-expiry", "card-cvv", "card-pay", "bank-select", "bank-pay", "bank-success",
                   "bank-failure", "payment-error", "retry", "payment-success"}
 

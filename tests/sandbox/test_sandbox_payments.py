@@ -17,17 +17,16 @@ def expected_signature(secret: str, order_id: str, payment_id: str) -> str:
 
 
 @pytest.mark.parametrize(("fields", "method_fields"), [
-    ({"method": "upi", "vpa": "success@razorpay"},
-     {"vpa": "success@razorpay", "upi": {"payer_account_type": "bank_account", "vpa": "success@razorpay",
-                                          "flow": "collect"}}),
-    ({"method": "upi", "outcome": "success"}, {"vpa": None}),
+    ({"method": "upi", "outcome": "success"},
+     {"vpa": None, "upi": {"payer_account_type": "bank_account", "vpa": None, "flow": "intent"}}),
     ({"method": "card", "card_number": "5500 6700 0000 1002", "card_expiry": "01/99", "card_cvv": "123"},
      {"international": False, "vpa": None, "bank": None}),
     ({"method": "netbanking", "bank": "SBIN", "outcome": "success"}, {"bank": "SBIN"}),
 ])
 async def test_successful_payment_is_captured_signed_and_pays_the_order(sandbox, fields, method_fields):
     order = await sandbox.create_order(amount=129900, notes={"order_id": "ord_9"})
-    status, paid = await sandbox.pay(order["id"], email="asha@example.in", contact="98765 43210", **fields)
+    status, paid = await sandbox.pay(order["id"], email="asha@example.in", contact="98765 43210",
+                                     notes={"gift": "yes"}, **fields)
     assert status == 200, paid
     assert set(paid) == {"razorpay_payment_id", "razorpay_order_id", "razorpay_signature"}
     assert re.fullmatch(r"pay_[A-Za-z0-9]{14}", paid["razorpay_payment_id"])
@@ -39,7 +38,7 @@ async def test_successful_payment_is_captured_signed_and_pays_the_order(sandbox,
     assert (payment["status"], payment["captured"], payment["amount"], payment["method"]) == (
         "captured", True, 129900, fields["method"])
     assert (payment["email"], payment["contact"], payment["notes"]) == (
-        "asha@example.in", "+919876543210", {"order_id": "ord_9"})
+        "asha@example.in", "+919876543210", {"gift": "yes"})  # checkout's notes, not the order's
     assert {name: payment[name] for name in method_fields} == method_fields
     assert ("card" in payment) == (payment["card_id"] is not None) == (fields["method"] == "card")
     order = sandbox.state.orders[order["id"]]
@@ -47,32 +46,32 @@ async def test_successful_payment_is_captured_signed_and_pays_the_order(sandbox,
     assert [event.name for event in sandbox.state.events] == ["payment.authorized", "payment.captured", "order.paid"]
 
 
-@pytest.mark.parametrize(("fields", "description", "source"), [
-    ({"method": "upi", "vpa": "failure@razorpay"},
-     "Your payment could not be completed as the UPI request was declined", "customer"),
+@pytest.mark.parametrize(("fields", "description", "source", "step", "reason"), [
     ({"method": "upi", "outcome": "failure"},
-     "Your payment could not be completed as the UPI request was declined", "customer"),
+     "Your payment could not be completed as the bank could not debit your account", "issuer_bank",
+     "payment_debit_response", "payment_declined"),
     ({"method": "card", "card_number": "4000000000000002", "card_expiry": "12/99", "card_cvv": "999"},
-     "Payment failed because the bank declined it", "bank"),
+     "Payment failed because the bank declined it", "issuer_bank", "payment_authorization", "card_declined"),
     ({"method": "netbanking", "bank": "HDFC", "outcome": "failure"},
-     "Your payment could not be completed as the bank declined it", "bank"),
+     "Your payment could not be completed as the bank declined it", "issuer_bank", "payment_authorization",
+     "payment_failed"),
 ])
-async def test_failed_payment_answers_checkouts_error_and_allows_a_retry(sandbox, fields, description, source):
+async def test_failed_payment_answers_checkouts_error_and_allows_a_retry(sandbox, fields, description, source, step,
+                                                                         reason):
     order = await sandbox.create_order()
     status, body = await sandbox.pay(order["id"], **fields)
     payment_id = body["error"]["metadata"]["payment_id"]
     assert (status, body) == (400, {"error": {
         "code": "BAD_REQUEST_ERROR", "description": description, "field": None, "source": source,
-        "step": "payment_authorization", "reason": "payment_failed",
-        "metadata": {"order_id": order["id"], "payment_id": payment_id}}})
+        "step": step, "reason": reason, "metadata": {"order_id": order["id"], "payment_id": payment_id}}})
     payment = sandbox.state.payments[payment_id]
     assert (payment["status"], payment["error_code"], payment["error_description"], payment["error_source"],
             payment["error_step"], payment["error_reason"]) == (
-        "failed", "BAD_REQUEST_ERROR", description, source, "payment_authorization", "payment_failed")
+        "failed", "BAD_REQUEST_ERROR", description, source, step, reason)
     assert (sandbox.state.orders[order["id"]]["status"], sandbox.state.orders[order["id"]]["attempts"]) == (
         "attempted", 1)
 
-    status, paid = await sandbox.pay(order["id"], vpa="success@razorpay")
+    status, paid = await sandbox.pay(order["id"], outcome="success")
     assert status == 200
     order = sandbox.state.orders[order["id"]]
     assert (order["status"], order["attempts"]) == ("paid", 2)
@@ -84,7 +83,7 @@ async def test_failed_payment_answers_checkouts_error_and_allows_a_retry(sandbox
 
 async def test_explicit_outcome_wins_over_the_test_instrument(sandbox):
     order = await sandbox.create_order()
-    status, _ = await sandbox.pay(order["id"], vpa="success@razorpay", outcome="failure")
+    status, _ = await sandbox.pay(order["id"], method="card", card_number="4100280000001007", outcome="failure")
     assert status == 400
     status, _ = await sandbox.pay(order["id"], method="card", card_number="4000000000000002", outcome="success")
     assert status == 200

@@ -11,7 +11,7 @@ from sandbox_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 async def captured(sandbox) -> str:
     """A captured ₹1,000.00 payment; returns its id."""
     order = await sandbox.create_order(amount=100000)
-    status, paid = await sandbox.pay(order["id"], vpa="success@razorpay")
+    status, paid = await sandbox.pay(order["id"], outcome="success")
     assert status == 200
     return paid["razorpay_payment_id"]
 

@@ -19,7 +19,7 @@ async def test_sdk_order_payment_capture_round_trip(sandbox):
     assert await run_sdk(client.order.fetch, order["id"]) == order
 
     status, paid = await sandbox.pay(order["id"], method="card", card_number="4100 2800 0000 1007",
-                                     card_expiry="12/40", card_cvv="123")
+                                     card_expiry="12/40", card_cvv="123", notes={"gift_wrap": 1})
     assert status == 200, paid
     assert await run_sdk(client.utility.verify_payment_signature, paid) is True
 
@@ -29,7 +29,7 @@ async def test_sdk_order_payment_capture_round_trip(sandbox):
     assert payments["items"][0] == payment
     assert (payment["status"], payment["captured"], payment["method"]) == ("authorized", False, "card")
     assert payment["card"]["last4"] == "1007" and payment["card"]["network"] == "Visa"
-    assert payment["notes"] == {"order_id": "ord_123"}
+    assert payment["notes"] == {"gift_wrap": 1}  # checkout's notes option, not the order's (issue 24)
 
     captured = await run_sdk(client.payment.capture, payment["id"], 49900, {"currency": "INR"})
     assert (captured["status"], captured["captured"]) == ("captured", True)
@@ -48,7 +48,7 @@ async def test_sdk_lists_orders_by_receipt_and_refunds_with_idempotency_key(sand
     found = await run_sdk(client.order.all, {"receipt": "r-1"})
     assert [item["id"] for item in found["items"]] == [order["id"]]
 
-    _, paid = await sandbox.pay(order["id"], vpa="success@razorpay")
+    _, paid = await sandbox.pay(order["id"], outcome="success")
     headers = {"X-Refund-Idempotency": "refund-r-1-0001"}
     refund = await run_sdk(client.payment.refund, paid["razorpay_payment_id"], {"amount": 40000}, headers=headers)
     again = await run_sdk(client.payment.refund, paid["razorpay_payment_id"], {"amount": 40000}, headers=headers)

@@ -50,6 +50,8 @@
       method: METHODS.indexOf(prefill.method) >= 0 ? prefill.method : '',
       theme: options.theme && options.theme.color
     };
+    // The notes option goes onto the payment (not the order's notes), so the window sends it with the payment.
+    if (options.notes && typeof options.notes === 'object') extra.notes = JSON.stringify(options.notes);
     Object.keys(extra).forEach(function (name) {
       if (extra[name] !== undefined && extra[name] !== null && extra[name] !== '') params.set(name, String(extra[name]));
     });

@@ -63,6 +63,7 @@
       email: el('email').value.trim(), contact: el('contact').value.trim()
     };
     if (data.description) body.description = data.description;
+    if (data.notes) body.notes = JSON.parse(data.notes);  // checkout's notes option: the payment carries it
     Object.keys(fields).forEach(function (name) { body[name] = fields[name]; });
     return body;
   }
@@ -126,12 +127,6 @@
 
   el('upi-success').addEventListener('click', function () { pay({ method: 'upi', outcome: 'success' }); });
   el('upi-failure').addEventListener('click', function () { pay({ method: 'upi', outcome: 'failure' }); });
-  el('upi-form').addEventListener('submit', function (event) {
-    event.preventDefault();
-    var vpa = el('upi-vpa').value.trim();
-    if (!vpa) return refuse({ description: 'Enter your UPI ID, e.g. success@razorpay' });
-    pay({ method: 'upi', vpa: vpa });
-  });
 
   el('card-number').addEventListener('input', function (event) {
     event.target.value = formatCardNumber(event.target.value);
