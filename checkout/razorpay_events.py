@@ -47,8 +47,10 @@ async def find_refund_order(shop: Shop, event: RazorpayEvent) -> Order | None:
     """A refund's order: the one its payment is recorded on, else the one whose Razorpay order that payment paid."""
     if order := await find_order_by_payment_id(shop.db, event.refund.payment_id):
         return order
+    # The payload's payment is Razorpay's own snapshot (signed with the event): its Razorpay order finds ours even
+    # when the refund names another payment, so settle_refund can record that refund as ignored, with its reason.
     payment = event.payment
-    if payment is not None and payment.id == event.refund.payment_id and payment.order_id:
+    if payment is not None and payment.order_id:
         return await find_order_by_razorpay_id(shop.db, payment.order_id)
     return None
 

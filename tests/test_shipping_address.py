@@ -33,7 +33,7 @@ async def paid_order(client, razorpay_sandbox, body=None):
     """An order placed and paid by UPI in the sandbox, verified: its id."""
     status, placed = await post_checkout(client, body or checkout_body())
     assert status == 201, placed
-    _, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi", vpa="success@razorpay")
+    _, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi", outcome="success")
     resp = await client.post("/api/payments/razorpay/verify", json={"order_id": placed["order_id"], **paid})
     assert (await resp.json())["status"] == "paid"
     return placed["order_id"]
