@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from gateway.errors import GatewayInvalid, GatewayUnavailable
-from gateway.money import Money
+from gateway.money import Money, parse_major
 from gateway.stripe import SessionLine, StripeGateway, quote_search_value
 from sandbox.stripe import STRIPE_SANDBOX_FAULTS
 
@@ -97,3 +97,29 @@ async def test_lost_answer_is_retried_with_the_same_key_and_makes_one_session(ht
     session, _ = await open_session(stripe, order_id="ord_lost")
     assert dropped == ["galla-ord_lost-session-1"]
     assert list(stripe_sandbox.state.sessions) == [session.id]
+
+
+@pytest.mark.parametrize("currency", ["ISK", "UGX"])
+async def test_item6_five_kronur_or_shillings_reach_stripe_as_500(http, stripe_sandbox, currency):
+    """docs.stripe.com/currencies#special-cases: "to charge 5 ISK, provide an amount value of 500" (UGX alike)."""
+    stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
+    unit = Money(parse_major("5", currency), currency)
+    session, _ = await stripe.create_session(order_id="ord_isk", attempt=1, lines=[SessionLine("Lopapeysa", unit, 1)],
+                                             success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
+                                             cancel_url="http://shop.test/x", customer_email="jon@example.is")
+    assert stripe_sandbox.state.sessions[session.id]["amount_total"] == 500
+    assert session.money == unit
+
+
+async def test_item6_an_isk_refund_reaches_stripe_in_whole_kronur(http, stripe_sandbox):
+    stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
+    unit = Money(parse_major("50", "ISK"), "ISK")
+    session, _ = await stripe.create_session(order_id="ord_isk2", attempt=1, lines=[SessionLine("Skyr", unit, 1)],
+                                             success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
+                                             cancel_url="http://shop.test/x", customer_email="jon@example.is")
+    assert (await stripe_sandbox.pay(session.id))[0] == 303
+    intent = stripe_sandbox.state.sessions[session.id]["payment_intent"]
+    refund, _ = await stripe.create_refund(intent, Money(parse_major("2", "ISK"), "ISK"), key="galla-isk-r1",
+                                           metadata={"order_id": "ord_isk2"})
+    assert stripe_sandbox.state.refunds[refund.id]["amount"] == 200
+    assert refund.report().amount == Money(2, "ISK")

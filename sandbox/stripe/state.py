@@ -13,7 +13,7 @@ from .errors import StripeError, no_such
 from .idempotency import IdempotencyStore
 from .ids import new_id
 from .listing import created_matches, newest_first
-from .money import format_amount
+from .money import check_whole_units, format_amount
 from .objects import (build_charge, build_customer, build_customer_details, build_dispute, build_event,
                       build_line_item, build_payment_error, build_payment_intent, build_price, build_product,
                       build_refund, build_session, list_object)
@@ -299,6 +299,7 @@ class StripeSandboxState:
                               charge=charge["id"])
         remaining = charge["amount"] - charge["amount_refunded"]
         amount = remaining if request.amount is None else request.amount
+        check_whole_units(amount, charge["currency"], "amount")  # refunds too, by the same support article
         if amount > remaining:
             raise StripeError(f"Refund amount ({format_amount(amount, charge['currency'])}) is greater than "
                               f"unrefunded amount on charge ({format_amount(remaining, charge['currency'])})",

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .errors import StripeError, missing_param, no_such
-from .money import THREE_DECIMAL, format_amount, format_minimum, minimum_charge
+from .money import THREE_DECIMAL, check_whole_units, format_amount, format_minimum, minimum_charge
 from .params import (EXPAND, Reader, anything, array_of, boolean, currency, decimal_text, email, hash_of, integer,
                      join, metadata, text, unsupported, url)
 
@@ -200,6 +200,8 @@ def read_line(item: dict[str, Any], param: str) -> LineRequest:
         raise StripeError(f"Amounts in {price['currency']} must end in 0: Stripe rounds three-decimal currencies "
                           f"to ten minor units ({amount} is not a multiple of 10).", code="invalid_charge_amount",
                           param=amount_param)
+    check_whole_units(amount, price["currency"],
+                      join(price_param, "unit_amount" if unit_amount is not None else "unit_amount_decimal"))
     return LineRequest(product_data=price["product_data"], currency=price["currency"], unit_amount=unit_amount,
                        unit_amount_decimal=unit_decimal, quantity=quantity, amount=amount,
                        tax_behavior=price.get("tax_behavior", "unspecified"), metadata=item.get("metadata", {}))
