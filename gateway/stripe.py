@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -172,16 +173,42 @@ class WebhookSignatureInvalid(Exception):
     """A webhook whose Stripe-Signature is missing, forged or too old."""
 
 
-def parse_webhook(body: bytes, signature: str, secret: str, tolerance: int = 300) -> StripeWebhookEvent:
-    """Verify Stripe-Signature over the raw body (default 300 s tolerance), then read the event.
+WEBHOOK_TOLERANCE = 300  # seconds either side of now; stripe.Webhook.DEFAULT_TOLERANCE is the same 300
 
-    Raises WebhookSignatureInvalid for a bad or stale signature and ValueError for a body that is not JSON.
+
+def verify_signature(body: bytes, signature: str, secret: str, *, tolerance: int = WEBHOOK_TOLERANCE,
+                     now: float | None = None) -> None:
+    """Check Stripe-Signature against one endpoint secret, and that its t is within tolerance of now, either side.
+
+    stripe-python's WebhookSignature.verify_header (stripe/_webhook.py, 16.1.0) refuses only an old t
+    (`timestamp < time.time() - tolerance`); a t in the future passes it, so a captured request signed ahead of
+    time would stay replayable for as long as the signer liked. Raises WebhookSignatureInvalid.
     """
     try:
-        event = stripe.Webhook.construct_event(body, signature, secret, tolerance=tolerance)
+        stripe.WebhookSignature.verify_header(body, signature, secret, tolerance)
     except stripe.SignatureVerificationError as exc:
         raise WebhookSignatureInvalid(str(exc)) from exc
-    return StripeWebhookEvent.model_validate(event.to_dict(recursive=True, for_json=True))
+    timestamp = signed_timestamp(signature)
+    if timestamp > (time.time() if now is None else now) + tolerance:
+        raise WebhookSignatureInvalid(f"Timestamp outside the tolerance zone ({timestamp}): in the future")
+
+
+def signed_timestamp(signature: str) -> int:
+    """The t= of a Stripe-Signature header that verify_header has already parsed (the first t, as it takes)."""
+    for item in signature.split(","):
+        key, _, value = item.partition("=")
+        if key == "t":
+            return int(value)
+    raise WebhookSignatureInvalid("Unable to extract timestamp and signatures from header")
+
+
+def parse_webhook(body: bytes, signature: str, secret: str, tolerance: int = WEBHOOK_TOLERANCE) -> StripeWebhookEvent:
+    """Verify Stripe-Signature over the raw body (300 s either side of now), then read the event.
+
+    Raises WebhookSignatureInvalid for a bad, stale or future signature and ValueError for a body that is not JSON.
+    """
+    verify_signature(body, signature, secret, tolerance=tolerance)
+    return StripeWebhookEvent.model_validate(json.loads(body))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,6 +13,7 @@ from conftest import CUSTOMER, checkout_body
 from gateway.stripe import SESSION_ID_PLACEHOLDER, session_idempotency_key
 from models.orders import get_order
 from views.state import DATABASE, SHOP
+from webhook_helpers import post_stripe
 
 US_BUYER = {"name": "Jane Doe", "email": "Jane.Doe@example.com", "phone": "+1 415 555 0132"}
 JP_BUYER = {"name": "Sato Yui", "email": "yui@example.jp", "phone": "+81 3-1234-5678"}
@@ -267,3 +269,12 @@ async def test_stripe_unreachable_keeps_the_order_pending(make_client, stripe_sa
     assert [o["status"] for o in orders] == ["pending"]
     call = [e for e in orders[0]["timeline"] if e["kind"] == "gateway_call"][-1]
     assert call["status"] is None and call["error"]["kind"] == "GatewayUnavailable"
+
+
+async def test_item8_a_webhook_signed_in_the_future_is_refused_by_the_server(client, stripe_sandbox):
+    """Stripe's own check (stripe/_webhook.py verify_header) lets a future t through; our endpoint must not."""
+    envelope = {"id": "evt_future_1", "object": "event", "type": "checkout.session.completed", "created": 1,
+                "data": {"object": {"id": "cs_test_x", "object": "checkout.session"}}}
+    status, answer = await post_stripe(client, envelope, timestamp=int(time.time()) + 600)
+    assert (status, answer["error"]["field"]) == (400, "Stripe-Signature")
+    assert await client.app[DATABASE].db.events.count_documents({}) == 0

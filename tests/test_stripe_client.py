@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 import pytest
+import stripe as stripe_sdk
 from aiohttp import web
 
 from gateway.errors import GatewayInvalid, GatewayUnavailable
 from gateway.money import Money, parse_major
-from gateway.stripe import SessionLine, StripeGateway, quote_search_value
+from gateway.stripe import (SessionLine, StripeGateway, WebhookSignatureInvalid, parse_webhook, quote_search_value,
+                            verify_signature)
 from sandbox.stripe import STRIPE_SANDBOX_FAULTS
 
 LINES = [SessionLine(name="Assam Masala Chai, 250 g", unit=Money(499, "USD"), quantity=2)]
@@ -123,3 +126,47 @@ async def test_item6_an_isk_refund_reaches_stripe_in_whole_kronur(http, stripe_s
                                            metadata={"order_id": "ord_isk2"})
     assert stripe_sandbox.state.refunds[refund.id]["amount"] == 200
     assert refund.report().amount == Money(2, "ISK")
+
+
+WEBHOOK_BODY = b'{"id": "evt_1", "object": "event", "type": "checkout.session.completed", "data": {"object": {}}}'
+
+
+def signed_at(t: int, secret: str = "whsec_test") -> str:
+    """A Stripe-Signature made by stripe-python's own generator (stripe/_webhook.py) for time t."""
+    return stripe_sdk.WebhookSignature.generate_signature_header(WEBHOOK_BODY.decode(), secret, timestamp=t)
+
+
+@pytest.mark.parametrize("offset", [301, 3600, 10**6])
+def test_item8_a_signature_from_the_future_is_refused(offset):
+    """stripe-python's verify_header refuses only t older than the tolerance; we refuse t ahead of it too."""
+    now = 1_800_000_000
+    with pytest.raises(WebhookSignatureInvalid, match="tolerance"):
+        verify_signature(WEBHOOK_BODY, signed_at(now + offset), "whsec_test", now=now)
+
+
+@pytest.mark.parametrize("offset", [-301, -3600])
+def test_item8_a_stale_signature_is_refused(offset):
+    now = time.time()
+    with pytest.raises(WebhookSignatureInvalid, match="tolerance"):
+        verify_signature(WEBHOOK_BODY, signed_at(int(now) + offset), "whsec_test", now=now)
+
+
+@pytest.mark.parametrize("offset", [-299, 0, 299])
+def test_item8_a_signature_within_300_seconds_either_side_passes(offset):
+    now = time.time()
+    verify_signature(WEBHOOK_BODY, signed_at(int(now) + offset), "whsec_test", now=now)
+
+
+def test_item8_a_future_signature_never_reaches_the_event():
+    future = signed_at(int(time.time()) + 600)
+    with pytest.raises(WebhookSignatureInvalid):
+        parse_webhook(WEBHOOK_BODY, future, "whsec_test")
+    assert parse_webhook(WEBHOOK_BODY, signed_at(int(time.time())), "whsec_test").id == "evt_1"
+
+
+def test_item8_one_secret_per_call_so_a_rotation_loop_can_try_each():
+    """verify_signature takes one secret: the list of secrets (item 15) loops over it."""
+    header = signed_at(int(time.time()), "whsec_new")
+    with pytest.raises(WebhookSignatureInvalid):
+        verify_signature(WEBHOOK_BODY, header, "whsec_old")
+    verify_signature(WEBHOOK_BODY, header, "whsec_new")
