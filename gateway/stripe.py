@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +20,15 @@ from gateway.errors import GatewayDeclined, GatewayError, GatewayInvalid, Gatewa
 from gateway.money import Money, from_stripe_amount, to_stripe_amount
 from gateway.refunds import RefundReport
 
+log = logging.getLogger(__name__)
+
 GATEWAY = "stripe"
 DEFAULT_API_BASE = "https://api.stripe.com"
+# The Stripe API version Galla speaks, sent as Stripe-Version on every call whatever the SDK's own default
+# (stripe/_api_version.py in 16.1.0 says the same today; a newer SDK must not change what we send unnoticed).
+# Create the webhook endpoint with this api_version too: events are rendered in the endpoint's version
+# (docs.stripe.com/webhooks/versioning), and our parsing expects this one's shapes.
+STRIPE_API_VERSION = "2026-10-28.endive"
 # The placeholder Stripe replaces with the session id when it redirects to success_url.
 SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 
@@ -160,6 +168,7 @@ class StripeWebhookEvent(_Object):
     id: str
     type: str
     created: int | None = None
+    api_version: str | None = None
     data: dict[str, Any] = {}
 
     @property
@@ -208,7 +217,12 @@ def parse_webhook(body: bytes, signature: str, secret: str, tolerance: int = WEB
     Raises WebhookSignatureInvalid for a bad, stale or future signature and ValueError for a body that is not JSON.
     """
     verify_signature(body, signature, secret, tolerance=tolerance)
-    return StripeWebhookEvent.model_validate(json.loads(body))
+    event = StripeWebhookEvent.model_validate(json.loads(body))
+    if event.api_version and event.api_version != STRIPE_API_VERSION:
+        # Still taken (refusing would only make Stripe retry, then disable the endpoint), but said loudly.
+        log.warning("Stripe event %s is rendered in API version %s, not %s: set the webhook endpoint's "
+                    "api_version (docs/GOING_LIVE.md)", event.id, event.api_version, STRIPE_API_VERSION)
+    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +254,7 @@ class StripeGateway:
         # The SDK retries connection errors, 409 and 5xx with the same Idempotency-Key.
         self._client = stripe.StripeClient(self.secret_key, http_client=http,
                                            base_addresses={"api": self.api_base},
+                                           stripe_version=STRIPE_API_VERSION,
                                            max_network_retries=self.max_network_retries)
 
     async def find_customer(self, email: str) -> tuple[StripeCustomer | None, CallRecord]:

@@ -12,8 +12,8 @@ from aiohttp import web
 
 from gateway.errors import GatewayInvalid, GatewayUnavailable
 from gateway.money import Money, parse_major
-from gateway.stripe import (SessionLine, StripeGateway, WebhookSignatureInvalid, parse_webhook, quote_search_value,
-                            verify_signature)
+from gateway.stripe import (STRIPE_API_VERSION, SessionLine, StripeGateway, WebhookSignatureInvalid, parse_webhook,
+                            quote_search_value, verify_signature)
 from sandbox.stripe import STRIPE_SANDBOX_FAULTS
 
 LINES = [SessionLine(name="Assam Masala Chai, 250 g", unit=Money(499, "USD"), quantity=2)]
@@ -170,3 +170,18 @@ def test_item8_one_secret_per_call_so_a_rotation_loop_can_try_each():
     with pytest.raises(WebhookSignatureInvalid):
         verify_signature(WEBHOOK_BODY, header, "whsec_old")
     verify_signature(WEBHOOK_BODY, header, "whsec_new")
+
+
+async def test_item16_the_api_version_we_speak_is_ours_not_the_sdks_default(stripe_sandbox, monkeypatch):
+    """A newer stripe-python changes _ApiVersion.CURRENT (stripe/_api_version.py); Stripe-Version stays ours."""
+    monkeypatch.setattr(stripe_sdk._api_version._ApiVersion, "CURRENT", "2099-01-01.future")
+    sent: list[str] = []
+
+    async def on_request_end(session, context, params):
+        sent.append(params.headers.get("Stripe-Version"))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as traced:
+        await open_session(gateway(traced, stripe_sandbox.url, stripe_sandbox.secret_key))
+    assert sent == [STRIPE_API_VERSION] and STRIPE_API_VERSION == "2026-10-28.endive"
