@@ -258,10 +258,15 @@ class StripeGateway:
                                            max_network_retries=self.max_network_retries)
 
     async def find_customer(self, email: str) -> tuple[StripeCustomer | None, CallRecord]:
-        """Find the Stripe customer with this email, if there is one."""
-        params = {"query": f"email:'{quote_search_value(email)}'", "limit": 1}
-        found, call = await self._call("GET", "/v1/customers/search", params,
-                                       lambda: self._client.v1.customers.search_async(params=params))
+        """Find the Stripe customer with this email (the newest, if several), if there is one.
+
+        By listing with `email` (docs.stripe.com/api/customers/list: a case-sensitive filter), not by Customer
+        Search, which "is not available to merchants in India" (docs.stripe.com/api/customers/search) and is
+        only eventually consistent besides.
+        """
+        params = {"email": email, "limit": 1}
+        found, call = await self._call("GET", "/v1/customers", params,
+                                       lambda: self._client.v1.customers.list_async(params=params))
         data = found.get("data") or []
         return (StripeCustomer.model_validate(data[0]) if data else None), call
 
@@ -382,11 +387,6 @@ class StripeGateway:
 def session_idempotency_key(order_id: str, attempt: int) -> str:
     """The Idempotency-Key of an order's n-th Checkout Session: retries of one attempt share it."""
     return f"galla-{order_id}-session-{attempt}"
-
-
-def quote_search_value(value: str) -> str:
-    """Escape a value for a single-quoted clause of Stripe's search query language."""
-    return value.replace("\\", "\\\\").replace("'", "\\'")
 
 
 def error_from_stripe(exc: stripe.StripeError) -> GatewayError:

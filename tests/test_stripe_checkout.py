@@ -60,7 +60,7 @@ async def test_us_buyer_checks_out_in_dollars_on_a_stripe_session(client, stripe
     assert doc["route"] == "international" and doc["stripe_sessions"] == [session_id]
     calls = [e for e in doc["timeline"] if e["kind"] == "gateway_call"]
     assert [(c["method"], c["path"]) for c in calls] == [
-        ("GET", "/v1/customers/search"), ("POST", "/v1/customers"), ("POST", "/v1/checkout/sessions")]
+        ("GET", "/v1/customers"), ("POST", "/v1/customers"), ("POST", "/v1/checkout/sessions")]  # item 9: no search
     assert all(c["gateway"] == "stripe" and c["status"] == 200 for c in calls)
     assert stripe_sandbox.secret_key not in repr(doc)
 

@@ -14,11 +14,14 @@ from .state import StripeSandboxState
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    """The test keys this sandbox accepts, and where buyers reach its hosted page (None: as the request came)."""
+    """The test keys this sandbox accepts, where buyers reach its hosted page (None: as the request came), and the
+    account's country, whose rules apply: IN (Galla's shops are Indian) has no Search API and Stripe India's
+    rules for international payments."""
 
     secret_key: str
     publishable_key: str
     public_url: str | None = None
+    country: str = "IN"
 
 
 @dataclass

@@ -261,6 +261,13 @@ async def sandbox(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
+async def us_sandbox(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
+    """The sandbox as a US account: customer search works there (not for Indian accounts)."""
+    async with running_sandbox(aiohttp_server, clock, mount=False, country="US") as running:
+        yield running
+
+
+@pytest.fixture
 async def mounted(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
     """The sandbox mounted under /sandbox/stripe of a parent app, as the shop mounts it."""
     async with running_sandbox(aiohttp_server, clock, mount=True) as running:
