@@ -8,7 +8,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, get_args, get_type_hints
 
 import aiohttp
 import stripe
@@ -29,6 +30,8 @@ DEFAULT_API_BASE = "https://api.stripe.com"
 # Create the webhook endpoint with this api_version too: events are rendered in the endpoint's version
 # (docs.stripe.com/webhooks/versioning), and our parsing expects this one's shapes.
 STRIPE_API_VERSION = "2026-10-28.endive"
+# A PaymentIntent's description is at most 1000 characters (maxLength in Stripe's OpenAPI spec; the sandbox too).
+DESCRIPTION_LIMIT = 1000
 # The placeholder Stripe replaces with the session id when it redirects to success_url.
 SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 
@@ -282,8 +285,19 @@ class StripeGateway:
     async def create_session(
         self, *, order_id: str, attempt: int, lines: Sequence[SessionLine], success_url: str,
         cancel_url: str, customer_id: str | None = None, customer_email: str | None = None,
+        shipping: dict | None = None,
     ) -> tuple[StripeSession, CallRecord]:
-        """Open a Checkout Session for our order; the key makes a retried request return the same one."""
+        """Open a Checkout Session for our order; the key makes a retried request return the same one.
+
+        What Stripe India requires of an export (a card issued outside India) goes with every session, since the
+        card is not known until the buyer pays: the buyer's name and billing address, collected by Checkout
+        (`billing_address_collection: required`), a description of what is sold on the PaymentIntent, and, for
+        physical goods, the delivery address as the PaymentIntent's shipping. support.stripe.com/questions/
+        requirements-for-india-export-charges; docs.stripe.com/india-accept-international-payments.
+        """
+        intent_data: dict[str, Any] = {"metadata": {"order_id": order_id}, "description": describe_lines(lines)}
+        if shipping:
+            intent_data["shipping"] = stripe_shipping(shipping)
         params: dict[str, Any] = {
             "mode": "payment",
             "line_items": [{
@@ -294,10 +308,15 @@ class StripeGateway:
             } for line in lines],
             "client_reference_id": order_id,
             "metadata": {"order_id": order_id},
-            "payment_intent_data": {"metadata": {"order_id": order_id}},
+            "payment_intent_data": intent_data,
+            "billing_address_collection": "required",
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
+        if not shipping:
+            # No delivery address on the order: Checkout asks for one (docs.stripe.com/payments/collect-addresses)
+            # and puts it on the PaymentIntent, so a goods export still carries it.
+            params["shipping_address_collection"] = {"allowed_countries": stripe_shipping_countries()}
         if customer_id:
             params["customer"] = customer_id
         elif customer_email:
@@ -387,6 +406,33 @@ class StripeGateway:
 def session_idempotency_key(order_id: str, attempt: int) -> str:
     """The Idempotency-Key of an order's n-th Checkout Session: retries of one attempt share it."""
     return f"galla-{order_id}-session-{attempt}"
+
+
+def describe_lines(lines: Sequence[SessionLine]) -> str:
+    """What is sold, for the PaymentIntent's description: "Assam Masala Chai, 250 g ×2, Brass Diya ×1"."""
+    text = ", ".join(f"{line.name} ×{line.quantity}" for line in lines)
+    return text if len(text) <= DESCRIPTION_LIMIT else text[:DESCRIPTION_LIMIT - 1] + "…"
+
+
+@lru_cache(maxsize=1)
+def stripe_shipping_countries() -> list[str]:
+    """Every country Checkout can collect a shipping address in: the allowed_countries literal of stripe-python's
+    generated SessionCreateParamsShippingAddressCollection (from Stripe's OpenAPI spec)."""
+    hint = get_type_hints(stripe.params.checkout.SessionCreateParamsShippingAddressCollection)["allowed_countries"]
+    (union,) = get_args(hint)  # List[Union[Literal[...], str]]
+    return [code for option in get_args(union) for code in get_args(option)]
+
+
+def stripe_shipping(address: dict) -> dict[str, Any]:
+    """An order's delivery address (name, phone, line1, line2, city, state, postal_code, country) as Stripe's
+    `shipping` hash ({name, phone, address: {...}}; stripe-python SessionCreateParamsPaymentIntentDataShipping),
+    leaving out what is empty: Stripe refuses an empty string where it wants a value or nothing."""
+    postal = {key: address[key] for key in ("line1", "line2", "city", "state", "postal_code", "country")
+              if address.get(key)}
+    shipping: dict[str, Any] = {"name": address.get("name") or "", "address": postal}
+    if address.get("phone"):
+        shipping["phone"] = address["phone"]
+    return shipping
 
 
 def error_from_stripe(exc: stripe.StripeError) -> GatewayError:

@@ -38,6 +38,7 @@ class Order(BaseModel):
     country: str
     items: list[OrderItem]
     customer: dict[str, str]
+    shipping_address: dict | None = None
     created_at: datetime
     updated_at: datetime | None = None
     razorpay_order_id: str | None = None

@@ -278,3 +278,47 @@ async def test_item8_a_webhook_signed_in_the_future_is_refused_by_the_server(cli
     status, answer = await post_stripe(client, envelope, timestamp=int(time.time()) + 600)
     assert (status, answer["error"]["field"]) == (400, "Stripe-Signature")
     assert await client.app[DATABASE].db.events.count_documents({}) == 0
+
+
+async def test_item10_every_session_collects_the_billing_address_and_describes_what_is_sold(client, stripe_sandbox):
+    """Stripe India's export rules (support.stripe.com/questions/requirements-for-india-export-charges): the
+    buyer's name and billing address, and an order description on the PaymentIntent."""
+    _, answer = await checkout(client)
+    session_id = answer["stripe"]["session_id"]
+    assert stripe_sandbox.state.sessions[session_id]["billing_address_collection"] == "required"
+    assert stripe_sandbox.state.intent_data(session_id)["description"] == (
+        "Assam Masala Chai, 250 g ×2, Hand-cast Brass Diya ×1")
+
+
+async def test_item10_without_a_delivery_address_checkout_asks_for_one(client, stripe_sandbox):
+    _, answer = await checkout(client)
+    collection = stripe_sandbox.state.sessions[answer["stripe"]["session_id"]]["shipping_address_collection"]
+    assert {"US", "IN", "JP"} <= set(collection["allowed_countries"])
+
+
+async def test_item10_an_orders_delivery_address_goes_to_stripe_as_shipping(client, stripe_sandbox):
+    """The contract of item 11: Order.shipping_address {name, phone, line1, line2, city, state, postal_code,
+    country}; Stripe's payment_intent_data.shipping is {name, phone, address: {...}}."""
+    _, answer = await checkout(client)
+    order_id = answer["order_id"]
+    address = {"name": "Jane Doe", "phone": "+1 415 555 0132", "line1": "510 Townsend St", "line2": "",
+               "city": "San Francisco", "state": "CA", "postal_code": "94103", "country": "US"}
+    await client.app[DATABASE].db.orders.update_one({"_id": order_id}, {"$set": {"shipping_address": address}})
+    await client.app[SHOP].stripe.expire_session(answer["stripe"]["session_id"])
+    second = (await (await client.post(f"/api/orders/{order_id}/pay")).json())["stripe"]["session_id"]
+    assert stripe_sandbox.state.intent_data(second)["shipping"] == {
+        "name": "Jane Doe", "phone": "+1 415 555 0132",
+        "address": {"line1": "510 Townsend St", "city": "San Francisco", "state": "CA", "postal_code": "94103",
+                    "country": "US"}}
+    assert stripe_sandbox.state.sessions[second]["shipping_address_collection"] is None
+    status, _, _ = await stripe_sandbox.pay(second)
+    assert status == 303
+
+
+async def test_item10_an_export_is_paid_on_an_indian_account(client, stripe_sandbox):
+    """A US card pays a dollar order on the (Indian) sandbox account: description, billing and shipping all there."""
+    _, answer = await checkout(client)
+    status, location, _ = await stripe_sandbox.pay(answer["stripe"]["session_id"])
+    assert status == 303
+    charge = next(iter(stripe_sandbox.state.charges.values()))
+    assert charge["billing_details"]["address"]["country"] == "US" and charge["shipping"]["address"]["line1"]

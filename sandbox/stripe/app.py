@@ -52,11 +52,12 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
                           latency: float = 0.0, clock: Callable[[], float] | None = None,
                           webhook_url: str | None = None, webhook_secret: str | None = None,
                           webhook_parallel: int = 1, webhook_api_version: str | None = None,
-                          country: str = "IN") -> web.Application:
+                          country: str = "IN", exports: str = "goods") -> web.Application:
     """Build an offline Stripe that accepts only secret_key; mount it anywhere (add_subapp) or serve it alone.
 
     `country` is the account's (default IN, as Galla's shops are): an Indian account has no customer search and
-    refuses international card payments that lack what Stripe India requires (see hosted.py).
+    refuses international card payments that lack what Stripe India requires (india.py; `exports` "goods" also
+    needs a shipping address, "services" does not).
 
     Routes, relative to where it is served:
       /v1/...   Stripe's REST API, form-encoded with bracket keys, `Authorization: Bearer <secret_key>`
@@ -93,7 +94,7 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
     app[STRIPE_SANDBOX_CONFIG] = SandboxConfig(secret_key=secret_key,
                                                publishable_key=publishable_key or "pk_test_" + random_chars(24),
                                                public_url=public_url.rstrip("/") if public_url else None,
-                                               country=country.upper())
+                                               country=country.upper(), exports=exports)
     app[STRIPE_SANDBOX_STATE] = StripeSandboxState() if clock is None else StripeSandboxState(clock=clock)
     app[STRIPE_SANDBOX_FAULTS] = Faults(latency=latency)
     app[STRIPE_WEBHOOK_ENDPOINT] = (WebhookEndpoint() if webhook_api_version is None

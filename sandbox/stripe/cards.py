@@ -162,6 +162,12 @@ def check_cvc(raw: str, digits: str | None) -> str | None:
     return None
 
 
+def card_country(number: str) -> str:
+    """Return the country that issued a card number (a test card's own; US for any other, as describe() says)."""
+    test = TEST_CARDS.get(number)
+    return test.country if test else "US"
+
+
 def describe(card: CardInput) -> tuple[Card, Decline | None]:
     """Return the card as a charge records it and how the network answers (None: approved)."""
     test = TEST_CARDS.get(card.number)

@@ -22,6 +22,9 @@ class SandboxConfig:
     publishable_key: str
     public_url: str | None = None
     country: str = "IN"
+    # What an Indian account declared it exports at onboarding: "goods" (Galla's shops sell physical goods, so
+    # exports need a shipping address too) or "services".
+    exports: str = "goods"
 
 
 @dataclass

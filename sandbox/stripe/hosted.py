@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
-from .cards import CardInput, check_cvc, check_expiry, check_number
-from .config import STRIPE_SANDBOX_STATE
+from . import india
+from .cards import CardInput, card_country, check_cvc, check_expiry, check_number
+from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_STATE
 from .errors import StripeError
 from .money import format_amount
 from .objects import success_redirect
@@ -41,6 +42,14 @@ class PayForm:
     errors: dict[str, str] = field(default_factory=dict)
     card: CardInput | None = None
     amount: int | None = None  # the sandbox knob: charge this many minor units instead of the total
+    address: dict[str, str] = field(default_factory=dict)  # the billing address, when the session collects one
+    shipping: dict[str, Any] | None = None  # {name, address}, when the session collects a shipping address
+
+
+# The billing address fields Checkout shows with billing_address_collection=required, and which must be filled.
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
+ADDRESS_REQUIRED = {"line1": "Enter your address.", "city": "Enter your city.",
+                    "postal_code": "Enter your postal code.", "country": "Choose your country."}
 
 
 def page_state(session: dict[str, Any] | None) -> str:
@@ -77,6 +86,15 @@ def read_pay_form(form: Any, session: dict[str, Any], state: StripeSandboxState)
             pay.errors[name] = error
     if not pay.name:
         pay.errors["card_name"] = "Enter the name on the card."
+    if session["billing_address_collection"] == "required":
+        pay.address = {name: form.get(f"billing_{name}", "").strip() for name in ADDRESS_FIELDS}
+        pay.address["country"] = pay.address["country"].upper()
+        for name, message in ADDRESS_REQUIRED.items():
+            if not pay.address[name]:
+                pay.errors[f"billing_{name}"] = message
+        pay.address = {name: value for name, value in pay.address.items() if value}
+    if session["shipping_address_collection"]:
+        pay.shipping = read_shipping(form, session["shipping_address_collection"]["allowed_countries"], pay.errors)
     raw_amount = form.get("amount", "").strip()
     if raw_amount:
         if not raw_amount.isdigit() or int(raw_amount) < 1:
@@ -86,6 +104,19 @@ def read_pay_form(form: Any, session: dict[str, Any], state: StripeSandboxState)
     if not pay.errors:
         pay.card = CardInput(number=digits, exp_month=expiry[0], exp_year=expiry[1], cvc=form["card_cvc"].strip())
     return pay
+
+
+def read_shipping(form: Any, allowed: list[str], errors: dict[str, str]) -> dict[str, Any]:
+    """Read the shipping form (shipping_name, shipping_line1, …) as PaymentIntent.shipping; errors by field."""
+    typed = {name: form.get(f"shipping_{name}", "").strip() for name in ("name", *ADDRESS_FIELDS)}
+    typed["country"] = typed["country"].upper()
+    for name, message in {"name": "Enter the recipient's name.", **ADDRESS_REQUIRED}.items():
+        if not typed[name]:
+            errors[f"shipping_{name}"] = message
+    if typed["country"] and typed["country"] not in allowed:
+        errors["shipping_country"] = "The shop does not deliver to this country."
+    address = {name: typed[name] or None for name in ADDRESS_FIELDS}
+    return {"name": typed["name"], "phone": None, "address": address, "carrier": None, "tracking_number": None}
 
 
 def render_page(request: web.Request, session: dict[str, Any] | None, *, status: int = 200,
@@ -174,7 +205,17 @@ async def hosted_pay(request: web.Request) -> web.Response:
     pay = read_pay_form(await request.post(), session, state)
     if pay.card is None:
         return render_page(request, session, status=400, pay=pay)
-    result = state.pay_session(session["id"], pay.card, email=pay.email, name=pay.name, amount=pay.amount)
+    config = request.app[STRIPE_SANDBOX_CONFIG]
+    intent_data = state.intent_data(session["id"])
+    shipping = pay.shipping or intent_data.get("shipping")
+    refused = india.refusal(account_country=config.country, exports=config.exports, currency=session["currency"],
+                            card_country=card_country(pay.card.number), description=intent_data.get("description"),
+                            shipping=shipping, name=pay.name, billing_address=pay.address or None)
+    if refused:
+        state.refuse_confirmation(session["id"], refused)
+        return render_page(request, session, status=400, pay=pay, card_error=refused)
+    result = state.pay_session(session["id"], pay.card, email=pay.email, name=pay.name, amount=pay.amount,
+                               address=pay.address or None, shipping=pay.shipping)
     if result.decline is not None:
         return render_page(request, session, status=402, pay=pay, card_error=result.decline.message)
     raise web.HTTPSeeOther(success_redirect(session["success_url"], session["id"]))

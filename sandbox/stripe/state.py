@@ -227,18 +227,37 @@ class StripeSandboxState:
         self.record("payment_intent.created", intent)
         return intent
 
+    def intent_data(self, session_id: str) -> dict[str, Any]:
+        """Return the payment_intent_data a session was created with (never shown on the session itself)."""
+        return self._intent_data[session_id]
+
+    def refuse_confirmation(self, session_id: str, message: str) -> dict[str, Any]:
+        """Record a confirmation Stripe refused before any charge (an India export rule): the intent keeps
+        waiting for a payment method, with the refusal as its last_payment_error."""
+        session = self.get_session(session_id)
+        intent = self.start_payment_intent(session)
+        intent.update(status="requires_payment_method", payment_method=None,
+                      last_payment_error={"message": message, "type": "invalid_request_error"})
+        self.record("payment_intent.payment_failed", intent)
+        return intent
+
     def pay_session(self, session_id: str, card_input: CardInput, *, email: str, name: str,
-                    amount: int | None = None) -> PaymentResult:
+                    amount: int | None = None, address: dict[str, Any] | None = None,
+                    shipping: dict[str, Any] | None = None) -> PaymentResult:
         """Confirm an open session's payment with a card; `amount` (sandbox knob) charges that instead of the total."""
         session = self.get_session(session_id)
         if session["status"] != "open":
             raise StripeError(f"This Checkout Session is {session['status']} and can no longer be paid.")
         intent = self.start_payment_intent(session)
         intent["amount"] = session["amount_total"] if amount is None else amount
+        if shipping is not None:  # collected on the page (shipping_address_collection): Checkout sets it here
+            intent["shipping"] = shipping
+            session["collected_information"] = {"shipping_details": {"name": shipping["name"],
+                                                                     "address": shipping["address"]}}
         card, decline = describe(card_input)
         payment_method = new_id("pm_")
         charge = build_charge(intent=intent, card=card, payment_method=payment_method, email=email, name=name,
-                              decline=decline, created=self.now())
+                              decline=decline, created=self.now(), address=address)
         self.charges[charge["id"]] = charge
         intent["latest_charge"] = charge["id"]
         if decline is not None:
@@ -248,11 +267,11 @@ class StripeSandboxState:
             self.record("charge.failed", charge)
             self.record("payment_intent.payment_failed", intent)
             return PaymentResult(session=session, intent=intent, charge=charge, decline=decline)
-        self.complete_session(session, intent, charge, payment_method, email=email, name=name)
+        self.complete_session(session, intent, charge, payment_method, email=email, name=name, address=address)
         return PaymentResult(session=session, intent=intent, charge=charge, decline=None)
 
     def complete_session(self, session: dict[str, Any], intent: dict[str, Any], charge: dict[str, Any],
-                         payment_method: str, *, email: str, name: str) -> None:
+                         payment_method: str, *, email: str, name: str, address: dict[str, Any] | None = None) -> None:
         """Record a successful charge: the intent succeeds and the session completes, paid."""
         if session["customer"] is None and session["customer_creation"] == "always":
             customer = self.create_customer({"email": email, "name": name})
@@ -260,7 +279,7 @@ class StripeSandboxState:
         intent.update(status="succeeded", amount_received=intent["amount"], payment_method=payment_method,
                       last_payment_error=None)
         session.update(status="complete", payment_status="paid", url=None, amount_total=intent["amount"],
-                       customer_details=build_customer_details(email=email, name=name))
+                       customer_details=build_customer_details(email=email, name=name, address=address))
         self.record("charge.succeeded", charge)
         self.record("payment_intent.succeeded", intent)
         self.record("checkout.session.completed", session)
