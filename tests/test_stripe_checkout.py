@@ -6,6 +6,7 @@ import time
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import pytest
 
 from checkout.stripe_session import session_lines
@@ -322,3 +323,35 @@ async def test_item10_an_export_is_paid_on_an_indian_account(client, stripe_sand
     assert status == 303
     charge = next(iter(stripe_sandbox.state.charges.values()))
     assert charge["billing_details"]["address"]["country"] == "US" and charge["shipping"]["address"]["line1"]
+
+
+async def answer_3ds(stripe_sandbox, session_id: str, outcome: str) -> tuple[int, str]:
+    """Press "Complete authentication" or "Fail authentication" on the sandbox's 3D Secure test page."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{stripe_sandbox.url}/c/pay/{session_id}/3ds", data={"outcome": outcome},
+                             allow_redirects=False) as resp:
+            return resp.status, resp.headers.get("Location", "")
+
+
+async def test_a_3d_secure_card_pays_the_order_once_the_buyer_completes_the_challenge(client, stripe_sandbox):
+    """stripe.com/testing#authentication-and-setup: 4000 0025 0000 3155 asks for authentication on-session."""
+    _, answer = await checkout(client)
+    order_id, session_id = answer["order_id"], answer["stripe"]["session_id"]
+    status, _, html = await stripe_sandbox.pay(session_id, card="4000 0025 0000 3155")
+    assert status == 200 and 'data-testid="three-d-secure"' in html
+    assert (await order_doc(client, order_id))["status"] == "pending"
+    status, location = await answer_3ds(stripe_sandbox, session_id, "complete")
+    assert status == 303
+    assert (await client.get(return_path(location))).status == 200
+    assert (await order_doc(client, order_id))["status"] == "paid"
+
+
+async def test_a_failed_3d_secure_challenge_leaves_the_order_payable(client, stripe_sandbox):
+    _, answer = await checkout(client)
+    order_id, session_id = answer["order_id"], answer["stripe"]["session_id"]
+    await stripe_sandbox.pay(session_id, card="4000 0000 0000 3220")
+    assert (await answer_3ds(stripe_sandbox, session_id, "fail"))[0] == 402
+    described = await (await client.get(f"/api/orders/{order_id}")).json()
+    assert (described["status"], described["can_pay"]) == ("pending", True)
+    status, _, _ = await stripe_sandbox.pay(session_id)
+    assert status == 303
