@@ -34,6 +34,7 @@ async def open_stripe_session(shop: Shop, order: Order, *, switch: dict | None =
             success_url=f"{shop.order_url(order.id)}?session_id={SESSION_ID_PLACEHOLDER}",
             cancel_url=f"{shop.order_url(order.id)}?cancelled=1",
             customer_id=customer_id, customer_email=order.customer.get("email"),
+            shipping=order.shipping_address,
         )
         entries += call_entry(call)
     except GatewayError as exc:

@@ -9,9 +9,10 @@ from functools import lru_cache
 
 from babel.numbers import format_currency
 
-# ISO 4217 currencies whose minor unit is not the usual cent (Stripe's list; Razorpay agrees).
+# Our minor unit is ISO 4217's (and CLDR's, which people read): none for these. ISK and UGX are here because ISO
+# gives them no minor unit; Stripe's wire keeps two decimals for them (STRIPE_TWO_DECIMAL_WIRE below).
 ZERO_DECIMAL = frozenset(
-    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+    "BIF CLP DJF GNF ISK JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
 )
 THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
 
@@ -25,8 +26,11 @@ STRIPE_MINIMUMS = {
     "MYR": 200, "NOK": 300, "NZD": 50, "PLN": 200, "RON": 200, "SEK": 300, "SGD": 50, "THB": 1000,
 }
 STRIPE_DEFAULT_MINIMUM = 50
-# Stripe takes ISK as zero-decimal but still wants two decimals on the wire, so 5 ISK is 500.
-STRIPE_TWO_DECIMAL_WIRE = frozenset({"ISK"})
+# docs.stripe.com/currencies#special-cases: "ISK [and UGX] transitioned to a zero-decimal currency, but backward
+# compatibility requires you to represent it as a two-decimal value, where the decimal amount is always `00`. For
+# example, to charge 5 ISK, provide an `amount` value of `500`." HUF and TWD are zero-decimal only for payouts
+# ("you can charge two-decimal amounts"), so charges and refunds in them go as ISO's two-decimal minor units.
+STRIPE_TWO_DECIMAL_WIRE = frozenset({"ISK", "UGX"})
 
 
 # An amount as people type it: plain digits, or grouped in thousands (1,299) or the Indian way (1,23,456).
@@ -128,14 +132,14 @@ def check_chargeable(gateway: str, money: Money) -> None:
 
 
 def to_stripe_amount(money: Money) -> int:
-    """Return the integer Stripe expects for this amount (its wire format's minor units)."""
+    """Return the integer Stripe expects for this amount: our minor units, ×100 for whole-unit ISK and UGX."""
     if money.currency in STRIPE_TWO_DECIMAL_WIRE:
         return money.amount * 100
     return money.amount
 
 
 def from_stripe_amount(amount: int, currency: str) -> Money:
-    """Read an amount Stripe sent back (lowercase currency) as our Money."""
+    """Read an amount Stripe sent back (lowercase currency) as our Money; a fractional ISK or UGX is refused."""
     code = currency.upper()
     if code in STRIPE_TWO_DECIMAL_WIRE:
         if amount % 100:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, get_args, get_type_hints
 
 import aiohttp
 import stripe
@@ -18,8 +21,17 @@ from gateway.errors import GatewayDeclined, GatewayError, GatewayInvalid, Gatewa
 from gateway.money import Money, from_stripe_amount, to_stripe_amount
 from gateway.refunds import RefundReport
 
+log = logging.getLogger(__name__)
+
 GATEWAY = "stripe"
 DEFAULT_API_BASE = "https://api.stripe.com"
+# The Stripe API version Galla speaks, sent as Stripe-Version on every call whatever the SDK's own default
+# (stripe/_api_version.py in 16.1.0 says the same today; a newer SDK must not change what we send unnoticed).
+# Create the webhook endpoint with this api_version too: events are rendered in the endpoint's version
+# (docs.stripe.com/webhooks/versioning), and our parsing expects this one's shapes.
+STRIPE_API_VERSION = "2026-10-28.endive"
+# A PaymentIntent's description is at most 1000 characters (maxLength in Stripe's OpenAPI spec; the sandbox too).
+DESCRIPTION_LIMIT = 1000
 # The placeholder Stripe replaces with the session id when it redirects to success_url.
 SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 
@@ -159,6 +171,7 @@ class StripeWebhookEvent(_Object):
     id: str
     type: str
     created: int | None = None
+    api_version: str | None = None
     data: dict[str, Any] = {}
 
     @property
@@ -172,16 +185,47 @@ class WebhookSignatureInvalid(Exception):
     """A webhook whose Stripe-Signature is missing, forged or too old."""
 
 
-def parse_webhook(body: bytes, signature: str, secret: str, tolerance: int = 300) -> StripeWebhookEvent:
-    """Verify Stripe-Signature over the raw body (default 300 s tolerance), then read the event.
+WEBHOOK_TOLERANCE = 300  # seconds either side of now; stripe.Webhook.DEFAULT_TOLERANCE is the same 300
 
-    Raises WebhookSignatureInvalid for a bad or stale signature and ValueError for a body that is not JSON.
+
+def verify_signature(body: bytes, signature: str, secret: str, *, tolerance: int = WEBHOOK_TOLERANCE,
+                     now: float | None = None) -> None:
+    """Check Stripe-Signature against one endpoint secret, and that its t is within tolerance of now, either side.
+
+    stripe-python's WebhookSignature.verify_header (stripe/_webhook.py, 16.1.0) refuses only an old t
+    (`timestamp < time.time() - tolerance`); a t in the future passes it, so a captured request signed ahead of
+    time would stay replayable for as long as the signer liked. Raises WebhookSignatureInvalid.
     """
     try:
-        event = stripe.Webhook.construct_event(body, signature, secret, tolerance=tolerance)
+        stripe.WebhookSignature.verify_header(body, signature, secret, tolerance)
     except stripe.SignatureVerificationError as exc:
         raise WebhookSignatureInvalid(str(exc)) from exc
-    return StripeWebhookEvent.model_validate(event.to_dict(recursive=True, for_json=True))
+    timestamp = signed_timestamp(signature)
+    if timestamp > (time.time() if now is None else now) + tolerance:
+        raise WebhookSignatureInvalid(f"Timestamp outside the tolerance zone ({timestamp}): in the future")
+
+
+def signed_timestamp(signature: str) -> int:
+    """The t= of a Stripe-Signature header that verify_header has already parsed (the first t, as it takes)."""
+    for item in signature.split(","):
+        key, _, value = item.partition("=")
+        if key == "t":
+            return int(value)
+    raise WebhookSignatureInvalid("Unable to extract timestamp and signatures from header")
+
+
+def parse_webhook(body: bytes, signature: str, secret: str, tolerance: int = WEBHOOK_TOLERANCE) -> StripeWebhookEvent:
+    """Verify Stripe-Signature over the raw body (300 s either side of now), then read the event.
+
+    Raises WebhookSignatureInvalid for a bad, stale or future signature and ValueError for a body that is not JSON.
+    """
+    verify_signature(body, signature, secret, tolerance=tolerance)
+    event = StripeWebhookEvent.model_validate(json.loads(body))
+    if event.api_version and event.api_version != STRIPE_API_VERSION:
+        # Still taken (refusing would only make Stripe retry, then disable the endpoint), but said loudly.
+        log.warning("Stripe event %s is rendered in API version %s, not %s: set the webhook endpoint's "
+                    "api_version (docs/GOING_LIVE.md)", event.id, event.api_version, STRIPE_API_VERSION)
+    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,13 +258,19 @@ class StripeGateway:
         # The SDK retries connection errors, 409 and 5xx with the same Idempotency-Key.
         self._client = stripe.StripeClient(self.secret_key, http_client=http,
                                            base_addresses={"api": self.api_base},
+                                           stripe_version=STRIPE_API_VERSION,
                                            max_network_retries=self.max_network_retries)
 
     async def find_customer(self, email: str) -> tuple[StripeCustomer | None, CallRecord]:
-        """Find the Stripe customer with this email, if there is one."""
-        params = {"query": f"email:'{quote_search_value(email)}'", "limit": 1}
-        found, call = await self._call("GET", "/v1/customers/search", params,
-                                       lambda: self._client.v1.customers.search_async(params=params))
+        """Find the Stripe customer with this email (the newest, if several), if there is one.
+
+        By listing with `email` (docs.stripe.com/api/customers/list: a case-sensitive filter), not by Customer
+        Search, which "is not available to merchants in India" (docs.stripe.com/api/customers/search) and is
+        only eventually consistent besides.
+        """
+        params = {"email": email, "limit": 1}
+        found, call = await self._call("GET", "/v1/customers", params,
+                                       lambda: self._client.v1.customers.list_async(params=params))
         data = found.get("data") or []
         return (StripeCustomer.model_validate(data[0]) if data else None), call
 
@@ -236,8 +286,19 @@ class StripeGateway:
     async def create_session(
         self, *, order_id: str, attempt: int, lines: Sequence[SessionLine], success_url: str,
         cancel_url: str, customer_id: str | None = None, customer_email: str | None = None,
+        shipping: dict | None = None,
     ) -> tuple[StripeSession, CallRecord]:
-        """Open a Checkout Session for our order; the key makes a retried request return the same one."""
+        """Open a Checkout Session for our order; the key makes a retried request return the same one.
+
+        What Stripe India requires of an export (a card issued outside India) goes with every session, since the
+        card is not known until the buyer pays: the buyer's name and billing address, collected by Checkout
+        (`billing_address_collection: required`), a description of what is sold on the PaymentIntent, and, for
+        physical goods, the delivery address as the PaymentIntent's shipping. support.stripe.com/questions/
+        requirements-for-india-export-charges; docs.stripe.com/india-accept-international-payments.
+        """
+        intent_data: dict[str, Any] = {"metadata": {"order_id": order_id}, "description": describe_lines(lines)}
+        if shipping:
+            intent_data["shipping"] = stripe_shipping(shipping)
         params: dict[str, Any] = {
             "mode": "payment",
             "line_items": [{
@@ -248,10 +309,15 @@ class StripeGateway:
             } for line in lines],
             "client_reference_id": order_id,
             "metadata": {"order_id": order_id},
-            "payment_intent_data": {"metadata": {"order_id": order_id}},
+            "payment_intent_data": intent_data,
+            "billing_address_collection": "required",
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
+        if not shipping:
+            # No delivery address on the order: Checkout asks for one (docs.stripe.com/payments/collect-addresses)
+            # and puts it on the PaymentIntent, so a goods export still carries it.
+            params["shipping_address_collection"] = {"allowed_countries": stripe_shipping_countries()}
         if customer_id:
             params["customer"] = customer_id
         elif customer_email:
@@ -355,9 +421,31 @@ def session_idempotency_key(order_id: str, attempt: int) -> str:
     return f"galla-{order_id}-session-{attempt}"
 
 
-def quote_search_value(value: str) -> str:
-    """Escape a value for a single-quoted clause of Stripe's search query language."""
-    return value.replace("\\", "\\\\").replace("'", "\\'")
+def describe_lines(lines: Sequence[SessionLine]) -> str:
+    """What is sold, for the PaymentIntent's description: "Assam Masala Chai, 250 g ×2, Brass Diya ×1"."""
+    text = ", ".join(f"{line.name} ×{line.quantity}" for line in lines)
+    return text if len(text) <= DESCRIPTION_LIMIT else text[:DESCRIPTION_LIMIT - 1] + "…"
+
+
+@lru_cache(maxsize=1)
+def stripe_shipping_countries() -> list[str]:
+    """Every country Checkout can collect a shipping address in: the allowed_countries literal of stripe-python's
+    generated SessionCreateParamsShippingAddressCollection (from Stripe's OpenAPI spec)."""
+    hint = get_type_hints(stripe.params.checkout.SessionCreateParamsShippingAddressCollection)["allowed_countries"]
+    (union,) = get_args(hint)  # List[Union[Literal[...], str]]
+    return [code for option in get_args(union) for code in get_args(option)]
+
+
+def stripe_shipping(address: dict) -> dict[str, Any]:
+    """An order's delivery address (name, phone, line1, line2, city, state, postal_code, country) as Stripe's
+    `shipping` hash ({name, phone, address: {...}}; stripe-python SessionCreateParamsPaymentIntentDataShipping),
+    leaving out what is empty: Stripe refuses an empty string where it wants a value or nothing."""
+    postal = {key: address[key] for key in ("line1", "line2", "city", "state", "postal_code", "country")
+              if address.get(key)}
+    shipping: dict[str, Any] = {"name": address.get("name") or "", "address": postal}
+    if address.get("phone"):
+        shipping["phone"] = address["phone"]
+    return shipping
 
 
 def error_from_stripe(exc: stripe.StripeError) -> GatewayError:

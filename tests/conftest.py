@@ -84,16 +84,25 @@ class StripeSandbox:
     async def pay(self, session_id: str, card: str = "4242 4242 4242 4242", **fields) -> tuple[int, str, str]:
         """Pay on the hosted page as a buyer would; returns the status, the redirect and the page."""
         form = {"card_number": card, "card_expiry": "12 / 34", "card_cvc": "123",
-                "card_name": "Jane Doe", "email": "jane@example.com", **fields}
+                "card_name": "Jane Doe", "email": "jane@example.com", **BILLING_OUTSIDE_INDIA, **SHIPPING_FORM,
+                **fields}
         async with aiohttp.ClientSession() as session:
             async with session.post(f"{self.url}/c/pay/{session_id}", data=form,
                                     allow_redirects=False) as resp:
                 return resp.status, resp.headers.get("Location", ""), await resp.text()
 
 
+# The billing address Checkout collects (billing_address_collection=required, as Stripe India wants for exports),
+# and the shipping address it asks for when the order has none (shipping_address_collection; ignored otherwise).
+BILLING_OUTSIDE_INDIA = {"billing_line1": "510 Townsend St", "billing_city": "San Francisco", "billing_state": "CA",
+                         "billing_postal_code": "94103", "billing_country": "US"}
+SHIPPING_FORM = {"shipping_name": "Jane Doe", "shipping_line1": "510 Townsend St", "shipping_city": "San Francisco",
+                 "shipping_state": "CA", "shipping_postal_code": "94103", "shipping_country": "US"}
+
+
 @pytest.fixture
 async def stripe_sandbox(aiohttp_server) -> StripeSandbox:
-    """The Stripe sandbox on its own port, with a fresh secret key."""
+    """The Stripe sandbox on its own port, with a fresh secret key (an Indian account selling goods, its default)."""
     key = "sk_test_" + secrets.token_urlsafe(24)
     server = await aiohttp_server(create_stripe_sandbox(secret_key=key))
     return StripeSandbox(server=server, secret_key=key)

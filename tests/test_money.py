@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.money import (AmountNotChargeable, Money, check_chargeable, exponent_of, format_money,
-                           from_stripe_amount, minimum_charge, to_stripe_amount)
+                           from_stripe_amount, minimum_charge, parse_major, to_stripe_amount)
 
 
 @pytest.mark.parametrize("amount,currency,text", [
@@ -100,6 +100,61 @@ def test_stripe_wire_amounts_round_trip(money, wire):
 def test_isk_wire_amount_must_be_whole_kronur():
     with pytest.raises(AmountNotChargeable):
         from_stripe_amount(550, "isk")
+
+
+# Stripe's published rules, transcribed here from docs.stripe.com/currencies independently of gateway/money.py:
+# how many of Stripe's `amount` units make one whole unit of each currency ("Zero-decimal currencies" list,
+# three-decimal currencies, and the "Special cases" table), and whether fractions of a unit can be charged.
+STRIPE_ZERO_DECIMAL = "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF".split()
+STRIPE_THREE_DECIMAL = "BHD JOD KWD OMR TND".split()
+# "to charge 5 ISK, provide an amount value of 500 ... You can't charge fractions of ISK"; UGX likewise (it is in
+# the zero-decimal list too, but the Special cases table says what a charge takes). HUF and TWD: "you can charge
+# two-decimal amounts" (zero-decimal only for payouts).
+STRIPE_WHOLE_UNITS_AS_HUNDREDS = ["ISK", "UGX"]
+STRIPE_TWO_DECIMAL_SAMPLE = ["USD", "INR", "EUR", "GBP", "HUF", "TWD", "SGD", "AED"]
+PUBLISHED = ([(c, 1, False) for c in STRIPE_ZERO_DECIMAL] + [(c, 1000, True) for c in STRIPE_THREE_DECIMAL]
+             + [(c, 100, False) for c in STRIPE_WHOLE_UNITS_AS_HUNDREDS]
+             + [(c, 100, True) for c in STRIPE_TWO_DECIMAL_SAMPLE])
+
+
+@given(rule=st.sampled_from(PUBLISHED), whole=st.integers(min_value=0, max_value=10**9))
+def test_item6_a_whole_amount_typed_in_major_units_goes_to_stripe_as_stripe_publishes(rule, whole):
+    """docs.stripe.com/currencies: 5 ISK is sent as 500, ¥500 as 500, 10 USD as 1000, 5.120 KWD as 5120."""
+    currency, per_unit, _ = rule
+    assert to_stripe_amount(Money(parse_major(str(whole), currency), currency)) == whole * per_unit
+
+
+@given(rule=st.sampled_from(PUBLISHED), whole=st.integers(min_value=0, max_value=10**9))
+def test_item6_what_stripe_sends_back_reads_as_the_same_whole_amount(rule, whole):
+    currency, per_unit, _ = rule
+    assert from_stripe_amount(whole * per_unit, currency.lower()) == Money(parse_major(str(whole), currency),
+                                                                           currency)
+
+
+@given(rule=st.sampled_from([r for r in PUBLISHED if r[2] and r[1] == 100]),
+       cents=st.integers(min_value=0, max_value=10**11))
+def test_item6_two_decimal_currencies_huf_and_twd_included_charge_their_cents(rule, cents):
+    """HUF and TWD: "Stripe treats [them] as a zero-decimal currency for payouts, even though you can charge
+    two-decimal amounts" (docs.stripe.com/currencies#special-cases): HUF 10.45 is charged as 1045."""
+    currency = rule[0]
+    typed = f"{cents // 100}.{cents % 100:02d}"
+    assert to_stripe_amount(Money(parse_major(typed, currency), currency)) == cents
+
+
+@given(currency=st.sampled_from(STRIPE_WHOLE_UNITS_AS_HUNDREDS), wire=st.integers(min_value=1, max_value=10**9))
+def test_item6_a_fractional_isk_or_ugx_from_stripe_is_refused_not_rounded(currency, wire):
+    """"You can't charge fractions of ISK" (nor UGX): a wire amount not divisible by 100 is no amount of ours."""
+    if wire % 100:
+        with pytest.raises(AmountNotChargeable):
+            from_stripe_amount(wire, currency.lower())
+    else:
+        assert to_stripe_amount(from_stripe_amount(wire, currency.lower())) == wire
+
+
+@pytest.mark.parametrize("currency", STRIPE_WHOLE_UNITS_AS_HUNDREDS)
+def test_item6_isk_and_ugx_take_no_fractions_when_typed(currency):
+    with pytest.raises(ValueError, match="no decimal places"):
+        parse_major("5.50", currency)
 
 
 def test_zero_and_three_decimal_formatting():

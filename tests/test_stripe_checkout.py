@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import pytest
 
 from checkout.stripe_session import session_lines
@@ -12,6 +14,7 @@ from conftest import CUSTOMER, checkout_body
 from gateway.stripe import SESSION_ID_PLACEHOLDER, session_idempotency_key
 from models.orders import get_order
 from views.state import DATABASE, SHOP
+from webhook_helpers import post_stripe
 
 US_BUYER = {"name": "Jane Doe", "email": "Jane.Doe@example.com", "phone": "+1 415 555 0132"}
 JP_BUYER = {"name": "Sato Yui", "email": "yui@example.jp", "phone": "+81 3-1234-5678"}
@@ -58,7 +61,7 @@ async def test_us_buyer_checks_out_in_dollars_on_a_stripe_session(client, stripe
     assert doc["route"] == "international" and doc["stripe_sessions"] == [session_id]
     calls = [e for e in doc["timeline"] if e["kind"] == "gateway_call"]
     assert [(c["method"], c["path"]) for c in calls] == [
-        ("GET", "/v1/customers/search"), ("POST", "/v1/customers"), ("POST", "/v1/checkout/sessions")]
+        ("GET", "/v1/customers"), ("POST", "/v1/customers"), ("POST", "/v1/checkout/sessions")]  # item 9: no search
     assert all(c["gateway"] == "stripe" and c["status"] == 200 for c in calls)
     assert stripe_sandbox.secret_key not in repr(doc)
 
@@ -267,3 +270,88 @@ async def test_stripe_unreachable_keeps_the_order_pending(make_client, stripe_sa
     assert [o["status"] for o in orders] == ["pending"]
     call = [e for e in orders[0]["timeline"] if e["kind"] == "gateway_call"][-1]
     assert call["status"] is None and call["error"]["kind"] == "GatewayUnavailable"
+
+
+async def test_item8_a_webhook_signed_in_the_future_is_refused_by_the_server(client, stripe_sandbox):
+    """Stripe's own check (stripe/_webhook.py verify_header) lets a future t through; our endpoint must not."""
+    envelope = {"id": "evt_future_1", "object": "event", "type": "checkout.session.completed", "created": 1,
+                "data": {"object": {"id": "cs_test_x", "object": "checkout.session"}}}
+    status, answer = await post_stripe(client, envelope, timestamp=int(time.time()) + 600)
+    assert (status, answer["error"]["field"]) == (400, "Stripe-Signature")
+    assert await client.app[DATABASE].db.events.count_documents({}) == 0
+
+
+async def test_item10_every_session_collects_the_billing_address_and_describes_what_is_sold(client, stripe_sandbox):
+    """Stripe India's export rules (support.stripe.com/questions/requirements-for-india-export-charges): the
+    buyer's name and billing address, and an order description on the PaymentIntent."""
+    _, answer = await checkout(client)
+    session_id = answer["stripe"]["session_id"]
+    assert stripe_sandbox.state.sessions[session_id]["billing_address_collection"] == "required"
+    assert stripe_sandbox.state.intent_data(session_id)["description"] == (
+        "Assam Masala Chai, 250 g ×2, Hand-cast Brass Diya ×1")
+
+
+async def test_item10_without_a_delivery_address_checkout_asks_for_one(client, stripe_sandbox):
+    _, answer = await checkout(client)
+    collection = stripe_sandbox.state.sessions[answer["stripe"]["session_id"]]["shipping_address_collection"]
+    assert {"US", "IN", "JP"} <= set(collection["allowed_countries"])
+
+
+async def test_item10_an_orders_delivery_address_goes_to_stripe_as_shipping(client, stripe_sandbox):
+    """The contract of item 11: Order.shipping_address {name, phone, line1, line2, city, state, postal_code,
+    country}; Stripe's payment_intent_data.shipping is {name, phone, address: {...}}."""
+    _, answer = await checkout(client)
+    order_id = answer["order_id"]
+    address = {"name": "Jane Doe", "phone": "+1 415 555 0132", "line1": "510 Townsend St", "line2": "",
+               "city": "San Francisco", "state": "CA", "postal_code": "94103", "country": "US"}
+    await client.app[DATABASE].db.orders.update_one({"_id": order_id}, {"$set": {"shipping_address": address}})
+    await client.app[SHOP].stripe.expire_session(answer["stripe"]["session_id"])
+    second = (await (await client.post(f"/api/orders/{order_id}/pay")).json())["stripe"]["session_id"]
+    assert stripe_sandbox.state.intent_data(second)["shipping"] == {
+        "name": "Jane Doe", "phone": "+1 415 555 0132",
+        "address": {"line1": "510 Townsend St", "city": "San Francisco", "state": "CA", "postal_code": "94103",
+                    "country": "US"}}
+    assert stripe_sandbox.state.sessions[second]["shipping_address_collection"] is None
+    status, _, _ = await stripe_sandbox.pay(second)
+    assert status == 303
+
+
+async def test_item10_an_export_is_paid_on_an_indian_account(client, stripe_sandbox):
+    """A US card pays a dollar order on the (Indian) sandbox account: description, billing and shipping all there."""
+    _, answer = await checkout(client)
+    status, location, _ = await stripe_sandbox.pay(answer["stripe"]["session_id"])
+    assert status == 303
+    charge = next(iter(stripe_sandbox.state.charges.values()))
+    assert charge["billing_details"]["address"]["country"] == "US" and charge["shipping"]["address"]["line1"]
+
+
+async def answer_3ds(stripe_sandbox, session_id: str, outcome: str) -> tuple[int, str]:
+    """Press "Complete authentication" or "Fail authentication" on the sandbox's 3D Secure test page."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{stripe_sandbox.url}/c/pay/{session_id}/3ds", data={"outcome": outcome},
+                             allow_redirects=False) as resp:
+            return resp.status, resp.headers.get("Location", "")
+
+
+async def test_a_3d_secure_card_pays_the_order_once_the_buyer_completes_the_challenge(client, stripe_sandbox):
+    """stripe.com/testing#authentication-and-setup: 4000 0025 0000 3155 asks for authentication on-session."""
+    _, answer = await checkout(client)
+    order_id, session_id = answer["order_id"], answer["stripe"]["session_id"]
+    status, _, html = await stripe_sandbox.pay(session_id, card="4000 0025 0000 3155")
+    assert status == 200 and 'data-testid="three-d-secure"' in html
+    assert (await order_doc(client, order_id))["status"] == "pending"
+    status, location = await answer_3ds(stripe_sandbox, session_id, "complete")
+    assert status == 303
+    assert (await client.get(return_path(location))).status == 200
+    assert (await order_doc(client, order_id))["status"] == "paid"
+
+
+async def test_a_failed_3d_secure_challenge_leaves_the_order_payable(client, stripe_sandbox):
+    _, answer = await checkout(client)
+    order_id, session_id = answer["order_id"], answer["stripe"]["session_id"]
+    await stripe_sandbox.pay(session_id, card="4000 0000 0000 3220")
+    assert (await answer_3ds(stripe_sandbox, session_id, "fail"))[0] == 402
+    described = await (await client.get(f"/api/orders/{order_id}")).json()
+    assert (described["status"], described["can_pay"]) == ("pending", True)
+    status, _, _ = await stripe_sandbox.pay(session_id)
+    assert status == 303

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 import pytest
+import stripe as stripe_sdk
 from aiohttp import web
 
 from gateway.errors import GatewayInvalid, GatewayUnavailable
-from gateway.money import Money
-from gateway.stripe import SessionLine, StripeGateway, quote_search_value
+from gateway.money import Money, parse_major
+from gateway.stripe import (STRIPE_API_VERSION, SessionLine, StripeGateway, WebhookSignatureInvalid, parse_webhook,
+                            verify_signature)
 from sandbox.stripe import STRIPE_SANDBOX_FAULTS
 
 LINES = [SessionLine(name="Assam Masala Chai, 250 g", unit=Money(499, "USD"), quantity=2)]
@@ -59,15 +62,17 @@ async def test_a_slow_stripe_times_out_as_unavailable(http, stripe_sandbox):
     assert raised.value.call.status is None and raised.value.call.duration_ms < 900
 
 
-async def test_customers_found_by_email_and_search_values_escaped(http, stripe_sandbox):
+async def test_item9_customers_found_by_email_on_an_indian_account(http, stripe_sandbox):
+    """The sandbox is an Indian account by default: no Search API there, so the lookup lists by email."""
     stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
     assert (await stripe.find_customer("jane@example.com"))[0] is None
     created, call = await stripe.create_customer(email="jane@example.com", name="Jane", phone="+14155550132")
     again, _ = await stripe.create_customer(email="jane@example.com", name="Jane", phone="+14155550132")
     assert again.id == created.id and call.request_id  # one customer: the key is derived from the email
-    found, _ = await stripe.find_customer("jane@example.com")
+    found, lookup = await stripe.find_customer("jane@example.com")
     assert found is not None and found.id == created.id
-    assert quote_search_value("o'neil@example.com") == "o\\'neil@example.com"
+    assert (lookup.method, lookup.path, lookup.request) == ("GET", "/v1/customers",
+                                                            {"email": "jane@example.com", "limit": 1})
 
 
 async def test_lost_answer_is_retried_with_the_same_key_and_makes_one_session(http, stripe_sandbox, aiohttp_server):
@@ -97,3 +102,88 @@ async def test_lost_answer_is_retried_with_the_same_key_and_makes_one_session(ht
     session, _ = await open_session(stripe, order_id="ord_lost")
     assert dropped == ["galla-ord_lost-session-1"]
     assert list(stripe_sandbox.state.sessions) == [session.id]
+
+
+@pytest.mark.parametrize("currency", ["ISK", "UGX"])
+async def test_item6_five_kronur_or_shillings_reach_stripe_as_500(http, stripe_sandbox, currency):
+    """docs.stripe.com/currencies#special-cases: "to charge 5 ISK, provide an amount value of 500" (UGX alike)."""
+    stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
+    unit = Money(parse_major("5", currency), currency)
+    session, _ = await stripe.create_session(order_id="ord_isk", attempt=1, lines=[SessionLine("Lopapeysa", unit, 1)],
+                                             success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
+                                             cancel_url="http://shop.test/x", customer_email="jon@example.is")
+    assert stripe_sandbox.state.sessions[session.id]["amount_total"] == 500
+    assert session.money == unit
+
+
+async def test_item6_an_isk_refund_reaches_stripe_in_whole_kronur(http, stripe_sandbox):
+    stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
+    unit = Money(parse_major("50", "ISK"), "ISK")
+    session, _ = await stripe.create_session(order_id="ord_isk2", attempt=1, lines=[SessionLine("Skyr", unit, 1)],
+                                             success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
+                                             cancel_url="http://shop.test/x", customer_email="jon@example.is")
+    assert (await stripe_sandbox.pay(session.id))[0] == 303
+    intent = stripe_sandbox.state.sessions[session.id]["payment_intent"]
+    refund, _ = await stripe.create_refund(intent, Money(parse_major("2", "ISK"), "ISK"), key="galla-isk-r1",
+                                           metadata={"order_id": "ord_isk2"})
+    assert stripe_sandbox.state.refunds[refund.id]["amount"] == 200
+    assert refund.report().amount == Money(2, "ISK")
+
+
+WEBHOOK_BODY = b'{"id": "evt_1", "object": "event", "type": "checkout.session.completed", "data": {"object": {}}}'
+
+
+def signed_at(t: int, secret: str = "whsec_test") -> str:
+    """A Stripe-Signature made by stripe-python's own generator (stripe/_webhook.py) for time t."""
+    return stripe_sdk.WebhookSignature.generate_signature_header(WEBHOOK_BODY.decode(), secret, timestamp=t)
+
+
+@pytest.mark.parametrize("offset", [301, 3600, 10**6])
+def test_item8_a_signature_from_the_future_is_refused(offset):
+    """stripe-python's verify_header refuses only t older than the tolerance; we refuse t ahead of it too."""
+    now = 1_800_000_000
+    with pytest.raises(WebhookSignatureInvalid, match="tolerance"):
+        verify_signature(WEBHOOK_BODY, signed_at(now + offset), "whsec_test", now=now)
+
+
+@pytest.mark.parametrize("offset", [-301, -3600])
+def test_item8_a_stale_signature_is_refused(offset):
+    now = time.time()
+    with pytest.raises(WebhookSignatureInvalid, match="tolerance"):
+        verify_signature(WEBHOOK_BODY, signed_at(int(now) + offset), "whsec_test", now=now)
+
+
+@pytest.mark.parametrize("offset", [-299, 0, 299])
+def test_item8_a_signature_within_300_seconds_either_side_passes(offset):
+    now = time.time()
+    verify_signature(WEBHOOK_BODY, signed_at(int(now) + offset), "whsec_test", now=now)
+
+
+def test_item8_a_future_signature_never_reaches_the_event():
+    future = signed_at(int(time.time()) + 600)
+    with pytest.raises(WebhookSignatureInvalid):
+        parse_webhook(WEBHOOK_BODY, future, "whsec_test")
+    assert parse_webhook(WEBHOOK_BODY, signed_at(int(time.time())), "whsec_test").id == "evt_1"
+
+
+def test_item8_one_secret_per_call_so_a_rotation_loop_can_try_each():
+    """verify_signature takes one secret: the list of secrets (item 15) loops over it."""
+    header = signed_at(int(time.time()), "whsec_new")
+    with pytest.raises(WebhookSignatureInvalid):
+        verify_signature(WEBHOOK_BODY, header, "whsec_old")
+    verify_signature(WEBHOOK_BODY, header, "whsec_new")
+
+
+async def test_item16_the_api_version_we_speak_is_ours_not_the_sdks_default(stripe_sandbox, monkeypatch):
+    """A newer stripe-python changes _ApiVersion.CURRENT (stripe/_api_version.py); Stripe-Version stays ours."""
+    monkeypatch.setattr(stripe_sdk._api_version._ApiVersion, "CURRENT", "2099-01-01.future")
+    sent: list[str] = []
+
+    async def on_request_end(session, context, params):
+        sent.append(params.headers.get("Stripe-Version"))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as traced:
+        await open_session(gateway(traced, stripe_sandbox.url, stripe_sandbox.secret_key))
+    assert sent == [STRIPE_API_VERSION] and STRIPE_API_VERSION == "2026-10-28.endive"

@@ -10,20 +10,25 @@ from aiohttp import web
 from ..webhooks import (STRIPE_RETRY_DELAYS, STRIPE_TIMEOUT, DeliveryKnobs, WebhookSender, deliveries_handler,
                         stripe_signature_header)
 from . import api, hosted
-from .config import (STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOKS, Faults,
-                     SandboxConfig)
+from .config import (STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOK_ENDPOINT,
+                     STRIPE_WEBHOOKS, Faults, SandboxConfig, WebhookEndpoint)
 from .ids import random_chars
 from .middlewares import auth_middleware, error_middleware, fault_middleware, idempotency_middleware
 from .state import StripeEvent, StripeSandboxState
 
 
-def encode_event(event: StripeEvent) -> bytes:
-    """Return the webhook body: the Event envelope as JSON, pretty-printed as Stripe sends it."""
-    return json.dumps(event.envelope, indent=2, ensure_ascii=False).encode()
+def encode_event(event: StripeEvent, api_version: str | None = None) -> bytes:
+    """Return the webhook body: the Event envelope as JSON, pretty-printed as Stripe sends it, stamped with the
+    endpoint's API version (the envelope's `api_version`) when one is given."""
+    envelope = event.envelope if api_version is None else {**event.envelope, "api_version": api_version}
+    return json.dumps(envelope, indent=2, ensure_ascii=False).encode()
 
 
-def build_sender(state: StripeSandboxState, url: str | None, secret: str | None, parallel: int = 1) -> WebhookSender:
-    """Return a sender that signs each attempt afresh (t from the sandbox clock) and retries as Stripe's test mode."""
+def build_sender(state: StripeSandboxState, url: str | None, secret: str | None, parallel: int = 1,
+                 endpoint: WebhookEndpoint | None = None) -> WebhookSender:
+    """Return a sender that signs each attempt afresh (t from the sandbox clock) and retries as Stripe's test mode;
+    each body carries `endpoint`'s API version."""
+    endpoint = endpoint or WebhookEndpoint()
 
     def headers(event: StripeEvent, body: bytes, signing_secret: str | None) -> dict[str, str]:
         """Return Stripe's webhook headers, signed now: a retry carries a new t, as Stripe's do."""
@@ -37,7 +42,8 @@ def build_sender(state: StripeSandboxState, url: str | None, secret: str | None,
             found["Stripe-Signature"] = ",".join([signed[0], *(one.split(",", 1)[1] for one in signed[1:])])
         return found
 
-    sender = WebhookSender(encode=encode_event, sign=headers, url=url, secret=secret,
+    sender = WebhookSender(encode=lambda event: encode_event(event, endpoint.api_version), sign=headers, url=url,
+                           secret=secret,
                            knobs=DeliveryKnobs(retry_delays=STRIPE_RETRY_DELAYS, timeout=STRIPE_TIMEOUT),
                            user_agent="Stripe/1.0 (+https://stripe.com/docs/webhooks)", parallel=parallel)
     return sender
@@ -52,8 +58,13 @@ async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
 def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None, public_url: str | None = None,
                           latency: float = 0.0, clock: Callable[[], float] | None = None,
                           webhook_url: str | None = None, webhook_secret: str | None = None,
-                          webhook_parallel: int = 1) -> web.Application:
+                          webhook_parallel: int = 1, webhook_api_version: str | None = None,
+                          country: str = "IN", exports: str = "goods") -> web.Application:
     """Build an offline Stripe that accepts only secret_key; mount it anywhere (add_subapp) or serve it alone.
+
+    `country` is the account's (default IN, as Galla's shops are): an Indian account has no customer search and
+    refuses international card payments that lack what Stripe India requires (india.py; `exports` "goods" also
+    needs a shipping address, "services" does not).
 
     Routes, relative to where it is served:
       /v1/...   Stripe's REST API, form-encoded with bracket keys, `Authorization: Bearer <secret_key>`
@@ -79,7 +90,9 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
     Every change appends a StripeEvent to app[STRIPE_SANDBOX_STATE].events and calls its listeners;
     app[STRIPE_WEBHOOKS] POSTs each to `webhook_url` (changeable live, None sends nothing) with a
     Stripe-Signature made with `webhook_secret`, re-signed on every retry; `webhook_parallel` first deliveries
-    at once (1: one by one, in order). GET /webhooks/deliveries lists every attempt.
+    at once (1: one by one, in order). GET /webhooks/deliveries lists every attempt. Each delivered body's
+    `api_version` is the endpoint's (`webhook_api_version`, default the sandbox's own; app[STRIPE_WEBHOOK_ENDPOINT]
+    changes it live), as Stripe renders webhooks in the version the endpoint was created with.
     The sandbox clock (`clock`, default time.time) drives created, expires_at, lazy expiry, key pruning and
     the signature's t. app[STRIPE_SANDBOX_FAULTS].refund_outcome makes refunds stay pending or fail
     (state.settle_refund settles them); state.open_dispute(charge_id) raises charge.dispute.created.
@@ -87,10 +100,14 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
     app = web.Application(middlewares=[error_middleware, auth_middleware, idempotency_middleware, fault_middleware])
     app[STRIPE_SANDBOX_CONFIG] = SandboxConfig(secret_key=secret_key,
                                                publishable_key=publishable_key or "pk_test_" + random_chars(24),
-                                               public_url=public_url.rstrip("/") if public_url else None)
+                                               public_url=public_url.rstrip("/") if public_url else None,
+                                               country=country.upper(), exports=exports)
     app[STRIPE_SANDBOX_STATE] = StripeSandboxState() if clock is None else StripeSandboxState(clock=clock)
     app[STRIPE_SANDBOX_FAULTS] = Faults(latency=latency)
-    app[STRIPE_WEBHOOKS] = build_sender(app[STRIPE_SANDBOX_STATE], webhook_url, webhook_secret, webhook_parallel)
+    app[STRIPE_WEBHOOK_ENDPOINT] = (WebhookEndpoint() if webhook_api_version is None
+                                    else WebhookEndpoint(api_version=webhook_api_version))
+    app[STRIPE_WEBHOOKS] = build_sender(app[STRIPE_SANDBOX_STATE], webhook_url, webhook_secret, webhook_parallel,
+                                        app[STRIPE_WEBHOOK_ENDPOINT])
     app[STRIPE_SANDBOX_STATE].listeners.append(app[STRIPE_WEBHOOKS].enqueue)
     app.cleanup_ctx.append(deliver_webhooks)
     app.add_routes(api.routes)

@@ -32,6 +32,7 @@ class TestCard:
     country: str = "US"
     funding: str = "credit"
     decline: Decline | None = None
+    three_d_secure: bool = False  # the issuer asks for a 3D Secure challenge on every on-session payment
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,11 @@ TEST_CARDS = {
     "3566002020360505": TestCard("jcb", country="JP"),
     "4000003560000008": TestCard("visa", country="IN"),
     "4000008260000000": TestCard("visa", country="GB"),
-    # 3D Secure cards: the sandbox has no challenge screen, so authentication is taken as passed.
-    "4000000000003220": TestCard("visa"),
-    "4000002760003184": TestCard("visa", country="DE"),
+    # 3D Secure (stripe.com/testing#authentication-and-setup): each asks for a challenge on an on-session
+    # payment, which the hosted page shows with "Complete authentication" and "Fail authentication".
+    "4000002500003155": TestCard("visa", three_d_secure=True),
+    "4000000000003220": TestCard("visa", three_d_secure=True),
+    "4000002760003184": TestCard("visa", country="DE", three_d_secure=True),
     "4000000000000002": TestCard("visa", decline=declined("generic_decline")),
     "4000000000009995": TestCard("visa", decline=declined("insufficient_funds", "Your card has insufficient funds.")),
     "4000000000009987": TestCard("visa", decline=declined("lost_card")),
@@ -160,6 +163,18 @@ def check_cvc(raw: str, digits: str | None) -> str | None:
     if not cvc.isdigit() or len(cvc) > wanted:
         return "Your card's security code is invalid."
     return None
+
+
+def asks_for_3ds(number: str) -> bool:
+    """Whether the issuer of this test card asks for a 3D Secure challenge before paying."""
+    test = TEST_CARDS.get(number)
+    return bool(test and test.three_d_secure)
+
+
+def card_country(number: str) -> str:
+    """Return the country that issued a card number (a test card's own; US for any other, as describe() says)."""
+    test = TEST_CARDS.get(number)
+    return test.country if test else "US"
 
 
 def describe(card: CardInput) -> tuple[Card, Decline | None]:

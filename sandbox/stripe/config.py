@@ -8,16 +8,23 @@ from aiohttp import web
 
 from ..faults import FailurePlan
 from ..webhooks import WebhookSender
+from .objects import API_VERSION
 from .state import StripeSandboxState
 
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    """The test keys this sandbox accepts, and where buyers reach its hosted page (None: as the request came)."""
+    """The test keys this sandbox accepts, where buyers reach its hosted page (None: as the request came), and the
+    account's country, whose rules apply: IN (Galla's shops are Indian) has no Search API and Stripe India's
+    rules for international payments."""
 
     secret_key: str
     publishable_key: str
     public_url: str | None = None
+    country: str = "IN"
+    # What an Indian account declared it exports at onboarding: "goods" (Galla's shops sell physical goods, so
+    # exports need a shipping address too) or "services".
+    exports: str = "goods"
 
 
 @dataclass
@@ -35,7 +42,20 @@ class Faults:
     failures: FailurePlan = field(default_factory=FailurePlan)
 
 
+@dataclass
+class WebhookEndpoint:
+    """The one webhook endpoint: the API version its events are rendered in, changeable live.
+
+    Stripe renders each webhook with its endpoint's api_version, set when the endpoint is created (POST
+    /v1/webhook_endpoints `api_version`; stripe-python params/_webhook_endpoint_create_params.py), not with the
+    version of the request that caused the event; docs.stripe.com/webhooks/versioning.
+    """
+
+    api_version: str = API_VERSION
+
+
 STRIPE_SANDBOX_STATE = web.AppKey("stripe_sandbox_state", StripeSandboxState)
 STRIPE_SANDBOX_CONFIG = web.AppKey("stripe_sandbox_config", SandboxConfig)
 STRIPE_SANDBOX_FAULTS = web.AppKey("stripe_sandbox_faults", Faults)
 STRIPE_WEBHOOKS = web.AppKey("stripe_sandbox_webhooks", WebhookSender)
+STRIPE_WEBHOOK_ENDPOINT = web.AppKey("stripe_sandbox_webhook_endpoint", WebhookEndpoint)

@@ -11,13 +11,14 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
-from .cards import CardInput, check_cvc, check_expiry, check_number
-from .config import STRIPE_SANDBOX_STATE
+from . import india
+from .cards import CardInput, asks_for_3ds, card_country, check_cvc, check_expiry, check_number
+from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_STATE
 from .errors import StripeError
 from .money import format_amount
 from .objects import success_redirect
 from .params import email as read_email
-from .state import StripeSandboxState
+from .state import Challenge, StripeSandboxState
 
 routes = web.RouteTableDef()
 
@@ -28,7 +29,8 @@ TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"
                                autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
 TEST_CARDS = [("4242 4242 4242 4242", "succeeds"), ("4000 0000 0000 0002", "declined"),
               ("4000 0000 0000 9995", "insufficient funds"), ("4000 0000 0000 0069", "expired card"),
-              ("4000 0000 0000 0127", "incorrect CVC"), ("4000 0000 0000 0119", "processing error")]
+              ("4000 0000 0000 0127", "incorrect CVC"), ("4000 0000 0000 0119", "processing error"),
+              ("4000 0025 0000 3155", "asks for 3D Secure"), ("4000 0035 6000 0008", "issued in India")]
 
 
 @dataclass
@@ -41,6 +43,14 @@ class PayForm:
     errors: dict[str, str] = field(default_factory=dict)
     card: CardInput | None = None
     amount: int | None = None  # the sandbox knob: charge this many minor units instead of the total
+    address: dict[str, str] = field(default_factory=dict)  # the billing address, when the session collects one
+    shipping: dict[str, Any] | None = None  # {name, address}, when the session collects a shipping address
+
+
+# The billing address fields Checkout shows with billing_address_collection=required, and which must be filled.
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
+ADDRESS_REQUIRED = {"line1": "Enter your address.", "city": "Enter your city.",
+                    "postal_code": "Enter your postal code.", "country": "Choose your country."}
 
 
 def page_state(session: dict[str, Any] | None) -> str:
@@ -77,6 +87,15 @@ def read_pay_form(form: Any, session: dict[str, Any], state: StripeSandboxState)
             pay.errors[name] = error
     if not pay.name:
         pay.errors["card_name"] = "Enter the name on the card."
+    if session["billing_address_collection"] == "required":
+        pay.address = {name: form.get(f"billing_{name}", "").strip() for name in ADDRESS_FIELDS}
+        pay.address["country"] = pay.address["country"].upper()
+        for name, message in ADDRESS_REQUIRED.items():
+            if not pay.address[name]:
+                pay.errors[f"billing_{name}"] = message
+        pay.address = {name: value for name, value in pay.address.items() if value}
+    if session["shipping_address_collection"]:
+        pay.shipping = read_shipping(form, session["shipping_address_collection"]["allowed_countries"], pay.errors)
     raw_amount = form.get("amount", "").strip()
     if raw_amount:
         if not raw_amount.isdigit() or int(raw_amount) < 1:
@@ -88,13 +107,28 @@ def read_pay_form(form: Any, session: dict[str, Any], state: StripeSandboxState)
     return pay
 
 
+def read_shipping(form: Any, allowed: list[str], errors: dict[str, str]) -> dict[str, Any]:
+    """Read the shipping form (shipping_name, shipping_line1, …) as PaymentIntent.shipping; errors by field."""
+    typed = {name: form.get(f"shipping_{name}", "").strip() for name in ("name", *ADDRESS_FIELDS)}
+    typed["country"] = typed["country"].upper()
+    for name, message in {"name": "Enter the recipient's name.", **ADDRESS_REQUIRED}.items():
+        if not typed[name]:
+            errors[f"shipping_{name}"] = message
+    if typed["country"] and typed["country"] not in allowed:
+        errors["shipping_country"] = "The shop does not deliver to this country."
+    address = {name: typed[name] or None for name in ADDRESS_FIELDS}
+    return {"name": typed["name"], "phone": None, "address": address, "carrier": None, "tracking_number": None}
+
+
 def render_page(request: web.Request, session: dict[str, Any] | None, *, status: int = 200,
                 pay: PayForm | None = None, card_error: str | None = None) -> web.Response:
-    """Render the page for a session in whatever state it is, with the form's values and errors if any."""
+    """Render the page for a session in whatever state it is, with the form's values and errors if any (or the
+    3D Secure challenge the buyer has yet to answer)."""
     state = request.app[STRIPE_SANDBOX_STATE]
     context: dict[str, Any] = {
         "page": page_state(session), "session": session, "lines": [], "total_text": "", "card_error": card_error,
         "pay": pay or PayForm(), "email_locked": False, "success_url": None, "test_cards": TEST_CARDS,
+        "challenge": None, "challenge_url": None,
         "css_url": str(request.app.router["hosted.asset"].url_for(name="pay.css")),
         "js_url": str(request.app.router["hosted.asset"].url_for(name="pay.js")),
     }
@@ -112,6 +146,12 @@ def render_page(request: web.Request, session: dict[str, Any] | None, *, status:
         if pay is None:
             context["pay"] = PayForm(email=locked_email(state, session) or "")
         context["email_locked"] = locked_email(state, session) is not None
+        challenge = state.pending_challenge(session["id"])
+        if challenge is not None:
+            number = challenge.card_input.number
+            context.update(challenge={"brand": "Visa" if number.startswith("4") else "Card", "last4": number[-4:]},
+                           challenge_url=str(request.app.router["hosted.challenge"].url_for(
+                               session_id=session["id"])))
     html = TEMPLATES.get_template("pay.html").render(context)
     return web.Response(text=html, content_type="text/html", status=status, headers={
         "Content-Security-Policy": content_security_policy(session), "Cache-Control": "no-store",
@@ -174,7 +214,43 @@ async def hosted_pay(request: web.Request) -> web.Response:
     pay = read_pay_form(await request.post(), session, state)
     if pay.card is None:
         return render_page(request, session, status=400, pay=pay)
-    result = state.pay_session(session["id"], pay.card, email=pay.email, name=pay.name, amount=pay.amount)
+    config = request.app[STRIPE_SANDBOX_CONFIG]
+    intent_data = state.intent_data(session["id"])
+    shipping = pay.shipping or intent_data.get("shipping")
+    refused = india.refusal(account_country=config.country, exports=config.exports, currency=session["currency"],
+                            card_country=card_country(pay.card.number), description=intent_data.get("description"),
+                            shipping=shipping, name=pay.name, billing_address=pay.address or None)
+    if refused:
+        state.refuse_confirmation(session["id"], refused)
+        return render_page(request, session, status=400, pay=pay, card_error=refused)
+    if asks_for_3ds(pay.card.number):
+        state.ask_for_authentication(session["id"], Challenge(card_input=pay.card, email=pay.email, name=pay.name,
+                                                              amount=pay.amount, address=pay.address or None,
+                                                              shipping=pay.shipping))
+        return render_page(request, session, pay=pay)
+    result = state.pay_session(session["id"], pay.card, email=pay.email, name=pay.name, amount=pay.amount,
+                               address=pay.address or None, shipping=pay.shipping)
     if result.decline is not None:
         return render_page(request, session, status=402, pay=pay, card_error=result.decline.message)
+    raise web.HTTPSeeOther(success_redirect(session["success_url"], session["id"]))
+
+
+@routes.post("/c/pay/{session_id}/3ds", name="hosted.challenge")
+async def hosted_challenge(request: web.Request) -> web.Response:
+    """The buyer's answer to the 3D Secure test page: outcome=complete pays, outcome=fail leaves the session open
+    with the intent's payment_intent_authentication_failure (stripe.com/testing#authentication-and-setup)."""
+    session = find_session(request)
+    if session is None:
+        return render_page(request, None, status=404)
+    state = request.app[STRIPE_SANDBOX_STATE]
+    outcome = (await request.post()).get("outcome")
+    if session["status"] != "open" or state.pending_challenge(session["id"]) is None or outcome not in (
+            "complete", "fail"):
+        return render_page(request, session, status=400)
+    result = state.answer_challenge(session["id"], passed=outcome == "complete")
+    if result is None:
+        intent = state.payment_intents[session["payment_intent"]]
+        return render_page(request, session, status=402, card_error=intent["last_payment_error"]["message"])
+    if result.decline is not None:
+        return render_page(request, session, status=402, card_error=result.decline.message)
     raise web.HTTPSeeOther(success_redirect(session["success_url"], session["id"]))

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+from .errors import StripeError
+
+# docs.stripe.com/currencies, "Zero-decimal currencies" and "Special cases". UGX is in Stripe's zero-decimal list
+# too, but the Special cases table says what the API takes for it, and that wins: see WHOLE_UNITS_TWO_DECIMALS.
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf vnd vuv xaf xof xpf".split())
 THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+# "ISK [UGX] transitioned to a zero-decimal currency, but backward compatibility requires you to represent it as a
+# two-decimal value, where the decimal amount is always `00`. For example, to charge 5 ISK, provide an `amount`
+# value of `500`. You can't charge fractions of ISK." (docs.stripe.com/currencies#special-cases). HUF and TWD are
+# zero-decimal only for payouts; charges and refunds in them take two-decimal amounts, so they are plain here.
+WHOLE_UNITS_TWO_DECIMALS = frozenset({"isk", "ugx"})
 
 # Minimum charge per currency in minor units (GATEWAYS.md §12, a third-party copy of Stripe's table).
 # Currencies not listed are held only to "more than zero": Stripe's settlement-currency rule is not modelled.
@@ -35,6 +44,19 @@ def exponent(currency: str) -> int:
     return 3 if currency in THREE_DECIMAL else 2
 
 
+def check_whole_units(amount: int, currency: str, param: str) -> None:
+    """Refuse a fractional ISK or UGX amount with the error Stripe gives since 2023-04-14.
+
+    Message and code: support.stripe.com/questions/deprecation-of-fractional-isk-charges-and-refunds (ISK; the
+    same rule for UGX is from docs.stripe.com/currencies#special-cases, its message assumed to follow ISK's).
+    """
+    if currency.lower() in WHOLE_UNITS_TWO_DECIMALS and amount % 100:
+        raise StripeError(f"Invalid amount. Currency {currency.upper()} has become effectively zero-decimal and "
+                          "charged amounts must be evenly divisible by 100. See "
+                          "https://stripe.com/docs/currencies#special-cases for more information.",
+                          code="invalid_charge_amount_no_decimal_compatible", param=param)
+
+
 def minimum_charge(currency: str) -> int:
     """Return the smallest amount Stripe charges in this currency, in minor units (1 where unlisted)."""
     return MINIMUM_CHARGE.get(currency.lower(), 1)
@@ -44,6 +66,8 @@ def format_amount(amount: int, currency: str) -> str:
     """Return minor units for a person, with the currency's own exponent: $10.00, ¥1,000, KWD 5.120."""
     currency = currency.lower()
     digits = exponent(currency)
+    if currency in WHOLE_UNITS_TWO_DECIMALS and amount % 100 == 0:
+        amount, digits = amount // 100, 0  # whole krónur and shillings are shown as such: 500 is "ISK 5"
     sign = "-" if amount < 0 else ""
     whole, fraction = divmod(abs(amount), 10 ** digits)
     text = f"{whole:,}" + (f".{fraction:0{digits}d}" if digits else "")

@@ -87,16 +87,16 @@ def build_session(*, session_id: str, url: str, amount: int, currency: str, fiel
         "payment_method_types": ["card"], "payment_status": "unpaid",
         "phone_number_collection": {"enabled": bool(fields.get("phone_number_collection", {}).get("enabled"))},
         "recovered_from": None, "saved_payment_method_options": None, "setup_intent": None,
-        "shipping_address_collection": None, "shipping_cost": None, "shipping_options": [], "status": "open",
+        "shipping_address_collection": fields.get("shipping_address_collection"), "shipping_cost": None, "shipping_options": [], "status": "open",
         "submit_type": fields.get("submit_type"), "subscription": None, "success_url": fields.get("success_url"),
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "ui_mode": "hosted_page", "url": url,
     }
 
 
-def build_customer_details(*, email: str, name: str) -> dict[str, Any]:
-    """Return what Checkout collected from the buyer."""
-    return {"address": dict(NULL_ADDRESS), "business_name": None, "email": email, "individual_name": None,
+def build_customer_details(*, email: str, name: str, address: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return what Checkout collected from the buyer (the billing address, when it asked for one)."""
+    return {"address": {**NULL_ADDRESS, **(address or {})}, "business_name": None, "email": email, "individual_name": None,
             "name": name, "phone": None, "tax_exempt": "none", "tax_ids": []}
 
 
@@ -136,7 +136,7 @@ def card_details(card: Card) -> dict[str, Any]:
 
 
 def build_charge(*, intent: dict[str, Any], card: Card, payment_method: str, email: str, name: str,
-                 decline: Decline | None, created: int) -> dict[str, Any]:
+                 decline: Decline | None, created: int, address: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the Charge one confirmation makes: succeeded and captured, or failed with the decline's reason."""
     paid = decline is None
     if paid:
@@ -153,8 +153,8 @@ def build_charge(*, intent: dict[str, Any], card: Card, payment_method: str, ema
         "amount_captured": intent["amount"] if paid else 0, "amount_refunded": 0, "application": None,
         "application_fee": None, "application_fee_amount": None,
         "balance_transaction": new_id("txn_") if paid else None,
-        "billing_details": {"address": dict(NULL_ADDRESS), "email": email, "name": name, "phone": None,
-                            "tax_id": None},
+        "billing_details": {"address": {**NULL_ADDRESS, **(address or {})}, "email": email, "name": name,
+                            "phone": None, "tax_id": None},
         "calculated_statement_descriptor": "SANDBOX", "captured": paid, "created": created,
         "currency": intent["currency"], "customer": intent["customer"], "description": intent["description"],
         "disputed": False, "failure_balance_transaction": None,
@@ -162,7 +162,8 @@ def build_charge(*, intent: dict[str, Any], card: Card, payment_method: str, ema
         "fraud_details": {}, "livemode": False, "metadata": dict(intent["metadata"]), "on_behalf_of": None,
         "outcome": outcome, "paid": paid, "payment_intent": intent["id"], "payment_method": payment_method,
         "payment_method_details": card_details(card), "receipt_email": intent["receipt_email"],
-        "receipt_number": None, "receipt_url": None, "refunded": False, "review": None, "shipping": None,
+        "receipt_number": None, "receipt_url": None, "refunded": False, "review": None,
+        "shipping": copy.deepcopy(intent["shipping"]),
         "source_transfer": None, "statement_descriptor": None, "statement_descriptor_suffix": None,
         "status": "succeeded" if paid else "failed", "transfer_data": None, "transfer_group": None,
     }

@@ -13,7 +13,7 @@ from .errors import StripeError, no_such
 from .idempotency import IdempotencyStore
 from .ids import new_id
 from .listing import created_matches, newest_first
-from .money import format_amount
+from .money import check_whole_units, format_amount
 from .objects import (build_charge, build_customer, build_customer_details, build_dispute, build_event,
                       build_line_item, build_payment_error, build_payment_intent, build_price, build_product,
                       build_refund, build_session, list_object)
@@ -55,6 +55,23 @@ class PaymentResult:
     decline: Decline | None
 
 
+@dataclass(frozen=True)
+class Challenge:
+    """A payment waiting for the buyer's 3D Secure answer: what to charge once authenticated."""
+
+    card_input: CardInput
+    email: str
+    name: str
+    amount: int | None = None
+    address: dict[str, Any] | None = None
+    shipping: dict[str, Any] | None = None
+
+
+# support.stripe.com and Stripe's fixtures: the PaymentIntent's error when the buyer fails 3D Secure.
+AUTHENTICATION_FAILED = ("The provided PaymentMethod has failed authentication. You can provide payment_method_data "
+                         "or a new PaymentMethod to attempt to fulfill this PaymentIntent again.")
+
+
 @dataclass
 class StripeSandboxState:
     """Sessions, PaymentIntents, charges, refunds and customers as wire-format dicts keyed by id, plus events."""
@@ -74,6 +91,8 @@ class StripeSandboxState:
     idempotency: IdempotencyStore = field(default_factory=IdempotencyStore)
     # payment_intent_data per session: Stripe copies it onto the PaymentIntent but never shows it on the session.
     _intent_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # 3D Secure challenges shown and not yet answered, by session id (test cards only, never on an object).
+    _challenges: dict[str, Challenge] = field(default_factory=dict)
 
     def now(self) -> int:
         """Return the current Unix time in seconds, as Stripe's timestamps are."""
@@ -207,8 +226,9 @@ class StripeSandboxState:
     def close_expired(self, session: dict[str, Any], via: RequestRef | None) -> None:
         """Mark a session expired; its PaymentIntent, if a buyer got that far, is canceled with it."""
         session.update(status="expired", url=None)
+        self._challenges.pop(session["id"], None)
         intent = self.payment_intents.get(session["payment_intent"] or "")
-        if intent is not None and intent["status"] == "requires_payment_method":
+        if intent is not None and intent["status"] in ("requires_payment_method", "requires_action"):
             intent.update(status="canceled", canceled_at=self.now(), cancellation_reason="abandoned")
             self.record("payment_intent.canceled", intent, via)
         self.record("checkout.session.expired", session, via)
@@ -227,18 +247,76 @@ class StripeSandboxState:
         self.record("payment_intent.created", intent)
         return intent
 
+    def intent_data(self, session_id: str) -> dict[str, Any]:
+        """Return the payment_intent_data a session was created with (never shown on the session itself)."""
+        return self._intent_data[session_id]
+
+    def refuse_confirmation(self, session_id: str, message: str) -> dict[str, Any]:
+        """Record a confirmation Stripe refused before any charge (an India export rule): the intent keeps
+        waiting for a payment method, with the refusal as its last_payment_error."""
+        session = self.get_session(session_id)
+        intent = self.start_payment_intent(session)
+        intent.update(status="requires_payment_method", payment_method=None,
+                      last_payment_error={"message": message, "type": "invalid_request_error"})
+        self.record("payment_intent.payment_failed", intent)
+        return intent
+
+    def ask_for_authentication(self, session_id: str, challenge: Challenge) -> dict[str, Any]:
+        """The issuer wants 3D Secure: the intent waits in requires_action until the buyer answers the challenge."""
+        session = self.get_session(session_id)
+        intent = self.start_payment_intent(session)
+        intent.update(status="requires_action", last_payment_error=None,
+                      next_action={"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}})
+        self._challenges[session_id] = challenge
+        self.record("payment_intent.requires_action", intent)
+        return intent
+
+    def pending_challenge(self, session_id: str) -> Challenge | None:
+        """The 3D Secure challenge the buyer has been shown and not answered, if any."""
+        return self._challenges.get(session_id)
+
+    def answer_challenge(self, session_id: str, passed: bool) -> PaymentResult | None:
+        """Finish 3D Secure: authenticated, the card is charged (and may still be declined); failed, the intent
+        waits for another payment method with payment_intent_authentication_failure (None is returned)."""
+        challenge = self._challenges.pop(session_id, None)
+        session = self.get_session(session_id)
+        if challenge is None or session["status"] != "open":
+            raise StripeError("There is no 3D Secure authentication in progress for this Checkout Session.")
+        intent = self.payment_intents[session["payment_intent"]]
+        intent["next_action"] = None
+        if not passed:
+            intent.update(status="requires_payment_method", payment_method=None, last_payment_error={
+                "code": "payment_intent_authentication_failure", "message": AUTHENTICATION_FAILED,
+                "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
+                "type": "invalid_request_error"})
+            self.record("payment_intent.payment_failed", intent)
+            return None
+        result = self.pay_session(session_id, challenge.card_input, email=challenge.email, name=challenge.name,
+                                  amount=challenge.amount, address=challenge.address, shipping=challenge.shipping,
+                                  authenticated=True)
+        return result
+
     def pay_session(self, session_id: str, card_input: CardInput, *, email: str, name: str,
-                    amount: int | None = None) -> PaymentResult:
+                    amount: int | None = None, address: dict[str, Any] | None = None,
+                    shipping: dict[str, Any] | None = None, authenticated: bool = False) -> PaymentResult:
         """Confirm an open session's payment with a card; `amount` (sandbox knob) charges that instead of the total."""
         session = self.get_session(session_id)
         if session["status"] != "open":
             raise StripeError(f"This Checkout Session is {session['status']} and can no longer be paid.")
+        self._challenges.pop(session_id, None)  # paying with another card abandons an unanswered challenge
         intent = self.start_payment_intent(session)
         intent["amount"] = session["amount_total"] if amount is None else amount
+        if shipping is not None:  # collected on the page (shipping_address_collection): Checkout sets it here
+            intent["shipping"] = shipping
+            session["collected_information"] = {"shipping_details": {"name": shipping["name"],
+                                                                     "address": shipping["address"]}}
         card, decline = describe(card_input)
         payment_method = new_id("pm_")
         charge = build_charge(intent=intent, card=card, payment_method=payment_method, email=email, name=name,
-                              decline=decline, created=self.now())
+                              decline=decline, created=self.now(), address=address)
+        if authenticated:  # what a charge after a 3D Secure challenge records
+            charge["payment_method_details"]["card"]["three_d_secure"] = {
+                "authentication_flow": "challenge", "result": "authenticated", "version": "2.2.0"}
         self.charges[charge["id"]] = charge
         intent["latest_charge"] = charge["id"]
         if decline is not None:
@@ -248,11 +326,11 @@ class StripeSandboxState:
             self.record("charge.failed", charge)
             self.record("payment_intent.payment_failed", intent)
             return PaymentResult(session=session, intent=intent, charge=charge, decline=decline)
-        self.complete_session(session, intent, charge, payment_method, email=email, name=name)
+        self.complete_session(session, intent, charge, payment_method, email=email, name=name, address=address)
         return PaymentResult(session=session, intent=intent, charge=charge, decline=None)
 
     def complete_session(self, session: dict[str, Any], intent: dict[str, Any], charge: dict[str, Any],
-                         payment_method: str, *, email: str, name: str) -> None:
+                         payment_method: str, *, email: str, name: str, address: dict[str, Any] | None = None) -> None:
         """Record a successful charge: the intent succeeds and the session completes, paid."""
         if session["customer"] is None and session["customer_creation"] == "always":
             customer = self.create_customer({"email": email, "name": name})
@@ -260,7 +338,7 @@ class StripeSandboxState:
         intent.update(status="succeeded", amount_received=intent["amount"], payment_method=payment_method,
                       last_payment_error=None)
         session.update(status="complete", payment_status="paid", url=None, amount_total=intent["amount"],
-                       customer_details=build_customer_details(email=email, name=name))
+                       customer_details=build_customer_details(email=email, name=name, address=address))
         self.record("charge.succeeded", charge)
         self.record("payment_intent.succeeded", intent)
         self.record("checkout.session.completed", session)
@@ -299,6 +377,7 @@ class StripeSandboxState:
                               charge=charge["id"])
         remaining = charge["amount"] - charge["amount_refunded"]
         amount = remaining if request.amount is None else request.amount
+        check_whole_units(amount, charge["currency"], "amount")  # refunds too, by the same support article
         if amount > remaining:
             raise StripeError(f"Refund amount ({format_amount(amount, charge['currency'])}) is greater than "
                               f"unrefunded amount on charge ({format_amount(remaining, charge['currency'])})",

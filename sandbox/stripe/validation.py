@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .errors import StripeError, missing_param, no_such
-from .money import THREE_DECIMAL, format_amount, format_minimum, minimum_charge
+from .money import THREE_DECIMAL, check_whole_units, format_amount, format_minimum, minimum_charge
 from .params import (EXPAND, Reader, anything, array_of, boolean, currency, decimal_text, email, hash_of, integer,
                      join, metadata, text, unsupported, url)
 
@@ -88,10 +88,16 @@ LINE_ITEM = hash_of({
     **unsupported_all("adjustable_quantity", "dynamic_tax_rates", "tax_rates"),
 })
 
+SHIPPING_ADDRESS = hash_of({name: text() for name in ("city", "country", "line1", "line2", "postal_code", "state")},
+                           required=["line1"])
+# stripe-python params/checkout/_session_create_params.py, SessionCreateParamsPaymentIntentDataShipping.
+SHIPPING = hash_of({"address": SHIPPING_ADDRESS, "name": text(), "phone": text(), "carrier": text(),
+                    "tracking_number": text()}, required=["address", "name"])
+
 INTENT_DATA = hash_of({
     "metadata": metadata, "description": text(1000), "capture_method": automatic_capture, "receipt_email": email,
     "statement_descriptor": text(22), "statement_descriptor_suffix": text(22),
-    "setup_future_usage": text(choices=("off_session", "on_session")), "shipping": anything,
+    "setup_future_usage": text(choices=("off_session", "on_session")), "shipping": SHIPPING,
     "transfer_group": text(), **unsupported_all("application_fee_amount", "on_behalf_of", "transfer_data"),
 })
 
@@ -105,13 +111,16 @@ SESSION_CREATE = hash_of({
     "submit_type": text(choices=("auto", "book", "donate", "pay", "subscribe")),
     "allow_promotion_codes": boolean, "ui_mode": only_hosted_page, "automatic_tax": enabled_only_false,
     "phone_number_collection": hash_of({"enabled": boolean}, required=["enabled"]),
+    # docs.stripe.com/payments/collect-addresses: Checkout asks for a shipping address in these countries.
+    "shipping_address_collection": hash_of({"allowed_countries": array_of(text(2))},
+                                           required=["allowed_countries"]),
     **unsupported_all(
         "adaptive_pricing", "after_expiration", "branding_settings", "consent_collection", "custom_fields",
         "custom_text", "customer_account", "customer_update", "discounts", "integration_identifier",
         "invoice_creation", "managed_payments", "name_collection", "optional_items", "origin_context",
         "payment_method_collection", "payment_method_configuration", "payment_method_data",
         "payment_method_options", "permissions", "redirect_on_completion", "return_url",
-        "saved_payment_method_options", "setup_intent_data", "shipping_address_collection", "shipping_options",
+        "saved_payment_method_options", "setup_intent_data", "shipping_options",
         "subscription_data", "tax_id_collection", "wallet_options"),
 }, required=["mode"])
 
@@ -200,6 +209,8 @@ def read_line(item: dict[str, Any], param: str) -> LineRequest:
         raise StripeError(f"Amounts in {price['currency']} must end in 0: Stripe rounds three-decimal currencies "
                           f"to ten minor units ({amount} is not a multiple of 10).", code="invalid_charge_amount",
                           param=amount_param)
+    check_whole_units(amount, price["currency"],
+                      join(price_param, "unit_amount" if unit_amount is not None else "unit_amount_decimal"))
     return LineRequest(product_data=price["product_data"], currency=price["currency"], unit_amount=unit_amount,
                        unit_amount_decimal=unit_decimal, quantity=quantity, amount=amount,
                        tax_behavior=price.get("tax_behavior", "unspecified"), metadata=item.get("metadata", {}))

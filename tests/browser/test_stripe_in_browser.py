@@ -51,6 +51,14 @@ async def pay_by_card(page, number: str, *, name: str = "Test Buyer", email: str
     await page.fill('[data-testid="card-expiry"]', "12/34")
     await page.fill('[data-testid="card-cvc"]', "123")
     await page.fill('[data-testid="card-name"]', name)
+    # Stripe India: Checkout collects the billing address, and the shipping address when the order has none.
+    for prefix in ("billing", "shipping"):
+        if await page.locator(f'[data-testid="{prefix}-address"]').count():
+            for field, value in (("name", name), ("line1", "510 Townsend St"), ("city", "San Francisco"),
+                                 ("state", "CA"), ("postal-code", "94103"), ("country", "US")):
+                box = page.locator(f'[data-testid="{prefix}-{field}"]')
+                if await box.count():
+                    await box.fill(value)
     email_box = page.locator('[data-testid="email"]')
     if email and await email_box.is_editable():  # Checkout locks the email it was given
         await email_box.fill(email)
@@ -168,7 +176,10 @@ async def test_order_page_waits_for_stripe_then_shows_paid(page, shop_url):
         await page.screenshot(path=str(SHOTS / "stripe-waiting-for-confirmation.png"), full_page=True)
 
         # The buyer's payment goes through on Stripe's side (posted as the hosted page's form does).
-        form = {"card_number": SUCCEEDS, "card_expiry": "12 / 34", "card_cvc": "123", "card_name": "Ada Byron"}
+        form = {"card_number": SUCCEEDS, "card_expiry": "12 / 34", "card_cvc": "123", "card_name": "Ada Byron",
+                **{f"{prefix}_{field}": value for prefix in ("billing", "shipping")  # Stripe India's export rules
+                   for field, value in (("name", "Ada Byron"), ("line1", "1 Ada Lane"), ("city", "London"),
+                                        ("postal_code", "N1 9GU"), ("country", "GB"))}}
         async with http.post(order["stripe"]["url"], data=form, allow_redirects=False) as resp:
             assert resp.status == 303, await resp.text()
 

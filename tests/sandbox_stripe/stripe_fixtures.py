@@ -32,6 +32,16 @@ WEBHOOK_SECRET = "whsec_" + "t3st" * 8
 FAST_RETRIES = (0.05, 0.05, 0.05)  # Stripe's test-mode schedule spans hours; tests cannot wait that long
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
 GOOD_CARD = "4242 4242 4242 4242"
+# A buyer's billing address outside India, as the hosted page's form fields (billing_address_collection=required).
+US_BILLING = {"billing_line1": "510 Townsend St", "billing_city": "San Francisco", "billing_state": "CA",
+              "billing_postal_code": "94103", "billing_country": "US"}
+# The shipping form's fields, for a session that collects the address (shipping_address_collection).
+US_SHIPPING_FORM = {"shipping_name": "Jane Doe", "shipping_line1": "510 Townsend St", "shipping_city": "San Francisco",
+                    "shipping_state": "CA", "shipping_postal_code": "94103", "shipping_country": "US"}
+# payment_intent_data.shipping for a parcel to the buyer (Stripe India: goods exports need it).
+US_SHIPPING = {"name": "Jane Doe", "phone": "+14155550132",
+               "address": {"line1": "510 Townsend St", "city": "San Francisco", "state": "CA",
+                           "postal_code": "94103", "country": "US"}}
 
 
 class Clock:
@@ -71,7 +81,8 @@ async def stripe_client(url: str, key: str, **options: Any) -> AsyncIterator[str
 
 
 def session_params(**overrides: Any) -> dict[str, Any]:
-    """Create params for a two-line USD session of $25.00 (unless told otherwise), as the shop sends them."""
+    """Create params for a two-line USD session of $25.00 (unless told otherwise), as the shop sends them: with what
+    Stripe India asks of an export (billing address collected, a description, the shipping address)."""
     params: dict[str, Any] = {
         "mode": "payment",
         "line_items": [
@@ -84,7 +95,9 @@ def session_params(**overrides: Any) -> dict[str, Any]:
         "cancel_url": "https://shop.example/cart",
         "client_reference_id": "ord_1",
         "metadata": {"order_id": "ord_1"},
-        "payment_intent_data": {"metadata": {"order_id": "ord_1"}},
+        "payment_intent_data": {"metadata": {"order_id": "ord_1"}, "description": "Masala chai ×2, Brass diya ×1",
+                                "shipping": US_SHIPPING},
+        "billing_address_collection": "required",
     }
     params.update(overrides)
     return params
@@ -172,7 +185,7 @@ class Sandbox:
                   name: str = "Asha Rao", email: str = "asha@example.in", **extra: str) -> Page:
         """Submit the hosted page's form as a browser would, without following the redirect."""
         form = {"email": email, "card_number": card, "card_expiry": expiry, "card_cvc": cvc, "card_name": name,
-                **extra}
+                **US_BILLING, **US_SHIPPING_FORM, **extra}
         async with self.http.post(f"{self.url}/c/pay/{session_id}", data=form, allow_redirects=False) as resp:
             return Page(resp.status, await resp.text(), resp.headers)
 
@@ -257,6 +270,13 @@ def clock() -> Clock:
 async def sandbox(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
     """The sandbox alone at the root of its own server."""
     async with running_sandbox(aiohttp_server, clock, mount=False) as running:
+        yield running
+
+
+@pytest.fixture
+async def us_sandbox(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
+    """The sandbox as a US account: customer search works there (not for Indian accounts)."""
+    async with running_sandbox(aiohttp_server, clock, mount=False, country="US") as running:
         yield running
 
 

@@ -97,8 +97,8 @@ async def test_a_nested_unknown_parameter_is_named_with_brackets(sandbox):
 
 async def test_a_real_stripe_parameter_the_sandbox_does_not_model_is_refused_by_name(sandbox):
     with pytest.raises(stripe.InvalidRequestError) as refused:
-        await sandbox.create_session(shipping_address_collection={"allowed_countries": ["IN"]})
-    assert refused.value.param == "shipping_address_collection"
+        await sandbox.create_session(shipping_options=[{"shipping_rate": "shr_1"}])
+    assert refused.value.param == "shipping_options"
     assert "does not support" in refused.value.user_message
 
 

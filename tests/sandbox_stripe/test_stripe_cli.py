@@ -36,3 +36,11 @@ async def test_the_command_line_serves_the_api_and_the_hosted_page(unused_tcp_po
     finally:
         proc.terminate()
         await proc.wait()
+
+
+def test_the_command_line_takes_the_account_country_and_what_it_exports():
+    from sandbox.stripe.__main__ import parse_args
+
+    assert (parse_args([]).country, parse_args([]).exports) == ("IN", "goods")
+    args = parse_args(["--country", "US", "--exports", "services", "--webhook-api-version", "2025-03-31.basil"])
+    assert (args.country, args.exports, args.webhook_api_version) == ("US", "services", "2025-03-31.basil")

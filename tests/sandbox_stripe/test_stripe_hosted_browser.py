@@ -46,6 +46,9 @@ async def test_a_buyer_is_declined_then_pays_with_4242_and_lands_on_the_shop(mou
     assert await page.get_by_test_id("card-expiry").input_value() == "12 / 34"
     await page.get_by_test_id("card-cvc").fill("123")
     await page.get_by_test_id("card-name").fill("Asha Rao")
+    for testid, value in (("billing-line1", "510 Townsend St"), ("billing-city", "San Francisco"),
+                          ("billing-postal-code", "94103"), ("billing-country", "US")):
+        await page.get_by_test_id(testid).fill(value)  # billing_address_collection=required (Stripe India)
     await page.get_by_test_id("pay-button").click()
 
     error = page.get_by_test_id("card-error")

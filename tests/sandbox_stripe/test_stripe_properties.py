@@ -10,15 +10,17 @@ from sandbox.stripe.cards import TEST_CARDS, CardInput
 from sandbox.stripe.errors import StripeError
 from sandbox.stripe.forms import decode_form
 from sandbox.stripe.validation import RefundRequest, validate_session_request
-from stripe_fixtures import NOW, Clock, sdk_encode, session_params
+from stripe_fixtures import NOW, Clock, line, sdk_encode, session_params
 from stripe_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 
-GOOD = {number for number, card in TEST_CARDS.items() if card.decline is None}
+GOOD = {number for number, card in TEST_CARDS.items() if card.decline is None and not card.three_d_secure}
+THREE_DS = {number for number, card in TEST_CARDS.items() if card.three_d_secure}
 CARDS = sorted(TEST_CARDS) + ["4111111111111111"]  # and one real-looking card, declined in test mode
 attempts = st.lists(st.one_of(
     st.tuples(st.just("pay"), st.sampled_from(CARDS)),
     st.tuples(st.just("typo"), st.sampled_from(["4242 4242 4242 4241", "", "42"])),  # refused before charging
     st.tuples(st.just("expire"), st.none()),
+    st.tuples(st.just("3ds"), st.sampled_from(["complete", "fail"])),  # the answer to a 3D Secure challenge
 ), min_size=1, max_size=8)
 
 
@@ -31,7 +33,8 @@ def session_charges(state: StripeSandboxState, session: dict) -> list[dict]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=attempts)
 async def test_pay_attempts_leave_at_most_one_success_and_complete_iff_one_succeeded(sandbox, steps):
-    session_id = (await sandbox.create_session()).id
+    # In rupees: an India-issued test card may pay only INR on an Indian account, an export card may pay any.
+    session_id = (await sandbox.create_session(line_items=[line("Masala chai", 2500, currency="inr")])).id
     state = sandbox.state
     session = state.sessions[session_id]
     for action, card in steps:
@@ -41,6 +44,13 @@ async def test_pay_attempts_leave_at_most_one_success_and_complete_iff_one_succe
             status, _, _ = await sandbox.call("POST", f"/v1/checkout/sessions/{session_id}/expire")
             assert status == (200 if was_open else 400)
             continue
+        if action == "3ds":
+            pending = was_open and state.pending_challenge(session_id) is not None
+            async with sandbox.http.post(f"{sandbox.url}/c/pay/{session_id}/3ds", data={"outcome": card},
+                                         allow_redirects=False) as resp:
+                assert resp.status == (400 if not pending else 303 if card == "complete" else 402)
+            assert state.pending_challenge(session_id) is None
+            continue
         page = await sandbox.pay(session_id, card, cvc="1234" if card.startswith(("34", "37")) else "123")
         if not was_open:
             assert page.status == 400 and len(state.charges) == charges_before
@@ -48,6 +58,9 @@ async def test_pay_attempts_leave_at_most_one_success_and_complete_iff_one_succe
             assert page.status == 400 and len(state.charges) == charges_before
         elif card in GOOD:
             assert page.status == 303 and page.location.endswith(f"session_id={session_id}")
+        elif card in THREE_DS:
+            assert page.status == 200 and len(state.charges) == charges_before
+            assert state.pending_challenge(session_id) is not None
         else:
             assert page.status == 402 and page.elements.texts("card-error")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from stripe_fixtures import clock, sandbox  # noqa: F401  (fixtures)
+from stripe_fixtures import clock, sandbox, us_sandbox  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -128,26 +128,27 @@ async def test_list_customers_by_exact_email(sandbox, clock):
     assert len((await sandbox.sdk.v1.customers.list_async()).data) == 3
 
 
-async def test_search_customers_by_email_with_quotes_escaped(sandbox):
-    obrien = await sandbox.sdk.v1.customers.create_async(params={"email": "o'brien@example.ie", "name": "Siobhan"})
-    await sandbox.sdk.v1.customers.create_async(params={"email": "obrien@example.ie", "name": "Other"})
+async def test_search_customers_by_email_with_quotes_escaped(us_sandbox):
+    obrien = await us_sandbox.sdk.v1.customers.create_async(params={"email": "o'brien@example.ie",
+                                                                     "name": "Siobhan"})
+    await us_sandbox.sdk.v1.customers.create_async(params={"email": "obrien@example.ie", "name": "Other"})
 
-    found = await sandbox.sdk.v1.customers.search_async(params={"query": "email:'o\\'brien@example.ie'"})
+    found = await us_sandbox.sdk.v1.customers.search_async(params={"query": "email:'o\\'brien@example.ie'"})
     assert found.object == "search_result" and [customer.id for customer in found.data] == [obrien.id]
     assert found.has_more is False and found.next_page is None
-    upper = await sandbox.sdk.v1.customers.search_async(params={"query": "email:'O\\'BRIEN@example.ie'"})
+    upper = await us_sandbox.sdk.v1.customers.search_async(params={"query": "email:'O\\'BRIEN@example.ie'"})
     assert [customer.id for customer in upper.data] == [obrien.id]  # search ignores case; list does not
-    double = await sandbox.sdk.v1.customers.search_async(params={"query": 'email:"o\'brien@example.ie"'})
+    double = await us_sandbox.sdk.v1.customers.search_async(params={"query": 'email:"o\'brien@example.ie"'})
     assert [customer.id for customer in double.data] == [obrien.id]
 
 
-async def test_search_by_name_metadata_and_combinations(sandbox):
-    asha = await sandbox.sdk.v1.customers.create_async(params={"email": "asha@example.in", "name": "Asha Rao",
-                                                               "metadata": {"tier": "gold"}})
-    ravi = await sandbox.sdk.v1.customers.create_async(params={"email": "ravi@example.in", "name": "Ravi Rao"})
+async def test_search_by_name_metadata_and_combinations(us_sandbox):
+    asha = await us_sandbox.sdk.v1.customers.create_async(params={"email": "asha@example.in", "name": "Asha Rao",
+                                                                  "metadata": {"tier": "gold"}})
+    ravi = await us_sandbox.sdk.v1.customers.create_async(params={"email": "ravi@example.in", "name": "Ravi Rao"})
 
     async def ids(query: str) -> set[str]:
-        return {customer.id for customer in (await sandbox.sdk.v1.customers.search_async(
+        return {customer.id for customer in (await us_sandbox.sdk.v1.customers.search_async(
             params={"query": query})).data}
 
     assert await ids("name~'rao'") == {asha.id, ravi.id}
@@ -158,24 +159,24 @@ async def test_search_by_name_metadata_and_combinations(sandbox):
 
 @pytest.mark.parametrize("query", ["email:asha", "colour:'red'", "email:'a' AND name:'b' OR phone:'c'",
                                    "name~'ab'", "email>'a'"])
-async def test_a_query_the_search_language_does_not_allow_is_a_400(sandbox, query):
+async def test_a_query_the_search_language_does_not_allow_is_a_400(us_sandbox, query):
     with pytest.raises(stripe.InvalidRequestError) as refused:
-        await sandbox.sdk.v1.customers.search_async(params={"query": query})
+        await us_sandbox.sdk.v1.customers.search_async(params={"query": query})
     assert refused.value.param == "query"
 
 
-async def test_search_pages_with_next_page(sandbox):
+async def test_search_pages_with_next_page(us_sandbox):
     for index in range(3):
-        await sandbox.sdk.v1.customers.create_async(params={"email": f"c{index}@example.in", "name": "Same"})
-    first = await sandbox.sdk.v1.customers.search_async(params={"query": "name:'Same'", "limit": 2})
+        await us_sandbox.sdk.v1.customers.create_async(params={"email": f"c{index}@example.in", "name": "Same"})
+    first = await us_sandbox.sdk.v1.customers.search_async(params={"query": "name:'Same'", "limit": 2})
     assert len(first.data) == 2 and first.has_more and first.next_page
-    second = await sandbox.sdk.v1.customers.search_async(params={"query": "name:'Same'", "limit": 2,
-                                                                 "page": first.next_page})
+    second = await us_sandbox.sdk.v1.customers.search_async(params={"query": "name:'Same'", "limit": 2,
+                                                                    "page": first.next_page})
     assert len(second.data) == 1 and not second.has_more
     assert {c.id for c in first.data}.isdisjoint(c.id for c in second.data)
 
 
-async def test_a_page_token_the_sandbox_did_not_hand_out_is_refused(sandbox):
+async def test_a_page_token_the_sandbox_did_not_hand_out_is_refused(us_sandbox):
     with pytest.raises(stripe.InvalidRequestError) as refused:
-        await sandbox.sdk.v1.customers.search_async(params={"query": "name:'Same'", "page": "page_abc"})
+        await us_sandbox.sdk.v1.customers.search_async(params={"query": "name:'Same'", "page": "page_abc"})
     assert refused.value.param == "page"

@@ -13,7 +13,7 @@ import stripe
 from sandbox.stripe import STRIPE_WEBHOOKS, create_stripe_sandbox
 from sandbox.stripe.errors import StripeError
 from sandbox.webhooks import STRIPE_RETRY_DELAYS, stripe_signature_header
-from stripe_fixtures import WEBHOOK_SECRET, running_sandbox, session_params, start_receiver, stripe_client
+from stripe_fixtures import US_BILLING, WEBHOOK_SECRET, running_sandbox, session_params, start_receiver, stripe_client
 from stripe_fixtures import clock, hooked, live_clock, receiver, sandbox  # noqa: F401  (fixtures)
 
 PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
@@ -214,7 +214,7 @@ async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_s
         async with stripe_client(url, key) as sdk:
             session = await sdk.v1.checkout.sessions.create_async(params=session_params())
         form = {"email": "asha@example.in", "card_number": "4242 4242 4242 4242", "card_expiry": "12 / 34",
-                "card_cvc": "123", "card_name": "Asha Rao"}
+                "card_cvc": "123", "card_name": "Asha Rao", **US_BILLING}
         async with aiohttp.ClientSession() as http:
             await http.post(session.url, data=form, allow_redirects=False)
         for _ in range(200):
