@@ -27,6 +27,17 @@ async def wires(aiohttp_server, razorpay_sandbox, stripe_sandbox) -> Wires:
 
 
 @pytest.fixture
-async def wired_client(make_client, wires):
+async def wired_client(make_wired_client):
     """The app with default settings, its gateway calls going through the recording proxies."""
-    return await make_client(razorpay_api_base=wires.razorpay.url, stripe_api_base=wires.stripe.url)
+    return await make_wired_client()
+
+
+@pytest.fixture
+async def make_wired_client(make_client, wires):
+    """Build the app with settings overrides, its gateway calls going through the recording proxies."""
+
+    async def make(**overrides):
+        return await make_client(razorpay_api_base=wires.razorpay.url, stripe_api_base=wires.stripe.url,
+                                 **overrides)
+
+    return make

@@ -14,7 +14,7 @@ from stripe.params import CustomerCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 from checkout.reconcile import ReconcilePolicy, reconcile
-from contract_fixtures import wired_client, wires  # noqa: F401  (fixtures)
+from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
 from models.orders import now
 from stripe_contract import timeline_problems, wire_problems
 from stripe_routes import params_type
