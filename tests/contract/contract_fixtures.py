@@ -1,4 +1,8 @@
-"""Fixtures of the contract tests (imported by them, not a conftest: the root conftest is `conftest`): Galla talking to both sandboxes through recording proxies."""
+"""Fixtures of the contract tests: Galla talking to both sandboxes through recording proxies.
+
+Imported by the tests (`from contract_fixtures import ...`), not a conftest.py: test helpers import the root
+conftest as `conftest`, which a second conftest module would shadow.
+"""
 
 from __future__ import annotations
 

@@ -100,9 +100,24 @@ async def test_contract_razorpay_failed_payment_and_reconcile_fit_published_type
     assert all_problems(wires, razorpay_sandbox) == []
 
 
+async def test_contract_razorpay_lost_order_lookup_fits_published_types(make_wired_client, wires,
+                                                                        razorpay_sandbox):
+    """Order create whose answer is lost: paying again makes Galla look the order up by its receipt."""
+    wired_client = await make_wired_client(failover=False)
+    wires.razorpay.lose_answers.append(("POST", "/v1/orders"))
+    resp = await wired_client.post("/api/checkout", json={"items": ITEMS, "customer": IN_BUYER, "country": "IN"})
+    assert resp.status >= 500, await resp.text()
+    order_id = (await resp.json())["order_id"]
+    again = await wired_client.post(f"/api/orders/{order_id}/pay")
+    assert again.status == 200, await again.text()
+    assert any(e.method == "GET" and e.path == "/v1/orders" and "receipt=" in e.query for e in calls(wires))
+    assert all_problems(wires, razorpay_sandbox) == []
+
+
 async def test_contract_razorpay_dispute_fits_published_types(wired_client, wires, razorpay_sandbox):
     """A chargeback: the payment.dispute.created webhook's entities, and the dispute fetched through the official
-    razorpay SDK, carry the evidence object the dispute entity documents (https://razorpay.com/docs/api/disputes/entity/)."""
+    razorpay SDK, carry the evidence object the dispute entity documents
+    (https://razorpay.com/docs/api/disputes/entity/)."""
     placed, paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
     dispute = razorpay_sandbox.state.open_dispute(paid["razorpay_payment_id"])
     [event] = events_of(razorpay_sandbox, "payment.dispute.created")
