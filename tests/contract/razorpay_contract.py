@@ -63,6 +63,12 @@ ALLOWANCES: tuple[Allowance, ...] = (
               f"{PAYMENT_ENTITY})"),
     Allowance("Payment", ("notes",), "also",
               f"empty notes are serialised as [] (\"notes\": [], {PAYMENT_ENTITY})", NO_NOTES),
+    Allowance("Payment", ("notes",), "also",
+              "the payment's notes are the checkout options' notes, {string: string | number} like every entity's: "
+              "razorpay-node's own order and refund types declare IMap<string | number> "
+              "(https://github.com/razorpay/razorpay-node/blob/master/lib/types/orders.d.ts); only the payment "
+              "type, copied from the create-payment request, says string",
+              {"type": "object", "additionalProperties": {"type": ["string", "number"]}}),
     Allowance("Payment", ("upi",), "also",
               f"UPI payments carry upi {{payer_account_type, vpa, flow}}; 'flow is present only in the case of "
               f"Turbo UPI Payments' ({PAYMENT_WEBHOOKS}); the type does not declare upi",

@@ -174,3 +174,13 @@ def test_contract_every_razorpay_allowance_cites_a_source_and_names_declared_fie
     target = _target(published_schema(), allowance.definition)
     if allowance.kind != "also":  # "also" may add a field the type lacks (upi)
         assert set(allowance.fields) <= set(target["properties"]), allowance
+
+
+def test_contract_razorpay_notes_may_hold_numbers_but_nothing_else():
+    """Item 13's shape: notes are {string: string | number} (razorpay-node's IMap<string | number>)."""
+    def notes_problems(notes):
+        return [p for p in problems_of({"notes": notes}, "Payment", "payment") if ".notes" in p]
+    assert notes_problems({"order_id": "ord_1", "attempt": 2}) == []
+    assert notes_problems([]) == []
+    assert notes_problems({"gift": True}) != []
+    assert [p for p in problems_of({"notes": {"n": 2}}, "Order", "order") if ".notes" in p] == []
