@@ -7,15 +7,18 @@ from stripe-python's own services (stripe_routes.py), so endpoints Galla starts 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+import stripe
 from stripe.params import CustomerCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 from checkout.reconcile import ReconcilePolicy, reconcile
 from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
 from models.orders import now
+from sandbox.stripe import STRIPE_SANDBOX_FAULTS
 from stripe_contract import timeline_problems, wire_problems
 from stripe_routes import params_type
 from typed_params import check_params
@@ -68,16 +71,23 @@ async def test_contract_stripe_checkout_requests_fit_stripe_params(wired_client,
 
 
 async def test_contract_stripe_refund_requests_fit_stripe_params(wired_client, wires, stripe_sandbox):
-    """A partial refund from the admin API, then charge.refunded, which makes Galla list the refunds."""
+    """A partial refund from the admin API left pending, reconcile asking after it, and a refund made in the
+    dashboard (through the official stripe SDK) whose charge.refunded makes Galla list the refunds."""
     placed = await paid_stripe_order(wired_client, stripe_sandbox)
     await deliver_all(wired_client, events_of(stripe_sandbox, "checkout.session.completed"))
+    stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "pending"
     status, answer = await admin_post(wired_client, f"/api/admin/orders/{placed['order_id']}/refund",
                                       {"amount": placed["amount"] // 2})
     assert status == 202, answer
-    await deliver_all(wired_client, events_of(stripe_sandbox, "charge.refunded", "refund.created"))
-    sent = calls(wires)
-    assert ("POST", "/v1/refunds") in {(e.method, e.path) for e in sent}
-    assert wire_problems(sent) == []
+    await reconcile(wired_client.app[SHOP], ReconcilePolicy(resend_refunds_after=timedelta(0)), at=now())
+    stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "succeeded"
+    dashboard = stripe.StripeClient(stripe_sandbox.secret_key, base_addresses={"api": stripe_sandbox.url})
+    pi = stripe_sandbox.state.sessions[placed["stripe"]["session_id"]]["payment_intent"]
+    await asyncio.to_thread(dashboard.v1.refunds.create, params={"payment_intent": pi, "amount": 100})
+    await deliver_all(wired_client, events_of(stripe_sandbox, "charge.refunded")[-1:])
+    sent = {(e.method, e.path.split("/")[2] + ("/id" if e.path.count("/") > 2 else "")) for e in calls(wires)}
+    assert {("POST", "refunds"), ("GET", "refunds"), ("GET", "refunds/id")} <= sent, sent
+    assert wire_problems(calls(wires)) == []
     assert timeline_problems(await stored_order(wired_client, placed["order_id"])) == []
 
 
