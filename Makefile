@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(shell (cat pyproject.toml; realpath "$$(command -v
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install clean demo-refund bench bench-quick bench-ab bench-rates
+.PHONY: run test install clean demo-refund bench bench-quick bench-ab bench-rates razorpay-schema
 
 install: $(STAMP)
 
@@ -50,6 +50,11 @@ bench-rates: $(STAMP)
 # Against a running `make run`: pay, refund half from the admin API, see partially_refunded (needs ADMIN_PASSWORD).
 demo-refund: $(STAMP)
 	BASE_URL=http://$(HOST):$(PORT) $(BIN)/python scripts/refund_demo.py
+
+# Regenerate tests/contract/razorpay_schema.json from the razorpay npm package's TypeScript declarations
+# (versions pinned in scripts/razorpay_schema/package-lock.json; needs node and npm, the tests do not).
+razorpay-schema:
+	cd scripts/razorpay_schema && npm ci --no-audit --no-fund && node generate.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

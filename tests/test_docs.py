@@ -16,7 +16,7 @@ from views.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PAGES = ("README.md", "MONEY_FLOWS.md", "GOING_LIVE.md", "MONGODB.md", "BENCHMARKS.md")
+PAGES = ("README.md", "MONEY_FLOWS.md", "GOING_LIVE.md", "MONGODB.md", "BENCHMARKS.md", "CONTRACTS.md")
 APP_CODE = [path for folder in ("checkout", "gateway", "models", "views") for path in (ROOT / folder).glob("*.py")]
 
 # Names in CAPS_WITH_UNDERSCORES that are not settings, and the file that defines each.

@@ -72,12 +72,19 @@ def build_refund(*, payment: dict[str, Any], amount: int, speed: str, notes: dic
             "speed_requested": speed}
 
 
+# The evidence a dispute carries, null until the merchant contests (https://razorpay.com/docs/api/disputes/entity/).
+EVIDENCE_DOCUMENTS = ("summary", "shipping_proof", "billing_proof", "cancellation_proof", "customer_communication",
+                      "proof_of_service", "explanation_letter", "refund_confirmation", "access_activity_log",
+                      "refund_cancellation_policy", "term_and_conditions", "others", "submitted_at")
+
+
 def build_dispute(*, payment: dict[str, Any], amount: int, reason_code: str, created_at: int,
                   respond_by: int) -> dict[str, Any]:
     """Return a new chargeback dispute entity, open and awaiting the merchant's response."""
     return {"id": new_id("disp_"), "entity": "dispute", "payment_id": payment["id"], "amount": amount,
             "currency": payment["currency"], "amount_deducted": 0, "reason_code": reason_code,
-            "respond_by": respond_by, "status": "open", "phase": "chargeback", "created_at": created_at}
+            "respond_by": respond_by, "status": "open", "phase": "chargeback", "created_at": created_at,
+            "evidence": {"amount": amount, **dict.fromkeys(EVIDENCE_DOCUMENTS)}}
 
 
 def build_event(name: str, *, account_id: str, created_at: int, **entities: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from razorpay.errors import SignatureVerificationError
 
 from sandbox.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, create_razorpay_sandbox
 from sandbox.razorpay.errors import RazorpayError
+from sandbox.razorpay.entities import EVIDENCE_DOCUMENTS
 from sandbox.webhooks import RAZORPAY_RETRY_DELAYS, razorpay_signature
 from sandbox_fixtures import WEBHOOK_SECRET, running_sandbox, start_receiver
 from sandbox_fixtures import clock, hooked, receiver, sandbox  # noqa: F401  (fixtures)
@@ -341,7 +342,8 @@ async def test_a_dispute_raises_payment_dispute_created(sandbox):
     assert envelope["payload"]["dispute"]["entity"] == dispute == {
         "id": dispute["id"], "entity": "dispute", "payment_id": payment_id, "amount": 49900, "currency": "INR",
         "amount_deducted": 0, "reason_code": "chargeback", "respond_by": int(sandbox.clock.now) + 7 * 86400,
-        "status": "open", "phase": "chargeback", "created_at": int(sandbox.clock.now)}
+        "status": "open", "phase": "chargeback", "created_at": int(sandbox.clock.now),
+        "evidence": {"amount": 49900, **dict.fromkeys(EVIDENCE_DOCUMENTS)}}  # null until contested
     assert dispute["id"].startswith("disp_") and envelope["payload"]["payment"]["entity"]["id"] == payment_id
     assert await sandbox.call("GET", f"/v1/disputes/{dispute['id']}") == (200, dispute)
     partial = sandbox.state.open_dispute(payment_id, amount=100, reason_code="fraud")
