@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import razorpay
 
+from address_helpers import shipping_address
 from checkout.reconcile import ReconcilePolicy, reconcile
 from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
 from models.orders import now
@@ -34,7 +35,8 @@ def events_of(sandbox, *names: str) -> list:
 
 
 async def place_razorpay_order(client) -> dict:
-    placed = await place(client, {"items": ITEMS, "customer": IN_BUYER, "country": "IN"})
+    placed = await place(client, {"items": ITEMS, "customer": IN_BUYER, "country": "IN",
+                                                          "shipping_address": shipping_address("IN")})
     assert placed["gateway"] == "razorpay", placed
     return placed
 
@@ -105,7 +107,8 @@ async def test_contract_razorpay_lost_order_lookup_fits_published_types(make_wir
     """Order create whose answer is lost: paying again makes Galla look the order up by its receipt."""
     wired_client = await make_wired_client(failover=False)
     wires.razorpay.lose_answers.append(("POST", "/v1/orders"))
-    resp = await wired_client.post("/api/checkout", json={"items": ITEMS, "customer": IN_BUYER, "country": "IN"})
+    resp = await wired_client.post("/api/checkout", json={"items": ITEMS, "customer": IN_BUYER, "country": "IN",
+                                                          "shipping_address": shipping_address("IN")})
     assert resp.status >= 500, await resp.text()
     order_id = (await resp.json())["order_id"]
     again = await wired_client.post(f"/api/orders/{order_id}/pay")

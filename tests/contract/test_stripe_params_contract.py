@@ -15,6 +15,7 @@ import stripe
 from stripe.params import CustomerCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
+from address_helpers import shipping_address
 from checkout.reconcile import ReconcilePolicy, reconcile
 from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
 from models.orders import now
@@ -32,7 +33,8 @@ ITEMS = [{"product_id": "masala-chai", "quantity": 2}, {"product_id": "brass-diy
 
 async def place_stripe_order(client, country: str = "US", customer: dict | None = None) -> dict:
     resp = await client.post("/api/checkout", json={"items": ITEMS, "customer": customer or US_BUYER,
-                                                    "country": country})
+                                                    "country": country,
+                                                    "shipping_address": shipping_address(country)})
     assert resp.status == 201, await resp.text()
     answer = await resp.json()
     assert answer["gateway"] == "stripe", answer
