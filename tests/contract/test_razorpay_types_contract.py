@@ -36,7 +36,7 @@ def events_of(sandbox, *names: str) -> list:
 
 async def place_razorpay_order(client) -> dict:
     placed = await place(client, {"items": ITEMS, "customer": IN_BUYER, "country": "IN",
-                                                          "shipping_address": shipping_address("IN")})
+                                   "shipping_address": shipping_address("IN")})
     assert placed["gateway"] == "razorpay", placed
     return placed
 
