@@ -9,7 +9,7 @@ import functools
 import inspect
 import types
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bson import ObjectId
@@ -162,6 +162,36 @@ def ensure_uniques(self: Collection, new_data: dict) -> None:
             raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
 
 
+def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
+    """The reads' document iterator, answering an equality on a field a unique index covers from that index's map
+    (a real MongoDB reads the index): the Razorpay order id every webhook finds its order by."""
+    candidates = indexed_candidates(self._store, filter)
+    if candidates is None:
+        return embedded_reads.iter_documents(self, filter)
+    return embedded_reads.match_candidates(filter, candidates)
+
+
+def indexed_candidates(store: CollectionStore, filter: object) -> list[dict] | None:
+    """The stored documents that may hold the plain value a filter asks of a one-field unique index (None: no such
+    index has a map, so the scan answers), in stored order; the matcher still judges each one."""
+    if type(filter) is not dict or "_id" in filter:
+        return None  # the _id paths are faster still
+    for name, unique_map in _maps.get(store, {}).items():
+        value = filter.get(unique_map.fields[0], _ABSENT) if len(unique_map.fields) == 1 else _ABSENT
+        # None also matches documents without the field, which a sparse index never files.
+        if value is _ABSENT or value is None or not is_plain(value) or store.indexes.get(name) is not unique_map.index:
+            continue
+        store._remove_expired_documents()  # as the scan does before reading
+        key, documents = (value,), store._documents
+        refile_stale(unique_map, documents, key, _ABSENT)
+        ids = {*unique_map.buckets.get(key, ()), *unique_map.wild}
+        if len(ids) <= 1:
+            return [documents[doc_id] for doc_id in ids if doc_id in documents]
+        # Several candidates (arrays, or values mongomock may read alike): in the store's order, as the scan reads.
+        return [document for doc_id, document in list(documents.items()) if doc_id in ids]
+    return None
+
+
 def store_key(doc_id: object) -> object:
     """The key mongomock files a document under in its store."""
     return helpers.hashdict(doc_id) if isinstance(doc_id, dict) else doc_id
@@ -252,7 +282,7 @@ def cache_version_checks() -> None:
 def install_id_fast_path() -> None:
     """Make every mongomock collection answer reads (models/embedded_reads.py) and unique checks without scans
     (idempotent)."""
-    Collection._iter_documents = embedded_reads.iter_documents
+    Collection._iter_documents = iter_documents
     Collection._ensure_uniques = ensure_uniques
     Collection.find_one = embedded_reads.find_one
     Collection._find_and_modify = embedded_reads.find_and_modify

@@ -225,6 +225,49 @@ def test_unique_checks_match_full_scan(initial, index_spec, ops):
     assert run_writes(initial, index_spec, ops) == expected
 
 
+def run_reads(initial, index_spec, ops):
+    """The writes of run_writes, and after each one what an equality on each indexed field finds."""
+    fields, sparse, second = index_spec
+    index = ([(f, 1) for f in fields], {"unique": True, "sparse": sparse, "name": "u"})
+    coll = mongomock.MongoClient().db.c
+    initial, ops = copy.deepcopy((initial, ops))
+    found = [apply_guarded(coll, ("insert_many", initial, False), index) if initial else None,
+             apply_guarded(coll, ("create_index",), index)]
+    for operation in ops:
+        found.append(apply_guarded(coll, operation, index))
+        found += [list(coll.find({field: value})) for field in (*fields, "j") for value in ("a", "b", "c", 1)]
+        found.append(coll.find_one({fields[0]: "a", "j": "b"}))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(documents, max_size=5), indexes, st.lists(operations, min_size=2, max_size=12))
+# A document deleted, and another changed away from the value, while the map still files them under it.
+@example([{"_id": 0, "k": "a"}, {"_id": 1, "k": "b"}], (("k",), False, False),
+         [("delete_one", 0), ("set", 1, ("k", "c")), ("insert_one", {"_id": 2, "k": "a"})])
+def test_finds_by_a_uniquely_indexed_field_match_full_scan(initial, index_spec, ops):
+    """Issue 24 item 2 made the Razorpay order id (a unique index) the way every webhook finds its order: the
+    embedded store answers it from the unique index's map, and must answer as mongomock's scan does."""
+    uninstall_id_fast_path()
+    uninstall_planned_snapshots()
+    expected = run_reads(initial, index_spec, ops)
+    install_id_fast_path()
+    install_planned_snapshots()
+    assert run_reads(initial, index_spec, ops) == expected
+
+
+def test_finds_by_a_uniquely_indexed_field_do_not_scan(monkeypatch):
+    coll = mongomock.MongoClient().galla.orders
+    coll.create_index("razorpay_order_id", unique=True, sparse=True)
+    coll.insert_many([{"_id": f"ord_{i}", "razorpay_order_id": f"order_{i}"} for i in range(5000)])
+    scans = []
+    monkeypatch.setattr(embedded_reads, "scan_by_strings", lambda *args: scans.append(args) or iter(()))
+    monkeypatch.setattr(embedded_reads, "full_scan", lambda *args: scans.append(args) or iter(()))
+    assert coll.find_one({"razorpay_order_id": "order_4321"})["_id"] == "ord_4321"
+    assert coll.find_one({"razorpay_order_id": "order_none"}) is None
+    assert scans == []
+
+
 def test_unique_checks_do_not_scan(monkeypatch):
     coll = mongomock.MongoClient().galla.orders
     coll.insert_many([{"_id": f"ord_{i}", "status": "paid", "razorpay_order_id": f"order_{i}",
