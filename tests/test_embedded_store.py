@@ -172,8 +172,9 @@ def apply_operation(coll, operation, index):
     return coll.create_index(index[0], **index[1])
 
 
-def run_writes(initial, index_spec, ops):
-    """Apply the writes to a fresh collection with one unique index; every outcome and the final documents."""
+def run_writes(initial, index_spec, ops, read=lambda coll, fields: []):
+    """Apply the writes to a fresh collection with one unique index; every outcome, what `read` found after each
+    write, and the final documents."""
     fields, sparse, second = index_spec
     index = ([(f, 1) for f in fields], {"unique": True, "sparse": sparse, "name": "u"})
     on_j = ([("j", 1)], {"unique": True, "sparse": True})
@@ -182,8 +183,19 @@ def run_writes(initial, index_spec, ops):
     outcomes = [apply_guarded(coll, ("insert_many", initial, False), index) if initial else None,
                 apply_guarded(coll, ("create_index",), index),
                 apply_guarded(coll, ("create_index",), on_j) if second else None]
-    outcomes += [apply_guarded(coll, operation, index) for operation in ops]
+    for operation in ops:
+        outcomes += [apply_guarded(coll, operation, index), *read(coll, fields)]
     return outcomes, list(coll.find({}))
+
+
+def same_as_full_scan(run, *args) -> bool:
+    """Whether run(*args) answers the same with the fast paths as with mongomock's own scans."""
+    uninstall_id_fast_path()
+    uninstall_planned_snapshots()
+    expected = run(*args)
+    install_id_fast_path()
+    install_planned_snapshots()
+    return run(*args) == expected
 
 
 def apply_guarded(coll, operation, index):
@@ -217,27 +229,13 @@ def apply_guarded(coll, operation, index):
 # A find-and-modify whose condition the document fails: nothing changes, None comes back.
 @example([{"_id": 0, "j": "b"}], (("k",), False, False), [("find_one_and_update_after", 0, ("k", "a"), True)])
 def test_unique_checks_match_full_scan(initial, index_spec, ops):
-    uninstall_id_fast_path()
-    uninstall_planned_snapshots()
-    expected = run_writes(initial, index_spec, ops)
-    install_id_fast_path()
-    install_planned_snapshots()
-    assert run_writes(initial, index_spec, ops) == expected
+    assert same_as_full_scan(run_writes, initial, index_spec, ops)
 
 
-def run_reads(initial, index_spec, ops):
-    """The writes of run_writes, and after each one what an equality on each indexed field finds."""
-    fields, sparse, second = index_spec
-    index = ([(f, 1) for f in fields], {"unique": True, "sparse": sparse, "name": "u"})
-    coll = mongomock.MongoClient().db.c
-    initial, ops = copy.deepcopy((initial, ops))
-    found = [apply_guarded(coll, ("insert_many", initial, False), index) if initial else None,
-             apply_guarded(coll, ("create_index",), index)]
-    for operation in ops:
-        found.append(apply_guarded(coll, operation, index))
-        found += [list(coll.find({field: value})) for field in (*fields, "j") for value in ("a", "b", "c", 1)]
-        found.append(coll.find_one({fields[0]: "a", "j": "b"}))
-    return found
+def read_by_index(coll, fields):
+    """What an equality on each indexed field (and j, indexed in some runs) finds, and one with a second field."""
+    found = [list(coll.find({field: value})) for field in (*fields, "j") for value in ("a", "b", "c", 1)]
+    return [*found, coll.find_one({fields[0]: "a", "j": "b"})]
 
 
 @settings(max_examples=300, deadline=None)
@@ -248,12 +246,7 @@ def run_reads(initial, index_spec, ops):
 def test_finds_by_a_uniquely_indexed_field_match_full_scan(initial, index_spec, ops):
     """Issue 24 item 2 made the Razorpay order id (a unique index) the way every webhook finds its order: the
     embedded store answers it from the unique index's map, and must answer as mongomock's scan does."""
-    uninstall_id_fast_path()
-    uninstall_planned_snapshots()
-    expected = run_reads(initial, index_spec, ops)
-    install_id_fast_path()
-    install_planned_snapshots()
-    assert run_reads(initial, index_spec, ops) == expected
+    assert same_as_full_scan(run_writes, initial, index_spec, ops, read_by_index)
 
 
 def test_finds_by_a_uniquely_indexed_field_do_not_scan(monkeypatch):
