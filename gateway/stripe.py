@@ -98,13 +98,16 @@ class StripeSession(_Object):
         return pi.id if isinstance(pi, StripePaymentIntent) else pi
 
     def summary(self) -> dict:
-        """What our order keeps of a paid session: ids, status and amounts; no card data."""
+        """What our order keeps of a paid session: ids, status and amounts (our minor units); no card data."""
         pi = self.payment_intent if isinstance(self.payment_intent, StripePaymentIntent) else None
+        money = self.money
+        # Our minor units, as amount_paid and every Razorpay summary: Stripe's wire has 5 ISK as 500
+        # (docs.stripe.com/currencies#special-cases), which beside amount_paid would read as 100 times the money.
         return {
             "id": self.payment_intent_id, "session_id": self.id, "method": "card",
             "status": pi.status if pi else self.payment_status,
-            "amount": self.amount_total, "currency": (self.currency or "").upper(),
-            "amount_received": pi.amount_received if pi else None,
+            "amount": money.amount if money else None, "currency": (self.currency or "").upper(),
+            "amount_received": pi.money_received.amount if pi else None,
             "charge_id": pi.latest_charge if pi and isinstance(pi.latest_charge, str) else None,
         }
 

@@ -187,3 +187,21 @@ async def test_item16_the_api_version_we_speak_is_ours_not_the_sdks_default(stri
     async with aiohttp.ClientSession(trace_configs=[trace]) as traced:
         await open_session(gateway(traced, stripe_sandbox.url, stripe_sandbox.secret_key))
     assert sent == [STRIPE_API_VERSION] and STRIPE_API_VERSION == "2026-10-28.endive"
+
+
+async def test_item6_a_paid_isk_sessions_summary_keeps_our_minor_units_not_stripes_wire(http, stripe_sandbox):
+    """docs.stripe.com/currencies#special-cases: "to charge 5 ISK, provide an `amount` value of `500`", and Stripe
+    answers in the same two-decimal form. What the order keeps of the payment (order.payment, shown by the admin
+    API beside amount_paid) is in our units: 1,000 ISK is 1000 there, never the wire's 100000."""
+    stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
+    lines = [SessionLine(name="Brass Diya", unit=Money(500, "ISK"), quantity=2)]
+    session, _ = await stripe.create_session(order_id="ord_isk", attempt=1, lines=lines,
+                                             success_url="http://shop.test/orders/x?session_id={CHECKOUT_SESSION_ID}",
+                                             cancel_url="http://shop.test/orders/x?cancelled=1",
+                                             customer_email="jane@example.com")
+    status, _, _ = await stripe_sandbox.pay(session.id)
+    assert status == 303
+    paid, _ = await stripe.retrieve_session(session.id)
+    summary = paid.summary()
+    assert (paid.amount_total, summary["amount"], summary["amount_received"], summary["currency"]) == (
+        100000, 1000, 1000, "ISK")
