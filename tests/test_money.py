@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -160,3 +163,19 @@ def test_item6_isk_and_ugx_take_no_fractions_when_typed(currency):
 def test_zero_and_three_decimal_formatting():
     assert Money(2230000, "JPY").format() == "¥2,230,000"
     assert Money(5120, "KWD").format() == "KWD5.120"  # three decimals kept
+
+
+@given(rule=st.sampled_from([r for r in PUBLISHED if r[2] and r[1] == 100]),
+       cents=st.integers(min_value=0, max_value=10**11))
+def test_item6_a_two_decimal_amount_is_shown_as_it_is_charged_huf_included(rule, cents):
+    """What the buyer and the admin read is what Stripe charges: HUF "you can charge two-decimal amounts"
+    (docs.stripe.com/currencies#special-cases), so HUF 10.45 is shown as 10.45, not rounded to 10 as CLDR's
+    zero-digit display of HUF (babel's currency precision) would have it."""
+    currency = rule[0]
+    shown = format_money(cents, currency)
+    assert Decimal(re.sub(r"[^0-9.]", "", shown)) == Money(cents, currency).to_decimal()
+
+
+def test_item6_huf_10_45_reads_10_45():
+    assert format_money(1045, "HUF") == "HUF10.45"
+    assert format_money(17500, "HUF") == "HUF175"  # a whole amount keeps CLDR's way of writing forints
