@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.money import (AmountNotChargeable, Money, check_chargeable, exponent_of, format_money,
-                           from_stripe_amount, minimum_charge, parse_major, to_stripe_amount)
+from gateway.money import (THREE_DECIMAL, ZERO_DECIMAL, AmountNotChargeable, Money, check_chargeable, exponent_of,
+                           format_money, from_stripe_amount, minimum_charge, parse_major, to_stripe_amount)
 
 
 @pytest.mark.parametrize("amount,currency,text", [
@@ -179,3 +180,18 @@ def test_item6_a_two_decimal_amount_is_shown_as_it_is_charged_huf_included(rule,
 def test_item6_huf_10_45_reads_10_45():
     assert format_money(1045, "HUF") == "HUF10.45"
     assert format_money(17500, "HUF") == "HUF175"  # a whole amount keeps CLDR's way of writing forints
+
+
+def js_currency_set(name: str) -> frozenset[str]:
+    """A currency set as static/js/common.js spells it: const NAME = new Set('A B C'.split(' '))."""
+    source = (Path(__file__).parent.parent / "static" / "js" / "common.js").read_text()
+    match = re.search(rf"const {name} = new Set\('([A-Z ]+)'\.split\(' '\)\)", source)
+    assert match, f"{name} not found in common.js"
+    return frozenset(match[1].split())
+
+
+def test_item6_the_pages_count_minor_units_as_the_server_does_isk_included():
+    """The pages' formatMoney (static/js/common.js) and the server's Money agree on each currency's minor unit: ISK
+    became zero-decimal here for Stripe's special case (docs.stripe.com/currencies#special-cases), so an order of
+    5,000 ISK (amount 5000) must not read "ISK 50.00" in the browser."""
+    assert (js_currency_set("ZERO_DECIMAL"), js_currency_set("THREE_DECIMAL")) == (ZERO_DECIMAL, THREE_DECIMAL)
