@@ -289,7 +289,7 @@ class StripeGateway:
     async def create_session(
         self, *, order_id: str, attempt: int, lines: Sequence[SessionLine], success_url: str,
         cancel_url: str, customer_id: str | None = None, customer_email: str | None = None,
-        shipping: dict | None = None,
+        shipping: dict | None = None, key_suffix: str = "",
     ) -> tuple[StripeSession, CallRecord]:
         """Open a Checkout Session for our order; the key makes a retried request return the same one.
 
@@ -325,7 +325,7 @@ class StripeGateway:
             params["customer"] = customer_id
         elif customer_email:
             params["customer_email"] = customer_email
-        key = session_idempotency_key(order_id, attempt)
+        key = session_idempotency_key(order_id, attempt) + key_suffix
         created, call = await self._call("POST", "/v1/checkout/sessions", params,
                                          lambda: self._client.v1.checkout.sessions.create_async(
                                              params=params, options={"idempotency_key": key}))
