@@ -74,7 +74,8 @@ def session_mismatch(order: Order, session: StripeSession) -> str | None:
         return f"session amount {paid.amount} differs from the order's {expected.amount}"
     pi = session.payment_intent
     if isinstance(pi, StripePaymentIntent) and pi.money_received != expected:
-        return f"payment intent {pi.id} received {pi.amount_received} {pi.currency.upper()}"
+        # Said in money, not Stripe's wire units (5 ISK is 500 there: docs.stripe.com/currencies#special-cases).
+        return f"payment intent {pi.id} received {pi.money_received.format()}"
     return None
 
 

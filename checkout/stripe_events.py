@@ -81,7 +81,8 @@ async def on_charge_refunded(shop: Shop, order: Order, resource: dict, entries: 
     """charge.refunded names no refund: when it shows more refunded than we know, ask Stripe which refunds."""
     charge = StripeCharge.model_validate(resource)
     if charge.money_refunded.amount <= order.refunded_amount or not charge.payment_intent:
-        note = timeline_entry("note", message=f"charge {charge.id} refunded {charge.amount_refunded}; "
+        # In money, not Stripe's wire units (5 ISK is 500 there: docs.stripe.com/currencies#special-cases).
+        note = timeline_entry("note", message=f"charge {charge.id} refunded {charge.money_refunded.format()}; "
                                               "every refund already recorded")
         return await append_timeline_and_read(shop.db, order.id, [*entries, note])
     refunds, call = await shop.stripe.list_refunds(charge.payment_intent)

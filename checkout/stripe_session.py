@@ -6,10 +6,11 @@ from checkout.confirm_stripe import apply_stripe_session
 from checkout.errors import gateway_failure
 from checkout.orders import call_entry
 from checkout.shop import Shop
-from gateway.errors import GatewayError
+from gateway.calls import CallRecord
+from gateway.errors import GatewayError, GatewayInvalid
 from gateway.money import Money
-from gateway.stripe import SESSION_ID_PLACEHOLDER, SessionLine
-from models.customers import get_customer, remember_stripe_customer
+from gateway.stripe import SESSION_ID_PLACEHOLDER, SessionLine, StripeSession
+from models.customers import forget_stripe_customer, get_customer, remember_stripe_customer
 from models.orders import Order, append_timeline, append_timeline_and_read, attach_stripe_session, get_order
 
 
@@ -28,14 +29,7 @@ async def open_stripe_session(shop: Shop, order: Order, *, switch: dict | None =
             if current.status == "complete":
                 # Paid already (the buyer paid in another tab): settle instead of charging twice.
                 return await apply_stripe_session(shop, order, current, entries)
-        customer_id = await ensure_stripe_customer(shop, order, entries)
-        session, call = await shop.stripe.create_session(
-            order_id=order.id, attempt=len(order.stripe_sessions) + 1, lines=session_lines(order),
-            success_url=f"{shop.order_url(order.id)}?session_id={SESSION_ID_PLACEHOLDER}",
-            cancel_url=f"{shop.order_url(order.id)}?cancelled=1",
-            customer_id=customer_id, customer_email=order.customer.get("email"),
-            shipping=order.shipping_address,
-        )
+        session, call = await create_buyers_session(shop, order, entries)
         entries += call_entry(call)
     except GatewayError as exc:
         await append_timeline(shop.db, order.id, [*entries, *call_entry(exc.call)])
@@ -43,6 +37,43 @@ async def open_stripe_session(shop: Shop, order: Order, *, switch: dict | None =
     attached = await attach_stripe_session(shop.db, order.id, session.id, session.url, entries, switch)
     # None: the order stopped being pending meanwhile (paid by a webhook); show it as it is.
     return attached or await get_order(shop.db, order.id)
+
+
+async def create_buyers_session(shop: Shop, order: Order, entries: list[dict]) -> tuple[StripeSession, CallRecord]:
+    """Create the order's next Checkout Session as the buyer's Stripe customer.
+
+    A customer id remembered under other keys (the sandbox's, test mode's before live) or deleted in the Dashboard
+    is refused: "No such customer: 'cus_…'; a similar object exists in test mode, but a live mode key was used"
+    (woocommerce/woocommerce-gateway-stripe#3109). It is forgotten, the buyer's customer on this account found or
+    made, and the session asked for again under a key of its own (the refused request may be saved under the first).
+    """
+    customer_id = await ensure_stripe_customer(shop, order, entries)
+    try:
+        return await create_session(shop, order, customer_id)
+    except GatewayInvalid as exc:
+        if not unknown_customer(exc):
+            raise
+        entries += call_entry(exc.call)
+    await forget_stripe_customer(shop.db, order.customer["email"], customer_id)
+    customer_id = await ensure_stripe_customer(shop, order, entries)
+    return await create_session(shop, order, customer_id, key_suffix=f"-{customer_id}")
+
+
+async def create_session(shop: Shop, order: Order, customer_id: str,
+                         key_suffix: str = "") -> tuple[StripeSession, CallRecord]:
+    """Ask Stripe for the order's next Checkout Session, paid as this customer."""
+    return await shop.stripe.create_session(
+        order_id=order.id, attempt=len(order.stripe_sessions) + 1, lines=session_lines(order),
+        success_url=f"{shop.order_url(order.id)}?session_id={SESSION_ID_PLACEHOLDER}",
+        cancel_url=f"{shop.order_url(order.id)}?cancelled=1",
+        customer_id=customer_id, customer_email=order.customer.get("email"),
+        shipping=order.shipping_address, key_suffix=key_suffix,
+    )
+
+
+def unknown_customer(exc: GatewayInvalid) -> bool:
+    """Whether Stripe refused a request for naming a customer it does not have (resource_missing on `customer`)."""
+    return exc.code == "resource_missing" and exc.field == "customer"
 
 
 def session_lines(order: Order) -> list[SessionLine]:

@@ -105,7 +105,9 @@ def format_money(amount: int, currency: str) -> str:
     code = currency.upper()
     locale = DISPLAY_LOCALES.get(code, "en_US")
     value = Decimal(amount).scaleb(-exponent_of(code))
-    return format_currency(value, code, locale=locale)
+    # CLDR writes some two-decimal currencies with no decimals (HUF, IDR, COP…) and babel rounds to that: HUF 10.45,
+    # which Stripe charges as such (docs.stripe.com/currencies#special-cases), would read HUF10. Never round.
+    return format_currency(value, code, locale=locale, decimal_quantization=False)
 
 
 def minimum_charge(gateway: str, currency: str) -> Money:

@@ -98,13 +98,16 @@ class StripeSession(_Object):
         return pi.id if isinstance(pi, StripePaymentIntent) else pi
 
     def summary(self) -> dict:
-        """What our order keeps of a paid session: ids, status and amounts; no card data."""
+        """What our order keeps of a paid session: ids, status and amounts (our minor units); no card data."""
         pi = self.payment_intent if isinstance(self.payment_intent, StripePaymentIntent) else None
+        money = self.money
+        # Our minor units, as amount_paid and every Razorpay summary: Stripe's wire has 5 ISK as 500
+        # (docs.stripe.com/currencies#special-cases), which beside amount_paid would read as 100 times the money.
         return {
             "id": self.payment_intent_id, "session_id": self.id, "method": "card",
             "status": pi.status if pi else self.payment_status,
-            "amount": self.amount_total, "currency": (self.currency or "").upper(),
-            "amount_received": pi.amount_received if pi else None,
+            "amount": money.amount if money else None, "currency": (self.currency or "").upper(),
+            "amount_received": pi.money_received.amount if pi else None,
             "charge_id": pi.latest_charge if pi and isinstance(pi.latest_charge, str) else None,
         }
 
@@ -286,7 +289,7 @@ class StripeGateway:
     async def create_session(
         self, *, order_id: str, attempt: int, lines: Sequence[SessionLine], success_url: str,
         cancel_url: str, customer_id: str | None = None, customer_email: str | None = None,
-        shipping: dict | None = None,
+        shipping: dict | None = None, key_suffix: str = "",
     ) -> tuple[StripeSession, CallRecord]:
         """Open a Checkout Session for our order; the key makes a retried request return the same one.
 
@@ -322,7 +325,7 @@ class StripeGateway:
             params["customer"] = customer_id
         elif customer_email:
             params["customer_email"] = customer_email
-        key = session_idempotency_key(order_id, attempt)
+        key = session_idempotency_key(order_id, attempt) + key_suffix
         created, call = await self._call("POST", "/v1/checkout/sessions", params,
                                          lambda: self._client.v1.checkout.sessions.create_async(
                                              params=params, options={"idempotency_key": key}))

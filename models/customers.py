@@ -49,3 +49,9 @@ async def remember_stripe_customer(db: Any, email: str, stripe_customer_id: str)
     if doc is None:
         doc = await db.customers.find_one({"_id": key}) or {}
     return doc.get("stripe_customer_id", stripe_customer_id)
+
+
+async def forget_stripe_customer(db: Any, email: str, stripe_customer_id: str) -> None:
+    """Drop the customer's remembered Stripe id if it is still this one (Stripe no longer knows it)."""
+    await db.customers.update_one({"_id": normalise_email(email), "stripe_customer_id": stripe_customer_id},
+                                  {"$unset": {"stripe_customer_id": ""}})

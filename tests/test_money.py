@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.money import (AmountNotChargeable, Money, check_chargeable, exponent_of, format_money,
-                           from_stripe_amount, minimum_charge, parse_major, to_stripe_amount)
+from gateway.money import (THREE_DECIMAL, ZERO_DECIMAL, AmountNotChargeable, Money, check_chargeable, exponent_of,
+                           format_money, from_stripe_amount, minimum_charge, parse_major, to_stripe_amount)
 
 
 @pytest.mark.parametrize("amount,currency,text", [
@@ -160,3 +164,34 @@ def test_item6_isk_and_ugx_take_no_fractions_when_typed(currency):
 def test_zero_and_three_decimal_formatting():
     assert Money(2230000, "JPY").format() == "¥2,230,000"
     assert Money(5120, "KWD").format() == "KWD5.120"  # three decimals kept
+
+
+@given(rule=st.sampled_from([r for r in PUBLISHED if r[2] and r[1] == 100]),
+       cents=st.integers(min_value=0, max_value=10**11))
+def test_item6_a_two_decimal_amount_is_shown_as_it_is_charged_huf_included(rule, cents):
+    """What the buyer and the admin read is what Stripe charges: HUF "you can charge two-decimal amounts"
+    (docs.stripe.com/currencies#special-cases), so HUF 10.45 is shown as 10.45, not rounded to 10 as CLDR's
+    zero-digit display of HUF (babel's currency precision) would have it."""
+    currency = rule[0]
+    shown = format_money(cents, currency)
+    assert Decimal(re.sub(r"[^0-9.]", "", shown)) == Money(cents, currency).to_decimal()
+
+
+def test_item6_huf_10_45_reads_10_45():
+    assert format_money(1045, "HUF") == "HUF10.45"
+    assert format_money(17500, "HUF") == "HUF175"  # a whole amount keeps CLDR's way of writing forints
+
+
+def js_currency_set(name: str) -> frozenset[str]:
+    """A currency set as static/js/common.js spells it: const NAME = new Set('A B C'.split(' '))."""
+    source = (Path(__file__).parent.parent / "static" / "js" / "common.js").read_text()
+    match = re.search(rf"const {name} = new Set\('([A-Z ]+)'\.split\(' '\)\)", source)
+    assert match, f"{name} not found in common.js"
+    return frozenset(match[1].split())
+
+
+def test_item6_the_pages_count_minor_units_as_the_server_does_isk_included():
+    """The pages' formatMoney (static/js/common.js) and the server's Money agree on each currency's minor unit: ISK
+    became zero-decimal here for Stripe's special case (docs.stripe.com/currencies#special-cases), so an order of
+    5,000 ISK (amount 5000) must not read "ISK 50.00" in the browser."""
+    assert (js_currency_set("ZERO_DECIMAL"), js_currency_set("THREE_DECIMAL")) == (ZERO_DECIMAL, THREE_DECIMAL)

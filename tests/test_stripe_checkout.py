@@ -361,3 +361,19 @@ async def test_a_failed_3d_secure_challenge_leaves_the_order_payable(client, str
     assert (described["status"], described["can_pay"]) == ("pending", True)
     status, _, _ = await stripe_sandbox.pay(session_id)
     assert status == 303
+
+
+async def test_item9_a_remembered_customer_the_stripe_account_does_not_know_is_looked_up_again(client, stripe_sandbox):
+    """A Stripe customer id remembered under other keys (the sandbox, test mode before live: "No such customer:
+    'cus_…'; a similar object exists in test mode, but a live mode key was used", or one deleted in the Dashboard)
+    must not stop that buyer paying: Stripe answers resource_missing on `customer` (docs.stripe.com/error-codes
+    #resource-missing), and the customer is found by email or made again, then remembered."""
+    status, first = await checkout(client)
+    assert status == 201, first
+    db = client.app[DATABASE].db
+    await db.customers.update_one({"_id": US_BUYER["email"].lower()}, {"$set": {"stripe_customer_id": "cus_testmode"}})
+    status, second = await checkout(client)
+    assert status == 201, second
+    session = stripe_sandbox.state.sessions[second["stripe"]["session_id"]]
+    remembered = (await db.customers.find_one({"_id": US_BUYER["email"].lower()}))["stripe_customer_id"]
+    assert session["customer"] in stripe_sandbox.state.customers and remembered == session["customer"]

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timezone
 
 import aiohttp
 import pytest
 import stripe as stripe_sdk
 from aiohttp import web
 
+from checkout.confirm_stripe import session_mismatch
 from gateway.errors import GatewayInvalid, GatewayUnavailable
 from gateway.money import Money, parse_major
-from gateway.stripe import (STRIPE_API_VERSION, SessionLine, StripeGateway, WebhookSignatureInvalid, parse_webhook,
-                            verify_signature)
+from gateway.stripe import (STRIPE_API_VERSION, SessionLine, StripeGateway, StripeSession, WebhookSignatureInvalid,
+                            parse_webhook, verify_signature)
+from models.orders import Order
 from sandbox.stripe import STRIPE_SANDBOX_FAULTS
 
 LINES = [SessionLine(name="Assam Masala Chai, 250 g", unit=Money(499, "USD"), quantity=2)]
@@ -187,3 +190,37 @@ async def test_item16_the_api_version_we_speak_is_ours_not_the_sdks_default(stri
     async with aiohttp.ClientSession(trace_configs=[trace]) as traced:
         await open_session(gateway(traced, stripe_sandbox.url, stripe_sandbox.secret_key))
     assert sent == [STRIPE_API_VERSION] and STRIPE_API_VERSION == "2026-10-28.endive"
+
+
+async def test_item6_a_paid_isk_sessions_summary_keeps_our_minor_units_not_stripes_wire(http, stripe_sandbox):
+    """docs.stripe.com/currencies#special-cases: "to charge 5 ISK, provide an `amount` value of `500`", and Stripe
+    answers in the same two-decimal form. What the order keeps of the payment (order.payment, shown by the admin
+    API beside amount_paid) is in our units: 1,000 ISK is 1000 there, never the wire's 100000."""
+    stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
+    lines = [SessionLine(name="Brass Diya", unit=Money(500, "ISK"), quantity=2)]
+    session, _ = await stripe.create_session(order_id="ord_isk", attempt=1, lines=lines,
+                                             success_url="http://shop.test/orders/x?session_id={CHECKOUT_SESSION_ID}",
+                                             cancel_url="http://shop.test/orders/x?cancelled=1",
+                                             customer_email="jane@example.com")
+    status, _, _ = await stripe_sandbox.pay(session.id)
+    assert status == 303
+    paid, _ = await stripe.retrieve_session(session.id)
+    summary = paid.summary()
+    assert (paid.amount_total, summary["amount"], summary["amount_received"], summary["currency"]) == (
+        100000, 1000, 1000, "ISK")
+
+
+def test_item6_a_mismatched_isk_intent_is_described_in_krona_not_in_stripes_wire_units():
+    """A needs_review reason is read by a person: an intent that received 900 ISK (Stripe's 90000, per
+    docs.stripe.com/currencies#special-cases) on a 1,000 ISK order says 900 ISK, not "90000 ISK"."""
+    order = Order.model_validate({
+        "_id": "ord_isk", "status": "pending", "amount": 1000, "currency": "ISK", "gateway": "stripe",
+        "country": "IS", "items": [], "customer": {"email": "jane@example.com"},
+        "created_at": datetime.now(timezone.utc)})
+    session = StripeSession.model_validate({
+        "id": "cs_test_isk", "payment_status": "paid", "status": "complete", "amount_total": 100000,
+        "currency": "isk", "client_reference_id": "ord_isk", "metadata": {"order_id": "ord_isk"},
+        "payment_intent": {"id": "pi_isk", "amount": 100000, "amount_received": 90000, "currency": "isk",
+                           "status": "succeeded"}})
+    reason = session_mismatch(order, session)
+    assert "900" in reason and "90000" not in reason

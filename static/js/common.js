@@ -2,8 +2,8 @@
 (() => {
   'use strict';
 
-  // Minor units per currency, as the server counts them (gateway/money.py).
-  const ZERO_DECIMAL = new Set('BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF'.split(' '));
+  // Minor units per currency, as the server counts them (gateway/money.py; tests/test_money.py checks they agree).
+  const ZERO_DECIMAL = new Set('BIF CLP DJF GNF ISK JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF'.split(' '));
   const THREE_DECIMAL = new Set('BHD JOD KWD OMR TND'.split(' '));
   const formatters = new Map();
 
