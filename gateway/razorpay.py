@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from gateway.breaker import CircuitBreaker
 from gateway.calls import CallObserver, CallRecord, elapsed_ms
-from gateway.errors import GatewayBusy, GatewayError, GatewayInvalid, GatewayUnavailable
+from gateway.errors import GatewayInProgress, GatewayError, GatewayInvalid, GatewayUnavailable
 from gateway.jsonio import loads
 from gateway.money import Money
 from gateway.refunds import RefundReport
@@ -424,8 +424,8 @@ def error_from_response(status: int, payload: Any) -> GatewayError:
         # still running: not a refusal. "You may retry the request upon receiving this response"
         # (https://razorpay.com/docs/api/refunds/normal-refunds-idempotent); Razorpay's texts are in its
         # PublicErrorDescription (razorpay/opencensus-php app/Error/PublicErrorDescription.php).
-        # It is an answer, so the circuit breaker does not count it as an outage (GatewayBusy).
-        return GatewayBusy(description, **{**kwargs, "reason": "operation_in_progress"})
+        # It is an answer, so the circuit breaker does not count it as an outage (GatewayInProgress).
+        return GatewayInProgress(description, **{**kwargs, "reason": "operation_in_progress"})
     return GatewayInvalid(description, **kwargs)
 
 
