@@ -170,7 +170,7 @@ class RazorpayDispute(_Entity):
     def summary(self) -> dict:
         """What an order keeps of the dispute, in the words both gateways share."""
         return {"id": self.id, "gateway": GATEWAY, "amount": self.amount, "currency": self.currency,
-                "reason": self.reason_code, "status": self.status}
+                "reason": self.reason_code, "status": self.status, "payment_id": self.payment_id}
 
 
 class RazorpayEvent(_Entity):
