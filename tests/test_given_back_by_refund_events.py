@@ -58,3 +58,22 @@ async def test_item3_the_auto_refund_arriving_after_the_order_was_closed_counts_
     await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.processed"))
     order = await stored_order(client, placed["order_id"])
     assert (order.get("refunded_amount", 0), order.get("refund_committed", 0)) == (0, 0)
+
+
+async def test_item4_a_late_duplicate_razorpay_gives_back_itself_counts_nothing_on_the_paid_order(make_client,
+                                                                                                  razorpay_sandbox):
+    """Manual capture: the order is paid by one payment, an earlier failed one is authorised late and Razorpay refunds
+    it at once (never captured): every event leaves the order paid, unrefunded, with no refund of ours sent."""
+    client = await make_client(razorpay_capture="manual")
+    placed = await place(client, checkout_body())
+    razorpay_order_id = placed["razorpay"]["order_id"]
+    status, failed = await razorpay_sandbox.pay(razorpay_order_id, outcome="failure")
+    late_id = failed["error"]["metadata"]["payment_id"]
+    status, paid = await razorpay_sandbox.pay(razorpay_order_id)
+    await deliver_all(client, events_named(razorpay_sandbox, "payment.authorized"))  # Galla captures it
+    await control(razorpay_sandbox, "POST", f"/sandbox/payments/{late_id}/authorize", {})
+    await deliver_all(client, razorpay_sandbox.state.events)
+    order = await stored_order(client, placed["order_id"])
+    assert (order["status"], order["payment"]["id"], order.get("refunded_amount", 0), order.get("extra_payments", []),
+            [r["id"] for r in razorpay_sandbox.state.refunds.values() if r["payment_id"] != late_id]) == (
+        "paid", paid["razorpay_payment_id"], 0, [], [])

@@ -221,6 +221,11 @@ class SandboxState:
         self.record("payment.authorized", payment=payment)
         if self.capture_modes.get(payment["order_id"]) == "automatic":
             self.schedule_capture(payment["id"])
+        elif self.orders[payment["order_id"]]["status"] == "paid":
+            # A duplicate on a paid order is given back at once whatever the capture mode ("If one of the payments
+            # is successful and another attempt gets Late Authorised, the late authorised payment is refunded
+            # immediately", https://razorpay.com/docs/payments/payments/late-authorisation/handle).
+            self.refund_uncaptured(payment)
         return payment
 
     def schedule_capture(self, payment_id: str) -> None:

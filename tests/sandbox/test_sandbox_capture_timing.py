@@ -179,3 +179,17 @@ async def test_item12_sandbox_auto_refunds_after_the_orders_own_manual_expiry_pe
     await control(sandbox, "POST", f"/sandbox/payments/{payment_id}/authorize", {})
     answer = await control(sandbox, "POST", "/sandbox/clock", {"seconds": 60 * 60})
     assert answer["auto_refunded"] == [payment_id]
+
+
+async def test_item4_sandbox_late_authorisation_on_an_order_paid_by_manual_capture_is_refunded_at_once(sandbox):
+    """Manual capture too: "If one of the payments is successful and another attempt gets Late Authorised, the late
+    authorised payment is refunded immediately" (razorpay.com/docs/payments/payments/late-authorisation/handle;
+    auto-refunds: "Duplicate payment on an order that is already in the paid state: Immediately")."""
+    order = await sandbox.create_order(payment={"capture": "manual"})
+    _, failed = await sandbox.pay(order["id"], outcome="failure")
+    late_id = failed["error"]["metadata"]["payment_id"]
+    _, paid = await sandbox.pay(order["id"], outcome="success")
+    await run_sdk(sandbox.sdk().payment.capture, paid["razorpay_payment_id"], 49900, {"currency": "INR"})
+    await control(sandbox, "POST", f"/sandbox/payments/{late_id}/authorize", {})
+    payment = await wait_for_status(sandbox.sdk(), late_id, "refunded")
+    assert payment["captured"] is False
