@@ -303,8 +303,10 @@ class RazorpayClient:
         return RazorpayRefund.model_validate(data), call
 
     async def fetch_payment_refunds(self, payment_id: str) -> tuple[list[RazorpayRefund], CallRecord]:
-        """List a payment's refunds (GET /v1/payments/:id/refunds), to find one whose answer never reached us."""
-        data, call = await self._request("GET", f"/v1/payments/{payment_id}/refunds")
+        """List a payment's refunds (GET /v1/payments/:id/refunds), to find one whose answer never reached us: the
+        last hundred, as Razorpay gives only the last 10 unless asked (razorpay.com/docs/api/refunds/
+        fetch-multiple-refund-payment: count, "a maximum of 100"), more than any order has."""
+        data, call = await self._request("GET", f"/v1/payments/{segment(payment_id)}/refunds", params={"count": 100})
         return [RazorpayRefund.model_validate(i) for i in data.get("items", [])], call
 
     async def fetch_refund(self, refund_id: str) -> tuple[RazorpayRefund, CallRecord]:
