@@ -8,7 +8,7 @@ from checkout.capture import capture_payment
 from checkout.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
 from checkout.disputes import record_dispute
 from checkout.razorpay_order import adopt_razorpay_order
-from checkout.refunds import settle_refund
+from checkout.refunds import drop_held_refunds, settle_refund
 from checkout.shop import Shop
 from gateway.razorpay import RazorpayEvent
 from models.orders import Order, find_order_by_payment_id, find_order_by_razorpay_id, get_order
@@ -109,7 +109,9 @@ async def on_refund(shop: Shop, order: Order, event: RazorpayEvent, entries: lis
     if payment is None or not is_given_back(payment) or payment.id != event.refund.payment_id:
         return after
     if any(a.get("payment_id") == payment.id and a.get("code") == "AUTO_REFUNDED" for a in after.attempts):
-        return after  # refund.created said it already; refund.processed adds nothing
+        # Said already by the other refund event (either may come first): only what this one held goes.
+        return await drop_held_refunds(shop, after, payment.id, f"Razorpay's own refund of payment {payment.id}, "
+                                                                "which never paid the order")
     return await apply_razorpay_payment(shop, after, payment, [])
 
 

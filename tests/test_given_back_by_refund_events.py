@@ -77,3 +77,11 @@ async def test_item4_a_late_duplicate_razorpay_gives_back_itself_counts_nothing_
     assert (order["status"], order["payment"]["id"], order.get("refunded_amount", 0), order.get("extra_payments", []),
             [r["id"] for r in razorpay_sandbox.state.refunds.values() if r["payment_id"] != late_id]) == (
         "paid", paid["razorpay_payment_id"], 0, [], [])
+
+
+async def test_item1_the_auto_refunds_webhooks_in_reverse_leave_nothing_held(client, razorpay_sandbox):
+    """refund.processed before refund.created (deliveries are retried, so any order): no refund stays on the order."""
+    placed, payment_id = await given_back_payment(client, razorpay_sandbox)
+    await deliver_all(client, events_named(razorpay_sandbox, "refund.processed", "refund.created")[::-1])
+    order = await stored_order(client, placed["order_id"])
+    assert (order.get("refunds", []), [a["code"] for a in order["attempts"]]) == ([], ["AUTO_REFUNDED"])
