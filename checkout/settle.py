@@ -43,7 +43,8 @@ async def settle_payment(
                                        reason=mismatch, fields={**fields, "review_reason": mismatch},
                                        entries=entries)
         if moved is not None:
-            return moved
+            # Captured money under review is still the order's: its refunds that came first count, as later ones do.
+            return await count_held_refunds(shop, moved) if incoming.get("captured") is not False else moved
     if target == "paid" and mismatch is None and is_second_payment(await get_order(shop.db, order.id) or order,
                                                                     incoming.get("id")):
         # Another payment paid the order between our read and our write: this one is the second.
