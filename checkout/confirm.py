@@ -135,7 +135,9 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
     if payment is not None:
         # Razorpay's own record is what the shop sees; the browser's words are kept beside it.
         report.update(method=payment.method, code=payment.error_code or report["code"],
-                      description=payment.error_description or report["description"])
+                      description=payment.error_description or report["description"],
+                      source=payment.error_source or report["source"], step=payment.error_step or report["step"],
+                      reason=payment.error_reason or report["reason"])
     # The browser is not trusted: this is a note for the buyer and the shop, it moves no status.
     return await record_attempt(shop, order, report, entries)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from checkout.capture import capture_payment
-from checkout.confirm import apply_razorpay_payment, failure_report, record_attempt
+from checkout.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
 from checkout.disputes import record_dispute
 from checkout.razorpay_order import adopt_razorpay_order
-from checkout.refunds import settle_refund
+from checkout.refunds import drop_held_refunds, settle_refund
 from checkout.shop import Shop
 from gateway.razorpay import RazorpayEvent
 from models.orders import Order, find_order_by_payment_id, find_order_by_razorpay_id, get_order
@@ -99,8 +99,20 @@ async def on_payment_failed(shop: Shop, order: Order, event: RazorpayEvent, entr
 
 
 async def on_refund(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
-    """refund.created / processed / failed: settle that refund."""
-    return await settle_refund(shop, order, event.refund.report(), entries)
+    """refund.created / processed / failed: settle that refund; Razorpay's own refund of an uncaptured payment also
+    says on the order that the payment went back."""
+    after = await settle_refund(shop, order, event.refund.report(), entries)
+    payment = event.payment
+    # An auto-refund is news only these events bring: a late authorisation is given back days after the buyer left,
+    # when no verify or reconcile looks at the order ("Refunds webhook events are also triggered for auto-refunds ...
+    # payload.payment.entity.captured ... is false", https://razorpay.com/docs/webhooks/refunds).
+    if payment is None or not is_given_back(payment) or payment.id != event.refund.payment_id:
+        return after
+    if any(a.get("payment_id") == payment.id and a.get("code") == "AUTO_REFUNDED" for a in after.attempts):
+        # Said already by the other refund event (either may come first): only what this one held goes.
+        return await drop_held_refunds(shop, after, payment.id, f"Razorpay's own refund of payment {payment.id}, "
+                                                                "which never paid the order")
+    return await apply_razorpay_payment(shop, after, payment, [])
 
 
 async def on_dispute(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:

@@ -104,7 +104,11 @@ async def reconcile_razorpay_order(shop: Shop, order: Order, expire_before: date
     if best is not None and (order.payment or {}).get("status") == best.status:
         return order  # an authorized order still waiting for its capture: nothing new to write
     if best is not None:
-        return await apply_razorpay_payment(shop, order, best, entries)
+        order = await apply_razorpay_payment(shop, order, best, entries)
+        if best.captured and best.amount_refunded > 0 and (order.payment or {}).get("id") == best.id:
+            # Refunded since its capture, and their webhooks never came either: count them as Razorpay lists them.
+            order = await settle_payment_refunds(shop, order, best.id)
+        return order
     known = {a.get("payment_id"): a.get("code") for a in order.attempts}
     for given_back in (p for p in payments if is_given_back(p) and known.get(p.id) != "AUTO_REFUNDED"):
         # Said on the order (an authorized one is closed): the money went back to the buyer.
@@ -114,6 +118,16 @@ async def reconcile_razorpay_order(shop: Shop, order: Order, expire_before: date
         order = await record_attempt(shop, order, failure_report(failed), entries)
         entries = []
     return await expire_if_due(shop, order, expire_before, entries)
+
+
+async def settle_payment_refunds(shop: Shop, order: Order, payment_id: str) -> Order:
+    """Apply each refund Razorpay lists for the order's payment (GET /v1/payments/:id/refunds), once each."""
+    refunds, call = await shop.razorpay.fetch_payment_refunds(payment_id)
+    entries = [timeline_entry("reconcile", gateway="razorpay"), *call_entry(call)]
+    for refund in reversed(refunds):  # oldest first, as they happened
+        order = await settle_refund(shop, order, refund.report(), entries)
+        entries = []
+    return order
 
 
 def best_payment(payments: list[RazorpayPayment]) -> RazorpayPayment | None:

@@ -168,6 +168,10 @@ def foreign_refund_reason(order: Order, report: RefundReport) -> str | None:
     own = (order.payment or {}).get("id")
     if report.payment_id != own:
         return f"refund {report.refund_id} is of payment {report.payment_id}, not this order's payment {own}"
+    if (order.payment or {}).get("captured") is False and order.amount_paid is None:
+        # Razorpay's own refund of an authorisation never captured (the order was closed as given back): that
+        # money never was the shop's (https://razorpay.com/docs/payments/refunds/auto-refunds).
+        return f"refund {report.refund_id} gives back payment {own}, which was never captured"
     if report.amount.currency != order.currency:
         return (f"refund {report.refund_id} is in {report.amount.currency}, not the order's currency "
                 f"{order.currency}")

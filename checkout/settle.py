@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checkout.disputes import apply_held_dispute
 from checkout.receipts import queue_receipt
 from checkout.refunds import count_held_refunds
 from checkout.second_payments import give_back_second_payment, is_second_payment
@@ -33,7 +34,8 @@ async def settle_payment(
             await queue_receipt(shop, moved)
             # The order's money status follows from facts, whatever order they came in: refunds of this payment
             # that arrived before it now count (a full one makes it refunded).
-            return await count_held_refunds(shop, moved) if target == "paid" else moved
+            # So does a dispute that came before it.
+            return await apply_held_dispute(shop, await count_held_refunds(shop, moved)) if target == "paid" else moved
         # Paid money reaching an order we gave up on is a person's job, never silently kept.
         mismatch = "payment arrived after the order expired" if order.status == "expired" else None
     if mismatch is not None:
@@ -41,7 +43,8 @@ async def settle_payment(
                                        reason=mismatch, fields={**fields, "review_reason": mismatch},
                                        entries=entries)
         if moved is not None:
-            return moved
+            # Captured money under review is still the order's: its refunds that came first count, as later ones do.
+            return await count_held_refunds(shop, moved) if incoming.get("captured") is not False else moved
     if target == "paid" and mismatch is None and is_second_payment(await get_order(shop.db, order.id) or order,
                                                                     incoming.get("id")):
         # Another payment paid the order between our read and our write: this one is the second.

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
-from gateway.errors import GatewayUnavailable
+from gateway.errors import GatewayInProgress, GatewayUnavailable
 
 State = Literal["closed", "open", "half_open"]
 T = TypeVar("T")
@@ -84,6 +84,9 @@ class CircuitBreaker:
         self.admit()
         try:
             result = await send()
+        except GatewayInProgress:
+            self.record_success()  # it answered, busy with that one payment (Razorpay's 409): not an outage
+            raise
         except GatewayUnavailable:
             self.record_failure()
             raise

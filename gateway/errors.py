@@ -54,3 +54,8 @@ class GatewayDeclined(GatewayError):
 
 class GatewayUnavailable(GatewayError):
     """Timeout, connection failure, 429 or 5xx: the gateway may answer if asked again later."""
+
+
+class GatewayInProgress(GatewayUnavailable):
+    """The gateway answered that another operation on the same object is in progress: ask again later. It is up,
+    so this never counts towards opening its circuit."""

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from gateway.breaker import CircuitBreaker
 from gateway.calls import CallObserver, CallRecord, elapsed_ms
-from gateway.errors import GatewayError, GatewayInvalid, GatewayUnavailable
+from gateway.errors import GatewayInProgress, GatewayError, GatewayInvalid, GatewayUnavailable
 from gateway.jsonio import loads
 from gateway.money import Money
 from gateway.refunds import RefundReport
@@ -170,7 +170,7 @@ class RazorpayDispute(_Entity):
     def summary(self) -> dict:
         """What an order keeps of the dispute, in the words both gateways share."""
         return {"id": self.id, "gateway": GATEWAY, "amount": self.amount, "currency": self.currency,
-                "reason": self.reason_code, "status": self.status}
+                "reason": self.reason_code, "status": self.status, "payment_id": self.payment_id}
 
 
 class RazorpayEvent(_Entity):
@@ -303,8 +303,10 @@ class RazorpayClient:
         return RazorpayRefund.model_validate(data), call
 
     async def fetch_payment_refunds(self, payment_id: str) -> tuple[list[RazorpayRefund], CallRecord]:
-        """List a payment's refunds (GET /v1/payments/:id/refunds), to find one whose answer never reached us."""
-        data, call = await self._request("GET", f"/v1/payments/{payment_id}/refunds")
+        """List a payment's refunds (GET /v1/payments/:id/refunds), to find one whose answer never reached us: the
+        last hundred, as Razorpay gives only the last 10 unless asked (razorpay.com/docs/api/refunds/
+        fetch-multiple-refund-payment: count, "a maximum of 100"), more than any order has."""
+        data, call = await self._request("GET", f"/v1/payments/{segment(payment_id)}/refunds", params={"count": 100})
         return [RazorpayRefund.model_validate(i) for i in data.get("items", [])], call
 
     async def fetch_refund(self, refund_id: str) -> tuple[RazorpayRefund, CallRecord]:
@@ -424,7 +426,8 @@ def error_from_response(status: int, payload: Any) -> GatewayError:
         # still running: not a refusal. "You may retry the request upon receiving this response"
         # (https://razorpay.com/docs/api/refunds/normal-refunds-idempotent); Razorpay's texts are in its
         # PublicErrorDescription (razorpay/opencensus-php app/Error/PublicErrorDescription.php).
-        return GatewayUnavailable(description, **{**kwargs, "reason": "operation_in_progress"})
+        # It is an answer, so the circuit breaker does not count it as an outage (GatewayInProgress).
+        return GatewayInProgress(description, **{**kwargs, "reason": "operation_in_progress"})
     return GatewayInvalid(description, **kwargs)
 
 

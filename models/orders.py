@@ -185,6 +185,16 @@ async def transition_order(
     return Order.model_validate(doc) if doc else None
 
 
+async def keep_dispute(db: Any, order_id: str, dispute: dict, entries: Iterable[dict]) -> Order | None:
+    """Keep a dispute on an order, its status unchanged, unless the order already has one; None if it has."""
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id, "dispute": None},  # None matches a missing field too
+        {"$set": {"dispute": dispute, "updated_at": now()}, "$push": {"timeline": {"$each": list(entries)}}},
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+    )
+    return Order.model_validate(doc) if doc else None
+
+
 # Failed attempts an order keeps, the latest: anyone who knows an order id may report failures, and a document
 # must not grow without end (MongoDB refuses one over 16 MB). A buyer rarely fails more than a few times.
 MAX_ATTEMPTS = 20

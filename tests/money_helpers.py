@@ -8,7 +8,8 @@ import hmac
 import aiohttp
 
 from conftest import checkout_body
-from sandbox.razorpay.state import AUTO_REFUND_AFTER, CAPTURE_WINDOW
+from gateway.razorpay import AUTOMATIC_CAPTURE_OPTIONS
+from sandbox.razorpay.state import AUTO_REFUND_AFTER
 from webhook_helpers import place
 
 
@@ -43,7 +44,9 @@ async def placed_with_failed_payment(client, sandbox) -> tuple[dict, str]:
 async def given_back_payment(client, sandbox) -> tuple[dict, str]:
     """A payment authorised after the capture window and then auto-refunded by Razorpay (captured false)."""
     placed, payment_id = await placed_with_failed_payment(client, sandbox)
-    await control(sandbox, "POST", "/sandbox/clock", {"seconds": CAPTURE_WINDOW + 60})
+    # Past the automatic_expiry_period Galla's orders ask for: Razorpay would capture an authorisation before it.
+    window = AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"] * 60
+    await control(sandbox, "POST", "/sandbox/clock", {"seconds": window + 60})
     await control(sandbox, "POST", f"/sandbox/payments/{payment_id}/authorize", {})
     await control(sandbox, "POST", "/sandbox/clock", {"seconds": AUTO_REFUND_AFTER})
     payment = sandbox.state.payments[payment_id]

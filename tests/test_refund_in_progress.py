@@ -20,6 +20,7 @@ from models.orders import now
 from money_helpers import control, events_named
 from sandbox.razorpay import SANDBOX_FAULTS
 from sandbox.razorpay.state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS
+from sandbox.razorpay.validation import RefundRequest
 from views.state import SHOP
 from webhook_helpers import admin_post, deliver, deliver_all, place, post_razorpay, stored_order
 
@@ -96,3 +97,22 @@ async def test_item5_a_refund_that_times_out_stays_requested_with_its_amount_hel
     razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 0
     order = await stored_order(client, placed["order_id"])
     assert (status, order["refunds"][0]["status"], order["refund_committed"]) == (202, "requested", 5000)
+
+
+async def test_item5_reconcile_finds_a_requested_refund_behind_ten_newer_ones(client, razorpay_sandbox):
+    """Razorpay lists a payment's last ten refunds unless asked for more: ours, the oldest of eleven, is still found
+    and settled (razorpay.com/docs/api/refunds/fetch-multiple-refund-payment)."""
+    placed = await paid_order(client, razorpay_sandbox)
+    status, answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 1000})
+    assert status == 202
+    db = client.app[SHOP].db
+    await db.orders.update_one({"_id": placed["order_id"]},
+                               {"$set": {"refunds.0.status": "requested", "refunds.0.refund_id": None}})
+    payment_id = (await stored_order(client, placed["order_id"]))["payment"]["id"]
+    for _ in range(10):  # made in Razorpay's dashboard since: newer than ours
+        razorpay_sandbox.state.refund_payment(payment_id, RefundRequest(amount=100, speed="normal", notes={},
+                                                                        receipt=None))
+    await reconcile(client.app[SHOP], ReconcilePolicy(resend_refunds_after=timedelta(days=1)), at=now())
+    order = await stored_order(client, placed["order_id"])
+    assert (order["refunds"][0]["status"], order["refunds"][0]["refund_id"]) == (
+        "processed", next(iter(razorpay_sandbox.state.refunds)))

@@ -120,8 +120,10 @@ async def refund_payment(request: web.Request) -> web.Response:
 
 @routes.get("/v1/payments/{payment_id}/refunds", name="api.list_payment_refunds")
 async def list_payment_refunds(request: web.Request) -> web.Response:
-    """List a payment's refunds, newest first."""
-    return reply_collection(state_of(request).payment_refunds(request.match_info["payment_id"]))
+    """List a payment's refunds, newest first: the last 10 unless count (at most 100) and skip say otherwise
+    (https://razorpay.com/docs/api/refunds/fetch-multiple-refund-payment)."""
+    query = validate_list_query(request.query)
+    return reply_collection(paginate(state_of(request).payment_refunds(request.match_info["payment_id"]), query))
 
 
 @routes.get("/v1/payments/{payment_id}/refunds/{refund_id}", name="api.fetch_payment_refund")

@@ -33,9 +33,10 @@ SAME_KEY_IN_PROGRESS = "Request failed because another request is in progress wi
 PAYMENT_BUSY = "Request failed because another payment operation is in progress"
 RESPOND_WITHIN = 7 * 24 * 3600  # seconds a merchant gets to answer a chargeback
 REFUND_OUTCOMES = ("processed", "pending", "failed")
-# Automatic capture takes an authorisation only within the order's capture window; Razorpay's own minimum for
-# `payment.capture_options.automatic_expiry_period` is 12 minutes (https://razorpay.com/docs/api/orders/create,
-# "automatic_expiry_period ... minimum 12"). A later authorisation stays authorized and is given back.
+# Automatic capture takes an authorisation only within the order's capture window: its own
+# `payment.capture_options.automatic_expiry_period` (minutes; "The options sent ... take precedence over the account
+# level auto-capture settings", razorpay/markdown-docs payments/payments/capture-settings/api.md), else this
+# sandbox account's setting, Razorpay's documented minimum of 12 minutes. A later authorisation stays authorized.
 CAPTURE_WINDOW = 12 * 60
 # An authorisation nobody captured is refunded by Razorpay itself: "The payments that are late authorised and not
 # captured are auto-refunded in 5 days" (https://razorpay.com/docs/payments/payments/late-authorisation/handle;
@@ -82,6 +83,8 @@ class SandboxState:
     listeners: list[Callable[[Event], None]] = field(default_factory=list)
     # Per-order capture mode; kept beside the order because the order entity does not show it.
     capture_modes: dict[str, str] = field(default_factory=dict)
+    # Per-order payment.capture_options as sent (with manual_expiry_period's default); {} when none were sent.
+    capture_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     _order_payments: dict[str, list[str]] = field(default_factory=dict)
     _payment_refunds: dict[str, list[str]] = field(default_factory=dict)
     _refund_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -165,6 +168,7 @@ class SandboxState:
                             notes=request.notes, created_at=self.now())
         self.orders[order["id"]] = order
         self.capture_modes[order["id"]] = request.capture
+        self.capture_options[order["id"]] = dict(request.capture_options)
         self._order_payments[order["id"]] = []
         return order
 
@@ -217,6 +221,11 @@ class SandboxState:
         self.record("payment.authorized", payment=payment)
         if self.capture_modes.get(payment["order_id"]) == "automatic":
             self.schedule_capture(payment["id"])
+        elif self.orders[payment["order_id"]]["status"] == "paid":
+            # A duplicate on a paid order is given back at once whatever the capture mode ("If one of the payments
+            # is successful and another attempt gets Late Authorised, the late authorised payment is refunded
+            # immediately", https://razorpay.com/docs/payments/payments/late-authorisation/handle).
+            self.refund_uncaptured(payment)
         return payment
 
     def schedule_capture(self, payment_id: str) -> None:
@@ -238,15 +247,26 @@ class SandboxState:
             return None
         if self.orders[payment["order_id"]]["status"] == "paid":
             return self.refund_uncaptured(payment)
-        if self.now() - payment["created_at"] > CAPTURE_WINDOW:
+        if self.now() - payment["created_at"] > self.capture_window(payment["order_id"]):
             return None
         return self.capture_payment(payment_id, payment["amount"], payment["currency"])
 
     def refund_expired_authorizations(self) -> list[dict[str, Any]]:
-        """Give back every authorized payment older than AUTO_REFUND_AFTER, as Razorpay's auto-refund does."""
-        due = [payment for payment in self.payments.values()
-               if payment["status"] == "authorized" and self.now() - payment["created_at"] >= AUTO_REFUND_AFTER]
+        """Give back every authorized payment past its order's refund_after, as Razorpay's auto-refund does."""
+        due = [payment for payment in self.payments.values() if payment["status"] == "authorized"
+               and self.now() - payment["created_at"] >= self.refund_after(payment["order_id"])]
         return [self.refund_uncaptured(payment) for payment in due]
+
+    def capture_window(self, order_id: str) -> float:
+        """Seconds after a payment's creation within which automatic capture takes it, for this order."""
+        minutes = self.capture_options.get(order_id, {}).get("automatic_expiry_period")
+        return CAPTURE_WINDOW if minutes is None else minutes * 60
+
+    def refund_after(self, order_id: str) -> float:
+        """Seconds after a payment's creation when an uncaptured authorisation is given back, for this order:
+        "Payments in the authorized state after the manual_expiry_period are auto-refunded" (capture-settings/api.md)."""
+        minutes = self.capture_options.get(order_id, {}).get("manual_expiry_period")
+        return AUTO_REFUND_AFTER if minutes is None else minutes * 60
 
     def refund_uncaptured(self, payment: dict[str, Any]) -> dict[str, Any]:
         """Auto-refund an authorisation: status refunded, `captured` stays false, refund events carry the payment.

@@ -152,3 +152,44 @@ async def test_item1_sandbox_clock_control_needs_the_key_pair(sandbox):
     """The clock knob is a control route like /sandbox/latency: without Basic auth it is refused."""
     status, body = await sandbox.call("POST", "/sandbox/clock", json={"seconds": 1}, auth=False)
     assert (status, sandbox.state.clock_offset) == (401, 0.0)
+
+
+async def test_item12_sandbox_captures_within_the_orders_own_automatic_expiry_period(sandbox):
+    """An order's capture_options.automatic_expiry_period, not a fixed window, decides automatic capture: Galla
+    sends 1440 minutes, so a late authorisation 13 minutes in is captured (razorpay/markdown-docs
+    payments/payments/capture-settings/api.md: "Time in minutes till when payments in the authorized state should be
+    auto-captured"; the options "take precedence over the account level auto-capture settings")."""
+    order = await sandbox.create_order(payment={"capture": "automatic", "capture_options": {
+        "automatic_expiry_period": 1440, "refund_speed": "normal"}})
+    _, payment = await sandbox.pay(order["id"], outcome="failure")
+    payment_id = payment["error"]["metadata"]["payment_id"]
+    await control(sandbox, "POST", "/sandbox/clock", {"seconds": CAPTURE_WINDOW + 60})
+    await control(sandbox, "POST", f"/sandbox/payments/{payment_id}/authorize", {})
+    assert (await wait_for_status(sandbox.sdk(), payment_id, "captured"))["captured"] is True
+
+
+async def test_item12_sandbox_auto_refunds_after_the_orders_own_manual_expiry_period(sandbox):
+    """"Payments in the authorized state after the manual_expiry_period are auto-refunded" (capture-settings/api.md,
+    its Handy Tips: automatic 60 and manual 120 minutes refund after 120 minutes)."""
+    order = await sandbox.create_order(payment={"capture": "automatic", "capture_options": {
+        "automatic_expiry_period": 60, "manual_expiry_period": 120, "refund_speed": "normal"}})
+    _, payment = await sandbox.pay(order["id"], outcome="failure")
+    payment_id = payment["error"]["metadata"]["payment_id"]
+    await control(sandbox, "POST", "/sandbox/clock", {"seconds": 61 * 60})
+    await control(sandbox, "POST", f"/sandbox/payments/{payment_id}/authorize", {})
+    answer = await control(sandbox, "POST", "/sandbox/clock", {"seconds": 60 * 60})
+    assert answer["auto_refunded"] == [payment_id]
+
+
+async def test_item4_sandbox_late_authorisation_on_an_order_paid_by_manual_capture_is_refunded_at_once(sandbox):
+    """Manual capture too: "If one of the payments is successful and another attempt gets Late Authorised, the late
+    authorised payment is refunded immediately" (razorpay.com/docs/payments/payments/late-authorisation/handle;
+    auto-refunds: "Duplicate payment on an order that is already in the paid state: Immediately")."""
+    order = await sandbox.create_order(payment={"capture": "manual"})
+    _, failed = await sandbox.pay(order["id"], outcome="failure")
+    late_id = failed["error"]["metadata"]["payment_id"]
+    _, paid = await sandbox.pay(order["id"], outcome="success")
+    await run_sdk(sandbox.sdk().payment.capture, paid["razorpay_payment_id"], 49900, {"currency": "INR"})
+    await control(sandbox, "POST", f"/sandbox/payments/{late_id}/authorize", {})
+    payment = await wait_for_status(sandbox.sdk(), late_id, "refunded")
+    assert payment["captured"] is False

@@ -124,3 +124,14 @@ async def test_payments_and_refunds_collections(sandbox, captured):
     assert (status, [item["id"] for item in payments["items"]]) == (200, [captured])
     status, refunds = await sandbox.call("GET", "/v1/refunds")
     assert (status, refunds) == (200, {"entity": "collection", "count": 1, "items": [made]})
+
+
+async def test_item5_sandbox_lists_a_payments_last_ten_refunds_unless_asked_for_more(sandbox, captured):
+    """GET /v1/payments/:id/refunds: "By default, only the last 10 refunds are returned. You can use count and skip
+    parameters to change that behaviour" (razorpay.com/docs/api/refunds/fetch-multiple-refund-payment)."""
+    for _ in range(11):
+        status, _ = await refund(sandbox, captured, {"amount": 100})
+        assert status == 200
+    _, default = await sandbox.call("GET", f"/v1/payments/{captured}/refunds")
+    _, hundred = await sandbox.call("GET", f"/v1/payments/{captured}/refunds?count=100")
+    assert (default["count"], hundred["count"]) == (10, 11)

@@ -1,0 +1,48 @@
+"""Issue 24 item 4 under concurrency: a second captured payment is refunded exactly once even when its webhooks, the
+buyer's verify and reconciliation all reach the order at the same moment, while the first refund request is still
+in flight at Razorpay (which answers 409 to a second request with the same X-Refund-Idempotency key:
+https://razorpay.com/docs/api/refunds/normal-refunds-idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from checkout.reconcile import ReconcilePolicy, reconcile
+from checkout.stripe_session import open_stripe_session
+from models.orders import get_order, now
+from money_helpers import checkout_signature, control, events_named, placed_with_failed_payment
+from views.state import SHOP
+from webhook_helpers import deliver, deliver_all, stored_order
+
+
+async def test_item4_webhooks_verify_and_reconcile_at_once_make_one_refund(client, razorpay_sandbox, stripe_sandbox):
+    """payment.captured, order.paid, verify and reconcile together, the refund held 0.3 s at Razorpay: one refund."""
+    placed, late_id = await placed_with_failed_payment(client, razorpay_sandbox)
+    shop = client.app[SHOP]
+    switch = {"gateway": "stripe", "route": "failover", "failover": {"from_gateway": "razorpay", "reason": "test"}}
+    order = await open_stripe_session(shop, await get_order(shop.db, placed["order_id"]), switch=switch)
+    status, _, _ = await stripe_sandbox.pay(order.stripe_session_id)
+    assert status == 303
+    await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
+    await control(razorpay_sandbox, "POST", f"/sandbox/payments/{late_id}/authorize", {})
+    for _ in range(50):
+        if razorpay_sandbox.state.payments[late_id]["status"] == "captured":
+            break
+        await asyncio.sleep(0.01)
+    await control(razorpay_sandbox, "PUT", "/sandbox/refunds", {"hold": 0.3})
+    razorpay_order_id = placed["razorpay"]["order_id"]
+    verify = {"order_id": placed["order_id"], "razorpay_order_id": razorpay_order_id, "razorpay_payment_id": late_id,
+              "razorpay_signature": checkout_signature(razorpay_sandbox.key_secret, razorpay_order_id, late_id)}
+
+    async def reconcile_soon():
+        await asyncio.sleep(0.1)  # once the second payment is recorded and its refund is in flight
+        await reconcile(shop, ReconcilePolicy(), at=now())
+
+    await asyncio.gather(*(deliver(client, e) for e in events_named(razorpay_sandbox, "payment.captured", "order.paid")),
+                         client.post("/api/payments/razorpay/verify", json=verify), reconcile_soon())
+    await asyncio.sleep(0.4)
+    await reconcile(shop, ReconcilePolicy(), at=now())
+    stored = await stored_order(client, placed["order_id"])
+    assert (len(razorpay_sandbox.state.payment_refunds(late_id)), len(stored["extra_payments"]),
+            stored["extra_payments"][0]["refund"]["status"], stored.get("refunded_amount", 0)) == (1, 1, "processed", 0)
