@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -42,16 +43,27 @@ Notes = dict[str, str | int | float]
 # An order's capture settings as Razorpay documents them (razorpay/markdown-docs payments/payments/capture-settings/
 # api.md; razorpay-node lib/types/orders.d.ts RazorpayCapturePayment): with capture = automatic,
 # capture_options.automatic_expiry_period (minutes, at least 12) is mandatory and so is refund_speed.
-# Payments authorised within a day (the default order expiry, Settings.order_expiry) are captured automatically; one
-# authorised later, for an order given up by then, stays uncaptured and Razorpay refunds it after
-# manual_expiry_period (its documented default and maximum, 5 days), at the normal (free) refund speed.
+# The window is the shop's order expiry (Settings.order_expiry): a payment authorised while the order is still payable
+# is captured automatically; one authorised after Galla gave the order up stays uncaptured and Razorpay refunds it
+# after manual_expiry_period (its documented default and maximum, 5 days), at the normal (free) refund speed.
 AUTOMATIC_CAPTURE_OPTIONS = {"automatic_expiry_period": 1440, "manual_expiry_period": 7200, "refund_speed": "normal"}
+MIN_CAPTURE_WINDOW = 12  # minutes: automatic_expiry_period's documented floor
 
 
-def capture_settings(capture: CaptureMode) -> dict[str, Any]:
-    """The `payment` field of a new Razorpay order; manual capture needs nothing beyond its mode."""
+def capture_window(order_expiry: float) -> int:
+    """The automatic capture window, in whole minutes, for orders given up after order_expiry seconds, clamped to
+    what Razorpay takes (12 minutes to manual_expiry_period)."""
+    longest = AUTOMATIC_CAPTURE_OPTIONS["manual_expiry_period"]
+    return min(max(math.ceil(order_expiry / 60), MIN_CAPTURE_WINDOW), longest)
+
+
+def capture_settings(capture: CaptureMode, window: int = AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"]
+                     ) -> dict[str, Any]:
+    """The `payment` field of a new Razorpay order (window: automatic capture's, in minutes); manual capture needs
+    nothing beyond its mode."""
     if capture == "auto":
-        return {"capture": "automatic", "capture_options": dict(AUTOMATIC_CAPTURE_OPTIONS)}
+        return {"capture": "automatic",
+                "capture_options": {**AUTOMATIC_CAPTURE_OPTIONS, "automatic_expiry_period": window}}
     return {"capture": "manual"}
 
 
@@ -241,6 +253,8 @@ class RazorpayClient:
     # The webhook secrets verified, current first: after a rotation Razorpay still signs retries of older events
     # with the old secret (razorpay.com/docs/webhooks/faqs, "Secret changed recently on the Dashboard").
     webhook_secrets: tuple[str, ...] = ()
+    # Minutes after which Razorpay no longer captures an authorisation by itself (capture_window of the order expiry).
+    capture_window: int = AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"]
     breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(GATEWAY))
     retry: RetryPolicy = RetryPolicy()
     observe: CallObserver | None = None
@@ -260,7 +274,7 @@ class RazorpayClient:
             "currency": amount.currency,
             "receipt": receipt,
             "notes": notes,
-            "payment": capture_settings(capture),
+            "payment": capture_settings(capture, self.capture_window),
         }
         data, call = await self._request("POST", "/v1/orders", body)
         return RazorpayOrder.model_validate(data), call

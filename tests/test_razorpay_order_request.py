@@ -36,3 +36,13 @@ async def test_item12_a_manual_capture_order_sends_what_razorpay_documents(make_
     sent = await order_request(client, placed)
     assert sent["payment"]["capture"] == "manual"
     assert "automatic_expiry_period" not in sent["payment"].get("capture_options", {})
+
+
+async def test_item12_the_capture_window_is_the_shops_order_expiry(make_client):
+    """A payment authorised while the order is still payable is captured; one authorised after Galla gave the order
+    up stays uncaptured and Razorpay gives it back (razorpay.com/docs/payments/payments/capture-settings: the window
+    is automatic_expiry_period, 12 minutes at least, at most manual_expiry_period, itself at most 7200)."""
+    for expiry, window in ((3600, 60), (86400, 1440), (60, 12), (30 * 86400, 7200)):
+        client = await make_client(order_expiry=expiry)
+        sent = await order_request(client, await place(client, checkout_body()))
+        assert sent["payment"]["capture_options"]["automatic_expiry_period"] == window, expiry

@@ -21,7 +21,7 @@ from checkout.webhooks import finish_applying
 from gateway.breaker import CircuitBreaker
 from gateway.jsonio import dumps
 from gateway.money import format_money
-from gateway.razorpay import RazorpayClient
+from gateway.razorpay import RazorpayClient, capture_window
 from gateway.stripe import StripeGateway
 from models.db import Database, ensure_indexes, open_database
 from models.products import seed_products
@@ -201,6 +201,7 @@ async def shop_for(settings: Settings, database: Database, *,
             key_secret=settings.razorpay_key_secret.get_secret_value(),
             api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
             webhook_secrets=settings.razorpay_webhook_secrets,
+            capture_window=capture_window(settings.order_expiry),
             breaker=circuit_breaker("razorpay", settings),
         )
     if "stripe" in live:
