@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from checkout.shop import Shop
+from models.extra_payments import find_extra_payment, keep_extra_dispute
 from models.orders import Order, append_timeline_and_read, keep_dispute, timeline_entry, transition_order
 
 DISPUTABLE = ["authorized", "paid", "partially_refunded", "refunded"]
@@ -10,6 +11,15 @@ DISPUTABLE = ["authorized", "paid", "partially_refunded", "refunded"]
 
 async def record_dispute(shop: Shop, order: Order, dispute: dict, entries: list[dict]) -> Order:
     """Move a paid order to disputed, keeping the dispute; on any other order, a timeline note."""
+    if find_extra_payment(order, dispute.get("payment_id")) is not None:
+        # A chargeback on a second payment, given back already: the shop answers it with that refund, but the
+        # order's own payment is not disputed (issue 24 item 4).
+        note = timeline_entry("note", message=f"dispute {dispute['id']} opened on second payment "
+                                              f"{dispute['payment_id']}, which was refunded automatically; answer "
+                                              "it in the gateway's dashboard")
+        kept = await keep_extra_dispute(shop.db, order.id, dispute["payment_id"], dispute, [*entries, note])
+        if kept is not None:
+            return kept
     moved = await transition_order(shop.db, order.id, allowed_from=DISPUTABLE, to="disputed",
                                    reason=f"dispute {dispute['id']} opened: {dispute.get('reason') or 'no reason'}",
                                    fields={"dispute": dispute}, entries=entries)

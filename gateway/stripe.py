@@ -165,7 +165,7 @@ class StripeDispute(_Object):
         """What an order keeps of the dispute, in the words both gateways share (our minor units)."""
         money = from_stripe_amount(self.amount, self.currency)
         return {"id": self.id, "gateway": GATEWAY, "amount": money.amount, "currency": money.currency,
-                "reason": self.reason, "status": self.status}
+                "reason": self.reason, "status": self.status, "payment_id": self.payment_intent}
 
 
 class StripeWebhookEvent(_Object):

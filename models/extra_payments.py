@@ -44,6 +44,18 @@ async def move_extra_refund(db: Any, order_id: str, payment_id: str, *, from_sta
     return Order.model_validate(doc) if doc else None
 
 
+async def keep_extra_dispute(db: Any, order_id: str, payment_id: str, dispute: dict,
+                             entries: Iterable[dict]) -> Order | None:
+    """Keep a dispute on the second payment it is about (the last one reported); None if the order has no such one."""
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id, "extra_payments.id": payment_id},
+        {"$set": {"extra_payments.$.dispute": dispute, "updated_at": now()},
+         "$push": {"timeline": {"$each": list(entries)}}},
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+    )
+    return Order.model_validate(doc) if doc else None
+
+
 def find_extra_payment(order: Order, payment_id: str | None) -> dict | None:
     """The order's second payment with this id, if it has one."""
     return next((extra for extra in order.extra_payments if payment_id and extra.get("id") == payment_id), None)

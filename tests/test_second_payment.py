@@ -136,3 +136,16 @@ async def test_item4_the_admins_order_page_lists_the_second_payment_and_its_refu
     resp = await client.get(f"/admin/orders/{placed['order_id']}", headers=ADMIN)
     page = await resp.text()
     assert 'data-testid="second-payments"' in page and f"<code>{late_id}</code> (razorpay)" in page
+
+
+async def test_item4_a_dispute_on_the_second_payment_leaves_the_orders_own_payment_alone(
+        client, razorpay_sandbox, stripe_sandbox):
+    """A chargeback on the payment given back is the shop's to answer (it has the refund to show), but the order's own
+    payment is not disputed: the order stays paid, and the dispute is kept on the second payment and its timeline."""
+    placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
+    await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
+    dispute = razorpay_sandbox.state.open_dispute(late_id)
+    await deliver_all(client, events_named(razorpay_sandbox, "payment.dispute.created"))
+    order = await stored_order(client, placed["order_id"])
+    [second] = order["extra_payments"]
+    assert (order["status"], order.get("dispute"), second["dispute"]["id"]) == ("paid", None, dispute["id"])
