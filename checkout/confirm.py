@@ -12,8 +12,8 @@ from checkout.settle import settle_payment
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.razorpay import RazorpayPayment
-from models.orders import (MAX_ATTEMPTS, Order, append_timeline, get_order, now, restate_attempt, timeline_entry,
-                           transition_order)
+from models.orders import (MAX_ATTEMPTS, Order, append_timeline, count_late_failure_report, get_order, now,
+                           restate_attempt, timeline_entry, transition_order)
 
 
 async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -> Order:
@@ -124,6 +124,13 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
         "step": error.step, "reason": error.reason, "payment_id": error.metadata.payment_id,
         "razorpay_order_id": error.metadata.order_id, "method": None,
     }
+    # Anyone who knows an order id may send reports without end: a payment whose failure is kept already is not
+    # checked again, and an order no longer pending takes MAX_ATTEMPTS notes at most, so no report grows the order's
+    # document (MongoDB's 16 MB limit would stop every later write to it) or spends a Razorpay call past that.
+    if report["payment_id"] and any(a.get("payment_id") == report["payment_id"] for a in order.attempts):
+        return order
+    if order.status != "pending" and order.late_failure_reports >= MAX_ATTEMPTS:
+        return order
     if order.status == "pending" and len(order.attempts) >= MAX_ATTEMPTS:
         # A browser may report failures without end: past MAX_ATTEMPTS a report only joins the attempts (which
         # keep the latest MAX_ATTEMPTS), unchecked, so it neither spends Razorpay calls nor grows the timeline.
@@ -137,6 +144,8 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
         report.update(method=payment.method, code=payment.error_code or report["code"],
                       description=payment.error_description or report["description"])
     # The browser is not trusted: this is a note for the buyer and the shop, it moves no status.
+    if order.status != "pending":
+        await count_late_failure_report(shop.db, order.id)
     return await record_attempt(shop, order, report, entries)
 
 

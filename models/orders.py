@@ -56,6 +56,8 @@ class Order(BaseModel):
     refund_committed: int = 0  # refunds asked for or processed and not failed: what may not be refunded again
     dispute: dict | None = None
     attempts: list[dict] = Field(default_factory=list)
+    # Failure reports a browser made about this order once it was no longer pending (each a timeline note).
+    late_failure_reports: int = 0
     # Second payments that reached an order already paid: {"id", "gateway", "amount", "currency", "status", "at",
     # "refund": {...}}; each is given back in full and never counts as this order's money (models/extra_payments.py).
     extra_payments: list[dict] = Field(default_factory=list)
@@ -203,6 +205,11 @@ async def append_timeline(
             filter_["attempts.payment_id"] = {"$ne": attempt["payment_id"]}
         # $slice with $each (MongoDB's $push modifiers) keeps the newest MAX_ATTEMPTS in the same update.
         await db.orders.update_one(filter_, {"$push": {"attempts": {"$each": [attempt], "$slice": -MAX_ATTEMPTS}}})
+
+
+async def count_late_failure_report(db: Any, order_id: str) -> None:
+    """Count one browser failure report noted on an order no longer pending (they are bounded by this count)."""
+    await db.orders.update_one({"_id": order_id}, {"$inc": {"late_failure_reports": 1}})
 
 
 async def restate_attempt(db: Any, order_id: str, payment_id: str, report: dict) -> None:
