@@ -5,6 +5,7 @@ from __future__ import annotations
 from checkout.errors import Conflict, SignatureInvalid, gateway_failure
 from checkout.orders import call_entry, load_order
 from checkout.place_order import open_payment
+from checkout.receipts import queue_receipt
 from checkout.schemas import RazorpayFailedRequest, RazorpayVerifyRequest
 from checkout.refunds import drop_held_refunds
 from checkout.second_payments import give_back_second_payment, is_second_payment
@@ -28,6 +29,12 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
         order.razorpay_order_id, request.razorpay_payment_id, request.razorpay_signature
     ):
         raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
+    if order.status not in ("pending", "authorized") and (order.payment or {}).get("id") == request.razorpay_payment_id:
+        # The order's own payment reported again (a reload; or a buyer sending their valid signature without end):
+        # what it did is known, so it costs no Razorpay call and adds nothing to the order's document.
+        if order.status == "paid":
+            await queue_receipt(shop, order)  # as a repeat through settle_payment would (a fixed outbox id)
+        return order
     browser = timeline_entry("browser", event="checkout.handler",
                              payment_id=request.razorpay_payment_id, signature_valid=True)
     try:

@@ -50,3 +50,17 @@ async def test_item7_reports_about_a_paid_order_are_bounded(client, database, ra
     assert stored["status"] == "paid"
     assert len(browser_reports(stored)) <= MAX_ATTEMPTS
     assert len([p for p in gateway_paths(stored) if p.startswith("/v1/payments/")]) <= MAX_ATTEMPTS
+
+
+async def test_item7_repeated_verifies_of_a_paid_orders_own_payment_neither_grow_the_timeline_nor_call_razorpay(
+        client, database, razorpay_sandbox):
+    """A buyer holds a valid checkout.js signature for their own payment and may send it again without end."""
+    placed = await place_order(client)
+    status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
+    assert status == 200
+    for _ in range(REPORTS):
+        resp = await client.post("/api/payments/razorpay/verify", json={"order_id": placed["order_id"], **paid})
+        assert resp.status == 200 and (await resp.json())["status"] == "paid"
+    stored = await database.db.orders.find_one({"_id": placed["order_id"]})
+    assert len([p for p in gateway_paths(stored) if p.startswith("/v1/payments/")]) == 1
+    assert len([e for e in stored["timeline"] if e.get("event") == "checkout.handler"]) == 1
