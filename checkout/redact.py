@@ -10,9 +10,11 @@ from typing import Any
 CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 REDACTED = "[redacted]"
 # What a buyer may type as a card number in free text (a name, an address line, a note): 12 to 19 digits
-# (ISO/IEC 7812 card numbers), in groups split by spaces, dashes or dots, touching letters or not ("card:4111…").
-TYPED_DIGITS = re.compile(r"\d(?:[ .-]?\d)*")
-TYPED_SEPARATOR = re.compile(r"([ .-])")
+# (ISO/IEC 7812 card numbers), in groups split by up to three spaces (any kind: a pasted number brings no-break
+# and thin spaces), dashes, dots or slashes, touching letters or not ("card:4111…").
+_SEPARATOR = r"[\s./\-\u2010-\u2015]"
+TYPED_DIGITS = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d)*")
+TYPED_SEPARATOR = re.compile(rf"({_SEPARATOR}{{1,3}})")
 # Fields whose value is a credential or card data whatever it looks like (a PaymentIntent's client_secret
 # lets a browser confirm the payment; a card's number, CVC and expiry are card data).
 SENSITIVE_KEYS = frozenset({"client_secret", "secret", "password", "key_secret", "api_key", "authorization",
