@@ -10,6 +10,7 @@ to it) and spend the shop's Razorpay quota, one rate-limited request at a time f
 from __future__ import annotations
 
 from abuse_helpers import gateway_paths, place_order
+from conftest import checkout_body
 from models.orders import MAX_ATTEMPTS
 from webhook_helpers import deliver_all
 
@@ -64,3 +65,30 @@ async def test_item7_repeated_verifies_of_a_paid_orders_own_payment_neither_grow
     stored = await database.db.orders.find_one({"_id": placed["order_id"]})
     assert len([p for p in gateway_paths(stored) if p.startswith("/v1/payments/")]) == 1
     assert len([e for e in stored["timeline"] if e.get("event") == "checkout.handler"]) == 1
+
+
+async def stripe_order(client) -> dict:
+    resp = await client.post("/api/checkout", json=checkout_body(country="US"))
+    assert resp.status == 201, await resp.text()
+    return await resp.json()
+
+
+async def test_item18_asking_again_to_pay_a_pending_stripe_order_does_not_grow_its_timeline(client, database,
+                                                                                           stripe_sandbox):
+    """POST /api/orders/{id}/pay needs only the order id; with the session still open it answers with that one."""
+    placed = await stripe_order(client)
+    before = len((await database.db.orders.find_one({"_id": placed["order_id"]}))["timeline"])
+    for _ in range(REPORTS):
+        resp = await client.post(f"/api/orders/{placed['order_id']}/pay")
+        assert resp.status == 200 and (await resp.json())["stripe"]["session_id"] == placed["stripe"]["session_id"]
+    assert len((await database.db.orders.find_one({"_id": placed["order_id"]}))["timeline"]) == before
+
+
+async def test_item18_returning_again_with_an_unpaid_session_notes_it_once(client, database, stripe_sandbox):
+    placed = await stripe_order(client)
+    session_id = placed["stripe"]["session_id"]
+    for _ in range(REPORTS):
+        resp = await client.get(f"/api/orders/{placed['order_id']}?session_id={session_id}")
+        assert resp.status == 200 and (await resp.json())["status"] == "pending"
+    stored = await database.db.orders.find_one({"_id": placed["order_id"]})
+    assert len([e for e in stored["timeline"] if e.get("event") == "stripe.return"]) == 1
