@@ -138,6 +138,15 @@ async def reconcile_stripe_order(shop: Shop, order: Order, expire_before: dateti
             return await apply_stripe_session(shop, order, session, entries)
         if session_id == order.stripe_session_id:
             current = session
+    if order.razorpay_order_id is not None and "razorpay" in shop.live:
+        # Failed over from Razorpay: a late authorisation on its Razorpay order is captured by Razorpay (it gives
+        # back only a duplicate on an order it counts as paid), and with its webhooks lost only this finds it.
+        # Asked before the Stripe session is expired, so a paid order is never given up.
+        payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
+        entries += call_entry(call)
+        best = best_payment(payments)
+        if best is not None:
+            return await apply_razorpay_payment(shop, order, best, entries)
     if current is not None and current.status == "open" and order.created_at < expire_before:
         # Close it at Stripe first, so nobody pays an order we have given up.
         current, call = await shop.stripe.expire_session(current.id)
