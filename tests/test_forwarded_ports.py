@@ -1,9 +1,8 @@
 """Issue 24 item 20 (review round): some trusted proxies write the client's address with its source port in
 X-Forwarded-For (Azure Application Gateway writes "IP:port", and documents a rewrite to drop the port for backends
 that cannot read it: azure.microsoft.com/blog/rewrite-http-headers-with-azure-application-gateway). The port changes
-with every
-connection, so each request was a new client to the rate limits and the sign-in throttle: the address is read
-without its port.
+with every connection, so each request was a new client to the rate limits and the sign-in throttle: the address
+is read without its port.
 """
 
 from __future__ import annotations
