@@ -62,3 +62,17 @@ async def test_item13_an_event_stored_with_odd_keys_is_applied_again_from_the_le
     await db.events.update_many({}, {"$set": {"status": "received", "claimed_until": bson.datetime.datetime(2000, 1, 1)}})
     receipts = await apply_stored_events(client.app[WEBHOOK_SHOP])
     assert receipts and (await stored_order(client, placed["order_id"]))["status"] == "paid"
+
+
+async def test_item13_an_order_verified_with_odd_note_keys_stays_a_document_mongodb_stores(client, razorpay_sandbox):
+    """The gateway's answers go into the order's timeline (the trace), notes and all: mongomock takes a NUL in a key
+    inside an update, but pymongo's encoder refuses it on a real MongoDB, so every later write to the order would
+    fail (verify, webhooks, reconcile). Checked by encoding the stored order as pymongo would."""
+    placed = await place(client, checkout_body())
+    status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], notes=ODD_NOTES)
+    assert status == 200
+    resp = await client.post("/api/payments/razorpay/verify", json={"order_id": placed["order_id"], **paid})
+    assert resp.status == 200, await resp.text()
+    stored = await stored_order(client, placed["order_id"])
+    assert stored["status"] == "paid"
+    bson.encode(stored)
