@@ -33,3 +33,12 @@ async def test_item19_a_card_number_typed_as_a_postal_code_is_never_stored(clien
     resp = await client.post("/api/checkout", json=body)
     assert resp.status in (400, 422), await resp.text()
     assert (await resp.json())["error"]["field"] == "shipping_address.postal_code"
+
+
+@pytest.mark.parametrize("typed", [t for t in TYPED if "/" not in t])
+def test_item19_the_admin_trace_redacts_a_card_number_in_a_gateway_answer_however_it_was_typed(typed):
+    """A Razorpay payment's notes are the buyer's browser's (checkout.js options) and come back in the answers the
+    trace shows; the Redactor the trace (and the logs) use caught only single spaces or dashes."""
+    from checkout.redact import Redactor
+    shown = Redactor([]).value({"response": {"notes": {"gift_message": f"card {typed} thanks"}}})
+    assert shown == {"response": {"notes": {"gift_message": f"card {REDACTED} thanks"}}}
