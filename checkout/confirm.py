@@ -13,8 +13,8 @@ from checkout.settle import settle_payment
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.razorpay import RazorpayPayment
-from models.orders import (MAX_ATTEMPTS, Order, append_timeline, count_late_failure_report, get_order, now,
-                           restate_attempt, timeline_entry, transition_order)
+from models.orders import (MAX_ATTEMPTS, Order, append_timeline, count_late_failure_report, get_order,
+                           has_timeline_entry, now, restate_attempt, timeline_entry, transition_order)
 
 
 async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -> Order:
@@ -29,9 +29,13 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
         order.razorpay_order_id, request.razorpay_payment_id, request.razorpay_signature
     ):
         raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
-    if order.status not in ("pending", "authorized") and (order.payment or {}).get("id") == request.razorpay_payment_id:
-        # The order's own payment reported again (a reload; or a buyer sending their valid signature without end):
-        # what it did is known, so it costs no Razorpay call and adds nothing to the order's document.
+    if (order.status not in ("pending", "authorized")
+            and (order.payment or {}).get("id") == request.razorpay_payment_id
+            and await has_timeline_entry(shop.db, order.id, kind="browser", event="checkout.handler",
+                                         payment_id=request.razorpay_payment_id)):
+        # The order's own payment reported by the browser again (a reload; or a buyer sending their valid signature
+        # without end): the first report is on the trace and what the payment did is known, so a repeat costs no
+        # Razorpay call and adds nothing to the order's document.
         if order.status == "paid":
             await queue_receipt(shop, order)  # as a repeat through settle_payment would (a fixed outbox id)
         return order
