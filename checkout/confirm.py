@@ -85,7 +85,10 @@ async def apply_razorpay_payment(
         return await give_back_second_payment(shop, order, {
             "id": payment.id, "gateway": "razorpay", "amount": payment.amount, "currency": payment.currency,
             "method": payment.method}, entries)
-    fields = {"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": payment.amount}
+    # The order's gateway is the one that took the money (the dashboard's takings and the receipt say it): after a
+    # failover to Stripe, a late Razorpay payment may be the one that pays the order.
+    fields = {"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": payment.amount,
+              "gateway": "razorpay"}
     # Paid means captured: a payment refunded after its capture was the order's money (its refunds settle on their
     # own); "authorized" is a status only where the shop captures by hand; otherwise Razorpay captures it itself.
     target = {"captured": "paid", "refunded": "paid" if payment.captured else None,

@@ -41,3 +41,14 @@ async def test_item4_reconcile_finds_a_razorpay_payment_on_an_order_failed_over_
     await reconcile(client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(hours=25))
     stored = await stored_order(client, placed["order_id"])
     assert (stored["status"], (stored.get("payment") or {}).get("id")) == ("paid", late_id)
+
+
+async def test_item4_an_order_failed_over_to_stripe_but_paid_through_razorpay_counts_as_razorpays(
+        client, razorpay_sandbox, stripe_sandbox):
+    """The dashboard sums takings by the order's gateway, and the receipt names it: the one that took the money."""
+    from money_helpers import events_named
+    from webhook_helpers import deliver_all
+    placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
+    await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
+    stored = await stored_order(client, placed["order_id"])
+    assert (stored["status"], stored["payment"]["id"], stored["gateway"]) == ("paid", late_id, "razorpay")
