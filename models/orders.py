@@ -122,6 +122,25 @@ async def find_stale_orders(db: Any, statuses: Iterable[str], before: datetime, 
     return [Order.model_validate(doc) for doc in docs]
 
 
+async def find_failed_over_orders(db: Any, statuses: Iterable[str], since: datetime, before: datetime,
+                                  limit: int) -> list[Order]:
+    """Orders in these statuses, created in [since, before), that failed over from a Razorpay order and were not yet
+    looked at for a late payment there (the list_by_status index narrows them by status and creation)."""
+    cursor = db.orders.find({"status": {"$in": list(statuses)}, "created_at": {"$gte": since, "$lt": before},
+                             "failover": {"$ne": None}, "razorpay_order_id": {"$ne": None},
+                             "late_payments_checked_at": None}, ORDER_PROJECTION)
+    return [Order.model_validate(doc) for doc in await cursor.sort("created_at", 1).to_list(limit)]
+
+
+async def mark_late_payments_checked(db: Any, order_id: str, entries: Iterable[dict]) -> Order | None:
+    """Note that an order's Razorpay order was looked at for late payments (once is enough)."""
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id}, {"$set": {"late_payments_checked_at": now(), "updated_at": now()},
+                            "$push": {"timeline": {"$each": list(entries)}}},
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER)
+    return Order.model_validate(doc) if doc else None
+
+
 async def find_order_by_razorpay_id(db: Any, razorpay_order_id: str) -> Order | None:
     """Fetch an order by the Razorpay order made for it (indexed)."""
     doc = await db.orders.find_one({"razorpay_order_id": razorpay_order_id}, ORDER_PROJECTION)

@@ -52,3 +52,40 @@ async def test_item4_an_order_failed_over_to_stripe_but_paid_through_razorpay_co
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
     stored = await stored_order(client, placed["order_id"])
     assert (stored["status"], stored["payment"]["id"], stored["gateway"]) == ("paid", late_id, "razorpay")
+
+
+async def paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox) -> tuple[dict, str]:
+    """Failed over, paid through Stripe (its webhook delivered), then Razorpay captured the late authorisation."""
+    from money_helpers import events_named
+    from webhook_helpers import deliver_all
+    placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
+    order = await get_order(client.app[SHOP].db, placed["order_id"])
+    status, _, _ = await stripe_sandbox.pay(order.stripe_session_id)
+    assert status == 303
+    await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
+    return placed, late_id
+
+
+async def test_item4_reconcile_gives_back_a_late_razorpay_payment_on_an_order_stripe_paid(
+        client, razorpay_sandbox, stripe_sandbox):
+    """With the Razorpay webhooks lost, the shop kept both payments: reconcile looks once the capture window closed."""
+    placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
+    stored = await stored_order(client, placed["order_id"])
+    assert stored["status"] == "paid" and stored["payment"]["gateway"] == "stripe"
+    await reconcile(client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(hours=24))  # a capture may still come
+    assert not (await stored_order(client, placed["order_id"])).get("extra_payments")
+    await reconcile(client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(hours=50))
+    stored = await stored_order(client, placed["order_id"])
+    assert [extra["id"] for extra in stored.get("extra_payments", [])] == [late_id]
+    assert len(razorpay_sandbox.state.payment_refunds(late_id)) == 1
+    assert (stored["status"], stored.get("refunded_amount", 0)) == ("paid", 0)
+
+
+async def test_item4_a_failed_over_paid_order_is_looked_at_once(client, razorpay_sandbox, stripe_sandbox):
+    placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
+    for hours in (50, 51, 52):
+        await reconcile(client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(hours=hours))
+    stored = await stored_order(client, placed["order_id"])
+    lookups = [e for e in stored["timeline"] if e.get("kind") == "gateway_call" and e.get("method") == "GET"
+               and e.get("path", "").endswith("/payments") and e.get("gateway") == "razorpay"]
+    assert len(lookups) == 1
