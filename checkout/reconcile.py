@@ -23,8 +23,9 @@ from models.extra_payments import find_orders_with_open_extra_refunds
 from models.refunds import find_orders_with_open_refunds
 
 log = logging.getLogger("galla.reconcile")
-# Razorpay captures a payment authorised within automatic_expiry_period of its creation (gateway/razorpay.py
-# AUTOMATIC_CAPTURE_OPTIONS; razorpay.com/docs/payments/payments/capture-settings), and a payment may be created until
+# Razorpay captures a payment authorised within automatic_expiry_period of its creation ("Once the payment is created,
+# you can auto-capture payments that are authorized within a certain time period": razorpay.com/docs/payments/
+# payments/capture-settings; our period is gateway/razorpay.py AUTOMATIC_CAPTURE_OPTIONS), and one may be created until
 # the order expires: after both (and an hour's margin) no late capture can come, so a failed-over order is looked at
 # once then. How far back the pass looks for such orders (a server that was down a while still gets to them).
 LATE_CAPTURE_WINDOW = timedelta(minutes=AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"] + 60)
