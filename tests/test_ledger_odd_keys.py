@@ -76,3 +76,18 @@ async def test_item13_an_order_verified_with_odd_note_keys_stays_a_document_mong
     stored = await stored_order(client, placed["order_id"])
     assert stored["status"] == "paid"
     bson.encode(stored)
+
+
+async def test_item13_a_signed_event_whose_entity_galla_cannot_read_is_acknowledged_not_failed(client, razorpay_sandbox):
+    """Retrying cannot make an unreadable entity readable: answering 500 would only get the endpoint disabled. The
+    event stays in the ledger, marked not applied with the reason; reconcile follows the order up."""
+    placed = await place(client, checkout_body())
+    status, _ = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
+    [captured] = [e for e in razorpay_sandbox.state.events if e.name == "payment.captured"]
+    envelope = json.loads(json.dumps(captured.envelope))
+    envelope["payload"]["payment"]["entity"]["amount"] = {"value": 100}
+    status, body = await post_razorpay(client, envelope, "evt_unreadable")
+    assert status == 200, body
+    assert body["outcome"].startswith("not applied")
+    [stored] = [e for e in await ledger(client) if e["event_id"] == "evt_unreadable"]
+    assert stored["status"] == "applied" and stored["outcome"].startswith("not applied")
