@@ -82,8 +82,8 @@ async def reconcile(shop: Shop, policy: ReconcilePolicy | None = None, *, at: da
 
 
 async def reconcile_late_payments(shop: Shop, order: Order) -> Order:
-    """Once no late capture can come, give back each payment Razorpay captured on a paid order's Razorpay order that
-    is not the order's own (item 4): after a failover its webhooks are all that told us, and they may be lost."""
+    """Once no late capture can come, give back each payment a failed-over paid order's gateways took that is not the
+    order's own (item 4): a late capture on its Razorpay order, a paid Stripe session; their webhooks may be lost."""
     entries = [timeline_entry("reconcile", gateway="razorpay", looking_for="late payments")]
     payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
     entries += call_entry(call)
@@ -91,6 +91,15 @@ async def reconcile_late_payments(shop: Shop, order: Order) -> Order:
     for late in (p for p in payments if p.status == "captured" and p.id != own and p.id not in known):
         order = await apply_razorpay_payment(shop, order, late, entries)
         entries = []
+    if "stripe" in shop.live:
+        # The other way round: a session the failover opened, paid too, whose webhook was lost.
+        for session_id in order.stripe_sessions:
+            session, call = await shop.stripe.retrieve_session(session_id)
+            entries += call_entry(call)
+            paid_by = session.summary().get("id")
+            if session.payment_status == "paid" and paid_by not in (own, None, *known):
+                order = await apply_stripe_session(shop, order, session, entries)
+                entries = []
     return await mark_late_payments_checked(shop.db, order.id, entries) or order
 
 

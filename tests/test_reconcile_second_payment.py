@@ -89,3 +89,23 @@ async def test_item4_a_failed_over_paid_order_is_looked_at_once(client, razorpay
     lookups = [e for e in stored["timeline"] if e.get("kind") == "gateway_call" and e.get("method") == "GET"
                and e.get("path", "").endswith("/payments") and e.get("gateway") == "razorpay"]
     assert len(lookups) == 1
+
+
+async def test_item4_reconcile_gives_back_a_stripe_payment_on_an_order_razorpay_paid(
+        client, razorpay_sandbox, stripe_sandbox):
+    """The other way round: Razorpay's late capture paid the order (its webhook came), and the buyer had also paid
+    the Stripe session the failover opened, whose webhook was lost."""
+    from money_helpers import events_named
+    from webhook_helpers import deliver_all
+    placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
+    order = await get_order(client.app[SHOP].db, placed["order_id"])
+    status, _, _ = await stripe_sandbox.pay(order.stripe_session_id)
+    assert status == 303
+    await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
+    stored = await stored_order(client, placed["order_id"])
+    assert (stored["status"], stored["payment"]["id"]) == ("paid", late_id)
+    await reconcile(client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(hours=50))
+    stored = await stored_order(client, placed["order_id"])
+    [extra] = stored.get("extra_payments", [])
+    assert extra["gateway"] == "stripe" and extra["refund"]["status"] in ("pending", "processed")
+    assert (stored["status"], stored["payment"]["id"]) == ("paid", late_id)
