@@ -5,6 +5,7 @@ from __future__ import annotations
 from checkout.errors import Conflict, SignatureInvalid, gateway_failure
 from checkout.orders import call_entry, load_order
 from checkout.place_order import open_payment
+from checkout.receipts import queue_receipt
 from checkout.schemas import RazorpayFailedRequest, RazorpayVerifyRequest
 from checkout.refunds import drop_held_refunds
 from checkout.second_payments import give_back_second_payment, is_second_payment
@@ -12,8 +13,8 @@ from checkout.settle import settle_payment
 from checkout.shop import Shop
 from gateway.errors import GatewayError
 from gateway.razorpay import RazorpayPayment
-from models.orders import (MAX_ATTEMPTS, Order, append_timeline, get_order, now, restate_attempt, timeline_entry,
-                           transition_order)
+from models.orders import (MAX_ATTEMPTS, Order, append_timeline, count_late_failure_report, get_order,
+                           has_timeline_entry, now, restate_attempt, timeline_entry, transition_order)
 
 
 async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -> Order:
@@ -28,6 +29,16 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
         order.razorpay_order_id, request.razorpay_payment_id, request.razorpay_signature
     ):
         raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
+    if (order.status not in ("pending", "authorized")
+            and (order.payment or {}).get("id") == request.razorpay_payment_id
+            and await has_timeline_entry(shop.db, order.id, kind="browser", event="checkout.handler",
+                                         payment_id=request.razorpay_payment_id)):
+        # The order's own payment reported by the browser again (a reload; or a buyer sending their valid signature
+        # without end): the first report is on the trace and what the payment did is known, so a repeat costs no
+        # Razorpay call and adds nothing to the order's document.
+        if order.status == "paid":
+            await queue_receipt(shop, order)  # as a repeat through settle_payment would (a fixed outbox id)
+        return order
     browser = timeline_entry("browser", event="checkout.handler",
                              payment_id=request.razorpay_payment_id, signature_valid=True)
     try:
@@ -74,7 +85,10 @@ async def apply_razorpay_payment(
         return await give_back_second_payment(shop, order, {
             "id": payment.id, "gateway": "razorpay", "amount": payment.amount, "currency": payment.currency,
             "method": payment.method}, entries)
-    fields = {"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": payment.amount}
+    # The order's gateway is the one that took the money (the dashboard's takings and the receipt say it): after a
+    # failover to Stripe, a late Razorpay payment may be the one that pays the order.
+    fields = {"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": payment.amount,
+              "gateway": "razorpay"}
     # Paid means captured: a payment refunded after its capture was the order's money (its refunds settle on their
     # own); "authorized" is a status only where the shop captures by hand; otherwise Razorpay captures it itself.
     target = {"captured": "paid", "refunded": "paid" if payment.captured else None,
@@ -124,6 +138,13 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
         "step": error.step, "reason": error.reason, "payment_id": error.metadata.payment_id,
         "razorpay_order_id": error.metadata.order_id, "method": None,
     }
+    # Anyone who knows an order id may send reports without end: a payment whose failure is kept already is not
+    # checked again, and an order no longer pending takes MAX_ATTEMPTS notes at most, so no report grows the order's
+    # document (MongoDB's 16 MB limit would stop every later write to it) or spends a Razorpay call past that.
+    if report["payment_id"] and any(a.get("payment_id") == report["payment_id"] for a in order.attempts):
+        return order
+    if order.status != "pending" and order.late_failure_reports >= MAX_ATTEMPTS:
+        return order
     if order.status == "pending" and len(order.attempts) >= MAX_ATTEMPTS:
         # A browser may report failures without end: past MAX_ATTEMPTS a report only joins the attempts (which
         # keep the latest MAX_ATTEMPTS), unchecked, so it neither spends Razorpay calls nor grows the timeline.
@@ -139,6 +160,8 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
                       source=payment.error_source or report["source"], step=payment.error_step or report["step"],
                       reason=payment.error_reason or report["reason"])
     # The browser is not trusted: this is a note for the buyer and the shop, it moves no status.
+    if order.status != "pending":
+        await count_late_failure_report(shop.db, order.id)
     return await record_attempt(shop, order, report, entries)
 
 

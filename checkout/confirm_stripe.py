@@ -11,7 +11,7 @@ from checkout.shop import Shop
 from gateway.errors import GatewayError, GatewayInvalid
 from gateway.money import Money
 from gateway.stripe import StripePaymentIntent, StripeSession
-from models.orders import Order, timeline_entry
+from models.orders import Order, has_timeline_entry, timeline_entry
 
 # Stripe's Checkout Session ids: cs_test_… or cs_live_…, letters and digits.
 SESSION_ID = re.compile(r"cs_(?:test|live)_[A-Za-z0-9]{1,250}")
@@ -43,6 +43,11 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
         raise gateway_failure(exc) from exc
     if not session_belongs(session, order):
         raise SessionRefused("this payment session belongs to another order", field="session_id")
+    if session.payment_status != "paid" and await has_timeline_entry(shop.db, order.id, kind="browser",
+                                                                      event="stripe.return", session_id=session_id):
+        # A return with this unpaid session is noted already: a repeat (a reload, or a stranger with the link)
+        # changes nothing and adds nothing to the order's document.
+        return order
     entries = [came_back, *call_entry(call)]
     return await apply_stripe_session(shop, order, session, entries)
 

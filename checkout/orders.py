@@ -7,6 +7,7 @@ import secrets
 from checkout.errors import NotFound
 from checkout.shop import Shop
 from gateway.calls import CallRecord
+from models.events import PAYLOAD_DEPTH, storable_value
 from models.orders import Order, get_order
 
 STATUS_LABELS = {
@@ -32,7 +33,9 @@ def call_entry(call: CallRecord | None) -> list[dict]:
         return []
     tries = call.attempts()
     numbering = len(tries) > 1
-    return [{"at": attempt.at, "kind": "gateway_call", **attempt.to_dict(),
+    # A gateway's answer carries what the buyer's browser chose (a payment's notes): made storable, since a key
+    # with a NUL (or an integer past 64 bits) would make pymongo refuse every later write to the order.
+    return [{"at": attempt.at, "kind": "gateway_call", **storable_value(attempt.to_dict(), PAYLOAD_DEPTH),
              **({"attempt": n, "of": len(tries)} if numbering else {})}
             for n, attempt in enumerate(tries, start=1)]
 

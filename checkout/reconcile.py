@@ -12,16 +12,24 @@ from checkout.errors import CheckoutError
 from checkout.orders import call_entry
 from checkout.razorpay_order import adopt_by_receipt
 from checkout.refunds import send_refund, settle_refund
-from checkout.second_payments import send_extra_refund, settle_extra_refund
+from checkout.second_payments import PAID_STATUSES, send_extra_refund, settle_extra_refund
 from checkout.shop import Shop
 from gateway.errors import GatewayError
-from gateway.razorpay import RazorpayPayment
+from gateway.razorpay import AUTOMATIC_CAPTURE_OPTIONS, RazorpayPayment
 from gateway.refunds import RefundReport
-from models.orders import Order, find_stale_orders, get_order, now, timeline_entry, transition_order
+from models.orders import (Order, find_failed_over_orders, find_stale_orders, get_order, mark_late_payments_checked,
+                           now, timeline_entry, transition_order)
 from models.extra_payments import find_orders_with_open_extra_refunds
 from models.refunds import find_orders_with_open_refunds
 
 log = logging.getLogger("galla.reconcile")
+# Razorpay captures a payment authorised within automatic_expiry_period of its creation ("Once the payment is created,
+# you can auto-capture payments that are authorized within a certain time period": razorpay.com/docs/payments/
+# payments/capture-settings; our period is gateway/razorpay.py AUTOMATIC_CAPTURE_OPTIONS), and one may be created until
+# the order expires: after both (and an hour's margin) no late capture can come, so a failed-over order is looked at
+# once then. How far back the pass looks for such orders (a server that was down a while still gets to them).
+LATE_CAPTURE_WINDOW = timedelta(minutes=AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"] + 60)
+LATE_PAYMENTS_LOOK_BACK = timedelta(days=7)
 
 
 @dataclass
@@ -64,7 +72,35 @@ async def reconcile(shop: Shop, policy: ReconcilePolicy | None = None, *, at: da
     for order in await find_orders_with_open_extra_refunds(shop.db, policy.limit):
         report.refunds_checked += 1
         await run_step(report, order, reconcile_second_payments(shop, order))
+    if "razorpay" in shop.live:
+        closed = at - policy.expire_after - LATE_CAPTURE_WINDOW
+        for order in await find_failed_over_orders(shop.db, PAID_STATUSES, closed - LATE_PAYMENTS_LOOK_BACK, closed,
+                                                   policy.limit):
+            report.orders_checked += 1
+            await run_step(report, order, reconcile_late_payments(shop, order))
     return report
+
+
+async def reconcile_late_payments(shop: Shop, order: Order) -> Order:
+    """Once no late capture can come, give back each payment a failed-over paid order's gateways took that is not the
+    order's own (item 4): a late capture on its Razorpay order, a paid Stripe session; their webhooks may be lost."""
+    entries = [timeline_entry("reconcile", gateway="razorpay", looking_for="late payments")]
+    payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
+    entries += call_entry(call)
+    own, known = (order.payment or {}).get("id"), {extra.get("id") for extra in order.extra_payments}
+    for late in (p for p in payments if p.status == "captured" and p.id != own and p.id not in known):
+        order = await apply_razorpay_payment(shop, order, late, entries)
+        entries = []
+    if "stripe" in shop.live:
+        # The other way round: a session the failover opened, paid too, whose webhook was lost.
+        for session_id in order.stripe_sessions:
+            session, call = await shop.stripe.retrieve_session(session_id)
+            entries += call_entry(call)
+            paid_by = session.summary().get("id")
+            if session.payment_status == "paid" and paid_by not in (own, None, *known):
+                order = await apply_stripe_session(shop, order, session, entries)
+                entries = []
+    return await mark_late_payments_checked(shop.db, order.id, entries) or order
 
 
 async def run_step(report: ReconcileReport, before: Order, step) -> None:
@@ -152,6 +188,15 @@ async def reconcile_stripe_order(shop: Shop, order: Order, expire_before: dateti
             return await apply_stripe_session(shop, order, session, entries)
         if session_id == order.stripe_session_id:
             current = session
+    if order.razorpay_order_id is not None and "razorpay" in shop.live:
+        # Failed over from Razorpay: a late authorisation on its Razorpay order is captured by Razorpay (it gives
+        # back only a duplicate on an order it counts as paid), and with its webhooks lost only this finds it.
+        # Asked before the Stripe session is expired, so a paid order is never given up.
+        payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
+        entries += call_entry(call)
+        best = best_payment(payments)
+        if best is not None:
+            return await apply_razorpay_payment(shop, order, best, entries)
     if current is not None and current.status == "open" and order.created_at < expire_before:
         # Close it at Stripe first, so nobody pays an order we have given up.
         current, call = await shop.stripe.expire_session(current.id)

@@ -62,7 +62,9 @@ class ShippingAddress(_Body):
     state: OptionalText | None = Field(
         None, description="State or region, where the country uses one; in India one of its states or union "
                           "territories (name or ISO 3166-2 code), required.")
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = Field(
+    # Redacted too: where a country keeps no pattern, 16 digits would pass; "[REDACTED]" then fails the check.
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20),
+                           AfterValidator(redact_card_numbers)] | None = Field(
         None, description="In India a 6-digit PIN code; elsewhere the country's postal code, where it uses one.")
     country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2,
                                               max_length=2)] | None = Field(

@@ -11,7 +11,7 @@ from gateway.errors import GatewayError, GatewayInvalid
 from gateway.money import Money
 from gateway.stripe import SESSION_ID_PLACEHOLDER, SessionLine, StripeSession
 from models.customers import forget_stripe_customer, get_customer, remember_stripe_customer
-from models.orders import Order, append_timeline, append_timeline_and_read, attach_stripe_session, get_order
+from models.orders import Order, append_timeline, attach_stripe_session, get_order
 
 
 async def open_stripe_session(shop: Shop, order: Order, *, switch: dict | None = None) -> Order:
@@ -25,7 +25,9 @@ async def open_stripe_session(shop: Shop, order: Order, *, switch: dict | None =
             current, call = await shop.stripe.retrieve_session(order.stripe_session_id)
             entries += call_entry(call)
             if current.status == "open":
-                return await append_timeline_and_read(shop.db, order.id, entries)
+                # Still the one to pay with: nothing changed, so nothing is written (anyone with the order id may
+                # ask again without end, and each write would grow the order's document).
+                return order
             if current.status == "complete":
                 # Paid already (the buyer paid in another tab): settle instead of charging twice.
                 return await apply_stripe_session(shop, order, current, entries)

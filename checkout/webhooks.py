@@ -169,6 +169,11 @@ async def apply_event(shop: Shop, key: str, gateway: str, event_id: str, event_t
         # The gateway refused a follow-up call (a capture, a lookup): retrying the event cannot help,
         # and a webhook that keeps failing gets disabled. Keep it applied with the reason; reconcile follows up.
         before, after, error = None, None, exc.description
+    except ValidationError as exc:
+        # A signed event whose entity (payment, refund, dispute, session) does not read as Galla expects: no retry
+        # makes it readable, and an endpoint answering 500 on every retry gets disabled. Kept, with the reason.
+        before, after, error = None, None, f"the event's {exc.title} is not what Galla reads: {exc.errors()[0]['msg']}"
+        log.warning("%s not applied: %s", key, error, exc_info=True)
     except GatewayUnavailable as exc:
         # A follow-up call timed out or the gateway is down. The event is stored, so it is acknowledged; the
         # ledger job (views/reconciler.py) applies it again, as would the gateway's next delivery.

@@ -226,7 +226,8 @@ class RazorpayEvent(_Entity):
 
 def verify_webhook_signature(body: bytes, signature: str, secret: str) -> bool:
     """Check X-Razorpay-Signature: hex HMAC-SHA256 of the raw body, keyed with the webhook secret."""
-    if not signature or not secret:
+    # compare_digest raises TypeError on a non-ASCII str: such a signature is simply not ours.
+    if not signature or not secret or not signature.isascii():
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature.strip())
@@ -334,6 +335,8 @@ class RazorpayClient:
 
     def verify_payment_signature(self, razorpay_order_id: str, payment_id: str, signature: str) -> bool:
         """Check checkout.js's signature: HMAC-SHA256(key_secret, "order_id|payment_id")."""
+        if not signature.isascii():  # the SDK's compare_digest would raise TypeError: never a valid signature
+            return False
         params = {
             "razorpay_order_id": razorpay_order_id,
             "razorpay_payment_id": payment_id,

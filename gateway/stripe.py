@@ -199,6 +199,9 @@ def verify_signature(body: bytes, signature: str, secret: str, *, tolerance: int
     (`timestamp < time.time() - tolerance`); a t in the future passes it, so a captured request signed ahead of
     time would stay replayable for as long as the signer liked. Raises WebhookSignatureInvalid.
     """
+    if not signature.isascii():
+        # verify_header's hmac.compare_digest raises TypeError on a non-ASCII str; Stripe signs in ASCII.
+        raise WebhookSignatureInvalid("Unable to extract timestamp and signatures from header")
     try:
         stripe.WebhookSignature.verify_header(body, signature, secret, tolerance)
     except stripe.SignatureVerificationError as exc:

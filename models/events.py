@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
+from bson.errors import InvalidDocument
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, WriteError
 
 from models.orders import now
 
@@ -16,6 +18,10 @@ CLAIM_SECONDS = 30
 REDELIVERIES_KEPT = 20
 # The ledger job gives up re-applying an event after this many tries (it stays stored, with its last error).
 MAX_APPLY_ATTEMPTS = 20
+# MongoDB keeps documents nested at most 100 levels (docs/manual/reference/limits, "Nested Depth for BSON
+# Documents"); the ledger's copy of a payload keeps far fewer, and nothing Galla reads is that deep.
+PAYLOAD_DEPTH = 32
+INT64 = range(-2**63, 2**63)
 
 
 def event_key(gateway: str, event_id: str) -> str:
@@ -27,15 +33,41 @@ async def store_event(db: Any, *, gateway: str, event_id: str, event_type: str, 
                       payload: dict) -> bool:
     """Store a newly received event, claimed for applying; False if the ledger already has it."""
     stamp = now()
+    entry = {"_id": event_key(gateway, event_id), "gateway": gateway, "event_id": event_id, "type": event_type,
+             "created": created, "received_at": stamp, "deliveries": 1, "status": "received",
+             "attempts": 1, "claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS)}
     try:
-        await db.events.insert_one({
-            "_id": event_key(gateway, event_id), "gateway": gateway, "event_id": event_id, "type": event_type,
-            "created": created, "received_at": stamp, "deliveries": 1, "status": "received",
-            "attempts": 1, "claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS), "payload": payload,
-        })
+        try:
+            await db.events.insert_one({**entry, "payload": payload})
+        except DuplicateKeyError:
+            raise
+        except (InvalidDocument, OverflowError, WriteError):
+            # A key BSON refuses (a NUL in a notes key the buyer's browser chose), an integer past 64 bits, or a
+            # nesting MongoDB refuses: failing here would answer 500 on every retry until the gateway disables
+            # the endpoint. Keep a copy that stores, and the payload whole as text.
+            await db.events.insert_one({**entry, **storable_payload(payload)})
     except DuplicateKeyError:
         return False
     return True
+
+
+def storable_payload(payload: dict) -> dict[str, Any]:
+    """A payload as fields any MongoDB stores: a copy with NULs in keys replaced, integers past 64 bits and
+    parts nested too deep as JSON text, and the payload itself as text."""
+    return {"payload": storable_value(payload, PAYLOAD_DEPTH), "payload_text": json.dumps(payload)}
+
+
+def storable_value(value: Any, depth: int) -> Any:
+    """One value of a payload made storable (see storable_payload)."""
+    if isinstance(value, dict):
+        if depth <= 0:
+            return json.dumps(value)
+        return {str(key).replace("\x00", "\ufffd"): storable_value(item, depth - 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return json.dumps(value) if depth <= 0 else [storable_value(item, depth - 1) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+        return str(value)
+    return value
 
 
 async def note_redelivery(db: Any, key: str) -> dict | None:

@@ -56,6 +56,8 @@ class Order(BaseModel):
     refund_committed: int = 0  # refunds asked for or processed and not failed: what may not be refunded again
     dispute: dict | None = None
     attempts: list[dict] = Field(default_factory=list)
+    # Failure reports a browser made about this order once it was no longer pending (each a timeline note).
+    late_failure_reports: int = 0
     # Second payments that reached an order already paid: {"id", "gateway", "amount", "currency", "status", "at",
     # "refund": {...}}; each is given back in full and never counts as this order's money (models/extra_payments.py).
     extra_payments: list[dict] = Field(default_factory=list)
@@ -118,6 +120,25 @@ async def find_stale_orders(db: Any, statuses: Iterable[str], before: datetime, 
                            ORDER_PROJECTION)
     docs = await cursor.sort("created_at", 1).to_list(limit)
     return [Order.model_validate(doc) for doc in docs]
+
+
+async def find_failed_over_orders(db: Any, statuses: Iterable[str], since: datetime, before: datetime,
+                                  limit: int) -> list[Order]:
+    """Orders in these statuses, created in [since, before), that failed over from a Razorpay order and were not yet
+    looked at for a late payment there (the list_by_status index narrows them by status and creation)."""
+    cursor = db.orders.find({"status": {"$in": list(statuses)}, "created_at": {"$gte": since, "$lt": before},
+                             "failover": {"$ne": None}, "razorpay_order_id": {"$ne": None},
+                             "late_payments_checked_at": None}, ORDER_PROJECTION)
+    return [Order.model_validate(doc) for doc in await cursor.sort("created_at", 1).to_list(limit)]
+
+
+async def mark_late_payments_checked(db: Any, order_id: str, entries: Iterable[dict]) -> Order | None:
+    """Note that an order's Razorpay order was looked at for late payments (once is enough)."""
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id}, {"$set": {"late_payments_checked_at": now(), "updated_at": now()},
+                            "$push": {"timeline": {"$each": list(entries)}}},
+        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER)
+    return Order.model_validate(doc) if doc else None
 
 
 async def find_order_by_razorpay_id(db: Any, razorpay_order_id: str) -> Order | None:
@@ -213,6 +234,11 @@ async def append_timeline(
             filter_["attempts.payment_id"] = {"$ne": attempt["payment_id"]}
         # $slice with $each (MongoDB's $push modifiers) keeps the newest MAX_ATTEMPTS in the same update.
         await db.orders.update_one(filter_, {"$push": {"attempts": {"$each": [attempt], "$slice": -MAX_ATTEMPTS}}})
+
+
+async def count_late_failure_report(db: Any, order_id: str) -> None:
+    """Count one browser failure report noted on an order no longer pending (they are bounded by this count)."""
+    await db.orders.update_one({"_id": order_id}, {"$inc": {"late_failure_reports": 1}})
 
 
 async def restate_attempt(db: Any, order_id: str, payment_id: str, report: dict) -> None:

@@ -132,7 +132,7 @@ def limit_key(address: str) -> str:
     """An address as limits count it: IPv4 as it is, IPv6 by its /64 (one subscriber's usual share, RFC 6177),
     since one subscriber can pick any of 2**64 addresses in it; anything unreadable as it is."""
     try:
-        parsed = ipaddress.ip_address(address)
+        parsed = ipaddress.ip_address(without_port(address))
     except ValueError:
         return address[:64]
     if isinstance(parsed, ipaddress.IPv6Address):
@@ -140,6 +140,15 @@ def limit_key(address: str) -> str:
             return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return str(parsed)
+
+
+def without_port(address: str) -> str:
+    """An address as some proxies write it, with the client's source port ("203.0.113.7:51234", "[2001:db8::7]:443",
+    Azure Application Gateway's X-Forwarded-For), without it: the port changes with every connection."""
+    if address.startswith("["):
+        return address[1:].partition("]")[0]
+    host, colon, port = address.rpartition(":")
+    return host if colon and "." in host and ":" not in host and port.isdigit() else address
 
 
 def too_many_requests(request: web.Request, retry_after: int, message: str) -> web.Response:
