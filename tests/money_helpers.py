@@ -10,7 +10,16 @@ import aiohttp
 from conftest import checkout_body
 from gateway.razorpay import AUTOMATIC_CAPTURE_OPTIONS
 from sandbox.razorpay.state import AUTO_REFUND_AFTER
-from webhook_helpers import place
+from webhook_helpers import deliver_all, place
+
+
+async def paid_order(client, sandbox) -> dict:
+    """A Razorpay order paid and its capture applied."""
+    placed = await place(client, checkout_body())
+    status, paid = await sandbox.pay(placed["razorpay"]["order_id"])
+    assert status == 200, paid
+    await deliver_all(client, events_named(sandbox, "order.paid"))
+    return placed
 
 
 def events_named(sandbox, *names) -> list:

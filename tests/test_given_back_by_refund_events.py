@@ -15,6 +15,19 @@ from money_helpers import checkout_signature, control, events_named, given_back_
 from webhook_helpers import deliver_all, place, stored_order
 
 
+async def paid_under_manual_capture(make_client, sandbox) -> tuple:
+    """A shop capturing by hand, an order paid in the sandbox: the client, the placed order, and the verify body."""
+    client = await make_client(razorpay_capture="manual")
+    placed = await place(client, checkout_body())
+    razorpay_order_id = placed["razorpay"]["order_id"]
+    status, paid = await sandbox.pay(razorpay_order_id)
+    assert status == 200, paid
+    payment_id = paid["razorpay_payment_id"]
+    body = {"order_id": placed["order_id"], "razorpay_order_id": razorpay_order_id, "razorpay_payment_id": payment_id,
+            "razorpay_signature": checkout_signature(sandbox.key_secret, razorpay_order_id, payment_id)}
+    return client, placed, body
+
+
 async def test_item1_the_auto_refunds_webhooks_alone_say_the_money_went_back(client, razorpay_sandbox):
     """payment.failed, the late payment.authorized, then refund.created/processed: the attempt says refunded."""
     placed, payment_id = await given_back_payment(client, razorpay_sandbox)
@@ -25,14 +38,7 @@ async def test_item1_the_auto_refunds_webhooks_alone_say_the_money_went_back(cli
 
 async def test_item1_the_auto_refunds_webhooks_alone_close_an_authorized_order(make_client, razorpay_sandbox):
     """Manual capture never done: Razorpay's refund events for the authorisation close the order, without reconcile."""
-    client = await make_client(razorpay_capture="manual")
-    placed = await place(client, checkout_body())
-    razorpay_order_id = placed["razorpay"]["order_id"]
-    status, paid = await razorpay_sandbox.pay(razorpay_order_id)
-    assert status == 200, paid
-    payment_id = paid["razorpay_payment_id"]
-    body = {"order_id": placed["order_id"], "razorpay_order_id": razorpay_order_id, "razorpay_payment_id": payment_id,
-            "razorpay_signature": checkout_signature(razorpay_sandbox.key_secret, razorpay_order_id, payment_id)}
+    client, placed, body = await paid_under_manual_capture(make_client, razorpay_sandbox)
     resp = await client.post("/api/payments/razorpay/verify", json=body)
     assert (resp.status, (await resp.json())["status"]) == (200, "authorized")
     await control(razorpay_sandbox, "POST", "/sandbox/clock", {"seconds": 6 * 24 * 3600})
@@ -43,14 +49,7 @@ async def test_item1_the_auto_refunds_webhooks_alone_close_an_authorized_order(m
 
 async def test_item3_the_auto_refund_arriving_after_the_order_was_closed_counts_nothing(make_client, razorpay_sandbox):
     """Verify closed the authorized order as given back; refund.processed coming later is ignored, not counted."""
-    client = await make_client(razorpay_capture="manual")
-    placed = await place(client, checkout_body())
-    razorpay_order_id = placed["razorpay"]["order_id"]
-    status, paid = await razorpay_sandbox.pay(razorpay_order_id)
-    assert status == 200, paid
-    payment_id = paid["razorpay_payment_id"]
-    body = {"order_id": placed["order_id"], "razorpay_order_id": razorpay_order_id, "razorpay_payment_id": payment_id,
-            "razorpay_signature": checkout_signature(razorpay_sandbox.key_secret, razorpay_order_id, payment_id)}
+    client, placed, body = await paid_under_manual_capture(make_client, razorpay_sandbox)
     await client.post("/api/payments/razorpay/verify", json=body)
     await control(razorpay_sandbox, "POST", "/sandbox/clock", {"seconds": 6 * 24 * 3600})
     resp = await client.post("/api/payments/razorpay/verify", json=body)

@@ -13,25 +13,15 @@ import copy
 from datetime import timedelta
 
 from checkout.reconcile import ReconcilePolicy, reconcile
-from conftest import checkout_body
 from gateway.errors import GatewayUnavailable
 from gateway.razorpay import error_from_response
 from models.orders import now
-from money_helpers import control, events_named
+from money_helpers import control, events_named, paid_order
 from sandbox.razorpay import SANDBOX_FAULTS
 from sandbox.razorpay.state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS
 from sandbox.razorpay.validation import RefundRequest
 from views.state import SHOP
-from webhook_helpers import admin_post, deliver, deliver_all, place, post_razorpay, stored_order
-
-
-async def paid_order(client, sandbox) -> dict:
-    """A Razorpay order paid and its capture applied."""
-    placed = await place(client, checkout_body())
-    status, paid = await sandbox.pay(placed["razorpay"]["order_id"])
-    assert status == 200, paid
-    await deliver_all(client, events_named(sandbox, "order.paid"))
-    return placed
+from webhook_helpers import admin_post, deliver, post_razorpay, stored_order
 
 
 def test_item5_a_409_is_a_request_in_progress_not_a_refusal():

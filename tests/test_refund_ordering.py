@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ADMIN, checkout_body
-from money_helpers import events_named
+from money_helpers import events_named, paid_order
 from sandbox.razorpay.validation import RefundRequest
 from webhook_helpers import admin_post, deliver, deliver_all, place, post_razorpay, stored_order
 
@@ -27,15 +27,6 @@ async def refunded_at_razorpay(client, sandbox, amount: int | None = None) -> tu
     payment_id = paid["razorpay_payment_id"]
     sandbox.state.refund_payment(payment_id, RefundRequest(amount=amount, speed="normal", notes={}, receipt=None))
     return placed, payment_id
-
-
-async def paid_order(client, sandbox) -> dict:
-    """A Razorpay order paid and its capture applied."""
-    placed = await place(client, checkout_body())
-    status, paid = await sandbox.pay(placed["razorpay"]["order_id"])
-    assert status == 200, paid
-    await deliver_all(client, events_named(sandbox, "order.paid"))
-    return placed
 
 
 async def refund_event_changed(client, sandbox, placed: dict, **changes) -> dict:
