@@ -12,6 +12,7 @@ from conftest import ADMIN, checkout_body, sandbox_settings
 from models.orders import now
 from sandbox.razorpay import SANDBOX_FAULTS
 from views.app import create_app
+from views.cli import webhook_secret_warnings
 from views.reconciler import reconcile_pass
 from views.settings import Settings
 from views.state import DATABASE, SETTINGS, SHOP
@@ -140,3 +141,13 @@ async def test_item17_with_razorpay_off_an_indian_order_is_paid_on_stripe(stripe
     assert status == 303
     await deliver_all(stripe_only, events_named(stripe_sandbox, "checkout.session.completed"))
     assert (await stored_order(stripe_only, placed["order_id"]))["status"] == "paid"
+
+
+def test_item17_a_live_gateway_without_a_webhook_secret_is_said_at_startup():
+    """Every delivery to such a shop is refused (400) until the secret is set, and Razorpay disables an endpoint that
+    keeps failing (razorpay.com/docs/webhooks/best-practices): galla serve says so, naming the setting."""
+    settings = Settings(_env_file=None, razorpay_key_id="rzp_live_x", razorpay_key_secret="s",
+                        stripe_secret_key="sk_live_x", stripe_webhook_secret="whsec_x")
+    [warning] = webhook_secret_warnings(settings)
+    assert "RAZORPAY_WEBHOOK_SECRET is not set" in warning
+    assert webhook_secret_warnings(Settings(_env_file=None)) == []  # the demo: the sandboxes bring their own

@@ -34,6 +34,18 @@ OFF_LINES = {
     "razorpay": "Razorpay: off (RAZORPAY_KEY_ID is not set): buyers in India pay by card through Stripe in rupees",
 }
 
+WEBHOOK_SECRET_SETTINGS = {"razorpay": ("Razorpay", "RAZORPAY_WEBHOOK_SECRET"),
+                           "stripe": ("Stripe", "STRIPE_WEBHOOK_SECRET")}
+
+
+def webhook_secret_warnings(settings: Settings) -> list[str]:
+    """What `galla serve` says of a live gateway without a webhook secret: every delivery will be refused."""
+    secrets = {"razorpay": settings.razorpay_webhook_secrets, "stripe": settings.stripe_webhook_secrets}
+    return [f"{name}: {variable} is not set: every webhook delivery will be refused (400) until it is, and the "
+            "gateway disables an endpoint that keeps failing (docs/GOING_LIVE.md)"
+            for gateway, (name, variable) in WEBHOOK_SECRET_SETTINGS.items()
+            if gateway in settings.keyed_gateways and not secrets[gateway]]
+
 
 def serve(args: argparse.Namespace) -> None:
     """Run the HTTP server until interrupted."""
@@ -56,6 +68,8 @@ def serve(args: argparse.Namespace) -> None:
               flush=True)
     for gateway in sorted(settings.off_gateways):
         print(OFF_LINES[gateway], flush=True)
+    for warning in webhook_secret_warnings(settings):
+        print(warning, file=sys.stderr, flush=True)
     if not settings.mongodb_uri:
         print(f"MongoDB: {EMBEDDED_BANNER}", flush=True)
     effective = app[SETTINGS]  # with the sandboxes' generated keys, which are secrets too
