@@ -10,7 +10,7 @@ import aiohttp
 from conftest import checkout_body
 from gateway.razorpay import AUTOMATIC_CAPTURE_OPTIONS
 from sandbox.razorpay.state import AUTO_REFUND_AFTER
-from webhook_helpers import deliver_all, place
+from webhook_helpers import deliver_all, events_named, place
 
 
 async def paid_order(client, sandbox) -> dict:
@@ -20,11 +20,6 @@ async def paid_order(client, sandbox) -> dict:
     assert status == 200, paid
     await deliver_all(client, events_named(sandbox, "order.paid"))
     return placed
-
-
-def events_named(sandbox, *names) -> list:
-    """The sandbox's recorded events with these names, oldest first."""
-    return [e for e in sandbox.state.events if getattr(e, "name", getattr(e, "type", None)) in names]
 
 
 def checkout_signature(key_secret: str, razorpay_order_id: str, payment_id: str) -> str:

@@ -16,7 +16,7 @@ from gateway.money import format_money
 from models.db import INDEXES, ensure_indexes
 from models.reports import (INDEX_OF, failed_attempts_pipeline, in_status_filter, refunds_pipeline, routed_pipeline,
                             second_payments_pipeline, takings_pipeline)
-from test_webhooks import US_BUYER, events_named, paid_razorpay_order
+from webhook_helpers import US_BUYER, events_named, paid_razorpay_order
 from webhook_helpers import admin_post, deliver_all, place
 
 UTC = timezone.utc

@@ -9,7 +9,7 @@ import pytest
 from conftest import checkout_body, sandbox_settings
 from faults import FlakyDatabase, Outage
 from models.db import Database
-from test_webhooks import events_named
+from webhook_helpers import events_named
 from sandbox.razorpay import RAZORPAY_WEBHOOKS
 from sandbox.stripe import STRIPE_WEBHOOKS
 from views.app import create_app

@@ -15,7 +15,7 @@ from aiosmtpd.smtp import SMTP
 
 from conftest import ADMIN, CUSTOMER, checkout_body
 from models.outbox import claim_message, get_message, new_message, queue_message
-from test_webhooks import events_named
+from webhook_helpers import events_named
 from views.mailer import MailerSettings, mailer_settings, run_mailer, send_due
 from views.settings import Settings
 from views.state import DATABASE, SETTINGS

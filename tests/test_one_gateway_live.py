@@ -16,7 +16,7 @@ from views.cli import webhook_secret_warnings
 from views.reconciler import reconcile_pass
 from views.settings import Settings
 from views.state import DATABASE, SETTINGS, SHOP
-from test_webhooks import events_named
+from webhook_helpers import events_named
 from webhook_helpers import deliver_all, place, stored_order
 
 US_BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0132"}

@@ -9,7 +9,7 @@ from checkout.receipts import format_shop_time, queue_receipt
 from conftest import CUSTOMER, checkout_body
 from models.orders import get_order
 from test_refunds import paid_and_known, refund
-from test_webhooks import US_BUYER, events_named, paid_stripe_order
+from webhook_helpers import US_BUYER, events_named, paid_stripe_order
 from views.state import DATABASE, SHOP
 from webhook_helpers import deliver, deliver_all, place
 

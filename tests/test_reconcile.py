@@ -12,7 +12,7 @@ from conftest import checkout_body
 from models.leases import acquire_lease, release_lease
 from models.orders import now
 from sandbox.razorpay import SANDBOX_FAULTS
-from test_webhooks import US_BUYER
+from webhook_helpers import US_BUYER
 from views.state import DATABASE, SHOP
 from webhook_helpers import admin_post, place, stored_order
 

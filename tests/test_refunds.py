@@ -8,7 +8,7 @@ import copy
 import aiohttp
 
 from conftest import checkout_body
-from test_webhooks import events_named, paid_razorpay_order, paid_stripe_order
+from webhook_helpers import events_named, paid_razorpay_order, paid_stripe_order
 from webhook_helpers import admin_post, deliver, deliver_all, post_razorpay, stored_order
 
 

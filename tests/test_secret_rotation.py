@@ -15,7 +15,7 @@ import pytest
 import stripe
 
 from sandbox.stripe import STRIPE_WEBHOOKS
-from test_webhooks import events_named, paid_stripe_order
+from webhook_helpers import events_named, paid_stripe_order
 from views.settings import Settings
 from webhook_helpers import post_razorpay, post_stripe, sign_stripe
 

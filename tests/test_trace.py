@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from conftest import ADMIN
 from test_razorpay_checkout import verify
-from test_webhooks import events_named, paid_razorpay_order, paid_stripe_order
+from webhook_helpers import events_named, paid_razorpay_order, paid_stripe_order
 from webhook_helpers import deliver, deliver_all, post_razorpay, post_stripe, stored_order
 from sandbox.razorpay.config import SANDBOX_FAULTS
 from views.state import DATABASE, SETTINGS

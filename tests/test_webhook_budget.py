@@ -19,7 +19,7 @@ from models.events import CLAIM_SECONDS, event_key, store_event
 from models.orders import now
 from sandbox.razorpay.config import SANDBOX_FAULTS
 from sandbox.stripe.config import STRIPE_SANDBOX_FAULTS
-from test_webhooks import events_named, paid_razorpay_order, paid_stripe_order
+from webhook_helpers import events_named, paid_razorpay_order, paid_stripe_order
 from views.reconciler import reconcile_if_leased
 from views.state import DATABASE, SETTINGS, SHOP
 from webhook_helpers import admin_post, deliver, deliver_all, ledger, stored_order

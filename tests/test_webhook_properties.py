@@ -16,7 +16,7 @@ from conftest import checkout_body
 from models.orders import now
 from sandbox.razorpay import RAZORPAY_WEBHOOKS
 from sandbox.stripe import STRIPE_WEBHOOKS
-from test_webhooks import US_BUYER
+from webhook_helpers import US_BUYER
 from views.state import DATABASE, SHOP
 from webhook_helpers import admin_post, place, razorpay_secret, stored_order, stripe_secret
 

@@ -7,30 +7,10 @@ import time
 
 from conftest import checkout_body
 from views.state import DATABASE
-from webhook_helpers import (deliver, deliver_all, ledger, place, post_razorpay, post_stripe, razorpay_secret,
-                             sign_razorpay, sign_stripe, stored_order, stripe_secret)
+from webhook_helpers import (US_BUYER, deliver, deliver_all, events_named, ledger, paid_razorpay_order,
+                             paid_stripe_order, place, post_razorpay, post_stripe, razorpay_secret, sign_razorpay,
+                             sign_stripe, stored_order, stripe_secret)
 
-US_BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0132"}
-
-
-def events_named(sandbox, *names):
-    """The sandbox's recorded events with these names, oldest first."""
-    return [e for e in sandbox.state.events if getattr(e, "name", getattr(e, "type", None)) in names]
-
-
-async def paid_razorpay_order(client, razorpay_sandbox, **pay):
-    placed = await place(client, checkout_body())
-    pay.setdefault("notes", placed["razorpay"]["notes"])  # the shop's page hands checkout.js these notes
-    status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], **pay)
-    assert status == 200, paid
-    return placed, paid
-
-
-async def paid_stripe_order(client, stripe_sandbox, **pay):
-    placed = await place(client, checkout_body(customer=US_BUYER, country="US"))
-    status, _, _ = await stripe_sandbox.pay(placed["stripe"]["session_id"], **pay)
-    assert status == 303
-    return placed
 
 
 async def test_money_reaching_an_expired_order_is_sent_for_review_and_a_repeat_changes_nothing(client,

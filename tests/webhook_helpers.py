@@ -10,7 +10,7 @@ import time
 
 import stripe
 
-from conftest import ADMIN
+from conftest import ADMIN, checkout_body
 from views.state import DATABASE, SETTINGS
 
 
@@ -87,3 +87,28 @@ async def place(client, body) -> dict:
     resp = await client.post("/api/checkout", json=body)
     assert resp.status == 201, await resp.text()
     return await resp.json()
+
+
+US_BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0132"}
+
+
+def events_named(sandbox, *names):
+    """The sandbox's recorded events with these names, oldest first."""
+    return [e for e in sandbox.state.events if getattr(e, "name", getattr(e, "type", None)) in names]
+
+
+async def paid_razorpay_order(client, razorpay_sandbox, **pay):
+    """An order paid by UPI in the Razorpay sandbox, with the notes the shop's page gives checkout.js: placed, paid."""
+    placed = await place(client, checkout_body())
+    pay.setdefault("notes", placed["razorpay"]["notes"])  # the shop's page hands checkout.js these notes
+    status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], **pay)
+    assert status == 200, paid
+    return placed, paid
+
+
+async def paid_stripe_order(client, stripe_sandbox, **pay):
+    """An order of a buyer in the US paid on the Stripe sandbox's hosted page: placed."""
+    placed = await place(client, checkout_body(customer=US_BUYER, country="US"))
+    status, _, _ = await stripe_sandbox.pay(placed["stripe"]["session_id"], **pay)
+    assert status == 303
+    return placed
