@@ -11,7 +11,7 @@ from checkout.shop import Shop
 from gateway.errors import GatewayError, GatewayInvalid
 from gateway.money import Money
 from gateway.stripe import StripePaymentIntent, StripeSession
-from models.orders import Order, has_timeline_entry, timeline_entry
+from models.orders import Order, append_timeline, has_timeline_entry, timeline_entry
 
 # Stripe's Checkout Session ids: cs_test_… or cs_live_…, letters and digits.
 SESSION_ID = re.compile(r"cs_(?:test|live)_[A-Za-z0-9]{1,250}")
@@ -30,10 +30,10 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
     if not SESSION_ID.fullmatch(session_id):
         raise InvalidInput("session_id: is not a Stripe Checkout Session id", field="session_id",
                            code="session_invalid")
-    if order.status not in CONFIRMABLE:
-        return order
     # Stamped now: the buyer came back before (and so) the session was looked up.
     came_back = timeline_entry("browser", event="stripe.return", session_id=session_id)
+    if order.status not in CONFIRMABLE:
+        return await note_late_return(shop, order, came_back)
     try:
         session, call = await shop.stripe.retrieve_session(session_id)
     except GatewayInvalid as exc:
@@ -50,6 +50,16 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
         return order
     entries = [came_back, *call_entry(call)]
     return await apply_stripe_session(shop, order, session, entries)
+
+
+async def note_late_return(shop: Shop, order: Order, came_back: dict) -> Order:
+    """Keep on a settled order (its webhook came first) that the buyer came back, once per session it was given:
+    the trace tells the whole story, and neither a reload nor a made-up session id grows the order."""
+    session_id = came_back["session_id"]
+    if session_id in order.stripe_sessions and not await has_timeline_entry(
+            shop.db, order.id, kind="browser", event="stripe.return", session_id=session_id):
+        await append_timeline(shop.db, order.id, [came_back])
+    return order
 
 
 async def load_order_after_return(shop: Shop, order_id: str, session_id: str | None) -> Order:

@@ -377,3 +377,19 @@ async def test_item9_a_remembered_customer_the_stripe_account_does_not_know_is_l
     session = stripe_sandbox.state.sessions[second["stripe"]["session_id"]]
     remembered = (await db.customers.find_one({"_id": US_BUYER["email"].lower()}))["stripe_customer_id"]
     assert session["customer"] in stripe_sandbox.state.customers and remembered == session["customer"]
+
+
+async def test_a_return_after_the_webhook_paid_the_order_is_noted_once(client, stripe_sandbox):
+    """checkout.session.completed often reaches us before the buyer's browser does: the order is paid already, but
+    that the buyer came back with its session is still part of its trace, noted once (a reload adds nothing), and
+    only for a session made for this order (anyone with the link could send any id)."""
+    _, answer = await checkout(client)
+    order_id, session_id = answer["order_id"], answer["stripe"]["session_id"]
+    status, location, _ = await stripe_sandbox.pay(session_id)
+    assert status == 303
+    [completed] = [e for e in stripe_sandbox.state.events if e.type == "checkout.session.completed"]
+    assert (await post_stripe(client, completed.envelope))[0] == 200
+    for path in (return_path(location), return_path(location), f"/orders/{order_id}?session_id=cs_test_Other1"):
+        assert (await client.get(path)).status == 200
+    returns = [e for e in (await order_doc(client, order_id))["timeline"] if e.get("event") == "stripe.return"]
+    assert [e["session_id"] for e in returns] == [session_id]
