@@ -317,6 +317,9 @@ class StripeGateway:
             "metadata": {"order_id": order_id},
             "payment_intent_data": intent_data,
             "billing_address_collection": "required",
+            # Adaptive Pricing follows the Dashboard unless the session says (docs.stripe.com/api/checkout/sessions/
+            # create): on, the buyer may pay in a currency other than the one the order is stored and counted in.
+            "adaptive_pricing": {"enabled": False},
             "success_url": success_url,
             "cancel_url": cancel_url,
         }

@@ -393,3 +393,13 @@ async def test_a_return_after_the_webhook_paid_the_order_is_noted_once(client, s
         assert (await client.get(path)).status == 200
     returns = [e for e in (await order_doc(client, order_id))["timeline"] if e.get("event") == "stripe.return"]
     assert [e["session_id"] for e in returns] == [session_id]
+
+
+async def test_item6_every_session_turns_adaptive_pricing_off(client, stripe_sandbox):
+    """With Adaptive Pricing (on by the account's Dashboard setting unless the session says otherwise:
+    docs.stripe.com/api/checkout/sessions/create) the buyer may pay in another currency than the one Galla charged
+    and stored: the session says off, so the amounts Stripe takes are the order's."""
+    _, answer = await checkout(client)
+    doc = await order_doc(client, answer["order_id"])
+    [sent] = [e["request"] for e in doc["timeline"] if e.get("path") == "/v1/checkout/sessions"]
+    assert sent["adaptive_pricing"] == {"enabled": False}

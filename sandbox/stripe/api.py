@@ -51,6 +51,9 @@ async def create_session(request: web.Request) -> web.Response:
     """Create a Checkout Session in payment mode."""
     state = state_of(request)
     session_request = validate_session_request(await read_params(request), state.now())
+    # Unless the session says, it follows the account's Dashboard setting.
+    session_request.fields.setdefault("adaptive_pricing", {})
+    session_request.fields["adaptive_pricing"].setdefault("enabled", request.app[STRIPE_SANDBOX_CONFIG].adaptive_pricing)
     session = state.create_session(session_request, public_base(request), request_ref(request))
     return answer(request, session, {"expand": session_request.expand})
 

@@ -59,7 +59,8 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
                           latency: float = 0.0, clock: Callable[[], float] | None = None,
                           webhook_url: str | None = None, webhook_secret: str | None = None,
                           webhook_parallel: int = 1, webhook_api_version: str | None = None,
-                          country: str = "IN", exports: str = "goods") -> web.Application:
+                          country: str = "IN", exports: str = "goods",
+                          adaptive_pricing: bool = False) -> web.Application:
     """Build an offline Stripe that accepts only secret_key; mount it anywhere (add_subapp) or serve it alone.
 
     `country` is the account's (default IN, as Galla's shops are): an Indian account has no customer search and
@@ -101,7 +102,8 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
     app[STRIPE_SANDBOX_CONFIG] = SandboxConfig(secret_key=secret_key,
                                                publishable_key=publishable_key or "pk_test_" + random_chars(24),
                                                public_url=public_url.rstrip("/") if public_url else None,
-                                               country=country.upper(), exports=exports)
+                                               country=country.upper(), exports=exports,
+                                               adaptive_pricing=adaptive_pricing)
     app[STRIPE_SANDBOX_STATE] = StripeSandboxState() if clock is None else StripeSandboxState(clock=clock)
     app[STRIPE_SANDBOX_FAULTS] = Faults(latency=latency)
     app[STRIPE_WEBHOOK_ENDPOINT] = (WebhookEndpoint() if webhook_api_version is None

@@ -25,6 +25,9 @@ class SandboxConfig:
     # What an Indian account declared it exports at onboarding: "goods" (Galla's shops sell physical goods, so
     # exports need a shipping address too) or "services".
     exports: str = "goods"
+    # The account's Adaptive Pricing Dashboard setting, which a session follows unless it says otherwise
+    # (docs.stripe.com/api/checkout/sessions/create, adaptive_pricing.enabled).
+    adaptive_pricing: bool = False
 
 
 @dataclass

@@ -67,7 +67,8 @@ def build_session(*, session_id: str, url: str, amount: int, currency: str, fiel
                   expires_at: int, created: int) -> dict[str, Any]:
     """Return a new open Checkout Session in payment mode; fields are the create params it echoes."""
     return {
-        "id": session_id, "object": "checkout.session", "adaptive_pricing": {"enabled": False},
+        "id": session_id, "object": "checkout.session",
+        "adaptive_pricing": {"enabled": bool(fields.get("adaptive_pricing", {}).get("enabled"))},
         "after_expiration": None, "allow_promotion_codes": fields.get("allow_promotion_codes"),
         "amount_subtotal": amount, "amount_total": amount,
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},

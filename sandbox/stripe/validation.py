@@ -111,11 +111,12 @@ SESSION_CREATE = hash_of({
     "submit_type": text(choices=("auto", "book", "donate", "pay", "subscribe")),
     "allow_promotion_codes": boolean, "ui_mode": only_hosted_page, "automatic_tax": enabled_only_false,
     "phone_number_collection": hash_of({"enabled": boolean}, required=["enabled"]),
+    "adaptive_pricing": hash_of({"enabled": boolean}),
     # docs.stripe.com/payments/collect-addresses: Checkout asks for a shipping address in these countries.
     "shipping_address_collection": hash_of({"allowed_countries": array_of(text(2))},
                                            required=["allowed_countries"]),
     **unsupported_all(
-        "adaptive_pricing", "after_expiration", "branding_settings", "consent_collection", "custom_fields",
+        "after_expiration", "branding_settings", "consent_collection", "custom_fields",
         "custom_text", "customer_account", "customer_update", "discounts", "integration_identifier",
         "invoice_creation", "managed_payments", "name_collection", "optional_items", "origin_context",
         "payment_method_collection", "payment_method_configuration", "payment_method_data",
