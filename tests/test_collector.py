@@ -9,6 +9,8 @@ import weakref
 import pytest
 
 from gcfreeze import freeze_survivors, keep_survivors_frozen, stop_freezing
+from views.collector import freezes_collections
+from views.settings import Settings
 
 
 class Node:
@@ -57,3 +59,10 @@ def test_a_sandbox_run_on_its_own_freezes_its_survivors(module, monkeypatch):
     finally:
         stop_freezing()
     assert serving == [True]  # frozen by the time it serves
+
+
+def test_issue25_only_the_embedded_store_has_its_collections_frozen():
+    """Issue 25 item 7: freezing is for a process that keeps a growing store in memory; beside a real MongoDB,
+    galla serve leaves Python's collector as it comes (a frozen reference cycle would stay for good)."""
+    assert freezes_collections(Settings(_env_file=None)) is True
+    assert freezes_collections(Settings(_env_file=None, mongodb_uri="mongodb://db.example:27017")) is False

@@ -14,7 +14,7 @@ from models.db import ensure_indexes, open_database
 from models.products import seed_products
 from views.app import EMBEDDED_BANNER, create_app, shop_for
 from views.auth import ADMIN_PASSWORD
-from views.collector import freeze_at_startup
+from views.collector import freeze_at_startup, freezes_collections
 from views.reconciler import reconcile_if_leased, reconcile_pass
 from views.logs import AccessLogger, configure_logging, settings_secrets
 from views.settings import Settings, SettingsError
@@ -75,7 +75,8 @@ def serve(args: argparse.Namespace) -> None:
     effective = app[SETTINGS]  # with the sandboxes' generated keys, which are secrets too
     configure_logging(settings.log_format, settings.log_level, [*settings_secrets(effective), app[ADMIN_PASSWORD]])
     # The process is this one server's alone (tests build many apps in one process, and never freeze).
-    app.on_startup.append(freeze_at_startup)
+    if freezes_collections(settings):
+        app.on_startup.append(freeze_at_startup)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger,
                 loop=new_event_loop())
 

@@ -10,6 +10,8 @@ collections left those at 5-14 ms each, once a second, where they set the loop l
 A frozen object is still freed the moment its last reference goes; only a reference cycle alive at a
 collection would stay for good. So the request paths make none (tests/test_reference_cycles.py): answering
 a 404, a 405 or a raised redirect (views/middlewares.py) and rendering a page with macros (AcyclicTemplate).
+Only the embedded store keeps the shop's data in the process: beside a real MongoDB the process holds no growing
+store, and the collector runs as Python ships it (a cycle a library makes is then still collected).
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from aiohttp import web
 
 from gcfreeze import keep_survivors_frozen
 from views.metrics import METRICS
+from views.settings import Settings
+
+
+def freezes_collections(settings: Settings) -> bool:
+    """Whether `galla serve` freezes what survives collections: only for the embedded store, which keeps every
+    order in memory (no MONGODB_URI)."""
+    return settings.mongodb_uri is None
 
 
 async def freeze_at_startup(app: web.Application) -> None:
