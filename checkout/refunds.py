@@ -100,11 +100,7 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
     key, money = entry["key"], Money(entry["amount"], entry["currency"])
     notes = {"refund_key": key, "order_id": order.id}
     try:
-        if entry["gateway"] == "stripe":
-            refund, call = await shop.stripe.create_refund(order.payment["id"], money, key=f"galla-{key}",
-                                                           metadata=notes)
-        else:
-            refund, call = await shop.razorpay.refund_payment(order.payment["id"], money, key=key, notes=notes)
+        refund, call = await shop.refund(entry["gateway"], order.payment["id"], money, key=key, notes=notes)
     except GatewayInvalid as exc:
         # The gateway said no for good: free the reserved amount, and tell the admin why.
         await move_refund(shop.db, order.id, key, from_statuses=["requested"],
@@ -122,7 +118,7 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
         held = await append_timeline_and_read(shop.db, order.id, [*call_entry(exc.call), note]) or order
         return held, find_refund(held, key) or entry
     moved = await move_refund(shop.db, order.id, key, from_statuses=["requested"],
-                              fields={"status": "pending", "refund_id": refund.id}, inc={},
+                              fields={"status": "pending", "refund_id": refund.refund_id}, inc={},
                               entries=call_entry(call))
     if moved is None:  # its webhook got here first and settled it
         moved = await append_timeline_and_read(shop.db, order.id, call_entry(call))

@@ -20,6 +20,12 @@ from models.orders import Order, append_timeline_and_read, get_order, now, timel
 PAID_STATUSES = ("paid", "partially_refunded", "refunded", "disputed")
 
 
+# Which recorded statuses a report moves a second payment's refund from: a processed one wins over anything we
+# recorded (the gateway gave the money back); pending only moves one not yet answered; failed, open ones.
+EXTRA_REFUND_FROM = {"processed": ["requested", "pending", "failed"], "pending": ["requested"],
+                     "failed": list(OPEN_EXTRA_REFUND_STATUSES)}
+
+
 def extra_refund_key(payment_id: str) -> str:
     """Our refund key for giving a second payment back: one per payment, so every retry is the same refund."""
     return f"xp_{payment_id}"
@@ -56,11 +62,7 @@ async def send_extra_refund(shop: Shop, order: Order, entry: dict) -> Order:
     notes = {"refund_key": refund["key"], "order_id": order.id, "reason": "second_payment"}
     money = Money(refund["amount"], refund["currency"])
     try:
-        if entry["gateway"] == "stripe":
-            made, call = await shop.stripe.create_refund(payment_id, money, key=f"galla-{refund['key']}",
-                                                         metadata=notes)
-        else:
-            made, call = await shop.razorpay.refund_payment(payment_id, money, key=refund["key"], notes=notes)
+        report, call = await shop.refund(entry["gateway"], payment_id, money, key=refund["key"], notes=notes)
     except GatewayInvalid as exc:
         # Refused for good (already refunded by the gateway itself, say): shown to the admin, never retried.
         moved = await move_extra_refund(shop.db, order.id, payment_id, from_statuses=["requested"],
@@ -70,7 +72,6 @@ async def send_extra_refund(shop: Shop, order: Order, entry: dict) -> Order:
     except GatewayError as exc:
         # No answer, or another refund of it in progress (409): it may exist. It stays requested under its key.
         return await append_timeline_and_read(shop.db, order.id, call_entry(exc.call)) or order
-    report = made.report()
     moved = await move_extra_refund(shop.db, order.id, payment_id, from_statuses=["requested"],
                                     fields={"status": report.status, "refund_id": report.refund_id,
                                             **({"settled_at": now()} if report.status != "pending" else {})},
@@ -84,10 +85,7 @@ async def settle_extra_refund(shop: Shop, order: Order, report: RefundReport, en
     if extra is None:
         return None
     fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
-    # A processed report wins over anything we recorded (the gateway gave the money back); others move open ones.
-    allowed = ["requested", "pending", "failed"] if report.status == "processed" else list(OPEN_EXTRA_REFUND_STATUSES)
-    if report.status == "pending":
-        allowed = ["requested"]
+    allowed = EXTRA_REFUND_FROM[report.status]
     note = timeline_entry("note", message=f"refund {report.refund_id} of second payment {report.payment_id} is "
                                           f"{report.status}; the order's own payment is untouched")
     moved = await move_extra_refund(shop.db, order.id, extra["id"], from_statuses=allowed, fields=fields,

@@ -45,10 +45,11 @@ async def settle_payment(
         if moved is not None:
             # Captured money under review is still the order's: its refunds that came first count, as later ones do.
             return await count_held_refunds(shop, moved) if incoming.get("captured") is not False else moved
-    if target == "paid" and mismatch is None and is_second_payment(await get_order(shop.db, order.id) or order,
-                                                                    incoming.get("id")):
-        # Another payment paid the order between our read and our write: this one is the second.
-        return await give_back(shop, await get_order(shop.db, order.id) or order, fields, entries)
+    if target == "paid" and mismatch is None:
+        # Another payment may have paid the order between our read and our write: then this one is the second.
+        latest = await get_order(shop.db, order.id) or order
+        if is_second_payment(latest, incoming.get("id")):
+            return await give_back(shop, latest, fields, entries)
     current = await append_timeline_and_read(shop.db, order.id, [*entries, timeline_entry("note", message=note)])
     if target == "paid" and current.status == "paid":
         # A repeat of the payment: queue again in case the first report died between its two writes

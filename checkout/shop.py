@@ -8,8 +8,11 @@ from typing import Any
 
 from checkout.labels import GATEWAY_NAMES
 from gateway.breaker import CircuitBreaker
+from gateway.calls import CallRecord
 from gateway.errors import GatewayInvalid
+from gateway.money import Money
 from gateway.razorpay import CaptureMode, RazorpayClient
+from gateway.refunds import RefundReport
 from gateway.retry import NO_RETRY
 from gateway.stripe import StripeGateway
 
@@ -73,6 +76,15 @@ class Shop:
     def breakers(self) -> tuple[CircuitBreaker, ...]:
         """Each live gateway's circuit breaker."""
         return tuple(getattr(self, name).breaker for name in ("razorpay", "stripe") if name in self.live)
+
+    async def refund(self, gateway: str, payment_id: str, money: Money, *, key: str,
+                     notes: dict[str, str]) -> tuple[RefundReport, CallRecord]:
+        """Ask the gateway that took a payment to refund it under our key (a retry is the same refund)."""
+        if gateway == "stripe":
+            made, call = await self.stripe.create_refund(payment_id, money, key=f"galla-{key}", metadata=notes)
+        else:
+            made, call = await self.razorpay.refund_payment(payment_id, money, key=key, notes=notes)
+        return made.report(), call
 
     def fails_over(self) -> bool:
         """Whether a Razorpay outage may send an Indian buyer to Stripe: wanted, and Stripe is live."""
