@@ -15,7 +15,7 @@ from checkout.refunds import send_refund, settle_refund
 from checkout.second_payments import PAID_STATUSES, send_extra_refund, settle_extra_refund
 from checkout.shop import Shop
 from gateway.errors import GatewayError
-from gateway.razorpay import AUTOMATIC_CAPTURE_OPTIONS, RazorpayPayment
+from gateway.razorpay import RazorpayPayment
 from gateway.refunds import RefundReport
 from models.orders import (Order, find_failed_over_orders, find_stale_orders, get_order, mark_late_payments_checked,
                            now, timeline_entry, transition_order)
@@ -25,10 +25,10 @@ from models.refunds import find_orders_with_open_refunds
 log = logging.getLogger("galla.reconcile")
 # Razorpay captures a payment authorised within automatic_expiry_period of its creation ("Once the payment is created,
 # you can auto-capture payments that are authorized within a certain time period": razorpay.com/docs/payments/
-# payments/capture-settings; our period is gateway/razorpay.py AUTOMATIC_CAPTURE_OPTIONS), and one may be created until
+# payments/capture-settings; ours is the client's capture_window, from ORDER_EXPIRY), and one may be created until
 # the order expires: after both (and an hour's margin) no late capture can come, so a failed-over order is looked at
 # once then. How far back the pass looks for such orders (a server that was down a while still gets to them).
-LATE_CAPTURE_WINDOW = timedelta(minutes=AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"] + 60)
+LATE_CAPTURE_MARGIN = timedelta(hours=1)
 LATE_PAYMENTS_LOOK_BACK = timedelta(days=7)
 
 
@@ -73,7 +73,7 @@ async def reconcile(shop: Shop, policy: ReconcilePolicy | None = None, *, at: da
         report.refunds_checked += 1
         await run_step(report, order, reconcile_second_payments(shop, order))
     if "razorpay" in shop.live:
-        closed = at - policy.expire_after - LATE_CAPTURE_WINDOW
+        closed = at - policy.expire_after - timedelta(minutes=shop.razorpay.capture_window) - LATE_CAPTURE_MARGIN
         for order in await find_failed_over_orders(shop.db, PAID_STATUSES, closed - LATE_PAYMENTS_LOOK_BACK, closed,
                                                    policy.limit):
             report.orders_checked += 1

@@ -109,3 +109,15 @@ async def test_item4_reconcile_gives_back_a_stripe_payment_on_an_order_razorpay_
     [extra] = stored.get("extra_payments", [])
     assert extra["gateway"] == "stripe" and extra["refund"]["status"] in ("pending", "processed")
     assert (stored["status"], stored["payment"]["id"]) == ("paid", late_id)
+
+
+async def test_item4_reconcile_looks_once_the_shops_own_capture_window_closed(
+        make_client, razorpay_sandbox, stripe_sandbox):
+    """The capture window is the shop's ORDER_EXPIRY (an hour here), not a fixed day: reconcile gives a late capture
+    back an hour after that window and the order's expiry closed, not a day later."""
+    client = await make_client(order_expiry=3600)
+    placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
+    policy = ReconcilePolicy(expire_after=timedelta(hours=1))
+    await reconcile(client.app[SHOP], policy, at=now() + timedelta(hours=3, minutes=5))
+    stored = await stored_order(client, placed["order_id"])
+    assert [extra["id"] for extra in stored.get("extra_payments", [])] == [late_id]
