@@ -33,8 +33,9 @@ async def move_refund(db: Any, order_id: str, key: str, *, from_statuses: Iterab
     index = await refund_index(db, order_id, key)
     if index is None:
         return None
-    # Entries are only ever appended, so an entry's index never changes; addressing it by index (not the
-    # positional $) keeps this one conditional update exact on every MongoDB, the embedded one included.
+    # Addressed by index (not the positional $), which keeps this one conditional update exact on every MongoDB,
+    # the embedded one included. Entries are appended, and only a held one is ever removed (drop_refund): the key
+    # checked at the index in the same filter makes an update aimed at a shifted entry miss, never hit another.
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, f"refunds.{index}.key": key, f"refunds.{index}.status": {"$in": list(from_statuses)},
          **({} if held is None else {f"refunds.{index}.held": True} if held else
