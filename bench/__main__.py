@@ -23,7 +23,7 @@ from bench.phases import measure_shoppers, measure_webhooks
 from bench.shoppers import Paid, Shopper, Tally, first_inr_product
 from bench.stack import OUTSIDE_CPUS, ROOT, SERVER_CPUS, Stack, running_stack, set_latency, step_aside
 from bench.webhook_load import fetch_entities
-from views.cli import new_event_loop
+from galla.cli import new_event_loop
 
 RESULTS = ROOT / "bench" / "results"
 HEADLINE_SHOPPERS = report.HEADLINE_SHOPPERS

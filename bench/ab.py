@@ -22,7 +22,7 @@ from bench.shoppers import Shopper, first_inr_product
 from bench.stack import ROOT, running_stack, step_aside
 from bench.stats import speed_probe
 from bench.webhook_load import fetch_entities
-from views.cli import new_event_loop
+from galla.cli import new_event_loop
 
 SHOPPERS, WEBHOOK_CONCURRENCY = 200, 32
 

@@ -18,15 +18,15 @@ import razorpay
 import requests
 from aiohttp import web
 
-from gateway.errors import GatewayUnavailable
-from gateway.razorpay import GATEWAY, RazorpayClient, error_from_response
-from views.app import create_app
-from views.cli import loopback_url, new_event_loop
-from views.collector import freeze_at_startup
-from views.logs import AccessLogger, configure_logging, settings_secrets
-from views.metrics import METRICS
-from views.settings import Settings
-from views.state import SETTINGS, SHOP, WEBHOOK_SHOP
+from galla.payments.errors import GatewayUnavailable
+from galla.payments.razorpay.client import GATEWAY, RazorpayClient, error_from_response
+from galla.app import create_app
+from galla.cli import loopback_url, new_event_loop
+from galla.ops.collector import freeze_at_startup
+from galla.ops.logs import AccessLogger, configure_logging, settings_secrets
+from galla.ops.metrics import METRICS
+from galla.settings import Settings
+from galla.web.state import SETTINGS, SHOP, WEBHOOK_SHOP
 
 
 @dataclass

@@ -18,7 +18,7 @@ from bench.report import server_busy
 from bench.shoppers import Shopper, first_inr_product
 from bench.stack import SERVER_CPUS, running_stack, step_aside
 from bench.stats import idle_penalty
-from views.cli import new_event_loop
+from galla.cli import new_event_loop
 
 SATURATING_SHOPPERS = 100
 

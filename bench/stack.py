@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiohttp
 
-from gcfreeze import keep_survivors_frozen
+from sandboxes.common.gcfreeze import keep_survivors_frozen
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "bench" / "results" / "logs"
@@ -119,7 +119,7 @@ class Stack:
 def server_command(server: str, port: int) -> list[str]:
     """The command line that serves the shop: `galla serve`, or the blocking baseline."""
     if server == "galla":
-        return [sys.executable, "-m", "views.cli", "serve", "--port", str(port)]
+        return [sys.executable, "-m", "galla.cli", "serve", "--port", str(port)]
     return [sys.executable, "-m", "bench.blocking", "--port", str(port)]
 
 
@@ -147,11 +147,11 @@ def sandbox_commands(keys: Keys, ports: dict[str, int], latency: float) -> dict[
     common = [f"--latency={latency}", f"--webhook-parallel={WEBHOOK_PARALLEL}"]
     # --option=value: a generated secret may start with "-", which argparse would read as an option.
     return {
-        "razorpay": [sys.executable, "-m", "sandbox.razorpay", f"--port={ports['razorpay']}",
+        "razorpay": [sys.executable, "-m", "sandboxes.razorpay", f"--port={ports['razorpay']}",
                      f"--key-id={keys.razorpay_key_id}", f"--key-secret={keys.razorpay_key_secret}",
                      f"--webhook-url={server}/webhooks/razorpay",
                      f"--webhook-secret={keys.razorpay_webhook_secret}", *common],
-        "stripe": [sys.executable, "-m", "sandbox.stripe", f"--port={ports['stripe']}",
+        "stripe": [sys.executable, "-m", "sandboxes.stripe", f"--port={ports['stripe']}",
                    f"--secret-key={keys.stripe_secret_key}", f"--publishable-key={keys.stripe_publishable_key}",
                    f"--webhook-url={server}/webhooks/stripe",
                    f"--webhook-secret={keys.stripe_webhook_secret}", *common],

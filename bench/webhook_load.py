@@ -13,7 +13,7 @@ import aiohttp
 
 from bench.shoppers import Paid
 from bench.stack import Stack
-from sandbox.webhooks import razorpay_signature
+from sandboxes.common.webhooks import razorpay_signature
 
 EVENT_TYPES = ("payment.captured", "order.paid")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# Real-looking addresses in each country's format (checkout/addresses.py); name and phone are left out, so the
+# Real-looking addresses in each country's format (galla/orders/addresses.py); name and phone are left out, so the
 # buyer's are used, whoever the test's buyer is.
 ADDRESSES = {
     "IN": {"line1": "Flat 4B, 12 MG Road", "line2": "Near Trinity Circle", "city": "Bengaluru", "state": "Karnataka",

@@ -13,11 +13,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from address_helpers import shipping_address
-from models.db import open_database
-from sandbox.razorpay import SANDBOX_STATE, create_razorpay_sandbox
-from sandbox.stripe import STRIPE_SANDBOX_STATE, create_stripe_sandbox
-from views.app import create_app
-from views.settings import Settings
+from galla.store.db import open_database
+from sandboxes.razorpay import SANDBOX_STATE, create_razorpay_sandbox
+from sandboxes.stripe import STRIPE_SANDBOX_STATE, create_stripe_sandbox
+from galla.app import create_app
+from galla.settings import Settings
 
 
 @pytest.fixture

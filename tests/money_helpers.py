@@ -8,8 +8,8 @@ import hmac
 import aiohttp
 
 from conftest import checkout_body
-from gateway.razorpay import AUTOMATIC_CAPTURE_OPTIONS
-from sandbox.razorpay.state import AUTO_REFUND_AFTER
+from galla.payments.razorpay.client import AUTOMATIC_CAPTURE_OPTIONS
+from sandboxes.razorpay.state import AUTO_REFUND_AFTER
 from webhook_helpers import deliver_all, events_named, place
 
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkout.order_list import read_filters
+from galla.admin.order_filters import read_filters
 from conftest import ADMIN
-from models.db import INDEXES, ensure_indexes
-from models.order_list import (LIST_INDEXES, SORT, UNFILTERED_INDEX, OrderFilter, PageMark, build_query,
+from galla.store.db import INDEXES, ensure_indexes
+from galla.store.order_list import (LIST_INDEXES, SORT, UNFILTERED_INDEX, OrderFilter, PageMark, build_query,
                                choose_index, list_orders)
-from views.state import DATABASE
+from galla.web.state import DATABASE
 
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)  # 23:30 IST on the 20th
 FILTERS = {"status": ("paid", "needs_review"), "gateway": ("razorpay", "stripe"), "method": ("upi", "card")}

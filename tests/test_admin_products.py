@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from checkout.product_admin import parse_price, slugify
+from galla.admin.product_form import parse_price, slugify
 from conftest import ADMIN, checkout_body
-from models.products import find_inactive_ids, find_product, update_product
+from galla.store.products import find_inactive_ids, find_product, update_product
 from test_security import sign_in
 
 CHAI = "masala-chai"

@@ -17,7 +17,7 @@ RIGHT = {"Authorization": aiohttp.encode_basic_auth("admin", ADMIN_PASSWORD)}
 WRONG = {"Authorization": aiohttp.encode_basic_auth("admin", "a-guess")}
 OWNER = "198.51.100.2"
 STRANGER = "203.0.113.7"
-PER_ADDRESS, GUARDED, ALARM = 10, 3, 100  # SIGN_IN_LIMIT, GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM in views/auth.py
+PER_ADDRESS, GUARDED, ALARM = 10, 3, 100  # SIGN_IN_LIMIT, GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM in galla/admin/auth.py
 
 
 def via_proxy(*entries: str) -> dict:
@@ -31,7 +31,7 @@ async def try_basic(client, credentials: dict, *entries: str) -> int:
 
 
 def test_item20_throttle_settings_are_the_ones_these_tests_count():
-    from views.auth import GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM, SIGN_IN_LIMIT
+    from galla.admin.auth import GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM, SIGN_IN_LIMIT
     assert [limits.parse(r).amount for r in (SIGN_IN_LIMIT, GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM)] == \
         [PER_ADDRESS, GUARDED, ALARM]
 
@@ -93,7 +93,7 @@ def token_of(html: str) -> str:
 
 
 def test_item20_nothing_is_locked_for_good_each_window_passes():
-    from views.ratelimit import SignInThrottle
+    from galla.web.ratelimit import SignInThrottle
     clock = Clock()
     throttle = SignInThrottle("2/minute", "1/minute", "4/minute", clock=clock)
     for address in ("a", "a", "b", "b"):
@@ -104,7 +104,7 @@ def test_item20_nothing_is_locked_for_good_each_window_passes():
 
 
 def test_item20_an_alarm_one_address_could_raise_is_refused():
-    from views.ratelimit import SignInThrottle
+    from galla.web.ratelimit import SignInThrottle
     with pytest.raises(ValueError):
         SignInThrottle("10/minute", "3/minute", "10/minute")
 

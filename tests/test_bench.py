@@ -16,8 +16,8 @@ from bench.blocking import BlockingRazorpayClient
 from bench.phases import snapshot
 from bench.shoppers import STEPS, Shopper, Tally, first_inr_product
 from bench.stack import OUTSIDE_CPUS, SERVER_CPUS, running_stack, split_cpus
-from gateway.errors import GatewayInvalid
-from gateway.money import Money
+from galla.payments.errors import GatewayInvalid
+from galla.payments.money import Money
 
 
 def test_percentiles_by_nearest_rank():
@@ -101,7 +101,7 @@ async def test_a_shopper_pays_through_a_stack_of_processes_whose_server_freezes_
         # The server has a CPU of its own; the sandboxes share the others (bench/stack.py).
         assert os.sched_getaffinity(stack.server_pid) == SERVER_CPUS
         assert os.sched_getaffinity(stack.processes["razorpay"].pid) == OUTSIDE_CPUS
-        # galla serve froze what it loaded at startup (views/collector.py); the test process never does.
+        # galla serve froze what it loaded at startup (galla/ops/collector.py); the test process never does.
         frozen = stats.total((await snapshot(stack, session)).metrics, "galla_gc_frozen_at_startup")
         assert frozen > 10_000
 

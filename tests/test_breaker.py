@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.breaker import CircuitBreaker, CircuitOpen
-from gateway.errors import GatewayInvalid, GatewayUnavailable
-from gateway.money import Money
-from gateway.razorpay import RazorpayClient
-from gateway.retry import RetryPolicy
-from sandbox.razorpay.config import SANDBOX_FAULTS
+from galla.payments.breaker import CircuitBreaker, CircuitOpen
+from galla.payments.errors import GatewayInvalid, GatewayUnavailable
+from galla.payments.money import Money
+from galla.payments.razorpay.client import RazorpayClient
+from galla.payments.retry import RetryPolicy
+from sandboxes.razorpay.config import SANDBOX_FAULTS
 
 
 class Clock:

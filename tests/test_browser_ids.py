@@ -3,7 +3,7 @@ the Razorpay client keeps any id inside one path segment, and an order keeps a b
 
 Razorpay's id format (a prefix and 14 letters or digits): pay_MT48CvBhIC98MQ and order_MT47xgV5ApouIB in
 razorpay.com/docs/api/payments/fetch-with-id; pay_IDRP0tbirMSsbn and order_J2bVDDGFwgGJbW in razorpay/razorpay-java
-src/test/java/com/razorpay/PaymentClientTest.java. The sandbox makes its ids the same way (sandbox/razorpay/ids.py).
+src/test/java/com/razorpay/PaymentClientTest.java. The sandbox makes its ids the same way (sandboxes/razorpay/ids.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 
 from abuse_helpers import gateway_paths, place_order
-from gateway.razorpay import RazorpayClient
-from models.orders import MAX_ATTEMPTS
+from galla.payments.razorpay.client import RazorpayClient
+from galla.store.orders import MAX_ATTEMPTS
 
 BAD_IDS = ["../payments", "..", "pay_", "pay_Nz1ZfK2qXo9sR", "pay_Nz1ZfK2qXo9sRaX", "pay_Nz1ZfK2q/o9sRa",
            "pay_Nz1ZfK2qXo9sR?", "order_Nz1ZbWkY3mQ8pT", "PAY_Nz1ZfK2qXo9sRa", "pay_Nz1ZfK2qXo9sR\u0430"]

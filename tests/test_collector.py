@@ -8,9 +8,9 @@ import weakref
 
 import pytest
 
-from gcfreeze import freeze_survivors, keep_survivors_frozen, stop_freezing
-from views.collector import freezes_collections
-from views.settings import Settings
+from sandboxes.common.gcfreeze import freeze_survivors, keep_survivors_frozen, stop_freezing
+from galla.ops.collector import freezes_collections
+from galla.settings import Settings
 
 
 class Node:
@@ -48,7 +48,7 @@ def test_stop_freezing_gives_everything_back_to_the_collector(freezing):
     assert gc.callbacks.count(freeze_survivors) == 1
 
 
-@pytest.mark.parametrize("module", ["sandbox.razorpay.__main__", "sandbox.stripe.__main__"])
+@pytest.mark.parametrize("module", ["sandboxes.razorpay.__main__", "sandboxes.stripe.__main__"])
 def test_a_sandbox_run_on_its_own_freezes_its_survivors(module, monkeypatch):
     """Its entities pile up under load, and full collections over them stalled every call to it (0.5 s each)."""
     command = importlib.import_module(module)

@@ -10,11 +10,11 @@ from html import unescape
 
 import pytest
 
-from checkout.dashboard import build_dashboard
+from galla.admin.figures import build_dashboard
 from conftest import ADMIN, checkout_body
-from gateway.money import format_money
-from models.db import INDEXES, ensure_indexes
-from models.reports import (INDEX_OF, failed_attempts_pipeline, in_status_filter, refunds_pipeline, routed_pipeline,
+from galla.payments.money import format_money
+from galla.store.db import INDEXES, ensure_indexes
+from galla.store.reports import (INDEX_OF, failed_attempts_pipeline, in_status_filter, refunds_pipeline, routed_pipeline,
                             second_payments_pipeline, takings_pipeline)
 from webhook_helpers import US_BUYER, events_named, paid_razorpay_order
 from webhook_helpers import admin_post, deliver_all, place
@@ -189,7 +189,7 @@ def test_each_query_starts_on_a_declared_index(name):
     first = PIPELINES[name][0]["$match"]
     assert len(clauses(first)) == len(INDEX_OF[name])
     for clause, index in zip(clauses(first), INDEX_OF[name]):
-        assert index in leading, f"{name}: index {index} is not declared in models/db.py"
+        assert index in leading, f"{name}: index {index} is not declared in galla/store/db.py"
         assert leading[index] in clause, f"{name}: {index} leads with {leading[index]}, not one of {sorted(clause)}"
 
 

@@ -8,11 +8,11 @@ import pytest
 
 from conftest import checkout_body, sandbox_settings
 from faults import FlakyDatabase, Outage
-from models.db import Database
+from galla.store.db import Database
 from webhook_helpers import events_named
-from sandbox.razorpay import RAZORPAY_WEBHOOKS
-from sandbox.stripe import STRIPE_WEBHOOKS
-from views.app import create_app
+from sandboxes.razorpay import RAZORPAY_WEBHOOKS
+from sandboxes.stripe import STRIPE_WEBHOOKS
+from galla.app import create_app
 from webhook_helpers import deliver, ledger, place, razorpay_secret, stored_order, stripe_secret
 
 

@@ -7,20 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from checkout import razorpay_events, stripe_events
-from models.db import INDEXES
-from sandbox.razorpay import create_razorpay_sandbox
-from sandbox.stripe import create_stripe_sandbox
-from views.app import create_app
-from views.settings import Settings
+from galla.payments.razorpay import events as razorpay_events
+from galla.payments.stripe import events as stripe_events
+from galla.store.db import INDEXES
+from sandboxes.razorpay import create_razorpay_sandbox
+from sandboxes.stripe import create_stripe_sandbox
+from galla.app import create_app
+from galla.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = ("README.md", "MONEY_FLOWS.md", "GOING_LIVE.md", "MONGODB.md", "BENCHMARKS.md", "CONTRACTS.md")
-APP_CODE = [path for folder in ("checkout", "gateway", "models", "views") for path in (ROOT / folder).glob("*.py")]
+APP_CODE = sorted((ROOT / "galla").rglob("*.py"))
 
 # Names in CAPS_WITH_UNDERSCORES that are not settings, and the file that defines each.
-NOT_SETTINGS = {"CHECKOUT_SESSION_ID": "gateway/stripe.py", "RAZORPAY_ORIGINS": "views/security.py"}
+NOT_SETTINGS = {"CHECKOUT_SESSION_ID": "galla/payments/stripe/client.py", "RAZORPAY_ORIGINS": "galla/web/security.py"}
 # Indexes the docs name only to say they are gone (MONGODB.md tells how to drop them).
 RETIRED_INDEXES = {"status_created_at"}
 ENABLE_LEVELS = ("required", "recommended", "optional")
@@ -138,7 +139,7 @@ def test_every_setting_named_exists(page):
     named = set(re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b(?!\.md)", text))  # GOING_LIVE.md is a page
     named |= set(re.findall(r"\b([A-Z][A-Z0-9_]*)=", text))  # FAILOVER=false
     unknown = named - setting_env_names() - set(NOT_SETTINGS)
-    assert not unknown, f"{page} names settings that views.settings.Settings does not have: {sorted(unknown)}"
+    assert not unknown, f"{page} names settings that galla.settings.Settings does not have: {sorted(unknown)}"
 
 
 def test_the_names_that_are_not_settings_are_where_the_docs_say():
@@ -163,7 +164,7 @@ def test_the_events_to_enable_are_exactly_the_ones_the_code_handles(heading, han
 
 
 def declared_indexes() -> dict[tuple[str, str], dict]:
-    """Every index in models/db.py INDEXES: (collection, name) → keys and options."""
+    """Every index in galla/store/db.py INDEXES: (collection, name) → keys and options."""
     declared = {}
     for collection, models in INDEXES.items():
         for model in models:
@@ -196,17 +197,17 @@ def documented_indexes() -> dict[tuple[str, str], dict]:
 
 def test_the_index_table_matches_models_db_both_ways():
     declared, documented = declared_indexes(), documented_indexes()
-    assert set(documented) - set(declared) == set(), "MONGODB.md lists indexes models/db.py does not declare"
-    assert set(declared) - set(documented) == set(), "models/db.py declares indexes MONGODB.md does not list"
+    assert set(documented) - set(declared) == set(), "MONGODB.md lists indexes galla/store/db.py does not declare"
+    assert set(declared) - set(documented) == set(), "galla/store/db.py declares indexes MONGODB.md does not list"
     for key, spec in declared.items():
-        assert documented[key] == spec, f"{key}: MONGODB.md says {documented[key]}, models/db.py {spec}"
+        assert documented[key] == spec, f"{key}: MONGODB.md says {documented[key]}, galla/store/db.py {spec}"
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_index_named_in_prose_is_declared_or_retired(page):
     names = {name for _, name in declared_indexes()}
     for name in re.findall(r"`([a-z][a-z0-9_]*)`\s+index", read(page)):
-        assert name in names | RETIRED_INDEXES, f"{page} names an index `{name}` models/db.py does not declare"
+        assert name in names | RETIRED_INDEXES, f"{page} names an index `{name}` galla/store/db.py does not declare"
 
 
 def test_the_ttl_indexes_named_are_the_declared_ones():
@@ -261,7 +262,8 @@ async def test_every_endpoint_named_is_a_route_of_galla_or_its_sandboxes_or_a_ca
             create_stripe_sandbox(secret_key="sk_test_docs"))
     routes = {(route.method, normalise_path(route.resource.canonical))
               for app in apps for route in app.router.routes() if route.resource is not None}
-    gateway_code = "".join((ROOT / "gateway" / name).read_text(encoding="utf-8") for name in ("razorpay.py", "stripe.py"))
+    gateway_code = "".join((ROOT / "galla" / "payments" / name / "client.py").read_text(encoding="utf-8")
+                           for name in ("razorpay", "stripe"))
     gateway_paths = {normalise_path(path) for path in re.findall(r"\"(/v1/[^\"]*)\"", gateway_code)}
     checked = 0
     for page in PAGES:
@@ -290,7 +292,7 @@ def test_every_error_code_named_with_its_status_is_one_the_code_answers(page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_metric_named_exists(page):
-    registered = set(re.findall(r"\"(galla_[a-z_]+)\"", (ROOT / "views" / "metrics.py").read_text(encoding="utf-8")))
+    registered = set(re.findall(r"\"(galla_[a-z_]+)\"", (ROOT / "galla" / "ops" / "metrics.py").read_text(encoding="utf-8")))
     for name in set(re.findall(r"\bgalla_(?!test_)[a-z_]*[a-z]", read(page))):
         # A counter registered as galla_x is exposed as galla_x_total.
-        assert {name, name.removesuffix("_total")} & registered, f"{page} names a metric views/metrics.py lacks: {name}"
+        assert {name, name.removesuffix("_total")} & registered, f"{page} names a metric galla/ops/metrics.py lacks: {name}"

@@ -12,7 +12,7 @@ from mongomock import helpers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.embedded_copy import (_original_key_check, aware_datetimes, check_key_characters, copy_document,
+from galla.store.embedded.copies import (_original_key_check, aware_datetimes, check_key_characters, copy_document,
                                   copy_field, install_fast_copies, store_datetimes, uninstall_fast_copies)
 
 leaves = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=False), st.text(max_size=5),

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from bson import ObjectId
 from pymongo import ReturnDocument
 
-from models import embedded, embedded_reads
-from models.embedded import install_id_fast_path, uninstall_id_fast_path
-from models.embedded_snapshot import install_planned_snapshots, uninstall_planned_snapshots
+from galla.store import embedded
+from galla.store.embedded import reads as embedded_reads
+from galla.store.embedded import install_id_fast_path, uninstall_id_fast_path
+from galla.store.embedded.snapshot import install_planned_snapshots, uninstall_planned_snapshots
 
 ids = st.one_of(st.sampled_from(["a", "b", "c", "ord_1"]), st.integers(0, 3))
 moments = st.datetimes(min_value=datetime.datetime(2020, 1, 1), max_value=datetime.datetime(2030, 1, 1))
@@ -337,7 +338,7 @@ def test_updates_copy_only_the_fields_they_name(monkeypatch):
 
 
 async def test_collections_are_looked_up_once_and_survive_a_drop(monkeypatch):
-    from models.db import open_database
+    from galla.store.db import open_database
 
     db = open_database(None, "cache_test").db
     orders = db.orders
@@ -354,7 +355,7 @@ async def test_collections_are_looked_up_once_and_survive_a_drop(monkeypatch):
 
 
 async def test_every_embedded_operation_lets_other_tasks_run_first():
-    from models.db import open_database
+    from galla.store.db import open_database
 
     db = open_database(None, "yield_test").db
     await db.orders.insert_one({"_id": "ord_1", "n": 0})

@@ -11,8 +11,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pymongo import ReturnDocument
 
-from models import embedded_updates
-from models.embedded_updates import install_simple_updates, uninstall_simple_updates, update_simply
+from galla.store.embedded import updates as embedded_updates
+from galla.store.embedded.updates import install_simple_updates, uninstall_simple_updates, update_simply
 
 IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
 ids = st.sampled_from(["ord_1", "ord_2", "ord_1", "ord_2", 3, ObjectId("5f0000000000000000000003"), True])
@@ -96,7 +96,7 @@ def run(initial, operations, partial):
           ("update_one", "ord_1", {"$set": {"a": 1}, "$push": {"tl": 2}})], False)
 def test_simple_updates_match_mongomocks_own(initial, operations, partial):
     # The store's other fast paths (open_database installs them) are in force on both sides.
-    from models.db import open_database
+    from galla.store.db import open_database
     open_database(None, "install").close()
     uninstall_simple_updates()
     try:

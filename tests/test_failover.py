@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import checkout_body
-from sandbox.razorpay.config import SANDBOX_FAULTS
-from sandbox.stripe.config import STRIPE_SANDBOX_FAULTS
-from views.state import DATABASE, SHOP
+from sandboxes.razorpay.config import SANDBOX_FAULTS
+from sandboxes.stripe.config import STRIPE_SANDBOX_FAULTS
+from galla.web.state import DATABASE, SHOP
 
 BUYERS = 12
 # Short enough that a hanging Razorpay costs the test little, long enough for a healthy local answer.

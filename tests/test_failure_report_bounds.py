@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abuse_helpers import gateway_paths, place_order
 from conftest import checkout_body
-from models.orders import MAX_ATTEMPTS
+from galla.store.orders import MAX_ATTEMPTS
 from webhook_helpers import deliver_all
 
 REPORTS = 3 * MAX_ATTEMPTS

@@ -15,8 +15,8 @@ from aiohttp.test_utils import make_mocked_request
 from multidict import CIMultiDict
 
 from abuse_helpers import order_body
-from views import ratelimit
-from views.settings import Settings
+from galla.web import ratelimit
+from galla.settings import Settings
 
 
 def request_with(*forwarded_for: str, peer: str = "10.0.0.2") -> web.Request:

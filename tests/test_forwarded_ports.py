@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 from multidict import CIMultiDict
 
-from views import ratelimit
+from galla.web import ratelimit
 
 
 @pytest.mark.parametrize("entry,expected", [

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.jsonio import dumps, has_long_digit_run, loads
+from galla.jsonio import dumps, has_long_digit_run, loads
 
 # Values json writes, big integers and non-string keys among them (orjson alone refuses both).
 values = st.recursive(

@@ -14,7 +14,7 @@ import bson
 import pytest
 
 from conftest import checkout_body
-import models.events
+import galla.store.events
 from webhook_helpers import deliver, ledger, place, post_razorpay, stored_order
 
 ODD_NOTES = {"\u0000": "", "gift\u0000wrap": "yes", "a.b": "dot", "$where": "dollar", "plain": 1, "big": 10**20}
@@ -23,7 +23,7 @@ ODD_NOTES = {"\u0000": "", "gift\u0000wrap": "yes", "a.b": "dot", "$where": "dol
 @pytest.mark.parametrize("notes", [ODD_NOTES, {"\u0000": {"\u0000": [{"\u0000": None}]}}])
 def test_item13_a_payload_with_any_keys_becomes_a_document_bson_can_encode(notes):
     payload = {"event": "payment.captured", "payload": {"payment": {"entity": {"id": "pay_1", "notes": notes}}}}
-    stored = models.events.storable_payload(payload)
+    stored = galla.store.events.storable_payload(payload)
     bson.encode(stored)
     assert json.loads(stored["payload_text"]) == payload  # the body as sent is kept whole, as text
 
@@ -32,7 +32,7 @@ def test_item13_a_payload_nested_deeper_than_mongodb_keeps_is_kept_as_text():
     deep: object = "leaf"
     for _ in range(150):
         deep = {"k": deep}
-    stored = models.events.storable_payload({"event": "payment.captured", "payload": {"payment": {"entity": {"notes": deep}}}})
+    stored = galla.store.events.storable_payload({"event": "payment.captured", "payload": {"payment": {"entity": {"notes": deep}}}})
     bson.encode(stored)
     assert json.loads(stored["payload_text"])["payload"]["payment"]["entity"]["notes"] == deep
 
@@ -50,8 +50,8 @@ async def test_item13_payment_webhooks_with_nul_dot_and_dollar_note_keys_answer_
 
 async def test_item13_an_event_stored_with_odd_keys_is_applied_again_from_the_ledger(client, razorpay_sandbox):
     """The ledger job re-reads a stored payload as the gateway's event: the fallback copy must read back."""
-    from checkout.webhooks import apply_stored_events
-    from views.state import DATABASE, WEBHOOK_SHOP
+    from galla.webhooks.receive import apply_stored_events
+    from galla.web.state import DATABASE, WEBHOOK_SHOP
     placed = await place(client, checkout_body())
     status, _ = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], notes=ODD_NOTES)
     [captured] = [e for e in razorpay_sandbox.state.events if e.name == "payment.captured"]

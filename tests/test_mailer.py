@@ -14,11 +14,11 @@ import pytest
 from aiosmtpd.smtp import SMTP
 
 from conftest import ADMIN, CUSTOMER, checkout_body
-from models.outbox import claim_message, get_message, new_message, queue_message
+from galla.store.outbox import claim_message, get_message, new_message, queue_message
 from webhook_helpers import events_named
-from views.mailer import MailerSettings, mailer_settings, run_mailer, send_due
-from views.settings import Settings
-from views.state import DATABASE, SETTINGS
+from galla.workers.mailer import MailerSettings, mailer_settings, run_mailer, send_due
+from galla.settings import Settings
+from galla.web.state import DATABASE, SETTINGS
 from webhook_helpers import deliver, deliver_all, place
 
 # 1 × ₹1,23,456 saree + 2 × ₹349 chai: big enough for the lakh in Indian grouping.

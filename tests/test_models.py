@@ -7,12 +7,12 @@ import asyncio
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from models.customers import upsert_customer
-from models.db import INDEXES, ensure_indexes
-from models.orders import (append_timeline_and_read, get_order, get_timeline, has_timeline_entry, insert_order, now,
+from galla.store.customers import upsert_customer
+from galla.store.db import INDEXES, ensure_indexes
+from galla.store.orders import (append_timeline_and_read, get_order, get_timeline, has_timeline_entry, insert_order, now,
                            timeline_entry, transition_order)
-from models.products import get_products, list_products, seed_products
-from models.seed_data import DEMO_PRODUCTS
+from galla.store.products import get_products, list_products, seed_products
+from galla.store.seed_data import DEMO_PRODUCTS
 
 
 @pytest.fixture

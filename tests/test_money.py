@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.money import (THREE_DECIMAL, ZERO_DECIMAL, AmountNotChargeable, Money, check_chargeable, exponent_of,
+from galla.payments.money import (THREE_DECIMAL, ZERO_DECIMAL, AmountNotChargeable, Money, check_chargeable, exponent_of,
                            format_money, from_stripe_amount, minimum_charge, parse_major, to_stripe_amount)
 
 
@@ -106,7 +106,7 @@ def test_isk_wire_amount_must_be_whole_kronur():
         from_stripe_amount(550, "isk")
 
 
-# Stripe's published rules, transcribed here from docs.stripe.com/currencies independently of gateway/money.py:
+# Stripe's published rules, transcribed here from docs.stripe.com/currencies independently of galla/payments/money.py:
 # how many of Stripe's `amount` units make one whole unit of each currency ("Zero-decimal currencies" list,
 # three-decimal currencies, and the "Special cases" table), and whether fractions of a unit can be charged.
 STRIPE_ZERO_DECIMAL = "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF".split()
@@ -184,7 +184,7 @@ def test_item6_huf_10_45_reads_10_45():
 
 def js_currency_set(name: str) -> frozenset[str]:
     """A currency set as static/js/common.js spells it: const NAME = new Set('A B C'.split(' '))."""
-    source = (Path(__file__).parent.parent / "static" / "js" / "common.js").read_text()
+    source = (Path(__file__).parent.parent / "galla" / "static" / "js" / "common.js").read_text()
     match = re.search(rf"const {name} = new Set\('([A-Z ]+)'\.split\(' '\)\)", source)
     assert match, f"{name} not found in common.js"
     return frozenset(match[1].split())

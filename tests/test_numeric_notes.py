@@ -13,7 +13,7 @@ import asyncio
 import razorpay
 
 from conftest import checkout_body
-from gateway.razorpay import RazorpayOrder, RazorpayPayment, RazorpayRefund
+from galla.payments.razorpay.client import RazorpayOrder, RazorpayPayment, RazorpayRefund
 from webhook_helpers import deliver, place, stored_order
 
 

@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 
 from conftest import ADMIN, checkout_body, sandbox_settings
-from models.orders import now
-from sandbox.razorpay import SANDBOX_FAULTS
-from views.app import create_app
-from views.cli import webhook_secret_warnings
-from views.reconciler import reconcile_pass
-from views.settings import Settings
-from views.state import DATABASE, SETTINGS, SHOP
+from galla.store.orders import now
+from sandboxes.razorpay import SANDBOX_FAULTS
+from galla.app import create_app
+from galla.cli import webhook_secret_warnings
+from galla.workers.reconciler import reconcile_pass
+from galla.settings import Settings
+from galla.web.state import DATABASE, SETTINGS, SHOP
 from webhook_helpers import events_named
 from webhook_helpers import deliver_all, place, stored_order
 

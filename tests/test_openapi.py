@@ -25,10 +25,10 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
                                               status_code_conformance)
 
 from conftest import ADMIN, ADMIN_PASSWORD, CUSTOMER, checkout_body
-from views.app import create_app
-from views.openapi import DOCUMENT_PATH, REF, REQUEST_MODELS, openapi_document
-from views.settings import SANDBOX_RAZORPAY_PATH, Settings
-from views.state import SETTINGS
+from galla.app import create_app
+from galla.api.openapi import DOCUMENT_PATH, REF, REQUEST_MODELS, openapi_document
+from galla.settings import SANDBOX_RAZORPAY_PATH, Settings
+from galla.web.state import SETTINGS
 from webhook_helpers import sign_razorpay, sign_stripe
 
 API_PREFIXES = ("/api/", "/webhooks/")

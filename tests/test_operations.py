@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import checkout_body
 from test_database_faults import flaky  # noqa: F401 (a fixture)
-from sandbox.razorpay.config import SANDBOX_FAULTS
-from views.logs import REQUEST_ID_VAR, configure_logging
+from sandboxes.razorpay.config import SANDBOX_FAULTS
+from galla.ops.logs import REQUEST_ID_VAR, configure_logging
 from webhook_helpers import deliver, post_razorpay
 
 

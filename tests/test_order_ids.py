@@ -6,7 +6,7 @@ import base64
 import re
 
 from address_helpers import shipping_address
-from checkout.orders import new_order_id
+from galla.orders.view import new_order_id
 
 
 def test_order_ids_carry_120_random_bits_and_fit_a_razorpay_receipt():

@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from abuse_helpers import place_order
-from checkout import redact
-from checkout.redact import REDACTED, passes_luhn
+from galla.ops import redact
+from galla.ops.redact import REDACTED, passes_luhn
 
 ADMIN = {"Authorization": aiohttp.encode_basic_auth("admin", "correct-horse-battery-staple")}  # tests/conftest.py
 CARD = "4111 1111 1111 1111"  # Visa's test card

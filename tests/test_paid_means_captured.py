@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from checkout.confirm import GIVEN_BACK
-from checkout.reconcile import ReconcilePolicy, reconcile
+from galla.payments.razorpay.confirm import GIVEN_BACK
+from galla.orders.reconcile import ReconcilePolicy, reconcile
 from conftest import checkout_body
-from models.orders import now
+from galla.store.orders import now
 from money_helpers import checkout_signature, control, events_named, given_back_payment
-from views.state import SHOP
+from galla.web.state import SHOP
 from webhook_helpers import deliver_all, place, stored_order
 
 

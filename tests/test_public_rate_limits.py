@@ -86,7 +86,7 @@ async def test_item18_each_client_has_its_own_allowance_behind_a_trusted_proxy(m
 
 
 def test_item18_the_setting_is_read_in_the_limits_notation():
-    from views.settings import Settings
+    from galla.settings import Settings
     assert Settings(_env_file=None).public_gateway_rate_limit == "60/minute"
     with pytest.raises(ValueError):
         Settings(_env_file=None, public_gateway_rate_limit="lots")

@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from views.ratelimit import ClientLimiter
+from galla.web.ratelimit import ClientLimiter
 
 
 class Clock:

@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from gateway.errors import GatewayInvalid, GatewayUnavailable
-from gateway.money import Money
-from gateway.razorpay import RazorpayClient, RazorpayOrder, RazorpayPayment
+from galla.payments.errors import GatewayInvalid, GatewayUnavailable
+from galla.payments.money import Money
+from galla.payments.razorpay.client import RazorpayClient, RazorpayOrder, RazorpayPayment
 
 
 @pytest.fixture

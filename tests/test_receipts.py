@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from checkout.receipts import format_shop_time, queue_receipt
+from galla.orders.receipts import format_shop_time, queue_receipt
 from conftest import CUSTOMER, checkout_body
-from models.orders import get_order
+from galla.store.orders import get_order
 from test_refunds import paid_and_known, refund
 from webhook_helpers import US_BUYER, events_named, paid_stripe_order
-from views.state import DATABASE, SHOP
+from galla.web.state import DATABASE, SHOP
 from webhook_helpers import deliver, deliver_all, place
 
 

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from checkout.reconcile import ReconcilePolicy, reconcile
+from galla.orders.reconcile import ReconcilePolicy, reconcile
 from conftest import checkout_body
-from models.leases import acquire_lease, release_lease
-from models.orders import now
-from sandbox.razorpay import SANDBOX_FAULTS
+from galla.store.leases import acquire_lease, release_lease
+from galla.store.orders import now
+from sandboxes.razorpay import SANDBOX_FAULTS
 from webhook_helpers import US_BUYER
-from views.state import DATABASE, SHOP
+from galla.web.state import DATABASE, SHOP
 from webhook_helpers import admin_post, place, stored_order
 
 LATER = timedelta(hours=1)  # past the 15 minutes a pending order is left alone, well before its expiry
@@ -137,7 +137,7 @@ async def test_admin_can_run_a_pass_now(client):
 
 
 def test_galla_reconcile_needs_a_real_database_and_real_keys(monkeypatch, capsys):
-    from views import cli
+    from galla import cli
     for name in ("MONGODB_URI", "RAZORPAY_KEY_ID", "STRIPE_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir("/")  # no .env to read

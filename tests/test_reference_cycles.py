@@ -1,5 +1,5 @@
 """No answer leaves a reference cycle behind: the server freezes whatever outlives a young collection
-(views/collector.py), so a request caught in a cycle would stay in memory for good."""
+(galla/ops/collector.py), so a request caught in a cycle would stay in memory for good."""
 
 from __future__ import annotations
 

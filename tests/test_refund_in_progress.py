@@ -12,15 +12,15 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
-from checkout.reconcile import ReconcilePolicy, reconcile
-from gateway.errors import GatewayUnavailable
-from gateway.razorpay import error_from_response
-from models.orders import now
+from galla.orders.reconcile import ReconcilePolicy, reconcile
+from galla.payments.errors import GatewayUnavailable
+from galla.payments.razorpay.client import error_from_response
+from galla.store.orders import now
 from money_helpers import control, events_named, paid_order
-from sandbox.razorpay import SANDBOX_FAULTS
-from sandbox.razorpay.state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS
-from sandbox.razorpay.validation import RefundRequest
-from views.state import SHOP
+from sandboxes.razorpay import SANDBOX_FAULTS
+from sandboxes.razorpay.state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS
+from sandboxes.razorpay.validation import RefundRequest
+from galla.web.state import SHOP
 from webhook_helpers import admin_post, deliver, post_razorpay, stored_order
 
 

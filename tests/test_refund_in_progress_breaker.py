@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from conftest import checkout_body
 from money_helpers import control, events_named
-from views.state import SHOP
+from galla.web.state import SHOP
 from webhook_helpers import admin_post, deliver_all, place
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import ADMIN, checkout_body
 from money_helpers import events_named, paid_order
-from sandbox.razorpay.validation import RefundRequest
+from sandboxes.razorpay.validation import RefundRequest
 from webhook_helpers import admin_post, deliver, deliver_all, place, post_razorpay, stored_order
 
 PAYMENT_EVENTS = ("payment.authorized", "payment.captured", "order.paid")

@@ -114,7 +114,7 @@ async def test_a_failed_refund_gives_the_amount_back_to_refund(client, razorpay_
 
 async def test_a_refund_made_in_the_dashboard_is_recorded_from_its_webhook(client, razorpay_sandbox):
     placed, paid = await paid_and_known(client, razorpay_sandbox)
-    from sandbox.razorpay.validation import RefundRequest
+    from sandboxes.razorpay.validation import RefundRequest
     request = RefundRequest(amount=placed["amount"], speed="normal", notes={}, receipt=None)
     razorpay_sandbox.state.refund_payment(paid["razorpay_payment_id"], request)
     answers = await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.processed"))
@@ -168,7 +168,7 @@ async def test_admin_captures_an_authorized_payment(make_client, razorpay_sandbo
 
 
 async def test_a_stripe_refund_left_pending_then_failed_frees_its_amount(client, stripe_sandbox):
-    from sandbox.stripe import STRIPE_SANDBOX_FAULTS
+    from sandboxes.stripe import STRIPE_SANDBOX_FAULTS
     placed = await paid_stripe_order(client, stripe_sandbox)
     await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
     stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "pending"
@@ -184,7 +184,7 @@ async def test_a_stripe_refund_left_pending_then_failed_frees_its_amount(client,
 
 
 async def test_a_razorpay_refund_pending_at_the_bank_settles_on_refund_processed(client, razorpay_sandbox):
-    from sandbox.razorpay import SANDBOX_FAULTS
+    from sandboxes.razorpay import SANDBOX_FAULTS
     placed, _ = await paid_and_known(client, razorpay_sandbox)
     razorpay_sandbox.server.app[SANDBOX_FAULTS].refund_outcome = "pending"
     status, answer = await refund(client, placed["order_id"])

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from checkout.reconcile import ReconcilePolicy, reconcile
+from galla.orders.reconcile import ReconcilePolicy, reconcile
 from conftest import checkout_body
-from models.orders import now
-from sandbox.razorpay.validation import RefundRequest
-from views.state import SHOP
+from galla.store.orders import now
+from sandboxes.razorpay.validation import RefundRequest
+from galla.web.state import SHOP
 from money_helpers import events_named
 from webhook_helpers import deliver_all, place, stored_order
 

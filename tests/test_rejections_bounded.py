@@ -8,8 +8,8 @@ naming an order of ours are kept, and at most KEEP_PER_ORDER per order.
 from __future__ import annotations
 
 from abuse_helpers import place_order
-from models.rejections import KEEP_PER_ORDER
-from views.state import DATABASE
+from galla.store.rejections import KEEP_PER_ORDER
+from galla.web.state import DATABASE
 from webhook_helpers import post_razorpay
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.routing import GatewayOff, NoRoute, Route, choose_route, local_currencies
+from galla.payments.routing import GatewayOff, NoRoute, Route, choose_route, local_currencies
 
 ALL = {"INR", "USD", "EUR", "GBP", "JPY"}
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 
-from checkout.stripe_session import open_stripe_session
+from galla.payments.stripe.session import open_stripe_session
 from conftest import ADMIN, checkout_body
-from models.orders import find_order_by_payment_id, get_order
+from galla.store.orders import find_order_by_payment_id, get_order
 from money_helpers import control, events_named, placed_with_failed_payment
-from views.state import SHOP
+from galla.web.state import SHOP
 from webhook_helpers import deliver, deliver_all, place, stored_order
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 
-from checkout.reconcile import ReconcilePolicy, reconcile
-from checkout.stripe_session import open_stripe_session
-from models.orders import get_order, now
+from galla.orders.reconcile import ReconcilePolicy, reconcile
+from galla.payments.stripe.session import open_stripe_session
+from galla.store.orders import get_order, now
 from money_helpers import checkout_signature, control, events_named, placed_with_failed_payment
-from views.state import SHOP
+from galla.web.state import SHOP
 from webhook_helpers import deliver, deliver_all, stored_order
 
 

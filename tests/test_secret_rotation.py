@@ -3,7 +3,7 @@
 RAZORPAY_WEBHOOK_SECRET and STRIPE_WEBHOOK_SECRET take a comma-separated list, current secret first.
 Razorpay: "If you have changed your webhook secret, remember to use the old secret for webhook signature
 validation while retrying older requests" (razorpay.com/docs/webhooks/faqs); the sandbox pins a retry's secret
-(sandbox/webhooks.py pin_secret). Stripe: while a secret is rolled, Stripe-Signature carries one v1 per secret
+(sandboxes/common/webhooks.py pin_secret). Stripe: while a secret is rolled, Stripe-Signature carries one v1 per secret
 and a match on any passes (stripe-python stripe/_webhook.py, WebhookSignature.verify_header).
 """
 
@@ -14,9 +14,9 @@ import json
 import pytest
 import stripe
 
-from sandbox.stripe import STRIPE_WEBHOOKS
+from sandboxes.stripe import STRIPE_WEBHOOKS
 from webhook_helpers import events_named, paid_stripe_order
-from views.settings import Settings
+from galla.settings import Settings
 from webhook_helpers import post_razorpay, post_stripe, sign_stripe
 
 OLD, NEW = "whsec_old_0f3a9c", "whsec_new_7b21e4"

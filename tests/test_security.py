@@ -10,13 +10,13 @@ import aiohttp
 import pytest
 
 from conftest import ADMIN, ADMIN_PASSWORD, RazorpaySandbox, StripeSandbox, checkout_body, sandbox_settings
-from sandbox.razorpay import create_razorpay_sandbox
-from sandbox.stripe import create_stripe_sandbox
-from views.app import create_app
-from views.auth import SESSION_COOKIE
-from views.cli import main as galla
-from views.security import build_policy
-from views.settings import Settings, SettingsError
+from sandboxes.razorpay import create_razorpay_sandbox
+from sandboxes.stripe import create_stripe_sandbox
+from galla.app import create_app
+from galla.admin.auth import SESSION_COOKIE
+from galla.cli import main as galla
+from galla.web.security import build_policy
+from galla.settings import Settings, SettingsError
 
 REFUSED_BASIC = [
     {"Authorization": aiohttp.encode_basic_auth("admin", "wrong-password")},
@@ -304,7 +304,7 @@ def test_a_razorpay_key_id_without_its_secret_is_refused_at_start():
 def test_keyless_shop_generates_a_password_and_never_logs_it(caplog):
     caplog.set_level(logging.DEBUG)
     app = create_app(Settings(_env_file=None, admin_password="demo"))  # short is fine with both sandboxes
-    from views.auth import ADMIN_PASSWORD as PASSWORD
+    from galla.admin.auth import ADMIN_PASSWORD as PASSWORD
     assert app[PASSWORD] == "demo"
     generated = create_app(Settings(_env_file=None))[PASSWORD]
     assert len(generated) >= 16 and generated not in caplog.text

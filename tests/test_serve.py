@@ -10,8 +10,8 @@ import pytest
 from aiohttp import web
 
 from address_helpers import shipping_address
-from views.app import create_app
-from views.settings import Settings
+from galla.app import create_app
+from galla.settings import Settings
 
 
 @pytest.fixture

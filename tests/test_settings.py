@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from views.settings import Settings
+from galla.settings import Settings
 
 
 def test_env_file_and_environment(tmp_path, monkeypatch):

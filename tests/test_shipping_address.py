@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from address_helpers import shipping_address
-from checkout.addresses import INDIAN_STATES, AddressInvalid, normalise_postal_code
-from checkout.receipts import build_receipt_email
+from galla.orders.addresses import INDIAN_STATES, AddressInvalid, normalise_postal_code
+from galla.orders.receipts import build_receipt_email
 from conftest import ADMIN, CUSTOMER, checkout_body
-from models.orders import get_order
-from views.state import DATABASE, SHOP
+from galla.store.orders import get_order
+from galla.web.state import DATABASE, SHOP
 
 US_BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0132"}
 

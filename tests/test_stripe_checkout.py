@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
-from checkout.stripe_session import session_lines
+from galla.payments.stripe.session import session_lines
 from conftest import CUSTOMER, checkout_body
-from gateway.stripe import SESSION_ID_PLACEHOLDER, session_idempotency_key
-from models.orders import get_order
-from views.state import DATABASE, SHOP
+from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, session_idempotency_key
+from galla.store.orders import get_order
+from galla.web.state import DATABASE, SHOP
 from webhook_helpers import post_stripe
 
 US_BUYER = {"name": "Jane Doe", "email": "Jane.Doe@example.com", "phone": "+1 415 555 0132"}

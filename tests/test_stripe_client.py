@@ -1,4 +1,4 @@
-"""gateway/stripe.py against the Stripe sandbox: typed errors, timeouts, and retries that never pay twice."""
+"""galla/payments/stripe/client.py against the Stripe sandbox: typed errors, timeouts, and retries that never pay twice."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import pytest
 import stripe as stripe_sdk
 from aiohttp import web
 
-from checkout.confirm_stripe import session_mismatch
-from gateway.errors import GatewayInvalid, GatewayUnavailable
-from gateway.money import Money, parse_major
-from gateway.stripe import (STRIPE_API_VERSION, SessionLine, StripeGateway, StripeSession, WebhookSignatureInvalid,
+from galla.payments.stripe.confirm import session_mismatch
+from galla.payments.errors import GatewayInvalid, GatewayUnavailable
+from galla.payments.money import Money, parse_major
+from galla.payments.stripe.client import (STRIPE_API_VERSION, SessionLine, StripeGateway, StripeSession, WebhookSignatureInvalid,
                             parse_webhook, verify_signature)
-from models.orders import Order
-from sandbox.stripe import STRIPE_SANDBOX_FAULTS
+from galla.store.orders import Order
+from sandboxes.stripe import STRIPE_SANDBOX_FAULTS
 
 LINES = [SessionLine(name="Assam Masala Chai, 250 g", unit=Money(499, "USD"), quantity=2)]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from address_helpers import shipping_address
 from conftest import checkout_body
 from money_helpers import events_named
-from views.state import DATABASE
+from galla.web.state import DATABASE
 from webhook_helpers import admin_post, deliver, place, stored_order
 
 BUYER = {"name": "Guðrún Jónsdóttir", "email": "gudrun@example.is", "phone": "+354 555 0132"}

@@ -11,8 +11,8 @@ from conftest import ADMIN
 from test_razorpay_checkout import verify
 from webhook_helpers import events_named, paid_razorpay_order, paid_stripe_order
 from webhook_helpers import deliver, deliver_all, post_razorpay, post_stripe, stored_order
-from sandbox.razorpay.config import SANDBOX_FAULTS
-from views.state import DATABASE, SETTINGS
+from sandboxes.razorpay.config import SANDBOX_FAULTS
+from galla.web.state import DATABASE, SETTINGS
 
 STEP = re.compile(r'<li class="trace__step[^"]*" data-kind="(\w+)" data-outcome="(\w+)">(.*?)</li>', re.S)
 TITLE = re.compile(r'data-testid="trace-title">(.*?)</div>', re.S)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from address_helpers import shipping_address
-from checkout.redact import REDACTED, redact_card_numbers
+from galla.ops.redact import REDACTED, redact_card_numbers
 from conftest import checkout_body
 
 TYPED = ["4111  1111  1111  1111", "4111\u00a01111\u00a01111\u00a01111", "4111 - 1111 - 1111 - 1111",
@@ -39,6 +39,6 @@ async def test_item19_a_card_number_typed_as_a_postal_code_is_never_stored(clien
 def test_item19_the_admin_trace_redacts_a_card_number_in_a_gateway_answer_however_it_was_typed(typed):
     """A Razorpay payment's notes are the buyer's browser's (checkout.js options) and come back in the answers the
     trace shows; the Redactor the trace (and the logs) use caught only single spaces or dashes."""
-    from checkout.redact import Redactor
+    from galla.ops.redact import Redactor
     shown = Redactor([]).value({"response": {"notes": {"gift_message": f"card {typed} thanks"}}})
     assert shown == {"response": {"notes": {"gift_message": f"card {REDACTED} thanks"}}}

@@ -4,7 +4,7 @@ Razorpay counts a delivery that is not answered within 5 s as timed out and send
 (razorpay/markdown-docs, webhooks/best-practices.md: "fails to respond in 5 seconds ... the session is marked
 timeout"); Stripe counts a timeout as a failed delivery (docs.stripe.com/webhooks). The event is stored first,
 its follow-up calls are short and never retried, and what could not be applied in time is applied by the
-ledger job (views/reconciler.py).
+ledger job (galla/workers/reconciler.py).
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ import asyncio
 import time
 from datetime import timedelta
 
-from checkout import webhooks as webhook_flow
-from gateway.retry import NO_RETRY
-from models.events import CLAIM_SECONDS, event_key, store_event
-from models.orders import now
-from sandbox.razorpay.config import SANDBOX_FAULTS
-from sandbox.stripe.config import STRIPE_SANDBOX_FAULTS
+from galla.webhooks import receive as webhook_flow
+from galla.payments.retry import NO_RETRY
+from galla.store.events import CLAIM_SECONDS, event_key, store_event
+from galla.store.orders import now
+from sandboxes.razorpay.config import SANDBOX_FAULTS
+from sandboxes.stripe.config import STRIPE_SANDBOX_FAULTS
 from webhook_helpers import events_named, paid_razorpay_order, paid_stripe_order
-from views.reconciler import reconcile_if_leased
-from views.state import DATABASE, SETTINGS, SHOP
+from galla.workers.reconciler import reconcile_if_leased
+from galla.web.state import DATABASE, SETTINGS, SHOP
 from webhook_helpers import admin_post, deliver, deliver_all, ledger, stored_order
 
 CARD_TO_CAPTURE = {"method": "card", "card_number": "4100280000001007"}

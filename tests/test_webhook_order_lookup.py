@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import checkout_body
-from views.state import DATABASE
+from galla.web.state import DATABASE
 from webhook_helpers import deliver, place, post_razorpay, stored_order
 
 

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from checkout.reconcile import ReconcilePolicy, reconcile
+from galla.orders.reconcile import ReconcilePolicy, reconcile
 from conftest import checkout_body
-from models.orders import now
-from sandbox.razorpay import RAZORPAY_WEBHOOKS
-from sandbox.stripe import STRIPE_WEBHOOKS
+from galla.store.orders import now
+from sandboxes.razorpay import RAZORPAY_WEBHOOKS
+from sandboxes.stripe import STRIPE_WEBHOOKS
 from webhook_helpers import US_BUYER
-from views.state import DATABASE, SHOP
+from galla.web.state import DATABASE, SHOP
 from webhook_helpers import admin_post, place, razorpay_secret, stored_order, stripe_secret
 
 RAZORPAY_FATES = ["unpaid", "failed", "failed_then_paid", "paid", "refund_half", "refund_full", "refund_twice"]

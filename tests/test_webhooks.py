@@ -6,7 +6,7 @@ import json
 import time
 
 from conftest import checkout_body
-from views.state import DATABASE
+from galla.web.state import DATABASE
 from webhook_helpers import (US_BUYER, deliver, deliver_all, events_named, ledger, paid_razorpay_order,
                              paid_stripe_order, place, post_razorpay, post_stripe, razorpay_secret, sign_razorpay,
                              sign_stripe, stored_order, stripe_secret)

@@ -11,7 +11,7 @@ import time
 import stripe
 
 from conftest import ADMIN, checkout_body
-from views.state import DATABASE, SETTINGS
+from galla.web.state import DATABASE, SETTINGS
 
 
 def razorpay_secret(client) -> str:

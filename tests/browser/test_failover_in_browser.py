@@ -9,10 +9,10 @@ import pytest
 from aiohttp import web
 
 from browser_fixtures import NEEDS_BROWSER, SHOTS, page  # noqa: F401
-from sandbox.razorpay.config import SANDBOX_FAULTS
+from sandboxes.razorpay.config import SANDBOX_FAULTS
 from test_stripe_in_browser import STRIPE_PAGE, SUCCEEDS, fill_checkout, pay_button_says, pay_by_card, wait_for_paid
-from views.app import create_app
-from views.settings import SANDBOX_RAZORPAY_PATH, Settings
+from galla.app import create_app
+from galla.settings import SANDBOX_RAZORPAY_PATH, Settings
 
 pytestmark = NEEDS_BROWSER
 

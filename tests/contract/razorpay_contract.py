@@ -111,7 +111,7 @@ class Endpoint:
 
 
 _ID = r"[A-Za-z0-9_]+"
-# The endpoints of Razorpay's API that Galla's client calls (gateway/razorpay.py), with razorpay-node's types:
+# The endpoints of Razorpay's API that Galla's client calls (galla/payments/razorpay/client.py), with razorpay-node's types:
 # https://razorpay.com/docs/api/orders/ , /docs/api/payments/ , /docs/api/refunds/ .
 ENDPOINTS = (
     Endpoint("POST", r"/v1/orders", "OrderCreateRequest", "Order"),

@@ -14,12 +14,12 @@ import pytest
 import razorpay
 
 from address_helpers import shipping_address
-from checkout.reconcile import ReconcilePolicy, reconcile
+from galla.orders.reconcile import ReconcilePolicy, reconcile
 from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
-from models.orders import now
+from galla.store.orders import now
 from razorpay_contract import (ALLOWANCES, ENDPOINTS, _target, exchange_problems, problems_of, published_schema,
                                webhook_problems)
-from views.state import SHOP
+from galla.web.state import SHOP
 from webhook_helpers import admin_post, deliver_all, place
 from wire_recorder import Exchange
 

@@ -16,14 +16,14 @@ from stripe.params import CustomerCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 from address_helpers import shipping_address
-from checkout.reconcile import ReconcilePolicy, reconcile
+from galla.orders.reconcile import ReconcilePolicy, reconcile
 from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
-from models.orders import now
-from sandbox.stripe import STRIPE_SANDBOX_FAULTS
+from galla.store.orders import now
+from sandboxes.stripe import STRIPE_SANDBOX_FAULTS
 from stripe_contract import timeline_problems, wire_problems
 from stripe_routes import params_type
 from typed_params import check_params
-from views.state import SHOP
+from galla.web.state import SHOP
 from webhook_helpers import admin_post, deliver_all, stored_order
 from wire_recorder import Exchange, decode_brackets
 

@@ -20,8 +20,8 @@ import razorpay
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from sandbox.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
-from sandbox.webhooks import WebhookSender
+from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
+from sandboxes.common.webhooks import WebhookSender
 from webhook_receiver import Receiver, start_receiver
 
 MOUNT = "/sandbox/razorpay"

@@ -20,7 +20,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from sandbox.razorpay import SANDBOX_STATE, create_razorpay_sandbox
+from sandboxes.razorpay import SANDBOX_STATE, create_razorpay_sandbox
 from sandbox_fixtures import MOUNT, basic_auth, new_keys
 
 CHROMIUM = next((path for name in ("chromium", "chromium-browser", "google-chrome")

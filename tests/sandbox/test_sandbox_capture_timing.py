@@ -14,7 +14,7 @@ import asyncio
 import pytest
 import razorpay
 
-from sandbox.razorpay.state import AUTO_REFUND_AFTER, CAPTURE_WINDOW, SAME_KEY_IN_PROGRESS
+from sandboxes.razorpay.state import AUTO_REFUND_AFTER, CAPTURE_WINDOW, SAME_KEY_IN_PROGRESS
 from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
 
 

@@ -176,7 +176,7 @@ def free_port() -> int:
 async def test_command_line_runs_it_standalone():
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox.razorpay", "--host", "127.0.0.1", "--port", str(port),
+        sys.executable, "-m", "sandboxes.razorpay", "--host", "127.0.0.1", "--port", str(port),
         "--key-id", "rzp_test_cli", "--key-secret", "cli-secret", cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:

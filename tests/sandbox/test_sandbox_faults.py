@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.faults import FailurePlan, parse_failure
+from sandboxes.common.faults import FailurePlan, parse_failure
 
 
 def test_fail_option_reads_a_rate_and_a_mode():

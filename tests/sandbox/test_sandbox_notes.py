@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sandbox.razorpay as sandbox_module
+import sandboxes.razorpay as sandbox_module
 from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
 
 NUMERIC = {"order_id": "ord_1", "quantity": 3, "weight_kg": 1.5}

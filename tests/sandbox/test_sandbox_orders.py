@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox.razorpay import SANDBOX_FAULTS
+from sandboxes.razorpay import SANDBOX_FAULTS
 from sandbox_fixtures import basic_auth, clock, sandbox  # noqa: F401  (fixtures)
 
 

@@ -14,10 +14,10 @@ import razorpay
 import requests
 from razorpay.errors import SignatureVerificationError
 
-from sandbox.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, create_razorpay_sandbox
-from sandbox.razorpay.errors import RazorpayError
-from sandbox.razorpay.entities import EVIDENCE_DOCUMENTS
-from sandbox.webhooks import RAZORPAY_RETRY_DELAYS, razorpay_signature
+from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, create_razorpay_sandbox
+from sandboxes.razorpay.errors import RazorpayError
+from sandboxes.razorpay.entities import EVIDENCE_DOCUMENTS
+from sandboxes.common.webhooks import RAZORPAY_RETRY_DELAYS, razorpay_signature
 from sandbox_fixtures import WEBHOOK_SECRET, running_sandbox, start_receiver
 from sandbox_fixtures import clock, hooked, receiver, sandbox  # noqa: F401  (fixtures)
 
@@ -359,7 +359,7 @@ async def test_a_dispute_raises_payment_dispute_created(sandbox):
 async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_server, unused_tcp_port):
     receiver = await start_receiver(aiohttp_server)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox.razorpay", "--port", str(unused_tcp_port), "--key-id", "rzp_test_cli01",
+        sys.executable, "-m", "sandboxes.razorpay", "--port", str(unused_tcp_port), "--key-id", "rzp_test_cli01",
         "--key-secret", "cli-secret", "--webhook-url", receiver.url,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:

@@ -22,9 +22,9 @@ import stripe
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from sandbox.stripe import (STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOKS, Faults,
+from sandboxes.stripe import (STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOKS, Faults,
                             StripeSandboxState, create_stripe_sandbox)
-from sandbox.webhooks import WebhookSender
+from sandboxes.common.webhooks import WebhookSender
 from webhook_receiver import Receiver, start_receiver
 
 MOUNT = "/sandbox/stripe"

@@ -10,7 +10,7 @@ import pytest
 import stripe
 from aiohttp import web
 
-from sandbox.stripe import STRIPE_SANDBOX_CONFIG
+from sandboxes.stripe import STRIPE_SANDBOX_CONFIG
 from stripe_fixtures import line, sdk_encode, session_params, stripe_client
 from stripe_fixtures import clock, mounted, sandbox  # noqa: F401  (fixtures)
 

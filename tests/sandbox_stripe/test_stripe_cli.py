@@ -1,4 +1,4 @@
-"""python -m sandbox.stripe serves the sandbox on its own and says where, with which keys."""
+"""python -m sandboxes.stripe serves the sandbox on its own and says where, with which keys."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ async def test_the_command_line_serves_the_api_and_the_hosted_page(unused_tcp_po
     port = unused_tcp_port_factory()
     key = "sk_test_cli0123456789"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox.stripe", "--port", str(port), "--secret-key", key,
+        sys.executable, "-m", "sandboxes.stripe", "--port", str(port), "--secret-key", key,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
         banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(5)]
@@ -39,7 +39,7 @@ async def test_the_command_line_serves_the_api_and_the_hosted_page(unused_tcp_po
 
 
 def test_the_command_line_takes_the_account_country_and_what_it_exports():
-    from sandbox.stripe.__main__ import parse_args
+    from sandboxes.stripe.__main__ import parse_args
 
     assert (parse_args([]).country, parse_args([]).exports) == ("IN", "goods")
     args = parse_args(["--country", "US", "--exports", "services", "--webhook-api-version", "2025-03-31.basil"])

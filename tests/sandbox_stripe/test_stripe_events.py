@@ -7,7 +7,7 @@ import logging
 import pytest
 import stripe
 
-from sandbox.stripe import StripeEvent
+from sandboxes.stripe import StripeEvent
 from stripe_fixtures import NOW
 from stripe_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 
@@ -88,7 +88,7 @@ async def test_listeners_hear_each_event_once_in_order_and_a_failing_one_is_only
 
     sandbox.state.listeners.extend([broken, lambda event: heard.append(event.type)])
     session = await sandbox.create_session()
-    with caplog.at_level(logging.ERROR, logger="sandbox.stripe"):
+    with caplog.at_level(logging.ERROR, logger="sandboxes.stripe"):
         page = await sandbox.pay(session.id)
     assert page.status == 303  # the payment stands
     assert heard == PAID

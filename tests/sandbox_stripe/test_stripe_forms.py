@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stripe._encode import _api_encode
 
-from sandbox.stripe.forms import FormError, decode_form, split_key
+from sandboxes.stripe.forms import FormError, decode_form, split_key
 
 
 def sdk_body(data: dict[str, Any]) -> str:

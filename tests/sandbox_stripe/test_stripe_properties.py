@@ -5,11 +5,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox.stripe import StripeSandboxState
-from sandbox.stripe.cards import TEST_CARDS, CardInput
-from sandbox.stripe.errors import StripeError
-from sandbox.stripe.forms import decode_form
-from sandbox.stripe.validation import RefundRequest, validate_session_request
+from sandboxes.stripe import StripeSandboxState
+from sandboxes.stripe.cards import TEST_CARDS, CardInput
+from sandboxes.stripe.errors import StripeError
+from sandboxes.stripe.forms import decode_form
+from sandboxes.stripe.validation import RefundRequest, validate_session_request
 from stripe_fixtures import NOW, Clock, line, sdk_encode, session_params
 from stripe_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 

@@ -9,7 +9,7 @@ import json
 
 import stripe
 
-from sandbox.stripe import STRIPE_WEBHOOK_ENDPOINT
+from sandboxes.stripe import STRIPE_WEBHOOK_ENDPOINT
 from stripe_fixtures import WEBHOOK_SECRET, running_sandbox
 from stripe_fixtures import live_clock, receiver  # noqa: F401  (fixtures)
 

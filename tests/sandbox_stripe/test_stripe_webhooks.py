@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 import stripe
 
-from sandbox.stripe import STRIPE_WEBHOOKS, create_stripe_sandbox
-from sandbox.stripe.errors import StripeError
-from sandbox.webhooks import STRIPE_RETRY_DELAYS, stripe_signature_header
+from sandboxes.stripe import STRIPE_WEBHOOKS, create_stripe_sandbox
+from sandboxes.stripe.errors import StripeError
+from sandboxes.common.webhooks import STRIPE_RETRY_DELAYS, stripe_signature_header
 from stripe_fixtures import US_BILLING, WEBHOOK_SECRET, running_sandbox, session_params, start_receiver, stripe_client
 from stripe_fixtures import clock, hooked, live_clock, receiver, sandbox  # noqa: F401  (fixtures)
 
@@ -197,7 +197,7 @@ async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_s
     receiver = await start_receiver(aiohttp_server)
     key = "sk_test_cliwebhooks01"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox.stripe", "--port", str(unused_tcp_port), "--secret-key", key,
+        sys.executable, "-m", "sandboxes.stripe", "--port", str(unused_tcp_port), "--secret-key", key,
         "--webhook-url", receiver.url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
         banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(7)]

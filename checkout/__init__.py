@@ -1,1 +1,0 @@
-"""The flows: place an order, confirm its payment, record failed attempts."""

@@ -1,0 +1,1 @@
+"""Galla: a checkout server for Indian shops, Razorpay first and Stripe beside it, on MongoDB."""

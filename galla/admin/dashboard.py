@@ -1,0 +1,21 @@
+"""The admin's dashboard at /admin: takings, success rate, refunds, reviews and failovers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from galla.admin.figures import build_dashboard
+from galla.web.state import SETTINGS, SHOP
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/admin")
+@aiohttp_jinja2.template("admin_dashboard.html")
+async def show_dashboard(request: web.Request) -> dict:
+    """The shop at a glance: today and this week, in IST."""
+    expiry = timedelta(seconds=request.app[SETTINGS].order_expiry)
+    return {"dashboard": await build_dashboard(request.app[SHOP].db, order_expiry=expiry)}

@@ -1,0 +1,125 @@
+"""Admin pages for orders: the filtered list, an order with its payment trace, and refund and capture."""
+
+from __future__ import annotations
+
+import secrets
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from galla.payments.razorpay.capture import capture_order
+from galla.orders.errors import CheckoutError, InvalidInput
+from galla.admin.order_filters import GATEWAYS, METHODS, read_page
+from galla.orders.view import load_order
+from galla.ops.redact import Redactor
+from galla.orders.refunds import REFUNDABLE, check_refund_amount, check_refundable, refundable_amount, request_refund
+from galla.admin.trace import build_trace
+from galla.payments.money import format_money, parse_major
+from galla.store.orders import STATUSES, Order
+from galla.web.body import read_form
+from galla.ops.logs import settings_secrets
+from galla.web.state import SETTINGS, SHOP
+
+routes = web.RouteTableDef()
+DONE_NOTICES = {"refund": "Refund asked for. The gateway's webhook will mark it processed.",
+                "capture": "Payment captured."}
+
+
+@routes.get("/admin/orders")
+async def show_orders(request: web.Request) -> web.Response:
+    """Orders newest first, filtered by status, gateway, method and IST dates, one page at a time."""
+    context = {"statuses": STATUSES, "gateways": GATEWAYS, "methods": METHODS, "filters": dict(request.query),
+               "paged": "after" in request.query}
+    try:
+        page = await read_page(request.app[SHOP], request.query)
+    except InvalidInput as exc:
+        context["error"] = exc
+        return aiohttp_jinja2.render_template("admin_orders.html", request, context, status=exc.status)
+    context.update(orders=page.orders, filters=page.filters, next_token=page.next_token)
+    return aiohttp_jinja2.render_template("admin_orders.html", request, context)
+
+
+@routes.get("/admin/orders/{order_id}")
+async def show_order(request: web.Request) -> web.Response:
+    """One order: what was bought, the payment, refunds, and the trace of every step."""
+    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    return await render_order(request, order, notice=DONE_NOTICES.get(request.query.get("done", "")))
+
+
+async def render_order(request: web.Request, order: Order, *, notice: str | None = None,
+                       error: CheckoutError | None = None) -> web.Response:
+    """The order page, with a notice or the error that stopped an action."""
+    redactor = Redactor(settings_secrets(request.app[SETTINGS]))
+    context = {"order": order, "trace": await build_trace(request.app[SHOP], order, redactor),
+               "refundable": refundable_amount(order) if order.status in REFUNDABLE else 0, "notice": notice, "error": error,
+               "capturable": order.status == "authorized"}
+    return aiohttp_jinja2.render_template("admin_order.html", request, context,
+                                          status=error.status if error else 200)
+
+
+@routes.post("/admin/orders/{order_id}/refund/confirm")
+async def confirm_refund(request: web.Request) -> web.Response:
+    """Ask the admin to confirm a refund of the amount typed (nothing is sent yet)."""
+    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    form = await read_form(request)
+    try:
+        check_refundable(order)
+        amount = read_refund_amount(form.get("amount", ""), order)
+        check_refund_amount(order, amount, refundable_amount(order))
+    except CheckoutError as exc:
+        return await render_order(request, order, error=exc)
+    # One key per confirmation page: a double click or a resent form makes one refund, not two.
+    return render_confirmation(request, order, action="refund", amount=amount, key=secrets.token_urlsafe(16))
+
+
+@routes.post("/admin/orders/{order_id}/refund")
+async def post_refund(request: web.Request) -> web.Response:
+    """Refund the confirmed amount, then back to the order."""
+    shop, order_id = request.app[SHOP], request.match_info["order_id"]
+    form = await read_form(request)
+    try:
+        amount = int(form.get("amount", ""))
+    except ValueError:
+        raise InvalidInput("amount must be the confirmed amount in minor units", field="amount") from None
+    try:
+        await request_refund(shop, order_id, amount, form.get("key") or None)
+    except CheckoutError as exc:
+        return await render_order(request, await load_order(shop, order_id), error=exc)
+    raise web.HTTPSeeOther(f"/admin/orders/{order_id}?done=refund")
+
+
+@routes.post("/admin/orders/{order_id}/capture/confirm")
+async def confirm_capture(request: web.Request) -> web.Response:
+    """Ask the admin to confirm capturing an authorized payment."""
+    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    return render_confirmation(request, order, action="capture", amount=order.amount_paid or order.amount)
+
+
+@routes.post("/admin/orders/{order_id}/capture")
+async def post_capture(request: web.Request) -> web.Response:
+    """Capture the authorized payment, then back to the order."""
+    shop, order_id = request.app[SHOP], request.match_info["order_id"]
+    try:
+        await capture_order(shop, order_id)
+    except CheckoutError as exc:
+        return await render_order(request, await load_order(shop, order_id), error=exc)
+    raise web.HTTPSeeOther(f"/admin/orders/{order_id}?done=capture")
+
+
+def read_refund_amount(text: str, order: Order) -> int:
+    """The refund typed in major units ("499.50"), in minor units; all that is left when left blank."""
+    if not text.strip():
+        return refundable_amount(order)
+    try:
+        amount = parse_major(text, order.currency)
+    except ValueError as exc:
+        raise InvalidInput(f"amount: {exc}", field="amount") from None
+    return amount
+
+
+def render_confirmation(request: web.Request, order: Order, *, action: str, amount: int,
+                        key: str | None = None) -> web.Response:
+    """The 'are you sure?' page for a refund or a capture."""
+    context = {"order": order, "action": action, "amount": amount, "key": key,
+               "amount_text": format_money(amount, order.currency)}
+    return aiohttp_jinja2.render_template("admin_confirm.html", request, context)

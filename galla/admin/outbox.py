@@ -1,0 +1,56 @@
+"""Admin pages: the email outbox, one message, and sending a held or failed message again."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from galla.orders.errors import CheckoutError, InvalidInput
+from galla.orders.receipts import format_shop_time, load_message, resend_message, show_outbox
+from galla.store.outbox import OutboxMessage
+from galla.web.state import SHOP
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/admin/outbox")
+async def show_messages(request: web.Request) -> web.Response:
+    """Every email the shop has queued, newest first, with where it stands."""
+    context = {"when": format_shop_time}
+    try:
+        context.update(await show_outbox(request.app[SHOP], request.query.get("status")))
+    except InvalidInput as exc:
+        context.update(error=exc, messages=[], counts={}, status="", statuses=())
+        return aiohttp_jinja2.render_template("admin_outbox.html", request, context, status=exc.status)
+    return aiohttp_jinja2.render_template("admin_outbox.html", request, context)
+
+
+@routes.get("/admin/outbox/{message_id}")
+async def show_message(request: web.Request) -> web.Response:
+    """One email: its envelope, where it stands, why it last failed, and its text."""
+    message = await load_message(request.app[SHOP], request.match_info["message_id"])
+    notice = "Queued again: the mailer sends it on its next pass." if request.query.get("done") == "resend" else None
+    return render_message(request, message, notice=notice)
+
+
+@routes.post("/admin/outbox/{message_id}/resend")
+async def post_resend(request: web.Request) -> web.Response:
+    """Queue a held or failed message again, then back to it."""
+    shop, message_id = request.app[SHOP], request.match_info["message_id"]
+    try:
+        await resend_message(shop, message_id)
+    except CheckoutError as exc:
+        if exc.status == 404:
+            raise
+        return render_message(request, await load_message(shop, message_id), error=exc)
+    raise web.HTTPSeeOther(f"/admin/outbox/{quote(message_id, safe='')}?done=resend")
+
+
+def render_message(request: web.Request, message: OutboxMessage, *, notice: str | None = None,
+                   error: CheckoutError | None = None) -> web.Response:
+    """The message page, with a notice or the error that stopped an action."""
+    context = {"message": message, "when": format_shop_time, "notice": notice, "error": error}
+    return aiohttp_jinja2.render_template("admin_message.html", request, context,
+                                          status=error.status if error else 200)

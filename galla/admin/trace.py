@@ -1,0 +1,172 @@
+"""An order's payment trace: its timeline, the webhook ledger and refused deliveries, merged in time order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from galla.payments.labels import gateway_label
+from galla.ops.redact import Redactor
+from galla.orders.context import Shop
+from galla.payments.money import format_money
+from galla.store.events import find_order_events
+from galla.store.orders import Order, get_timeline
+from galla.store.outbox import find_order_messages
+from galla.store.rejections import find_order_rejections
+
+BROWSER_EVENTS = {"checkout.handler": "checkout.js handler: the buyer's payment, with its signature",
+                  "payment.failed": "checkout.js payment.failed: the attempt did not go through",
+                  "stripe.return": "the buyer came back from Stripe's page"}
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One thing that happened to an order, as the trace page shows it."""
+
+    at: datetime
+    kind: str  # call, browser, webhook, duplicate, refused, status, refund, reconcile, note, email
+    actor: str  # who spoke to whom: "Galla → Razorpay", "Razorpay → Galla", "Buyer's browser → Galla"
+    title: str
+    outcome: str  # ok, failed, changed, info
+    summary: str = ""
+    duration_ms: float | None = None
+    details: Any = None
+    since_start_ms: float = 0.0
+    since_previous_ms: float = 0.0
+
+
+async def build_trace(shop: Shop, order: Order, redactor: Redactor) -> list[TraceStep]:
+    """Every step of the order's payment, oldest first, with times relative to the order's placing."""
+    events = {event["event_id"]: event for event in await find_order_events(shop.db, order.id)}
+    timeline = await get_timeline(shop.db, order.id)
+    steps = [step for entry in timeline for step in steps_for_entry(entry, order, events, redactor)]
+    seen = {entry.get("event_id") for entry in timeline if entry.get("kind") == "webhook"}
+    # Ledger events that named this order but never reached its timeline (a crash between the two writes).
+    steps += [webhook_step(event, None) for event_id, event in events.items() if event_id not in seen]
+    steps += [refused_step(rejection) for rejection in await find_order_rejections(shop.db, order.id)]
+    steps += [email_step(message) for message in await find_order_messages(shop.db, order.id)]
+    return with_offsets(sorted(steps, key=lambda step: utc(step.at)), order.created_at)
+
+
+def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor: Redactor) -> list[TraceStep]:
+    """The steps one timeline entry stands for (a webhook brings its redeliveries along)."""
+    kind, at = entry.get("kind"), entry["at"]
+    rest = {k: v for k, v in entry.items() if k not in ("at", "kind")}
+    if kind == "gateway_call":
+        return [call_step(entry, redactor)]
+    if kind == "webhook":
+        event = events.get(entry.get("event_id"), {})
+        return [webhook_step(event, entry), *duplicate_steps(event)]
+    if kind == "status":
+        return [TraceStep(at, "status", "Galla", f"Status → {entry.get('to')}", "changed", entry.get("reason", ""))]
+    if kind == "browser":
+        event = entry.get("event", "")
+        summary = describe_browser(rest)
+        outcome = "failed" if event == "payment.failed" or rest.get("signature_valid") is False else "ok"
+        return [TraceStep(at, "browser", "Buyer's browser → Galla", BROWSER_EVENTS.get(event, event), outcome,
+                          summary, details=redactor.value(rest))]
+    if kind == "refund_requested":
+        amount = format_money(int(entry.get("amount") or 0), order.currency)
+        return [TraceStep(at, "refund", "Admin → Galla", f"Refund of {amount} asked for", "info",
+                          f"idempotency key {entry.get('key')}")]
+    if kind == "refund_ignored":
+        amount = format_money(int(entry.get("amount") or 0), entry.get("currency") or order.currency)
+        return [TraceStep(at, "refund", "Galla", f"Refund {entry.get('refund_id')} ignored", "info",
+                          f"{amount} ({entry.get('status')}): {entry.get('reason')}")]
+    if kind == "second_payment":
+        amount = format_money(int(entry.get("amount") or 0), entry.get("currency") or order.currency)
+        return [TraceStep(at, "refund", "Galla", f"Second payment {entry.get('payment_id')} of {amount} refunded "
+                          "automatically", "changed", entry.get("message", ""))]
+    if kind == "reconcile":
+        gateway = gateway_label(entry.get("gateway"))
+        return [TraceStep(at, "reconcile", "Reconciler", f"Reconciler checked the order with {gateway}", "info")]
+    return [TraceStep(at, "note", "Galla", entry.get("message") or str(kind), "info", details=redactor.value(rest)
+                      if set(rest) - {"message"} else None)]
+
+
+def call_step(entry: dict, redactor: Redactor) -> TraceStep:
+    """A request Galla made to a gateway and what came back (credentials are never stored; the rest redacted)."""
+    gateway = gateway_label(entry.get("gateway"))
+    status, error = entry.get("status"), entry.get("error")
+    answer = f"HTTP {status}" if status is not None else "no answer"
+    if error:
+        answer += f": {error.get('description') or error.get('code')}"
+    if entry.get("of"):
+        answer += f" (attempt {entry['attempt']} of {entry['of']})"
+    details = {"request": entry.get("request"), "response": entry.get("response"), "error": error,
+               "request_id": entry.get("request_id")}
+    return TraceStep(entry["at"], "call", f"Galla → {gateway}", f"{entry.get('method')} {entry.get('path')}",
+                     "failed" if error else "ok", answer, duration_ms=entry.get("duration_ms"),
+                     details=redactor.value({k: v for k, v in details.items() if v is not None}))
+
+
+def webhook_step(event: dict, entry: dict | None) -> TraceStep:
+    """A verified webhook delivery: its first arrival, and what applying it did."""
+    gateway = event.get("gateway") or (entry or {}).get("gateway")
+    received, applied = event.get("received_at"), event.get("applied_at")
+    duration = (utc(applied) - utc(received)).total_seconds() * 1000 if received and applied else None
+    if event.get("status") == "applied":
+        summary = f"signature verified; stored once in the ledger; applied: {event.get('outcome')}"
+    else:
+        summary = "signature verified; stored in the ledger; not applied yet"
+    deliveries = event.get("deliveries", 1)
+    if deliveries > 1:
+        summary += f"; delivered {deliveries} times"
+    event_type = event.get("type") or (entry or {}).get("type")
+    return TraceStep(received or entry["at"], "webhook", f"{gateway_label(gateway)} → Galla",
+                     f"Webhook {event_type}", "ok", summary, duration_ms=duration,
+                     details={"event_id": event.get("event_id") or (entry or {}).get("event_id")})
+
+
+def duplicate_steps(event: dict) -> list[TraceStep]:
+    """Each later delivery of an event already in the ledger: acknowledged, never applied twice."""
+    gateway = gateway_label(event.get("gateway"))
+    return [TraceStep(at, "duplicate", f"{gateway} → Galla", f"Webhook {event.get('type')} again", "info",
+                      "duplicate: signature verified, acknowledged with 200, not applied again",
+                      details={"event_id": event.get("event_id")})
+            for at in event.get("redelivered_at", [])]
+
+
+def refused_step(rejection: dict) -> TraceStep:
+    """A delivery naming this order whose signature did not verify: refused with 400, nothing applied."""
+    gateway = gateway_label(rejection.get("gateway"))
+    claimed = rejection.get("type") or "an event"
+    return TraceStep(rejection["received_at"], "refused", f"? claiming to be {gateway} → Galla",
+                     f"Webhook refused: claimed {claimed}", "failed",
+                     f"signature not verified ({rejection.get('reason')}); answered 400, nothing applied",
+                     details={k: rejection.get(k) for k in ("event_id", "type", "order_id") if rejection.get(k)})
+
+
+def email_step(message: dict) -> TraceStep:
+    """A message about the order in the outbox (a receipt), and where it is."""
+    status = message.get("status", "queued")
+    at = message.get("sent_at") or message.get("created_at")
+    return TraceStep(at, "email", "Galla → buyer", f"{str(message.get('kind', 'email')).capitalize()} email {status}",
+                     "failed" if status == "failed" else "ok",
+                     f"to {message.get('to')}" + (f"; {message['last_error']}" if message.get("last_error") else ""))
+
+
+def describe_browser(fields: dict) -> str:
+    """A browser callback's facts in a line."""
+    parts = [f"payment {fields['payment_id']}" if fields.get("payment_id") else "",
+             {True: "signature valid", False: "signature INVALID"}.get(fields.get("signature_valid"), ""),
+             f"{fields.get('code')}: {fields.get('description')}" if fields.get("code") else "",
+             f"session {fields['session_id'][:24]}…" if fields.get("session_id") else ""]
+    return "; ".join(p for p in parts if p)
+
+
+def with_offsets(steps: list[TraceStep], start: datetime) -> list[TraceStep]:
+    """The steps with their time since the order was placed and since the step before."""
+    out, previous = [], utc(start)
+    for step in steps:
+        at = utc(step.at)
+        out.append(replace(step, since_start_ms=(at - utc(start)).total_seconds() * 1000,
+                           since_previous_ms=max(0.0, (at - previous).total_seconds() * 1000)))
+        previous = max(previous, at)
+    return out
+
+
+def utc(at: datetime) -> datetime:
+    """An aware UTC time (stores may hand back naive UTC)."""
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)

@@ -1,0 +1,249 @@
+"""The request bodies the API accepts, validated at the edge; errors name the field."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import phonenumbers
+from babel import Locale
+from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt,
+                      StringConstraints, ValidationError, WithJsonSchema, field_validator, model_validator)
+
+from galla.orders.addresses import AddressInvalid, normalise_postal_code, normalise_state
+from galla.orders.errors import InvalidInput
+from galla.ops.redact import redact_card_numbers
+
+# Babel's territories include regions and placeholders (001, EU, ZZ); buyers live in countries.
+COUNTRIES = {code: name for code, name in Locale("en").territories.items()
+             if code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "ZZ"}}
+# What a buyer types in free text, stored with any card number in it redacted (issue 24, item 19): use
+# TypedText (or ShortText) for every free-text field a page, a receipt or the admin may show.
+TypedText = Annotated[str, AfterValidator(redact_card_numbers)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                      AfterValidator(redact_card_numbers)]
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=2000)
+
+
+class CartItem(_Body):
+    product_id: Identifier
+    quantity: Annotated[StrictInt, Field(ge=1, le=100)]
+
+
+class Customer(_Body):
+    name: ShortText
+    email: EmailStr
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=25)]
+
+
+# The address is free text the order page, the receipt and the admin show: card numbers typed into it are
+# redacted like the buyer's name (issue 24, item 19).
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100),
+                         AfterValidator(redact_card_numbers)]
+AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                        AfterValidator(redact_card_numbers)]
+
+
+class ShippingAddress(_Body):
+    """Where a physical order is delivered, in the format of its country (the checkout's)."""
+
+    name: OptionalText | None = Field(None, description="Who receives it; the buyer's name when absent.")
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=25)] | None = Field(
+        None, description="A number for the courier; the buyer's phone when absent.")
+    line1: AddressLine = Field(description="House or flat number, building, street.")
+    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
+                     AfterValidator(redact_card_numbers)] | None = Field(
+        None, description="Area, locality, landmark.")
+    city: ShortText = Field(description="City, town or district.")
+    state: OptionalText | None = Field(
+        None, description="State or region, where the country uses one; in India one of its states or union "
+                          "territories (name or ISO 3166-2 code), required.")
+    # Redacted too: where a country keeps no pattern, 16 digits would pass; "[REDACTED]" then fails the check.
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20),
+                           AfterValidator(redact_card_numbers)] | None = Field(
+        None, description="In India a 6-digit PIN code; elsewhere the country's postal code, where it uses one.")
+    country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2,
+                                              max_length=2)] | None = Field(
+        None, description="ISO 3166-1 alpha-2; must be the checkout's `country` (taken from it when absent).")
+
+
+def phone_in_e164(phone: str, country: str, loc: tuple) -> str:
+    """A phone number in E.164; one without a country code is read as the country's, as checkout.js does."""
+    try:
+        number = phonenumbers.parse(phone, country)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise _field_error(loc, "is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class CartRequest(_Body):
+    """POST /api/checkout/quote: what a cart costs a buyer in a country, and through which gateway."""
+
+    items: Annotated[list[CartItem], Field(min_length=1, max_length=50)]
+    country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
+                                              min_length=2, max_length=2)]
+    # Buyers in India may choose Stripe ("pay with an international card") over Razorpay.
+    international_card: StrictBool = False
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if not value.isalpha() or value not in COUNTRIES:
+            raise ValueError("must be an ISO 3166 two-letter country code, such as IN")
+        return value
+
+    def quantities(self) -> dict[str, int]:
+        """Quantities by product, lines for the same product added together."""
+        merged: dict[str, int] = {}
+        for i, item in enumerate(self.items):
+            merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
+            if merged[item.product_id] > 100:
+                raise InvalidInput("quantity of one product must be at most 100",
+                                   field=f"items[{i}].quantity")
+        return merged
+
+
+class CheckoutRequest(CartRequest):
+    """POST /api/checkout."""
+
+    customer: Customer
+    # Required: the shop sells physical goods, and an order it cannot deliver is not an order (issue 24, item 11).
+    shipping_address: ShippingAddress
+
+    @model_validator(mode="after")
+    def _phone_in_e164(self) -> CheckoutRequest:
+        self.customer.phone = phone_in_e164(self.customer.phone, self.country, ("customer", "phone"))
+        return self
+
+    @model_validator(mode="after")
+    def _address_in_its_country_format(self) -> CheckoutRequest:
+        address, loc = self.shipping_address, ("shipping_address",)
+        if address.country not in (None, self.country):
+            raise _field_error((*loc, "country"), f"must be the checkout's country, {self.country}")
+        address.country = self.country
+        for part in ("name", "line1", "line2", "city", "state", "postal_code"):
+            # Each part is one line of a label: a newline or tab typed (or pasted) into it is a mistake.
+            if any(ord(c) < 32 or ord(c) == 127 for c in getattr(address, part) or ""):
+                raise _field_error((*loc, part), "must be one line of text, without tabs or line breaks")
+        address.name = address.name or self.customer.name
+        address.phone = (phone_in_e164(address.phone, self.country, (*loc, "phone")) if address.phone
+                         else self.customer.phone)
+        address.line2 = address.line2 or None
+        try:
+            address.state = normalise_state(self.country, address.state)
+            address.postal_code = normalise_postal_code(self.country, address.postal_code)
+        except AddressInvalid as exc:
+            raise _field_error((*loc, exc.part), exc.message) from None
+        return self
+
+
+def razorpay_id(prefix: str, noun: str) -> Any:
+    """A Razorpay id sent by a browser: the prefix and 14 letters or digits, checked before it goes into a URL.
+
+    The format as Razorpay's documentation and SDK tests show it: pay_MT48CvBhIC98MQ and order_MT47xgV5ApouIB
+    (razorpay.com/docs/api/payments/fetch-with-id), pay_IDRP0tbirMSsbn, order_J2bVDDGFwgGJbW and
+    rfnd_FP8QHiV938haTz (razorpay/razorpay-java src/test/java/com/razorpay/PaymentClientTest.java).
+    """
+    pattern = re.compile(rf"{prefix}_[A-Za-z0-9]{{14}}")
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"is not a Razorpay {noun} id ({prefix}_ and 14 letters or digits)")
+        return value
+
+    return Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(check),
+                     WithJsonSchema({"type": "string", "pattern": f"^{pattern.pattern}$"})]
+
+
+RazorpayPaymentId = razorpay_id("pay", "payment")
+RazorpayOrderId = razorpay_id("order", "order")
+
+
+class RazorpayVerifyRequest(_Body):
+    """POST /api/payments/razorpay/verify: what checkout.js's handler received."""
+
+    order_id: Identifier
+    razorpay_order_id: RazorpayOrderId
+    razorpay_payment_id: RazorpayPaymentId
+    razorpay_signature: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                         max_length=128)]
+
+
+class RazorpayFailureMetadata(BaseModel):
+    """The payment and Razorpay order a failure names; both go into URLs, so both are checked."""
+
+    model_config = ConfigDict(extra="allow")
+
+    payment_id: RazorpayPaymentId | None = None
+    order_id: RazorpayOrderId | None = None
+
+
+class RazorpayFailure(BaseModel):
+    """checkout.js's payment.failed error; Razorpay may add fields, so extra ones are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    # Shown on the order page and in the admin, and the browser may write anything into them.
+    code: TypedText | None = Field(None, max_length=100)
+    description: TypedText | None = Field(None, max_length=500)
+    source: TypedText | None = Field(None, max_length=100)
+    step: TypedText | None = Field(None, max_length=100)
+    reason: TypedText | None = Field(None, max_length=100)
+    field: TypedText | None = Field(None, max_length=100)
+    metadata: RazorpayFailureMetadata = RazorpayFailureMetadata()
+
+
+class RazorpayFailedRequest(_Body):
+    """POST /api/payments/razorpay/failed."""
+
+    order_id: Identifier
+    error: RazorpayFailure
+
+
+def _field_error(loc: tuple, message: str) -> ValueError:
+    return ValueError(f"{'.'.join(map(str, loc))}: {message}")
+
+
+def field_path(loc: tuple) -> str:
+    """Turn pydantic's location ('items', 0, 'quantity') into 'items[0].quantity'."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def parse_body(model: type[BaseModel], data: Any) -> Any:
+    """Validate a decoded JSON body; raise InvalidInput naming the first bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if p not in ("function-after",))
+        message = first["msg"]
+        # Model-level checks carry their own field in the message ("customer.phone: ...").
+        if not loc and ": " in message:
+            field, _, message = message.removeprefix("Value error, ").partition(": ")
+            raise InvalidInput(f"{field}: {message.strip()}", field=field) from None
+        field = field_path(loc) or None
+        message = message.removeprefix("Value error, ")
+        message = message[:1].lower() + message[1:]
+        if first["type"] == "missing":
+            message = "is required"
+        elif first["type"] == "extra_forbidden":
+            message = "is not a field this endpoint accepts"
+        raise InvalidInput(f"{field}: {message}" if field else f"body: {message}", field=field) from None
+
+
+class RefundRequest(_Body):
+    """POST /api/admin/orders/{id}/refund: how much to give back, in minor units; all that is left when absent."""
+
+    amount: Annotated[StrictInt, Field(ge=1)] | None = None

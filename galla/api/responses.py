@@ -1,0 +1,349 @@
+"""The bodies the API answers with, as pydantic models: the OpenAPI document is generated from them.
+
+Each model mirrors the code that builds the dict (named in a comment); the schemathesis run in
+tests/test_openapi.py checks real responses against them, so the two cannot drift apart unnoticed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from galla.store.orders import STATUSES
+
+Gateway = Literal["razorpay", "stripe"]
+OrderStatus = Literal[STATUSES]
+RouteName = Literal["domestic", "international", "international_card", "failover"]
+MinorUnits = Annotated[int, Field(description="An amount in the currency's minor units (paise, cents).")]
+Currency = Annotated[str, Field(description="ISO 4217 currency code, such as INR.", examples=["INR"])]
+
+
+class _Body(BaseModel):
+    # A field a handler adds without documenting it fails the schema check instead of slipping through.
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Open(BaseModel):
+    # What a gateway reports is kept as it came; the fields named are the ones always there.
+    model_config = ConfigDict(extra="allow")
+
+
+class Product(_Body):
+    """One product on sale."""
+
+    # Built by galla.store.products.Product.to_api.
+
+    id: str
+    name: str
+    description: str
+    image: str = Field(description="Path of the product's picture on this server.")
+    prices: dict[str, int] = Field(description="Price per ISO currency code, in minor units.",
+                                   examples=[{"INR": 49900, "USD": 699}])
+
+
+class ProductList(_Body):
+    """The catalog."""
+
+    products: list[Product]
+
+
+class QuoteLine(_Body):
+    """One priced line of a quote."""
+
+    product_id: str
+    name: str
+    quantity: int
+    unit_amount: MinorUnits
+    amount: MinorUnits
+    unit_amount_display: str
+    amount_display: str
+
+
+class Quote(_Body):
+    """What a cart costs, through which gateway and route."""
+
+    # Built by galla.orders.quote.Quote.to_dict.
+
+    gateway: Gateway
+    route: RouteName
+    currency: Currency
+    amount: MinorUnits
+    amount_display: str = Field(examples=["₹698.00"])
+    lines: list[QuoteLine]
+
+
+class Prefill(_Body):
+    """The buyer's details checkout.js fills in."""
+
+    name: str
+    email: str
+    contact: str
+
+
+class OrderNotes(_Body):
+    """Notes on the Razorpay order, which carry our order id back in its webhooks."""
+
+    order_id: str
+
+
+class RazorpayOptions(_Body):
+    """The options to open checkout.js with."""
+
+    # Built by galla.orders.view.razorpay_options.
+
+    key: str = Field(description="The Razorpay key id checkout.js authenticates with.")
+    order_id: str = Field(description="The Razorpay order (order_…) to pay.")
+    amount: MinorUnits
+    currency: Currency
+    name: str
+    description: str
+    prefill: Prefill
+    notes: OrderNotes
+
+
+class StripeRedirect(_Body):
+    """The Stripe Checkout Session to send the buyer to."""
+
+    session_id: str
+    url: str | None = Field(description="Stripe's hosted payment page for the session.")
+
+
+class Failover(_Body):
+    """Why the order went to another gateway than its route's own."""
+
+    from_gateway: Literal["razorpay"]
+    reason: str
+
+
+class _CheckoutBase(_Body):
+    order_id: str
+    status: OrderStatus
+    amount: MinorUnits
+    currency: Currency
+    route: RouteName
+    failover: Failover | None = Field(description="Set when the routed gateway could not take the order.")
+
+
+class RazorpayCheckout(_CheckoutBase):
+    """An order paid through Razorpay: open checkout.js with `razorpay`."""
+
+    gateway: Literal["razorpay"]
+    razorpay: RazorpayOptions
+
+
+class StripeCheckout(_CheckoutBase):
+    """An order paid through Stripe: send the buyer to `stripe.url`."""
+
+    gateway: Literal["stripe"]
+    stripe: StripeRedirect
+
+
+class CheckoutCreated(RootModel[Annotated[Union[RazorpayCheckout, StripeCheckout],
+                                          Field(discriminator="gateway")]]):
+    """An order and what pays for it: checkout.js options (Razorpay) or a Checkout Session (Stripe)."""
+
+    # Built by galla.orders.view.checkout_response.
+
+
+class PaymentStatus(_Body):
+    """The order's status after the browser's report."""
+
+    order_id: str
+    status: OrderStatus
+
+
+class BuyerCustomer(_Body):
+    """Who placed the order, as the order page shows it."""
+
+    name: str
+    email: str
+
+
+class OrderLine(_Body):
+    """One line of an order, priced when it was placed."""
+
+    product_id: str
+    name: str
+    quantity: int
+    unit_amount: MinorUnits
+    amount: MinorUnits
+
+
+class PaymentSummary(_Body):
+    """The payment that paid an order, as the buyer sees it."""
+
+    id: str | None
+    method: str | None
+    status: str | None
+
+
+class Attempt(_Body):
+    """A failed payment attempt, kept so the buyer may try again."""
+
+    at: datetime | None
+    code: str | None
+    description: str | None
+    method: str | None
+
+
+class DeliveryAddress(_Body):
+    """Where the order goes, as stored at checkout (absent parts are null)."""
+
+    name: str | None
+    phone: str | None
+    line1: str | None
+    line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None = Field(description="ISO 3166-1 alpha-2, the checkout's country.")
+
+
+class _OrderBase(_Body):
+    order_id: str
+    status: OrderStatus
+    status_label: str
+    amount: MinorUnits
+    currency: Currency
+    gateway: Gateway
+    created_at: datetime
+    customer: BuyerCustomer
+    shipping_address: DeliveryAddress | None = Field(None, description="Null for orders placed before checkout "
+                                                                       "asked for one.")
+    items: list[OrderLine]
+    refunded_amount: MinorUnits
+    attempts: list[Attempt]
+    can_pay: bool = Field(description="Whether POST /api/orders/{order_id}/pay may be called.")
+
+
+class OrderView(_OrderBase):
+    """An order as its buyer sees it."""
+
+    # Built by galla.orders.view.describe_order.
+
+    payment: PaymentSummary | None
+
+
+class PaymentRecord(_Open):
+    """What the order keeps of the gateway's payment: ids, status and amounts, never card data."""
+
+    id: str | None = None
+    gateway: Gateway | None = None
+    status: str | None = None
+    method: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+
+
+class Dispute(_Open):
+    """A chargeback, in the words both gateways share."""
+
+    id: str
+    gateway: Gateway
+    amount: MinorUnits
+    currency: Currency
+    reason: str | None
+    status: str
+
+
+class Refund(_Open):
+    """One refund of an order: requested → pending → processed or failed."""
+
+    # Built by galla.admin.api.describe_refund.
+
+    key: str = Field(description="Our refund key, derived from the Idempotency-Key when one was sent.")
+    amount: MinorUnits
+    currency: Currency
+    status: Literal["requested", "pending", "processed", "failed"]
+    gateway: Gateway
+    refund_id: str | None = Field(description="The gateway's refund id, once it has answered.")
+    requested_at: datetime | None
+    settled_at: datetime | None = None
+    error: str | None = None
+
+
+class AdminOrder(_OrderBase):
+    """An order as the shop sees it."""
+
+    # Built by galla.admin.api.describe_for_admin.
+
+    payment: PaymentRecord | None
+    amount_paid: MinorUnits | None
+    refundable: MinorUnits = Field(description="What may still be refunded.")
+    review_reason: str | None
+    dispute: Dispute | None
+    refunds: list[Refund]
+
+
+class RefundAccepted(AdminOrder):
+    """The order, and the refund the gateway will settle."""
+
+    refund: Refund
+
+
+class ReconcileReport(_Body):
+    """What one reconciliation pass looked at and changed."""
+
+    # Built by galla.orders.reconcile.ReconcileReport.to_dict.
+
+    orders_checked: int
+    refunds_checked: int
+    changed: dict[str, str] = Field(description="Order id → what changed, such as \"pending → paid\".")
+    errors: list[str]
+
+
+class WebhookReceipt(_Body):
+    """A webhook delivery, stored (now or before)."""
+
+    # Built by galla.webhooks.routes.acknowledge.
+
+    received: Literal[True]
+    duplicate: bool = Field(description="The event was stored before; it is not applied twice.")
+    outcome: str = Field(description="What the event did, in a few words.")
+
+
+class Health(_Body):
+    """The process is alive."""
+
+    status: Literal["ok"]
+
+
+class Circuit(_Body):
+    """A gateway's circuit breaker: open while the gateway keeps failing, half-open while probing it."""
+
+    circuit: Literal["closed", "open", "half_open"]
+    retry_after: float = Field(description="Seconds until an open circuit lets a probe through.")
+
+
+class Ready(_Body):
+    """Ready when MongoDB answers; an open circuit is failed over, not fatal."""
+
+    status: Literal["ok", "unavailable"]
+    mongodb: str = Field(description="\"ok\", or why MongoDB did not answer.")
+    gateways: dict[Gateway, Circuit]
+
+
+class ErrorDetail(_Body):
+    """What went wrong: a stable code for programs, a message for people, and the field at fault."""
+
+    code: str = Field(examples=["invalid_input"])
+    message: str
+    # Absent (not null) when no one field is at fault, as galla.web.middlewares.json_error writes it.
+    field: str = Field(None, json_schema_extra=lambda schema: schema.pop("default"),
+                       examples=["items[0].quantity"])
+
+
+class ErrorBody(_Body):
+    """Every error the API answers with."""
+
+    error: ErrorDetail
+
+
+class CheckoutFailure(ErrorBody):
+    """An error from placing an order; when no gateway could take it, the kept pending order's id."""
+
+    order_id: str = Field(None, json_schema_extra=lambda schema: schema.pop("default"),
+                          description="The order, kept pending: pay it later with POST /api/orders/{order_id}/pay.")
+

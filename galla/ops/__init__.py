@@ -1,0 +1,1 @@
+"""Running the server: logs, metrics, loop lag, the garbage collector and redaction of secrets."""

@@ -1,0 +1,1 @@
+"""The order flows every gateway shares: placing, settling, refunds, disputes, failover, reconcile."""

@@ -1,0 +1,107 @@
+"""What every flow needs: the database, the gateway clients and the shop's own settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from galla.payments.labels import GATEWAY_NAMES
+from galla.payments.breaker import CircuitBreaker
+from galla.payments.calls import CallRecord
+from galla.payments.errors import GatewayInvalid
+from galla.payments.money import Money
+from galla.payments.razorpay.client import CaptureMode, RazorpayClient
+from galla.payments.refund_report import RefundReport
+from galla.payments.retry import NO_RETRY
+from galla.payments.stripe.client import StripeGateway
+
+# A webhook's follow-up calls (a capture, adopting a Razorpay order, a Stripe lookup) are each cut off after
+# this long and never retried: the gateway waits for our answer (Razorpay 5 s) and delivers again if it is late.
+WEBHOOK_CALL_SECONDS = 1.5
+
+
+class GatewayOff(GatewayInvalid):
+    """A call to a gateway this shop has no keys for: it is off, not a sandbox (a live shop is never half-live)."""
+
+
+class OffGateway:
+    """Stands in for the client of a gateway that is off: every call raises GatewayOff, naming the setting.
+
+    Routing sends no buyer to an off gateway; this catches what is left (an old order's refund, reconcile),
+    with the error every caller already handles, so no flow has to test for a missing client.
+    """
+
+    observe = None  # the metrics hook some code sets on every client; nothing to observe here
+
+    def __init__(self, gateway: str) -> None:
+        self.gateway = gateway
+        self.breaker = CircuitBreaker(gateway)  # never called; present because every client has one
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            label = GATEWAY_NAMES.get(self.gateway, self.gateway)
+            setting = "RAZORPAY_KEY_ID" if self.gateway == "razorpay" else "STRIPE_SECRET_KEY"
+            raise GatewayOff(f"{label} is off on this shop ({setting} is not set)", gateway=self.gateway,
+                             code="gateway_off")
+        return refuse
+
+
+@dataclass(frozen=True, slots=True)
+class Shop:
+    """The dependencies of the checkout flows, built once by the app; None for a gateway that is off."""
+
+    db: Any
+    razorpay: RazorpayClient | OffGateway | None
+    stripe: StripeGateway | OffGateway | None
+    public_url: str = "http://127.0.0.1:8080"
+    name: str = "Galla"
+    capture: CaptureMode = "auto"
+    failover: bool = True  # Razorpay's Indian buyers may pay through Stripe in INR when Razorpay is down
+    on_failover: Callable[[str, str], None] | None = None  # told (from, to) of each rerouted checkout
+    # No SMTP server configured: emails are queued as held (shown in the admin, sent once one is configured).
+    holds_mail: bool = False
+
+    def __post_init__(self) -> None:
+        for gateway in ("razorpay", "stripe"):
+            if getattr(self, gateway) is None:
+                object.__setattr__(self, gateway, OffGateway(gateway))
+
+    @property
+    def live(self) -> frozenset[str]:
+        """The gateways this shop takes payments through (the others are off)."""
+        return frozenset(name for name in ("razorpay", "stripe") if not isinstance(getattr(self, name), OffGateway))
+
+    @property
+    def breakers(self) -> tuple[CircuitBreaker, ...]:
+        """Each live gateway's circuit breaker."""
+        return tuple(getattr(self, name).breaker for name in ("razorpay", "stripe") if name in self.live)
+
+    async def refund(self, gateway: str, payment_id: str, money: Money, *, key: str,
+                     notes: dict[str, str]) -> tuple[RefundReport, CallRecord]:
+        """Ask the gateway that took a payment to refund it under our key (a retry is the same refund)."""
+        if gateway == "stripe":
+            made, call = await self.stripe.create_refund(payment_id, money, key=f"galla-{key}", metadata=notes)
+        else:
+            made, call = await self.razorpay.refund_payment(payment_id, money, key=key, notes=notes)
+        return made.report(), call
+
+    def fails_over(self) -> bool:
+        """Whether a Razorpay outage may send an Indian buyer to Stripe: wanted, and Stripe is live."""
+        return self.failover and "stripe" in self.live
+
+    def for_webhook(self) -> Shop:
+        """This shop with gateway clients for a webhook's follow-up calls: short timeouts, no retries.
+
+        The copies share each client's aiohttp session and circuit breaker (dataclasses.replace keeps them).
+        """
+        razorpay, stripe = self.razorpay, self.stripe
+        if isinstance(razorpay, RazorpayClient):
+            razorpay = replace(razorpay, timeout=min(razorpay.timeout, WEBHOOK_CALL_SECONDS), retry=NO_RETRY)
+        if isinstance(stripe, StripeGateway):
+            stripe = replace(stripe, timeout=min(stripe.timeout, WEBHOOK_CALL_SECONDS), max_network_retries=0)
+        return replace(self, razorpay=razorpay, stripe=stripe)
+
+    def order_url(self, order_id: str) -> str:
+        """The buyer's page for an order, as the buyer's browser reaches it."""
+        return f"{self.public_url.rstrip('/')}/orders/{order_id}"

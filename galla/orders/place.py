@@ -1,0 +1,91 @@
+"""Placing an order: quote the cart, store the order, open its payment at the routed gateway."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from galla.orders.errors import CheckoutError, Conflict, InvalidInput
+from galla.orders.failover import open_razorpay_or_stripe
+from galla.orders.view import new_order_id
+from galla.orders.quote import Quote, quote_cart
+from galla.api.requests import CheckoutRequest
+from galla.orders.context import Shop
+from galla.payments.stripe.session import open_stripe_session
+from galla.store.customers import upsert_customer
+from galla.store.idempotency import claim_key, release_key
+from galla.store.orders import Order, get_order, insert_order, now
+
+
+class IdempotencyKeyReused(InvalidInput):
+    code = "idempotency_key_reused"
+
+
+async def place_order(shop: Shop, request: CheckoutRequest, idempotency_key: str | None) -> tuple[Order, bool]:
+    """Create the order and open its payment at the gateway its route names; return it and whether it is new."""
+    quote = await quote_cart(shop, request)
+    order_id = new_order_id()
+    if idempotency_key:
+        digest = fingerprint(request)
+        earlier = await claim_key(shop.db, idempotency_key, fingerprint=digest, order_id=order_id)
+        if earlier is not None:
+            return await replay_order(shop, earlier, digest), False
+    try:
+        await upsert_customer(shop.db, email=str(request.customer.email),
+                              name=request.customer.name, phone=request.customer.phone)
+        order = await insert_order(shop.db, new_order_doc(order_id, request, quote, shop))
+    except BaseException:
+        if idempotency_key:
+            await release_key(shop.db, idempotency_key, order_id)
+        raise
+    return await open_payment(shop, order), True
+
+
+async def open_payment(shop: Shop, order: Order) -> Order:
+    """Ready a pending order for the buyer to pay: its Razorpay order (or Stripe's, failing over), or a session."""
+    try:
+        if order.gateway == "stripe":
+            return await open_stripe_session(shop, order)
+        return await open_razorpay_or_stripe(shop, order)
+    except CheckoutError as exc:
+        exc.extra["order_id"] = order.id  # the order is kept: the buyer can pay it later
+        raise
+
+
+def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: Shop) -> dict:
+    """The document of a new pending order."""
+    stamp = now()
+    customer = request.customer
+    return {
+        "_id": order_id, "status": "pending", "created_at": stamp, "updated_at": stamp,
+        "amount": quote.total.amount, "currency": quote.total.currency,
+        "gateway": quote.route.gateway, "route": quote.route.reason,
+        "country": request.country, "capture": shop.capture, "items": quote.lines,
+        "customer": {"email": str(customer.email).lower(), "name": customer.name,
+                     "phone": customer.phone},
+        "shipping_address": request.shipping_address.model_dump(),
+        "attempts": [],
+        "timeline": [{"at": stamp, "kind": "status", "to": "pending", "reason": "order placed"}],
+    }
+
+
+def fingerprint(request: CheckoutRequest) -> str:
+    """A digest of the validated request, so a reused Idempotency-Key can be compared."""
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def replay_order(shop: Shop, earlier: dict, digest: str) -> Order:
+    """Answer a repeated Idempotency-Key with the order it made, if the body is the same."""
+    if earlier.get("fingerprint") != digest:
+        raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body",
+                                   field="Idempotency-Key")
+    order = await get_order(shop.db, earlier["order_id"])
+    if order is None:
+        raise Conflict("the first request with this Idempotency-Key is still being processed",
+                       code="request_in_progress", headers={"Retry-After": "1"})
+    if order.status == "pending":
+        order = await open_payment(shop, order)
+    return order
+
+

@@ -1,0 +1,479 @@
+"""Stripe Checkout through the official SDK's async API, on one shared aiohttp session."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, get_args, get_type_hints
+
+import aiohttp
+import stripe
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from galla.payments.breaker import CircuitBreaker
+from galla.payments.calls import CallObserver, CallRecord, elapsed_ms
+from galla.payments.errors import GatewayDeclined, GatewayError, GatewayInvalid, GatewayUnavailable
+from galla.payments.money import Money, from_stripe_amount, to_stripe_amount
+from galla.payments.refund_report import RefundReport
+
+log = logging.getLogger(__name__)
+
+GATEWAY = "stripe"
+DEFAULT_API_BASE = "https://api.stripe.com"
+# The Stripe API version Galla speaks, sent as Stripe-Version on every call whatever the SDK's own default
+# (stripe/_api_version.py in 16.1.0 says the same today; a newer SDK must not change what we send unnoticed).
+# Create the webhook endpoint with this api_version too: events are rendered in the endpoint's version
+# (docs.stripe.com/webhooks/versioning), and our parsing expects this one's shapes.
+STRIPE_API_VERSION = "2026-10-28.endive"
+# A PaymentIntent's description is at most 1000 characters (maxLength in Stripe's OpenAPI spec; the sandbox too).
+DESCRIPTION_LIMIT = 1000
+# The placeholder Stripe replaces with the session id when it redirects to success_url.
+SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
+
+
+class _Object(BaseModel):
+    """A Stripe object: fields we read are typed, the rest kept, since Stripe adds fields freely."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @field_validator("metadata", mode="before", check_fields=False)
+    @classmethod
+    def _metadata_as_dict(cls, value: Any) -> dict:
+        return value or {}
+
+
+class StripeCustomer(_Object):
+    """A Stripe customer."""
+
+    id: str
+    email: str | None = None
+
+
+class StripePaymentIntent(_Object):
+    """The PaymentIntent a Checkout Session creates when the buyer pays."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str
+    amount_received: int = 0
+    latest_charge: str | dict | None = None
+    metadata: dict[str, str] = {}
+
+    @property
+    def money_received(self) -> Money:
+        return from_stripe_amount(self.amount_received, self.currency)
+
+
+class StripeSession(_Object):
+    """A Checkout Session: status open/complete/expired, payment_status paid/unpaid/..."""
+
+    id: str
+    status: str | None = None
+    payment_status: str
+    amount_total: int | None = None
+    currency: str | None = None
+    client_reference_id: str | None = None
+    metadata: dict[str, str] = {}
+    url: str | None = None
+    customer: str | dict | None = None
+    payment_intent: StripePaymentIntent | str | None = None
+    expires_at: int | None = None
+
+    @property
+    def money(self) -> Money | None:
+        """The session's total as our Money, if Stripe gave one."""
+        if self.amount_total is None or not self.currency:
+            return None
+        return from_stripe_amount(self.amount_total, self.currency)
+
+    @property
+    def payment_intent_id(self) -> str | None:
+        pi = self.payment_intent
+        return pi.id if isinstance(pi, StripePaymentIntent) else pi
+
+    def summary(self) -> dict:
+        """What our order keeps of a paid session: ids, status and amounts (our minor units); no card data."""
+        pi = self.payment_intent if isinstance(self.payment_intent, StripePaymentIntent) else None
+        money = self.money
+        # Our minor units, as amount_paid and every Razorpay summary: Stripe's wire has 5 ISK as 500
+        # (docs.stripe.com/currencies#special-cases), which beside amount_paid would read as 100 times the money.
+        return {
+            "id": self.payment_intent_id, "session_id": self.id, "method": "card",
+            "status": pi.status if pi else self.payment_status,
+            "amount": money.amount if money else None, "currency": (self.currency or "").upper(),
+            "amount_received": pi.money_received.amount if pi else None,
+            "charge_id": pi.latest_charge if pi and isinstance(pi.latest_charge, str) else None,
+        }
+
+
+class StripeCharge(_Object):
+    """A charge: what was taken from the card, and how much of it was refunded."""
+
+    id: str
+    amount: int
+    currency: str
+    amount_refunded: int = 0
+    refunded: bool = False
+    payment_intent: str | None = None
+    status: str | None = None
+    metadata: dict[str, str] = {}
+
+    @property
+    def money_refunded(self) -> Money:
+        return from_stripe_amount(self.amount_refunded, self.currency)
+
+
+class StripeRefund(_Object):
+    """A refund: status pending, requires_action, succeeded, failed or canceled."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str | None = None
+    charge: str | None = None
+    payment_intent: str | None = None
+    failure_reason: str | None = None
+    metadata: dict[str, str] = {}
+
+    def report(self) -> RefundReport:
+        """The refund in the words every gateway shares."""
+        status = {"succeeded": "processed", "failed": "failed", "canceled": "failed"}.get(self.status or "",
+                                                                                         "pending")
+        return RefundReport(gateway=GATEWAY, refund_id=self.id, payment_id=self.payment_intent,
+                            amount=from_stripe_amount(self.amount, self.currency), status=status,
+                            key=self.metadata.get("refund_key"), order_id=self.metadata.get("order_id"))
+
+
+class StripeDispute(_Object):
+    """A dispute a cardholder opened against a charge."""
+
+    id: str
+    amount: int
+    currency: str
+    charge: str | None = None
+    payment_intent: str | None = None
+    reason: str | None = None
+    status: str | None = None
+
+    def summary(self) -> dict:
+        """What an order keeps of the dispute, in the words both gateways share (our minor units)."""
+        money = from_stripe_amount(self.amount, self.currency)
+        return {"id": self.id, "gateway": GATEWAY, "amount": money.amount, "currency": money.currency,
+                "reason": self.reason, "status": self.status, "payment_id": self.payment_intent}
+
+
+class StripeWebhookEvent(_Object):
+    """A verified Event: its id, type, and the object it carries as Stripe rendered it."""
+
+    id: str
+    type: str
+    created: int | None = None
+    api_version: str | None = None
+    data: dict[str, Any] = {}
+
+    @property
+    def resource(self) -> dict:
+        """data.object: the session, charge, refund or dispute the event is about."""
+        found = self.data.get("object")
+        return found if isinstance(found, dict) else {}
+
+
+class WebhookSignatureInvalid(Exception):
+    """A webhook whose Stripe-Signature is missing, forged or too old."""
+
+
+WEBHOOK_TOLERANCE = 300  # seconds either side of now; stripe.Webhook.DEFAULT_TOLERANCE is the same 300
+
+
+def verify_signature(body: bytes, signature: str, secret: str, *, tolerance: int = WEBHOOK_TOLERANCE,
+                     now: float | None = None) -> None:
+    """Check Stripe-Signature against one endpoint secret, and that its t is within tolerance of now, either side.
+
+    stripe-python's WebhookSignature.verify_header (stripe/_webhook.py, 16.1.0) refuses only an old t
+    (`timestamp < time.time() - tolerance`); a t in the future passes it, so a captured request signed ahead of
+    time would stay replayable for as long as the signer liked. Raises WebhookSignatureInvalid.
+    """
+    if not signature.isascii():
+        # verify_header's hmac.compare_digest raises TypeError on a non-ASCII str; Stripe signs in ASCII.
+        raise WebhookSignatureInvalid("Unable to extract timestamp and signatures from header")
+    try:
+        stripe.WebhookSignature.verify_header(body, signature, secret, tolerance)
+    except stripe.SignatureVerificationError as exc:
+        raise WebhookSignatureInvalid(str(exc)) from exc
+    timestamp = signed_timestamp(signature)
+    if timestamp > (time.time() if now is None else now) + tolerance:
+        raise WebhookSignatureInvalid(f"Timestamp outside the tolerance zone ({timestamp}): in the future")
+
+
+def signed_timestamp(signature: str) -> int:
+    """The t= of a Stripe-Signature header that verify_header has already parsed (the first t, as it takes)."""
+    for item in signature.split(","):
+        key, _, value = item.partition("=")
+        if key == "t":
+            return int(value)
+    raise WebhookSignatureInvalid("Unable to extract timestamp and signatures from header")
+
+
+def parse_webhook(body: bytes, signature: str, secret: str, tolerance: int = WEBHOOK_TOLERANCE) -> StripeWebhookEvent:
+    """Verify Stripe-Signature over the raw body (300 s either side of now), then read the event.
+
+    Raises WebhookSignatureInvalid for a bad, stale or future signature and ValueError for a body that is not JSON.
+    """
+    verify_signature(body, signature, secret, tolerance=tolerance)
+    event = StripeWebhookEvent.model_validate(json.loads(body))
+    if event.api_version and event.api_version != STRIPE_API_VERSION:
+        # Still taken (refusing would only make Stripe retry, then disable the endpoint), but said loudly.
+        log.warning("Stripe event %s is rendered in API version %s, not %s: set the webhook endpoint's "
+                    "api_version (docs/GOING_LIVE.md)", event.id, event.api_version, STRIPE_API_VERSION)
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLine:
+    """One line of a Checkout Session: our product's name, unit price and quantity."""
+
+    name: str
+    unit: Money
+    quantity: int
+
+
+@dataclass(slots=True)
+class StripeGateway:
+    """Stripe's API through stripe.StripeClient, sharing one aiohttp session with no other gateway."""
+
+    session: aiohttp.ClientSession
+    secret_key: str
+    api_base: str = DEFAULT_API_BASE
+    timeout: float = 10.0
+    max_network_retries: int = 2
+    # The endpoint's signing secrets, current first, then one being rolled out (see parse_webhook).
+    webhook_secrets: tuple[str, ...] = ()
+    breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(GATEWAY))
+    observe: CallObserver | None = None
+    _client: stripe.StripeClient = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.api_base = self.api_base.rstrip("/")
+        http = stripe.AIOHTTPClient(session=self.session, timeout=aiohttp.ClientTimeout(total=self.timeout))
+        # The SDK retries connection errors, 409 and 5xx with the same Idempotency-Key.
+        self._client = stripe.StripeClient(self.secret_key, http_client=http,
+                                           base_addresses={"api": self.api_base},
+                                           stripe_version=STRIPE_API_VERSION,
+                                           max_network_retries=self.max_network_retries)
+
+    async def find_customer(self, email: str) -> tuple[StripeCustomer | None, CallRecord]:
+        """Find the Stripe customer with this email (the newest, if several), if there is one.
+
+        By listing with `email` (docs.stripe.com/api/customers/list: a case-sensitive filter), not by Customer
+        Search, which "is not available to merchants in India" (docs.stripe.com/api/customers/search) and is
+        only eventually consistent besides.
+        """
+        params = {"email": email, "limit": 1}
+        found, call = await self._call("GET", "/v1/customers", params,
+                                       lambda: self._client.v1.customers.list_async(params=params))
+        data = found.get("data") or []
+        return (StripeCustomer.model_validate(data[0]) if data else None), call
+
+    async def create_customer(self, *, email: str, name: str, phone: str | None) -> tuple[StripeCustomer, CallRecord]:
+        """Create the Stripe customer for an email; a repeat within Stripe's 24 h key window returns it."""
+        params = {"email": email, "name": name, **({"phone": phone} if phone else {})}
+        key = "galla-customer-" + hashlib.sha256(email.encode()).hexdigest()[:40]
+        created, call = await self._call("POST", "/v1/customers", params,
+                                         lambda: self._client.v1.customers.create_async(
+                                             params=params, options={"idempotency_key": key}))
+        return StripeCustomer.model_validate(created), call
+
+    async def create_session(
+        self, *, order_id: str, attempt: int, lines: Sequence[SessionLine], success_url: str,
+        cancel_url: str, customer_id: str | None = None, customer_email: str | None = None,
+        shipping: dict | None = None, key_suffix: str = "",
+    ) -> tuple[StripeSession, CallRecord]:
+        """Open a Checkout Session for our order; the key makes a retried request return the same one.
+
+        What Stripe India requires of an export (a card issued outside India) goes with every session, since the
+        card is not known until the buyer pays: the buyer's name and billing address, collected by Checkout
+        (`billing_address_collection: required`), a description of what is sold on the PaymentIntent, and, for
+        physical goods, the delivery address as the PaymentIntent's shipping. support.stripe.com/questions/
+        requirements-for-india-export-charges; docs.stripe.com/india-accept-international-payments.
+        """
+        intent_data: dict[str, Any] = {"metadata": {"order_id": order_id}, "description": describe_lines(lines)}
+        if shipping:
+            intent_data["shipping"] = stripe_shipping(shipping)
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "line_items": [{
+                "price_data": {"currency": line.unit.currency.lower(),
+                               "unit_amount": to_stripe_amount(line.unit),
+                               "product_data": {"name": line.name}},
+                "quantity": line.quantity,
+            } for line in lines],
+            "client_reference_id": order_id,
+            "metadata": {"order_id": order_id},
+            "payment_intent_data": intent_data,
+            "billing_address_collection": "required",
+            # Adaptive Pricing follows the Dashboard unless the session says (docs.stripe.com/api/checkout/sessions/
+            # create): on, the buyer may pay in a currency other than the one the order is stored and counted in.
+            "adaptive_pricing": {"enabled": False},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+        if not shipping:
+            # No delivery address on the order: Checkout asks for one (docs.stripe.com/payments/collect-addresses)
+            # and puts it on the PaymentIntent, so a goods export still carries it.
+            params["shipping_address_collection"] = {"allowed_countries": stripe_shipping_countries()}
+        if customer_id:
+            params["customer"] = customer_id
+        elif customer_email:
+            params["customer_email"] = customer_email
+        key = session_idempotency_key(order_id, attempt) + key_suffix
+        created, call = await self._call("POST", "/v1/checkout/sessions", params,
+                                         lambda: self._client.v1.checkout.sessions.create_async(
+                                             params=params, options={"idempotency_key": key}))
+        return StripeSession.model_validate(created), call
+
+    async def retrieve_session(self, session_id: str) -> tuple[StripeSession, CallRecord]:
+        """Fetch a Checkout Session with its PaymentIntent expanded."""
+        params = {"expand": ["payment_intent"]}
+        found, call = await self._call("GET", f"/v1/checkout/sessions/{session_id}", params,
+                                       lambda: self._client.v1.checkout.sessions.retrieve_async(
+                                           session_id, params=params))
+        return StripeSession.model_validate(found), call
+
+    async def expire_session(self, session_id: str) -> tuple[StripeSession, CallRecord]:
+        """Expire an open session so nobody can pay it any more."""
+        done, call = await self._call("POST", f"/v1/checkout/sessions/{session_id}/expire", None,
+                                      lambda: self._client.v1.checkout.sessions.expire_async(session_id))
+        return StripeSession.model_validate(done), call
+
+    async def create_refund(
+        self, payment_intent: str, amount: Money | None, *, key: str, metadata: dict[str, str]
+    ) -> tuple[StripeRefund, CallRecord]:
+        """Refund a paid PaymentIntent (all of what is left when amount is None); key makes a retry safe."""
+        params: dict[str, Any] = {"payment_intent": payment_intent, "metadata": metadata}
+        if amount is not None:
+            params["amount"] = to_stripe_amount(amount)
+        created, call = await self._call("POST", "/v1/refunds", params,
+                                         lambda: self._client.v1.refunds.create_async(
+                                             params=params, options={"idempotency_key": key}))
+        return StripeRefund.model_validate(created), call
+
+    async def retrieve_refund(self, refund_id: str) -> tuple[StripeRefund, CallRecord]:
+        """Fetch one refund by its id."""
+        found, call = await self._call("GET", f"/v1/refunds/{refund_id}", None,
+                                       lambda: self._client.v1.refunds.retrieve_async(refund_id))
+        return StripeRefund.model_validate(found), call
+
+    async def list_refunds(self, payment_intent: str) -> tuple[list[StripeRefund], CallRecord]:
+        """List a PaymentIntent's refunds (the first hundred, more than any order has)."""
+        params = {"payment_intent": payment_intent, "limit": 100}
+        found, call = await self._call("GET", "/v1/refunds", params,
+                                       lambda: self._client.v1.refunds.list_async(params=params))
+        return [StripeRefund.model_validate(r) for r in found.get("data") or []], call
+
+    def parse_webhook(self, body: bytes, signature: str) -> StripeWebhookEvent:
+        """Verify and read a webhook with any of this endpoint's secrets; the first that verifies it wins.
+
+        While a secret is rolled, Stripe-Signature carries one v1 per live secret and a match on any passes
+        (stripe-python stripe/_webhook.py, WebhookSignature.verify_header); before the shop has the new secret,
+        or after, only one of ours matches, so each is tried.
+        """
+        refusals: list[WebhookSignatureInvalid] = []
+        for secret in self.webhook_secrets or ("",):
+            try:
+                return parse_webhook(body, signature, secret)
+            except WebhookSignatureInvalid as exc:
+                refusals.append(exc)
+        # A secret whose signature matched but was refused for its timestamp says more than "no match".
+        raise next((exc for exc in refusals if not str(exc).startswith("No signatures found")), refusals[0])
+
+    async def _call(self, method: str, path: str, params: dict | None,
+                    send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:
+        """Run one SDK call through the circuit breaker (the SDK does its own safe retries)."""
+        return await self.breaker.call(lambda: self._send(method, path, params, send))
+
+    async def _send(self, method: str, path: str, params: dict | None,
+                    send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:
+        """Run one SDK call; return the object as a dict and its record, or raise a GatewayError."""
+        started = time.perf_counter()
+        try:
+            obj = await send()
+        except stripe.StripeError as exc:
+            error = error_from_stripe(exc)
+            error.call = self._observed(CallRecord(
+                gateway=GATEWAY, method=method, path=path, request=params,
+                status=exc.http_status, response=exc.json_body, duration_ms=elapsed_ms(started),
+                error=error.to_dict(), request_id=exc.request_id,
+            ))
+            raise error from exc
+        data = obj.to_dict(for_json=True)  # Decimals as strings: BSON has no Python Decimal
+        response = obj.last_response
+        call = CallRecord(gateway=GATEWAY, method=method, path=path, request=params,
+                          status=response.code if response else 200, response=data,
+                          duration_ms=elapsed_ms(started),
+                          request_id=response.request_id if response else None)
+        return data, self._observed(call)
+
+    def _observed(self, call: CallRecord) -> CallRecord:
+        if self.observe is not None:
+            self.observe(call)
+        return call
+
+
+def session_idempotency_key(order_id: str, attempt: int) -> str:
+    """The Idempotency-Key of an order's n-th Checkout Session: retries of one attempt share it."""
+    return f"galla-{order_id}-session-{attempt}"
+
+
+def describe_lines(lines: Sequence[SessionLine]) -> str:
+    """What is sold, for the PaymentIntent's description: "Assam Masala Chai, 250 g ×2, Brass Diya ×1"."""
+    text = ", ".join(f"{line.name} ×{line.quantity}" for line in lines)
+    return text if len(text) <= DESCRIPTION_LIMIT else text[:DESCRIPTION_LIMIT - 1] + "…"
+
+
+@lru_cache(maxsize=1)
+def stripe_shipping_countries() -> list[str]:
+    """Every country Checkout can collect a shipping address in: the allowed_countries literal of stripe-python's
+    generated SessionCreateParamsShippingAddressCollection (from Stripe's OpenAPI spec)."""
+    hint = get_type_hints(stripe.params.checkout.SessionCreateParamsShippingAddressCollection)["allowed_countries"]
+    (union,) = get_args(hint)  # List[Union[Literal[...], str]]
+    return [code for option in get_args(union) for code in get_args(option)]
+
+
+def stripe_shipping(address: dict) -> dict[str, Any]:
+    """An order's delivery address (name, phone, line1, line2, city, state, postal_code, country) as Stripe's
+    `shipping` hash ({name, phone, address: {...}}; stripe-python SessionCreateParamsPaymentIntentDataShipping),
+    leaving out what is empty: Stripe refuses an empty string where it wants a value or nothing."""
+    postal = {key: address[key] for key in ("line1", "line2", "city", "state", "postal_code", "country")
+              if address.get(key)}
+    shipping: dict[str, Any] = {"name": address.get("name") or "", "address": postal}
+    if address.get("phone"):
+        shipping["phone"] = address["phone"]
+    return shipping
+
+
+def error_from_stripe(exc: stripe.StripeError) -> GatewayError:
+    """Turn the SDK's exception into the matching GatewayError, keeping code, param and status."""
+    err = getattr(exc, "error", None)
+    kwargs = dict(
+        gateway=GATEWAY,
+        code=getattr(err, "code", None) or exc.code or type(exc).__name__,
+        field=getattr(err, "param", None),
+        http_status=exc.http_status,
+        reason=getattr(err, "decline_code", None),
+        body=exc.json_body,
+    )
+    description = exc.user_message or str(exc) or "Stripe refused the request"
+    if isinstance(exc, stripe.CardError):
+        return GatewayDeclined(description, **kwargs)
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        return GatewayUnavailable(description, **kwargs)
+    if isinstance(exc, stripe.APIError) or (exc.http_status or 0) >= 500:
+        # APIError covers 5xx and 409 (a concurrent request with our key): worth asking again.
+        return GatewayUnavailable(description, **kwargs)
+    return GatewayInvalid(description, **kwargs)

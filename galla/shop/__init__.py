@@ -1,0 +1,1 @@
+"""The storefront sub-application: catalog, cart, checkout and order pages, server-rendered."""

@@ -1,0 +1,124 @@
+"""Middlewares: a request id on every exchange, and errors as JSON envelopes or friendly pages."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp.web_urldispatcher import SystemRoute
+from pymongo.errors import ConnectionFailure
+
+from galla.orders.errors import CheckoutError
+from galla.web.body import TOO_LARGE, json_response
+from galla.ops.logs import REQUEST_ID_VAR
+
+log = logging.getLogger("galla.http")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+REQUEST_ID = web.RequestKey("request_id", str)
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Request ids correlate log lines, they guard nothing (a caller may choose its own): a generator seeded once from
+# the OS is enough, where secrets.token_hex made a system call per request (5% of a trivial request's CPU).
+_request_ids = random.Random()
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}
+
+
+def wants_json(request: web.Request) -> bool:
+    """Whether the caller is a program (the API, webhooks) rather than a person's browser."""
+    return request.path.startswith(("/api/", "/webhooks/")) or request.path in ("/healthz", "/readyz", "/metrics")
+
+
+def json_error(status: int, code: str, message: str, field: str | None = None,
+               headers: dict | None = None, extra: dict | None = None) -> web.Response:
+    """An error response in the API's envelope (extra: top-level fields beside it, such as order_id)."""
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return json_response({"error": error, **(extra or {})}, status=status, headers=headers)
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler):
+    """Give every request an id (the caller's, if it sent a sane one) and echo it back."""
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else f"{_request_ids.getrandbits(64):016x}"
+    request[REQUEST_ID] = request_id
+    REQUEST_ID_VAR.set(request_id)  # each request runs in its own task, so this stays with it
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def untie(request: web.Request, exc: web.HTTPException) -> None:
+    """Break the reference cycles an HTTP exception ties the request into, so it is freed once answered.
+
+    A cycle waits for a collection, and one that outlives a young collection is frozen for good
+    (galla/ops/collector.py): a leak per request. The raised exception's traceback holds the frames that hold it,
+    and for a 404 or 405 aiohttp's SystemRoute holds its own bound method as handler (and the exception).
+    """
+    exc.__traceback__ = None
+    route = request.match_info.route
+    if isinstance(route, SystemRoute):
+        route._handler = None  # the route has been answered; nothing calls it again
+
+
+def answer_as_response(exc: web.HTTPException) -> web.Response:
+    """A raised redirect as a plain response: raised on, aiohttp's own frames would hold it in a cycle again."""
+    return web.Response(status=exc.status, reason=exc.reason, headers=exc.headers, body=exc.body)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    """Turn flow errors and HTTP errors into the API's envelope, or an error page for people."""
+    if request.path.startswith("/sandbox/"):
+        return await handler(request)  # the sandbox answers in the gateway's own format
+    try:
+        return await handler(request)
+    except CheckoutError as exc:
+        if wants_json(request):
+            return json_error(exc.status, exc.code, exc.message, exc.field, exc.headers, exc.extra)
+        return render_error(request, exc.status, exc.message)
+    except web.HTTPRequestEntityTooLarge:
+        # Handlers reading raw bytes (the webhooks) meet aiohttp's client_max_size: answer as read_json does.
+        if wants_json(request):
+            return json_error(413, "body_too_large", TOO_LARGE, field="body")
+        return render_error(request, 413, TOO_LARGE)
+    except web.HTTPException as exc:
+        untie(request, exc)
+        if exc.status < 400:
+            return answer_as_response(exc)
+        if wants_json(request):
+            code = HTTP_CODES.get(exc.status, "http_error")
+            # Keep what the client needs (Allow, Retry-After), not the exception's own Content-Type.
+            headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+            return json_error(exc.status, code, exc.reason, headers=headers)
+        return render_error(request, exc.status, exc.reason)
+    except ConnectionFailure as exc:
+        # MongoDB is unreachable: nothing was acknowledged, so a 503 makes callers (and gateways) try again.
+        log.error("database unavailable on %s %s (request %s): %s", request.method, request.path,
+                  request.get(REQUEST_ID), exc)
+        message = "the database is not answering; nothing was stored, please try again shortly"
+        if wants_json(request):
+            return json_error(503, "database_unavailable", message, headers={"Retry-After": "5"})
+        return render_error(request, 503, message)
+    except Exception:
+        log.exception("unhandled error on %s %s (request %s)", request.method, request.path,
+                      request.get(REQUEST_ID))
+        message = f"something went wrong on our side (request {request.get(REQUEST_ID)})"
+        if wants_json(request):
+            return json_error(500, "internal_error", message)
+        return render_error(request, 500, message)
+
+
+def render_error(request: web.Request, status: int, message: str) -> web.Response:
+    """A friendly error page."""
+    return aiohttp_jinja2.render_template("error.html", request,
+                                          {"status": status, "message": message}, status=status)

@@ -1,0 +1,94 @@
+"""Security headers on every response of the shop: a Content-Security-Policy built from the settings, and friends."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from yarl import URL
+
+from galla.settings import Settings
+
+# What Razorpay's own checkout.js loads, frames and calls besides itself.
+RAZORPAY_CHECKOUT_ORIGIN = "https://checkout.razorpay.com"
+RAZORPAY_ORIGINS = ("https://api.razorpay.com", RAZORPAY_CHECKOUT_ORIGIN,
+                    "https://lumberjack.razorpay.com", "https://cdn.razorpay.com")
+# Responses with a buyer's personal data, kept out of every cache (a shared computer's, a proxy's): the API, the
+# admin, and the order page (the buyer's name, email, address and receipt). The checkout page is served without
+# any (what the buyer types stays in the browser), like the catalog and the cart.
+NO_STORE_PREFIXES = ("/api/", "/admin", "/orders/")
+HSTS = "max-age=31536000"
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of an absolute URL, lower-cased, default port left out; "" for a relative one."""
+    parsed = URL(url)
+    return str(parsed.origin()).lower() if parsed.is_absolute() else ""
+
+
+def checkout_script_origin(settings: Settings) -> str:
+    """The origin checkout.js comes from when it is not ours (real Razorpay, or a sandbox elsewhere); else ""."""
+    script = origin_of(settings.razorpay_checkout_js)
+    return "" if script in ("", origin_of(settings.public_url)) else script
+
+
+def build_policy(settings: Settings) -> str:
+    """The Content-Security-Policy value: our own files, plus what checkout.js needs when it is not ours."""
+    script = checkout_script_origin(settings)
+    # Razorpay's checkout.js frames and calls its sibling hosts; a stand-in elsewhere only its own origin.
+    gateway = RAZORPAY_ORIGINS if script == RAZORPAY_CHECKOUT_ORIGIN else (script,) if script else ()
+    # Razorpay's script styles the window it injects; our own pages and the sandbox need no inline style.
+    styles = ("'unsafe-inline'",) if script == RAZORPAY_CHECKOUT_ORIGIN else ()
+    directives = {
+        "default-src": ("'self'",),
+        "script-src": ("'self'", *((script,) if script else ())),
+        "style-src": ("'self'", *styles),
+        "img-src": ("'self'", *gateway),
+        "connect-src": ("'self'", *gateway),
+        "frame-src": ("'self'", *gateway),
+        "object-src": ("'none'",),
+        "base-uri": ("'self'",),
+        "form-action": ("'self'",),
+        "frame-ancestors": ("'none'",),
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+def build_headers(settings: Settings) -> dict[str, str]:
+    """The headers every response of the shop carries."""
+    headers = {
+        "Content-Security-Policy": build_policy(settings),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Frame-Options": "DENY",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(self)",
+        # Razorpay's UPI intent and 3-D Secure steps may open popups that must keep their opener.
+        "Cross-Origin-Opener-Policy": "same-origin-allow-popups",
+    }
+    if URL(settings.public_url).scheme == "https":
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
+
+
+def security_headers_middleware(settings: Settings):
+    """A middleware adding the security headers (built once, here) to every response but the sandbox's."""
+    headers = build_headers(settings)
+
+    def add_headers(request: web.Request, target: dict) -> None:
+        target.update(headers)
+        if request.path.startswith(NO_STORE_PREFIXES):
+            target["Cache-Control"] = "no-store"
+
+    @web.middleware
+    async def security_headers(request: web.Request, handler):
+        # The sandboxes stand in for Razorpay's and Stripe's own pages, which carry their own headers.
+        if request.path.startswith("/sandbox/"):
+            return await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:  # redirects, and errors no inner middleware turned into a response
+            add_headers(request, exc.headers)
+            raise
+        if not response.prepared:
+            add_headers(request, response.headers)
+        return response
+
+    return security_headers

@@ -1,0 +1,1 @@
+"""Background jobs inside the server: the mailer and the reconciler."""

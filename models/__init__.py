@@ -1,1 +1,0 @@
-"""Talks to MongoDB through motor, and nothing else: products, customers, orders, idempotency keys."""

@@ -1,0 +1,1 @@
+"""Offline stand-ins for the payment gateways; they import nothing from galla on purpose."""

@@ -1,0 +1,1 @@
+"""What both sandboxes share: signed webhook delivery, fault injection and the garbage-collector freeze."""
