@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import aiohttp
 
 from bench import report
-from bench.stats import idle_penalty, speed_probe
 from bench.phases import measure_shoppers, measure_webhooks
 from bench.shoppers import Paid, Shopper, Tally, first_inr_product
 from bench.stack import OUTSIDE_CPUS, ROOT, SERVER_CPUS, Stack, running_stack, set_latency, step_aside
+from bench.stats import idle_penalty, speed_probe
 from bench.webhook_load import fetch_entities
 from galla.cli import new_event_loop
 
@@ -52,8 +52,11 @@ QUICK = Plan("quick", 0.1, (50, 200), 2.0, 5.0, 32, (1_000, 5_000), 1, 3.0)
 def client_session() -> aiohttp.ClientSession:
     """The shoppers' HTTP client: no cap on connections (the server's pace is what is measured)."""
     # No cookies to keep: the jar's bookkeeping would cost the generator CPU the servers need.
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar(),
-                                 timeout=aiohttp.ClientTimeout(total=60))
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        timeout=aiohttp.ClientTimeout(total=60),
+    )
 
 
 def log(message: str) -> None:
@@ -70,25 +73,36 @@ class Windows:
 
     async def shoppers(self, **load) -> dict:
         """One window of shoppers (`concurrency=` closed-loop or `rate=` arriving); its figures."""
-        run = await measure_shoppers(self.stack, self.session, self.shopper, warmup=self.plan.warmup,
-                                     duration=self.plan.duration, **load)
+        run = await measure_shoppers(
+            self.stack, self.session, self.shopper, warmup=self.plan.warmup, duration=self.plan.duration, **load
+        )
         self.paid += run.pop("paid")
         return run
 
     async def webhooks(self, entities: list[dict]) -> dict:
         """One window of the webhook load about these paid orders."""
-        return await measure_webhooks(self.stack, self.session, entities, concurrency=self.plan.webhook_concurrency,
-                                      warmup=self.plan.warmup, duration=self.plan.duration)
+        return await measure_webhooks(
+            self.stack,
+            self.session,
+            entities,
+            concurrency=self.plan.webhook_concurrency,
+            warmup=self.plan.warmup,
+            duration=self.plan.duration,
+        )
 
 
 async def sweep(server: str, latency: float, plan: Plan, *, extra: bool) -> dict:
     """Shoppers at each concurrency against one stack, then the headline's windows: for the baseline more at
     200 shoppers, for Galla (`extra`) rounds of 100 ms, 0 ms, half the peak, half busy and webhooks, taking turns."""
     found: dict = {"server": server, "latency_ms": latency * 1000, "runs": []}
-    async with running_stack(f"{server}-{int(latency * 1000)}ms", server, latency) as stack, client_session() as session:
+    async with (
+        running_stack(f"{server}-{int(latency * 1000)}ms", server, latency) as stack,
+        client_session() as session,
+    ):
         found["store"] = stack.store
-        windows = Windows(stack, session, Shopper(stack, session, await first_inr_product(session, stack.server_url)),
-                          plan)
+        windows = Windows(
+            stack, session, Shopper(stack, session, await first_inr_product(session, stack.server_url)), plan
+        )
         for concurrency in plan.sweep:
             run = await windows.shoppers(concurrency=concurrency)
             log(f"{server} {latency * 1000:.0f} ms, {concurrency} shoppers: {run['checkouts_per_s']} checkouts/s")
@@ -128,12 +142,14 @@ async def headline_rounds(windows: Windows, latency: float, peak: float) -> dict
         found["half_busy"].append(await windows.shoppers(rate=report.half_busy_rate(found["half_peak"][-1])))
         entities = entities or await fetch_entities(stack, session, windows.paid[:2000])
         found["webhooks"].append(await windows.webhooks(entities))
-        log(f"round {number}: {found['headline'][-1]['checkouts_per_s']} checkouts/s at {latency * 1000:.0f} ms, "
+        log(
+            f"round {number}: {found['headline'][-1]['checkouts_per_s']} checkouts/s at {latency * 1000:.0f} ms, "
             f"{found['zero_latency'][-1]['checkouts_per_s']} at 0 ms; half peak ({peak / 2:.0f}/s) loop lag p99 "
             f"{found['half_peak'][-1]['loop_lag_p99_ms']} ms, half busy "
             f"({found['half_busy'][-1]['arrival_rate']:.0f}/s) {found['half_busy'][-1]['loop_lag_p99_ms']} ms; "
             f"{found['webhooks'][-1]['accepted_per_s']} "
-            "verified events/s")
+            "verified events/s"
+        )
     return found
 
 
@@ -171,34 +187,48 @@ async def growth(plan: Plan) -> dict:
             measured = {}
             for size in plan.growth_sizes if number % 2 == 0 else plan.growth_sizes[::-1]:
                 stack, shopper, stored = sides[size]
-                run = await measure_shoppers(stack, session, shopper, concurrency=50, warmup=1.0,
-                                             duration=plan.growth_window)
+                run = await measure_shoppers(
+                    stack, session, shopper, concurrency=50, warmup=1.0, duration=plan.growth_window
+                )
                 paid = run.pop("paid")
-                hooks = await measure_webhooks(stack, session, await fetch_entities(stack, session, paid[:500]),
-                                               concurrency=plan.webhook_concurrency, warmup=1.0,
-                                               duration=plan.growth_window)
+                hooks = await measure_webhooks(
+                    stack,
+                    session,
+                    await fetch_entities(stack, session, paid[:500]),
+                    concurrency=plan.webhook_concurrency,
+                    warmup=1.0,
+                    duration=plan.growth_window,
+                )
                 sides[size][2] = stored + len(paid)
                 measured[str(size)] = {"orders_stored_before": stored, "checkouts": run, "webhooks": hooks}
             small, large = (measured[str(size)] for size in plan.growth_sizes)
-            measured["cpu_per_checkout_ratio"] = report.ratio(large["checkouts"]["server_cpu_ms_per_checkout"],
-                                                              small["checkouts"]["server_cpu_ms_per_checkout"], 3)
-            measured["cpu_per_event_ratio"] = report.ratio(large["webhooks"]["server_cpu_ms_per_event"],
-                                                           small["webhooks"]["server_cpu_ms_per_event"], 3)
+            measured["cpu_per_checkout_ratio"] = report.ratio(
+                large["checkouts"]["server_cpu_ms_per_checkout"], small["checkouts"]["server_cpu_ms_per_checkout"], 3
+            )
+            measured["cpu_per_event_ratio"] = report.ratio(
+                large["webhooks"]["server_cpu_ms_per_event"], small["webhooks"]["server_cpu_ms_per_event"], 3
+            )
             found["rounds"].append(measured)
-            log(f"growth round {number + 1}: CPU per checkout {measured['cpu_per_checkout_ratio']}×, per event "
+            log(
+                f"growth round {number + 1}: CPU per checkout {measured['cpu_per_checkout_ratio']}×, per event "
                 f"{measured['cpu_per_event_ratio']}× with {large['orders_stored_before']} orders stored against "
-                f"{small['orders_stored_before']}")
+                f"{small['orders_stored_before']}"
+            )
     return found
 
 
 def machine() -> dict:
     """What the figures were measured on."""
     # Which build of Python, too: the CPU-bound figures differ by a tenth between Debian's and a default one.
-    return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "python_executable": os.path.realpath(getattr(sys, "_base_executable", sys.executable)),
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(), "server_cpus": sorted(SERVER_CPUS),
-            "outside_cpus": sorted(OUTSIDE_CPUS)}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "python_executable": os.path.realpath(getattr(sys, "_base_executable", sys.executable)),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "server_cpus": sorted(SERVER_CPUS),
+        "outside_cpus": sorted(OUTSIDE_CPUS),
+    }
 
 
 async def run(plan: Plan) -> dict:
@@ -207,10 +237,19 @@ async def run(plan: Plan) -> dict:
     galla = await sweep("galla", plan.latency, plan, extra=True)
     blocking = await sweep("blocking", plan.latency, plan, extra=False)
     grown = await growth(plan)
-    host = {**machine(), "speed_probe_us": {"start": probe, "end": speed_probe()},
-            "idle_penalty": {"start": penalty, "end": idle_penalty(SERVER_CPUS)}}
-    return report.summarize(plan=plan.__dict__, machine=host, galla=galla, blocking=blocking, growth=grown,
-                            seconds=round(time.time() - started))
+    host = {
+        **machine(),
+        "speed_probe_us": {"start": probe, "end": speed_probe()},
+        "idle_penalty": {"start": penalty, "end": idle_penalty(SERVER_CPUS)},
+    }
+    return report.summarize(
+        plan=plan.__dict__,
+        machine=host,
+        galla=galla,
+        blocking=blocking,
+        growth=grown,
+        seconds=round(time.time() - started),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -40,16 +40,21 @@ async def compare(trees: dict[str, Path], rounds: int, seconds: float, latency: 
         for number in range(rounds):
             order = list(ready.items()) if number % 2 == 0 else list(ready.items())[::-1]
             for name, (stack, shopper, entities) in order:
-                run = await measure_shoppers(stack, session, shopper, concurrency=SHOPPERS, warmup=1,
-                                             duration=seconds)
+                run = await measure_shoppers(stack, session, shopper, concurrency=SHOPPERS, warmup=1, duration=seconds)
                 run.pop("paid")
-                hooks = await measure_webhooks(stack, session, entities, concurrency=WEBHOOK_CONCURRENCY,
-                                               warmup=1, duration=seconds)
+                hooks = await measure_webhooks(
+                    stack, session, entities, concurrency=WEBHOOK_CONCURRENCY, warmup=1, duration=seconds
+                )
                 found[name]["checkout"].append(run["server_cpu_ms_per_checkout"])
                 found[name]["event"].append(hooks["server_cpu_ms_per_event"])
-            log(f"round {number + 1}: " + "; ".join(
-                f"{name} {found[name]['checkout'][-1]} ms/checkout, {found[name]['event'][-1]} ms/event"
-                for name in trees) + f" (probe {speed_probe()} µs)")
+            log(
+                f"round {number + 1}: "
+                + "; ".join(
+                    f"{name} {found[name]['checkout'][-1]} ms/checkout, {found[name]['event'][-1]} ms/event"
+                    for name in trees
+                )
+                + f" (probe {speed_probe()} µs)"
+            )
     return found
 
 
@@ -57,10 +62,12 @@ def summarize(found: dict, ours: str, theirs: str) -> str:
     """Medians per tree and the median of the round-by-round ratios, ours over theirs."""
     lines = []
     for unit in ("checkout", "event"):
-        ratios = [a / b for a, b in zip(found[ours][unit], found[theirs][unit]) if a and b]
+        ratios = [a / b for a, b in zip(found[ours][unit], found[theirs][unit], strict=False) if a and b]
         ours_ms, theirs_ms = ([v for v in found[name][unit] if v] for name in (ours, theirs))  # None: no work done
-        lines.append(f"CPU per {unit}: {ours} {statistics.median(ours_ms):.3f} ms, "
-                     f"{theirs} {statistics.median(theirs_ms):.3f} ms, median ratio {statistics.median(ratios):.3f}")
+        lines.append(
+            f"CPU per {unit}: {ours} {statistics.median(ours_ms):.3f} ms, "
+            f"{theirs} {statistics.median(theirs_ms):.3f} ms, median ratio {statistics.median(ratios):.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -78,8 +85,9 @@ def main(argv: list[str] | None = None) -> None:
         try:
             step_aside()
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
-                found = runner.run(compare({"this tree": ROOT, args.rev: other}, args.rounds, args.seconds,
-                                           args.latency))
+                found = runner.run(
+                    compare({"this tree": ROOT, args.rev: other}, args.rounds, args.seconds, args.latency)
+                )
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=False)
     print(summarize(found, "this tree", args.rev))

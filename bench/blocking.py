@@ -18,13 +18,13 @@ import razorpay
 import requests
 from aiohttp import web
 
-from galla.payments.errors import GatewayUnavailable
-from galla.payments.razorpay.client import GATEWAY, RazorpayClient, error_from_response
 from galla.app import create_app
 from galla.cli import loopback_url, new_event_loop
 from galla.ops.collector import freeze_at_startup
 from galla.ops.logs import AccessLogger, configure_logging, settings_secrets
 from galla.ops.metrics import METRICS
+from galla.payments.errors import GatewayUnavailable
+from galla.payments.razorpay.client import GATEWAY, RazorpayClient, error_from_response
 from galla.settings import Settings
 from galla.web.state import SETTINGS, SHOP, WEBHOOK_SHOP
 
@@ -48,8 +48,12 @@ class BlockingRazorpayClient(RazorpayClient):
         except razorpay.errors.BadRequestError as exc:
             error = error_from_response(400, {"error": {"code": "BAD_REQUEST_ERROR", "description": str(exc)}})
         except (razorpay.errors.ServerError, razorpay.errors.GatewayError, requests.RequestException) as exc:
-            error = GatewayUnavailable(f"Razorpay did not answer: {type(exc).__name__}: {exc}", gateway=GATEWAY,
-                                       code="NETWORK_ERROR", reason="connection")
+            error = GatewayUnavailable(
+                f"Razorpay did not answer: {type(exc).__name__}: {exc}",
+                gateway=GATEWAY,
+                code="NETWORK_ERROR",
+                reason="connection",
+            )
         else:
             return payload, self._record(method, path, body, 200, payload, started)
         self._record(method, path, body, None, None, started, error)
@@ -66,11 +70,18 @@ class BlockingRazorpayClient(RazorpayClient):
 async def use_blocking_razorpay(app: web.Application) -> AsyncIterator[None]:
     """Swap the shop's Razorpay client for the blocking one once the shop is built (after shop_ctx)."""
     shop, settings = app[SHOP], app[SETTINGS]
-    app[SHOP] = replace(shop, razorpay=BlockingRazorpayClient(
-        session=shop.razorpay.session, key_id=settings.razorpay_key_id,
-        key_secret=settings.razorpay_key_secret.get_secret_value(), api_base=settings.razorpay_api_base,
-        timeout=settings.razorpay_timeout, webhook_secrets=shop.razorpay.webhook_secrets,
-        breaker=shop.razorpay.breaker))
+    app[SHOP] = replace(
+        shop,
+        razorpay=BlockingRazorpayClient(
+            session=shop.razorpay.session,
+            key_id=settings.razorpay_key_id,
+            key_secret=settings.razorpay_key_secret.get_secret_value(),
+            api_base=settings.razorpay_api_base,
+            timeout=settings.razorpay_timeout,
+            webhook_secrets=shop.razorpay.webhook_secrets,
+            breaker=shop.razorpay.breaker,
+        ),
+    )
     app[METRICS].watch(app[SHOP])
     app[WEBHOOK_SHOP] = app[SHOP].for_webhook()
     yield
@@ -90,8 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     app.on_startup.append(freeze_at_startup)  # as galla serve does: only the gateway calls differ
     configure_logging(settings.log_format, settings.log_level, settings_secrets(app[SETTINGS]))
     print(f"Blocking baseline serving on {loopback_url(args.host, args.port)}", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger,
-                loop=new_event_loop())
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger, loop=new_event_loop())
 
 
 if __name__ == "__main__":

@@ -44,12 +44,16 @@ def verified_events(metrics: dict) -> float:
 
 def compare(before: Snapshot, after: Snapshot, seconds: float) -> dict:
     """What the server did between two snapshots: webhook events, loop lag, CPU seconds per process."""
-    lag = stats.histogram_quantile(stats.histogram_buckets(before.metrics, LOOP_LAG),
-                                   stats.histogram_buckets(after.metrics, LOOP_LAG), 0.99)
+    lag = stats.histogram_quantile(
+        stats.histogram_buckets(before.metrics, LOOP_LAG), stats.histogram_buckets(after.metrics, LOOP_LAG), 0.99
+    )
     events = verified_events(after.metrics) - verified_events(before.metrics)
-    return {"webhook_events": int(events), "webhook_events_per_s": round(events / seconds, 1),
-            "loop_lag_p99_ms": None if lag is None else round(lag * 1000, 2),
-            "cpu_s": {role: round(after.cpu[role] - before.cpu[role], 3) for role in after.cpu}}
+    return {
+        "webhook_events": int(events),
+        "webhook_events_per_s": round(events / seconds, 1),
+        "loop_lag_p99_ms": None if lag is None else round(lag * 1000, 2),
+        "cpu_s": {role: round(after.cpu[role] - before.cpu[role], 3) for role in after.cpu},
+    }
 
 
 async def delivery_log(stack: Stack, session: aiohttp.ClientSession, since: float) -> dict:
@@ -82,8 +86,9 @@ async def backlog(stack: Stack, session: aiohttp.ClientSession) -> int:
     return (await delivery_log(stack, session, time.time()))["pending"]
 
 
-async def watch(stack: Stack, session: aiohttp.ClientSession, load: Awaitable[T], warmup: float,
-                duration: float) -> tuple[T, Snapshot, Snapshot]:
+async def watch(
+    stack: Stack, session: aiohttp.ClientSession, load: Awaitable[T], warmup: float, duration: float
+) -> tuple[T, Snapshot, Snapshot]:
     """Run a load, snapshotting the server when its warm-up ends and again when its measured window does."""
     task = asyncio.ensure_future(load)
     await asyncio.sleep(warmup)
@@ -93,8 +98,16 @@ async def watch(stack: Stack, session: aiohttp.ClientSession, load: Awaitable[T]
     return await task, before, after
 
 
-async def measure_shoppers(stack: Stack, session: aiohttp.ClientSession, shopper: Shopper, *, warmup: float,
-                           duration: float, concurrency: int | None = None, rate: float | None = None) -> dict:
+async def measure_shoppers(
+    stack: Stack,
+    session: aiohttp.ClientSession,
+    shopper: Shopper,
+    *,
+    warmup: float,
+    duration: float,
+    concurrency: int | None = None,
+    rate: float | None = None,
+) -> dict:
     """Run shoppers closed-loop (`concurrency`) or arriving at `rate` a second; report the window's figures.
 
     checkouts_per_s counts the window's checkouts over the window and the time it then took the sandbox to
@@ -102,8 +115,11 @@ async def measure_shoppers(stack: Stack, session: aiohttp.ClientSession, shopper
     sustains, webhooks ingested included."""
     drained = await drain_webhooks(stack, session)
     probe = stats.speed_probe()  # before the load: the host's speed when this window ran
-    load = (run_open(shopper, rate, warmup, duration) if rate is not None
-            else run_closed(shopper, concurrency, warmup, duration))
+    load = (
+        run_open(shopper, rate, warmup, duration)
+        if rate is not None
+        else run_closed(shopper, concurrency, warmup, duration)
+    )
     tally, before, after = await watch(stack, session, load, warmup, duration)
     left, unsettled_cpu = await backlog(stack, session), stack.cpu()["server"]  # the shoppers in flight are done
     # Until the webhooks the window's checkouts set off are in: a saturated server serves the shoppers and
@@ -114,29 +130,55 @@ async def measure_shoppers(stack: Stack, session: aiohttp.ClientSession, shopper
     waits = await delivery_waits(stack, session, before.at, after.at)
     checkouts = tally.checkouts
     return {
-        "concurrency": concurrency, "arrival_rate": rate, "seconds": duration, "checkouts": checkouts,
+        "concurrency": concurrency,
+        "arrival_rate": rate,
+        "seconds": duration,
+        "checkouts": checkouts,
         "checkouts_per_s": round(checkouts / (duration + settled), 1),
-        "checkouts_per_s_before_webhooks": round(checkouts / duration, 1), "settled_s": round(settled, 2),
-        "steps": {**{name: stats.summarize_ms(tally.steps[name]) for name in STEPS},
-                  "webhook_delivery": stats.summarize_ms(waits)},
+        "checkouts_per_s_before_webhooks": round(checkouts / duration, 1),
+        "settled_s": round(settled, 2),
+        "steps": {
+            **{name: stats.summarize_ms(tally.steps[name]) for name in STEPS},
+            "webhook_delivery": stats.summarize_ms(waits),
+        },
         # The window's CPU and the settling's, as the count: the deferred webhooks are the checkouts' work.
         "server_cpu_ms_per_checkout": round(settled_cpu * 1000 / checkouts, 3) if checkouts else None,
-        "failures": dict(tally.failures), **server, "speed_probe_us": probe, "paid": tally.paid,
-        "drained_s": drained, "webhook_backlog_after": left,
+        "failures": dict(tally.failures),
+        **server,
+        "speed_probe_us": probe,
+        "paid": tally.paid,
+        "drained_s": drained,
+        "webhook_backlog_after": left,
     }
 
 
-async def measure_webhooks(stack: Stack, session: aiohttp.ClientSession, entities: list[dict], *, concurrency: int,
-                           warmup: float, duration: float) -> dict:
+async def measure_webhooks(
+    stack: Stack,
+    session: aiohttp.ClientSession,
+    entities: list[dict],
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+) -> dict:
     """Deliver new signed events as fast as the server takes them; events/s, latency and CPU per event."""
     drained = await drain_webhooks(stack, session)
     probe = stats.speed_probe()
-    ingested, before, after = await watch(stack, session, post_events(stack, session, entities, concurrency, warmup,
-                                                                      duration), warmup, duration)
+    ingested, before, after = await watch(
+        stack, session, post_events(stack, session, entities, concurrency, warmup, duration), warmup, duration
+    )
     server = compare(before, after, duration)
-    return {"concurrency": concurrency, "seconds": duration, "accepted": ingested.accepted,
-            "accepted_per_s": round(ingested.accepted / duration, 1), "refused": ingested.refused,
-            "latency": stats.summarize_ms(ingested.latencies),
-            "server_cpu_ms_per_event": (round(server["cpu_s"]["server"] * 1000 / server["webhook_events"], 3)
-                                        if server["webhook_events"] else None), **server, "speed_probe_us": probe,
-            "drained_s": drained}
+    return {
+        "concurrency": concurrency,
+        "seconds": duration,
+        "accepted": ingested.accepted,
+        "accepted_per_s": round(ingested.accepted / duration, 1),
+        "refused": ingested.refused,
+        "latency": stats.summarize_ms(ingested.latencies),
+        "server_cpu_ms_per_event": (
+            round(server["cpu_s"]["server"] * 1000 / server["webhook_events"], 3) if server["webhook_events"] else None
+        ),
+        **server,
+        "speed_probe_us": probe,
+        "drained_s": drained,
+    }

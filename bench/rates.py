@@ -25,14 +25,18 @@ SATURATING_SHOPPERS = 100
 
 def describe(label: str, run: dict) -> str:
     """One window's line: throughput, how busy the server was, its CPU per checkout and its loop lag."""
-    return (f"{label:>16}: {run['checkouts_per_s']:6.1f} checkouts/s, server {server_busy(run):4.0%} busy, "
-            f"{run['server_cpu_ms_per_checkout']} ms CPU per checkout, loop lag p99 {run['loop_lag_p99_ms']} ms")
+    return (
+        f"{label:>16}: {run['checkouts_per_s']:6.1f} checkouts/s, server {server_busy(run):4.0%} busy, "
+        f"{run['server_cpu_ms_per_checkout']} ms CPU per checkout, loop lag p99 {run['loop_lag_p99_ms']} ms"
+    )
 
 
 def describe_penalty(penalty: dict) -> str:
     """The idle penalty's line."""
-    return (f"    idle penalty: {penalty['busy_us']} µs of Python work takes {penalty['after_idle_us']} µs right after "
-            f"the server's CPU idled {penalty['idle_ms']:g} ms ({penalty['ratio']}×)")
+    return (
+        f"    idle penalty: {penalty['busy_us']} µs of Python work takes {penalty['after_idle_us']} µs right after "
+        f"the server's CPU idled {penalty['idle_ms']:g} ms ({penalty['ratio']}×)"
+    )
 
 
 async def measure_rates(rates: list[float], seconds: float) -> None:

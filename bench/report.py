@@ -47,8 +47,10 @@ def per_round(galla: dict, blocking: dict, growth: dict) -> dict[str, list]:
         "checkouts_per_s": [run["checkouts_per_s"] for run in rounds["headline"]],
         "zero_latency_checkouts_per_s": [run["checkouts_per_s"] for run in rounds["zero_latency"]],
         "blocking_checkouts_per_s": [run["checkouts_per_s"] for run in blocking["rounds"]["headline"]],
-        "latency_hidden": [ratio(full["checkouts_per_s"], zero["checkouts_per_s"])
-                           for full, zero in zip(rounds["headline"], rounds["zero_latency"])],
+        "latency_hidden": [
+            ratio(full["checkouts_per_s"], zero["checkouts_per_s"])
+            for full, zero in zip(rounds["headline"], rounds["zero_latency"], strict=False)
+        ],
         "loop_lag_p99_ms": [run["loop_lag_p99_ms"] for run in rounds["half_peak"]],
         "loop_lag_p99_ms_half_busy": [run["loop_lag_p99_ms"] for run in rounds["half_busy"]],
         "webhook_events_per_s": [run["accepted_per_s"] for run in rounds["webhooks"]],
@@ -64,22 +66,40 @@ def summarize(*, plan: dict, machine: dict, galla: dict, blocking: dict, growth:
     latency_hidden and growth are medians of round-by-round ratios, each of two windows seconds apart."""
     rounds = per_round(galla, blocking, growth)
     medians = {key: median_of(values) for key, values in rounds.items()}
-    rounds["ratio_vs_blocking"] = [ratio(value, medians["blocking_checkouts_per_s"])
-                                   for value in rounds["checkouts_per_s"]]  # each Galla window ÷ the baseline
+    rounds["ratio_vs_blocking"] = [
+        ratio(value, medians["blocking_checkouts_per_s"]) for value in rounds["checkouts_per_s"]
+    ]  # each Galla window ÷ the baseline
     headline = {
         "ratio_vs_blocking": ratio(medians["checkouts_per_s"], medians["blocking_checkouts_per_s"]),
-        **{key: medians[key] for key in ("latency_hidden", "loop_lag_p99_ms", "loop_lag_p99_ms_half_busy",
-                                         "webhook_events_per_s", "growth_50k_over_1k", "growth_events_50k_over_1k")},
+        **{
+            key: medians[key]
+            for key in (
+                "latency_hidden",
+                "loop_lag_p99_ms",
+                "loop_lag_p99_ms_half_busy",
+                "webhook_events_per_s",
+                "growth_50k_over_1k",
+                "growth_events_50k_over_1k",
+            )
+        },
     }
     if tuple(plan["growth_sizes"]) != (1_000, 50_000):  # a quick run grows less far: say so, never pretend
         headline["growth_sizes"] = plan["growth_sizes"]
     verdicts = {key: check(headline[key], *TARGETS[key][:2]) for key in TARGETS}
-    return {**headline, "targets_met": verdicts, "all_targets_met": all(verdicts.values()),
-            "checkouts_per_s": medians["checkouts_per_s"],
-            "blocking_checkouts_per_s": medians["blocking_checkouts_per_s"],
-            "zero_latency_checkouts_per_s": medians["zero_latency_checkouts_per_s"], "per_round": rounds,
-            "store": galla["store"], "machine": machine, "plan": plan, "seconds": seconds,
-            "raw": {"galla": galla, "blocking": blocking, "growth": growth}}
+    return {
+        **headline,
+        "targets_met": verdicts,
+        "all_targets_met": all(verdicts.values()),
+        "checkouts_per_s": medians["checkouts_per_s"],
+        "blocking_checkouts_per_s": medians["blocking_checkouts_per_s"],
+        "zero_latency_checkouts_per_s": medians["zero_latency_checkouts_per_s"],
+        "per_round": rounds,
+        "store": galla["store"],
+        "machine": machine,
+        "plan": plan,
+        "seconds": seconds,
+        "raw": {"galla": galla, "blocking": blocking, "growth": growth},
+    }
 
 
 def check(value: float | None, comparison: str, threshold: float) -> bool:
@@ -91,22 +111,32 @@ def check(value: float | None, comparison: str, threshold: float) -> bool:
 
 def headline(results: dict) -> str:
     """The figures and their targets, one per line, for the terminal."""
-    lines = [f"{key:24} {results[key]!s:>10}  (target {TARGETS[key][0]} {TARGETS[key][1]:g}: "
-             f"{'met' if results['targets_met'][key] else 'NOT MET'})" for key in TARGETS]
-    lines.append(f"Galla {results['checkouts_per_s']} checkouts/s, blocking baseline "
-                 f"{results['blocking_checkouts_per_s']}/s, Galla at 0 ms {results['zero_latency_checkouts_per_s']}/s"
-                 f" ({results['store']} store)")
+    lines = [
+        f"{key:24} {results[key]!s:>10}  (target {TARGETS[key][0]} {TARGETS[key][1]:g}: "
+        f"{'met' if results['targets_met'][key] else 'NOT MET'})"
+        for key in TARGETS
+    ]
+    lines.append(
+        f"Galla {results['checkouts_per_s']} checkouts/s, blocking baseline "
+        f"{results['blocking_checkouts_per_s']}/s, Galla at 0 ms {results['zero_latency_checkouts_per_s']}/s"
+        f" ({results['store']} store)"
+    )
     return "\n".join(lines)
 
 
 def probes_before(results: dict) -> str:
     """The speed probe taken before each window a headline figure comes from, in order."""
     galla, blocking = results["raw"]["galla"]["rounds"], results["raw"]["blocking"]["rounds"]
-    windows = {f"Galla at {HEADLINE_SHOPPERS} shoppers": galla["headline"], "Galla at 0 ms": galla["zero_latency"],
-               "the baseline": blocking["headline"], "half the peak": galla["half_peak"],
-               "webhooks": galla["webhooks"]}
-    return "; ".join(f"{name} {', '.join(fmt(window.get('speed_probe_us')) for window in runs)} µs"
-                     for name, runs in windows.items())
+    windows = {
+        f"Galla at {HEADLINE_SHOPPERS} shoppers": galla["headline"],
+        "Galla at 0 ms": galla["zero_latency"],
+        "the baseline": blocking["headline"],
+        "half the peak": galla["half_peak"],
+        "webhooks": galla["webhooks"],
+    }
+    return "; ".join(
+        f"{name} {', '.join(fmt(window.get('speed_probe_us')) for window in runs)} µs" for name, runs in windows.items()
+    )
 
 
 def fmt(value, unit: str = "") -> str:
@@ -191,8 +221,10 @@ def render_markdown(results: dict, command: str) -> str:
     ]
     for key, (comparison, threshold, meaning) in TARGETS.items():
         each = ", ".join(fmt(value) for value in rounds[key]) if key in rounds else "–"
-        out.append(f"| `{key}`: {meaning} | {fmt(results[key])} | {each} | {comparison} {threshold:g} | "
-                   f"{'yes' if results['targets_met'][key] else '**no**'} |")
+        out.append(
+            f"| `{key}`: {meaning} | {fmt(results[key])} | {each} | {comparison} {threshold:g} | "
+            f"{'yes' if results['targets_met'][key] else '**no**'} |"
+        )
     out += [
         "",
         f"Galla: **{fmt(results['checkouts_per_s'])} checkouts/s** at {plan['latency'] * 1000:.0f} ms and "
@@ -218,11 +250,13 @@ def render_markdown(results: dict, command: str) -> str:
     ]
     for run in galla["runs"]:
         other = next((b for b in blocking["runs"] if b["concurrency"] == run["concurrency"]), {})
-        out.append(f"| {run['concurrency']} | {fmt(run['checkouts_per_s'])} | {fmt(other.get('checkouts_per_s'))} | "
-                   f"{fmt(ratio(run['checkouts_per_s'], other.get('checkouts_per_s')))}× | "
-                   f"{fmt(run['server_cpu_ms_per_checkout'])} | {fmt(other.get('server_cpu_ms_per_checkout'))} | "
-                   f"{fmt(ratio(run['server_cpu_ms_per_checkout'], other.get('server_cpu_ms_per_checkout')))}× | "
-                   f"{fmt(run.get('webhook_backlog_after'))}, {fmt(run.get('settled_s'), ' s')} |")
+        out.append(
+            f"| {run['concurrency']} | {fmt(run['checkouts_per_s'])} | {fmt(other.get('checkouts_per_s'))} | "
+            f"{fmt(ratio(run['checkouts_per_s'], other.get('checkouts_per_s')))}× | "
+            f"{fmt(run['server_cpu_ms_per_checkout'])} | {fmt(other.get('server_cpu_ms_per_checkout'))} | "
+            f"{fmt(ratio(run['server_cpu_ms_per_checkout'], other.get('server_cpu_ms_per_checkout')))}× | "
+            f"{fmt(run.get('webhook_backlog_after'))}, {fmt(run.get('settled_s'), ' s')} |"
+        )
     out += [
         "",
         f"## Each step at {shoppers} shoppers",
@@ -236,9 +270,11 @@ def render_markdown(results: dict, command: str) -> str:
     ]
     for step, mine in ours["steps"].items():
         base = theirs["steps"][step]
-        out.append(f"| {step.replace('_', ' ')} | {fmt(mine['p50_ms'])} | {fmt(mine['p95_ms'])} | "
-                   f"{fmt(mine['p99_ms'])} | {fmt(base['p50_ms'])} | {fmt(base['p95_ms'])} | {fmt(base['p99_ms'])} | "
-                   f"{fmt(ratio(mine['p50_ms'], base['p50_ms']))}× | {fmt(ratio(mine['p99_ms'], base['p99_ms']))}× |")
+        out.append(
+            f"| {step.replace('_', ' ')} | {fmt(mine['p50_ms'])} | {fmt(mine['p95_ms'])} | "
+            f"{fmt(mine['p99_ms'])} | {fmt(base['p50_ms'])} | {fmt(base['p95_ms'])} | {fmt(base['p99_ms'])} | "
+            f"{fmt(ratio(mine['p50_ms'], base['p50_ms']))}× | {fmt(ratio(mine['p99_ms'], base['p99_ms']))}× |"
+        )
     half = median_window(galla["rounds"]["half_peak"], "loop_lag_p99_ms")
     calm = median_window(galla["rounds"]["half_busy"], "loop_lag_p99_ms")
     hooks = median_window(galla["rounds"]["webhooks"], "accepted_per_s")
@@ -314,11 +350,13 @@ def render_markdown(results: dict, command: str) -> str:
     small, large = (str(size) for size in plan["growth_sizes"])
     for number, each in enumerate(growth["rounds"], 1):
         few, many = each[small], each[large]
-        out.append(f"| {number} | {few['orders_stored_before']:,} / {many['orders_stored_before']:,} | "
-                   f"{fmt(few['checkouts']['server_cpu_ms_per_checkout'])} / "
-                   f"{fmt(many['checkouts']['server_cpu_ms_per_checkout'])} | "
-                   f"{fmt(few['webhooks']['server_cpu_ms_per_event'])} / "
-                   f"{fmt(many['webhooks']['server_cpu_ms_per_event'])} | {fmt(each['cpu_per_checkout_ratio'])}× | {fmt(each['cpu_per_event_ratio'])}× |")
+        out.append(
+            f"| {number} | {few['orders_stored_before']:,} / {many['orders_stored_before']:,} | "
+            f"{fmt(few['checkouts']['server_cpu_ms_per_checkout'])} / "
+            f"{fmt(many['checkouts']['server_cpu_ms_per_checkout'])} | "
+            f"{fmt(few['webhooks']['server_cpu_ms_per_event'])} / "
+            f"{fmt(many['webhooks']['server_cpu_ms_per_event'])} | {fmt(each['cpu_per_checkout_ratio'])}× | {fmt(each['cpu_per_event_ratio'])}× |"
+        )
     out += [
         f"| **median** | | | | **{fmt(results['growth_50k_over_1k'])}×** | "
         f"**{fmt(results['growth_events_50k_over_1k'])}×** |",
@@ -340,30 +378,44 @@ def plot_svg(galla: list[dict], blocking: list[dict]) -> str:
     def y_of(value: float) -> float:
         return height - bottom - value * scale_y
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-             f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<text x="{left}" y="22" font-size="14">Checkouts per second (100 ms gateway latency)</text>',
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#333"/>',
-             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#333"/>',
-             f'<text x="{(width - right + left) / 2}" y="{height - 12}" text-anchor="middle">concurrent shoppers</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{left}" y="22" font-size="14">Checkouts per second (100 ms gateway latency)</text>',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#333"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#333"/>',
+        f'<text x="{(width - right + left) / 2}" y="{height - 12}" text-anchor="middle">concurrent shoppers</text>',
+    ]
     for shoppers in xs:
-        parts.append(f'<text x="{x_of(shoppers):.1f}" y="{height - bottom + 18}" text-anchor="middle">{shoppers}</text>')
+        parts.append(
+            f'<text x="{x_of(shoppers):.1f}" y="{height - bottom + 18}" text-anchor="middle">{shoppers}</text>'
+        )
     for i in range(5):
         value = peak * 1.1 * i / 4
-        parts.append(f'<line x1="{left - 4}" y1="{y_of(value):.1f}" x2="{width - right}" y2="{y_of(value):.1f}" '
-                     f'stroke="#ddd"/><text x="{left - 8}" y="{y_of(value) + 4:.1f}" text-anchor="end">'
-                     f'{value:.0f}</text>')
-    for runs, colour, label, row in ((galla, "#0a7d32", "Galla (aiohttp, async)", 0),
-                                     (blocking, "#b3261e", "blocking SDK in executor", 1)):
-        points = " ".join(f"{x_of(r['concurrency']):.1f},{y_of(r['checkouts_per_s']):.1f}"
-                          for r in sorted(runs, key=lambda r: r["concurrency"]))
+        parts.append(
+            f'<line x1="{left - 4}" y1="{y_of(value):.1f}" x2="{width - right}" y2="{y_of(value):.1f}" '
+            f'stroke="#ddd"/><text x="{left - 8}" y="{y_of(value) + 4:.1f}" text-anchor="end">'
+            f"{value:.0f}</text>"
+        )
+    for runs, colour, label, row in (
+        (galla, "#0a7d32", "Galla (aiohttp, async)", 0),
+        (blocking, "#b3261e", "blocking SDK in executor", 1),
+    ):
+        points = " ".join(
+            f"{x_of(r['concurrency']):.1f},{y_of(r['checkouts_per_s']):.1f}"
+            for r in sorted(runs, key=lambda r: r["concurrency"])
+        )
         parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
         for r in runs:
-            parts.append(f'<circle cx="{x_of(r["concurrency"]):.1f}" cy="{y_of(r["checkouts_per_s"]):.1f}" r="3.5" '
-                         f'fill="{colour}"/>')
+            parts.append(
+                f'<circle cx="{x_of(r["concurrency"]):.1f}" cy="{y_of(r["checkouts_per_s"]):.1f}" r="3.5" '
+                f'fill="{colour}"/>'
+            )
         y = top + 10 + row * 20
-        parts.append(f'<line x1="{width - right + 12}" y1="{y}" x2="{width - right + 32}" y2="{y}" stroke="{colour}" '
-                     f'stroke-width="2.5"/><text x="{width - right + 36}" y="{y + 4}">{label}</text>')
+        parts.append(
+            f'<line x1="{width - right + 12}" y1="{y}" x2="{width - right + 32}" y2="{y}" stroke="{colour}" '
+            f'stroke-width="2.5"/><text x="{width - right + 36}" y="{y + 4}">{label}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -50,12 +50,23 @@ class Shopper:
     async def place(self, tally: Tally) -> dict | None:
         """Create a checkout as a new shopper (a customer of their own); None if it failed."""
         n = next(_shopper_numbers)
-        return await self.step(tally, "create_checkout", self.stack.server_url + "/api/checkout", {
-            "items": [{"product_id": self.product_id, "quantity": 1 + n % 3}], "country": "IN",
-            "customer": {"name": f"Shopper {n}", "email": f"shopper{n}@example.com", "phone": "+919876543210"},
-            "shipping_address": {"line1": f"{n} MG Road", "city": "Bengaluru", "state": "Karnataka",
-                                 "postal_code": "560001"}},
-            expect=201)
+        return await self.step(
+            tally,
+            "create_checkout",
+            self.stack.server_url + "/api/checkout",
+            {
+                "items": [{"product_id": self.product_id, "quantity": 1 + n % 3}],
+                "country": "IN",
+                "customer": {"name": f"Shopper {n}", "email": f"shopper{n}@example.com", "phone": "+919876543210"},
+                "shipping_address": {
+                    "line1": f"{n} MG Road",
+                    "city": "Bengaluru",
+                    "state": "Karnataka",
+                    "postal_code": "560001",
+                },
+            },
+            expect=201,
+        )
 
     async def checkout(self, tally: Tally) -> None:
         """Create a checkout, pay it by UPI in the sandbox, verify it; count it if it ended in the window."""
@@ -63,13 +74,20 @@ class Shopper:
         if order is None:
             return
         options = order["razorpay"]
-        payment = await self.step(tally, "pay_in_sandbox", self.stack.razorpay_url + "/checkout/pay", {
-            "key_id": options["key"], "order_id": options["order_id"], "method": "upi",
-            "outcome": "success"})
+        payment = await self.step(
+            tally,
+            "pay_in_sandbox",
+            self.stack.razorpay_url + "/checkout/pay",
+            {"key_id": options["key"], "order_id": options["order_id"], "method": "upi", "outcome": "success"},
+        )
         if payment is None:
             return
-        verified = await self.step(tally, "verify", self.stack.server_url + "/api/payments/razorpay/verify",
-                                   {"order_id": order["order_id"], **payment})
+        verified = await self.step(
+            tally,
+            "verify",
+            self.stack.server_url + "/api/payments/razorpay/verify",
+            {"order_id": order["order_id"], **payment},
+        )
         if verified is None:
             return
         if verified.get("status") != "paid":
@@ -77,8 +95,7 @@ class Shopper:
             return
         if tally.inside(time.monotonic()):
             tally.checkouts += 1
-        tally.paid.append(Paid(order["order_id"], options["order_id"], payment["razorpay_payment_id"],
-                               order["amount"]))
+        tally.paid.append(Paid(order["order_id"], options["order_id"], payment["razorpay_payment_id"], order["amount"]))
 
     async def step(self, tally: Tally, name: str, url: str, body: dict, expect: int = 200) -> dict | None:
         """POST one step, timing it; None (and a failure counted) when it did not answer as expected."""
@@ -87,7 +104,7 @@ class Shopper:
             async with self.session.post(url, json=body) as resp:
                 payload = await resp.json(content_type=None)
                 status = resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             tally.failures[f"{name}: {type(exc).__name__}"] += 1
             return None
         ended = time.monotonic()

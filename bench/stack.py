@@ -123,18 +123,26 @@ def server_command(server: str, port: int) -> list[str]:
     return [sys.executable, "-m", "bench.blocking", "--port", str(port)]
 
 
-def server_env(keys: Keys, port: int, razorpay_url: str, stripe_url: str, name: str,
-               root: Path = ROOT) -> dict[str, str]:
+def server_env(
+    keys: Keys, port: int, razorpay_url: str, stripe_url: str, name: str, root: Path = ROOT
+) -> dict[str, str]:
     """The settings a shop with real-looking keys gets, pointed at the sandboxes (real MongoDB if MONGODB_URI)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("RAZORPAY_", "STRIPE_"))}
     env.update(
-        RAZORPAY_KEY_ID=keys.razorpay_key_id, RAZORPAY_KEY_SECRET=keys.razorpay_key_secret,
-        RAZORPAY_WEBHOOK_SECRET=keys.razorpay_webhook_secret, RAZORPAY_API_BASE=razorpay_url,
-        STRIPE_SECRET_KEY=keys.stripe_secret_key, STRIPE_PUBLISHABLE_KEY=keys.stripe_publishable_key,
-        STRIPE_WEBHOOK_SECRET=keys.stripe_webhook_secret, STRIPE_API_BASE=stripe_url,
-        ADMIN_PASSWORD=keys.admin_password, PUBLIC_URL=f"http://127.0.0.1:{port}",
+        RAZORPAY_KEY_ID=keys.razorpay_key_id,
+        RAZORPAY_KEY_SECRET=keys.razorpay_key_secret,
+        RAZORPAY_WEBHOOK_SECRET=keys.razorpay_webhook_secret,
+        RAZORPAY_API_BASE=razorpay_url,
+        STRIPE_SECRET_KEY=keys.stripe_secret_key,
+        STRIPE_PUBLISHABLE_KEY=keys.stripe_publishable_key,
+        STRIPE_WEBHOOK_SECRET=keys.stripe_webhook_secret,
+        STRIPE_API_BASE=stripe_url,
+        ADMIN_PASSWORD=keys.admin_password,
+        PUBLIC_URL=f"http://127.0.0.1:{port}",
         # Every simulated shopper comes from 127.0.0.1: the per-client limit would stop the second one.
-        CHECKOUT_RATE_LIMIT="1000000/second", PUBLIC_GATEWAY_RATE_LIMIT="1000000/second", PYTHONPATH=str(root),
+        CHECKOUT_RATE_LIMIT="1000000/second",
+        PUBLIC_GATEWAY_RATE_LIMIT="1000000/second",
+        PYTHONPATH=str(root),
     )
     if env.get("MONGODB_URI"):
         env["MONGODB_DB"] = f"galla_bench_{name}_{secrets.token_hex(3)}"
@@ -147,14 +155,28 @@ def sandbox_commands(keys: Keys, ports: dict[str, int], latency: float) -> dict[
     common = [f"--latency={latency}", f"--webhook-parallel={WEBHOOK_PARALLEL}"]
     # --option=value: a generated secret may start with "-", which argparse would read as an option.
     return {
-        "razorpay": [sys.executable, "-m", "sandboxes.razorpay", f"--port={ports['razorpay']}",
-                     f"--key-id={keys.razorpay_key_id}", f"--key-secret={keys.razorpay_key_secret}",
-                     f"--webhook-url={server}/webhooks/razorpay",
-                     f"--webhook-secret={keys.razorpay_webhook_secret}", *common],
-        "stripe": [sys.executable, "-m", "sandboxes.stripe", f"--port={ports['stripe']}",
-                   f"--secret-key={keys.stripe_secret_key}", f"--publishable-key={keys.stripe_publishable_key}",
-                   f"--webhook-url={server}/webhooks/stripe",
-                   f"--webhook-secret={keys.stripe_webhook_secret}", *common],
+        "razorpay": [
+            sys.executable,
+            "-m",
+            "sandboxes.razorpay",
+            f"--port={ports['razorpay']}",
+            f"--key-id={keys.razorpay_key_id}",
+            f"--key-secret={keys.razorpay_key_secret}",
+            f"--webhook-url={server}/webhooks/razorpay",
+            f"--webhook-secret={keys.razorpay_webhook_secret}",
+            *common,
+        ],
+        "stripe": [
+            sys.executable,
+            "-m",
+            "sandboxes.stripe",
+            f"--port={ports['stripe']}",
+            f"--secret-key={keys.stripe_secret_key}",
+            f"--publishable-key={keys.stripe_publishable_key}",
+            f"--webhook-url={server}/webhooks/stripe",
+            f"--webhook-secret={keys.stripe_webhook_secret}",
+            *common,
+        ],
     }
 
 
@@ -196,8 +218,12 @@ async def running_stack(name: str, server: str, latency: float, root: Path = ROO
     try:
         for role, command in commands.items():
             with open(LOGS / f"{name}-{role}.log", "wb") as log:
-                processes[role] = await asyncio.get_running_loop().run_in_executor(SPAWNER, functools.partial(
-                    subprocess.Popen, command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT))
+                processes[role] = await asyncio.get_running_loop().run_in_executor(
+                    SPAWNER,
+                    functools.partial(
+                        subprocess.Popen, command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT
+                    ),
+                )
             pin(processes[role].pid, SERVER_CPUS if role == "server" else OUTSIDE_CPUS)
             if role != "server":
                 os.setpriority(os.PRIO_PROCESS, processes[role].pid, OUTSIDE_NICENESS)
@@ -205,9 +231,17 @@ async def running_stack(name: str, server: str, latency: float, root: Path = ROO
         checks = {"server": "/readyz", "razorpay": "/v1/checkout.js", "stripe": "/webhooks/deliveries"}
         for role, path in checks.items():
             await wait_until_up(urls[role] + path, deadline, processes[role], role)
-        yield Stack(name=name, server=server, latency=latency, keys=keys, server_url=urls["server"],
-                    razorpay_url=urls["razorpay"], stripe_url=urls["stripe"], processes=processes,
-                    store="mongodb" if env.get("MONGODB_URI") else "embedded")
+        yield Stack(
+            name=name,
+            server=server,
+            latency=latency,
+            keys=keys,
+            server_url=urls["server"],
+            razorpay_url=urls["razorpay"],
+            stripe_url=urls["stripe"],
+            processes=processes,
+            store="mongodb" if env.get("MONGODB_URI") else "embedded",
+        )
     finally:
         for process in processes.values():
             if process.poll() is None:

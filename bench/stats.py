@@ -23,6 +23,7 @@ def percentile(samples: Sequence[float], q: float) -> float | None:
 
 def summarize_ms(samples: Sequence[float]) -> dict:
     """Return count and p50/p95/p99 in milliseconds of durations given in seconds."""
+
     def ms(q: float) -> float | None:
         value = percentile(samples, q)
         return None if value is None else round(value * 1000, 2)
@@ -32,14 +33,20 @@ def summarize_ms(samples: Sequence[float]) -> dict:
 
 def parse_metrics(text: str) -> dict[tuple[str, frozenset], float]:
     """Read Prometheus exposition text into {(sample name, labels): value}."""
-    return {(sample.name, frozenset(sample.labels.items())): sample.value
-            for family in text_string_to_metric_families(text) for sample in family.samples}
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def total(metrics: dict[tuple[str, frozenset], float], name: str, **wanted: str) -> float:
     """Sum a sample over every label set that has the wanted labels."""
-    return sum(value for (sample, labels), value in metrics.items()
-               if sample == name and all((key, val) in labels for key, val in wanted.items()))
+    return sum(
+        value
+        for (sample, labels), value in metrics.items()
+        if sample == name and all((key, val) in labels for key, val in wanted.items())
+    )
 
 
 def histogram_buckets(metrics: dict[tuple[str, frozenset], float], name: str) -> list[tuple[float, float]]:
@@ -113,5 +120,9 @@ def idle_penalty(cpus: set[int], idle_s: float = 0.01, busy_s: float = 0.0002, r
     finally:
         os.sched_setaffinity(0, previous)
     woken, busy = statistics.median(costs[idle_s]), statistics.median(costs[busy_s])
-    return {"idle_ms": idle_s * 1000, "after_idle_us": round(woken, 1), "busy_us": round(busy, 1),
-            "ratio": round(woken / busy, 2)}
+    return {
+        "idle_ms": idle_s * 1000,
+        "after_idle_us": round(woken, 1),
+        "busy_us": round(busy, 1),
+        "ratio": round(woken / busy, 2),
+    }

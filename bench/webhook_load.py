@@ -44,15 +44,27 @@ async def fetch_entities(stack: Stack, session: aiohttp.ClientSession, paid: lis
 def signed_event(entities: dict, event_type: str, secret: str) -> tuple[bytes, dict[str, str]]:
     """One new event (a fresh id) about these entities: the body and Razorpay's headers, signed."""
     contains = ["payment", "order"] if event_type == "order.paid" else ["payment"]
-    body = json.dumps({"entity": "event", "account_id": "acc_BenchShop0001", "event": event_type,
-                       "contains": contains, "payload": {kind: {"entity": entities[kind]} for kind in contains},
-                       "created_at": int(time.time())}, separators=(",", ":")).encode()
-    return body, {"Content-Type": "application/json", "X-Razorpay-Event-Id": "evt_" + secrets.token_hex(7),
-                  "X-Razorpay-Signature": razorpay_signature(secret, body)}
+    body = json.dumps(
+        {
+            "entity": "event",
+            "account_id": "acc_BenchShop0001",
+            "event": event_type,
+            "contains": contains,
+            "payload": {kind: {"entity": entities[kind]} for kind in contains},
+            "created_at": int(time.time()),
+        },
+        separators=(",", ":"),
+    ).encode()
+    return body, {
+        "Content-Type": "application/json",
+        "X-Razorpay-Event-Id": "evt_" + secrets.token_hex(7),
+        "X-Razorpay-Signature": razorpay_signature(secret, body),
+    }
 
 
-async def post_events(stack: Stack, session: aiohttp.ClientSession, entities: list[dict], concurrency: int,
-                      warmup: float, duration: float) -> Ingested:
+async def post_events(
+    stack: Stack, session: aiohttp.ClientSession, entities: list[dict], concurrency: int, warmup: float, duration: float
+) -> Ingested:
     """Keep `concurrency` deliveries in flight, each a new event, round the paid orders; count the 2xx in the window."""
     result = Ingested()
     url = stack.server_url + "/webhooks/razorpay"

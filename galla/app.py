@@ -13,41 +13,53 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from galla.orders.addresses import address_lines
-from galla.orders.calendar import shop_time
-from galla.payments.labels import METHOD_LABELS, gateway_label, method_label
-from galla.orders.context import Shop
-from galla.webhooks.receive import finish_applying
-from galla.payments.breaker import CircuitBreaker
-from galla.jsonio import dumps
-from galla.payments.money import format_money
-from galla.payments.razorpay.client import RazorpayClient, capture_window
-from galla.payments.stripe.client import StripeGateway
-from galla.store.db import Database, ensure_indexes, open_database
-from galla.store.products import seed_products
 from galla.admin import api as admin
 from galla.admin import dashboard as admin_dashboard
 from galla.admin import orders as admin_orders
 from galla.admin import outbox as admin_outbox
 from galla.admin import products as admin_products
 from galla.admin import session as admin_session
+from galla.admin.auth import (
+    ADMIN_PASSWORD,
+    ADMIN_SESSION,
+    ADMIN_USER,
+    admin_auth_middleware,
+    generate_password,
+    is_admin_path,
+)
 from galla.api import openapi
 from galla.api import routes as api
-from galla.shop import pages
-from galla.webhooks import routes as webhooks
-from galla.admin.auth import ADMIN_PASSWORD, ADMIN_SESSION, ADMIN_USER, admin_auth_middleware, generate_password, is_admin_path
-from galla.web.body import MAX_BODY_BYTES
+from galla.jsonio import dumps
 from galla.ops.collector import AcyclicTemplate
+from galla.ops.looplag import loop_lag_ctx
 from galla.ops.metrics import METRICS, Metrics, metrics_middleware
+from galla.orders.addresses import address_lines
+from galla.orders.calendar import shop_time
+from galla.orders.context import Shop
+from galla.payments.breaker import CircuitBreaker
+from galla.payments.labels import METHOD_LABELS, gateway_label, method_label
+from galla.payments.money import format_money
+from galla.payments.razorpay.client import RazorpayClient, capture_window
+from galla.payments.stripe.client import StripeGateway
+from galla.settings import (
+    SANDBOX_RAZORPAY_PATH,
+    SANDBOX_STRIPE_PATH,
+    Settings,
+    check_admin_password,
+    check_gateway_keys,
+)
+from galla.shop import pages
+from galla.store.db import Database, ensure_indexes, open_database
+from galla.store.products import seed_products
+from galla.web.body import MAX_BODY_BYTES
 from galla.web.middlewares import error_middleware, request_id_middleware
 from galla.web.ratelimit import checkout_rate_limit_middleware
-from galla.ops.looplag import loop_lag_ctx
+from galla.web.security import security_headers_middleware
+from galla.web.state import DATABASE, SANDBOXED, SETTINGS, SHOP, WEBHOOK_SHOP
+from galla.webhooks import routes as webhooks
+from galla.webhooks.receive import finish_applying
 from galla.workers.mailer import mailer_ctx, mailer_settings
 from galla.workers.reconciler import reconcile_ctx
-from galla.web.security import security_headers_middleware
-from galla.settings import (SANDBOX_RAZORPAY_PATH, SANDBOX_STRIPE_PATH, Settings, check_admin_password,
-                            check_gateway_keys)
-from galla.web.state import DATABASE, SANDBOXED, SETTINGS, SHOP, WEBHOOK_SHOP
 
 log = logging.getLogger("galla")
 ROOT = Path(__file__).resolve().parent  # galla/: its templates and static files are package data
@@ -67,18 +79,35 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
         settings = settings.with_razorpay_sandbox(self_url)
     if "stripe" in sandboxed:
         settings = settings.with_stripe_sandbox(self_url)
-    app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[request_id_middleware, metrics_middleware, security_headers_middleware(settings),
-                                       error_middleware, checkout_rate_limit_middleware(settings),
-                                       admin_auth_middleware(settings)])
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES,
+        middlewares=[
+            request_id_middleware,
+            metrics_middleware,
+            security_headers_middleware(settings),
+            error_middleware,
+            checkout_rate_limit_middleware(settings),
+            admin_auth_middleware(settings),
+        ],
+    )
     app[SETTINGS] = settings
     app[SANDBOXED] = sandboxed
     app[DATABASE] = db or open_database(settings.mongodb_uri, settings.mongodb_db)
     app[ADMIN_PASSWORD] = admin_password(settings, sandboxed)
     app[METRICS] = Metrics()
     setup_templates(app, settings, sandboxed)
-    for module in (api, admin, admin_session, admin_dashboard, admin_orders, admin_products, admin_outbox,
-                   webhooks, openapi, pages):
+    for module in (
+        api,
+        admin,
+        admin_session,
+        admin_dashboard,
+        admin_orders,
+        admin_products,
+        admin_outbox,
+        webhooks,
+        openapi,
+        pages,
+    ):
         app.add_routes(module.routes)
     app.router.add_static("/static", ROOT / "static", name="static")
     if "razorpay" in sandboxed:
@@ -116,17 +145,26 @@ def sandboxed_gateways(settings: Settings) -> frozenset[str]:
 
 def setup_templates(app: web.Application, settings: Settings, sandboxed: frozenset[str]) -> None:
     """Jinja2 with autoescaping, the money filter and what every page shows."""
-    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(ROOT / "templates"),
-                               autoescape=jinja2.select_autoescape(["html"]),
-                               context_processors=[page_context])
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(ROOT / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        context_processors=[page_context],
+    )
     env.template_class = AcyclicTemplate
     env.filters["money"] = lambda amount, currency: format_money(int(amount), currency)
     env.filters["ist"] = lambda at, fmt="%d %b %Y, %H:%M:%S IST": shop_time(at).strftime(fmt)
     env.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    env.globals.update(shop_name=settings.shop_name, sandbox_mode=bool(sandboxed), sandboxed_gateways=sandboxed,
-                       live_gateways=settings.keyed_gateways,
-                       method_label=method_label, method_labels=METHOD_LABELS, gateway_label=gateway_label,
-                       razorpay_checkout_js=settings.razorpay_checkout_js)
+    env.globals.update(
+        shop_name=settings.shop_name,
+        sandbox_mode=bool(sandboxed),
+        sandboxed_gateways=sandboxed,
+        live_gateways=settings.keyed_gateways,
+        method_label=method_label,
+        method_labels=METHOD_LABELS,
+        gateway_label=gateway_label,
+        razorpay_checkout_js=settings.razorpay_checkout_js,
+    )
     env.globals["address_lines"] = address_lines  # a delivery address as label lines, in its country's order
 
 
@@ -135,8 +173,9 @@ async def page_context(request: web.Request) -> dict:
     context = {"embedded_store": request.app[DATABASE].embedded}
     if is_admin_path(request.path):
         parts = request.path.split("/")
-        context.update(admin_user=ADMIN_USER, admin_session=request.get(ADMIN_SESSION),
-                       admin_section="/".join(parts[:3]))
+        context.update(
+            admin_user=ADMIN_USER, admin_session=request.get(ADMIN_SESSION), admin_section="/".join(parts[:3])
+        )
     return context
 
 
@@ -144,10 +183,12 @@ def mount_razorpay_sandbox(app: web.Application, settings: Settings, self_url: s
     """Serve the Razorpay stand-in under /sandbox/razorpay with this run's keys; it sends its webhooks here."""
     from sandboxes.razorpay import create_razorpay_sandbox
 
-    sandbox = create_razorpay_sandbox(key_id=settings.razorpay_key_id,
-                                      key_secret=settings.razorpay_key_secret.get_secret_value(),
-                                      webhook_url=self_url + "/webhooks/razorpay",
-                                      webhook_secret=settings.razorpay_webhook_secret.get_secret_value())
+    sandbox = create_razorpay_sandbox(
+        key_id=settings.razorpay_key_id,
+        key_secret=settings.razorpay_key_secret.get_secret_value(),
+        webhook_url=self_url + "/webhooks/razorpay",
+        webhook_secret=settings.razorpay_webhook_secret.get_secret_value(),
+    )
     app.add_subapp(SANDBOX_RAZORPAY_PATH, sandbox)
 
 
@@ -155,11 +196,13 @@ def mount_stripe_sandbox(app: web.Application, settings: Settings, self_url: str
     """Serve the Stripe stand-in under /sandbox/stripe; its pages live at PUBLIC_URL, its webhooks come here."""
     from sandboxes.stripe import create_stripe_sandbox
 
-    sandbox = create_stripe_sandbox(secret_key=settings.stripe_secret_key.get_secret_value(),
-                                    publishable_key=settings.stripe_publishable_key,
-                                    public_url=settings.public_url.rstrip("/") + SANDBOX_STRIPE_PATH,
-                                    webhook_url=self_url + "/webhooks/stripe",
-                                    webhook_secret=settings.stripe_webhook_secret.get_secret_value())
+    sandbox = create_stripe_sandbox(
+        secret_key=settings.stripe_secret_key.get_secret_value(),
+        publishable_key=settings.stripe_publishable_key,
+        public_url=settings.public_url.rstrip("/") + SANDBOX_STRIPE_PATH,
+        webhook_url=self_url + "/webhooks/stripe",
+        webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+    )
     app.add_subapp(SANDBOX_STRIPE_PATH, sandbox)
 
 
@@ -197,32 +240,45 @@ async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def shop_for(settings: Settings, database: Database, *,
-                   on_failover: Callable[[str, str], None] | None = None) -> AsyncIterator[Shop]:
+async def shop_for(
+    settings: Settings, database: Database, *, on_failover: Callable[[str, str], None] | None = None
+) -> AsyncIterator[Shop]:
     """Build the Shop: a client per live gateway, each on its own aiohttp session, closed at exit; None for one
     that is off (no keys while the other has them)."""
     live = settings.keyed_gateways
     razorpay = stripe = None
     if "razorpay" in live:
         razorpay = RazorpayClient(
-            session=gateway_session(settings.razorpay_timeout), key_id=settings.razorpay_key_id,
+            session=gateway_session(settings.razorpay_timeout),
+            key_id=settings.razorpay_key_id,
             key_secret=settings.razorpay_key_secret.get_secret_value(),
-            api_base=settings.razorpay_api_base, timeout=settings.razorpay_timeout,
+            api_base=settings.razorpay_api_base,
+            timeout=settings.razorpay_timeout,
             webhook_secrets=settings.razorpay_webhook_secrets,
             capture_window=capture_window(settings.order_expiry),
             breaker=circuit_breaker("razorpay", settings),
         )
     if "stripe" in live:
         stripe = StripeGateway(
-            session=gateway_session(settings.stripe_timeout), secret_key=settings.stripe_secret_key.get_secret_value(),
-            api_base=settings.stripe_api_url, timeout=settings.stripe_timeout,
+            session=gateway_session(settings.stripe_timeout),
+            secret_key=settings.stripe_secret_key.get_secret_value(),
+            api_base=settings.stripe_api_url,
+            timeout=settings.stripe_timeout,
             webhook_secrets=settings.stripe_webhook_secrets,
             breaker=circuit_breaker("stripe", settings),
         )
     try:
-        yield Shop(db=database.db, razorpay=razorpay, stripe=stripe, public_url=settings.public_url,
-                   name=settings.shop_name, capture=settings.razorpay_capture, failover=settings.failover,
-                   on_failover=on_failover, holds_mail=not mailer_settings(settings).configured)
+        yield Shop(
+            db=database.db,
+            razorpay=razorpay,
+            stripe=stripe,
+            public_url=settings.public_url,
+            name=settings.shop_name,
+            capture=settings.razorpay_capture,
+            failover=settings.failover,
+            on_failover=on_failover,
+            holds_mail=not mailer_settings(settings).configured,
+        )
     finally:
         for client in (razorpay, stripe):
             if client is not None:
@@ -233,8 +289,11 @@ def gateway_session(timeout: float) -> aiohttp.ClientSession:
     """One gateway's HTTP session, with room for as many calls in flight as busy shoppers make."""
     # aiohttp's default of 100 connections caps a shop at 100 gateway calls at once: at 100 ms a call, the rest
     # queue for a connection and the checkout waits on itself. Still bounded, so an outage can't open thousands.
-    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), json_serialize=dumps,
-                                 connector=aiohttp.TCPConnector(limit=GATEWAY_CONNECTIONS))
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        json_serialize=dumps,
+        connector=aiohttp.TCPConnector(limit=GATEWAY_CONNECTIONS),
+    )
 
 
 def circuit_breaker(gateway: str, settings: Settings) -> CircuitBreaker:

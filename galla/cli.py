@@ -10,15 +10,15 @@ import sys
 
 from aiohttp import web
 
-from galla.store.db import ensure_indexes, open_database
-from galla.store.products import seed_products
-from galla.app import EMBEDDED_BANNER, create_app, shop_for
 from galla.admin.auth import ADMIN_PASSWORD
+from galla.app import EMBEDDED_BANNER, create_app, shop_for
 from galla.ops.collector import freeze_at_startup, freezes_collections
-from galla.workers.reconciler import reconcile_if_leased, reconcile_pass
 from galla.ops.logs import AccessLogger, configure_logging, settings_secrets
 from galla.settings import Settings, SettingsError
+from galla.store.db import ensure_indexes, open_database
+from galla.store.products import seed_products
 from galla.web.state import SETTINGS
+from galla.workers.reconciler import reconcile_if_leased, reconcile_pass
 
 
 def loopback_url(host: str, port: int) -> str:
@@ -30,21 +30,25 @@ def loopback_url(host: str, port: int) -> str:
 # What `galla serve` says of a gateway left without keys while the other has them: it is off, not a sandbox.
 OFF_LINES = {
     "stripe": "Stripe: off (STRIPE_SECRET_KEY is not set): buyers outside India are told the shop takes payments "
-              "only in India for now, and there is no failover",
+    "only in India for now, and there is no failover",
     "razorpay": "Razorpay: off (RAZORPAY_KEY_ID is not set): buyers in India pay by card through Stripe in rupees",
 }
 
-WEBHOOK_SECRET_SETTINGS = {"razorpay": ("Razorpay", "RAZORPAY_WEBHOOK_SECRET"),
-                           "stripe": ("Stripe", "STRIPE_WEBHOOK_SECRET")}
+WEBHOOK_SECRET_SETTINGS = {
+    "razorpay": ("Razorpay", "RAZORPAY_WEBHOOK_SECRET"),
+    "stripe": ("Stripe", "STRIPE_WEBHOOK_SECRET"),
+}
 
 
 def webhook_secret_warnings(settings: Settings) -> list[str]:
     """What `galla serve` says of a live gateway without a webhook secret: every delivery will be refused."""
     secrets = {"razorpay": settings.razorpay_webhook_secrets, "stripe": settings.stripe_webhook_secrets}
-    return [f"{name}: {variable} is not set: every webhook delivery will be refused (400) until it is, and the "
-            "gateway disables an endpoint that keeps failing (docs/GOING_LIVE.md)"
-            for gateway, (name, variable) in WEBHOOK_SECRET_SETTINGS.items()
-            if gateway in settings.keyed_gateways and not secrets[gateway]]
+    return [
+        f"{name}: {variable} is not set: every webhook delivery will be refused (400) until it is, and the "
+        "gateway disables an endpoint that keeps failing (docs/GOING_LIVE.md)"
+        for gateway, (name, variable) in WEBHOOK_SECRET_SETTINGS.items()
+        if gateway in settings.keyed_gateways and not secrets[gateway]
+    ]
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -58,14 +62,15 @@ def serve(args: argparse.Namespace) -> None:
     print(f"Galla is serving on {loopback_url(args.host, args.port)}", flush=True)
     if settings.admin_password is None:
         # Shown once, to whoever started the server, and never logged.
-        print(f"Admin: sign in at /admin/login with this run's password {app[ADMIN_PASSWORD]} "
-              "(set ADMIN_PASSWORD to choose one)", flush=True)
+        print(
+            f"Admin: sign in at /admin/login with this run's password {app[ADMIN_PASSWORD]} "
+            "(set ADMIN_PASSWORD to choose one)",
+            flush=True,
+        )
     if settings.razorpay_sandbox:
-        print("Razorpay: sandbox mounted at /sandbox/razorpay (no keys set; payments are simulated)",
-              flush=True)
+        print("Razorpay: sandbox mounted at /sandbox/razorpay (no keys set; payments are simulated)", flush=True)
     if settings.stripe_sandbox:
-        print("Stripe: sandbox mounted at /sandbox/stripe (no keys set; card payments are simulated)",
-              flush=True)
+        print("Stripe: sandbox mounted at /sandbox/stripe (no keys set; card payments are simulated)", flush=True)
     for gateway in sorted(settings.off_gateways):
         print(OFF_LINES[gateway], flush=True)
     for warning in webhook_secret_warnings(settings):
@@ -77,8 +82,7 @@ def serve(args: argparse.Namespace) -> None:
     # The process is this one server's alone (tests build many apps in one process, and never freeze).
     if freezes_collections(settings):
         app.on_startup.append(freeze_at_startup)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger,
-                loop=new_event_loop())
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger, loop=new_event_loop())
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -115,8 +119,10 @@ def reconcile_once(args: argparse.Namespace) -> None:
         print("MONGODB_URI is not set: the embedded store of this process holds no orders to reconcile.")
         sys.exit(2)
     if settings.razorpay_sandbox or settings.stripe_sandbox:
-        print("Razorpay and Stripe keys are needed: a sandbox lives inside `galla serve`; use "
-              "POST /api/admin/reconcile there.")
+        print(
+            "Razorpay and Stripe keys are needed: a sandbox lives inside `galla serve`; use "
+            "POST /api/admin/reconcile there."
+        )
         sys.exit(2)
     report = asyncio.run(run_reconcile(settings, force=args.force))
     if report is None:

@@ -9,8 +9,8 @@ import limits
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from galla.payments.stripe import client as stripe_gateway
 from galla.payments.razorpay.client import DEFAULT_API_BASE, DEFAULT_CHECKOUT_JS
+from galla.payments.stripe import client as stripe_gateway
 
 SANDBOX_RAZORPAY_PATH = "/sandbox/razorpay"
 SANDBOX_STRIPE_PATH = "/sandbox/stripe"
@@ -84,9 +84,21 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     shop_name: str = "Galla"
 
-    @field_validator("mongodb_uri", "razorpay_key_id", "razorpay_key_secret", "razorpay_webhook_secret",
-                     "stripe_secret_key", "stripe_webhook_secret", "stripe_api_base", "admin_password",
-                     "smtp_host", "smtp_username", "smtp_password", "smtp_from", mode="before")
+    @field_validator(
+        "mongodb_uri",
+        "razorpay_key_id",
+        "razorpay_key_secret",
+        "razorpay_webhook_secret",
+        "stripe_secret_key",
+        "stripe_webhook_secret",
+        "stripe_api_base",
+        "admin_password",
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
+        "smtp_from",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # An empty line in .env (RAZORPAY_KEY_ID=) means "not set", not "the empty key".
@@ -111,8 +123,14 @@ class Settings(BaseSettings):
     @property
     def keyed_gateways(self) -> frozenset[str]:
         """The gateways with keys set: the live ones (with none, both are sandboxes: the demo)."""
-        return frozenset(name for name, keyed in (("razorpay", bool(self.razorpay_key_id)),
-                                                  ("stripe", self.stripe_secret_key is not None)) if keyed)
+        return frozenset(
+            name
+            for name, keyed in (
+                ("razorpay", bool(self.razorpay_key_id)),
+                ("stripe", self.stripe_secret_key is not None),
+            )
+            if keyed
+        )
 
     @property
     def off_gateways(self) -> frozenset[str]:
@@ -128,13 +146,15 @@ class Settings(BaseSettings):
     def with_razorpay_sandbox(self, base_url: str) -> Settings:
         """Return these settings pointed at the sandbox mounted under base_url, with fresh test keys."""
         base = base_url.rstrip("/") + SANDBOX_RAZORPAY_PATH
-        return self.model_copy(update={
-            "razorpay_key_id": "rzp_test_" + secrets.token_hex(7),
-            "razorpay_key_secret": SecretStr(secrets.token_urlsafe(24)),
-            "razorpay_webhook_secret": SecretStr(secrets.token_urlsafe(24)),
-            "razorpay_api_base": base,
-            "razorpay_checkout_js": SANDBOX_RAZORPAY_PATH + "/v1/checkout.js",
-        })
+        return self.model_copy(
+            update={
+                "razorpay_key_id": "rzp_test_" + secrets.token_hex(7),
+                "razorpay_key_secret": SecretStr(secrets.token_urlsafe(24)),
+                "razorpay_webhook_secret": SecretStr(secrets.token_urlsafe(24)),
+                "razorpay_api_base": base,
+                "razorpay_checkout_js": SANDBOX_RAZORPAY_PATH + "/v1/checkout.js",
+            }
+        )
 
     @property
     def stripe_sandbox(self) -> bool:
@@ -148,12 +168,14 @@ class Settings(BaseSettings):
 
     def with_stripe_sandbox(self, base_url: str) -> Settings:
         """Return these settings pointed at the Stripe sandbox mounted under base_url, with fresh test keys."""
-        return self.model_copy(update={
-            "stripe_secret_key": SecretStr("sk_test_" + secrets.token_urlsafe(24)),
-            "stripe_publishable_key": "pk_test_" + secrets.token_urlsafe(24),
-            "stripe_webhook_secret": SecretStr("whsec_" + secrets.token_urlsafe(24)),
-            "stripe_api_base": base_url.rstrip("/") + SANDBOX_STRIPE_PATH,
-        })
+        return self.model_copy(
+            update={
+                "stripe_secret_key": SecretStr("sk_test_" + secrets.token_urlsafe(24)),
+                "stripe_publishable_key": "pk_test_" + secrets.token_urlsafe(24),
+                "stripe_webhook_secret": SecretStr("whsec_" + secrets.token_urlsafe(24)),
+                "stripe_api_base": base_url.rstrip("/") + SANDBOX_STRIPE_PATH,
+            }
+        )
 
 
 def split_secrets(value: SecretStr | None) -> tuple[str, ...]:
@@ -166,16 +188,22 @@ def split_secrets(value: SecretStr | None) -> tuple[str, ...]:
 def check_gateway_keys(settings: Settings) -> None:
     """Refuse half a Razorpay key pair: the id without its secret would fail only at the first payment."""
     if settings.razorpay_key_id and settings.razorpay_key_secret is None:
-        raise SettingsError("RAZORPAY_KEY_ID is set but RAZORPAY_KEY_SECRET is not: set both (Razorpay "
-                            "Dashboard → Account & Settings → API Keys), or neither for the sandbox")
+        raise SettingsError(
+            "RAZORPAY_KEY_ID is set but RAZORPAY_KEY_SECRET is not: set both (Razorpay "
+            "Dashboard → Account & Settings → API Keys), or neither for the sandbox"
+        )
 
 
 def check_admin_password(password: SecretStr | None) -> None:
     """Refuse a missing ADMIN_PASSWORD, or one under 12 characters (checked when a gateway has real keys)."""
     if password is None:
-        raise SettingsError("ADMIN_PASSWORD is not set: with real Razorpay or Stripe keys the admin area "
-                            f"needs a password of at least {MIN_ADMIN_PASSWORD_LENGTH} characters")
+        raise SettingsError(
+            "ADMIN_PASSWORD is not set: with real Razorpay or Stripe keys the admin area "
+            f"needs a password of at least {MIN_ADMIN_PASSWORD_LENGTH} characters"
+        )
     length = len(password.get_secret_value())
     if length < MIN_ADMIN_PASSWORD_LENGTH:
-        raise SettingsError(f"ADMIN_PASSWORD is {length} characters: with real Razorpay or Stripe keys it must "
-                            f"be at least {MIN_ADMIN_PASSWORD_LENGTH}")
+        raise SettingsError(
+            f"ADMIN_PASSWORD is {length} characters: with real Razorpay or Stripe keys it must "
+            f"be at least {MIN_ADMIN_PASSWORD_LENGTH}"
+        )

@@ -9,8 +9,12 @@ BUYER = {"name": "Asha Rao", "email": "asha.rao@example.in", "phone": "+91 98765
 
 def order_body(**customer) -> dict:
     """A checkout body for one masala chai, from a buyer in India; customer fields override the buyer's."""
-    return {"items": [{"product_id": "masala-chai", "quantity": 1}], "customer": {**BUYER, **customer},
-            "country": "IN", "shipping_address": shipping_address("IN")}
+    return {
+        "items": [{"product_id": "masala-chai", "quantity": 1}],
+        "customer": {**BUYER, **customer},
+        "country": "IN",
+        "shipping_address": shipping_address("IN"),
+    }
 
 
 async def place_order(client, headers: dict | None = None, **customer) -> dict:

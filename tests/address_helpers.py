@@ -5,8 +5,13 @@ from __future__ import annotations
 # Real-looking addresses in each country's format (galla/orders/addresses.py); name and phone are left out, so the
 # buyer's are used, whoever the test's buyer is.
 ADDRESSES = {
-    "IN": {"line1": "Flat 4B, 12 MG Road", "line2": "Near Trinity Circle", "city": "Bengaluru", "state": "Karnataka",
-           "postal_code": "560001"},
+    "IN": {
+        "line1": "Flat 4B, 12 MG Road",
+        "line2": "Near Trinity Circle",
+        "city": "Bengaluru",
+        "state": "Karnataka",
+        "postal_code": "560001",
+    },
     "US": {"line1": "1600 Amphitheatre Parkway", "city": "Mountain View", "state": "CA", "postal_code": "94043"},
     "GB": {"line1": "10 Downing Street", "city": "London", "postal_code": "SW1A 2AA"},
     "DE": {"line1": "Unter den Linden 1", "city": "Berlin", "postal_code": "10117"},

@@ -6,11 +6,11 @@ import hashlib
 import hmac
 
 import aiohttp
-
 from conftest import checkout_body
+from webhook_helpers import deliver_all, events_named, place
+
 from galla.payments.razorpay.client import AUTOMATIC_CAPTURE_OPTIONS
 from sandboxes.razorpay.state import AUTO_REFUND_AFTER
-from webhook_helpers import deliver_all, events_named, place
 
 
 async def paid_order(client, sandbox) -> dict:

@@ -5,35 +5,59 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import ADMIN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from galla.admin.order_filters import read_filters
-from conftest import ADMIN
 from galla.store.db import INDEXES, ensure_indexes
-from galla.store.order_list import (LIST_INDEXES, SORT, UNFILTERED_INDEX, OrderFilter, PageMark, build_query,
-                               choose_index, list_orders)
+from galla.store.order_list import (
+    LIST_INDEXES,
+    SORT,
+    UNFILTERED_INDEX,
+    OrderFilter,
+    PageMark,
+    build_query,
+    choose_index,
+    list_orders,
+)
 from galla.web.state import DATABASE
 
-T0 = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)  # 23:30 IST on the 20th
+T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # 23:30 IST on the 20th
 FILTERS = {"status": ("paid", "needs_review"), "gateway": ("razorpay", "stripe"), "method": ("upi", "card")}
 
 
 def order_doc(order_id: str, created_at: datetime, status="paid", gateway="razorpay", method="upi") -> dict:
-    return {"_id": order_id, "status": status, "amount": 49900, "currency": "INR", "gateway": gateway,
-            "country": "IN", "items": [], "customer": {"name": "Asha", "email": "asha@example.in"},
-            "created_at": created_at, "payment": {"id": "pay_" + order_id, "method": method}, "timeline": []}
+    return {
+        "_id": order_id,
+        "status": status,
+        "amount": 49900,
+        "currency": "INR",
+        "gateway": gateway,
+        "country": "IN",
+        "items": [],
+        "customer": {"name": "Asha", "email": "asha@example.in"},
+        "created_at": created_at,
+        "payment": {"id": "pay_" + order_id, "method": method},
+        "timeline": [],
+    }
 
 
 def all_filters():
     """Every combination of the equality filters, with and without a date range."""
     for status, gateway, method, dated in itertools.product(
-            (None, "paid"), (None, "stripe"), (None, "card"), (False, True)):
-        yield OrderFilter(status=status, gateway=gateway, method=method,
-                          since=T0 if dated else None, before=T0 + timedelta(days=1) if dated else None)
+        (None, "paid"), (None, "stripe"), (None, "card"), (False, True)
+    ):
+        yield OrderFilter(
+            status=status,
+            gateway=gateway,
+            method=method,
+            since=T0 if dated else None,
+            before=T0 + timedelta(days=1) if dated else None,
+        )
 
 
 # -- the indexes: always checked --------------------------------------------------------------------------
@@ -64,26 +88,43 @@ def test_filters_are_read_from_the_query_string_naming_a_bad_field():
     assert given_ == {"status": "paid", "from": "2026-11-21", "to": "2026-11-21"}
     # IST days: the 21st runs from 18:30 UTC on the 20th to 18:30 UTC on the 21st.
     assert (filters.since, filters.before) == (T0 + timedelta(minutes=30), T0 + timedelta(days=1, minutes=30))
-    for query, field in (({"status": "lost"}, "status"), ({"gateway": "paypal"}, "gateway"),
-                         ({"method": "UPI!"}, "method"), ({"from": "21/11/2026"}, "from"), ({"to": "x"}, "to"),
-                         ({"from": "2026-11-22", "to": "2026-11-21"}, "from")):
+    for query, field in (
+        ({"status": "lost"}, "status"),
+        ({"gateway": "paypal"}, "gateway"),
+        ({"method": "UPI!"}, "method"),
+        ({"from": "21/11/2026"}, "from"),
+        ({"to": "x"}, "to"),
+        ({"from": "2026-11-22", "to": "2026-11-21"}, "from"),
+    ):
         with pytest.raises(Exception) as caught:
             read_filters(query)
         assert caught.value.field == field and caught.value.status == 422
-    assert PageMark.decode("not-a-token") is None and PageMark.decode(PageMark(T0, "ord_a").encode()) == \
-        PageMark(T0, "ord_a")
+    assert PageMark.decode("not-a-token") is None and PageMark.decode(PageMark(T0, "ord_a").encode()) == PageMark(
+        T0, "ord_a"
+    )
 
 
 # -- paging: every order once, in order, however many share a millisecond ------------------------------------
 
 
 orders_strategy = st.lists(
-    st.tuples(st.integers(0, 5), st.sampled_from(FILTERS["status"]), st.sampled_from(FILTERS["gateway"]),
-              st.sampled_from(FILTERS["method"])), min_size=0, max_size=30)
+    st.tuples(
+        st.integers(0, 5),
+        st.sampled_from(FILTERS["status"]),
+        st.sampled_from(FILTERS["gateway"]),
+        st.sampled_from(FILTERS["method"]),
+    ),
+    min_size=0,
+    max_size=30,
+)
 filter_strategy = st.builds(
-    OrderFilter, status=st.sampled_from((None, *FILTERS["status"])),
-    gateway=st.sampled_from((None, *FILTERS["gateway"])), method=st.sampled_from((None, *FILTERS["method"])),
-    since=st.sampled_from((None, T0 + timedelta(seconds=1))), before=st.sampled_from((None, T0 + timedelta(seconds=4))))
+    OrderFilter,
+    status=st.sampled_from((None, *FILTERS["status"])),
+    gateway=st.sampled_from((None, *FILTERS["gateway"])),
+    method=st.sampled_from((None, *FILTERS["method"])),
+    since=st.sampled_from((None, T0 + timedelta(seconds=1))),
+    before=st.sampled_from((None, T0 + timedelta(seconds=4))),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -92,12 +133,13 @@ async def test_paging_returns_each_matching_order_once_newest_first(database, ro
     db = database.db
     await db.orders.delete_many({})
     # Six possible instants for up to 30 orders: most orders share their created_at with others.
-    docs = [order_doc(f"ord_{n:03d}", T0 + timedelta(seconds=second), status, gateway, method)
-            for n, (second, status, gateway, method) in enumerate(rows)]
+    docs = [
+        order_doc(f"ord_{n:03d}", T0 + timedelta(seconds=second), status, gateway, method)
+        for n, (second, status, gateway, method) in enumerate(rows)
+    ]
     if docs:
         await db.orders.insert_many(docs)
-    expected = sorted((d for d in docs if matches(d, filters)), key=lambda d: (d["created_at"], d["_id"]),
-                      reverse=True)
+    expected = sorted((d for d in docs if matches(d, filters)), key=lambda d: (d["created_at"], d["_id"]), reverse=True)
     seen, mark = [], None
     for _ in range(len(docs) + 2):
         page, mark = await list_orders(db, filters, mark, page_size)
@@ -110,11 +152,14 @@ async def test_paging_returns_each_matching_order_once_newest_first(database, ro
 
 def matches(doc: dict, filters: OrderFilter) -> bool:
     """The filter, in Python."""
-    return all(value is None or value == (doc["payment"]["method"] if field == "method" else doc[field])
-               for field, value in (("status", filters.status), ("gateway", filters.gateway),
-                                    ("method", filters.method))) \
-        and (filters.since is None or doc["created_at"] >= filters.since) \
+    return (
+        all(
+            value is None or value == (doc["payment"]["method"] if field == "method" else doc[field])
+            for field, value in (("status", filters.status), ("gateway", filters.gateway), ("method", filters.method))
+        )
+        and (filters.since is None or doc["created_at"] >= filters.since)
         and (filters.before is None or doc["created_at"] < filters.before)
+    )
 
 
 # -- the page -----------------------------------------------------------------------------------------------
@@ -124,7 +169,8 @@ async def test_the_list_page_filters_pages_and_refuses_bad_filters(client):
     db = client.app[DATABASE].db
     await db.orders.insert_many(
         [order_doc(f"ord_p{n:02d}", T0 + timedelta(minutes=n), "paid", "razorpay", "upi") for n in range(60)]
-        + [order_doc("ord_review", T0 + timedelta(hours=2), "needs_review", "stripe", "card")])
+        + [order_doc("ord_review", T0 + timedelta(hours=2), "needs_review", "stripe", "card")]
+    )
     ids = await listed(client, "/admin/orders")
     assert len(ids) == 50 and ids[0] == "ord_review" and ids[1] == "ord_p59"
     resp = await client.get("/admin/orders", headers=ADMIN)
@@ -166,24 +212,49 @@ async def test_real_mongodb_answers_each_page_from_its_index_without_sorting(dat
     db = database.db
     await ensure_indexes(db)
     statuses = ["paid"] * 8 + ["pending", "refunded"]
-    docs = [order_doc(f"ord_{n:05d}", T0 - timedelta(seconds=n // 3), statuses[n % 10] if n % 500 else "needs_review",
-                      ("razorpay", "stripe")[n % 2], ("upi", "card", "netbanking")[n % 3]) for n in range(5000)]
+    docs = [
+        order_doc(
+            f"ord_{n:05d}",
+            T0 - timedelta(seconds=n // 3),
+            statuses[n % 10] if n % 500 else "needs_review",
+            ("razorpay", "stripe")[n % 2],
+            ("upi", "card", "netbanking")[n % 3],
+        )
+        for n in range(5000)
+    ]
     await db.orders.insert_many(docs)
     limit = 50
     for filters in all_filters():
         for mark in (None, PageMark(T0 - timedelta(seconds=100), "ord_00301")):
-            explained = await db.command({"explain": {"find": "orders", "filter": build_query(filters, mark),
-                                                      "sort": dict(SORT), "limit": limit + 1,
-                                                      "hint": choose_index(filters)}},
-                                         verbosity="executionStats")
+            explained = await db.command(
+                {
+                    "explain": {
+                        "find": "orders",
+                        "filter": build_query(filters, mark),
+                        "sort": dict(SORT),
+                        "limit": limit + 1,
+                        "hint": choose_index(filters),
+                    }
+                },
+                verbosity="executionStats",
+            )
             stages = plan_stages(explained["queryPlanner"]["winningPlan"])
             names = [stage.get("stage") for stage in stages]
             assert "SORT" not in names and "COLLSCAN" not in names, (filters, names)
             assert {s.get("indexName") for s in stages if s.get("stage") == "IXSCAN"} == {choose_index(filters)}
     # A rare status is read from its own index: the keys examined are about the orders returned, not the 5,000.
     rare = OrderFilter(status="needs_review")
-    explained = await db.command({"explain": {"find": "orders", "filter": build_query(rare, None),
-                                              "sort": dict(SORT), "limit": limit + 1, "hint": choose_index(rare)}},
-                                 verbosity="executionStats")
+    explained = await db.command(
+        {
+            "explain": {
+                "find": "orders",
+                "filter": build_query(rare, None),
+                "sort": dict(SORT),
+                "limit": limit + 1,
+                "hint": choose_index(rare),
+            }
+        },
+        verbosity="executionStats",
+    )
     stats = explained["executionStats"]
     assert stats["nReturned"] == 10 and stats["totalKeysExamined"] <= 11 and stats["totalDocsExamined"] <= 10

@@ -8,22 +8,31 @@ import html
 import re
 
 import pytest
-
-from galla.admin.product_form import parse_price, slugify
 from conftest import ADMIN, checkout_body
-from galla.store.products import find_inactive_ids, find_product, update_product
 from test_security import sign_in
 
+from galla.admin.product_form import parse_price, slugify
+from galla.store.products import find_inactive_ids, find_product, update_product
+
 CHAI = "masala-chai"
-NEW_PRODUCT = {"name": "Darjeeling First Flush, 100 g", "description": "Spring leaf from Makaibari.",
-               "image": "/static/img/products/masala-chai.svg", "price_INR": "1,299.50", "price_USD": "16",
-               "currency_0": "eur", "price_0": "14.90", "currency_1": "JPY", "price_1": "2,400", "active": "on"}
+NEW_PRODUCT = {
+    "name": "Darjeeling First Flush, 100 g",
+    "description": "Spring leaf from Makaibari.",
+    "image": "/static/img/products/masala-chai.svg",
+    "price_INR": "1,299.50",
+    "price_USD": "16",
+    "currency_0": "eur",
+    "price_0": "14.90",
+    "currency_1": "JPY",
+    "price_1": "2,400",
+    "active": "on",
+}
 
 
 def form_of(page: str) -> dict[str, str]:
     """The fields a browser would post from the page's product form, as they are filled in."""
     start = page.index('data-testid="product-form"')
-    form = page[start:page.index("</form>", start)]
+    form = page[start : page.index("</form>", start)]
     fields: dict[str, str] = {}
     for tag in re.findall(r"<input\b[^>]*>", form):
         name = re.search(r'\bname="([^"]+)"', tag)
@@ -58,8 +67,9 @@ async def api_products(client) -> dict[str, dict]:
 
 
 async def place(client, product_id: str, quantity: int = 1, **overrides) -> dict:
-    resp = await client.post("/api/checkout", json=checkout_body(
-        items=[{"product_id": product_id, "quantity": quantity}], **overrides))
+    resp = await client.post(
+        "/api/checkout", json=checkout_body(items=[{"product_id": product_id, "quantity": quantity}], **overrides)
+    )
     assert resp.status == 201, await resp.text()
     return await resp.json()
 
@@ -67,25 +77,48 @@ async def place(client, product_id: str, quantity: int = 1, **overrides) -> dict
 # -- prices typed as people type them ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed, currency, minor", [
-    ("499", "INR", 49900), ("499.50", "INR", 49950), ("1,299", "INR", 129900), (" 1,299.5 ", "INR", 129950),
-    ("1,23,456.78", "INR", 12345678), ("1,234,567", "JPY", 1234567), ("12,345.60", "USD", 1234560), ("499.", "INR", 49900),
-    ("0.50", "USD", 50), ("1,200", "JPY", 1200), ("750.0", "JPY", 750), ("1.230", "KWD", 1230),
-    ("999999.99", "INR", 99999999),
-])
+@pytest.mark.parametrize(
+    "typed, currency, minor",
+    [
+        ("499", "INR", 49900),
+        ("499.50", "INR", 49950),
+        ("1,299", "INR", 129900),
+        (" 1,299.5 ", "INR", 129950),
+        ("1,23,456.78", "INR", 12345678),
+        ("1,234,567", "JPY", 1234567),
+        ("12,345.60", "USD", 1234560),
+        ("499.", "INR", 49900),
+        ("0.50", "USD", 50),
+        ("1,200", "JPY", 1200),
+        ("750.0", "JPY", 750),
+        ("1.230", "KWD", 1230),
+        ("999999.99", "INR", 99999999),
+    ],
+)
 def test_prices_are_read_exactly_in_minor_units(typed, currency, minor):
     assert parse_price(typed, currency) == minor
 
 
-@pytest.mark.parametrize("typed, currency, says", [
-    ("-5", "INR", "cannot be negative"), ("0", "INR", "more than zero"), ("0.00", "USD", "more than zero"),
-    ("499.505", "INR", "INR has 2 decimal places"), ("750.5", "JPY", "JPY has no decimal places"),
-    ("499,50", "INR", "as a number"), ("1,2,3", "INR", "as a number"), ("4e2", "INR", "as a number"),
-    ("NaN", "INR", "as a number"), ("₹499", "INR", "as a number"), ("", "INR", "as a number"),
-    ("0.50", "INR", "below the smallest payment Razorpay accepts, ₹1.00"),
-    ("0.49", "USD", "below the smallest payment Stripe accepts, $0.50"),
-    ("1,000,000", "INR", "more than a checkout can charge"), ("1.234", "KWD", "steps of 0.010"),
-])
+@pytest.mark.parametrize(
+    "typed, currency, says",
+    [
+        ("-5", "INR", "cannot be negative"),
+        ("0", "INR", "more than zero"),
+        ("0.00", "USD", "more than zero"),
+        ("499.505", "INR", "INR has 2 decimal places"),
+        ("750.5", "JPY", "JPY has no decimal places"),
+        ("499,50", "INR", "as a number"),
+        ("1,2,3", "INR", "as a number"),
+        ("4e2", "INR", "as a number"),
+        ("NaN", "INR", "as a number"),
+        ("₹499", "INR", "as a number"),
+        ("", "INR", "as a number"),
+        ("0.50", "INR", "below the smallest payment Razorpay accepts, ₹1.00"),
+        ("0.49", "USD", "below the smallest payment Stripe accepts, $0.50"),
+        ("1,000,000", "INR", "more than a checkout can charge"),
+        ("1.234", "KWD", "steps of 0.010"),
+    ],
+)
 def test_bad_prices_are_refused_with_the_reason(typed, currency, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         parse_price(typed, currency)
@@ -108,8 +141,8 @@ async def test_the_list_shows_every_product_with_its_prices_and_state(client):
     assert 'aria-current="page"' in page and "/static/css/admin-products.css" in page
     rows = re.findall(r'<tr data-product-id="([^"]+)"', page)
     assert rows[:2] == [CHAI, "filter-coffee"] and len(rows) == 8
-    chai = page[page.index(f'data-product-id="{CHAI}"'):]
-    chai = chai[:chai.index("</tr>")]
+    chai = page[page.index(f'data-product-id="{CHAI}"') :]
+    chai = chai[: chai.index("</tr>")]
     assert 'src="/static/img/products/masala-chai.svg"' in chai and "Assam Masala Chai, 250 g" in chai
     assert "₹349.00" in chai and "$4.99" in chai and "€4.59" in chai and "¥750" in chai
     assert 'data-testid="active"' in chai
@@ -127,24 +160,35 @@ async def test_a_new_product_reaches_the_catalog_and_a_checkout(client):
     assert "Added Darjeeling First Flush, 100 g. It is on sale now." in listing
     assert re.findall(r'<tr data-product-id="([^"]+)"', listing)[-1] == new_id  # added at the end
     product = (await api_products(client))[new_id]
-    assert product == {"id": new_id, "name": "Darjeeling First Flush, 100 g",
-                       "description": "Spring leaf from Makaibari.", "image": "/static/img/products/masala-chai.svg",
-                       "prices": {"INR": 129950, "USD": 1600, "EUR": 1490, "JPY": 2400}}
+    assert product == {
+        "id": new_id,
+        "name": "Darjeeling First Flush, 100 g",
+        "description": "Spring leaf from Makaibari.",
+        "image": "/static/img/products/masala-chai.svg",
+        "prices": {"INR": 129950, "USD": 1600, "EUR": 1490, "JPY": 2400},
+    }
     placed = await place(client, new_id, 2)
     assert (placed["amount"], placed["currency"], placed["gateway"]) == (259900, "INR", "razorpay")
     assert placed["razorpay"]["amount"] == 259900
-    abroad = await place(client, new_id, customer={"name": "Kenji Sato", "email": "kenji@example.jp",
-                                                    "phone": "+81 90 1234 5678"}, country="JP")
+    abroad = await place(
+        client,
+        new_id,
+        customer={"name": "Kenji Sato", "email": "kenji@example.jp", "phone": "+81 90 1234 5678"},
+        country="JP",
+    )
     assert (abroad["amount"], abroad["currency"], abroad["gateway"]) == (2400, "JPY", "stripe")
 
 
 async def test_an_id_can_be_typed_and_a_clash_names_the_field(client, database):
-    resp = await client.post("/admin/products", data={**NEW_PRODUCT, "id": "first-flush"}, headers=ADMIN,
-                             allow_redirects=False)
+    resp = await client.post(
+        "/admin/products", data={**NEW_PRODUCT, "id": "first-flush"}, headers=ADMIN, allow_redirects=False
+    )
     assert (resp.status, resp.headers["Location"]) == (303, "/admin/products?added=first-flush")
-    for data, says in (({**NEW_PRODUCT, "id": "first-flush"}, "the id first-flush already exists"),
-                       ({**NEW_PRODUCT, "id": CHAI}, f"the id {CHAI} already exists"),
-                       ({**NEW_PRODUCT, "name": "Masala chai"}, f"the id {CHAI} (made from the name) already")):
+    for data, says in (
+        ({**NEW_PRODUCT, "id": "first-flush"}, "the id first-flush already exists"),
+        ({**NEW_PRODUCT, "id": CHAI}, f"the id {CHAI} already exists"),
+        ({**NEW_PRODUCT, "name": "Masala chai"}, f"the id {CHAI} (made from the name) already"),
+    ):
         resp = await client.post("/admin/products", data=data, headers=ADMIN, allow_redirects=False)
         page = await resp.text()
         assert resp.status == 422 and says in field_error(page, "id"), field_error(page, "id")
@@ -224,8 +268,12 @@ async def test_a_price_change_reaches_new_checkouts_and_leaves_placed_orders_alo
     assert before["amount"] == 2 * 34900
 
     form = await load_form(client, CHAI)
-    assert (form["price_INR"], form["price_USD"], form["currency_0"], form["price_0"]) == ("349.00", "4.99",
-                                                                                          "EUR", "4.59")
+    assert (form["price_INR"], form["price_USD"], form["currency_0"], form["price_0"]) == (
+        "349.00",
+        "4.99",
+        "EUR",
+        "4.59",
+    )
     assert form["version"] == "0"  # seeded before versions existed
     form.update(price_INR="399", price_USD="5.49", currency_2="", price_2="", description="Now with tulsi.")
     resp = await client.post(f"/admin/products/{CHAI}", data=form, headers=ADMIN, allow_redirects=False)
@@ -248,8 +296,9 @@ async def test_a_price_change_reaches_new_checkouts_and_leaves_placed_orders_alo
 
 async def test_an_edit_with_a_bad_field_saves_nothing(client, database):
     form = await load_form(client, CHAI)
-    resp = await client.post(f"/admin/products/{CHAI}", data={**form, "price_INR": "3.499", "name": "Chai"},
-                             headers=ADMIN)
+    resp = await client.post(
+        f"/admin/products/{CHAI}", data={**form, "price_INR": "3.499", "name": "Chai"}, headers=ADMIN
+    )
     page = await resp.text()
     assert resp.status == 422 and "INR has 2 decimal places" in field_error(page, "price_INR")
     assert form_of(page)["name"] == "Chai" and form_of(page)["version"] == form["version"]
@@ -260,8 +309,9 @@ async def test_an_edit_with_a_bad_field_saves_nothing(client, database):
 
 async def test_the_id_cannot_be_changed_by_an_edit(client, database):
     form = await load_form(client, CHAI)
-    resp = await client.post(f"/admin/products/{CHAI}", data={**form, "id": "renamed"}, headers=ADMIN,
-                             allow_redirects=False)
+    resp = await client.post(
+        f"/admin/products/{CHAI}", data={**form, "id": "renamed"}, headers=ADMIN, allow_redirects=False
+    )
     assert resp.status == 303
     assert await find_product(database.db, "renamed") is None and await find_product(database.db, CHAI)
 
@@ -277,11 +327,16 @@ async def test_unknown_products_are_404(client):
 
 async def test_a_save_over_someone_elses_is_a_conflict(client, database):
     first, second = await load_form(client, CHAI), await load_form(client, CHAI)
-    resp = await client.post(f"/admin/products/{CHAI}", data={**first, "price_INR": "375"}, headers=ADMIN,
-                             allow_redirects=False)
+    resp = await client.post(
+        f"/admin/products/{CHAI}", data={**first, "price_INR": "375"}, headers=ADMIN, allow_redirects=False
+    )
     assert resp.status == 303
-    resp = await client.post(f"/admin/products/{CHAI}", data={**second, "price_INR": "360", "name": "Chai"},
-                             headers=ADMIN, allow_redirects=False)
+    resp = await client.post(
+        f"/admin/products/{CHAI}",
+        data={**second, "price_INR": "360", "name": "Chai"},
+        headers=ADMIN,
+        allow_redirects=False,
+    )
     page = await resp.text()
     assert resp.status == 409, page
     assert 'data-testid="conflict"' in page and "was changed by someone else after you opened it" in page
@@ -292,8 +347,9 @@ async def test_a_save_over_someone_elses_is_a_conflict(client, database):
     product = await find_product(database.db, CHAI)
     assert (product.name, product.prices["INR"], product.version) == ("Assam Masala Chai, 250 g", 37500, 1)
 
-    resp = await client.post(f"/admin/products/{CHAI}", data={**again, "price_INR": "360"}, headers=ADMIN,
-                             allow_redirects=False)
+    resp = await client.post(
+        f"/admin/products/{CHAI}", data={**again, "price_INR": "360"}, headers=ADMIN, allow_redirects=False
+    )
     assert resp.status == 303
     assert (await find_product(database.db, CHAI)).prices["INR"] == 36000
 
@@ -302,8 +358,13 @@ async def test_only_one_of_two_simultaneous_saves_wins(client, database):
     db = database.db
 
     def fields(inr: int) -> dict:
-        return {"name": "Chai", "description": "", "image": "/static/img/products/masala-chai.svg",
-                "prices": {"INR": inr}, "active": True}
+        return {
+            "name": "Chai",
+            "description": "",
+            "image": "/static/img/products/masala-chai.svg",
+            "prices": {"INR": inr},
+            "active": True,
+        }
 
     results = await asyncio.gather(*(update_product(db, CHAI, 0, fields(40000 + i)) for i in range(5)))
     winners = [r for r in results if r is not None]
@@ -327,16 +388,17 @@ async def test_a_product_off_sale_leaves_the_shop_and_checkout_but_not_the_admin
     error = (await resp.json())["error"]
     assert resp.status == 422 and error["field"] == "items[0].product_id" and CHAI in error["message"]
     listing = await (await client.get("/admin/products", headers=ADMIN)).text()
-    row = listing[listing.index(f'data-product-id="{CHAI}"'):]
-    assert 'data-testid="inactive"' in row[:row.index("</tr>")]
+    row = listing[listing.index(f'data-product-id="{CHAI}"') :]
+    assert 'data-testid="inactive"' in row[: row.index("</tr>")]
     assert await database.db.products.find_one({"_id": CHAI})  # kept: orders refer to it
     assert await find_inactive_ids(database.db, [CHAI, "filter-coffee", "nope"]) == {CHAI}
     assert (await (await client.get(f"/api/orders/{placed['order_id']}")).json())["items"][0]["product_id"] == CHAI
 
     form = await load_form(client, CHAI)
     assert "active" not in form
-    resp = await client.post(f"/admin/products/{CHAI}", data={**form, "active": "on"}, headers=ADMIN,
-                             allow_redirects=False)
+    resp = await client.post(
+        f"/admin/products/{CHAI}", data={**form, "active": "on"}, headers=ADMIN, allow_redirects=False
+    )
     assert resp.status == 303 and CHAI in await api_products(client)
 
 
@@ -373,4 +435,3 @@ async def test_the_pages_need_the_admin(client):
     resp = await client.post("/admin/products", data=NEW_PRODUCT, allow_redirects=False)
     assert resp.status == 401
     assert "darjeeling-first-flush-100-g" not in await api_products(client)
-

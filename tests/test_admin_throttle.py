@@ -32,8 +32,12 @@ async def try_basic(client, credentials: dict, *entries: str) -> int:
 
 def test_item20_throttle_settings_are_the_ones_these_tests_count():
     from galla.admin.auth import GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM, SIGN_IN_LIMIT
-    assert [limits.parse(r).amount for r in (SIGN_IN_LIMIT, GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM)] == \
-        [PER_ADDRESS, GUARDED, ALARM]
+
+    assert [limits.parse(r).amount for r in (SIGN_IN_LIMIT, GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM)] == [
+        PER_ADDRESS,
+        GUARDED,
+        ALARM,
+    ]
 
 
 async def test_item20_a_stranger_writing_the_owners_address_does_not_lock_the_owner_out(make_client):
@@ -56,8 +60,11 @@ async def test_item20_many_guessing_addresses_get_fewer_tries_but_the_owner_stil
     mistyped = "198.51.100.77"  # someone who got it wrong a few times before the attack
     for _ in range(GUARDED):
         assert await try_basic(client, WRONG, mistyped) == 401
-    statuses = [await try_basic(client, WRONG, f"203.0.113.{100 + bot}")
-                for bot in range(ALARM // PER_ADDRESS) for _ in range(PER_ADDRESS)]
+    statuses = [
+        await try_basic(client, WRONG, f"203.0.113.{100 + bot}")
+        for bot in range(ALARM // PER_ADDRESS)
+        for _ in range(PER_ADDRESS)
+    ]
     assert statuses.count(401) == ALARM - GUARDED  # then the alarm: the last bot is held to GUARDED too
     assert await try_basic(client, RIGHT, mistyped) == 429  # held to GUARDED tries while under attack
     assert await try_basic(client, RIGHT, OWNER) == 404  # no failures of its own: never refused
@@ -77,23 +84,29 @@ async def test_item20_the_sign_in_form_counts_against_the_proxys_address_too(mak
     form = await client.get("/admin/login")
     token = token_of(await form.text())
     for _ in range(PER_ADDRESS):
-        resp = await client.post("/admin/login", data={"password": "a-guess", "csrf_token": token},
-                                 headers=via_proxy(OWNER, STRANGER))
+        resp = await client.post(
+            "/admin/login", data={"password": "a-guess", "csrf_token": token}, headers=via_proxy(OWNER, STRANGER)
+        )
         assert resp.status == 401
         token = token_of(await resp.text())
-    resp = await client.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
-                             headers=via_proxy(OWNER), allow_redirects=False)
+    resp = await client.post(
+        "/admin/login",
+        data={"password": ADMIN_PASSWORD, "csrf_token": token},
+        headers=via_proxy(OWNER),
+        allow_redirects=False,
+    )
     assert resp.status == 303
 
 
 def token_of(html: str) -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
-    return html[start:html.index('"', start)]
+    return html[start : html.index('"', start)]
 
 
 def test_item20_nothing_is_locked_for_good_each_window_passes():
     from galla.web.ratelimit import SignInThrottle
+
     clock = Clock()
     throttle = SignInThrottle("2/minute", "1/minute", "4/minute", clock=clock)
     for address in ("a", "a", "b", "b"):
@@ -105,6 +118,7 @@ def test_item20_nothing_is_locked_for_good_each_window_passes():
 
 def test_item20_an_alarm_one_address_could_raise_is_refused():
     from galla.web.ratelimit import SignInThrottle
+
     with pytest.raises(ValueError):
         SignInThrottle("10/minute", "3/minute", "10/minute")
 

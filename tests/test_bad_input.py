@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import checkout_body
 
 
@@ -27,9 +26,12 @@ BAD_BODIES = [
     ("quantity as text", with_item(quantity="2"), 422, "items[0].quantity"),
     ("quantity as bool", with_item(quantity=True), 422, "items[0].quantity"),
     ("quantity fraction", with_item(quantity=1.5), 422, "items[0].quantity"),
-    ("same product over 100", checkout_body([{"product_id": "masala-chai", "quantity": 60},
-                                             {"product_id": "masala-chai", "quantity": 41}]),
-     422, "items[1].quantity"),
+    (
+        "same product over 100",
+        checkout_body([{"product_id": "masala-chai", "quantity": 60}, {"product_id": "masala-chai", "quantity": 41}]),
+        422,
+        "items[1].quantity",
+    ),
     ("no items", checkout_body(items=None) | {"items": []}, 422, "items"),
     ("items not a list", checkout_body() | {"items": "masala-chai"}, 422, "items"),
     ("bad email", with_customer(email="asha@"), 422, "customer.email"),
@@ -54,14 +56,18 @@ async def test_bad_checkout_body_names_the_field(client, database, body, status,
     await assert_nothing_written(database)
 
 
-@pytest.mark.parametrize("data,content_type,status,code", [
-    ("{not json", "application/json", 400, "malformed_json"),
-    ("", "application/json", 400, "malformed_json"),
-    ("[1, 2]", "application/json", 422, "invalid_input"),
-    (json.dumps(checkout_body()), "text/plain", 415, "unsupported_media_type"),
-    ("items=1", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-    ('"\udcff"', "application/json", 400, "malformed_json"),
-], ids=["broken", "empty", "array", "text-plain", "form", "bad-utf8"])
+@pytest.mark.parametrize(
+    "data,content_type,status,code",
+    [
+        ("{not json", "application/json", 400, "malformed_json"),
+        ("", "application/json", 400, "malformed_json"),
+        ("[1, 2]", "application/json", 422, "invalid_input"),
+        (json.dumps(checkout_body()), "text/plain", 415, "unsupported_media_type"),
+        ("items=1", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        ('"\udcff"', "application/json", 400, "malformed_json"),
+    ],
+    ids=["broken", "empty", "array", "text-plain", "form", "bad-utf8"],
+)
 async def test_malformed_requests_are_4xx(client, database, data, content_type, status, code):
     payload = data.encode("utf-8", "surrogateescape")
     resp = await client.post("/api/checkout", data=payload, headers={"Content-Type": content_type})
@@ -75,12 +81,17 @@ async def test_body_over_64_kb_is_refused(client, database):
     body["customer"]["name"] = "x" * (65 * 1024)
     resp = await client.post("/api/checkout", json=body)
     assert resp.status == 413
-    assert (await resp.json())["error"] == {"code": "body_too_large", "field": "body",
-                                            "message": "the body may be at most 65536 bytes"}
+    assert (await resp.json())["error"] == {
+        "code": "body_too_large",
+        "field": "body",
+        "message": "the body may be at most 65536 bytes",
+    }
+
     # Without a Content-Length (chunked), the limit still holds while reading.
     async def chunks():
         for _ in range(70):
             yield b"x" * 1024
+
     resp = await client.post("/api/checkout", data=chunks(), headers={"Content-Type": "application/json"})
     assert resp.status == 413
     await assert_nothing_written(database)
@@ -96,14 +107,24 @@ async def test_bad_idempotency_key_and_unknown_routes(client, database):
     await assert_nothing_written(database)
 
 
-@pytest.mark.parametrize("path,body,field", [
-    ("/api/payments/razorpay/verify", {"order_id": "x"}, "razorpay_order_id"),
-    ("/api/payments/razorpay/verify", {"order_id": "ord_x", "razorpay_order_id": "order_Nz1ZbWkY3mQ8pT",
-                                       "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa", "razorpay_signature": "00"},
-     "order_id"),
-    ("/api/payments/razorpay/failed", {"order_id": "ord_x"}, "error"),
-    ("/api/payments/razorpay/failed", {"order_id": "ord_x", "error": {"code": "X"}}, "order_id"),
-])
+@pytest.mark.parametrize(
+    "path,body,field",
+    [
+        ("/api/payments/razorpay/verify", {"order_id": "x"}, "razorpay_order_id"),
+        (
+            "/api/payments/razorpay/verify",
+            {
+                "order_id": "ord_x",
+                "razorpay_order_id": "order_Nz1ZbWkY3mQ8pT",
+                "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa",
+                "razorpay_signature": "00",
+            },
+            "order_id",
+        ),
+        ("/api/payments/razorpay/failed", {"order_id": "ord_x"}, "error"),
+        ("/api/payments/razorpay/failed", {"order_id": "ord_x", "error": {"code": "X"}}, "order_id"),
+    ],
+)
 async def test_bad_payment_callbacks_name_the_field(client, path, body, field):
     resp = await client.post(path, json=body)
     assert 400 <= resp.status < 500

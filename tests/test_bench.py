@@ -31,12 +31,16 @@ def test_percentiles_by_nearest_rank():
 def test_ab_compares_round_by_round():
     from bench.ab import summarize
 
-    found = {"this tree": {"checkout": [6.0, 9.0, 7.0], "event": [0.8, 1.2, None]},
-             "HEAD~1": {"checkout": [8.0, 10.0, 7.0], "event": [1.0, 1.2, 1.0]}}
+    found = {
+        "this tree": {"checkout": [6.0, 9.0, 7.0], "event": [0.8, 1.2, None]},
+        "HEAD~1": {"checkout": [8.0, 10.0, 7.0], "event": [1.0, 1.2, 1.0]},
+    }
     lines = summarize(found, "this tree", "HEAD~1").splitlines()
     # Ratios 0.75, 0.9, 1.0 and 0.8, 1.0 (a window without events is left out).
-    assert lines == ["CPU per checkout: this tree 7.000 ms, HEAD~1 8.000 ms, median ratio 0.900",
-                     "CPU per event: this tree 1.000 ms, HEAD~1 1.000 ms, median ratio 0.900"]
+    assert lines == [
+        "CPU per checkout: this tree 7.000 ms, HEAD~1 8.000 ms, median ratio 0.900",
+        "CPU per event: this tree 1.000 ms, HEAD~1 1.000 ms, median ratio 0.900",
+    ]
 
 
 def scrape(registry: CollectorRegistry) -> dict:
@@ -63,9 +67,11 @@ def test_histogram_quantile_reads_only_what_happened_between_two_scrapes():
 
 
 def test_totals_match_label_subsets():
-    metrics = stats.parse_metrics('hooks_total{gateway="razorpay",type="order.paid"} 3.0\n'
-                                  'hooks_total{gateway="razorpay",type="unverified"} 2.0\n'
-                                  'hooks_total{gateway="stripe",type="x"} 4.0\n')
+    metrics = stats.parse_metrics(
+        'hooks_total{gateway="razorpay",type="order.paid"} 3.0\n'
+        'hooks_total{gateway="razorpay",type="unverified"} 2.0\n'
+        'hooks_total{gateway="stripe",type="x"} 4.0\n'
+    )
     assert stats.total(metrics, "hooks_total") == 9
     assert stats.total(metrics, "hooks_total", gateway="razorpay") == 5
     assert stats.total(metrics, "hooks_total", type="unverified") == 2
@@ -74,8 +80,12 @@ def test_totals_match_label_subsets():
 async def test_the_baseline_calls_the_sdk_in_executor_threads(razorpay_sandbox):
     seen: list[str] = []
     async with aiohttp.ClientSession() as session:
-        client = BlockingRazorpayClient(session=session, key_id=razorpay_sandbox.key_id,
-                                        key_secret=razorpay_sandbox.key_secret, api_base=razorpay_sandbox.url)
+        client = BlockingRazorpayClient(
+            session=session,
+            key_id=razorpay_sandbox.key_id,
+            key_secret=razorpay_sandbox.key_secret,
+            api_base=razorpay_sandbox.url,
+        )
         call_sdk = client.call_sdk
 
         def spy(*args):
@@ -138,16 +148,31 @@ def test_the_idle_penalty_runs_on_the_cpus_it_is_given_and_gives_this_thread_its
 def window(per_s: float, **extra) -> dict:
     """A shoppers' window as measure_shoppers reports it (what the report reads of it)."""
     steps = {name: {"count": 10, "p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0} for name in (*STEPS, "webhook_delivery")}
-    return {"concurrency": 200, "arrival_rate": None, "checkouts_per_s": per_s, "steps": steps,
-            "server_cpu_ms_per_checkout": 6.0, "webhook_events_per_s": 300.0, "loop_lag_p99_ms": 2.0,
-            "speed_probe_us": 300.0, "seconds": 12.0, "cpu_s": {"server": 9.0, "razorpay": 3.0, "stripe": 0.0},
-            **extra}
+    return {
+        "concurrency": 200,
+        "arrival_rate": None,
+        "checkouts_per_s": per_s,
+        "steps": steps,
+        "server_cpu_ms_per_checkout": 6.0,
+        "webhook_events_per_s": 300.0,
+        "loop_lag_p99_ms": 2.0,
+        "speed_probe_us": 300.0,
+        "seconds": 12.0,
+        "cpu_s": {"server": 9.0, "razorpay": 3.0, "stripe": 0.0},
+        **extra,
+    }
 
 
 def hooks(per_s: float, cpu: float = 0.8) -> dict:
     """A webhook window as measure_webhooks reports it."""
-    return {"concurrency": 32, "accepted_per_s": per_s, "latency": {"p50_ms": 1.0, "p99_ms": 2.0},
-            "server_cpu_ms_per_event": cpu, "refused": {}, "speed_probe_us": 300.0}
+    return {
+        "concurrency": 32,
+        "accepted_per_s": per_s,
+        "latency": {"p50_ms": 1.0, "p99_ms": 2.0},
+        "server_cpu_ms_per_event": cpu,
+        "refused": {},
+        "speed_probe_us": 300.0,
+    }
 
 
 def growth_round(stored: tuple[int, int], checkout_ratio: float) -> dict:
@@ -192,36 +217,73 @@ async def test_half_the_peak_is_half_the_most_served_in_any_window_before_it(mon
 def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each():
     from bench.report import render_markdown, summarize
 
-    galla = {"store": "embedded", "runs": [window(50.0, concurrency=25), window(150.0), window(160.0, concurrency=400)],
-             "rounds": {"headline": [window(150.0), window(90.0), window(160.0)],
-                        "zero_latency": [window(150.0), window(100.0), window(200.0)],  # rounds 1.0, 0.9, 0.8
-                        "half_peak": [window(80.0, arrival_rate=80.0, loop_lag_p99_ms=lag) for lag in (4.0, 30.0, 6.0)],
-                        "half_busy": [window(53.3, arrival_rate=53.3, loop_lag_p99_ms=lag,
-                                             cpu_s={"server": 6.0, "razorpay": 2.0, "stripe": 0.0})
-                                      for lag in (1.5, 2.5, 0.5)],
-                        "webhooks": [hooks(1100.0), hooks(700.0), hooks(1200.0)]}}
-    blocking = {"runs": [window(20.0, concurrency=25), window(30.0), window(30.0, concurrency=400)],
-                "rounds": {"headline": [window(30.0), window(31.0), window(29.0)]}}
-    growth = {"rounds": [growth_round((1000, 50000), 1.1), growth_round((1800, 50900), 1.3),
-                         growth_round((2600, 51800), 1.0)]}
-    plan = {"latency": 0.1, "warmup": 3.0, "duration": 12.0, "growth_sizes": [1000, 50000], "rounds": 3,
-            "growth_window": 5.0}
+    galla = {
+        "store": "embedded",
+        "runs": [window(50.0, concurrency=25), window(150.0), window(160.0, concurrency=400)],
+        "rounds": {
+            "headline": [window(150.0), window(90.0), window(160.0)],
+            "zero_latency": [window(150.0), window(100.0), window(200.0)],  # rounds 1.0, 0.9, 0.8
+            "half_peak": [window(80.0, arrival_rate=80.0, loop_lag_p99_ms=lag) for lag in (4.0, 30.0, 6.0)],
+            "half_busy": [
+                window(
+                    53.3, arrival_rate=53.3, loop_lag_p99_ms=lag, cpu_s={"server": 6.0, "razorpay": 2.0, "stripe": 0.0}
+                )
+                for lag in (1.5, 2.5, 0.5)
+            ],
+            "webhooks": [hooks(1100.0), hooks(700.0), hooks(1200.0)],
+        },
+    }
+    blocking = {
+        "runs": [window(20.0, concurrency=25), window(30.0), window(30.0, concurrency=400)],
+        "rounds": {"headline": [window(30.0), window(31.0), window(29.0)]},
+    }
+    growth = {
+        "rounds": [growth_round((1000, 50000), 1.1), growth_round((1800, 50900), 1.3), growth_round((2600, 51800), 1.0)]
+    }
+    plan = {
+        "latency": 0.1,
+        "warmup": 3.0,
+        "duration": 12.0,
+        "growth_sizes": [1000, 50000],
+        "rounds": 3,
+        "growth_window": 5.0,
+    }
     penalty = {"idle_ms": 10.0, "after_idle_us": 420.0, "busy_us": 300.0, "ratio": 1.4}
-    machine = {"cpus": 2, "python": "3.11", "platform": "linux", "processor": "x86_64",
-               "speed_probe_us": {"start": 300.0, "end": 310.0},
-               "idle_penalty": {"start": penalty, "end": {**penalty, "ratio": 1.6}}}
+    machine = {
+        "cpus": 2,
+        "python": "3.11",
+        "platform": "linux",
+        "processor": "x86_64",
+        "speed_probe_us": {"start": 300.0, "end": 310.0},
+        "idle_penalty": {"start": penalty, "end": {**penalty, "ratio": 1.6}},
+    }
     results = summarize(plan=plan, machine=machine, galla=galla, blocking=blocking, growth=growth, seconds=600)
     # One slow window of each kind (90/s, 30 ms, 700 events/s, 1.3×) moves no headline figure.
-    assert {key: results[key] for key in ("ratio_vs_blocking", "latency_hidden", "loop_lag_p99_ms",
-                                          "webhook_events_per_s", "growth_50k_over_1k")} == {
-        "ratio_vs_blocking": 5.0, "latency_hidden": 0.9, "loop_lag_p99_ms": 6.0, "webhook_events_per_s": 1100.0,
-        "growth_50k_over_1k": 1.1}
+    assert {
+        key: results[key]
+        for key in (
+            "ratio_vs_blocking",
+            "latency_hidden",
+            "loop_lag_p99_ms",
+            "webhook_events_per_s",
+            "growth_50k_over_1k",
+        )
+    } == {
+        "ratio_vs_blocking": 5.0,
+        "latency_hidden": 0.9,
+        "loop_lag_p99_ms": 6.0,
+        "webhook_events_per_s": 1100.0,
+        "growth_50k_over_1k": 1.1,
+    }
     assert results["all_targets_met"] and results["per_round"]["loop_lag_p99_ms"] == [4.0, 30.0, 6.0]
     page = render_markdown(results, "make bench")
     assert "| 6.00 | 4.00, 30.00, 6.00 | < 10 | yes |" in page
     assert "| 2 | 1,800 / 50,900 |" in page and "**1.10×**" in page
     assert results["loop_lag_p99_ms_half_busy"] == 1.5 and results["per_round"]["loop_lag_p99_ms_half_busy"] == [
-        1.5, 2.5, 0.5]
+        1.5,
+        2.5,
+        0.5,
+    ]
     # The median half-peak window took 9 CPU seconds in 12, the median half-busy one 6.
     assert "| server busy | 75 % | 50 % |" in page
     assert "| loop lag p99 | 6.00 ms | 1.50 ms |" in page and "| shoppers arriving per second | 80.00 | 53.30 |" in page

@@ -141,8 +141,13 @@ async def test_never_calls_an_open_gateway_before_its_cool_down(steps):
                 opened_at = clock.now
             elif outcome != "fail":
                 opened_at = None
-        assert circuit.state == ("open" if model_open or (reached and opened_at == clock.now) else
-                                 "half_open" if opened_at is not None else "closed")
+        assert circuit.state == (
+            "open"
+            if model_open or (reached and opened_at == clock.now)
+            else "half_open"
+            if opened_at is not None
+            else "closed"
+        )
 
 
 def test_retry_pauses_grow_with_full_jitter_and_stay_capped():
@@ -156,10 +161,15 @@ def test_retry_pauses_grow_with_full_jitter_and_stay_capped():
 async def test_razorpay_reads_and_refunds_are_retried_but_order_creation_is_not(razorpay_sandbox):
     calls = []
     async with aiohttp.ClientSession() as session:
-        client = RazorpayClient(session=session, key_id=razorpay_sandbox.key_id,
-                                key_secret=razorpay_sandbox.key_secret, api_base=razorpay_sandbox.url,
-                                retry=RetryPolicy(attempts=3, base_delay=0.01), observe=calls.append,
-                                breaker=CircuitBreaker("razorpay", failures_to_open=100))
+        client = RazorpayClient(
+            session=session,
+            key_id=razorpay_sandbox.key_id,
+            key_secret=razorpay_sandbox.key_secret,
+            api_base=razorpay_sandbox.url,
+            retry=RetryPolicy(attempts=3, base_delay=0.01),
+            observe=calls.append,
+            breaker=CircuitBreaker("razorpay", failures_to_open=100),
+        )
         created, _ = await client.create_order(Money(50000, "INR"), receipt="ord_1", notes={})
         razorpay_sandbox.server.app[SANDBOX_FAULTS].failures.set(1, "503")
         calls.clear()

@@ -10,30 +10,48 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+from abuse_helpers import gateway_paths, place_order
 from aiohttp import web
 
-from abuse_helpers import gateway_paths, place_order
 from galla.payments.razorpay.client import RazorpayClient
 from galla.store.orders import MAX_ATTEMPTS
 
-BAD_IDS = ["../payments", "..", "pay_", "pay_Nz1ZfK2qXo9sR", "pay_Nz1ZfK2qXo9sRaX", "pay_Nz1ZfK2q/o9sRa",
-           "pay_Nz1ZfK2qXo9sR?", "order_Nz1ZbWkY3mQ8pT", "PAY_Nz1ZfK2qXo9sRa", "pay_Nz1ZfK2qXo9sR\u0430"]
+BAD_IDS = [
+    "../payments",
+    "..",
+    "pay_",
+    "pay_Nz1ZfK2qXo9sR",
+    "pay_Nz1ZfK2qXo9sRaX",
+    "pay_Nz1ZfK2q/o9sRa",
+    "pay_Nz1ZfK2qXo9sR?",
+    "order_Nz1ZbWkY3mQ8pT",
+    "PAY_Nz1ZfK2qXo9sRa",
+    "pay_Nz1ZfK2qXo9sR\u0430",
+]
 
 
 def failure(payment_id: str | None = None, order_id: str | None = None) -> dict:
     """checkout.js's payment.failed error, naming a payment and a Razorpay order."""
     metadata = {k: v for k, v in (("payment_id", payment_id), ("order_id", order_id)) if v is not None}
-    return {"code": "BAD_REQUEST_ERROR", "description": "Payment failed", "source": "customer",
-            "step": "payment_authentication", "reason": "payment_failed", "metadata": metadata}
+    return {
+        "code": "BAD_REQUEST_ERROR",
+        "description": "Payment failed",
+        "source": "customer",
+        "step": "payment_authentication",
+        "reason": "payment_failed",
+        "metadata": metadata,
+    }
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
 async def test_item7_failed_report_with_a_malformed_payment_id_is_refused_before_any_gateway_call(
-        client, database, bad):
+    client, database, bad
+):
     """`../payments` once made the server list the shop's payments with its key; now no call goes out."""
     placed = await place_order(client)
-    resp = await client.post("/api/payments/razorpay/failed",
-                             json={"order_id": placed["order_id"], "error": failure(bad)})
+    resp = await client.post(
+        "/api/payments/razorpay/failed", json={"order_id": placed["order_id"], "error": failure(bad)}
+    )
     assert resp.status == 422
     error = (await resp.json())["error"]
     assert error["field"] == "error.metadata.payment_id" and "Razorpay payment id" in error["message"]
@@ -43,28 +61,42 @@ async def test_item7_failed_report_with_a_malformed_payment_id_is_refused_before
 
 async def test_item7_failed_report_with_a_malformed_razorpay_order_id_is_refused(client):
     placed = await place_order(client)
-    resp = await client.post("/api/payments/razorpay/failed", json={
-        "order_id": placed["order_id"], "error": failure("pay_Nz1ZfK2qXo9sRa", "order_../x")})
+    resp = await client.post(
+        "/api/payments/razorpay/failed",
+        json={"order_id": placed["order_id"], "error": failure("pay_Nz1ZfK2qXo9sRa", "order_../x")},
+    )
     assert resp.status == 422 and (await resp.json())["error"]["field"] == "error.metadata.order_id"
 
 
-@pytest.mark.parametrize("field,bad", [("razorpay_payment_id", "../payments"), ("razorpay_payment_id", "pay_x"),
-                                       ("razorpay_order_id", "order_x"), ("razorpay_order_id", "../orders")])
+@pytest.mark.parametrize(
+    "field,bad",
+    [
+        ("razorpay_payment_id", "../payments"),
+        ("razorpay_payment_id", "pay_x"),
+        ("razorpay_order_id", "order_x"),
+        ("razorpay_order_id", "../orders"),
+    ],
+)
 async def test_item7_verify_refuses_malformed_razorpay_ids_naming_the_field(client, field, bad):
     placed = await place_order(client)
-    body = {"order_id": placed["order_id"], "razorpay_order_id": placed["razorpay"]["order_id"],
-            "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa", "razorpay_signature": "00", field: bad}
+    body = {
+        "order_id": placed["order_id"],
+        "razorpay_order_id": placed["razorpay"]["order_id"],
+        "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa",
+        "razorpay_signature": "00",
+        field: bad,
+    }
     resp = await client.post("/api/payments/razorpay/verify", json=body)
     assert resp.status == 422
     assert (await resp.json())["error"]["field"] == field
 
 
-async def test_item7_a_well_formed_failure_report_is_still_checked_with_razorpay(client, database,
-                                                                                 razorpay_sandbox):
+async def test_item7_a_well_formed_failure_report_is_still_checked_with_razorpay(client, database, razorpay_sandbox):
     placed = await place_order(client)
     _, failed = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], outcome="failure")
-    resp = await client.post("/api/payments/razorpay/failed",
-                             json={"order_id": placed["order_id"], "error": failed["error"]})
+    resp = await client.post(
+        "/api/payments/razorpay/failed", json={"order_id": placed["order_id"], "error": failed["error"]}
+    )
     assert resp.status == 200
     stored = await database.db.orders.find_one({"_id": placed["order_id"]})
     payment_id = failed["error"]["metadata"]["payment_id"]
@@ -77,8 +109,9 @@ async def test_item7_an_order_keeps_only_the_latest_failed_attempts(client, data
     placed = await place_order(client)
     reported = [f"pay_{n:014d}" for n in range(MAX_ATTEMPTS + 5)]
     for payment_id in reported:
-        resp = await client.post("/api/payments/razorpay/failed",
-                                 json={"order_id": placed["order_id"], "error": failure(payment_id)})
+        resp = await client.post(
+            "/api/payments/razorpay/failed", json={"order_id": placed["order_id"], "error": failure(payment_id)}
+        )
         assert resp.status == 200
     stored = await database.db.orders.find_one({"_id": placed["order_id"]})
     assert [a["payment_id"] for a in stored["attempts"]] == reported[-MAX_ATTEMPTS:]
@@ -87,8 +120,9 @@ async def test_item7_an_order_keeps_only_the_latest_failed_attempts(client, data
     calls = [p for p in gateway_paths(stored) if p.startswith("/v1/payments/")]
     assert len(browser) == len(calls) == MAX_ATTEMPTS
     # A repeated report of a payment already kept is still kept once.
-    await client.post("/api/payments/razorpay/failed",
-                      json={"order_id": placed["order_id"], "error": failure(reported[-1])})
+    await client.post(
+        "/api/payments/razorpay/failed", json={"order_id": placed["order_id"], "error": failure(reported[-1])}
+    )
     stored = await database.db.orders.find_one({"_id": placed["order_id"]})
     assert [a["payment_id"] for a in stored["attempts"]] == reported[-MAX_ATTEMPTS:]
 
@@ -101,8 +135,7 @@ async def recorder(aiohttp_server):
 
     async def record(request: web.Request) -> web.Response:
         paths.append(request.raw_path)
-        return web.json_response({"error": {"code": "BAD_REQUEST_ERROR", "description": "not found"}},
-                                 status=404)
+        return web.json_response({"error": {"code": "BAD_REQUEST_ERROR", "description": "not found"}}, status=404)
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", record)
@@ -110,13 +143,16 @@ async def recorder(aiohttp_server):
     return str(server.make_url("")).rstrip("/"), paths
 
 
-@pytest.mark.parametrize("call,expected", [
-    (lambda rzp: rzp.fetch_payment("../payments"), "/v1/payments/..%2Fpayments"),
-    (lambda rzp: rzp.fetch_payment("pay_a?count=100"), "/v1/payments/pay_a%3Fcount=100"),
-    (lambda rzp: rzp.fetch_order("order_a/payments"), "/v1/orders/order_a%2Fpayments"),
-    (lambda rzp: rzp.fetch_order_payments("../../v1/payments"), "/v1/orders/..%2F..%2Fv1%2Fpayments/payments"),
-    (lambda rzp: rzp.fetch_refund("rfnd_a#x"), "/v1/refunds/rfnd_a%23x"),
-])
+@pytest.mark.parametrize(
+    "call,expected",
+    [
+        (lambda rzp: rzp.fetch_payment("../payments"), "/v1/payments/..%2Fpayments"),
+        (lambda rzp: rzp.fetch_payment("pay_a?count=100"), "/v1/payments/pay_a%3Fcount=100"),
+        (lambda rzp: rzp.fetch_order("order_a/payments"), "/v1/orders/order_a%2Fpayments"),
+        (lambda rzp: rzp.fetch_order_payments("../../v1/payments"), "/v1/orders/..%2F..%2Fv1%2Fpayments/payments"),
+        (lambda rzp: rzp.fetch_refund("rfnd_a#x"), "/v1/refunds/rfnd_a%23x"),
+    ],
+)
 async def test_item7_the_razorpay_client_keeps_an_id_inside_one_path_segment(recorder, call, expected):
     """Defence in depth behind the format checks: an id is quoted whole (urllib.parse.quote, safe='')."""
     base, paths = recorder

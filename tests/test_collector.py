@@ -8,9 +8,9 @@ import weakref
 
 import pytest
 
-from sandboxes.common.gcfreeze import freeze_survivors, keep_survivors_frozen, stop_freezing
 from galla.ops.collector import freezes_collections
 from galla.settings import Settings
+from sandboxes.common.gcfreeze import freeze_survivors, keep_survivors_frozen, stop_freezing
 
 
 class Node:

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+from conftest import ADMIN, checkout_body
+from webhook_helpers import US_BUYER, admin_post, deliver_all, events_named, paid_razorpay_order, place
 
 from galla.admin.figures import build_dashboard
-from conftest import ADMIN, checkout_body
 from galla.payments.money import format_money
 from galla.store.db import INDEXES, ensure_indexes
-from galla.store.reports import (INDEX_OF, failed_attempts_pipeline, in_status_filter, refunds_pipeline, routed_pipeline,
-                            second_payments_pipeline, takings_pipeline)
-from webhook_helpers import US_BUYER, events_named, paid_razorpay_order
-from webhook_helpers import admin_post, deliver_all, place
+from galla.store.reports import (
+    INDEX_OF,
+    failed_attempts_pipeline,
+    in_status_filter,
+    refunds_pipeline,
+    routed_pipeline,
+    second_payments_pipeline,
+    takings_pipeline,
+)
 
-UTC = timezone.utc
+UTC = UTC
 # Wednesday 8 May 2024, noon in India. The week began Monday 6 May at 00:00 IST = Sunday 5 May 18:30 UTC.
 NOW = datetime(2024, 5, 8, 6, 30, tzinfo=UTC)
 EXPIRY = timedelta(hours=24)
@@ -29,51 +35,131 @@ def utc(day: int, hour: int, minute: int) -> datetime:
     return datetime(2024, 5, day, hour, minute, tzinfo=UTC)
 
 
-def order(order_id: str, *, created_at: datetime, status: str = "paid", paid_at: datetime | None = None,
-          amount: int = 10000, currency: str = "INR", gateway: str = "razorpay", method: str | None = "upi",
-          **fields) -> dict:
+def order(
+    order_id: str,
+    *,
+    created_at: datetime,
+    status: str = "paid",
+    paid_at: datetime | None = None,
+    amount: int = 10000,
+    currency: str = "INR",
+    gateway: str = "razorpay",
+    method: str | None = "upi",
+    **fields,
+) -> dict:
     """An order document as the flows store it (only the fields the dashboard reads, and a few it must not)."""
-    doc = {"_id": order_id, "status": status, "amount": amount, "currency": currency, "gateway": gateway,
-           "country": "IN", "items": [], "customer": {}, "created_at": created_at, "refunds": [], "attempts": [],
-           "timeline": [], "refunded_amount": 0}
+    doc = {
+        "_id": order_id,
+        "status": status,
+        "amount": amount,
+        "currency": currency,
+        "gateway": gateway,
+        "country": "IN",
+        "items": [],
+        "customer": {},
+        "created_at": created_at,
+        "refunds": [],
+        "attempts": [],
+        "timeline": [],
+        "refunded_amount": 0,
+    }
     if paid_at is not None:
         doc.update(paid_at=paid_at, amount_paid=amount, payment={"id": "pay_" + order_id, "method": method})
     return {**doc, **fields}
 
 
-def refund(amount: int, status: str, currency: str = "INR", *, requested_at: datetime | None,
-           settled_at: datetime | None = None) -> dict:
-    return {"key": f"rf_{amount}_{status}", "amount": amount, "currency": currency, "status": status,
-            "gateway": "razorpay", "refund_id": None, "requested_at": requested_at,
-            **({"settled_at": settled_at} if settled_at else {})}
+def refund(
+    amount: int,
+    status: str,
+    currency: str = "INR",
+    *,
+    requested_at: datetime | None,
+    settled_at: datetime | None = None,
+) -> dict:
+    return {
+        "key": f"rf_{amount}_{status}",
+        "amount": amount,
+        "currency": currency,
+        "status": status,
+        "gateway": "razorpay",
+        "refund_id": None,
+        "requested_at": requested_at,
+        **({"settled_at": settled_at} if settled_at else {}),
+    }
 
 
 def attempt(at: datetime, n: int) -> dict:
-    return {"at": at, "code": "BAD_REQUEST_ERROR", "description": "declined", "method": "upi",
-            "payment_id": f"pay_failed_{n}"}
+    return {
+        "at": at,
+        "code": "BAD_REQUEST_ERROR",
+        "description": "declined",
+        "method": "upi",
+        "payment_id": f"pay_failed_{n}",
+    }
 
 
 ORDERS = [
     # Tuesday 23:59 IST and Wednesday 00:01 IST: a minute apart in UTC, on two shop days.
-    order("tue_2359", created_at=utc(7, 18, 0), paid_at=utc(7, 18, 29), amount=10000, method="upi",
-          refunds=[refund(1000, "failed", requested_at=utc(7, 18, 20))]),
-    order("wed_0001", created_at=utc(7, 18, 20), paid_at=utc(7, 18, 31), amount=20000, method="card",
-          status="refunded", refunded_amount=20000,
-          refunds=[refund(20000, "processed", requested_at=utc(8, 4, 0), settled_at=utc(8, 4, 1))]),
+    order(
+        "tue_2359",
+        created_at=utc(7, 18, 0),
+        paid_at=utc(7, 18, 29),
+        amount=10000,
+        method="upi",
+        refunds=[refund(1000, "failed", requested_at=utc(7, 18, 20))],
+    ),
+    order(
+        "wed_0001",
+        created_at=utc(7, 18, 20),
+        paid_at=utc(7, 18, 31),
+        amount=20000,
+        method="card",
+        status="refunded",
+        refunded_amount=20000,
+        refunds=[refund(20000, "processed", requested_at=utc(8, 4, 0), settled_at=utc(8, 4, 1))],
+    ),
     # Dollars never join rupees.
-    order("usd_today", created_at=utc(8, 4, 50), paid_at=utc(8, 5, 0), amount=1599, currency="USD",
-          gateway="stripe", method="card", status="partially_refunded",
-          refunds=[refund(500, "pending", "USD", requested_at=utc(8, 5, 30))]),
+    order(
+        "usd_today",
+        created_at=utc(8, 4, 50),
+        paid_at=utc(8, 5, 0),
+        amount=1599,
+        currency="USD",
+        gateway="stripe",
+        method="card",
+        status="partially_refunded",
+        refunds=[refund(500, "pending", "USD", requested_at=utc(8, 5, 30))],
+    ),
     # Sunday 23:59 IST is last week; Monday 00:01 IST is this week's first minute.
-    order("sun_2359", created_at=utc(5, 18, 0), paid_at=utc(5, 18, 29), amount=40000, method="netbanking",
-          refunds=[refund(3000, "requested", requested_at=utc(8, 6, 0))]),  # asked today: counts today
-    order("mon_0001", created_at=utc(5, 18, 31), paid_at=utc(5, 18, 31), amount=50000, gateway="stripe",
-          method="card", route="failover", failover={"from_gateway": "razorpay", "reason": "500", "at": utc(5, 18, 31)},
-          # Made in Stripe's dashboard: never asked for here, counted when we learned of it.
-          refunds=[refund(2000, "processed", requested_at=None, settled_at=utc(8, 2, 0))]),
+    order(
+        "sun_2359",
+        created_at=utc(5, 18, 0),
+        paid_at=utc(5, 18, 29),
+        amount=40000,
+        method="netbanking",
+        refunds=[refund(3000, "requested", requested_at=utc(8, 6, 0))],
+    ),  # asked today: counts today
+    order(
+        "mon_0001",
+        created_at=utc(5, 18, 31),
+        paid_at=utc(5, 18, 31),
+        amount=50000,
+        gateway="stripe",
+        method="card",
+        route="failover",
+        failover={"from_gateway": "razorpay", "reason": "500", "at": utc(5, 18, 31)},
+        # Made in Stripe's dashboard: never asked for here, counted when we learned of it.
+        refunds=[refund(2000, "processed", requested_at=None, settled_at=utc(8, 2, 0))],
+    ),
     # Unpaid: failed attempts either side of Wednesday's midnight, one last week, and a failover today.
-    order("pending_1", created_at=utc(7, 17, 0), status="pending", gateway="razorpay", route="failover",
-          attempts=[attempt(utc(5, 18, 29), 0), attempt(utc(7, 18, 29), 1), attempt(utc(7, 18, 31), 2)]),
+    order(
+        "pending_1",
+        created_at=utc(7, 17, 0),
+        status="pending",
+        gateway="razorpay",
+        route="failover",
+        attempts=[attempt(utc(5, 18, 29), 0), attempt(utc(7, 18, 29), 1), attempt(utc(7, 18, 31), 2)],
+    ),
     order("failover_sun", created_at=utc(5, 18, 29), status="expired", gateway="stripe", route="failover"),
     order("failover_today", created_at=utc(8, 6, 0), status="pending", gateway="stripe", route="failover"),
     order("review", created_at=utc(8, 1, 0), status="needs_review", review_reason="amount differs"),
@@ -115,8 +201,14 @@ async def test_takings_fall_on_ist_days_and_weeks_per_currency(seeded):
 
     inr_days, usd_days = board.daily
     assert [(str(d.day), d.amount, d.count) for d in inr_days.days] == [
-        ("2024-05-06", 50000, 1), ("2024-05-07", 10000, 1), ("2024-05-08", 20000, 1),
-        ("2024-05-09", 0, 0), ("2024-05-10", 0, 0), ("2024-05-11", 0, 0), ("2024-05-12", 0, 0)]
+        ("2024-05-06", 50000, 1),
+        ("2024-05-07", 10000, 1),
+        ("2024-05-08", 20000, 1),
+        ("2024-05-09", 0, 0),
+        ("2024-05-10", 0, 0),
+        ("2024-05-11", 0, 0),
+        ("2024-05-12", 0, 0),
+    ]
     assert [d.today for d in inr_days.days] == [False, False, True, False, False, False, False]
     assert [d.future for d in inr_days.days] == [False] * 3 + [True] * 4
     assert inr_days.amount == 80000 and inr_days.days[0].share == 1.0
@@ -128,8 +220,7 @@ async def test_success_rate_refunds_failovers_and_reviews(seeded):
     today, week = board.today, board.week
     # Today: wed_0001 and usd_today paid; one attempt failed at 00:01 IST.
     assert (today.success.paid, today.success.failed, today.success.percent) == (2, 1, "67%")
-    assert {(s.label, s.paid, s.failed) for s in today.success_by_gateway} == {
-        ("Razorpay", 1, 1), ("Stripe", 1, 0)}
+    assert {(s.label, s.paid, s.failed) for s in today.success_by_gateway} == {("Razorpay", 1, 1), ("Stripe", 1, 0)}
     # The week adds Monday's and Tuesday's payments and Tuesday's 23:59 failure, not last Sunday's.
     assert (week.success.paid, week.success.failed, week.success.percent) == (4, 2, "67%")
 
@@ -137,8 +228,12 @@ async def test_success_rate_refunds_failovers_and_reviews(seeded):
         return [(r.currency, r.status, r.count, r.amount) for r in period.refunds]
 
     assert lines(today) == [("INR", "requested", 1, 3000), ("INR", "processed", 2, 22000), ("USD", "pending", 1, 500)]
-    assert lines(week) == [("INR", "requested", 1, 3000), ("INR", "processed", 2, 22000), ("INR", "failed", 1, 1000),
-                           ("USD", "pending", 1, 500)]
+    assert lines(week) == [
+        ("INR", "requested", 1, 3000),
+        ("INR", "processed", 2, 22000),
+        ("INR", "failed", 1, 1000),
+        ("USD", "pending", 1, 500),
+    ]
     # pending_1 (Tuesday) and mon_0001 and failover_today are this week's; failover_sun was last week.
     assert (today.failovers, week.failovers) == (1, 3)
     assert board.needs_review == 1
@@ -180,10 +275,17 @@ def clauses(match: dict) -> list[dict]:
     return match["$or"] if "$or" in match else [match]
 
 
-@pytest.mark.parametrize("name", [
-    "takings", "failed_attempts", "routed", "in_status",
-    "refunds", "second_payments",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "takings",
+        "failed_attempts",
+        "routed",
+        "in_status",
+        "refunds",
+        "second_payments",
+    ],
+)
 def test_each_query_starts_on_a_declared_index(name):
     leading = {index.document["name"]: next(iter(index.document["key"])) for index in INDEXES["orders"]}
     first = PIPELINES[name][0]["$match"]
@@ -196,8 +298,9 @@ def test_each_query_starts_on_a_declared_index(name):
 @pytest.mark.skipif(not os.environ.get("MONGODB_URI"), reason="query plans need a real MongoDB (MONGODB_URI)")
 @pytest.mark.parametrize("name", sorted(PIPELINES))
 async def test_each_query_plan_reads_an_index_on_a_real_mongodb(seeded, name):
-    plan = await seeded.command("explain", {"aggregate": "orders", "pipeline": PIPELINES[name], "cursor": {}},
-                                verbosity="queryPlanner")
+    plan = await seeded.command(
+        "explain", {"aggregate": "orders", "pipeline": PIPELINES[name], "cursor": {}}, verbosity="queryPlanner"
+    )
     text = str(plan)
     assert "IXSCAN" in text and "COLLSCAN" not in text, text
     for index in INDEX_OF[name]:
@@ -219,15 +322,15 @@ def text_of(html: str, name: str) -> str:
     return page_text(match.group(2)).strip()
 
 
-async def test_the_page_shows_sandbox_payments_failures_refunds_and_reviews(client, razorpay_sandbox,
-                                                                          stripe_sandbox):
+async def test_the_page_shows_sandbox_payments_failures_refunds_and_reviews(client, razorpay_sandbox, stripe_sandbox):
     # A UPI payment, after a failed attempt on the same order.
     placed = await place(client, checkout_body())
     rzp = placed["razorpay"]["order_id"]
     status, failure = await razorpay_sandbox.pay(rzp, method="upi", outcome="failure")
     assert status == 400
-    resp = await client.post("/api/payments/razorpay/failed", json={"order_id": placed["order_id"],
-                                                                     "error": failure["error"]})
+    resp = await client.post(
+        "/api/payments/razorpay/failed", json={"order_id": placed["order_id"], "error": failure["error"]}
+    )
     assert resp.status == 200
     _, paid = await razorpay_sandbox.pay(rzp, method="upi", outcome="success")
     resp = await client.post("/api/payments/razorpay/verify", json={"order_id": placed["order_id"], **paid})
@@ -290,5 +393,5 @@ async def test_the_page_has_no_inline_styles_scripts_or_outside_hosts(client, da
     svgs = re.findall(r"<svg\b[^>]*>.*?</svg>", html, re.S)
     assert len(svgs) >= 3
     for svg in svgs:
-        opening = svg[:svg.index(">")]
+        opening = svg[: svg.index(">")]
         assert 'role="img"' in opening and "aria-labelledby=" in opening and "<title" in svg, opening

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from conftest import checkout_body, sandbox_settings
 from faults import FlakyDatabase, Outage
+from webhook_helpers import deliver, events_named, ledger, place, razorpay_secret, stored_order, stripe_secret
+
+from galla.app import create_app
 from galla.store.db import Database
-from webhook_helpers import events_named
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS
 from sandboxes.stripe import STRIPE_WEBHOOKS
-from galla.app import create_app
-from webhook_helpers import deliver, ledger, place, razorpay_secret, stored_order, stripe_secret
 
 
 @pytest.fixture
@@ -70,12 +69,15 @@ async def test_the_api_says_plainly_when_the_database_is_away(flaky):
 
 
 async def test_mongodb_gone_mid_run_loses_no_webhook_and_work_resumes_without_restart(
-        flaky, razorpay_sandbox, stripe_sandbox):
+    flaky, razorpay_sandbox, stripe_sandbox
+):
     """Shoppers keep paying while MongoDB is away: every webhook sent meanwhile is refused with 503,
     delivered again by the gateway, and applied once when the database is back; no restart needed."""
     client, outage = flaky
-    senders = [(razorpay_sandbox.server.app[RAZORPAY_WEBHOOKS], "/webhooks/razorpay", razorpay_secret(client)),
-               (stripe_sandbox.server.app[STRIPE_WEBHOOKS], "/webhooks/stripe", stripe_secret(client))]
+    senders = [
+        (razorpay_sandbox.server.app[RAZORPAY_WEBHOOKS], "/webhooks/razorpay", razorpay_secret(client)),
+        (stripe_sandbox.server.app[STRIPE_WEBHOOKS], "/webhooks/stripe", stripe_secret(client)),
+    ]
     for sender, path, secret in senders:
         sender.url, sender.secret = str(client.make_url(path)), secret
         sender.knobs.retry_delays = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
@@ -84,8 +86,7 @@ async def test_mongodb_gone_mid_run_loses_no_webhook_and_work_resumes_without_re
 
     outage.down.add("*")
     for placed in domestic:
-        status, _ = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi",
-                                               outcome="success")
+        status, _ = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi", outcome="success")
         assert status == 200
     for placed in foreign:
         assert (await stripe_sandbox.pay(placed["stripe"]["session_id"]))[0] == 303

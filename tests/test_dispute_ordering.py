@@ -25,8 +25,7 @@ async def test_item3_a_dispute_arriving_before_the_capture_leaves_the_order_disp
     assert (order["status"], (order.get("dispute") or {}).get("id")) == ("disputed", dispute["id"])
 
 
-async def test_item3_a_dispute_of_another_payment_held_on_a_pending_order_does_not_dispute_it(client,
-                                                                                              razorpay_sandbox):
+async def test_item3_a_dispute_of_another_payment_held_on_a_pending_order_does_not_dispute_it(client, razorpay_sandbox):
     """The held dispute names its payment: an order paid by a different payment is not disputed by it."""
     placed = await place(client, checkout_body())
     status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from galla.app import create_app
 from galla.payments.razorpay import events as razorpay_events
 from galla.payments.stripe import events as stripe_events
+from galla.settings import Settings
 from galla.store.db import INDEXES
 from sandboxes.razorpay import create_razorpay_sandbox
 from sandboxes.stripe import create_stripe_sandbox
-from galla.app import create_app
-from galla.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -66,7 +66,7 @@ def section(text: str, heading: str) -> str:
     level = len(heading) - len(heading.lstrip("#"))
     start = text.index(heading + "\n") + len(heading) + 1
     following = re.search(rf"^#{{1,{level}}} ", text[start:], re.M)
-    return text[start:start + following.start()] if following else text[start:]
+    return text[start : start + following.start()] if following else text[start:]
 
 
 def table_rows(text: str) -> list[list[str]]:
@@ -147,10 +147,13 @@ def test_the_names_that_are_not_settings_are_where_the_docs_say():
         assert name in (ROOT / source).read_text(encoding="utf-8"), f"{name} is not in {source}"
 
 
-@pytest.mark.parametrize(("heading", "handlers"), [
-    ("### Razorpay events", razorpay_events.HANDLERS),
-    ("### Stripe events", stripe_events.HANDLERS),
-])
+@pytest.mark.parametrize(
+    ("heading", "handlers"),
+    [
+        ("### Razorpay events", razorpay_events.HANDLERS),
+        ("### Stripe events", stripe_events.HANDLERS),
+    ],
+)
 def test_the_events_to_enable_are_exactly_the_ones_the_code_handles(heading, handlers):
     rows = table_rows(section(read("GOING_LIVE.md"), heading))
     listed = {}
@@ -171,7 +174,8 @@ def declared_indexes() -> dict[tuple[str, str], dict]:
             doc = model.document
             declared[(collection, doc["name"])] = {
                 "keys": [(field, int(direction)) for field, direction in doc["key"].items()],
-                "unique": bool(doc.get("unique")), "sparse": bool(doc.get("sparse")),
+                "unique": bool(doc.get("unique")),
+                "sparse": bool(doc.get("sparse")),
                 "ttl": doc.get("expireAfterSeconds"),
             }
     return declared
@@ -190,7 +194,9 @@ def documented_indexes() -> dict[tuple[str, str], dict]:
             ttl = int(days.group(1)) * 86400 if days else 0
         documented[(collection, name)] = {
             "keys": [(field.strip(), int(direction)) for field, direction in pairs],
-            "unique": "unique" in options, "sparse": "sparse" in options, "ttl": ttl,
+            "unique": "unique" in options,
+            "sparse": "sparse" in options,
+            "ttl": ttl,
         }
     return documented
 
@@ -250,20 +256,28 @@ def test_every_mermaid_block_is_a_sequence_diagram_mermaid_can_read(page):
 
 def test_money_flows_has_a_diagram_for_each_flow():
     text = read("MONEY_FLOWS.md")
-    for flow in ("## Razorpay", "## Stripe Checkout", "## Failover", "## Webhooks", "## Refunds",
-                 "## Reconciliation"):
-        assert mermaid_blocks(section(text, next(h for h in re.findall(r"^## .+$", text, re.M)
-                                                  if h.startswith(flow)))), f"no diagram under {flow}"
+    for flow in ("## Razorpay", "## Stripe Checkout", "## Failover", "## Webhooks", "## Refunds", "## Reconciliation"):
+        assert mermaid_blocks(
+            section(text, next(h for h in re.findall(r"^## .+$", text, re.M) if h.startswith(flow)))
+        ), f"no diagram under {flow}"
 
 
 async def test_every_endpoint_named_is_a_route_of_galla_or_its_sandboxes_or_a_call_the_gateway_clients_make():
-    apps = (create_app(Settings(_env_file=None, admin_password="x" * 20, reconcile_interval=0)),
-            create_razorpay_sandbox(key_id="rzp_test_docs", key_secret="docs"),
-            create_stripe_sandbox(secret_key="sk_test_docs"))
-    routes = {(route.method, normalise_path(route.resource.canonical))
-              for app in apps for route in app.router.routes() if route.resource is not None}
-    gateway_code = "".join((ROOT / "galla" / "payments" / name / "client.py").read_text(encoding="utf-8")
-                           for name in ("razorpay", "stripe"))
+    apps = (
+        create_app(Settings(_env_file=None, admin_password="x" * 20, reconcile_interval=0)),
+        create_razorpay_sandbox(key_id="rzp_test_docs", key_secret="docs"),
+        create_stripe_sandbox(secret_key="sk_test_docs"),
+    )
+    routes = {
+        (route.method, normalise_path(route.resource.canonical))
+        for app in apps
+        for route in app.router.routes()
+        if route.resource is not None
+    }
+    gateway_code = "".join(
+        (ROOT / "galla" / "payments" / name / "client.py").read_text(encoding="utf-8")
+        for name in ("razorpay", "stripe")
+    )
     gateway_paths = {normalise_path(path) for path in re.findall(r"\"(/v1/[^\"]*)\"", gateway_code)}
     checked = 0
     for page in PAGES:
@@ -272,7 +286,9 @@ async def test_every_endpoint_named_is_a_route_of_galla_or_its_sandboxes_or_a_ca
             if path.startswith("/v1/"):
                 assert normalise_path(path) in gateway_paths, f"{page}: {method} {path} is no call Galla makes"
             else:
-                assert (method, normalise_path(path)) in routes, f"{page}: {method} {path} is no route of Galla or its sandboxes"
+                assert (method, normalise_path(path)) in routes, (
+                    f"{page}: {method} {path} is no route of Galla or its sandboxes"
+                )
     assert checked > 20
 
 
@@ -292,7 +308,11 @@ def test_every_error_code_named_with_its_status_is_one_the_code_answers(page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_metric_named_exists(page):
-    registered = set(re.findall(r"\"(galla_[a-z_]+)\"", (ROOT / "galla" / "ops" / "metrics.py").read_text(encoding="utf-8")))
+    registered = set(
+        re.findall(r"\"(galla_[a-z_]+)\"", (ROOT / "galla" / "ops" / "metrics.py").read_text(encoding="utf-8"))
+    )
     for name in set(re.findall(r"\bgalla_(?!test_)[a-z_]*[a-z]", read(page))):
         # A counter registered as galla_x is exposed as galla_x_total.
-        assert {name, name.removesuffix("_total")} & registered, f"{page} names a metric galla/ops/metrics.py lacks: {name}"
+        assert {name, name.removesuffix("_total")} & registered, (
+            f"{page} names a metric galla/ops/metrics.py lacks: {name}"
+        )

@@ -8,27 +8,58 @@ from collections import OrderedDict
 
 import mongomock
 from bson import ObjectId, Timestamp
-from mongomock import helpers
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mongomock import helpers
 
-from galla.store.embedded.copies import (_original_key_check, aware_datetimes, check_key_characters, copy_document,
-                                  copy_field, install_fast_copies, store_datetimes, uninstall_fast_copies)
+from galla.store.embedded.copies import (
+    _original_key_check,
+    aware_datetimes,
+    check_key_characters,
+    copy_document,
+    copy_field,
+    install_fast_copies,
+    store_datetimes,
+    uninstall_fast_copies,
+)
 
-leaves = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=False), st.text(max_size=5),
-                   st.datetimes(timezones=st.just(datetime.timezone.utc)), st.builds(ObjectId), st.binary(max_size=4))
-documents = st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                         st.dictionaries(st.text("abcxyz", max_size=4), inner, max_size=4)),
-                         max_leaves=30)
+leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.datetimes(timezones=st.just(datetime.UTC)),
+    st.builds(ObjectId),
+    st.binary(max_size=4),
+)
+documents = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text("abcxyz", max_size=4), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
 
-offsets = st.builds(lambda us: datetime.timezone(datetime.timedelta(microseconds=us)), st.integers(-86_399_999_999, 86_399_999_999))
+offsets = st.builds(
+    lambda us: datetime.timezone(datetime.timedelta(microseconds=us)), st.integers(-86_399_999_999, 86_399_999_999)
+)
 # What callers hand the store: datetimes in any zone or none, Timestamps, tuples and OrderedDicts besides.
-odd_leaves = st.one_of(leaves, st.datetimes(timezones=st.none() | offsets),
-                       st.builds(Timestamp, st.integers(1, 2**31 - 1), st.integers(1, 100)))
-odd_documents = st.recursive(odd_leaves, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
-    st.dictionaries(st.text("abc", max_size=3), inner, max_size=3),
-    st.dictionaries(st.text("abc", max_size=3), inner, max_size=3).map(OrderedDict)), max_leaves=20)
+odd_leaves = st.one_of(
+    leaves,
+    st.datetimes(timezones=st.none() | offsets),
+    st.builds(Timestamp, st.integers(1, 2**31 - 1), st.integers(1, 100)),
+)
+odd_documents = st.recursive(
+    odd_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text("abc", max_size=3), inner, max_size=3),
+        st.dictionaries(st.text("abc", max_size=3), inner, max_size=3).map(OrderedDict),
+    ),
+    max_leaves=20,
+)
 
 
 def containers(value):
@@ -91,15 +122,22 @@ def test_install_replaces_the_conversions_mongomock_calls():
     coll = mongomock.MongoClient(tz_aware=True).db.c
     ist = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
     coll.insert_one({"_id": 1, "at": datetime.datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=ist)})
-    assert coll.find_one({"at": {"$lt": datetime.datetime(2026, 11, 23, 4, 31, tzinfo=datetime.timezone.utc)}})["at"] \
-        == datetime.datetime(2026, 11, 23, 4, 30, 0, 123000, tzinfo=datetime.timezone.utc)
+    assert coll.find_one({"at": {"$lt": datetime.datetime(2026, 11, 23, 4, 31, tzinfo=datetime.UTC)}})[
+        "at"
+    ] == datetime.datetime(2026, 11, 23, 4, 30, 0, 123000, tzinfo=datetime.UTC)
 
 
 # Keys with and without the null character, in dicts, OrderedDicts and lists (which neither check looks inside).
-keyed = st.recursive(odd_leaves, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
-    st.dictionaries(st.sampled_from(["a", "b", "a\0", "\0"]), inner, max_size=3),
-    st.dictionaries(st.sampled_from(["a", "c\0"]), inner, max_size=3).map(OrderedDict)), max_leaves=20)
+keyed = st.recursive(
+    odd_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.sampled_from(["a", "b", "a\0", "\0"]), inner, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "c\0"]), inner, max_size=3).map(OrderedDict),
+    ),
+    max_leaves=20,
+)
 
 
 def key_check_outcome(check, document):

@@ -6,44 +6,77 @@ import asyncio
 import copy
 import datetime
 import types
+
 import mongomock
 import pytest
+from bson import ObjectId
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
-from bson import ObjectId
 from pymongo import ReturnDocument
 
 from galla.store import embedded
-from galla.store.embedded import reads as embedded_reads
 from galla.store.embedded import install_id_fast_path, uninstall_id_fast_path
+from galla.store.embedded import reads as embedded_reads
 from galla.store.embedded.snapshot import install_planned_snapshots, uninstall_planned_snapshots
 
 ids = st.one_of(st.sampled_from(["a", "b", "c", "ord_1"]), st.integers(0, 3))
 moments = st.datetimes(min_value=datetime.datetime(2020, 1, 1), max_value=datetime.datetime(2030, 1, 1))
 # Mostly a status string; sometimes an array of them, a value of another type, or none at all.
-statuses = st.one_of(st.sampled_from(["pending", "paid"]), st.lists(st.sampled_from(["pending", "paid"]), max_size=2),
-                     st.sampled_from([None, 1, True, {"s": "paid"}, ObjectId("5f0000000000000000000002")]))
-docs = st.lists(st.fixed_dictionaries({"_id": ids, "n": st.integers(0, 3)},
-                                      optional={"status": statuses, "at": moments, "timeline": st.lists(st.fixed_dictionaries(
-                                          {"at": moments, "kind": st.sampled_from(["note", "status"])}), max_size=2)}),
-                max_size=8)
-projections = st.sampled_from([None, {}, {"status": False}, {"timeline": False, "at": 0}, {"n": 1}, {"_id": False},
-                               {"timeline.kind": False}, {"status": 0.0}])
+statuses = st.one_of(
+    st.sampled_from(["pending", "paid"]),
+    st.lists(st.sampled_from(["pending", "paid"]), max_size=2),
+    st.sampled_from([None, 1, True, {"s": "paid"}, ObjectId("5f0000000000000000000002")]),
+)
+docs = st.lists(
+    st.fixed_dictionaries(
+        {"_id": ids, "n": st.integers(0, 3)},
+        optional={
+            "status": statuses,
+            "at": moments,
+            "timeline": st.lists(
+                st.fixed_dictionaries({"at": moments, "kind": st.sampled_from(["note", "status"])}), max_size=2
+            ),
+        },
+    ),
+    max_size=8,
+)
+projections = st.sampled_from(
+    [
+        None,
+        {},
+        {"status": False},
+        {"timeline": False, "at": 0},
+        {"n": 1},
+        {"_id": False},
+        {"timeline.kind": False},
+        {"status": 0.0},
+    ]
+)
 filters = st.one_of(
     st.fixed_dictionaries({"_id": ids}),
     st.fixed_dictionaries({"_id": ids, "status": st.sampled_from(["pending", "paid"])}),
-    st.fixed_dictionaries({"_id": ids, "status": st.fixed_dictionaries(
-        {"$in": st.lists(st.sampled_from(["pending", "paid"]), max_size=2)})}),
+    st.fixed_dictionaries(
+        {
+            "_id": ids,
+            "status": st.fixed_dictionaries({"$in": st.lists(st.sampled_from(["pending", "paid"]), max_size=2)}),
+        }
+    ),
     st.fixed_dictionaries({"_id": st.fixed_dictionaries({"$in": st.lists(ids, max_size=3)})}),
-    st.fixed_dictionaries({"_id": st.fixed_dictionaries({"$in": st.lists(ids, max_size=3)}),
-                           "status": st.sampled_from(["pending", "paid"])}),
+    st.fixed_dictionaries(
+        {
+            "_id": st.fixed_dictionaries({"$in": st.lists(ids, max_size=3)}),
+            "status": st.sampled_from(["pending", "paid"]),
+        }
+    ),
     st.fixed_dictionaries({"_id": st.fixed_dictionaries({"$nin": st.lists(ids, max_size=2)})}),
     st.fixed_dictionaries({"n": st.integers(0, 3)}),
     st.fixed_dictionaries({"status": st.sampled_from(["pending", "paid", "gone"])}),
-    st.fixed_dictionaries({"status": st.fixed_dictionaries({"$in": st.lists(st.sampled_from(["pending", "paid"]),
-                                                                              max_size=2)}),
-                           "n": st.one_of(st.integers(0, 3), st.fixed_dictionaries({"$gte": st.integers(0, 3)}))}),
+    st.fixed_dictionaries(
+        {
+            "status": st.fixed_dictionaries({"$in": st.lists(st.sampled_from(["pending", "paid"]), max_size=2)}),
+            "n": st.one_of(st.integers(0, 3), st.fixed_dictionaries({"$gte": st.integers(0, 3)})),
+        }
+    ),
     st.fixed_dictionaries({"status": st.just("paid"), "$or": st.just([{"n": 1}, {"n": 2}])}),
     st.just({}),
 )
@@ -85,15 +118,25 @@ def test_fast_path_matches_full_scan(documents, query, update, projection, tz_aw
 
 OID = ObjectId("5f0000000000000000000001")
 # Half the time "a" or None, so that writes collide often.
-values = st.one_of(st.sampled_from(["a", None]),
-                   st.sampled_from(["b", 1, 1.0, True, OID, str(OID), ["a"], ["a", "b"], [OID], {"x": 1}]))
+values = st.one_of(
+    st.sampled_from(["a", None]),
+    st.sampled_from(["b", 1, 1.0, True, OID, str(OID), ["a"], ["a", "b"], [OID], {"x": 1}]),
+)
 ids = st.integers(0, 4)
 # A value for the field p, whose k is indexed as "p.k": every shape the matcher treats differently.
-parents = st.one_of(st.fixed_dictionaries({"k": values}), st.just({}), st.none(), st.just("s"),
-                    st.lists(st.fixed_dictionaries({"k": values}), min_size=1, max_size=2))
+parents = st.one_of(
+    st.fixed_dictionaries({"k": values}),
+    st.just({}),
+    st.none(),
+    st.just("s"),
+    st.lists(st.fixed_dictionaries({"k": values}), min_size=1, max_size=2),
+)
 fields = st.sampled_from(["k", "j", "p", "p.k"])
-documents = st.builds(lambda doc_id, fields: {"_id": doc_id, **fields}, ids,
-                      st.fixed_dictionaries({}, optional={"k": values, "j": values, "p": parents}))
+documents = st.builds(
+    lambda doc_id, fields: {"_id": doc_id, **fields},
+    ids,
+    st.fixed_dictionaries({}, optional={"k": values, "j": values, "p": parents}),
+)
 # The index under test, whether it is sparse, and whether a second unique index (sparse, on j) follows it.
 indexes = st.tuples(st.sampled_from([("k",), ("p.k",), ("k", "j")]), st.booleans(), st.booleans())
 
@@ -150,14 +193,16 @@ def apply_operation(coll, operation, index):
     if kind == "upsert":
         return describe(coll.update_one({"_id": args[0]}, set_field(*args[1]), upsert=True))
     if kind == "upsert_where":
-        return describe(coll.update_one({"k": args[0]}, {**set_field(*args[1]), "$setOnInsert": {"_id": args[2]}},
-                                       upsert=True))
+        return describe(
+            coll.update_one({"k": args[0]}, {**set_field(*args[1]), "$setOnInsert": {"_id": args[2]}}, upsert=True)
+        )
     if kind == "find_one_and_update":
         return coll.find_one_and_update({"_id": args[0], "j": {"$ne": "b"}}, set_field(*args[1]))
     if kind == "find_one_and_update_after":
         projection = {"j": False} if args[2] else None
-        return coll.find_one_and_update({"_id": args[0], "j": {"$ne": "b"}}, set_field(*args[1]), projection,
-                                        return_document=ReturnDocument.AFTER)
+        return coll.find_one_and_update(
+            {"_id": args[0], "j": {"$ne": "b"}}, set_field(*args[1]), projection, return_document=ReturnDocument.AFTER
+        )
     if kind == "resize":  # p grows or shrinks by an element {"k": value}, and maybe j changes beside it
         update = {args[1]: {"p": {"k": args[2]}}, **({"$set": {"j": args[2]}} if args[3] else {})}
         return describe(coll.update_one({"_id": args[0]}, update))
@@ -181,9 +226,11 @@ def run_writes(initial, index_spec, ops, read=lambda coll, fields: []):
     on_j = ([("j", 1)], {"unique": True, "sparse": True})
     coll = mongomock.MongoClient().db.c
     initial, ops = copy.deepcopy((initial, ops))  # mongomock may keep and change what it is given
-    outcomes = [apply_guarded(coll, ("insert_many", initial, False), index) if initial else None,
-                apply_guarded(coll, ("create_index",), index),
-                apply_guarded(coll, ("create_index",), on_j) if second else None]
+    outcomes = [
+        apply_guarded(coll, ("insert_many", initial, False), index) if initial else None,
+        apply_guarded(coll, ("create_index",), index),
+        apply_guarded(coll, ("create_index",), on_j) if second else None,
+    ]
     for operation in ops:
         outcomes += [apply_guarded(coll, operation, index), *read(coll, fields)]
     return outcomes, list(coll.find({}))
@@ -203,7 +250,7 @@ def apply_guarded(coll, operation, index):
     """An operation's answer, or the kind of error it raised."""
     try:
         return apply_operation(coll, operation, index)
-    except Exception as error:  # noqa: BLE001 - which error is part of the answer compared
+    except Exception as error:
         return type(error).__name__
 
 
@@ -212,21 +259,43 @@ def apply_guarded(coll, operation, index):
 # The first check builds the map while the updated document holds values that the rollback then undoes.
 @example([{"_id": 0}, {"_id": 1, "k": "a"}], (("k",), False, False), [("unset", 1, "k"), ("upsert", 0, ("k", "a"))])
 # A document the sparse index skips, whose array still holds a value a later document takes.
-@example([], (("p.k",), True, False), [("insert_one", {"_id": 0, "p": {"k": "b"}}),
-                                       ("insert_one", {"_id": 1, "p": [{"k": "a"}]}),
-                                       ("insert_one", {"_id": 2, "p": {"k": "a"}})])
+@example(
+    [],
+    (("p.k",), True, False),
+    [
+        ("insert_one", {"_id": 0, "p": {"k": "b"}}),
+        ("insert_one", {"_id": 1, "p": [{"k": "a"}]}),
+        ("insert_one", {"_id": 2, "p": {"k": "a"}}),
+    ],
+)
 # An update that fails half-way, keeping its first change unchecked.
-@example([{"_id": 0, "k": "a", "j": "s"}], (("k",), False, False), [("insert_one", {"_id": 1, "k": "c"}),
-                                                                  ("set_and_inc", 0, ("k", "b")),
-                                                                  ("insert_one", {"_id": 2, "k": "b"})])
+@example(
+    [{"_id": 0, "k": "a", "j": "s"}],
+    (("k",), False, False),
+    [("insert_one", {"_id": 1, "k": "c"}), ("set_and_inc", 0, ("k", "b")), ("insert_one", {"_id": 2, "k": "b"})],
+)
 # A sparse index's TypeError, which mongomock does not roll back, must not hide the write from the next index.
-@example([{"_id": 0, "j": "a"}], (("k",), True, True), [("insert_one", {"_id": 1, "j": "c"}),
-                                                        ("insert_one", {"_id": 2, "k": ["x"], "j": "b"}),
-                                                        ("insert_one", {"_id": 3, "j": "b"})])
+@example(
+    [{"_id": 0, "j": "a"}],
+    (("k",), True, True),
+    [
+        ("insert_one", {"_id": 1, "j": "c"}),
+        ("insert_one", {"_id": 2, "k": ["x"], "j": "b"}),
+        ("insert_one", {"_id": 3, "j": "b"}),
+    ],
+)
 # A write made while the index was dropped, then the same index again.
-@example([{"_id": 0, "k": "a"}], (("k",), False, False), [("insert_one", {"_id": 1, "k": "b"}), ("drop_index",),
-                                                  ("insert_one", {"_id": 2, "k": "c"}), ("create_index",),
-                                                  ("insert_one", {"_id": 3, "k": "c"})])
+@example(
+    [{"_id": 0, "k": "a"}],
+    (("k",), False, False),
+    [
+        ("insert_one", {"_id": 1, "k": "b"}),
+        ("drop_index",),
+        ("insert_one", {"_id": 2, "k": "c"}),
+        ("create_index",),
+        ("insert_one", {"_id": 3, "k": "c"}),
+    ],
+)
 # A find-and-modify whose condition the document fails: nothing changes, None comes back.
 @example([{"_id": 0, "j": "b"}], (("k",), False, False), [("find_one_and_update_after", 0, ("k", "a"), True)])
 def test_unique_checks_match_full_scan(initial, index_spec, ops):
@@ -242,8 +311,11 @@ def read_by_index(coll, fields):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(documents, max_size=5), indexes, st.lists(operations, min_size=2, max_size=12))
 # A document deleted, and another changed away from the value, while the map still files them under it.
-@example([{"_id": 0, "k": "a"}, {"_id": 1, "k": "b"}], (("k",), False, False),
-         [("delete_one", 0), ("set", 1, ("k", "c")), ("insert_one", {"_id": 2, "k": "a"})])
+@example(
+    [{"_id": 0, "k": "a"}, {"_id": 1, "k": "b"}],
+    (("k",), False, False),
+    [("delete_one", 0), ("set", 1, ("k", "c")), ("insert_one", {"_id": 2, "k": "a"})],
+)
 def test_finds_by_a_uniquely_indexed_field_match_full_scan(initial, index_spec, ops):
     """Issue 24 item 2 made the Razorpay order id (a unique index) the way every webhook finds its order: the
     embedded store answers it from the unique index's map, and must answer as mongomock's scan does."""
@@ -264,8 +336,18 @@ def test_finds_by_a_uniquely_indexed_field_do_not_scan(monkeypatch):
 
 def test_unique_checks_do_not_scan(monkeypatch):
     coll = mongomock.MongoClient().galla.orders
-    coll.insert_many([{"_id": f"ord_{i}", "status": "paid", "razorpay_order_id": f"order_{i}",
-                       "email": f"{i}@example.com", "payment": {"id": f"pay_{i}"}} for i in range(3000)])
+    coll.insert_many(
+        [
+            {
+                "_id": f"ord_{i}",
+                "status": "paid",
+                "razorpay_order_id": f"order_{i}",
+                "email": f"{i}@example.com",
+                "payment": {"id": f"pay_{i}"},
+            }
+            for i in range(3000)
+        ]
+    )
     coll.create_index("razorpay_order_id", unique=True, sparse=True)
     coll.create_index([("email", 1), ("payment.id", 1)], unique=True)
     coll.insert_one({"_id": "first", "status": "pending"})  # builds both maps
@@ -274,12 +356,15 @@ def test_unique_checks_do_not_scan(monkeypatch):
     monkeypatch.setattr(embedded, "build_unique_map", lambda *args: builds.append(args))
     for i in range(3000, 3100):
         coll.insert_one({"_id": f"ord_{i}", "status": "pending", "email": f"{i}@example.com"})
-        coll.find_one_and_update({"_id": f"ord_{i}", "status": "pending"},
-                                 {"$set": {"status": "paid", "razorpay_order_id": f"order_{i}"}})
+        coll.find_one_and_update(
+            {"_id": f"ord_{i}", "status": "pending"}, {"$set": {"status": "paid", "razorpay_order_id": f"order_{i}"}}
+        )
         coll.update_one({"_id": f"ord_{i}"}, {"$set": {"payment": {"id": f"pay_{i}"}}}, upsert=True)
     coll.delete_one({"_id": "ord_7"})
-    coll.replace_one({"_id": "ord_8"}, {"status": "paid", "razorpay_order_id": "order_7", "email": "7@example.com",
-                                        "payment": {"id": "pay_7"}})
+    coll.replace_one(
+        {"_id": "ord_8"},
+        {"status": "paid", "razorpay_order_id": "order_7", "email": "7@example.com", "payment": {"id": "pay_7"}},
+    )
     with pytest.raises(mongomock.DuplicateKeyError):
         coll.update_one({"_id": "ord_9"}, {"$set": {"razorpay_order_id": "order_3050"}})
     with pytest.raises(mongomock.DuplicateKeyError):
@@ -300,11 +385,15 @@ def test_listed_ids_are_read_without_the_matcher_on_every_document(monkeypatch):
 
 def test_string_equalities_run_the_matcher_only_on_documents_that_can_meet_them(monkeypatch):
     coll = mongomock.MongoClient().galla.outbox
-    coll.insert_many([{"_id": f"m{i}", "status": "held"} for i in range(5000)]
-                     + [{"_id": "q1", "status": "queued"}, {"_id": "q2", "status": ["queued", "x"]}])
+    coll.insert_many(
+        [{"_id": f"m{i}", "status": "held"} for i in range(5000)]
+        + [{"_id": "q1", "status": "queued"}, {"_id": "q2", "status": ["queued", "x"]}]
+    )
     matched = []
     real = embedded_reads.filtering.filter_applies
-    monkeypatch.setattr(embedded_reads.filtering, "filter_applies", lambda query, doc: matched.append(doc) or real(query, doc))
+    monkeypatch.setattr(
+        embedded_reads.filtering, "filter_applies", lambda query, doc: matched.append(doc) or real(query, doc)
+    )
     assert coll.update_many({"status": "queued"}, {"$set": {"status": "held"}}).modified_count == 2
     assert len(matched) == 2
 
@@ -316,25 +405,36 @@ def test_updates_copy_only_the_fields_they_name(monkeypatch):
     coll.insert_one({"_id": "ord_1", "timeline": timeline, "payment": {"id": "pay_1"}, "razorpay_order_id": "r1"})
     copied = []
     uninstall_planned_snapshots()
-    monkeypatch.setattr(mongomock.collection, "copy", types.SimpleNamespace(
-        deepcopy=lambda value: copied.append(copy.deepcopy(value)) or copy.deepcopy(value), copy=copy.copy))
+    monkeypatch.setattr(
+        mongomock.collection,
+        "copy",
+        types.SimpleNamespace(
+            deepcopy=lambda value: copied.append(copy.deepcopy(value)) or copy.deepcopy(value), copy=copy.copy
+        ),
+    )
     install_planned_snapshots()  # now wrapping the recording deepcopy
 
-    coll.update_one({"_id": "ord_1"}, {"$push": {"timeline": {"$each": [{"kind": "webhook"}]}},
-                                       "$set": {"updated_at": 1}})
+    coll.update_one(
+        {"_id": "ord_1"}, {"$push": {"timeline": {"$each": [{"kind": "webhook"}]}}, "$set": {"updated_at": 1}}
+    )
     assert copied == []  # the timeline's list was copied, not its 50 entries
     coll.update_one({"_id": "ord_1"}, {"$set": {"payment.method": "upi", "razorpay_order_id": "r2"}})
     assert copied == [{"id": "pay_1"}]
     coll.insert_one({"_id": "ord_2", "razorpay_order_id": "r3"})
     with pytest.raises(mongomock.DuplicateKeyError):  # rolled back to the snapshot
-        coll.update_one({"_id": "ord_1"}, {"$set": {"razorpay_order_id": "r3", "payment.method": "card"},
-                                           "$push": {"timeline": {"kind": "lost"}}})
+        coll.update_one(
+            {"_id": "ord_1"},
+            {"$set": {"razorpay_order_id": "r3", "payment.method": "card"}, "$push": {"timeline": {"kind": "lost"}}},
+        )
     copied.clear()
     coll.update_one({"_id": "ord_1"}, [{"$set": {"n": 1}}])  # a pipeline may change anything
     assert copied[0]["timeline"] == [*timeline, {"kind": "webhook"}]
     stored = coll.find_one({"_id": "ord_1"})
     assert (len(stored["timeline"]), stored["payment"], stored["razorpay_order_id"]) == (
-        51, {"id": "pay_1", "method": "upi"}, "r2")
+        51,
+        {"id": "pay_1", "method": "upi"},
+        "r2",
+    )
 
 
 async def test_collections_are_looked_up_once_and_survive_a_drop(monkeypatch):

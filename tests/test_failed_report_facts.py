@@ -17,11 +17,18 @@ async def test_failed_attempt_keeps_razorpays_source_step_and_reason_not_the_bro
     placed = await place(client, checkout_body())
     status, failure = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], outcome="failure")
     assert status == 400
-    claimed = {**failure["error"], "source": "customer", "step": "payment_authentication",
-               "reason": "payment_cancelled"}
+    claimed = {
+        **failure["error"],
+        "source": "customer",
+        "step": "payment_authentication",
+        "reason": "payment_cancelled",
+    }
     resp = await client.post("/api/payments/razorpay/failed", json={"order_id": placed["order_id"], "error": claimed})
     assert resp.status == 200
     payment = razorpay_sandbox.state.payments[failure["error"]["metadata"]["payment_id"]]
     [attempt] = (await stored_order(client, placed["order_id"]))["attempts"]
     assert (attempt["source"], attempt["step"], attempt["reason"]) == (
-        payment["error_source"], payment["error_step"], payment["error_reason"])
+        payment["error_source"],
+        payment["error_step"],
+        payment["error_reason"],
+    )

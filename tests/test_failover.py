@@ -7,11 +7,11 @@ import asyncio
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import checkout_body
+
+from galla.web.state import DATABASE, SHOP
 from sandboxes.razorpay.config import SANDBOX_FAULTS
 from sandboxes.stripe.config import STRIPE_SANDBOX_FAULTS
-from galla.web.state import DATABASE, SHOP
 
 BUYERS = 12
 # Short enough that a hanging Razorpay costs the test little, long enough for a healthy local answer.
@@ -32,8 +32,7 @@ async def pay_placed(client, placed: dict, razorpay_sandbox, stripe_sandbox) -> 
         split = urlsplit(location)
         await client.get(f"{split.path}?{split.query}")
     else:
-        status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi",
-                                                  outcome="success")
+        status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi", outcome="success")
         assert status == 200, paid
         placed["paid"] = paid  # kept for the buyer's retry
         await verify(client, placed)
@@ -42,8 +41,7 @@ async def pay_placed(client, placed: dict, razorpay_sandbox, stripe_sandbox) -> 
 
 async def verify(client, placed: dict) -> str:
     """Send checkout.js's success report for a placed Razorpay order; return the order's status."""
-    resp = await client.post("/api/payments/razorpay/verify",
-                             json={"order_id": placed["order_id"], **placed["paid"]})
+    resp = await client.post("/api/payments/razorpay/verify", json={"order_id": placed["order_id"], **placed["paid"]})
     return (await resp.json()).get("status", "pending")
 
 
@@ -53,7 +51,8 @@ async def all_orders(client) -> dict[str, dict]:
 
 @pytest.mark.parametrize("mode", ["500", "hang"])
 async def test_razorpay_down_on_every_call_sends_every_indian_buyer_to_stripe(
-        make_client, razorpay_sandbox, stripe_sandbox, mode):
+    make_client, razorpay_sandbox, stripe_sandbox, mode
+):
     client = await make_client(**QUICK)
     faults(razorpay_sandbox).set(1, mode, hang_seconds=2)
 
@@ -78,7 +77,8 @@ async def test_razorpay_down_on_every_call_sends_every_indian_buyer_to_stripe(
 
 @pytest.mark.parametrize("mode", ["503", "hang"])
 async def test_razorpay_failing_half_the_time_every_order_is_paid_or_kept(
-        make_client, razorpay_sandbox, stripe_sandbox, mode):
+    make_client, razorpay_sandbox, stripe_sandbox, mode
+):
     client = await make_client(**QUICK, circuit_failures=3)
     faults(razorpay_sandbox).set(0.5, mode, hang_seconds=2)
     faults(razorpay_sandbox).reseed(7)
@@ -103,7 +103,8 @@ async def test_razorpay_failing_half_the_time_every_order_is_paid_or_kept(
 
 
 async def test_no_gateway_answers_503_keeps_the_order_and_the_retry_pays_it(
-        make_client, razorpay_sandbox, stripe_sandbox):
+    make_client, razorpay_sandbox, stripe_sandbox
+):
     client = await make_client(razorpay_timeout=0.4, circuit_cooldown=0.3)
     faults(razorpay_sandbox).set(1, "500")
     faults(stripe_sandbox).set(1, "503")

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 from abuse_helpers import gateway_paths, place_order
 from conftest import checkout_body
-from galla.store.orders import MAX_ATTEMPTS
 from webhook_helpers import deliver_all
+
+from galla.store.orders import MAX_ATTEMPTS
 
 REPORTS = 3 * MAX_ATTEMPTS
 
 
 def failure(payment_id: str) -> dict:
-    return {"code": "BAD_REQUEST_ERROR", "description": "Payment failed", "source": "customer",
-            "step": "payment_authentication", "reason": "payment_failed", "metadata": {"payment_id": payment_id}}
+    return {
+        "code": "BAD_REQUEST_ERROR",
+        "description": "Payment failed",
+        "source": "customer",
+        "step": "payment_authentication",
+        "reason": "payment_failed",
+        "metadata": {"payment_id": payment_id},
+    }
 
 
 async def report(client, order_id: str, payment_id: str) -> None:
@@ -54,7 +61,8 @@ async def test_item7_reports_about_a_paid_order_are_bounded(client, database, ra
 
 
 async def test_item7_repeated_verifies_of_a_paid_orders_own_payment_neither_grow_the_timeline_nor_call_razorpay(
-        client, database, razorpay_sandbox):
+    client, database, razorpay_sandbox
+):
     """A buyer holds a valid checkout.js signature for their own payment and may send it again without end."""
     placed = await place_order(client)
     status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
@@ -73,8 +81,9 @@ async def stripe_order(client) -> dict:
     return await resp.json()
 
 
-async def test_item18_asking_again_to_pay_a_pending_stripe_order_does_not_grow_its_timeline(client, database,
-                                                                                           stripe_sandbox):
+async def test_item18_asking_again_to_pay_a_pending_stripe_order_does_not_grow_its_timeline(
+    client, database, stripe_sandbox
+):
     """POST /api/orders/{id}/pay needs only the order id; with the session still open it answers with that one."""
     placed = await stripe_order(client)
     before = len((await database.db.orders.find_one({"_id": placed["order_id"]}))["timeline"])

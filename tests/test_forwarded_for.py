@@ -10,13 +10,13 @@ proxies only the last N entries are theirs. aiohttp-remotes' XForwardedRelaxed(n
 from __future__ import annotations
 
 import pytest
+from abuse_helpers import order_body
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 from multidict import CIMultiDict
 
-from abuse_helpers import order_body
-from galla.web import ratelimit
 from galla.settings import Settings
+from galla.web import ratelimit
 
 
 def request_with(*forwarded_for: str, peer: str = "10.0.0.2") -> web.Request:
@@ -26,16 +26,19 @@ def request_with(*forwarded_for: str, peer: str = "10.0.0.2") -> web.Request:
     return request.clone(remote=peer)
 
 
-@pytest.mark.parametrize("lines,hops,expected", [
-    (("203.0.113.7",), 1, "203.0.113.7"),
-    (("198.51.100.2, 203.0.113.7",), 1, "203.0.113.7"),  # the leftmost entry is the client's own claim
-    (("198.51.100.2,203.0.113.7",), 1, "203.0.113.7"),
-    (("198.51.100.2", "203.0.113.7"), 1, "203.0.113.7"),  # two header lines are one list
-    (("1.1.1.1, 203.0.113.7, 10.0.0.9",), 2, "203.0.113.7"),  # two proxies: the outer one's entry
-    (("203.0.113.7",), 2, "203.0.113.7"),  # fewer entries than hops: the leftmost there is
-    ((), 1, "10.0.0.2"),  # no header: the peer
-    (("198.51.100.2, 203.0.113.7",), 0, "10.0.0.2"),  # no trusted proxy: the header is ignored
-])
+@pytest.mark.parametrize(
+    "lines,hops,expected",
+    [
+        (("203.0.113.7",), 1, "203.0.113.7"),
+        (("198.51.100.2, 203.0.113.7",), 1, "203.0.113.7"),  # the leftmost entry is the client's own claim
+        (("198.51.100.2,203.0.113.7",), 1, "203.0.113.7"),
+        (("198.51.100.2", "203.0.113.7"), 1, "203.0.113.7"),  # two header lines are one list
+        (("1.1.1.1, 203.0.113.7, 10.0.0.9",), 2, "203.0.113.7"),  # two proxies: the outer one's entry
+        (("203.0.113.7",), 2, "203.0.113.7"),  # fewer entries than hops: the leftmost there is
+        ((), 1, "10.0.0.2"),  # no header: the peer
+        (("198.51.100.2, 203.0.113.7",), 0, "10.0.0.2"),  # no trusted proxy: the header is ignored
+    ],
+)
 def test_item20_the_client_is_the_entry_the_trusted_proxy_added(lines, hops, expected):
     assert ratelimit.client_address(request_with(*lines), hops) == expected
 

@@ -23,8 +23,12 @@ async def paid_under_manual_capture(make_client, sandbox) -> tuple:
     status, paid = await sandbox.pay(razorpay_order_id)
     assert status == 200, paid
     payment_id = paid["razorpay_payment_id"]
-    body = {"order_id": placed["order_id"], "razorpay_order_id": razorpay_order_id, "razorpay_payment_id": payment_id,
-            "razorpay_signature": checkout_signature(sandbox.key_secret, razorpay_order_id, payment_id)}
+    body = {
+        "order_id": placed["order_id"],
+        "razorpay_order_id": razorpay_order_id,
+        "razorpay_payment_id": payment_id,
+        "razorpay_signature": checkout_signature(sandbox.key_secret, razorpay_order_id, payment_id),
+    }
     return client, placed, body
 
 
@@ -59,8 +63,9 @@ async def test_item3_the_auto_refund_arriving_after_the_order_was_closed_counts_
     assert (order.get("refunded_amount", 0), order.get("refund_committed", 0)) == (0, 0)
 
 
-async def test_item4_a_late_duplicate_razorpay_gives_back_itself_counts_nothing_on_the_paid_order(make_client,
-                                                                                                  razorpay_sandbox):
+async def test_item4_a_late_duplicate_razorpay_gives_back_itself_counts_nothing_on_the_paid_order(
+    make_client, razorpay_sandbox
+):
     """Manual capture: the order is paid by one payment, an earlier failed one is authorised late and Razorpay refunds
     it at once (never captured): every event leaves the order paid, unrefunded, with no refund of ours sent."""
     client = await make_client(razorpay_capture="manual")
@@ -73,9 +78,13 @@ async def test_item4_a_late_duplicate_razorpay_gives_back_itself_counts_nothing_
     await control(razorpay_sandbox, "POST", f"/sandbox/payments/{late_id}/authorize", {})
     await deliver_all(client, razorpay_sandbox.state.events)
     order = await stored_order(client, placed["order_id"])
-    assert (order["status"], order["payment"]["id"], order.get("refunded_amount", 0), order.get("extra_payments", []),
-            [r["id"] for r in razorpay_sandbox.state.refunds.values() if r["payment_id"] != late_id]) == (
-        "paid", paid["razorpay_payment_id"], 0, [], [])
+    assert (
+        order["status"],
+        order["payment"]["id"],
+        order.get("refunded_amount", 0),
+        order.get("extra_payments", []),
+        [r["id"] for r in razorpay_sandbox.state.refunds.values() if r["payment_id"] != late_id],
+    ) == ("paid", paid["razorpay_payment_id"], 0, [], [])
 
 
 async def test_item1_the_auto_refunds_webhooks_in_reverse_leave_nothing_held(client, razorpay_sandbox):

@@ -14,15 +14,38 @@ from galla.jsonio import dumps, has_long_digit_run, loads
 
 # Values json writes, big integers and non-string keys among them (orjson alone refuses both).
 values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=6),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4) | st.integers(-5, 5), inner,
-                                                                max_size=4),
-    max_leaves=20)
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4) | st.integers(-5, 5), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
 # Texts json reads and some it refuses: NaN, lone surrogates, deep or broken nesting, UTF-16 bytes.
-texts = st.one_of(values.map(json.dumps), st.sampled_from([
-    "NaN", "[Infinity, -Infinity]", '"\\ud800"', '{"a": 1, "a": 2}', "1e400", "-0", "[1,]", "{'a': 1}", "",
-    " \n", "[" * 50 + "]" * 50, "\ufeff{}", '{"a": "\\u00e9"}', "18446744073709551616", "-9223372036854775809",
-    '{"phone": "+919812345678901234567"}', "[1.00000000000000000001]"]), st.text(max_size=8))
+texts = st.one_of(
+    values.map(json.dumps),
+    st.sampled_from(
+        [
+            "NaN",
+            "[Infinity, -Infinity]",
+            '"\\ud800"',
+            '{"a": 1, "a": 2}',
+            "1e400",
+            "-0",
+            "[1,]",
+            "{'a': 1}",
+            "",
+            " \n",
+            "[" * 50 + "]" * 50,
+            "\ufeff{}",
+            '{"a": "\\u00e9"}',
+            "18446744073709551616",
+            "-9223372036854775809",
+            '{"phone": "+919812345678901234567"}',
+            "[1.00000000000000000001]",
+        ]
+    ),
+    st.text(max_size=8),
+)
 
 
 def outcome(read, text):
@@ -64,8 +87,15 @@ def test_writes_utf8_compactly_either_way_and_refuses_what_is_not_json():
 
 # Digit runs around the 19 that sends a text to json, with other digits (Devanagari, Arabic-Indic) that are not
 # ASCII ones beside them, and lone surrogates.
-digit_runs = st.lists(st.one_of(st.text("0123456789", min_size=17, max_size=21), st.text("०१٣", max_size=3),
-                                st.text(max_size=3), st.just("\ud800")), max_size=4).map("".join)
+digit_runs = st.lists(
+    st.one_of(
+        st.text("0123456789", min_size=17, max_size=21),
+        st.text("०१٣", max_size=3),
+        st.text(max_size=3),
+        st.just("\ud800"),
+    ),
+    max_size=4,
+).map("".join)
 
 
 @settings(max_examples=500, deadline=None)

@@ -12,10 +12,10 @@ import json
 
 import bson
 import pytest
-
 from conftest import checkout_body
-import galla.store.events
 from webhook_helpers import deliver, ledger, place, post_razorpay, stored_order
+
+import galla.store.events
 
 ODD_NOTES = {"\u0000": "", "gift\u0000wrap": "yes", "a.b": "dot", "$where": "dollar", "plain": 1, "big": 10**20}
 
@@ -32,7 +32,9 @@ def test_item13_a_payload_nested_deeper_than_mongodb_keeps_is_kept_as_text():
     deep: object = "leaf"
     for _ in range(150):
         deep = {"k": deep}
-    stored = galla.store.events.storable_payload({"event": "payment.captured", "payload": {"payment": {"entity": {"notes": deep}}}})
+    stored = galla.store.events.storable_payload(
+        {"event": "payment.captured", "payload": {"payment": {"entity": {"notes": deep}}}}
+    )
     bson.encode(stored)
     assert json.loads(stored["payload_text"])["payload"]["payment"]["entity"]["notes"] == deep
 
@@ -50,8 +52,9 @@ async def test_item13_payment_webhooks_with_nul_dot_and_dollar_note_keys_answer_
 
 async def test_item13_an_event_stored_with_odd_keys_is_applied_again_from_the_ledger(client, razorpay_sandbox):
     """The ledger job re-reads a stored payload as the gateway's event: the fallback copy must read back."""
-    from galla.webhooks.receive import apply_stored_events
     from galla.web.state import DATABASE, WEBHOOK_SHOP
+    from galla.webhooks.receive import apply_stored_events
+
     placed = await place(client, checkout_body())
     status, _ = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], notes=ODD_NOTES)
     [captured] = [e for e in razorpay_sandbox.state.events if e.name == "payment.captured"]
@@ -59,7 +62,9 @@ async def test_item13_an_event_stored_with_odd_keys_is_applied_again_from_the_le
     assert status == 200
     db = client.app[DATABASE].db
     await db.orders.update_one({"_id": placed["order_id"]}, {"$set": {"status": "pending"}})
-    await db.events.update_many({}, {"$set": {"status": "received", "claimed_until": bson.datetime.datetime(2000, 1, 1)}})
+    await db.events.update_many(
+        {}, {"$set": {"status": "received", "claimed_until": bson.datetime.datetime(2000, 1, 1)}}
+    )
     receipts = await apply_stored_events(client.app[WEBHOOK_SHOP])
     assert receipts and (await stored_order(client, placed["order_id"]))["status"] == "paid"
 
@@ -78,7 +83,9 @@ async def test_item13_an_order_verified_with_odd_note_keys_stays_a_document_mong
     bson.encode(stored)
 
 
-async def test_item13_a_signed_event_whose_entity_galla_cannot_read_is_acknowledged_not_failed(client, razorpay_sandbox):
+async def test_item13_a_signed_event_whose_entity_galla_cannot_read_is_acknowledged_not_failed(
+    client, razorpay_sandbox
+):
     """Retrying cannot make an unreadable entity readable: answering 500 would only get the endpoint disabled. The
     event stays in the ledger, marked not applied with the reason; reconcile follows the order up."""
     placed = await place(client, checkout_body())

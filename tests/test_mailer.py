@@ -12,14 +12,13 @@ from urllib.parse import unquote
 
 import pytest
 from aiosmtpd.smtp import SMTP
-
 from conftest import ADMIN, CUSTOMER, checkout_body
-from galla.store.outbox import claim_message, get_message, new_message, queue_message
-from webhook_helpers import events_named
-from galla.workers.mailer import MailerSettings, mailer_settings, run_mailer, send_due
+from webhook_helpers import deliver, deliver_all, events_named, place
+
 from galla.settings import Settings
+from galla.store.outbox import claim_message, get_message, new_message, queue_message
 from galla.web.state import DATABASE, SETTINGS
-from webhook_helpers import deliver, deliver_all, place
+from galla.workers.mailer import MailerSettings, mailer_settings, run_mailer, send_due
 
 # 1 × ₹1,23,456 saree + 2 × ₹349 chai: big enough for the lakh in Indian grouping.
 DEAR_ITEMS = [{"product_id": "banarasi-saree", "quantity": 1}, {"product_id": "masala-chai", "quantity": 2}]
@@ -69,8 +68,14 @@ async def inbox():
 
 def smtp_settings(inbox: Inbox, **overrides) -> dict:
     """Settings overrides pointing the app at the test inbox; the in-server loop off unless asked for."""
-    return {"smtp_host": "127.0.0.1", "smtp_port": inbox.port, "smtp_starttls": False, "smtp_timeout": 5,
-            "mail_poll_seconds": 0, **overrides}
+    return {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": inbox.port,
+        "smtp_starttls": False,
+        "smtp_timeout": 5,
+        "mail_poll_seconds": 0,
+        **overrides,
+    }
 
 
 def mailer_for(inbox: Inbox, **overrides) -> MailerSettings:
@@ -95,8 +100,9 @@ def outbox(client):
 # -- sending ------------------------------------------------------------------------------------------------
 
 
-async def test_receipt_reaches_the_buyer_once_though_verify_and_webhooks_all_pay_it(make_client, razorpay_sandbox,
-                                                                                 inbox):
+async def test_receipt_reaches_the_buyer_once_though_verify_and_webhooks_all_pay_it(
+    make_client, razorpay_sandbox, inbox
+):
     client = await make_client(**smtp_settings(inbox), smtp_from="orders@galla.test")
     placed = await paid_by_browser_and_webhooks(client, razorpay_sandbox, DEAR_ITEMS)
     order_id = placed["order_id"]
@@ -127,10 +133,13 @@ async def test_two_senders_racing_send_each_message_once(database, inbox):
     db = database.db
     ids = [f"receipt:ord_race{i}" for i in range(6)]
     for message_id in ids:
-        assert await queue_message(db, new_message(message_id, kind="receipt", to="buyer@example.in",
-                                                   subject=message_id, text="hello", html=None))
-    assert not await queue_message(db, new_message(ids[0], kind="receipt", to="buyer@example.in",
-                                                   subject="again", text="hello", html=None))
+        assert await queue_message(
+            db,
+            new_message(message_id, kind="receipt", to="buyer@example.in", subject=message_id, text="hello", html=None),
+        )
+    assert not await queue_message(
+        db, new_message(ids[0], kind="receipt", to="buyer@example.in", subject="again", text="hello", html=None)
+    )
     inbox.delay = 0.02  # each send takes a while, so the two passes overlap throughout
     mailer = mailer_for(inbox)
     first, second = await asyncio.gather(send_due(db, mailer, holder="one"), send_due(db, mailer, holder="two"))
@@ -144,8 +153,9 @@ async def test_a_claim_is_exclusive_until_its_lease_runs_out(database):
     from datetime import timedelta
 
     db = database.db
-    await queue_message(db, new_message("receipt:ord_lease", kind="receipt", to="a@example.in",
-                                        subject="s", text="t", html=None))
+    await queue_message(
+        db, new_message("receipt:ord_lease", kind="receipt", to="a@example.in", subject="s", text="t", html=None)
+    )
     taken = await claim_message(db, "one", timedelta(seconds=60))
     assert taken.status == "sending" and taken.claimed_by == "one"
     assert await claim_message(db, "two", timedelta(seconds=60)) is None
@@ -157,8 +167,17 @@ async def test_a_claim_is_exclusive_until_its_lease_runs_out(database):
 
 async def test_smtp_down_is_retried_later_keeping_the_error_then_sent(database, unused_tcp_port):
     db = database.db
-    await queue_message(db, new_message("receipt:ord_down", kind="receipt", to="a@example.in",
-                                        subject="Receipt", text="₹1,24,154.00", html="<p>₹1,24,154.00</p>"))
+    await queue_message(
+        db,
+        new_message(
+            "receipt:ord_down",
+            kind="receipt",
+            to="a@example.in",
+            subject="Receipt",
+            text="₹1,24,154.00",
+            html="<p>₹1,24,154.00</p>",
+        ),
+    )
     inbox = Inbox(port=unused_tcp_port)  # nothing listens there yet
     mailer = MailerSettings(host="127.0.0.1", port=unused_tcp_port, starttls=False, timeout=2, retry_after=0.4)
 
@@ -184,8 +203,9 @@ async def test_smtp_down_is_retried_later_keeping_the_error_then_sent(database, 
 
 async def test_a_refusing_server_is_retried_with_back_off_until_attempts_run_out(database, inbox):
     db = database.db
-    await queue_message(db, new_message("receipt:ord_busy", kind="receipt", to="a@example.in",
-                                        subject="Receipt", text="t", html=None))
+    await queue_message(
+        db, new_message("receipt:ord_busy", kind="receipt", to="a@example.in", subject="Receipt", text="t", html=None)
+    )
     inbox.reply = "451 4.3.0 Try again later"
     mailer = mailer_for(inbox, max_attempts=3, retry_after=0.05)
     delays = []
@@ -205,8 +225,9 @@ async def test_a_refusing_server_is_retried_with_back_off_until_attempts_run_out
 # -- no SMTP: held, visible, and sendable later -------------------------------------------------------------
 
 
-async def test_without_smtp_receipts_are_held_shown_in_the_admin_and_sent_once_configured(make_client,
-                                                                                       razorpay_sandbox, inbox):
+async def test_without_smtp_receipts_are_held_shown_in_the_admin_and_sent_once_configured(
+    make_client, razorpay_sandbox, inbox
+):
     client = await make_client(mail_poll_seconds=0)
     placed = await paid_by_browser_and_webhooks(client, razorpay_sandbox)
     order_id, message_id = placed["order_id"], f"receipt:{placed['order_id']}"
@@ -241,8 +262,9 @@ async def test_without_smtp_receipts_are_held_shown_in_the_admin_and_sent_once_c
 
 async def test_without_smtp_the_mailer_holds_leftovers_once_then_never_scans_again(database):
     db = database.db
-    leftover = new_message("receipt:ord_left", kind="receipt", to="a@example.in", subject="Receipt", text="t",
-                           html=None)
+    leftover = new_message(
+        "receipt:ord_left", kind="receipt", to="a@example.in", subject="Receipt", text="t", html=None
+    )
     await queue_message(db, leftover)  # queued by a run that had SMTP, or by another process
     stop = asyncio.Event()
     mailer = mailer_settings(Settings(_env_file=None, mail_poll_seconds=0.01))
@@ -264,8 +286,9 @@ async def test_without_smtp_the_mailer_holds_leftovers_once_then_never_scans_aga
 async def test_resend_puts_a_failed_message_back_in_the_queue(make_client, database, inbox):
     client = await make_client(mail_poll_seconds=0)
     db = database.db
-    await queue_message(db, new_message("receipt:ord_failed", kind="receipt", to="a@example.in",
-                                        subject="Receipt", text="t", html=None))
+    await queue_message(
+        db, new_message("receipt:ord_failed", kind="receipt", to="a@example.in", subject="Receipt", text="t", html=None)
+    )
     inbox.reply = "554 5.7.1 No thanks"
     await send_due(db, mailer_for(inbox, max_attempts=1))
     assert (await get_message(db, "receipt:ord_failed")).status == "failed"
@@ -321,8 +344,9 @@ async def test_the_webhook_answers_while_the_smtp_server_stalls(make_client, raz
     stalling = StallingServer()
     await stalling.start()
     try:
-        client = await make_client(smtp_host="127.0.0.1", smtp_port=stalling.port, smtp_starttls=False,
-                                   smtp_timeout=30, mail_poll_seconds=0.05)
+        client = await make_client(
+            smtp_host="127.0.0.1", smtp_port=stalling.port, smtp_starttls=False, smtp_timeout=30, mail_poll_seconds=0.05
+        )
         db = client.app[DATABASE].db
         placed = await place(client, checkout_body())
         status, _ = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi")
@@ -355,8 +379,7 @@ async def test_the_webhook_answers_while_the_smtp_server_stalls(make_client, raz
     assert message.status == "queued" and message.last_error and message.attempts == 1
 
 
-async def test_the_server_runs_the_mailer_in_the_background_and_stops_it_at_exit(make_client, razorpay_sandbox,
-                                                                              inbox):
+async def test_the_server_runs_the_mailer_in_the_background_and_stops_it_at_exit(make_client, razorpay_sandbox, inbox):
     client = await make_client(**smtp_settings(inbox, mail_poll_seconds=0.05))
     placed = await paid_by_browser_and_webhooks(client, razorpay_sandbox)
     for _ in range(150):
@@ -370,11 +393,21 @@ async def test_the_server_runs_the_mailer_in_the_background_and_stops_it_at_exit
 
 
 def test_mailer_settings_come_from_the_smtp_settings():
-    settings = Settings(_env_file=None, smtp_host="smtp.example.in", smtp_port=465, smtp_username="shop@example.in",
-                        smtp_password="app-password-1234", shop_name="Chai Corner")
+    settings = Settings(
+        _env_file=None,
+        smtp_host="smtp.example.in",
+        smtp_port=465,
+        smtp_username="shop@example.in",
+        smtp_password="app-password-1234",
+        shop_name="Chai Corner",
+    )
     mailer = mailer_settings(settings)
     assert (mailer.host, mailer.port, mailer.username, mailer.password) == (
-        "smtp.example.in", 465, "shop@example.in", "app-password-1234")
+        "smtp.example.in",
+        465,
+        "shop@example.in",
+        "app-password-1234",
+    )
     assert mailer.sender == "Chai Corner <shop@example.in>" and mailer.configured
     assert "app-password-1234" not in repr(mailer)
     blank = Settings(_env_file=None, smtp_host="", smtp_password="", smtp_from="")

@@ -9,8 +9,16 @@ from pymongo.errors import DuplicateKeyError
 
 from galla.store.customers import upsert_customer
 from galla.store.db import INDEXES, ensure_indexes
-from galla.store.orders import (append_timeline_and_read, get_order, get_timeline, has_timeline_entry, insert_order, now,
-                           timeline_entry, transition_order)
+from galla.store.orders import (
+    append_timeline_and_read,
+    get_order,
+    get_timeline,
+    has_timeline_entry,
+    insert_order,
+    now,
+    timeline_entry,
+    transition_order,
+)
 from galla.store.products import get_products, list_products, seed_products
 from galla.store.seed_data import DEMO_PRODUCTS
 
@@ -50,8 +58,9 @@ async def test_seed_fills_an_empty_catalog_once(db):
 
 
 async def test_customer_found_by_normalised_email_even_when_racing(db):
-    results = await asyncio.gather(*(upsert_customer(db, email=" Ravi@Example.com", name=f"Ravi {i}",
-                                                     phone="+919812345678") for i in range(5)))
+    results = await asyncio.gather(
+        *(upsert_customer(db, email=" Ravi@Example.com", name=f"Ravi {i}", phone="+919812345678") for i in range(5))
+    )
     assert set(results) == {"ravi@example.com"}
     assert await db.customers.count_documents({}) == 1
     stored = await db.customers.find_one({"_id": "ravi@example.com"})
@@ -59,8 +68,18 @@ async def test_customer_found_by_normalised_email_even_when_racing(db):
 
 
 async def test_appending_to_the_timeline_returns_the_order_as_it_then_is(db):
-    doc = {"_id": "ord_a", "status": "pending", "amount": 100, "currency": "INR", "gateway": "razorpay",
-           "country": "IN", "items": [], "customer": {}, "created_at": now(), "timeline": []}
+    doc = {
+        "_id": "ord_a",
+        "status": "pending",
+        "amount": 100,
+        "currency": "INR",
+        "gateway": "razorpay",
+        "country": "IN",
+        "items": [],
+        "customer": {},
+        "created_at": now(),
+        "timeline": [],
+    }
     await insert_order(db, doc)
     await transition_order(db, "ord_a", allowed_from=["pending"], to="paid", reason="test")
     after = await append_timeline_and_read(db, "ord_a", [timeline_entry("note", message="late report")])
@@ -71,8 +90,18 @@ async def test_appending_to_the_timeline_returns_the_order_as_it_then_is(db):
 
 
 async def test_transitions_are_conditional_and_forward_only(db):
-    doc = {"_id": "ord_t", "status": "pending", "amount": 100, "currency": "INR", "gateway": "razorpay",
-           "country": "IN", "items": [], "customer": {}, "created_at": now(), "timeline": []}
+    doc = {
+        "_id": "ord_t",
+        "status": "pending",
+        "amount": 100,
+        "currency": "INR",
+        "gateway": "razorpay",
+        "country": "IN",
+        "items": [],
+        "customer": {},
+        "created_at": now(),
+        "timeline": [],
+    }
     await insert_order(db, doc)
     paid = await transition_order(db, "ord_t", allowed_from=["pending"], to="paid", reason="test")
     assert paid.status == "paid" and (await get_timeline(db, "ord_t"))[-1]["to"] == "paid"
@@ -84,9 +113,21 @@ async def test_transitions_are_conditional_and_forward_only(db):
 
 
 async def test_order_reads_leave_the_timeline_in_the_database(db):
-    await insert_order(db, {"_id": "ord_tl", "status": "pending", "amount": 100, "currency": "INR",
-                            "gateway": "razorpay", "country": "IN", "items": [], "customer": {},
-                            "created_at": now(), "timeline": [{"at": now(), "kind": "note", "message": "hi"}]})
+    await insert_order(
+        db,
+        {
+            "_id": "ord_tl",
+            "status": "pending",
+            "amount": 100,
+            "currency": "INR",
+            "gateway": "razorpay",
+            "country": "IN",
+            "items": [],
+            "customer": {},
+            "created_at": now(),
+            "timeline": [{"at": now(), "kind": "note", "message": "hi"}],
+        },
+    )
     moved = await transition_order(db, "ord_tl", allowed_from=["pending"], to="expired", reason="test")
     assert "timeline" not in moved.model_dump() and "timeline" not in (await get_order(db, "ord_tl")).model_dump()
     assert [e["kind"] for e in await get_timeline(db, "ord_tl")] == ["note", "status"]

@@ -10,20 +10,34 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from galla.payments.money import (THREE_DECIMAL, ZERO_DECIMAL, AmountNotChargeable, Money, check_chargeable, exponent_of,
-                           format_money, from_stripe_amount, minimum_charge, parse_major, to_stripe_amount)
+from galla.payments.money import (
+    THREE_DECIMAL,
+    ZERO_DECIMAL,
+    AmountNotChargeable,
+    Money,
+    check_chargeable,
+    exponent_of,
+    format_money,
+    from_stripe_amount,
+    minimum_charge,
+    parse_major,
+    to_stripe_amount,
+)
 
 
-@pytest.mark.parametrize("amount,currency,text", [
-    (12345600, "INR", "₹1,23,456.00"),
-    (49900, "INR", "₹499.00"),
-    (1249900, "INR", "₹12,499.00"),
-    (1000000000, "INR", "₹1,00,00,000.00"),
-    (5, "INR", "₹0.05"),
-    (699, "USD", "$6.99"),
-    (123456789, "USD", "$1,234,567.89"),
-    (500, "JPY", "¥500"),
-])
+@pytest.mark.parametrize(
+    "amount,currency,text",
+    [
+        (12345600, "INR", "₹1,23,456.00"),
+        (49900, "INR", "₹499.00"),
+        (1249900, "INR", "₹12,499.00"),
+        (1000000000, "INR", "₹1,00,00,000.00"),
+        (5, "INR", "₹0.05"),
+        (699, "USD", "$6.99"),
+        (123456789, "USD", "$1,234,567.89"),
+        (500, "JPY", "¥500"),
+    ],
+)
 def test_format(amount, currency, text):
     assert format_money(amount, currency) == text
     assert Money(amount, currency).format() == text
@@ -58,15 +72,18 @@ def test_exponents_and_arithmetic():
         Money(True, "INR")
 
 
-@pytest.mark.parametrize("gateway,currency,minimum", [
-    ("razorpay", "INR", 100),   # ₹1.00
-    ("stripe", "INR", 50),      # ₹0.50
-    ("stripe", "USD", 50),      # $0.50
-    ("stripe", "GBP", 30),      # £0.30
-    ("stripe", "JPY", 50),      # ¥50: zero-decimal, so 50 is fifty yen, not half a yen
-    ("stripe", "HUF", 17500),   # 175.00 Ft
-    ("stripe", "KWD", 50),      # unlisted: USD's 50 minor units
-])
+@pytest.mark.parametrize(
+    "gateway,currency,minimum",
+    [
+        ("razorpay", "INR", 100),  # ₹1.00
+        ("stripe", "INR", 50),  # ₹0.50
+        ("stripe", "USD", 50),  # $0.50
+        ("stripe", "GBP", 30),  # £0.30
+        ("stripe", "JPY", 50),  # ¥50: zero-decimal, so 50 is fifty yen, not half a yen
+        ("stripe", "HUF", 17500),  # 175.00 Ft
+        ("stripe", "KWD", 50),  # unlisted: USD's 50 minor units
+    ],
+)
 def test_minimum_charge_per_gateway(gateway, currency, minimum):
     assert minimum_charge(gateway, currency.lower()) == Money(minimum, currency)
     check_chargeable(gateway, Money(minimum, currency))
@@ -91,11 +108,16 @@ def test_three_decimal_currencies_charge_whole_hundredths_on_stripe(amount, ok):
     check_chargeable("razorpay", Money(max(amount, 100), "KWD"))  # Razorpay has no such rule
 
 
-@pytest.mark.parametrize("money,wire", [
-    (Money(1398, "USD"), 1398), (Money(750, "JPY"), 750), (Money(5120, "KWD"), 5120),
-    (Money(5, "ISK"), 500),     # ISK: zero-decimal, but two decimals on Stripe's wire
-    (Money(34900, "INR"), 34900),
-])
+@pytest.mark.parametrize(
+    "money,wire",
+    [
+        (Money(1398, "USD"), 1398),
+        (Money(750, "JPY"), 750),
+        (Money(5120, "KWD"), 5120),
+        (Money(5, "ISK"), 500),  # ISK: zero-decimal, but two decimals on Stripe's wire
+        (Money(34900, "INR"), 34900),
+    ],
+)
 def test_stripe_wire_amounts_round_trip(money, wire):
     assert to_stripe_amount(money) == wire
     assert from_stripe_amount(wire, money.currency.lower()) == money
@@ -109,16 +131,35 @@ def test_isk_wire_amount_must_be_whole_kronur():
 # Stripe's published rules, transcribed here from docs.stripe.com/currencies independently of galla/payments/money.py:
 # how many of Stripe's `amount` units make one whole unit of each currency ("Zero-decimal currencies" list,
 # three-decimal currencies, and the "Special cases" table), and whether fractions of a unit can be charged.
-STRIPE_ZERO_DECIMAL = "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF".split()
-STRIPE_THREE_DECIMAL = "BHD JOD KWD OMR TND".split()
+STRIPE_ZERO_DECIMAL = [
+    "BIF",
+    "CLP",
+    "DJF",
+    "GNF",
+    "JPY",
+    "KMF",
+    "KRW",
+    "MGA",
+    "PYG",
+    "RWF",
+    "VND",
+    "VUV",
+    "XAF",
+    "XOF",
+    "XPF",
+]
+STRIPE_THREE_DECIMAL = ["BHD", "JOD", "KWD", "OMR", "TND"]
 # "to charge 5 ISK, provide an amount value of 500 ... You can't charge fractions of ISK"; UGX likewise (it is in
 # the zero-decimal list too, but the Special cases table says what a charge takes). HUF and TWD: "you can charge
 # two-decimal amounts" (zero-decimal only for payouts).
 STRIPE_WHOLE_UNITS_AS_HUNDREDS = ["ISK", "UGX"]
 STRIPE_TWO_DECIMAL_SAMPLE = ["USD", "INR", "EUR", "GBP", "HUF", "TWD", "SGD", "AED"]
-PUBLISHED = ([(c, 1, False) for c in STRIPE_ZERO_DECIMAL] + [(c, 1000, True) for c in STRIPE_THREE_DECIMAL]
-             + [(c, 100, False) for c in STRIPE_WHOLE_UNITS_AS_HUNDREDS]
-             + [(c, 100, True) for c in STRIPE_TWO_DECIMAL_SAMPLE])
+PUBLISHED = (
+    [(c, 1, False) for c in STRIPE_ZERO_DECIMAL]
+    + [(c, 1000, True) for c in STRIPE_THREE_DECIMAL]
+    + [(c, 100, False) for c in STRIPE_WHOLE_UNITS_AS_HUNDREDS]
+    + [(c, 100, True) for c in STRIPE_TWO_DECIMAL_SAMPLE]
+)
 
 
 @given(rule=st.sampled_from(PUBLISHED), whole=st.integers(min_value=0, max_value=10**9))
@@ -131,12 +172,13 @@ def test_item6_a_whole_amount_typed_in_major_units_goes_to_stripe_as_stripe_publ
 @given(rule=st.sampled_from(PUBLISHED), whole=st.integers(min_value=0, max_value=10**9))
 def test_item6_what_stripe_sends_back_reads_as_the_same_whole_amount(rule, whole):
     currency, per_unit, _ = rule
-    assert from_stripe_amount(whole * per_unit, currency.lower()) == Money(parse_major(str(whole), currency),
-                                                                           currency)
+    assert from_stripe_amount(whole * per_unit, currency.lower()) == Money(parse_major(str(whole), currency), currency)
 
 
-@given(rule=st.sampled_from([r for r in PUBLISHED if r[2] and r[1] == 100]),
-       cents=st.integers(min_value=0, max_value=10**11))
+@given(
+    rule=st.sampled_from([r for r in PUBLISHED if r[2] and r[1] == 100]),
+    cents=st.integers(min_value=0, max_value=10**11),
+)
 def test_item6_two_decimal_currencies_huf_and_twd_included_charge_their_cents(rule, cents):
     """HUF and TWD: "Stripe treats [them] as a zero-decimal currency for payouts, even though you can charge
     two-decimal amounts" (docs.stripe.com/currencies#special-cases): HUF 10.45 is charged as 1045."""
@@ -147,7 +189,7 @@ def test_item6_two_decimal_currencies_huf_and_twd_included_charge_their_cents(ru
 
 @given(currency=st.sampled_from(STRIPE_WHOLE_UNITS_AS_HUNDREDS), wire=st.integers(min_value=1, max_value=10**9))
 def test_item6_a_fractional_isk_or_ugx_from_stripe_is_refused_not_rounded(currency, wire):
-    """"You can't charge fractions of ISK" (nor UGX): a wire amount not divisible by 100 is no amount of ours."""
+    """ "You can't charge fractions of ISK" (nor UGX): a wire amount not divisible by 100 is no amount of ours."""
     if wire % 100:
         with pytest.raises(AmountNotChargeable):
             from_stripe_amount(wire, currency.lower())
@@ -166,8 +208,10 @@ def test_zero_and_three_decimal_formatting():
     assert Money(5120, "KWD").format() == "KWD5.120"  # three decimals kept
 
 
-@given(rule=st.sampled_from([r for r in PUBLISHED if r[2] and r[1] == 100]),
-       cents=st.integers(min_value=0, max_value=10**11))
+@given(
+    rule=st.sampled_from([r for r in PUBLISHED if r[2] and r[1] == 100]),
+    cents=st.integers(min_value=0, max_value=10**11),
+)
 def test_item6_a_two_decimal_amount_is_shown_as_it_is_charged_huf_included(rule, cents):
     """What the buyer and the admin read is what Stripe charges: HUF "you can charge two-decimal amounts"
     (docs.stripe.com/currencies#special-cases), so HUF 10.45 is shown as 10.45, not rounded to 10 as CLDR's

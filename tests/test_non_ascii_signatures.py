@@ -8,7 +8,6 @@ verify_payment_signature and stripe-python's WebhookSignature.verify_header both
 from __future__ import annotations
 
 import pytest
-
 from abuse_helpers import place_order
 
 ODD = ["\u00e9\u00e9", "abc\u0430", "t=1,v1=\u00e9"]
@@ -16,8 +15,9 @@ ODD = ["\u00e9\u00e9", "abc\u0430", "t=1,v1=\u00e9"]
 
 @pytest.mark.parametrize("odd", ODD)
 async def test_item15_a_non_ascii_razorpay_webhook_signature_is_refused_with_400(client, odd):
-    resp = await client.post("/webhooks/razorpay", data=b"{}",
-                             headers={"X-Razorpay-Signature": odd, "X-Razorpay-Event-Id": "evt_1"})
+    resp = await client.post(
+        "/webhooks/razorpay", data=b"{}", headers={"X-Razorpay-Signature": odd, "X-Razorpay-Event-Id": "evt_1"}
+    )
     assert resp.status == 400 and (await resp.json())["error"]["code"] == "signature_invalid"
 
 
@@ -30,8 +30,13 @@ async def test_item8_a_non_ascii_stripe_signature_header_is_refused_with_400(cli
 @pytest.mark.parametrize("odd", ODD)
 async def test_item7_a_non_ascii_checkout_signature_is_refused_with_400(client, odd):
     placed = await place_order(client)
-    resp = await client.post("/api/payments/razorpay/verify", json={
-        "order_id": placed["order_id"], "razorpay_order_id": placed["razorpay"]["order_id"],
-        "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa", "razorpay_signature": odd})
+    resp = await client.post(
+        "/api/payments/razorpay/verify",
+        json={
+            "order_id": placed["order_id"],
+            "razorpay_order_id": placed["razorpay"]["order_id"],
+            "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa",
+            "razorpay_signature": odd,
+        },
+    )
     assert resp.status == 400 and (await resp.json())["error"]["field"] == "razorpay_signature"
-

@@ -11,26 +11,50 @@ from __future__ import annotations
 import asyncio
 
 import razorpay
-
 from conftest import checkout_body
-from galla.payments.razorpay.client import RazorpayOrder, RazorpayPayment, RazorpayRefund
 from webhook_helpers import deliver, place, stored_order
+
+from galla.payments.razorpay.client import RazorpayOrder, RazorpayPayment, RazorpayRefund
 
 
 def test_item13_every_razorpay_entity_reads_numeric_notes():
-    payment = RazorpayPayment.model_validate({"id": "pay_1", "amount": 100, "currency": "INR", "status": "captured",
-                                              "notes": {"qty": 2, "weight": 1.5, "name": "chai"}})
-    order = RazorpayOrder.model_validate({"id": "order_1", "amount": 100, "currency": "INR", "status": "paid",
-                                          "notes": {"attempt": 3}})
-    refund = RazorpayRefund.model_validate({"id": "rfnd_1", "amount": 100, "currency": "INR", "payment_id": "pay_1",
-                                            "status": "processed", "notes": {"line": 7}})
+    payment = RazorpayPayment.model_validate(
+        {
+            "id": "pay_1",
+            "amount": 100,
+            "currency": "INR",
+            "status": "captured",
+            "notes": {"qty": 2, "weight": 1.5, "name": "chai"},
+        }
+    )
+    order = RazorpayOrder.model_validate(
+        {"id": "order_1", "amount": 100, "currency": "INR", "status": "paid", "notes": {"attempt": 3}}
+    )
+    refund = RazorpayRefund.model_validate(
+        {
+            "id": "rfnd_1",
+            "amount": 100,
+            "currency": "INR",
+            "payment_id": "pay_1",
+            "status": "processed",
+            "notes": {"line": 7},
+        }
+    )
     assert payment.notes == {"qty": 2, "weight": 1.5, "name": "chai"}
     assert order.notes == {"attempt": 3} and refund.notes == {"line": 7}
 
 
 def test_item13_a_refunds_numeric_key_and_order_id_are_read_as_text():
-    refund = RazorpayRefund.model_validate({"id": "rfnd_1", "amount": 100, "currency": "INR", "payment_id": "pay_1",
-                                            "status": "processed", "notes": {"refund_key": 12345, "order_id": 678}})
+    refund = RazorpayRefund.model_validate(
+        {
+            "id": "rfnd_1",
+            "amount": 100,
+            "currency": "INR",
+            "payment_id": "pay_1",
+            "status": "processed",
+            "notes": {"refund_key": 12345, "order_id": 678},
+        }
+    )
     report = refund.report()
     assert (report.key, report.order_id) == ("12345", "678")
 
@@ -73,12 +97,23 @@ def razorpay_sandbox_sdk(sandbox):
 
 
 def test_item13_a_note_outside_string_or_number_is_kept_as_text_not_a_failure():
-    payment = RazorpayPayment.model_validate({"id": "pay_1", "amount": 100, "currency": "INR", "status": "captured",
-                                              "notes": {"gift": None, "wrap": True, "card": {"to": "Asha"}}})
+    payment = RazorpayPayment.model_validate(
+        {
+            "id": "pay_1",
+            "amount": 100,
+            "currency": "INR",
+            "status": "captured",
+            "notes": {"gift": None, "wrap": True, "card": {"to": "Asha"}},
+        }
+    )
     assert payment.notes == {"gift": "null", "wrap": "true", "card": '{"to": "Asha"}'}
 
 
 def test_item13_notes_that_are_not_an_object_read_as_none():
     for odd in ([], "", None, "order_id=ord_1", ["order_id"]):
-        assert RazorpayPayment.model_validate({"id": "pay_1", "amount": 100, "currency": "INR",
-                                               "status": "captured", "notes": odd}).notes == {}
+        assert (
+            RazorpayPayment.model_validate(
+                {"id": "pay_1", "amount": 100, "currency": "INR", "status": "captured", "notes": odd}
+            ).notes
+            == {}
+        )

@@ -7,17 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from conftest import ADMIN, checkout_body, sandbox_settings
-from galla.store.orders import now
-from sandboxes.razorpay import SANDBOX_FAULTS
+from webhook_helpers import deliver_all, events_named, place, stored_order
+
 from galla.app import create_app
 from galla.cli import webhook_secret_warnings
-from galla.workers.reconciler import reconcile_pass
 from galla.settings import Settings
+from galla.store.orders import now
 from galla.web.state import DATABASE, SETTINGS, SHOP
-from webhook_helpers import events_named
-from webhook_helpers import deliver_all, place, stored_order
+from galla.workers.reconciler import reconcile_pass
+from sandboxes.razorpay import SANDBOX_FAULTS
 
 US_BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0132"}
 
@@ -108,12 +107,26 @@ async def test_item17_readiness_shows_only_the_live_gateway(razorpay_only):
 
 async def test_item17_reconcile_notes_an_old_order_of_the_off_gateway_and_goes_on(razorpay_only):
     """An order left from when Stripe had keys: the pass says Stripe is off for it instead of crashing."""
-    await razorpay_only.app[DATABASE].db.orders.insert_one({
-        "_id": "ord_fromstripedays", "status": "pending", "gateway": "stripe", "route": "international",
-        "amount": 1000, "currency": "USD", "country": "US", "capture": "auto", "items": [],
-        "customer": {"email": "jane@example.com", "name": "Jane Doe"}, "attempts": [], "timeline": [],
-        "stripe_session_id": "cs_test_old", "stripe_sessions": ["cs_test_old"],
-        "created_at": now() - timedelta(hours=1), "updated_at": now() - timedelta(hours=1)})
+    await razorpay_only.app[DATABASE].db.orders.insert_one(
+        {
+            "_id": "ord_fromstripedays",
+            "status": "pending",
+            "gateway": "stripe",
+            "route": "international",
+            "amount": 1000,
+            "currency": "USD",
+            "country": "US",
+            "capture": "auto",
+            "items": [],
+            "customer": {"email": "jane@example.com", "name": "Jane Doe"},
+            "attempts": [],
+            "timeline": [],
+            "stripe_session_id": "cs_test_old",
+            "stripe_sessions": ["cs_test_old"],
+            "created_at": now() - timedelta(hours=1),
+            "updated_at": now() - timedelta(hours=1),
+        }
+    )
     report = await reconcile_pass(razorpay_only.app[SHOP], razorpay_only.app[SETTINGS])
     assert any("Stripe is off" in error for error in report.errors), report.errors
 
@@ -130,8 +143,9 @@ async def test_item17_with_razorpay_off_an_indian_buyer_pays_by_card_through_str
 
 
 async def test_item17_with_razorpay_off_its_webhook_route_says_it_is_off(stripe_only):
-    resp = await stripe_only.post("/webhooks/razorpay", data=b"{}", headers={"X-Razorpay-Signature": "x",
-                                                                             "X-Razorpay-Event-Id": "evt_1"})
+    resp = await stripe_only.post(
+        "/webhooks/razorpay", data=b"{}", headers={"X-Razorpay-Signature": "x", "X-Razorpay-Event-Id": "evt_1"}
+    )
     assert resp.status == 404
 
 
@@ -146,8 +160,13 @@ async def test_item17_with_razorpay_off_an_indian_order_is_paid_on_stripe(stripe
 def test_item17_a_live_gateway_without_a_webhook_secret_is_said_at_startup():
     """Every delivery to such a shop is refused (400) until the secret is set, and Razorpay disables an endpoint that
     keeps failing (razorpay.com/docs/webhooks/best-practices): galla serve says so, naming the setting."""
-    settings = Settings(_env_file=None, razorpay_key_id="rzp_live_x", razorpay_key_secret="s",
-                        stripe_secret_key="sk_live_x", stripe_webhook_secret="whsec_x")
+    settings = Settings(
+        _env_file=None,
+        razorpay_key_id="rzp_live_x",
+        razorpay_key_secret="s",
+        stripe_secret_key="sk_live_x",
+        stripe_webhook_secret="whsec_x",
+    )
     [warning] = webhook_secret_warnings(settings)
     assert "RAZORPAY_WEBHOOK_SECRET is not set" in warning
     assert webhook_secret_warnings(Settings(_env_file=None)) == []  # the demo: the sandboxes bring their own

@@ -12,24 +12,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 
+import openapi_spec_validator
 import pytest
 import requests
-import openapi_spec_validator
 import schemathesis
 from aiohttp import web
+from conftest import ADMIN, ADMIN_PASSWORD, CUSTOMER, checkout_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                              status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from webhook_helpers import sign_razorpay, sign_stripe
 
-from conftest import ADMIN, ADMIN_PASSWORD, CUSTOMER, checkout_body
-from galla.app import create_app
 from galla.api.openapi import DOCUMENT_PATH, REF, REQUEST_MODELS, openapi_document
+from galla.app import create_app
 from galla.settings import SANDBOX_RAZORPAY_PATH, Settings
 from galla.web.state import SETTINGS
-from webhook_helpers import sign_razorpay, sign_stripe
 
 API_PREFIXES = ("/api/", "/webhooks/")
 PROBES = ("/healthz", "/readyz", "/metrics")
@@ -54,8 +57,13 @@ def live_server() -> Iterator[LiveServer]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings_ = Settings(_env_file=None, admin_password=ADMIN_PASSWORD, reconcile_interval=0,
-                         checkout_rate_limit="100000/minute", public_gateway_rate_limit="100000/minute")
+    settings_ = Settings(
+        _env_file=None,
+        admin_password=ADMIN_PASSWORD,
+        reconcile_interval=0,
+        checkout_rate_limit="100000/minute",
+        public_gateway_rate_limit="100000/minute",
+    )
     app = create_app(settings_, self_url=url)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
@@ -99,9 +107,13 @@ def test_the_document_passes_openapi_spec_validator(served_document):
 
 def test_every_api_route_of_the_app_is_documented(live_server, served_document):
     documented = {(method, path) for path, item in served_document["paths"].items() for method in item}
-    served = {(route.method.lower(), route.resource.canonical) for route in live_server.app.router.routes()
-              if route.method.lower() in METHODS and route.resource is not None
-              and (route.resource.canonical.startswith(API_PREFIXES) or route.resource.canonical in PROBES)}
+    served = {
+        (route.method.lower(), route.resource.canonical)
+        for route in live_server.app.router.routes()
+        if route.method.lower() in METHODS
+        and route.resource is not None
+        and (route.resource.canonical.startswith(API_PREFIXES) or route.resource.canonical in PROBES)
+    }
     assert served, "no API routes found: the walk over app.router is broken"
     assert served - documented == set(), "routes without documentation"
 
@@ -117,8 +129,12 @@ def test_request_bodies_are_the_validating_models_schemas(served_document, model
     for name, definition in expected.pop("$defs", {}).items():
         assert schemas[name] == definition
     assert schemas[model.__name__] == expected
-    bodies = [op["requestBody"]["content"]["application/json"]["schema"]
-              for item in served_document["paths"].values() for op in item.values() if "requestBody" in op]
+    bodies = [
+        op["requestBody"]["content"]["application/json"]["schema"]
+        for item in served_document["paths"].values()
+        for op in item.values()
+        if "requestBody" in op
+    ]
     assert {"$ref": REF.format(model=model.__name__)} in bodies
 
 
@@ -126,8 +142,9 @@ def test_every_operation_lists_its_errors_in_the_envelope(served_document):
     for path, item in served_document["paths"].items():
         for method, op in item.items():
             # /readyz answers 503 with its own body: it is a probe's answer, not an error.
-            errors = {status: answer for status, answer in op["responses"].items()
-                      if status >= "400" and path != "/readyz"}
+            errors = {
+                status: answer for status, answer in op["responses"].items() if status >= "400" and path != "/readyz"
+            }
             for status, answer in errors.items():
                 schema = answer["content"]["application/json"]["schema"]["$ref"]
                 assert schema.endswith(("/ErrorBody", "/CheckoutFailure")), (method, path, status)
@@ -151,20 +168,28 @@ def test_the_docs_page_names_every_operation(live_server, served_document):
     for path, item in served_document["paths"].items():
         for method, op in item.items():
             assert f'data-operation-id="{op["operationId"]}"' in page
-            assert f"<code class=\"api-op__path\">{path}</code>" in page
+            assert f'<code class="api-op__path">{path}</code>' in page
             assert escape(op["summary"]) in page
             for code in (code for answer in op["responses"].values() for code in answer.get("x-error-codes", [])):
                 assert f"<code>{code}</code>" in page
-    for field in ("items[].product_id", "customer.email", "shipping_address.postal_code", "razorpay_signature",
-                  "error.metadata"):
+    for field in (
+        "items[].product_id",
+        "customer.email",
+        "shipping_address.postal_code",
+        "razorpay_signature",
+        "error.metadata",
+    ):
         assert field in page
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 RUN = settings(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 FUZZED_EXAMPLES = 25
-OPERATIONS = [pytest.param(path, method, "security" in op, id=op["operationId"])
-              for path, item in openapi_document()["paths"].items() for method, op in item.items()]
+OPERATIONS = [
+    pytest.param(path, method, "security" in op, id=op["operationId"])
+    for path, item in openapi_document()["paths"].items()
+    for method, op in item.items()
+]
 INDIA = checkout_body()
 ABROAD = checkout_body(country="US", customer={**CUSTOMER, "phone": "+1 415 555 0123"})
 
@@ -187,17 +212,37 @@ def orders(live_server: LiveServer, api_schema) -> dict[str, str]:
     sandbox = live_server.url + SANDBOX_RAZORPAY_PATH
     key_id = live_server.app[SETTINGS].razorpay_key_id
     failed = call(api_schema, "/api/checkout", "post", body=INDIA)
-    declined = requests.post(sandbox + "/checkout/pay", timeout=10, json={
-        "key_id": key_id, "order_id": failed["razorpay"]["order_id"], "method": "upi", "outcome": "failure"})
-    call(api_schema, "/api/payments/razorpay/failed", "post",
-         body={"order_id": failed["order_id"], "error": declined.json()["error"]})
+    declined = requests.post(
+        sandbox + "/checkout/pay",
+        timeout=10,
+        json={"key_id": key_id, "order_id": failed["razorpay"]["order_id"], "method": "upi", "outcome": "failure"},
+    )
+    call(
+        api_schema,
+        "/api/payments/razorpay/failed",
+        "post",
+        body={"order_id": failed["order_id"], "error": declined.json()["error"]},
+    )
     paid = call(api_schema, "/api/checkout", "post", body=INDIA)
-    payment = requests.post(sandbox + "/checkout/pay", timeout=10, json={
-        "key_id": key_id, "order_id": paid["razorpay"]["order_id"], "method": "upi", "outcome": "success"})
-    assert call(api_schema, "/api/payments/razorpay/verify", "post",
-                body={"order_id": paid["order_id"], **payment.json()})["status"] == "paid"
-    call(api_schema, "/api/admin/orders/{order_id}/refund", "post", headers=ADMIN,
-         path_parameters={"order_id": paid["order_id"]}, body={"amount": 100})
+    payment = requests.post(
+        sandbox + "/checkout/pay",
+        timeout=10,
+        json={"key_id": key_id, "order_id": paid["razorpay"]["order_id"], "method": "upi", "outcome": "success"},
+    )
+    assert (
+        call(
+            api_schema, "/api/payments/razorpay/verify", "post", body={"order_id": paid["order_id"], **payment.json()}
+        )["status"]
+        == "paid"
+    )
+    call(
+        api_schema,
+        "/api/admin/orders/{order_id}/refund",
+        "post",
+        headers=ADMIN,
+        path_parameters={"order_id": paid["order_id"]},
+        body={"amount": 100},
+    )
     abroad = call(api_schema, "/api/checkout", "post", body=ABROAD)
     assert abroad["gateway"] == "stripe"
     return {"failed_attempt": failed["order_id"], "paid": paid["order_id"], "stripe": abroad["order_id"]}
@@ -228,15 +273,28 @@ def test_the_live_api_keeps_its_document(request, api_schema, path, method, admi
 
 def test_signed_webhooks_are_acknowledged_as_documented(live_server, api_schema):
     settings_ = live_server.app[SETTINGS]
-    razorpay = json.dumps({"entity": "event", "event": "payment.authorized", "contains": [],
-                           "payload": {}, "created_at": int(time.time())}).encode()
-    headers = {"X-Razorpay-Signature": sign_razorpay(razorpay, settings_.razorpay_webhook_secret.get_secret_value()),
-               "X-Razorpay-Event-Id": "evt_openapi_1", "Content-Type": "application/json"}
+    razorpay = json.dumps(
+        {
+            "entity": "event",
+            "event": "payment.authorized",
+            "contains": [],
+            "payload": {},
+            "created_at": int(time.time()),
+        }
+    ).encode()
+    headers = {
+        "X-Razorpay-Signature": sign_razorpay(razorpay, settings_.razorpay_webhook_secret.get_secret_value()),
+        "X-Razorpay-Event-Id": "evt_openapi_1",
+        "Content-Type": "application/json",
+    }
     for duplicate in (False, True):
         receipt = call(api_schema, "/webhooks/razorpay", "post", headers=headers, body=razorpay)
         assert receipt["received"] is True and receipt["duplicate"] is duplicate
-    stripe = json.dumps({"id": "evt_openapi_1", "object": "event", "type": "ping", "created": int(time.time()),
-                         "data": {"object": {}}}).encode()
-    headers = {"Stripe-Signature": sign_stripe(stripe, settings_.stripe_webhook_secret.get_secret_value()),
-               "Content-Type": "application/json"}
+    stripe = json.dumps(
+        {"id": "evt_openapi_1", "object": "event", "type": "ping", "created": int(time.time()), "data": {"object": {}}}
+    ).encode()
+    headers = {
+        "Stripe-Signature": sign_stripe(stripe, settings_.stripe_webhook_secret.get_secret_value()),
+        "Content-Type": "application/json",
+    }
     assert call(api_schema, "/webhooks/stripe", "post", headers=headers, body=stripe)["received"] is True

@@ -9,29 +9,34 @@ import logging
 import time
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
-
 from conftest import checkout_body
+from prometheus_client.parser import text_string_to_metric_families
 from test_database_faults import flaky  # noqa: F401 (a fixture)
-from sandboxes.razorpay.config import SANDBOX_FAULTS
-from galla.ops.logs import REQUEST_ID_VAR, configure_logging
 from webhook_helpers import deliver, post_razorpay
+
+from galla.ops.logs import REQUEST_ID_VAR, configure_logging
+from sandboxes.razorpay.config import SANDBOX_FAULTS
 
 
 async def scrape(client) -> dict[tuple, float]:
     """GET /metrics, parsed: {(sample name, sorted labels): value}."""
     resp = await client.get("/metrics")
     assert resp.status == 200 and resp.content_type == "text/plain"
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(await resp.text()) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(await resp.text())
+        for s in family.samples
+    }
 
 
 async def test_healthz_and_readyz_show_each_circuit(make_client, razorpay_sandbox):
     client = await make_client(circuit_failures=2, circuit_cooldown=60)
     assert await (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await (await client.get("/readyz")).json()
-    assert ready["gateways"] == {"razorpay": {"circuit": "closed", "retry_after": 0},
-                                 "stripe": {"circuit": "closed", "retry_after": 0}}
+    assert ready["gateways"] == {
+        "razorpay": {"circuit": "closed", "retry_after": 0},
+        "stripe": {"circuit": "closed", "retry_after": 0},
+    }
 
     razorpay_sandbox.server.app[SANDBOX_FAULTS].failures.set(1, "500")
     for _ in range(2):
@@ -82,8 +87,10 @@ async def test_metrics_count_webhook_events_by_type_and_outcome(client, razorpay
     metrics = await scrape(client)
 
     def events(kind, outcome):
-        return metrics.get(("galla_webhook_events_total",
-                            (("gateway", "razorpay"), ("outcome", outcome), ("type", kind))), 0)
+        return metrics.get(
+            ("galla_webhook_events_total", (("gateway", "razorpay"), ("outcome", outcome), ("type", kind))), 0
+        )
+
     assert events("payment.captured", "applied") == 1
     assert events("payment.captured", "duplicate") == 1
     assert events("unverified", "signature_invalid") == 1
@@ -102,8 +109,9 @@ def test_logs_are_json_lines_with_the_request_id_and_no_secret_or_card(capsys, r
     configure_logging("json", "INFO", [secret, "short"])
     token = REQUEST_ID_VAR.set("req-12345678")
     try:
-        logging.getLogger("galla.test").warning("refund with key %s for card %s, order ord_1 of 1249900 paise",
-                                                secret, "4242 4242 4242 4242")
+        logging.getLogger("galla.test").warning(
+            "refund with key %s for card %s, order ord_1 of 1249900 paise", secret, "4242 4242 4242 4242"
+        )
     finally:
         REQUEST_ID_VAR.reset(token)
     logging.getLogger("galla.test").info("outside any request")
@@ -120,8 +128,7 @@ async def test_a_request_logs_under_its_id(flaky, capsys, restore_logging):
     outage.down.add("*")
     resp = await client.post("/api/checkout", json=checkout_body(), headers={"X-Request-Id": "trace-abc-123"})
     assert resp.status == 503 and resp.headers["X-Request-Id"] == "trace-abc-123"
-    [line] = [json.loads(line) for line in capsys.readouterr().err.splitlines()
-              if "database unavailable" in line]
+    [line] = [json.loads(line) for line in capsys.readouterr().err.splitlines() if "database unavailable" in line]
     assert (line["request_id"], line["logger"], line["level"]) == ("trace-abc-123", "galla.http", "ERROR")
 
 

@@ -6,6 +6,7 @@ import base64
 import re
 
 from address_helpers import shipping_address
+
 from galla.orders.view import new_order_id
 
 
@@ -22,10 +23,17 @@ def test_order_ids_carry_120_random_bits_and_fit_a_razorpay_receipt():
 
 
 async def test_a_neighbouring_id_finds_nothing(client):
-    placed = await (await client.post("/api/checkout", json={
-        "items": [{"product_id": "masala-chai", "quantity": 1}], "country": "IN",
-        "customer": {"name": "Asha Rao", "email": "asha@example.com", "phone": "+919876543210"},
-        "shipping_address": shipping_address("IN")})).json()
+    placed = await (
+        await client.post(
+            "/api/checkout",
+            json={
+                "items": [{"product_id": "masala-chai", "quantity": 1}],
+                "country": "IN",
+                "customer": {"name": "Asha Rao", "email": "asha@example.com", "phone": "+919876543210"},
+                "shipping_address": shipping_address("IN"),
+            },
+        )
+    ).json()
     order_id = placed["order_id"]
     neighbour = order_id[:-1] + ("A" if order_id[-1] != "A" else "B")
     resp = await client.get(f"/api/orders/{neighbour}")

@@ -13,10 +13,10 @@ import re
 import string
 
 import aiohttp
+from abuse_helpers import place_order
 from hypothesis import given
 from hypothesis import strategies as st
 
-from abuse_helpers import place_order
 from galla.ops import redact
 from galla.ops.redact import REDACTED, passes_luhn
 
@@ -69,19 +69,29 @@ async def test_item19_a_card_number_in_the_buyers_name_is_never_stored_nor_shown
     stored = await database.db.orders.find_one({"_id": placed["order_id"]})
     assert stored["customer"]["name"] == f"Asha {REDACTED} Rao"
     assert placed["razorpay"]["prefill"]["name"] == f"Asha {REDACTED} Rao"  # nor sent to the gateway
-    pages = [await (await client.get(f"/orders/{placed['order_id']}")).text(),
-             await (await client.get(f"/api/orders/{placed['order_id']}")).text(),
-             await (await client.get(f"/admin/orders/{placed['order_id']}", headers=ADMIN)).text(),
-             await (await client.get("/admin/orders", headers=ADMIN)).text()]
+    pages = [
+        await (await client.get(f"/orders/{placed['order_id']}")).text(),
+        await (await client.get(f"/api/orders/{placed['order_id']}")).text(),
+        await (await client.get(f"/admin/orders/{placed['order_id']}", headers=ADMIN)).text(),
+        await (await client.get("/admin/orders", headers=ADMIN)).text(),
+    ]
     for page in pages:
         assert "4111" not in page and "Asha" in page
 
 
 async def test_item19_a_card_number_in_a_failure_report_is_never_stored_nor_shown(client, database):
     placed = await place_order(client)
-    resp = await client.post("/api/payments/razorpay/failed", json={"order_id": placed["order_id"], "error": {
-        "code": "BAD_REQUEST_ERROR", "description": f"card {CARD.replace(' ', '-')} was declined",
-        "reason": CARD.replace(" ", "")}})
+    resp = await client.post(
+        "/api/payments/razorpay/failed",
+        json={
+            "order_id": placed["order_id"],
+            "error": {
+                "code": "BAD_REQUEST_ERROR",
+                "description": f"card {CARD.replace(' ', '-')} was declined",
+                "reason": CARD.replace(" ", ""),
+            },
+        },
+    )
     assert resp.status == 200
     stored = await database.db.orders.find_one({"_id": placed["order_id"]})
     assert "4111" not in repr(stored["attempts"]) and "4111" not in repr(stored["timeline"])

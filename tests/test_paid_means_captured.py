@@ -10,21 +10,25 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from galla.payments.razorpay.confirm import GIVEN_BACK
-from galla.orders.reconcile import ReconcilePolicy, reconcile
 from conftest import checkout_body
-from galla.store.orders import now
 from money_helpers import checkout_signature, control, events_named, given_back_payment
-from galla.web.state import SHOP
 from webhook_helpers import deliver_all, place, stored_order
+
+from galla.orders.reconcile import ReconcilePolicy, reconcile
+from galla.payments.razorpay.confirm import GIVEN_BACK
+from galla.store.orders import now
+from galla.web.state import SHOP
 
 
 async def verify(client, sandbox, placed: dict, payment_id: str):
     """The buyer's browser reports the payment with a valid signature."""
     razorpay_order_id = placed["razorpay"]["order_id"]
-    body = {"order_id": placed["order_id"], "razorpay_order_id": razorpay_order_id,
-            "razorpay_payment_id": payment_id,
-            "razorpay_signature": checkout_signature(sandbox.key_secret, razorpay_order_id, payment_id)}
+    body = {
+        "order_id": placed["order_id"],
+        "razorpay_order_id": razorpay_order_id,
+        "razorpay_payment_id": payment_id,
+        "razorpay_signature": checkout_signature(sandbox.key_secret, razorpay_order_id, payment_id),
+    }
     resp = await client.post("/api/payments/razorpay/verify", json=body)
     return resp.status, await resp.json()
 
@@ -80,7 +84,8 @@ async def test_item1_the_auto_refund_held_for_a_payment_that_never_paid_is_dropp
 
 
 async def test_item1_an_authorized_order_whose_authorisation_razorpay_gave_back_is_not_authorized(
-        make_client, razorpay_sandbox):
+    make_client, razorpay_sandbox
+):
     """Manual capture, never captured: after Razorpay's auto-refund the order is closed, not left authorized."""
     client = await make_client(razorpay_capture="manual")
     placed = await place(client, checkout_body())
@@ -119,7 +124,8 @@ async def test_item1_the_capture_webhook_then_marks_it_paid(client, razorpay_san
 
 
 async def test_item1_the_auto_refund_of_an_authorized_orders_payment_is_no_refund_of_captured_money(
-        make_client, razorpay_sandbox):
+    make_client, razorpay_sandbox
+):
     """Manual capture: Razorpay's refund events for the uncaptured authorisation count nothing on the order."""
     client = await make_client(razorpay_capture="manual")
     placed = await place(client, checkout_body())
@@ -129,5 +135,9 @@ async def test_item1_the_auto_refund_of_an_authorized_orders_payment_is_no_refun
     await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.processed"))
     await verify(client, razorpay_sandbox, placed, paid["razorpay_payment_id"])
     order = await stored_order(client, placed["order_id"])
-    assert (order["status"], order.get("refunded_amount", 0), order.get("refund_committed", 0),
-            order.get("refunds", [])) == ("expired", 0, 0, [])
+    assert (
+        order["status"],
+        order.get("refunded_amount", 0),
+        order.get("refund_committed", 0),
+        order.get("refunds", []),
+    ) == ("expired", 0, 0, [])

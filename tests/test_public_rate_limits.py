@@ -5,22 +5,33 @@ spend the shop's gateway quota or open its circuit breaker; everything else is n
 from __future__ import annotations
 
 import pytest
-
 from abuse_helpers import place_order
 
 LIMIT = "3/minute"
-FAILURE = {"code": "BAD_REQUEST_ERROR", "description": "Payment failed", "source": "customer",
-           "step": "payment_authentication", "reason": "payment_failed",
-           "metadata": {"payment_id": "pay_Nz1ZfK2qXo9sRa"}}
+FAILURE = {
+    "code": "BAD_REQUEST_ERROR",
+    "description": "Payment failed",
+    "source": "customer",
+    "step": "payment_authentication",
+    "reason": "payment_failed",
+    "metadata": {"payment_id": "pay_Nz1ZfK2qXo9sRa"},
+}
 
 
 def gateway_requests(order_id: str, razorpay_order_id: str) -> dict:
     """One request to each public endpoint that calls a gateway, as (method, path, json)."""
     return {
         "failed": ("POST", "/api/payments/razorpay/failed", {"order_id": order_id, "error": FAILURE}),
-        "verify": ("POST", "/api/payments/razorpay/verify", {
-            "order_id": order_id, "razorpay_order_id": razorpay_order_id,
-            "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa", "razorpay_signature": "00"}),
+        "verify": (
+            "POST",
+            "/api/payments/razorpay/verify",
+            {
+                "order_id": order_id,
+                "razorpay_order_id": razorpay_order_id,
+                "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa",
+                "razorpay_signature": "00",
+            },
+        ),
         "lookup": ("GET", f"/api/orders/{order_id}?session_id=cs_test_a1B2c3D4", None),
         "page": ("GET", f"/orders/{order_id}?session_id=cs_test_a1B2c3D4", None),
         "pay": ("POST", f"/api/orders/{order_id}/pay", None),
@@ -87,6 +98,7 @@ async def test_item18_each_client_has_its_own_allowance_behind_a_trusted_proxy(m
 
 def test_item18_the_setting_is_read_in_the_limits_notation():
     from galla.settings import Settings
+
     assert Settings(_env_file=None).public_gateway_rate_limit == "60/minute"
     with pytest.raises(ValueError):
         Settings(_env_file=None, public_gateway_rate_limit="lots")

@@ -44,8 +44,7 @@ def test_idle_clients_are_forgotten_once_their_window_has_passed():
     assert list(limiter.hits) == ["still-here"]
 
 
-@given(st.lists(st.tuples(st.floats(0, 5, allow_nan=False), st.sampled_from("ab")), max_size=60),
-       st.integers(1, 4))
+@given(st.lists(st.tuples(st.floats(0, 5, allow_nan=False), st.sampled_from("ab")), max_size=60), st.integers(1, 4))
 def test_answers_match_counting_every_allowed_hit(steps, limit):
     clock = Clock()
     limiter = ClientLimiter(f"{limit}/10 seconds", clock=clock)

@@ -28,8 +28,7 @@ async def test_checkout_prices_from_database_and_opens_razorpay_order(client, ra
     options = body["razorpay"]
     assert options["key"] == razorpay_sandbox.key_id
     assert options["amount"] == body["amount"] and options["currency"] == "INR"
-    assert options["prefill"] == {"name": "Asha Rao", "email": "asha.rao@example.in",
-                                  "contact": "+919876543210"}
+    assert options["prefill"] == {"name": "Asha Rao", "email": "asha.rao@example.in", "contact": "+919876543210"}
     rzp_order = razorpay_sandbox.state.orders[options["order_id"]]
     assert rzp_order["amount"] == body["amount"]
     assert rzp_order["receipt"] == body["order_id"]
@@ -38,8 +37,7 @@ async def test_checkout_prices_from_database_and_opens_razorpay_order(client, ra
 
 async def test_upi_payment_verified_on_server_makes_order_paid(client, razorpay_sandbox):
     _, placed = await place(client)
-    pay_status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi",
-                                                  outcome="success")
+    pay_status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi", outcome="success")
     assert pay_status == 200, paid
     status, body = await verify(client, placed["order_id"], paid)
     assert (status, body) == (200, {"order_id": placed["order_id"], "status": "paid"})
@@ -59,8 +57,7 @@ async def test_manual_capture_leaves_order_authorized(make_client, razorpay_sand
     client = await make_client(razorpay_capture="manual")
     _, placed = await place(client)
     assert razorpay_sandbox.state.orders[placed["razorpay"]["order_id"]]
-    _, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="card",
-                                         card_number="4100280000001007")
+    _, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="card", card_number="4100280000001007")
     status, body = await verify(client, placed["order_id"], paid)
     assert (status, body["status"]) == (200, "authorized")
 
@@ -70,8 +67,9 @@ async def test_failed_upi_is_recorded_and_buyer_retries_to_success(client, razor
     rzp_order_id = placed["razorpay"]["order_id"]
     fail_status, failure = await razorpay_sandbox.pay(rzp_order_id, method="upi", outcome="failure")
     assert fail_status == 400
-    resp = await client.post("/api/payments/razorpay/failed",
-                             json={"order_id": placed["order_id"], "error": failure["error"]})
+    resp = await client.post(
+        "/api/payments/razorpay/failed", json={"order_id": placed["order_id"], "error": failure["error"]}
+    )
     assert resp.status == 200 and (await resp.json())["status"] == "pending"
     order = await (await client.get(f"/api/orders/{placed['order_id']}")).json()
     assert order["can_pay"] is True
@@ -91,8 +89,12 @@ async def test_forged_signature_is_refused_and_changes_nothing(client, database,
     _, placed = await place(client)
     _, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
     before = await database.db.orders.find_one({"_id": placed["order_id"]})
-    forged = dict(paid, razorpay_signature=hmac.new(b"not-the-secret", (
-        f"{paid['razorpay_order_id']}|{paid['razorpay_payment_id']}").encode(), hashlib.sha256).hexdigest())
+    forged = dict(
+        paid,
+        razorpay_signature=hmac.new(
+            b"not-the-secret", (f"{paid['razorpay_order_id']}|{paid['razorpay_payment_id']}").encode(), hashlib.sha256
+        ).hexdigest(),
+    )
     status, body = await verify(client, placed["order_id"], forged)
     assert status == 400 and body["error"]["code"] == "signature_invalid"
     assert body["error"]["field"] == "razorpay_signature"
@@ -169,9 +171,13 @@ async def test_failure_report_naming_another_orders_payment_is_not_believed(clie
     _, mine = await place(client)
     _, other = await place(client)
     _, failure = await razorpay_sandbox.pay(other["razorpay"]["order_id"], outcome="failure")
-    resp = await client.post("/api/payments/razorpay/failed", json={
-        "order_id": mine["order_id"],
-        "error": {**failure["error"], "code": "BROWSER_SAID", "description": "from the browser"}})
+    resp = await client.post(
+        "/api/payments/razorpay/failed",
+        json={
+            "order_id": mine["order_id"],
+            "error": {**failure["error"], "code": "BROWSER_SAID", "description": "from the browser"},
+        },
+    )
     assert resp.status == 200
     order = await (await client.get(f"/api/orders/{mine['order_id']}")).json()
     assert [(a["code"], a["method"]) for a in order["attempts"]] == [("BROWSER_SAID", None)]

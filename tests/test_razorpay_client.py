@@ -65,12 +65,30 @@ async def test_sandbox_validation_becomes_typed_error_keeping_details(session, r
 
 
 def test_entities_keep_unknown_fields_and_both_notes_shapes():
-    order = RazorpayOrder.model_validate({"id": "order_1", "entity": "order", "amount": 100, "currency": "INR",
-                                          "status": "created", "notes": [], "offer_id": None, "brand_new": {"x": 1}})
+    order = RazorpayOrder.model_validate(
+        {
+            "id": "order_1",
+            "entity": "order",
+            "amount": 100,
+            "currency": "INR",
+            "status": "created",
+            "notes": [],
+            "offer_id": None,
+            "brand_new": {"x": 1},
+        }
+    )
     assert order.notes == {} and order.model_extra["brand_new"] == {"x": 1}
-    payment = RazorpayPayment.model_validate({"id": "pay_1", "amount": 100, "currency": "INR", "status": "captured",
-                                              "notes": {"order_id": "ord_1"}, "upi": {"vpa": "a@b"},
-                                              "acquirer_data": {"rrn": "1"}})
+    payment = RazorpayPayment.model_validate(
+        {
+            "id": "pay_1",
+            "amount": 100,
+            "currency": "INR",
+            "status": "captured",
+            "notes": {"order_id": "ord_1"},
+            "upi": {"vpa": "a@b"},
+            "acquirer_data": {"rrn": "1"},
+        }
+    )
     assert payment.notes == {"order_id": "ord_1"}
     assert "upi" not in payment.summary() and payment.summary()["id"] == "pay_1"
 
@@ -80,11 +98,23 @@ async def misbehaving_razorpay(aiohttp_server):
     """A server that fails the ways real networks and gateways do."""
 
     async def server_error(request):
-        return web.json_response({"error": {"code": "SERVER_ERROR", "description": "We are facing some trouble",
-                                            "field": None, "source": "NA", "reason": "NA"}}, status=500)
+        return web.json_response(
+            {
+                "error": {
+                    "code": "SERVER_ERROR",
+                    "description": "We are facing some trouble",
+                    "field": None,
+                    "source": "NA",
+                    "reason": "NA",
+                }
+            },
+            status=500,
+        )
 
     async def rate_limited(request):
-        return web.json_response({"error": {"code": "BAD_REQUEST_ERROR", "description": "Too many requests"}}, status=429)
+        return web.json_response(
+            {"error": {"code": "BAD_REQUEST_ERROR", "description": "Too many requests"}}, status=429
+        )
 
     async def hang(request):
         await asyncio.sleep(30)

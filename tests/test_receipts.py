@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
+from conftest import CUSTOMER, checkout_body
+from test_refunds import paid_and_known, refund
+from webhook_helpers import US_BUYER, deliver, deliver_all, events_named, paid_stripe_order, place
 
 from galla.orders.receipts import format_shop_time, queue_receipt
-from conftest import CUSTOMER, checkout_body
 from galla.store.orders import get_order
-from test_refunds import paid_and_known, refund
-from webhook_helpers import US_BUYER, events_named, paid_stripe_order
 from galla.web.state import DATABASE, SHOP
-from webhook_helpers import deliver, deliver_all, place
 
 
 def receipt_section(page: str) -> str:
@@ -22,8 +22,8 @@ def receipt_section(page: str) -> str:
 
 
 def test_receipt_times_are_written_in_ist():
-    assert format_shop_time(datetime(2025, 3, 4, 9, 37, tzinfo=timezone.utc)) == "4 Mar 2025, 3:07 pm IST"
-    assert format_shop_time(datetime(2025, 12, 31, 18, 45, tzinfo=timezone.utc)) == "1 Jan 2026, 12:15 am IST"
+    assert format_shop_time(datetime(2025, 3, 4, 9, 37, tzinfo=UTC)) == "4 Mar 2025, 3:07 pm IST"
+    assert format_shop_time(datetime(2025, 12, 31, 18, 45, tzinfo=UTC)) == "1 Jan 2026, 12:15 am IST"
     assert format_shop_time(datetime(2025, 6, 1, 6, 30)) == "1 Jun 2025, 12:00 pm IST"  # naive is UTC
     assert format_shop_time(None) is None
 

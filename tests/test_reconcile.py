@@ -6,15 +6,14 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from conftest import checkout_body
+from webhook_helpers import US_BUYER, admin_post, place, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
-from conftest import checkout_body
 from galla.store.leases import acquire_lease, release_lease
 from galla.store.orders import now
-from sandboxes.razorpay import SANDBOX_FAULTS
-from webhook_helpers import US_BUYER
 from galla.web.state import DATABASE, SHOP
-from webhook_helpers import admin_post, place, stored_order
+from sandboxes.razorpay import SANDBOX_FAULTS
 
 LATER = timedelta(hours=1)  # past the 15 minutes a pending order is left alone, well before its expiry
 NEXT_DAY = timedelta(hours=25)  # past the 24 h expiry
@@ -40,8 +39,7 @@ async def test_a_paid_razorpay_order_without_webhook_or_browser_is_found_paid(cl
 async def test_a_razorpay_order_created_but_never_saved_is_found_by_receipt(client, razorpay_sandbox):
     placed = await place(client, checkout_body())
     # The crash between Razorpay's answer and our write: our order has no Razorpay order id.
-    await client.app[DATABASE].db.orders.update_one({"_id": placed["order_id"]},
-                                                    {"$unset": {"razorpay_order_id": ""}})
+    await client.app[DATABASE].db.orders.update_one({"_id": placed["order_id"]}, {"$unset": {"razorpay_order_id": ""}})
     await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
     report = await reconcile_at(client, LATER)
     assert report.changed == {placed["order_id"]: "pending → paid"}
@@ -138,6 +136,7 @@ async def test_admin_can_run_a_pass_now(client):
 
 def test_galla_reconcile_needs_a_real_database_and_real_keys(monkeypatch, capsys):
     from galla import cli
+
     for name in ("MONGODB_URI", "RAZORPAY_KEY_ID", "STRIPE_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir("/")  # no .env to read

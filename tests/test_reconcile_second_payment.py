@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from money_helpers import control, placed_with_failed_payment
+from webhook_helpers import stored_order
+
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.payments.stripe.session import open_stripe_session
 from galla.store.orders import get_order, now
-from money_helpers import control, placed_with_failed_payment
 from galla.web.state import SHOP
-from webhook_helpers import stored_order
 
 
 async def failed_over_then_razorpay_late(client, razorpay_sandbox) -> tuple[dict, str]:
@@ -36,7 +37,8 @@ async def failed_over_then_razorpay_late(client, razorpay_sandbox) -> tuple[dict
 
 
 async def test_item4_reconcile_finds_a_razorpay_payment_on_an_order_failed_over_to_stripe(
-        client, razorpay_sandbox, stripe_sandbox):
+    client, razorpay_sandbox, stripe_sandbox
+):
     placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
     await reconcile(client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(hours=25))
     stored = await stored_order(client, placed["order_id"])
@@ -44,10 +46,12 @@ async def test_item4_reconcile_finds_a_razorpay_payment_on_an_order_failed_over_
 
 
 async def test_item4_an_order_failed_over_to_stripe_but_paid_through_razorpay_counts_as_razorpays(
-        client, razorpay_sandbox, stripe_sandbox):
+    client, razorpay_sandbox, stripe_sandbox
+):
     """The dashboard sums takings by the order's gateway, and the receipt names it: the one that took the money."""
     from money_helpers import events_named
     from webhook_helpers import deliver_all
+
     placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
     stored = await stored_order(client, placed["order_id"])
@@ -58,6 +62,7 @@ async def paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_san
     """Failed over, paid through Stripe (its webhook delivered), then Razorpay captured the late authorisation."""
     from money_helpers import events_named
     from webhook_helpers import deliver_all
+
     placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
     order = await get_order(client.app[SHOP].db, placed["order_id"])
     status, _, _ = await stripe_sandbox.pay(order.stripe_session_id)
@@ -67,7 +72,8 @@ async def paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_san
 
 
 async def test_item4_reconcile_gives_back_a_late_razorpay_payment_on_an_order_stripe_paid(
-        client, razorpay_sandbox, stripe_sandbox):
+    client, razorpay_sandbox, stripe_sandbox
+):
     """With the Razorpay webhooks lost, the shop kept both payments: reconcile looks once the capture window closed."""
     placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     stored = await stored_order(client, placed["order_id"])
@@ -86,17 +92,25 @@ async def test_item4_a_failed_over_paid_order_is_looked_at_once(client, razorpay
     for hours in (50, 51, 52):
         await reconcile(client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(hours=hours))
     stored = await stored_order(client, placed["order_id"])
-    lookups = [e for e in stored["timeline"] if e.get("kind") == "gateway_call" and e.get("method") == "GET"
-               and e.get("path", "").endswith("/payments") and e.get("gateway") == "razorpay"]
+    lookups = [
+        e
+        for e in stored["timeline"]
+        if e.get("kind") == "gateway_call"
+        and e.get("method") == "GET"
+        and e.get("path", "").endswith("/payments")
+        and e.get("gateway") == "razorpay"
+    ]
     assert len(lookups) == 1
 
 
 async def test_item4_reconcile_gives_back_a_stripe_payment_on_an_order_razorpay_paid(
-        client, razorpay_sandbox, stripe_sandbox):
+    client, razorpay_sandbox, stripe_sandbox
+):
     """The other way round: Razorpay's late capture paid the order (its webhook came), and the buyer had also paid
     the Stripe session the failover opened, whose webhook was lost."""
     from money_helpers import events_named
     from webhook_helpers import deliver_all
+
     placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
     order = await get_order(client.app[SHOP].db, placed["order_id"])
     status, _, _ = await stripe_sandbox.pay(order.stripe_session_id)
@@ -112,7 +126,8 @@ async def test_item4_reconcile_gives_back_a_stripe_payment_on_an_order_razorpay_
 
 
 async def test_item4_reconcile_looks_once_the_shops_own_capture_window_closed(
-        make_client, razorpay_sandbox, stripe_sandbox):
+    make_client, razorpay_sandbox, stripe_sandbox
+):
     """The capture window is the shop's ORDER_EXPIRY (an hour here), not a fixed day: reconcile gives a late capture
     back an hour after that window and the order's expiry closed, not a day later."""
     client = await make_client(order_expiry=3600)

@@ -8,7 +8,6 @@ from collections import Counter
 
 import aiohttp
 import pytest
-
 from conftest import ADMIN, checkout_body
 from webhook_helpers import deliver_all
 
@@ -30,6 +29,7 @@ async def cyclic_garbage(exchange) -> Counter:
 
 def answering(client, method: str, path: str, status: int, **options):
     """An exchange: one request, answered with `status`."""
+
     async def exchange():
         async with client.request(method, path, allow_redirects=False, **options) as resp:
             await resp.read()
@@ -46,12 +46,24 @@ EXCHANGES = {
     "admin page signed in": ("GET", "/admin", 200, {"headers": ADMIN}),
     "invalid checkout": ("POST", "/api/checkout", 422, {"json": {"items": "none"}}),
     "unknown order": ("GET", "/api/orders/ord_unknown", 404, {}),
-    "oversize body": ("POST", "/api/checkout", 413, {"data": b"{" + b" " * (65 * 1024) + b"}",
-                                                    "headers": {"Content-Type": "application/json"}}),
-    "oversize webhook": ("POST", "/webhooks/razorpay", 413, {"data": b"{" + b" " * (65 * 1024) + b"}",
-                                                             "headers": {"Content-Type": "application/json"}}),
-    "forged webhook": ("POST", "/webhooks/razorpay", 400, {"data": b"{}",
-                                                           "headers": {"X-Razorpay-Signature": "0" * 64}}),
+    "oversize body": (
+        "POST",
+        "/api/checkout",
+        413,
+        {"data": b"{" + b" " * (65 * 1024) + b"}", "headers": {"Content-Type": "application/json"}},
+    ),
+    "oversize webhook": (
+        "POST",
+        "/webhooks/razorpay",
+        413,
+        {"data": b"{" + b" " * (65 * 1024) + b"}", "headers": {"Content-Type": "application/json"}},
+    ),
+    "forged webhook": (
+        "POST",
+        "/webhooks/razorpay",
+        400,
+        {"data": b"{}", "headers": {"X-Razorpay-Signature": "0" * 64}},
+    ),
 }
 
 
@@ -63,12 +75,19 @@ async def test_answers_leave_no_reference_cycle(client, name):
 
 async def test_a_whole_paid_checkout_leaves_no_reference_cycle(client, razorpay_sandbox):
     shopper = aiohttp.ClientSession()
+
     async def pay_by_upi():
         resp = await client.post("/api/checkout", json=checkout_body())
         placed = await resp.json()
-        async with shopper.post(razorpay_sandbox.url + "/checkout/pay", json={
-                "key_id": razorpay_sandbox.key_id, "order_id": placed["razorpay"]["order_id"], "method": "upi",
-                "outcome": "success"}) as resp:
+        async with shopper.post(
+            razorpay_sandbox.url + "/checkout/pay",
+            json={
+                "key_id": razorpay_sandbox.key_id,
+                "order_id": placed["razorpay"]["order_id"],
+                "method": "upi",
+                "outcome": "success",
+            },
+        ) as resp:
             paid = await resp.json()
         resp = await client.post("/api/payments/razorpay/verify", json={"order_id": placed["order_id"], **paid})
         assert (await resp.json())["status"] == "paid"

@@ -12,22 +12,32 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
+from money_helpers import control, events_named, paid_order
+from webhook_helpers import admin_post, deliver, post_razorpay, stored_order
+
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.payments.errors import GatewayUnavailable
 from galla.payments.razorpay.client import error_from_response
 from galla.store.orders import now
-from money_helpers import control, events_named, paid_order
+from galla.web.state import SHOP
 from sandboxes.razorpay import SANDBOX_FAULTS
 from sandboxes.razorpay.state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS
 from sandboxes.razorpay.validation import RefundRequest
-from galla.web.state import SHOP
-from webhook_helpers import admin_post, deliver, post_razorpay, stored_order
 
 
 def test_item5_a_409_is_a_request_in_progress_not_a_refusal():
     """Razorpay's 409 body maps to GatewayUnavailable (retry later), never GatewayInvalid (refused for good)."""
-    body = {"error": {"code": "BAD_REQUEST_ERROR", "description": SAME_KEY_IN_PROGRESS, "source": "NA",
-                      "step": "NA", "reason": "NA", "metadata": {}, "field": None}}
+    body = {
+        "error": {
+            "code": "BAD_REQUEST_ERROR",
+            "description": SAME_KEY_IN_PROGRESS,
+            "source": "NA",
+            "step": "NA",
+            "reason": "NA",
+            "metadata": {},
+            "field": None,
+        }
+    }
     assert isinstance(error_from_response(409, body), GatewayUnavailable)
 
 
@@ -54,13 +64,17 @@ async def test_item5_reconcile_settles_a_requested_refund_by_listing_the_payment
     assert status == 202
     db = client.app[SHOP].db
     # As if the answer never came: the refund exists at Razorpay, our entry has no refund_id.
-    await db.orders.update_one({"_id": placed["order_id"]},
-                               {"$set": {"refunds.0.status": "requested", "refunds.0.refund_id": None}})
+    await db.orders.update_one(
+        {"_id": placed["order_id"]}, {"$set": {"refunds.0.status": "requested", "refunds.0.refund_id": None}}
+    )
     await reconcile(client.app[SHOP], ReconcilePolicy(resend_refunds_after=timedelta(days=1)), at=now())
     order = await stored_order(client, placed["order_id"])
     made = next(iter(razorpay_sandbox.state.refunds))
     assert (order["refunds"][0]["refund_id"], order["refunds"][0]["status"], order["refunded_amount"]) == (
-        made, "processed", 5000)
+        made,
+        "processed",
+        5000,
+    )
 
 
 async def test_item5_refund_processed_after_we_recorded_it_failed_counts_once(client, razorpay_sandbox):
@@ -96,13 +110,17 @@ async def test_item5_reconcile_finds_a_requested_refund_behind_ten_newer_ones(cl
     status, answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 1000})
     assert status == 202
     db = client.app[SHOP].db
-    await db.orders.update_one({"_id": placed["order_id"]},
-                               {"$set": {"refunds.0.status": "requested", "refunds.0.refund_id": None}})
+    await db.orders.update_one(
+        {"_id": placed["order_id"]}, {"$set": {"refunds.0.status": "requested", "refunds.0.refund_id": None}}
+    )
     payment_id = (await stored_order(client, placed["order_id"]))["payment"]["id"]
     for _ in range(10):  # made in Razorpay's dashboard since: newer than ours
-        razorpay_sandbox.state.refund_payment(payment_id, RefundRequest(amount=100, speed="normal", notes={},
-                                                                        receipt=None))
+        razorpay_sandbox.state.refund_payment(
+            payment_id, RefundRequest(amount=100, speed="normal", notes={}, receipt=None)
+        )
     await reconcile(client.app[SHOP], ReconcilePolicy(resend_refunds_after=timedelta(days=1)), at=now())
     order = await stored_order(client, placed["order_id"])
     assert (order["refunds"][0]["status"], order["refunds"][0]["refund_id"]) == (
-        "processed", next(iter(razorpay_sandbox.state.refunds)))
+        "processed",
+        next(iter(razorpay_sandbox.state.refunds)),
+    )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from conftest import checkout_body
 from money_helpers import control, events_named
-from galla.web.state import SHOP
 from webhook_helpers import admin_post, deliver_all, place
+
+from galla.web.state import SHOP
 
 
 async def test_item5_refunds_answered_409_leave_the_razorpay_circuit_closed(make_client, razorpay_sandbox):

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import copy
 
+from conftest import ADMIN, checkout_body
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from conftest import ADMIN, checkout_body
 from money_helpers import events_named, paid_order
-from sandboxes.razorpay.validation import RefundRequest
 from webhook_helpers import admin_post, deliver, deliver_all, place, post_razorpay, stored_order
+
+from sandboxes.razorpay.validation import RefundRequest
 
 PAYMENT_EVENTS = ("payment.authorized", "payment.captured", "order.paid")
 REFUND_EVENTS = ("refund.created", "refund.processed")
@@ -75,16 +75,18 @@ async def test_item3_an_ignored_refund_is_in_the_trace_with_its_reason(client, r
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(order=[3, 4, 4, 0, 1, 2], partial=False)  # the refund reported twice before its payment is known
-@given(order=st.lists(st.integers(0, 4), max_size=3).flatmap(lambda repeats: st.permutations([*range(5), *repeats])),
-       partial=st.booleans())
-async def test_item3_status_follows_payment_and_refunds_in_any_arrival_order(
-        client, razorpay_sandbox, order, partial):
+@given(
+    order=st.lists(st.integers(0, 4), max_size=3).flatmap(lambda repeats: st.permutations([*range(5), *repeats])),
+    partial=st.booleans(),
+)
+async def test_item3_status_follows_payment_and_refunds_in_any_arrival_order(client, razorpay_sandbox, order, partial):
     """Payment and refund events shuffled and repeated: the order ends as its payment and refunds say."""
     amount = 1997_00 // 2 if partial else None
     placed, _ = await refunded_at_razorpay(client, razorpay_sandbox, amount)
     rzp_order = placed["razorpay"]["order_id"]
-    events = [e for e in razorpay_sandbox.state.events
-              if e.envelope["payload"]["payment"]["entity"]["order_id"] == rzp_order]
+    events = [
+        e for e in razorpay_sandbox.state.events if e.envelope["payload"]["payment"]["entity"]["order_id"] == rzp_order
+    ]
     assert len(events) == 5
     for index in order:  # every event at least once, some twice, in any order
         status, _ = await deliver(client, events[index])
@@ -92,5 +94,4 @@ async def test_item3_status_follows_payment_and_refunds_in_any_arrival_order(
     stored = await stored_order(client, placed["order_id"])
     refunded = placed["amount"] if amount is None else amount
     expected = "refunded" if amount is None else "partially_refunded"
-    assert (stored["status"], stored["refunded_amount"], stored["refund_committed"]) == (
-        expected, refunded, refunded)
+    assert (stored["status"], stored["refunded_amount"], stored["refund_committed"]) == (expected, refunded, refunded)

@@ -6,10 +6,17 @@ import asyncio
 import copy
 
 import aiohttp
-
 from conftest import checkout_body
-from webhook_helpers import events_named, paid_razorpay_order, paid_stripe_order
-from webhook_helpers import admin_post, deliver, deliver_all, post_razorpay, stored_order
+from webhook_helpers import (
+    admin_post,
+    deliver,
+    deliver_all,
+    events_named,
+    paid_razorpay_order,
+    paid_stripe_order,
+    post_razorpay,
+    stored_order,
+)
 
 
 async def paid_and_known(client, sandbox):
@@ -20,8 +27,9 @@ async def paid_and_known(client, sandbox):
 
 
 async def refund(client, order_id, amount=None, **kwargs):
-    return await admin_post(client, f"/api/admin/orders/{order_id}/refund",
-                            {} if amount is None else {"amount": amount}, **kwargs)
+    return await admin_post(
+        client, f"/api/admin/orders/{order_id}/refund", {} if amount is None else {"amount": amount}, **kwargs
+    )
 
 
 async def test_half_refund_is_pending_until_its_webhook_then_partially_refunded(client, razorpay_sandbox):
@@ -109,18 +117,24 @@ async def test_a_failed_refund_gives_the_amount_back_to_refund(client, razorpay_
     status, ack = await post_razorpay(client, again, "evt_refund_processed_again")
     order = await stored_order(client, placed["order_id"])
     assert (order["refunded_amount"], order["refund_committed"], order["refunds"][0]["status"]) == (
-        1000, 1000, "processed")
+        1000,
+        1000,
+        "processed",
+    )
 
 
 async def test_a_refund_made_in_the_dashboard_is_recorded_from_its_webhook(client, razorpay_sandbox):
     placed, paid = await paid_and_known(client, razorpay_sandbox)
     from sandboxes.razorpay.validation import RefundRequest
+
     request = RefundRequest(amount=placed["amount"], speed="normal", notes={}, receipt=None)
     razorpay_sandbox.state.refund_payment(paid["razorpay_payment_id"], request)
     answers = await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.processed"))
     # refund.created already shows it processed (Razorpay processes test refunds at once).
-    assert [a["outcome"] for _, a in answers] == [f"paid → refunded, refunded 0 → {placed['amount']}",
-                                                  "no change (refunded)"]
+    assert [a["outcome"] for _, a in answers] == [
+        f"paid → refunded, refunded 0 → {placed['amount']}",
+        "no change (refunded)",
+    ]
     order = await stored_order(client, placed["order_id"])
     assert [r["key"] for r in order["refunds"]] == [order["refunds"][0]["refund_id"]]
 
@@ -145,9 +159,13 @@ async def test_stripe_half_refund_settles_on_charge_refunded_alone(client, strip
 async def test_admin_api_wants_the_admin_password(client, razorpay_sandbox):
     placed, _ = await paid_and_known(client, razorpay_sandbox)
     path = f"/api/admin/orders/{placed['order_id']}/refund"
-    for headers in ({}, {"Authorization": aiohttp.encode_basic_auth("admin", "wrong")},
-                    {"Authorization": aiohttp.encode_basic_auth("root", "correct-horse-battery-staple")},
-                    {"Authorization": "Basic !!!"}, {"Authorization": "Bearer correct-horse-battery-staple"}):
+    for headers in (
+        {},
+        {"Authorization": aiohttp.encode_basic_auth("admin", "wrong")},
+        {"Authorization": aiohttp.encode_basic_auth("root", "correct-horse-battery-staple")},
+        {"Authorization": "Basic !!!"},
+        {"Authorization": "Bearer correct-horse-battery-staple"},
+    ):
         resp = await client.post(path, json={"amount": 100}, headers=headers)
         assert resp.status == 401
         assert resp.headers["WWW-Authenticate"].startswith("Basic")
@@ -169,6 +187,7 @@ async def test_admin_captures_an_authorized_payment(make_client, razorpay_sandbo
 
 async def test_a_stripe_refund_left_pending_then_failed_frees_its_amount(client, stripe_sandbox):
     from sandboxes.stripe import STRIPE_SANDBOX_FAULTS
+
     placed = await paid_stripe_order(client, stripe_sandbox)
     await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
     stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "pending"
@@ -185,6 +204,7 @@ async def test_a_stripe_refund_left_pending_then_failed_frees_its_amount(client,
 
 async def test_a_razorpay_refund_pending_at_the_bank_settles_on_refund_processed(client, razorpay_sandbox):
     from sandboxes.razorpay import SANDBOX_FAULTS
+
     placed, _ = await paid_and_known(client, razorpay_sandbox)
     razorpay_sandbox.server.app[SANDBOX_FAULTS].refund_outcome = "pending"
     status, answer = await refund(client, placed["order_id"])

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from galla.orders.reconcile import ReconcilePolicy, reconcile
 from conftest import checkout_body
-from galla.store.orders import now
-from sandboxes.razorpay.validation import RefundRequest
-from galla.web.state import SHOP
 from money_helpers import events_named
 from webhook_helpers import deliver_all, place, stored_order
+
+from galla.orders.reconcile import ReconcilePolicy, reconcile
+from galla.store.orders import now
+from galla.web.state import SHOP
+from sandboxes.razorpay.validation import RefundRequest
 
 
 async def test_item3_reconcile_of_a_payment_refunded_since_its_capture_ends_refunded(client, razorpay_sandbox):
@@ -26,8 +27,9 @@ async def test_item3_reconcile_of_a_payment_refunded_since_its_capture_ends_refu
     status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
     assert status == 200, paid
     payment_id = paid["razorpay_payment_id"]
-    razorpay_sandbox.state.refund_payment(payment_id, RefundRequest(amount=None, speed="normal", notes={},
-                                                                    receipt=None))
+    razorpay_sandbox.state.refund_payment(
+        payment_id, RefundRequest(amount=None, speed="normal", notes={}, receipt=None)
+    )
     await reconcile(client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(minutes=30))
     order = await stored_order(client, placed["order_id"])
     assert (order["status"], order.get("refunded_amount", 0)) == ("refunded", order["amount"])
@@ -38,9 +40,15 @@ async def test_item3_a_refund_before_a_mismatched_capture_counts_as_one_after_it
     placed = await place(client, checkout_body())
     status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], amount=placed["amount"] - 100)
     assert status == 200, paid
-    razorpay_sandbox.state.refund_payment(paid["razorpay_payment_id"], RefundRequest(
-        amount=500, speed="normal", notes={}, receipt=None))
-    await deliver_all(client, [*events_named(razorpay_sandbox, "refund.created", "refund.processed"),
-                               *events_named(razorpay_sandbox, "payment.captured")])
+    razorpay_sandbox.state.refund_payment(
+        paid["razorpay_payment_id"], RefundRequest(amount=500, speed="normal", notes={}, receipt=None)
+    )
+    await deliver_all(
+        client,
+        [
+            *events_named(razorpay_sandbox, "refund.created", "refund.processed"),
+            *events_named(razorpay_sandbox, "payment.captured"),
+        ],
+    )
     order = await stored_order(client, placed["order_id"])
     assert (order["status"], order.get("refunded_amount", 0)) == ("needs_review", 500)

@@ -8,14 +8,18 @@ naming an order of ours are kept, and at most KEEP_PER_ORDER per order.
 from __future__ import annotations
 
 from abuse_helpers import place_order
+from webhook_helpers import post_razorpay
+
 from galla.store.rejections import KEEP_PER_ORDER
 from galla.web.state import DATABASE
-from webhook_helpers import post_razorpay
 
 
 def forged(order_id: str | None) -> dict:
     notes = {"order_id": order_id} if order_id else {}
-    return {"event": "payment.captured", "payload": {"payment": {"entity": {"id": "pay_Nz1ZfK2qXo9sRa", "notes": notes}}}}
+    return {
+        "event": "payment.captured",
+        "payload": {"payment": {"entity": {"id": "pay_Nz1ZfK2qXo9sRa", "notes": notes}}},
+    }
 
 
 async def test_refused_deliveries_naming_no_order_of_ours_are_not_kept(client):

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 
-from galla.payments.stripe.session import open_stripe_session
 from conftest import ADMIN, checkout_body
-from galla.store.orders import find_order_by_payment_id, get_order
 from money_helpers import control, events_named, placed_with_failed_payment
-from galla.web.state import SHOP
 from webhook_helpers import deliver, deliver_all, place, stored_order
+
+from galla.payments.stripe.session import open_stripe_session
+from galla.store.orders import find_order_by_payment_id, get_order
+from galla.web.state import SHOP
 
 
 async def stripe_session_for(client, placed: dict) -> str:
@@ -44,7 +45,8 @@ async def paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_san
 
 
 async def test_item4_a_razorpay_success_after_failover_to_stripe_is_refunded_in_full(
-        client, razorpay_sandbox, stripe_sandbox):
+    client, razorpay_sandbox, stripe_sandbox
+):
     """Its capture webhooks reach an order Stripe paid: Razorpay is asked to refund all of it."""
     placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
@@ -60,26 +62,29 @@ async def test_item4_the_second_payment_is_refunded_exactly_once(client, razorpa
     assert len(razorpay_sandbox.state.payment_refunds(late_id)) == 1
 
 
-async def test_item4_the_refund_never_counts_against_the_orders_own_payment(client, razorpay_sandbox,
-                                                                              stripe_sandbox):
+async def test_item4_the_refund_never_counts_against_the_orders_own_payment(client, razorpay_sandbox, stripe_sandbox):
     """The order stays paid by Stripe, nothing refunded or held against it, its refund events included."""
     placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
     await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.processed"))
     order = await stored_order(client, placed["order_id"])
-    assert (order["status"], order.get("refunded_amount", 0), order.get("refund_committed", 0),
-            order["payment"]["gateway"]) == ("paid", 0, 0, "stripe")
+    assert (
+        order["status"],
+        order.get("refunded_amount", 0),
+        order.get("refund_committed", 0),
+        order["payment"]["gateway"],
+    ) == ("paid", 0, 0, "stripe")
 
 
-async def test_item4_the_second_payment_and_its_refund_are_kept_on_the_order(client, razorpay_sandbox,
-                                                                               stripe_sandbox):
+async def test_item4_the_second_payment_and_its_refund_are_kept_on_the_order(client, razorpay_sandbox, stripe_sandbox):
     """extra_payments holds it, its refund settled by refund.processed."""
     placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
     await deliver_all(client, events_named(razorpay_sandbox, "refund.processed"))
     order = await stored_order(client, placed["order_id"])
     assert [(x["id"], x["gateway"], x["refund"]["status"]) for x in order["extra_payments"]] == [
-        (late_id, "razorpay", "processed")]
+        (late_id, "razorpay", "processed")
+    ]
 
 
 async def test_item4_the_second_payment_is_shown_in_the_trace(client, razorpay_sandbox, stripe_sandbox):
@@ -91,7 +96,8 @@ async def test_item4_the_second_payment_is_shown_in_the_trace(client, razorpay_s
 
 
 async def test_item4_a_stripe_payment_on_an_order_razorpay_paid_is_refunded_by_stripe(
-        client, razorpay_sandbox, stripe_sandbox):
+    client, razorpay_sandbox, stripe_sandbox
+):
     """Failed over to Stripe, then the Razorpay payment went through first: the Stripe payment is given back."""
     placed = await place(client, checkout_body())
     session_id = await stripe_session_for(client, placed)
@@ -107,11 +113,13 @@ async def test_item4_a_stripe_payment_on_an_order_razorpay_paid_is_refunded_by_s
     refunds = [r for r in stripe_sandbox.state.refunds.values() if r["payment_intent"] == intent]
     order = await stored_order(client, placed["order_id"])
     assert ([r["amount"] for r in refunds], order["status"], order["payment"]["id"]) == (
-        [placed["amount"]], "paid", paid["razorpay_payment_id"])
+        [placed["amount"]],
+        "paid",
+        paid["razorpay_payment_id"],
+    )
 
 
-async def test_item4_second_payments_given_back_are_counted_on_the_dashboard(client, razorpay_sandbox,
-                                                                              stripe_sandbox):
+async def test_item4_second_payments_given_back_are_counted_on_the_dashboard(client, razorpay_sandbox, stripe_sandbox):
     """The dashboard counts today's second payments refunded automatically."""
     await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
@@ -128,8 +136,9 @@ async def test_item4_the_order_is_found_by_its_second_payments_id(client, razorp
     assert found is not None and found.id == placed["order_id"]
 
 
-async def test_item4_the_admins_order_page_lists_the_second_payment_and_its_refund(client, razorpay_sandbox,
-                                                                                    stripe_sandbox):
+async def test_item4_the_admins_order_page_lists_the_second_payment_and_its_refund(
+    client, razorpay_sandbox, stripe_sandbox
+):
     """Beside the order's own refunds, the second payment with the state of its automatic refund."""
     placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
@@ -139,7 +148,8 @@ async def test_item4_the_admins_order_page_lists_the_second_payment_and_its_refu
 
 
 async def test_item4_a_dispute_on_the_second_payment_leaves_the_orders_own_payment_alone(
-        client, razorpay_sandbox, stripe_sandbox):
+    client, razorpay_sandbox, stripe_sandbox
+):
     """A chargeback on the payment given back is the shop's to answer (it has the refund to show), but the order's own
     payment is not disputed: the order stays paid, and the dispute is kept on the second payment and its timeline."""
     placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 
+from money_helpers import checkout_signature, control, events_named, placed_with_failed_payment
+from webhook_helpers import deliver, deliver_all, stored_order
+
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.payments.stripe.session import open_stripe_session
 from galla.store.orders import get_order, now
-from money_helpers import checkout_signature, control, events_named, placed_with_failed_payment
 from galla.web.state import SHOP
-from webhook_helpers import deliver, deliver_all, stored_order
 
 
 async def test_item4_webhooks_verify_and_reconcile_at_once_make_one_refund(client, razorpay_sandbox, stripe_sandbox):
@@ -32,17 +33,28 @@ async def test_item4_webhooks_verify_and_reconcile_at_once_make_one_refund(clien
         await asyncio.sleep(0.01)
     await control(razorpay_sandbox, "PUT", "/sandbox/refunds", {"hold": 0.3})
     razorpay_order_id = placed["razorpay"]["order_id"]
-    verify = {"order_id": placed["order_id"], "razorpay_order_id": razorpay_order_id, "razorpay_payment_id": late_id,
-              "razorpay_signature": checkout_signature(razorpay_sandbox.key_secret, razorpay_order_id, late_id)}
+    verify = {
+        "order_id": placed["order_id"],
+        "razorpay_order_id": razorpay_order_id,
+        "razorpay_payment_id": late_id,
+        "razorpay_signature": checkout_signature(razorpay_sandbox.key_secret, razorpay_order_id, late_id),
+    }
 
     async def reconcile_soon():
         await asyncio.sleep(0.1)  # once the second payment is recorded and its refund is in flight
         await reconcile(shop, ReconcilePolicy(), at=now())
 
-    await asyncio.gather(*(deliver(client, e) for e in events_named(razorpay_sandbox, "payment.captured", "order.paid")),
-                         client.post("/api/payments/razorpay/verify", json=verify), reconcile_soon())
+    await asyncio.gather(
+        *(deliver(client, e) for e in events_named(razorpay_sandbox, "payment.captured", "order.paid")),
+        client.post("/api/payments/razorpay/verify", json=verify),
+        reconcile_soon(),
+    )
     await asyncio.sleep(0.4)
     await reconcile(shop, ReconcilePolicy(), at=now())
     stored = await stored_order(client, placed["order_id"])
-    assert (len(razorpay_sandbox.state.payment_refunds(late_id)), len(stored["extra_payments"]),
-            stored["extra_payments"][0]["refund"]["status"], stored.get("refunded_amount", 0)) == (1, 1, "processed", 0)
+    assert (
+        len(razorpay_sandbox.state.payment_refunds(late_id)),
+        len(stored["extra_payments"]),
+        stored["extra_payments"][0]["refund"]["status"],
+        stored.get("refunded_amount", 0),
+    ) == (1, 1, "processed", 0)

@@ -13,15 +13,19 @@ import json
 
 import pytest
 import stripe
+from webhook_helpers import events_named, paid_stripe_order, post_razorpay, post_stripe, sign_stripe
 
-from sandboxes.stripe import STRIPE_WEBHOOKS
-from webhook_helpers import events_named, paid_stripe_order
 from galla.settings import Settings
-from webhook_helpers import post_razorpay, post_stripe, sign_stripe
+from sandboxes.stripe import STRIPE_WEBHOOKS
 
 OLD, NEW = "whsec_old_0f3a9c", "whsec_new_7b21e4"
-ENVELOPE = {"entity": "event", "event": "payment.captured", "contains": ["payment"], "payload": {},
-            "created_at": 1767225600}
+ENVELOPE = {
+    "entity": "event",
+    "event": "payment.captured",
+    "contains": ["payment"],
+    "payload": {},
+    "created_at": 1767225600,
+}
 
 
 def stripe_delivery(stripe_sandbox, event) -> tuple[bytes, str]:
@@ -71,7 +75,8 @@ async def test_item15_stripe_delivery_signed_only_with_the_old_secret_is_accepte
 
 
 async def test_item15_stripe_delivery_during_the_roll_is_accepted_by_a_shop_with_only_the_new_secret(
-        make_client, stripe_sandbox):
+    make_client, stripe_sandbox
+):
     client = await make_client(stripe_webhook_secret=NEW)
     await paid_stripe_order(client, stripe_sandbox)
     sender = stripe_sandbox.server.app[STRIPE_WEBHOOKS]

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
-
 from conftest import ADMIN, ADMIN_PASSWORD, RazorpaySandbox, StripeSandbox, checkout_body, sandbox_settings
+
+from galla.admin.auth import SESSION_COOKIE
+from galla.app import create_app
+from galla.cli import main as galla
+from galla.settings import Settings, SettingsError
+from galla.web.security import build_policy
 from sandboxes.razorpay import create_razorpay_sandbox
 from sandboxes.stripe import create_stripe_sandbox
-from galla.app import create_app
-from galla.admin.auth import SESSION_COOKIE
-from galla.cli import main as galla
-from galla.web.security import build_policy
-from galla.settings import Settings, SettingsError
 
 REFUSED_BASIC = [
     {"Authorization": aiohttp.encode_basic_auth("admin", "wrong-password")},
@@ -38,8 +38,11 @@ def hidden_token(html: str) -> str:
 async def sign_in(client, password: str = ADMIN_PASSWORD) -> str:
     """Sign in with the form as a browser does; return the session's CSRF token from the admin's home page."""
     form = await client.get("/admin/login")
-    resp = await client.post("/admin/login", allow_redirects=False,
-                             data={"password": password, "csrf_token": hidden_token(await form.text())})
+    resp = await client.post(
+        "/admin/login",
+        allow_redirects=False,
+        data={"password": password, "csrf_token": hidden_token(await form.text())},
+    )
     assert (resp.status, resp.headers["Location"]) == (303, "/admin"), await resp.text()
     cookie = resp.cookies[SESSION_COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/"
@@ -75,7 +78,8 @@ async def test_forged_expired_and_signed_out_sessions_are_refused(client, databa
     expired = session_cookie(client)
     assert (await client.get("/api/admin/orders/ord_x")).status == 404  # signed in: the order is unknown
     await database.db.admin_sessions.update_one(
-        {"_id": expired}, {"$set": {"expires_at": datetime.now(timezone.utc) - timedelta(seconds=1)}})
+        {"_id": expired}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}}
+    )
     assert (await client.get("/api/admin/orders/ord_x")).status == 401
 
     client.session.cookie_jar.clear()
@@ -105,8 +109,9 @@ async def test_the_sign_in_form_needs_its_own_csrf_token(client, database):
         resp = await client.post("/admin/login", data=data, allow_redirects=False)
         assert resp.status == 403 and "came from another site" in await resp.text()
     client.session.cookie_jar.clear()
-    resp = await client.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
-                             allow_redirects=False)
+    resp = await client.post(
+        "/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token}, allow_redirects=False
+    )
     assert resp.status == 403
     assert await database.db.admin_sessions.count_documents({}) == 0
 
@@ -136,8 +141,9 @@ async def test_cross_origin_admin_posts_are_refused_even_with_basic(client):
         resp = await client.post("/api/admin/reconcile", headers={**ADMIN, "Origin": origin})
         assert resp.status == 403, origin
         assert (await resp.json())["error"]["code"] == "csrf_failed"
-    resp = await client.post("/admin/login", data={"password": ADMIN_PASSWORD},
-                             headers={"Origin": "https://evil.example"})
+    resp = await client.post(
+        "/admin/login", data={"password": ADMIN_PASSWORD}, headers={"Origin": "https://evil.example"}
+    )
     assert resp.status == 403
     for origin in (own, "http://127.0.0.1:8080"):  # the request's own origin, and PUBLIC_URL's
         resp = await client.post("/api/admin/reconcile", headers={**ADMIN, "Origin": origin})
@@ -159,8 +165,7 @@ async def test_failed_sign_ins_are_throttled_per_client(make_client):
     resp = await client.get("/api/admin/orders/ord_x", headers={**ADMIN, **attacker})
     assert resp.status == 429 and (await resp.json())["error"]["code"] == "rate_limited"
     assert 800 < int(resp.headers["Retry-After"]) <= 900
-    resp = await client.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
-                             headers=attacker)
+    resp = await client.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token}, headers=attacker)
     assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
     assert (await client.get("/api/admin/orders/ord_x", headers={**ADMIN, **admin})).status == 404
 
@@ -172,11 +177,13 @@ def chunked(size: int):
     async def chunks():
         for _ in range(size // 1024):
             yield b"x" * 1024
+
     return chunks()
 
 
-@pytest.mark.parametrize("path", ["/api/checkout", "/webhooks/razorpay", "/webhooks/stripe",
-                                  "/api/admin/orders/ord_x/refund"])
+@pytest.mark.parametrize(
+    "path", ["/api/checkout", "/webhooks/razorpay", "/webhooks/stripe", "/api/admin/orders/ord_x/refund"]
+)
 async def test_oversize_bodies_are_413_in_the_envelope(client, database, path):
     headers = {**ADMIN, "Content-Type": "application/json"}
     for body in (b"{" + b" " * (65 * 1024) + b"}", chunked(70 * 1024)):
@@ -231,8 +238,15 @@ def directives(policy: str) -> dict[str, list[str]]:
 
 
 async def test_security_headers_on_pages_and_the_api(client, razorpay_sandbox):
-    for path, status in (("/", 200), ("/checkout", 200), ("/api/products", 200), ("/nowhere", 404),
-                         ("/api/nowhere", 404), ("/admin/login", 200), ("/static/js/pay.js", 200)):
+    for path, status in (
+        ("/", 200),
+        ("/checkout", 200),
+        ("/api/products", 200),
+        ("/nowhere", 404),
+        ("/api/nowhere", 404),
+        ("/admin/login", 200),
+        ("/static/js/pay.js", 200),
+    ):
         resp = await client.get(path)
         assert resp.status == status, path
         policy = directives(resp.headers["Content-Security-Policy"])
@@ -278,16 +292,23 @@ def test_real_razorpay_policy_allows_its_hosts():
     policy = directives(build_policy(Settings(_env_file=None, public_url="https://shop.example")))
     assert policy["script-src"] == ["'self'", "https://checkout.razorpay.com"]
     for name in ("frame-src", "connect-src", "img-src"):
-        assert {"https://api.razorpay.com", "https://checkout.razorpay.com", "https://lumberjack.razorpay.com",
-                "https://cdn.razorpay.com"} <= set(policy[name]), name
+        assert {
+            "https://api.razorpay.com",
+            "https://checkout.razorpay.com",
+            "https://lumberjack.razorpay.com",
+            "https://cdn.razorpay.com",
+        } <= set(policy[name]), name
     assert "'unsafe-inline'" not in policy["script-src"]
 
 
 # -- ADMIN_PASSWORD --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("keys", [{"razorpay_key_id": "rzp_live_abc", "razorpay_key_secret": "s"},
-                                  {"stripe_secret_key": "sk_live_abc"}], ids=["razorpay", "stripe"])
+@pytest.mark.parametrize(
+    "keys",
+    [{"razorpay_key_id": "rzp_live_abc", "razorpay_key_secret": "s"}, {"stripe_secret_key": "sk_live_abc"}],
+    ids=["razorpay", "stripe"],
+)
 def test_real_keys_need_a_strong_admin_password(keys):
     with pytest.raises(SettingsError, match="ADMIN_PASSWORD is not set"):
         create_app(Settings(_env_file=None, **keys))
@@ -305,6 +326,7 @@ def test_keyless_shop_generates_a_password_and_never_logs_it(caplog):
     caplog.set_level(logging.DEBUG)
     app = create_app(Settings(_env_file=None, admin_password="demo"))  # short is fine with both sandboxes
     from galla.admin.auth import ADMIN_PASSWORD as PASSWORD
+
     assert app[PASSWORD] == "demo"
     generated = create_app(Settings(_env_file=None))[PASSWORD]
     assert len(generated) >= 16 and generated not in caplog.text
@@ -338,48 +360,81 @@ def fill_parameters(path: str, value: str) -> str:
 
 async def test_no_secret_appears_in_any_response_or_log(aiohttp_server, aiohttp_client, database, caplog):
     caplog.set_level(logging.DEBUG)
-    razorpay = RazorpaySandbox(server=await aiohttp_server(create_razorpay_sandbox(
-        key_id="rzp_test_secretscan", key_secret=SECRETS["razorpay_key_secret"])),
-        key_id="rzp_test_secretscan", key_secret=SECRETS["razorpay_key_secret"])
-    stripe = StripeSandbox(server=await aiohttp_server(create_stripe_sandbox(
-        secret_key=SECRETS["stripe_secret_key"])), secret_key=SECRETS["stripe_secret_key"])
-    settings = sandbox_settings(razorpay, stripe, **{k: v for k, v in SECRETS.items()
-                                                     if k not in ("razorpay_key_secret", "stripe_secret_key")})
+    razorpay = RazorpaySandbox(
+        server=await aiohttp_server(
+            create_razorpay_sandbox(key_id="rzp_test_secretscan", key_secret=SECRETS["razorpay_key_secret"])
+        ),
+        key_id="rzp_test_secretscan",
+        key_secret=SECRETS["razorpay_key_secret"],
+    )
+    stripe = StripeSandbox(
+        server=await aiohttp_server(create_stripe_sandbox(secret_key=SECRETS["stripe_secret_key"])),
+        secret_key=SECRETS["stripe_secret_key"],
+    )
+    settings = sandbox_settings(
+        razorpay, stripe, **{k: v for k, v in SECRETS.items() if k not in ("razorpay_key_secret", "stripe_secret_key")}
+    )
     app = create_app(settings, db=database)
     client = await aiohttp_client(app)
     admin = {"Authorization": aiohttp.encode_basic_auth("admin", SECRETS["admin_password"])}
     seen: list[str] = []
 
     async def record(resp: aiohttp.ClientResponse) -> aiohttp.ClientResponse:
-        seen.append(f"{resp.method} {resp.url} {resp.status}\n{dict(resp.headers)}\n"
-                    f"{(await resp.read()).decode('utf-8', 'replace')}")
+        seen.append(
+            f"{resp.method} {resp.url} {resp.status}\n{dict(resp.headers)}\n"
+            f"{(await resp.read()).decode('utf-8', 'replace')}"
+        )
         return resp
 
     # The POST APIs, on the way to one paid Razorpay order and one Stripe order.
     placed = await (await record(await client.post("/api/checkout", json=checkout_body()))).json()
-    await record(await client.post("/api/payments/razorpay/failed", json={
-        "order_id": placed["order_id"], "error": {"code": "BAD_REQUEST_ERROR", "description": "declined"}}))
+    await record(
+        await client.post(
+            "/api/payments/razorpay/failed",
+            json={"order_id": placed["order_id"], "error": {"code": "BAD_REQUEST_ERROR", "description": "declined"}},
+        )
+    )
     status, paid = await razorpay.pay(placed["razorpay"]["order_id"])
     assert status == 200, paid
-    await record(await client.post("/api/payments/razorpay/verify", json={**paid, "order_id": placed["order_id"],
-                                                                          "razorpay_signature": "0" * 64}))
-    verified = await record(await client.post("/api/payments/razorpay/verify",
-                                              json={**paid, "order_id": placed["order_id"]}))
+    await record(
+        await client.post(
+            "/api/payments/razorpay/verify",
+            json={**paid, "order_id": placed["order_id"], "razorpay_signature": "0" * 64},
+        )
+    )
+    verified = await record(
+        await client.post("/api/payments/razorpay/verify", json={**paid, "order_id": placed["order_id"]})
+    )
     assert (await verified.json())["status"] == "paid"
-    refund = await record(await client.post(f"/api/admin/orders/{placed['order_id']}/refund",
-                                            json={"amount": 100}, headers=admin))
+    refund = await record(
+        await client.post(f"/api/admin/orders/{placed['order_id']}/refund", json={"amount": 100}, headers=admin)
+    )
     assert refund.status == 202
-    abroad = await (await record(await client.post("/api/checkout", json=checkout_body(
-        customer={"name": "Ann Lee", "email": "ann@example.com", "phone": "+1 415 555 0100"}, country="US")))).json()
+    abroad = await (
+        await record(
+            await client.post(
+                "/api/checkout",
+                json=checkout_body(
+                    customer={"name": "Ann Lee", "email": "ann@example.com", "phone": "+1 415 555 0100"}, country="US"
+                ),
+            )
+        )
+    ).json()
     await record(await client.post("/webhooks/razorpay", data=b"{}", headers={"X-Razorpay-Signature": "0"}))
     await record(await client.post("/webhooks/stripe", data=b"{}", headers={"Stripe-Signature": "t=1,v1=0"}))
 
     # Every GET route, filled with both orders' ids and an unknown one: as a buyer, as the admin with Basic,
     # then signed in with the form (a wrong password first) and its session cookie.
-    paths = {"/nowhere", "/api/nowhere", "/metrics", "/api/openapi.json", "/api/docs",
-             f"/orders/{abroad['order_id']}?session_id={abroad['stripe']['session_id']}",
-             f"/api/orders/{abroad['order_id']}?session_id={abroad['stripe']['session_id']}",
-             f"/orders/{placed['order_id']}?session_id=cs_test_forged"}
+    paths = {
+        "/nowhere",
+        "/api/nowhere",
+        "/metrics",
+        "/api/openapi.json",
+        "/api/docs",
+        f"/orders/{abroad['order_id']}?session_id={abroad['stripe']['session_id']}",
+        f"/api/orders/{abroad['order_id']}?session_id={abroad['stripe']['session_id']}",
+        f"/orders/{placed['order_id']}?session_id=cs_test_forged",
+    }
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource else {}
         if route.method != "GET":
@@ -388,16 +443,24 @@ async def test_no_secret_appears_in_any_response_or_log(aiohttp_server, aiohttp_
             paths |= {info["prefix"] + "/js/pay.js", info["prefix"] + "/nope.js"}
             continue
         path = info.get("path") or info["formatter"]
-        paths |= {fill_parameters(path, placed["order_id"]), fill_parameters(path, abroad["order_id"]),
-                  fill_parameters(path, "ord_unknown")}
+        paths |= {
+            fill_parameters(path, placed["order_id"]),
+            fill_parameters(path, abroad["order_id"]),
+            fill_parameters(path, "ord_unknown"),
+        }
     assert len(paths) > 20
     for headers in ({}, admin):
         for path in sorted(paths):
             await record(await client.get(path, headers=headers, allow_redirects=False))
     for password in ("guess", SECRETS["admin_password"]):
         form = await record(await client.get("/admin/login"))
-        await record(await client.post("/admin/login", allow_redirects=False,
-                                       data={"password": password, "csrf_token": hidden_token(await form.text())}))
+        await record(
+            await client.post(
+                "/admin/login",
+                allow_redirects=False,
+                data={"password": password, "csrf_token": hidden_token(await form.text())},
+            )
+        )
     for path in sorted(paths):
         await record(await client.get(path, allow_redirects=False))
 

@@ -7,9 +7,9 @@ import re
 
 import aiohttp
 import pytest
+from address_helpers import shipping_address
 from aiohttp import web
 
-from address_helpers import shipping_address
 from galla.app import create_app
 from galla.settings import Settings
 
@@ -34,10 +34,15 @@ async def test_keyless_shop_takes_a_upi_payment_through_mounted_sandbox(served):
     assert "Sandbox mode" in catalog
     assert "data is lost when the server stops" in catalog  # the embedded store says so on every page
 
-    resp = await served.post("/api/checkout", json={
-        "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
-        "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
-        "country": "IN", "shipping_address": shipping_address("IN")})
+    resp = await served.post(
+        "/api/checkout",
+        json={
+            "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
+            "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
+            "country": "IN",
+            "shipping_address": shipping_address("IN"),
+        },
+    )
     placed = await resp.json()
     assert resp.status == 201, placed
     options = placed["razorpay"]
@@ -45,13 +50,15 @@ async def test_keyless_shop_takes_a_upi_payment_through_mounted_sandbox(served):
 
     script = await served.get("/sandbox/razorpay/v1/checkout.js")
     assert script.status == 200 and "Razorpay" in await script.text()
-    window = await served.get("/sandbox/razorpay/checkout/window",
-                              params={"key_id": options["key"], "order_id": options["order_id"]})
+    window = await served.get(
+        "/sandbox/razorpay/checkout/window", params={"key_id": options["key"], "order_id": options["order_id"]}
+    )
     assert window.status == 200 and re.search("sandbox", await window.text(), re.I)
 
-    resp = await served.post("/sandbox/razorpay/checkout/pay", json={
-        "key_id": options["key"], "order_id": options["order_id"], "method": "upi",
-        "outcome": "success"})
+    resp = await served.post(
+        "/sandbox/razorpay/checkout/pay",
+        json={"key_id": options["key"], "order_id": options["order_id"], "method": "upi", "outcome": "success"},
+    )
     paid = await resp.json()
     assert resp.status == 200, paid
     resp = await served.post("/api/payments/razorpay/verify", json={"order_id": placed["order_id"], **paid})
@@ -76,20 +83,28 @@ async def wait_for_status(served, order_id: str, wanted: str) -> dict:
 
 async def test_keyless_shop_is_paid_and_refunded_by_its_sandboxes_webhooks(served):
     """What `make demo-refund` shows on `make run`: no browser verify, only the sandbox's signed webhooks."""
-    resp = await served.post("/api/checkout", json={
-        "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
-        "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
-        "country": "IN", "shipping_address": shipping_address("IN")})
+    resp = await served.post(
+        "/api/checkout",
+        json={
+            "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
+            "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
+            "country": "IN",
+            "shipping_address": shipping_address("IN"),
+        },
+    )
     placed = await resp.json()
     options = placed["razorpay"]
-    resp = await served.post("/sandbox/razorpay/checkout/pay", json={
-        "key_id": options["key"], "order_id": options["order_id"], "method": "upi", "outcome": "success"})
+    resp = await served.post(
+        "/sandbox/razorpay/checkout/pay",
+        json={"key_id": options["key"], "order_id": options["order_id"], "method": "upi", "outcome": "success"},
+    )
     assert resp.status == 200
     await wait_for_status(served, placed["order_id"], "paid")
 
     admin = {"Authorization": aiohttp.encode_basic_auth("admin", "demo")}
-    resp = await served.post(f"/api/admin/orders/{placed['order_id']}/refund",
-                             json={"amount": placed["amount"] // 2}, headers=admin)
+    resp = await served.post(
+        f"/api/admin/orders/{placed['order_id']}/refund", json={"amount": placed["amount"] // 2}, headers=admin
+    )
     refund = await resp.json()
     assert resp.status == 202 and refund["refund"]["status"] == "pending"
     await wait_for_status(served, placed["order_id"], "partially_refunded")

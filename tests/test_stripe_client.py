@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
 import stripe as stripe_sdk
 from aiohttp import web
 
-from galla.payments.stripe.confirm import session_mismatch
 from galla.payments.errors import GatewayInvalid, GatewayUnavailable
 from galla.payments.money import Money, parse_major
-from galla.payments.stripe.client import (STRIPE_API_VERSION, SessionLine, StripeGateway, StripeSession, WebhookSignatureInvalid,
-                            parse_webhook, verify_signature)
+from galla.payments.stripe.client import (
+    STRIPE_API_VERSION,
+    SessionLine,
+    StripeGateway,
+    StripeSession,
+    WebhookSignatureInvalid,
+    parse_webhook,
+    verify_signature,
+)
+from galla.payments.stripe.confirm import session_mismatch
 from galla.store.orders import Order
 from sandboxes.stripe import STRIPE_SANDBOX_FAULTS
 
@@ -33,10 +40,14 @@ def gateway(http, base, key, **options) -> StripeGateway:
 
 
 async def open_session(stripe: StripeGateway, order_id="ord_test", attempt=1):
-    return await stripe.create_session(order_id=order_id, attempt=attempt, lines=LINES,
-                                       success_url="http://shop.test/orders/x?session_id={CHECKOUT_SESSION_ID}",
-                                       cancel_url="http://shop.test/orders/x?cancelled=1",
-                                       customer_email="jane@example.com")
+    return await stripe.create_session(
+        order_id=order_id,
+        attempt=attempt,
+        lines=LINES,
+        success_url="http://shop.test/orders/x?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://shop.test/orders/x?cancelled=1",
+        customer_email="jane@example.com",
+    )
 
 
 async def test_wrong_key_is_invalid_not_retried(http, stripe_sandbox):
@@ -52,8 +63,9 @@ async def test_wrong_key_is_invalid_not_retried(http, stripe_sandbox):
 async def test_validation_error_names_stripes_param(http, stripe_sandbox):
     stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
     with pytest.raises(GatewayInvalid) as raised:
-        await stripe.create_session(order_id="ord_x", attempt=1, lines=[], success_url="http://x/",
-                                    cancel_url="http://x/")
+        await stripe.create_session(
+            order_id="ord_x", attempt=1, lines=[], success_url="http://x/", cancel_url="http://x/"
+        )
     assert raised.value.http_status == 400 and raised.value.field
 
 
@@ -74,8 +86,11 @@ async def test_item9_customers_found_by_email_on_an_indian_account(http, stripe_
     assert again.id == created.id and call.request_id  # one customer: the key is derived from the email
     found, lookup = await stripe.find_customer("jane@example.com")
     assert found is not None and found.id == created.id
-    assert (lookup.method, lookup.path, lookup.request) == ("GET", "/v1/customers",
-                                                            {"email": "jane@example.com", "limit": 1})
+    assert (lookup.method, lookup.path, lookup.request) == (
+        "GET",
+        "/v1/customers",
+        {"email": "jane@example.com", "limit": 1},
+    )
 
 
 async def test_lost_answer_is_retried_with_the_same_key_and_makes_one_session(http, stripe_sandbox, aiohttp_server):
@@ -85,11 +100,15 @@ async def test_lost_answer_is_retried_with_the_same_key_and_makes_one_session(ht
     async def forward(request: web.Request) -> web.StreamResponse:
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
-        async with http.request(request.method, stripe_sandbox.url + request.path_qs, data=body,
-                                headers=headers) as upstream:
+        async with http.request(
+            request.method, stripe_sandbox.url + request.path_qs, data=body, headers=headers
+        ) as upstream:
             payload, status = await upstream.read(), upstream.status
-            keep = {k: v for k, v in upstream.headers.items()
-                    if k.lower() not in ("content-length", "transfer-encoding", "content-encoding")}
+            keep = {
+                k: v
+                for k, v in upstream.headers.items()
+                if k.lower() not in ("content-length", "transfer-encoding", "content-encoding")
+            }
         if request.method == "POST" and not dropped:
             dropped.append(request.headers.get("Idempotency-Key"))
             # Stripe did the work; the answer is lost on the way back.
@@ -112,9 +131,14 @@ async def test_item6_five_kronur_or_shillings_reach_stripe_as_500(http, stripe_s
     """docs.stripe.com/currencies#special-cases: "to charge 5 ISK, provide an amount value of 500" (UGX alike)."""
     stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
     unit = Money(parse_major("5", currency), currency)
-    session, _ = await stripe.create_session(order_id="ord_isk", attempt=1, lines=[SessionLine("Lopapeysa", unit, 1)],
-                                             success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
-                                             cancel_url="http://shop.test/x", customer_email="jon@example.is")
+    session, _ = await stripe.create_session(
+        order_id="ord_isk",
+        attempt=1,
+        lines=[SessionLine("Lopapeysa", unit, 1)],
+        success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://shop.test/x",
+        customer_email="jon@example.is",
+    )
     assert stripe_sandbox.state.sessions[session.id]["amount_total"] == 500
     assert session.money == unit
 
@@ -122,13 +146,19 @@ async def test_item6_five_kronur_or_shillings_reach_stripe_as_500(http, stripe_s
 async def test_item6_an_isk_refund_reaches_stripe_in_whole_kronur(http, stripe_sandbox):
     stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
     unit = Money(parse_major("50", "ISK"), "ISK")
-    session, _ = await stripe.create_session(order_id="ord_isk2", attempt=1, lines=[SessionLine("Skyr", unit, 1)],
-                                             success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
-                                             cancel_url="http://shop.test/x", customer_email="jon@example.is")
+    session, _ = await stripe.create_session(
+        order_id="ord_isk2",
+        attempt=1,
+        lines=[SessionLine("Skyr", unit, 1)],
+        success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://shop.test/x",
+        customer_email="jon@example.is",
+    )
     assert (await stripe_sandbox.pay(session.id))[0] == 303
     intent = stripe_sandbox.state.sessions[session.id]["payment_intent"]
-    refund, _ = await stripe.create_refund(intent, Money(parse_major("2", "ISK"), "ISK"), key="galla-isk-r1",
-                                           metadata={"order_id": "ord_isk2"})
+    refund, _ = await stripe.create_refund(
+        intent, Money(parse_major("2", "ISK"), "ISK"), key="galla-isk-r1", metadata={"order_id": "ord_isk2"}
+    )
     assert stripe_sandbox.state.refunds[refund.id]["amount"] == 200
     assert refund.report().amount == Money(2, "ISK")
 
@@ -198,29 +228,59 @@ async def test_item6_a_paid_isk_sessions_summary_keeps_our_minor_units_not_strip
     API beside amount_paid) is in our units: 1,000 ISK is 1000 there, never the wire's 100000."""
     stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
     lines = [SessionLine(name="Brass Diya", unit=Money(500, "ISK"), quantity=2)]
-    session, _ = await stripe.create_session(order_id="ord_isk", attempt=1, lines=lines,
-                                             success_url="http://shop.test/orders/x?session_id={CHECKOUT_SESSION_ID}",
-                                             cancel_url="http://shop.test/orders/x?cancelled=1",
-                                             customer_email="jane@example.com")
+    session, _ = await stripe.create_session(
+        order_id="ord_isk",
+        attempt=1,
+        lines=lines,
+        success_url="http://shop.test/orders/x?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://shop.test/orders/x?cancelled=1",
+        customer_email="jane@example.com",
+    )
     status, _, _ = await stripe_sandbox.pay(session.id)
     assert status == 303
     paid, _ = await stripe.retrieve_session(session.id)
     summary = paid.summary()
     assert (paid.amount_total, summary["amount"], summary["amount_received"], summary["currency"]) == (
-        100000, 1000, 1000, "ISK")
+        100000,
+        1000,
+        1000,
+        "ISK",
+    )
 
 
 def test_item6_a_mismatched_isk_intent_is_described_in_krona_not_in_stripes_wire_units():
     """A needs_review reason is read by a person: an intent that received 900 ISK (Stripe's 90000, per
     docs.stripe.com/currencies#special-cases) on a 1,000 ISK order says 900 ISK, not "90000 ISK"."""
-    order = Order.model_validate({
-        "_id": "ord_isk", "status": "pending", "amount": 1000, "currency": "ISK", "gateway": "stripe",
-        "country": "IS", "items": [], "customer": {"email": "jane@example.com"},
-        "created_at": datetime.now(timezone.utc)})
-    session = StripeSession.model_validate({
-        "id": "cs_test_isk", "payment_status": "paid", "status": "complete", "amount_total": 100000,
-        "currency": "isk", "client_reference_id": "ord_isk", "metadata": {"order_id": "ord_isk"},
-        "payment_intent": {"id": "pi_isk", "amount": 100000, "amount_received": 90000, "currency": "isk",
-                           "status": "succeeded"}})
+    order = Order.model_validate(
+        {
+            "_id": "ord_isk",
+            "status": "pending",
+            "amount": 1000,
+            "currency": "ISK",
+            "gateway": "stripe",
+            "country": "IS",
+            "items": [],
+            "customer": {"email": "jane@example.com"},
+            "created_at": datetime.now(UTC),
+        }
+    )
+    session = StripeSession.model_validate(
+        {
+            "id": "cs_test_isk",
+            "payment_status": "paid",
+            "status": "complete",
+            "amount_total": 100000,
+            "currency": "isk",
+            "client_reference_id": "ord_isk",
+            "metadata": {"order_id": "ord_isk"},
+            "payment_intent": {
+                "id": "pi_isk",
+                "amount": 100000,
+                "amount_received": 90000,
+                "currency": "isk",
+                "status": "succeeded",
+            },
+        }
+    )
     reason = session_mismatch(order, session)
     assert "900" in reason and "90000" not in reason

@@ -11,8 +11,9 @@ from __future__ import annotations
 from address_helpers import shipping_address
 from conftest import checkout_body
 from money_helpers import events_named
-from galla.web.state import DATABASE
 from webhook_helpers import admin_post, deliver, place, stored_order
+
+from galla.web.state import DATABASE
 
 BUYER = {"name": "Guðrún Jónsdóttir", "email": "gudrun@example.is", "phone": "+354 555 0132"}
 CHAI_KRONUR, DIYA_KRONUR = 1290, 3490  # whole krónur: 2 × 1,290 + 3,490 = 6,070 ISK

@@ -5,14 +5,23 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from conftest import ADMIN
 from test_razorpay_checkout import verify
-from webhook_helpers import events_named, paid_razorpay_order, paid_stripe_order
-from webhook_helpers import deliver, deliver_all, post_razorpay, post_stripe, stored_order
-from sandboxes.razorpay.config import SANDBOX_FAULTS
+from webhook_helpers import (
+    deliver,
+    deliver_all,
+    events_named,
+    paid_razorpay_order,
+    paid_stripe_order,
+    post_razorpay,
+    post_stripe,
+    stored_order,
+)
+
 from galla.web.state import DATABASE, SETTINGS
+from sandboxes.razorpay.config import SANDBOX_FAULTS
 
 STEP = re.compile(r'<li class="trace__step[^"]*" data-kind="(\w+)" data-outcome="(\w+)">(.*?)</li>', re.S)
 TITLE = re.compile(r'data-testid="trace-title">(.*?)</div>', re.S)
@@ -27,8 +36,10 @@ async def trace_of(client, order_id: str) -> list[tuple[str, str, str]]:
     """The order page's trace as (kind, outcome, title), in the order shown."""
     status, page = await admin_page(client, f"/admin/orders/{order_id}")
     assert status == 200, page
-    return [(kind, outcome, html.unescape(TITLE.search(body).group(1)).strip())
-            for kind, outcome, body in STEP.findall(page)]
+    return [
+        (kind, outcome, html.unescape(TITLE.search(body).group(1)).strip())
+        for kind, outcome, body in STEP.findall(page)
+    ]
 
 
 def shows_in_order(trace, *wanted) -> bool:
@@ -48,11 +59,18 @@ async def test_a_paid_upi_order_shows_every_step_in_order(client, razorpay_sandb
 
     trace = await trace_of(client, placed["order_id"])
     assert shows_in_order(
-        trace, ("status", "Status → pending"), ("call", "POST /v1/orders"), ("browser", "checkout.js handler"),
-        ("call", f"GET /v1/payments/{paid['razorpay_payment_id']}"), ("status", "Status → paid"),
-        ("webhook", "Webhook payment.authorized"), ("webhook", "Webhook payment.captured"),
-        ("webhook", "Webhook order.paid"), ("duplicate", "Webhook order.paid again"),
-        ("refused", "Webhook refused: claimed payment.captured"))
+        trace,
+        ("status", "Status → pending"),
+        ("call", "POST /v1/orders"),
+        ("browser", "checkout.js handler"),
+        ("call", f"GET /v1/payments/{paid['razorpay_payment_id']}"),
+        ("status", "Status → paid"),
+        ("webhook", "Webhook payment.authorized"),
+        ("webhook", "Webhook payment.captured"),
+        ("webhook", "Webhook order.paid"),
+        ("duplicate", "Webhook order.paid again"),
+        ("refused", "Webhook refused: claimed payment.captured"),
+    )
     assert [kind for kind, _, _ in trace].count("webhook") == 3
     assert all(outcome == "ok" for kind, outcome, _ in trace if kind in ("call", "webhook"))
 
@@ -87,11 +105,18 @@ async def test_a_refunded_stripe_order_shows_payment_refund_and_webhooks(client,
 
     trace = await trace_of(client, order_id)
     assert shows_in_order(
-        trace, ("status", "Status → pending"), ("call", "POST /v1/checkout/sessions"),
-        ("browser", "came back from Stripe"), ("call", "GET /v1/checkout/sessions/"), ("status", "Status → paid"),
-        ("webhook", "Webhook checkout.session.completed"), ("refund", "Refund of $13.48 asked for"),
-        ("call", "POST /v1/refunds"), ("webhook", "Webhook charge.refunded"),
-        ("status", "Status → partially_refunded"))
+        trace,
+        ("status", "Status → pending"),
+        ("call", "POST /v1/checkout/sessions"),
+        ("browser", "came back from Stripe"),
+        ("call", "GET /v1/checkout/sessions/"),
+        ("status", "Status → paid"),
+        ("webhook", "Webhook checkout.session.completed"),
+        ("refund", "Refund of $13.48 asked for"),
+        ("call", "POST /v1/refunds"),
+        ("webhook", "Webhook charge.refunded"),
+        ("status", "Status → partially_refunded"),
+    )
     _, page = await admin_page(client, f"/admin/orders/{order_id}?done=refund")
     assert "Refund asked for" in page and 'data-testid="refunded">$13.48' in page
 
@@ -107,9 +132,22 @@ async def test_the_trace_redacts_secrets_and_card_data(client, stripe_sandbox):
     for secret in (settings.stripe_secret_key, settings.stripe_webhook_secret, settings.razorpay_key_secret):
         assert secret.get_secret_value() not in page
     # A card number that reached a stored answer (a gateway echoing it back) is redacted when shown.
-    await client.app[DATABASE].db.orders.update_one({"_id": placed["order_id"]}, {"$push": {"timeline": {
-        "at": datetime.now(timezone.utc), "kind": "gateway_call", "gateway": "stripe", "method": "GET",
-        "path": "/v1/echo", "status": 200, "response": {"echo": "card 4242 4242 4242 4242", "number": "12"}}}})
+    await client.app[DATABASE].db.orders.update_one(
+        {"_id": placed["order_id"]},
+        {
+            "$push": {
+                "timeline": {
+                    "at": datetime.now(UTC),
+                    "kind": "gateway_call",
+                    "gateway": "stripe",
+                    "method": "GET",
+                    "path": "/v1/echo",
+                    "status": 200,
+                    "response": {"echo": "card 4242 4242 4242 4242", "number": "12"},
+                }
+            }
+        },
+    )
     _, page = await admin_page(client, f"/admin/orders/{placed['order_id']}")
     assert "GET /v1/echo" in page and "4242 4242 4242 4242" not in page
     assert "card [redacted]" in page and "&#34;number&#34;: &#34;[redacted]&#34;" in page
@@ -129,21 +167,27 @@ async def test_a_forged_stripe_delivery_is_refused_and_named_on_the_order(client
 async def test_capture_needs_confirmation_then_moves_the_order_to_paid(make_client, razorpay_sandbox):
     client = await make_client(razorpay_capture="manual")
     placed, paid = await paid_razorpay_order(client, razorpay_sandbox)
-    assert (await verify(client, placed["order_id"], paid)) == (200, {"order_id": placed["order_id"],
-                                                                       "status": "authorized"})
+    assert (await verify(client, placed["order_id"], paid)) == (
+        200,
+        {"order_id": placed["order_id"], "status": "authorized"},
+    )
     order_id = placed["order_id"]
     _, page = await admin_page(client, f"/admin/orders/{order_id}")
     assert 'data-testid="capture-button"' in page and 'data-testid="refund-form"' not in page
     page = await post_form(client, f"/admin/orders/{order_id}/capture/confirm", {})
     assert "Capture ₹1,997.00?" in page and (await stored_order(client, order_id))["status"] == "authorized"
-    resp = await client.post(f"/admin/orders/{order_id}/capture", data=hidden_fields(page), headers=ADMIN,
-                             allow_redirects=False)
+    resp = await client.post(
+        f"/admin/orders/{order_id}/capture", data=hidden_fields(page), headers=ADMIN, allow_redirects=False
+    )
     assert resp.status == 303
     assert (await stored_order(client, order_id))["status"] == "paid"
     trace = await trace_of(client, order_id)
-    assert shows_in_order(trace, ("status", "Status → authorized"),
-                          ("call", f"POST /v1/payments/{paid['razorpay_payment_id']}/capture"),
-                          ("status", "Status → paid"))
+    assert shows_in_order(
+        trace,
+        ("status", "Status → authorized"),
+        ("call", f"POST /v1/payments/{paid['razorpay_payment_id']}/capture"),
+        ("status", "Status → paid"),
+    )
     # A second capture is refused on the page, naming why.
     resp = await client.post(f"/admin/orders/{order_id}/capture", data={}, headers=ADMIN)
     assert resp.status == 409 and "only an authorized Razorpay payment can be captured" in await resp.text()
@@ -153,8 +197,12 @@ async def test_bad_refund_amounts_are_refused_on_the_page_naming_the_field(clien
     placed, paid = await paid_razorpay_order(client, razorpay_sandbox)
     await verify(client, placed["order_id"], paid)
     path = f"/admin/orders/{placed['order_id']}/refund/confirm"
-    for amount, status, message in (("abc", 422, "as a number, like 499"), ("1.234", 422, "INR has 2 decimal places"),
-                                    ("0", 422, "must be a positive"), ("5000", 422, "is more than the ₹1,997.00 left")):
+    for amount, status, message in (
+        ("abc", 422, "as a number, like 499"),
+        ("1.234", 422, "INR has 2 decimal places"),
+        ("0", 422, "must be a positive"),
+        ("5000", 422, "is more than the ₹1,997.00 left"),
+    ):
         resp = await client.post(path, data={"amount": amount}, headers=ADMIN)
         page = await resp.text()
         assert resp.status == status and message in page and 'data-field="amount"' in page, (amount, page[-800:])
@@ -181,8 +229,8 @@ async def post_form(client, path: str, data: dict) -> str:
 
 def hidden_fields(page: str) -> dict[str, str]:
     """The confirmation form's hidden fields."""
-    form = page[page.index('<form method="post" action="/admin/orders/'):]
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form[:form.index("</form>")]))
+    form = page[page.index('<form method="post" action="/admin/orders/') :]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form[: form.index("</form>")]))
 
 
 async def test_a_retried_gateway_call_shows_each_attempt(client, razorpay_sandbox):
@@ -194,8 +242,11 @@ async def test_a_retried_gateway_call_shows_each_attempt(client, razorpay_sandbo
     assert (await verify(client, placed["order_id"], paid))[0] == 200
 
     fetch = f"GET /v1/payments/{paid['razorpay_payment_id']}"
-    calls = [(outcome, title) for kind, outcome, title in await trace_of(client, placed["order_id"])
-             if kind == "call" and title == fetch]
+    calls = [
+        (outcome, title)
+        for kind, outcome, title in await trace_of(client, placed["order_id"])
+        if kind == "call" and title == fetch
+    ]
     assert [outcome for outcome, _ in calls] == ["failed", "failed", "failed", "ok"]
     _, page = await admin_page(client, f"/admin/orders/{placed['order_id']}")
     for n in (1, 2, 3):

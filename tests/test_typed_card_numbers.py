@@ -8,13 +8,19 @@ code pattern (any 16 letters or digits passed there), and shown on the order pag
 from __future__ import annotations
 
 import pytest
-
 from address_helpers import shipping_address
-from galla.ops.redact import REDACTED, redact_card_numbers
 from conftest import checkout_body
 
-TYPED = ["4111  1111  1111  1111", "4111\u00a01111\u00a01111\u00a01111", "4111 - 1111 - 1111 - 1111",
-         "4111/1111/1111/1111", "4111--1111--1111--1111", "4111\u20091111\u20091111\u20091111"]
+from galla.ops.redact import REDACTED, redact_card_numbers
+
+TYPED = [
+    "4111  1111  1111  1111",
+    "4111\u00a01111\u00a01111\u00a01111",
+    "4111 - 1111 - 1111 - 1111",
+    "4111/1111/1111/1111",
+    "4111--1111--1111--1111",
+    "4111\u20091111\u20091111\u20091111",
+]
 
 
 @pytest.mark.parametrize("typed", TYPED)
@@ -22,8 +28,9 @@ def test_item19_a_card_number_typed_with_any_common_spacing_is_redacted(typed):
     assert redact_card_numbers(f"Asha {typed} Rao") == f"Asha {REDACTED} Rao"
 
 
-@pytest.mark.parametrize("kept", ["Flat 12 / 4, 560001", "Plot 1203, Sector 45", "12-3456-789 Tower",
-                                  "+91 98765 43210", "2026-12-06"])
+@pytest.mark.parametrize(
+    "kept", ["Flat 12 / 4, 560001", "Plot 1203, Sector 45", "12-3456-789 Tower", "+91 98765 43210", "2026-12-06"]
+)
 def test_item19_ordinary_numbers_in_an_address_are_kept(kept):
     assert redact_card_numbers(kept) == kept
 
@@ -40,5 +47,6 @@ def test_item19_the_admin_trace_redacts_a_card_number_in_a_gateway_answer_howeve
     """A Razorpay payment's notes are the buyer's browser's (checkout.js options) and come back in the answers the
     trace shows; the Redactor the trace (and the logs) use caught only single spaces or dashes."""
     from galla.ops.redact import Redactor
+
     shown = Redactor([]).value({"response": {"notes": {"gift_message": f"card {typed} thanks"}}})
     assert shown == {"response": {"notes": {"gift_message": f"card {REDACTED} thanks"}}}

@@ -41,8 +41,7 @@ def test_item16_stripe_is_bounded_to_the_major_version_it_is_tested_with():
 
 
 def test_item16_the_aiohttp_floor_has_every_aiohttp_api_we_call():
-    sources = "\n".join(path.read_text() for folder in ("galla", "sandboxes")
-                        for path in (ROOT / folder).rglob("*.py"))
+    sources = "\n".join(path.read_text() for folder in ("galla", "sandboxes") for path in (ROOT / folder).rglob("*.py"))
     used = {name: since for name, since in AIOHTTP_API_SINCE.items() if re.search(rf"\b{re.escape(name)}\b", sources)}
     assert used, "the table names no API the code calls"
     aiohttp_floor = floor(requirement("aiohttp"))

@@ -13,16 +13,25 @@ import asyncio
 import time
 from datetime import timedelta
 
-from galla.webhooks import receive as webhook_flow
+from webhook_helpers import (
+    admin_post,
+    deliver,
+    deliver_all,
+    events_named,
+    ledger,
+    paid_razorpay_order,
+    paid_stripe_order,
+    stored_order,
+)
+
 from galla.payments.retry import NO_RETRY
 from galla.store.events import CLAIM_SECONDS, event_key, store_event
 from galla.store.orders import now
+from galla.web.state import DATABASE, SETTINGS, SHOP
+from galla.webhooks import receive as webhook_flow
+from galla.workers.reconciler import reconcile_if_leased
 from sandboxes.razorpay.config import SANDBOX_FAULTS
 from sandboxes.stripe.config import STRIPE_SANDBOX_FAULTS
-from webhook_helpers import events_named, paid_razorpay_order, paid_stripe_order
-from galla.workers.reconciler import reconcile_if_leased
-from galla.web.state import DATABASE, SETTINGS, SHOP
-from webhook_helpers import admin_post, deliver, deliver_all, ledger, stored_order
 
 CARD_TO_CAPTURE = {"method": "card", "card_number": "4100280000001007"}
 
@@ -53,8 +62,7 @@ async def test_item14_a_slow_capture_is_answered_within_two_seconds(make_client,
     assert status == 200 and elapsed < 2.5, (elapsed, answer)
 
 
-async def test_item14_a_capture_too_slow_for_the_webhook_is_made_later_by_the_ledger_job(make_client,
-                                                                                       razorpay_sandbox):
+async def test_item14_a_capture_too_slow_for_the_webhook_is_made_later_by_the_ledger_job(make_client, razorpay_sandbox):
     client, placed, authorized = await authorized_manual_order(make_client, razorpay_sandbox)
     razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 3.0
     await deliver(client, authorized)
@@ -66,8 +74,9 @@ async def test_item14_a_capture_too_slow_for_the_webhook_is_made_later_by_the_le
     assert (await stored_order(client, placed["order_id"]))["status"] == "paid"
 
 
-async def test_item14_an_apply_past_the_budget_is_answered_and_finishes_after(make_client, razorpay_sandbox,
-                                                                             monkeypatch):
+async def test_item14_an_apply_past_the_budget_is_answered_and_finishes_after(
+    make_client, razorpay_sandbox, monkeypatch
+):
     client, placed, authorized = await authorized_manual_order(make_client, razorpay_sandbox)
     monkeypatch.setattr(webhook_flow, "ANSWER_SECONDS", 0.4)
     razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 0.8  # slower than the budget, within a call's timeout
@@ -85,8 +94,9 @@ async def test_item14_no_retries_inside_a_stripe_webhook_request(client, stripe_
     the SDK's three, and the event is acknowledged (it is stored) for the ledger job to apply later."""
     placed = await paid_stripe_order(client, stripe_sandbox)
     await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
-    status, _ = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund",
-                                 {"amount": placed["amount"] // 2})
+    status, _ = await admin_post(
+        client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": placed["amount"] // 2}
+    )
     assert status == 202
     faults = stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS]
     faults.fail_next = [500, 500, 500]
@@ -95,7 +105,8 @@ async def test_item14_no_retries_inside_a_stripe_webhook_request(client, stripe_
 
 
 async def test_item14_a_webhook_waiting_on_a_failing_gateway_is_acknowledged_and_applied_by_the_job(
-        client, stripe_sandbox):
+    client, stripe_sandbox
+):
     placed = await paid_stripe_order(client, stripe_sandbox)
     await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
     half = placed["amount"] // 2
@@ -107,16 +118,17 @@ async def test_item14_a_webhook_waiting_on_a_failing_gateway_is_acknowledged_and
     assert (await stored_order(client, placed["order_id"]))["refunded_amount"] == half
 
 
-async def test_item14_an_event_stored_by_a_process_that_died_is_applied_by_the_ledger_job(client,
-                                                                                        razorpay_sandbox):
+async def test_item14_an_event_stored_by_a_process_that_died_is_applied_by_the_ledger_job(client, razorpay_sandbox):
     placed, _ = await paid_razorpay_order(client, razorpay_sandbox)
     [paid] = events_named(razorpay_sandbox, "order.paid")
     db = client.app[DATABASE].db
     # As a delivery leaves it when its process dies after storing: received, claimed, never applied.
-    await store_event(db, gateway="razorpay", event_id=paid.id, event_type=paid.name, created=None,
-                      payload=paid.envelope)
-    await db.events.update_one({"_id": event_key("razorpay", paid.id)},
-                               {"$set": {"claimed_until": now() - timedelta(seconds=CLAIM_SECONDS)}})
+    await store_event(
+        db, gateway="razorpay", event_id=paid.id, event_type=paid.name, created=None, payload=paid.envelope
+    )
+    await db.events.update_one(
+        {"_id": event_key("razorpay", paid.id)}, {"$set": {"claimed_until": now() - timedelta(seconds=CLAIM_SECONDS)}}
+    )
     await run_ledger_job(client)
     assert (await stored_order(client, placed["order_id"]))["status"] == "paid"
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 
 import razorpay
+from conftest import checkout_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import checkout_body
-from galla.web.state import DATABASE
 from webhook_helpers import deliver, place, post_razorpay, stored_order
+
+from galla.web.state import DATABASE
 
 
 def events(sandbox, *names):
@@ -55,11 +55,13 @@ async def test_item2_a_payment_for_order_a_whose_notes_name_order_b_never_touche
     assert await untouched(client, b)
 
 
-async def test_item2_a_payment_on_a_razorpay_order_we_never_made_is_ignored_whatever_its_notes(client,
-                                                                                                  razorpay_sandbox):
+async def test_item2_a_payment_on_a_razorpay_order_we_never_made_is_ignored_whatever_its_notes(
+    client, razorpay_sandbox
+):
     _, b = await two_orders(client)
-    stranger = await asyncio.to_thread(sdk(razorpay_sandbox).order.create,
-                                       {"amount": b["amount"], "currency": "INR", "receipt": "someone-else"})
+    stranger = await asyncio.to_thread(
+        sdk(razorpay_sandbox).order.create, {"amount": b["amount"], "currency": "INR", "receipt": "someone-else"}
+    )
     status, _ = await razorpay_sandbox.pay(stranger["id"], notes={"order_id": b["order_id"]})
     assert status == 200
     for event in razorpay_sandbox.state.events:
@@ -68,14 +70,16 @@ async def test_item2_a_payment_on_a_razorpay_order_we_never_made_is_ignored_what
     assert await untouched(client, b)
 
 
-async def test_item2_a_refund_whose_notes_name_order_b_counts_for_the_order_of_its_payment(client,
-                                                                                           razorpay_sandbox):
+async def test_item2_a_refund_whose_notes_name_order_b_counts_for_the_order_of_its_payment(client, razorpay_sandbox):
     a, b = await two_orders(client)
     _, paid = await razorpay_sandbox.pay(a["razorpay"]["order_id"])
     for event in razorpay_sandbox.state.events:
         await deliver(client, event)
-    await asyncio.to_thread(sdk(razorpay_sandbox).payment.refund, paid["razorpay_payment_id"],
-                            {"amount": 100, "notes": {"order_id": b["order_id"]}})
+    await asyncio.to_thread(
+        sdk(razorpay_sandbox).payment.refund,
+        paid["razorpay_payment_id"],
+        {"amount": 100, "notes": {"order_id": b["order_id"]}},
+    )
     for event in events(razorpay_sandbox, "refund.created", "refund.processed"):
         status, body = await deliver(client, event)
         assert status == 200 and await applied_to(client, event.id) == a["order_id"], (event.name, body)
@@ -89,18 +93,25 @@ async def test_item2_a_refund_is_found_by_the_payment_recorded_on_the_order(clie
         await deliver(client, event)
     await asyncio.to_thread(sdk(razorpay_sandbox).payment.refund, paid["razorpay_payment_id"], {"amount": 100})
     [created] = events(razorpay_sandbox, "refund.created")
-    refund_only = {**created.envelope, "contains": ["refund"],
-                   "payload": {"refund": created.envelope["payload"]["refund"]}}
+    refund_only = {
+        **created.envelope,
+        "contains": ["refund"],
+        "payload": {"refund": created.envelope["payload"]["refund"]},
+    }
     status, body = await post_razorpay(client, refund_only, created.id)
     assert status == 200 and await applied_to(client, created.id) == a["order_id"], body
 
 
-async def test_item2_a_refund_arriving_before_its_capture_is_found_by_its_payments_razorpay_order(client,
-                                                                                                    razorpay_sandbox):
+async def test_item2_a_refund_arriving_before_its_capture_is_found_by_its_payments_razorpay_order(
+    client, razorpay_sandbox
+):
     a, b = await two_orders(client)
     _, paid = await razorpay_sandbox.pay(a["razorpay"]["order_id"])
-    await asyncio.to_thread(sdk(razorpay_sandbox).payment.refund, paid["razorpay_payment_id"],
-                            {"amount": 100, "notes": {"order_id": b["order_id"]}})
+    await asyncio.to_thread(
+        sdk(razorpay_sandbox).payment.refund,
+        paid["razorpay_payment_id"],
+        {"amount": 100, "notes": {"order_id": b["order_id"]}},
+    )
     [created] = events(razorpay_sandbox, "refund.created")
     status, body = await deliver(client, created)  # no payment recorded on A yet
     assert status == 200 and await applied_to(client, created.id) == a["order_id"], body
@@ -120,8 +131,9 @@ async def test_item2_a_dispute_on_a_payment_whose_notes_name_order_b_disputes_a(
     assert await untouched(client, b)
 
 
-async def test_item2_order_paid_finds_an_order_whose_razorpay_order_was_never_stored_by_its_receipt(client,
-                                                                                                    razorpay_sandbox):
+async def test_item2_order_paid_finds_an_order_whose_razorpay_order_was_never_stored_by_its_receipt(
+    client, razorpay_sandbox
+):
     """The receipt on Razorpay's own order entity was set by our server (razorpay.com/docs/api/orders/create)."""
     a, b = await two_orders(client)
     await client.app[DATABASE].db.orders.update_one({"_id": a["order_id"]}, {"$unset": {"razorpay_order_id": ""}})
@@ -134,8 +146,7 @@ async def test_item2_order_paid_finds_an_order_whose_razorpay_order_was_never_st
     assert await untouched(client, b)
 
 
-async def test_item2_a_payment_event_for_an_unstored_razorpay_order_is_not_matched_by_notes(client,
-                                                                                           razorpay_sandbox):
+async def test_item2_a_payment_event_for_an_unstored_razorpay_order_is_not_matched_by_notes(client, razorpay_sandbox):
     a, b = await two_orders(client)
     await client.app[DATABASE].db.orders.update_one({"_id": a["order_id"]}, {"$unset": {"razorpay_order_id": ""}})
     await razorpay_sandbox.pay(a["razorpay"]["order_id"], notes={"order_id": a["order_id"]})
@@ -146,8 +157,9 @@ async def test_item2_a_payment_event_for_an_unstored_razorpay_order_is_not_match
     assert await untouched(client, a) and await untouched(client, b)
 
 
-note_values = st.one_of(st.text(max_size=20), st.integers(-10**12, 10**12),
-                        st.floats(allow_nan=False, allow_infinity=False, width=32))
+note_values = st.one_of(
+    st.text(max_size=20), st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False, width=32)
+)
 # Keys without NUL: BSON cannot hold one in a field name, so such a note fails the ledger itself (reported apart).
 note_keys = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=10)
 checkout_notes = st.dictionaries(note_keys, note_values, max_size=5)
@@ -155,8 +167,9 @@ checkout_notes = st.dictionaries(note_keys, note_values, max_size=5)
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(notes=checkout_notes, name_b=st.booleans())
-async def test_item2_item13_whatever_the_checkout_notes_say_the_paid_order_is_the_one_paid(client, razorpay_sandbox,
-                                                                                          notes, name_b):
+async def test_item2_item13_whatever_the_checkout_notes_say_the_paid_order_is_the_one_paid(
+    client, razorpay_sandbox, notes, name_b
+):
     """Any notes a browser can send (numbers among them, or B's id as order_id) leave A paid and B untouched."""
     a, b = await two_orders(client)
     if name_b:

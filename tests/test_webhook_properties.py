@@ -8,27 +8,43 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from conftest import checkout_body
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from webhook_helpers import US_BUYER, admin_post, place, razorpay_secret, stored_order, stripe_secret
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
-from conftest import checkout_body
 from galla.store.orders import now
+from galla.web.state import DATABASE, SHOP
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS
 from sandboxes.stripe import STRIPE_WEBHOOKS
-from webhook_helpers import US_BUYER
-from galla.web.state import DATABASE, SHOP
-from webhook_helpers import admin_post, place, razorpay_secret, stored_order, stripe_secret
 
 RAZORPAY_FATES = ["unpaid", "failed", "failed_then_paid", "paid", "refund_half", "refund_full", "refund_twice"]
-STRIPE_FATES = ["unpaid", "declined", "declined_then_paid", "paid", "expired", "refund_half", "refund_full",
-                "refund_twice"]
-plans = st.lists(st.one_of(st.tuples(st.just("razorpay"), st.sampled_from(RAZORPAY_FATES)),
-                           st.tuples(st.just("stripe"), st.sampled_from(STRIPE_FATES))),
-                 min_size=1, max_size=6)
-knobs = st.fixed_dictionaries({"duplicate": st.sampled_from([0.0, 0.3, 1.0]),
-                               "drop": st.sampled_from([0.0, 0.3, 0.7]),
-                               "seed": st.integers(0, 2**16)})
+STRIPE_FATES = [
+    "unpaid",
+    "declined",
+    "declined_then_paid",
+    "paid",
+    "expired",
+    "refund_half",
+    "refund_full",
+    "refund_twice",
+]
+plans = st.lists(
+    st.one_of(
+        st.tuples(st.just("razorpay"), st.sampled_from(RAZORPAY_FATES)),
+        st.tuples(st.just("stripe"), st.sampled_from(STRIPE_FATES)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+knobs = st.fixed_dictionaries(
+    {
+        "duplicate": st.sampled_from([0.0, 0.3, 1.0]),
+        "drop": st.sampled_from([0.0, 0.3, 0.7]),
+        "seed": st.integers(0, 2**16),
+    }
+)
 LATER = timedelta(hours=1)
 
 
@@ -36,8 +52,10 @@ LATER = timedelta(hours=1)
 async def shop(make_client, razorpay_sandbox, stripe_sandbox):
     """The app, with each sandbox sending its webhooks to it, fast retries, everything held until released."""
     client = await make_client()
-    senders = [(razorpay_sandbox.server.app[RAZORPAY_WEBHOOKS], "/webhooks/razorpay", razorpay_secret(client)),
-               (stripe_sandbox.server.app[STRIPE_WEBHOOKS], "/webhooks/stripe", stripe_secret(client))]
+    senders = [
+        (razorpay_sandbox.server.app[RAZORPAY_WEBHOOKS], "/webhooks/razorpay", razorpay_secret(client)),
+        (stripe_sandbox.server.app[STRIPE_WEBHOOKS], "/webhooks/stripe", stripe_secret(client)),
+    ]
     for sender, path, secret in senders:
         sender.url, sender.secret = str(client.make_url(path)), secret
         sender.knobs.retry_delays = (0.01, 0.02, 0.05, 0.1)
@@ -48,8 +66,11 @@ async def shop(make_client, razorpay_sandbox, stripe_sandbox):
 def hold_with(senders, delivery: dict) -> None:
     """Hold every event from now on; each will be repeated or dropped as these knobs say."""
     for sender in senders:
-        sender.knobs.duplicate, sender.knobs.drop, sender.knobs.seed = (delivery["duplicate"], delivery["drop"],
-                                                                        delivery["seed"])
+        sender.knobs.duplicate, sender.knobs.drop, sender.knobs.seed = (
+            delivery["duplicate"],
+            delivery["drop"],
+            delivery["seed"],
+        )
         sender.hold()
 
 
@@ -87,8 +108,11 @@ async def act(client, razorpay_sandbox, stripe_sandbox, gateway: str, fate: str)
 async def refund_as_fated(client, placed: dict, fate: str) -> None:
     """The admin's refunds, once the shop sees the order paid."""
     path = f"/api/admin/orders/{placed['order_id']}/refund"
-    parts = {"refund_half": [placed["amount"] // 2], "refund_full": [None],
-             "refund_twice": [placed["amount"] // 4, placed["amount"] // 4]}.get(fate, [])
+    parts = {
+        "refund_half": [placed["amount"] // 2],
+        "refund_full": [None],
+        "refund_twice": [placed["amount"] // 4, placed["amount"] // 4],
+    }.get(fate, [])
     for amount in parts:
         status, answer = await admin_post(client, path, {} if amount is None else {"amount": amount})
         assert status == 202, answer
@@ -125,7 +149,8 @@ async def reconcile_later(client) -> None:
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=plans, first=knobs, second=knobs)
 async def test_orders_end_as_the_gateway_knows_them_whatever_happens_to_webhooks(
-        shop, razorpay_sandbox, stripe_sandbox, plan, first, second):
+    shop, razorpay_sandbox, stripe_sandbox, plan, first, second
+):
     client, senders = shop
     hold_with(senders, first)
     placed = [await act(client, razorpay_sandbox, stripe_sandbox, gateway, fate) for gateway, fate in plan]
@@ -134,7 +159,8 @@ async def test_orders_end_as_the_gateway_knows_them_whatever_happens_to_webhooks
         # Nothing lost: the webhooks alone, repeated and shuffled, already tell every order the truth.
         for order in placed:
             assert (await stored_order(client, order["order_id"]))["status"] == truth(
-                razorpay_sandbox, stripe_sandbox, order)[0]
+                razorpay_sandbox, stripe_sandbox, order
+            )[0]
     await reconcile_later(client)
     hold_with(senders, second)
     for (_, fate), order in zip(plan, placed):
@@ -142,8 +168,10 @@ async def test_orders_end_as_the_gateway_knows_them_whatever_happens_to_webhooks
     await release_all(senders)
     await reconcile_later(client)
 
-    event(f"deliveries: {'some' if any(s.deliveries for s in senders) else 'none'}, "
-          f"drops: {'some' if any(s.dropped for s in senders) else 'none'}")
+    event(
+        f"deliveries: {'some' if any(s.deliveries for s in senders) else 'none'}, "
+        f"drops: {'some' if any(s.dropped for s in senders) else 'none'}"
+    )
     db = client.app[DATABASE].db
     for (gateway, fate), order in zip(plan, placed):
         doc = await stored_order(client, order["order_id"])

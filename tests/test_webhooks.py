@@ -6,15 +6,30 @@ import json
 import time
 
 from conftest import checkout_body
+from webhook_helpers import (
+    US_BUYER,
+    deliver,
+    deliver_all,
+    events_named,
+    ledger,
+    paid_razorpay_order,
+    paid_stripe_order,
+    place,
+    post_razorpay,
+    post_stripe,
+    razorpay_secret,
+    sign_razorpay,
+    sign_stripe,
+    stored_order,
+    stripe_secret,
+)
+
 from galla.web.state import DATABASE
-from webhook_helpers import (US_BUYER, deliver, deliver_all, events_named, ledger, paid_razorpay_order,
-                             paid_stripe_order, place, post_razorpay, post_stripe, razorpay_secret, sign_razorpay,
-                             sign_stripe, stored_order, stripe_secret)
 
 
-
-async def test_money_reaching_an_expired_order_is_sent_for_review_and_a_repeat_changes_nothing(client,
-                                                                                                  razorpay_sandbox):
+async def test_money_reaching_an_expired_order_is_sent_for_review_and_a_repeat_changes_nothing(
+    client, razorpay_sandbox
+):
     placed, _ = await paid_razorpay_order(client, razorpay_sandbox)
     db = client.app[DATABASE].db
     await db.orders.update_one({"_id": placed["order_id"]}, {"$set": {"status": "expired"}})
@@ -39,8 +54,11 @@ async def test_razorpay_signature_is_checked_over_the_raw_bytes(client, razorpay
 
     status, body = await post_razorpay(client, {}, event.id, body=good, signature=sign_razorpay(good, "guess"))
     assert status == 400
-    assert body["error"] == {"code": "signature_invalid", "message": "the webhook signature does not match",
-                             "field": "X-Razorpay-Signature"}
+    assert body["error"] == {
+        "code": "signature_invalid",
+        "message": "the webhook signature does not match",
+        "field": "X-Razorpay-Signature",
+    }
     # The same JSON with other spacing is other bytes; one changed byte too.
     for forged in (json.dumps(event.envelope, indent=1).encode(), good.replace(b"captured", b"Captured", 1)):
         status, _ = await post_razorpay(client, {}, event.id, body=forged, signature=signature)
@@ -117,14 +135,33 @@ async def test_a_sniffed_stripe_delivery_replayed_later_is_refused(client, strip
 
 
 async def test_unknown_event_types_and_strangers_orders_are_stored_and_acknowledged(client, razorpay_sandbox):
-    envelope = {"entity": "event", "event": "payment.downtime.started", "contains": ["payment.downtime"],
-                "payload": {}, "created_at": int(time.time())}
+    envelope = {
+        "entity": "event",
+        "event": "payment.downtime.started",
+        "contains": ["payment.downtime"],
+        "payload": {},
+        "created_at": int(time.time()),
+    }
     status, body = await post_razorpay(client, envelope, "evt_downtime1")
     assert status == 200 and body["outcome"].startswith("ignored")
-    stranger = {"entity": "event", "event": "payment.captured", "contains": ["payment"], "created_at": 1,
-                "payload": {"payment": {"entity": {"id": "pay_x", "amount": 100, "currency": "INR",
-                                                   "status": "captured", "order_id": "order_nobody",
-                                                   "notes": []}}}}
+    stranger = {
+        "entity": "event",
+        "event": "payment.captured",
+        "contains": ["payment"],
+        "created_at": 1,
+        "payload": {
+            "payment": {
+                "entity": {
+                    "id": "pay_x",
+                    "amount": 100,
+                    "currency": "INR",
+                    "status": "captured",
+                    "order_id": "order_nobody",
+                    "notes": [],
+                }
+            }
+        },
+    }
     status, body = await post_razorpay(client, stranger, "evt_stranger")
     assert status == 200 and body["outcome"].startswith("ignored")
     assert sorted(e["_id"] for e in await ledger(client)) == ["razorpay:evt_downtime1", "razorpay:evt_stranger"]
@@ -159,7 +196,8 @@ async def test_a_failed_payment_then_success_and_a_late_failure_only_notes_the_t
     await deliver_all(client, [failed])
     order = await stored_order(client, placed["order_id"])
     assert order["status"] == "pending" and [a["payment_id"] for a in order["attempts"]] == [
-        failed.envelope["payload"]["payment"]["entity"]["id"]]
+        failed.envelope["payload"]["payment"]["entity"]["id"]
+    ]
     await razorpay_sandbox.pay(rzp_order, method="upi", outcome="success")
     await deliver_all(client, events_named(razorpay_sandbox, "order.paid"))
     # The failure arrives again, late (a retry of the gateway's): the paid order only notes it.
@@ -171,8 +209,7 @@ async def test_a_failed_payment_then_success_and_a_late_failure_only_notes_the_t
 
 async def test_manual_capture_captures_on_the_authorized_webhook(make_client, razorpay_sandbox):
     client = await make_client(razorpay_capture="manual")
-    placed, paid = await paid_razorpay_order(client, razorpay_sandbox, method="card",
-                                             card_number="4100280000001007")
+    placed, paid = await paid_razorpay_order(client, razorpay_sandbox, method="card", card_number="4100280000001007")
     payment_id = paid["razorpay_payment_id"]
     assert razorpay_sandbox.state.payments[payment_id]["status"] == "authorized"
     status, answer = await deliver(client, events_named(razorpay_sandbox, "payment.authorized")[0])
@@ -186,8 +223,11 @@ async def test_manual_capture_captures_on_the_authorized_webhook(make_client, ra
     assert {a["outcome"] for _, a in answers} == {"no change (paid)"}
     # A duplicate authorized event (after the capture) does not capture twice.
     await deliver(client, events_named(razorpay_sandbox, "payment.authorized")[0])
-    captures = [e for e in (await stored_order(client, placed["order_id"]))["timeline"]
-                if e["kind"] == "gateway_call" and e["path"].endswith("/capture")]
+    captures = [
+        e
+        for e in (await stored_order(client, placed["order_id"]))["timeline"]
+        if e["kind"] == "gateway_call" and e["path"].endswith("/capture")
+    ]
     assert len(captures) == 1
 
 
@@ -202,12 +242,26 @@ async def test_money_that_does_not_match_goes_to_review(client, razorpay_sandbox
 async def test_a_dispute_marks_a_paid_order_disputed(client, razorpay_sandbox):
     placed, paid = await paid_razorpay_order(client, razorpay_sandbox)
     payment = razorpay_sandbox.state.payments[paid["razorpay_payment_id"]]
-    envelope = {"entity": "event", "event": "payment.dispute.created", "contains": ["payment", "dispute"],
-                "created_at": int(time.time()), "payload": {
-                    "payment": {"entity": payment},
-                    "dispute": {"entity": {"id": "disp_1", "entity": "dispute", "payment_id": payment["id"],
-                                           "amount": payment["amount"], "currency": "INR",
-                                           "reason_code": "chargeback", "status": "open"}}}}
+    envelope = {
+        "entity": "event",
+        "event": "payment.dispute.created",
+        "contains": ["payment", "dispute"],
+        "created_at": int(time.time()),
+        "payload": {
+            "payment": {"entity": payment},
+            "dispute": {
+                "entity": {
+                    "id": "disp_1",
+                    "entity": "dispute",
+                    "payment_id": payment["id"],
+                    "amount": payment["amount"],
+                    "currency": "INR",
+                    "reason_code": "chargeback",
+                    "status": "open",
+                }
+            },
+        },
+    }
     await deliver_all(client, events_named(razorpay_sandbox, "order.paid"))
     status, answer = await post_razorpay(client, envelope, "evt_dispute1")
     assert answer["outcome"] == "paid → disputed"
@@ -221,8 +275,9 @@ async def test_a_dispute_marks_a_paid_order_disputed(client, razorpay_sandbox):
 async def test_stripe_session_completed_pays_and_every_other_event_is_harmless(client, stripe_sandbox):
     placed = await paid_stripe_order(client, stripe_sandbox)
     answers = await deliver_all(client, list(reversed(stripe_sandbox.state.events)))
-    outcomes = {event.type: answer["outcome"] for event, (_, answer)
-                in zip(reversed(stripe_sandbox.state.events), answers)}
+    outcomes = {
+        event.type: answer["outcome"] for event, (_, answer) in zip(reversed(stripe_sandbox.state.events), answers)
+    }
     assert outcomes["checkout.session.completed"] == "pending → paid"
     order = await stored_order(client, placed["order_id"])
     assert order["status"] == "paid" and order["amount_paid"] == placed["amount"]
@@ -256,8 +311,15 @@ async def test_async_payment_succeeded_pays_and_completed_unpaid_does_not(client
     unpaid = {**session, "status": "complete", "payment_status": "unpaid"}
 
     def event(event_id, event_type, obj):
-        return {"id": event_id, "object": "event", "type": event_type, "created": int(time.time()),
-                "api_version": "2026-10-28.endive", "livemode": False, "data": {"object": obj}}
+        return {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "api_version": "2026-10-28.endive",
+            "livemode": False,
+            "data": {"object": obj},
+        }
 
     status, answer = await post_stripe(client, event("evt_a1", "checkout.session.completed", unpaid))
     assert answer["outcome"] == "no change (pending)"

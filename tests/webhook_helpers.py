@@ -9,8 +9,8 @@ import json
 import time
 
 import stripe
-
 from conftest import ADMIN, checkout_body
+
 from galla.web.state import DATABASE, SETTINGS
 
 
@@ -29,28 +29,48 @@ def sign_razorpay(body: bytes, secret: str) -> str:
 
 def sign_stripe(body: bytes, secret: str, timestamp: int | None = None) -> str:
     """Stripe-Signature through the SDK's own generator."""
-    return stripe.WebhookSignature.generate_signature_header(body.decode(), secret,
-                                                             timestamp=timestamp or int(time.time()))
+    return stripe.WebhookSignature.generate_signature_header(
+        body.decode(), secret, timestamp=timestamp or int(time.time())
+    )
 
 
-async def post_razorpay(client, envelope: dict, event_id: str, *, secret: str | None = None,
-                        signature: str | None = None, body: bytes | None = None):
+async def post_razorpay(
+    client,
+    envelope: dict,
+    event_id: str,
+    *,
+    secret: str | None = None,
+    signature: str | None = None,
+    body: bytes | None = None,
+):
     """POST one Razorpay event; returns (status, json)."""
     body = body if body is not None else json.dumps(envelope).encode()
-    headers = {"Content-Type": "application/json", "X-Razorpay-Event-Id": event_id,
-               "X-Razorpay-Signature": signature if signature is not None
-               else sign_razorpay(body, secret or razorpay_secret(client))}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Razorpay-Event-Id": event_id,
+        "X-Razorpay-Signature": signature
+        if signature is not None
+        else sign_razorpay(body, secret or razorpay_secret(client)),
+    }
     resp = await client.post("/webhooks/razorpay", data=body, headers=headers)
     return resp.status, await resp.json()
 
 
-async def post_stripe(client, envelope: dict, *, secret: str | None = None, timestamp: int | None = None,
-                      signature: str | None = None, body: bytes | None = None):
+async def post_stripe(
+    client,
+    envelope: dict,
+    *,
+    secret: str | None = None,
+    timestamp: int | None = None,
+    signature: str | None = None,
+    body: bytes | None = None,
+):
     """POST one Stripe event; returns (status, json)."""
     body = body if body is not None else json.dumps(envelope).encode()
     header = signature if signature is not None else sign_stripe(body, secret or stripe_secret(client), timestamp)
-    resp = await client.post("/webhooks/stripe", data=body,
-                             headers={"Content-Type": "application/json", "Stripe-Signature": header})
+    resp = await client.post(
+        "/webhooks/stripe", data=body, headers={"Content-Type": "application/json", "Stripe-Signature": header}
+    )
     return resp.status, await resp.json()
 
 

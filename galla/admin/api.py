@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from galla.payments.razorpay.capture import capture_order
-from galla.orders.errors import InvalidInput
-from galla.orders.view import describe_order, load_order
-from galla.orders.refunds import refundable_amount, request_refund
 from galla.api.requests import RefundRequest
+from galla.orders.errors import InvalidInput
+from galla.orders.refunds import refundable_amount, request_refund
+from galla.orders.view import describe_order, load_order
+from galla.payments.razorpay.capture import capture_order
 from galla.store.orders import Order
 from galla.web.body import json_response, read_model
-from galla.workers.reconciler import reconcile_pass
 from galla.web.state import SETTINGS, SHOP
+from galla.workers.reconciler import reconcile_pass
 
 routes = web.RouteTableDef()
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -25,10 +25,16 @@ def describe_refund(entry: dict) -> dict:
 
 def describe_for_admin(order: Order) -> dict:
     """The buyer's view of the order plus what the shop needs: payment, refunds, dispute, review reason."""
-    return {**describe_order(order), "payment": order.payment, "amount_paid": order.amount_paid,
-            "refunded_amount": order.refunded_amount, "refundable": refundable_amount(order),
-            "review_reason": order.review_reason, "dispute": order.dispute,
-            "refunds": [describe_refund(r) for r in order.refunds]}
+    return {
+        **describe_order(order),
+        "payment": order.payment,
+        "amount_paid": order.amount_paid,
+        "refunded_amount": order.refunded_amount,
+        "refundable": refundable_amount(order),
+        "review_reason": order.review_reason,
+        "dispute": order.dispute,
+        "refunds": [describe_refund(r) for r in order.refunds],
+    }
 
 
 @routes.get("/api/admin/orders/{order_id}")

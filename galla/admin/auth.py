@@ -9,12 +9,12 @@ import secrets
 
 from aiohttp import web
 
+from galla.settings import Settings
 from galla.store.sessions import AdminSession, find_session
 from galla.web.body import read_form
 from galla.web.middlewares import json_error, render_error, wants_json
 from galla.web.ratelimit import SignInThrottle, client_address, proxy_hops, too_many_requests
 from galla.web.security import origin_of
-from galla.settings import Settings
 from galla.web.state import DATABASE
 
 ADMIN_USER = "admin"
@@ -107,8 +107,13 @@ def refuse_csrf(request: web.Request, message: str) -> web.Response:
 def ask_for_credentials(request: web.Request) -> web.Response:
     """401 with a Basic challenge for programs; people are sent to the sign-in form."""
     if wants_json(request):
-        return json_error(401, "unauthorized", "the admin area needs the admin's user name and password",
-                          field="Authorization", headers={"WWW-Authenticate": REALM})
+        return json_error(
+            401,
+            "unauthorized",
+            "the admin area needs the admin's user name and password",
+            field="Authorization",
+            headers={"WWW-Authenticate": REALM},
+        )
     if request.method in ("GET", "HEAD"):
         raise web.HTTPSeeOther(LOGIN_PATH)
     return render_error(request, 401, "sign in to the admin area first")
@@ -126,8 +131,9 @@ def admin_auth_middleware(settings: Settings):
         retry_after = failed_sign_ins.retry_after(client)
         if retry_after is None:
             return None
-        return too_many_requests(request, retry_after, f"too many failed sign-ins from this address; "
-                                 f"try again in {retry_after} s")
+        return too_many_requests(
+            request, retry_after, f"too many failed sign-ins from this address; try again in {retry_after} s"
+        )
 
     @web.middleware
     async def admin_auth(request: web.Request, handler):
@@ -136,8 +142,9 @@ def admin_auth_middleware(settings: Settings):
         unsafe = request.method in UNSAFE_METHODS
         # Browsers resend cached Basic credentials and cookies on cross-site posts; their Origin gives them away.
         if unsafe and not is_same_origin(request, public_origin):
-            return refuse_csrf(request, "admin changes must come from this shop's own pages, "
-                                        f"not from {request.headers['Origin']}")
+            return refuse_csrf(
+                request, f"admin changes must come from this shop's own pages, not from {request.headers['Origin']}"
+            )
         client = client_address(request, hops)
         if request.path == LOGIN_PATH:
             if not unsafe:
@@ -159,8 +166,9 @@ def admin_auth_middleware(settings: Settings):
         if session is None:
             return ask_for_credentials(request)
         if unsafe and not tokens_match(await sent_csrf_token(request), session.csrf):
-            return refuse_csrf(request, f"the {CSRF_FIELD} form field or {CSRF_HEADER} header is missing "
-                                        "or not this session's")
+            return refuse_csrf(
+                request, f"the {CSRF_FIELD} form field or {CSRF_HEADER} header is missing or not this session's"
+            )
         request[ADMIN_SESSION] = session
         return await handler(request)
 

@@ -9,19 +9,31 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from galla.orders.calendar import day_start, shop_time, shop_today, week_start
 from galla.orders.failover import FAILOVER_ROUTE
 from galla.payments.labels import gateway_label, method_label
-from galla.store.reports import (AttemptsRow, RefundsRow, TakingsRow, count_failed_attempts, count_in_status,
-                            count_second_payments,
-                            count_routed, sum_refunds, sum_takings)
+from galla.store.reports import (
+    AttemptsRow,
+    RefundsRow,
+    TakingsRow,
+    count_failed_attempts,
+    count_in_status,
+    count_routed,
+    count_second_payments,
+    sum_refunds,
+    sum_takings,
+)
 
 REFUND_STATUSES = ("requested", "pending", "processed", "failed")
-REFUND_LABELS = {"requested": "Asked, no answer yet", "pending": "Pending at the gateway",
-                 "processed": "Processed", "failed": "Failed"}
+REFUND_LABELS = {
+    "requested": "Asked, no answer yet",
+    "pending": "Pending at the gateway",
+    "processed": "Processed",
+    "failed": "Failed",
+}
 # Failed attempts are kept only on pending orders, which expire order_expiry after they are placed; the
 # reconciler expires them on its next pass, so look back a day further for orders still pending.
 ATTEMPTS_MARGIN = timedelta(days=1)
@@ -136,7 +148,7 @@ class Dashboard:
 
 async def build_dashboard(db, *, order_expiry: timedelta, now: datetime | None = None) -> Dashboard:
     """Read today's and this week's figures (IST days, weeks from Monday) from the period's orders only."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     today = shop_today(now)
     monday = week_start(today)
     # Up to now, not the week's end: the figures are "as of" this moment, whatever a skewed clock wrote.
@@ -150,31 +162,48 @@ async def build_dashboard(db, *, order_expiry: timedelta, now: datetime | None =
     index = (today - monday).days
     return Dashboard(
         as_of=shop_time(now),
-        today=summarise_period("today", "Today", today, today, {index}, takings, failed, refunds, failovers,
-                               seconds),
-        week=summarise_period("week", "This week", monday, today, set(range(7)), takings, failed, refunds,
-                              failovers, seconds),
+        today=summarise_period("today", "Today", today, today, {index}, takings, failed, refunds, failovers, seconds),
+        week=summarise_period(
+            "week", "This week", monday, today, set(range(7)), takings, failed, refunds, failovers, seconds
+        ),
         daily=chart_week(monday, index, takings),
         needs_review=await count_in_status(db, "needs_review"),
     )
 
 
-def summarise_period(key: str, title: str, first: date, last: date, days: set[int], takings: list[TakingsRow],
-                     failed: list[AttemptsRow], refunds: list[RefundsRow], failovers: dict[int, int],
-                     second_payments: dict[int, int] | None = None) -> Period:
+def summarise_period(
+    key: str,
+    title: str,
+    first: date,
+    last: date,
+    days: set[int],
+    takings: list[TakingsRow],
+    failed: list[AttemptsRow],
+    refunds: list[RefundsRow],
+    failovers: dict[int, int],
+    second_payments: dict[int, int] | None = None,
+) -> Period:
     """The figures of the rows whose day is one of days."""
     takings = [r for r in takings if r.day in days]
     failed = [r for r in failed if r.day in days]
     return Period(
-        key=key, title=title, first=first, last=last,
-        takings=tuple(sum_currency(currency, [r for r in takings if r.currency == currency])
-                      for currency in sort_currencies(r.currency for r in takings)),
+        key=key,
+        title=title,
+        first=first,
+        last=last,
+        takings=tuple(
+            sum_currency(currency, [r for r in takings if r.currency == currency])
+            for currency in sort_currencies(r.currency for r in takings)
+        ),
         success=SuccessRate("All gateways", sum(r.count for r in takings), sum(r.count for r in failed)),
         success_by_gateway=tuple(
-            SuccessRate(gateway_label(gateway),
-                        sum(r.count for r in takings if r.gateway == gateway),
-                        sum(r.count for r in failed if r.gateway == gateway))
-            for gateway in sorted({r.gateway for r in takings} | {r.gateway for r in failed})),
+            SuccessRate(
+                gateway_label(gateway),
+                sum(r.count for r in takings if r.gateway == gateway),
+                sum(r.count for r in failed if r.gateway == gateway),
+            )
+            for gateway in sorted({r.gateway for r in takings} | {r.gateway for r in failed})
+        ),
         refunds=list_refunds([r for r in refunds if r.day in days]),
         failovers=sum(count for day, count in failovers.items() if day in days),
         second_payments=sum(count for day, count in (second_payments or {}).items() if day in days),
@@ -183,9 +212,13 @@ def summarise_period(key: str, title: str, first: date, last: date, days: set[in
 
 def sum_currency(currency: str, rows: list[TakingsRow]) -> Takings:
     """One currency's takings, with bars by gateway and by method."""
-    return Takings(currency=currency, amount=sum(r.amount for r in rows), count=sum(r.count for r in rows),
-                   by_gateway=make_bars(rows, "gateway", gateway_label),
-                   by_method=make_bars(rows, "method", method_label))
+    return Takings(
+        currency=currency,
+        amount=sum(r.amount for r in rows),
+        count=sum(r.count for r in rows),
+        by_gateway=make_bars(rows, "gateway", gateway_label),
+        by_method=make_bars(rows, "method", method_label),
+    )
 
 
 def sum_by(rows: Iterable[TakingsRow | RefundsRow], key: Callable[[Any], Hashable]) -> dict[Any, list[int]]:
@@ -203,8 +236,10 @@ def make_bars(rows: list[TakingsRow], field: str, label: Callable[[str], str]) -
     amounts = sum_by(rows, lambda row: getattr(row, field))
     top = max((amount for amount, _ in amounts.values()), default=0)
     ordered = sorted(amounts.items(), key=lambda item: (-item[1][0], item[0]))
-    return tuple(Bar(key=key, label=label(key), amount=amount, count=count, share=amount / top if top else 0.0)
-                 for key, (amount, count) in ordered)
+    return tuple(
+        Bar(key=key, label=label(key), amount=amount, count=count, share=amount / top if top else 0.0)
+        for key, (amount, count) in ordered
+    )
 
 
 def list_refunds(rows: list[RefundsRow]) -> tuple[RefundLine, ...]:
@@ -212,10 +247,14 @@ def list_refunds(rows: list[RefundsRow]) -> tuple[RefundLine, ...]:
     sums = sum_by(rows, lambda row: (row.currency, row.status))
     rank = {status: i for i, status in enumerate(REFUND_STATUSES)}
     order = {currency: i for i, currency in enumerate(sort_currencies(c for c, _ in sums))}
-    return tuple(RefundLine(currency=currency, status=status, label=REFUND_LABELS.get(status, status),
-                            amount=amount, count=count)
-                 for (currency, status), (amount, count)
-                 in sorted(sums.items(), key=lambda item: (order[item[0][0]], rank.get(item[0][1], 9))))
+    return tuple(
+        RefundLine(
+            currency=currency, status=status, label=REFUND_LABELS.get(status, status), amount=amount, count=count
+        )
+        for (currency, status), (amount, count) in sorted(
+            sums.items(), key=lambda item: (order[item[0][0]], rank.get(item[0][1], 9))
+        )
+    )
 
 
 def chart_week(monday: date, today_index: int, takings: list[TakingsRow]) -> tuple[WeekChart, ...]:
@@ -226,10 +265,23 @@ def chart_week(monday: date, today_index: int, takings: list[TakingsRow]) -> tup
         by_day = sum_by((row for row in takings if row.currency == currency), lambda row: row.day)
         per_day = [by_day.get(day, [0, 0]) for day in range(7)]
         top = max(amount for amount, _ in per_day)
-        charts.append(WeekChart(currency=currency, amount=sum(amount for amount, _ in per_day), days=tuple(
-            DayBar(day=monday + timedelta(days=i), amount=amount, count=count, share=amount / top if top else 0.0,
-                   today=i == today_index, future=i > today_index)
-            for i, (amount, count) in enumerate(per_day))))
+        charts.append(
+            WeekChart(
+                currency=currency,
+                amount=sum(amount for amount, _ in per_day),
+                days=tuple(
+                    DayBar(
+                        day=monday + timedelta(days=i),
+                        amount=amount,
+                        count=count,
+                        share=amount / top if top else 0.0,
+                        today=i == today_index,
+                        future=i > today_index,
+                    )
+                    for i, (amount, count) in enumerate(per_day)
+                ),
+            )
+        )
     return tuple(charts)
 
 

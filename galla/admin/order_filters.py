@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from galla.orders.calendar import day_start, parse_day
-from galla.orders.errors import InvalidInput
 from galla.orders.context import Shop
+from galla.orders.errors import InvalidInput
 from galla.store.order_list import OrderFilter, PageMark, list_orders
 from galla.store.orders import STATUSES, Order
 
@@ -44,8 +44,9 @@ def read_filters(query: Mapping[str, str]) -> tuple[OrderFilter, dict[str, str]]
     before = day_start(parse_day(given["to"], "to") + timedelta(days=1)) if "to" in given else None
     if since and before and since >= before:
         raise InvalidInput("from must be on or before to", field="from")
-    return OrderFilter(status=given.get("status"), gateway=given.get("gateway"), method=given.get("method"),
-                       since=since, before=before), given
+    return OrderFilter(
+        status=given.get("status"), gateway=given.get("gateway"), method=given.get("method"), since=since, before=before
+    ), given
 
 
 async def read_page(shop: Shop, query: Mapping[str, str]) -> OrderPage:

@@ -7,29 +7,36 @@ import secrets
 import aiohttp_jinja2
 from aiohttp import web
 
-from galla.payments.razorpay.capture import capture_order
-from galla.orders.errors import CheckoutError, InvalidInput
 from galla.admin.order_filters import GATEWAYS, METHODS, read_page
-from galla.orders.view import load_order
-from galla.ops.redact import Redactor
-from galla.orders.refunds import REFUNDABLE, check_refund_amount, check_refundable, refundable_amount, request_refund
 from galla.admin.trace import build_trace
+from galla.ops.logs import settings_secrets
+from galla.ops.redact import Redactor
+from galla.orders.errors import CheckoutError, InvalidInput
+from galla.orders.refunds import REFUNDABLE, check_refund_amount, check_refundable, refundable_amount, request_refund
+from galla.orders.view import load_order
 from galla.payments.money import format_money, parse_major
+from galla.payments.razorpay.capture import capture_order
 from galla.store.orders import STATUSES, Order
 from galla.web.body import read_form
-from galla.ops.logs import settings_secrets
 from galla.web.state import SETTINGS, SHOP
 
 routes = web.RouteTableDef()
-DONE_NOTICES = {"refund": "Refund asked for. The gateway's webhook will mark it processed.",
-                "capture": "Payment captured."}
+DONE_NOTICES = {
+    "refund": "Refund asked for. The gateway's webhook will mark it processed.",
+    "capture": "Payment captured.",
+}
 
 
 @routes.get("/admin/orders")
 async def show_orders(request: web.Request) -> web.Response:
     """Orders newest first, filtered by status, gateway, method and IST dates, one page at a time."""
-    context = {"statuses": STATUSES, "gateways": GATEWAYS, "methods": METHODS, "filters": dict(request.query),
-               "paged": "after" in request.query}
+    context = {
+        "statuses": STATUSES,
+        "gateways": GATEWAYS,
+        "methods": METHODS,
+        "filters": dict(request.query),
+        "paged": "after" in request.query,
+    }
     try:
         page = await read_page(request.app[SHOP], request.query)
     except InvalidInput as exc:
@@ -46,15 +53,20 @@ async def show_order(request: web.Request) -> web.Response:
     return await render_order(request, order, notice=DONE_NOTICES.get(request.query.get("done", "")))
 
 
-async def render_order(request: web.Request, order: Order, *, notice: str | None = None,
-                       error: CheckoutError | None = None) -> web.Response:
+async def render_order(
+    request: web.Request, order: Order, *, notice: str | None = None, error: CheckoutError | None = None
+) -> web.Response:
     """The order page, with a notice or the error that stopped an action."""
     redactor = Redactor(settings_secrets(request.app[SETTINGS]))
-    context = {"order": order, "trace": await build_trace(request.app[SHOP], order, redactor),
-               "refundable": refundable_amount(order) if order.status in REFUNDABLE else 0, "notice": notice, "error": error,
-               "capturable": order.status == "authorized"}
-    return aiohttp_jinja2.render_template("admin_order.html", request, context,
-                                          status=error.status if error else 200)
+    context = {
+        "order": order,
+        "trace": await build_trace(request.app[SHOP], order, redactor),
+        "refundable": refundable_amount(order) if order.status in REFUNDABLE else 0,
+        "notice": notice,
+        "error": error,
+        "capturable": order.status == "authorized",
+    }
+    return aiohttp_jinja2.render_template("admin_order.html", request, context, status=error.status if error else 200)
 
 
 @routes.post("/admin/orders/{order_id}/refund/confirm")
@@ -117,9 +129,15 @@ def read_refund_amount(text: str, order: Order) -> int:
     return amount
 
 
-def render_confirmation(request: web.Request, order: Order, *, action: str, amount: int,
-                        key: str | None = None) -> web.Response:
+def render_confirmation(
+    request: web.Request, order: Order, *, action: str, amount: int, key: str | None = None
+) -> web.Response:
     """The 'are you sure?' page for a refund or a capture."""
-    context = {"order": order, "action": action, "amount": amount, "key": key,
-               "amount_text": format_money(amount, order.currency)}
+    context = {
+        "order": order,
+        "action": action,
+        "amount": amount,
+        "key": key,
+        "amount_text": format_money(amount, order.currency),
+    }
     return aiohttp_jinja2.render_template("admin_confirm.html", request, context)

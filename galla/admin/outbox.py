@@ -48,9 +48,9 @@ async def post_resend(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/admin/outbox/{quote(message_id, safe='')}?done=resend")
 
 
-def render_message(request: web.Request, message: OutboxMessage, *, notice: str | None = None,
-                   error: CheckoutError | None = None) -> web.Response:
+def render_message(
+    request: web.Request, message: OutboxMessage, *, notice: str | None = None, error: CheckoutError | None = None
+) -> web.Response:
     """The message page, with a notice or the error that stopped an action."""
     context = {"message": message, "when": format_shop_time, "notice": notice, "error": error}
-    return aiohttp_jinja2.render_template("admin_message.html", request, context,
-                                          status=error.status if error else 200)
+    return aiohttp_jinja2.render_template("admin_message.html", request, context, status=error.status if error else 200)

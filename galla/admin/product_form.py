@@ -12,8 +12,8 @@ from babel import Locale
 from babel.numbers import get_territory_currencies
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
-from galla.orders.errors import Conflict, InvalidInput, NotFound
 from galla.orders.context import Shop
+from galla.orders.errors import Conflict, InvalidInput, NotFound
 from galla.payments.money import AmountNotChargeable, Money, check_chargeable, minimum_charge, parse_major
 from galla.payments.routing import HOME_CURRENCY, WORLD_CURRENCY
 from galla.store.products import Product, find_product, insert_product, list_all_products, update_product
@@ -83,8 +83,9 @@ class ProductChanged(Conflict):
     code = "product_changed"
 
     def __init__(self, current: Product) -> None:
-        super().__init__(f"{current.name} was changed by someone else after you opened it; nothing was saved",
-                         field="version")
+        super().__init__(
+            f"{current.name} was changed by someone else after you opened it; nothing was saved", field="version"
+        )
         self.current = current
 
 
@@ -106,8 +107,10 @@ def parse_price(text: str, currency: str) -> int:
     if amount == 0:
         raise ValueError("a price must be more than zero")
     if amount > MAX_MINOR_UNITS:
-        raise ValueError(f"{Money(amount, currency).format()} is more than a checkout can charge "
-                         f"(at most {Money(MAX_MINOR_UNITS, currency).format()})")
+        raise ValueError(
+            f"{Money(amount, currency).format()} is more than a checkout can charge "
+            f"(at most {Money(MAX_MINOR_UNITS, currency).format()})"
+        )
     check_price_chargeable(Money(amount, currency))
     return amount
 
@@ -118,8 +121,9 @@ def check_price_chargeable(price: Money) -> None:
     for gateway in gateways:
         minimum = minimum_charge(gateway, price.currency)
         if price.amount < minimum.amount:
-            raise ValueError(f"{price.format()} is below the smallest payment {gateway.capitalize()} "
-                             f"accepts, {minimum.format()}")
+            raise ValueError(
+                f"{price.format()} is below the smallest payment {gateway.capitalize()} accepts, {minimum.format()}"
+            )
         try:
             check_chargeable(gateway, price)
         except AmountNotChargeable as exc:
@@ -172,8 +176,13 @@ def read_product_form(form: Mapping[str, str], *, image_exists: Callable[[str], 
     """Check the posted product form; raise ProductFormInvalid naming every bad field."""
     errors: dict[str, str] = {}
     prices = read_prices(form, errors)
-    data = {"name": form.get("name", ""), "description": form.get("description", ""),
-            "image": form.get("image", ""), "prices": prices, "active": form.get("active") == "on"}
+    data = {
+        "name": form.get("name", ""),
+        "description": form.get("description", ""),
+        "image": form.get("image", ""),
+        "prices": prices,
+        "active": form.get("active") == "on",
+    }
     try:
         product = ProductForm.model_validate(data)
     except ValidationError as exc:
@@ -188,8 +197,10 @@ def read_product_form(form: Mapping[str, str], *, image_exists: Callable[[str], 
     return product
 
 
-REQUIRED = {"name": "give the product a name",
-            "image": "give the path of its image, like /static/img/products/masala-chai.svg"}
+REQUIRED = {
+    "name": "give the product a name",
+    "image": "give the path of its image, like /static/img/products/masala-chai.svg",
+}
 
 
 def describe_error(field: str, error: dict) -> str:
@@ -212,15 +223,17 @@ def read_new_id(form: Mapping[str, str], name: str) -> str:
     if not product_id:
         raise ProductFormInvalid({"id": "the name has no letters or digits to make an id from; type an id"})
     if len(product_id) > ID_MAX or not _SLUG.fullmatch(product_id):
-        raise ProductFormInvalid({"id": f"use up to {ID_MAX} lowercase letters, digits and single hyphens, "
-                                        "like masala-chai"})
+        raise ProductFormInvalid(
+            {"id": f"use up to {ID_MAX} lowercase letters, digits and single hyphens, like masala-chai"}
+        )
     if product_id in RESERVED_IDS:
         raise ProductFormInvalid({"id": f"{product_id} is reserved for the admin's pages; type another id"})
     return product_id
 
 
-async def add_product(shop: Shop, form: Mapping[str, str], *,
-                      image_exists: Callable[[str], bool] | None = None) -> Product:
+async def add_product(
+    shop: Shop, form: Mapping[str, str], *, image_exists: Callable[[str], bool] | None = None
+) -> Product:
     """Add a product from the admin's form; its id is fixed from now on."""
     errors: dict[str, str] = {}
     try:
@@ -239,13 +252,15 @@ async def add_product(shop: Shop, form: Mapping[str, str], *,
     added = await insert_product(shop.db, product_id, product.to_fields())
     if added is None:
         source = "" if typed_id else " (made from the name)"
-        raise ProductFormInvalid({"id": f"a product with the id {product_id}{source} already exists; "
-                                        "type a different id"})
+        raise ProductFormInvalid(
+            {"id": f"a product with the id {product_id}{source} already exists; type a different id"}
+        )
     return added
 
 
-async def edit_product(shop: Shop, product_id: str, form: Mapping[str, str], *,
-                       image_exists: Callable[[str], bool] | None = None) -> Product:
+async def edit_product(
+    shop: Shop, product_id: str, form: Mapping[str, str], *, image_exists: Callable[[str], bool] | None = None
+) -> Product:
     """Save the admin's edit if nobody else saved the product since the form was loaded."""
     await load_product(shop, product_id)
     try:
@@ -275,24 +290,48 @@ async def list_products_for_admin(shop: Shop) -> list[Product]:
 def form_values(product: Product | None) -> dict:
     """The form's fields as text, filled from a stored product (or blank for a new one)."""
     if product is None:
-        return {"id": "", "name": "", "description": "", "image": "", "active": True, "version": "",
-                "prices": {c: "" for c in MAIN_CURRENCIES}, "extra": []}
+        return {
+            "id": "",
+            "name": "",
+            "description": "",
+            "image": "",
+            "active": True,
+            "version": "",
+            "prices": {c: "" for c in MAIN_CURRENCIES},
+            "extra": [],
+        }
     shown = {code: str(Money(amount, code).to_decimal()) for code, amount in product.prices.items()}
-    return {"id": product.id, "name": product.name, "description": product.description, "image": product.image,
-            "active": product.active, "version": str(product.version),
-            "prices": {c: shown.get(c, "") for c in MAIN_CURRENCIES},
-            "extra": [{"row": row, "currency": code, "price": text} for row, (code, text)
-                      in enumerate((c, t) for c, t in shown.items() if c not in MAIN_CURRENCIES)]}
+    return {
+        "id": product.id,
+        "name": product.name,
+        "description": product.description,
+        "image": product.image,
+        "active": product.active,
+        "version": str(product.version),
+        "prices": {c: shown.get(c, "") for c in MAIN_CURRENCIES},
+        "extra": [
+            {"row": row, "currency": code, "price": text}
+            for row, (code, text) in enumerate((c, t) for c, t in shown.items() if c not in MAIN_CURRENCIES)
+        ],
+    }
 
 
 def typed_values(form: Mapping[str, str]) -> dict:
     """The form's fields as the admin typed them, to show again beside what was wrong."""
-    extra = [{"row": row, "currency": form.get(f"currency_{row}", "").strip(),
-              "price": form.get(f"price_{row}", "").strip()} for row in range(MAX_EXTRA_ROWS)]
-    return {"id": form.get("id", ""), "name": form.get("name", ""), "description": form.get("description", ""),
-            "image": form.get("image", ""), "active": form.get("active") == "on", "version": form.get("version", ""),
-            "prices": {c: form.get(f"price_{c}", "") for c in MAIN_CURRENCIES},
-            "extra": [row for row in extra if row["currency"] or row["price"]]}
+    extra = [
+        {"row": row, "currency": form.get(f"currency_{row}", "").strip(), "price": form.get(f"price_{row}", "").strip()}
+        for row in range(MAX_EXTRA_ROWS)
+    ]
+    return {
+        "id": form.get("id", ""),
+        "name": form.get("name", ""),
+        "description": form.get("description", ""),
+        "image": form.get("image", ""),
+        "active": form.get("active") == "on",
+        "version": form.get("version", ""),
+        "prices": {c: form.get(f"price_{c}", "") for c in MAIN_CURRENCIES},
+        "extra": [row for row in extra if row["currency"] or row["price"]],
+    }
 
 
 def with_blank_rows(values: dict) -> dict:
@@ -306,8 +345,11 @@ FIELD_LABELS = {"name": "Name", "description": "Description", "image": "Image", 
 
 def describe_differences(typed: dict, saved: dict) -> list[tuple[str, str, str]]:
     """What the admin typed that differs from what is saved now: (label, typed, saved), for a conflict page."""
-    rows = [(label, str(typed[key]), str(saved[key])) for key, label in FIELD_LABELS.items()
-            if str(typed[key]).strip() != str(saved[key]).strip()]
+    rows = [
+        (label, str(typed[key]), str(saved[key]))
+        for key, label in FIELD_LABELS.items()
+        if str(typed[key]).strip() != str(saved[key]).strip()
+    ]
     typed_prices = {**typed["prices"], **{r["currency"].upper(): r["price"] for r in typed["extra"]}}
     saved_prices = {**saved["prices"], **{r["currency"]: r["price"] for r in saved["extra"]}}
     for code in sorted(set(typed_prices) | set(saved_prices)):

@@ -7,17 +7,30 @@ from pathlib import Path
 import aiohttp_jinja2
 from aiohttp import web
 
-from galla.admin.product_form import (MAIN_CURRENCIES, ProductChanged, ProductFormInvalid, add_product,
-                                    describe_differences, edit_product, form_values, list_products_for_admin,
-                                    load_product, typed_values, with_blank_rows)
+from galla.admin.product_form import (
+    MAIN_CURRENCIES,
+    ProductChanged,
+    ProductFormInvalid,
+    add_product,
+    describe_differences,
+    edit_product,
+    form_values,
+    list_products_for_admin,
+    load_product,
+    typed_values,
+    with_blank_rows,
+)
 from galla.web.body import read_form
 from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
 LIST_PATH = "/admin/products"
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
-NOTICES = {"added": "Added {name}. It is on sale now.", "added_off": "Added {name}, not on sale yet.",
-           "saved": "Saved {name}. New checkouts use its new prices; orders already placed keep theirs."}
+NOTICES = {
+    "added": "Added {name}. It is on sale now.",
+    "added_off": "Added {name}, not on sale yet.",
+    "saved": "Saved {name}. New checkouts use its new prices; orders already placed keep theirs.",
+}
 
 
 def static_file_exists(path: str) -> bool:
@@ -26,11 +39,23 @@ def static_file_exists(path: str) -> bool:
     return target.is_relative_to(STATIC_ROOT) and target.is_file()
 
 
-def render_form(request: web.Request, values: dict, *, product=None, errors: dict | None = None,
-                conflict: dict | None = None, status: int = 200) -> web.Response:
+def render_form(
+    request: web.Request,
+    values: dict,
+    *,
+    product=None,
+    errors: dict | None = None,
+    conflict: dict | None = None,
+    status: int = 200,
+) -> web.Response:
     """The add or edit form with its values, each bad field's message beside it."""
-    context = {"product": product, "values": with_blank_rows(values), "errors": errors or {},
-               "conflict": conflict, "main_currencies": MAIN_CURRENCIES}
+    context = {
+        "product": product,
+        "values": with_blank_rows(values),
+        "errors": errors or {},
+        "conflict": conflict,
+        "main_currencies": MAIN_CURRENCIES,
+    }
     return aiohttp_jinja2.render_template("admin_product_form.html", request, context, status=status)
 
 

@@ -9,9 +9,8 @@ import aiohttp_jinja2
 from aiohttp import web
 from yarl import URL
 
+from galla.admin.auth import ADMIN_SESSION, CSRF_FIELD, LOGIN_PATH, SESSION_COOKIE, is_admin_password, tokens_match
 from galla.store.sessions import create_session, delete_session, find_session
-from galla.admin.auth import (ADMIN_SESSION, CSRF_FIELD, LOGIN_PATH, SESSION_COOKIE, is_admin_password,
-                        tokens_match)
 from galla.web.body import read_form
 from galla.web.state import DATABASE, SETTINGS
 
@@ -26,8 +25,13 @@ LOGIN_CSRF_TTL = timedelta(hours=1)
 def cookie_options(request: web.Request, path: str, max_age: timedelta) -> dict:
     """HttpOnly, SameSite=Strict, and Secure when the shop is served over https."""
     secure = URL(request.app[SETTINGS].public_url).scheme == "https"
-    return {"path": path, "max_age": int(max_age.total_seconds()), "httponly": True, "samesite": "Strict",
-            "secure": secure}
+    return {
+        "path": path,
+        "max_age": int(max_age.total_seconds()),
+        "httponly": True,
+        "samesite": "Strict",
+        "secure": secure,
+    }
 
 
 def see_other(location: str) -> web.Response:
@@ -38,8 +42,9 @@ def see_other(location: str) -> web.Response:
 def render_login(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
     """The sign-in form with a fresh login CSRF token, set as a cookie and as the form's hidden field."""
     token = secrets.token_urlsafe(32)
-    response = aiohttp_jinja2.render_template("admin_login.html", request,
-                                              {"csrf_token": token, "error": error}, status=status)
+    response = aiohttp_jinja2.render_template(
+        "admin_login.html", request, {"csrf_token": token, "error": error}, status=status
+    )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, **cookie_options(request, LOGIN_PATH, LOGIN_CSRF_TTL))
     return response
 
@@ -57,8 +62,9 @@ async def post_login(request: web.Request) -> web.Response:
     """Check the password (in constant time) and start a session; a refused password is a 401."""
     form = await read_form(request)
     if not tokens_match(str(form.get(CSRF_FIELD, "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")):
-        return render_login(request, status=403,
-                            error="The sign-in form had expired or came from another site. Please try again.")
+        return render_login(
+            request, status=403, error="The sign-in form had expired or came from another site. Please try again."
+        )
     if not is_admin_password(request, str(form.get("password", ""))):
         return render_login(request, status=401, error="That password is not right.")
     session = await create_session(request.app[DATABASE].db, SESSION_TTL)
@@ -77,4 +83,3 @@ async def post_logout(request: web.Request) -> web.Response:
     response = see_other(LOGIN_PATH)
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
-

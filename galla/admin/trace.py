@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from galla.payments.labels import gateway_label
 from galla.ops.redact import Redactor
 from galla.orders.context import Shop
+from galla.payments.labels import gateway_label
 from galla.payments.money import format_money
 from galla.store.events import find_order_events
 from galla.store.orders import Order, get_timeline
 from galla.store.outbox import find_order_messages
 from galla.store.rejections import find_order_rejections
 
-BROWSER_EVENTS = {"checkout.handler": "checkout.js handler: the buyer's payment, with its signature",
-                  "payment.failed": "checkout.js payment.failed: the attempt did not go through",
-                  "stripe.return": "the buyer came back from Stripe's page"}
+BROWSER_EVENTS = {
+    "checkout.handler": "checkout.js handler: the buyer's payment, with its signature",
+    "payment.failed": "checkout.js payment.failed: the attempt did not go through",
+    "stripe.return": "the buyer came back from Stripe's page",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,25 +66,66 @@ def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor
         event = entry.get("event", "")
         summary = describe_browser(rest)
         outcome = "failed" if event == "payment.failed" or rest.get("signature_valid") is False else "ok"
-        return [TraceStep(at, "browser", "Buyer's browser → Galla", BROWSER_EVENTS.get(event, event), outcome,
-                          summary, details=redactor.value(rest))]
+        return [
+            TraceStep(
+                at,
+                "browser",
+                "Buyer's browser → Galla",
+                BROWSER_EVENTS.get(event, event),
+                outcome,
+                summary,
+                details=redactor.value(rest),
+            )
+        ]
     if kind == "refund_requested":
         amount = format_money(int(entry.get("amount") or 0), order.currency)
-        return [TraceStep(at, "refund", "Admin → Galla", f"Refund of {amount} asked for", "info",
-                          f"idempotency key {entry.get('key')}")]
+        return [
+            TraceStep(
+                at,
+                "refund",
+                "Admin → Galla",
+                f"Refund of {amount} asked for",
+                "info",
+                f"idempotency key {entry.get('key')}",
+            )
+        ]
     if kind == "refund_ignored":
         amount = format_money(int(entry.get("amount") or 0), entry.get("currency") or order.currency)
-        return [TraceStep(at, "refund", "Galla", f"Refund {entry.get('refund_id')} ignored", "info",
-                          f"{amount} ({entry.get('status')}): {entry.get('reason')}")]
+        return [
+            TraceStep(
+                at,
+                "refund",
+                "Galla",
+                f"Refund {entry.get('refund_id')} ignored",
+                "info",
+                f"{amount} ({entry.get('status')}): {entry.get('reason')}",
+            )
+        ]
     if kind == "second_payment":
         amount = format_money(int(entry.get("amount") or 0), entry.get("currency") or order.currency)
-        return [TraceStep(at, "refund", "Galla", f"Second payment {entry.get('payment_id')} of {amount} refunded "
-                          "automatically", "changed", entry.get("message", ""))]
+        return [
+            TraceStep(
+                at,
+                "refund",
+                "Galla",
+                f"Second payment {entry.get('payment_id')} of {amount} refunded automatically",
+                "changed",
+                entry.get("message", ""),
+            )
+        ]
     if kind == "reconcile":
         gateway = gateway_label(entry.get("gateway"))
         return [TraceStep(at, "reconcile", "Reconciler", f"Reconciler checked the order with {gateway}", "info")]
-    return [TraceStep(at, "note", "Galla", entry.get("message") or str(kind), "info", details=redactor.value(rest)
-                      if set(rest) - {"message"} else None)]
+    return [
+        TraceStep(
+            at,
+            "note",
+            "Galla",
+            entry.get("message") or str(kind),
+            "info",
+            details=redactor.value(rest) if set(rest) - {"message"} else None,
+        )
+    ]
 
 
 def call_step(entry: dict, redactor: Redactor) -> TraceStep:
@@ -94,11 +137,22 @@ def call_step(entry: dict, redactor: Redactor) -> TraceStep:
         answer += f": {error.get('description') or error.get('code')}"
     if entry.get("of"):
         answer += f" (attempt {entry['attempt']} of {entry['of']})"
-    details = {"request": entry.get("request"), "response": entry.get("response"), "error": error,
-               "request_id": entry.get("request_id")}
-    return TraceStep(entry["at"], "call", f"Galla → {gateway}", f"{entry.get('method')} {entry.get('path')}",
-                     "failed" if error else "ok", answer, duration_ms=entry.get("duration_ms"),
-                     details=redactor.value({k: v for k, v in details.items() if v is not None}))
+    details = {
+        "request": entry.get("request"),
+        "response": entry.get("response"),
+        "error": error,
+        "request_id": entry.get("request_id"),
+    }
+    return TraceStep(
+        entry["at"],
+        "call",
+        f"Galla → {gateway}",
+        f"{entry.get('method')} {entry.get('path')}",
+        "failed" if error else "ok",
+        answer,
+        duration_ms=entry.get("duration_ms"),
+        details=redactor.value({k: v for k, v in details.items() if v is not None}),
+    )
 
 
 def webhook_step(event: dict, entry: dict | None) -> TraceStep:
@@ -114,45 +168,72 @@ def webhook_step(event: dict, entry: dict | None) -> TraceStep:
     if deliveries > 1:
         summary += f"; delivered {deliveries} times"
     event_type = event.get("type") or (entry or {}).get("type")
-    return TraceStep(received or entry["at"], "webhook", f"{gateway_label(gateway)} → Galla",
-                     f"Webhook {event_type}", "ok", summary, duration_ms=duration,
-                     details={"event_id": event.get("event_id") or (entry or {}).get("event_id")})
+    return TraceStep(
+        received or entry["at"],
+        "webhook",
+        f"{gateway_label(gateway)} → Galla",
+        f"Webhook {event_type}",
+        "ok",
+        summary,
+        duration_ms=duration,
+        details={"event_id": event.get("event_id") or (entry or {}).get("event_id")},
+    )
 
 
 def duplicate_steps(event: dict) -> list[TraceStep]:
     """Each later delivery of an event already in the ledger: acknowledged, never applied twice."""
     gateway = gateway_label(event.get("gateway"))
-    return [TraceStep(at, "duplicate", f"{gateway} → Galla", f"Webhook {event.get('type')} again", "info",
-                      "duplicate: signature verified, acknowledged with 200, not applied again",
-                      details={"event_id": event.get("event_id")})
-            for at in event.get("redelivered_at", [])]
+    return [
+        TraceStep(
+            at,
+            "duplicate",
+            f"{gateway} → Galla",
+            f"Webhook {event.get('type')} again",
+            "info",
+            "duplicate: signature verified, acknowledged with 200, not applied again",
+            details={"event_id": event.get("event_id")},
+        )
+        for at in event.get("redelivered_at", [])
+    ]
 
 
 def refused_step(rejection: dict) -> TraceStep:
     """A delivery naming this order whose signature did not verify: refused with 400, nothing applied."""
     gateway = gateway_label(rejection.get("gateway"))
     claimed = rejection.get("type") or "an event"
-    return TraceStep(rejection["received_at"], "refused", f"? claiming to be {gateway} → Galla",
-                     f"Webhook refused: claimed {claimed}", "failed",
-                     f"signature not verified ({rejection.get('reason')}); answered 400, nothing applied",
-                     details={k: rejection.get(k) for k in ("event_id", "type", "order_id") if rejection.get(k)})
+    return TraceStep(
+        rejection["received_at"],
+        "refused",
+        f"? claiming to be {gateway} → Galla",
+        f"Webhook refused: claimed {claimed}",
+        "failed",
+        f"signature not verified ({rejection.get('reason')}); answered 400, nothing applied",
+        details={k: rejection.get(k) for k in ("event_id", "type", "order_id") if rejection.get(k)},
+    )
 
 
 def email_step(message: dict) -> TraceStep:
     """A message about the order in the outbox (a receipt), and where it is."""
     status = message.get("status", "queued")
     at = message.get("sent_at") or message.get("created_at")
-    return TraceStep(at, "email", "Galla → buyer", f"{str(message.get('kind', 'email')).capitalize()} email {status}",
-                     "failed" if status == "failed" else "ok",
-                     f"to {message.get('to')}" + (f"; {message['last_error']}" if message.get("last_error") else ""))
+    return TraceStep(
+        at,
+        "email",
+        "Galla → buyer",
+        f"{str(message.get('kind', 'email')).capitalize()} email {status}",
+        "failed" if status == "failed" else "ok",
+        f"to {message.get('to')}" + (f"; {message['last_error']}" if message.get("last_error") else ""),
+    )
 
 
 def describe_browser(fields: dict) -> str:
     """A browser callback's facts in a line."""
-    parts = [f"payment {fields['payment_id']}" if fields.get("payment_id") else "",
-             {True: "signature valid", False: "signature INVALID"}.get(fields.get("signature_valid"), ""),
-             f"{fields.get('code')}: {fields.get('description')}" if fields.get("code") else "",
-             f"session {fields['session_id'][:24]}…" if fields.get("session_id") else ""]
+    parts = [
+        f"payment {fields['payment_id']}" if fields.get("payment_id") else "",
+        {True: "signature valid", False: "signature INVALID"}.get(fields.get("signature_valid"), ""),
+        f"{fields.get('code')}: {fields.get('description')}" if fields.get("code") else "",
+        f"session {fields['session_id'][:24]}…" if fields.get("session_id") else "",
+    ]
     return "; ".join(p for p in parts if p)
 
 
@@ -161,12 +242,17 @@ def with_offsets(steps: list[TraceStep], start: datetime) -> list[TraceStep]:
     out, previous = [], utc(start)
     for step in steps:
         at = utc(step.at)
-        out.append(replace(step, since_start_ms=(at - utc(start)).total_seconds() * 1000,
-                           since_previous_ms=max(0.0, (at - previous).total_seconds() * 1000)))
+        out.append(
+            replace(
+                step,
+                since_start_ms=(at - utc(start)).total_seconds() * 1000,
+                since_previous_ms=max(0.0, (at - previous).total_seconds() * 1000),
+            )
+        )
         previous = max(previous, at)
     return out
 
 
 def utc(at: datetime) -> datetime:
     """An aware UTC time (stores may hand back naive UTC)."""
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

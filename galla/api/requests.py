@@ -7,21 +7,37 @@ from typing import Annotated, Any
 
 import phonenumbers
 from babel import Locale
-from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt,
-                      StringConstraints, ValidationError, WithJsonSchema, field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
+from galla.ops.redact import redact_card_numbers
 from galla.orders.addresses import AddressInvalid, normalise_postal_code, normalise_state
 from galla.orders.errors import InvalidInput
-from galla.ops.redact import redact_card_numbers
 
 # Babel's territories include regions and placeholders (001, EU, ZZ); buyers live in countries.
-COUNTRIES = {code: name for code, name in Locale("en").territories.items()
-             if code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "ZZ"}}
+COUNTRIES = {
+    code: name
+    for code, name in Locale("en").territories.items()
+    if code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "ZZ"}
+}
 # What a buyer types in free text, stored with any card number in it redacted (issue 24, item 19): use
 # TypedText (or ShortText) for every free-text field a page, a receipt or the admin may show.
 TypedText = Annotated[str, AfterValidator(redact_card_numbers)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-                      AfterValidator(redact_card_numbers)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(redact_card_numbers)
+]
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
@@ -42,10 +58,12 @@ class Customer(_Body):
 
 # The address is free text the order page, the receipt and the admin show: card numbers typed into it are
 # redacted like the buyer's name (issue 24, item 19).
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100),
-                         AfterValidator(redact_card_numbers)]
-AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                        AfterValidator(redact_card_numbers)]
+OptionalText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(redact_card_numbers)
+]
+AddressLine = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(redact_card_numbers)
+]
 
 
 class ShippingAddress(_Body):
@@ -53,22 +71,27 @@ class ShippingAddress(_Body):
 
     name: OptionalText | None = Field(None, description="Who receives it; the buyer's name when absent.")
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=25)] | None = Field(
-        None, description="A number for the courier; the buyer's phone when absent.")
+        None, description="A number for the courier; the buyer's phone when absent."
+    )
     line1: AddressLine = Field(description="House or flat number, building, street.")
-    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
-                     AfterValidator(redact_card_numbers)] | None = Field(
-        None, description="Area, locality, landmark.")
+    line2: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(redact_card_numbers)]
+        | None
+    ) = Field(None, description="Area, locality, landmark.")
     city: ShortText = Field(description="City, town or district.")
     state: OptionalText | None = Field(
-        None, description="State or region, where the country uses one; in India one of its states or union "
-                          "territories (name or ISO 3166-2 code), required.")
+        None,
+        description="State or region, where the country uses one; in India one of its states or union "
+        "territories (name or ISO 3166-2 code), required.",
+    )
     # Redacted too: where a country keeps no pattern, 16 digits would pass; "[REDACTED]" then fails the check.
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20),
-                           AfterValidator(redact_card_numbers)] | None = Field(
-        None, description="In India a 6-digit PIN code; elsewhere the country's postal code, where it uses one.")
-    country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2,
-                                              max_length=2)] | None = Field(
-        None, description="ISO 3166-1 alpha-2; must be the checkout's `country` (taken from it when absent).")
+    postal_code: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(redact_card_numbers)]
+        | None
+    ) = Field(None, description="In India a 6-digit PIN code; elsewhere the country's postal code, where it uses one.")
+    country: (
+        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2)] | None
+    ) = Field(None, description="ISO 3166-1 alpha-2; must be the checkout's `country` (taken from it when absent).")
 
 
 def phone_in_e164(phone: str, country: str, loc: tuple) -> str:
@@ -86,8 +109,7 @@ class CartRequest(_Body):
     """POST /api/checkout/quote: what a cart costs a buyer in a country, and through which gateway."""
 
     items: Annotated[list[CartItem], Field(min_length=1, max_length=50)]
-    country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
-                                              min_length=2, max_length=2)]
+    country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2)]
     # Buyers in India may choose Stripe ("pay with an international card") over Razorpay.
     international_card: StrictBool = False
 
@@ -104,8 +126,7 @@ class CartRequest(_Body):
         for i, item in enumerate(self.items):
             merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
             if merged[item.product_id] > 100:
-                raise InvalidInput("quantity of one product must be at most 100",
-                                   field=f"items[{i}].quantity")
+                raise InvalidInput("quantity of one product must be at most 100", field=f"items[{i}].quantity")
         return merged
 
 
@@ -132,8 +153,9 @@ class CheckoutRequest(CartRequest):
             if any(ord(c) < 32 or ord(c) == 127 for c in getattr(address, part) or ""):
                 raise _field_error((*loc, part), "must be one line of text, without tabs or line breaks")
         address.name = address.name or self.customer.name
-        address.phone = (phone_in_e164(address.phone, self.country, (*loc, "phone")) if address.phone
-                         else self.customer.phone)
+        address.phone = (
+            phone_in_e164(address.phone, self.country, (*loc, "phone")) if address.phone else self.customer.phone
+        )
         address.line2 = address.line2 or None
         try:
             address.state = normalise_state(self.country, address.state)
@@ -157,8 +179,12 @@ def razorpay_id(prefix: str, noun: str) -> Any:
             raise ValueError(f"is not a Razorpay {noun} id ({prefix}_ and 14 letters or digits)")
         return value
 
-    return Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(check),
-                     WithJsonSchema({"type": "string", "pattern": f"^{pattern.pattern}$"})]
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True),
+        AfterValidator(check),
+        WithJsonSchema({"type": "string", "pattern": f"^{pattern.pattern}$"}),
+    ]
 
 
 RazorpayPaymentId = razorpay_id("pay", "payment")
@@ -171,8 +197,7 @@ class RazorpayVerifyRequest(_Body):
     order_id: Identifier
     razorpay_order_id: RazorpayOrderId
     razorpay_payment_id: RazorpayPaymentId
-    razorpay_signature: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                         max_length=128)]
+    razorpay_signature: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
 
 class RazorpayFailureMetadata(BaseModel):

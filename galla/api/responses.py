@@ -7,7 +7,7 @@ tests/test_openapi.py checks real responses against them, so the two cannot drif
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
@@ -39,8 +39,9 @@ class Product(_Body):
     name: str
     description: str
     image: str = Field(description="Path of the product's picture on this server.")
-    prices: dict[str, int] = Field(description="Price per ISO currency code, in minor units.",
-                                   examples=[{"INR": 49900, "USD": 699}])
+    prices: dict[str, int] = Field(
+        description="Price per ISO currency code, in minor units.", examples=[{"INR": 49900, "USD": 699}]
+    )
 
 
 class ProductList(_Body):
@@ -140,8 +141,7 @@ class StripeCheckout(_CheckoutBase):
     stripe: StripeRedirect
 
 
-class CheckoutCreated(RootModel[Annotated[Union[RazorpayCheckout, StripeCheckout],
-                                          Field(discriminator="gateway")]]):
+class CheckoutCreated(RootModel[Annotated[RazorpayCheckout | StripeCheckout, Field(discriminator="gateway")]]):
     """An order and what pays for it: checkout.js options (Razorpay) or a Checkout Session (Stripe)."""
 
     # Built by galla.orders.view.checkout_response.
@@ -210,8 +210,9 @@ class _OrderBase(_Body):
     gateway: Gateway
     created_at: datetime
     customer: BuyerCustomer
-    shipping_address: DeliveryAddress | None = Field(None, description="Null for orders placed before checkout "
-                                                                       "asked for one.")
+    shipping_address: DeliveryAddress | None = Field(
+        None, description="Null for orders placed before checkout asked for one."
+    )
     items: list[OrderLine]
     refunded_amount: MinorUnits
     attempts: list[Attempt]
@@ -290,7 +291,7 @@ class ReconcileReport(_Body):
 
     orders_checked: int
     refunds_checked: int
-    changed: dict[str, str] = Field(description="Order id → what changed, such as \"pending → paid\".")
+    changed: dict[str, str] = Field(description='Order id → what changed, such as "pending → paid".')
     errors: list[str]
 
 
@@ -321,7 +322,7 @@ class Ready(_Body):
     """Ready when MongoDB answers; an open circuit is failed over, not fatal."""
 
     status: Literal["ok", "unavailable"]
-    mongodb: str = Field(description="\"ok\", or why MongoDB did not answer.")
+    mongodb: str = Field(description='"ok", or why MongoDB did not answer.')
     gateways: dict[Gateway, Circuit]
 
 
@@ -331,8 +332,7 @@ class ErrorDetail(_Body):
     code: str = Field(examples=["invalid_input"])
     message: str
     # Absent (not null) when no one field is at fault, as galla.web.middlewares.json_error writes it.
-    field: str = Field(None, json_schema_extra=lambda schema: schema.pop("default"),
-                       examples=["items[0].quantity"])
+    field: str = Field(None, json_schema_extra=lambda schema: schema.pop("default"), examples=["items[0].quantity"])
 
 
 class ErrorBody(_Body):
@@ -344,6 +344,8 @@ class ErrorBody(_Body):
 class CheckoutFailure(ErrorBody):
     """An error from placing an order; when no gateway could take it, the kept pending order's id."""
 
-    order_id: str = Field(None, json_schema_extra=lambda schema: schema.pop("default"),
-                          description="The order, kept pending: pay it later with POST /api/orders/{order_id}/pay.")
-
+    order_id: str = Field(
+        None,
+        json_schema_extra=lambda schema: schema.pop("default"),
+        description="The order, kept pending: pay it later with POST /api/orders/{order_id}/pay.",
+    )

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from galla.shop.catalog import list_catalog
-from galla.payments.razorpay.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
-from galla.payments.stripe.confirm import load_order_after_return
+from galla.api.requests import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
+from galla.ops.metrics import METRICS, render_metrics
 from galla.orders.errors import CheckoutError, InvalidInput
-from galla.orders.view import checkout_response, describe_order
 from galla.orders.place import place_order
 from galla.orders.quote import quote_cart
-from galla.api.requests import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
+from galla.orders.view import checkout_response, describe_order
+from galla.payments.razorpay.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
+from galla.payments.stripe.confirm import load_order_after_return
+from galla.shop.catalog import list_catalog
 from galla.store.db import ping
 from galla.web.body import json_response, read_model
-from galla.ops.metrics import METRICS, render_metrics
 from galla.web.ratelimit import calls_gateway, with_session_id
 from galla.web.state import DATABASE, SHOP
 
@@ -76,8 +76,9 @@ async def post_razorpay_failed(request: web.Request) -> web.Response:
 @calls_gateway(when=with_session_id)
 async def get_order(request: web.Request) -> web.Response:
     """An order's status, items and attempts; with ?session_id= it first confirms that Stripe session."""
-    order = await load_order_after_return(request.app[SHOP], request.match_info["order_id"],
-                                          request.query.get("session_id"))
+    order = await load_order_after_return(
+        request.app[SHOP], request.match_info["order_id"], request.query.get("session_id")
+    )
     return json_response(describe_order(order))
 
 
@@ -100,15 +101,18 @@ async def get_healthz(request: web.Request) -> web.Response:
 async def get_readyz(request: web.Request) -> web.Response:
     """Ready when MongoDB answers; each gateway's circuit is shown (an open one is failed over, not fatal)."""
     shop = request.app[SHOP]
-    gateways = {breaker.gateway: {"circuit": breaker.state, "retry_after": round(breaker.retry_after(), 1)}
-                for breaker in shop.breakers}
+    gateways = {
+        breaker.gateway: {"circuit": breaker.state, "retry_after": round(breaker.retry_after(), 1)}
+        for breaker in shop.breakers
+    }
     try:
         ok = await ping(request.app[DATABASE].db)
         mongodb = "ok" if ok else "unavailable"
     except Exception as exc:  # any driver failure means "not ready", which is the answer
         ok, mongodb = False, str(exc)[:200]
-    return json_response({"status": "ok" if ok else "unavailable", "mongodb": mongodb, "gateways": gateways},
-                             status=200 if ok else 503)
+    return json_response(
+        {"status": "ok" if ok else "unavailable", "mongodb": mongodb, "gateways": gateways}, status=200 if ok else 503
+    )
 
 
 @routes.get("/metrics")

@@ -21,9 +21,9 @@ import gc
 import jinja2
 from aiohttp import web
 
-from sandboxes.common.gcfreeze import keep_survivors_frozen
 from galla.ops.metrics import METRICS
 from galla.settings import Settings
+from sandboxes.common.gcfreeze import keep_survivors_frozen
 
 
 def freezes_collections(settings: Settings) -> bool:

@@ -5,8 +5,15 @@ from __future__ import annotations
 import time
 
 from aiohttp import web
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector,
-                               generate_latest)
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 
 from galla.orders.context import Shop
 from galla.payments.breaker import STATE_NUMBERS, State
@@ -24,28 +31,60 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.checkouts = Counter("galla_checkouts", "Checkouts asked for, by the gateway that took them and "
-                                 "how it ended", ["gateway", "outcome"], registry=r)
-        self.webhook_events = Counter("galla_webhook_events", "Webhook deliveries by gateway, event type and "
-                                      "outcome", ["gateway", "type", "outcome"], registry=r)
-        self.gateway_calls = Histogram("galla_gateway_call_seconds", "Time of each HTTP exchange with a gateway",
-                                       ["gateway", "operation", "outcome"], buckets=LATENCY_BUCKETS, registry=r)
-        self.circuit_state = Gauge("galla_circuit_state", "Each gateway's circuit: 0 closed, 1 half-open, 2 open",
-                                   ["gateway"], registry=r)
-        self.circuit_opened = Counter("galla_circuit_opened", "Times a gateway's circuit opened", ["gateway"],
-                                      registry=r)
-        self.failovers = Counter("galla_failovers", "Checkouts sent to another gateway because theirs was down",
-                                 ["from_gateway", "to_gateway"], registry=r)
-        self.loop_lag = Histogram("galla_event_loop_lag_seconds", "How late the event loop woke a timer: the "
-                                  "time any ready callback waits", buckets=LOOP_LAG_BUCKETS, registry=r)
+        self.checkouts = Counter(
+            "galla_checkouts",
+            "Checkouts asked for, by the gateway that took them and how it ended",
+            ["gateway", "outcome"],
+            registry=r,
+        )
+        self.webhook_events = Counter(
+            "galla_webhook_events",
+            "Webhook deliveries by gateway, event type and outcome",
+            ["gateway", "type", "outcome"],
+            registry=r,
+        )
+        self.gateway_calls = Histogram(
+            "galla_gateway_call_seconds",
+            "Time of each HTTP exchange with a gateway",
+            ["gateway", "operation", "outcome"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.circuit_state = Gauge(
+            "galla_circuit_state", "Each gateway's circuit: 0 closed, 1 half-open, 2 open", ["gateway"], registry=r
+        )
+        self.circuit_opened = Counter(
+            "galla_circuit_opened", "Times a gateway's circuit opened", ["gateway"], registry=r
+        )
+        self.failovers = Counter(
+            "galla_failovers",
+            "Checkouts sent to another gateway because theirs was down",
+            ["from_gateway", "to_gateway"],
+            registry=r,
+        )
+        self.loop_lag = Histogram(
+            "galla_event_loop_lag_seconds",
+            "How late the event loop woke a timer: the time any ready callback waits",
+            buckets=LOOP_LAG_BUCKETS,
+            registry=r,
+        )
         # Set once at startup, never at a scrape: gc.get_freeze_count() walks every frozen object, and with the
         # embedded store that is every stored order's dicts, 360 ms with the loop stopped at 50,000 orders.
-        self.frozen_at_startup = Gauge("galla_gc_frozen_at_startup", "Objects frozen when the server started, "
-                                       "skipped by every garbage collection after (galla/ops/collector.py)", registry=r)
+        self.frozen_at_startup = Gauge(
+            "galla_gc_frozen_at_startup",
+            "Objects frozen when the server started, "
+            "skipped by every garbage collection after (galla/ops/collector.py)",
+            registry=r,
+        )
         # What a scrape can afford: resident memory, CPU and open files, read from /proc. A leak shows as growth.
         ProcessCollector(registry=r)
-        self.http_requests = Histogram("galla_http_request_seconds", "Time to answer each HTTP request",
-                                       ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=r)
+        self.http_requests = Histogram(
+            "galla_http_request_seconds",
+            "Time to answer each HTTP request",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
 
     def observe_call(self, call: CallRecord) -> None:
         """Time one gateway exchange."""
@@ -92,7 +131,8 @@ async def metrics_middleware(request: web.Request, handler):
         route = request.match_info.route.resource
         pattern = route.canonical if route is not None else "unmatched"
         request.app[METRICS].http_requests.labels(request.method, pattern, str(status)).observe(
-            time.perf_counter() - started)
+            time.perf_counter() - started
+        )
 
 
 async def render_metrics(request: web.Request, shop: Shop) -> web.Response:

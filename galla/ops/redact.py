@@ -19,8 +19,23 @@ TYPED_SEPARATOR = re.compile(rf"({_SEPARATOR}{{1,3}})")
 CARD_NUMBER = re.compile(r"\b(?:\d[ \t\u00a0\u2000-\u200b\u202f\u2010-\u2015-]{0,3}){12,18}\d\b")
 # Fields whose value is a credential or card data whatever it looks like (a PaymentIntent's client_secret
 # lets a browser confirm the payment; a card's number, CVC and expiry are card data).
-SENSITIVE_KEYS = frozenset({"client_secret", "secret", "password", "key_secret", "api_key", "authorization",
-                            "number", "card_number", "cvc", "cvv", "card_cvc", "card_expiry", "expiry"})
+SENSITIVE_KEYS = frozenset(
+    {
+        "client_secret",
+        "secret",
+        "password",
+        "key_secret",
+        "api_key",
+        "authorization",
+        "number",
+        "card_number",
+        "cvc",
+        "cvv",
+        "card_cvc",
+        "card_expiry",
+        "expiry",
+    }
+)
 
 
 def passes_luhn(text: str) -> bool:
@@ -50,8 +65,10 @@ class Redactor:
     def value(self, value: Any) -> Any:
         """A copy of a decoded JSON value with sensitive fields and secret text replaced."""
         if isinstance(value, dict):
-            return {k: REDACTED if str(k).lower() in SENSITIVE_KEYS and v not in (None, "")
-                    else self.value(v) for k, v in value.items()}
+            return {
+                k: REDACTED if str(k).lower() in SENSITIVE_KEYS and v not in (None, "") else self.value(v)
+                for k, v in value.items()
+            }
         if isinstance(value, (list, tuple)):
             return [self.value(v) for v in value]
         if isinstance(value, str):

@@ -17,15 +17,42 @@ from babel import Locale
 # India's 28 states and 8 union territories, with their ISO 3166-2:IN codes (the older codes CT, OR, TG, UT,
 # replaced in 2023 by CG, OD, TS, UK, are still accepted: a program may well send either).
 INDIAN_STATES = {
-    "Andaman and Nicobar Islands": ("AN",), "Andhra Pradesh": ("AP",), "Arunachal Pradesh": ("AR",),
-    "Assam": ("AS",), "Bihar": ("BR",), "Chandigarh": ("CH",), "Chhattisgarh": ("CG", "CT"),
-    "Dadra and Nagar Haveli and Daman and Diu": ("DH",), "Delhi": ("DL",), "Goa": ("GA",), "Gujarat": ("GJ",),
-    "Haryana": ("HR",), "Himachal Pradesh": ("HP",), "Jammu and Kashmir": ("JK",), "Jharkhand": ("JH",),
-    "Karnataka": ("KA",), "Kerala": ("KL",), "Ladakh": ("LA",), "Lakshadweep": ("LD",), "Madhya Pradesh": ("MP",),
-    "Maharashtra": ("MH",), "Manipur": ("MN",), "Meghalaya": ("ML",), "Mizoram": ("MZ",), "Nagaland": ("NL",),
-    "Odisha": ("OD", "OR"), "Puducherry": ("PY",), "Punjab": ("PB",), "Rajasthan": ("RJ",), "Sikkim": ("SK",),
-    "Tamil Nadu": ("TN",), "Telangana": ("TS", "TG"), "Tripura": ("TR",), "Uttar Pradesh": ("UP",),
-    "Uttarakhand": ("UK", "UT"), "West Bengal": ("WB",),
+    "Andaman and Nicobar Islands": ("AN",),
+    "Andhra Pradesh": ("AP",),
+    "Arunachal Pradesh": ("AR",),
+    "Assam": ("AS",),
+    "Bihar": ("BR",),
+    "Chandigarh": ("CH",),
+    "Chhattisgarh": ("CG", "CT"),
+    "Dadra and Nagar Haveli and Daman and Diu": ("DH",),
+    "Delhi": ("DL",),
+    "Goa": ("GA",),
+    "Gujarat": ("GJ",),
+    "Haryana": ("HR",),
+    "Himachal Pradesh": ("HP",),
+    "Jammu and Kashmir": ("JK",),
+    "Jharkhand": ("JH",),
+    "Karnataka": ("KA",),
+    "Kerala": ("KL",),
+    "Ladakh": ("LA",),
+    "Lakshadweep": ("LD",),
+    "Madhya Pradesh": ("MP",),
+    "Maharashtra": ("MH",),
+    "Manipur": ("MN",),
+    "Meghalaya": ("ML",),
+    "Mizoram": ("MZ",),
+    "Nagaland": ("NL",),
+    "Odisha": ("OD", "OR"),
+    "Puducherry": ("PY",),
+    "Punjab": ("PB",),
+    "Rajasthan": ("RJ",),
+    "Sikkim": ("SK",),
+    "Tamil Nadu": ("TN",),
+    "Telangana": ("TS", "TG"),
+    "Tripura": ("TR",),
+    "Uttar Pradesh": ("UP",),
+    "Uttarakhand": ("UK", "UT"),
+    "West Bengal": ("WB",),
 }
 _STATE_NAMES = {key.casefold(): name for name, codes in INDIAN_STATES.items() for key in (name, *codes)}
 _STATE_NAMES.update({f"in-{code}".casefold(): name for name, codes in INDIAN_STATES.items() for code in codes})
@@ -49,10 +76,17 @@ class AddressFormat:
 
     def to_dict(self) -> dict:
         """The format as the checkout page reads it (labels, what is required, the list of states)."""
-        return {"postal_required": self.postal_required, "state_required": self.state_required,
-                "postal_label": self.postal_label, "state_label": self.state_label,
-                "postal_example": self.postal_example, "postal_pattern": self.postal_pattern,
-                "postal_codes": self.postal_codes, "postal_numeric": self.postal_numeric, "states": list(self.states)}
+        return {
+            "postal_required": self.postal_required,
+            "state_required": self.state_required,
+            "postal_label": self.postal_label,
+            "state_label": self.state_label,
+            "postal_example": self.postal_example,
+            "postal_pattern": self.postal_pattern,
+            "postal_codes": self.postal_codes,
+            "postal_numeric": self.postal_numeric,
+            "states": list(self.states),
+        }
 
 
 # Elsewhere: line 1 and city are required, a postal code and a region are kept when given.
@@ -61,14 +95,34 @@ DEFAULT_FORMAT = AddressFormat()
 # S state, Z postal code). India's PIN code is six digits whose first is the postal region, 1 to 9 (India
 # Post), so one starting with 0 is refused where Google's pattern, \d{6}, would take it.
 FORMATS: dict[str, AddressFormat] = {
-    "IN": AddressFormat(r"[1-9][0-9]{5}", True, True, "PIN code", "State or union territory", "560001",
-                        tuple(INDIAN_STATES), postal_numeric=True),
+    "IN": AddressFormat(
+        r"[1-9][0-9]{5}",
+        True,
+        True,
+        "PIN code",
+        "State or union territory",
+        "560001",
+        tuple(INDIAN_STATES),
+        postal_numeric=True,
+    ),
     "US": AddressFormat(r"[0-9]{5}(?:-[0-9]{4})?", True, True, "ZIP code", "State", "94043"),
-    "CA": AddressFormat(r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]", True, True,
-                        "Postal code", "Province or territory", "H3Z 2Y7"),
+    "CA": AddressFormat(
+        r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]",
+        True,
+        True,
+        "Postal code",
+        "Province or territory",
+        "H3Z 2Y7",
+    ),
     "AU": AddressFormat(r"[0-9]{4}", True, True, "Postcode", "State or territory", "2060", postal_numeric=True),
-    "GB": AddressFormat(r"GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][ABD-HJLN-UW-Z]{2}|BFPO ?[0-9]{1,4}", True, False,
-                        "Postcode", "County", "EC1Y 8SY"),
+    "GB": AddressFormat(
+        r"GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][ABD-HJLN-UW-Z]{2}|BFPO ?[0-9]{1,4}",
+        True,
+        False,
+        "Postcode",
+        "County",
+        "EC1Y 8SY",
+    ),
     "DE": AddressFormat(r"[0-9]{5}", True, False, "Postleitzahl", postal_example="26133", postal_numeric=True),
     "FR": AddressFormat(r"[0-9]{2} ?[0-9]{3}", True, False, "Code postal", postal_example="33380"),
     "NL": AddressFormat(r"[0-9]{4} ?[A-Z]{2}", True, False, "Postcode", postal_example="1234 AB"),
@@ -155,6 +209,11 @@ def address_lines(address: dict | None) -> list[str]:
         places = [f"{code} {town}".strip(), state]
     else:
         places = [f"{town} {code}".strip(), state]
-    lines = [address.get("name"), address.get("line1"), address.get("line2"), *places,
-             _COUNTRY_NAMES.get(country, country)]
+    lines = [
+        address.get("name"),
+        address.get("line1"),
+        address.get("line2"),
+        *places,
+        _COUNTRY_NAMES.get(country, country),
+    ]
     return [line for line in lines if line]

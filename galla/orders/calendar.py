@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from galla.orders.errors import InvalidInput
 
@@ -12,12 +12,12 @@ SHOP_TZ = timezone(timedelta(hours=5, minutes=30), "IST")
 
 def shop_today(now: datetime | None = None) -> date:
     """Today's date in the shop's time zone."""
-    return (now or datetime.now(timezone.utc)).astimezone(SHOP_TZ).date()
+    return (now or datetime.now(UTC)).astimezone(SHOP_TZ).date()
 
 
 def day_start(day: date) -> datetime:
     """The UTC instant a shop day begins."""
-    return datetime.combine(day, time.min, SHOP_TZ).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, SHOP_TZ).astimezone(UTC)
 
 
 def week_start(day: date) -> date:
@@ -35,4 +35,4 @@ def parse_day(text: str, field: str) -> date:
 
 def shop_time(at: datetime) -> datetime:
     """An instant in the shop's time zone (stored times are UTC; naive ones are read as UTC)."""
-    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(SHOP_TZ)
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(SHOP_TZ)

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from galla.payments.labels import GATEWAY_NAMES
 from galla.payments.breaker import CircuitBreaker
 from galla.payments.calls import CallRecord
 from galla.payments.errors import GatewayInvalid
+from galla.payments.labels import GATEWAY_NAMES
 from galla.payments.money import Money
 from galla.payments.razorpay.client import CaptureMode, RazorpayClient
 from galla.payments.refund_report import RefundReport
@@ -42,8 +42,10 @@ class OffGateway:
         def refuse(*args: Any, **kwargs: Any) -> Any:
             label = GATEWAY_NAMES.get(self.gateway, self.gateway)
             setting = "RAZORPAY_KEY_ID" if self.gateway == "razorpay" else "STRIPE_SECRET_KEY"
-            raise GatewayOff(f"{label} is off on this shop ({setting} is not set)", gateway=self.gateway,
-                             code="gateway_off")
+            raise GatewayOff(
+                f"{label} is off on this shop ({setting} is not set)", gateway=self.gateway, code="gateway_off"
+            )
+
         return refuse
 
 
@@ -77,8 +79,9 @@ class Shop:
         """Each live gateway's circuit breaker."""
         return tuple(getattr(self, name).breaker for name in ("razorpay", "stripe") if name in self.live)
 
-    async def refund(self, gateway: str, payment_id: str, money: Money, *, key: str,
-                     notes: dict[str, str]) -> tuple[RefundReport, CallRecord]:
+    async def refund(
+        self, gateway: str, payment_id: str, money: Money, *, key: str, notes: dict[str, str]
+    ) -> tuple[RefundReport, CallRecord]:
         """Ask the gateway that took a payment to refund it under our key (a retry is the same refund)."""
         if gateway == "stripe":
             made, call = await self.stripe.create_refund(payment_id, money, key=f"galla-{key}", metadata=notes)

@@ -14,22 +14,40 @@ async def record_dispute(shop: Shop, order: Order, dispute: dict, entries: list[
     if find_extra_payment(order, dispute.get("payment_id")) is not None:
         # A chargeback on a second payment, given back already: the shop answers it with that refund, but the
         # order's own payment is not disputed (issue 24 item 4).
-        note = timeline_entry("note", message=f"dispute {dispute['id']} opened on second payment "
-                                              f"{dispute['payment_id']}, which was refunded automatically; answer "
-                                              "it in the gateway's dashboard")
+        note = timeline_entry(
+            "note",
+            message=f"dispute {dispute['id']} opened on second payment "
+            f"{dispute['payment_id']}, which was refunded automatically; answer "
+            "it in the gateway's dashboard",
+        )
         kept = await keep_extra_dispute(shop.db, order.id, dispute["payment_id"], dispute, [*entries, note])
         if kept is not None:
             return kept
-    moved = await transition_order(shop.db, order.id, allowed_from=DISPUTABLE, to="disputed",
-                                   reason=f"dispute {dispute['id']} opened: {dispute.get('reason') or 'no reason'}",
-                                   fields={"dispute": dispute}, entries=entries)
+    moved = await transition_order(
+        shop.db,
+        order.id,
+        allowed_from=DISPUTABLE,
+        to="disputed",
+        reason=f"dispute {dispute['id']} opened: {dispute.get('reason') or 'no reason'}",
+        fields={"dispute": dispute},
+        entries=entries,
+    )
     if moved is not None:
         return moved
     if order.status == "pending":
         # Its payment is not recorded here yet (events arrive in any order): kept until the payment lands, which
         # settle_payment then disputes. Checked again after the write, in case the payment landed meanwhile.
-        kept = await keep_dispute(shop.db, order.id, dispute, [*entries, timeline_entry(
-            "note", message=f"dispute {dispute['id']} opened before its payment was recorded; kept until it is")])
+        kept = await keep_dispute(
+            shop.db,
+            order.id,
+            dispute,
+            [
+                *entries,
+                timeline_entry(
+                    "note", message=f"dispute {dispute['id']} opened before its payment was recorded; kept until it is"
+                ),
+            ],
+        )
         if kept is not None:
             return await apply_held_dispute(shop, kept)
     note = timeline_entry("note", message=f"dispute {dispute['id']} opened on a {order.status} order")
@@ -41,7 +59,12 @@ async def apply_held_dispute(shop: Shop, order: Order) -> Order:
     dispute, own = order.dispute, (order.payment or {}).get("id")
     if not dispute or own is None or order.status not in DISPUTABLE or dispute.get("payment_id") not in (None, own):
         return order
-    moved = await transition_order(shop.db, order.id, allowed_from=DISPUTABLE, to="disputed",
-                                   reason=f"dispute {dispute['id']}, which came before the payment, is open",
-                                   where={"dispute.id": dispute["id"]})
+    moved = await transition_order(
+        shop.db,
+        order.id,
+        allowed_from=DISPUTABLE,
+        to="disputed",
+        reason=f"dispute {dispute['id']}, which came before the payment, is open",
+        where={"dispute.id": dispute["id"]},
+    )
     return moved or order

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from galla.payments.labels import GATEWAY_NAMES
-
 from galla.payments.errors import GatewayError, GatewayUnavailable
+from galla.payments.labels import GATEWAY_NAMES
 
 
 class CheckoutError(Exception):
@@ -13,8 +12,9 @@ class CheckoutError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -70,14 +70,14 @@ class GatewayBusy(GatewayFailed):
     code = "gateway_unavailable"
 
 
-
-
 def gateway_failure(exc: GatewayError) -> GatewayFailed:
     """The error to show a buyer when a gateway could not take the order; the order is kept."""
     name = GATEWAY_NAMES.get(exc.gateway, exc.gateway)
     if isinstance(exc, GatewayUnavailable):
-        failure: GatewayFailed = GatewayBusy(f"{name} is not answering right now; your order is saved, please "
-                                             "try again in a minute", headers={"Retry-After": "30"})
+        failure: GatewayFailed = GatewayBusy(
+            f"{name} is not answering right now; your order is saved, please try again in a minute",
+            headers={"Retry-After": "30"},
+        )
     else:
         failure = GatewayFailed(f"{name} refused the order: {exc.description}")
     failure.cause = exc

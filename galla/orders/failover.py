@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from galla.orders.errors import GatewayBusy, GatewayFailed
-from galla.payments.razorpay.order import open_razorpay_order
 from galla.orders.context import Shop
-from galla.payments.stripe.session import open_stripe_session
+from galla.orders.errors import GatewayBusy, GatewayFailed
 from galla.payments.breaker import CircuitOpen
 from galla.payments.errors import GatewayError, GatewayUnavailable
 from galla.payments.money import AmountNotChargeable, Money, check_chargeable
+from galla.payments.razorpay.order import open_razorpay_order
+from galla.payments.stripe.session import open_stripe_session
 from galla.store.orders import Order, now
 
 FAILOVER_ROUTE = "failover"
@@ -30,15 +30,23 @@ async def open_razorpay_or_stripe(shop: Shop, order: Order) -> Order:
             raise  # Razorpay refused the order itself, or no failover (not wanted, or Stripe is off): not ours
         reason = describe_outage(exc.cause)
     if not stripe_can_charge(order):
-        raise NoGatewayAvailable(f"{reason}, and this order cannot be paid by card instead; your order "
-                                 "is saved, please try again in a minute", headers=retry_after(shop))
-    switch = {"gateway": "stripe", "route": FAILOVER_ROUTE,
-              "failover": {"from_gateway": "razorpay", "reason": reason, "at": now()}}
+        raise NoGatewayAvailable(
+            f"{reason}, and this order cannot be paid by card instead; your order "
+            "is saved, please try again in a minute",
+            headers=retry_after(shop),
+        )
+    switch = {
+        "gateway": "stripe",
+        "route": FAILOVER_ROUTE,
+        "failover": {"from_gateway": "razorpay", "reason": reason, "at": now()},
+    }
     try:
         opened = await open_stripe_session(shop, order, switch=switch)
     except GatewayFailed as exc:
-        raise NoGatewayAvailable(f"{reason}, and Stripe is not answering either; your order is saved, "
-                                 "please try again in a minute", headers=retry_after(shop)) from exc
+        raise NoGatewayAvailable(
+            f"{reason}, and Stripe is not answering either; your order is saved, please try again in a minute",
+            headers=retry_after(shop),
+        ) from exc
     if shop.on_failover is not None:
         shop.on_failover("razorpay", "stripe")
     return opened

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 
-from galla.orders.errors import CheckoutError, Conflict, InvalidInput
-from galla.orders.failover import open_razorpay_or_stripe
-from galla.orders.view import new_order_id
-from galla.orders.quote import Quote, quote_cart
 from galla.api.requests import CheckoutRequest
 from galla.orders.context import Shop
+from galla.orders.errors import CheckoutError, Conflict, InvalidInput
+from galla.orders.failover import open_razorpay_or_stripe
+from galla.orders.quote import Quote, quote_cart
+from galla.orders.view import new_order_id
 from galla.payments.stripe.session import open_stripe_session
 from galla.store.customers import upsert_customer
 from galla.store.idempotency import claim_key, release_key
@@ -31,8 +31,9 @@ async def place_order(shop: Shop, request: CheckoutRequest, idempotency_key: str
         if earlier is not None:
             return await replay_order(shop, earlier, digest), False
     try:
-        await upsert_customer(shop.db, email=str(request.customer.email),
-                              name=request.customer.name, phone=request.customer.phone)
+        await upsert_customer(
+            shop.db, email=str(request.customer.email), name=request.customer.name, phone=request.customer.phone
+        )
         order = await insert_order(shop.db, new_order_doc(order_id, request, quote, shop))
     except BaseException:
         if idempotency_key:
@@ -57,12 +58,18 @@ def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: S
     stamp = now()
     customer = request.customer
     return {
-        "_id": order_id, "status": "pending", "created_at": stamp, "updated_at": stamp,
-        "amount": quote.total.amount, "currency": quote.total.currency,
-        "gateway": quote.route.gateway, "route": quote.route.reason,
-        "country": request.country, "capture": shop.capture, "items": quote.lines,
-        "customer": {"email": str(customer.email).lower(), "name": customer.name,
-                     "phone": customer.phone},
+        "_id": order_id,
+        "status": "pending",
+        "created_at": stamp,
+        "updated_at": stamp,
+        "amount": quote.total.amount,
+        "currency": quote.total.currency,
+        "gateway": quote.route.gateway,
+        "route": quote.route.reason,
+        "country": request.country,
+        "capture": shop.capture,
+        "items": quote.lines,
+        "customer": {"email": str(customer.email).lower(), "name": customer.name, "phone": customer.phone},
         "shipping_address": request.shipping_address.model_dump(),
         "attempts": [],
         "timeline": [{"at": stamp, "kind": "status", "to": "pending", "reason": "order placed"}],
@@ -78,14 +85,16 @@ def fingerprint(request: CheckoutRequest) -> str:
 async def replay_order(shop: Shop, earlier: dict, digest: str) -> Order:
     """Answer a repeated Idempotency-Key with the order it made, if the body is the same."""
     if earlier.get("fingerprint") != digest:
-        raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body",
-                                   field="Idempotency-Key")
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used with a different request body", field="Idempotency-Key"
+        )
     order = await get_order(shop.db, earlier["order_id"])
     if order is None:
-        raise Conflict("the first request with this Idempotency-Key is still being processed",
-                       code="request_in_progress", headers={"Retry-After": "1"})
+        raise Conflict(
+            "the first request with this Idempotency-Key is still being processed",
+            code="request_in_progress",
+            headers={"Retry-After": "1"},
+        )
     if order.status == "pending":
         order = await open_payment(shop, order)
     return order
-
-

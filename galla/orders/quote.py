@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from galla.orders.errors import InvalidInput
 from galla.api.requests import CartRequest
 from galla.orders.context import Shop
+from galla.orders.errors import InvalidInput
 from galla.payments.money import AmountNotChargeable, Money, check_chargeable, format_money
 from galla.payments.routing import HOME_COUNTRY, HOME_CURRENCY, GatewayOff, NoRoute, Route, choose_route
 from galla.store.products import Product, find_inactive_ids, get_products
@@ -23,12 +23,19 @@ class Quote:
     def to_dict(self) -> dict:
         """The body of POST /api/checkout/quote."""
         return {
-            "gateway": self.route.gateway, "route": self.route.reason,
-            "currency": self.total.currency, "amount": self.total.amount,
+            "gateway": self.route.gateway,
+            "route": self.route.reason,
+            "currency": self.total.currency,
+            "amount": self.total.amount,
             "amount_display": self.total.format(),
-            "lines": [{**line, "unit_amount_display": format_money(line["unit_amount"], self.total.currency),
-                       "amount_display": format_money(line["amount"], self.total.currency)}
-                      for line in self.lines],
+            "lines": [
+                {
+                    **line,
+                    "unit_amount_display": format_money(line["unit_amount"], self.total.currency),
+                    "amount_display": format_money(line["amount"], self.total.currency),
+                }
+                for line in self.lines
+            ],
         }
 
 
@@ -41,18 +48,27 @@ async def quote_cart(shop: Shop, request: CartRequest) -> Quote:
     retired = await find_inactive_ids(shop.db, missing) if missing else set()
     for i, item in enumerate(request.items):
         if item.product_id in retired:
-            raise InvalidInput(f"{item.product_id!r} is no longer on sale", field=f"items[{i}].product_id",
-                               code="not_for_sale")
+            raise InvalidInput(
+                f"{item.product_id!r} is no longer on sale", field=f"items[{i}].product_id", code="not_for_sale"
+            )
         if item.product_id not in products:
-            raise InvalidInput(f"no product with id {item.product_id!r}",
-                               field=f"items[{i}].product_id", code="unknown_product")
+            raise InvalidInput(
+                f"no product with id {item.product_id!r}", field=f"items[{i}].product_id", code="unknown_product"
+            )
     route = route_for(shop, request, products)
     lines, total = [], Money(0, route.currency)
     for product_id, quantity in quantities.items():
         product = products[product_id]
         unit = Money(product.prices[route.currency], route.currency)
-        lines.append({"product_id": product.id, "name": product.name, "quantity": quantity,
-                      "unit_amount": unit.amount, "amount": (unit * quantity).amount})
+        lines.append(
+            {
+                "product_id": product.id,
+                "name": product.name,
+                "quantity": quantity,
+                "unit_amount": unit.amount,
+                "amount": (unit * quantity).amount,
+            }
+        )
         total += unit * quantity
     try:
         check_chargeable(route.gateway, total)
@@ -65,8 +81,7 @@ def route_for(shop: Shop, request: CartRequest, products: dict[str, Product]) ->
     """The route for a cart of known products through the shop's live gateways; what stops it is named."""
     priced_in = set.intersection(*(set(p.prices) for p in products.values()))
     try:
-        return choose_route(request.country, priced_in, international_card=request.international_card,
-                            live=shop.live)
+        return choose_route(request.country, priced_in, international_card=request.international_card, live=shop.live)
     except GatewayOff as exc:
         raise InvalidInput(str(exc), field=exc.field, code="gateway_off") from None
     except NoRoute as exc:
@@ -76,6 +91,9 @@ def route_for(shop: Shop, request: CartRequest, products: dict[str, Product]) ->
         for i, item in enumerate(request.items):
             product = products[item.product_id]
             if HOME_CURRENCY not in product.prices:
-                raise InvalidInput(f"{product.name} is not sold in {HOME_CURRENCY}",
-                                   field=f"items[{i}].product_id", code="not_for_sale")
+                raise InvalidInput(
+                    f"{product.name} is not sold in {HOME_CURRENCY}",
+                    field=f"items[{i}].product_id",
+                    code="not_for_sale",
+                )
     raise InvalidInput(reason, field="items", code="not_for_sale")

@@ -9,22 +9,36 @@ import jinja2
 
 from galla.orders.addresses import address_lines
 from galla.orders.calendar import shop_time
+from galla.orders.context import Shop
 from galla.orders.errors import Conflict, InvalidInput, NotFound
 from galla.payments.labels import gateway_label, method_label
-from galla.orders.context import Shop
 from galla.payments.money import format_money
 from galla.store.orders import Order
-from galla.store.outbox import (OUTBOX_STATUSES, OutboxMessage, count_by_status, get_message, list_messages, message_exists,
-                           new_message, queue_message, requeue_message)
+from galla.store.outbox import (
+    OUTBOX_STATUSES,
+    OutboxMessage,
+    count_by_status,
+    get_message,
+    list_messages,
+    message_exists,
+    new_message,
+    queue_message,
+    requeue_message,
+)
 
 RECEIPT_STATUSES = ("paid", "partially_refunded", "refunded")
 EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
 # Built once, and never checking the files again (auto_reload stats them on every use): rendering a receipt
 # happens inside the request that paid the order, so it stays cheap. Templates change with the code, on restart.
-_emails = jinja2.Environment(loader=jinja2.FileSystemLoader(EMAIL_TEMPLATES), auto_reload=False,
-                             autoescape=jinja2.select_autoescape(["html"]),
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_emails = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(EMAIL_TEMPLATES),
+    auto_reload=False,
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _emails.filters["money"] = lambda amount, currency: format_money(int(amount), currency)
 
 
@@ -64,10 +78,14 @@ def build_receipt_email(shop: Shop, order: Order) -> dict:
     """The receipt as an outbox document: subject, plain text and HTML, addressed to the buyer."""
     receipt = describe_receipt(shop, order)
     return new_message(
-        receipt_message_id(order.id), kind="receipt", order_id=order.id, to=receipt["customer_email"],
+        receipt_message_id(order.id),
+        kind="receipt",
+        order_id=order.id,
+        to=receipt["customer_email"],
         subject=f"Your {shop.name} receipt for order {order.id}",
         text=_emails.get_template("receipt.txt").render(receipt=receipt),
-        html=_emails.get_template("receipt.html").render(receipt=receipt), held=shop.holds_mail,
+        html=_emails.get_template("receipt.html").render(receipt=receipt),
+        held=shop.holds_mail,
     )
 
 
@@ -90,8 +108,12 @@ async def show_outbox(shop: Shop, status: str | None) -> dict:
     """The admin's outbox: newest messages first, optionally in one status, and counts by status."""
     if status and status not in OUTBOX_STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(OUTBOX_STATUSES)}", field="status")
-    return {"messages": await list_messages(shop.db, status=status or None),
-            "counts": await count_by_status(shop.db), "status": status or "", "statuses": OUTBOX_STATUSES}
+    return {
+        "messages": await list_messages(shop.db, status=status or None),
+        "counts": await count_by_status(shop.db),
+        "status": status or "",
+        "statuses": OUTBOX_STATUSES,
+    }
 
 
 async def load_message(shop: Shop, message_id: str) -> OutboxMessage:
@@ -107,6 +129,9 @@ async def resend_message(shop: Shop, message_id: str) -> OutboxMessage:
     message = await requeue_message(shop.db, message_id)
     if message is None:
         current = await load_message(shop, message_id)
-        raise Conflict(f"this message is {current.status}; only held or failed messages can be sent again",
-                       field="message_id", code="message_not_resendable")
+        raise Conflict(
+            f"this message is {current.status}; only held or failed messages can be sent again",
+            field="message_id",
+            code="message_not_resendable",
+        )
     return message

@@ -6,21 +6,29 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from galla.payments.razorpay.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
-from galla.payments.stripe.confirm import apply_stripe_session
+from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError
-from galla.orders.view import call_entry
-from galla.payments.razorpay.order import adopt_by_receipt
 from galla.orders.refunds import send_refund, settle_refund
 from galla.orders.second_payments import PAID_STATUSES, send_extra_refund, settle_extra_refund
-from galla.orders.context import Shop
+from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError
 from galla.payments.razorpay.client import RazorpayPayment
+from galla.payments.razorpay.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
+from galla.payments.razorpay.order import adopt_by_receipt
 from galla.payments.refund_report import RefundReport
-from galla.store.orders import (Order, find_failed_over_orders, find_stale_orders, get_order, mark_late_payments_checked,
-                           now, timeline_entry, transition_order)
+from galla.payments.stripe.confirm import apply_stripe_session
 from galla.store.extra_payments import find_orders_with_open_extra_refunds
 from galla.store.order_refunds import find_orders_with_open_refunds
+from galla.store.orders import (
+    Order,
+    find_failed_over_orders,
+    find_stale_orders,
+    get_order,
+    mark_late_payments_checked,
+    now,
+    timeline_entry,
+    transition_order,
+)
 
 log = logging.getLogger("galla.reconcile")
 # Razorpay captures a payment authorised within automatic_expiry_period of its creation ("Once the payment is created,
@@ -52,18 +60,23 @@ class ReconcileReport:
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"orders_checked": self.orders_checked, "refunds_checked": self.refunds_checked,
-                "changed": self.changed, "errors": self.errors}
+        return {
+            "orders_checked": self.orders_checked,
+            "refunds_checked": self.refunds_checked,
+            "changed": self.changed,
+            "errors": self.errors,
+        }
 
 
-async def reconcile(shop: Shop, policy: ReconcilePolicy | None = None, *, at: datetime | None = None) -> ReconcileReport:
+async def reconcile(
+    shop: Shop, policy: ReconcilePolicy | None = None, *, at: datetime | None = None
+) -> ReconcileReport:
     """One pass: stale pending orders, then refunds still open at the gateway."""
     policy = policy or ReconcilePolicy()
     at = at or now()
     report = ReconcileReport()
     # Authorized ones too: a payment captured in the dashboard (or never) is news only the gateway has.
-    for order in await find_stale_orders(shop.db, ["pending", "authorized"], at - policy.pending_after,
-                                         policy.limit):
+    for order in await find_stale_orders(shop.db, ["pending", "authorized"], at - policy.pending_after, policy.limit):
         report.orders_checked += 1
         await run_step(report, order, reconcile_order(shop, order, at - policy.expire_after))
     for order in await find_orders_with_open_refunds(shop.db, policy.limit):
@@ -74,8 +87,9 @@ async def reconcile(shop: Shop, policy: ReconcilePolicy | None = None, *, at: da
         await run_step(report, order, reconcile_second_payments(shop, order))
     if "razorpay" in shop.live:
         closed = at - policy.expire_after - timedelta(minutes=shop.razorpay.capture_window) - LATE_CAPTURE_MARGIN
-        for order in await find_failed_over_orders(shop.db, PAID_STATUSES, closed - LATE_PAYMENTS_LOOK_BACK, closed,
-                                                   policy.limit):
+        for order in await find_failed_over_orders(
+            shop.db, PAID_STATUSES, closed - LATE_PAYMENTS_LOOK_BACK, closed, policy.limit
+        ):
             report.orders_checked += 1
             await run_step(report, order, reconcile_late_payments(shop, order))
     return report
@@ -171,8 +185,9 @@ def best_payment(payments: list[RazorpayPayment]) -> RazorpayPayment | None:
 
     A payment Razorpay refunded without capturing it (captured false) is never one: paid means captured.
     """
-    ranked = sorted((p for p in payments if p.captured or p.status == "authorized"),
-                    key=lambda p: p.status == "authorized")
+    ranked = sorted(
+        (p for p in payments if p.captured or p.status == "authorized"), key=lambda p: p.status == "authorized"
+    )
     return ranked[0] if ranked else None
 
 
@@ -215,8 +230,9 @@ async def expire_if_due(shop: Shop, order: Order, expire_before: datetime, entri
 
 async def expire_order(shop: Shop, order: Order, reason: str, entries: list[dict]) -> Order:
     """Move a pending order to expired."""
-    moved = await transition_order(shop.db, order.id, allowed_from=["pending"], to="expired", reason=reason,
-                                   entries=entries)
+    moved = await transition_order(
+        shop.db, order.id, allowed_from=["pending"], to="expired", reason=reason, entries=entries
+    )
     return moved or await get_order(shop.db, order.id)
 
 
@@ -233,8 +249,9 @@ async def reconcile_refunds(shop: Shop, order: Order, resend_before: datetime) -
                 entries = [timeline_entry("reconcile", gateway=entry["gateway"]), *call_entry(call)]
                 order = await settle_refund(shop, order, report, entries)
             continue
-        found, entries = await find_refund_by_key(shop, entry.get("gateway"), (order.payment or {}).get("id"),
-                                                  entry["key"])
+        found, entries = await find_refund_by_key(
+            shop, entry.get("gateway"), (order.payment or {}).get("id"), entry["key"]
+        )
         if found is not None:
             # The gateway made it; only its answer was lost (a timeout or a 409): settle it, never send it again.
             order = await settle_refund(shop, order, found, entries)
@@ -244,8 +261,9 @@ async def reconcile_refunds(shop: Shop, order: Order, resend_before: datetime) -
     return order
 
 
-async def find_refund_by_key(shop: Shop, gateway: str | None, payment_id: str | None,
-                             key: str) -> tuple[RefundReport | None, list[dict]]:
+async def find_refund_by_key(
+    shop: Shop, gateway: str | None, payment_id: str | None, key: str
+) -> tuple[RefundReport | None, list[dict]]:
     """Look a refund up among its payment's refunds by the refund_key note we gave it; None if not made."""
     if not payment_id:
         return None, []
@@ -261,8 +279,7 @@ async def find_refund_by_key(shop: Shop, gateway: str | None, payment_id: str | 
 
 async def reconcile_second_payments(shop: Shop, order: Order) -> Order:
     """Settle (or send) the automatic refund of each second payment still open at its gateway."""
-    for extra in [x for x in order.extra_payments if (x.get("refund") or {}).get("status") in ("requested",
-                                                                                              "pending")]:
+    for extra in [x for x in order.extra_payments if (x.get("refund") or {}).get("status") in ("requested", "pending")]:
         refund = extra["refund"]
         if refund.get("refund_id"):
             if extra.get("gateway") == "stripe":

@@ -5,16 +5,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from galla.orders.errors import CheckoutError, Conflict, InvalidInput
-from galla.orders.view import call_entry, load_order
 from galla.orders.context import Shop
+from galla.orders.errors import CheckoutError, Conflict, InvalidInput
+from galla.orders.second_payments import settle_extra_refund
+from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money, format_money
 from galla.payments.refund_report import RefundReport
-from galla.store.orders import (Order, append_timeline_and_read, get_order, now, timeline_entry,
-                           transition_order)
-from galla.orders.second_payments import settle_extra_refund
 from galla.store.order_refunds import OPEN_REFUND_STATUSES, add_refund, drop_refund, move_refund, reserve_refund
+from galla.store.orders import Order, append_timeline_and_read, get_order, now, timeline_entry, transition_order
 
 # Orders whose money may be given back: needs_review too, since refunding is how a person often settles it.
 REFUNDABLE = ("paid", "partially_refunded", "needs_review")
@@ -42,8 +41,9 @@ def refundable_amount(order: Order) -> int:
     return max((order.amount_paid or 0) - order.refund_committed, 0)
 
 
-async def request_refund(shop: Shop, order_id: str, amount: int | None,
-                         idempotency_key: str | None = None, *, tries: int = 5) -> tuple[Order, dict]:
+async def request_refund(
+    shop: Shop, order_id: str, amount: int | None, idempotency_key: str | None = None, *, tries: int = 5
+) -> tuple[Order, dict]:
     """Reserve a refund on the order (never more than was paid), then ask the gateway for it."""
     order = await load_order(shop, order_id)
     key = refund_key(order.id, idempotency_key)
@@ -54,16 +54,32 @@ async def request_refund(shop: Shop, order_id: str, amount: int | None,
     left = refundable_amount(order)
     wanted = left if amount is None else amount
     check_refund_amount(order, wanted, left)
-    entry = {"key": key, "amount": wanted, "currency": order.currency, "status": "requested",
-             "gateway": order.payment.get("gateway", order.gateway), "refund_id": None, "requested_at": now()}
-    reserved = await reserve_refund(shop.db, order.id, entry, refundable_from=REFUNDABLE,
-                                    limit=order.amount_paid or 0,
-                                    entries=[timeline_entry("refund_requested", key=key, amount=wanted)])
+    entry = {
+        "key": key,
+        "amount": wanted,
+        "currency": order.currency,
+        "status": "requested",
+        "gateway": order.payment.get("gateway", order.gateway),
+        "refund_id": None,
+        "requested_at": now(),
+    }
+    reserved = await reserve_refund(
+        shop.db,
+        order.id,
+        entry,
+        refundable_from=REFUNDABLE,
+        limit=order.amount_paid or 0,
+        entries=[timeline_entry("refund_requested", key=key, amount=wanted)],
+    )
     if reserved is None:
         # Someone else moved the order or reserved a refund between our read and our write: judge afresh.
         if tries <= 1:
-            raise Conflict("the order changed while the refund was being reserved; please try again",
-                           field="order_id", code="order_busy", headers={"Retry-After": "1"})
+            raise Conflict(
+                "the order changed while the refund was being reserved; please try again",
+                field="order_id",
+                code="order_busy",
+                headers={"Retry-After": "1"},
+            )
         return await request_refund(shop, order_id, amount, idempotency_key, tries=tries - 1)
     return await send_refund(shop, reserved, entry)
 
@@ -71,21 +87,28 @@ async def request_refund(shop: Shop, order_id: str, amount: int | None,
 def check_refundable(order: Order) -> None:
     """Refuse orders that hold no money we could give back."""
     if order.status not in REFUNDABLE or not order.payment or not order.amount_paid:
-        raise Conflict(f"this order is {order.status.replace('_', ' ')} and has no payment to refund",
-                       field="order_id", code="order_not_refundable")
+        raise Conflict(
+            f"this order is {order.status.replace('_', ' ')} and has no payment to refund",
+            field="order_id",
+            code="order_not_refundable",
+        )
 
 
 def check_refund_amount(order: Order, wanted: int, left: int) -> None:
     """Refuse a refund of nothing, or of more than is left of what was paid."""
     if left <= 0:
-        raise Conflict("everything paid for this order has been refunded already", field="amount",
-                       code="nothing_to_refund")
+        raise Conflict(
+            "everything paid for this order has been refunded already", field="amount", code="nothing_to_refund"
+        )
     if wanted <= 0:
         raise InvalidInput("amount: must be a positive number of minor units", field="amount")
     if wanted > left:
-        raise InvalidInput(f"amount: a refund of {format_money(wanted, order.currency)} is more than the "
-                           f"{format_money(left, order.currency)} left to refund", field="amount",
-                           code="refund_too_large")
+        raise InvalidInput(
+            f"amount: a refund of {format_money(wanted, order.currency)} is more than the "
+            f"{format_money(left, order.currency)} left to refund",
+            field="amount",
+            code="refund_too_large",
+        )
 
 
 async def resend_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dict]:
@@ -103,23 +126,38 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
         refund, call = await shop.refund(entry["gateway"], order.payment["id"], money, key=key, notes=notes)
     except GatewayInvalid as exc:
         # The gateway said no for good: free the reserved amount, and tell the admin why.
-        await move_refund(shop.db, order.id, key, from_statuses=["requested"],
-                          fields={"status": "failed", "error": exc.description},
-                          inc={"refund_committed": -entry["amount"]}, entries=call_entry(exc.call))
-        raise RefundRefused(f"{exc.gateway.title()} refused the refund: {exc.description}",
-                            field="amount" if exc.field == "amount" else None) from exc
+        await move_refund(
+            shop.db,
+            order.id,
+            key,
+            from_statuses=["requested"],
+            fields={"status": "failed", "error": exc.description},
+            inc={"refund_committed": -entry["amount"]},
+            entries=call_entry(exc.call),
+        )
+        raise RefundRefused(
+            f"{exc.gateway.title()} refused the refund: {exc.description}",
+            field="amount" if exc.field == "amount" else None,
+        ) from exc
     except GatewayError as exc:
         # No answer, or Razorpay still working on a refund of this payment (409, "You may retry the request upon
         # receiving this response": https://razorpay.com/docs/api/refunds/normal-refunds-idempotent): the refund may
         # exist, so it is no failure. It stays requested with its amount held; its webhook or reconciliation
         # settles it, and a retry under the same key cannot double it.
-        note = timeline_entry("note", message=f"refund {key} left requested: {exc.description}; the webhook or "
-                                              "reconciliation settles it")
+        note = timeline_entry(
+            "note", message=f"refund {key} left requested: {exc.description}; the webhook or reconciliation settles it"
+        )
         held = await append_timeline_and_read(shop.db, order.id, [*call_entry(exc.call), note]) or order
         return held, find_refund(held, key) or entry
-    moved = await move_refund(shop.db, order.id, key, from_statuses=["requested"],
-                              fields={"status": "pending", "refund_id": refund.refund_id}, inc={},
-                              entries=call_entry(call))
+    moved = await move_refund(
+        shop.db,
+        order.id,
+        key,
+        from_statuses=["requested"],
+        fields={"status": "pending", "refund_id": refund.refund_id},
+        inc={},
+        entries=call_entry(call),
+    )
     if moved is None:  # its webhook got here first and settled it
         moved = await append_timeline_and_read(shop.db, order.id, call_entry(call))
     return moved, find_refund(moved, key) or entry
@@ -149,8 +187,15 @@ async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries:
         return await ignore_refund(shop, order, report, reason, entries)
     amount = report.amount.amount
     fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
-    entry = {"key": key, "amount": amount, "currency": report.amount.currency, "gateway": report.gateway,
-             "payment_id": report.payment_id, "requested_at": None, **fields}
+    entry = {
+        "key": key,
+        "amount": amount,
+        "currency": report.amount.currency,
+        "gateway": report.gateway,
+        "payment_id": report.payment_id,
+        "requested_at": None,
+        **fields,
+    }
     for _ in range(2):  # a concurrent report may add the entry between our two tries
         moved = await apply_refund_step(shop, order.id, key, report.status, amount, fields, entry, entries)
         if moved is not None:
@@ -169,16 +214,22 @@ def foreign_refund_reason(order: Order, report: RefundReport) -> str | None:
         # money never was the shop's (https://razorpay.com/docs/payments/refunds/auto-refunds).
         return f"refund {report.refund_id} gives back payment {own}, which was never captured"
     if report.amount.currency != order.currency:
-        return (f"refund {report.refund_id} is in {report.amount.currency}, not the order's currency "
-                f"{order.currency}")
+        return f"refund {report.refund_id} is in {report.amount.currency}, not the order's currency {order.currency}"
     return None
 
 
 async def ignore_refund(shop: Shop, order: Order, report: RefundReport, reason: str, entries: list[dict]) -> Order:
     """Keep a refund report that does not count for this order on its timeline, with the reason."""
-    ignored = ignored_entry({"refund_id": report.refund_id, "payment_id": report.payment_id,
-                             "amount": report.amount.amount, "currency": report.amount.currency,
-                             "status": report.status}, reason)
+    ignored = ignored_entry(
+        {
+            "refund_id": report.refund_id,
+            "payment_id": report.payment_id,
+            "amount": report.amount.amount,
+            "currency": report.amount.currency,
+            "status": report.status,
+        },
+        reason,
+    )
     return await append_timeline_and_read(shop.db, order.id, [*entries, ignored]) or order
 
 
@@ -186,16 +237,26 @@ async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: l
     """Keep a refund that came before its payment, uncounted (held), or move a held one to its newer status."""
     key = report.key or report.refund_id
     fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
-    entry = {"key": key, "amount": report.amount.amount, "currency": report.amount.currency,
-             "gateway": report.gateway, "payment_id": report.payment_id, "requested_at": None, "held": True,
-             **fields}
-    held = timeline_entry("note", message=f"refund {report.refund_id} of payment {report.payment_id} "
-                                          f"({report.status}) held, not counted: the order has no captured payment")
+    entry = {
+        "key": key,
+        "amount": report.amount.amount,
+        "currency": report.amount.currency,
+        "gateway": report.gateway,
+        "payment_id": report.payment_id,
+        "requested_at": None,
+        "held": True,
+        **fields,
+    }
+    held = timeline_entry(
+        "note",
+        message=f"refund {report.refund_id} of payment {report.payment_id} "
+        f"({report.status}) held, not counted: the order has no captured payment",
+    )
     entries = [*entries, held]
     # Forward only, as for counted refunds: pending may become processed or failed, never back.
-    moved = (await add_refund(shop.db, order.id, entry, inc={}, entries=entries)
-             or await move_refund(shop.db, order.id, key, from_statuses=HELD_FROM[report.status], fields=fields,
-                                  inc={}, entries=entries))
+    moved = await add_refund(shop.db, order.id, entry, inc={}, entries=entries) or await move_refund(
+        shop.db, order.id, key, from_statuses=HELD_FROM[report.status], fields=fields, inc={}, entries=entries
+    )
     if moved is not None:
         return moved
     note = timeline_entry("note", message=f"refund {report.refund_id} is {report.status}; already held")
@@ -215,9 +276,16 @@ async def drop_held_refunds(shop: Shop, order: Order, payment_id: str, reason: s
 
 def ignored_entry(entry: dict, reason: str) -> dict:
     """The timeline entry for a refund that does not count for the order."""
-    return timeline_entry("refund_ignored", refund_id=entry.get("refund_id"), payment_id=entry.get("payment_id"),
-                          amount=entry.get("amount"), currency=entry.get("currency"), status=entry.get("status"),
-                          reason=reason, message=f"refund ignored: {reason}")
+    return timeline_entry(
+        "refund_ignored",
+        refund_id=entry.get("refund_id"),
+        payment_id=entry.get("payment_id"),
+        amount=entry.get("amount"),
+        currency=entry.get("currency"),
+        status=entry.get("status"),
+        reason=reason,
+        message=f"refund ignored: {reason}",
+    )
 
 
 async def count_held_refunds(shop: Shop, order: Order) -> Order:
@@ -230,37 +298,79 @@ async def count_held_refunds(shop: Shop, order: Order) -> Order:
             reason = f"refund {entry.get('refund_id')} is of payment {entry.get('payment_id')}, not {own}"
             order = await drop_refund(shop.db, order.id, entry["key"], [ignored_entry(entry, reason)]) or order
             continue
-        counted = {"processed": {"refunded_amount": entry["amount"], "refund_committed": entry["amount"]},
-                   "pending": {"refund_committed": entry["amount"]}}.get(entry.get("status"), {})
-        note = timeline_entry("note", message=f"refund {entry.get('refund_id')} ({entry.get('status')}), which came "
-                                              "before the payment, now counts")
+        counted = {
+            "processed": {"refunded_amount": entry["amount"], "refund_committed": entry["amount"]},
+            "pending": {"refund_committed": entry["amount"]},
+        }.get(entry.get("status"), {})
+        note = timeline_entry(
+            "note",
+            message=f"refund {entry.get('refund_id')} ({entry.get('status')}), which came "
+            "before the payment, now counts",
+        )
         # Conditional on the entry still being held, so two writers count it once.
-        order = await move_refund(shop.db, order.id, entry["key"], from_statuses=[entry.get("status")],
-                                  fields={"held": False}, inc=counted, entries=[note], held=True) or order
+        order = (
+            await move_refund(
+                shop.db,
+                order.id,
+                entry["key"],
+                from_statuses=[entry.get("status")],
+                fields={"held": False},
+                inc=counted,
+                entries=[note],
+                held=True,
+            )
+            or order
+        )
     return await sync_refund_status(shop, order)
 
 
-async def apply_refund_step(shop: Shop, order_id: str, key: str, status: str, amount: int, fields: dict,
-                            entry: dict, entries: list[dict]) -> Order | None:
+async def apply_refund_step(
+    shop: Shop, order_id: str, key: str, status: str, amount: int, fields: dict, entry: dict, entries: list[dict]
+) -> Order | None:
     """Move one refund entry forward (or add it, for a refund made in the gateway's dashboard)."""
     db = shop.db
     if status == "processed":
         # A refund we recorded as failed that the gateway then processed gave the money back all the same:
         # counted (and its amount held again) once, by the conditional move from failed.
-        return (await move_refund(db, order_id, key, from_statuses=OPEN_REFUND_STATUSES, fields=fields,
-                                  inc={"refunded_amount": amount}, entries=entries, held=False)
-                or await move_refund(db, order_id, key, from_statuses=["failed"], fields=fields,
-                                     inc={"refunded_amount": amount, "refund_committed": amount}, entries=entries,
-                                     held=False)
-                or await add_refund(db, order_id, entry, entries=entries,
-                                    inc={"refunded_amount": amount, "refund_committed": amount}))
+        return (
+            await move_refund(
+                db,
+                order_id,
+                key,
+                from_statuses=OPEN_REFUND_STATUSES,
+                fields=fields,
+                inc={"refunded_amount": amount},
+                entries=entries,
+                held=False,
+            )
+            or await move_refund(
+                db,
+                order_id,
+                key,
+                from_statuses=["failed"],
+                fields=fields,
+                inc={"refunded_amount": amount, "refund_committed": amount},
+                entries=entries,
+                held=False,
+            )
+            or await add_refund(
+                db, order_id, entry, entries=entries, inc={"refunded_amount": amount, "refund_committed": amount}
+            )
+        )
     if status == "failed":
-        return (await move_refund(db, order_id, key, from_statuses=OPEN_REFUND_STATUSES, fields=fields,
-                                  inc={"refund_committed": -amount}, entries=entries, held=False)
-                or await add_refund(db, order_id, entry, inc={}, entries=entries))
-    return (await move_refund(db, order_id, key, from_statuses=["requested"], fields=fields, inc={},
-                              entries=entries, held=False)
-            or await add_refund(db, order_id, entry, inc={"refund_committed": amount}, entries=entries))
+        return await move_refund(
+            db,
+            order_id,
+            key,
+            from_statuses=OPEN_REFUND_STATUSES,
+            fields=fields,
+            inc={"refund_committed": -amount},
+            entries=entries,
+            held=False,
+        ) or await add_refund(db, order_id, entry, inc={}, entries=entries)
+    return await move_refund(
+        db, order_id, key, from_statuses=["requested"], fields=fields, inc={}, entries=entries, held=False
+    ) or await add_refund(db, order_id, entry, inc={"refund_committed": amount}, entries=entries)
 
 
 async def sync_refund_status(shop: Shop, order: Order) -> Order:
@@ -271,9 +381,14 @@ async def sync_refund_status(shop: Shop, order: Order) -> Order:
     target = "refunded" if order.refunded_amount >= paid else "partially_refunded"
     if target == order.status:
         return order
-    reason = (f"{format_money(order.refunded_amount, order.currency)} of "
-              f"{format_money(paid, order.currency)} refunded")
+    reason = f"{format_money(order.refunded_amount, order.currency)} of {format_money(paid, order.currency)} refunded"
     # Only the writer who saw the latest refunded amount moves the status, so a slower one cannot undo it.
-    moved = await transition_order(shop.db, order.id, allowed_from=["paid", "partially_refunded"], to=target,
-                                   reason=reason, where={"refunded_amount": order.refunded_amount})
+    moved = await transition_order(
+        shop.db,
+        order.id,
+        allowed_from=["paid", "partially_refunded"],
+        to=target,
+        reason=reason,
+        where={"refunded_amount": order.refunded_amount},
+    )
     return moved or await get_order(shop.db, order.id)

@@ -8,12 +8,17 @@ never counts against the order's own payment (refunded_amount and refund_committ
 
 from __future__ import annotations
 
-from galla.orders.view import call_entry
 from galla.orders.context import Shop
+from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money, format_money
 from galla.payments.refund_report import RefundReport
-from galla.store.extra_payments import OPEN_EXTRA_REFUND_STATUSES, add_extra_payment, find_extra_payment, move_extra_refund
+from galla.store.extra_payments import (
+    OPEN_EXTRA_REFUND_STATUSES,
+    add_extra_payment,
+    find_extra_payment,
+    move_extra_refund,
+)
 from galla.store.orders import Order, append_timeline_and_read, get_order, now, timeline_entry
 
 # Statuses in which an order already holds its own captured payment.
@@ -22,8 +27,11 @@ PAID_STATUSES = ("paid", "partially_refunded", "refunded", "disputed")
 
 # Which recorded statuses a report moves a second payment's refund from: a processed one wins over anything we
 # recorded (the gateway gave the money back); pending only moves one not yet answered; failed, open ones.
-EXTRA_REFUND_FROM = {"processed": ["requested", "pending", "failed"], "pending": ["requested"],
-                     "failed": list(OPEN_EXTRA_REFUND_STATUSES)}
+EXTRA_REFUND_FROM = {
+    "processed": ["requested", "pending", "failed"],
+    "pending": ["requested"],
+    "failed": list(OPEN_EXTRA_REFUND_STATUSES),
+}
 
 
 def extra_refund_key(payment_id: str) -> str:
@@ -41,14 +49,29 @@ async def give_back_second_payment(shop: Shop, order: Order, payment: dict, entr
     """Record a second captured payment ({id, gateway, amount, currency, method}) and refund it in full, once."""
     key = extra_refund_key(payment["id"])
     stamp = now()
-    entry = {**payment, "status": "captured", "at": stamp,
-             "refund": {"key": key, "amount": payment["amount"], "currency": payment["currency"],
-                        "status": "requested", "refund_id": None, "requested_at": stamp}}
+    entry = {
+        **payment,
+        "status": "captured",
+        "at": stamp,
+        "refund": {
+            "key": key,
+            "amount": payment["amount"],
+            "currency": payment["currency"],
+            "status": "requested",
+            "refund_id": None,
+            "requested_at": stamp,
+        },
+    }
     amount = format_money(payment["amount"], payment["currency"])
-    noted = timeline_entry("second_payment", payment_id=payment["id"], gateway=payment["gateway"],
-                           amount=payment["amount"], currency=payment["currency"],
-                           message=f"second payment {payment['id']} of {amount} reached an order already paid by "
-                                   f"{(order.payment or {}).get('id')}; refunding it in full")
+    noted = timeline_entry(
+        "second_payment",
+        payment_id=payment["id"],
+        gateway=payment["gateway"],
+        amount=payment["amount"],
+        currency=payment["currency"],
+        message=f"second payment {payment['id']} of {amount} reached an order already paid by "
+        f"{(order.payment or {}).get('id')}; refunding it in full",
+    )
     added = await add_extra_payment(shop.db, order.id, entry, [*entries, noted])
     if added is None:  # already recorded (a repeated report): its refund is under way or done
         note = timeline_entry("note", message=f"second payment {payment['id']} already recorded; refunded once")
@@ -65,17 +88,30 @@ async def send_extra_refund(shop: Shop, order: Order, entry: dict) -> Order:
         report, call = await shop.refund(entry["gateway"], payment_id, money, key=refund["key"], notes=notes)
     except GatewayInvalid as exc:
         # Refused for good (already refunded by the gateway itself, say): shown to the admin, never retried.
-        moved = await move_extra_refund(shop.db, order.id, payment_id, from_statuses=["requested"],
-                                        fields={"status": "failed", "error": exc.description},
-                                        entries=call_entry(exc.call))
+        moved = await move_extra_refund(
+            shop.db,
+            order.id,
+            payment_id,
+            from_statuses=["requested"],
+            fields={"status": "failed", "error": exc.description},
+            entries=call_entry(exc.call),
+        )
         return moved or await get_order(shop.db, order.id)
     except GatewayError as exc:
         # No answer, or another refund of it in progress (409): it may exist. It stays requested under its key.
         return await append_timeline_and_read(shop.db, order.id, call_entry(exc.call)) or order
-    moved = await move_extra_refund(shop.db, order.id, payment_id, from_statuses=["requested"],
-                                    fields={"status": report.status, "refund_id": report.refund_id,
-                                            **({"settled_at": now()} if report.status != "pending" else {})},
-                                    entries=call_entry(call))
+    moved = await move_extra_refund(
+        shop.db,
+        order.id,
+        payment_id,
+        from_statuses=["requested"],
+        fields={
+            "status": report.status,
+            "refund_id": report.refund_id,
+            **({"settled_at": now()} if report.status != "pending" else {}),
+        },
+        entries=call_entry(call),
+    )
     return moved or await append_timeline_and_read(shop.db, order.id, call_entry(call)) or order
 
 
@@ -86,8 +122,12 @@ async def settle_extra_refund(shop: Shop, order: Order, report: RefundReport, en
         return None
     fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
     allowed = EXTRA_REFUND_FROM[report.status]
-    note = timeline_entry("note", message=f"refund {report.refund_id} of second payment {report.payment_id} is "
-                                          f"{report.status}; the order's own payment is untouched")
-    moved = await move_extra_refund(shop.db, order.id, extra["id"], from_statuses=allowed, fields=fields,
-                                    entries=[*entries, note])
+    note = timeline_entry(
+        "note",
+        message=f"refund {report.refund_id} of second payment {report.payment_id} is "
+        f"{report.status}; the order's own payment is untouched",
+    )
+    moved = await move_extra_refund(
+        shop.db, order.id, extra["id"], from_statuses=allowed, fields=fields, entries=[*entries, note]
+    )
     return moved or await append_timeline_and_read(shop.db, order.id, [*entries, note])

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from galla.orders.context import Shop
 from galla.orders.disputes import apply_held_dispute
 from galla.orders.receipts import queue_receipt
 from galla.orders.refunds import count_held_refunds
 from galla.orders.second_payments import give_back_second_payment, is_second_payment
-from galla.orders.context import Shop
 from galla.store.orders import Order, append_timeline_and_read, get_order, timeline_entry, transition_order
 
 REVIEWABLE = ["pending", "authorized", "expired"]
 
 
 async def settle_payment(
-    shop: Shop, order: Order, *, target: str | None, allowed_from: list[str], reason: str,
-    fields: dict, mismatch: str | None, entries: list[dict], note: str,
+    shop: Shop,
+    order: Order,
+    *,
+    target: str | None,
+    allowed_from: list[str],
+    reason: str,
+    fields: dict,
+    mismatch: str | None,
+    entries: list[dict],
+    note: str,
 ) -> Order:
     """Move the order to `target` when the money matches, to needs_review when it does not.
 
@@ -28,8 +36,13 @@ async def settle_payment(
     if mismatch is None and target is not None:
         # No order ever returns to pending, and authorized is reached from pending alone: an order read outside
         # `allowed_from` stays outside it, so the conditional update could only fail (a repeated report).
-        moved = await transition_order(shop.db, order.id, allowed_from=allowed_from, to=target, reason=reason,
-                                       fields=fields, entries=entries) if order.status in allowed_from else None
+        moved = (
+            await transition_order(
+                shop.db, order.id, allowed_from=allowed_from, to=target, reason=reason, fields=fields, entries=entries
+            )
+            if order.status in allowed_from
+            else None
+        )
         if moved is not None:
             await queue_receipt(shop, moved)
             # The order's money status follows from facts, whatever order they came in: refunds of this payment
@@ -39,9 +52,15 @@ async def settle_payment(
         # Paid money reaching an order we gave up on is a person's job, never silently kept.
         mismatch = "payment arrived after the order expired" if order.status == "expired" else None
     if mismatch is not None:
-        moved = await transition_order(shop.db, order.id, allowed_from=REVIEWABLE, to="needs_review",
-                                       reason=mismatch, fields={**fields, "review_reason": mismatch},
-                                       entries=entries)
+        moved = await transition_order(
+            shop.db,
+            order.id,
+            allowed_from=REVIEWABLE,
+            to="needs_review",
+            reason=mismatch,
+            fields={**fields, "review_reason": mismatch},
+            entries=entries,
+        )
         if moved is not None:
             # Captured money under review is still the order's: its refunds that came first count, as later ones do.
             return await count_held_refunds(shop, moved) if incoming.get("captured") is not False else moved
@@ -61,7 +80,15 @@ async def settle_payment(
 async def give_back(shop: Shop, order: Order, fields: dict, entries: list[dict]) -> Order:
     """Refund a second captured payment reaching an order another payment already paid."""
     payment = fields["payment"]
-    return await give_back_second_payment(shop, order, {
-        "id": payment["id"], "gateway": payment.get("gateway"), "method": payment.get("method"),
-        "amount": fields.get("amount_paid") or payment.get("amount"), "currency": payment.get("currency")},
-        entries)
+    return await give_back_second_payment(
+        shop,
+        order,
+        {
+            "id": payment["id"],
+            "gateway": payment.get("gateway"),
+            "method": payment.get("method"),
+            "amount": fields.get("amount_paid") or payment.get("amount"),
+            "currency": payment.get("currency"),
+        },
+        entries,
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from galla.orders.errors import NotFound
 from galla.orders.context import Shop
+from galla.orders.errors import NotFound
 from galla.payments.calls import CallRecord
 from galla.store.events import PAYLOAD_DEPTH, storable_value
 from galla.store.orders import Order, get_order
@@ -35,9 +35,15 @@ def call_entry(call: CallRecord | None) -> list[dict]:
     numbering = len(tries) > 1
     # A gateway's answer carries what the buyer's browser chose (a payment's notes): made storable, since a key
     # with a NUL (or an integer past 64 bits) would make pymongo refuse every later write to the order.
-    return [{"at": attempt.at, "kind": "gateway_call", **storable_value(attempt.to_dict(), PAYLOAD_DEPTH),
-             **({"attempt": n, "of": len(tries)} if numbering else {})}
-            for n, attempt in enumerate(tries, start=1)]
+    return [
+        {
+            "at": attempt.at,
+            "kind": "gateway_call",
+            **storable_value(attempt.to_dict(), PAYLOAD_DEPTH),
+            **({"attempt": n, "of": len(tries)} if numbering else {}),
+        }
+        for n, attempt in enumerate(tries, start=1)
+    ]
 
 
 async def load_order(shop: Shop, order_id: str) -> Order:
@@ -65,8 +71,12 @@ def describe_order(order: Order) -> dict:
         "payment": {k: payment.get(k) for k in ("id", "method", "status")} if payment else None,
         "refunded_amount": order.refunded_amount,
         "attempts": [
-            {"at": a["at"].isoformat() if hasattr(a.get("at"), "isoformat") else a.get("at"),
-             "code": a.get("code"), "description": a.get("description"), "method": a.get("method")}
+            {
+                "at": a["at"].isoformat() if hasattr(a.get("at"), "isoformat") else a.get("at"),
+                "code": a.get("code"),
+                "description": a.get("description"),
+                "method": a.get("method"),
+            }
             for a in order.attempts
         ],
         "can_pay": order.status == "pending",

@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 # A path segment holding an object id (order_…, pay_…, cs_test_…): folded so metrics keep few label values.
@@ -26,7 +26,7 @@ class CallRecord:
     duration_ms: float
     error: dict | None = None
     request_id: str | None = None
-    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))  # when the answer (or failure) came
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))  # when the answer (or failure) came
     # The failed tries before this one when the call was retried: the trace shows every attempt.
     earlier: tuple[CallRecord, ...] = ()
 
@@ -37,7 +37,7 @@ class CallRecord:
 
     @property
     def outcome(self) -> str:
-        """"ok", or the kind of GatewayError the call ended in (GatewayUnavailable, GatewayInvalid…)."""
+        """ "ok", or the kind of GatewayError the call ended in (GatewayUnavailable, GatewayInvalid…)."""
         return "ok" if self.error is None else self.error.get("kind", "error")
 
     def attempts(self) -> list[CallRecord]:
@@ -47,9 +47,14 @@ class CallRecord:
     def to_dict(self) -> dict:
         """The timeline entry's fields."""
         return {
-            "gateway": self.gateway, "method": self.method, "path": self.path,
-            "request": self.request, "status": self.status, "response": self.response,
-            "duration_ms": round(self.duration_ms, 2), "error": self.error,
+            "gateway": self.gateway,
+            "method": self.method,
+            "path": self.path,
+            "request": self.request,
+            "status": self.status,
+            "response": self.response,
+            "duration_ms": round(self.duration_ms, 2),
+            "error": self.error,
             "request_id": self.request_id,
         }
 

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 GATEWAY_NAMES = {"razorpay": "Razorpay", "stripe": "Stripe"}
-METHOD_LABELS = {"upi": "UPI", "card": "Card", "netbanking": "Netbanking", "wallet": "Wallet", "emi": "EMI",
-                 "paylater": "Pay Later", "bank_transfer": "Bank transfer", "cardless_emi": "Cardless EMI"}
+METHOD_LABELS = {
+    "upi": "UPI",
+    "card": "Card",
+    "netbanking": "Netbanking",
+    "wallet": "Wallet",
+    "emi": "EMI",
+    "paylater": "Pay Later",
+    "bank_transfer": "Bank transfer",
+    "cardless_emi": "Cardless EMI",
+}
 
 
 def gateway_label(gateway: str | None) -> str:

@@ -12,18 +12,57 @@ from babel.numbers import format_currency
 # Our minor unit is ISO 4217's (and CLDR's, which people read): none for these. ISK and UGX are here because ISO
 # gives them no minor unit; Stripe's wire keeps two decimals for them (STRIPE_TWO_DECIMAL_WIRE below).
 ZERO_DECIMAL = frozenset(
-    "BIF CLP DJF GNF ISK JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "ISK",
+        "JPY",
+        "KMF",
+        "KRW",
+        "MGA",
+        "PYG",
+        "RWF",
+        "UGX",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
 )
-THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+THREE_DECIMAL = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
 
 # The smallest charge each gateway takes, in minor units. Razorpay documents ₹1.00 for INR.
 RAZORPAY_MINIMUMS = {"INR": 100}
 RAZORPAY_DEFAULT_MINIMUM = 100
 # Stripe's minimum charge table (GATEWAYS.md §12); unlisted currencies get USD's 50 minor units.
 STRIPE_MINIMUMS = {
-    "USD": 50, "AED": 200, "AUD": 50, "BGN": 100, "BRL": 50, "CAD": 50, "CHF": 50, "CZK": 1500,
-    "DKK": 250, "EUR": 50, "GBP": 30, "HKD": 400, "HUF": 17500, "INR": 50, "JPY": 50, "MXN": 1000,
-    "MYR": 200, "NOK": 300, "NZD": 50, "PLN": 200, "RON": 200, "SEK": 300, "SGD": 50, "THB": 1000,
+    "USD": 50,
+    "AED": 200,
+    "AUD": 50,
+    "BGN": 100,
+    "BRL": 50,
+    "CAD": 50,
+    "CHF": 50,
+    "CZK": 1500,
+    "DKK": 250,
+    "EUR": 50,
+    "GBP": 30,
+    "HKD": 400,
+    "HUF": 17500,
+    "INR": 50,
+    "JPY": 50,
+    "MXN": 1000,
+    "MYR": 200,
+    "NOK": 300,
+    "NZD": 50,
+    "PLN": 200,
+    "RON": 200,
+    "SEK": 300,
+    "SGD": 50,
+    "THB": 1000,
 }
 STRIPE_DEFAULT_MINIMUM = 50
 # docs.stripe.com/currencies#special-cases: "ISK [and UGX] transitioned to a zero-decimal currency, but backward
@@ -39,6 +78,7 @@ TYPED_AMOUNT = re.compile(r"(?P<whole>\d+|\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})*,
 
 class AmountNotChargeable(ValueError):
     """The gateway cannot charge this amount: below its minimum, or not representable."""
+
 
 # The locale a buyer of each currency reads amounts in: ₹1,23,456.00 for rupees.
 DISPLAY_LOCALES = {"INR": "en_IN"}
@@ -94,8 +134,7 @@ def parse_major(text: str, currency: str) -> int:
     places = exponent_of(currency)
     minor = Decimal(match["whole"].replace(",", "") + "." + (match["fraction"] or "0")).scaleb(places)
     if minor != minor.to_integral_value():
-        raise ValueError(f"{currency} has {places or 'no'} decimal place{'' if places == 1 else 's'}; "
-                         f"{typed} has more")
+        raise ValueError(f"{currency} has {places or 'no'} decimal place{'' if places == 1 else 's'}; {typed} has more")
     return int(minor)
 
 
@@ -125,12 +164,14 @@ def check_chargeable(gateway: str, money: Money) -> None:
     minimum = minimum_charge(gateway, money.currency)
     name = gateway.capitalize()
     if money.amount < minimum.amount:
-        raise AmountNotChargeable(f"the order total {money.format()} is below the smallest payment "
-                                  f"{name} accepts, {minimum.format()}")
+        raise AmountNotChargeable(
+            f"the order total {money.format()} is below the smallest payment {name} accepts, {minimum.format()}"
+        )
     if gateway == "stripe" and money.currency in THREE_DECIMAL and money.amount % 10:
         # Stripe charges three-decimal currencies only in whole hundredths (last digit 0).
-        raise AmountNotChargeable(f"{name} charges {money.currency} only in steps of 0.010; "
-                                  f"{money.format()} cannot be charged exactly")
+        raise AmountNotChargeable(
+            f"{name} charges {money.currency} only in steps of 0.010; {money.format()} cannot be charged exactly"
+        )
 
 
 def to_stripe_amount(money: Money) -> int:

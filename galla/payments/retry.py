@@ -25,7 +25,7 @@ class RetryPolicy:
     def delays(self, rng: random.Random) -> Iterator[float]:
         """The pauses before each retry: full jitter, so many clients do not retry in step."""
         for n in range(self.attempts - 1):
-            yield rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** n))
+            yield rng.uniform(0, min(self.max_delay, self.base_delay * 2**n))
 
 
 NO_RETRY = RetryPolicy(attempts=1)

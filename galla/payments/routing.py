@@ -48,8 +48,9 @@ def local_currencies(country: str) -> tuple[str, ...]:
     return tuple(get_territory_currencies(country, tender=True))
 
 
-def choose_route(country: str, priced_in: Collection[str], *, international_card: bool = False,
-                 live: Collection[GatewayName] = BOTH) -> Route:
+def choose_route(
+    country: str, priced_in: Collection[str], *, international_card: bool = False, live: Collection[GatewayName] = BOTH
+) -> Route:
     """Choose the gateway and currency for a buyer in `country` whose cart is priced in `priced_in`.
 
     Buyers in India pay in rupees through Razorpay (UPI, cards, netbanking), or through Stripe when
@@ -63,8 +64,10 @@ def choose_route(country: str, priced_in: Collection[str], *, international_card
         if HOME_CURRENCY not in currencies:
             raise NoRoute(f"these items are not sold in {HOME_CURRENCY}")
         if international_card and "stripe" not in live:
-            raise GatewayOff("the shop cannot take international cards for now: please pay with UPI, "
-                             "an Indian card or netbanking", field="international_card")
+            raise GatewayOff(
+                "the shop cannot take international cards for now: please pay with UPI, an Indian card or netbanking",
+                field="international_card",
+            )
         if international_card:
             return Route("stripe", HOME_CURRENCY, "international_card")
         return Route("razorpay" if "razorpay" in live else "stripe", HOME_CURRENCY, "domestic")

@@ -5,20 +5,22 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from galla.orders.addresses import formats_for_pages
-from galla.shop.catalog import list_catalog
-from galla.payments.stripe.confirm import load_order_after_return
-from galla.orders.errors import CheckoutError, NotFound
-from galla.orders.view import describe_order, load_order
-from galla.orders.receipts import RECEIPT_STATUSES, describe_receipt
-from galla.store.orders import Order
 from galla.api.requests import COUNTRIES
+from galla.orders.addresses import formats_for_pages
+from galla.orders.errors import CheckoutError, NotFound
+from galla.orders.receipts import RECEIPT_STATUSES, describe_receipt
+from galla.orders.view import describe_order, load_order
+from galla.payments.stripe.confirm import load_order_after_return
+from galla.shop.catalog import list_catalog
+from galla.store.orders import Order
 from galla.web.ratelimit import calls_gateway, with_session_id
 from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
-COUNTRY_CHOICES = [("IN", "India")] + sorted(
-    ((code, name) for code, name in COUNTRIES.items() if code != "IN"), key=lambda c: c[1])
+COUNTRY_CHOICES = [
+    ("IN", "India"),
+    *sorted(((code, name) for code, name in COUNTRIES.items() if code != "IN"), key=lambda c: c[1]),
+]
 
 
 @routes.get("/")
@@ -39,8 +41,11 @@ async def show_cart(request: web.Request) -> dict:
 @aiohttp_jinja2.template("checkout.html")
 async def show_checkout(request: web.Request) -> dict:
     """The buyer's details form."""
-    return {"products": await list_catalog(request.app[SHOP]), "countries": COUNTRY_CHOICES,
-            "address_formats": formats_for_pages()}
+    return {
+        "products": await list_catalog(request.app[SHOP]),
+        "countries": COUNTRY_CHOICES,
+        "address_formats": formats_for_pages(),
+    }
 
 
 @routes.get("/orders/{order_id}")
@@ -58,8 +63,11 @@ async def show_order(request: web.Request) -> web.Response:
         # The order is shown as it is, with why the return was not believed (or not checkable).
         order = await load_order(shop, order_id)
         notice, status = {"kind": "error", "text": exc.message}, exc.status
-    notice = (notice or return_notice(order.status, session_id is not None, "cancelled" in request.query)
-              or failover_notice(order))
+    notice = (
+        notice
+        or return_notice(order.status, session_id is not None, "cancelled" in request.query)
+        or failover_notice(order)
+    )
     # Once paid, the page is the buyer's receipt (printable; receipt.css lays it out for paper).
     receipt = describe_receipt(shop, order) if order.status in RECEIPT_STATUSES else None
     context = {"order": describe_order(order), "notice": notice, "receipt": receipt}
@@ -70,20 +78,29 @@ def failover_notice(order: Order) -> dict | None:
     """Why a buyer in India is asked to pay by card through Stripe, while the order waits for payment."""
     if order.failover is None or order.status != "pending":
         return None
-    return {"kind": "info", "text": f"{order.failover['reason']}, so this order is paid by card through Stripe, "
-                                    "in rupees. UPI and netbanking are not available there."}
+    return {
+        "kind": "info",
+        "text": f"{order.failover['reason']}, so this order is paid by card through Stripe, "
+        "in rupees. UPI and netbanking are not available there.",
+    }
 
 
 def return_notice(status: str, from_stripe: bool, cancelled: bool) -> dict | None:
     """What to tell a buyer coming back from Stripe's page, if anything."""
     if cancelled and status == "pending":
-        return {"kind": "info", "text": "You left the payment page before paying, and nothing was charged. "
-                                        "You can try again whenever you're ready."}
+        return {
+            "kind": "info",
+            "text": "You left the payment page before paying, and nothing was charged. "
+            "You can try again whenever you're ready.",
+        }
     if not from_stripe:
         return None
     if status == "paid":
         return {"kind": "success", "text": "Stripe has confirmed your payment."}
     if status == "pending":
-        return {"kind": "info", "text": "Stripe hasn't confirmed a payment for this order yet. If you paid, "
-                                        "this page updates by itself; if not, you can try again."}
+        return {
+            "kind": "info",
+            "text": "Stripe hasn't confirmed a payment for this order yet. If you paid, "
+            "this page updates by itself; if not, you can try again.",
+        }
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -17,7 +17,7 @@ def normalise_email(email: str) -> str:
 async def upsert_customer(db: Any, *, email: str, name: str, phone: str) -> str:
     """Create the customer or keep their latest name and phone; return their key (the normalised email)."""
     key = normalise_email(email)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     update = {
         "$set": {"name": name, "phone": phone, "updated_at": now},
         "$setOnInsert": {"email": key, "created_at": now},
@@ -53,5 +53,7 @@ async def remember_stripe_customer(db: Any, email: str, stripe_customer_id: str)
 
 async def forget_stripe_customer(db: Any, email: str, stripe_customer_id: str) -> None:
     """Drop the customer's remembered Stripe id if it is still this one (Stripe no longer knows it)."""
-    await db.customers.update_one({"_id": normalise_email(email), "stripe_customer_id": stripe_customer_id},
-                                  {"$unset": {"stripe_customer_id": ""}})
+    await db.customers.update_one(
+        {"_id": normalise_email(email), "stripe_customer_id": stripe_customer_id},
+        {"$unset": {"stripe_customer_id": ""}},
+    )

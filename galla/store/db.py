@@ -17,16 +17,15 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "orders": [
         # Sparse, so the many orders that have no Razorpay order (yet, or ever) don't collide.
-        IndexModel([("razorpay_order_id", ASCENDING)], unique=True, sparse=True,
-                   name="razorpay_order_id_unique"),
+        IndexModel([("razorpay_order_id", ASCENDING)], unique=True, sparse=True, name="razorpay_order_id_unique"),
         # The admin's order list: newest first, paged by (created_at, _id), one index led by each filter so
         # no page ever sorts in memory (galla/store/order_list.py names which one each query uses).
         IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="list_all"),
         IndexModel([("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="list_by_status"),
-        IndexModel([("payment.method", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
-                   name="list_by_method"),
-        IndexModel([("gateway", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
-                   name="list_by_gateway"),
+        IndexModel(
+            [("payment.method", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="list_by_method"
+        ),
+        IndexModel([("gateway", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="list_by_gateway"),
         # The dashboard's takings: orders paid since a day began.
         IndexModel([("paid_at", ASCENDING)], sparse=True, name="paid_at"),
         # Webhooks about charges, refunds and disputes name the payment, not always our order.
@@ -90,8 +89,14 @@ def open_database(uri: str | None, name: str) -> Database:
 
         client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True)
         return Database(client=client, db=client[name], embedded=False)
-    from mongomock_motor import (AsyncCommandCursor, AsyncCursor, AsyncLatentCommandCursor, AsyncMongoMockClient,
-                                 AsyncMongoMockCollection, AsyncMongoMockDatabase)
+    from mongomock_motor import (
+        AsyncCommandCursor,
+        AsyncCursor,
+        AsyncLatentCommandCursor,
+        AsyncMongoMockClient,
+        AsyncMongoMockCollection,
+        AsyncMongoMockDatabase,
+    )
 
     from galla.store.embedded import cache_collections, cache_version_checks, install_id_fast_path, yield_to_the_loop
     from galla.store.embedded.copies import install_fast_copies
@@ -104,8 +109,9 @@ def open_database(uri: str | None, name: str) -> Database:
     install_planned_snapshots()  # after the fast copies: it wraps the deepcopy they install
     install_simple_updates()
     cache_collections(AsyncMongoMockDatabase)
-    yield_to_the_loop(AsyncMongoMockCollection, AsyncMongoMockDatabase, AsyncCursor, AsyncCommandCursor,
-                      AsyncLatentCommandCursor)
+    yield_to_the_loop(
+        AsyncMongoMockCollection, AsyncMongoMockDatabase, AsyncCursor, AsyncCommandCursor, AsyncLatentCommandCursor
+    )
     client = AsyncMongoMockClient(tz_aware=True)
     return Database(client=client, db=client[name], embedded=True)
 

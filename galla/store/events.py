@@ -21,7 +21,7 @@ MAX_APPLY_ATTEMPTS = 20
 # MongoDB keeps documents nested at most 100 levels (docs/manual/reference/limits, "Nested Depth for BSON
 # Documents"); the ledger's copy of a payload keeps far fewer, and nothing Galla reads is that deep.
 PAYLOAD_DEPTH = 32
-INT64 = range(-2**63, 2**63)
+INT64 = range(-(2**63), 2**63)
 
 
 def event_key(gateway: str, event_id: str) -> str:
@@ -29,13 +29,23 @@ def event_key(gateway: str, event_id: str) -> str:
     return f"{gateway}:{event_id}"
 
 
-async def store_event(db: Any, *, gateway: str, event_id: str, event_type: str, created: int | None,
-                      payload: dict) -> bool:
+async def store_event(
+    db: Any, *, gateway: str, event_id: str, event_type: str, created: int | None, payload: dict
+) -> bool:
     """Store a newly received event, claimed for applying; False if the ledger already has it."""
     stamp = now()
-    entry = {"_id": event_key(gateway, event_id), "gateway": gateway, "event_id": event_id, "type": event_type,
-             "created": created, "received_at": stamp, "deliveries": 1, "status": "received",
-             "attempts": 1, "claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS)}
+    entry = {
+        "_id": event_key(gateway, event_id),
+        "gateway": gateway,
+        "event_id": event_id,
+        "type": event_type,
+        "created": created,
+        "received_at": stamp,
+        "deliveries": 1,
+        "status": "received",
+        "attempts": 1,
+        "claimed_until": stamp + timedelta(seconds=CLAIM_SECONDS),
+    }
     try:
         try:
             await db.events.insert_one({**entry, "payload": payload})
@@ -75,7 +85,8 @@ async def note_redelivery(db: Any, key: str) -> dict | None:
     return await db.events.find_one_and_update(
         {"_id": key},
         {"$inc": {"deliveries": 1}, "$push": {"redelivered_at": {"$each": [now()], "$slice": -REDELIVERIES_KEPT}}},
-        return_document=ReturnDocument.AFTER)
+        return_document=ReturnDocument.AFTER,
+    )
 
 
 async def find_order_events(db: Any, order_id: str) -> list[dict]:
@@ -97,20 +108,22 @@ async def claim_event(db: Any, key: str) -> bool:
 async def find_unapplied_events(db: Any, limit: int) -> list[dict]:
     """Stored events no delivery is applying now (never applied, or their applying failed), oldest first."""
     # "attempts" is missing on events stored before it was counted: $not/$gte matches those too.
-    cursor = db.events.find({"status": "received", "claimed_until": {"$lt": now()},
-                             "attempts": {"$not": {"$gte": MAX_APPLY_ATTEMPTS}}}).sort("received_at", 1)
+    cursor = db.events.find(
+        {"status": "received", "claimed_until": {"$lt": now()}, "attempts": {"$not": {"$gte": MAX_APPLY_ATTEMPTS}}}
+    ).sort("received_at", 1)
     return await cursor.limit(limit).to_list(length=None)
 
 
 async def finish_event(db: Any, key: str, *, outcome: str, order_id: str | None) -> None:
     """Mark an event applied, with what it did."""
-    await db.events.update_one({"_id": key}, {"$set": {
-        "status": "applied", "outcome": outcome, "order_id": order_id, "applied_at": now()}})
+    await db.events.update_one(
+        {"_id": key}, {"$set": {"status": "applied", "outcome": outcome, "order_id": order_id, "applied_at": now()}}
+    )
 
 
 async def release_event(db: Any, key: str, error: str) -> None:
     """Give up the claim after applying failed, so the gateway's next delivery applies it again."""
     # A second in the past: MongoDB keeps milliseconds, and a delivery in the same one must find it free.
-    await db.events.update_one({"_id": key}, {"$set": {"claimed_until": now() - timedelta(seconds=1),
-                                                       "error": error[:500]}})
-
+    await db.events.update_one(
+        {"_id": key}, {"$set": {"claimed_until": now() - timedelta(seconds=1), "error": error[:500]}}
+    )

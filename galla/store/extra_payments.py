@@ -20,13 +20,15 @@ async def add_extra_payment(db: Any, order_id: str, entry: dict, entries: Iterab
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, "extra_payments.id": {"$ne": entry["id"]}},
         {"$push": {"extra_payments": entry, "timeline": {"$each": list(entries)}}, "$set": {"updated_at": now()}},
-        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+        projection=ORDER_PROJECTION,
+        return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
 
-async def move_extra_refund(db: Any, order_id: str, payment_id: str, *, from_statuses: Iterable[str],
-                            fields: dict, entries: Iterable[dict]) -> Order | None:
+async def move_extra_refund(
+    db: Any, order_id: str, payment_id: str, *, from_statuses: Iterable[str], fields: dict, entries: Iterable[dict]
+) -> Order | None:
     """Update the refund of the second payment with this id if its status is one of from_statuses."""
     doc = await db.orders.find_one({"_id": order_id, "extra_payments.id": payment_id}, {"extra_payments.id": 1})
     if doc is None:
@@ -34,24 +36,36 @@ async def move_extra_refund(db: Any, order_id: str, payment_id: str, *, from_sta
     # Entries are only appended, so an index found once stays right (as models/refunds.move_refund does).
     index = next(i for i, extra in enumerate(doc["extra_payments"]) if extra.get("id") == payment_id)
     doc = await db.orders.find_one_and_update(
-        {"_id": order_id, f"extra_payments.{index}.id": payment_id,
-         f"extra_payments.{index}.refund.status": {"$in": list(from_statuses)}},
-        {"$set": {**{f"extra_payments.{index}.refund.{name}": value for name, value in fields.items()},
-                  "updated_at": now()},
-         "$push": {"timeline": {"$each": list(entries)}}},
-        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+        {
+            "_id": order_id,
+            f"extra_payments.{index}.id": payment_id,
+            f"extra_payments.{index}.refund.status": {"$in": list(from_statuses)},
+        },
+        {
+            "$set": {
+                **{f"extra_payments.{index}.refund.{name}": value for name, value in fields.items()},
+                "updated_at": now(),
+            },
+            "$push": {"timeline": {"$each": list(entries)}},
+        },
+        projection=ORDER_PROJECTION,
+        return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
 
-async def keep_extra_dispute(db: Any, order_id: str, payment_id: str, dispute: dict,
-                             entries: Iterable[dict]) -> Order | None:
+async def keep_extra_dispute(
+    db: Any, order_id: str, payment_id: str, dispute: dict, entries: Iterable[dict]
+) -> Order | None:
     """Keep a dispute on the second payment it is about (the last one reported); None if the order has no such one."""
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, "extra_payments.id": payment_id},
-        {"$set": {"extra_payments.$.dispute": dispute, "updated_at": now()},
-         "$push": {"timeline": {"$each": list(entries)}}},
-        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+        {
+            "$set": {"extra_payments.$.dispute": dispute, "updated_at": now()},
+            "$push": {"timeline": {"$each": list(entries)}},
+        },
+        projection=ORDER_PROJECTION,
+        return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
@@ -63,6 +77,7 @@ def find_extra_payment(order: Order, payment_id: str | None) -> dict | None:
 
 async def find_orders_with_open_extra_refunds(db: Any, limit: int) -> list[Order]:
     """Orders whose second payment's refund is still requested or pending (the extra_refunds_status index)."""
-    cursor = db.orders.find({"extra_payments.refund.status": {"$in": list(OPEN_EXTRA_REFUND_STATUSES)}},
-                            ORDER_PROJECTION)
+    cursor = db.orders.find(
+        {"extra_payments.refund.status": {"$in": list(OPEN_EXTRA_REFUND_STATUSES)}}, ORDER_PROJECTION
+    )
     return [Order.model_validate(doc) for doc in await cursor.to_list(limit)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -10,8 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 async def claim_key(db: Any, key: str, *, fingerprint: str, order_id: str) -> dict | None:
     """Claim the key for a new order; return the earlier claim instead if the key was used."""
-    doc = {"_id": key, "fingerprint": fingerprint, "order_id": order_id,
-           "created_at": datetime.now(timezone.utc)}
+    doc = {"_id": key, "fingerprint": fingerprint, "order_id": order_id, "created_at": datetime.now(UTC)}
     try:
         await db.idempotency_keys.insert_one(doc)
         return None

@@ -88,11 +88,16 @@ def build_query(filters: OrderFilter, after: PageMark | None) -> dict[str, Any]:
     return query
 
 
-async def list_orders(db: Any, filters: OrderFilter, after: PageMark | None,
-                      limit: int) -> tuple[list[Order], PageMark | None]:
+async def list_orders(
+    db: Any, filters: OrderFilter, after: PageMark | None, limit: int
+) -> tuple[list[Order], PageMark | None]:
     """One page of orders, newest first, and the mark for the next page (None on the last)."""
-    cursor = (db.orders.find(build_query(filters, after), LIST_PROJECTION).sort(SORT)
-              .hint(choose_index(filters)).limit(limit + 1))
+    cursor = (
+        db.orders.find(build_query(filters, after), LIST_PROJECTION)
+        .sort(SORT)
+        .hint(choose_index(filters))
+        .limit(limit + 1)
+    )
     docs = await cursor.to_list(length=limit + 1)
     orders = [Order.model_validate(doc) for doc in docs[:limit]]
     more = len(docs) > limit

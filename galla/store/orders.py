@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ReturnDocument
 
 STATUSES = (
-    "pending", "authorized", "paid", "partially_refunded", "refunded",
-    "expired", "needs_review", "disputed",
+    "pending",
+    "authorized",
+    "paid",
+    "partially_refunded",
+    "refunded",
+    "expired",
+    "needs_review",
+    "disputed",
 )
 
 
@@ -72,7 +78,7 @@ ORDER_PROJECTION = {"timeline": False}
 
 def now() -> datetime:
     """The current time, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def timeline_entry(kind: str, **data: Any) -> dict:
@@ -109,35 +115,48 @@ async def find_order_by_payment_id(db: Any, payment_id: str) -> Order | None:
 
     Each branch of the $or has its own index (payment_id, extra_payment_id), so neither scans the collection.
     """
-    doc = await db.orders.find_one({"$or": [{"payment.id": payment_id}, {"extra_payments.id": payment_id}]},
-                                   ORDER_PROJECTION)
+    doc = await db.orders.find_one(
+        {"$or": [{"payment.id": payment_id}, {"extra_payments.id": payment_id}]}, ORDER_PROJECTION
+    )
     return Order.model_validate(doc) if doc else None
 
 
 async def find_stale_orders(db: Any, statuses: Iterable[str], before: datetime, limit: int) -> list[Order]:
     """Orders in these statuses created before a time, oldest first (the list_by_status index, read backwards)."""
-    cursor = db.orders.find({"status": {"$in": list(statuses)}, "created_at": {"$lt": before}},
-                           ORDER_PROJECTION)
+    cursor = db.orders.find({"status": {"$in": list(statuses)}, "created_at": {"$lt": before}}, ORDER_PROJECTION)
     docs = await cursor.sort("created_at", 1).to_list(limit)
     return [Order.model_validate(doc) for doc in docs]
 
 
-async def find_failed_over_orders(db: Any, statuses: Iterable[str], since: datetime, before: datetime,
-                                  limit: int) -> list[Order]:
+async def find_failed_over_orders(
+    db: Any, statuses: Iterable[str], since: datetime, before: datetime, limit: int
+) -> list[Order]:
     """Orders in these statuses, created in [since, before), that failed over from a Razorpay order and were not yet
     looked at for a late payment there (the list_by_status index narrows them by status and creation)."""
-    cursor = db.orders.find({"status": {"$in": list(statuses)}, "created_at": {"$gte": since, "$lt": before},
-                             "failover": {"$ne": None}, "razorpay_order_id": {"$ne": None},
-                             "late_payments_checked_at": None}, ORDER_PROJECTION)
+    cursor = db.orders.find(
+        {
+            "status": {"$in": list(statuses)},
+            "created_at": {"$gte": since, "$lt": before},
+            "failover": {"$ne": None},
+            "razorpay_order_id": {"$ne": None},
+            "late_payments_checked_at": None,
+        },
+        ORDER_PROJECTION,
+    )
     return [Order.model_validate(doc) for doc in await cursor.sort("created_at", 1).to_list(limit)]
 
 
 async def mark_late_payments_checked(db: Any, order_id: str, entries: Iterable[dict]) -> Order | None:
     """Note that an order's Razorpay order was looked at for late payments (once is enough)."""
     doc = await db.orders.find_one_and_update(
-        {"_id": order_id}, {"$set": {"late_payments_checked_at": now(), "updated_at": now()},
-                            "$push": {"timeline": {"$each": list(entries)}}},
-        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER)
+        {"_id": order_id},
+        {
+            "$set": {"late_payments_checked_at": now(), "updated_at": now()},
+            "$push": {"timeline": {"$each": list(entries)}},
+        },
+        projection=ORDER_PROJECTION,
+        return_document=ReturnDocument.AFTER,
+    )
     return Order.model_validate(doc) if doc else None
 
 
@@ -153,25 +172,34 @@ async def attach_razorpay_order(
     """Remember the Razorpay order made for ours, unless one is already remembered."""
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, "razorpay_order_id": {"$exists": False}},
-        {"$set": {"razorpay_order_id": razorpay_order_id, "updated_at": now()},
-         "$push": {"timeline": {"$each": list(entries)}}},
-        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+        {
+            "$set": {"razorpay_order_id": razorpay_order_id, "updated_at": now()},
+            "$push": {"timeline": {"$each": list(entries)}},
+        },
+        projection=ORDER_PROJECTION,
+        return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
 
 async def attach_stripe_session(
-    db: Any, order_id: str, session_id: str, url: str | None, entries: Iterable[dict],
+    db: Any,
+    order_id: str,
+    session_id: str,
+    url: str | None,
+    entries: Iterable[dict],
     fields: dict | None = None,
 ) -> Order | None:
     """Make a Checkout Session the pending order's current one (setting `fields` too); None if it moved on."""
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, "status": "pending"},
-        {"$set": {"stripe_session_id": session_id, "stripe_session_url": url, "updated_at": now(),
-                  **(fields or {})},
-         "$addToSet": {"stripe_sessions": session_id},
-         "$push": {"timeline": {"$each": list(entries)}}},
-        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+        {
+            "$set": {"stripe_session_id": session_id, "stripe_session_url": url, "updated_at": now(), **(fields or {})},
+            "$addToSet": {"stripe_sessions": session_id},
+            "$push": {"timeline": {"$each": list(entries)}},
+        },
+        projection=ORDER_PROJECTION,
+        return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
@@ -195,13 +223,23 @@ async def transition_order(
     doc = await db.orders.find_one_and_update(
         {**(where or {}), "_id": order_id, "status": {"$in": allowed}},
         {
-            "$set": {"status": to, "updated_at": stamp, **({"paid_at": stamp} if to == "paid" else {}),
-                     **(fields or {})},
-            "$push": {"timeline": {"$each": [
-                *entries, {"at": stamp, "kind": "status", "to": to, "reason": reason},
-            ]}},
+            "$set": {
+                "status": to,
+                "updated_at": stamp,
+                **({"paid_at": stamp} if to == "paid" else {}),
+                **(fields or {}),
+            },
+            "$push": {
+                "timeline": {
+                    "$each": [
+                        *entries,
+                        {"at": stamp, "kind": "status", "to": to, "reason": reason},
+                    ]
+                }
+            },
         },
-        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+        projection=ORDER_PROJECTION,
+        return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
@@ -211,7 +249,8 @@ async def keep_dispute(db: Any, order_id: str, dispute: dict, entries: Iterable[
     doc = await db.orders.find_one_and_update(
         {"_id": order_id, "dispute": None},  # None matches a missing field too
         {"$set": {"dispute": dispute, "updated_at": now()}, "$push": {"timeline": {"$each": list(entries)}}},
-        projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER,
+        projection=ORDER_PROJECTION,
+        return_document=ReturnDocument.AFTER,
     )
     return Order.model_validate(doc) if doc else None
 
@@ -221,9 +260,7 @@ async def keep_dispute(db: Any, order_id: str, dispute: dict, entries: Iterable[
 MAX_ATTEMPTS = 20
 
 
-async def append_timeline(
-    db: Any, order_id: str, entries: Iterable[dict], *, attempt: dict | None = None
-) -> None:
+async def append_timeline(db: Any, order_id: str, entries: Iterable[dict], *, attempt: dict | None = None) -> None:
     """Add entries to an order's timeline and, when given, a failed payment attempt (once per payment, the
     last MAX_ATTEMPTS kept)."""
     await db.orders.update_one({"_id": order_id}, timeline_update(entries))
@@ -243,14 +280,17 @@ async def count_late_failure_report(db: Any, order_id: str) -> None:
 
 async def restate_attempt(db: Any, order_id: str, payment_id: str, report: dict) -> None:
     """Replace what an order's failed attempt says happened, once more is known (a late authorisation given back)."""
-    await db.orders.update_one({"_id": order_id, "attempts.payment_id": payment_id},
-                               {"$set": {f"attempts.$.{name}": value for name, value in report.items()}})
+    await db.orders.update_one(
+        {"_id": order_id, "attempts.payment_id": payment_id},
+        {"$set": {f"attempts.$.{name}": value for name, value in report.items()}},
+    )
 
 
 async def append_timeline_and_read(db: Any, order_id: str, entries: Iterable[dict]) -> Order | None:
     """Add entries to an order's timeline and return the order as it then is, in one round trip, not two."""
-    doc = await db.orders.find_one_and_update({"_id": order_id}, timeline_update(entries),
-                                              projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER)
+    doc = await db.orders.find_one_and_update(
+        {"_id": order_id}, timeline_update(entries), projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER
+    )
     return Order.model_validate(doc) if doc else None
 
 

@@ -38,13 +38,36 @@ class OutboxMessage(BaseModel):
     last_error: str | None = None
 
 
-def new_message(message_id: str, *, kind: str, to: str, subject: str, text: str, html: str | None,
-                order_id: str | None = None, held: bool = False) -> dict:
+def new_message(
+    message_id: str,
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    order_id: str | None = None,
+    held: bool = False,
+) -> dict:
     """A fresh outbox document, due now (held: kept until an SMTP server is configured)."""
     stamp = now()
-    return {"_id": message_id, "kind": kind, "order_id": order_id, "to": to, "subject": subject, "text": text,
-            "html": html, "status": "held" if held else "queued", "attempts": 0, "next_attempt_at": stamp,
-            "claimed_until": None, "claimed_by": None, "created_at": stamp, "sent_at": None, "last_error": None}
+    return {
+        "_id": message_id,
+        "kind": kind,
+        "order_id": order_id,
+        "to": to,
+        "subject": subject,
+        "text": text,
+        "html": html,
+        "status": "held" if held else "queued",
+        "attempts": 0,
+        "next_attempt_at": stamp,
+        "claimed_until": None,
+        "claimed_by": None,
+        "created_at": stamp,
+        "sent_at": None,
+        "last_error": None,
+    }
 
 
 async def queue_message(db: Any, doc: dict) -> bool:
@@ -61,21 +84,23 @@ async def message_exists(db: Any, message_id: str) -> bool:
     return await db.outbox.find_one({"_id": message_id}, {"_id": True}) is not None
 
 
-async def claim_message(db: Any, holder: str, lease: timedelta, *, include_held: bool = False,
-                        at: datetime | None = None) -> OutboxMessage | None:
+async def claim_message(
+    db: Any, holder: str, lease: timedelta, *, include_held: bool = False, at: datetime | None = None
+) -> OutboxMessage | None:
     """Take one due message for `holder` until the lease ends, in one conditional update; None when none is due.
 
     Due means queued and its next attempt has come, or left "sending" by a holder whose lease ran out
     (it died mid-send). Only one claimant can win a message, however many processes ask at once."""
     stamp = at or now()
-    due: list[dict] = [{"status": "queued", "next_attempt_at": {"$lte": stamp}},
-                       {"status": "sending", "claimed_until": {"$lt": stamp}}]
+    due: list[dict] = [
+        {"status": "queued", "next_attempt_at": {"$lte": stamp}},
+        {"status": "sending", "claimed_until": {"$lt": stamp}},
+    ]
     if include_held:
         due.append({"status": "held"})
     doc = await db.outbox.find_one_and_update(
         {"$or": due},
-        {"$set": {"status": "sending", "claimed_by": holder, "claimed_until": stamp + lease},
-         "$inc": {"attempts": 1}},
+        {"$set": {"status": "sending", "claimed_by": holder, "claimed_until": stamp + lease}, "$inc": {"attempts": 1}},
         sort=[("next_attempt_at", 1)],
         return_document=ReturnDocument.AFTER,
     )
@@ -86,17 +111,18 @@ async def mark_sent(db: Any, message_id: str, holder: str) -> bool:
     """Record a message as sent, if `holder` still holds its claim."""
     result = await db.outbox.update_one(
         {"_id": message_id, "status": "sending", "claimed_by": holder},
-        {"$set": {"status": "sent", "sent_at": now(), "claimed_until": None, "last_error": None}})
+        {"$set": {"status": "sent", "sent_at": now(), "claimed_until": None, "last_error": None}},
+    )
     return result.modified_count == 1
 
 
-async def mark_attempt_failed(db: Any, message_id: str, holder: str, error: str,
-                              retry_at: datetime | None) -> bool:
+async def mark_attempt_failed(db: Any, message_id: str, holder: str, error: str, retry_at: datetime | None) -> bool:
     """Keep why sending failed; due again at retry_at, or "failed" for good when retry_at is None."""
     status = {"status": "queued", "next_attempt_at": retry_at} if retry_at else {"status": "failed"}
     result = await db.outbox.update_one(
         {"_id": message_id, "status": "sending", "claimed_by": holder},
-        {"$set": {**status, "claimed_until": None, "last_error": error[:500]}})
+        {"$set": {**status, "claimed_until": None, "last_error": error[:500]}},
+    )
     return result.modified_count == 1
 
 

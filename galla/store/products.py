@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,8 +29,13 @@ class Product(BaseModel):
 
     def to_api(self) -> dict:
         """The product as the public API shows it."""
-        return {"id": self.id, "name": self.name, "description": self.description,
-                "image": self.image, "prices": dict(self.prices)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "image": self.image,
+            "prices": dict(self.prices),
+        }
 
 
 async def list_products(db: Any) -> list[Product]:
@@ -66,9 +71,15 @@ async def find_inactive_ids(db: Any, product_ids: list[str]) -> set[str]:
 async def insert_product(db: Any, product_id: str, fields: dict) -> Product | None:
     """Add a product at the end of the catalog; None if the id is taken."""
     last = await db.products.find_one({}, {"position": 1}, sort=[("position", -1)])
-    stamp = datetime.now(timezone.utc)
-    doc = {"_id": product_id, **fields, "position": (last or {}).get("position", -1) + 1,
-           "version": 1, "created_at": stamp, "updated_at": stamp}
+    stamp = datetime.now(UTC)
+    doc = {
+        "_id": product_id,
+        **fields,
+        "position": (last or {}).get("position", -1) + 1,
+        "version": 1,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
     try:
         await db.products.insert_one(doc)
     except DuplicateKeyError:
@@ -82,8 +93,9 @@ async def update_product(db: Any, product_id: str, version: int, fields: dict) -
     expected = {"$in": [0, None]} if version == 0 else version
     doc = await db.products.find_one_and_update(
         {"_id": product_id, "version": expected},
-        {"$set": {**fields, "updated_at": datetime.now(timezone.utc)}, "$inc": {"version": 1}},
-        return_document=ReturnDocument.AFTER)
+        {"$set": {**fields, "updated_at": datetime.now(UTC)}, "$inc": {"version": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
     return Product.model_validate(doc) if doc else None
 
 

@@ -21,8 +21,14 @@ async def record_rejection(db: Any, *, gateway: str, reason: str, claimed: dict[
         return False
     if await db.webhook_rejections.count_documents({"order_id": order_id}, limit=KEEP_PER_ORDER) >= KEEP_PER_ORDER:
         return False
-    await db.webhook_rejections.insert_one({"gateway": gateway, "received_at": now(), "reason": reason[:300],
-                                            **{k: v for k, v in claimed.items() if v is not None}})
+    await db.webhook_rejections.insert_one(
+        {
+            "gateway": gateway,
+            "received_at": now(),
+            "reason": reason[:300],
+            **{k: v for k, v in claimed.items() if v is not None},
+        }
+    )
     return True
 
 

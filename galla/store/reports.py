@@ -64,18 +64,25 @@ def takings_pipeline(since: datetime, until: datetime, boundaries: Sequence[date
     """Orders paid in [since, until), summed by day, currency, gateway and payment method."""
     return [
         {"$match": {"paid_at": {"$gte": since, "$lt": until}}},
-        {"$group": {
-            "_id": {"day": day_of("$paid_at", boundaries), "currency": "$currency", "gateway": "$gateway",
-                    "method": {"$ifNull": ["$payment.method", "other"]}},
-            # amount_paid is what the gateway took; an order paid before it was recorded took its amount.
-            "amount": {"$sum": {"$ifNull": ["$amount_paid", "$amount"]}},
-            "count": {"$sum": 1},
-        }},
+        {
+            "$group": {
+                "_id": {
+                    "day": day_of("$paid_at", boundaries),
+                    "currency": "$currency",
+                    "gateway": "$gateway",
+                    "method": {"$ifNull": ["$payment.method", "other"]},
+                },
+                # amount_paid is what the gateway took; an order paid before it was recorded took its amount.
+                "amount": {"$sum": {"$ifNull": ["$amount_paid", "$amount"]}},
+                "count": {"$sum": 1},
+            }
+        },
     ]
 
 
-def failed_attempts_pipeline(created_since: datetime, since: datetime, until: datetime,
-                             boundaries: Sequence[datetime]) -> list[dict]:
+def failed_attempts_pipeline(
+    created_since: datetime, since: datetime, until: datetime, boundaries: Sequence[datetime]
+) -> list[dict]:
     """Failed attempts made in [since, until) on orders placed since created_since, by day and gateway."""
     when = {"$gte": since, "$lt": until}
     return [
@@ -83,8 +90,7 @@ def failed_attempts_pipeline(created_since: datetime, since: datetime, until: da
         {"$project": {"gateway": 1, "attempts.at": 1}},
         {"$unwind": "$attempts"},
         {"$match": {"attempts.at": when}},
-        {"$group": {"_id": {"day": day_of("$attempts.at", boundaries), "gateway": "$gateway"},
-                    "count": {"$sum": 1}}},
+        {"$group": {"_id": {"day": day_of("$attempts.at", boundaries), "gateway": "$gateway"}, "count": {"$sum": 1}}},
     ]
 
 
@@ -96,20 +102,36 @@ def refunds_pipeline(since: datetime, until: datetime, boundaries: Sequence[date
     when = {"$gte": since, "$lt": until}
     return [
         {"$match": {"$or": [{"refunds.requested_at": when}, {"refunds.settled_at": when}]}},
-        {"$project": {"currency": 1, "refunds.amount": 1, "refunds.currency": 1, "refunds.status": 1,
-                      "refunds.held": 1,
-                      "refunds.requested_at": 1, "refunds.settled_at": 1}},
+        {
+            "$project": {
+                "currency": 1,
+                "refunds.amount": 1,
+                "refunds.currency": 1,
+                "refunds.status": 1,
+                "refunds.held": 1,
+                "refunds.requested_at": 1,
+                "refunds.settled_at": 1,
+            }
+        },
         {"$unwind": "$refunds"},
         # A held refund (it came before its payment) counts nowhere until that payment makes it the order's.
-        {"$match": {"refunds.held": {"$ne": True},
-                    "$or": [{"refunds.requested_at": when},
-                            {"refunds.requested_at": None, "refunds.settled_at": when}]}},
-        {"$group": {
-            "_id": {"day": day_of({"$ifNull": ["$refunds.requested_at", "$refunds.settled_at"]}, boundaries),
-                    "currency": {"$ifNull": ["$refunds.currency", "$currency"]}, "status": "$refunds.status"},
-            "amount": {"$sum": "$refunds.amount"},
-            "count": {"$sum": 1},
-        }},
+        {
+            "$match": {
+                "refunds.held": {"$ne": True},
+                "$or": [{"refunds.requested_at": when}, {"refunds.requested_at": None, "refunds.settled_at": when}],
+            }
+        },
+        {
+            "$group": {
+                "_id": {
+                    "day": day_of({"$ifNull": ["$refunds.requested_at", "$refunds.settled_at"]}, boundaries),
+                    "currency": {"$ifNull": ["$refunds.currency", "$currency"]},
+                    "status": "$refunds.status",
+                },
+                "amount": {"$sum": "$refunds.amount"},
+                "count": {"$sum": 1},
+            }
+        },
     ]
 
 
@@ -133,39 +155,57 @@ def routed_pipeline(route: str, since: datetime, until: datetime, boundaries: Se
     ]
 
 
-async def sum_takings(db: Any, since: datetime, until: datetime,
-                      boundaries: Sequence[datetime]) -> list[TakingsRow]:
+async def sum_takings(db: Any, since: datetime, until: datetime, boundaries: Sequence[datetime]) -> list[TakingsRow]:
     """Takings of orders paid in [since, until) (the paid_at index)."""
     rows = await db.orders.aggregate(takings_pipeline(since, until, boundaries)).to_list(None)
-    return [TakingsRow(day=r["_id"]["day"], currency=r["_id"]["currency"], gateway=r["_id"]["gateway"],
-                       method=r["_id"]["method"], amount=r["amount"], count=r["count"]) for r in rows]
+    return [
+        TakingsRow(
+            day=r["_id"]["day"],
+            currency=r["_id"]["currency"],
+            gateway=r["_id"]["gateway"],
+            method=r["_id"]["method"],
+            amount=r["amount"],
+            count=r["count"],
+        )
+        for r in rows
+    ]
 
 
-async def count_failed_attempts(db: Any, created_since: datetime, since: datetime, until: datetime,
-                                boundaries: Sequence[datetime]) -> list[AttemptsRow]:
+async def count_failed_attempts(
+    db: Any, created_since: datetime, since: datetime, until: datetime, boundaries: Sequence[datetime]
+) -> list[AttemptsRow]:
     """Failed payment attempts made in [since, until) (the list_all index, from created_since)."""
     pipeline = failed_attempts_pipeline(created_since, since, until, boundaries)
     rows = await db.orders.aggregate(pipeline).to_list(None)
     return [AttemptsRow(day=r["_id"]["day"], gateway=r["_id"]["gateway"], count=r["count"]) for r in rows]
 
 
-async def sum_refunds(db: Any, since: datetime, until: datetime,
-                      boundaries: Sequence[datetime]) -> list[RefundsRow]:
+async def sum_refunds(db: Any, since: datetime, until: datetime, boundaries: Sequence[datetime]) -> list[RefundsRow]:
     """Refunds asked for in [since, until), whatever became of them since."""
     rows = await db.orders.aggregate(refunds_pipeline(since, until, boundaries)).to_list(None)
-    return [RefundsRow(day=r["_id"]["day"], currency=r["_id"]["currency"], status=r["_id"]["status"],
-                       amount=r["amount"], count=r["count"]) for r in rows]
+    return [
+        RefundsRow(
+            day=r["_id"]["day"],
+            currency=r["_id"]["currency"],
+            status=r["_id"]["status"],
+            amount=r["amount"],
+            count=r["count"],
+        )
+        for r in rows
+    ]
 
 
-async def count_routed(db: Any, route: str, since: datetime, until: datetime,
-                       boundaries: Sequence[datetime]) -> dict[int, int]:
+async def count_routed(
+    db: Any, route: str, since: datetime, until: datetime, boundaries: Sequence[datetime]
+) -> dict[int, int]:
     """How many orders placed in [since, until) took this route, by day (the list_all index)."""
     rows = await db.orders.aggregate(routed_pipeline(route, since, until, boundaries)).to_list(None)
     return {r["_id"]: r["count"] for r in rows}
 
 
-async def count_second_payments(db: Any, since: datetime, until: datetime,
-                                boundaries: Sequence[datetime]) -> dict[int, int]:
+async def count_second_payments(
+    db: Any, since: datetime, until: datetime, boundaries: Sequence[datetime]
+) -> dict[int, int]:
     """How many second payments reached paid orders in [since, until), by day (the extra_payments_at index)."""
     rows = await db.orders.aggregate(second_payments_pipeline(since, until, boundaries)).to_list(None)
     return {r["_id"]: r["count"] for r in rows}

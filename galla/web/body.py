@@ -10,9 +10,9 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from pydantic import BaseModel
 
-from galla.orders.errors import CheckoutError
 from galla.api.requests import parse_body
 from galla.jsonio import dumps, loads
+from galla.orders.errors import CheckoutError
 
 MAX_BODY_BYTES = 64 * 1024
 TOO_LARGE = f"the body may be at most {MAX_BODY_BYTES} bytes"
@@ -40,8 +40,8 @@ async def read_json(request: web.Request) -> Any:
     """Return the decoded JSON body, or raise a 4xx that says what is wrong with it."""
     if request.content_type != "application/json":
         raise UnsupportedMediaType(
-            f"send the body as application/json, not {request.content_type or 'nothing'}",
-            field="Content-Type")
+            f"send the body as application/json, not {request.content_type or 'nothing'}", field="Content-Type"
+        )
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise BodyTooLarge(TOO_LARGE, field="body")
     try:

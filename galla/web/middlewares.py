@@ -11,9 +11,9 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import SystemRoute
 from pymongo.errors import ConnectionFailure
 
+from galla.ops.logs import REQUEST_ID_VAR
 from galla.orders.errors import CheckoutError
 from galla.web.body import TOO_LARGE, json_response
-from galla.ops.logs import REQUEST_ID_VAR
 
 log = logging.getLogger("galla.http")
 
@@ -23,8 +23,15 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Request ids correlate log lines, they guard nothing (a caller may choose its own): a generator seeded once from
 # the OS is enough, where secrets.token_hex made a system call per request (5% of a trivial request's CPU).
 _request_ids = random.Random()
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
 
 
 def wants_json(request: web.Request) -> bool:
@@ -32,8 +39,14 @@ def wants_json(request: web.Request) -> bool:
     return request.path.startswith(("/api/", "/webhooks/")) or request.path in ("/healthz", "/readyz", "/metrics")
 
 
-def json_error(status: int, code: str, message: str, field: str | None = None,
-               headers: dict | None = None, extra: dict | None = None) -> web.Response:
+def json_error(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict | None = None,
+    extra: dict | None = None,
+) -> web.Response:
     """An error response in the API's envelope (extra: top-level fields beside it, such as order_id)."""
     error = {"code": code, "message": message}
     if field:
@@ -103,15 +116,15 @@ async def error_middleware(request: web.Request, handler):
         return render_error(request, exc.status, exc.reason)
     except ConnectionFailure as exc:
         # MongoDB is unreachable: nothing was acknowledged, so a 503 makes callers (and gateways) try again.
-        log.error("database unavailable on %s %s (request %s): %s", request.method, request.path,
-                  request.get(REQUEST_ID), exc)
+        log.error(
+            "database unavailable on %s %s (request %s): %s", request.method, request.path, request.get(REQUEST_ID), exc
+        )
         message = "the database is not answering; nothing was stored, please try again shortly"
         if wants_json(request):
             return json_error(503, "database_unavailable", message, headers={"Retry-After": "5"})
         return render_error(request, 503, message)
     except Exception:
-        log.exception("unhandled error on %s %s (request %s)", request.method, request.path,
-                      request.get(REQUEST_ID))
+        log.exception("unhandled error on %s %s (request %s)", request.method, request.path, request.get(REQUEST_ID))
         message = f"something went wrong on our side (request {request.get(REQUEST_ID)})"
         if wants_json(request):
             return json_error(500, "internal_error", message)
@@ -120,5 +133,4 @@ async def error_middleware(request: web.Request, handler):
 
 def render_error(request: web.Request, status: int, message: str) -> web.Response:
     """A friendly error page."""
-    return aiohttp_jinja2.render_template("error.html", request,
-                                          {"status": status, "message": message}, status=status)
+    return aiohttp_jinja2.render_template("error.html", request, {"status": status, "message": message}, status=status)

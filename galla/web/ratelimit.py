@@ -12,8 +12,8 @@ from collections.abc import Callable
 import limits
 from aiohttp import web
 
-from galla.web.middlewares import json_error, render_error, wants_json
 from galla.settings import Settings
+from galla.web.middlewares import json_error, render_error, wants_json
 
 CHECKOUT_PATH = "/api/checkout"
 # The attribute calls_gateway sets on a handler: when its requests count against PUBLIC_GATEWAY_RATE_LIMIT.
@@ -121,8 +121,12 @@ def client_address(request: web.Request, hops: int) -> str:
     """
     address = request.remote or "unknown"
     if hops:
-        chain = [entry.strip() for line in request.headers.getall("X-Forwarded-For", ())
-                 for entry in line.split(",") if entry.strip()]
+        chain = [
+            entry.strip()
+            for line in request.headers.getall("X-Forwarded-For", ())
+            for entry in line.split(",")
+            if entry.strip()
+        ]
         if chain:
             address = chain[-hops] if len(chain) >= hops else chain[0]
     return limit_key(address)
@@ -164,9 +168,11 @@ def too_many_requests(request: web.Request, retry_after: int, message: str) -> w
 def calls_gateway(when: Callable[[web.Request], bool] = lambda request: True):
     """Mark a public handler that may call a gateway (when `when` says so for the request): the rate limit
     middleware counts such requests per client against PUBLIC_GATEWAY_RATE_LIMIT."""
+
     def mark(handler):
         setattr(handler, GATEWAY_CALLS, when)
         return handler
+
     return mark
 
 
@@ -194,8 +200,11 @@ def checkout_rate_limit_middleware(settings: Settings):
             return await handler(request)
         retry_after = limiter.hit(client_address(request, hops))
         if retry_after is not None:
-            return too_many_requests(request, retry_after, f"too many {what} from this address "
-                                     f"(at most {rate}); try again in {retry_after} s")
+            return too_many_requests(
+                request,
+                retry_after,
+                f"too many {what} from this address (at most {rate}); try again in {retry_after} s",
+            )
         return await handler(request)
 
     return checkout_rate_limit

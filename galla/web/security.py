@@ -9,8 +9,12 @@ from galla.settings import Settings
 
 # What Razorpay's own checkout.js loads, frames and calls besides itself.
 RAZORPAY_CHECKOUT_ORIGIN = "https://checkout.razorpay.com"
-RAZORPAY_ORIGINS = ("https://api.razorpay.com", RAZORPAY_CHECKOUT_ORIGIN,
-                    "https://lumberjack.razorpay.com", "https://cdn.razorpay.com")
+RAZORPAY_ORIGINS = (
+    "https://api.razorpay.com",
+    RAZORPAY_CHECKOUT_ORIGIN,
+    "https://lumberjack.razorpay.com",
+    "https://cdn.razorpay.com",
+)
 # Responses with a buyer's personal data, kept out of every cache (a shared computer's, a proxy's): the API, the
 # admin, and the order page (the buyer's name, email, address and receipt). The checkout page is served without
 # any (what the buyer types stays in the browser), like the catalog and the cart.

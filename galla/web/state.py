@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from galla.orders.context import Shop
-from galla.store.db import Database
 from galla.settings import Settings
+from galla.store.db import Database
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -11,15 +12,22 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from galla.orders.errors import CheckoutError, SignatureInvalid
-from galla.payments.razorpay.events import apply_razorpay_event
 from galla.orders.context import Shop
-from galla.payments.stripe.events import apply_stripe_event
-from galla.payments.razorpay import client as razorpay_gateway
+from galla.orders.errors import CheckoutError, SignatureInvalid
 from galla.payments.errors import GatewayInvalid, GatewayUnavailable
+from galla.payments.razorpay import client as razorpay_gateway
+from galla.payments.razorpay.events import apply_razorpay_event
 from galla.payments.stripe.client import StripeWebhookEvent, WebhookSignatureInvalid
-from galla.store.events import (claim_event, event_key, find_unapplied_events, finish_event, note_redelivery,
-                           release_event, store_event)
+from galla.payments.stripe.events import apply_stripe_event
+from galla.store.events import (
+    claim_event,
+    event_key,
+    find_unapplied_events,
+    finish_event,
+    note_redelivery,
+    release_event,
+    store_event,
+)
 from galla.store.orders import Order, timeline_entry
 from galla.store.rejections import record_rejection
 
@@ -61,8 +69,9 @@ class WebhookReceipt:
     order_id: str | None
 
 
-async def receive_razorpay_webhook(shop: Shop, body: bytes, signature: str | None,
-                                   event_id: str | None) -> WebhookReceipt:
+async def receive_razorpay_webhook(
+    shop: Shop, body: bytes, signature: str | None, event_id: str | None
+) -> WebhookReceipt:
     """Verify X-Razorpay-Signature over the raw body before reading it, then ingest the event."""
     if not shop.razorpay.verify_webhook(body, signature or ""):
         await keep_rejection(shop, "razorpay", body, event_id, "the signature does not match")
@@ -75,8 +84,15 @@ async def receive_razorpay_webhook(shop: Shop, body: bytes, signature: str | Non
         raise MalformedWebhook("the webhook body is not a Razorpay event", field="body") from exc
     # The ledger keeps the body as Razorpay sent it (a dump of the model would add its defaults, and cost a
     # copy of the whole payload on every delivery).
-    return await ingest(shop, "razorpay", event_id, event.event, event.created_at, received,
-                        lambda entries: apply_razorpay_event(shop, event, entries))
+    return await ingest(
+        shop,
+        "razorpay",
+        event_id,
+        event.event,
+        event.created_at,
+        received,
+        lambda entries: apply_razorpay_event(shop, event, entries),
+    )
 
 
 async def receive_stripe_webhook(shop: Shop, body: bytes, signature: str | None) -> WebhookReceipt:
@@ -88,8 +104,15 @@ async def receive_stripe_webhook(shop: Shop, body: bytes, signature: str | None)
         raise SignatureInvalid(f"the webhook signature does not match: {exc}", field="Stripe-Signature") from exc
     except (ValueError, ValidationError) as exc:
         raise MalformedWebhook("the webhook body is not a Stripe event", field="body") from exc
-    return await ingest(shop, "stripe", event.id, event.type, event.created, event.model_dump(),
-                        lambda entries: apply_stripe_event(shop, event, entries))
+    return await ingest(
+        shop,
+        "stripe",
+        event.id,
+        event.type,
+        event.created,
+        event.model_dump(),
+        lambda entries: apply_stripe_event(shop, event, entries),
+    )
 
 
 async def keep_rejection(shop: Shop, gateway: str, body: bytes, event_id: str | None, reason: str) -> None:
@@ -114,8 +137,11 @@ def read_claims(gateway: str, body: bytes, event_id: str | None) -> dict[str, An
         return {"event_id": short(event.get("id")), "type": short(event.get("type")), "order_id": short(order_id)}
     entities = [dig(entity, "entity") for entity in dig(event, "payload").values() if isinstance(entity, dict)]
     order_ids = [dig(e, "notes").get("order_id") or e.get("receipt") for e in entities]
-    return {"event_id": short(event_id), "type": short(event.get("event")),
-            "order_id": short(next((o for o in order_ids if o), None))}
+    return {
+        "event_id": short(event_id),
+        "type": short(event.get("event")),
+        "order_id": short(next((o for o in order_ids if o), None)),
+    }
 
 
 def dig(value: Any, *keys: str) -> dict:
@@ -130,37 +156,42 @@ def short(value: Any) -> str | None:
     return value[:100] if isinstance(value, str) else None
 
 
-async def ingest(shop: Shop, gateway: str, event_id: str, event_type: str, created: int | None,
-                 payload: dict, apply: Apply) -> WebhookReceipt:
+async def ingest(
+    shop: Shop, gateway: str, event_id: str, event_type: str, created: int | None, payload: dict, apply: Apply
+) -> WebhookReceipt:
     """Store the event, then apply it once, answering within ANSWER_SECONDS; a repeat of an applied event is
     acknowledged and skipped."""
     key = event_key(gateway, event_id)
-    if not await store_event(shop.db, gateway=gateway, event_id=event_id, event_type=event_type,
-                             created=created, payload=payload):
+    if not await store_event(
+        shop.db, gateway=gateway, event_id=event_id, event_type=event_type, created=created, payload=payload
+    ):
         stored = await note_redelivery(shop.db, key)
         if stored.get("status") == "applied":
-            return WebhookReceipt(gateway, event_id, event_type, True, stored.get("outcome", ""),
-                                  stored.get("order_id"))
+            return WebhookReceipt(
+                gateway, event_id, event_type, True, stored.get("outcome", ""), stored.get("order_id")
+            )
         # Stored before but never applied (the first delivery failed midway): apply it now, unless a
         # delivery is applying it this very moment.
         if not await claim_event(shop.db, key):
-            raise EventInProgress("this event is being applied by another delivery; send it again later",
-                                  headers={"Retry-After": "5"})
+            raise EventInProgress(
+                "this event is being applied by another delivery; send it again later", headers={"Retry-After": "5"}
+            )
     applying = asyncio.ensure_future(apply_event(shop, key, gateway, event_id, event_type, apply))
     try:
         # Shielded: at the budget we answer and the apply runs on to its end. Cancelling it midway could
         # leave a capture made at the gateway but not written here; its calls are bounded, so it ends soon,
         # and if this process dies first the claim runs out and the ledger job applies the event again.
         return await asyncio.wait_for(asyncio.shield(applying), ANSWER_SECONDS)
-    except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+    except (TimeoutError, asyncio.CancelledError) as exc:
         keep_running(applying)
         if isinstance(exc, asyncio.CancelledError):
             raise
         return WebhookReceipt(gateway, event_id, event_type, False, STILL_APPLYING, None)
 
 
-async def apply_event(shop: Shop, key: str, gateway: str, event_id: str, event_type: str,
-                      apply: Apply) -> WebhookReceipt:
+async def apply_event(
+    shop: Shop, key: str, gateway: str, event_id: str, event_type: str, apply: Apply
+) -> WebhookReceipt:
     """Apply a stored, claimed event and mark it applied; a gateway that is slow or down leaves it for later."""
     entry = timeline_entry("webhook", gateway=gateway, event_id=event_id, type=event_type)
     try:
@@ -198,8 +229,9 @@ def keep_running(applying: asyncio.Future) -> None:
         if task.cancelled():
             return
         if task.exception() is not None:
-            log.warning("an event applied after its answer failed; the ledger job tries again",
-                        exc_info=task.exception())
+            log.warning(
+                "an event applied after its answer failed; the ledger job tries again", exc_info=task.exception()
+            )
 
     applying.add_done_callback(ended)
 
@@ -218,11 +250,18 @@ async def apply_stored_events(shop: Shop, limit: int = 100) -> list[WebhookRecei
         if not await claim_event(shop.db, stored["_id"]):
             continue  # a redelivery is applying it right now
         try:
-            receipts.append(await apply_event(shop, stored["_id"], stored["gateway"], stored["event_id"],
-                                              stored["type"], stored_apply(shop, stored)))
+            receipts.append(
+                await apply_event(
+                    shop,
+                    stored["_id"],
+                    stored["gateway"],
+                    stored["event_id"],
+                    stored["type"],
+                    stored_apply(shop, stored),
+                )
+            )
         except Exception:
-            log.warning("the ledger job could not apply %s; the next pass tries again", stored["_id"],
-                        exc_info=True)
+            log.warning("the ledger job could not apply %s; the next pass tries again", stored["_id"], exc_info=True)
     return receipts
 
 
@@ -237,10 +276,8 @@ def stored_apply(shop: Shop, stored: dict) -> Apply:
 
 async def release_quietly(shop: Shop, key: str, exc: BaseException) -> None:
     """Free the event for the next delivery; if the database is what failed, the claim simply runs out."""
-    try:
+    with contextlib.suppress(Exception):
         await release_event(shop.db, key, f"{type(exc).__name__}: {exc}")
-    except Exception:
-        pass
 
 
 def describe_outcome(before: Order | None, after: Order | None, error: str | None = None) -> str:

@@ -7,12 +7,12 @@ from collections.abc import Awaitable
 from aiohttp import web
 from pymongo.errors import ConnectionFailure
 
+from galla.ops.metrics import METRICS
 from galla.orders.errors import CheckoutError, NotFound
 from galla.payments.labels import gateway_label
-from galla.webhooks.receive import WebhookReceipt, receive_razorpay_webhook, receive_stripe_webhook
 from galla.web.body import json_response
-from galla.ops.metrics import METRICS
 from galla.web.state import WEBHOOK_SHOP
+from galla.webhooks.receive import WebhookReceipt, receive_razorpay_webhook, receive_stripe_webhook
 
 routes = web.RouteTableDef()
 
@@ -52,22 +52,37 @@ def check_live(request: web.Request, gateway: str) -> None:
     """Refuse a delivery for a gateway that is off on this shop (no keys): nothing of it is stored."""
     if gateway not in request.app[WEBHOOK_SHOP].live:
         request.app[METRICS].webhook_events.labels(gateway, "unverified", GatewayIsOff.code).inc()
-        raise GatewayIsOff(f"{gateway_label(gateway)} is off on this shop (it has no keys for it): "
-                           "there is no webhook to receive here", field="gateway")
+        raise GatewayIsOff(
+            f"{gateway_label(gateway)} is off on this shop (it has no keys for it): "
+            "there is no webhook to receive here",
+            field="gateway",
+        )
 
 
 @routes.post("/webhooks/razorpay")
 async def post_razorpay_webhook(request: web.Request) -> web.Response:
     """A Razorpay event, signed with X-Razorpay-Signature."""
     check_live(request, "razorpay")
-    return await acknowledge(request, "razorpay", receive_razorpay_webhook(
-        request.app[WEBHOOK_SHOP], await request.read(), request.headers.get("X-Razorpay-Signature"),
-        request.headers.get("X-Razorpay-Event-Id")))
+    return await acknowledge(
+        request,
+        "razorpay",
+        receive_razorpay_webhook(
+            request.app[WEBHOOK_SHOP],
+            await request.read(),
+            request.headers.get("X-Razorpay-Signature"),
+            request.headers.get("X-Razorpay-Event-Id"),
+        ),
+    )
 
 
 @routes.post("/webhooks/stripe")
 async def post_stripe_webhook(request: web.Request) -> web.Response:
     """A Stripe event, signed with Stripe-Signature."""
     check_live(request, "stripe")
-    return await acknowledge(request, "stripe", receive_stripe_webhook(
-        request.app[WEBHOOK_SHOP], await request.read(), request.headers.get("Stripe-Signature")))
+    return await acknowledge(
+        request,
+        "stripe",
+        receive_stripe_webhook(
+            request.app[WEBHOOK_SHOP], await request.read(), request.headers.get("Stripe-Signature")
+        ),
+    )

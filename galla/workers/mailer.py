@@ -17,9 +17,9 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 import aiosmtplib
 from aiohttp import web
 
+from galla.settings import Settings
 from galla.store.orders import now
 from galla.store.outbox import OutboxMessage, claim_message, hold_queued, mark_attempt_failed, mark_sent
-from galla.settings import Settings
 from galla.web.state import DATABASE, SETTINGS
 
 log = logging.getLogger("galla.mailer")
@@ -83,9 +83,16 @@ def mailer_settings(settings: Settings) -> MailerSettings:
     # A bare address is sent under the shop's name; "Name <address>" is kept as written.
     sender = address if parseaddr(address)[0] else formataddr((settings.shop_name, parseaddr(address)[1] or address))
     password = settings.smtp_password.get_secret_value() if settings.smtp_password is not None else None
-    return MailerSettings(host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
-                          password=password, sender=sender, starttls=settings.smtp_starttls,
-                          timeout=settings.smtp_timeout, poll_seconds=settings.mail_poll_seconds)
+    return MailerSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=password,
+        sender=sender,
+        starttls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout,
+        poll_seconds=settings.mail_poll_seconds,
+    )
 
 
 def compose(message: OutboxMessage, sender: str) -> EmailMessage:
@@ -106,10 +113,19 @@ def compose(message: OutboxMessage, sender: str) -> EmailMessage:
 async def deliver(message: OutboxMessage, mailer: MailerSettings) -> None:
     """Hand one message to the SMTP server; the whole conversation is bounded by the timeout."""
     implicit_tls = mailer.port == 465
-    await asyncio.wait_for(aiosmtplib.send(
-        compose(message, mailer.sender), hostname=mailer.host, port=mailer.port, username=mailer.username,
-        password=mailer.password, use_tls=implicit_tls, start_tls=mailer.starttls and not implicit_tls,
-        timeout=mailer.timeout), mailer.timeout)
+    await asyncio.wait_for(
+        aiosmtplib.send(
+            compose(message, mailer.sender),
+            hostname=mailer.host,
+            port=mailer.port,
+            username=mailer.username,
+            password=mailer.password,
+            use_tls=implicit_tls,
+            start_tls=mailer.starttls and not implicit_tls,
+            timeout=mailer.timeout,
+        ),
+        mailer.timeout,
+    )
 
 
 async def send_one(db, message: OutboxMessage, mailer: MailerSettings, holder: str, report: SendReport) -> None:
@@ -123,8 +139,9 @@ async def send_one(db, message: OutboxMessage, mailer: MailerSettings, holder: s
         await mark_attempt_failed(db, message.id, holder, error, now() + delay if delay else None)
         if delay is None:
             report.failed += 1
-            log.warning("gave up sending %s to %s after %d attempts: %s", message.id, message.to,
-                        message.attempts, error)
+            log.warning(
+                "gave up sending %s to %s after %d attempts: %s", message.id, message.to, message.attempts, error
+            )
         else:
             report.retried += 1
             log.info("sending %s failed (attempt %d), retrying in %s: %s", message.id, message.attempts, delay, error)
@@ -175,8 +192,13 @@ async def run_mailer(db, mailer: MailerSettings, stop: asyncio.Event) -> None:
                 await stop.wait()
                 return
         if report.handled or report.held:
-            log.info("mailer: sent %d, retrying %d, failed %d, held %d",
-                     report.sent, report.retried, report.failed, report.held)
+            log.info(
+                "mailer: sent %d, retrying %d, failed %d, held %d",
+                report.sent,
+                report.retried,
+                report.failed,
+                report.held,
+            )
         if report.handled >= mailer.batch:
             continue  # more are waiting
         with contextlib.suppress(TimeoutError):

@@ -14,12 +14,12 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from galla.orders.reconcile import ReconcilePolicy, ReconcileReport, reconcile
 from galla.orders.context import Shop
-from galla.webhooks.receive import DEFERRED, apply_stored_events
-from galla.store.leases import acquire_lease
+from galla.orders.reconcile import ReconcilePolicy, ReconcileReport, reconcile
 from galla.settings import Settings
+from galla.store.leases import acquire_lease
 from galla.web.state import SETTINGS, SHOP
+from galla.webhooks.receive import DEFERRED, apply_stored_events
 
 log = logging.getLogger("galla.reconcile")
 LEASE = "reconcile"
@@ -28,8 +28,9 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 def reconcile_policy(settings: Settings) -> ReconcilePolicy:
     """The settings' reconciliation thresholds."""
-    return ReconcilePolicy(pending_after=timedelta(seconds=settings.reconcile_after),
-                           expire_after=timedelta(seconds=settings.order_expiry))
+    return ReconcilePolicy(
+        pending_after=timedelta(seconds=settings.reconcile_after), expire_after=timedelta(seconds=settings.order_expiry)
+    )
 
 
 async def reconcile_pass(shop: Shop, settings: Settings) -> ReconcileReport:

@@ -63,9 +63,12 @@ def parse_failure(text: str) -> tuple[float, str]:
 
 def add_failure_options(parser: argparse.ArgumentParser) -> None:
     """The command-line options that start an outage: --fail RATE[:MODE] and --seed."""
-    parser.add_argument("--fail", type=parse_failure, metavar="RATE[:MODE]",
-                        help='an outage: the share of /v1 calls that fail, and how (a status or "hang"), '
-                             'e.g. 1:500, 0.5:hang')
+    parser.add_argument(
+        "--fail",
+        type=parse_failure,
+        metavar="RATE[:MODE]",
+        help='an outage: the share of /v1 calls that fail, and how (a status or "hang"), e.g. 1:500, 0.5:hang',
+    )
     parser.add_argument("--seed", type=int, help="seed for which calls --fail picks")
 
 

@@ -137,9 +137,11 @@ class WebhookSender:
 
     def __repr__(self) -> str:
         """Say where it sends and how far it got, briefly (tests print senders in failure reports)."""
-        return (f"<WebhookSender url={self.url!r} held={self.held} pending={self.pending()} "
-                f"deliveries={len(self.deliveries)} dropped={len(self.dropped)} given_up={len(self.given_up)} "
-                f"knobs={self.knobs}>")
+        return (
+            f"<WebhookSender url={self.url!r} held={self.held} pending={self.pending()} "
+            f"deliveries={len(self.deliveries)} dropped={len(self.dropped)} given_up={len(self.given_up)} "
+            f"knobs={self.knobs}>"
+        )
 
     # -- the state listener and the test's controls ----------------------------------------------
 
@@ -155,8 +157,9 @@ class WebhookSender:
             if dropped:
                 self.dropped.append(event.id)
                 return
-            self._queue.append(Outgoing(event=event, body=self.encode(event), twin=twin,
-                                        due=time.monotonic() + self.knobs.delay))
+            self._queue.append(
+                Outgoing(event=event, body=self.encode(event), twin=twin, due=time.monotonic() + self.knobs.delay)
+            )
             self._wakeup.set()
         except Exception:  # a listener must never undo the payment that raised the event
             log.exception("could not queue webhook for event %s", getattr(event, "id", event))
@@ -197,9 +200,23 @@ class WebhookSender:
     def report(self, since: float = 0.0) -> dict[str, Any]:
         """Return what was sent so far (the attempts answered at or after `since`, a Unix time): each attempt's
         event, status and seconds since queued, and what is pending."""
-        return {"pending": self.pending(), "dropped": len(self.dropped), "given_up": len(self.given_up),
-                "deliveries": [{"event_id": d.event_id, "attempt": d.attempt, "status": d.status, "error": d.error,
-                                "at": d.at, "waited": round(d.waited, 6)} for d in self.deliveries if d.at >= since]}
+        return {
+            "pending": self.pending(),
+            "dropped": len(self.dropped),
+            "given_up": len(self.given_up),
+            "deliveries": [
+                {
+                    "event_id": d.event_id,
+                    "attempt": d.attempt,
+                    "status": d.status,
+                    "error": d.error,
+                    "at": d.at,
+                    "waited": round(d.waited, 6),
+                }
+                for d in self.deliveries
+                if d.at >= since
+            ],
+        }
 
     def rng(self) -> random.Random:
         """Return the random source, re-seeded whenever knobs.seed (or the knobs object) is set."""
@@ -248,8 +265,11 @@ class WebhookSender:
         """Make the first attempt of an event (and of its duplicate, if the knob fired), once it is due."""
         try:
             await asyncio.sleep(max(0.0, item.due - time.monotonic()))
-            copies = [item, Outgoing(event=item.event, body=item.body, duplicate=True,
-                                       queued=item.queued)] if item.twin else [item]
+            copies = (
+                [item, Outgoing(event=item.event, body=item.body, duplicate=True, queued=item.queued)]
+                if item.twin
+                else [item]
+            )
             for copy in copies:
                 await self.first_attempt(copy)
         except Exception:
@@ -297,9 +317,16 @@ class WebhookSender:
         item.attempts += 1
         async with self._slots or asyncio.Semaphore():
             status, error = await self.post(url, item)
-        delivery = Delivery(event_id=item.event.id, attempt=item.attempts, status=status, error=error,
-                            at=time.time(), waited=time.monotonic() - item.queued, duplicate=item.duplicate,
-                            manual=item.manual)
+        delivery = Delivery(
+            event_id=item.event.id,
+            attempt=item.attempts,
+            status=status,
+            error=error,
+            at=time.time(),
+            waited=time.monotonic() - item.queued,
+            duplicate=item.duplicate,
+            manual=item.manual,
+        )
         self.deliveries.append(delivery)
         return delivery
 
@@ -310,11 +337,12 @@ class WebhookSender:
             headers = self.sign(item.event, item.body, item.secret)
             async with contextlib.AsyncExitStack() as stack:
                 session = self._session or await stack.enter_async_context(
-                    aiohttp.ClientSession(headers={"User-Agent": self.user_agent}))
+                    aiohttp.ClientSession(headers={"User-Agent": self.user_agent})
+                )
                 async with session.post(url, data=item.body, headers=headers, timeout=timeout) as resp:
                     await resp.read()
                     return resp.status, None if 200 <= resp.status < 300 else f"HTTP {resp.status}"
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None, "timeout"
         except aiohttp.ClientError as exc:
             return None, f"{type(exc).__name__}: {exc}"
@@ -331,8 +359,16 @@ def deliveries_handler(key: web.AppKey[WebhookSender]):
         try:
             since = float(request.query.get("since", 0))
         except ValueError:
-            return web.json_response({"error": {"code": "BAD_REQUEST_ERROR", "field": "since",
-                                                "description": "since must be a Unix time in seconds"}}, status=400)
+            return web.json_response(
+                {
+                    "error": {
+                        "code": "BAD_REQUEST_ERROR",
+                        "field": "since",
+                        "description": "since must be a Unix time in seconds",
+                    }
+                },
+                status=400,
+            )
         return web.json_response(request.app[key].report(since))
 
     return handle

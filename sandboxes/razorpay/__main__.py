@@ -24,8 +24,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--key-secret", help="test key secret (default: a fresh random secret)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /v1 call")
     add_failure_options(parser)
-    parser.add_argument("--webhook-parallel", type=int, default=1, metavar="N",
-                        help="first webhook deliveries in flight at once (default 1: one by one, in order)")
+    parser.add_argument(
+        "--webhook-parallel",
+        type=int,
+        default=1,
+        metavar="N",
+        help="first webhook deliveries in flight at once (default 1: one by one, in order)",
+    )
     parser.add_argument("--webhook-url", help="where to POST signed webhooks (default: send none)")
     parser.add_argument("--webhook-secret", help="webhook secret (default with --webhook-url: a fresh one)")
     return parser.parse_args(argv)
@@ -37,9 +42,14 @@ def main(argv: list[str] | None = None) -> None:
     key_id = args.key_id or new_id("rzp_test_")
     key_secret = args.key_secret or secrets.token_urlsafe(24)
     webhook_secret = args.webhook_secret or (secrets.token_urlsafe(18) if args.webhook_url else None)
-    app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, latency=args.latency,
-                                  webhook_url=args.webhook_url, webhook_secret=webhook_secret,
-                                  webhook_parallel=args.webhook_parallel)
+    app = create_razorpay_sandbox(
+        key_id=key_id,
+        key_secret=key_secret,
+        latency=args.latency,
+        webhook_url=args.webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_parallel=args.webhook_parallel,
+    )
     apply_failure_args(app[SANDBOX_FAULTS].failures, args.fail, args.seed)
     url = f"http://{args.host}:{args.port}"
     print(f"Razorpay sandbox on {url} (test mode, no real money moves)", flush=True)

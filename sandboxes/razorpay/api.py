@@ -11,8 +11,15 @@ from .config import SANDBOX_FAULTS, SANDBOX_STATE
 from .errors import RazorpayError, not_found
 from .replies import read_json, reply, reply_collection
 from .state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS, SandboxState, newest_first
-from .validation import (ListQuery, validate_capture_request, validate_idempotency_key, validate_list_query,
-                         validate_notes_update, validate_order_request, validate_refund_request)
+from .validation import (
+    ListQuery,
+    validate_capture_request,
+    validate_idempotency_key,
+    validate_list_query,
+    validate_notes_update,
+    validate_order_request,
+    validate_refund_request,
+)
 
 routes = web.RouteTableDef()
 
@@ -24,10 +31,13 @@ def state_of(request: web.Request) -> SandboxState:
 
 def paginate(entities: list[dict[str, Any]], query: ListQuery) -> list[dict[str, Any]]:
     """Apply from/to (inclusive, on created_at), then skip and count."""
-    kept = [entity for entity in entities
-            if (query.since is None or entity["created_at"] >= query.since)
-            and (query.until is None or entity["created_at"] <= query.until)]
-    return kept[query.skip:query.skip + query.count]
+    kept = [
+        entity
+        for entity in entities
+        if (query.since is None or entity["created_at"] >= query.since)
+        and (query.until is None or entity["created_at"] <= query.until)
+    ]
+    return kept[query.skip : query.skip + query.count]
 
 
 @routes.post("/v1/orders", name="api.create_order")

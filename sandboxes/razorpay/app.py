@@ -7,8 +7,14 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from ..common.webhooks import (RAZORPAY_RETRY_DELAYS, RAZORPAY_TIMEOUT, DeliveryKnobs, WebhookSender, deliveries_handler,
-                        razorpay_signature)
+from ..common.webhooks import (
+    RAZORPAY_RETRY_DELAYS,
+    RAZORPAY_TIMEOUT,
+    DeliveryKnobs,
+    WebhookSender,
+    deliveries_handler,
+    razorpay_signature,
+)
 from . import api, checkout
 from .config import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, SANDBOX_KEYS, SANDBOX_STATE, Faults, SandboxKeys
 from .errors import RazorpayError
@@ -31,9 +37,16 @@ def webhook_headers(event: Event, body: bytes, secret: str | None) -> dict[str, 
 
 def build_sender(url: str | None, secret: str | None, parallel: int = 1) -> WebhookSender:
     """Return a sender that signs, times out and retries as Razorpay does."""
-    return WebhookSender(encode=encode_event, sign=webhook_headers, url=url, secret=secret,
-                         knobs=DeliveryKnobs(retry_delays=RAZORPAY_RETRY_DELAYS, timeout=RAZORPAY_TIMEOUT),
-                         pin_secret=True, user_agent="Razorpay-Webhook/v1", parallel=parallel)
+    return WebhookSender(
+        encode=encode_event,
+        sign=webhook_headers,
+        url=url,
+        secret=secret,
+        knobs=DeliveryKnobs(retry_delays=RAZORPAY_RETRY_DELAYS, timeout=RAZORPAY_TIMEOUT),
+        pin_secret=True,
+        user_agent="Razorpay-Webhook/v1",
+        parallel=parallel,
+    )
 
 
 async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
@@ -42,9 +55,16 @@ async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def create_razorpay_sandbox(*, key_id: str, key_secret: str, latency: float = 0.0,
-                            clock: Callable[[], float] | None = None, webhook_url: str | None = None,
-                            webhook_secret: str | None = None, webhook_parallel: int = 1) -> web.Application:
+def create_razorpay_sandbox(
+    *,
+    key_id: str,
+    key_secret: str,
+    latency: float = 0.0,
+    clock: Callable[[], float] | None = None,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    webhook_parallel: int = 1,
+) -> web.Application:
     """Build an offline Razorpay that accepts only key_id:key_secret; mount it anywhere (add_subapp) or alone.
 
     Routes, relative to where it is served:

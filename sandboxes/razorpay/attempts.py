@@ -8,15 +8,41 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import invalid_field
-from .instruments import (DEFAULT_TEST_CARD, UPI_COLLECT_GONE, card_instrument, card_network, card_outcome,
-                          read_bank, read_card_cvv, read_card_expiry, read_card_number, read_failure, upi_instrument)
+from .instruments import (
+    DEFAULT_TEST_CARD,
+    UPI_COLLECT_GONE,
+    card_instrument,
+    card_network,
+    card_outcome,
+    read_bank,
+    read_card_cvv,
+    read_card_expiry,
+    read_card_number,
+    read_failure,
+    upi_instrument,
+)
 from .state import PaymentFailure
 from .validation import MIN_AMOUNT, is_integer, read_notes, reject_unknown_fields
 
 METHODS = ("upi", "card", "netbanking")
 OUTCOMES = ("success", "failure")
-PAY_FIELDS = ("key_id", "order_id", "method", "outcome", "vpa", "card_number", "card_expiry", "card_cvv",
-              "bank", "email", "contact", "amount", "description", "notes", "reason")
+PAY_FIELDS = (
+    "key_id",
+    "order_id",
+    "method",
+    "outcome",
+    "vpa",
+    "card_number",
+    "card_expiry",
+    "card_cvv",
+    "bank",
+    "email",
+    "contact",
+    "amount",
+    "description",
+    "notes",
+    "reason",
+)
 TEXT_FIELDS = tuple(name for name in PAY_FIELDS if name not in ("amount", "notes"))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -26,11 +26,13 @@ from .validation import read_notes
 routes = web.RouteTableDef()
 
 HERE = Path(__file__).resolve().parent
-ASSET_TYPES = {"checkout.js": "application/javascript", "window.js": "application/javascript",
-               "window.css": "text/css"}
+ASSET_TYPES = {"checkout.js": "application/javascript", "window.js": "application/javascript", "window.css": "text/css"}
 ASSETS = {name: (HERE / "assets" / name).read_bytes() for name in ASSET_TYPES}
-TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                               autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+)
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$")
@@ -78,12 +80,17 @@ def read_window_options(query) -> WindowOptions:
     if method not in METHODS or not (contact and email):
         method = METHODS[0]
     colour = query.get("theme", "")
-    return WindowOptions(name=query.get("name", "")[:100] or "Test merchant",
-                         description=query.get("description", "")[:255],
-                         image=read_image(query.get("image", ""), origin),
-                         prefill_name=query.get("prefill_name", "")[:100], prefill_email=email,
-                         prefill_contact=contact, method=method,
-                         theme_color=colour if _COLOUR.match(colour) else None, origin=origin)
+    return WindowOptions(
+        name=query.get("name", "")[:100] or "Test merchant",
+        description=query.get("description", "")[:255],
+        image=read_image(query.get("image", ""), origin),
+        prefill_name=query.get("prefill_name", "")[:100],
+        prefill_email=email,
+        prefill_contact=contact,
+        method=method,
+        theme_color=colour if _COLOUR.match(colour) else None,
+        origin=origin,
+    )
 
 
 def read_checkout_notes(raw: str) -> str:
@@ -102,8 +109,10 @@ def read_checkout_notes(raw: str) -> str:
 def content_security_policy(origin: str | None) -> str:
     """Return the window's CSP: nothing from outside the sandbox, bar the shop's own logo."""
     images = "'self' data:" + (f" {origin}" if origin else "")
-    return ("default-src 'none'; script-src 'self'; style-src 'self'; "
-            f"img-src {images}; connect-src 'self'; base-uri 'none'; form-action 'none'")
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src {images}; connect-src 'self'; base-uri 'none'; form-action 'none'"
+    )
 
 
 def check_window_order(request: web.Request) -> dict:
@@ -118,9 +127,12 @@ def check_window_order(request: web.Request) -> dict:
 
 def serve_asset(name: str) -> web.Response:
     """Answer with one of the sandbox's own scripts or stylesheets."""
-    return web.Response(body=ASSETS[name], content_type=ASSET_TYPES[name], charset="utf-8",
-                        headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*",
-                                 "X-Content-Type-Options": "nosniff"})
+    return web.Response(
+        body=ASSETS[name],
+        content_type=ASSET_TYPES[name],
+        charset="utf-8",
+        headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @routes.get("/v1/checkout.js", name="checkout.script")
@@ -142,12 +154,19 @@ async def checkout_asset(request: web.Request) -> web.Response:
 async def checkout_window(request: web.Request) -> web.Response:
     """Render the payment window for an order, or the reason it cannot be paid."""
     options = read_window_options(request.query)
-    context = {"options": options, "error": None, "order": None, "amount_text": "", "qr": "", "notes": "",
-               "banks": sorted(BANKS.items(), key=lambda bank: bank[1]),
-               "key_id": request.query.get("key_id", ""),
-               "pay_url": str(request.app.router["checkout.pay"].url_for()),
-               "css_url": str(request.app.router["checkout.asset"].url_for(name="window.css")),
-               "js_url": str(request.app.router["checkout.asset"].url_for(name="window.js"))}
+    context = {
+        "options": options,
+        "error": None,
+        "order": None,
+        "amount_text": "",
+        "qr": "",
+        "notes": "",
+        "banks": sorted(BANKS.items(), key=lambda bank: bank[1]),
+        "key_id": request.query.get("key_id", ""),
+        "pay_url": str(request.app.router["checkout.pay"].url_for()),
+        "css_url": str(request.app.router["checkout.asset"].url_for(name="window.css")),
+        "js_url": str(request.app.router["checkout.asset"].url_for(name="window.js")),
+    }
     status = 200
     try:
         context["notes"] = read_checkout_notes(request.query.get("notes", ""))
@@ -155,12 +174,23 @@ async def checkout_window(request: web.Request) -> web.Response:
     except RazorpayError as exc:
         context["error"], status = exc.description, exc.status
     else:
-        context.update(order=order, amount_text=format_amount(order["amount_due"], order["currency"]),
-                       qr=Markup(render_qr_svg(order["id"])))
+        context.update(
+            order=order,
+            amount_text=format_amount(order["amount_due"], order["currency"]),
+            qr=Markup(render_qr_svg(order["id"])),
+        )
     html = TEMPLATES.get_template("window.html").render(context)
-    return web.Response(text=html, content_type="text/html", status=status, headers={
-        "Content-Security-Policy": content_security_policy(options.origin), "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})
+    return web.Response(
+        text=html,
+        content_type="text/html",
+        status=status,
+        headers={
+            "Content-Security-Policy": content_security_policy(options.origin),
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+        },
+    )
 
 
 @routes.post("/checkout/pay", name="checkout.pay")
@@ -172,15 +202,33 @@ async def checkout_pay(request: web.Request) -> web.Response:
         raise RazorpayError(ID_NOT_FOUND, field="key_id")
     state.check_payable(pay.order_id)
     attempt = resolve_attempt(pay, state.clock())
-    payment = state.start_payment(pay.order_id, amount=pay.amount, method=attempt.method,
-                                  instrument=attempt.instrument, email=pay.email, contact=pay.contact,
-                                  description=pay.description, notes=pay.notes)
+    payment = state.start_payment(
+        pay.order_id,
+        amount=pay.amount,
+        method=attempt.method,
+        instrument=attempt.instrument,
+        email=pay.email,
+        contact=pay.contact,
+        description=pay.description,
+        notes=pay.notes,
+    )
     metadata = {"order_id": pay.order_id, "payment_id": payment["id"]}
     if attempt.failure is not None:
         failure = attempt.failure
         state.fail_payment(payment["id"], failure)
-        raise RazorpayError(failure.description, code=failure.code, source=failure.source, step=failure.step,
-                            reason=failure.reason, metadata=metadata)
+        raise RazorpayError(
+            failure.description,
+            code=failure.code,
+            source=failure.source,
+            step=failure.step,
+            reason=failure.reason,
+            metadata=metadata,
+        )
     state.authorize_payment(payment["id"])
-    return reply({"razorpay_payment_id": payment["id"], "razorpay_order_id": pay.order_id,
-                  "razorpay_signature": sign_payment(keys.key_secret, pay.order_id, payment["id"])})
+    return reply(
+        {
+            "razorpay_payment_id": payment["id"],
+            "razorpay_order_id": pay.order_id,
+            "razorpay_signature": sign_payment(keys.key_secret, pay.order_id, payment["id"]),
+        }
+    )

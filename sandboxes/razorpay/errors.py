@@ -15,9 +15,18 @@ URL_NOT_FOUND = "The requested URL was not found on the server"
 class RazorpayError(Exception):
     """An error answered in Razorpay's envelope: HTTP status plus code, description, field, etc."""
 
-    def __init__(self, description: str, *, status: int = 400, code: str = BAD_REQUEST,
-                 field: str | None = None, source: str = "NA", step: str = "NA", reason: str = "NA",
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        description: str,
+        *,
+        status: int = 400,
+        code: str = BAD_REQUEST,
+        field: str | None = None,
+        source: str = "NA",
+        step: str = "NA",
+        reason: str = "NA",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(description)
         self.description = description
         self.status = status
@@ -30,9 +39,17 @@ class RazorpayError(Exception):
 
     def to_envelope(self) -> dict[str, Any]:
         """Return the JSON body Razorpay sends for this error."""
-        return {"error": {"code": self.code, "description": self.description, "field": self.field,
-                          "source": self.source, "step": self.step, "reason": self.reason,
-                          "metadata": self.metadata}}
+        return {
+            "error": {
+                "code": self.code,
+                "description": self.description,
+                "field": self.field,
+                "source": self.source,
+                "step": self.step,
+                "reason": self.reason,
+                "metadata": self.metadata,
+            }
+        }
 
 
 def invalid_field(field: str, description: str) -> RazorpayError:

@@ -13,20 +13,28 @@ from .state import PaymentFailure
 # NPCI retired UPI Collect (paying by typing a VPA) from 28 February 2026; checkout offers UPI Intent or the QR code
 # (razorpay.com/docs/announcements/upi-collect-migration/standard-integration). Its exemptions (IPO and
 # secondary-market MCCs, iOS, mandates, eRupi, cross-border businesses) are not a shop's checkout.
-UPI_COLLECT_GONE = ("UPI Collect (paying by typing a UPI ID) is no longer supported: pay with a UPI app or scan "
-                    "the QR code")
+UPI_COLLECT_GONE = (
+    "UPI Collect (paying by typing a UPI ID) is no longer supported: pay with a UPI app or scan the QR code"
+)
 
 # Razorpay's domestic test cards succeed; these numbers are declined by the "bank".
 DECLINED_CARDS = frozenset({"4000000000000002"})
-INTERNATIONAL_CARDS = frozenset({"5555555555554444", "5105105105105100", "5104060000000008",
-                                 "4012888888881881"})
+INTERNATIONAL_CARDS = frozenset({"5555555555554444", "5105105105105100", "5104060000000008", "4012888888881881"})
 DEFAULT_TEST_CARD = "4100280000001007"
 
 # Razorpay's netbanking codes for the banks a shopper is most likely to pick.
-BANKS = {"HDFC": "HDFC Bank", "ICIC": "ICICI Bank", "SBIN": "State Bank of India", "UTIB": "Axis Bank",
-         "KKBK": "Kotak Mahindra Bank", "YESB": "Yes Bank", "IDFB": "IDFC FIRST Bank",
-         "INDB": "IndusInd Bank", "PUNB_R": "Punjab National Bank - Retail Banking",
-         "BARB_R": "Bank of Baroda - Retail Banking"}
+BANKS = {
+    "HDFC": "HDFC Bank",
+    "ICIC": "ICICI Bank",
+    "SBIN": "State Bank of India",
+    "UTIB": "Axis Bank",
+    "KKBK": "Kotak Mahindra Bank",
+    "YESB": "Yes Bank",
+    "IDFB": "IDFC FIRST Bank",
+    "INDB": "IndusInd Bank",
+    "PUNB_R": "Punjab National Bank - Retail Banking",
+    "BARB_R": "Bank of Baroda - Retail Banking",
+}
 
 # Why a payment fails, with Razorpay's own source, step and reason values: the sources and steps each method may
 # give are listed in razorpay/markdown-docs errors/payments/payment-methods-error-parameters.md, the reasons in
@@ -36,37 +44,64 @@ CUSTOMER_CANCELLED = "Payment was cancelled as you chose to go back or close the
 TIMED_OUT = "Payment could not be completed as it was not finished within the time allowed"
 FAILURES: dict[str, dict[str, PaymentFailure]] = {
     "upi": {
-        "payment_declined": PaymentFailure("Your payment could not be completed as the bank could not debit your "
-                                           "account", source="issuer_bank", step="payment_debit_response",
-                                           reason="payment_declined"),
-        "payment_cancelled": PaymentFailure(CUSTOMER_CANCELLED, source="customer", step="payment_authentication",
-                                            reason="payment_cancelled"),
-        "insufficient_funds": PaymentFailure("Your payment could not be completed due to insufficient account "
-                                             "balance", source="issuer_bank", step="payment_debit_response",
-                                             reason="insufficient_funds"),
-        "payment_timed_out": PaymentFailure(TIMED_OUT, source="customer", step="payment_authentication",
-                                            reason="payment_timed_out"),
+        "payment_declined": PaymentFailure(
+            "Your payment could not be completed as the bank could not debit your account",
+            source="issuer_bank",
+            step="payment_debit_response",
+            reason="payment_declined",
+        ),
+        "payment_cancelled": PaymentFailure(
+            CUSTOMER_CANCELLED, source="customer", step="payment_authentication", reason="payment_cancelled"
+        ),
+        "insufficient_funds": PaymentFailure(
+            "Your payment could not be completed due to insufficient account balance",
+            source="issuer_bank",
+            step="payment_debit_response",
+            reason="insufficient_funds",
+        ),
+        "payment_timed_out": PaymentFailure(
+            TIMED_OUT, source="customer", step="payment_authentication", reason="payment_timed_out"
+        ),
     },
     "card": {
-        "card_declined": PaymentFailure("Payment failed because the bank declined it", source="issuer_bank",
-                                        step="payment_authorization", reason="card_declined"),
-        "invalid_otp": PaymentFailure("Authentication failed due to incorrect otp", source="customer",
-                                      step="payment_authentication", reason="invalid_otp"),
-        "insufficient_funds": PaymentFailure("Payment failed due to insufficient balance on the card",
-                                             source="issuer_bank", step="payment_authorization",
-                                             reason="insufficient_funds"),
-        "payment_cancelled": PaymentFailure(CUSTOMER_CANCELLED, source="customer", step="payment_authentication",
-                                            reason="payment_cancelled"),
-        "payment_timed_out": PaymentFailure(TIMED_OUT, source="customer", step="payment_authentication",
-                                            reason="payment_timed_out"),
+        "card_declined": PaymentFailure(
+            "Payment failed because the bank declined it",
+            source="issuer_bank",
+            step="payment_authorization",
+            reason="card_declined",
+        ),
+        "invalid_otp": PaymentFailure(
+            "Authentication failed due to incorrect otp",
+            source="customer",
+            step="payment_authentication",
+            reason="invalid_otp",
+        ),
+        "insufficient_funds": PaymentFailure(
+            "Payment failed due to insufficient balance on the card",
+            source="issuer_bank",
+            step="payment_authorization",
+            reason="insufficient_funds",
+        ),
+        "payment_cancelled": PaymentFailure(
+            CUSTOMER_CANCELLED, source="customer", step="payment_authentication", reason="payment_cancelled"
+        ),
+        "payment_timed_out": PaymentFailure(
+            TIMED_OUT, source="customer", step="payment_authentication", reason="payment_timed_out"
+        ),
     },
     "netbanking": {
-        "payment_failed": PaymentFailure("Your payment could not be completed as the bank declined it",
-                                         source="issuer_bank", step="payment_authorization", reason="payment_failed"),
-        "payment_cancelled": PaymentFailure(CUSTOMER_CANCELLED, source="customer", step="payment_authentication",
-                                            reason="payment_cancelled"),
-        "payment_timed_out": PaymentFailure(TIMED_OUT, source="customer", step="payment_authentication",
-                                            reason="payment_timed_out"),
+        "payment_failed": PaymentFailure(
+            "Your payment could not be completed as the bank declined it",
+            source="issuer_bank",
+            step="payment_authorization",
+            reason="payment_failed",
+        ),
+        "payment_cancelled": PaymentFailure(
+            CUSTOMER_CANCELLED, source="customer", step="payment_authentication", reason="payment_cancelled"
+        ),
+        "payment_timed_out": PaymentFailure(
+            TIMED_OUT, source="customer", step="payment_authentication", reason="payment_timed_out"
+        ),
     },
 }
 # What the window's Failure buttons and the declined test card give.
@@ -146,9 +181,19 @@ def card_instrument(number: str) -> dict[str, Any]:
     """Return the payment fields of a card payment; the CVV and expiry are never stored."""
     network = card_network(number)
     international = number in INTERNATIONAL_CARDS
-    card = {"id": new_id("card_"), "entity": "card", "name": "", "last4": number[-4:], "network": network,
-            "type": "debit" if network == "RuPay" else "credit", "issuer": None,
-            "international": international, "emi": False, "sub_type": "consumer", "token_iin": None}
+    card = {
+        "id": new_id("card_"),
+        "entity": "card",
+        "name": "",
+        "last4": number[-4:],
+        "network": network,
+        "type": "debit" if network == "RuPay" else "credit",
+        "issuer": None,
+        "international": international,
+        "emi": False,
+        "sub_type": "consumer",
+        "token_iin": None,
+    }
     return {"card_id": card["id"], "card": card, "international": international}
 
 

@@ -39,8 +39,13 @@ async def error_middleware(request: web.Request, handler):
         return reply_error(RazorpayError(description, status=exc.status), headers)
     except Exception:
         log.exception("sandbox crashed on %s %s", request.method, request.path)
-        return reply_error(RazorpayError("The server encountered an error. The incident has been reported "
-                                         "to admins.", status=500, code=SERVER_ERROR))
+        return reply_error(
+            RazorpayError(
+                "The server encountered an error. The incident has been reported to admins.",
+                status=500,
+                code=SERVER_ERROR,
+            )
+        )
 
 
 @web.middleware
@@ -62,8 +67,9 @@ def injected_failure(status: int) -> RazorpayError:
     """The error Razorpay answers when it is overloaded (429), failing (5xx) or refusing (4xx); nothing runs."""
     if status < 500:
         return RazorpayError("Too many requests" if status == 429 else f"Injected failure {status}", status=status)
-    return RazorpayError("The server encountered an error. The incident has been reported to admins.",
-                         status=status, code=SERVER_ERROR)
+    return RazorpayError(
+        "The server encountered an error. The incident has been reported to admins.", status=status, code=SERVER_ERROR
+    )
 
 
 @web.middleware
@@ -80,7 +86,7 @@ def check_basic_auth(header: str | None, keys: SandboxKeys) -> None:
     if not header or not header.startswith("Basic "):
         raise invalid
     try:
-        decoded = base64.b64decode(header[len("Basic "):], validate=True)
+        decoded = base64.b64decode(header[len("Basic ") :], validate=True)
     except (binascii.Error, ValueError):
         raise invalid from None
     key_id, sep, secret = decoded.partition(b":")

@@ -13,7 +13,7 @@ def group_indian(whole: int) -> str:
     while head:
         pairs.insert(0, head[-2:])
         head = head[:-2]
-    return ",".join(pairs + [tail])
+    return ",".join([*pairs, tail])
 
 
 def format_amount(amount: int, currency: str) -> str:

@@ -29,7 +29,9 @@ def render_qr_svg(seed: str) -> str:
             dark = finder if finder is not None else bits[(y * SIZE + x) % len(bits)] == "1"
             if dark:
                 path.append(f"M{x} {y}h1v1h-1z")
-    return (f'<svg class="qr" viewBox="-2 -2 {SIZE + 4} {SIZE + 4}" role="img" '
-            f'aria-label="Sandbox UPI QR code (not scannable)" xmlns="http://www.w3.org/2000/svg">'
-            f'<rect x="-2" y="-2" width="{SIZE + 4}" height="{SIZE + 4}" fill="#fff"/>'
-            f'<path d="{"".join(path)}" fill="#111"/></svg>')
+    return (
+        f'<svg class="qr" viewBox="-2 -2 {SIZE + 4} {SIZE + 4}" role="img" '
+        f'aria-label="Sandbox UPI QR code (not scannable)" xmlns="http://www.w3.org/2000/svg">'
+        f'<rect x="-2" y="-2" width="{SIZE + 4}" height="{SIZE + 4}" fill="#fff"/>'
+        f'<path d="{"".join(path)}" fill="#111"/></svg>'
+    )

@@ -10,8 +10,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .entities import (acquirer_data_for, build_dispute, build_event, build_order, build_payment, build_refund,
-                       compute_fee)
+from .entities import (
+    acquirer_data_for,
+    build_dispute,
+    build_event,
+    build_order,
+    build_payment,
+    build_refund,
+    compute_fee,
+)
 from .errors import RazorpayError, invalid_field, not_found
 from .ids import new_id
 from .validation import OrderRequest, RefundRequest, check_min_amount
@@ -164,8 +171,13 @@ class SandboxState:
 
     def create_order(self, request: OrderRequest) -> dict[str, Any]:
         """Store a new order and return it."""
-        order = build_order(amount=request.amount, currency=request.currency, receipt=request.receipt,
-                            notes=request.notes, created_at=self.now())
+        order = build_order(
+            amount=request.amount,
+            currency=request.currency,
+            receipt=request.receipt,
+            notes=request.notes,
+            created_at=self.now(),
+        )
         self.orders[order["id"]] = order
         self.capture_modes[order["id"]] = request.capture
         self.capture_options[order["id"]] = dict(request.capture_options)
@@ -180,14 +192,31 @@ class SandboxState:
 
     # -- payments --------------------------------------------------------------------------------
 
-    def start_payment(self, order_id: str, *, amount: int | None, method: str, instrument: dict[str, Any],
-                      email: str | None = None, contact: str | None = None,
-                      description: str | None = None, notes: dict[str, Any] | None = None) -> dict[str, Any]:
+    def start_payment(
+        self,
+        order_id: str,
+        *,
+        amount: int | None,
+        method: str,
+        instrument: dict[str, Any],
+        email: str | None = None,
+        contact: str | None = None,
+        description: str | None = None,
+        notes: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Record a payment attempt on an order (status created); amount defaults to the amount due."""
         order = self.check_payable(order_id)
-        payment = build_payment(order=order, amount=order["amount_due"] if amount is None else amount,
-                                method=method, instrument=instrument, email=email, contact=contact,
-                                description=description, notes=notes or {}, created_at=self.now())
+        payment = build_payment(
+            order=order,
+            amount=order["amount_due"] if amount is None else amount,
+            method=method,
+            instrument=instrument,
+            email=email,
+            contact=contact,
+            description=description,
+            notes=notes or {},
+            created_at=self.now(),
+        )
         self.payments[payment["id"]] = payment
         self._order_payments[order_id].append(payment["id"])
         self._payment_refunds[payment["id"]] = []
@@ -253,8 +282,12 @@ class SandboxState:
 
     def refund_expired_authorizations(self) -> list[dict[str, Any]]:
         """Give back every authorized payment past its order's refund_after, as Razorpay's auto-refund does."""
-        due = [payment for payment in self.payments.values() if payment["status"] == "authorized"
-               and self.now() - payment["created_at"] >= self.refund_after(payment["order_id"])]
+        due = [
+            payment
+            for payment in self.payments.values()
+            if payment["status"] == "authorized"
+            and self.now() - payment["created_at"] >= self.refund_after(payment["order_id"])
+        ]
         return [self.refund_uncaptured(payment) for payment in due]
 
     def capture_window(self, order_id: str) -> float:
@@ -275,8 +308,15 @@ class SandboxState:
         refunds webhook events" (https://razorpay.com/docs/payments/refunds/auto-refunds); auto-refunds are
         "always processed at normal speed".
         """
-        refund = build_refund(payment=payment, amount=payment["amount"], speed="normal", notes={}, receipt=None,
-                              created_at=self.now(), status="processed")
+        refund = build_refund(
+            payment=payment,
+            amount=payment["amount"],
+            speed="normal",
+            notes={},
+            receipt=None,
+            created_at=self.now(),
+            status="processed",
+        )
         self.refunds[refund["id"]] = refund
         self._payment_refunds[payment["id"]].append(refund["id"])
         payment.update(status="refunded", amount_refunded=payment["amount"], refund_status="full")
@@ -289,8 +329,14 @@ class SandboxState:
         payment = self.get_payment(payment_id)
         if payment["status"] != "created":
             raise RazorpayError(f"The payment is already {payment['status']}")
-        payment.update(status="failed", error_code=failure.code, error_description=failure.description,
-                       error_source=failure.source, error_step=failure.step, error_reason=failure.reason)
+        payment.update(
+            status="failed",
+            error_code=failure.code,
+            error_description=failure.description,
+            error_source=failure.source,
+            error_step=failure.step,
+            error_reason=failure.reason,
+        )
         self.record("payment.failed", payment=payment)
         return payment
 
@@ -317,8 +363,9 @@ class SandboxState:
 
     # -- refunds ---------------------------------------------------------------------------------
 
-    def refund_payment(self, payment_id: str, request: RefundRequest, idempotency_key: str | None = None,
-                       outcome: str = "processed") -> dict[str, Any]:
+    def refund_payment(
+        self, payment_id: str, request: RefundRequest, idempotency_key: str | None = None, outcome: str = "processed"
+    ) -> dict[str, Any]:
         """Refund a captured payment in full or in part; a repeated idempotency key returns the first refund.
 
         outcome (Faults.refund_outcome) says what the bank does with it: "processed" at once, "pending" until
@@ -343,9 +390,15 @@ class SandboxState:
             check_min_amount(amount, payment["currency"])
         if amount > refundable:
             raise invalid_field("amount", OVER_REFUND)
-        refund = build_refund(payment=payment, amount=amount, speed=request.speed, notes=request.notes,
-                              receipt=request.receipt, created_at=self.now(),
-                              status="processed" if outcome == "processed" else "pending")
+        refund = build_refund(
+            payment=payment,
+            amount=amount,
+            speed=request.speed,
+            notes=request.notes,
+            receipt=request.receipt,
+            created_at=self.now(),
+            status="processed" if outcome == "processed" else "pending",
+        )
         self.refunds[refund["id"]] = refund
         self._payment_refunds[payment_id].append(refund["id"])
         if idempotency_key is not None:
@@ -377,15 +430,21 @@ class SandboxState:
 
     # -- disputes --------------------------------------------------------------------------------
 
-    def open_dispute(self, payment_id: str, amount: int | None = None,
-                     reason_code: str = "chargeback") -> dict[str, Any]:
+    def open_dispute(
+        self, payment_id: str, amount: int | None = None, reason_code: str = "chargeback"
+    ) -> dict[str, Any]:
         """Open a chargeback on a captured payment (its whole amount unless told) and raise payment.dispute.created."""
         payment = self.get_payment(payment_id)
         if not payment["captured"]:
             raise RazorpayError("Only captured payments can be disputed")
         now = self.now()
-        dispute = build_dispute(payment=payment, amount=payment["amount"] if amount is None else amount,
-                                reason_code=reason_code, created_at=now, respond_by=now + RESPOND_WITHIN)
+        dispute = build_dispute(
+            payment=payment,
+            amount=payment["amount"] if amount is None else amount,
+            reason_code=reason_code,
+            created_at=now,
+            respond_by=now + RESPOND_WITHIN,
+        )
         self.disputes[dispute["id"]] = dispute
         self.record("payment.dispute.created", payment=payment, dispute=dispute)
         return dispute
@@ -394,8 +453,11 @@ class SandboxState:
 
     def record(self, name: str, **entities: dict[str, Any]) -> Event:
         """Append a webhook-shaped event with snapshots of the entities, and tell the listeners."""
-        event = Event(id=new_id("evt_"), name=name,
-                      envelope=build_event(name, account_id=self.account_id, created_at=self.now(), **entities))
+        event = Event(
+            id=new_id("evt_"),
+            name=name,
+            envelope=build_event(name, account_id=self.account_id, created_at=self.now(), **entities),
+        )
         self.events.append(event)
         for listener in list(self.listeners):
             try:
@@ -426,4 +488,3 @@ def newest_first(entities: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     ordered = list(entities)
     ordered.reverse()
     return sorted(ordered, key=lambda entity: entity["created_at"], reverse=True)
-

@@ -22,8 +22,16 @@ REFUND_SPEEDS = ("normal", "optimum")
 MAX_COUNT = 100
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{10,}$")
 
-ORDER_FIELDS = ("amount", "currency", "receipt", "notes", "partial_payment", "first_payment_min_amount",
-                "payment", "payment_capture")
+ORDER_FIELDS = (
+    "amount",
+    "currency",
+    "receipt",
+    "notes",
+    "partial_payment",
+    "first_payment_min_amount",
+    "payment",
+    "payment_capture",
+)
 ORDER_PAYMENT_FIELDS = ("capture", "capture_options")
 CAPTURE_OPTION_FIELDS = ("automatic_expiry_period", "manual_expiry_period", "refund_speed")
 CAPTURE_FIELDS = ("amount", "currency")
@@ -135,8 +143,9 @@ def read_notes(value: Any) -> dict[str, Any]:
         if not is_note_value(note):
             raise invalid_field("notes", f"The notes value for {key} must be a string or a number.")
         if len(str(note)) > MAX_NOTE_VALUE or len(key) > MAX_NOTE_VALUE:
-            raise invalid_field("notes", f"The notes value for {key} may not be greater than "
-                                       f"{MAX_NOTE_VALUE} characters.")
+            raise invalid_field(
+                "notes", f"The notes value for {key} may not be greater than {MAX_NOTE_VALUE} characters."
+            )
     return dict(value)
 
 
@@ -168,9 +177,10 @@ def read_capture_options(capture: str, options: Any) -> dict[str, Any]:
     prefix = "payment.capture_options."
     if options is None:
         if capture == "automatic":  # mandatory if capture = automatic, and it lives in capture_options
-            raise invalid_field(prefix + "automatic_expiry_period",
-                                f"The {prefix}automatic_expiry_period field is required when payment.capture is "
-                                "automatic.")
+            raise invalid_field(
+                prefix + "automatic_expiry_period",
+                f"The {prefix}automatic_expiry_period field is required when payment.capture is automatic.",
+            )
         return {}
     if not isinstance(options, dict):
         raise invalid_field("payment.capture_options", "The payment.capture_options must be an object.")
@@ -180,16 +190,20 @@ def read_capture_options(capture: str, options: Any) -> dict[str, Any]:
             raise invalid_field(prefix + name, f"The {name} must be an integer.")
     automatic = options.get("automatic_expiry_period")
     if automatic is None and capture == "automatic":
-        raise invalid_field(prefix + "automatic_expiry_period",
-                            f"The {prefix}automatic_expiry_period field is required when payment.capture is automatic.")
+        raise invalid_field(
+            prefix + "automatic_expiry_period",
+            f"The {prefix}automatic_expiry_period field is required when payment.capture is automatic.",
+        )
     if automatic is not None and automatic < MIN_AUTOMATIC_EXPIRY:
-        raise invalid_field(prefix + "automatic_expiry_period",
-                            f"The automatic_expiry_period must be at least {MIN_AUTOMATIC_EXPIRY}.")
+        raise invalid_field(
+            prefix + "automatic_expiry_period", f"The automatic_expiry_period must be at least {MIN_AUTOMATIC_EXPIRY}."
+        )
     manual = options.get("manual_expiry_period", MAX_MANUAL_EXPIRY)
     if not (automatic or 0) <= manual <= MAX_MANUAL_EXPIRY:
-        raise invalid_field(prefix + "manual_expiry_period",
-                            f"The manual_expiry_period must be between the automatic_expiry_period and "
-                            f"{MAX_MANUAL_EXPIRY}.")
+        raise invalid_field(
+            prefix + "manual_expiry_period",
+            f"The manual_expiry_period must be between the automatic_expiry_period and {MAX_MANUAL_EXPIRY}.",
+        )
     if "refund_speed" not in options:
         raise invalid_field(prefix + "refund_speed", f"The {prefix}refund_speed field is required.")
     if options["refund_speed"] not in REFUND_SPEEDS:
@@ -219,13 +233,21 @@ def validate_order_request(body: Mapping[str, Any]) -> OrderRequest:
     first_min = body.get("first_payment_min_amount")
     if first_min is not None:
         if not partial:
-            raise invalid_field("first_payment_min_amount",
-                                "first_payment_min_amount is/are not required and should not be sent")
+            raise invalid_field(
+                "first_payment_min_amount", "first_payment_min_amount is/are not required and should not be sent"
+            )
         if not is_integer(first_min):
             raise invalid_field("first_payment_min_amount", "The first payment min amount must be an integer.")
     capture, capture_options = read_capture_mode(body)
-    return OrderRequest(amount=amount, currency=currency, receipt=receipt, notes=notes, capture=capture,
-                        partial_payment=partial, capture_options=capture_options)
+    return OrderRequest(
+        amount=amount,
+        currency=currency,
+        receipt=receipt,
+        notes=notes,
+        capture=capture,
+        partial_payment=partial,
+        capture_options=capture_options,
+    )
 
 
 def validate_notes_update(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -248,8 +270,12 @@ def validate_refund_request(body: Mapping[str, Any]) -> RefundRequest:
     speed = body.get("speed") or "normal"
     if speed not in REFUND_SPEEDS:
         raise invalid_field("speed", "The selected speed is invalid.")
-    return RefundRequest(amount=read_amount(body, required=False), speed=speed,
-                         notes=read_notes(body.get("notes")), receipt=read_receipt(body.get("receipt")))
+    return RefundRequest(
+        amount=read_amount(body, required=False),
+        speed=speed,
+        notes=read_notes(body.get("notes")),
+        receipt=read_receipt(body.get("receipt")),
+    )
 
 
 def validate_idempotency_key(value: str | None) -> str | None:
@@ -257,8 +283,10 @@ def validate_idempotency_key(value: str | None) -> str | None:
     if value is None:
         return None
     if not _IDEMPOTENCY_KEY.match(value):
-        raise invalid_field("X-Refund-Idempotency", "The X-Refund-Idempotency header must be at least 10 "
-                                                    "characters of letters, digits, '_' or '-'.")
+        raise invalid_field(
+            "X-Refund-Idempotency",
+            "The X-Refund-Idempotency header must be at least 10 characters of letters, digits, '_' or '-'.",
+        )
     return value
 
 
@@ -280,5 +308,6 @@ def validate_list_query(query: Mapping[str, str]) -> ListQuery:
     skip = read_query_int(query, "skip", 0)
     if skip < 0:
         raise invalid_field("skip", "The skip must be at least 0.")
-    return ListQuery(count=count, skip=skip, since=read_query_int(query, "from", None),
-                     until=read_query_int(query, "to", None))
+    return ListQuery(
+        count=count, skip=skip, since=read_query_int(query, "from", None), until=read_query_int(query, "to", None)
+    )

@@ -15,10 +15,28 @@ It imports nothing from the app (nor the stripe SDK), so a bug in the shop canno
 """
 
 from .app import create_stripe_sandbox
-from .config import (STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOK_ENDPOINT,
-                     STRIPE_WEBHOOKS, Faults, SandboxConfig, WebhookEndpoint)
+from .config import (
+    STRIPE_SANDBOX_CONFIG,
+    STRIPE_SANDBOX_FAULTS,
+    STRIPE_SANDBOX_STATE,
+    STRIPE_WEBHOOK_ENDPOINT,
+    STRIPE_WEBHOOKS,
+    Faults,
+    SandboxConfig,
+    WebhookEndpoint,
+)
 from .state import StripeEvent, StripeSandboxState
 
-__all__ = ["STRIPE_SANDBOX_CONFIG", "STRIPE_SANDBOX_FAULTS", "STRIPE_SANDBOX_STATE", "STRIPE_WEBHOOKS",
-           "STRIPE_WEBHOOK_ENDPOINT", "Faults", "SandboxConfig", "StripeEvent", "StripeSandboxState", "WebhookEndpoint",
-           "create_stripe_sandbox"]
+__all__ = [
+    "STRIPE_SANDBOX_CONFIG",
+    "STRIPE_SANDBOX_FAULTS",
+    "STRIPE_SANDBOX_STATE",
+    "STRIPE_WEBHOOKS",
+    "STRIPE_WEBHOOK_ENDPOINT",
+    "Faults",
+    "SandboxConfig",
+    "StripeEvent",
+    "StripeSandboxState",
+    "WebhookEndpoint",
+    "create_stripe_sandbox",
+]

@@ -24,16 +24,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--public-url", help="where buyers reach the sandbox, if not at http://HOST:PORT")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /v1 call")
     add_failure_options(parser)
-    parser.add_argument("--webhook-parallel", type=int, default=1, metavar="N",
-                        help="first webhook deliveries in flight at once (default 1: one by one, in order)")
+    parser.add_argument(
+        "--webhook-parallel",
+        type=int,
+        default=1,
+        metavar="N",
+        help="first webhook deliveries in flight at once (default 1: one by one, in order)",
+    )
     parser.add_argument("--webhook-url", help="where to POST signed webhooks (default: send none)")
     parser.add_argument("--webhook-secret", help="whsec_ signing secret (default with --webhook-url: a fresh one)")
-    parser.add_argument("--webhook-api-version", help="the API version webhooks are rendered in (default: the "
-                        "sandbox's own)")
-    parser.add_argument("--country", default="IN", help="the account's country (default IN: no customer search, "
-                        "Stripe India's export rules)")
-    parser.add_argument("--exports", choices=("goods", "services"), default="goods",
-                        help="what an Indian account exports (goods also need a shipping address)")
+    parser.add_argument(
+        "--webhook-api-version", help="the API version webhooks are rendered in (default: the sandbox's own)"
+    )
+    parser.add_argument(
+        "--country",
+        default="IN",
+        help="the account's country (default IN: no customer search, Stripe India's export rules)",
+    )
+    parser.add_argument(
+        "--exports",
+        choices=("goods", "services"),
+        default="goods",
+        help="what an Indian account exports (goods also need a shipping address)",
+    )
     return parser.parse_args(argv)
 
 
@@ -43,16 +56,24 @@ def main(argv: list[str] | None = None) -> None:
     secret_key = args.secret_key or "sk_test_" + random_chars(24)
     url = f"http://{args.host}:{args.port}"
     webhook_secret = args.webhook_secret or ("whsec_" + random_chars(32) if args.webhook_url else None)
-    app = create_stripe_sandbox(secret_key=secret_key, publishable_key=args.publishable_key,
-                                public_url=args.public_url, latency=args.latency,
-                                webhook_url=args.webhook_url, webhook_secret=webhook_secret,
-                                webhook_parallel=args.webhook_parallel,
-                                webhook_api_version=args.webhook_api_version, country=args.country,
-                                exports=args.exports)
+    app = create_stripe_sandbox(
+        secret_key=secret_key,
+        publishable_key=args.publishable_key,
+        public_url=args.public_url,
+        latency=args.latency,
+        webhook_url=args.webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_parallel=args.webhook_parallel,
+        webhook_api_version=args.webhook_api_version,
+        country=args.country,
+        exports=args.exports,
+    )
     apply_failure_args(app[STRIPE_SANDBOX_FAULTS].failures, args.fail, args.seed)
     print(f"Stripe sandbox on {url} (test mode, no real money moves)", flush=True)
-    print(f"  secret key:       {secret_key}" + ("" if args.secret_key else "  (generated; pass --secret-key)"),
-          flush=True)
+    print(
+        f"  secret key:       {secret_key}" + ("" if args.secret_key else "  (generated; pass --secret-key)"),
+        flush=True,
+    )
     print(f"  publishable key:  {app[STRIPE_SANDBOX_CONFIG].publishable_key}", flush=True)
     print(f"  REST API:         {url}/v1/   (SDK: base_addresses={{'api': '{url}'}})", flush=True)
     print(f"  hosted pages:     {args.public_url or url}/c/pay/<session id>", flush=True)

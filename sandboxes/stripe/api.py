@@ -15,8 +15,18 @@ from .params import Reader
 from .replies import read_params, reply
 from .search import matches, parse_query
 from .state import StripeSandboxState
-from .validation import (CUSTOMER_CREATE, CUSTOMER_LIST, CUSTOMER_SEARCH, EVENT_LIST, LINE_ITEM_LIST, REFUND_LIST,
-                         RETRIEVE, SESSION_LIST, validate_refund_request, validate_session_request)
+from .validation import (
+    CUSTOMER_CREATE,
+    CUSTOMER_LIST,
+    CUSTOMER_SEARCH,
+    EVENT_LIST,
+    LINE_ITEM_LIST,
+    REFUND_LIST,
+    RETRIEVE,
+    SESSION_LIST,
+    validate_refund_request,
+    validate_session_request,
+)
 
 routes = web.RouteTableDef()
 
@@ -46,6 +56,7 @@ def answer(request: web.Request, obj: dict[str, Any], fields: dict[str, Any]) ->
 
 # -- checkout sessions ---------------------------------------------------------------------------
 
+
 @routes.post("/v1/checkout/sessions", name="api.create_session")
 async def create_session(request: web.Request) -> web.Response:
     """Create a Checkout Session in payment mode."""
@@ -53,7 +64,9 @@ async def create_session(request: web.Request) -> web.Response:
     session_request = validate_session_request(await read_params(request), state.now())
     # Unless the session says, it follows the account's Dashboard setting.
     session_request.fields.setdefault("adaptive_pricing", {})
-    session_request.fields["adaptive_pricing"].setdefault("enabled", request.app[STRIPE_SANDBOX_CONFIG].adaptive_pricing)
+    session_request.fields["adaptive_pricing"].setdefault(
+        "enabled", request.app[STRIPE_SANDBOX_CONFIG].adaptive_pricing
+    )
     session = state.create_session(session_request, public_base(request), request_ref(request))
     return answer(request, session, {"expand": session_request.expand})
 
@@ -92,6 +105,7 @@ async def list_line_items(request: web.Request) -> web.Response:
 
 # -- payment intents and charges -----------------------------------------------------------------
 
+
 @routes.get("/v1/payment_intents/{intent_id}", name="api.retrieve_payment_intent")
 async def retrieve_payment_intent(request: web.Request) -> web.Response:
     """Retrieve a PaymentIntent."""
@@ -108,12 +122,14 @@ async def retrieve_charge(request: web.Request) -> web.Response:
 
 # -- refunds -------------------------------------------------------------------------------------
 
+
 @routes.post("/v1/refunds", name="api.create_refund")
 async def create_refund(request: web.Request) -> web.Response:
     """Refund a payment in full or in part."""
     refund_request = validate_refund_request(await read_params(request))
-    refund = state_of(request).create_refund(refund_request, request_ref(request),
-                                             outcome=request.app[STRIPE_SANDBOX_FAULTS].refund_outcome)
+    refund = state_of(request).create_refund(
+        refund_request, request_ref(request), outcome=request.app[STRIPE_SANDBOX_FAULTS].refund_outcome
+    )
     return answer(request, refund, {"expand": refund_request.expand})
 
 
@@ -139,6 +155,7 @@ async def retrieve_dispute(request: web.Request) -> web.Response:
 
 
 # -- customers -----------------------------------------------------------------------------------
+
 
 @routes.post("/v1/customers", name="api.create_customer")
 async def create_customer(request: web.Request) -> web.Response:
@@ -168,17 +185,15 @@ async def search_customers(request: web.Request) -> web.Response:
         raise StripeError("The search feature is temporarily unavailable in your region.")
     fields = await read(request, CUSTOMER_SEARCH)
     clauses, combinator = parse_query(fields["query"])
-    found = [customer for customer in state_of(request).find_customers({})
-             if matches(customer, clauses, combinator)]
+    found = [customer for customer in state_of(request).find_customers({}) if matches(customer, clauses, combinator)]
     page_token = fields.get("page", "0")
     if not page_token.isdigit():  # the sandbox's tokens are offsets; anything else did not come from it
         raise StripeError(f"Invalid page: {page_token!r} is not a next_page this sandbox handed out.", param="page")
     start = int(page_token)
     limit = fields.get("limit", 10)
-    page = found[start:start + limit]
+    page = found[start : start + limit]
     more = start + limit < len(found)
-    result = search_result(page, "/v1/customers/search", has_more=more,
-                           next_page=str(start + limit) if more else None)
+    result = search_result(page, "/v1/customers/search", has_more=more, next_page=str(start + limit) if more else None)
     return answer(request, result, fields)
 
 
@@ -190,6 +205,7 @@ async def retrieve_customer(request: web.Request) -> web.Response:
 
 
 # -- events --------------------------------------------------------------------------------------
+
 
 @routes.get("/v1/events", name="api.list_events")
 async def list_events(request: web.Request) -> web.Response:

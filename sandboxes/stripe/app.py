@@ -7,11 +7,25 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from ..common.webhooks import (STRIPE_RETRY_DELAYS, STRIPE_TIMEOUT, DeliveryKnobs, WebhookSender, deliveries_handler,
-                        stripe_signature_header)
+from ..common.webhooks import (
+    STRIPE_RETRY_DELAYS,
+    STRIPE_TIMEOUT,
+    DeliveryKnobs,
+    WebhookSender,
+    deliveries_handler,
+    stripe_signature_header,
+)
 from . import api, hosted
-from .config import (STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOK_ENDPOINT,
-                     STRIPE_WEBHOOKS, Faults, SandboxConfig, WebhookEndpoint)
+from .config import (
+    STRIPE_SANDBOX_CONFIG,
+    STRIPE_SANDBOX_FAULTS,
+    STRIPE_SANDBOX_STATE,
+    STRIPE_WEBHOOK_ENDPOINT,
+    STRIPE_WEBHOOKS,
+    Faults,
+    SandboxConfig,
+    WebhookEndpoint,
+)
 from .ids import random_chars
 from .middlewares import auth_middleware, error_middleware, fault_middleware, idempotency_middleware
 from .state import StripeEvent, StripeSandboxState
@@ -24,8 +38,13 @@ def encode_event(event: StripeEvent, api_version: str | None = None) -> bytes:
     return json.dumps(envelope, indent=2, ensure_ascii=False).encode()
 
 
-def build_sender(state: StripeSandboxState, url: str | None, secret: str | None, parallel: int = 1,
-                 endpoint: WebhookEndpoint | None = None) -> WebhookSender:
+def build_sender(
+    state: StripeSandboxState,
+    url: str | None,
+    secret: str | None,
+    parallel: int = 1,
+    endpoint: WebhookEndpoint | None = None,
+) -> WebhookSender:
     """Return a sender that signs each attempt afresh (t from the sandbox clock) and retries as Stripe's test mode;
     each body carries `endpoint`'s API version."""
     endpoint = endpoint or WebhookEndpoint()
@@ -37,15 +56,21 @@ def build_sender(state: StripeSandboxState, url: str | None, secret: str | None,
             # One v1 per secret still signing, all over the same t: a receiver verifying with any of them
             # accepts it (stripe-python stripe/_webhook.py, WebhookSignature.verify_header checks every v1).
             stamp = state.now()
-            signed = [stripe_signature_header(secret, body, stamp)
-                      for secret in (signing_secret, *sender.expiring_secrets)]
+            signed = [
+                stripe_signature_header(secret, body, stamp) for secret in (signing_secret, *sender.expiring_secrets)
+            ]
             found["Stripe-Signature"] = ",".join([signed[0], *(one.split(",", 1)[1] for one in signed[1:])])
         return found
 
-    sender = WebhookSender(encode=lambda event: encode_event(event, endpoint.api_version), sign=headers, url=url,
-                           secret=secret,
-                           knobs=DeliveryKnobs(retry_delays=STRIPE_RETRY_DELAYS, timeout=STRIPE_TIMEOUT),
-                           user_agent="Stripe/1.0 (+https://stripe.com/docs/webhooks)", parallel=parallel)
+    sender = WebhookSender(
+        encode=lambda event: encode_event(event, endpoint.api_version),
+        sign=headers,
+        url=url,
+        secret=secret,
+        knobs=DeliveryKnobs(retry_delays=STRIPE_RETRY_DELAYS, timeout=STRIPE_TIMEOUT),
+        user_agent="Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        parallel=parallel,
+    )
     return sender
 
 
@@ -55,12 +80,21 @@ async def deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None, public_url: str | None = None,
-                          latency: float = 0.0, clock: Callable[[], float] | None = None,
-                          webhook_url: str | None = None, webhook_secret: str | None = None,
-                          webhook_parallel: int = 1, webhook_api_version: str | None = None,
-                          country: str = "IN", exports: str = "goods",
-                          adaptive_pricing: bool = False) -> web.Application:
+def create_stripe_sandbox(
+    *,
+    secret_key: str,
+    publishable_key: str | None = None,
+    public_url: str | None = None,
+    latency: float = 0.0,
+    clock: Callable[[], float] | None = None,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    webhook_parallel: int = 1,
+    webhook_api_version: str | None = None,
+    country: str = "IN",
+    exports: str = "goods",
+    adaptive_pricing: bool = False,
+) -> web.Application:
     """Build an offline Stripe that accepts only secret_key; mount it anywhere (add_subapp) or serve it alone.
 
     `country` is the account's (default IN, as Galla's shops are): an Indian account has no customer search and
@@ -99,17 +133,22 @@ def create_stripe_sandbox(*, secret_key: str, publishable_key: str | None = None
     (state.settle_refund settles them); state.open_dispute(charge_id) raises charge.dispute.created.
     """
     app = web.Application(middlewares=[error_middleware, auth_middleware, idempotency_middleware, fault_middleware])
-    app[STRIPE_SANDBOX_CONFIG] = SandboxConfig(secret_key=secret_key,
-                                               publishable_key=publishable_key or "pk_test_" + random_chars(24),
-                                               public_url=public_url.rstrip("/") if public_url else None,
-                                               country=country.upper(), exports=exports,
-                                               adaptive_pricing=adaptive_pricing)
+    app[STRIPE_SANDBOX_CONFIG] = SandboxConfig(
+        secret_key=secret_key,
+        publishable_key=publishable_key or "pk_test_" + random_chars(24),
+        public_url=public_url.rstrip("/") if public_url else None,
+        country=country.upper(),
+        exports=exports,
+        adaptive_pricing=adaptive_pricing,
+    )
     app[STRIPE_SANDBOX_STATE] = StripeSandboxState() if clock is None else StripeSandboxState(clock=clock)
     app[STRIPE_SANDBOX_FAULTS] = Faults(latency=latency)
-    app[STRIPE_WEBHOOK_ENDPOINT] = (WebhookEndpoint() if webhook_api_version is None
-                                    else WebhookEndpoint(api_version=webhook_api_version))
-    app[STRIPE_WEBHOOKS] = build_sender(app[STRIPE_SANDBOX_STATE], webhook_url, webhook_secret, webhook_parallel,
-                                        app[STRIPE_WEBHOOK_ENDPOINT])
+    app[STRIPE_WEBHOOK_ENDPOINT] = (
+        WebhookEndpoint() if webhook_api_version is None else WebhookEndpoint(api_version=webhook_api_version)
+    )
+    app[STRIPE_WEBHOOKS] = build_sender(
+        app[STRIPE_SANDBOX_STATE], webhook_url, webhook_secret, webhook_parallel, app[STRIPE_WEBHOOK_ENDPOINT]
+    )
     app[STRIPE_SANDBOX_STATE].listeners.append(app[STRIPE_WEBHOOKS].enqueue)
     app.cleanup_ctx.append(deliver_webhooks)
     app.add_routes(api.routes)

@@ -75,25 +75,57 @@ TEST_CARDS = {
     "4000000000009995": TestCard("visa", decline=declined("insufficient_funds", "Your card has insufficient funds.")),
     "4000000000009987": TestCard("visa", decline=declined("lost_card")),
     "4000000000009979": TestCard("visa", decline=declined("stolen_card")),
-    "4000000000000069": TestCard("visa", decline=Decline(
-        code="expired_card", decline_code="expired_card", message="Your card has expired.", param="exp_month")),
-    "4000000000000127": TestCard("visa", decline=Decline(
-        code="incorrect_cvc", decline_code="incorrect_cvc", message="Your card's security code is incorrect.",
-        param="cvc")),
-    "4000000000000119": TestCard("visa", decline=Decline(
-        code="processing_error", decline_code="processing_error",
-        message="An error occurred while processing your card. Try again in a little bit.")),
-    "4100000000000019": TestCard("visa", decline=Decline(
-        code="card_declined", decline_code="fraudulent", message=GENERIC_DECLINE,
-        seller_message="Stripe blocked this payment as too risky.", network_status="not_sent_to_network",
-        outcome_type="blocked", risk_level="highest")),
+    "4000000000000069": TestCard(
+        "visa",
+        decline=Decline(
+            code="expired_card", decline_code="expired_card", message="Your card has expired.", param="exp_month"
+        ),
+    ),
+    "4000000000000127": TestCard(
+        "visa",
+        decline=Decline(
+            code="incorrect_cvc",
+            decline_code="incorrect_cvc",
+            message="Your card's security code is incorrect.",
+            param="cvc",
+        ),
+    ),
+    "4000000000000119": TestCard(
+        "visa",
+        decline=Decline(
+            code="processing_error",
+            decline_code="processing_error",
+            message="An error occurred while processing your card. Try again in a little bit.",
+        ),
+    ),
+    "4100000000000019": TestCard(
+        "visa",
+        decline=Decline(
+            code="card_declined",
+            decline_code="fraudulent",
+            message=GENERIC_DECLINE,
+            seller_message="Stripe blocked this payment as too risky.",
+            network_status="not_sent_to_network",
+            outcome_type="blocked",
+            risk_level="highest",
+        ),
+    ),
 }
-LIVE_CARD = declined("test_mode_live_card", "Your card was declined. Your request was in test mode, but used a "
-                     "non test card. For a list of valid test cards, visit: https://stripe.com/docs/testing.")
+LIVE_CARD = declined(
+    "test_mode_live_card",
+    "Your card was declined. Your request was in test mode, but used a "
+    "non test card. For a list of valid test cards, visit: https://stripe.com/docs/testing.",
+)
 
-_BRANDS = [(re.compile(r"^4"), "visa"), (re.compile(r"^(5[1-5]|2(2[2-9]|[3-6]\d|7[01]|720))"), "mastercard"),
-           (re.compile(r"^3[47]"), "amex"), (re.compile(r"^(6011|65|64[4-9])"), "discover"),
-           (re.compile(r"^35"), "jcb"), (re.compile(r"^3(0[0-5]|[68])"), "diners"), (re.compile(r"^62"), "unionpay")]
+_BRANDS = [
+    (re.compile(r"^4"), "visa"),
+    (re.compile(r"^(5[1-5]|2(2[2-9]|[3-6]\d|7[01]|720))"), "mastercard"),
+    (re.compile(r"^3[47]"), "amex"),
+    (re.compile(r"^(6011|65|64[4-9])"), "discover"),
+    (re.compile(r"^35"), "jcb"),
+    (re.compile(r"^3(0[0-5]|[68])"), "diners"),
+    (re.compile(r"^62"), "unionpay"),
+]
 _EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
 
 
@@ -183,8 +215,14 @@ def describe(card: CardInput) -> tuple[Card, Decline | None]:
     decline = test.decline if test else LIVE_CARD
     # Stripe fingerprints a number the same way every time; a salted hash keeps that property here.
     fingerprint = hashlib.sha256(b"sandbox-card:" + card.number.encode()).hexdigest()[:16]
-    recorded = Card(brand=test.brand if test else brand_of(card.number), last4=card.number[-4:],
-                    exp_month=card.exp_month, exp_year=card.exp_year, country=test.country if test else "US",
-                    funding=test.funding if test else "credit", fingerprint=fingerprint,
-                    cvc_check="fail" if decline and decline.code == "incorrect_cvc" else "pass")
+    recorded = Card(
+        brand=test.brand if test else brand_of(card.number),
+        last4=card.number[-4:],
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        country=test.country if test else "US",
+        funding=test.funding if test else "credit",
+        fingerprint=fingerprint,
+        cvc_check="fail" if decline and decline.code == "incorrect_cvc" else "pass",
+    )
     return recorded, decline

@@ -15,8 +15,16 @@ DOC_BASE = "https://stripe.com/docs/error-codes/"
 class StripeError(Exception):
     """An error answered in Stripe's envelope: the HTTP status plus type, code, message, param, etc."""
 
-    def __init__(self, message: str, *, status: int = 400, type: str = INVALID_REQUEST,
-                 code: str | None = None, param: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        type: str = INVALID_REQUEST,
+        code: str | None = None,
+        param: str | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -46,14 +54,16 @@ def unknown_params(params: list[str]) -> StripeError:
     """The 400 for parameters the endpoint does not take; Stripe names the first in `param`."""
     if len(params) == 1:
         return StripeError(f"Received unknown parameter: {params[0]}", code="parameter_unknown", param=params[0])
-    return StripeError(f"Received unknown parameters: {', '.join(params)}", code="parameter_unknown",
-                       param=params[0])
+    return StripeError(f"Received unknown parameters: {', '.join(params)}", code="parameter_unknown", param=params[0])
 
 
 def unsupported_param(param: str) -> StripeError:
     """A 400 for a real Stripe parameter this sandbox does not model, so nobody mistakes it for working."""
-    return StripeError(f"The Stripe sandbox does not support the parameter {param} (Stripe itself does). "
-                       "Remove it, or extend sandboxes/stripe.", param=param)
+    return StripeError(
+        f"The Stripe sandbox does not support the parameter {param} (Stripe itself does). "
+        "Remove it, or extend sandboxes/stripe.",
+        param=param,
+    )
 
 
 def no_such(kind: str, object_id: str, param: str = "id") -> StripeError:

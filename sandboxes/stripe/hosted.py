@@ -25,12 +25,21 @@ routes = web.RouteTableDef()
 HERE = Path(__file__).resolve().parent
 ASSET_TYPES = {"pay.css": "text/css", "pay.js": "application/javascript"}
 ASSETS = {name: (HERE / "assets" / name).read_bytes() for name in ASSET_TYPES}
-TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                               autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
-TEST_CARDS = [("4242 4242 4242 4242", "succeeds"), ("4000 0000 0000 0002", "declined"),
-              ("4000 0000 0000 9995", "insufficient funds"), ("4000 0000 0000 0069", "expired card"),
-              ("4000 0000 0000 0127", "incorrect CVC"), ("4000 0000 0000 0119", "processing error"),
-              ("4000 0025 0000 3155", "asks for 3D Secure"), ("4000 0035 6000 0008", "issued in India")]
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+)
+TEST_CARDS = [
+    ("4242 4242 4242 4242", "succeeds"),
+    ("4000 0000 0000 0002", "declined"),
+    ("4000 0000 0000 9995", "insufficient funds"),
+    ("4000 0000 0000 0069", "expired card"),
+    ("4000 0000 0000 0127", "incorrect CVC"),
+    ("4000 0000 0000 0119", "processing error"),
+    ("4000 0025 0000 3155", "asks for 3D Secure"),
+    ("4000 0035 6000 0008", "issued in India"),
+]
 
 
 @dataclass
@@ -49,8 +58,12 @@ class PayForm:
 
 # The billing address fields Checkout shows with billing_address_collection=required, and which must be filled.
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
-ADDRESS_REQUIRED = {"line1": "Enter your address.", "city": "Enter your city.",
-                    "postal_code": "Enter your postal code.", "country": "Choose your country."}
+ADDRESS_REQUIRED = {
+    "line1": "Enter your address.",
+    "city": "Enter your city.",
+    "postal_code": "Enter your postal code.",
+    "country": "Choose your country.",
+}
 
 
 def page_state(session: dict[str, Any] | None) -> str:
@@ -69,8 +82,11 @@ def locked_email(state: StripeSandboxState, session: dict[str, Any]) -> str | No
 def read_pay_form(form: Any, session: dict[str, Any], state: StripeSandboxState) -> PayForm:
     """Check the posted form as Stripe's card form does; errors are keyed by field name."""
     locked = locked_email(state, session)
-    pay = PayForm(email=locked or form.get("email", "").strip(), expiry=form.get("card_expiry", "").strip(),
-                  name=form.get("card_name", "").strip())
+    pay = PayForm(
+        email=locked or form.get("email", "").strip(),
+        expiry=form.get("card_expiry", "").strip(),
+        name=form.get("card_name", "").strip(),
+    )
     if not pay.email:
         pay.errors["email"] = "Your email is incomplete."
     else:
@@ -120,42 +136,73 @@ def read_shipping(form: Any, allowed: list[str], errors: dict[str, str]) -> dict
     return {"name": typed["name"], "phone": None, "address": address, "carrier": None, "tracking_number": None}
 
 
-def render_page(request: web.Request, session: dict[str, Any] | None, *, status: int = 200,
-                pay: PayForm | None = None, card_error: str | None = None) -> web.Response:
+def render_page(
+    request: web.Request,
+    session: dict[str, Any] | None,
+    *,
+    status: int = 200,
+    pay: PayForm | None = None,
+    card_error: str | None = None,
+) -> web.Response:
     """Render the page for a session in whatever state it is, with the form's values and errors if any (or the
     3D Secure challenge the buyer has yet to answer)."""
     state = request.app[STRIPE_SANDBOX_STATE]
     context: dict[str, Any] = {
-        "page": page_state(session), "session": session, "lines": [], "total_text": "", "card_error": card_error,
-        "pay": pay or PayForm(), "email_locked": False, "success_url": None, "test_cards": TEST_CARDS,
-        "challenge": None, "challenge_url": None,
+        "page": page_state(session),
+        "session": session,
+        "lines": [],
+        "total_text": "",
+        "card_error": card_error,
+        "pay": pay or PayForm(),
+        "email_locked": False,
+        "success_url": None,
+        "test_cards": TEST_CARDS,
+        "challenge": None,
+        "challenge_url": None,
         "css_url": str(request.app.router["hosted.asset"].url_for(name="pay.css")),
         "js_url": str(request.app.router["hosted.asset"].url_for(name="pay.js")),
     }
     if session is not None:
         currency = session["currency"]
         context.update(
-            lines=[{"name": item["description"], "quantity": item["quantity"],
+            lines=[
+                {
+                    "name": item["description"],
+                    "quantity": item["quantity"],
                     "unit_text": format_amount(item["price"]["unit_amount"] or 0, currency)
-                    if item["price"]["unit_amount"] is not None else None,
-                    "amount_text": format_amount(item["amount_total"], currency)}
-                   for item in state.line_items[session["id"]]],
+                    if item["price"]["unit_amount"] is not None
+                    else None,
+                    "amount_text": format_amount(item["amount_total"], currency),
+                }
+                for item in state.line_items[session["id"]]
+            ],
             total_text=format_amount(session["amount_total"], currency),
             pay_url=str(request.app.router["hosted.page"].url_for(session_id=session["id"])),
-            success_url=success_redirect(session["success_url"], session["id"]))
+            success_url=success_redirect(session["success_url"], session["id"]),
+        )
         if pay is None:
             context["pay"] = PayForm(email=locked_email(state, session) or "")
         context["email_locked"] = locked_email(state, session) is not None
         challenge = state.pending_challenge(session["id"])
         if challenge is not None:
             number = challenge.card_input.number
-            context.update(challenge={"brand": "Visa" if number.startswith("4") else "Card", "last4": number[-4:]},
-                           challenge_url=str(request.app.router["hosted.challenge"].url_for(
-                               session_id=session["id"])))
+            context.update(
+                challenge={"brand": "Visa" if number.startswith("4") else "Card", "last4": number[-4:]},
+                challenge_url=str(request.app.router["hosted.challenge"].url_for(session_id=session["id"])),
+            )
     html = TEMPLATES.get_template("pay.html").render(context)
-    return web.Response(text=html, content_type="text/html", status=status, headers={
-        "Content-Security-Policy": content_security_policy(session), "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"})
+    return web.Response(
+        text=html,
+        content_type="text/html",
+        status=status,
+        headers={
+            "Content-Security-Policy": content_security_policy(session),
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "X-Frame-Options": "DENY",
+        },
+    )
 
 
 def content_security_policy(session: dict[str, Any] | None) -> str:
@@ -164,8 +211,10 @@ def content_security_policy(session: dict[str, Any] | None) -> str:
     if session is not None:
         parts = urlsplit(session["success_url"])
         targets.append(f"{parts.scheme}://{parts.netloc}")  # Chrome applies form-action to the 303 as well
-    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"form-action {' '.join(targets)}; base-uri 'none'; frame-ancestors 'none'")
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"form-action {' '.join(targets)}; base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 def find_session(request: web.Request) -> dict[str, Any] | None:
@@ -180,8 +229,10 @@ def find_session(request: web.Request) -> dict[str, Any] | None:
 @routes.get("/", name="index")
 async def index(request: web.Request) -> web.Response:
     """Say what this is, for someone who opens the sandbox's root in a browser."""
-    return web.Response(text="Stripe sandbox (test mode; no real money moves). REST API under ./v1/, hosted "
-                             "payment pages under ./c/pay/{session_id}.\n")
+    return web.Response(
+        text="Stripe sandbox (test mode; no real money moves). REST API under ./v1/, hosted "
+        "payment pages under ./c/pay/{session_id}.\n"
+    )
 
 
 @routes.get("/c/assets/{name}", name="hosted.asset")
@@ -190,8 +241,12 @@ async def hosted_asset(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in ASSETS:
         raise web.HTTPNotFound()
-    return web.Response(body=ASSETS[name], content_type=ASSET_TYPES[name], charset="utf-8",
-                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+    return web.Response(
+        body=ASSETS[name],
+        content_type=ASSET_TYPES[name],
+        charset="utf-8",
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @routes.get("/c/pay/{session_id}", name="hosted.page")
@@ -217,19 +272,41 @@ async def hosted_pay(request: web.Request) -> web.Response:
     config = request.app[STRIPE_SANDBOX_CONFIG]
     intent_data = state.intent_data(session["id"])
     shipping = pay.shipping or intent_data.get("shipping")
-    refused = india.refusal(account_country=config.country, exports=config.exports, currency=session["currency"],
-                            card_country=card_country(pay.card.number), description=intent_data.get("description"),
-                            shipping=shipping, name=pay.name, billing_address=pay.address or None)
+    refused = india.refusal(
+        account_country=config.country,
+        exports=config.exports,
+        currency=session["currency"],
+        card_country=card_country(pay.card.number),
+        description=intent_data.get("description"),
+        shipping=shipping,
+        name=pay.name,
+        billing_address=pay.address or None,
+    )
     if refused:
         state.refuse_confirmation(session["id"], refused)
         return render_page(request, session, status=400, pay=pay, card_error=refused)
     if asks_for_3ds(pay.card.number):
-        state.ask_for_authentication(session["id"], Challenge(card_input=pay.card, email=pay.email, name=pay.name,
-                                                              amount=pay.amount, address=pay.address or None,
-                                                              shipping=pay.shipping))
+        state.ask_for_authentication(
+            session["id"],
+            Challenge(
+                card_input=pay.card,
+                email=pay.email,
+                name=pay.name,
+                amount=pay.amount,
+                address=pay.address or None,
+                shipping=pay.shipping,
+            ),
+        )
         return render_page(request, session, pay=pay)
-    result = state.pay_session(session["id"], pay.card, email=pay.email, name=pay.name, amount=pay.amount,
-                               address=pay.address or None, shipping=pay.shipping)
+    result = state.pay_session(
+        session["id"],
+        pay.card,
+        email=pay.email,
+        name=pay.name,
+        amount=pay.amount,
+        address=pay.address or None,
+        shipping=pay.shipping,
+    )
     if result.decline is not None:
         return render_page(request, session, status=402, pay=pay, card_error=result.decline.message)
     raise web.HTTPSeeOther(success_redirect(session["success_url"], session["id"]))
@@ -244,8 +321,11 @@ async def hosted_challenge(request: web.Request) -> web.Response:
         return render_page(request, None, status=404)
     state = request.app[STRIPE_SANDBOX_STATE]
     outcome = (await request.post()).get("outcome")
-    if session["status"] != "open" or state.pending_challenge(session["id"]) is None or outcome not in (
-            "complete", "fail"):
+    if (
+        session["status"] != "open"
+        or state.pending_challenge(session["id"]) is None
+        or outcome not in ("complete", "fail")
+    ):
         return render_page(request, session, status=400)
     result = state.answer_challenge(session["id"], passed=outcome == "complete")
     if result is None:

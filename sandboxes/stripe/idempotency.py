@@ -45,26 +45,37 @@ class IdempotencyStore:
     def begin(self, api_key: str, key: str, endpoint: str, fingerprint: str, now: float) -> SavedResponse | None:
         """Claim a key for a request: the saved response to replay, or None to go ahead (and finish() after)."""
         if len(key) > MAX_KEY_LENGTH:
-            raise StripeError(f"Invalid idempotency key: must be at most {MAX_KEY_LENGTH} characters long.",
-                              type=IDEMPOTENCY_ERROR)
+            raise StripeError(
+                f"Invalid idempotency key: must be at most {MAX_KEY_LENGTH} characters long.", type=IDEMPOTENCY_ERROR
+            )
         self.prune(now)
         entry = self.entries.get((api_key, key))
         if entry is None:
             self.entries[(api_key, key)] = Entry(endpoint=endpoint, fingerprint=fingerprint, created=now)
             return None
         if entry.endpoint != endpoint:
-            raise StripeError(f"Keys for idempotent requests can only be used for the same endpoint they were first "
-                              f"used for ('{entry.endpoint}' vs '{endpoint}'). Try using a key other than '{key}' if "
-                              "you meant to execute a different request.", type=IDEMPOTENCY_ERROR)
+            raise StripeError(
+                f"Keys for idempotent requests can only be used for the same endpoint they were first "
+                f"used for ('{entry.endpoint}' vs '{endpoint}'). Try using a key other than '{key}' if "
+                "you meant to execute a different request.",
+                type=IDEMPOTENCY_ERROR,
+            )
         if entry.fingerprint != fingerprint:
-            raise StripeError("Keys for idempotent requests can only be used with the same parameters they were first "
-                              f"used with. Try using a key other than '{key}' if you meant to execute a different "
-                              "request.", type=IDEMPOTENCY_ERROR)
+            raise StripeError(
+                "Keys for idempotent requests can only be used with the same parameters they were first "
+                f"used with. Try using a key other than '{key}' if you meant to execute a different "
+                "request.",
+                type=IDEMPOTENCY_ERROR,
+            )
         if entry.response is None:
-            raise StripeError(f"There is currently another in-progress request using this Idempotent Key (that "
-                              f"probably means you submitted twice, and the other request is still going through): "
-                              f"{key}. Please try again later.", status=409, type=IDEMPOTENCY_ERROR,
-                              code="idempotency_key_in_use")
+            raise StripeError(
+                f"There is currently another in-progress request using this Idempotent Key (that "
+                f"probably means you submitted twice, and the other request is still going through): "
+                f"{key}. Please try again later.",
+                status=409,
+                type=IDEMPOTENCY_ERROR,
+                code="idempotency_key_in_use",
+            )
         return entry.response
 
     def finish(self, api_key: str, key: str, response: SavedResponse | None) -> None:

@@ -14,13 +14,21 @@ from typing import Any
 MORE = " More info here: https://stripe.com/docs/india-exports"
 NEEDS_DESCRIPTION = "As per Indian regulations, export transactions require a description." + MORE
 NEEDS_NAME_AND_ADDRESS = "As per Indian regulations, export transactions require a customer name and address." + MORE
-NEEDS_SHIPPING = ("As per Indian regulations, goods export transactions require a billing and a shipping address."
-                  + MORE)
+NEEDS_SHIPPING = "As per Indian regulations, goods export transactions require a billing and a shipping address." + MORE
 DOMESTIC_IN_INR = "Domestic transactions in India must present in INR." + MORE
 
 
-def refusal(*, account_country: str, exports: str, currency: str, card_country: str, description: str | None,
-            shipping: dict[str, Any] | None, name: str, billing_address: dict[str, Any] | None) -> str | None:
+def refusal(
+    *,
+    account_country: str,
+    exports: str,
+    currency: str,
+    card_country: str,
+    description: str | None,
+    shipping: dict[str, Any] | None,
+    name: str,
+    billing_address: dict[str, Any] | None,
+) -> str | None:
     """Return the message Stripe India refuses this confirmation with, or None when it may go ahead; `shipping` is
     the PaymentIntent's (payment_intent_data.shipping, or what Checkout collected)."""
     if account_country != "IN":

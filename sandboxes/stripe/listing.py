@@ -30,8 +30,9 @@ def expand(obj: dict[str, Any], paths: Iterable[str], lookup: Lookup) -> dict[st
     for path in paths:
         segments = path.split(".")
         if len(segments) > MAX_EXPAND_DEPTH:
-            raise StripeError(f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. Property: "
-                              f"{path}", param="expand")
+            raise StripeError(
+                f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. Property: {path}", param="expand"
+            )
         expand_path(result, segments, path, lookup)
     return result
 
@@ -65,13 +66,13 @@ def paginate(objects: list[dict[str, Any]], fields: dict[str, Any], url: str, ki
         cursor = fields["starting_after"]
         if cursor not in ids:
             raise no_such(kind, cursor, param="starting_after")
-        window = objects[ids.index(cursor) + 1:]
+        window = objects[ids.index(cursor) + 1 :]
         page = window[:limit]
     elif "ending_before" in fields:
         cursor = fields["ending_before"]
         if cursor not in ids:
             raise no_such(kind, cursor, param="ending_before")
-        window = objects[:ids.index(cursor)]
+        window = objects[: ids.index(cursor)]
         page = window[-limit:]
     else:
         window = objects
@@ -84,9 +85,13 @@ def created_matches(obj: dict[str, Any], bounds: dict[str, int] | None) -> bool:
     if not bounds:
         return True
     created = obj["created"]
-    checks = {"eq": created == bounds.get("eq"), "gt": created > bounds.get("gt", 0),
-              "gte": created >= bounds.get("gte", 0), "lt": created < bounds.get("lt", 0),
-              "lte": created <= bounds.get("lte", 0)}
+    checks = {
+        "eq": created == bounds.get("eq"),
+        "gt": created > bounds.get("gt", 0),
+        "gte": created >= bounds.get("gte", 0),
+        "lt": created < bounds.get("lt", 0),
+        "lte": created <= bounds.get("lte", 0),
+    }
     return all(checks[op] for op in bounds)
 
 

@@ -20,8 +20,8 @@ from aiohttp import web
 from ..common.faults import HANG
 from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, SandboxConfig
 from .errors import API_ERROR, StripeError
-from .ids import new_id
 from .idempotency import SavedResponse
+from .ids import new_id
 from .objects import API_VERSION
 from .replies import read_params, reply_error
 from .state import RequestRef
@@ -32,17 +32,27 @@ API_ROUTE_PREFIX = "api."  # REST routes are named api.*; the hosted page's are 
 REQUEST_ID = web.RequestKey("stripe_sandbox_request_id", str)
 API_KEY = web.RequestKey("stripe_sandbox_api_key", str)
 
-NO_KEY = ("You did not provide an API key. You need to provide your API key in the Authorization header, using "
-          "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication "
-          "for details, or we can help at https://support.stripe.com/.")
-PUBLISHABLE_KEY = ("This API call cannot be made with a publishable API key. Please use a secret API key. You can "
-                   "find a list of your API keys at https://dashboard.stripe.com/account/apikeys.")
+NO_KEY = (
+    "You did not provide an API key. You need to provide your API key in the Authorization header, using "
+    "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication "
+    "for details, or we can help at https://support.stripe.com/."
+)
+PUBLISHABLE_KEY = (
+    "This API call cannot be made with a publishable API key. Please use a secret API key. You can "
+    "find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
+)
 UNKNOWN_ERROR = "An unknown error occurred. The Stripe sandbox logged the traceback."
-FAULT_MESSAGES = {429: ("Too many requests hit the API too quickly. We recommend an exponential backoff of your "
-                        "requests.", "rate_limit"),
-                  409: ("This object cannot be accessed right now because another API request or Stripe process is "
-                        "currently accessing it. If you see this error intermittently, retry the request.",
-                        "lock_timeout")}
+FAULT_MESSAGES = {
+    429: (
+        "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+        "rate_limit",
+    ),
+    409: (
+        "This object cannot be accessed right now because another API request or Stripe process is "
+        "currently accessing it. If you see this error intermittently, retry the request.",
+        "lock_timeout",
+    ),
+}
 
 
 class InjectedFault(StripeError):
@@ -56,7 +66,7 @@ def mount_prefix(request: web.Request) -> str:
 
 def api_path(request: web.Request) -> str:
     """Return the request's path relative to the sandbox, e.g. "/v1/checkout/sessions"."""
-    return request.path[len(mount_prefix(request)):] or "/"
+    return request.path[len(mount_prefix(request)) :] or "/"
 
 
 def is_api_request(request: web.Request) -> bool:
@@ -82,8 +92,11 @@ def mask_key(key: str) -> str:
 
 def unrecognized_url(request: web.Request) -> StripeError:
     """Stripe's 404 for a path (or method) the API does not have."""
-    return StripeError(f"Unrecognized request URL ({request.method}: {api_path(request)}). Please see "
-                       "https://stripe.com/docs or we can help at https://support.stripe.com/.", status=404)
+    return StripeError(
+        f"Unrecognized request URL ({request.method}: {api_path(request)}). Please see "
+        "https://stripe.com/docs or we can help at https://support.stripe.com/.",
+        status=404,
+    )
 
 
 @web.middleware
@@ -99,8 +112,9 @@ async def error_middleware(request: web.Request, handler):
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        response = reply_error(unrecognized_url(request) if exc.status in (404, 405)
-                               else StripeError(exc.reason, status=exc.status))
+        response = reply_error(
+            unrecognized_url(request) if exc.status in (404, 405) else StripeError(exc.reason, status=exc.status)
+        )
     except Exception:
         log.exception("Stripe sandbox crashed on %s %s", request.method, request.path)
         response = reply_error(StripeError(UNKNOWN_ERROR, status=500, type=API_ERROR))
@@ -157,9 +171,13 @@ async def idempotency_middleware(request: web.Request, handler):
     store, api_key, endpoint = state.idempotency, request[API_KEY], api_path(request)
     saved = store.begin(api_key, key, endpoint, json.dumps(params, sort_keys=True), state.clock())
     if saved is not None:
-        return web.Response(body=saved.body, status=saved.status, content_type=saved.content_type,
-                            charset="utf-8", headers={"Idempotent-Replayed": "true", "Idempotency-Key": key,
-                                                      "Original-Request": saved.request_id})
+        return web.Response(
+            body=saved.body,
+            status=saved.status,
+            content_type=saved.content_type,
+            charset="utf-8",
+            headers={"Idempotent-Replayed": "true", "Idempotency-Key": key, "Original-Request": saved.request_id},
+        )
     try:
         response = await handler(request)
     except InjectedFault:
@@ -175,13 +193,21 @@ async def idempotency_middleware(request: web.Request, handler):
     except Exception:
         # Stripe saves a 500 too once the endpoint ran, and says a retry would only replay it.
         log.exception("Stripe sandbox crashed on %s %s", request.method, request.path)
-        response = reply_error(StripeError(UNKNOWN_ERROR, status=500, type=API_ERROR),
-                               {"Stripe-Should-Retry": "false"})
+        response = reply_error(StripeError(UNKNOWN_ERROR, status=500, type=API_ERROR), {"Stripe-Should-Retry": "false"})
     # Requests refused before they ran (bad params, conflicts) are not saved; ones that ran, succeeded or not, are.
     ran = response.status < 400 or response.status == 402 or response.status >= 500
-    store.finish(api_key, key, SavedResponse(status=response.status, body=response.body,
-                                             content_type=response.content_type,
-                                             request_id=request[REQUEST_ID]) if ran else None)
+    store.finish(
+        api_key,
+        key,
+        SavedResponse(
+            status=response.status,
+            body=response.body,
+            content_type=response.content_type,
+            request_id=request[REQUEST_ID],
+        )
+        if ran
+        else None,
+    )
     response.headers["Idempotency-Key"] = key
     return response
 
@@ -199,6 +225,7 @@ async def fault_middleware(request: web.Request, handler):
         elif failure is not None:
             status = int(failure)
             message, code = FAULT_MESSAGES.get(status, (f"Injected failure {status} (sandbox fault).", None))
-            raise InjectedFault(message, status=status, type=API_ERROR if status >= 500 else "invalid_request_error",
-                                code=code)
+            raise InjectedFault(
+                message, status=status, type=API_ERROR if status >= 500 else "invalid_request_error", code=code
+            )
     return await handler(request)

@@ -38,9 +38,13 @@ def preview(value: Any) -> str:
 
 def empty_value(param: str) -> StripeError:
     """The 400 for "" where a parameter cannot be unset."""
-    return StripeError(f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
-                       f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
-                       "or supply a non-empty value.", code="parameter_invalid_empty", param=param)
+    return StripeError(
+        f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
+        f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
+        "or supply a non-empty value.",
+        code="parameter_invalid_empty",
+        param=param,
+    )
 
 
 def expect_string(value: Any, param: str) -> str:
@@ -56,19 +60,25 @@ def expect_string(value: Any, param: str) -> str:
 
 def text(max_length: int = MAX_STRING, choices: Sequence[str] | None = None) -> Reader:
     """A string, at most max_length long, or one of choices."""
+
     def read(value: Any, param: str) -> str:
         value = expect_string(value, param)
         if choices is not None and value not in choices:
             raise StripeError(f"Invalid {param}: must be one of {one_of(list(choices))}", param=param)
         if len(value) > max_length:
-            raise StripeError(f"Invalid string: {preview(value)}; must be at most {max_length} characters",
-                              code="string_length_exceeded" if max_length != MAX_STRING else None, param=param)
+            raise StripeError(
+                f"Invalid string: {preview(value)}; must be at most {max_length} characters",
+                code="string_length_exceeded" if max_length != MAX_STRING else None,
+                param=param,
+            )
         return value
+
     return read
 
 
 def integer(minimum: int | None = None, maximum: int | None = None) -> Reader:
     """A whole number, written in decimal digits, within the bounds given."""
+
     def read(value: Any, param: str) -> int:
         raw = expect_string(value, param)
         if not _INTEGER.match(raw):
@@ -79,11 +89,13 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Reader:
         if maximum is not None and number > maximum:
             raise StripeError(f"This value must be less than or equal to {maximum}.", param=param)
         return number
+
     return read
 
 
 def decimal_text(minimum: Decimal | None = None) -> Reader:
     """A decimal string with at most 12 places (unit_amount_decimal), kept exact."""
+
     def read(value: Any, param: str) -> Decimal:
         raw = expect_string(value, param)
         try:
@@ -95,6 +107,7 @@ def decimal_text(minimum: Decimal | None = None) -> Reader:
         if minimum is not None and number < minimum:
             raise StripeError(f"This value must be greater than or equal to {minimum}.", param=param)
         return number
+
     return read
 
 
@@ -127,8 +140,11 @@ def currency(value: Any, param: str) -> str:
     """A three-letter currency Stripe supports, returned lowercase as Stripe returns it."""
     raw = expect_string(value, param).lower()
     if raw not in SUPPORTED:
-        raise StripeError(f"Invalid currency: {preview(raw)}. Stripe currently supports these currencies: "
-                          + ", ".join(sorted(SUPPORTED)), param=param)
+        raise StripeError(
+            f"Invalid currency: {preview(raw)}. Stripe currently supports these currencies: "
+            + ", ".join(sorted(SUPPORTED)),
+            param=param,
+        )
     return raw
 
 
@@ -143,14 +159,22 @@ def metadata(value: Any, param: str) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for key, item in value.items():
         if len(key) > METADATA_KEY_LENGTH:
-            raise StripeError(f"Metadata keys can have up to {METADATA_KEY_LENGTH} characters; "
-                              f"{preview(key)} has {len(key)}", param=join(param, key))
+            raise StripeError(
+                f"Metadata keys can have up to {METADATA_KEY_LENGTH} characters; {preview(key)} has {len(key)}",
+                param=join(param, key),
+            )
         if not isinstance(item, str):
-            raise StripeError(f"Invalid value for metadata key {preview(key)}: metadata values must be strings "
-                              "(keys cannot contain [ or ])", param=join(param, key))
+            raise StripeError(
+                f"Invalid value for metadata key {preview(key)}: metadata values must be strings "
+                "(keys cannot contain [ or ])",
+                param=join(param, key),
+            )
         if len(item) > METADATA_VALUE_LENGTH:
-            raise StripeError(f"Metadata values can have up to {METADATA_VALUE_LENGTH} characters; the value of "
-                              f"{preview(key)} has {len(item)}", param=join(param, key))
+            raise StripeError(
+                f"Metadata values can have up to {METADATA_VALUE_LENGTH} characters; the value of "
+                f"{preview(key)} has {len(item)}",
+                param=join(param, key),
+            )
         if item:  # an empty value unsets its key
             cleaned[key] = item
     if len(cleaned) > METADATA_KEYS:
@@ -160,15 +184,18 @@ def metadata(value: Any, param: str) -> dict[str, str]:
 
 def array_of(item: Reader, max_items: int | None = None) -> Reader:
     """A list of values each read by item; `a[0]`, `a[1]` and `a[]` both arrive as lists."""
+
     def read(value: Any, param: str) -> list[Any]:
         if value == "":
             return []
         if not isinstance(value, list):
             raise StripeError("Invalid array", param=param)
         if max_items is not None and len(value) > max_items:
-            raise StripeError(f"Invalid array: {param} can have at most {max_items} items; {len(value)} were given",
-                              param=param)
+            raise StripeError(
+                f"Invalid array: {param} can have at most {max_items} items; {len(value)} were given", param=param
+            )
         return [item(element, join(param, index)) for index, element in enumerate(value)]
+
     return read
 
 
@@ -184,6 +211,7 @@ def unsupported(value: Any, param: str) -> Any:
 
 def hash_of(fields: Mapping[str, Reader], *, required: Sequence[str] = ()) -> Reader:
     """A hash with exactly these fields (each read by its reader); unknown names and missing required ones fail."""
+
     def read(value: Any, param: str) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise StripeError("Invalid hash", param=param or None)
@@ -194,6 +222,7 @@ def hash_of(fields: Mapping[str, Reader], *, required: Sequence[str] = ()) -> Re
             if name not in value:
                 raise missing_param(join(param, name))
         return {key: fields[key](item, join(param, key)) for key, item in value.items()}
+
     return read
 
 

@@ -21,8 +21,10 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     if request.method == "POST":
         raw = await request.text()
         if raw.strip() and request.content_type not in (FORM_TYPE, "application/octet-stream"):
-            raise StripeError(f"Invalid request: unsupported Content-Type {request.content_type}. If error "
-                              f"persists and you need assistance, please contact support@stripe.com.")
+            raise StripeError(
+                f"Invalid request: unsupported Content-Type {request.content_type}. If error "
+                f"persists and you need assistance, please contact support@stripe.com."
+            )
     else:
         raw = request.query_string
     try:

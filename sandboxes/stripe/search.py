@@ -1,8 +1,8 @@
 """Stripe's search query language, as far as customers need it.
 
-    email:'asha@example.in'        exact (case-insensitive)     name~'Asha'    substring (≥ 3 characters)
-    metadata['order_id']:'42'      metadata value               -email:'x@y.z' negation
-    created>1767225600             numbers: : > >= < <=         a AND b, a OR b (not both), or a b (AND)
+email:'asha@example.in'        exact (case-insensitive)     name~'Asha'    substring (≥ 3 characters)
+metadata['order_id']:'42'      metadata value               -email:'x@y.z' negation
+created>1767225600             numbers: : > >= < <=         a AND b, a OR b (not both), or a b (AND)
 """
 
 from __future__ import annotations
@@ -15,15 +15,20 @@ from .errors import StripeError
 
 STRING_FIELDS = {"email", "name", "phone"}
 NUMBER_FIELDS = {"created"}
-PARSE_ERROR = ("We were unable to parse your search query. Try using the format `metadata['key']:'value'` to query "
-               "for metadata or `key:'value'` to query for other fields.")
+PARSE_ERROR = (
+    "We were unable to parse your search query. Try using the format `metadata['key']:'value'` to query "
+    "for metadata or `key:'value'` to query for other fields."
+)
 
-_CLAUSE = re.compile(r"""
+_CLAUSE = re.compile(
+    r"""
     (?P<negated>-)?
     (?: metadata\[(?:'(?P<key1>(?:[^'\\]|\\.)*)'|"(?P<key2>(?:[^"\\]|\\.)*)")\] | (?P<field>[a-z_]+) )
     (?P<op>:|~|>=|<=|>|<)
     (?: '(?P<single>(?:[^'\\]|\\.)*)' | "(?P<double>(?:[^"\\]|\\.)*)" | (?P<number>-?\d+) | (?P<null>null) )
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 _CONNECTOR = re.compile(r"\s+(?:(?P<word>AND|OR)\s+)?", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\(.)")
 
@@ -57,19 +62,27 @@ def read_clause(match: re.Match[str]) -> Clause:
     else:
         value = None
     if field not in STRING_FIELDS | NUMBER_FIELDS | {"metadata"}:
-        raise StripeError(f"Field '{field}' is an unsupported search field for resource customers. See "
-                          "http://stripe.com/docs/search#query-fields-for-customers for a list of supported fields.",
-                          param="query")
+        raise StripeError(
+            f"Field '{field}' is an unsupported search field for resource customers. See "
+            "http://stripe.com/docs/search#query-fields-for-customers for a list of supported fields.",
+            param="query",
+        )
     numeric = field in NUMBER_FIELDS
     if (numeric and not isinstance(value, int)) or (not numeric and isinstance(value, int)):
         raise StripeError(PARSE_ERROR, param="query")
     if op in (">", ">=", "<", "<=") and not numeric:
         raise StripeError(f"The operator '{op}' is not supported for the field '{field}'.", param="query")
     if op == "~" and (field not in STRING_FIELDS or not isinstance(value, str) or len(value) < 3):
-        raise StripeError("Substring matching (~) needs a string field (email, name, phone) and at least "
-                          "3 characters.", param="query")
-    return Clause(field=field, key=None if key is None else unescape(key), op=op, value=value,
-                  negated=bool(match.group("negated")))
+        raise StripeError(
+            "Substring matching (~) needs a string field (email, name, phone) and at least 3 characters.", param="query"
+        )
+    return Clause(
+        field=field,
+        key=None if key is None else unescape(key),
+        op=op,
+        value=value,
+        negated=bool(match.group("negated")),
+    )
 
 
 def parse_query(query: str) -> tuple[list[Clause], str]:
@@ -102,8 +115,13 @@ def clause_matches(obj: dict[str, Any], clause: Clause) -> bool:
         return actual is None if clause.value is None else actual == clause.value
     actual = obj.get(clause.field)
     if clause.field in NUMBER_FIELDS:
-        return {":": actual == clause.value, ">": actual > clause.value, ">=": actual >= clause.value,
-                "<": actual < clause.value, "<=": actual <= clause.value}[clause.op]
+        return {
+            ":": actual == clause.value,
+            ">": actual > clause.value,
+            ">=": actual >= clause.value,
+            "<": actual < clause.value,
+            "<=": actual <= clause.value,
+        }[clause.op]
     if clause.value is None:
         return actual is None
     if actual is None:

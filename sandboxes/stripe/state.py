@@ -14,16 +14,35 @@ from .idempotency import IdempotencyStore
 from .ids import new_id
 from .listing import created_matches, newest_first
 from .money import check_whole_units, format_amount
-from .objects import (build_charge, build_customer, build_customer_details, build_dispute, build_event,
-                      build_line_item, build_payment_error, build_payment_intent, build_price, build_product,
-                      build_refund, build_session, list_object)
+from .objects import (
+    build_charge,
+    build_customer,
+    build_customer_details,
+    build_dispute,
+    build_event,
+    build_line_item,
+    build_payment_error,
+    build_payment_intent,
+    build_price,
+    build_product,
+    build_refund,
+    build_session,
+    list_object,
+)
 from .validation import RefundRequest, SessionRequest
 
 log = logging.getLogger("sandboxes.stripe")
 
-KINDS = {"sessions": "checkout.session", "payment_intents": "payment_intent", "charges": "charge",
-         "refunds": "refund", "customers": "customer", "products": "product", "events": "event",
-         "disputes": "dispute"}
+KINDS = {
+    "sessions": "checkout.session",
+    "payment_intents": "payment_intent",
+    "charges": "charge",
+    "refunds": "refund",
+    "customers": "customer",
+    "products": "product",
+    "events": "event",
+    "disputes": "dispute",
+}
 REFUND_OUTCOMES = ("succeeded", "pending", "failed")
 EVIDENCE_WINDOW = 7 * 24 * 3600  # seconds until a dispute's evidence is due (Stripe gives 7 to 21 days)
 
@@ -68,8 +87,10 @@ class Challenge:
 
 
 # support.stripe.com and Stripe's fixtures: the PaymentIntent's error when the buyer fails 3D Secure.
-AUTHENTICATION_FAILED = ("The provided PaymentMethod has failed authentication. You can provide payment_method_data "
-                         "or a new PaymentMethod to attempt to fulfill this PaymentIntent again.")
+AUTHENTICATION_FAILED = (
+    "The provided PaymentMethod has failed authentication. You can provide payment_method_data "
+    "or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
+)
 
 
 @dataclass
@@ -137,41 +158,63 @@ class StripeSandboxState:
         """Return sessions newest first, filtered as GET /v1/checkout/sessions filters them."""
         self.expire_due_sessions()
         email = filters.get("customer_details", {}).get("email")
-        return [session for session in newest_first(self.sessions.values())
-                if all(session[name] == filters[name] for name in ("payment_intent", "customer", "status")
-                       if name in filters)
-                and (email is None or (session["customer_details"] or {}).get("email") == email)
-                and created_matches(session, filters.get("created"))]
+        return [
+            session
+            for session in newest_first(self.sessions.values())
+            if all(
+                session[name] == filters[name] for name in ("payment_intent", "customer", "status") if name in filters
+            )
+            and (email is None or (session["customer_details"] or {}).get("email") == email)
+            and created_matches(session, filters.get("created"))
+        ]
 
     def find_refunds(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """Return refunds newest first, filtered by charge, payment_intent and created."""
-        return [refund for refund in newest_first(self.refunds.values())
-                if all(refund[name] == filters[name] for name in ("charge", "payment_intent") if name in filters)
-                and created_matches(refund, filters.get("created"))]
+        return [
+            refund
+            for refund in newest_first(self.refunds.values())
+            if all(refund[name] == filters[name] for name in ("charge", "payment_intent") if name in filters)
+            and created_matches(refund, filters.get("created"))
+        ]
 
     def find_customers(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """Return customers newest first, filtered by exact (case-sensitive) email and created."""
-        return [customer for customer in newest_first(self.customers.values())
-                if ("email" not in filters or customer["email"] == filters["email"])
-                and created_matches(customer, filters.get("created"))]
+        return [
+            customer
+            for customer in newest_first(self.customers.values())
+            if ("email" not in filters or customer["email"] == filters["email"])
+            and created_matches(customer, filters.get("created"))
+        ]
 
     def find_events(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """Return event envelopes newest first, filtered by type (a trailing * matches a prefix) and created."""
         wanted = filters.get("types") or ([filters["type"]] if "type" in filters else [])
+
         def type_ok(event_type: str) -> bool:
-            return not wanted or any(event_type == pattern or (pattern.endswith("*")
-                                                               and event_type.startswith(pattern[:-1]))
-                                     for pattern in wanted)
-        return [event.envelope for event in reversed(self.events)
-                if type_ok(event.type) and created_matches(event.envelope, filters.get("created"))]
+            return not wanted or any(
+                event_type == pattern or (pattern.endswith("*") and event_type.startswith(pattern[:-1]))
+                for pattern in wanted
+            )
+
+        return [
+            event.envelope
+            for event in reversed(self.events)
+            if type_ok(event.type) and created_matches(event.envelope, filters.get("created"))
+        ]
 
     # -- customers -------------------------------------------------------------------------------
 
     def create_customer(self, fields: dict[str, Any], via: RequestRef | None = None) -> dict[str, Any]:
         """Store a new customer and return it."""
-        customer = build_customer(email=fields.get("email"), name=fields.get("name"), phone=fields.get("phone"),
-                                  description=fields.get("description"), metadata=fields.get("metadata", {}),
-                                  address=fields.get("address"), created=self.now())
+        customer = build_customer(
+            email=fields.get("email"),
+            name=fields.get("name"),
+            phone=fields.get("phone"),
+            description=fields.get("description"),
+            metadata=fields.get("metadata", {}),
+            address=fields.get("address"),
+            created=self.now(),
+        )
         customer["preferred_locales"] = fields.get("preferred_locales", [])
         self.customers[customer["id"]] = customer
         self.record("customer.created", customer, via)
@@ -179,8 +222,7 @@ class StripeSandboxState:
 
     # -- checkout sessions -----------------------------------------------------------------------
 
-    def create_session(self, request: SessionRequest, base_url: str,
-                       via: RequestRef | None = None) -> dict[str, Any]:
+    def create_session(self, request: SessionRequest, base_url: str, via: RequestRef | None = None) -> dict[str, Any]:
         """Store a new open session with its line items; the hosted page is at {base_url}/c/pay/{id}."""
         customer_id = request.fields.get("customer")
         if customer_id is not None:
@@ -191,14 +233,32 @@ class StripeSandboxState:
         for line in request.lines:
             product = build_product(line.product_data, now)
             self.products[product["id"]] = product
-            price = build_price(currency=line.currency, unit_amount=line.unit_amount,
-                                unit_amount_decimal=str(line.unit_amount_decimal), product_id=product["id"],
-                                tax_behavior=line.tax_behavior, created=now)
-            items.append(build_line_item(price=price, description=product["name"], quantity=line.quantity,
-                                         amount=line.amount, metadata=line.metadata))
-        session = build_session(session_id=session_id, url=f"{base_url}/c/pay/{session_id}", amount=request.amount,
-                                currency=request.currency, fields=request.fields, expires_at=request.expires_at,
-                                created=now)
+            price = build_price(
+                currency=line.currency,
+                unit_amount=line.unit_amount,
+                unit_amount_decimal=str(line.unit_amount_decimal),
+                product_id=product["id"],
+                tax_behavior=line.tax_behavior,
+                created=now,
+            )
+            items.append(
+                build_line_item(
+                    price=price,
+                    description=product["name"],
+                    quantity=line.quantity,
+                    amount=line.amount,
+                    metadata=line.metadata,
+                )
+            )
+        session = build_session(
+            session_id=session_id,
+            url=f"{base_url}/c/pay/{session_id}",
+            amount=request.amount,
+            currency=request.currency,
+            fields=request.fields,
+            expires_at=request.expires_at,
+            created=now,
+        )
         self.sessions[session_id] = session
         self.line_items[session_id] = items
         self._intent_data[session_id] = request.intent_data
@@ -208,8 +268,11 @@ class StripeSandboxState:
         """Expire an open session at the shop's request; any other status is a 400."""
         session = self.get_session(session_id)
         if session["status"] != "open":
-            raise StripeError(f'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout '
-                              f'Session has a status of "{session["status"]}".', param="session")
+            raise StripeError(
+                f'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout '
+                f'Session has a status of "{session["status"]}".',
+                param="session",
+            )
         self.close_expired(session, via)
         return session
 
@@ -239,9 +302,13 @@ class StripeSandboxState:
         """Return the session's PaymentIntent, creating it on the buyer's first confirmation."""
         if session["payment_intent"] is not None:
             return self.payment_intents[session["payment_intent"]]
-        intent = build_payment_intent(amount=session["amount_total"], currency=session["currency"],
-                                      customer=session["customer"], intent_data=self._intent_data[session["id"]],
-                                      created=self.now())
+        intent = build_payment_intent(
+            amount=session["amount_total"],
+            currency=session["currency"],
+            customer=session["customer"],
+            intent_data=self._intent_data[session["id"]],
+            created=self.now(),
+        )
         self.payment_intents[intent["id"]] = intent
         session["payment_intent"] = intent["id"]
         self.record("payment_intent.created", intent)
@@ -256,8 +323,11 @@ class StripeSandboxState:
         waiting for a payment method, with the refusal as its last_payment_error."""
         session = self.get_session(session_id)
         intent = self.start_payment_intent(session)
-        intent.update(status="requires_payment_method", payment_method=None,
-                      last_payment_error={"message": message, "type": "invalid_request_error"})
+        intent.update(
+            status="requires_payment_method",
+            payment_method=None,
+            last_payment_error={"message": message, "type": "invalid_request_error"},
+        )
         self.record("payment_intent.payment_failed", intent)
         return intent
 
@@ -265,8 +335,11 @@ class StripeSandboxState:
         """The issuer wants 3D Secure: the intent waits in requires_action until the buyer answers the challenge."""
         session = self.get_session(session_id)
         intent = self.start_payment_intent(session)
-        intent.update(status="requires_action", last_payment_error=None,
-                      next_action={"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}})
+        intent.update(
+            status="requires_action",
+            last_payment_error=None,
+            next_action={"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}},
+        )
         self._challenges[session_id] = challenge
         self.record("payment_intent.requires_action", intent)
         return intent
@@ -285,20 +358,42 @@ class StripeSandboxState:
         intent = self.payment_intents[session["payment_intent"]]
         intent["next_action"] = None
         if not passed:
-            intent.update(status="requires_payment_method", payment_method=None, last_payment_error={
-                "code": "payment_intent_authentication_failure", "message": AUTHENTICATION_FAILED,
-                "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
-                "type": "invalid_request_error"})
+            intent.update(
+                status="requires_payment_method",
+                payment_method=None,
+                last_payment_error={
+                    "code": "payment_intent_authentication_failure",
+                    "message": AUTHENTICATION_FAILED,
+                    "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
+                    "type": "invalid_request_error",
+                },
+            )
             self.record("payment_intent.payment_failed", intent)
             return None
-        result = self.pay_session(session_id, challenge.card_input, email=challenge.email, name=challenge.name,
-                                  amount=challenge.amount, address=challenge.address, shipping=challenge.shipping,
-                                  authenticated=True)
+        result = self.pay_session(
+            session_id,
+            challenge.card_input,
+            email=challenge.email,
+            name=challenge.name,
+            amount=challenge.amount,
+            address=challenge.address,
+            shipping=challenge.shipping,
+            authenticated=True,
+        )
         return result
 
-    def pay_session(self, session_id: str, card_input: CardInput, *, email: str, name: str,
-                    amount: int | None = None, address: dict[str, Any] | None = None,
-                    shipping: dict[str, Any] | None = None, authenticated: bool = False) -> PaymentResult:
+    def pay_session(
+        self,
+        session_id: str,
+        card_input: CardInput,
+        *,
+        email: str,
+        name: str,
+        amount: int | None = None,
+        address: dict[str, Any] | None = None,
+        shipping: dict[str, Any] | None = None,
+        authenticated: bool = False,
+    ) -> PaymentResult:
         """Confirm an open session's payment with a card; `amount` (sandbox knob) charges that instead of the total."""
         session = self.get_session(session_id)
         if session["status"] != "open":
@@ -308,37 +403,67 @@ class StripeSandboxState:
         intent["amount"] = session["amount_total"] if amount is None else amount
         if shipping is not None:  # collected on the page (shipping_address_collection): Checkout sets it here
             intent["shipping"] = shipping
-            session["collected_information"] = {"shipping_details": {"name": shipping["name"],
-                                                                     "address": shipping["address"]}}
+            session["collected_information"] = {
+                "shipping_details": {"name": shipping["name"], "address": shipping["address"]}
+            }
         card, decline = describe(card_input)
         payment_method = new_id("pm_")
-        charge = build_charge(intent=intent, card=card, payment_method=payment_method, email=email, name=name,
-                              decline=decline, created=self.now(), address=address)
+        charge = build_charge(
+            intent=intent,
+            card=card,
+            payment_method=payment_method,
+            email=email,
+            name=name,
+            decline=decline,
+            created=self.now(),
+            address=address,
+        )
         if authenticated:  # what a charge after a 3D Secure challenge records
             charge["payment_method_details"]["card"]["three_d_secure"] = {
-                "authentication_flow": "challenge", "result": "authenticated", "version": "2.2.0"}
+                "authentication_flow": "challenge",
+                "result": "authenticated",
+                "version": "2.2.0",
+            }
         self.charges[charge["id"]] = charge
         intent["latest_charge"] = charge["id"]
         if decline is not None:
             # Stripe detaches a failed payment method: the buyer must give another one.
-            intent.update(status="requires_payment_method", payment_method=None,
-                          last_payment_error=build_payment_error(decline=decline, charge=charge, intent=intent))
+            intent.update(
+                status="requires_payment_method",
+                payment_method=None,
+                last_payment_error=build_payment_error(decline=decline, charge=charge, intent=intent),
+            )
             self.record("charge.failed", charge)
             self.record("payment_intent.payment_failed", intent)
             return PaymentResult(session=session, intent=intent, charge=charge, decline=decline)
         self.complete_session(session, intent, charge, payment_method, email=email, name=name, address=address)
         return PaymentResult(session=session, intent=intent, charge=charge, decline=None)
 
-    def complete_session(self, session: dict[str, Any], intent: dict[str, Any], charge: dict[str, Any],
-                         payment_method: str, *, email: str, name: str, address: dict[str, Any] | None = None) -> None:
+    def complete_session(
+        self,
+        session: dict[str, Any],
+        intent: dict[str, Any],
+        charge: dict[str, Any],
+        payment_method: str,
+        *,
+        email: str,
+        name: str,
+        address: dict[str, Any] | None = None,
+    ) -> None:
         """Record a successful charge: the intent succeeds and the session completes, paid."""
         if session["customer"] is None and session["customer_creation"] == "always":
             customer = self.create_customer({"email": email, "name": name})
             session["customer"] = intent["customer"] = charge["customer"] = customer["id"]
-        intent.update(status="succeeded", amount_received=intent["amount"], payment_method=payment_method,
-                      last_payment_error=None)
-        session.update(status="complete", payment_status="paid", url=None, amount_total=intent["amount"],
-                       customer_details=build_customer_details(email=email, name=name, address=address))
+        intent.update(
+            status="succeeded", amount_received=intent["amount"], payment_method=payment_method, last_payment_error=None
+        )
+        session.update(
+            status="complete",
+            payment_status="paid",
+            url=None,
+            amount_total=intent["amount"],
+            customer_details=build_customer_details(email=email, name=name, address=address),
+        )
         self.record("charge.succeeded", charge)
         self.record("payment_intent.succeeded", intent)
         self.record("checkout.session.completed", session)
@@ -350,20 +475,24 @@ class StripeSandboxState:
         if request.charge is not None:
             charge = self.get("charges", request.charge, param="charge")
             if request.payment_intent is not None and charge["payment_intent"] != request.payment_intent:
-                raise StripeError(f"The charge {charge['id']} does not belong to the PaymentIntent "
-                                  f"{request.payment_intent}.", param="charge")
+                raise StripeError(
+                    f"The charge {charge['id']} does not belong to the PaymentIntent {request.payment_intent}.",
+                    param="charge",
+                )
             if charge["status"] != "succeeded":
-                raise StripeError(f"Charge {charge['id']} has not succeeded, so it cannot be refunded.",
-                                  param="charge")
+                raise StripeError(f"Charge {charge['id']} has not succeeded, so it cannot be refunded.", param="charge")
             return charge
         intent = self.get("payment_intents", request.payment_intent, param="payment_intent")
         if intent["status"] != "succeeded":
-            raise StripeError(f"This PaymentIntent ({intent['id']}) does not have a successful charge to refund.",
-                              param="payment_intent")
+            raise StripeError(
+                f"This PaymentIntent ({intent['id']}) does not have a successful charge to refund.",
+                param="payment_intent",
+            )
         return self.charges[intent["latest_charge"]]
 
-    def create_refund(self, request: RefundRequest, via: RequestRef | None = None,
-                      outcome: str = "succeeded") -> dict[str, Any]:
+    def create_refund(
+        self, request: RefundRequest, via: RequestRef | None = None, outcome: str = "succeeded"
+    ) -> dict[str, Any]:
         """Refund all or part of what remains of a charge; it succeeds at once, as card refunds do in test mode.
 
         outcome (Faults.refund_outcome) can instead keep it "pending" until settle_refund(), or make it
@@ -373,17 +502,27 @@ class StripeSandboxState:
             raise ValueError(f"refund outcome must be one of {REFUND_OUTCOMES}, not {outcome!r}")
         charge = self.refundable_charge(request)
         if charge["refunded"]:
-            raise StripeError(f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded",
-                              charge=charge["id"])
+            raise StripeError(
+                f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded", charge=charge["id"]
+            )
         remaining = charge["amount"] - charge["amount_refunded"]
         amount = remaining if request.amount is None else request.amount
         check_whole_units(amount, charge["currency"], "amount")  # refunds too, by the same support article
         if amount > remaining:
-            raise StripeError(f"Refund amount ({format_amount(amount, charge['currency'])}) is greater than "
-                              f"unrefunded amount on charge ({format_amount(remaining, charge['currency'])})",
-                              code="amount_too_large", param="amount")
-        refund = build_refund(charge=charge, amount=amount, reason=request.reason, metadata=request.metadata,
-                              created=self.now(), status="succeeded" if outcome == "succeeded" else "pending")
+            raise StripeError(
+                f"Refund amount ({format_amount(amount, charge['currency'])}) is greater than "
+                f"unrefunded amount on charge ({format_amount(remaining, charge['currency'])})",
+                code="amount_too_large",
+                param="amount",
+            )
+        refund = build_refund(
+            charge=charge,
+            amount=amount,
+            reason=request.reason,
+            metadata=request.metadata,
+            created=self.now(),
+            status="succeeded" if outcome == "succeeded" else "pending",
+        )
         self.refunds[refund["id"]] = refund
         # A pending refund already counts against the charge, so nobody can refund the same money twice.
         charge["amount_refunded"] += amount
@@ -424,8 +563,13 @@ class StripeSandboxState:
         if charge["status"] != "succeeded":
             raise StripeError(f"Charge {charge_id} has not succeeded, so it cannot be disputed.", param="charge")
         now = self.now()
-        dispute = build_dispute(charge=charge, amount=charge["amount"] if amount is None else amount,
-                                reason=reason, created=now, due_by=now + EVIDENCE_WINDOW)
+        dispute = build_dispute(
+            charge=charge,
+            amount=charge["amount"] if amount is None else amount,
+            reason=reason,
+            created=now,
+            due_by=now + EVIDENCE_WINDOW,
+        )
         self.disputes[dispute["id"]] = dispute
         charge["disputed"] = True
         self.record("charge.dispute.created", dispute)
@@ -433,14 +577,29 @@ class StripeSandboxState:
 
     # -- events ----------------------------------------------------------------------------------
 
-    def record(self, event_type: str, obj: dict[str, Any], via: RequestRef | None = None,
-               previous: dict[str, Any] | None = None) -> StripeEvent:
+    def record(
+        self,
+        event_type: str,
+        obj: dict[str, Any],
+        via: RequestRef | None = None,
+        previous: dict[str, Any] | None = None,
+    ) -> StripeEvent:
         """Append an event with a snapshot of obj, and tell the listeners (a failing listener is only logged)."""
         via = via or RequestRef()
         event_id = new_id("evt_")
-        event = StripeEvent(id=event_id, type=event_type, envelope=build_event(
-            event_type=event_type, obj=obj, created=self.now(), request_id=via.id,
-            idempotency_key=via.idempotency_key, event_id=event_id, previous=previous))
+        event = StripeEvent(
+            id=event_id,
+            type=event_type,
+            envelope=build_event(
+                event_type=event_type,
+                obj=obj,
+                created=self.now(),
+                request_id=via.id,
+                idempotency_key=via.idempotency_key,
+                event_id=event_id,
+                previous=previous,
+            ),
+        )
         self.events.append(event)
         for listener in list(self.listeners):
             try:

@@ -19,8 +19,9 @@ from galla.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_BROWSER = Path(CHROMIUM).exists()
-NEEDS_BROWSER = pytest.mark.skipif(not HAVE_BROWSER and not os.environ.get("CI"),
-                                   reason="Debian's chromium is not installed")
+NEEDS_BROWSER = pytest.mark.skipif(
+    not HAVE_BROWSER and not os.environ.get("CI"), reason="Debian's chromium is not installed"
+)
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 # The admin password the browser tests sign in with (a run without one would print a generated one).
 ADMIN_PASSWORD = "browser-admin-password-1"
@@ -32,7 +33,9 @@ async def shop_url(database, unused_tcp_port_factory):
     """The keyless app (both sandboxes mounted) on a real port; PUBLIC_URL is that port, as buyers see it."""
     port = unused_tcp_port_factory()
     base = f"http://127.0.0.1:{port}"
-    runner = web.AppRunner(create_app(Settings(_env_file=None, public_url=base, admin_password=ADMIN_PASSWORD), db=database, self_url=base))
+    runner = web.AppRunner(
+        create_app(Settings(_env_file=None, public_url=base, admin_password=ADMIN_PASSWORD), db=database, self_url=base)
+    )
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     SHOTS.mkdir(parents=True, exist_ok=True)

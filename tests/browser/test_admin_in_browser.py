@@ -58,8 +58,15 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
 
 async def test_a_stripe_order_refunded_in_full_shows_its_whole_trace(page, shop_url):
     await page.set_viewport_size({"width": 1280, "height": 900})
-    await fill_checkout(page, shop_url, product="masala-chai", name="Jane Doe", email="jane@example.com",
-                        phone="+1 202 555 0143", country="US")
+    await fill_checkout(
+        page,
+        shop_url,
+        product="masala-chai",
+        name="Jane Doe",
+        email="jane@example.com",
+        phone="+1 202 555 0143",
+        country="US",
+    )
     await page.select_option('[data-testid="country"]', "US")
     await pay_button_says(page, r"Stripe")
     await page.click('[data-testid="pay"]')
@@ -74,7 +81,13 @@ async def test_a_stripe_order_refunded_in_full_shows_its_whole_trace(page, shop_
     await page.wait_for_url(f"**/admin/orders/{order_id}?done=refund")
     await reload_until_status(page, "refunded")
     titles = await page.locator('[data-testid="trace"] [data-testid="trace-title"]').all_inner_texts()
-    for wanted in ("POST /v1/checkout/sessions", "the buyer came back from Stripe's page", "Status → paid",
-                   "Webhook checkout.session.completed", "POST /v1/refunds", "Status → refunded"):
+    for wanted in (
+        "POST /v1/checkout/sessions",
+        "the buyer came back from Stripe's page",
+        "Status → paid",
+        "Webhook checkout.session.completed",
+        "POST /v1/refunds",
+        "Status → refunded",
+    ):
         assert any(wanted in title for title in titles), (wanted, titles)
     await page.screenshot(path=str(SHOTS / "admin-order-trace-stripe-refunded.png"), full_page=True)

@@ -22,8 +22,10 @@ async def test_checkout_runs_without_csp_violations(page, shop_url):
     violations: list[str] = []
     await page.expose_function("reportCspViolation", lambda text: violations.append(text))
     await page.add_init_script(REPORT_VIOLATIONS)
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
 
     response = await page.goto(shop_url + "/checkout")
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
@@ -34,8 +36,9 @@ async def test_checkout_runs_without_csp_violations(page, shop_url):
     assert violations == []
 
     # The listener does hear the policy: an injected inline script is refused and reported.
-    await page.evaluate("document.head.append(Object.assign(document.createElement('script'), "
-                        "{textContent: 'window.injected = true'}))")
+    await page.evaluate(
+        "document.head.append(Object.assign(document.createElement('script'), {textContent: 'window.injected = true'}))"
+    )
     for _ in range(50):
         if violations:
             break

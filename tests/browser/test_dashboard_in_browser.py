@@ -28,8 +28,15 @@ async def pay_by_upi_after_a_failure(page, shop_url) -> None:
 
 async def test_the_dashboard_shows_todays_payments_as_charts(page, shop_url):
     await pay_by_upi_after_a_failure(page, shop_url)
-    await fill_checkout(page, shop_url, product="pashmina-shawl", name="Jane Doe",
-                        email="jane@example.com", phone="+1 202 555 0143", country="US")
+    await fill_checkout(
+        page,
+        shop_url,
+        product="pashmina-shawl",
+        name="Jane Doe",
+        email="jane@example.com",
+        phone="+1 202 555 0143",
+        country="US",
+    )
     await page.select_option('[data-testid="country"]', "US")
     await pay_button_says(page, r"Stripe.*\$159\.99")
     await page.click('[data-testid="pay"]')

@@ -7,12 +7,12 @@ import re
 
 import pytest
 from aiohttp import web
-
 from browser_fixtures import NEEDS_BROWSER, SHOTS, page  # noqa: F401
-from sandboxes.razorpay.config import SANDBOX_FAULTS
 from test_stripe_in_browser import STRIPE_PAGE, SUCCEEDS, fill_checkout, pay_button_says, pay_by_card, wait_for_paid
+
 from galla.app import create_app
 from galla.settings import SANDBOX_RAZORPAY_PATH, Settings
+from sandboxes.razorpay.config import SANDBOX_FAULTS
 
 pytestmark = NEEDS_BROWSER
 
@@ -23,8 +23,7 @@ async def failing_shop(database, unused_tcp_port_factory):
     port = unused_tcp_port_factory()
     base = f"http://127.0.0.1:{port}"
     app = create_app(Settings(_env_file=None, public_url=base), db=database, self_url=base)
-    sandbox = next(r.get_info()["app"] for r in app.router.resources()
-                   if r.canonical == SANDBOX_RAZORPAY_PATH)
+    sandbox = next(r.get_info()["app"] for r in app.router.resources() if r.canonical == SANDBOX_RAZORPAY_PATH)
     sandbox[SANDBOX_FAULTS].failures.set(1, "500")
     runner = web.AppRunner(app)
     await runner.setup()
@@ -35,8 +34,9 @@ async def failing_shop(database, unused_tcp_port_factory):
 
 
 async def test_razorpay_down_the_buyer_is_told_and_pays_by_card_in_rupees(page, failing_shop):
-    await fill_checkout(page, failing_shop, product="brass-diya", name="Meera Iyer",
-                        email="meera@example.in", phone="98450 12345")
+    await fill_checkout(
+        page, failing_shop, product="brass-diya", name="Meera Iyer", email="meera@example.in", phone="98450 12345"
+    )
     await pay_button_says(page, "with UPI")
     await page.click('[data-testid="pay"]')
 

@@ -9,8 +9,13 @@ from test_shop_in_browser import buy_a_shawl
 
 pytestmark = NEEDS_BROWSER
 
-CHROME = [".site-header", ".site-footer", '[data-testid="sandbox-banner"]', '[data-testid="store-banner"]',
-          '[data-testid="print-receipt"]']
+CHROME = [
+    ".site-header",
+    ".site-footer",
+    '[data-testid="sandbox-banner"]',
+    '[data-testid="store-banner"]',
+    '[data-testid="print-receipt"]',
+]
 
 
 async def test_a_paid_upi_order_becomes_a_printable_receipt(page, shop_url):

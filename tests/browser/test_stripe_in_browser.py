@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 import aiohttp
-
 from address_helpers import fill_address, shipping_address
 from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
 
@@ -22,8 +21,9 @@ STRIPE_PAGE = "**/sandbox/stripe/c/pay/cs_test_*"
 DECLINED, SUCCEEDS = "4000 0000 0000 0002", "4242 4242 4242 4242"
 
 
-async def fill_checkout(page, shop_url, *, product: str, name: str, email: str, phone: str,
-                        country: str = "IN") -> None:
+async def fill_checkout(
+    page, shop_url, *, product: str, name: str, email: str, phone: str, country: str = "IN"
+) -> None:
     """Put one product in the cart and fill the checkout form's details, the delivery address in `country`."""
     await page.goto(shop_url + "/")
     await page.click(f'[data-add-to-cart][data-product-id="{product}"]')
@@ -54,8 +54,14 @@ async def pay_by_card(page, number: str, *, name: str = "Test Buyer", email: str
     # Stripe India: Checkout collects the billing address, and the shipping address when the order has none.
     for prefix in ("billing", "shipping"):
         if await page.locator(f'[data-testid="{prefix}-address"]').count():
-            for field, value in (("name", name), ("line1", "510 Townsend St"), ("city", "San Francisco"),
-                                 ("state", "CA"), ("postal-code", "94103"), ("country", "US")):
+            for field, value in (
+                ("name", name),
+                ("line1", "510 Townsend St"),
+                ("city", "San Francisco"),
+                ("state", "CA"),
+                ("postal-code", "94103"),
+                ("country", "US"),
+            ):
                 box = page.locator(f'[data-testid="{prefix}-{field}"]')
                 if await box.count():
                     await box.fill(value)
@@ -73,8 +79,9 @@ async def wait_for_paid(page) -> None:
 
 
 async def test_us_buyer_declined_then_paid_in_usd(page, shop_url):
-    await fill_checkout(page, shop_url, product="pashmina-shawl", name="Jane Doe",
-                        email="jane@example.com", phone="+1 202 555 0143")
+    await fill_checkout(
+        page, shop_url, product="pashmina-shawl", name="Jane Doe", email="jane@example.com", phone="+1 202 555 0143"
+    )
     await pay_button_says(page, "with UPI")  # India is preselected: Razorpay, in rupees
     assert await page.locator('[data-testid="pay-with-razorpay"]').is_checked()
 
@@ -110,8 +117,9 @@ async def test_us_buyer_declined_then_paid_in_usd(page, shop_url):
 
 
 async def test_indian_buyer_pays_by_international_card_in_rupees(page, shop_url):
-    await fill_checkout(page, shop_url, product="brass-diya", name="Meera Iyer",
-                        email="meera@example.in", phone="98450 12345")
+    await fill_checkout(
+        page, shop_url, product="brass-diya", name="Meera Iyer", email="meera@example.in", phone="98450 12345"
+    )
     assert await pay_button_says(page, "UPI") == "Pay ₹1,299.00 with UPI, cards or netbanking"
 
     await page.check('[data-testid="pay-with-international-card"]')
@@ -132,8 +140,15 @@ async def test_indian_buyer_pays_by_international_card_in_rupees(page, shop_url)
 
 
 async def test_cancel_on_stripe_then_try_again_from_the_order_page(page, shop_url):
-    await fill_checkout(page, shop_url, product="masala-chai", name="Jane Doe",
-                        email="jane@example.com", phone="+1 202 555 0143", country="US")
+    await fill_checkout(
+        page,
+        shop_url,
+        product="masala-chai",
+        name="Jane Doe",
+        email="jane@example.com",
+        phone="+1 202 555 0143",
+        country="US",
+    )
     await page.select_option('[data-testid="country"]', "US")
     await pay_button_says(page, r"Stripe.*\$4\.99")
     await page.click('[data-testid="pay"]')
@@ -161,9 +176,12 @@ async def test_cancel_on_stripe_then_try_again_from_the_order_page(page, shop_ur
 
 async def test_order_page_waits_for_stripe_then_shows_paid(page, shop_url):
     """Back with a session Stripe has not confirmed yet: the page says so and asks again until it is paid."""
-    body = {"items": [{"product_id": "filter-coffee", "quantity": 2}], "country": "GB",
-            "customer": {"name": "Ada Byron", "email": "ada@example.co.uk", "phone": "+44 20 7946 0958"},
-            "shipping_address": shipping_address("GB")}
+    body = {
+        "items": [{"product_id": "filter-coffee", "quantity": 2}],
+        "country": "GB",
+        "customer": {"name": "Ada Byron", "email": "ada@example.co.uk", "phone": "+44 20 7946 0958"},
+        "shipping_address": shipping_address("GB"),
+    }
     async with aiohttp.ClientSession() as http:
         async with http.post(shop_url + "/api/checkout", json=body) as resp:
             assert resp.status == 201, await resp.text()
@@ -176,10 +194,23 @@ async def test_order_page_waits_for_stripe_then_shows_paid(page, shop_url):
         await page.screenshot(path=str(SHOTS / "stripe-waiting-for-confirmation.png"), full_page=True)
 
         # The buyer's payment goes through on Stripe's side (posted as the hosted page's form does).
-        form = {"card_number": SUCCEEDS, "card_expiry": "12 / 34", "card_cvc": "123", "card_name": "Ada Byron",
-                **{f"{prefix}_{field}": value for prefix in ("billing", "shipping")  # Stripe India's export rules
-                   for field, value in (("name", "Ada Byron"), ("line1", "1 Ada Lane"), ("city", "London"),
-                                        ("postal_code", "N1 9GU"), ("country", "GB"))}}
+        form = {
+            "card_number": SUCCEEDS,
+            "card_expiry": "12 / 34",
+            "card_cvc": "123",
+            "card_name": "Ada Byron",
+            **{
+                f"{prefix}_{field}": value
+                for prefix in ("billing", "shipping")  # Stripe India's export rules
+                for field, value in (
+                    ("name", "Ada Byron"),
+                    ("line1", "1 Ada Lane"),
+                    ("city", "London"),
+                    ("postal_code", "N1 9GU"),
+                    ("country", "GB"),
+                )
+            },
+        }
         async with http.post(order["stripe"]["url"], data=form, allow_redirects=False) as resp:
             assert resp.status == 303, await resp.text()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-
 from wire_recorder import WireRecorder
 
 
@@ -41,7 +40,6 @@ async def make_wired_client(make_client, wires):
     """Build the app with settings overrides, its gateway calls going through the recording proxies."""
 
     async def make(**overrides):
-        return await make_client(razorpay_api_base=wires.razorpay.url, stripe_api_base=wires.stripe.url,
-                                 **overrides)
+        return await make_client(razorpay_api_base=wires.razorpay.url, stripe_api_base=wires.stripe.url, **overrides)
 
     return make

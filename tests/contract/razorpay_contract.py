@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import jsonschema
-
 from wire_recorder import Exchange
 
 SCHEMA_FILE = Path(__file__).with_name("razorpay_schema.json")
@@ -50,50 +49,113 @@ NO_NOTES = {"type": "array", "maxItems": 0}
 # authorisation order's token): each entry is a field where Razorpay's own documentation of the entity, which
 # is what the API answers, says otherwise. Requests get no allowance: Galla sends what the SDK's types accept.
 ALLOWANCES: tuple[Allowance, ...] = (
-    Allowance("Order", ("description", "token"), "optional",
-              f"the order entity ({ORDER_ENTITY}) has neither; token belongs to authorisation (recurring) orders"),
-    Allowance("Payment", ("offers",), "optional",
-              f"absent from the payment entity sample ({PAYMENT_ENTITY}): offers come with payments that used one"),
-    Allowance("Payment", ("bank", "customer_id", "description", "fee", "tax"), "nullable",
-              f"null where the method or the moment has none: bank null in the card payment sample "
-              f"({PAYMENT_ENTITY}), description and fee null in the payment.captured sample ({PAYMENT_WEBHOOKS}); "
-              "customer_id belongs to saved-card and recurring payments"),
-    Allowance("Payment", ("refund_status",), "nullable",
-              f"the type lists the string 'null'; the entity carries JSON null (\"refund_status\": null, "
-              f"{PAYMENT_ENTITY})"),
-    Allowance("Payment", ("notes",), "also",
-              f"empty notes are serialised as [] (\"notes\": [], {PAYMENT_ENTITY})", NO_NOTES),
-    Allowance("Payment", ("notes",), "also",
-              "the payment's notes are the checkout options' notes, {string: string | number} like every entity's: "
-              "razorpay-node's own order and refund types declare IMap<string | number> "
-              "(https://github.com/razorpay/razorpay-node/blob/master/lib/types/orders.d.ts); only the payment "
-              "type, copied from the create-payment request, says string",
-              {"type": "object", "additionalProperties": {"type": ["string", "number"]}}),
-    Allowance("Payment", ("upi",), "also",
-              f"UPI payments carry upi {{payer_account_type, vpa, flow}}; 'flow is present only in the case of "
-              f"Turbo UPI Payments' ({PAYMENT_WEBHOOKS}); the type does not declare upi",
-              {"type": "object"}),
-    Allowance("Payments.RazorpayCard", ("number", "expiry_month", "expiry_year", "cvv", "flows"), "optional",
-              f"the card inside a payment entity has no PAN, expiry or CVV ({PAYMENT_ENTITY}, card: id, entity, "
-              "name, last4, network, type, issuer, international, emi, sub_type, token_iin)"),
-    Allowance("Payments.RazorpayCard", ("issuer",), "nullable",
-              f"\"issuer\": null in the card of the payment entity sample ({PAYMENT_ENTITY})"),
-    Allowance("Payments.RazorpayCard", ("sub_type",), "also",
-              f"the type lists 'customer'; the entity says \"sub_type\": \"consumer\" ({PAYMENT_ENTITY})",
-              {"enum": ["consumer"]}),
-    Allowance("Order", ("notes",), "also",
-              "empty notes are serialised as [] (the fetch-order sample in razorpay-python's documents/order.md, "
-              "https://github.com/razorpay/razorpay-python/blob/master/documents/order.md)", NO_NOTES),
-    Allowance("Refund", ("notes",), "also",
-              "empty notes are serialised as [] (the refund.processed sample, "
-              "https://razorpay.com/docs/webhooks/refunds/)", NO_NOTES),
-    Allowance("Disputes.RazorpayDisputeEvidence",
-              ("summary", "shipping_proof", "billing_proof", "cancellation_proof", "customer_communication",
-               "proof_of_service", "explanation_letter", "refund_confirmation", "access_activity_log",
-               "refund_cancellation_policy", "term_and_conditions", "others"), "nullable",
-              f"evidence not yet submitted is null in the dispute entity sample ({DISPUTE_ENTITY})"),
-    Allowance("Disputes.RazorpayDisputeEvidence", ("action",), "optional",
-              f"action is a field of the contest request; the entity's evidence has none ({DISPUTE_ENTITY})"),
+    Allowance(
+        "Order",
+        ("description", "token"),
+        "optional",
+        f"the order entity ({ORDER_ENTITY}) has neither; token belongs to authorisation (recurring) orders",
+    ),
+    Allowance(
+        "Payment",
+        ("offers",),
+        "optional",
+        f"absent from the payment entity sample ({PAYMENT_ENTITY}): offers come with payments that used one",
+    ),
+    Allowance(
+        "Payment",
+        ("bank", "customer_id", "description", "fee", "tax"),
+        "nullable",
+        f"null where the method or the moment has none: bank null in the card payment sample "
+        f"({PAYMENT_ENTITY}), description and fee null in the payment.captured sample ({PAYMENT_WEBHOOKS}); "
+        "customer_id belongs to saved-card and recurring payments",
+    ),
+    Allowance(
+        "Payment",
+        ("refund_status",),
+        "nullable",
+        f"the type lists the string 'null'; the entity carries JSON null (\"refund_status\": null, {PAYMENT_ENTITY})",
+    ),
+    Allowance(
+        "Payment", ("notes",), "also", f'empty notes are serialised as [] ("notes": [], {PAYMENT_ENTITY})', NO_NOTES
+    ),
+    Allowance(
+        "Payment",
+        ("notes",),
+        "also",
+        "the payment's notes are the checkout options' notes, {string: string | number} like every entity's: "
+        "razorpay-node's own order and refund types declare IMap<string | number> "
+        "(https://github.com/razorpay/razorpay-node/blob/master/lib/types/orders.d.ts); only the payment "
+        "type, copied from the create-payment request, says string",
+        {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+    ),
+    Allowance(
+        "Payment",
+        ("upi",),
+        "also",
+        f"UPI payments carry upi {{payer_account_type, vpa, flow}}; 'flow is present only in the case of "
+        f"Turbo UPI Payments' ({PAYMENT_WEBHOOKS}); the type does not declare upi",
+        {"type": "object"},
+    ),
+    Allowance(
+        "Payments.RazorpayCard",
+        ("number", "expiry_month", "expiry_year", "cvv", "flows"),
+        "optional",
+        f"the card inside a payment entity has no PAN, expiry or CVV ({PAYMENT_ENTITY}, card: id, entity, "
+        "name, last4, network, type, issuer, international, emi, sub_type, token_iin)",
+    ),
+    Allowance(
+        "Payments.RazorpayCard",
+        ("issuer",),
+        "nullable",
+        f'"issuer": null in the card of the payment entity sample ({PAYMENT_ENTITY})',
+    ),
+    Allowance(
+        "Payments.RazorpayCard",
+        ("sub_type",),
+        "also",
+        f'the type lists \'customer\'; the entity says "sub_type": "consumer" ({PAYMENT_ENTITY})',
+        {"enum": ["consumer"]},
+    ),
+    Allowance(
+        "Order",
+        ("notes",),
+        "also",
+        "empty notes are serialised as [] (the fetch-order sample in razorpay-python's documents/order.md, "
+        "https://github.com/razorpay/razorpay-python/blob/master/documents/order.md)",
+        NO_NOTES,
+    ),
+    Allowance(
+        "Refund",
+        ("notes",),
+        "also",
+        "empty notes are serialised as [] (the refund.processed sample, https://razorpay.com/docs/webhooks/refunds/)",
+        NO_NOTES,
+    ),
+    Allowance(
+        "Disputes.RazorpayDisputeEvidence",
+        (
+            "summary",
+            "shipping_proof",
+            "billing_proof",
+            "cancellation_proof",
+            "customer_communication",
+            "proof_of_service",
+            "explanation_letter",
+            "refund_confirmation",
+            "access_activity_log",
+            "refund_cancellation_policy",
+            "term_and_conditions",
+            "others",
+        ),
+        "nullable",
+        f"evidence not yet submitted is null in the dispute entity sample ({DISPUTE_ENTITY})",
+    ),
+    Allowance(
+        "Disputes.RazorpayDisputeEvidence",
+        ("action",),
+        "optional",
+        f"action is a field of the contest request; the entity's evidence has none ({DISPUTE_ENTITY})",
+    ),
 )
 
 
@@ -157,16 +219,16 @@ def allowed_schema(allowances: tuple[Allowance, ...] = ALLOWANCES) -> dict:
             if alternative is None:
                 raise ValueError(f"allowance kind {allowance.kind!r} of {allowance.definition} needs a schema")
             declared = target["properties"].get(field_name)
-            target["properties"][field_name] = alternative if declared is None else \
-                {"anyOf": [declared, alternative]}
+            target["properties"][field_name] = alternative if declared is None else {"anyOf": [declared, alternative]}
     return schema
 
 
 def problems_of(value: Any, definition: str, label: str, schema: dict | None = None) -> list[str]:
     """Every way value breaks the published definition, each naming label and the JSON path."""
     schema = schema or allowed_schema()
-    validator = jsonschema.Draft7Validator({"$ref": f"#/definitions/{definition}",
-                                            "definitions": schema["definitions"]})
+    validator = jsonschema.Draft7Validator(
+        {"$ref": f"#/definitions/{definition}", "definitions": schema["definitions"]}
+    )
     found = []
     for error in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path)):
         detail = jsonschema.exceptions.best_match(error.context) if error.context else error
@@ -183,15 +245,18 @@ def exchange_problems(exchange: Exchange, schema: dict | None = None) -> list[st
     label, found = str(exchange), []
     if endpoint.request and endpoint.request.startswith("query:"):
         query = dict(parse_qsl(exchange.query, keep_blank_values=True))
-        declared = _target(schema or allowed_schema(), endpoint.request[len("query:"):])["properties"]
-        found += [f"{label} (query): {key!r} is not a parameter of {endpoint.request[6:]}"
-                  for key in query if key not in declared]
+        declared = _target(schema or allowed_schema(), endpoint.request[len("query:") :])["properties"]
+        found += [
+            f"{label} (query): {key!r} is not a parameter of {endpoint.request[6:]}"
+            for key in query
+            if key not in declared
+        ]
     elif endpoint.request:
         found += problems_of(exchange.json_body(), endpoint.request, f"{label} request", schema)
     if 200 <= exchange.status < 300:
         answer = exchange.json_response()
         if endpoint.response.startswith("items:"):
-            definition = endpoint.response[len("items:"):]
+            definition = endpoint.response[len("items:") :]
             for i, item in enumerate(answer.get("items", [])):
                 found += problems_of(item, definition, f"{label} answer items[{i}]", schema)
         else:
@@ -204,6 +269,10 @@ def webhook_problems(envelope: dict, schema: dict | None = None) -> list[str]:
     found = []
     for name, wrapper in (envelope.get("payload") or {}).items():
         if name in WEBHOOK_ENTITIES and isinstance(wrapper, dict) and "entity" in wrapper:
-            found += problems_of(wrapper["entity"], WEBHOOK_ENTITIES[name],
-                                 f"webhook {envelope.get('event')} payload.{name}.entity", schema)
+            found += problems_of(
+                wrapper["entity"],
+                WEBHOOK_ENTITIES[name],
+                f"webhook {envelope.get('event')} payload.{name}.entity",
+                schema,
+            )
     return found

@@ -33,15 +33,19 @@ class Route:
 
     @property
     def pattern(self) -> re.Pattern:
-        return re.compile("^" + _PLACEHOLDER.sub("[^/]+", re.escape(self.template).replace(r"\{", "{")
-                                                 .replace(r"\}", "}")) + "$")
+        return re.compile(
+            "^" + _PLACEHOLDER.sub("[^/]+", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+        )
 
 
 def _params_annotation(func: ast.AsyncFunctionDef | ast.FunctionDef) -> str | None:
     for arg in func.args.args + func.args.posonlyargs + func.args.kwonlyargs:
         if arg.arg == "params" and arg.annotation is not None:
-            text = ast.literal_eval(arg.annotation) if isinstance(arg.annotation, ast.Constant) else \
-                ast.unparse(arg.annotation)
+            text = (
+                ast.literal_eval(arg.annotation)
+                if isinstance(arg.annotation, ast.Constant)
+                else ast.unparse(arg.annotation)
+            )
             found = re.search(r"[A-Z]\w*Params", text)
             return found.group(0) if found else None
     return None
@@ -50,8 +54,12 @@ def _params_annotation(func: ast.AsyncFunctionDef | ast.FunctionDef) -> str | No
 def _request_call(func: ast.AST) -> tuple[str, str] | None:
     """The (method, path template) of the self._request[_async](...) call in a service method."""
     for node in ast.walk(func):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                node.func.attr in ("_request", "_request_async") and len(node.args) >= 2:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("_request", "_request_async")
+            and len(node.args) >= 2
+        ):
             method, path = node.args[0], node.args[1]
             if isinstance(path, ast.Call) and isinstance(path.func, ast.Attribute) and path.func.attr == "format":
                 path = path.func.value
@@ -61,8 +69,12 @@ def _request_call(func: ast.AST) -> tuple[str, str] | None:
 
 
 def _imports(tree: ast.Module) -> dict[str, str]:
-    return {alias.asname or alias.name: node.module for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.module for alias in node.names}
+    return {
+        alias.asname or alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
 
 
 @functools.cache

@@ -12,16 +12,23 @@ from datetime import timedelta
 
 import pytest
 import razorpay
-
 from address_helpers import shipping_address
-from galla.orders.reconcile import ReconcilePolicy, reconcile
 from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
-from galla.store.orders import now
-from razorpay_contract import (ALLOWANCES, ENDPOINTS, _target, exchange_problems, problems_of, published_schema,
-                               webhook_problems)
-from galla.web.state import SHOP
+from razorpay_contract import (
+    ALLOWANCES,
+    ENDPOINTS,
+    _target,
+    exchange_problems,
+    problems_of,
+    published_schema,
+    webhook_problems,
+)
 from webhook_helpers import admin_post, deliver_all, place
 from wire_recorder import Exchange
+
+from galla.orders.reconcile import ReconcilePolicy, reconcile
+from galla.store.orders import now
+from galla.web.state import SHOP
 
 IN_BUYER = {"name": "Asha Rao", "email": "asha.rao@example.in", "phone": "+91 98765 43210"}
 # checkout.js submits the buyer's email and contact with every payment (Standard Checkout asks for both), so the
@@ -35,8 +42,9 @@ def events_of(sandbox, *names: str) -> list:
 
 
 async def place_razorpay_order(client) -> dict:
-    placed = await place(client, {"items": ITEMS, "customer": IN_BUYER, "country": "IN",
-                                   "shipping_address": shipping_address("IN")})
+    placed = await place(
+        client, {"items": ITEMS, "customer": IN_BUYER, "country": "IN", "shipping_address": shipping_address("IN")}
+    )
     assert placed["gateway"] == "razorpay", placed
     return placed
 
@@ -67,8 +75,9 @@ async def test_contract_razorpay_checkout_and_refund_fit_published_types(wired_c
     """Order create, payment fetch on verify, webhooks, a partial refund, and reconcile fetching the refund."""
     placed, paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
     await deliver_all(wired_client, events_of(razorpay_sandbox, "payment.captured", "order.paid"))
-    status, answer = await admin_post(wired_client, f"/api/admin/orders/{placed['order_id']}/refund",
-                                      {"amount": placed["amount"] // 2})
+    status, answer = await admin_post(
+        wired_client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": placed["amount"] // 2}
+    )
     assert status == 202, answer
     await reconcile(wired_client.app[SHOP], ReconcilePolicy(resend_refunds_after=timedelta(0)), at=now())
     sent = {(e.method, e.path.rsplit("/", 1)[-1] if e.method == "POST" else "") for e in calls(wires)}
@@ -86,15 +95,18 @@ async def test_contract_razorpay_manual_capture_fits_published_types(make_wired_
     assert all_problems(wires, razorpay_sandbox) == []
 
 
-async def test_contract_razorpay_failed_payment_and_reconcile_fit_published_types(wired_client, wires,
-                                                                                 razorpay_sandbox):
+async def test_contract_razorpay_failed_payment_and_reconcile_fit_published_types(
+    wired_client, wires, razorpay_sandbox
+):
     """A failed UPI attempt reported by the browser, then reconcile lists the order's payments."""
     placed = await place_razorpay_order(wired_client)
-    status, failure = await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="upi", outcome="failure",
-                                                 **CHECKOUT_FIELDS)
+    status, failure = await razorpay_sandbox.pay(
+        placed["razorpay"]["order_id"], method="upi", outcome="failure", **CHECKOUT_FIELDS
+    )
     assert status == 400, failure
-    resp = await wired_client.post("/api/payments/razorpay/failed",
-                                   json={"order_id": placed["order_id"], "error": failure["error"]})
+    resp = await wired_client.post(
+        "/api/payments/razorpay/failed", json={"order_id": placed["order_id"], "error": failure["error"]}
+    )
     assert resp.status == 200, await resp.text()
     await razorpay_sandbox.pay(placed["razorpay"]["order_id"], method="netbanking", **CHECKOUT_FIELDS)
     await reconcile(wired_client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(hours=1))
@@ -102,13 +114,14 @@ async def test_contract_razorpay_failed_payment_and_reconcile_fit_published_type
     assert all_problems(wires, razorpay_sandbox) == []
 
 
-async def test_contract_razorpay_lost_order_lookup_fits_published_types(make_wired_client, wires,
-                                                                        razorpay_sandbox):
+async def test_contract_razorpay_lost_order_lookup_fits_published_types(make_wired_client, wires, razorpay_sandbox):
     """Order create whose answer is lost: paying again makes Galla look the order up by its receipt."""
     wired_client = await make_wired_client(failover=False)
     wires.razorpay.lose_answers.append(("POST", "/v1/orders"))
-    resp = await wired_client.post("/api/checkout", json={"items": ITEMS, "customer": IN_BUYER, "country": "IN",
-                                                          "shipping_address": shipping_address("IN")})
+    resp = await wired_client.post(
+        "/api/checkout",
+        json={"items": ITEMS, "customer": IN_BUYER, "country": "IN", "shipping_address": shipping_address("IN")},
+    )
     assert resp.status >= 500, await resp.text()
     order_id = (await resp.json())["order_id"]
     again = await wired_client.post(f"/api/orders/{order_id}/pay")
@@ -132,10 +145,18 @@ async def test_contract_razorpay_dispute_fits_published_types(wired_client, wire
 
 # The check itself: each rule must be able to fail.
 
+
 def test_contract_razorpay_schema_is_generated_from_the_npm_package():
     assert "razorpay@" in published_schema()["$comment"]
-    assert {"OrderCreateRequest", "Order", "Payment", "PaymentCaptureRequest", "PaymentRefundRequest", "Refund",
-            "Dispute"} <= set(published_schema()["definitions"])
+    assert {
+        "OrderCreateRequest",
+        "Order",
+        "Payment",
+        "PaymentCaptureRequest",
+        "PaymentRefundRequest",
+        "Refund",
+        "Dispute",
+    } <= set(published_schema()["definitions"])
 
 
 def test_contract_razorpay_request_with_an_undeclared_key_is_a_problem():
@@ -150,24 +171,42 @@ def test_contract_razorpay_refund_speed_is_held_to_its_values():
 
 
 def test_contract_razorpay_entity_missing_a_required_field_is_a_problem():
-    refund = {"id": "rfnd_1", "entity": "refund", "amount": 100, "currency": "INR", "payment_id": "pay_1",
-              "created_at": 1, "status": "processed", "speed_processed": "normal", "speed_requested": "normal"}
+    refund = {
+        "id": "rfnd_1",
+        "entity": "refund",
+        "amount": 100,
+        "currency": "INR",
+        "payment_id": "pay_1",
+        "created_at": 1,
+        "status": "processed",
+        "speed_processed": "normal",
+        "speed_requested": "normal",
+    }
     assert problems_of(refund, "Refund", "refund") == []
     del refund["payment_id"]
     assert problems_of(refund, "Refund", "refund") == ["refund (Refund): 'payment_id' is a required property"]
 
 
 def test_contract_razorpay_endpoint_the_contract_does_not_know_is_a_problem():
-    exchange = Exchange(method="POST", path="/v1/payments/pay_1/transfers", query="", content_type="",
-                        body=b"{}", status=200, response=b"{}")
+    exchange = Exchange(
+        method="POST",
+        path="/v1/payments/pay_1/transfers",
+        query="",
+        content_type="",
+        body=b"{}",
+        status=200,
+        response=b"{}",
+    )
     assert exchange_problems(exchange) == [
         "POST /v1/payments/pay_1/transfers: not an endpoint the contract knows; add it to ENDPOINTS with "
-        "razorpay-node's types"]
+        "razorpay-node's types"
+    ]
 
 
 def test_contract_razorpay_endpoints_name_published_definitions():
-    names = {e.request.removeprefix("query:") for e in ENDPOINTS if e.request} | \
-            {e.response.removeprefix("items:") for e in ENDPOINTS}
+    names = {e.request.removeprefix("query:") for e in ENDPOINTS if e.request} | {
+        e.response.removeprefix("items:") for e in ENDPOINTS
+    }
     assert names <= set(published_schema()["definitions"])
 
 
@@ -181,8 +220,10 @@ def test_contract_every_razorpay_allowance_cites_a_source_and_names_declared_fie
 
 def test_contract_razorpay_notes_may_hold_numbers_but_nothing_else():
     """Item 13's shape: notes are {string: string | number} (razorpay-node's IMap<string | number>)."""
+
     def notes_problems(notes):
         return [p for p in problems_of({"notes": notes}, "Payment", "payment") if ".notes" in p]
+
     assert notes_problems({"order_id": "ord_1", "attempt": 2}) == []
     assert notes_problems([]) == []
     assert notes_problems({"gift": True}) != []

@@ -12,29 +12,35 @@ from datetime import timedelta
 
 import pytest
 import stripe
+from address_helpers import shipping_address
+from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
 from stripe.params import CustomerCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
-
-from address_helpers import shipping_address
-from galla.orders.reconcile import ReconcilePolicy, reconcile
-from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
-from galla.store.orders import now
-from sandboxes.stripe import STRIPE_SANDBOX_FAULTS
 from stripe_contract import timeline_problems, wire_problems
 from stripe_routes import params_type
 from typed_params import check_params
-from galla.web.state import SHOP
 from webhook_helpers import admin_post, deliver_all, stored_order
 from wire_recorder import Exchange, decode_brackets
+
+from galla.orders.reconcile import ReconcilePolicy, reconcile
+from galla.store.orders import now
+from galla.web.state import SHOP
+from sandboxes.stripe import STRIPE_SANDBOX_FAULTS
 
 US_BUYER = {"name": "Jane Doe", "email": "Jane.Doe@example.com", "phone": "+1 415 555 0132"}
 ITEMS = [{"product_id": "masala-chai", "quantity": 2}, {"product_id": "brass-diya", "quantity": 1}]
 
 
 async def place_stripe_order(client, country: str = "US", customer: dict | None = None) -> dict:
-    resp = await client.post("/api/checkout", json={"items": ITEMS, "customer": customer or US_BUYER,
-                                                    "country": country,
-                                                    "shipping_address": shipping_address(country)})
+    resp = await client.post(
+        "/api/checkout",
+        json={
+            "items": ITEMS,
+            "customer": customer or US_BUYER,
+            "country": country,
+            "shipping_address": shipping_address(country),
+        },
+    )
     assert resp.status == 201, await resp.text()
     answer = await resp.json()
     assert answer["gateway"] == "stripe", answer
@@ -78,8 +84,9 @@ async def test_contract_stripe_refund_requests_fit_stripe_params(wired_client, w
     placed = await paid_stripe_order(wired_client, stripe_sandbox)
     await deliver_all(wired_client, events_of(stripe_sandbox, "checkout.session.completed"))
     stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "pending"
-    status, answer = await admin_post(wired_client, f"/api/admin/orders/{placed['order_id']}/refund",
-                                      {"amount": placed["amount"] // 2})
+    status, answer = await admin_post(
+        wired_client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": placed["amount"] // 2}
+    )
     assert status == 202, answer
     await reconcile(wired_client.app[SHOP], ReconcilePolicy(resend_refunds_after=timedelta(0)), at=now())
     stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "succeeded"
@@ -105,38 +112,44 @@ async def test_contract_stripe_reconcile_requests_fit_stripe_params(wired_client
 
 # The checker itself: each rule must be able to fail.
 
+
 def test_contract_checker_refuses_a_key_stripe_does_not_define():
     assert check_params({"mode": "payment", "shipping": {"name": "A"}}, SessionCreateParams) == [
-        "shipping: not a parameter of SessionCreateParams"]
+        "shipping: not a parameter of SessionCreateParams"
+    ]
 
 
 def test_contract_checker_refuses_a_key_at_the_wrong_depth():
     """`description` is a PaymentIntent parameter: Stripe wants it under payment_intent_data, not beside it."""
     assert check_params({"payment_intent_data": {"description": "Tea"}}, SessionCreateParams) == []
     assert check_params({"description": "Tea"}, SessionCreateParams) == [
-        "description: not a parameter of SessionCreateParams"]
-    assert check_params({"line_items": [{"price_data": {"currency": "usd", "description": "Tea"}}]},
-                        SessionCreateParams) == [
-        "line_items[0].price_data.description: not a parameter of SessionCreateParamsLineItemPriceData"]
+        "description: not a parameter of SessionCreateParams"
+    ]
+    assert check_params(
+        {"line_items": [{"price_data": {"currency": "usd", "description": "Tea"}}]}, SessionCreateParams
+    ) == ["line_items[0].price_data.description: not a parameter of SessionCreateParamsLineItemPriceData"]
 
 
 def test_contract_checker_wants_required_nested_keys():
     """Shipping details on a PaymentIntent need an address (SessionCreateParamsPaymentIntentDataShipping)."""
     problems = check_params({"payment_intent_data": {"shipping": {"name": "Asha"}}}, SessionCreateParams)
-    assert problems == ["payment_intent_data.shipping.address: required by "
-                        "SessionCreateParamsPaymentIntentDataShipping, missing"]
+    assert problems == [
+        "payment_intent_data.shipping.address: required by SessionCreateParamsPaymentIntentDataShipping, missing"
+    ]
 
 
 def test_contract_checker_holds_enums_to_the_values_stripe_lists():
     """stripe-python types enums as Literal[...]|str for forward compatibility; Stripe's API refuses others."""
     assert check_params({"billing_address_collection": "required"}, SessionCreateParams) == []
     assert check_params({"billing_address_collection": "always"}, SessionCreateParams) == [
-        "billing_address_collection: 'always' is not one of ['auto', 'required']"]
+        "billing_address_collection: 'always' is not one of ['auto', 'required']"
+    ]
 
 
 def test_contract_checker_tells_ints_strings_and_bools_apart():
     assert check_params({"amount": "500", "payment_intent": "pi_1"}, RefundCreateParams) == [
-        "amount: '500' is not a int"]
+        "amount: '500' is not a int"
+    ]
     assert check_params({"amount": True}, RefundCreateParams) == ["amount: True is not a int"]
     assert check_params({"metadata": {"order_id": 7}}, RefundCreateParams) == ["metadata.order_id: 7 is not a str"]
 
@@ -144,40 +157,60 @@ def test_contract_checker_tells_ints_strings_and_bools_apart():
 def test_contract_checker_refuses_request_options_as_params():
     """idempotency_key is an option the SDK sends as a header; as a form field Stripe would refuse it."""
     assert check_params({"email": "a@b.in", "idempotency_key": "k"}, CustomerCreateParams) == [
-        "idempotency_key: not a parameter of CustomerCreateParams"]
+        "idempotency_key: not a parameter of CustomerCreateParams"
+    ]
 
 
 def test_contract_form_bodies_decode_as_stripe_python_encodes_them():
-    pairs = [("line_items[0][price_data][unit_amount]", "499"), ("line_items[0][price_data][currency]", "usd"),
-             ("line_items[0][price_data][product_data][name]", "Tea"), ("line_items[0][quantity]", "2"),
-             ("line_items[1][quantity]", "1"), ("metadata[order_id]", "ord_1"), ("expand[0]", "payment_intent")]
+    pairs = [
+        ("line_items[0][price_data][unit_amount]", "499"),
+        ("line_items[0][price_data][currency]", "usd"),
+        ("line_items[0][price_data][product_data][name]", "Tea"),
+        ("line_items[0][quantity]", "2"),
+        ("line_items[1][quantity]", "1"),
+        ("metadata[order_id]", "ord_1"),
+        ("expand[0]", "payment_intent"),
+    ]
     price = {"unit_amount": "499", "currency": "usd", "product_data": {"name": "Tea"}}
-    assert decode_brackets(pairs) == {"line_items": [{"price_data": price, "quantity": "2"},
-                                                     {"quantity": "1"}],
-                                      "metadata": {"order_id": "ord_1"}, "expand": ["payment_intent"]}
+    assert decode_brackets(pairs) == {
+        "line_items": [{"price_data": price, "quantity": "2"}, {"quantity": "1"}],
+        "metadata": {"order_id": "ord_1"},
+        "expand": ["payment_intent"],
+    }
     form = decode_brackets(pairs)
     assert check_params(form, SessionCreateParams, form_encoded=True) == []
     form["line_items"][0]["quantity"] = "two"
     assert check_params(form, SessionCreateParams, form_encoded=True) == ["line_items[0].quantity: 'two' is not a int"]
 
 
-@pytest.mark.parametrize("method, path, name", [
-    ("POST", "/v1/checkout/sessions", "SessionCreateParams"),
-    ("GET", "/v1/checkout/sessions/cs_test_a1", "SessionRetrieveParams"),
-    ("POST", "/v1/checkout/sessions/cs_test_a1/expire", "SessionExpireParams"),
-    ("GET", "/v1/customers/search", "CustomerSearchParams"),
-    ("GET", "/v1/customers", "CustomerListParams"),
-    ("GET", "/v1/customers/cus_1", "CustomerRetrieveParams"),
-    ("POST", "/v1/refunds", "RefundCreateParams"),
-    ("GET", "/v1/refunds/re_1", "RefundRetrieveParams"),
-])
+@pytest.mark.parametrize(
+    "method, path, name",
+    [
+        ("POST", "/v1/checkout/sessions", "SessionCreateParams"),
+        ("GET", "/v1/checkout/sessions/cs_test_a1", "SessionRetrieveParams"),
+        ("POST", "/v1/checkout/sessions/cs_test_a1/expire", "SessionExpireParams"),
+        ("GET", "/v1/customers/search", "CustomerSearchParams"),
+        ("GET", "/v1/customers", "CustomerListParams"),
+        ("GET", "/v1/customers/cus_1", "CustomerRetrieveParams"),
+        ("POST", "/v1/refunds", "RefundCreateParams"),
+        ("GET", "/v1/refunds/re_1", "RefundRetrieveParams"),
+    ],
+)
 def test_contract_endpoints_map_to_stripe_pythons_own_params(method, path, name):
     assert params_type(method, path).__name__ == name
 
 
 def test_contract_an_endpoint_stripe_does_not_have_is_a_problem():
     assert params_type("POST", "/v1/checkout/sessions/cs_1/pay") is None
-    exchange = Exchange(method="POST", path="/v1/checkout/sessions/cs_1/pay", query="", content_type="",
-                        body=b"", status=200, response=b"{}")
+    exchange = Exchange(
+        method="POST",
+        path="/v1/checkout/sessions/cs_1/pay",
+        query="",
+        content_type="",
+        body=b"",
+        status=200,
+        response=b"{}",
+    )
     assert wire_problems([exchange]) == [
-        "POST /v1/checkout/sessions/cs_1/pay: no endpoint of stripe-python's v1 services"]
+        "POST /v1/checkout/sessions/cs_1/pay: no endpoint of stripe-python's v1 services"
+    ]

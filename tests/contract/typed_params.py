@@ -66,8 +66,11 @@ def check_params(value: Any, td: type, *, form_encoded: bool = False) -> list[st
 def _check_typeddict(value: dict, td: type, path: str, form: bool, exclude: frozenset = frozenset()) -> list[str]:
     fields = {k: v for k, v in typed_fields(td).items() if k not in exclude}
     problems = [f"{_join(path, key)}: not a parameter of {td.__name__}" for key in value if key not in fields]
-    problems += [f"{_join(path, key)}: required by {td.__name__}, missing"
-                 for key, (_, required) in fields.items() if required and key not in value]
+    problems += [
+        f"{_join(path, key)}: required by {td.__name__}, missing"
+        for key, (_, required) in fields.items()
+        if required and key not in value
+    ]
     for key, item in value.items():
         if key in fields:
             problems += check_value(item, fields[key][0], _join(path, key), form)
@@ -90,11 +93,11 @@ def check_value(value: Any, hint: Any, path: str, form: bool = False) -> list[st
         if not isinstance(value, dict):
             return [f"{path}: expected an object ({hint.__name__}), got {type(value).__name__}"]
         return _check_typeddict(value, hint, path, form)
-    if origin in (list, typing.List):
+    if origin in (list, list):
         if not isinstance(value, list):
             return [f"{path}: expected a list, got {type(value).__name__}"]
         return [p for i, item in enumerate(value) for p in check_value(item, args[0], f"{path}[{i}]", form)]
-    if origin in (dict, typing.Dict, Mapping) or (isinstance(origin, type) and issubclass(origin, StripeObject)):
+    if origin in (dict, dict, Mapping) or (isinstance(origin, type) and issubclass(origin, StripeObject)):
         # Dict[str, X], and UntypedStripeObject[X], which stripe-python accepts for the same free-form hashes.
         if not isinstance(value, dict):
             return [f"{path}: expected an object, got {type(value).__name__}"]
@@ -121,7 +124,8 @@ def _check_scalar(value: Any, hint: Any, path: str, form: bool) -> list[str]:
             hint is str
             or (hint is int and _INT.fullmatch(value) is not None)
             or (hint is bool and value in ("true", "false"))
-            or (hint in (float, decimal.Decimal) and _NUMBER.fullmatch(value) is not None))
+            or (hint in (float, decimal.Decimal) and _NUMBER.fullmatch(value) is not None)
+        )
     elif hint is bool:
         ok = isinstance(value, bool)
     elif hint is int:

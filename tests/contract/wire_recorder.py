@@ -58,7 +58,7 @@ def decode_brackets(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     tree: dict[str, Any] = {}
     for key, value in pairs:
         head = key.split("[", 1)[0]
-        segments = [head, *_BRACKETS.findall(key[len(head):])]
+        segments = [head, *_BRACKETS.findall(key[len(head) :])]
         node = tree
         for segment in segments[:-1]:
             node = node.setdefault(segment, {})
@@ -94,16 +94,27 @@ class WireRecorder:
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIP_HEADERS}
         async with aiohttp.ClientSession(auto_decompress=True) as session:
-            async with session.request(request.method, URL(self.target + request.raw_path, encoded=True),
-                                       data=body or None,
-                                       headers=headers, allow_redirects=False) as resp:
+            async with session.request(
+                request.method,
+                URL(self.target + request.raw_path, encoded=True),
+                data=body or None,
+                headers=headers,
+                allow_redirects=False,
+            ) as resp:
                 answer = await resp.read()
                 reply_headers = {k: v for k, v in resp.headers.items() if k.lower() not in _SKIP_HEADERS}
                 status = resp.status
-        self.exchanges.append(Exchange(method=request.method, path=request.path,
-                                       query=request.raw_path.partition("?")[2],
-                                       content_type=request.headers.get("Content-Type", ""), body=body,
-                                       status=status, response=answer))
+        self.exchanges.append(
+            Exchange(
+                method=request.method,
+                path=request.path,
+                query=request.raw_path.partition("?")[2],
+                content_type=request.headers.get("Content-Type", ""),
+                body=body,
+                status=status,
+                response=answer,
+            )
+        )
         if (request.method, request.path) in self.lose_answers:
             self.lose_answers.remove((request.method, request.path))
             return web.Response(status=504, text="the answer was lost on the way back (contract test)")

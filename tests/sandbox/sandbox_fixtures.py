@@ -19,10 +19,10 @@ import pytest
 import razorpay
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-
-from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
-from sandboxes.common.webhooks import WebhookSender
 from webhook_receiver import Receiver, start_receiver
+
+from sandboxes.common.webhooks import WebhookSender
+from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
 
 MOUNT = "/sandbox/razorpay"
 WEBHOOK_SECRET = "rzp-webhook-secret-for-tests"
@@ -72,12 +72,19 @@ class Sandbox:
     def webhooks(self) -> WebhookSender:
         return self.app[RAZORPAY_WEBHOOKS]
 
-    async def call(self, method: str, path: str, *, json: Any = None, data: Any = None,
-                   headers: dict[str, str] | None = None, auth: bool = True) -> tuple[int, Any]:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+    ) -> tuple[int, Any]:
         """Send one REST call (authenticated unless auth=False); return the status and the JSON body."""
         all_headers = {**(self.auth if auth else {}), **(headers or {})}
-        async with self.session.request(method, self.url + path, json=json, data=data,
-                                        headers=all_headers) as resp:
+        async with self.session.request(method, self.url + path, json=json, data=data, headers=all_headers) as resp:
             return resp.status, await resp.json()
 
     async def create_order(self, **fields: Any) -> dict[str, Any]:
@@ -114,8 +121,9 @@ async def shop_home(request: web.Request) -> web.Response:
 
 
 @asynccontextmanager
-async def running_sandbox(aiohttp_server, clock: Clock, *, mount: bool = False,
-                          **options: Any) -> AsyncIterator[Sandbox]:
+async def running_sandbox(
+    aiohttp_server, clock: Clock, *, mount: bool = False, **options: Any
+) -> AsyncIterator[Sandbox]:
     """Start the sandbox (alone, or under MOUNT in a parent app) with a client session pointed at it."""
     key_id, key_secret = new_keys()
     app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, clock=clock, **options)
@@ -125,8 +133,15 @@ async def running_sandbox(aiohttp_server, clock: Clock, *, mount: bool = False,
         parent.add_subapp(MOUNT, app)
     server = await aiohttp_server(parent if mount else app)
     async with aiohttp.ClientSession() as session:
-        yield Sandbox(server=server, app=app, session=session, key_id=key_id, key_secret=key_secret, clock=clock,
-                      prefix=MOUNT if mount else "")
+        yield Sandbox(
+            server=server,
+            app=app,
+            session=session,
+            key_id=key_id,
+            key_secret=key_secret,
+            clock=clock,
+            prefix=MOUNT if mount else "",
+        )
 
 
 @pytest.fixture
@@ -158,8 +173,9 @@ async def receiver(aiohttp_server) -> Receiver:
 @pytest.fixture
 async def hooked(aiohttp_server, clock, receiver) -> Sandbox:
     """The sandbox alone, sending its webhooks to `receiver`, with tiny retry delays and a short timeout."""
-    async with running_sandbox(aiohttp_server, clock, webhook_url=receiver.url,
-                               webhook_secret=WEBHOOK_SECRET) as running:
+    async with running_sandbox(
+        aiohttp_server, clock, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET
+    ) as running:
         running.webhooks.knobs.retry_delays = FAST_RETRIES
         running.webhooks.knobs.timeout = 0.5
         yield running

@@ -19,12 +19,13 @@ import tempfile
 import aiohttp
 import pytest
 from aiohttp import web
-
-from sandboxes.razorpay import SANDBOX_STATE, create_razorpay_sandbox
 from sandbox_fixtures import MOUNT, basic_auth, new_keys
 
-CHROMIUM = next((path for name in ("chromium", "chromium-browser", "google-chrome")
-                 if (path := shutil.which(name))), None)
+from sandboxes.razorpay import SANDBOX_STATE, create_razorpay_sandbox
+
+CHROMIUM = next(
+    (path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None
+)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium to run checkout.js in")
 
 SHOP_PAGE = """<!doctype html>
@@ -150,10 +151,21 @@ async def run_chromium(url: str) -> str:
     """Load url in headless Chromium and return the DOM once the page's scripts have settled."""
     with tempfile.TemporaryDirectory() as profile:
         proc = await asyncio.create_subprocess_exec(
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-            f"--user-data-dir={profile}", "--virtual-time-budget=20000", "--window-size=1024,768",
-            "--dump-dom", url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-            env={**os.environ, "HOME": profile})
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=20000",
+            "--window-size=1024,768",
+            "--dump-dom",
+            url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env={**os.environ, "HOME": profile},
+        )
         try:
             out, _ = await asyncio.wait_for(proc.communicate(), 60)
         finally:
@@ -174,8 +186,9 @@ async def test_buyer_fails_retries_pays_and_dismisses_in_a_real_browser(aiohttp_
     orders = {}
     async with aiohttp.ClientSession(headers={"Authorization": basic_auth(key_id, key_secret)}) as session:
         for name in ("order_a", "order_b", "order_c"):
-            async with session.post(server.make_url(MOUNT + "/v1/orders"),
-                                    json={"amount": 49900, "currency": "INR"}) as resp:
+            async with session.post(
+                server.make_url(MOUNT + "/v1/orders"), json={"amount": 49900, "currency": "INR"}
+            ) as resp:
                 orders[name] = (await resp.json())["id"]
     url = server.make_url("/").with_query(key=key_id, **orders)
 
@@ -197,13 +210,20 @@ async def test_buyer_fails_retries_pays_and_dismisses_in_a_real_browser(aiohttp_
     assert state.payments[failure["metadata"]["payment_id"]]["status"] == "failed"
     paid = a["handler"][0]
     assert paid["razorpay_order_id"] == orders["order_a"]
-    assert paid["razorpay_signature"] == hmac.new(
-        key_secret.encode(), f"{orders['order_a']}|{paid['razorpay_payment_id']}".encode(), hashlib.sha256).hexdigest()
+    assert (
+        paid["razorpay_signature"]
+        == hmac.new(
+            key_secret.encode(), f"{orders['order_a']}|{paid['razorpay_payment_id']}".encode(), hashlib.sha256
+        ).hexdigest()
+    )
     payment = state.payments[paid["razorpay_payment_id"]]
     assert (payment["method"], payment["status"], payment["contact"]) == ("card", "captured", "+919876543210")
     # The notes option reaches the payments through the window, the order's own notes do not (issue 24).
-    assert payment["notes"] == state.payments[failure["metadata"]["payment_id"]]["notes"] == {"gift": 1,
-                                                                                               "order_id": "ord_B"}
+    assert (
+        payment["notes"]
+        == state.payments[failure["metadata"]["payment_id"]]["notes"]
+        == {"gift": 1, "order_id": "ord_B"}
+    )
     assert state.orders[orders["order_a"]]["status"] == "paid"
 
     assert results["open_after_backdrop"] is True and results["open_after_escape"] is False

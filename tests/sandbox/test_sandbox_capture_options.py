@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import pytest
 from razorpay.errors import BadRequestError
-
 from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
 
-DOCUMENTED = {"capture": "automatic",
-              "capture_options": {"automatic_expiry_period": 12, "manual_expiry_period": 7200,
-                                  "refund_speed": "optimum"}}
+DOCUMENTED = {
+    "capture": "automatic",
+    "capture_options": {"automatic_expiry_period": 12, "manual_expiry_period": 7200, "refund_speed": "optimum"},
+}
 
 
 async def create(sandbox, payment=None, **fields):
@@ -27,12 +27,15 @@ async def create(sandbox, payment=None, **fields):
     return await run_sdk(sandbox.sdk().order.create, body)
 
 
-@pytest.mark.parametrize("payment", [
-    DOCUMENTED,
-    {"capture": "automatic", "capture_options": {"automatic_expiry_period": 1440, "refund_speed": "normal"}},
-    {"capture": "manual"},
-    {"capture": "manual", "capture_options": {"manual_expiry_period": 7200, "refund_speed": "normal"}},
-])
+@pytest.mark.parametrize(
+    "payment",
+    [
+        DOCUMENTED,
+        {"capture": "automatic", "capture_options": {"automatic_expiry_period": 1440, "refund_speed": "normal"}},
+        {"capture": "manual"},
+        {"capture": "manual", "capture_options": {"manual_expiry_period": 7200, "refund_speed": "normal"}},
+    ],
+)
 async def test_item12_sandbox_takes_the_documented_capture_settings(sandbox, payment):
     order = await create(sandbox, payment)
     assert order["status"] == "created"
@@ -45,27 +48,52 @@ async def test_item12_sandbox_takes_the_legacy_payment_capture_flag(sandbox, fla
     assert sandbox.state.capture_modes[order["id"]] == ("automatic" if flag else "manual")
 
 
-@pytest.mark.parametrize(("payment", "field"), [
-    ({"capture": "automatic"}, "payment.capture_options.automatic_expiry_period"),
-    ({"capture": "automatic", "capture_options": {"refund_speed": "normal"}},
-     "payment.capture_options.automatic_expiry_period"),
-    ({"capture": "automatic", "capture_options": {"automatic_expiry_period": 12}},
-     "payment.capture_options.refund_speed"),
-    ({"capture": "manual", "capture_options": {"manual_expiry_period": 60}}, "payment.capture_options.refund_speed"),
-    ({"capture": "automatic", "capture_options": {"automatic_expiry_period": 11, "refund_speed": "normal"}},
-     "payment.capture_options.automatic_expiry_period"),
-    ({"capture": "automatic", "capture_options": {"automatic_expiry_period": 60, "manual_expiry_period": 30,
-                                                  "refund_speed": "normal"}},
-     "payment.capture_options.manual_expiry_period"),
-    ({"capture": "manual", "capture_options": {"manual_expiry_period": 7201, "refund_speed": "normal"}},
-     "payment.capture_options.manual_expiry_period"),
-    ({"capture": "automatic", "capture_options": {"automatic_expiry_period": 12, "refund_speed": "instant"}},
-     "payment.capture_options.refund_speed"),
-    ({}, "payment.capture"),
-])
+@pytest.mark.parametrize(
+    ("payment", "field"),
+    [
+        ({"capture": "automatic"}, "payment.capture_options.automatic_expiry_period"),
+        (
+            {"capture": "automatic", "capture_options": {"refund_speed": "normal"}},
+            "payment.capture_options.automatic_expiry_period",
+        ),
+        (
+            {"capture": "automatic", "capture_options": {"automatic_expiry_period": 12}},
+            "payment.capture_options.refund_speed",
+        ),
+        (
+            {"capture": "manual", "capture_options": {"manual_expiry_period": 60}},
+            "payment.capture_options.refund_speed",
+        ),
+        (
+            {"capture": "automatic", "capture_options": {"automatic_expiry_period": 11, "refund_speed": "normal"}},
+            "payment.capture_options.automatic_expiry_period",
+        ),
+        (
+            {
+                "capture": "automatic",
+                "capture_options": {
+                    "automatic_expiry_period": 60,
+                    "manual_expiry_period": 30,
+                    "refund_speed": "normal",
+                },
+            },
+            "payment.capture_options.manual_expiry_period",
+        ),
+        (
+            {"capture": "manual", "capture_options": {"manual_expiry_period": 7201, "refund_speed": "normal"}},
+            "payment.capture_options.manual_expiry_period",
+        ),
+        (
+            {"capture": "automatic", "capture_options": {"automatic_expiry_period": 12, "refund_speed": "instant"}},
+            "payment.capture_options.refund_speed",
+        ),
+        ({}, "payment.capture"),
+    ],
+)
 async def test_item12_sandbox_refuses_capture_settings_without_what_is_mandatory(sandbox, payment, field):
-    status, body = await sandbox.call("POST", "/v1/orders", json={"amount": 50000, "currency": "INR",
-                                                                   "payment": payment})
+    status, body = await sandbox.call(
+        "POST", "/v1/orders", json={"amount": 50000, "currency": "INR", "payment": payment}
+    )
     assert (status, body["error"]["field"]) == (400, field), body
     assert sandbox.state.orders == {}
 

@@ -13,9 +13,9 @@ import asyncio
 
 import pytest
 import razorpay
+from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
 
 from sandboxes.razorpay.state import AUTO_REFUND_AFTER, CAPTURE_WINDOW, SAME_KEY_IN_PROGRESS
-from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
 
 
 async def control(sandbox, method: str, path: str, body: dict) -> dict:
@@ -68,7 +68,11 @@ async def test_item1_sandbox_late_authorisation_within_the_window_is_captured(sa
     await control(sandbox, "POST", f"/sandbox/payments/{payment_id}/authorize", {})
     payment = await wait_for_status(sandbox.sdk(), payment_id, "captured")
     assert [event.name for event in sandbox.state.events] == [
-        "payment.failed", "payment.authorized", "payment.captured", "order.paid"]
+        "payment.failed",
+        "payment.authorized",
+        "payment.captured",
+        "order.paid",
+    ]
     assert payment["captured"] is True
 
 
@@ -91,7 +95,11 @@ async def test_item1_sandbox_uncaptured_authorisation_is_auto_refunded_when_the_
     assert answer["auto_refunded"] == [payment_id]
     payment = await run_sdk(sandbox.sdk().payment.fetch, payment_id)
     assert (payment["status"], payment["captured"], payment["amount_refunded"], payment["refund_status"]) == (
-        "refunded", False, payment["amount"], "full")
+        "refunded",
+        False,
+        payment["amount"],
+        "full",
+    )
 
 
 async def test_item1_sandbox_auto_refund_raises_refund_events_with_the_uncaptured_payment(sandbox):
@@ -101,10 +109,16 @@ async def test_item1_sandbox_auto_refund_raises_refund_events_with_the_uncapture
     await control(sandbox, "POST", f"/sandbox/payments/{payment_id}/authorize", {})
     await control(sandbox, "POST", "/sandbox/clock", {"seconds": AUTO_REFUND_AFTER})
     refunds = await run_sdk(sandbox.sdk().payment.fetch_multiple_refund, payment_id)
-    events = [(e.name, e.envelope["payload"]["payment"]["entity"]["captured"])
-              for e in sandbox.state.events if e.name.startswith("refund.")]
+    events = [
+        (e.name, e.envelope["payload"]["payment"]["entity"]["captured"])
+        for e in sandbox.state.events
+        if e.name.startswith("refund.")
+    ]
     assert (refunds["count"], refunds["items"][0]["status"], events) == (
-        1, "processed", [("refund.created", False), ("refund.processed", False)])
+        1,
+        "processed",
+        [("refund.created", False), ("refund.processed", False)],
+    )
 
 
 async def test_item4_sandbox_late_authorisation_on_a_paid_order_is_refunded_at_once(sandbox):
@@ -125,14 +139,20 @@ async def test_item5_sandbox_refund_racing_one_with_the_same_key_answers_409(san
     await wait_for_status(sandbox.sdk(), payment_id, "captured")
     await control(sandbox, "PUT", "/sandbox/refunds", {"hold": 0.3})
     headers = {"X-Refund-Idempotency": "race-key-0001"}
-    first = asyncio.ensure_future(run_sdk(sandbox.sdk().payment.refund, payment_id, {"amount": 100},
-                                          headers=dict(headers)))
+    first = asyncio.ensure_future(
+        run_sdk(sandbox.sdk().payment.refund, payment_id, {"amount": 100}, headers=dict(headers))
+    )
     await asyncio.sleep(0.1)
-    status, body = await sandbox.call("POST", f"/v1/payments/{payment_id}/refund", json={"amount": 100},
-                                      headers=headers)
+    status, body = await sandbox.call(
+        "POST", f"/v1/payments/{payment_id}/refund", json={"amount": 100}, headers=headers
+    )
     refund = await first
     assert (status, body["error"]["description"], body["error"]["code"], refund["status"]) == (
-        409, SAME_KEY_IN_PROGRESS, "BAD_REQUEST_ERROR", "processed")
+        409,
+        SAME_KEY_IN_PROGRESS,
+        "BAD_REQUEST_ERROR",
+        "processed",
+    )
 
 
 async def test_item5_sandbox_conflicts_knob_makes_the_sdk_see_the_409_error(sandbox):
@@ -143,8 +163,9 @@ async def test_item5_sandbox_conflicts_knob_makes_the_sdk_see_the_409_error(sand
     await wait_for_status(sandbox.sdk(), payment_id, "captured")
     await control(sandbox, "PUT", "/sandbox/refunds", {"conflicts": 1})
     with pytest.raises(razorpay.errors.BadRequestError, match="another request is in progress"):
-        await run_sdk(sandbox.sdk().payment.refund, payment_id, {"amount": 100},
-                      headers={"X-Refund-Idempotency": "race-key-0002"})
+        await run_sdk(
+            sandbox.sdk().payment.refund, payment_id, {"amount": 100}, headers={"X-Refund-Idempotency": "race-key-0002"}
+        )
     assert sandbox.state.payments[payment_id]["amount_refunded"] == 0
 
 
@@ -159,8 +180,9 @@ async def test_item12_sandbox_captures_within_the_orders_own_automatic_expiry_pe
     sends 1440 minutes, so a late authorisation 13 minutes in is captured (razorpay/markdown-docs
     payments/payments/capture-settings/api.md: "Time in minutes till when payments in the authorized state should be
     auto-captured"; the options "take precedence over the account level auto-capture settings")."""
-    order = await sandbox.create_order(payment={"capture": "automatic", "capture_options": {
-        "automatic_expiry_period": 1440, "refund_speed": "normal"}})
+    order = await sandbox.create_order(
+        payment={"capture": "automatic", "capture_options": {"automatic_expiry_period": 1440, "refund_speed": "normal"}}
+    )
     _, payment = await sandbox.pay(order["id"], outcome="failure")
     payment_id = payment["error"]["metadata"]["payment_id"]
     await control(sandbox, "POST", "/sandbox/clock", {"seconds": CAPTURE_WINDOW + 60})
@@ -169,10 +191,14 @@ async def test_item12_sandbox_captures_within_the_orders_own_automatic_expiry_pe
 
 
 async def test_item12_sandbox_auto_refunds_after_the_orders_own_manual_expiry_period(sandbox):
-    """"Payments in the authorized state after the manual_expiry_period are auto-refunded" (capture-settings/api.md,
+    """ "Payments in the authorized state after the manual_expiry_period are auto-refunded" (capture-settings/api.md,
     its Handy Tips: automatic 60 and manual 120 minutes refund after 120 minutes)."""
-    order = await sandbox.create_order(payment={"capture": "automatic", "capture_options": {
-        "automatic_expiry_period": 60, "manual_expiry_period": 120, "refund_speed": "normal"}})
+    order = await sandbox.create_order(
+        payment={
+            "capture": "automatic",
+            "capture_options": {"automatic_expiry_period": 60, "manual_expiry_period": 120, "refund_speed": "normal"},
+        }
+    )
     _, payment = await sandbox.pay(order["id"], outcome="failure")
     payment_id = payment["error"]["metadata"]["payment_id"]
     await control(sandbox, "POST", "/sandbox/clock", {"seconds": 61 * 60})

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sandboxes.razorpay as sandbox_module
 from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
+
+import sandboxes.razorpay as sandbox_module
 
 NUMERIC = {"order_id": "ord_1", "quantity": 3, "weight_kg": 1.5}
 
@@ -26,8 +27,11 @@ async def test_item13_sandbox_takes_numeric_notes_on_an_order_through_the_sdk(sa
 async def test_item13_sandbox_takes_numeric_notes_on_a_refund_through_the_sdk(sandbox):
     order = await sandbox.create_order()
     _, paid = await sandbox.pay(order["id"])
-    refund = await run_sdk(sandbox.sdk().payment.refund, paid["razorpay_payment_id"],
-                           {"amount": 10000, "notes": {"refund_key": "k1", "line": 2}})
+    refund = await run_sdk(
+        sandbox.sdk().payment.refund,
+        paid["razorpay_payment_id"],
+        {"amount": 10000, "notes": {"refund_key": "k1", "line": 2}},
+    )
     assert refund["notes"] == {"refund_key": "k1", "line": 2}
 
 
@@ -39,8 +43,9 @@ async def test_item13_sandbox_takes_numeric_notes_when_an_order_is_edited(sandbo
 
 async def test_sandbox_still_refuses_notes_that_are_objects_or_too_long(sandbox):
     for notes in ({"nested": {"a": 1}}, {"flag": True}, {"long": "x" * 257}):
-        status, body = await sandbox.call("POST", "/v1/orders",
-                                          json={"amount": 49900, "currency": "INR", "notes": notes})
+        status, body = await sandbox.call(
+            "POST", "/v1/orders", json={"amount": 49900, "currency": "INR", "notes": notes}
+        )
         assert (status, body["error"]["field"]) == (400, "notes"), notes
 
 
@@ -69,8 +74,10 @@ async def test_sandbox_pay_request_refuses_notes_that_are_not_an_object(sandbox)
 
 async def test_item2_sandbox_window_carries_checkouts_notes_option_to_its_pay_request(sandbox):
     order = await sandbox.create_order()
-    async with sandbox.session.get(sandbox.url + "/checkout/window", params={
-            "key_id": sandbox.key_id, "order_id": order["id"], "notes": '{"gift": 1, "order_id": "ord_B"}'}) as resp:
+    async with sandbox.session.get(
+        sandbox.url + "/checkout/window",
+        params={"key_id": sandbox.key_id, "order_id": order["id"], "notes": '{"gift": 1, "order_id": "ord_B"}'},
+    ) as resp:
         assert resp.status == 200
         page = await resp.text()
     # The window hands the notes to window.js, which sends them as the pay request's `notes`.
@@ -81,7 +88,9 @@ async def test_item2_sandbox_window_carries_checkouts_notes_option_to_its_pay_re
 
 async def test_sandbox_window_refuses_notes_that_are_not_an_object(sandbox):
     order = await sandbox.create_order()
-    async with sandbox.session.get(sandbox.url + "/checkout/window", params={
-            "key_id": sandbox.key_id, "order_id": order["id"], "notes": '["order_id"]'}) as resp:
+    async with sandbox.session.get(
+        sandbox.url + "/checkout/window",
+        params={"key_id": sandbox.key_id, "order_id": order["id"], "notes": '["order_id"]'},
+    ) as resp:
         assert resp.status == 400
         assert "The notes must be an object of key-value pairs." in await resp.text()

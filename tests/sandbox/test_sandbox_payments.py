@@ -7,7 +7,6 @@ import hmac
 import re
 
 import pytest
-
 from sandbox_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 
 
@@ -16,29 +15,45 @@ def expected_signature(secret: str, order_id: str, payment_id: str) -> str:
     return hmac.new(secret.encode(), f"{order_id}|{payment_id}".encode(), hashlib.sha256).hexdigest()
 
 
-@pytest.mark.parametrize(("fields", "method_fields"), [
-    ({"method": "upi", "outcome": "success"},
-     {"vpa": None, "upi": {"payer_account_type": "bank_account", "vpa": None, "flow": "intent"}}),
-    ({"method": "card", "card_number": "5500 6700 0000 1002", "card_expiry": "01/99", "card_cvv": "123"},
-     {"international": False, "vpa": None, "bank": None}),
-    ({"method": "netbanking", "bank": "SBIN", "outcome": "success"}, {"bank": "SBIN"}),
-])
+@pytest.mark.parametrize(
+    ("fields", "method_fields"),
+    [
+        (
+            {"method": "upi", "outcome": "success"},
+            {"vpa": None, "upi": {"payer_account_type": "bank_account", "vpa": None, "flow": "intent"}},
+        ),
+        (
+            {"method": "card", "card_number": "5500 6700 0000 1002", "card_expiry": "01/99", "card_cvv": "123"},
+            {"international": False, "vpa": None, "bank": None},
+        ),
+        ({"method": "netbanking", "bank": "SBIN", "outcome": "success"}, {"bank": "SBIN"}),
+    ],
+)
 async def test_successful_payment_is_captured_signed_and_pays_the_order(sandbox, fields, method_fields):
     order = await sandbox.create_order(amount=129900, notes={"order_id": "ord_9"})
-    status, paid = await sandbox.pay(order["id"], email="asha@example.in", contact="98765 43210",
-                                     notes={"gift": "yes"}, **fields)
+    status, paid = await sandbox.pay(
+        order["id"], email="asha@example.in", contact="98765 43210", notes={"gift": "yes"}, **fields
+    )
     assert status == 200, paid
     assert set(paid) == {"razorpay_payment_id", "razorpay_order_id", "razorpay_signature"}
     assert re.fullmatch(r"pay_[A-Za-z0-9]{14}", paid["razorpay_payment_id"])
     assert paid["razorpay_order_id"] == order["id"]
-    assert paid["razorpay_signature"] == expected_signature(sandbox.key_secret, order["id"],
-                                                            paid["razorpay_payment_id"])
+    assert paid["razorpay_signature"] == expected_signature(
+        sandbox.key_secret, order["id"], paid["razorpay_payment_id"]
+    )
 
     payment = sandbox.state.payments[paid["razorpay_payment_id"]]
     assert (payment["status"], payment["captured"], payment["amount"], payment["method"]) == (
-        "captured", True, 129900, fields["method"])
+        "captured",
+        True,
+        129900,
+        fields["method"],
+    )
     assert (payment["email"], payment["contact"], payment["notes"]) == (
-        "asha@example.in", "+919876543210", {"gift": "yes"})  # checkout's notes, not the order's
+        "asha@example.in",
+        "+919876543210",
+        {"gift": "yes"},
+    )  # checkout's notes, not the order's
     assert {name: payment[name] for name in method_fields} == method_fields
     assert ("card" in payment) == (payment["card_id"] is not None) == (fields["method"] == "card")
     order = sandbox.state.orders[order["id"]]
@@ -46,30 +61,65 @@ async def test_successful_payment_is_captured_signed_and_pays_the_order(sandbox,
     assert [event.name for event in sandbox.state.events] == ["payment.authorized", "payment.captured", "order.paid"]
 
 
-@pytest.mark.parametrize(("fields", "description", "source", "step", "reason"), [
-    ({"method": "upi", "outcome": "failure"},
-     "Your payment could not be completed as the bank could not debit your account", "issuer_bank",
-     "payment_debit_response", "payment_declined"),
-    ({"method": "card", "card_number": "4000000000000002", "card_expiry": "12/99", "card_cvv": "999"},
-     "Payment failed because the bank declined it", "issuer_bank", "payment_authorization", "card_declined"),
-    ({"method": "netbanking", "bank": "HDFC", "outcome": "failure"},
-     "Your payment could not be completed as the bank declined it", "issuer_bank", "payment_authorization",
-     "payment_failed"),
-])
-async def test_failed_payment_answers_checkouts_error_and_allows_a_retry(sandbox, fields, description, source, step,
-                                                                         reason):
+@pytest.mark.parametrize(
+    ("fields", "description", "source", "step", "reason"),
+    [
+        (
+            {"method": "upi", "outcome": "failure"},
+            "Your payment could not be completed as the bank could not debit your account",
+            "issuer_bank",
+            "payment_debit_response",
+            "payment_declined",
+        ),
+        (
+            {"method": "card", "card_number": "4000000000000002", "card_expiry": "12/99", "card_cvv": "999"},
+            "Payment failed because the bank declined it",
+            "issuer_bank",
+            "payment_authorization",
+            "card_declined",
+        ),
+        (
+            {"method": "netbanking", "bank": "HDFC", "outcome": "failure"},
+            "Your payment could not be completed as the bank declined it",
+            "issuer_bank",
+            "payment_authorization",
+            "payment_failed",
+        ),
+    ],
+)
+async def test_failed_payment_answers_checkouts_error_and_allows_a_retry(
+    sandbox, fields, description, source, step, reason
+):
     order = await sandbox.create_order()
     status, body = await sandbox.pay(order["id"], **fields)
     payment_id = body["error"]["metadata"]["payment_id"]
-    assert (status, body) == (400, {"error": {
-        "code": "BAD_REQUEST_ERROR", "description": description, "field": None, "source": source,
-        "step": step, "reason": reason, "metadata": {"order_id": order["id"], "payment_id": payment_id}}})
+    assert (status, body) == (
+        400,
+        {
+            "error": {
+                "code": "BAD_REQUEST_ERROR",
+                "description": description,
+                "field": None,
+                "source": source,
+                "step": step,
+                "reason": reason,
+                "metadata": {"order_id": order["id"], "payment_id": payment_id},
+            }
+        },
+    )
     payment = sandbox.state.payments[payment_id]
-    assert (payment["status"], payment["error_code"], payment["error_description"], payment["error_source"],
-            payment["error_step"], payment["error_reason"]) == (
-        "failed", "BAD_REQUEST_ERROR", description, source, step, reason)
+    assert (
+        payment["status"],
+        payment["error_code"],
+        payment["error_description"],
+        payment["error_source"],
+        payment["error_step"],
+        payment["error_reason"],
+    ) == ("failed", "BAD_REQUEST_ERROR", description, source, step, reason)
     assert (sandbox.state.orders[order["id"]]["status"], sandbox.state.orders[order["id"]]["attempts"]) == (
-        "attempted", 1)
+        "attempted",
+        1,
+    )
 
     status, paid = await sandbox.pay(order["id"], outcome="success")
     assert status == 200
@@ -109,18 +159,22 @@ async def test_manual_capture_waits_and_blocks_a_second_payment(sandbox):
     status, body = await sandbox.pay(order["id"])
     assert status == 400 and "already authorized" in body["error"]["description"]
 
-    status, body = await sandbox.call("POST", f"/v1/payments/{payment_id}/capture",
-                                      json={"amount": 100, "currency": "INR"})
+    status, body = await sandbox.call(
+        "POST", f"/v1/payments/{payment_id}/capture", json={"amount": 100, "currency": "INR"}
+    )
     assert (status, body["error"]["field"]) == (400, "amount")
-    status, body = await sandbox.call("POST", f"/v1/payments/{payment_id}/capture",
-                                      json={"amount": 49900.0, "currency": "INR"})
+    status, body = await sandbox.call(
+        "POST", f"/v1/payments/{payment_id}/capture", json={"amount": 49900.0, "currency": "INR"}
+    )
     assert (status, body["error"]["description"]) == (400, "The amount must be an integer.")
-    status, captured = await sandbox.call("POST", f"/v1/payments/{payment_id}/capture",
-                                          json={"amount": 49900, "currency": "INR"})
+    status, captured = await sandbox.call(
+        "POST", f"/v1/payments/{payment_id}/capture", json={"amount": 49900, "currency": "INR"}
+    )
     assert (status, captured["status"], captured["captured"]) == (200, "captured", True)
     assert sandbox.state.orders[order["id"]]["status"] == "paid"
-    status, body = await sandbox.call("POST", f"/v1/payments/{payment_id}/capture",
-                                      json={"amount": 49900, "currency": "INR"})
+    status, body = await sandbox.call(
+        "POST", f"/v1/payments/{payment_id}/capture", json={"amount": 49900, "currency": "INR"}
+    )
     assert (status, body["error"]["description"]) == (400, "This payment has already been captured")
 
 
@@ -133,41 +187,50 @@ async def test_legacy_payment_capture_zero_means_manual(sandbox):
 async def test_failed_payment_cannot_be_captured(sandbox):
     order = await sandbox.create_order(payment={"capture": "manual"})
     _, body = await sandbox.pay(order["id"], outcome="failure")
-    status, body = await sandbox.call("POST", f"/v1/payments/{body['error']['metadata']['payment_id']}/capture",
-                                      json={"amount": 49900, "currency": "INR"})
+    status, body = await sandbox.call(
+        "POST",
+        f"/v1/payments/{body['error']['metadata']['payment_id']}/capture",
+        json={"amount": 49900, "currency": "INR"},
+    )
     assert (status, body["error"]["description"]) == (
-        400, "Only payments which have been authorized and not yet captured can be captured")
+        400,
+        "Only payments which have been authorized and not yet captured can be captured",
+    )
 
 
 async def test_amount_knob_makes_a_signed_payment_that_does_not_match_the_order(sandbox):
     order = await sandbox.create_order(amount=129900)
     status, paid = await sandbox.pay(order["id"], amount=100)
     assert status == 200
-    assert paid["razorpay_signature"] == expected_signature(sandbox.key_secret, order["id"],
-                                                            paid["razorpay_payment_id"])
+    assert paid["razorpay_signature"] == expected_signature(
+        sandbox.key_secret, order["id"], paid["razorpay_payment_id"]
+    )
     assert sandbox.state.payments[paid["razorpay_payment_id"]]["amount"] == 100
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"key_id": "rzp_test_someoneelse"}, "key_id"),
-    ({"method": "wallet"}, "method"),
-    ({"outcome": "maybe"}, "outcome"),
-    ({"vpa": "not a vpa"}, "vpa"),
-    ({"method": "card", "card_number": "4100280000001008"}, "card_number"),
-    ({"method": "card", "card_number": "4100280000001007", "card_expiry": "01/20"}, "card_expiry"),
-    ({"method": "card", "card_number": "4100280000001007", "card_expiry": "13/40"}, "card_expiry"),
-    ({"method": "card", "card_number": "4100280000001007", "card_cvv": "12"}, "card_cvv"),
-    ({"method": "card", "card_number": "340256000401007", "card_cvv": "123"}, "card_cvv"),
-    ({"method": "card"}, "card_number"),
-    ({"method": "netbanking", "outcome": "success"}, "bank"),
-    ({"method": "netbanking", "bank": "NOPE", "outcome": "success"}, "bank"),
-    ({"method": "netbanking", "bank": "HDFC"}, "outcome"),
-    ({"email": "asha"}, "email"),
-    ({"contact": "12"}, "contact"),
-    ({"amount": 99}, "amount"),
-    ({"amount": "100"}, "amount"),
-    ({"tip": 10}, "tip"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"key_id": "rzp_test_someoneelse"}, "key_id"),
+        ({"method": "wallet"}, "method"),
+        ({"outcome": "maybe"}, "outcome"),
+        ({"vpa": "not a vpa"}, "vpa"),
+        ({"method": "card", "card_number": "4100280000001008"}, "card_number"),
+        ({"method": "card", "card_number": "4100280000001007", "card_expiry": "01/20"}, "card_expiry"),
+        ({"method": "card", "card_number": "4100280000001007", "card_expiry": "13/40"}, "card_expiry"),
+        ({"method": "card", "card_number": "4100280000001007", "card_cvv": "12"}, "card_cvv"),
+        ({"method": "card", "card_number": "340256000401007", "card_cvv": "123"}, "card_cvv"),
+        ({"method": "card"}, "card_number"),
+        ({"method": "netbanking", "outcome": "success"}, "bank"),
+        ({"method": "netbanking", "bank": "NOPE", "outcome": "success"}, "bank"),
+        ({"method": "netbanking", "bank": "HDFC"}, "outcome"),
+        ({"email": "asha"}, "email"),
+        ({"contact": "12"}, "contact"),
+        ({"amount": 99}, "amount"),
+        ({"amount": "100"}, "amount"),
+        ({"tip": 10}, "tip"),
+    ],
+)
 async def test_bad_pay_requests_make_no_payment(sandbox, fields, field):
     order = await sandbox.create_order()
     status, body = await sandbox.pay(order["id"], **fields)
@@ -187,13 +250,18 @@ async def test_unknown_order_and_wrong_key_say_the_id_does_not_exist(sandbox):
 
 async def test_card_details_are_kept_like_razorpay_does(sandbox):
     order = await sandbox.create_order()
-    _, paid = await sandbox.pay(order["id"], method="card", card_number="5555 5555 5555 4444",
-                                card_expiry="12/2099", card_cvv="321")
+    _, paid = await sandbox.pay(
+        order["id"], method="card", card_number="5555 5555 5555 4444", card_expiry="12/2099", card_cvv="321"
+    )
     status, payment = await sandbox.call("GET", f"/v1/payments/{paid['razorpay_payment_id']}")
     card = payment["card"]
     assert status == 200 and payment["card_id"] == card["id"] and card["id"].startswith("card_")
     assert (card["last4"], card["network"], card["international"], payment["international"]) == (
-        "4444", "MasterCard", True, True)
+        "4444",
+        "MasterCard",
+        True,
+        True,
+    )
     assert "5555555555554444" not in str(payment) and "321" not in str(card)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sandbox_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 
 
@@ -23,14 +22,27 @@ async def refund(sandbox, payment_id: str, body: dict | None = None, key: str | 
 
 
 async def test_partial_then_full_refund(sandbox, captured):
-    status, first = await refund(sandbox, captured, {"amount": 30000, "speed": "optimum", "receipt": "rf-1",
-                                                     "notes": {"reason": "one broken diya"}})
+    status, first = await refund(
+        sandbox,
+        captured,
+        {"amount": 30000, "speed": "optimum", "receipt": "rf-1", "notes": {"reason": "one broken diya"}},
+    )
     assert status == 200
-    assert first == {"id": first["id"], "entity": "refund", "amount": 30000, "currency": "INR",
-                     "payment_id": captured, "notes": {"reason": "one broken diya"}, "receipt": "rf-1",
-                     "acquirer_data": first["acquirer_data"], "created_at": int(sandbox.clock.now),
-                     "batch_id": None, "status": "processed", "speed_processed": "instant",
-                     "speed_requested": "optimum"}
+    assert first == {
+        "id": first["id"],
+        "entity": "refund",
+        "amount": 30000,
+        "currency": "INR",
+        "payment_id": captured,
+        "notes": {"reason": "one broken diya"},
+        "receipt": "rf-1",
+        "acquirer_data": first["acquirer_data"],
+        "created_at": int(sandbox.clock.now),
+        "batch_id": None,
+        "status": "processed",
+        "speed_processed": "instant",
+        "speed_requested": "optimum",
+    }
     payment = sandbox.state.payments[captured]
     assert (payment["status"], payment["amount_refunded"], payment["refund_status"]) == ("captured", 30000, "partial")
 
@@ -60,14 +72,17 @@ async def test_refund_above_what_is_left_is_refused(sandbox, captured):
     assert len(sandbox.state.refunds) == 1
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"amount": 99}, "amount"),
-    ({"amount": "100"}, "amount"),
-    ({"speed": "warp"}, "speed"),
-    ({"receipt": "r" * 41}, "receipt"),
-    ({"notes": {f"k{i}": 1 for i in range(16)}}, "notes"),
-    ({"reverse_all": 1}, "reverse_all"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"amount": 99}, "amount"),
+        ({"amount": "100"}, "amount"),
+        ({"speed": "warp"}, "speed"),
+        ({"receipt": "r" * 41}, "receipt"),
+        ({"notes": {f"k{i}": 1 for i in range(16)}}, "notes"),
+        ({"reverse_all": 1}, "reverse_all"),
+    ],
+)
 async def test_invalid_refund_bodies(sandbox, captured, body, field):
     status, answer = await refund(sandbox, captured, body)
     assert (status, answer["error"]["field"]) == (400, field)
@@ -81,7 +96,9 @@ async def test_idempotency_key_returns_the_same_refund_and_refuses_another_body(
     assert await refund(sandbox, captured, {"amount": 25000}, key) == (200, first)
     status, body = await refund(sandbox, captured, {"amount": 26000}, key)
     assert (status, body["error"]["description"]) == (
-        400, "Different request with the same idempotency key has already been processed.")
+        400,
+        "Different request with the same idempotency key has already been processed.",
+    )
     assert len(sandbox.state.refunds) == 1 and sandbox.state.payments[captured]["amount_refunded"] == 25000
     # A new key is a new refund.
     assert (await refund(sandbox, captured, {"amount": 25000}, key + "-2"))[0] == 200

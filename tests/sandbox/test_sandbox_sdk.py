@@ -5,21 +5,33 @@ from __future__ import annotations
 import pytest
 import razorpay
 from razorpay.errors import BadRequestError, SignatureVerificationError
-
 from sandbox_fixtures import clock, mounted, run_sdk, sandbox  # noqa: F401  (fixtures)
 
 
 async def test_sdk_order_payment_capture_round_trip(sandbox):
     client = sandbox.sdk()
-    order = await run_sdk(client.order.create, {"amount": 49900, "currency": "INR", "receipt": "ord_123",
-                                                "notes": {"order_id": "ord_123"},
-                                                "payment": {"capture": "manual"}})
+    order = await run_sdk(
+        client.order.create,
+        {
+            "amount": 49900,
+            "currency": "INR",
+            "receipt": "ord_123",
+            "notes": {"order_id": "ord_123"},
+            "payment": {"capture": "manual"},
+        },
+    )
     assert order["id"].startswith("order_") and len(order["id"]) == len("order_") + 14
     assert (order["status"], order["amount_due"], order["notes"]) == ("created", 49900, {"order_id": "ord_123"})
     assert await run_sdk(client.order.fetch, order["id"]) == order
 
-    status, paid = await sandbox.pay(order["id"], method="card", card_number="4100 2800 0000 1007",
-                                     card_expiry="12/40", card_cvv="123", notes={"gift_wrap": 1})
+    status, paid = await sandbox.pay(
+        order["id"],
+        method="card",
+        card_number="4100 2800 0000 1007",
+        card_expiry="12/40",
+        card_cvv="123",
+        notes={"gift_wrap": 1},
+    )
     assert status == 200, paid
     assert await run_sdk(client.utility.verify_payment_signature, paid) is True
 

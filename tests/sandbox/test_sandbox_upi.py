@@ -12,7 +12,6 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-
 from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
 
 
@@ -30,8 +29,9 @@ class PageTestids(HTMLParser):
 
 
 async def window_testids(sandbox, order_id: str) -> set[str]:
-    async with sandbox.session.get(sandbox.url + "/checkout/window",
-                                   params={"key_id": sandbox.key_id, "order_id": order_id}) as resp:
+    async with sandbox.session.get(
+        sandbox.url + "/checkout/window", params={"key_id": sandbox.key_id, "order_id": order_id}
+    ) as resp:
         assert resp.status == 200
         parser = PageTestids()
         parser.feed(await resp.text())

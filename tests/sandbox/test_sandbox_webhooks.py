@@ -13,21 +13,19 @@ import pytest
 import razorpay
 import requests
 from razorpay.errors import SignatureVerificationError
+from sandbox_fixtures import WEBHOOK_SECRET, clock, hooked, receiver, running_sandbox, sandbox, start_receiver  # noqa: F401  (fixtures)
 
-from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, create_razorpay_sandbox
-from sandboxes.razorpay.errors import RazorpayError
-from sandboxes.razorpay.entities import EVIDENCE_DOCUMENTS
 from sandboxes.common.webhooks import RAZORPAY_RETRY_DELAYS, razorpay_signature
-from sandbox_fixtures import WEBHOOK_SECRET, running_sandbox, start_receiver
-from sandbox_fixtures import clock, hooked, receiver, sandbox  # noqa: F401  (fixtures)
+from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, create_razorpay_sandbox
+from sandboxes.razorpay.entities import EVIDENCE_DOCUMENTS
+from sandboxes.razorpay.errors import RazorpayError
 
 PAID = ["payment.authorized", "payment.captured", "order.paid"]
 
 
 def verify(body: bytes, signature: str, secret: str = WEBHOOK_SECRET) -> bool:
     """Check a webhook as the shop would, with the official SDK."""
-    return razorpay.Client(auth=("rzp_test_x", "x")).utility.verify_webhook_signature(body.decode(), signature,
-                                                                                      secret)
+    return razorpay.Client(auth=("rzp_test_x", "x")).utility.verify_webhook_signature(body.decode(), signature, secret)
 
 
 def names(receiver) -> list[str]:
@@ -64,6 +62,7 @@ async def refund(sandbox, payment_id: str, **body) -> dict:
 
 
 # -- signing and delivery ------------------------------------------------------------------------
+
 
 async def test_a_paid_and_refunded_order_arrives_as_signed_webhooks_in_order(hooked, receiver):
     payment_id = await pay_order(hooked, notes={"order_id": "ord_1"})
@@ -105,8 +104,9 @@ async def test_no_url_sends_nothing_until_one_is_set(sandbox, receiver):
     await sandbox.webhooks.drain()
     assert ids(receiver) == [new]  # what happened before the url was set is not sent by itself…
     assert await sandbox.webhooks.redeliver(old) == 200  # …but can be sent by hand
-    assert ids(receiver) == [new, old] and verify(receiver.requests[1].body, receiver.requests[1].headers[
-        "X-Razorpay-Signature"])
+    assert ids(receiver) == [new, old] and verify(
+        receiver.requests[1].body, receiver.requests[1].headers["X-Razorpay-Signature"]
+    )
 
 
 async def test_without_a_secret_nothing_is_signed(aiohttp_server, clock, receiver):
@@ -118,8 +118,9 @@ async def test_without_a_secret_nothing_is_signed(aiohttp_server, clock, receive
 
 async def test_a_mounted_sandbox_delivers_too(aiohttp_server, clock, receiver):
     # aiohttp runs a sub-app's cleanup_ctx, so the sender runs when the sandbox is mounted in the shop.
-    async with running_sandbox(aiohttp_server, clock, mount=True, webhook_url=receiver.url,
-                               webhook_secret=WEBHOOK_SECRET) as mounted:
+    async with running_sandbox(
+        aiohttp_server, clock, mount=True, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET
+    ) as mounted:
         await pay_order(mounted)
         await mounted.webhooks.drain()
     assert names(receiver) == PAID
@@ -127,12 +128,16 @@ async def test_a_mounted_sandbox_delivers_too(aiohttp_server, clock, receiver):
 
 # -- retries -------------------------------------------------------------------------------------
 
+
 async def test_500s_are_retried_with_the_same_body_and_signature_until_a_2xx(hooked, receiver):
     receiver.fail_first = 2
     event_id = await fail_payment(hooked)
     await hooked.webhooks.drain()
     assert [(d.event_id, d.attempt, d.status, d.error) for d in hooked.webhooks.deliveries] == [
-        (event_id, 1, 500, "HTTP 500"), (event_id, 2, 500, "HTTP 500"), (event_id, 3, 200, None)]
+        (event_id, 1, 500, "HTTP 500"),
+        (event_id, 2, 500, "HTTP 500"),
+        (event_id, 3, 200, None),
+    ]
     assert len({(r.body, r.headers["X-Razorpay-Signature"]) for r in receiver.requests}) == 1
     gaps = [later.at - earlier.at for earlier, later in zip(receiver.requests, receiver.requests[1:])]
     assert all(gap >= 0.045 for gap in gaps)  # the retry delays were waited
@@ -143,8 +148,10 @@ async def test_a_timeout_is_a_failure_and_is_retried(hooked, receiver):
     receiver.stall_first, receiver.stall = 1, 0.4
     await fail_payment(hooked)
     await hooked.webhooks.drain()
-    assert [(d.attempt, d.status, d.error) for d in hooked.webhooks.deliveries] == [(1, None, "timeout"),
-                                                                                    (2, 200, None)]
+    assert [(d.attempt, d.status, d.error) for d in hooked.webhooks.deliveries] == [
+        (1, None, "timeout"),
+        (2, 200, None),
+    ]
 
 
 async def test_retries_stop_when_the_schedule_runs_out(hooked, receiver):
@@ -162,7 +169,8 @@ async def test_an_unreachable_url_is_retried_as_a_connection_error(hooked, unuse
     await fail_payment(hooked)
     await hooked.webhooks.drain()
     assert [(d.status, d.error.split(":")[0]) for d in hooked.webhooks.deliveries] == [
-        (None, "ClientConnectorError")] * 2
+        (None, "ClientConnectorError")
+    ] * 2
 
 
 async def test_one_failing_event_does_not_hold_up_the_others(hooked, receiver):
@@ -172,7 +180,12 @@ async def test_one_failing_event_does_not_hold_up_the_others(hooked, receiver):
     await pay_order(hooked)
     await hooked.webhooks.drain()
     assert [(d.event_id == stuck, d.attempt, d.status) for d in hooked.webhooks.deliveries] == [
-        (True, 1, 500), (False, 1, 200), (False, 1, 200), (False, 1, 200), (True, 2, 500)]
+        (True, 1, 500),
+        (False, 1, 200),
+        (False, 1, 200),
+        (False, 1, 200),
+        (True, 2, 500),
+    ]
 
 
 async def test_retries_of_an_old_event_keep_the_old_secret(hooked, receiver):
@@ -193,14 +206,16 @@ async def test_retries_of_an_old_event_keep_the_old_secret(hooked, receiver):
 
 # -- knobs ---------------------------------------------------------------------------------------
 
+
 async def test_duplicates_repeat_the_same_body_and_event_id(hooked, receiver):
     hooked.webhooks.knobs.duplicate = 1.0
     await pay_order(hooked)
     await hooked.webhooks.drain()
     assert names(receiver) == [name for name in PAID for _ in range(2)]
     pairs = zip(receiver.requests[::2], receiver.requests[1::2], strict=True)
-    assert all(a.body == b.body and a.headers["X-Razorpay-Event-Id"] == b.headers["X-Razorpay-Event-Id"]
-               for a, b in pairs)
+    assert all(
+        a.body == b.body and a.headers["X-Razorpay-Event-Id"] == b.headers["X-Razorpay-Event-Id"] for a, b in pairs
+    )
     assert [d.duplicate for d in hooked.webhooks.deliveries] == [False, True] * 3
 
 
@@ -281,11 +296,15 @@ async def test_redeliver_sends_a_recorded_event_now_and_returns_the_status(hooke
     assert await hooked.webhooks.redeliver(event_id) == 500
     assert await hooked.webhooks.redeliver(event_id) == 200
     assert [(d.attempt, d.manual, d.status) for d in hooked.webhooks.deliveries] == [
-        (1, False, 200), (2, True, 500), (3, True, 200)]
+        (1, False, 200),
+        (2, True, 500),
+        (3, True, 200),
+    ]
     assert len({r.body for r in receiver.requests}) == 1
 
 
 # -- refunds that stay pending or fail, and disputes ---------------------------------------------
+
 
 async def test_a_pending_refund_settles_later(hooked, receiver):
     payment_id = await pay_order(hooked)
@@ -312,14 +331,16 @@ async def test_a_pending_refund_that_fails_gives_the_money_back_to_the_payment(s
     sandbox.app[SANDBOX_FAULTS].refund_outcome = "pending"
     made = await refund(sandbox, payment_id)
     sandbox.state.settle_refund(made["id"], "failed")
-    assert [event.name for event in sandbox.state.events][-3:] == ["refund.processed", "refund.created",
-                                                                    "refund.failed"]
+    assert [event.name for event in sandbox.state.events][-3:] == [
+        "refund.processed",
+        "refund.created",
+        "refund.failed",
+    ]
     failed = sandbox.state.events[-1].envelope
     assert failed["contains"] == ["refund", "payment"]
     assert failed["payload"]["refund"]["entity"]["status"] == "failed"
     payment = failed["payload"]["payment"]["entity"]
-    assert (payment["amount_refunded"], payment["status"], payment["refund_status"]) == (10000, "captured",
-                                                                                        "partial")
+    assert (payment["amount_refunded"], payment["status"], payment["refund_status"]) == (10000, "captured", "partial")
 
 
 async def test_a_failing_refund_fails_at_once(sandbox):
@@ -339,11 +360,24 @@ async def test_a_dispute_raises_payment_dispute_created(sandbox):
     dispute = sandbox.state.open_dispute(payment_id)
     envelope = sandbox.state.events[-1].envelope
     assert (envelope["event"], envelope["contains"]) == ("payment.dispute.created", ["payment", "dispute"])
-    assert envelope["payload"]["dispute"]["entity"] == dispute == {
-        "id": dispute["id"], "entity": "dispute", "payment_id": payment_id, "amount": 49900, "currency": "INR",
-        "amount_deducted": 0, "reason_code": "chargeback", "respond_by": int(sandbox.clock.now) + 7 * 86400,
-        "status": "open", "phase": "chargeback", "created_at": int(sandbox.clock.now),
-        "evidence": {"amount": 49900, **dict.fromkeys(EVIDENCE_DOCUMENTS)}}  # null until contested
+    assert (
+        envelope["payload"]["dispute"]["entity"]
+        == dispute
+        == {
+            "id": dispute["id"],
+            "entity": "dispute",
+            "payment_id": payment_id,
+            "amount": 49900,
+            "currency": "INR",
+            "amount_deducted": 0,
+            "reason_code": "chargeback",
+            "respond_by": int(sandbox.clock.now) + 7 * 86400,
+            "status": "open",
+            "phase": "chargeback",
+            "created_at": int(sandbox.clock.now),
+            "evidence": {"amount": 49900, **dict.fromkeys(EVIDENCE_DOCUMENTS)},
+        }
+    )  # null until contested
     assert dispute["id"].startswith("disp_") and envelope["payload"]["payment"]["entity"]["id"] == payment_id
     assert await sandbox.call("GET", f"/v1/disputes/{dispute['id']}") == (200, dispute)
     partial = sandbox.state.open_dispute(payment_id, amount=100, reason_code="fraud")
@@ -356,12 +390,24 @@ async def test_a_dispute_raises_payment_dispute_created(sandbox):
 
 # -- the command line ----------------------------------------------------------------------------
 
+
 async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_server, unused_tcp_port):
     receiver = await start_receiver(aiohttp_server)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandboxes.razorpay", "--port", str(unused_tcp_port), "--key-id", "rzp_test_cli01",
-        "--key-secret", "cli-secret", "--webhook-url", receiver.url,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "sandboxes.razorpay",
+        "--port",
+        str(unused_tcp_port),
+        "--key-id",
+        "rzp_test_cli01",
+        "--key-secret",
+        "cli-secret",
+        "--webhook-url",
+        receiver.url,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(5)]
         assert receiver.url in banner[3] and "generated" in banner[4]
@@ -375,8 +421,10 @@ async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_s
             except requests.ConnectionError:
                 await asyncio.sleep(0.05)
         async with aiohttp.ClientSession() as http:
-            await http.post(url + "/checkout/pay", json={"key_id": "rzp_test_cli01", "order_id": order["id"],
-                                                         "method": "upi", "outcome": "success"})
+            await http.post(
+                url + "/checkout/pay",
+                json={"key_id": "rzp_test_cli01", "order_id": order["id"], "method": "upi", "outcome": "success"},
+            )
         for _ in range(200):
             if len(receiver.requests) == 3:
                 break
@@ -397,8 +445,9 @@ def test_the_signature_is_hmac_sha256_of_the_raw_body():
 
 async def test_parallel_deliveries_overlap_and_the_log_says_how_long_each_waited(aiohttp_server, clock, receiver):
     receiver.stall_first, receiver.stall = 6, 0.2  # the first six requests are slow to answer
-    async with running_sandbox(aiohttp_server, clock, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET,
-                               webhook_parallel=3) as sandbox:
+    async with running_sandbox(
+        aiohttp_server, clock, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET, webhook_parallel=3
+    ) as sandbox:
         for _ in range(2):
             await pay_order(sandbox)  # three events each
         await sandbox.webhooks.drain()

@@ -21,11 +21,17 @@ import pytest
 import stripe
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-
-from sandboxes.stripe import (STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, STRIPE_WEBHOOKS, Faults,
-                            StripeSandboxState, create_stripe_sandbox)
-from sandboxes.common.webhooks import WebhookSender
 from webhook_receiver import Receiver, start_receiver
+
+from sandboxes.common.webhooks import WebhookSender
+from sandboxes.stripe import (
+    STRIPE_SANDBOX_FAULTS,
+    STRIPE_SANDBOX_STATE,
+    STRIPE_WEBHOOKS,
+    Faults,
+    StripeSandboxState,
+    create_stripe_sandbox,
+)
 
 MOUNT = "/sandbox/stripe"
 WEBHOOK_SECRET = "whsec_" + "t3st" * 8
@@ -33,15 +39,34 @@ FAST_RETRIES = (0.05, 0.05, 0.05)  # Stripe's test-mode schedule spans hours; te
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
 GOOD_CARD = "4242 4242 4242 4242"
 # A buyer's billing address outside India, as the hosted page's form fields (billing_address_collection=required).
-US_BILLING = {"billing_line1": "510 Townsend St", "billing_city": "San Francisco", "billing_state": "CA",
-              "billing_postal_code": "94103", "billing_country": "US"}
+US_BILLING = {
+    "billing_line1": "510 Townsend St",
+    "billing_city": "San Francisco",
+    "billing_state": "CA",
+    "billing_postal_code": "94103",
+    "billing_country": "US",
+}
 # The shipping form's fields, for a session that collects the address (shipping_address_collection).
-US_SHIPPING_FORM = {"shipping_name": "Jane Doe", "shipping_line1": "510 Townsend St", "shipping_city": "San Francisco",
-                    "shipping_state": "CA", "shipping_postal_code": "94103", "shipping_country": "US"}
+US_SHIPPING_FORM = {
+    "shipping_name": "Jane Doe",
+    "shipping_line1": "510 Townsend St",
+    "shipping_city": "San Francisco",
+    "shipping_state": "CA",
+    "shipping_postal_code": "94103",
+    "shipping_country": "US",
+}
 # payment_intent_data.shipping for a parcel to the buyer (Stripe India: goods exports need it).
-US_SHIPPING = {"name": "Jane Doe", "phone": "+14155550132",
-               "address": {"line1": "510 Townsend St", "city": "San Francisco", "state": "CA",
-                           "postal_code": "94103", "country": "US"}}
+US_SHIPPING = {
+    "name": "Jane Doe",
+    "phone": "+14155550132",
+    "address": {
+        "line1": "510 Townsend St",
+        "city": "San Francisco",
+        "state": "CA",
+        "postal_code": "94103",
+        "country": "US",
+    },
+}
 
 
 class Clock:
@@ -86,17 +111,24 @@ def session_params(**overrides: Any) -> dict[str, Any]:
     params: dict[str, Any] = {
         "mode": "payment",
         "line_items": [
-            {"price_data": {"currency": "usd", "unit_amount": 1000, "product_data": {"name": "Masala chai"}},
-             "quantity": 2},
-            {"price_data": {"currency": "usd", "unit_amount": 500, "product_data": {"name": "Brass diya"}},
-             "quantity": 1},
+            {
+                "price_data": {"currency": "usd", "unit_amount": 1000, "product_data": {"name": "Masala chai"}},
+                "quantity": 2,
+            },
+            {
+                "price_data": {"currency": "usd", "unit_amount": 500, "product_data": {"name": "Brass diya"}},
+                "quantity": 1,
+            },
         ],
         "success_url": "https://shop.example/orders/ord_1/done?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": "https://shop.example/cart",
         "client_reference_id": "ord_1",
         "metadata": {"order_id": "ord_1"},
-        "payment_intent_data": {"metadata": {"order_id": "ord_1"}, "description": "Masala chai ×2, Brass diya ×1",
-                                "shipping": US_SHIPPING},
+        "payment_intent_data": {
+            "metadata": {"order_id": "ord_1"},
+            "description": "Masala chai ×2, Brass diya ×1",
+            "shipping": US_SHIPPING,
+        },
         "billing_address_collection": "required",
     }
     params.update(overrides)
@@ -105,8 +137,10 @@ def session_params(**overrides: Any) -> dict[str, Any]:
 
 def line(name: str, unit_amount: int, currency: str = "usd", quantity: int = 1) -> dict[str, Any]:
     """One line item with inline price_data."""
-    return {"price_data": {"currency": currency, "unit_amount": unit_amount, "product_data": {"name": name}},
-            "quantity": quantity}
+    return {
+        "price_data": {"currency": currency, "unit_amount": unit_amount, "product_data": {"name": name}},
+        "quantity": quantity,
+    }
 
 
 @dataclass
@@ -122,7 +156,7 @@ class Page:
         return self.headers.get("Location")
 
     @property
-    def elements(self) -> "Elements":
+    def elements(self) -> Elements:
         return parse(self.html)
 
 
@@ -158,8 +192,15 @@ class Sandbox:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.secret_key}"}
 
-    async def call(self, method: str, path: str, params: dict[str, Any] | str | None = None, *,
-                   headers: dict[str, str] | None = None, auth: bool = True) -> tuple[int, Any, Any]:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+    ) -> tuple[int, Any, Any]:
         """Send one raw REST call with SDK-encoded params; return the status, the JSON body and the headers."""
         encoded = params if isinstance(params, str) else sdk_encode(params or {})
         all_headers = {**(self.auth if auth else {}), **(headers or {})}
@@ -181,11 +222,28 @@ class Sandbox:
         async with self.http.get(f"{self.url}/c/pay/{session_id}") as resp:
             return Page(resp.status, await resp.text(), resp.headers)
 
-    async def pay(self, session_id: str, card: str = GOOD_CARD, *, expiry: str = "12 / 34", cvc: str = "123",
-                  name: str = "Asha Rao", email: str = "asha@example.in", **extra: str) -> Page:
+    async def pay(
+        self,
+        session_id: str,
+        card: str = GOOD_CARD,
+        *,
+        expiry: str = "12 / 34",
+        cvc: str = "123",
+        name: str = "Asha Rao",
+        email: str = "asha@example.in",
+        **extra: str,
+    ) -> Page:
         """Submit the hosted page's form as a browser would, without following the redirect."""
-        form = {"email": email, "card_number": card, "card_expiry": expiry, "card_cvc": cvc, "card_name": name,
-                **US_BILLING, **US_SHIPPING_FORM, **extra}
+        form = {
+            "email": email,
+            "card_number": card,
+            "card_expiry": expiry,
+            "card_cvc": cvc,
+            "card_name": name,
+            **US_BILLING,
+            **US_SHIPPING_FORM,
+            **extra,
+        }
         async with self.http.post(f"{self.url}/c/pay/{session_id}", data=form, allow_redirects=False) as resp:
             return Page(resp.status, await resp.text(), resp.headers)
 
@@ -224,8 +282,9 @@ class Elements(HTMLParser):
         return next(attrs for _, attrs, _ in self.found if attrs.get("data-testid") == testid)
 
     def texts(self, testid: str) -> list[str]:
-        return [" ".join("".join(texts).split()) for _, attrs, texts in self.found
-                if attrs.get("data-testid") == testid]
+        return [
+            " ".join("".join(texts).split()) for _, attrs, texts in self.found if attrs.get("data-testid") == testid
+        ]
 
     def text(self, testid: str) -> str:
         return self.texts(testid)[0]
@@ -302,8 +361,9 @@ def live_clock() -> Clock:
 @pytest.fixture
 async def hooked(aiohttp_server, live_clock, receiver) -> AsyncIterator[Sandbox]:
     """The sandbox alone, sending its webhooks to `receiver`, with tiny retry delays and a short timeout."""
-    async with running_sandbox(aiohttp_server, live_clock, mount=False, webhook_url=receiver.url,
-                               webhook_secret=WEBHOOK_SECRET) as running:
+    async with running_sandbox(
+        aiohttp_server, live_clock, mount=False, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET
+    ) as running:
         running.webhooks.knobs.retry_delays = FAST_RETRIES
         running.webhooks.knobs.timeout = 0.5
         yield running

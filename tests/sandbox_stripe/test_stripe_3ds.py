@@ -6,7 +6,6 @@ and "Fail authentication"). A failed check leaves the intent with payment_intent
 from __future__ import annotations
 
 import pytest
-
 from stripe_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 
 THREE_DS_CARDS = ["4000 0025 0000 3155", "4000 0000 0000 3220"]
@@ -14,8 +13,9 @@ THREE_DS_CARDS = ["4000 0025 0000 3155", "4000 0000 0000 3220"]
 
 async def answer(sandbox, session_id: str, outcome: str):
     """Press one of the test page's two buttons."""
-    async with sandbox.http.post(f"{sandbox.url}/c/pay/{session_id}/3ds", data={"outcome": outcome},
-                                 allow_redirects=False) as resp:
+    async with sandbox.http.post(
+        f"{sandbox.url}/c/pay/{session_id}/3ds", data={"outcome": outcome}, allow_redirects=False
+    ) as resp:
         return resp.status, resp.headers.get("Location"), await resp.text()
 
 
@@ -42,8 +42,7 @@ async def test_completing_the_challenge_pays(sandbox, card):
     assert (stored["status"], stored["payment_status"]) == ("complete", "paid")
     charge = next(iter(sandbox.state.charges.values()))
     assert charge["payment_method_details"]["card"]["three_d_secure"]["result"] == "authenticated"
-    assert sandbox.event_types()[-3:] == ["charge.succeeded", "payment_intent.succeeded",
-                                          "checkout.session.completed"]
+    assert sandbox.event_types()[-3:] == ["charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
 
 
 async def test_failing_the_challenge_leaves_the_session_open_with_the_reason(sandbox):

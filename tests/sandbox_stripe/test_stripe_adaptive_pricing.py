@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 import stripe
-
 from stripe_fixtures import clock, running_sandbox, session_params  # noqa: F401  (fixtures)
 
 
@@ -22,7 +21,8 @@ async def test_a_session_follows_the_accounts_dashboard_setting(aiohttp_server, 
 async def test_a_session_may_turn_it_off_whatever_the_dashboard_says(aiohttp_server, clock):
     async with running_sandbox(aiohttp_server, clock, mount=False, adaptive_pricing=True) as sandbox:
         session = await sandbox.sdk.v1.checkout.sessions.create_async(
-            params=session_params(adaptive_pricing={"enabled": False}))
+            params=session_params(adaptive_pricing={"enabled": False})
+        )
     assert session.adaptive_pricing.enabled is False
 
 
@@ -30,5 +30,6 @@ async def test_adaptive_pricing_takes_only_enabled(aiohttp_server, clock):
     async with running_sandbox(aiohttp_server, clock, mount=False) as sandbox:
         with pytest.raises(stripe.InvalidRequestError) as refused:
             await sandbox.sdk.v1.checkout.sessions.create_async(
-                params=session_params(adaptive_pricing={"currency": "eur"}))
+                params=session_params(adaptive_pricing={"currency": "eur"})
+            )
     assert refused.value.param == "adaptive_pricing[currency]"

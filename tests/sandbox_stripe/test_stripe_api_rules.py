@@ -9,10 +9,9 @@ import base64
 import pytest
 import stripe
 from aiohttp import web
+from stripe_fixtures import clock, line, mounted, sandbox, sdk_encode, session_params, stripe_client  # noqa: F401  (fixtures)
 
 from sandboxes.stripe import STRIPE_SANDBOX_CONFIG
-from stripe_fixtures import line, sdk_encode, session_params, stripe_client
-from stripe_fixtures import clock, mounted, sandbox  # noqa: F401  (fixtures)
 
 
 async def eventually(check, timeout: float = 3.0) -> None:
@@ -26,14 +25,16 @@ async def eventually(check, timeout: float = 3.0) -> None:
 
 # -- auth and the envelope -----------------------------------------------------------------------
 
+
 async def test_a_wrong_key_is_a_401_the_sdk_raises_as_authentication_error(sandbox):
     async with stripe_client(sandbox.url, "sk_test_wrongwrongwrong1234") as sdk:
         with pytest.raises(stripe.AuthenticationError) as refused:
             await sdk.v1.checkout.sessions.create_async(params=session_params())
     assert refused.value.http_status == 401
     assert refused.value.user_message == "Invalid API Key provided: sk_test_" + "*" * 15 + "1234"
-    assert refused.value.json_body == {"error": {"message": refused.value.user_message,
-                                                 "type": "invalid_request_error"}}
+    assert refused.value.json_body == {
+        "error": {"message": refused.value.user_message, "type": "invalid_request_error"}
+    }
     assert refused.value.request_id.startswith("req_")
     assert sandbox.state.sessions == {}
 
@@ -48,13 +49,15 @@ async def test_no_key_is_a_401_in_stripes_envelope(sandbox):
 
 async def test_the_publishable_key_is_refused_and_basic_auth_with_the_secret_key_works(sandbox):
     publishable = sandbox.app[STRIPE_SANDBOX_CONFIG].publishable_key
-    status, body, _ = await sandbox.call("GET", "/v1/customers", auth=False,
-                                         headers={"Authorization": f"Bearer {publishable}"})
+    status, body, _ = await sandbox.call(
+        "GET", "/v1/customers", auth=False, headers={"Authorization": f"Bearer {publishable}"}
+    )
     assert status == 401 and "publishable API key" in body["error"]["message"]
 
     basic = base64.b64encode(f"{sandbox.secret_key}:".encode()).decode()
-    status, body, _ = await sandbox.call("GET", "/v1/customers", auth=False,
-                                         headers={"Authorization": f"Basic {basic}"})
+    status, body, _ = await sandbox.call(
+        "GET", "/v1/customers", auth=False, headers={"Authorization": f"Basic {basic}"}
+    )
     assert status == 200 and body["object"] == "list"
 
 
@@ -78,6 +81,7 @@ async def test_unknown_urls_are_stripes_404(mounted):
 
 
 # -- parameters ------------------------------------------------------------------------------------
+
 
 async def test_an_unknown_parameter_is_a_400_naming_it(sandbox):
     with pytest.raises(stripe.InvalidRequestError) as refused:
@@ -113,12 +117,12 @@ async def test_a_missing_required_parameter(sandbox):
 async def test_a_malformed_integer(sandbox):
     status, body, _ = await sandbox.call("POST", "/v1/checkout/sessions", "mode=payment&line_items[0][quantity]=two")
     assert status == 400
-    assert (body["error"]["code"], body["error"]["param"]) == ("parameter_invalid_integer",
-                                                               "line_items[0][quantity]")
+    assert (body["error"]["code"], body["error"]["param"]) == ("parameter_invalid_integer", "line_items[0][quantity]")
 
 
-@pytest.mark.parametrize("currency, unit_amount, minimum", [("usd", 49, "$0.50 usd"), ("inr", 49, "₹0.50 inr"),
-                                                            ("gbp", 29, "£0.30 gbp")])
+@pytest.mark.parametrize(
+    "currency, unit_amount, minimum", [("usd", 49, "$0.50 usd"), ("inr", 49, "₹0.50 inr"), ("gbp", 29, "£0.30 gbp")]
+)
 async def test_a_total_below_stripes_minimum_is_amount_too_small(sandbox, currency, unit_amount, minimum):
     with pytest.raises(stripe.InvalidRequestError) as refused:
         await sandbox.create_session(line_items=[line("Toffee", unit_amount, currency=currency)])
@@ -165,11 +169,14 @@ async def test_a_bad_expand_is_refused(sandbox):
 
 # -- idempotency -----------------------------------------------------------------------------------
 
+
 async def test_the_same_key_and_body_replays_the_first_answer_and_makes_one_session(sandbox):
-    first = await sandbox.sdk.v1.checkout.sessions.create_async(params=session_params(),
-                                                                options={"idempotency_key": "order-ord_1"})
-    again = await sandbox.sdk.v1.checkout.sessions.create_async(params=session_params(),
-                                                                options={"idempotency_key": "order-ord_1"})
+    first = await sandbox.sdk.v1.checkout.sessions.create_async(
+        params=session_params(), options={"idempotency_key": "order-ord_1"}
+    )
+    again = await sandbox.sdk.v1.checkout.sessions.create_async(
+        params=session_params(), options={"idempotency_key": "order-ord_1"}
+    )
     assert again.id == first.id and again.to_dict() == first.to_dict()
     assert again.last_response.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.last_response.headers
@@ -188,8 +195,9 @@ async def test_the_same_key_with_a_different_body_is_an_idempotency_error(sandbo
     options = {"idempotency_key": "order-ord_1"}
     await sandbox.sdk.v1.checkout.sessions.create_async(params=session_params(), options=options)
     with pytest.raises(stripe.IdempotencyError) as refused:
-        await sandbox.sdk.v1.checkout.sessions.create_async(params=session_params(client_reference_id="ord_2"),
-                                                            options=options)
+        await sandbox.sdk.v1.checkout.sessions.create_async(
+            params=session_params(client_reference_id="ord_2"), options=options
+        )
     assert refused.value.http_status == 400
     assert refused.value.error.type == "idempotency_error"
     assert "same parameters" in refused.value.user_message
@@ -210,11 +218,11 @@ async def test_keys_are_forgotten_after_24_hours(sandbox, clock):
 
 async def test_a_refused_request_does_not_use_up_its_key(sandbox):
     headers = {"Idempotency-Key": "k-bad-then-good"}
-    status, _, _ = await sandbox.call("POST", "/v1/checkout/sessions", {**session_params(), "colour": "red"},
-                                      headers=headers)
+    status, _, _ = await sandbox.call(
+        "POST", "/v1/checkout/sessions", {**session_params(), "colour": "red"}, headers=headers
+    )
     assert status == 400
-    status, body, resp_headers = await sandbox.call("POST", "/v1/checkout/sessions", session_params(),
-                                                    headers=headers)
+    status, body, resp_headers = await sandbox.call("POST", "/v1/checkout/sessions", session_params(), headers=headers)
     assert status == 200 and "Idempotent-Replayed" not in resp_headers
 
 
@@ -223,19 +231,23 @@ async def test_a_refund_refused_by_its_checks_is_not_saved_so_a_corrected_retry_
     await sandbox.pay(session.id)
     intent = sandbox.state.sessions[session.id]["payment_intent"]
     headers = {"Idempotency-Key": "refund-ord_1"}
-    status, body, _ = await sandbox.call("POST", "/v1/refunds", {"payment_intent": intent, "amount": 999999},
-                                         headers=headers)
+    status, body, _ = await sandbox.call(
+        "POST", "/v1/refunds", {"payment_intent": intent, "amount": 999999}, headers=headers
+    )
     assert status == 400 and body["error"]["code"] == "amount_too_large"
-    status, body, _ = await sandbox.call("POST", "/v1/refunds", {"payment_intent": intent, "amount": 500},
-                                         headers=headers)
+    status, body, _ = await sandbox.call(
+        "POST", "/v1/refunds", {"payment_intent": intent, "amount": 500}, headers=headers
+    )
     assert status == 200 and body["amount"] == 500
-    status, again, resp_headers = await sandbox.call("POST", "/v1/refunds", {"payment_intent": intent, "amount": 500},
-                                                     headers=headers)
+    status, again, resp_headers = await sandbox.call(
+        "POST", "/v1/refunds", {"payment_intent": intent, "amount": 500}, headers=headers
+    )
     assert again == body and resp_headers["Idempotent-Replayed"] == "true"
     assert len(sandbox.state.refunds) == 1
 
 
 # -- faults ---------------------------------------------------------------------------------------
+
 
 async def test_injected_failures_answer_without_running_or_using_the_key(sandbox):
     sandbox.faults.fail_next[:] = [503]
@@ -243,8 +255,7 @@ async def test_injected_failures_answer_without_running_or_using_the_key(sandbox
     status, body, _ = await sandbox.call("POST", "/v1/checkout/sessions", session_params(), headers=headers)
     assert status == 503 and body["error"]["type"] == "api_error"
     assert sandbox.state.sessions == {}
-    status, body, resp_headers = await sandbox.call("POST", "/v1/checkout/sessions", session_params(),
-                                                    headers=headers)
+    status, body, resp_headers = await sandbox.call("POST", "/v1/checkout/sessions", session_params(), headers=headers)
     assert status == 200 and "Idempotent-Replayed" not in resp_headers
     assert list(sandbox.state.sessions) == [body["id"]]
 
@@ -294,8 +305,9 @@ async def test_a_retry_after_a_client_timeout_waits_out_the_slow_first_try_and_r
     # the SDK retries) and the next one gets the first try's answer: one session, though the client gave up.
     sandbox.faults.latency = 1.0
     http = stripe.AIOHTTPClient(timeout=0.3)
-    client = stripe.StripeClient(sandbox.secret_key, http_client=http, base_addresses={"api": uncancelling_url},
-                                 max_network_retries=4)
+    client = stripe.StripeClient(
+        sandbox.secret_key, http_client=http, base_addresses={"api": uncancelling_url}, max_network_retries=4
+    )
     try:
         session = await client.v1.checkout.sessions.create_async(params=session_params())
     finally:

@@ -6,7 +6,6 @@ import asyncio
 import sys
 
 import aiohttp
-
 from stripe_fixtures import session_params, stripe_client
 
 
@@ -14,8 +13,16 @@ async def test_the_command_line_serves_the_api_and_the_hosted_page(unused_tcp_po
     port = unused_tcp_port_factory()
     key = "sk_test_cli0123456789"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandboxes.stripe", "--port", str(port), "--secret-key", key,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "sandboxes.stripe",
+        "--port",
+        str(port),
+        "--secret-key",
+        key,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(5)]
         url = f"http://127.0.0.1:{port}"

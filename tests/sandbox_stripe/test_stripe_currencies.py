@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
-
-from stripe_fixtures import line
-from stripe_fixtures import clock, sandbox  # noqa: F401  (fixtures)
+from stripe_fixtures import clock, line, sandbox  # noqa: F401  (fixtures)
 
 
 @pytest.mark.parametrize("currency", ["isk", "ugx"])
@@ -18,9 +16,14 @@ async def test_item6_a_fractional_isk_or_ugx_line_is_refused_as_stripe_refuses_i
         await sandbox.create_session(line_items=[line("Lopapeysa", 550, currency=currency)])
     error = refused.value
     assert (error.http_status, error.code, error.param) == (
-        400, "invalid_charge_amount_no_decimal_compatible", "line_items[0][price_data][unit_amount]")
-    assert error.user_message.startswith(f"Invalid amount. Currency {currency.upper()} has become effectively "
-                                         "zero-decimal and charged amounts must be evenly divisible by 100.")
+        400,
+        "invalid_charge_amount_no_decimal_compatible",
+        "line_items[0][price_data][unit_amount]",
+    )
+    assert error.user_message.startswith(
+        f"Invalid amount. Currency {currency.upper()} has become effectively "
+        "zero-decimal and charged amounts must be evenly divisible by 100."
+    )
 
 
 @pytest.mark.parametrize("currency", ["isk", "ugx"])

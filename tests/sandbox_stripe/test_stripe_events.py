@@ -6,10 +6,9 @@ import logging
 
 import pytest
 import stripe
+from stripe_fixtures import NOW, clock, sandbox  # noqa: F401  (fixtures)
 
 from sandboxes.stripe import StripeEvent
-from stripe_fixtures import NOW
-from stripe_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 
 PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
 
@@ -23,8 +22,11 @@ async def test_creating_a_session_raises_no_event_and_paying_raises_the_four_str
     completed = sandbox.state.events[-1]
     assert isinstance(completed, StripeEvent) and completed.id.startswith("evt_")
     envelope = completed.envelope
-    assert (envelope["id"], envelope["object"], envelope["type"]) == (completed.id, "event",
-                                                                      "checkout.session.completed")
+    assert (envelope["id"], envelope["object"], envelope["type"]) == (
+        completed.id,
+        "event",
+        "checkout.session.completed",
+    )
     assert envelope["api_version"] == stripe.api_version and envelope["livemode"] is False
     assert envelope["created"] == NOW
     assert envelope["request"] == {"id": None, "idempotency_key": None}  # the buyer's click, not an API call
@@ -50,8 +52,9 @@ async def test_refunds_raise_refund_created_and_charge_refunded_with_snapshots(s
     await sandbox.pay(session.id)
     intent = sandbox.state.sessions[session.id]["payment_intent"]
     sandbox.state.events.clear()
-    await sandbox.sdk.v1.refunds.create_async(params={"payment_intent": intent, "amount": 500},
-                                              options={"idempotency_key": "refund-1"})
+    await sandbox.sdk.v1.refunds.create_async(
+        params={"payment_intent": intent, "amount": 500}, options={"idempotency_key": "refund-1"}
+    )
     await sandbox.sdk.v1.refunds.create_async(params={"payment_intent": intent})
     assert sandbox.event_types() == ["refund.created", "charge.refunded"] * 2
     partial, full = sandbox.state.events[1].envelope, sandbox.state.events[3].envelope

@@ -35,12 +35,17 @@ def as_sent(value: Any, array_element: bool = False) -> Any:
 
 
 keys = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
-scalars = st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
-                    st.integers(-10**12, 10**12), st.booleans())
+scalars = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=12), st.integers(-(10**12), 10**12), st.booleans()
+)
 # Containers are never empty: an empty hash or array puts nothing on the wire, so it cannot come back.
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=4),
-                                                       st.dictionaries(keys, inner, min_size=1, max_size=4)),
-                      max_leaves=12)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=4), st.dictionaries(keys, inner, min_size=1, max_size=4)
+    ),
+    max_leaves=12,
+)
 params = st.dictionaries(keys, st.one_of(values, st.none()), max_size=6)
 
 
@@ -51,15 +56,32 @@ def test_decoding_what_the_sdk_encodes_gives_back_the_params(data):
 
 
 def test_a_checkout_session_body_decodes_to_nested_hashes_and_arrays():
-    body = sdk_body({"mode": "payment", "line_items": [
-        {"price_data": {"currency": "usd", "unit_amount": 1000, "product_data": {"name": "Chai & biscuits"}},
-         "quantity": 2}], "metadata": {"order_id": "ord_1"}, "success_url": "https://x/?id={CHECKOUT_SESSION_ID}",
-        "expand": ["payment_intent"]})
+    body = sdk_body(
+        {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {"currency": "usd", "unit_amount": 1000, "product_data": {"name": "Chai & biscuits"}},
+                    "quantity": 2,
+                }
+            ],
+            "metadata": {"order_id": "ord_1"},
+            "success_url": "https://x/?id={CHECKOUT_SESSION_ID}",
+            "expand": ["payment_intent"],
+        }
+    )
     assert decode_form(body) == {
-        "mode": "payment", "metadata": {"order_id": "ord_1"}, "success_url": "https://x/?id={CHECKOUT_SESSION_ID}",
-        "line_items": [{"price_data": {"currency": "usd", "unit_amount": "1000",
-                                       "product_data": {"name": "Chai & biscuits"}}, "quantity": "2"}],
-        "expand": ["payment_intent"]}
+        "mode": "payment",
+        "metadata": {"order_id": "ord_1"},
+        "success_url": "https://x/?id={CHECKOUT_SESSION_ID}",
+        "line_items": [
+            {
+                "price_data": {"currency": "usd", "unit_amount": "1000", "product_data": {"name": "Chai & biscuits"}},
+                "quantity": "2",
+            }
+        ],
+        "expand": ["payment_intent"],
+    }
 
 
 def test_empty_brackets_append_and_indexes_may_arrive_out_of_order():
@@ -75,8 +97,7 @@ def test_a_repeated_plain_key_keeps_the_last_value():
     assert decode_form("a=1&a=2") == {"a": "2"}
 
 
-@pytest.mark.parametrize("body", ["a=1&a[b]=2", "a[b]=1&a=2", "a[0]=1&a[]=2", "[a]=1", "a[b]c=1", "a[][b]=1",
-                                  "a]=1"])
+@pytest.mark.parametrize("body", ["a=1&a[b]=2", "a[b]=1&a=2", "a[0]=1&a[]=2", "[a]=1", "a[b]c=1", "a[][b]=1", "a]=1"])
 def test_malformed_or_conflicting_keys_are_refused(body):
     with pytest.raises(FormError):
         decode_form(body)

@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from stripe_fixtures import clock, mounted  # noqa: F401  (fixtures)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -32,8 +31,7 @@ async def page():
 
 async def test_a_buyer_is_declined_then_pays_with_4242_and_lands_on_the_shop(mounted, page):
     shop = str(mounted.server.make_url("/")).rstrip("/")
-    session = await mounted.create_session(success_url=shop + "/?paid={CHECKOUT_SESSION_ID}",
-                                           cancel_url=shop + "/cart")
+    session = await mounted.create_session(success_url=shop + "/?paid={CHECKOUT_SESSION_ID}", cancel_url=shop + "/cart")
     await page.goto(session.url)
     assert await page.get_by_test_id("total").text_content() == "$25.00"
     assert await page.get_by_test_id("stripe-sandbox-banner").is_visible()
@@ -46,8 +44,12 @@ async def test_a_buyer_is_declined_then_pays_with_4242_and_lands_on_the_shop(mou
     assert await page.get_by_test_id("card-expiry").input_value() == "12 / 34"
     await page.get_by_test_id("card-cvc").fill("123")
     await page.get_by_test_id("card-name").fill("Asha Rao")
-    for testid, value in (("billing-line1", "510 Townsend St"), ("billing-city", "San Francisco"),
-                          ("billing-postal-code", "94103"), ("billing-country", "US")):
+    for testid, value in (
+        ("billing-line1", "510 Townsend St"),
+        ("billing-city", "San Francisco"),
+        ("billing-postal-code", "94103"),
+        ("billing-country", "US"),
+    ):
         await page.get_by_test_id(testid).fill(value)  # billing_address_collection=required (Stripe India)
     await page.get_by_test_id("pay-button").click()
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import pytest
-
-from stripe_fixtures import NOW, line
-from stripe_fixtures import clock, mounted, sandbox  # noqa: F401  (fixtures)
+from stripe_fixtures import NOW, clock, line, mounted, sandbox  # noqa: F401  (fixtures)
 
 DECLINES = [
     ("4000 0000 0000 0002", "card_declined", "generic_decline", "Your card was declined."),
     ("4000 0000 0000 9995", "card_declined", "insufficient_funds", "Your card has insufficient funds."),
     ("4000 0000 0000 0069", "expired_card", "expired_card", "Your card has expired."),
     ("4000 0000 0000 0127", "incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect."),
-    ("4000 0000 0000 0119", "processing_error", "processing_error",
-     "An error occurred while processing your card. Try again in a little bit."),
+    (
+        "4000 0000 0000 0119",
+        "processing_error",
+        "processing_error",
+        "An error occurred while processing your card. Try again in a little bit.",
+    ),
 ]
 
 
@@ -23,8 +25,18 @@ async def test_the_page_shows_the_banner_the_lines_the_total_and_the_card_form(s
     assert page.status == 200
     assert page.headers["Content-Type"].startswith("text/html")
     elements = page.elements
-    for testid in ("stripe-sandbox-banner", "pay-form", "email", "card-number", "card-expiry", "card-cvc",
-                   "card-name", "pay-button", "cancel-link", "total"):
+    for testid in (
+        "stripe-sandbox-banner",
+        "pay-form",
+        "email",
+        "card-number",
+        "card-expiry",
+        "card-cvc",
+        "card-name",
+        "pay-button",
+        "cancel-link",
+        "total",
+    ):
         assert testid in elements.testids(), testid
     assert "SANDBOX" in elements.text("stripe-sandbox-banner")
     assert elements.texts("line-item") == ["Masala chai $20.00 Qty 2 · $10.00 each", "Brass diya $5.00 Qty 1"]
@@ -32,10 +44,17 @@ async def test_the_page_shows_the_banner_the_lines_the_total_and_the_card_form(s
     assert elements.text("pay-button") == "Pay $25.00"
     assert elements.attrs("cancel-link")["href"] == "https://shop.example/cart"
     # The form's field names are the POST contract (tests and the app's own tests post them directly).
-    names = {testid: elements.attrs(testid)["name"]
-             for testid in ("email", "card-number", "card-expiry", "card-cvc", "card-name")}
-    assert names == {"email": "email", "card-number": "card_number", "card-expiry": "card_expiry",
-                     "card-cvc": "card_cvc", "card-name": "card_name"}
+    names = {
+        testid: elements.attrs(testid)["name"]
+        for testid in ("email", "card-number", "card-expiry", "card-cvc", "card-name")
+    }
+    assert names == {
+        "email": "email",
+        "card-number": "card_number",
+        "card-expiry": "card_expiry",
+        "card-cvc": "card_cvc",
+        "card-name": "card_name",
+    }
     assert elements.attrs("pay-form")["method"] == "post"
     assert elements.attrs("pay-form")["action"] == f"/c/pay/{session.id}"
     assert "card-error" not in elements.testids()
@@ -80,8 +99,7 @@ async def test_paying_with_4242_redirects_to_success_url_and_completes_everythin
     assert paid.customer_details.email == "asha@example.in" and paid.customer_details.name == "Asha Rao"
 
     intent = await sandbox.sdk.v1.payment_intents.retrieve_async(paid.payment_intent)
-    assert (intent.status, intent.amount, intent.amount_received, intent.currency) == ("succeeded", 2500, 2500,
-                                                                                     "usd")
+    assert (intent.status, intent.amount, intent.amount_received, intent.currency) == ("succeeded", 2500, 2500, "usd")
     assert intent.last_payment_error is None and intent.payment_method.startswith("pm_")
     charge = await sandbox.sdk.v1.charges.retrieve_async(intent.latest_charge)
     assert (charge.status, charge.paid, charge.captured, charge.amount) == ("succeeded", True, True, 2500)
@@ -104,8 +122,7 @@ async def test_a_paid_session_shows_as_paid_and_cannot_be_paid_again(sandbox):
 
 
 @pytest.mark.parametrize("card, code, decline_code, message", DECLINES)
-async def test_a_declined_card_shows_why_and_the_session_can_then_be_paid(sandbox, card, code, decline_code,
-                                                                           message):
+async def test_a_declined_card_shows_why_and_the_session_can_then_be_paid(sandbox, card, code, decline_code, message):
     session = await sandbox.create_session()
     page = await sandbox.pay(session.id, card, name="Asha Rao")
 
@@ -121,7 +138,11 @@ async def test_a_declined_card_shows_why_and_the_session_can_then_be_paid(sandbo
     assert intent["status"] == "requires_payment_method" and intent["payment_method"] is None
     error = intent["last_payment_error"]
     assert (error["type"], error["code"], error["decline_code"], error["message"]) == (
-        "card_error", code, decline_code, message)
+        "card_error",
+        code,
+        decline_code,
+        message,
+    )
     failed = sandbox.state.charges[intent["latest_charge"]]
     assert (failed["status"], failed["paid"], failed["failure_code"]) == ("failed", False, code)
     assert failed["outcome"]["reason"] == decline_code
@@ -139,20 +160,28 @@ async def test_a_card_that_is_not_a_test_card_is_declined_as_in_test_mode(sandbo
     assert page.status == 402 and "non test card" in page.elements.text("card-error")
 
 
-@pytest.mark.parametrize("fields, errors", [
-    ({"card": "4242 4242 4242 4241"}, {"card-number-error": "Your card number is invalid."}),
-    ({"card": "4242 4242"}, {"card-number-error": "Your card number is incomplete."}),
-    ({"expiry": "13 / 30"}, {"card-expiry-error": "Your card's expiration date is invalid."}),
-    ({"expiry": "12 / 25"}, {"card-expiry-error": "Your card's expiration date is invalid."}),  # before NOW
-    ({"expiry": ""}, {"card-expiry-error": "Your card's expiration date is incomplete."}),
-    ({"cvc": "12"}, {"card-cvc-error": "Your card's security code is incomplete."}),
-    ({"cvc": "12a"}, {"card-cvc-error": "Your card's security code is invalid."}),
-    ({"name": " "}, {"card-name-error": "Enter the name on the card."}),
-    ({"email": "not-an-email"}, {"email-error": "Your email address is invalid."}),
-    ({"email": "", "card": "", "cvc": ""}, {"email-error": "Your email is incomplete.",
-                                            "card-number-error": "Your card number is incomplete.",
-                                            "card-cvc-error": "Your card's security code is incomplete."}),
-])
+@pytest.mark.parametrize(
+    "fields, errors",
+    [
+        ({"card": "4242 4242 4242 4241"}, {"card-number-error": "Your card number is invalid."}),
+        ({"card": "4242 4242"}, {"card-number-error": "Your card number is incomplete."}),
+        ({"expiry": "13 / 30"}, {"card-expiry-error": "Your card's expiration date is invalid."}),
+        ({"expiry": "12 / 25"}, {"card-expiry-error": "Your card's expiration date is invalid."}),  # before NOW
+        ({"expiry": ""}, {"card-expiry-error": "Your card's expiration date is incomplete."}),
+        ({"cvc": "12"}, {"card-cvc-error": "Your card's security code is incomplete."}),
+        ({"cvc": "12a"}, {"card-cvc-error": "Your card's security code is invalid."}),
+        ({"name": " "}, {"card-name-error": "Enter the name on the card."}),
+        ({"email": "not-an-email"}, {"email-error": "Your email address is invalid."}),
+        (
+            {"email": "", "card": "", "cvc": ""},
+            {
+                "email-error": "Your email is incomplete.",
+                "card-number-error": "Your card number is incomplete.",
+                "card-cvc-error": "Your card's security code is incomplete.",
+            },
+        ),
+    ],
+)
 async def test_bad_fields_are_a_400_naming_each(sandbox, fields, errors):
     session = await sandbox.create_session()
     page = await sandbox.pay(session.id, **fields)
@@ -221,7 +250,8 @@ async def test_customer_creation_always_makes_a_customer_on_payment(sandbox):
 
 async def test_mounted_the_form_posts_under_the_prefix_and_redirects(mounted):
     session = await mounted.create_session(
-        line_items=[line("Chai", 5000)], success_url="https://shop.example/done/{CHECKOUT_SESSION_ID}")
+        line_items=[line("Chai", 5000)], success_url="https://shop.example/done/{CHECKOUT_SESSION_ID}"
+    )
     page = await mounted.open_page(session.id)
     assert page.elements.attrs("pay-form")["action"] == f"/sandbox/stripe/c/pay/{session.id}"
     paid = await mounted.pay(session.id)

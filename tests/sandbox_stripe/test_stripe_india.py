@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pytest
 import stripe
-
-from stripe_fixtures import US_SHIPPING, line, running_sandbox, session_params
-from stripe_fixtures import clock, sandbox, us_sandbox  # noqa: F401  (fixtures)
+from stripe_fixtures import US_SHIPPING, clock, line, running_sandbox, sandbox, session_params, us_sandbox  # noqa: F401  (fixtures)
 
 
 async def test_item9_an_indian_account_cannot_search_customers(sandbox):
-    """"Search functionality is not available to merchants in India" (docs.stripe.com/api/customers/search);
+    """ "Search functionality is not available to merchants in India" (docs.stripe.com/api/customers/search);
     the message as a Stripe India account's log quotes it (SAP-archive/btp-create-api-integrations#7)."""
     await sandbox.sdk.v1.customers.create_async(params={"email": "asha@example.in", "name": "Asha Rao"})
     with pytest.raises(stripe.InvalidRequestError) as refused:
@@ -50,8 +48,9 @@ async def test_item10_an_export_without_a_description_is_refused_on_the_payment_
     session = await sandbox.create_session(payment_intent_data=without_intent("description"))
     page = await sandbox.pay(session.id)
     assert page.status == 400
-    assert page.elements.text("card-error") == ("As per Indian regulations, export transactions require a "
-                                                f"description. More info here: {MESSAGES}")
+    assert page.elements.text("card-error") == (
+        f"As per Indian regulations, export transactions require a description. More info here: {MESSAGES}"
+    )
     assert sandbox.state.charges == {} and sandbox.state.sessions[session.id]["status"] == "open"
 
 
@@ -70,12 +69,14 @@ async def test_item10_an_export_without_billing_address_collection_is_refused(sa
     session = await sandbox.sdk.v1.checkout.sessions.create_async(params=params)
     page = await sandbox.pay(session.id)
     assert page.status == 400 and "billing-address" not in page.elements.testids()
-    assert page.elements.text("card-error") == ("As per Indian regulations, export transactions require a "
-                                                f"customer name and address. More info here: {MESSAGES}")
+    assert page.elements.text("card-error") == (
+        "As per Indian regulations, export transactions require a "
+        f"customer name and address. More info here: {MESSAGES}"
+    )
 
 
 async def test_item10_an_export_needs_a_billing_address_outside_india(sandbox):
-    """"Address needs to be outside India to be considered as valid charges for international payments"."""
+    """ "Address needs to be outside India to be considered as valid charges for international payments"."""
     session = await sandbox.create_session()
     page = await sandbox.pay(session.id, billing_country="IN", billing_city="Pune", billing_postal_code="411001")
     assert page.status == 400 and "customer name and address" in page.elements.text("card-error")
@@ -85,8 +86,10 @@ async def test_item10_a_goods_export_without_a_shipping_address_is_refused(sandb
     session = await sandbox.create_session(payment_intent_data=without_intent("shipping"))
     page = await sandbox.pay(session.id)
     assert page.status == 400
-    assert page.elements.text("card-error") == ("As per Indian regulations, goods export transactions require a "
-                                                f"billing and a shipping address. More info here: {MESSAGES}")
+    assert page.elements.text("card-error") == (
+        "As per Indian regulations, goods export transactions require a "
+        f"billing and a shipping address. More info here: {MESSAGES}"
+    )
 
 
 async def test_item10_a_services_account_needs_no_shipping_address(aiohttp_server, clock):
@@ -100,9 +103,14 @@ async def test_item10_a_complete_export_is_paid_with_its_addresses_on_the_charge
     assert (await sandbox.pay(session.id)).status == 303
     stored = sandbox.state.sessions[session.id]
     charge = next(iter(sandbox.state.charges.values()))
-    assert charge["billing_details"]["address"] == {"line1": "510 Townsend St", "line2": None,
-                                                    "city": "San Francisco", "state": "CA",
-                                                    "postal_code": "94103", "country": "US"}
+    assert charge["billing_details"]["address"] == {
+        "line1": "510 Townsend St",
+        "line2": None,
+        "city": "San Francisco",
+        "state": "CA",
+        "postal_code": "94103",
+        "country": "US",
+    }
     assert stored["customer_details"]["address"] == charge["billing_details"]["address"]
     assert charge["shipping"] == US_SHIPPING
     assert sandbox.state.payment_intents[stored["payment_intent"]]["description"] == "Masala chai ×2, Brass diya ×1"
@@ -111,8 +119,9 @@ async def test_item10_a_complete_export_is_paid_with_its_addresses_on_the_charge
 async def test_item10_an_india_issued_card_pays_only_rupees(sandbox):
     dollars = await sandbox.create_session()
     page = await sandbox.pay(dollars.id, INDIA_CARD)
-    assert page.elements.text("card-error") == ("Domestic transactions in India must present in INR. More info "
-                                                f"here: {MESSAGES}")
+    assert page.elements.text("card-error") == (
+        f"Domestic transactions in India must present in INR. More info here: {MESSAGES}"
+    )
     rupees = await sandbox.create_session(line_items=[line("Masala chai", 34900, currency="inr")])
     assert (await sandbox.pay(rupees.id, INDIA_CARD)).status == 303
 
@@ -134,8 +143,9 @@ async def test_item10_a_us_account_has_no_india_rules(us_sandbox):
 
 async def test_item10_checkout_collects_the_shipping_address_when_asked_and_puts_it_on_the_intent(sandbox):
     """docs.stripe.com/payments/collect-addresses: shipping_address_collection[allowed_countries]."""
-    session = await sandbox.create_session(payment_intent_data=without_intent("shipping"),
-                                           shipping_address_collection={"allowed_countries": ["US", "GB"]})
+    session = await sandbox.create_session(
+        payment_intent_data=without_intent("shipping"), shipping_address_collection={"allowed_countries": ["US", "GB"]}
+    )
     assert "shipping-address" in (await sandbox.open_page(session.id)).elements.testids()
     assert (await sandbox.pay(session.id)).status == 303
     stored = sandbox.state.sessions[session.id]
@@ -145,8 +155,9 @@ async def test_item10_checkout_collects_the_shipping_address_when_asked_and_puts
 
 
 async def test_item10_checkout_delivers_only_to_the_allowed_countries(sandbox):
-    session = await sandbox.create_session(payment_intent_data=without_intent("shipping"),
-                                           shipping_address_collection={"allowed_countries": ["GB"]})
+    session = await sandbox.create_session(
+        payment_intent_data=without_intent("shipping"), shipping_address_collection={"allowed_countries": ["GB"]}
+    )
     page = await sandbox.pay(session.id)
     assert page.status == 400 and sandbox.state.payment_intents == {}
     assert page.elements.text("shipping-country-error") == "The shop does not deliver to this country."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import stripe
-
 from stripe_fixtures import clock, sandbox, us_sandbox  # noqa: F401  (fixtures)
 
 
@@ -18,13 +17,18 @@ async def paid_intent(sandbox) -> str:
 
 # -- refunds ---------------------------------------------------------------------------------------
 
+
 async def test_a_full_refund(sandbox, paid_intent):
-    refund = await sandbox.sdk.v1.refunds.create_async(params={"payment_intent": paid_intent,
-                                                               "reason": "requested_by_customer",
-                                                               "metadata": {"order_id": "ord_1"}})
+    refund = await sandbox.sdk.v1.refunds.create_async(
+        params={"payment_intent": paid_intent, "reason": "requested_by_customer", "metadata": {"order_id": "ord_1"}}
+    )
     assert refund.id.startswith("re_") and refund.object == "refund"
-    assert (refund.amount, refund.currency, refund.status, refund.reason) == (2500, "usd", "succeeded",
-                                                                              "requested_by_customer")
+    assert (refund.amount, refund.currency, refund.status, refund.reason) == (
+        2500,
+        "usd",
+        "succeeded",
+        "requested_by_customer",
+    )
     assert refund.payment_intent == paid_intent and refund.metadata.to_dict() == {"order_id": "ord_1"}
     charge = await sandbox.sdk.v1.charges.retrieve_async(refund.charge)
     assert (charge.amount_refunded, charge.refunded) == (2500, True)
@@ -100,10 +104,17 @@ async def test_a_charge_must_belong_to_the_payment_intent_named_with_it(sandbox,
 
 # -- customers -------------------------------------------------------------------------------------
 
+
 async def test_create_and_retrieve_a_customer(sandbox):
-    customer = await sandbox.sdk.v1.customers.create_async(params={
-        "email": "asha@example.in", "name": "Asha Rao", "phone": "+919876543210", "metadata": {"galla_id": "u1"},
-        "address": {"city": "Pune", "country": "IN"}})
+    customer = await sandbox.sdk.v1.customers.create_async(
+        params={
+            "email": "asha@example.in",
+            "name": "Asha Rao",
+            "phone": "+919876543210",
+            "metadata": {"galla_id": "u1"},
+            "address": {"city": "Pune", "country": "IN"},
+        }
+    )
     assert customer.id.startswith("cus_") and customer.object == "customer"
     fetched = await sandbox.sdk.v1.customers.retrieve_async(customer.id)
     assert fetched.to_dict() == customer.to_dict()
@@ -129,8 +140,7 @@ async def test_list_customers_by_exact_email(sandbox, clock):
 
 
 async def test_search_customers_by_email_with_quotes_escaped(us_sandbox):
-    obrien = await us_sandbox.sdk.v1.customers.create_async(params={"email": "o'brien@example.ie",
-                                                                     "name": "Siobhan"})
+    obrien = await us_sandbox.sdk.v1.customers.create_async(params={"email": "o'brien@example.ie", "name": "Siobhan"})
     await us_sandbox.sdk.v1.customers.create_async(params={"email": "obrien@example.ie", "name": "Other"})
 
     found = await us_sandbox.sdk.v1.customers.search_async(params={"query": "email:'o\\'brien@example.ie'"})
@@ -143,13 +153,15 @@ async def test_search_customers_by_email_with_quotes_escaped(us_sandbox):
 
 
 async def test_search_by_name_metadata_and_combinations(us_sandbox):
-    asha = await us_sandbox.sdk.v1.customers.create_async(params={"email": "asha@example.in", "name": "Asha Rao",
-                                                                  "metadata": {"tier": "gold"}})
+    asha = await us_sandbox.sdk.v1.customers.create_async(
+        params={"email": "asha@example.in", "name": "Asha Rao", "metadata": {"tier": "gold"}}
+    )
     ravi = await us_sandbox.sdk.v1.customers.create_async(params={"email": "ravi@example.in", "name": "Ravi Rao"})
 
     async def ids(query: str) -> set[str]:
-        return {customer.id for customer in (await us_sandbox.sdk.v1.customers.search_async(
-            params={"query": query})).data}
+        return {
+            customer.id for customer in (await us_sandbox.sdk.v1.customers.search_async(params={"query": query})).data
+        }
 
     assert await ids("name~'rao'") == {asha.id, ravi.id}
     assert await ids("metadata['tier']:'gold'") == {asha.id}
@@ -157,8 +169,9 @@ async def test_search_by_name_metadata_and_combinations(us_sandbox):
     assert await ids("email:'asha@example.in' OR email:'ravi@example.in'") == {asha.id, ravi.id}
 
 
-@pytest.mark.parametrize("query", ["email:asha", "colour:'red'", "email:'a' AND name:'b' OR phone:'c'",
-                                   "name~'ab'", "email>'a'"])
+@pytest.mark.parametrize(
+    "query", ["email:asha", "colour:'red'", "email:'a' AND name:'b' OR phone:'c'", "name~'ab'", "email>'a'"]
+)
 async def test_a_query_the_search_language_does_not_allow_is_a_400(us_sandbox, query):
     with pytest.raises(stripe.InvalidRequestError) as refused:
         await us_sandbox.sdk.v1.customers.search_async(params={"query": query})
@@ -170,8 +183,9 @@ async def test_search_pages_with_next_page(us_sandbox):
         await us_sandbox.sdk.v1.customers.create_async(params={"email": f"c{index}@example.in", "name": "Same"})
     first = await us_sandbox.sdk.v1.customers.search_async(params={"query": "name:'Same'", "limit": 2})
     assert len(first.data) == 2 and first.has_more and first.next_page
-    second = await us_sandbox.sdk.v1.customers.search_async(params={"query": "name:'Same'", "limit": 2,
-                                                                    "page": first.next_page})
+    second = await us_sandbox.sdk.v1.customers.search_async(
+        params={"query": "name:'Same'", "limit": 2, "page": first.next_page}
+    )
     assert len(second.data) == 1 and not second.has_more
     assert {c.id for c in first.data}.isdisjoint(c.id for c in second.data)
 

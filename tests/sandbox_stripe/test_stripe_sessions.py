@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
-
-from stripe_fixtures import MOUNT, NOW, line, running_sandbox
-from stripe_fixtures import clock, mounted, sandbox  # noqa: F401  (fixtures)
+from stripe_fixtures import MOUNT, NOW, clock, line, mounted, running_sandbox, sandbox  # noqa: F401  (fixtures)
 
 
 async def test_create_echoes_what_the_shop_sent_and_points_at_the_hosted_page(sandbox):
@@ -37,19 +35,22 @@ async def test_create_for_an_existing_customer(sandbox):
 
     with pytest.raises(stripe.InvalidRequestError) as missing:
         await sandbox.create_session(customer="cus_nobodyatall00")
-    assert (missing.value.http_status, missing.value.code, missing.value.param) == (400, "resource_missing",
-                                                                                   "customer")
+    assert (missing.value.http_status, missing.value.code, missing.value.param) == (400, "resource_missing", "customer")
     with pytest.raises(stripe.InvalidRequestError) as both:
         await sandbox.create_session(customer=customer.id, customer_email="ravi@example.in")
     assert both.value.param == "customer_email"
 
 
 async def test_quantity_and_decimal_unit_amounts_add_up(sandbox):
-    session = await sandbox.create_session(line_items=[
-        line("Cardamom", 333, quantity=3),
-        {"price_data": {"currency": "usd", "unit_amount_decimal": "12.5", "product_data": {"name": "Clove"}},
-         "quantity": 3},
-    ])
+    session = await sandbox.create_session(
+        line_items=[
+            line("Cardamom", 333, quantity=3),
+            {
+                "price_data": {"currency": "usd", "unit_amount_decimal": "12.5", "product_data": {"name": "Clove"}},
+                "quantity": 3,
+            },
+        ]
+    )
     assert session.amount_total == 999 + 38  # 37.5 rounds half up
 
 
@@ -59,7 +60,8 @@ async def test_retrieve_expands_payment_intent_and_line_items(sandbox):
     assert page.status == 303
 
     session = await sandbox.sdk.v1.checkout.sessions.retrieve_async(
-        created.id, params={"expand": ["payment_intent", "line_items"]})
+        created.id, params={"expand": ["payment_intent", "line_items"]}
+    )
     intent = session.payment_intent
     assert isinstance(intent, stripe.PaymentIntent)
     assert (intent.status, intent.amount, intent.amount_received) == ("succeeded", 2500, 2500)
@@ -72,7 +74,8 @@ async def test_retrieve_expands_payment_intent_and_line_items(sandbox):
     assert "line_items" not in plain
 
     deep = await sandbox.sdk.v1.checkout.sessions.retrieve_async(
-        created.id, params={"expand": ["payment_intent.latest_charge"]})
+        created.id, params={"expand": ["payment_intent.latest_charge"]}
+    )
     assert deep.payment_intent.latest_charge.status == "succeeded"
 
 
@@ -85,7 +88,9 @@ async def test_list_line_items_in_the_order_given_and_paginate(sandbox):
     session = await sandbox.create_session()
     items = await sandbox.sdk.v1.checkout.sessions.line_items.list_async(session.id)
     assert [(item.object, item.description, item.quantity, item.amount_total) for item in items.data] == [
-        ("item", "Masala chai", 2, 2000), ("item", "Brass diya", 1, 500)]
+        ("item", "Masala chai", 2, 2000),
+        ("item", "Brass diya", 1, 500),
+    ]
     first = items.data[0]
     assert (first.price.unit_amount, first.price.currency, first.price.type) == (1000, "usd", "one_time")
     assert first.price.product.startswith("prod_")
@@ -94,7 +99,8 @@ async def test_list_line_items_in_the_order_given_and_paginate(sandbox):
     one = await sandbox.sdk.v1.checkout.sessions.line_items.list_async(session.id, params={"limit": 1})
     assert [item.description for item in one.data] == ["Masala chai"] and one.has_more is True
     rest = await sandbox.sdk.v1.checkout.sessions.line_items.list_async(
-        session.id, params={"limit": 1, "starting_after": one.data[0].id})
+        session.id, params={"limit": 1, "starting_after": one.data[0].id}
+    )
     assert [item.description for item in rest.data] == ["Brass diya"] and rest.has_more is False
 
 
@@ -114,7 +120,8 @@ async def test_list_sessions_newest_first_with_filters(sandbox, clock):
     by_intent = await sandbox.sdk.v1.checkout.sessions.list_async(params={"payment_intent": paid["payment_intent"]})
     assert [session.id for session in by_intent.data] == [older.id]
     by_email = await sandbox.sdk.v1.checkout.sessions.list_async(
-        params={"customer_details": {"email": "asha@example.in"}})
+        params={"customer_details": {"email": "asha@example.in"}}
+    )
     assert [session.id for session in by_email.data] == [older.id]
     recent = await sandbox.sdk.v1.checkout.sessions.list_async(params={"created": {"gt": NOW}})
     assert [session.id for session in recent.data] == [newer.id]
@@ -210,18 +217,23 @@ async def test_zero_decimal_and_other_currencies(sandbox):
     assert page.elements.text("total") == "¥1,500"
 
 
-@pytest.mark.parametrize("overrides, param", [
-    ({"line_items": [line("Chai", 1000), line("Diya", 500, currency="eur")]}, "line_items[1][price_data][currency]"),
-    ({"line_items": []}, "line_items"),
-    ({"success_url": "not a url"}, "success_url"),
-    ({"mode": "subscription"}, "mode"),
-    ({"line_items": [{"price": "price_123", "quantity": 1}]}, "line_items[0][price]"),
-    ({"line_items": [{"price_data": line("x", 1)["price_data"]}]}, "line_items[0][quantity]"),
-    ({"metadata": {"k" * 41: "v"}}, f"metadata[{'k' * 41}]"),
-])
+@pytest.mark.parametrize(
+    "overrides, param",
+    [
+        (
+            {"line_items": [line("Chai", 1000), line("Diya", 500, currency="eur")]},
+            "line_items[1][price_data][currency]",
+        ),
+        ({"line_items": []}, "line_items"),
+        ({"success_url": "not a url"}, "success_url"),
+        ({"mode": "subscription"}, "mode"),
+        ({"line_items": [{"price": "price_123", "quantity": 1}]}, "line_items[0][price]"),
+        ({"line_items": [{"price_data": line("x", 1)["price_data"]}]}, "line_items[0][quantity]"),
+        ({"metadata": {"k" * 41: "v"}}, f"metadata[{'k' * 41}]"),
+    ],
+)
 async def test_bad_create_params_name_the_param(sandbox, overrides, param):
     with pytest.raises(stripe.InvalidRequestError) as refused:
         await sandbox.create_session(**overrides)
     assert refused.value.http_status in (400, 404) and refused.value.param == param
     assert sandbox.state.sessions == {}
-

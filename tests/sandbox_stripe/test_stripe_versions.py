@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 
 import stripe
+from stripe_fixtures import WEBHOOK_SECRET, live_clock, receiver, running_sandbox  # noqa: F401  (fixtures)
 
 from sandboxes.stripe import STRIPE_WEBHOOK_ENDPOINT
-from stripe_fixtures import WEBHOOK_SECRET, running_sandbox
-from stripe_fixtures import live_clock, receiver  # noqa: F401  (fixtures)
 
 
 async def paid_and_drained(hooked) -> None:
@@ -21,8 +20,14 @@ async def paid_and_drained(hooked) -> None:
 
 
 async def test_item16_webhooks_carry_the_endpoints_api_version(aiohttp_server, live_clock, receiver):
-    async with running_sandbox(aiohttp_server, live_clock, mount=False, webhook_url=receiver.url,
-                               webhook_secret=WEBHOOK_SECRET, webhook_api_version="2025-03-31.basil") as hooked:
+    async with running_sandbox(
+        aiohttp_server,
+        live_clock,
+        mount=False,
+        webhook_url=receiver.url,
+        webhook_secret=WEBHOOK_SECRET,
+        webhook_api_version="2025-03-31.basil",
+    ) as hooked:
         await paid_and_drained(hooked)
     bodies = [json.loads(received.body) for received in receiver.requests]
     assert bodies and {body["api_version"] for body in bodies} == {"2025-03-31.basil"}
@@ -31,9 +36,11 @@ async def test_item16_webhooks_carry_the_endpoints_api_version(aiohttp_server, l
 
 
 async def test_item16_by_default_the_endpoint_speaks_the_sandboxs_version_and_can_change_live(
-        aiohttp_server, live_clock, receiver):
-    async with running_sandbox(aiohttp_server, live_clock, mount=False, webhook_url=receiver.url,
-                               webhook_secret=WEBHOOK_SECRET) as hooked:
+    aiohttp_server, live_clock, receiver
+):
+    async with running_sandbox(
+        aiohttp_server, live_clock, mount=False, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET
+    ) as hooked:
         await paid_and_drained(hooked)
         first = {json.loads(received.body)["api_version"] for received in receiver.requests}
         hooked.app[STRIPE_WEBHOOK_ENDPOINT].api_version = "2024-06-20"

@@ -9,12 +9,23 @@ import sys
 import aiohttp
 import pytest
 import stripe
+from stripe_fixtures import (  # noqa: F401  (fixtures)
+    US_BILLING,
+    WEBHOOK_SECRET,
+    clock,
+    hooked,
+    live_clock,
+    receiver,
+    running_sandbox,
+    sandbox,
+    session_params,
+    start_receiver,
+    stripe_client,
+)
 
+from sandboxes.common.webhooks import STRIPE_RETRY_DELAYS, stripe_signature_header
 from sandboxes.stripe import STRIPE_WEBHOOKS, create_stripe_sandbox
 from sandboxes.stripe.errors import StripeError
-from sandboxes.common.webhooks import STRIPE_RETRY_DELAYS, stripe_signature_header
-from stripe_fixtures import US_BILLING, WEBHOOK_SECRET, running_sandbox, session_params, start_receiver, stripe_client
-from stripe_fixtures import clock, hooked, live_clock, receiver, sandbox  # noqa: F401  (fixtures)
 
 PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
 
@@ -100,8 +111,10 @@ async def test_a_timeout_is_retried(hooked, receiver):
     receiver.stall_first, receiver.stall = 1, 0.4
     await hooked.sdk.v1.customers.create_async(params={"email": "asha@example.in"})
     await hooked.webhooks.drain()
-    assert [(d.attempt, d.status, d.error) for d in hooked.webhooks.deliveries] == [(1, None, "timeout"),
-                                                                                    (2, 200, None)]
+    assert [(d.attempt, d.status, d.error) for d in hooked.webhooks.deliveries] == [
+        (1, None, "timeout"),
+        (2, 200, None),
+    ]
 
 
 async def test_duplicates_and_redelivery_carry_the_same_event_id(hooked, receiver, live_clock):
@@ -116,8 +129,9 @@ async def test_duplicates_and_redelivery_carry_the_same_event_id(hooked, receive
 
 
 async def test_a_mounted_sandbox_delivers_too(aiohttp_server, live_clock, receiver):
-    async with running_sandbox(aiohttp_server, live_clock, mount=True, webhook_url=receiver.url,
-                               webhook_secret=WEBHOOK_SECRET) as mounted:
+    async with running_sandbox(
+        aiohttp_server, live_clock, mount=True, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET
+    ) as mounted:
         await paid_intent(mounted)
         await mounted.webhooks.drain()
     assert types(receiver) == PAID
@@ -125,12 +139,16 @@ async def test_a_mounted_sandbox_delivers_too(aiohttp_server, live_clock, receiv
 
 # -- refunds that stay pending or fail, and disputes ---------------------------------------------
 
+
 async def test_a_pending_refund_succeeds_later(hooked, receiver):
     intent = await paid_intent(hooked)
     hooked.faults.refund_outcome = "pending"
     made = await refund(hooked, intent, metadata={"refund_key": "rk_2"})
-    assert (made.status, made.pending_reason, made.metadata.to_dict()) == ("pending", "processing",
-                                                                           {"refund_key": "rk_2"})
+    assert (made.status, made.pending_reason, made.metadata.to_dict()) == (
+        "pending",
+        "processing",
+        {"refund_key": "rk_2"},
+    )
     charge = hooked.state.charges[made.charge]
     assert (charge["amount_refunded"], charge["refunded"]) == (2500, True)  # pending money cannot be refunded twice
     assert hooked.event_types()[-1] == "refund.created"
@@ -162,8 +180,7 @@ async def test_a_failing_refund_fails_at_once(sandbox):
     intent = await paid_intent(sandbox)
     sandbox.faults.refund_outcome = "failed"
     made = await refund(sandbox, intent, metadata={"order_id": "ord_1"})
-    assert (made.status, made.failure_reason, made.metadata.to_dict()) == ("failed", "declined",
-                                                                           {"order_id": "ord_1"})
+    assert (made.status, made.failure_reason, made.metadata.to_dict()) == ("failed", "declined", {"order_id": "ord_1"})
     assert sandbox.event_types()[-2:] == ["refund.created", "refund.failed"]
     assert sandbox.state.events[-2].envelope["data"]["object"]["status"] == "pending"  # a snapshot of the moment
     assert sandbox.state.charges[made.charge]["amount_refunded"] == 0
@@ -175,11 +192,32 @@ async def test_a_dispute_raises_charge_dispute_created(sandbox, clock):
     dispute = sandbox.state.open_dispute(charge_id)
     event = sandbox.state.events[-1].envelope
     assert event["type"] == "charge.dispute.created" and event["data"]["object"] == dispute
-    assert {key: dispute[key] for key in ("object", "amount", "currency", "charge", "payment_intent", "reason",
-                                          "status", "created", "livemode", "metadata")} == {
-        "object": "dispute", "amount": 2500, "currency": "usd", "charge": charge_id, "payment_intent": intent,
-        "reason": "fraudulent", "status": "needs_response", "created": int(clock.now), "livemode": False,
-        "metadata": {}}
+    assert {
+        key: dispute[key]
+        for key in (
+            "object",
+            "amount",
+            "currency",
+            "charge",
+            "payment_intent",
+            "reason",
+            "status",
+            "created",
+            "livemode",
+            "metadata",
+        )
+    } == {
+        "object": "dispute",
+        "amount": 2500,
+        "currency": "usd",
+        "charge": charge_id,
+        "payment_intent": intent,
+        "reason": "fraudulent",
+        "status": "needs_response",
+        "created": int(clock.now),
+        "livemode": False,
+        "metadata": {},
+    }
     assert dispute["id"].startswith("dp_") and sandbox.state.charges[charge_id]["disputed"] is True
     fetched = await sandbox.sdk.v1.disputes.retrieve_async(dispute["id"])
     assert (fetched.id, fetched.reason) == (dispute["id"], "fraudulent")
@@ -193,12 +231,23 @@ async def test_a_dispute_raises_charge_dispute_created(sandbox, clock):
 
 # -- the command line ----------------------------------------------------------------------------
 
+
 async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_server, unused_tcp_port):
     receiver = await start_receiver(aiohttp_server)
     key = "sk_test_cliwebhooks01"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandboxes.stripe", "--port", str(unused_tcp_port), "--secret-key", key,
-        "--webhook-url", receiver.url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "sandboxes.stripe",
+        "--port",
+        str(unused_tcp_port),
+        "--secret-key",
+        key,
+        "--webhook-url",
+        receiver.url,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(7)]
         assert receiver.url in banner[5] and "generated" in banner[6]
@@ -213,8 +262,14 @@ async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_s
                 await asyncio.sleep(0.05)
         async with stripe_client(url, key) as sdk:
             session = await sdk.v1.checkout.sessions.create_async(params=session_params())
-        form = {"email": "asha@example.in", "card_number": "4242 4242 4242 4242", "card_expiry": "12 / 34",
-                "card_cvc": "123", "card_name": "Asha Rao", **US_BILLING}
+        form = {
+            "email": "asha@example.in",
+            "card_number": "4242 4242 4242 4242",
+            "card_expiry": "12 / 34",
+            "card_cvc": "123",
+            "card_name": "Asha Rao",
+            **US_BILLING,
+        }
         async with aiohttp.ClientSession() as http:
             await http.post(session.url, data=form, allow_redirects=False)
         for _ in range(200):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from galla.payments.razorpay.confirm import apply_razorpay_payment
+from galla.orders.context import Shop
 from galla.orders.errors import Conflict, gateway_failure
 from galla.orders.view import call_entry, load_order
-from galla.orders.context import Shop
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money
+from galla.payments.razorpay.confirm import apply_razorpay_payment
 from galla.store.orders import Order
 
 
@@ -15,8 +15,11 @@ async def capture_order(shop: Shop, order_id: str) -> Order:
     """Capture the authorized payment of an order the shop captures by hand."""
     order = await load_order(shop, order_id)
     if order.status != "authorized" or not order.payment or order.payment.get("gateway") != "razorpay":
-        raise Conflict(f"this order is {order.status.replace('_', ' ')}; only an authorized Razorpay "
-                       "payment can be captured", field="order_id", code="order_not_capturable")
+        raise Conflict(
+            f"this order is {order.status.replace('_', ' ')}; only an authorized Razorpay payment can be captured",
+            field="order_id",
+            code="order_not_capturable",
+        )
     try:
         return await capture_payment(shop, order, order.payment["id"], [])
     except GatewayError as exc:

@@ -18,10 +18,10 @@ import aiohttp
 import razorpay
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from galla.jsonio import loads
 from galla.payments.breaker import CircuitBreaker
 from galla.payments.calls import CallObserver, CallRecord, elapsed_ms
-from galla.payments.errors import GatewayInProgress, GatewayError, GatewayInvalid, GatewayUnavailable
-from galla.jsonio import loads
+from galla.payments.errors import GatewayError, GatewayInProgress, GatewayInvalid, GatewayUnavailable
 from galla.payments.money import Money
 from galla.payments.refund_report import RefundReport
 from galla.payments.retry import NO_RETRY, RetryPolicy, call_with_retries
@@ -57,13 +57,16 @@ def capture_window(order_expiry: float) -> int:
     return min(max(math.ceil(order_expiry / 60), MIN_CAPTURE_WINDOW), longest)
 
 
-def capture_settings(capture: CaptureMode, window: int = AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"]
-                     ) -> dict[str, Any]:
+def capture_settings(
+    capture: CaptureMode, window: int = AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"]
+) -> dict[str, Any]:
     """The `payment` field of a new Razorpay order (window: automatic capture's, in minutes); manual capture needs
     nothing beyond its mode."""
     if capture == "auto":
-        return {"capture": "automatic",
-                "capture_options": {**AUTOMATIC_CAPTURE_OPTIONS, "automatic_expiry_period": window}}
+        return {
+            "capture": "automatic",
+            "capture_options": {**AUTOMATIC_CAPTURE_OPTIONS, "automatic_expiry_period": window},
+        }
     return {"capture": "manual"}
 
 
@@ -144,9 +147,23 @@ class RazorpayPayment(_Entity):
 
     def summary(self) -> dict:
         """The fields worth keeping on our order: no card data, no contact details."""
-        keep = ("id", "status", "method", "amount", "currency", "order_id", "captured",
-                "amount_refunded", "refund_status", "bank", "wallet", "error_code",
-                "error_description", "error_reason", "created_at")
+        keep = (
+            "id",
+            "status",
+            "method",
+            "amount",
+            "currency",
+            "order_id",
+            "captured",
+            "amount_refunded",
+            "refund_status",
+            "bank",
+            "wallet",
+            "error_code",
+            "error_description",
+            "error_reason",
+            "created_at",
+        )
         return {k: getattr(self, k) for k in keep}
 
 
@@ -164,9 +181,15 @@ class RazorpayRefund(_Entity):
     def report(self) -> RefundReport:
         """The refund in the words every gateway shares."""
         status = {"processed": "processed", "failed": "failed"}.get(self.status, "pending")
-        return RefundReport(gateway=GATEWAY, refund_id=self.id, payment_id=self.payment_id,
-                            amount=Money(self.amount, self.currency), status=status,
-                            key=note_text(self.notes, "refund_key"), order_id=note_text(self.notes, "order_id"))
+        return RefundReport(
+            gateway=GATEWAY,
+            refund_id=self.id,
+            payment_id=self.payment_id,
+            amount=Money(self.amount, self.currency),
+            status=status,
+            key=note_text(self.notes, "refund_key"),
+            order_id=note_text(self.notes, "order_id"),
+        )
 
 
 class RazorpayDispute(_Entity):
@@ -181,8 +204,15 @@ class RazorpayDispute(_Entity):
 
     def summary(self) -> dict:
         """What an order keeps of the dispute, in the words both gateways share."""
-        return {"id": self.id, "gateway": GATEWAY, "amount": self.amount, "currency": self.currency,
-                "reason": self.reason_code, "status": self.status, "payment_id": self.payment_id}
+        return {
+            "id": self.id,
+            "gateway": GATEWAY,
+            "amount": self.amount,
+            "currency": self.currency,
+            "reason": self.reason_code,
+            "status": self.status,
+            "payment_id": self.payment_id,
+        }
 
 
 class RazorpayEvent(_Entity):
@@ -257,7 +287,7 @@ class RazorpayClient:
     # Minutes after which Razorpay no longer captures an authorisation by itself (capture_window of the order expiry).
     capture_window: int = AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"]
     breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(GATEWAY))
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     observe: CallObserver | None = None
     _sdk: razorpay.Client = field(init=False, repr=False)
 
@@ -313,8 +343,9 @@ class RazorpayClient:
         body: dict[str, Any] = {"speed": "normal", "notes": notes}
         if amount is not None:
             body["amount"] = amount.amount
-        data, call = await self._request("POST", f"/v1/payments/{segment(payment_id)}/refund", body,
-                                         headers={"X-Refund-Idempotency": key})
+        data, call = await self._request(
+            "POST", f"/v1/payments/{segment(payment_id)}/refund", body, headers={"X-Refund-Idempotency": key}
+        )
         return RazorpayRefund.model_validate(data), call
 
     async def fetch_payment_refunds(self, payment_id: str) -> tuple[list[RazorpayRefund], CallRecord]:
@@ -348,7 +379,12 @@ class RazorpayClient:
             return False
 
     async def _request(
-        self, method: str, path: str, body: dict | None = None, *, params: dict | None = None,
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        params: dict | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[dict, CallRecord]:
         """Send a request through the circuit breaker, retried only if repeating it is safe."""
@@ -373,7 +409,12 @@ class RazorpayClient:
         return payload, replace(call, earlier=tuple(failed)) if failed else call
 
     async def _send(
-        self, method: str, path: str, body: dict | None, params: dict | None, headers: dict[str, str] | None,
+        self,
+        method: str,
+        path: str,
+        body: dict | None,
+        params: dict | None,
+        headers: dict[str, str] | None,
     ) -> tuple[dict, CallRecord]:
         """Send one request; return the JSON body and its record, or raise a typed GatewayError."""
         started = time.perf_counter()
@@ -385,16 +426,16 @@ class RazorpayClient:
                 self.api_base + path,
                 json=body,
                 params=params,
-                headers={"Authorization": aiohttp.encode_basic_auth(self.key_id, self.key_secret),
-                         **(headers or {})},
+                headers={"Authorization": aiohttp.encode_basic_auth(self.key_id, self.key_secret), **(headers or {})},
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as resp:
                 status = resp.status
                 text = await resp.text()
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             error = GatewayUnavailable(
                 f"Razorpay did not answer: {type(exc).__name__}: {exc}".rstrip(": "),
-                gateway=GATEWAY, code="NETWORK_ERROR",
+                gateway=GATEWAY,
+                code="NETWORK_ERROR",
                 reason="timeout" if isinstance(exc, asyncio.TimeoutError) else "connection",
             )
             self._record(method, path, body, None, None, started, error)
@@ -411,7 +452,12 @@ class RazorpayClient:
 
     def _record(self, method, path, body, status, payload, started, error=None) -> CallRecord:
         call = CallRecord(
-            gateway=GATEWAY, method=method, path=path, request=body, status=status, response=payload,
+            gateway=GATEWAY,
+            method=method,
+            path=path,
+            request=body,
+            status=status,
+            response=payload,
             duration_ms=elapsed_ms(started),
             error=error.to_dict() if error else None,
         )

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from galla.api.requests import RazorpayFailedRequest, RazorpayVerifyRequest
+from galla.orders.context import Shop
 from galla.orders.errors import Conflict, SignatureInvalid, gateway_failure
-from galla.orders.view import call_entry, load_order
 from galla.orders.place import open_payment
 from galla.orders.receipts import queue_receipt
-from galla.api.requests import RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.refunds import drop_held_refunds
 from galla.orders.second_payments import give_back_second_payment, is_second_payment
 from galla.orders.settle import settle_payment
-from galla.orders.context import Shop
+from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError
 from galla.payments.razorpay.client import RazorpayPayment
-from galla.store.orders import (MAX_ATTEMPTS, Order, append_timeline, count_late_failure_report, get_order,
-                           has_timeline_entry, now, restate_attempt, timeline_entry, transition_order)
+from galla.store.orders import (
+    MAX_ATTEMPTS,
+    Order,
+    append_timeline,
+    count_late_failure_report,
+    get_order,
+    has_timeline_entry,
+    now,
+    restate_attempt,
+    timeline_entry,
+    transition_order,
+)
 
 
 async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -> Order:
@@ -23,24 +33,27 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
     # The signature is checked against the Razorpay order *we* stored, never the echoed one,
     # so a payment for another (cheaper) order cannot be replayed onto this one.
     if order.razorpay_order_id is None or request.razorpay_order_id != order.razorpay_order_id:
-        raise SignatureInvalid("the Razorpay order does not belong to this order",
-                               field="razorpay_order_id")
+        raise SignatureInvalid("the Razorpay order does not belong to this order", field="razorpay_order_id")
     if not shop.razorpay.verify_payment_signature(
         order.razorpay_order_id, request.razorpay_payment_id, request.razorpay_signature
     ):
         raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
-    if (order.status not in ("pending", "authorized")
-            and (order.payment or {}).get("id") == request.razorpay_payment_id
-            and await has_timeline_entry(shop.db, order.id, kind="browser", event="checkout.handler",
-                                         payment_id=request.razorpay_payment_id)):
+    if (
+        order.status not in ("pending", "authorized")
+        and (order.payment or {}).get("id") == request.razorpay_payment_id
+        and await has_timeline_entry(
+            shop.db, order.id, kind="browser", event="checkout.handler", payment_id=request.razorpay_payment_id
+        )
+    ):
         # The order's own payment reported by the browser again (a reload; or a buyer sending their valid signature
         # without end): the first report is on the trace and what the payment did is known, so a repeat costs no
         # Razorpay call and adds nothing to the order's document.
         if order.status == "paid":
             await queue_receipt(shop, order)  # as a repeat through settle_payment would (a fixed outbox id)
         return order
-    browser = timeline_entry("browser", event="checkout.handler",
-                             payment_id=request.razorpay_payment_id, signature_valid=True)
+    browser = timeline_entry(
+        "browser", event="checkout.handler", payment_id=request.razorpay_payment_id, signature_valid=True
+    )
     try:
         payment, call = await shop.razorpay.fetch_payment(request.razorpay_payment_id)
     except GatewayError as exc:
@@ -74,53 +87,86 @@ def is_given_back(payment: RazorpayPayment) -> bool:
     return payment.status == "refunded" and not payment.captured
 
 
-async def apply_razorpay_payment(
-    shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]
-) -> Order:
+async def apply_razorpay_payment(shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]) -> Order:
     """Move the order as the payment says, forward only, in one conditional update."""
     if is_given_back(payment):
         return await record_given_back(shop, order, payment, entries)
-    if (payment.captured and payment.order_id == order.razorpay_order_id
-            and is_second_payment(order, payment.id)):
-        return await give_back_second_payment(shop, order, {
-            "id": payment.id, "gateway": "razorpay", "amount": payment.amount, "currency": payment.currency,
-            "method": payment.method}, entries)
+    if payment.captured and payment.order_id == order.razorpay_order_id and is_second_payment(order, payment.id):
+        return await give_back_second_payment(
+            shop,
+            order,
+            {
+                "id": payment.id,
+                "gateway": "razorpay",
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "method": payment.method,
+            },
+            entries,
+        )
     # The order's gateway is the one that took the money (the dashboard's takings and the receipt say it): after a
     # failover to Stripe, a late Razorpay payment may be the one that pays the order.
-    fields = {"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": payment.amount,
-              "gateway": "razorpay"}
+    fields = {
+        "payment": {**payment.summary(), "gateway": "razorpay"},
+        "amount_paid": payment.amount,
+        "gateway": "razorpay",
+    }
     # Paid means captured: a payment refunded after its capture was the order's money (its refunds settle on their
     # own); "authorized" is a status only where the shop captures by hand; otherwise Razorpay captures it itself.
-    target = {"captured": "paid", "refunded": "paid" if payment.captured else None,
-              "authorized": "authorized" if order.capture == "manual" else None}.get(payment.status)
+    target = {
+        "captured": "paid",
+        "refunded": "paid" if payment.captured else None,
+        "authorized": "authorized" if order.capture == "manual" else None,
+    }.get(payment.status)
     return await settle_payment(
-        shop, order, target=target,
+        shop,
+        order,
+        target=target,
         allowed_from=["pending", "authorized"] if target == "paid" else ["pending"],
-        reason=f"Razorpay payment {payment.id} {payment.status}", fields=fields,
-        mismatch=payment_mismatch(order, payment), entries=entries,
+        reason=f"Razorpay payment {payment.id} {payment.status}",
+        fields=fields,
+        mismatch=payment_mismatch(order, payment),
+        entries=entries,
         note=f"payment {payment.id} is {payment.status}; order left as it was",
     )
 
 
 async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]) -> Order:
     """Keep a payment Razorpay gave back as a failed attempt; an order authorized by it is given up."""
-    report = {"code": "AUTO_REFUNDED", "description": GIVEN_BACK, "source": "gateway", "step": "payment_capture",
-              "reason": "auto_refunded", "payment_id": payment.id, "razorpay_order_id": payment.order_id,
-              "method": payment.method}
+    report = {
+        "code": "AUTO_REFUNDED",
+        "description": GIVEN_BACK,
+        "source": "gateway",
+        "step": "payment_capture",
+        "reason": "auto_refunded",
+        "payment_id": payment.id,
+        "razorpay_order_id": payment.order_id,
+        "method": payment.method,
+    }
     if order.status == "authorized" and (order.payment or {}).get("id") == payment.id:
         # Its only payment was never captured and is back with the buyer: nothing is owed, nothing to ship.
-        moved = await transition_order(shop.db, order.id, allowed_from=["authorized"], to="expired",
-                                       reason=f"Razorpay payment {payment.id}: {GIVEN_BACK}",
-                                       fields={"payment": {**payment.summary(), "gateway": "razorpay"},
-                                               "amount_paid": None}, entries=entries)
+        moved = await transition_order(
+            shop.db,
+            order.id,
+            allowed_from=["authorized"],
+            to="expired",
+            reason=f"Razorpay payment {payment.id}: {GIVEN_BACK}",
+            fields={"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": None},
+            entries=entries,
+        )
         if moved is not None:
             await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})
-            return await drop_held_refunds(shop, await get_order(shop.db, order.id), payment.id,
-                                           f"Razorpay's own refund of payment {payment.id}, never captured")
+            return await drop_held_refunds(
+                shop,
+                await get_order(shop.db, order.id),
+                payment.id,
+                f"Razorpay's own refund of payment {payment.id}, never captured",
+            )
     note = timeline_entry("note", message=f"payment {payment.id}: {GIVEN_BACK}; it never pays the order")
     after = await record_attempt(shop, order, report, [*entries, note])
-    after = await drop_held_refunds(shop, after, payment.id, f"Razorpay's own refund of payment {payment.id}, "
-                                                             "which never paid the order")
+    after = await drop_held_refunds(
+        shop, after, payment.id, f"Razorpay's own refund of payment {payment.id}, which never paid the order"
+    )
     if any(attempt.get("payment_id") == payment.id for attempt in after.attempts):
         # The same payment may already be there as failed (payment.failed came first): say what became of it.
         await restate_attempt(shop.db, order.id, payment.id, report)
@@ -134,9 +180,14 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
     error = request.error
     # The ids were checked against Razorpay's format at the edge (galla/api/requests.py): safe in a URL.
     report = {
-        "code": error.code, "description": error.description, "source": error.source,
-        "step": error.step, "reason": error.reason, "payment_id": error.metadata.payment_id,
-        "razorpay_order_id": error.metadata.order_id, "method": None,
+        "code": error.code,
+        "description": error.description,
+        "source": error.source,
+        "step": error.step,
+        "reason": error.reason,
+        "payment_id": error.metadata.payment_id,
+        "razorpay_order_id": error.metadata.order_id,
+        "method": None,
     }
     # Anyone who knows an order id may send reports without end: a payment whose failure is kept already is not
     # checked again, and an order no longer pending takes MAX_ATTEMPTS notes at most, so no report grows the order's
@@ -155,10 +206,14 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
     entries += calls
     if payment is not None:
         # Razorpay's own record is what the shop sees; the browser's words are kept beside it.
-        report.update(method=payment.method, code=payment.error_code or report["code"],
-                      description=payment.error_description or report["description"],
-                      source=payment.error_source or report["source"], step=payment.error_step or report["step"],
-                      reason=payment.error_reason or report["reason"])
+        report.update(
+            method=payment.method,
+            code=payment.error_code or report["code"],
+            description=payment.error_description or report["description"],
+            source=payment.error_source or report["source"],
+            step=payment.error_step or report["step"],
+            reason=payment.error_reason or report["reason"],
+        )
     # The browser is not trusted: this is a note for the buyer and the shop, it moves no status.
     if order.status != "pending":
         await count_late_failure_report(shop.db, order.id)
@@ -174,9 +229,16 @@ async def record_attempt(shop: Shop, order: Order, report: dict, entries: list[d
 
 def failure_report(payment: RazorpayPayment) -> dict:
     """A failed Razorpay payment as an order's attempt: the error Razorpay gave and how the buyer paid."""
-    return {"code": payment.error_code, "description": payment.error_description,
-            "source": payment.error_source, "step": payment.error_step, "reason": payment.error_reason,
-            "payment_id": payment.id, "razorpay_order_id": payment.order_id, "method": payment.method}
+    return {
+        "code": payment.error_code,
+        "description": payment.error_description,
+        "source": payment.error_source,
+        "step": payment.error_step,
+        "reason": payment.error_reason,
+        "payment_id": payment.id,
+        "razorpay_order_id": payment.order_id,
+        "method": payment.method,
+    }
 
 
 async def fetch_failed_payment(shop: Shop, order: Order, payment_id: str | None):
@@ -195,6 +257,9 @@ async def prepare_payment(shop: Shop, order_id: str) -> Order:
     """Ready a pending order for another payment attempt at its gateway."""
     order = await load_order(shop, order_id)
     if order.status != "pending":
-        raise Conflict(f"this order is {order.status.replace('_', ' ')} and cannot be paid again",
-                       field="order_id", code="order_not_payable")
+        raise Conflict(
+            f"this order is {order.status.replace('_', ' ')} and cannot be paid again",
+            field="order_id",
+            code="order_not_payable",
+        )
     return await open_payment(shop, order)

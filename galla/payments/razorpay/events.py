@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from galla.payments.razorpay.capture import capture_payment
-from galla.payments.razorpay.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
-from galla.orders.disputes import record_dispute
-from galla.payments.razorpay.order import adopt_razorpay_order
-from galla.orders.refunds import drop_held_refunds, settle_refund
 from galla.orders.context import Shop
+from galla.orders.disputes import record_dispute
+from galla.orders.refunds import drop_held_refunds, settle_refund
+from galla.payments.razorpay.capture import capture_payment
 from galla.payments.razorpay.client import RazorpayEvent
+from galla.payments.razorpay.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
+from galla.payments.razorpay.order import adopt_razorpay_order
 from galla.store.orders import Order, find_order_by_payment_id, find_order_by_razorpay_id, get_order
 
 Handler = Callable[[Shop, Order, RazorpayEvent, list[dict]], Awaitable[Order]]
@@ -66,7 +66,9 @@ async def find_dispute_order(shop: Shop, event: RazorpayEvent) -> Order | None:
     return None
 
 
-async def apply_razorpay_event(shop: Shop, event: RazorpayEvent, entries: list[dict]) -> tuple[Order | None, Order | None]:
+async def apply_razorpay_event(
+    shop: Shop, event: RazorpayEvent, entries: list[dict]
+) -> tuple[Order | None, Order | None]:
     """Apply one verified event; return the order before and after (None, None when it concerns none)."""
     handler = HANDLERS.get(event.event)
     if handler is None or event.entity(NEEDS[event.event]) is None:
@@ -110,8 +112,9 @@ async def on_refund(shop: Shop, order: Order, event: RazorpayEvent, entries: lis
         return after
     if any(a.get("payment_id") == payment.id and a.get("code") == "AUTO_REFUNDED" for a in after.attempts):
         # Said already by the other refund event (either may come first): only what this one held goes.
-        return await drop_held_refunds(shop, after, payment.id, f"Razorpay's own refund of payment {payment.id}, "
-                                                                "which never paid the order")
+        return await drop_held_refunds(
+            shop, after, payment.id, f"Razorpay's own refund of payment {payment.id}, which never paid the order"
+        )
     return await apply_razorpay_payment(shop, after, payment, [])
 
 
@@ -132,5 +135,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 # The payload entity each handler reads; an event without it is stored but changes nothing.
-NEEDS = {name: "refund" if name.startswith("refund.") else "dispute" if ".dispute." in name else "payment"
-         for name in HANDLERS}
+NEEDS = {
+    name: "refund" if name.startswith("refund.") else "dispute" if ".dispute." in name else "payment"
+    for name in HANDLERS
+}

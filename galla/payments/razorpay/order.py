@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from galla.orders.context import Shop
 from galla.orders.errors import gateway_failure
 from galla.orders.view import call_entry
-from galla.orders.context import Shop
 from galla.payments.errors import GatewayError
 from galla.payments.money import Money
-from galla.store.orders import (Order, append_timeline, attach_razorpay_order, get_order, has_timeline_entry,
-                           timeline_entry)
+from galla.store.orders import (
+    Order,
+    append_timeline,
+    attach_razorpay_order,
+    get_order,
+    has_timeline_entry,
+    timeline_entry,
+)
 
 
 async def open_razorpay_order(shop: Shop, order: Order) -> Order:
@@ -20,8 +26,10 @@ async def open_razorpay_order(shop: Shop, order: Order) -> Order:
         return existing
     try:
         created, call = await shop.razorpay.create_order(
-            Money(order.amount, order.currency), receipt=order.id,
-            notes={"order_id": order.id}, capture=shop.capture,
+            Money(order.amount, order.currency),
+            receipt=order.id,
+            notes={"order_id": order.id},
+            capture=shop.capture,
         )
     except GatewayError as exc:
         await append_timeline(shop.db, order.id, call_entry(exc.call))
@@ -65,5 +73,5 @@ async def adopt_razorpay_order(shop: Shop, order: Order, razorpay_order_id: str)
     if found.receipt != order.id or found.amount != order.amount:
         await append_timeline(shop.db, order.id, call_entry(call))
         return order
-    entries = call_entry(call) + [timeline_entry("note", message=f"found Razorpay order {found.id} by receipt")]
+    entries = [*call_entry(call), timeline_entry("note", message=f"found Razorpay order {found.id} by receipt")]
     return await attach_razorpay_order(shop.db, order.id, found.id, entries) or await get_order(shop.db, order.id)

@@ -104,9 +104,12 @@ class StripeSession(_Object):
         # Our minor units, as amount_paid and every Razorpay summary: Stripe's wire has 5 ISK as 500
         # (docs.stripe.com/currencies#special-cases), which beside amount_paid would read as 100 times the money.
         return {
-            "id": self.payment_intent_id, "session_id": self.id, "method": "card",
+            "id": self.payment_intent_id,
+            "session_id": self.id,
+            "method": "card",
             "status": pi.status if pi else self.payment_status,
-            "amount": money.amount if money else None, "currency": (self.currency or "").upper(),
+            "amount": money.amount if money else None,
+            "currency": (self.currency or "").upper(),
             "amount_received": pi.money_received.amount if pi else None,
             "charge_id": pi.latest_charge if pi and isinstance(pi.latest_charge, str) else None,
         }
@@ -143,11 +146,16 @@ class StripeRefund(_Object):
 
     def report(self) -> RefundReport:
         """The refund in the words every gateway shares."""
-        status = {"succeeded": "processed", "failed": "failed", "canceled": "failed"}.get(self.status or "",
-                                                                                         "pending")
-        return RefundReport(gateway=GATEWAY, refund_id=self.id, payment_id=self.payment_intent,
-                            amount=from_stripe_amount(self.amount, self.currency), status=status,
-                            key=self.metadata.get("refund_key"), order_id=self.metadata.get("order_id"))
+        status = {"succeeded": "processed", "failed": "failed", "canceled": "failed"}.get(self.status or "", "pending")
+        return RefundReport(
+            gateway=GATEWAY,
+            refund_id=self.id,
+            payment_id=self.payment_intent,
+            amount=from_stripe_amount(self.amount, self.currency),
+            status=status,
+            key=self.metadata.get("refund_key"),
+            order_id=self.metadata.get("order_id"),
+        )
 
 
 class StripeDispute(_Object):
@@ -164,8 +172,15 @@ class StripeDispute(_Object):
     def summary(self) -> dict:
         """What an order keeps of the dispute, in the words both gateways share (our minor units)."""
         money = from_stripe_amount(self.amount, self.currency)
-        return {"id": self.id, "gateway": GATEWAY, "amount": money.amount, "currency": money.currency,
-                "reason": self.reason, "status": self.status, "payment_id": self.payment_intent}
+        return {
+            "id": self.id,
+            "gateway": GATEWAY,
+            "amount": money.amount,
+            "currency": money.currency,
+            "reason": self.reason,
+            "status": self.status,
+            "payment_id": self.payment_intent,
+        }
 
 
 class StripeWebhookEvent(_Object):
@@ -191,8 +206,9 @@ class WebhookSignatureInvalid(Exception):
 WEBHOOK_TOLERANCE = 300  # seconds either side of now; stripe.Webhook.DEFAULT_TOLERANCE is the same 300
 
 
-def verify_signature(body: bytes, signature: str, secret: str, *, tolerance: int = WEBHOOK_TOLERANCE,
-                     now: float | None = None) -> None:
+def verify_signature(
+    body: bytes, signature: str, secret: str, *, tolerance: int = WEBHOOK_TOLERANCE, now: float | None = None
+) -> None:
     """Check Stripe-Signature against one endpoint secret, and that its t is within tolerance of now, either side.
 
     stripe-python's WebhookSignature.verify_header (stripe/_webhook.py, 16.1.0) refuses only an old t
@@ -229,8 +245,13 @@ def parse_webhook(body: bytes, signature: str, secret: str, tolerance: int = WEB
     event = StripeWebhookEvent.model_validate(json.loads(body))
     if event.api_version and event.api_version != STRIPE_API_VERSION:
         # Still taken (refusing would only make Stripe retry, then disable the endpoint), but said loudly.
-        log.warning("Stripe event %s is rendered in API version %s, not %s: set the webhook endpoint's "
-                    "api_version (docs/GOING_LIVE.md)", event.id, event.api_version, STRIPE_API_VERSION)
+        log.warning(
+            "Stripe event %s is rendered in API version %s, not %s: set the webhook endpoint's "
+            "api_version (docs/GOING_LIVE.md)",
+            event.id,
+            event.api_version,
+            STRIPE_API_VERSION,
+        )
     return event
 
 
@@ -262,10 +283,13 @@ class StripeGateway:
         self.api_base = self.api_base.rstrip("/")
         http = stripe.AIOHTTPClient(session=self.session, timeout=aiohttp.ClientTimeout(total=self.timeout))
         # The SDK retries connection errors, 409 and 5xx with the same Idempotency-Key.
-        self._client = stripe.StripeClient(self.secret_key, http_client=http,
-                                           base_addresses={"api": self.api_base},
-                                           stripe_version=STRIPE_API_VERSION,
-                                           max_network_retries=self.max_network_retries)
+        self._client = stripe.StripeClient(
+            self.secret_key,
+            http_client=http,
+            base_addresses={"api": self.api_base},
+            stripe_version=STRIPE_API_VERSION,
+            max_network_retries=self.max_network_retries,
+        )
 
     async def find_customer(self, email: str) -> tuple[StripeCustomer | None, CallRecord]:
         """Find the Stripe customer with this email (the newest, if several), if there is one.
@@ -275,8 +299,9 @@ class StripeGateway:
         only eventually consistent besides.
         """
         params = {"email": email, "limit": 1}
-        found, call = await self._call("GET", "/v1/customers", params,
-                                       lambda: self._client.v1.customers.list_async(params=params))
+        found, call = await self._call(
+            "GET", "/v1/customers", params, lambda: self._client.v1.customers.list_async(params=params)
+        )
         data = found.get("data") or []
         return (StripeCustomer.model_validate(data[0]) if data else None), call
 
@@ -284,15 +309,26 @@ class StripeGateway:
         """Create the Stripe customer for an email; a repeat within Stripe's 24 h key window returns it."""
         params = {"email": email, "name": name, **({"phone": phone} if phone else {})}
         key = "galla-customer-" + hashlib.sha256(email.encode()).hexdigest()[:40]
-        created, call = await self._call("POST", "/v1/customers", params,
-                                         lambda: self._client.v1.customers.create_async(
-                                             params=params, options={"idempotency_key": key}))
+        created, call = await self._call(
+            "POST",
+            "/v1/customers",
+            params,
+            lambda: self._client.v1.customers.create_async(params=params, options={"idempotency_key": key}),
+        )
         return StripeCustomer.model_validate(created), call
 
     async def create_session(
-        self, *, order_id: str, attempt: int, lines: Sequence[SessionLine], success_url: str,
-        cancel_url: str, customer_id: str | None = None, customer_email: str | None = None,
-        shipping: dict | None = None, key_suffix: str = "",
+        self,
+        *,
+        order_id: str,
+        attempt: int,
+        lines: Sequence[SessionLine],
+        success_url: str,
+        cancel_url: str,
+        customer_id: str | None = None,
+        customer_email: str | None = None,
+        shipping: dict | None = None,
+        key_suffix: str = "",
     ) -> tuple[StripeSession, CallRecord]:
         """Open a Checkout Session for our order; the key makes a retried request return the same one.
 
@@ -307,12 +343,17 @@ class StripeGateway:
             intent_data["shipping"] = stripe_shipping(shipping)
         params: dict[str, Any] = {
             "mode": "payment",
-            "line_items": [{
-                "price_data": {"currency": line.unit.currency.lower(),
-                               "unit_amount": to_stripe_amount(line.unit),
-                               "product_data": {"name": line.name}},
-                "quantity": line.quantity,
-            } for line in lines],
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": line.unit.currency.lower(),
+                        "unit_amount": to_stripe_amount(line.unit),
+                        "product_data": {"name": line.name},
+                    },
+                    "quantity": line.quantity,
+                }
+                for line in lines
+            ],
             "client_reference_id": order_id,
             "metadata": {"order_id": order_id},
             "payment_intent_data": intent_data,
@@ -332,23 +373,33 @@ class StripeGateway:
         elif customer_email:
             params["customer_email"] = customer_email
         key = session_idempotency_key(order_id, attempt) + key_suffix
-        created, call = await self._call("POST", "/v1/checkout/sessions", params,
-                                         lambda: self._client.v1.checkout.sessions.create_async(
-                                             params=params, options={"idempotency_key": key}))
+        created, call = await self._call(
+            "POST",
+            "/v1/checkout/sessions",
+            params,
+            lambda: self._client.v1.checkout.sessions.create_async(params=params, options={"idempotency_key": key}),
+        )
         return StripeSession.model_validate(created), call
 
     async def retrieve_session(self, session_id: str) -> tuple[StripeSession, CallRecord]:
         """Fetch a Checkout Session with its PaymentIntent expanded."""
         params = {"expand": ["payment_intent"]}
-        found, call = await self._call("GET", f"/v1/checkout/sessions/{session_id}", params,
-                                       lambda: self._client.v1.checkout.sessions.retrieve_async(
-                                           session_id, params=params))
+        found, call = await self._call(
+            "GET",
+            f"/v1/checkout/sessions/{session_id}",
+            params,
+            lambda: self._client.v1.checkout.sessions.retrieve_async(session_id, params=params),
+        )
         return StripeSession.model_validate(found), call
 
     async def expire_session(self, session_id: str) -> tuple[StripeSession, CallRecord]:
         """Expire an open session so nobody can pay it any more."""
-        done, call = await self._call("POST", f"/v1/checkout/sessions/{session_id}/expire", None,
-                                      lambda: self._client.v1.checkout.sessions.expire_async(session_id))
+        done, call = await self._call(
+            "POST",
+            f"/v1/checkout/sessions/{session_id}/expire",
+            None,
+            lambda: self._client.v1.checkout.sessions.expire_async(session_id),
+        )
         return StripeSession.model_validate(done), call
 
     async def create_refund(
@@ -358,22 +409,27 @@ class StripeGateway:
         params: dict[str, Any] = {"payment_intent": payment_intent, "metadata": metadata}
         if amount is not None:
             params["amount"] = to_stripe_amount(amount)
-        created, call = await self._call("POST", "/v1/refunds", params,
-                                         lambda: self._client.v1.refunds.create_async(
-                                             params=params, options={"idempotency_key": key}))
+        created, call = await self._call(
+            "POST",
+            "/v1/refunds",
+            params,
+            lambda: self._client.v1.refunds.create_async(params=params, options={"idempotency_key": key}),
+        )
         return StripeRefund.model_validate(created), call
 
     async def retrieve_refund(self, refund_id: str) -> tuple[StripeRefund, CallRecord]:
         """Fetch one refund by its id."""
-        found, call = await self._call("GET", f"/v1/refunds/{refund_id}", None,
-                                       lambda: self._client.v1.refunds.retrieve_async(refund_id))
+        found, call = await self._call(
+            "GET", f"/v1/refunds/{refund_id}", None, lambda: self._client.v1.refunds.retrieve_async(refund_id)
+        )
         return StripeRefund.model_validate(found), call
 
     async def list_refunds(self, payment_intent: str) -> tuple[list[StripeRefund], CallRecord]:
         """List a PaymentIntent's refunds (the first hundred, more than any order has)."""
         params = {"payment_intent": payment_intent, "limit": 100}
-        found, call = await self._call("GET", "/v1/refunds", params,
-                                       lambda: self._client.v1.refunds.list_async(params=params))
+        found, call = await self._call(
+            "GET", "/v1/refunds", params, lambda: self._client.v1.refunds.list_async(params=params)
+        )
         return [StripeRefund.model_validate(r) for r in found.get("data") or []], call
 
     def parse_webhook(self, body: bytes, signature: str) -> StripeWebhookEvent:
@@ -392,31 +448,47 @@ class StripeGateway:
         # A secret whose signature matched but was refused for its timestamp says more than "no match".
         raise next((exc for exc in refusals if not str(exc).startswith("No signatures found")), refusals[0])
 
-    async def _call(self, method: str, path: str, params: dict | None,
-                    send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:
+    async def _call(
+        self, method: str, path: str, params: dict | None, send: Callable[[], Awaitable[stripe.StripeObject]]
+    ) -> tuple[dict, CallRecord]:
         """Run one SDK call through the circuit breaker (the SDK does its own safe retries)."""
         return await self.breaker.call(lambda: self._send(method, path, params, send))
 
-    async def _send(self, method: str, path: str, params: dict | None,
-                    send: Callable[[], Awaitable[stripe.StripeObject]]) -> tuple[dict, CallRecord]:
+    async def _send(
+        self, method: str, path: str, params: dict | None, send: Callable[[], Awaitable[stripe.StripeObject]]
+    ) -> tuple[dict, CallRecord]:
         """Run one SDK call; return the object as a dict and its record, or raise a GatewayError."""
         started = time.perf_counter()
         try:
             obj = await send()
         except stripe.StripeError as exc:
             error = error_from_stripe(exc)
-            error.call = self._observed(CallRecord(
-                gateway=GATEWAY, method=method, path=path, request=params,
-                status=exc.http_status, response=exc.json_body, duration_ms=elapsed_ms(started),
-                error=error.to_dict(), request_id=exc.request_id,
-            ))
+            error.call = self._observed(
+                CallRecord(
+                    gateway=GATEWAY,
+                    method=method,
+                    path=path,
+                    request=params,
+                    status=exc.http_status,
+                    response=exc.json_body,
+                    duration_ms=elapsed_ms(started),
+                    error=error.to_dict(),
+                    request_id=exc.request_id,
+                )
+            )
             raise error from exc
         data = obj.to_dict(for_json=True)  # Decimals as strings: BSON has no Python Decimal
         response = obj.last_response
-        call = CallRecord(gateway=GATEWAY, method=method, path=path, request=params,
-                          status=response.code if response else 200, response=data,
-                          duration_ms=elapsed_ms(started),
-                          request_id=response.request_id if response else None)
+        call = CallRecord(
+            gateway=GATEWAY,
+            method=method,
+            path=path,
+            request=params,
+            status=response.code if response else 200,
+            response=data,
+            duration_ms=elapsed_ms(started),
+            request_id=response.request_id if response else None,
+        )
         return data, self._observed(call)
 
     def _observed(self, call: CallRecord) -> CallRecord:
@@ -433,7 +505,7 @@ def session_idempotency_key(order_id: str, attempt: int) -> str:
 def describe_lines(lines: Sequence[SessionLine]) -> str:
     """What is sold, for the PaymentIntent's description: "Assam Masala Chai, 250 g ×2, Brass Diya ×1"."""
     text = ", ".join(f"{line.name} ×{line.quantity}" for line in lines)
-    return text if len(text) <= DESCRIPTION_LIMIT else text[:DESCRIPTION_LIMIT - 1] + "…"
+    return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
 
 
 @lru_cache(maxsize=1)
@@ -449,8 +521,9 @@ def stripe_shipping(address: dict) -> dict[str, Any]:
     """An order's delivery address (name, phone, line1, line2, city, state, postal_code, country) as Stripe's
     `shipping` hash ({name, phone, address: {...}}; stripe-python SessionCreateParamsPaymentIntentDataShipping),
     leaving out what is empty: Stripe refuses an empty string where it wants a value or nothing."""
-    postal = {key: address[key] for key in ("line1", "line2", "city", "state", "postal_code", "country")
-              if address.get(key)}
+    postal = {
+        key: address[key] for key in ("line1", "line2", "city", "state", "postal_code", "country") if address.get(key)
+    }
     shipping: dict[str, Any] = {"name": address.get("name") or "", "address": postal}
     if address.get("phone"):
         shipping["phone"] = address["phone"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from galla.orders.errors import CheckoutError, InvalidInput, gateway_failure
-from galla.orders.view import call_entry, load_order
-from galla.orders.settle import settle_payment
 from galla.orders.context import Shop
+from galla.orders.errors import CheckoutError, InvalidInput, gateway_failure
+from galla.orders.settle import settle_payment
+from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money
 from galla.payments.stripe.client import StripePaymentIntent, StripeSession
@@ -28,8 +28,9 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
     """Ask Stripe about the session the buyer came back with, and apply it if it is this order's."""
     order = await load_order(shop, order_id)
     if not SESSION_ID.fullmatch(session_id):
-        raise InvalidInput("session_id: is not a Stripe Checkout Session id", field="session_id",
-                           code="session_invalid")
+        raise InvalidInput(
+            "session_id: is not a Stripe Checkout Session id", field="session_id", code="session_invalid"
+        )
     # Stamped now: the buyer came back before (and so) the session was looked up.
     came_back = timeline_entry("browser", event="stripe.return", session_id=session_id)
     if order.status not in CONFIRMABLE:
@@ -43,8 +44,9 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
         raise gateway_failure(exc) from exc
     if not session_belongs(session, order):
         raise SessionRefused("this payment session belongs to another order", field="session_id")
-    if session.payment_status != "paid" and await has_timeline_entry(shop.db, order.id, kind="browser",
-                                                                      event="stripe.return", session_id=session_id):
+    if session.payment_status != "paid" and await has_timeline_entry(
+        shop.db, order.id, kind="browser", event="stripe.return", session_id=session_id
+    ):
         # A return with this unpaid session is noted already: a repeat (a reload, or a stranger with the link)
         # changes nothing and adds nothing to the order's document.
         return order
@@ -57,7 +59,8 @@ async def note_late_return(shop: Shop, order: Order, came_back: dict) -> Order:
     the trace tells the whole story, and neither a reload nor a made-up session id grows the order."""
     session_id = came_back["session_id"]
     if session_id in order.stripe_sessions and not await has_timeline_entry(
-            shop.db, order.id, kind="browser", event="stripe.return", session_id=session_id):
+        shop.db, order.id, kind="browser", event="stripe.return", session_id=session_id
+    ):
         await append_timeline(shop.db, order.id, [came_back])
     return order
 
@@ -71,8 +74,7 @@ async def load_order_after_return(shop: Shop, order_id: str, session_id: str | N
 
 def session_belongs(session: StripeSession, order: Order) -> bool:
     """Whether Stripe says this session was made for this order."""
-    return (session.client_reference_id == order.id
-            and session.metadata.get("order_id", order.id) == order.id)
+    return session.client_reference_id == order.id and session.metadata.get("order_id", order.id) == order.id
 
 
 def session_mismatch(order: Order, session: StripeSession) -> str | None:
@@ -98,10 +100,16 @@ async def apply_stripe_session(shop: Shop, order: Order, session: StripeSession,
     """Move the order as the session says: paid only when Stripe says paid and the money matches."""
     paid = session.payment_status == "paid"
     return await settle_payment(
-        shop, order, target="paid" if paid else None, allowed_from=["pending"],
+        shop,
+        order,
+        target="paid" if paid else None,
+        allowed_from=["pending"],
         reason=f"Stripe session {session.id} paid",
-        fields={"payment": {**session.summary(), "gateway": "stripe"},
-                "amount_paid": session.money.amount if session.money else None},
-        mismatch=session_mismatch(order, session) if paid else None, entries=entries,
+        fields={
+            "payment": {**session.summary(), "gateway": "stripe"},
+            "amount_paid": session.money.amount if session.money else None,
+        },
+        mismatch=session_mismatch(order, session) if paid else None,
+        entries=entries,
         note=f"session {session.id} is {session.status}, payment {session.payment_status}; order left as it was",
     )

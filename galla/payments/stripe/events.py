@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from galla.payments.razorpay.confirm import record_attempt
-from galla.payments.stripe.confirm import apply_stripe_session, session_belongs
-from galla.orders.disputes import record_dispute
-from galla.orders.view import call_entry
-from galla.orders.refunds import settle_refund
 from galla.orders.context import Shop
+from galla.orders.disputes import record_dispute
+from galla.orders.refunds import settle_refund
+from galla.orders.view import call_entry
+from galla.payments.razorpay.confirm import record_attempt
 from galla.payments.stripe.client import StripeCharge, StripeDispute, StripeRefund, StripeSession, StripeWebhookEvent
-from galla.store.orders import (Order, append_timeline_and_read, find_order_by_payment_id, get_order,
-                           timeline_entry, transition_order)
+from galla.payments.stripe.confirm import apply_stripe_session, session_belongs
+from galla.store.orders import (
+    Order,
+    append_timeline_and_read,
+    find_order_by_payment_id,
+    get_order,
+    timeline_entry,
+    transition_order,
+)
 
 Handler = Callable[[Shop, Order, dict, list[dict]], Awaitable[Order]]
 
@@ -29,8 +35,9 @@ async def find_event_order(shop: Shop, resource: dict, event_type: str) -> Order
     return await find_order_by_payment_id(shop.db, intent) if isinstance(intent, str) else None
 
 
-async def apply_stripe_event(shop: Shop, event: StripeWebhookEvent,
-                             entries: list[dict]) -> tuple[Order | None, Order | None]:
+async def apply_stripe_event(
+    shop: Shop, event: StripeWebhookEvent, entries: list[dict]
+) -> tuple[Order | None, Order | None]:
     """Apply one verified event; return the order before and after (None, None when it concerns none)."""
     handler = HANDLERS.get(event.type)
     resource = event.resource
@@ -51,8 +58,14 @@ async def on_session_expired(shop: Shop, order: Order, resource: dict, entries: 
     """The order's current session expired unpaid: the order is given up; an older session is only noted."""
     session = StripeSession.model_validate(resource)
     if session.id == order.stripe_session_id and session_belongs(session, order):
-        moved = await transition_order(shop.db, order.id, allowed_from=["pending"], to="expired",
-                                       reason=f"Stripe session {session.id} expired unpaid", entries=entries)
+        moved = await transition_order(
+            shop.db,
+            order.id,
+            allowed_from=["pending"],
+            to="expired",
+            reason=f"Stripe session {session.id} expired unpaid",
+            entries=entries,
+        )
         if moved is not None:
             return moved
     note = timeline_entry("note", message=f"session {session.id} expired; order left as it was")
@@ -62,8 +75,12 @@ async def on_session_expired(shop: Shop, order: Order, resource: dict, entries: 
 async def on_async_payment_failed(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
     """A delayed payment method failed: a failed attempt on the order."""
     session = StripeSession.model_validate(resource)
-    report = {"code": "async_payment_failed", "description": "the payment did not go through",
-              "payment_id": session.payment_intent_id, "method": None}
+    report = {
+        "code": "async_payment_failed",
+        "description": "the payment did not go through",
+        "payment_id": session.payment_intent_id,
+        "method": None,
+    }
     return await record_attempt(shop, order, report, entries)
 
 
@@ -71,9 +88,12 @@ async def on_payment_failed(shop: Shop, order: Order, resource: dict, entries: l
     """payment_intent.payment_failed: a declined card, kept as a failed attempt with Stripe's words."""
     error = resource.get("last_payment_error") or {}
     charge = error.get("charge")
-    report = {"code": error.get("decline_code") or error.get("code"), "description": error.get("message"),
-              "payment_id": charge if isinstance(charge, str) else resource.get("id"),
-              "method": (error.get("payment_method") or {}).get("type", "card")}
+    report = {
+        "code": error.get("decline_code") or error.get("code"),
+        "description": error.get("message"),
+        "payment_id": charge if isinstance(charge, str) else resource.get("id"),
+        "method": (error.get("payment_method") or {}).get("type", "card"),
+    }
     return await record_attempt(shop, order, report, entries)
 
 
@@ -82,8 +102,10 @@ async def on_charge_refunded(shop: Shop, order: Order, resource: dict, entries: 
     charge = StripeCharge.model_validate(resource)
     if charge.money_refunded.amount <= order.refunded_amount or not charge.payment_intent:
         # In money, not Stripe's wire units (5 ISK is 500 there: docs.stripe.com/currencies#special-cases).
-        note = timeline_entry("note", message=f"charge {charge.id} refunded {charge.money_refunded.format()}; "
-                                              "every refund already recorded")
+        note = timeline_entry(
+            "note",
+            message=f"charge {charge.id} refunded {charge.money_refunded.format()}; every refund already recorded",
+        )
         return await append_timeline_and_read(shop.db, order.id, [*entries, note])
     refunds, call = await shop.stripe.list_refunds(charge.payment_intent)
     known = {(r.get("refund_id"), r.get("status")) for r in order.refunds}

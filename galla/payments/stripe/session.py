@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from galla.payments.stripe.confirm import apply_stripe_session
+from galla.orders.context import Shop
 from galla.orders.errors import gateway_failure
 from galla.orders.view import call_entry
-from galla.orders.context import Shop
 from galla.payments.calls import CallRecord
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money
 from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, SessionLine, StripeSession
+from galla.payments.stripe.confirm import apply_stripe_session
 from galla.store.customers import forget_stripe_customer, get_customer, remember_stripe_customer
 from galla.store.orders import Order, append_timeline, attach_stripe_session, get_order
 
@@ -61,15 +61,20 @@ async def create_buyers_session(shop: Shop, order: Order, entries: list[dict]) -
     return await create_session(shop, order, customer_id, key_suffix=f"-{customer_id}")
 
 
-async def create_session(shop: Shop, order: Order, customer_id: str,
-                         key_suffix: str = "") -> tuple[StripeSession, CallRecord]:
+async def create_session(
+    shop: Shop, order: Order, customer_id: str, key_suffix: str = ""
+) -> tuple[StripeSession, CallRecord]:
     """Ask Stripe for the order's next Checkout Session, paid as this customer."""
     return await shop.stripe.create_session(
-        order_id=order.id, attempt=len(order.stripe_sessions) + 1, lines=session_lines(order),
+        order_id=order.id,
+        attempt=len(order.stripe_sessions) + 1,
+        lines=session_lines(order),
         success_url=f"{shop.order_url(order.id)}?session_id={SESSION_ID_PLACEHOLDER}",
         cancel_url=f"{shop.order_url(order.id)}?cancelled=1",
-        customer_id=customer_id, customer_email=order.customer.get("email"),
-        shipping=order.shipping_address, key_suffix=key_suffix,
+        customer_id=customer_id,
+        customer_email=order.customer.get("email"),
+        shipping=order.shipping_address,
+        key_suffix=key_suffix,
     )
 
 
@@ -80,8 +85,10 @@ def unknown_customer(exc: GatewayInvalid) -> bool:
 
 def session_lines(order: Order) -> list[SessionLine]:
     """The session's line items: our product names and the unit prices stored on the order."""
-    return [SessionLine(name=item.name, unit=Money(item.unit_amount, order.currency), quantity=item.quantity)
-            for item in order.items]
+    return [
+        SessionLine(name=item.name, unit=Money(item.unit_amount, order.currency), quantity=item.quantity)
+        for item in order.items
+    ]
 
 
 async def ensure_stripe_customer(shop: Shop, order: Order, entries: list[dict]) -> str:
@@ -93,7 +100,8 @@ async def ensure_stripe_customer(shop: Shop, order: Order, entries: list[dict]) 
     found, call = await shop.stripe.find_customer(email)
     entries += call_entry(call)
     if found is None:
-        found, call = await shop.stripe.create_customer(email=email, name=order.customer.get("name", ""),
-                                                        phone=order.customer.get("phone"))
+        found, call = await shop.stripe.create_customer(
+            email=email, name=order.customer.get("name", ""), phone=order.customer.get("phone")
+        )
         entries += call_entry(call)
     return await remember_stripe_customer(shop.db, email, found.id)

@@ -12,8 +12,8 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from bson import ObjectId
 import mongomock.collection
+from bson import ObjectId
 from mongomock import DuplicateKeyError, filtering, helpers
 from mongomock.collection import Collection
 from mongomock.store import CollectionStore
@@ -128,8 +128,7 @@ def count_matches(store: CollectionStore, unique_map: UniqueMap, query: dict, ow
     documents = store._documents
     refile_stale(unique_map, documents, key, own_id)
     candidates = set(unique_map.buckets.get(key, ())) | unique_map.wild
-    return sum(1 for doc_id in candidates
-               if doc_id in documents and filtering.filter_applies(query, documents[doc_id]))
+    return sum(1 for doc_id in candidates if doc_id in documents and filtering.filter_applies(query, documents[doc_id]))
 
 
 def ensure_uniques(self: Collection, new_data: dict) -> None:
@@ -275,8 +274,9 @@ def cache_version_checks() -> None:
     """
     module = mongomock.collection
     if not getattr(module.version, "galla_cached", False):
-        module.version = types.SimpleNamespace(parse=functools.lru_cache(maxsize=64)(module.version.parse),
-                                               galla_cached=True)
+        module.version = types.SimpleNamespace(
+            parse=functools.lru_cache(maxsize=64)(module.version.parse), galla_cached=True
+        )
 
 
 def install_id_fast_path() -> None:

@@ -20,8 +20,24 @@ from bson.errors import InvalidDocument
 from mongomock import helpers
 
 # Values no one mutates in place: sharing them between the stored document and its copy is safe.
-_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, datetime.datetime, datetime.date,
-                        datetime.timedelta, decimal.Decimal, uuid.UUID, ObjectId, Decimal128, Timestamp})
+_IMMUTABLE = frozenset(
+    {
+        str,
+        int,
+        float,
+        bool,
+        type(None),
+        bytes,
+        datetime.datetime,
+        datetime.date,
+        datetime.timedelta,
+        decimal.Decimal,
+        uuid.UUID,
+        ObjectId,
+        Decimal128,
+        Timestamp,
+    }
+)
 # Leaves the datetime conversions pass through untouched (not datetimes, not Timestamps: those convert).
 _PASSIVE = _IMMUTABLE - {datetime.datetime, Timestamp}
 # Values that are never Mappings: no key check looks inside them.
@@ -88,7 +104,7 @@ def check_key_characters(data: Mapping) -> None:
         if "\0" in key:
             raise InvalidDocument(f"Field names cannot contain the null character (found: {key})")
         kind = type(value)
-        if kind is dict or kind not in _NOT_MAPPINGS and isinstance(value, Mapping):
+        if kind is dict or (kind not in _NOT_MAPPINGS and isinstance(value, Mapping)):
             check_key_characters(value)
 
 

@@ -77,8 +77,9 @@ def scan_by_strings(self: Collection, filter: dict) -> Iterator[dict]:
         return full_scan(self, filter)
     store = self._store
     store._remove_expired_documents()
-    return match_candidates(filter, [document for document in list(store._documents.values())
-                                     if may_match(document, conditions)])
+    return match_candidates(
+        filter, [document for document in list(store._documents.values()) if may_match(document, conditions)]
+    )
 
 
 def iter_listed(self: Collection, filter: dict, wanted: dict) -> Iterator[dict]:
@@ -127,19 +128,41 @@ def excludes_top_fields(projection: object) -> bool:
     if projection is None:
         return True
     return isinstance(projection, dict) and all(
-        type(key) is str and "." not in key and not key.startswith("$") and key != "_id"
-        and type(value) in (bool, int) and not value for key, value in projection.items())
+        type(key) is str
+        and "." not in key
+        and not key.startswith("$")
+        and key != "_id"
+        and type(value) in (bool, int)
+        and not value
+        for key, value in projection.items()
+    )
 
 
-def find_and_modify(self: Collection, query: dict, projection: object = None, update: object = None,
-                    upsert: bool = False, sort: object = None, return_document: object = ReturnDocument.BEFORE,
-                    session: object = None, **kwargs) -> dict | None:
+def find_and_modify(
+    self: Collection,
+    query: dict,
+    projection: object = None,
+    update: object = None,
+    upsert: bool = False,
+    sort: object = None,
+    return_document: object = ReturnDocument.BEFORE,
+    session: object = None,
+    **kwargs,
+) -> dict | None:
     """Mongomock's find-and-modify, without the copy of the document before it changes when only the one after
     is returned (find_one_and_update(..., return_document=AFTER)) and an exact `_id` names it."""
     wanted = query.get("_id") if isinstance(query, dict) else None
-    keeps_id = projection is None or isinstance(projection, dict) and projection.get("_id", True)
-    if (update is None or upsert or sort or session or kwargs or return_document is not ReturnDocument.AFTER
-            or type(wanted) not in EXACT_ID_TYPES or not keeps_id):
+    keeps_id = projection is None or (isinstance(projection, dict) and projection.get("_id", True))
+    if (
+        update is None
+        or upsert
+        or sort
+        or session
+        or kwargs
+        or return_document is not ReturnDocument.AFTER
+        or type(wanted) not in EXACT_ID_TYPES
+        or not keeps_id
+    ):
         return read_then_modify(self, query, projection, update, upsert, sort, return_document, session, **kwargs)
     # Mongomock reads the matching document first only to learn its _id, then updates and reads by that _id.
     if next(iter_documents(self, helpers.patch_datetime_awareness_in_document(query)), None) is None:

@@ -16,8 +16,9 @@ from mongomock.collection import Collection
 
 # Operators that change a top-level field only by assigning it a new value (mongomock's updaters for a field
 # without dots): the old value is never changed in place, so the snapshot may share it.
-_ASSIGNING = frozenset({"$set", "$unset", "$inc", "$max", "$min", "$pop", "$rename", "$setOnInsert",
-                        "$currentDate", "$pullAll"})
+_ASSIGNING = frozenset(
+    {"$set", "$unset", "$inc", "$max", "$min", "$pop", "$rename", "$setOnInsert", "$currentDate", "$pullAll"}
+)
 # Operators that change a top-level array in place, adding or removing elements but never changing one.
 _RESIZING = frozenset({"$push", "$addToSet", "$pull"})
 SHARE, SHALLOW, DEEP = 0, 1, 2  # how a touched top-level field is copied into the snapshot
@@ -49,7 +50,7 @@ def plan_copies(update: Any) -> dict[str, int] | None:
         return {}  # new top-level values go into the same dict: sharing the old ones is safe
     copies: dict[str, int] = {}
     for operator, fields in update.items():
-        if operator not in _ASSIGNING and operator not in _RESIZING or not isinstance(fields, dict):
+        if (operator not in _ASSIGNING and operator not in _RESIZING) or not isinstance(fields, dict):
             return None
         names = [*fields, *fields.values()] if operator == "$rename" else list(fields)
         for name in names:
@@ -109,8 +110,9 @@ def install_planned_snapshots() -> None:
     Collection._update = update_with_plan
     current = mongomock.collection.copy
     if not hasattr(current.deepcopy, "galla_plain"):
-        mongomock.collection.copy = types.SimpleNamespace(deepcopy=snapshot_or_deepcopy(current.deepcopy),
-                                                          copy=current.copy)
+        mongomock.collection.copy = types.SimpleNamespace(
+            deepcopy=snapshot_or_deepcopy(current.deepcopy), copy=current.copy
+        )
 
 
 def uninstall_planned_snapshots() -> None:

@@ -25,8 +25,9 @@ _IGNORED = frozenset({"manipulate", "multi", "check_keys"})
 
 def plain_field(name: object) -> bool:
     """Whether a field name is a top-level field that mongomock's $set and $push treat as a plain key."""
-    return (type(name) is str and name != "" and name != "_id" and "." not in name and "\0" not in name
-            and "$" not in name)
+    return (
+        type(name) is str and name != "" and name != "_id" and "." not in name and "\0" not in name and "$" not in name
+    )
 
 
 def simple_fields(update: object) -> dict[str, tuple[str, Any]] | None:
@@ -41,8 +42,11 @@ def simple_fields(update: object) -> dict[str, tuple[str, Any]] | None:
         for name, value in named.items():
             if not plain_field(name) or name in fields:
                 return None
-            if operator == "$push" and pushes_each(value) and (value.keys() != {"$each"}
-                                                              or type(value["$each"]) is not list):
+            if (
+                operator == "$push"
+                and pushes_each(value)
+                and (value.keys() != {"$each"} or type(value["$each"]) is not list)
+            ):
                 return None
             fields[name] = (operator, value)
     return fields
@@ -84,25 +88,41 @@ def update_simply(self: Collection, spec: Any, document: Any, *args: Any, **kwar
     if any(operator == "$push" and type(stored.get(name, [])) is not list for name, (operator, _) in fields.items()):
         return None  # mongomock raises its own error for a push onto a non-array
     old = {name: stored.get(name, _MISSING) for name in fields}
-    snapshot = take_snapshot(stored, {name: SHALLOW if operator == "$push" else SHARE
-                                      for name, (operator, _) in fields.items()},
-                             mongomock.collection.copy.deepcopy) if uniques else None
+    snapshot = (
+        take_snapshot(
+            stored,
+            {name: SHALLOW if operator == "$push" else SHARE for name, (operator, _) in fields.items()},
+            mongomock.collection.copy.deepcopy,
+        )
+        if uniques
+        else None
+    )
     # The update's datetimes as mongomock stores them (milliseconds, UTC): this copies the update, too.
     document = helpers.patch_datetime_awareness_in_document(document)
     apply_fields(self, stored, document)
     # What mongomock's comparison with its snapshot finds: a field added, a $set value unequal to the one before,
     # or elements pushed (the array grows in place, as in mongomock).
-    modified = any(old[name] is _MISSING or (operator == "$set" and [old[name]] != [stored[name]])
-                   or (operator == "$push" and (not pushes_each(value) or value["$each"]))
-                   for name, (operator, value) in fields.items())
+    modified = any(
+        old[name] is _MISSING
+        or (operator == "$set" and [old[name]] != [stored[name]])
+        or (operator == "$push" and (not pushes_each(value) or value["$each"]))
+        for name, (operator, value) in fields.items()
+    )
     if modified and uniques:
         try:
             self._ensure_uniques(stored)
         except DuplicateKeyError:
             store[key] = snapshot  # mongomock's rollback
             raise
-    return {"connectionId": self.database.client._id, "err": None, "n": 1, "nModified": int(modified), "ok": 1,
-            "upserted": None, "updatedExisting": True}
+    return {
+        "connectionId": self.database.client._id,
+        "err": None,
+        "n": 1,
+        "nModified": int(modified),
+        "ok": 1,
+        "upserted": None,
+        "updatedExisting": True,
+    }
 
 
 def apply_fields(self: Collection, stored: dict, document: dict) -> None:
