@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(shell (cat pyproject.toml; realpath "$$(command -v
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install clean demo-refund bench bench-quick bench-ab bench-rates razorpay-schema
+.PHONY: run test lint install clean demo-refund bench bench-quick bench-ab bench-rates razorpay-schema
 
 install: $(STAMP)
 
@@ -29,6 +29,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff's lint and format checks and mypy (strict on galla/payments and galla/orders), as configured in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Galla against the blocking baseline, each with both sandboxes in their own processes (about 12 minutes):
 # writes bench/results/latest.json and docs/BENCHMARKS.md. bench-quick: about 2 minutes, bench/results/quick.json.
