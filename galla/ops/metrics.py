@@ -102,6 +102,8 @@ class Metrics:
     def watch(self, shop: Shop) -> None:
         """Hear from the shop's gateway clients and breakers."""
         for client in (shop.razorpay, shop.stripe):
+            if client is None:  # never, once built: Shop puts an OffGateway where no client was given
+                continue
             client.observe = self.observe_call
             client.breaker.on_change = self.count_opening
 

@@ -87,7 +87,9 @@ def open_database(uri: str | None, name: str) -> Database:
     if uri:
         from motor.motor_asyncio import AsyncIOMotorClient
 
-        client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True)
+        client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(
+            uri, serverSelectionTimeoutMS=5000, tz_aware=True
+        )
         return Database(client=client, db=client[name], embedded=False)
     from mongomock_motor import (
         AsyncCommandCursor,

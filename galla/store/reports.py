@@ -55,7 +55,7 @@ class RefundsRow:
     count: int
 
 
-def day_of(field: str, boundaries: Sequence[datetime]) -> dict:
+def day_of(field: str | dict, boundaries: Sequence[datetime]) -> dict:
     """An expression numbering the day a date field falls on: 0 before the first boundary, 1 after it, …"""
     return {"$add": [0, *({"$cond": [{"$gte": [field, at]}, 1, 0]} for at in boundaries)]}
 

@@ -11,6 +11,7 @@ import types
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import mongomock.collection
 from bson import ObjectId
@@ -19,6 +20,7 @@ from mongomock.collection import Collection
 from mongomock.store import CollectionStore
 
 from galla.store.embedded import reads as embedded_reads
+from galla.store.embedded.patching import replace
 
 _scan_uniques = Collection._ensure_uniques
 _UPDATERS = ("_apply_update_document", "_apply_update_pipeline")
@@ -54,7 +56,7 @@ def read_index_key(document: dict, fields: list[str]) -> tuple | object:
     """The plain values a document holds at the index's fields (None when absent), or _WILD."""
     values = []
     for path in fields:
-        value = document
+        value: object = document
         for part in path.split("."):
             if isinstance(value, dict):
                 value = value.get(part)
@@ -71,7 +73,7 @@ def read_index_key(document: dict, fields: list[str]) -> tuple | object:
 def file_document(unique_map: UniqueMap, doc_id: object, document: dict) -> None:
     """Record a stored document under the values it now holds."""
     key = read_index_key(document, unique_map.fields)
-    if key is _WILD:
+    if not isinstance(key, tuple):  # _WILD
         unique_map.wild.add(doc_id)
     elif not (unique_map.sparse and all(value is None for value in key)):
         # A sparse index never checks an all-absent key, and such a document matches no other.
@@ -102,7 +104,7 @@ def load_unique_map(store: CollectionStore, name: str, index: dict, own_id: obje
 
 def refile_stale(unique_map: UniqueMap, documents: dict, key: tuple, own_id: object) -> None:
     """Move the candidates for key that no longer hold it (deleted, or changed without a check)."""
-    entries = [(doc_id, key) for doc_id in unique_map.buckets.get(key, ())]
+    entries: list[tuple[object, object]] = [(doc_id, key) for doc_id in unique_map.buckets.get(key, ())]
     entries += [(doc_id, _WILD) for doc_id in unique_map.wild]
     for doc_id, filed_under in entries:
         # The document being checked may yet be rolled back to what it held before, so its entries stay.
@@ -215,7 +217,7 @@ def guard_update(apply_update: Callable) -> Callable:
 _guarded_updaters = {name: guard_update(apply_update) for name, apply_update in _plain_updaters.items()}
 
 
-def cache_collections(database_class: type) -> None:
+def cache_collections(database_class: type[Any]) -> None:
     """Make `db.<name>` on mongomock_motor's database answer from the instance once looked up (idempotent).
 
     Its __getattr__ lists dir() of the wrapped database and builds a new collection wrapper on every access;
@@ -239,7 +241,7 @@ def cache_collections(database_class: type) -> None:
     database_class._galla_cached = True
 
 
-def yield_to_the_loop(*classes: type) -> None:
+def yield_to_the_loop(*classes: type[Any]) -> None:
     """Make every coroutine method of mongomock_motor's classes let the event loop run others first (idempotent).
 
     Its methods are coroutines that never suspend, so a request's whole database work ran as one step of the
@@ -274,28 +276,31 @@ def cache_version_checks() -> None:
     """
     module = mongomock.collection
     if not getattr(module.version, "galla_cached", False):
-        module.version = types.SimpleNamespace(
-            parse=functools.lru_cache(maxsize=64)(module.version.parse), galla_cached=True
-        )
+        cached = types.SimpleNamespace(parse=functools.lru_cache(maxsize=64)(module.version.parse), galla_cached=True)
+        replace(module, version=cached)
 
 
 def install_id_fast_path() -> None:
     """Make every mongomock collection answer reads (galla/store/embedded/reads.py) and unique checks without scans
     (idempotent)."""
-    Collection._iter_documents = iter_documents
-    Collection._ensure_uniques = ensure_uniques
-    Collection.find_one = embedded_reads.find_one
-    Collection._find_and_modify = embedded_reads.find_and_modify
-    for name in _UPDATERS:
-        setattr(Collection, name, _guarded_updaters[name])
+    replace(
+        Collection,
+        _iter_documents=iter_documents,
+        _ensure_uniques=ensure_uniques,
+        find_one=embedded_reads.find_one,
+        _find_and_modify=embedded_reads.find_and_modify,
+        **_guarded_updaters,
+    )
 
 
 def uninstall_id_fast_path() -> None:
     """Go back to mongomock's full scans (for comparing the two in tests)."""
-    Collection._iter_documents = embedded_reads.full_scan
-    Collection._ensure_uniques = _scan_uniques
-    Collection.find_one = embedded_reads.cursor_find_one
-    Collection._find_and_modify = embedded_reads.read_then_modify
-    for name in _UPDATERS:
-        setattr(Collection, name, _plain_updaters[name])
+    replace(
+        Collection,
+        _iter_documents=embedded_reads.full_scan,
+        _ensure_uniques=_scan_uniques,
+        find_one=embedded_reads.cursor_find_one,
+        _find_and_modify=embedded_reads.read_then_modify,
+        **_plain_updaters,
+    )
     _maps.clear()  # writes from now on are not recorded, so every map would go stale

@@ -19,6 +19,8 @@ from bson import Decimal128, ObjectId, Timestamp
 from bson.errors import InvalidDocument
 from mongomock import helpers
 
+from galla.store.embedded.patching import replace
+
 # Values no one mutates in place: sharing them between the stored document and its copy is safe.
 _IMMUTABLE = frozenset(
     {
@@ -117,17 +119,29 @@ aware_datetimes = document_walker(_PASSIVE, _original_to_aware, lambda value: va
 
 def install_fast_copies() -> None:
     """Make mongomock's collections copy, convert and check documents with the functions above (idempotent)."""
-    mongomock.collection.copy = types.SimpleNamespace(deepcopy=copy_document, copy=copy.copy)
-    mongomock.collection._copy_field = copy_field
-    mongomock.collection._recursive_key_check_null_character = check_key_characters
-    helpers.patch_datetime_awareness_in_document = store_datetimes
-    helpers.make_datetime_timezone_aware_in_document = aware_datetimes
+    replace(
+        mongomock.collection,
+        copy=types.SimpleNamespace(deepcopy=copy_document, copy=copy.copy),
+        _copy_field=copy_field,
+        _recursive_key_check_null_character=check_key_characters,
+    )
+    replace(
+        helpers,
+        patch_datetime_awareness_in_document=store_datetimes,
+        make_datetime_timezone_aware_in_document=aware_datetimes,
+    )
 
 
 def uninstall_fast_copies() -> None:
     """Back to mongomock's own copies (for comparing the two in tests)."""
-    mongomock.collection.copy = _original_copy_module
-    mongomock.collection._copy_field = _original_copy_field
-    mongomock.collection._recursive_key_check_null_character = _original_key_check
-    helpers.patch_datetime_awareness_in_document = _original_to_stored
-    helpers.make_datetime_timezone_aware_in_document = _original_to_aware
+    replace(
+        mongomock.collection,
+        copy=_original_copy_module,
+        _copy_field=_original_copy_field,
+        _recursive_key_check_null_character=_original_key_check,
+    )
+    replace(
+        helpers,
+        patch_datetime_awareness_in_document=_original_to_stored,
+        make_datetime_timezone_aware_in_document=_original_to_aware,
+    )

@@ -85,7 +85,11 @@ def scan_by_strings(self: Collection, filter: dict) -> Iterator[dict]:
 def iter_listed(self: Collection, filter: dict, wanted: dict) -> Iterator[dict]:
     """The documents `{"_id": {"$in": [...]}}` names, in stored order, matched against the rest of the filter."""
     listed = wanted.get("$in")
-    if len(wanted) != 1 or type(listed) not in (list, tuple) or any(type(v) not in EXACT_ID_TYPES for v in listed):
+    if (
+        len(wanted) != 1
+        or (type(listed) is not list and type(listed) is not tuple)
+        or any(type(v) not in EXACT_ID_TYPES for v in listed)
+    ):
         return scan_by_strings(self, filter)
     store, keys = self._store, set(listed)
     store._remove_expired_documents()

@@ -14,6 +14,8 @@ from typing import Any
 import mongomock.collection
 from mongomock.collection import Collection
 
+from galla.store.embedded.patching import replace
+
 # Operators that change a top-level field only by assigning it a new value (mongomock's updaters for a field
 # without dots): the old value is never changed in place, so the snapshot may share it.
 _ASSIGNING = frozenset(
@@ -27,6 +29,8 @@ _plain_update = Collection._update
 _planned: contextvars.ContextVar[Plan | None] = contextvars.ContextVar("galla_update_plan", default=None)
 # Tried before any update is planned: mongomock's answer, or None to go on (galla/store/embedded/updates.py installs one).
 shortcuts: list[Callable[..., dict | None]] = []
+# mongomock's own deepcopy behind each planned one installed, to go back to.
+_plain_deepcopies: dict[Callable[[Any], Any], Callable[[Any], Any]] = {}
 
 
 @dataclass(slots=True)
@@ -34,7 +38,7 @@ class Plan:
     """What one update can change: how to copy each top-level field it names; where its documents are stored."""
 
     copies: dict[str, int]
-    documents: dict  # the collection's stored documents, by key
+    documents: dict[Any, dict]  # the collection's stored documents, by key
 
 
 def is_replacement(update: Any) -> bool:
@@ -85,7 +89,7 @@ def snapshot_or_deepcopy(deepcopy: Callable[[Any], Any]) -> Callable[[Any], Any]
                 return take_snapshot(value, plan.copies, deepcopy)
         return deepcopy(value)
 
-    copy_planned.galla_plain = deepcopy
+    _plain_deepcopies[copy_planned] = deepcopy
     return copy_planned
 
 
@@ -107,18 +111,17 @@ def update_with_plan(self: Collection, spec: Any, document: Any, *args: Any, **k
 
 def install_planned_snapshots() -> None:
     """Make mongomock's updates snapshot only what they can change (idempotent)."""
-    Collection._update = update_with_plan
+    replace(Collection, _update=update_with_plan)
     current = mongomock.collection.copy
-    if not hasattr(current.deepcopy, "galla_plain"):
-        mongomock.collection.copy = types.SimpleNamespace(
-            deepcopy=snapshot_or_deepcopy(current.deepcopy), copy=current.copy
-        )
+    if current.deepcopy not in _plain_deepcopies:
+        planned = types.SimpleNamespace(deepcopy=snapshot_or_deepcopy(current.deepcopy), copy=current.copy)
+        replace(mongomock.collection, copy=planned)
 
 
 def uninstall_planned_snapshots() -> None:
     """Back to whole-document snapshots (for comparing the two in tests)."""
-    Collection._update = _plain_update
+    replace(Collection, _update=_plain_update)
     current = mongomock.collection.copy
-    plain = getattr(current.deepcopy, "galla_plain", None)
+    plain = _plain_deepcopies.get(current.deepcopy)
     if plain is not None:
-        mongomock.collection.copy = types.SimpleNamespace(deepcopy=plain, copy=current.copy)
+        replace(mongomock.collection, copy=types.SimpleNamespace(deepcopy=plain, copy=current.copy))

@@ -59,7 +59,7 @@ def pushes_each(value: object) -> bool:
 
 def unique_fields(collection: Collection) -> frozenset[str] | None:
     """The top-level fields the collection's unique indexes read; None if one is partial (it reads its filter)."""
-    tops = set()
+    tops: set[str] = set()
     for index in collection._store.indexes.values():
         if index.get("unique"):
             if index.get("partialFilterExpression") is not None:
