@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 from aiohttp import web
@@ -63,12 +63,14 @@ class DeliveryKnobs:
     seed: int | None = None  # makes duplicate/drop/shuffle reproducible: random.Random(seed)
     retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0)  # between attempts after a failure
     timeout: float = RAZORPAY_TIMEOUT  # per attempt; a timeout counts as a failure
+    # How many times seed was set on this object (set by __setattr__; the class's 0 stands until then).
+    seedings: ClassVar[int] = 0
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Set a knob; setting seed, even to the value it had, restarts the random sequence."""
         object.__setattr__(self, name, value)
         if name == "seed":  # counted, so a test that sets the same seed twice gets the same choices twice
-            object.__setattr__(self, "seedings", getattr(self, "seedings", 0) + 1)
+            object.__setattr__(self, "seedings", self.seedings + 1)
 
 
 @dataclass(frozen=True)
@@ -336,9 +338,11 @@ class WebhookSender:
         try:
             headers = self.sign(item.event, item.body, item.secret)
             async with contextlib.AsyncExitStack() as stack:
-                session = self._session or await stack.enter_async_context(
-                    aiohttp.ClientSession(headers={"User-Agent": self.user_agent})
-                )
+                session = self._session
+                if session is None:
+                    session = await stack.enter_async_context(
+                        aiohttp.ClientSession(headers={"User-Agent": self.user_agent})
+                    )
                 async with session.post(url, data=item.body, headers=headers, timeout=timeout) as resp:
                     await resp.read()
                     return resp.status, None if 200 <= resp.status < 300 else f"HTTP {resp.status}"

@@ -130,7 +130,8 @@ async def read_control(request: web.Request) -> dict:
 def read_number(body: dict, name: str, upper: float) -> float:
     """A number field of a control body, from 0 to upper, or a 400 naming it."""
     value = body.get(name)
-    if type(value) not in (int, float) or not 0 <= value <= upper:
+    # bool is an int to Python, not a number to JSON.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= upper:
         raise RazorpayError(f"{name} must be a number from 0 to {upper:g}", status=400, field=name)
     return float(value)
 

@@ -115,10 +115,8 @@ def validate_pay_request(body: Mapping[str, Any]) -> PayRequest:
     """Check a /checkout/pay body and return it as a PayRequest."""
     reject_unknown_fields(body, PAY_FIELDS)
     values = {name: read_text(body, name) for name in TEXT_FIELDS}
-    for name in ("key_id", "order_id", "method"):
-        if values[name] is None:
-            raise invalid_field(name, f"The {name} field is required.")
-    if values["method"] not in METHODS:
+    key_id, order_id, method = (pop_required(values, name) for name in ("key_id", "order_id", "method"))
+    if method not in METHODS:
         raise invalid_field("method", "The selected method is invalid.")
     if values["outcome"] is not None and values["outcome"] not in OUTCOMES:
         raise invalid_field("outcome", "The outcome must be success or failure.")
@@ -126,7 +124,15 @@ def validate_pay_request(body: Mapping[str, Any]) -> PayRequest:
     if amount is not None and (not is_integer(amount) or amount < MIN_AMOUNT):
         raise invalid_field("amount", f"The amount must be an integer of at least {MIN_AMOUNT}.")
     values.update(contact=read_contact(values["contact"]), email=read_email(values["email"]))
-    return PayRequest(amount=amount, notes=read_notes(body.get("notes")), **values)
+    return PayRequest(key_id, order_id, method, amount=amount, notes=read_notes(body.get("notes")), **values)
+
+
+def pop_required(values: dict[str, str | None], name: str) -> str:
+    """Take a required text field out of the read values; 400 naming it when it is missing."""
+    value = values.pop(name)
+    if value is None:
+        raise invalid_field(name, f"The {name} field is required.")
+    return value
 
 
 def resolve_attempt(request: PayRequest, now: float | None = None) -> Attempt:

@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -154,7 +155,7 @@ async def checkout_asset(request: web.Request) -> web.Response:
 async def checkout_window(request: web.Request) -> web.Response:
     """Render the payment window for an order, or the reason it cannot be paid."""
     options = read_window_options(request.query)
-    context = {
+    context: dict[str, Any] = {
         "options": options,
         "error": None,
         "order": None,

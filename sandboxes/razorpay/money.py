@@ -9,7 +9,7 @@ def group_indian(whole: int) -> str:
     """Return digits grouped as 1,23,45,678: the last three, then pairs."""
     digits = str(whole)
     head, tail = digits[:-3], digits[-3:]
-    pairs = []
+    pairs: list[str] = []
     while head:
         pairs.insert(0, head[-2:])
         head = head[:-2]

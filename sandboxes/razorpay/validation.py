@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import invalid_field
 
@@ -21,6 +21,7 @@ MAX_MANUAL_EXPIRY = 7200  # also its default
 REFUND_SPEEDS = ("normal", "optimum")
 MAX_COUNT = 100
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{10,}$")
+Default = TypeVar("Default", int, None)  # what a query parameter reads as when absent
 
 ORDER_FIELDS = (
     "amount",
@@ -86,15 +87,21 @@ def reject_unknown_fields(body: Mapping[str, Any], allowed: Iterable[str], prefi
             raise invalid_field(prefix + name, f"{prefix}{name} is/are not required and should not be sent")
 
 
-def read_amount(body: Mapping[str, Any], *, required: bool = True) -> int | None:
-    """Return the integer amount in minor units, or None when optional and absent."""
-    if body.get("amount") is None:
-        if required:
-            raise invalid_field("amount", "The amount field is required.")
+def read_optional_amount(body: Mapping[str, Any]) -> int | None:
+    """Return the integer amount in minor units, or None when absent."""
+    amount = body.get("amount")
+    if amount is None:
         return None
-    amount = body["amount"]
     if not is_integer(amount):
         raise invalid_field("amount", "The amount must be an integer.")
+    return amount
+
+
+def read_amount(body: Mapping[str, Any]) -> int:
+    """Return the required integer amount in minor units."""
+    amount = read_optional_amount(body)
+    if amount is None:
+        raise invalid_field("amount", "The amount field is required.")
     return amount
 
 
@@ -271,7 +278,7 @@ def validate_refund_request(body: Mapping[str, Any]) -> RefundRequest:
     if speed not in REFUND_SPEEDS:
         raise invalid_field("speed", "The selected speed is invalid.")
     return RefundRequest(
-        amount=read_amount(body, required=False),
+        amount=read_optional_amount(body),
         speed=speed,
         notes=read_notes(body.get("notes")),
         receipt=read_receipt(body.get("receipt")),
@@ -290,7 +297,7 @@ def validate_idempotency_key(value: str | None) -> str | None:
     return value
 
 
-def read_query_int(query: Mapping[str, str], name: str, default: int | None) -> int | None:
+def read_query_int(query: Mapping[str, str], name: str, default: Default) -> int | Default:
     """Return an integer query parameter, or default when absent."""
     raw = query.get(name)
     if raw is None or raw == "":

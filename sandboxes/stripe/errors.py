@@ -66,7 +66,7 @@ def unsupported_param(param: str) -> StripeError:
     )
 
 
-def no_such(kind: str, object_id: str, param: str = "id") -> StripeError:
+def no_such(kind: str, object_id: str | None, param: str = "id") -> StripeError:
     """The 404 resource_missing Stripe gives for an id it does not know, e.g. "No such customer: 'cus_x'"."""
     status = 404 if param == "id" else 400  # a path id is a 404; an id inside the params is a 400
     return StripeError(f"No such {kind}: '{object_id}'", status=status, code="resource_missing", param=param)

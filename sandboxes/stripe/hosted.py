@@ -118,7 +118,7 @@ def read_pay_form(form: Any, session: dict[str, Any], state: StripeSandboxState)
             pay.errors["amount"] = "Sandbox knob: amount must be a positive whole number of minor units."
         else:
             pay.amount = int(raw_amount)
-    if not pay.errors:
+    if digits is not None and expiry is not None and not pay.errors:  # each None came with its error
         pay.card = CardInput(number=digits, exp_month=expiry[0], exp_year=expiry[1], cvc=form["card_cvc"].strip())
     return pay
 

@@ -303,7 +303,7 @@ def build_charge(
 ) -> dict[str, Any]:
     """Return the Charge one confirmation makes: succeeded and captured, or failed with the decline's reason."""
     paid = decline is None
-    if paid:
+    if decline is None:
         outcome = {
             "network_advice_code": None,
             "network_decline_code": None,
@@ -350,8 +350,8 @@ def build_charge(
         "description": intent["description"],
         "disputed": False,
         "failure_balance_transaction": None,
-        "failure_code": None if paid else decline.code,
-        "failure_message": None if paid else decline.message,
+        "failure_code": None if decline is None else decline.code,
+        "failure_message": None if decline is None else decline.message,
         "fraud_details": {},
         "livemode": False,
         "metadata": dict(intent["metadata"]),

@@ -7,7 +7,9 @@ created>1767225600             numbers: : > >= < <=         a AND b, a OR b (not
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,14 @@ _CLAUSE = re.compile(
 )
 _CONNECTOR = re.compile(r"\s+(?:(?P<word>AND|OR)\s+)?", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\(.)")
+# How a number field compares with a clause's value, by the clause's operator.
+_COMPARISONS: dict[str, Callable[[Any, int], bool]] = {
+    ":": operator.eq,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
 @dataclass(frozen=True)
@@ -114,21 +124,16 @@ def clause_matches(obj: dict[str, Any], clause: Clause) -> bool:
         actual = obj.get("metadata", {}).get(clause.key)
         return actual is None if clause.value is None else actual == clause.value
     actual = obj.get(clause.field)
-    if clause.field in NUMBER_FIELDS:
-        return {
-            ":": actual == clause.value,
-            ">": actual > clause.value,
-            ">=": actual >= clause.value,
-            "<": actual < clause.value,
-            "<=": actual <= clause.value,
-        }[clause.op]
-    if clause.value is None:
+    value = clause.value
+    if isinstance(value, int):  # a number field's (read_clause takes numbers for those only)
+        return _COMPARISONS[clause.op](actual, value)
+    if value is None:
         return actual is None
     if actual is None:
         return False
     if clause.op == "~":
-        return clause.value.lower() in actual.lower()
-    return actual.lower() == clause.value.lower()
+        return value.lower() in actual.lower()
+    return actual.lower() == value.lower()
 
 
 def matches(obj: dict[str, Any], clauses: list[Clause], combinator: str) -> bool:

@@ -121,8 +121,9 @@ class StripeSandboxState:
 
     # -- lookups ---------------------------------------------------------------------------------
 
-    def get(self, table: str, object_id: str, param: str = "id") -> dict[str, Any]:
-        """Return the object with this id from a table ("sessions", "charges", …) or raise resource_missing."""
+    def get(self, table: str, object_id: str | None, param: str = "id") -> dict[str, Any]:
+        """Return the object with this id from a table ("sessions", "charges", …) or raise resource_missing (for None
+        too: a refund names a charge or a payment_intent)."""
         found = getattr(self, table).get(object_id)
         if found is None:
             raise no_such(KINDS[table], object_id, param)
