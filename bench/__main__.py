@@ -184,7 +184,7 @@ async def growth(plan: Plan) -> dict:
             sides[size] = [stack, shopper, await preload(shopper, 0, size)]
             log(f"growth: {sides[size][2]} orders stored")
         for number in range(plan.rounds):
-            measured = {}
+            measured: dict = {}
             for size in plan.growth_sizes if number % 2 == 0 else plan.growth_sizes[::-1]:
                 stack, shopper, stored = sides[size]
                 run = await measure_shoppers(

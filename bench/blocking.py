@@ -70,16 +70,19 @@ class BlockingRazorpayClient(RazorpayClient):
 async def use_blocking_razorpay(app: web.Application) -> AsyncIterator[None]:
     """Swap the shop's Razorpay client for the blocking one once the shop is built (after shop_ctx)."""
     shop, settings = app[SHOP], app[SETTINGS]
+    client, key_id, key_secret = shop.razorpay, settings.razorpay_key_id, settings.razorpay_key_secret
+    # The bench serves it with Razorpay's keys (bench/stack.py): a live client to stand in for.
+    assert isinstance(client, RazorpayClient) and key_id is not None and key_secret is not None
     app[SHOP] = replace(
         shop,
         razorpay=BlockingRazorpayClient(
-            session=shop.razorpay.session,
-            key_id=settings.razorpay_key_id,
-            key_secret=settings.razorpay_key_secret.get_secret_value(),
+            session=client.session,
+            key_id=key_id,
+            key_secret=key_secret.get_secret_value(),
             api_base=settings.razorpay_api_base,
             timeout=settings.razorpay_timeout,
-            webhook_secrets=shop.razorpay.webhook_secrets,
-            breaker=shop.razorpay.breaker,
+            webhook_secrets=client.webhook_secrets,
+            breaker=client.breaker,
         ),
     )
     app[METRICS].watch(app[SHOP])

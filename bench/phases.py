@@ -115,11 +115,11 @@ async def measure_shoppers(
     sustains, webhooks ingested included."""
     drained = await drain_webhooks(stack, session)
     probe = stats.speed_probe()  # before the load: the host's speed when this window ran
-    load = (
-        run_open(shopper, rate, warmup, duration)
-        if rate is not None
-        else run_closed(shopper, concurrency, warmup, duration)
-    )
+    if rate is not None:
+        load = run_open(shopper, rate, warmup, duration)
+    else:
+        assert concurrency is not None, "measure_shoppers needs a concurrency or a rate"
+        load = run_closed(shopper, concurrency, warmup, duration)
     tally, before, after = await watch(stack, session, load, warmup, duration)
     left, unsettled_cpu = await backlog(stack, session), stack.cpu()["server"]  # the shoppers in flight are done
     # Until the webhooks the window's checkouts set off are in: a saturated server serves the shoppers and

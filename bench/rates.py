@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 
 from bench.__main__ import client_session
 from bench.phases import measure_shoppers
@@ -44,7 +45,9 @@ async def measure_rates(rates: list[float], seconds: float) -> None:
     print(describe_penalty(idle_penalty(SERVER_CPUS)), flush=True)
     async with running_stack("rates", "galla", 0.1) as stack, client_session() as session:
         shopper = Shopper(stack, session, await first_inr_product(session, stack.server_url))
-        windows = [(f"{SATURATING_SHOPPERS} shoppers", {"concurrency": SATURATING_SHOPPERS})]
+        windows: list[tuple[str, dict[str, Any]]] = [
+            (f"{SATURATING_SHOPPERS} shoppers", {"concurrency": SATURATING_SHOPPERS})
+        ]
         windows += [(f"{rate:g} arriving/s", {"rate": rate}) for rate in rates]
         for label, load in windows:
             run = await measure_shoppers(stack, session, shopper, warmup=2.0, duration=seconds, **load)

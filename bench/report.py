@@ -249,7 +249,7 @@ def render_markdown(results: dict, command: str) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for run in galla["runs"]:
-        other = next((b for b in blocking["runs"] if b["concurrency"] == run["concurrency"]), {})
+        other: dict = next((b for b in blocking["runs"] if b["concurrency"] == run["concurrency"]), {})
         out.append(
             f"| {run['concurrency']} | {fmt(run['checkouts_per_s'])} | {fmt(other.get('checkouts_per_s'))} | "
             f"{fmt(ratio(run['checkouts_per_s'], other.get('checkouts_per_s')))}× | "

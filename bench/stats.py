@@ -109,6 +109,7 @@ def idle_penalty(cpus: set[int], idle_s: float = 0.01, busy_s: float = 0.0002, r
     a pause too short to idle (`busy_s`): on a shared VM a CPU that idles comes back slower (most likely its
     caches went cold while the host ran other work), so a server that waits between requests pays more per
     request than one that never waits."""
+    costs: dict[float, list[float]]
     doc, costs = probe_document(200), {idle_s: [], busy_s: []}
     previous = os.sched_getaffinity(0)
     os.sched_setaffinity(0, cpus)  # this thread only: the server's CPU, where its wake-ups happen

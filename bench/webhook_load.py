@@ -7,6 +7,7 @@ import itertools
 import json
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -71,7 +72,7 @@ async def post_events(
     secret = stack.keys.razorpay_webhook_secret
     started = time.monotonic()
     window = (started + warmup, started + warmup + duration)
-    picks = itertools.cycle(itertools.product(entities, EVENT_TYPES))
+    picks: Iterator[tuple[dict, str]] = itertools.cycle(itertools.product(entities, EVENT_TYPES))
 
     async def deliver() -> None:
         while (now := time.monotonic()) < window[1]:
