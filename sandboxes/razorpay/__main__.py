@@ -7,9 +7,8 @@ import secrets
 
 from aiohttp import web
 
-from sandboxes.common.gcfreeze import keep_survivors_frozen
-
-from ..common.faults import add_failure_options, apply_failure_args
+from ..common.cli import add_delivery_options, add_serving_options, announce, read_webhook_secret, webhook_lines
+from ..common.faults import apply_failure_args
 from .app import create_razorpay_sandbox
 from .config import SANDBOX_FAULTS
 from .ids import new_id
@@ -18,21 +17,10 @@ from .ids import new_id
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Read the command line; keys left out are generated."""
     parser = argparse.ArgumentParser(prog="python -m sandboxes.razorpay", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9010)
+    add_serving_options(parser, 9010)
     parser.add_argument("--key-id", help="test key id (default: a fresh rzp_test_ key)")
     parser.add_argument("--key-secret", help="test key secret (default: a fresh random secret)")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /v1 call")
-    add_failure_options(parser)
-    parser.add_argument(
-        "--webhook-parallel",
-        type=int,
-        default=1,
-        metavar="N",
-        help="first webhook deliveries in flight at once (default 1: one by one, in order)",
-    )
-    parser.add_argument("--webhook-url", help="where to POST signed webhooks (default: send none)")
-    parser.add_argument("--webhook-secret", help="webhook secret (default with --webhook-url: a fresh one)")
+    add_delivery_options(parser, "webhook secret (default with --webhook-url: a fresh one)")
     return parser.parse_args(argv)
 
 
@@ -41,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     key_id = args.key_id or new_id("rzp_test_")
     key_secret = args.key_secret or secrets.token_urlsafe(24)
-    webhook_secret = args.webhook_secret or (secrets.token_urlsafe(18) if args.webhook_url else None)
+    webhook_secret = read_webhook_secret(args, lambda: secrets.token_urlsafe(18))
     app = create_razorpay_sandbox(
         key_id=key_id,
         key_secret=key_secret,
@@ -52,16 +40,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     apply_failure_args(app[SANDBOX_FAULTS].failures, args.fail, args.seed)
     url = f"http://{args.host}:{args.port}"
-    print(f"Razorpay sandbox on {url} (test mode, no real money moves)", flush=True)
-    print(f"  key id:      {key_id}", flush=True)
+    keys = [f"  key id:      {key_id}"]
     if not args.key_secret:
-        print(f"  key secret:  {key_secret}  (generated; pass --key-secret to choose one)", flush=True)
-    print(f"  REST API:    {url}/v1/   checkout.js: {url}/v1/checkout.js", flush=True)
-    if args.webhook_url:
-        print(f"  webhooks:    {args.webhook_url}", flush=True)
-        generated = "" if args.webhook_secret else "  (generated; pass --webhook-secret to choose one)"
-        print(f"  webhook secret: {webhook_secret}{generated}", flush=True)
-    keep_survivors_frozen()  # its entities pile up: full collections would stall every caller
+        keys.append(f"  key secret:  {key_secret}  (generated; pass --key-secret to choose one)")
+    announce(
+        [
+            f"Razorpay sandbox on {url} (test mode, no real money moves)",
+            *keys,
+            f"  REST API:    {url}/v1/   checkout.js: {url}/v1/checkout.js",
+            *webhook_lines(args, webhook_secret, ("webhooks:    ", "webhook secret: "), " to choose one"),
+        ]
+    )
     web.run_app(app, host=args.host, port=args.port, print=None)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .ids import new_digits, new_id
+from ..common.ids import new_digits
+from .ids import new_id
 
 GST_PERCENT = 18
 FEE_PERCENT = 2

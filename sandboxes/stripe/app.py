@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from ..common.ids import random_chars
 from ..common.webhooks import (
     STRIPE_RETRY_DELAYS,
     STRIPE_TIMEOUT,
@@ -26,7 +27,6 @@ from .config import (
     SandboxConfig,
     WebhookEndpoint,
 )
-from .ids import random_chars
 from .middlewares import auth_middleware, error_middleware, fault_middleware, idempotency_middleware
 from .state import StripeEvent, StripeSandboxState
 

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
-import string
-
-_ALPHABET = string.ascii_letters + string.digits
+from ..common.ids import random_chars
 
 # Characters after the prefix in the ids Stripe hands out (test mode).
 LENGTHS = {"cs_test_": 58, "cus_": 14, "prod_": 14, "req_": 14}
 DEFAULT_LENGTH = 24  # pi_, ch_, re_, evt_, li_, price_, pm_, txn_
-
-
-def random_chars(length: int) -> str:
-    """Return length random base62 characters."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
 def new_id(prefix: str) -> str:

@@ -6,8 +6,9 @@ import copy
 import random
 from typing import Any
 
+from ..common.ids import random_chars
 from .cards import Card, Decline
-from .ids import new_client_secret, new_id, random_chars
+from .ids import new_client_secret, new_id
 
 API_VERSION = "2026-10-28.endive"
 CHECKOUT_SESSION_ID = "{CHECKOUT_SESSION_ID}"
