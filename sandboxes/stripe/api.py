@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +30,8 @@ from .validation import (
 )
 
 routes = web.RouteTableDef()
+# One of the store's find_* methods: the objects a list request's parameters select, newest first.
+Finder = Callable[[StripeSandboxState, dict[str, Any]], list[dict[str, Any]]]
 
 
 def state_of(request: web.Request) -> StripeSandboxState:
@@ -54,6 +57,28 @@ def answer(request: web.Request, obj: dict[str, Any], fields: dict[str, Any]) ->
     return reply(expand(obj, fields.get("expand", []), state_of(request).lookup))
 
 
+def add_retrieve(path: str, name: str, table: str, doc: str) -> None:
+    """Route GET path ({object_id} at its end) to one stored object of a table, expanded as asked."""
+
+    async def retrieve(request: web.Request) -> web.Response:
+        fields = await read(request, RETRIEVE)
+        return answer(request, state_of(request).get(table, request.match_info["object_id"]), fields)
+
+    retrieve.__doc__ = doc
+    routes.get(path, name=name)(retrieve)
+
+
+def add_list(path: str, name: str, spec: Reader, find: Finder, kind: str, doc: str) -> None:
+    """Route GET path to a page of what find returns for the checked parameters (kind: the listed objects')."""
+
+    async def list_objects(request: web.Request) -> web.Response:
+        fields = await read(request, spec)
+        return answer(request, paginate(find(state_of(request), fields), fields, path, kind), fields)
+
+    list_objects.__doc__ = doc
+    routes.get(path, name=name)(list_objects)
+
+
 # -- checkout sessions ---------------------------------------------------------------------------
 
 
@@ -71,12 +96,14 @@ async def create_session(request: web.Request) -> web.Response:
     return answer(request, session, {"expand": session_request.expand})
 
 
-@routes.get("/v1/checkout/sessions", name="api.list_sessions")
-async def list_sessions(request: web.Request) -> web.Response:
-    """List sessions newest first, filtered by payment_intent, customer, status, customer_details and created."""
-    fields = await read(request, SESSION_LIST)
-    page = paginate(state_of(request).find_sessions(fields), fields, "/v1/checkout/sessions", "checkout.session")
-    return answer(request, page, fields)
+add_list(
+    "/v1/checkout/sessions",
+    "api.list_sessions",
+    SESSION_LIST,
+    StripeSandboxState.find_sessions,
+    "checkout.session",
+    "List sessions newest first, filtered by payment_intent, customer, status, customer_details and created.",
+)
 
 
 @routes.get("/v1/checkout/sessions/{session_id}", name="api.retrieve_session")
@@ -106,18 +133,10 @@ async def list_line_items(request: web.Request) -> web.Response:
 # -- payment intents and charges -----------------------------------------------------------------
 
 
-@routes.get("/v1/payment_intents/{intent_id}", name="api.retrieve_payment_intent")
-async def retrieve_payment_intent(request: web.Request) -> web.Response:
-    """Retrieve a PaymentIntent."""
-    fields = await read(request, RETRIEVE)
-    return answer(request, state_of(request).get("payment_intents", request.match_info["intent_id"]), fields)
-
-
-@routes.get("/v1/charges/{charge_id}", name="api.retrieve_charge")
-async def retrieve_charge(request: web.Request) -> web.Response:
-    """Retrieve a charge."""
-    fields = await read(request, RETRIEVE)
-    return answer(request, state_of(request).get("charges", request.match_info["charge_id"]), fields)
+add_retrieve(
+    "/v1/payment_intents/{object_id}", "api.retrieve_payment_intent", "payment_intents", "Retrieve a PaymentIntent."
+)
+add_retrieve("/v1/charges/{object_id}", "api.retrieve_charge", "charges", "Retrieve a charge.")
 
 
 # -- refunds -------------------------------------------------------------------------------------
@@ -133,25 +152,21 @@ async def create_refund(request: web.Request) -> web.Response:
     return answer(request, refund, {"expand": refund_request.expand})
 
 
-@routes.get("/v1/refunds", name="api.list_refunds")
-async def list_refunds(request: web.Request) -> web.Response:
-    """List refunds newest first, filtered by charge, payment_intent and created."""
-    fields = await read(request, REFUND_LIST)
-    return answer(request, paginate(state_of(request).find_refunds(fields), fields, "/v1/refunds", "refund"), fields)
-
-
-@routes.get("/v1/refunds/{refund_id}", name="api.retrieve_refund")
-async def retrieve_refund(request: web.Request) -> web.Response:
-    """Retrieve a refund."""
-    fields = await read(request, RETRIEVE)
-    return answer(request, state_of(request).get("refunds", request.match_info["refund_id"]), fields)
-
-
-@routes.get("/v1/disputes/{dispute_id}", name="api.retrieve_dispute")
-async def retrieve_dispute(request: web.Request) -> web.Response:
-    """Retrieve a dispute (state.open_dispute makes them)."""
-    fields = await read(request, RETRIEVE)
-    return answer(request, state_of(request).get("disputes", request.match_info["dispute_id"]), fields)
+add_list(
+    "/v1/refunds",
+    "api.list_refunds",
+    REFUND_LIST,
+    StripeSandboxState.find_refunds,
+    "refund",
+    "List refunds newest first, filtered by charge, payment_intent and created.",
+)
+add_retrieve("/v1/refunds/{object_id}", "api.retrieve_refund", "refunds", "Retrieve a refund.")
+add_retrieve(
+    "/v1/disputes/{object_id}",
+    "api.retrieve_dispute",
+    "disputes",
+    "Retrieve a dispute (state.open_dispute makes them).",
+)
 
 
 # -- customers -----------------------------------------------------------------------------------
@@ -164,12 +179,14 @@ async def create_customer(request: web.Request) -> web.Response:
     return answer(request, state_of(request).create_customer(fields, request_ref(request)), fields)
 
 
-@routes.get("/v1/customers", name="api.list_customers")
-async def list_customers(request: web.Request) -> web.Response:
-    """List customers newest first, filtered by exact email and created."""
-    fields = await read(request, CUSTOMER_LIST)
-    customers = state_of(request).find_customers(fields)
-    return answer(request, paginate(customers, fields, "/v1/customers", "customer"), fields)
+add_list(
+    "/v1/customers",
+    "api.list_customers",
+    CUSTOMER_LIST,
+    StripeSandboxState.find_customers,
+    "customer",
+    "List customers newest first, filtered by exact email and created.",
+)
 
 
 # Registered before /v1/customers/{customer_id}, which "search" would otherwise match.
@@ -197,21 +214,20 @@ async def search_customers(request: web.Request) -> web.Response:
     return answer(request, result, fields)
 
 
-@routes.get("/v1/customers/{customer_id}", name="api.retrieve_customer")
-async def retrieve_customer(request: web.Request) -> web.Response:
-    """Retrieve a customer."""
-    fields = await read(request, RETRIEVE)
-    return answer(request, state_of(request).get("customers", request.match_info["customer_id"]), fields)
+add_retrieve("/v1/customers/{object_id}", "api.retrieve_customer", "customers", "Retrieve a customer.")
 
 
 # -- events --------------------------------------------------------------------------------------
 
 
-@routes.get("/v1/events", name="api.list_events")
-async def list_events(request: web.Request) -> web.Response:
-    """List events newest first, filtered by type or types (a trailing * matches a prefix)."""
-    fields = await read(request, EVENT_LIST)
-    return answer(request, paginate(state_of(request).find_events(fields), fields, "/v1/events", "event"), fields)
+add_list(
+    "/v1/events",
+    "api.list_events",
+    EVENT_LIST,
+    StripeSandboxState.find_events,
+    "event",
+    "List events newest first, filtered by type or types (a trailing * matches a prefix).",
+)
 
 
 @routes.get("/v1/events/{event_id}", name="api.retrieve_event")
