@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -10,7 +11,7 @@ from aiohttp import web
 from .config import SANDBOX_FAULTS, SANDBOX_STATE
 from .errors import RazorpayError, not_found
 from .replies import read_json, reply, reply_collection
-from .state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS, SandboxState, newest_first
+from .state import PAYMENT_BUSY, SAME_KEY_IN_PROGRESS, SandboxState
 from .validation import (
     ListQuery,
     validate_capture_request,
@@ -40,6 +41,28 @@ def paginate(entities: list[dict[str, Any]], query: ListQuery) -> list[dict[str,
     return kept[query.skip : query.skip + query.count]
 
 
+def add_fetch(path: str, name: str, fetch: Callable[[SandboxState, str], dict[str, Any]], doc: str) -> None:
+    """Route GET path to the entity fetch finds by the id at the path's end ({<entity>_id})."""
+    key = path.rsplit("{", 1)[1].rstrip("}")
+
+    async def fetch_entity(request: web.Request) -> web.Response:
+        return reply(fetch(state_of(request), request.match_info[key]))
+
+    fetch_entity.__doc__ = doc
+    routes.get(path, name=name)(fetch_entity)
+
+
+def add_list(path: str, name: str, entities: Callable[[SandboxState], list[dict[str, Any]]], doc: str) -> None:
+    """Route GET path to a page (from, to, skip, count) of the entities listed, newest first."""
+
+    async def list_entities(request: web.Request) -> web.Response:
+        query = validate_list_query(request.query)
+        return reply_collection(paginate(entities(state_of(request)), query))
+
+    list_entities.__doc__ = doc
+    routes.get(path, name=name)(list_entities)
+
+
 @routes.post("/v1/orders", name="api.create_order")
 async def create_order(request: web.Request) -> web.Response:
     """Create an order."""
@@ -60,10 +83,7 @@ async def list_orders(request: web.Request) -> web.Response:
     return reply_collection(paginate(orders, query))
 
 
-@routes.get("/v1/orders/{order_id}", name="api.fetch_order")
-async def fetch_order(request: web.Request) -> web.Response:
-    """Fetch one order."""
-    return reply(state_of(request).get_order(request.match_info["order_id"]))
+add_fetch("/v1/orders/{order_id}", "api.fetch_order", SandboxState.get_order, "Fetch one order.")
 
 
 @routes.patch("/v1/orders/{order_id}", name="api.update_order")
@@ -82,17 +102,13 @@ async def list_order_payments(request: web.Request) -> web.Response:
     return reply_collection(state_of(request).order_payments(request.match_info["order_id"]))
 
 
-@routes.get("/v1/payments", name="api.list_payments")
-async def list_payments(request: web.Request) -> web.Response:
-    """List payments newest first, filtered by from and to."""
-    query = validate_list_query(request.query)
-    return reply_collection(paginate(state_of(request).list_payments(), query))
-
-
-@routes.get("/v1/payments/{payment_id}", name="api.fetch_payment")
-async def fetch_payment(request: web.Request) -> web.Response:
-    """Fetch one payment."""
-    return reply(state_of(request).get_payment(request.match_info["payment_id"]))
+add_list(
+    "/v1/payments",
+    "api.list_payments",
+    SandboxState.list_payments,
+    "List payments newest first, filtered by from and to.",
+)
+add_fetch("/v1/payments/{payment_id}", "api.fetch_payment", SandboxState.get_payment, "Fetch one payment.")
 
 
 @routes.post("/v1/payments/{payment_id}/capture", name="api.capture_payment")
@@ -145,27 +161,14 @@ async def fetch_payment_refund(request: web.Request) -> web.Response:
     return reply(refund)
 
 
-@routes.get("/v1/refunds", name="api.list_refunds")
-async def list_refunds(request: web.Request) -> web.Response:
-    """List refunds newest first, filtered by from and to."""
-    query = validate_list_query(request.query)
-    return reply_collection(paginate(state_of(request).list_refunds(), query))
-
-
-@routes.get("/v1/refunds/{refund_id}", name="api.fetch_refund")
-async def fetch_refund(request: web.Request) -> web.Response:
-    """Fetch one refund."""
-    return reply(state_of(request).get_refund(request.match_info["refund_id"]))
-
-
-@routes.get("/v1/disputes", name="api.list_disputes")
-async def list_disputes(request: web.Request) -> web.Response:
-    """List disputes newest first, filtered by from and to."""
-    query = validate_list_query(request.query)
-    return reply_collection(paginate(newest_first(state_of(request).disputes.values()), query))
-
-
-@routes.get("/v1/disputes/{dispute_id}", name="api.fetch_dispute")
-async def fetch_dispute(request: web.Request) -> web.Response:
-    """Fetch one dispute."""
-    return reply(state_of(request).get_dispute(request.match_info["dispute_id"]))
+add_list(
+    "/v1/refunds", "api.list_refunds", SandboxState.list_refunds, "List refunds newest first, filtered by from and to."
+)
+add_fetch("/v1/refunds/{refund_id}", "api.fetch_refund", SandboxState.get_refund, "Fetch one refund.")
+add_list(
+    "/v1/disputes",
+    "api.list_disputes",
+    SandboxState.list_disputes,
+    "List disputes newest first, filtered by from and to.",
+)
+add_fetch("/v1/disputes/{dispute_id}", "api.fetch_dispute", SandboxState.get_dispute, "Fetch one dispute.")

@@ -144,6 +144,10 @@ class SandboxState:
         """Return every refund, newest first."""
         return newest_first(self.refunds.values())
 
+    def list_disputes(self) -> list[dict[str, Any]]:
+        """Return every dispute, newest first."""
+        return newest_first(self.disputes.values())
+
     def order_payments(self, order_id: str) -> list[dict[str, Any]]:
         """Return the payments of an order, newest first."""
         self.get_order(order_id)
