@@ -42,67 +42,50 @@ BANKS = {
 # No netbanking reasons are published; netbanking keeps to reasons documented for the other methods.
 CUSTOMER_CANCELLED = "Payment was cancelled as you chose to go back or close the payment page"
 TIMED_OUT = "Payment could not be completed as it was not finished within the time allowed"
+
+
+def by_reason(*failures: PaymentFailure) -> dict[str, PaymentFailure]:
+    """One method's failures, keyed by their reason."""
+    return {failure.reason: failure for failure in failures}
+
+
+def bank_refusal(reason: str, description: str, step: str = "payment_authorization") -> PaymentFailure:
+    """A failure the payer's bank decides."""
+    return PaymentFailure(description, source="issuer_bank", step=step, reason=reason)
+
+
+def customer_failure(reason: str, description: str) -> PaymentFailure:
+    """A failure the payer causes while authenticating."""
+    return PaymentFailure(description, source="customer", step="payment_authentication", reason=reason)
+
+
 FAILURES: dict[str, dict[str, PaymentFailure]] = {
-    "upi": {
-        "payment_declined": PaymentFailure(
+    "upi": by_reason(
+        bank_refusal(
+            "payment_declined",
             "Your payment could not be completed as the bank could not debit your account",
-            source="issuer_bank",
             step="payment_debit_response",
-            reason="payment_declined",
         ),
-        "payment_cancelled": PaymentFailure(
-            CUSTOMER_CANCELLED, source="customer", step="payment_authentication", reason="payment_cancelled"
-        ),
-        "insufficient_funds": PaymentFailure(
+        customer_failure("payment_cancelled", CUSTOMER_CANCELLED),
+        bank_refusal(
+            "insufficient_funds",
             "Your payment could not be completed due to insufficient account balance",
-            source="issuer_bank",
             step="payment_debit_response",
-            reason="insufficient_funds",
         ),
-        "payment_timed_out": PaymentFailure(
-            TIMED_OUT, source="customer", step="payment_authentication", reason="payment_timed_out"
-        ),
-    },
-    "card": {
-        "card_declined": PaymentFailure(
-            "Payment failed because the bank declined it",
-            source="issuer_bank",
-            step="payment_authorization",
-            reason="card_declined",
-        ),
-        "invalid_otp": PaymentFailure(
-            "Authentication failed due to incorrect otp",
-            source="customer",
-            step="payment_authentication",
-            reason="invalid_otp",
-        ),
-        "insufficient_funds": PaymentFailure(
-            "Payment failed due to insufficient balance on the card",
-            source="issuer_bank",
-            step="payment_authorization",
-            reason="insufficient_funds",
-        ),
-        "payment_cancelled": PaymentFailure(
-            CUSTOMER_CANCELLED, source="customer", step="payment_authentication", reason="payment_cancelled"
-        ),
-        "payment_timed_out": PaymentFailure(
-            TIMED_OUT, source="customer", step="payment_authentication", reason="payment_timed_out"
-        ),
-    },
-    "netbanking": {
-        "payment_failed": PaymentFailure(
-            "Your payment could not be completed as the bank declined it",
-            source="issuer_bank",
-            step="payment_authorization",
-            reason="payment_failed",
-        ),
-        "payment_cancelled": PaymentFailure(
-            CUSTOMER_CANCELLED, source="customer", step="payment_authentication", reason="payment_cancelled"
-        ),
-        "payment_timed_out": PaymentFailure(
-            TIMED_OUT, source="customer", step="payment_authentication", reason="payment_timed_out"
-        ),
-    },
+        customer_failure("payment_timed_out", TIMED_OUT),
+    ),
+    "card": by_reason(
+        bank_refusal("card_declined", "Payment failed because the bank declined it"),
+        customer_failure("invalid_otp", "Authentication failed due to incorrect otp"),
+        bank_refusal("insufficient_funds", "Payment failed due to insufficient balance on the card"),
+        customer_failure("payment_cancelled", CUSTOMER_CANCELLED),
+        customer_failure("payment_timed_out", TIMED_OUT),
+    ),
+    "netbanking": by_reason(
+        bank_refusal("payment_failed", "Your payment could not be completed as the bank declined it"),
+        customer_failure("payment_cancelled", CUSTOMER_CANCELLED),
+        customer_failure("payment_timed_out", TIMED_OUT),
+    ),
 }
 # What the window's Failure buttons and the declined test card give.
 DEFAULT_FAILURES = {"upi": "payment_declined", "card": "card_declined", "netbanking": "payment_failed"}
