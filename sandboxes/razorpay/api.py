@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +23,7 @@ from .validation import (
 )
 
 routes = web.RouteTableDef()
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def state_of(request: web.Request) -> SandboxState:
@@ -41,26 +42,23 @@ def paginate(entities: list[dict[str, Any]], query: ListQuery) -> list[dict[str,
     return kept[query.skip : query.skip + query.count]
 
 
-def add_fetch(path: str, name: str, fetch: Callable[[SandboxState, str], dict[str, Any]], doc: str) -> None:
-    """Route GET path to the entity fetch finds by the id at the path's end ({<entity>_id})."""
-    key = path.rsplit("{", 1)[1].rstrip("}")
+def fetch_from(fetch: Callable[[SandboxState, str], dict[str, Any]], key: str) -> Handler:
+    """A GET handler answering the entity fetch finds by the path's id (key names it), or Razorpay's 400."""
 
     async def fetch_entity(request: web.Request) -> web.Response:
         return reply(fetch(state_of(request), request.match_info[key]))
 
-    fetch_entity.__doc__ = doc
-    routes.get(path, name=name)(fetch_entity)
+    return fetch_entity
 
 
-def add_list(path: str, name: str, entities: Callable[[SandboxState], list[dict[str, Any]]], doc: str) -> None:
-    """Route GET path to a page (from, to, skip, count) of the entities listed, newest first."""
+def list_from(entities: Callable[[SandboxState], list[dict[str, Any]]]) -> Handler:
+    """A GET handler answering a page (from, to, skip, count) of the entities listed, newest first."""
 
     async def list_entities(request: web.Request) -> web.Response:
         query = validate_list_query(request.query)
         return reply_collection(paginate(entities(state_of(request)), query))
 
-    list_entities.__doc__ = doc
-    routes.get(path, name=name)(list_entities)
+    return list_entities
 
 
 @routes.post("/v1/orders", name="api.create_order")
@@ -83,9 +81,6 @@ async def list_orders(request: web.Request) -> web.Response:
     return reply_collection(paginate(orders, query))
 
 
-add_fetch("/v1/orders/{order_id}", "api.fetch_order", SandboxState.get_order, "Fetch one order.")
-
-
 @routes.patch("/v1/orders/{order_id}", name="api.update_order")
 async def update_order(request: web.Request) -> web.Response:
     """Replace an order's notes, the only editable field."""
@@ -100,15 +95,6 @@ async def update_order(request: web.Request) -> web.Response:
 async def list_order_payments(request: web.Request) -> web.Response:
     """List an order's payments, newest first."""
     return reply_collection(state_of(request).order_payments(request.match_info["order_id"]))
-
-
-add_list(
-    "/v1/payments",
-    "api.list_payments",
-    SandboxState.list_payments,
-    "List payments newest first, filtered by from and to.",
-)
-add_fetch("/v1/payments/{payment_id}", "api.fetch_payment", SandboxState.get_payment, "Fetch one payment.")
 
 
 @routes.post("/v1/payments/{payment_id}/capture", name="api.capture_payment")
@@ -161,14 +147,23 @@ async def fetch_payment_refund(request: web.Request) -> web.Response:
     return reply(refund)
 
 
-add_list(
-    "/v1/refunds", "api.list_refunds", SandboxState.list_refunds, "List refunds newest first, filtered by from and to."
-)
-add_fetch("/v1/refunds/{refund_id}", "api.fetch_refund", SandboxState.get_refund, "Fetch one refund.")
-add_list(
-    "/v1/disputes",
-    "api.list_disputes",
-    SandboxState.list_disputes,
-    "List disputes newest first, filtered by from and to.",
-)
-add_fetch("/v1/disputes/{dispute_id}", "api.fetch_dispute", SandboxState.get_dispute, "Fetch one dispute.")
+def route_reads() -> None:
+    """Route the GET requests that fetch one entity or list them (payments, refunds and disputes filtered by from
+    and to)."""
+    store = SandboxState
+    for path, name, fetch, key in (
+        ("/v1/orders/{order_id}", "api.fetch_order", store.get_order, "order_id"),
+        ("/v1/payments/{payment_id}", "api.fetch_payment", store.get_payment, "payment_id"),
+        ("/v1/refunds/{refund_id}", "api.fetch_refund", store.get_refund, "refund_id"),
+        ("/v1/disputes/{dispute_id}", "api.fetch_dispute", store.get_dispute, "dispute_id"),
+    ):
+        routes.get(path, name=name)(fetch_from(fetch, key))
+    for path, name, entities in (
+        ("/v1/payments", "api.list_payments", store.list_payments),
+        ("/v1/refunds", "api.list_refunds", store.list_refunds),
+        ("/v1/disputes", "api.list_disputes", store.list_disputes),
+    ):
+        routes.get(path, name=name)(list_from(entities))
+
+
+route_reads()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +30,7 @@ from .validation import (
 )
 
 routes = web.RouteTableDef()
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 # One of the store's find_* methods: the objects a list request's parameters select, newest first.
 Finder = Callable[[StripeSandboxState, dict[str, Any]], list[dict[str, Any]]]
 
@@ -57,26 +58,24 @@ def answer(request: web.Request, obj: dict[str, Any], fields: dict[str, Any]) ->
     return reply(expand(obj, fields.get("expand", []), state_of(request).lookup))
 
 
-def add_retrieve(path: str, name: str, table: str, doc: str) -> None:
-    """Route GET path ({object_id} at its end) to one stored object of a table, expanded as asked."""
+def retrieve_from(table: str) -> Handler:
+    """A GET handler answering one stored object of a table ({object_id} at the path's end), expanded as asked."""
 
     async def retrieve(request: web.Request) -> web.Response:
         fields = await read(request, RETRIEVE)
         return answer(request, state_of(request).get(table, request.match_info["object_id"]), fields)
 
-    retrieve.__doc__ = doc
-    routes.get(path, name=name)(retrieve)
+    return retrieve
 
 
-def add_list(path: str, name: str, spec: Reader, find: Finder, kind: str, doc: str) -> None:
-    """Route GET path to a page of what find returns for the checked parameters (kind: the listed objects')."""
+def list_from(path: str, spec: Reader, find: Finder, kind: str) -> Handler:
+    """A GET handler answering a page of what find returns for the checked parameters (kind: the objects')."""
 
     async def list_objects(request: web.Request) -> web.Response:
         fields = await read(request, spec)
         return answer(request, paginate(find(state_of(request), fields), fields, path, kind), fields)
 
-    list_objects.__doc__ = doc
-    routes.get(path, name=name)(list_objects)
+    return list_objects
 
 
 # -- checkout sessions ---------------------------------------------------------------------------
@@ -94,16 +93,6 @@ async def create_session(request: web.Request) -> web.Response:
     )
     session = state.create_session(session_request, public_base(request), request_ref(request))
     return answer(request, session, {"expand": session_request.expand})
-
-
-add_list(
-    "/v1/checkout/sessions",
-    "api.list_sessions",
-    SESSION_LIST,
-    StripeSandboxState.find_sessions,
-    "checkout.session",
-    "List sessions newest first, filtered by payment_intent, customer, status, customer_details and created.",
-)
 
 
 @routes.get("/v1/checkout/sessions/{session_id}", name="api.retrieve_session")
@@ -130,15 +119,6 @@ async def list_line_items(request: web.Request) -> web.Response:
     return answer(request, paginate(items, fields, f"/v1/checkout/sessions/{session_id}/line_items", "item"), fields)
 
 
-# -- payment intents and charges -----------------------------------------------------------------
-
-
-add_retrieve(
-    "/v1/payment_intents/{object_id}", "api.retrieve_payment_intent", "payment_intents", "Retrieve a PaymentIntent."
-)
-add_retrieve("/v1/charges/{object_id}", "api.retrieve_charge", "charges", "Retrieve a charge.")
-
-
 # -- refunds -------------------------------------------------------------------------------------
 
 
@@ -152,23 +132,6 @@ async def create_refund(request: web.Request) -> web.Response:
     return answer(request, refund, {"expand": refund_request.expand})
 
 
-add_list(
-    "/v1/refunds",
-    "api.list_refunds",
-    REFUND_LIST,
-    StripeSandboxState.find_refunds,
-    "refund",
-    "List refunds newest first, filtered by charge, payment_intent and created.",
-)
-add_retrieve("/v1/refunds/{object_id}", "api.retrieve_refund", "refunds", "Retrieve a refund.")
-add_retrieve(
-    "/v1/disputes/{object_id}",
-    "api.retrieve_dispute",
-    "disputes",
-    "Retrieve a dispute (state.open_dispute makes them).",
-)
-
-
 # -- customers -----------------------------------------------------------------------------------
 
 
@@ -177,16 +140,6 @@ async def create_customer(request: web.Request) -> web.Response:
     """Create a customer."""
     fields = await read(request, CUSTOMER_CREATE)
     return answer(request, state_of(request).create_customer(fields, request_ref(request)), fields)
-
-
-add_list(
-    "/v1/customers",
-    "api.list_customers",
-    CUSTOMER_LIST,
-    StripeSandboxState.find_customers,
-    "customer",
-    "List customers newest first, filtered by exact email and created.",
-)
 
 
 # Registered before /v1/customers/{customer_id}, which "search" would otherwise match.
@@ -214,20 +167,7 @@ async def search_customers(request: web.Request) -> web.Response:
     return answer(request, result, fields)
 
 
-add_retrieve("/v1/customers/{object_id}", "api.retrieve_customer", "customers", "Retrieve a customer.")
-
-
 # -- events --------------------------------------------------------------------------------------
-
-
-add_list(
-    "/v1/events",
-    "api.list_events",
-    EVENT_LIST,
-    StripeSandboxState.find_events,
-    "event",
-    "List events newest first, filtered by type or types (a trailing * matches a prefix).",
-)
 
 
 @routes.get("/v1/events/{event_id}", name="api.retrieve_event")
@@ -235,3 +175,31 @@ async def retrieve_event(request: web.Request) -> web.Response:
     """Retrieve an event."""
     fields = await read(request, RETRIEVE)
     return answer(request, state_of(request).get_event(request.match_info["event_id"]).envelope, fields)
+
+
+def route_reads() -> None:
+    """Route the GET requests that list stored objects or retrieve one, after the routes above (so that
+    /v1/customers/search comes before /v1/customers/{object_id})."""
+    store = StripeSandboxState
+    # Newest first: sessions by payment_intent, customer, status, customer_details and created; refunds by charge,
+    # payment_intent and created; customers by exact email and created; events by type or types (a trailing *
+    # matches a prefix).
+    for path, name, spec, find, kind in (
+        ("/v1/checkout/sessions", "api.list_sessions", SESSION_LIST, store.find_sessions, "checkout.session"),
+        ("/v1/refunds", "api.list_refunds", REFUND_LIST, store.find_refunds, "refund"),
+        ("/v1/customers", "api.list_customers", CUSTOMER_LIST, store.find_customers, "customer"),
+        ("/v1/events", "api.list_events", EVENT_LIST, store.find_events, "event"),
+    ):
+        routes.get(path, name=name)(list_from(path, spec, find, kind))
+    # A dispute is made by state.open_dispute.
+    for path, name, table in (
+        ("/v1/payment_intents/{object_id}", "api.retrieve_payment_intent", "payment_intents"),
+        ("/v1/charges/{object_id}", "api.retrieve_charge", "charges"),
+        ("/v1/refunds/{object_id}", "api.retrieve_refund", "refunds"),
+        ("/v1/disputes/{object_id}", "api.retrieve_dispute", "disputes"),
+        ("/v1/customers/{object_id}", "api.retrieve_customer", "customers"),
+    ):
+        routes.get(path, name=name)(retrieve_from(table))
+
+
+route_reads()
