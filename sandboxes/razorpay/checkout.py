@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from ..common.pages import asset_response, page_response, page_templates, read_assets
 from .attempts import METHODS, resolve_attempt, validate_pay_request
 from .config import SANDBOX_KEYS, SANDBOX_STATE
 from .errors import ID_NOT_FOUND, RazorpayError
@@ -28,12 +28,8 @@ routes = web.RouteTableDef()
 
 HERE = Path(__file__).resolve().parent
 ASSET_TYPES = {"checkout.js": "application/javascript", "window.js": "application/javascript", "window.css": "text/css"}
-ASSETS = {name: (HERE / "assets" / name).read_bytes() for name in ASSET_TYPES}
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined,
-)
+ASSETS = read_assets(HERE / "assets", ASSET_TYPES)
+TEMPLATES = page_templates(HERE / "templates")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$")
@@ -128,12 +124,7 @@ def check_window_order(request: web.Request) -> dict:
 
 def serve_asset(name: str) -> web.Response:
     """Answer with one of the sandbox's own scripts or stylesheets."""
-    return web.Response(
-        body=ASSETS[name],
-        content_type=ASSET_TYPES[name],
-        charset="utf-8",
-        headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"},
-    )
+    return asset_response(ASSETS[name], ASSET_TYPES[name], {"Access-Control-Allow-Origin": "*"})
 
 
 @routes.get("/v1/checkout.js", name="checkout.script")
@@ -181,17 +172,7 @@ async def checkout_window(request: web.Request) -> web.Response:
             qr=Markup(render_qr_svg(order["id"])),
         )
     html = TEMPLATES.get_template("window.html").render(context)
-    return web.Response(
-        text=html,
-        content_type="text/html",
-        status=status,
-        headers={
-            "Content-Security-Policy": content_security_policy(options.origin),
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",
-        },
-    )
+    return page_response(html, status, content_security_policy(options.origin))
 
 
 @routes.post("/checkout/pay", name="checkout.pay")

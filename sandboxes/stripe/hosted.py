@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jinja2
 from aiohttp import web
 
+from ..common.pages import asset_response, page_response, page_templates, read_assets
 from . import india
 from .cards import CardInput, asks_for_3ds, card_country, check_cvc, check_expiry, check_number
 from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_STATE
@@ -24,12 +24,8 @@ routes = web.RouteTableDef()
 
 HERE = Path(__file__).resolve().parent
 ASSET_TYPES = {"pay.css": "text/css", "pay.js": "application/javascript"}
-ASSETS = {name: (HERE / "assets" / name).read_bytes() for name in ASSET_TYPES}
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined,
-)
+ASSETS = read_assets(HERE / "assets", ASSET_TYPES)
+TEMPLATES = page_templates(HERE / "templates")
 TEST_CARDS = [
     ("4242 4242 4242 4242", "succeeds"),
     ("4000 0000 0000 0002", "declined"),
@@ -191,18 +187,7 @@ def render_page(
                 challenge_url=str(request.app.router["hosted.challenge"].url_for(session_id=session["id"])),
             )
     html = TEMPLATES.get_template("pay.html").render(context)
-    return web.Response(
-        text=html,
-        content_type="text/html",
-        status=status,
-        headers={
-            "Content-Security-Policy": content_security_policy(session),
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",
-            "X-Frame-Options": "DENY",
-        },
-    )
+    return page_response(html, status, content_security_policy(session), {"X-Frame-Options": "DENY"})
 
 
 def content_security_policy(session: dict[str, Any] | None) -> str:
@@ -241,12 +226,7 @@ async def hosted_asset(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in ASSETS:
         raise web.HTTPNotFound()
-    return web.Response(
-        body=ASSETS[name],
-        content_type=ASSET_TYPES[name],
-        charset="utf-8",
-        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
-    )
+    return asset_response(ASSETS[name], ASSET_TYPES[name])
 
 
 @routes.get("/c/pay/{session_id}", name="hosted.page")
