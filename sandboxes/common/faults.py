@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 HANG = "hang"
@@ -43,6 +44,18 @@ class FailurePlan:
     async def stall(self) -> None:
         """Hang as a stuck gateway does; the client's timeout is what ends it for the caller."""
         await asyncio.sleep(self.hang_seconds)
+
+
+async def play_fault(latency: float, plan: FailurePlan, draw: Callable[[], str | None] | None = None) -> int | None:
+    """What a REST call meets before it is served: the latency, then the failure drawn (plan.draw unless given)
+    after it; a hang stalls and then lets it be served. Returns the status to fail with, or None to serve it."""
+    if latency > 0:
+        await asyncio.sleep(latency)
+    failure = (draw or plan.draw)()
+    if failure == HANG:
+        await plan.stall()
+        return None
+    return None if failure is None else int(failure)
 
 
 def check_mode(mode: str) -> str:

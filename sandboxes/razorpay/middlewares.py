@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hmac
@@ -10,7 +9,7 @@ import logging
 
 from aiohttp import web
 
-from ..common.faults import HANG
+from ..common.faults import play_fault
 from .config import SANDBOX_FAULTS, SANDBOX_KEYS, SandboxKeys
 from .errors import INVALID_KEY, SERVER_ERROR, URL_NOT_FOUND, RazorpayError
 from .replies import reply_error
@@ -53,13 +52,9 @@ async def fault_middleware(request: web.Request, handler):
     """Inject the configured faults into REST calls: latency, then the outage's failures, if any."""
     if is_api_request(request):
         faults = request.app[SANDBOX_FAULTS]
-        if faults.latency > 0:
-            await asyncio.sleep(faults.latency)
-        failure = faults.failures.draw()
-        if failure == HANG:
-            await faults.failures.stall()
-        elif failure is not None:
-            raise injected_failure(int(failure))
+        status = await play_fault(faults.latency, faults.failures)
+        if status is not None:
+            raise injected_failure(status)
     return await handler(request)
 
 

@@ -44,6 +44,10 @@ class Faults:
     # An outage: a share of /v1 calls answering 5xx/429 or hanging (failures.set(1, "500"), set(0.5, "hang")).
     failures: FailurePlan = field(default_factory=FailurePlan)
 
+    def next_failure(self) -> str | None:
+        """The next queued failure, else the outage's draw (None: serve the call)."""
+        return str(self.fail_next.pop(0)) if self.fail_next else self.failures.draw()
+
 
 @dataclass
 class WebhookEndpoint:

@@ -17,7 +17,7 @@ import logging
 
 from aiohttp import web
 
-from ..common.faults import HANG
+from ..common.faults import play_fault
 from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE, SandboxConfig
 from .errors import API_ERROR, StripeError
 from .idempotency import SavedResponse
@@ -217,13 +217,8 @@ async def fault_middleware(request: web.Request, handler):
     """Inject the configured faults into REST calls: latency, a queued failure, else the outage's draw."""
     if is_api_request(request):
         faults = request.app[STRIPE_SANDBOX_FAULTS]
-        if faults.latency > 0:
-            await asyncio.sleep(faults.latency)
-        failure = str(faults.fail_next.pop(0)) if faults.fail_next else faults.failures.draw()
-        if failure == HANG:
-            await faults.failures.stall()
-        elif failure is not None:
-            status = int(failure)
+        status = await play_fault(faults.latency, faults.failures, faults.next_failure)
+        if status is not None:
             message, code = FAULT_MESSAGES.get(status, (f"Injected failure {status} (sandbox fault).", None))
             raise InjectedFault(
                 message, status=status, type=API_ERROR if status >= 500 else "invalid_request_error", code=code
