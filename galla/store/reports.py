@@ -7,10 +7,10 @@ shop's days begin at IST midnight), which needs no time-zone support from the se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 # The declared indexes (galla/store/db.py) each query's first $match starts on; one per clause of a top-level $or.
 INDEX_OF = {
@@ -21,6 +21,7 @@ INDEX_OF = {
     "in_status": ("list_by_status",),
     "second_payments": ("extra_payments_at",),
 }
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,60 +156,46 @@ def routed_pipeline(route: str, since: datetime, until: datetime, boundaries: Se
     ]
 
 
+async def group_rows(db: Any, pipeline: list[dict], row: Callable[..., Row]) -> list[Row]:
+    """Run a pipeline over the orders; each group's _id fields and its sums, by name, make one row."""
+    groups = await db.orders.aggregate(pipeline).to_list(None)
+    return [row(**group.pop("_id"), **group) for group in groups]
+
+
+async def count_by_day(db: Any, pipeline: list[dict]) -> dict[int, int]:
+    """Run a pipeline over the orders that groups by day (its _id) and counts."""
+    return {group["_id"]: group["count"] for group in await db.orders.aggregate(pipeline).to_list(None)}
+
+
 async def sum_takings(db: Any, since: datetime, until: datetime, boundaries: Sequence[datetime]) -> list[TakingsRow]:
     """Takings of orders paid in [since, until) (the paid_at index)."""
-    rows = await db.orders.aggregate(takings_pipeline(since, until, boundaries)).to_list(None)
-    return [
-        TakingsRow(
-            day=r["_id"]["day"],
-            currency=r["_id"]["currency"],
-            gateway=r["_id"]["gateway"],
-            method=r["_id"]["method"],
-            amount=r["amount"],
-            count=r["count"],
-        )
-        for r in rows
-    ]
+    return await group_rows(db, takings_pipeline(since, until, boundaries), TakingsRow)
 
 
 async def count_failed_attempts(
     db: Any, created_since: datetime, since: datetime, until: datetime, boundaries: Sequence[datetime]
 ) -> list[AttemptsRow]:
     """Failed payment attempts made in [since, until) (the list_all index, from created_since)."""
-    pipeline = failed_attempts_pipeline(created_since, since, until, boundaries)
-    rows = await db.orders.aggregate(pipeline).to_list(None)
-    return [AttemptsRow(day=r["_id"]["day"], gateway=r["_id"]["gateway"], count=r["count"]) for r in rows]
+    return await group_rows(db, failed_attempts_pipeline(created_since, since, until, boundaries), AttemptsRow)
 
 
 async def sum_refunds(db: Any, since: datetime, until: datetime, boundaries: Sequence[datetime]) -> list[RefundsRow]:
     """Refunds asked for in [since, until), whatever became of them since."""
-    rows = await db.orders.aggregate(refunds_pipeline(since, until, boundaries)).to_list(None)
-    return [
-        RefundsRow(
-            day=r["_id"]["day"],
-            currency=r["_id"]["currency"],
-            status=r["_id"]["status"],
-            amount=r["amount"],
-            count=r["count"],
-        )
-        for r in rows
-    ]
+    return await group_rows(db, refunds_pipeline(since, until, boundaries), RefundsRow)
 
 
 async def count_routed(
     db: Any, route: str, since: datetime, until: datetime, boundaries: Sequence[datetime]
 ) -> dict[int, int]:
     """How many orders placed in [since, until) took this route, by day (the list_all index)."""
-    rows = await db.orders.aggregate(routed_pipeline(route, since, until, boundaries)).to_list(None)
-    return {r["_id"]: r["count"] for r in rows}
+    return await count_by_day(db, routed_pipeline(route, since, until, boundaries))
 
 
 async def count_second_payments(
     db: Any, since: datetime, until: datetime, boundaries: Sequence[datetime]
 ) -> dict[int, int]:
     """How many second payments reached paid orders in [since, until), by day (the extra_payments_at index)."""
-    rows = await db.orders.aggregate(second_payments_pipeline(since, until, boundaries)).to_list(None)
-    return {r["_id"]: r["count"] for r in rows}
+    return await count_by_day(db, second_payments_pipeline(since, until, boundaries))
 
 
 def in_status_filter(status: str) -> dict:
