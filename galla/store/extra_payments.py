@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pymongo import ReturnDocument
-
-from galla.store.orders import ORDER_PROJECTION, Order, now
+from galla.store.orders import ORDER_PROJECTION, Order, modify_order, now
 
 OPEN_EXTRA_REFUND_STATUSES = ("requested", "pending")
 
@@ -17,13 +15,11 @@ async def add_extra_payment(db: Any, order_id: str, entry: dict, entries: Iterab
 
     Only the writer that adds it goes on to refund it, so two reports of one payment make one refund.
     """
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {"_id": order_id, "extra_payments.id": {"$ne": entry["id"]}},
         {"$push": {"extra_payments": entry, "timeline": {"$each": list(entries)}}, "$set": {"updated_at": now()}},
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def move_extra_refund(
@@ -35,7 +31,8 @@ async def move_extra_refund(
         return None
     # Entries are only appended, so an index found once stays right (as models/refunds.move_refund does).
     index = next(i for i, extra in enumerate(doc["extra_payments"]) if extra.get("id") == payment_id)
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {
             "_id": order_id,
             f"extra_payments.{index}.id": payment_id,
@@ -48,26 +45,21 @@ async def move_extra_refund(
             },
             "$push": {"timeline": {"$each": list(entries)}},
         },
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def keep_extra_dispute(
     db: Any, order_id: str, payment_id: str, dispute: dict, entries: Iterable[dict]
 ) -> Order | None:
     """Keep a dispute on the second payment it is about (the last one reported); None if the order has no such one."""
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {"_id": order_id, "extra_payments.id": payment_id},
         {
             "$set": {"extra_payments.$.dispute": dispute, "updated_at": now()},
             "$push": {"timeline": {"$each": list(entries)}},
         },
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 def find_extra_payment(order: Order, payment_id: str | None) -> dict | None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pymongo import ReturnDocument
-
-from galla.store.orders import ORDER_PROJECTION, Order, now
+from galla.store.orders import ORDER_PROJECTION, Order, modify_order, now
 
 OPEN_REFUND_STATUSES = ("requested", "pending")
 
@@ -17,7 +15,8 @@ async def reserve_refund(
 ) -> Order | None:
     """Add a requested refund if the order may be refunded and it keeps committed refunds within limit."""
     amount = entry["amount"]
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {
             "_id": order_id,
             "status": {"$in": list(refundable_from)},
@@ -30,10 +29,7 @@ async def reserve_refund(
             "$inc": {"refund_committed": amount},
             "$set": {"updated_at": now()},
         },
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def move_refund(
@@ -54,7 +50,8 @@ async def move_refund(
     # Addressed by index (not the positional $), which keeps this one conditional update exact on every MongoDB,
     # the embedded one included. Entries are appended, and only a held one is ever removed (drop_refund): the key
     # checked at the index in the same filter makes an update aimed at a shifted entry miss, never hit another.
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {
             "_id": order_id,
             f"refunds.{index}.key": key,
@@ -72,10 +69,7 @@ async def move_refund(
             "$inc": inc,
             "$push": {"timeline": {"$each": list(entries)}},
         },
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def refund_index(db: Any, order_id: str, key: str) -> int | None:
@@ -90,28 +84,24 @@ async def add_refund(
     db: Any, order_id: str, entry: dict, *, inc: dict[str, int], entries: Iterable[dict]
 ) -> Order | None:
     """Add a refund we did not ask for (made in the gateway's dashboard); None if its key is known."""
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {"_id": order_id, "refunds.key": {"$ne": entry["key"]}},
         {"$push": {"refunds": entry, "timeline": {"$each": list(entries)}}, "$inc": inc, "$set": {"updated_at": now()}},
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def drop_refund(db: Any, order_id: str, key: str, entries: Iterable[dict]) -> Order | None:
     """Remove a held (never counted) refund entry, keeping why on the timeline."""
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {"_id": order_id, "refunds": {"$elemMatch": {"key": key, "held": True}}},
         {
             "$pull": {"refunds": {"key": key, "held": True}},
             "$push": {"timeline": {"$each": list(entries)}},
             "$set": {"updated_at": now()},
         },
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def find_orders_with_open_refunds(db: Any, limit: int) -> list[Order]:

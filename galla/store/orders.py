@@ -92,6 +92,15 @@ async def insert_order(db: Any, doc: dict) -> Order:
     return Order.model_validate(doc)
 
 
+async def modify_order(db: Any, filter: dict, update: dict) -> Order | None:
+    """Apply one conditional update to an order and return it as it now is (timeline left out); None when the
+    filter matched no order."""
+    doc = await db.orders.find_one_and_update(
+        filter, update, projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER
+    )
+    return Order.model_validate(doc) if doc else None
+
+
 async def get_order(db: Any, order_id: str) -> Order | None:
     """Fetch an order by its id."""
     doc = await db.orders.find_one({"_id": order_id}, ORDER_PROJECTION)
@@ -148,16 +157,14 @@ async def find_failed_over_orders(
 
 async def mark_late_payments_checked(db: Any, order_id: str, entries: Iterable[dict]) -> Order | None:
     """Note that an order's Razorpay order was looked at for late payments (once is enough)."""
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {"_id": order_id},
         {
             "$set": {"late_payments_checked_at": now(), "updated_at": now()},
             "$push": {"timeline": {"$each": list(entries)}},
         },
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def find_order_by_razorpay_id(db: Any, razorpay_order_id: str) -> Order | None:
@@ -170,16 +177,14 @@ async def attach_razorpay_order(
     db: Any, order_id: str, razorpay_order_id: str, entries: Iterable[dict]
 ) -> Order | None:
     """Remember the Razorpay order made for ours, unless one is already remembered."""
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {"_id": order_id, "razorpay_order_id": {"$exists": False}},
         {
             "$set": {"razorpay_order_id": razorpay_order_id, "updated_at": now()},
             "$push": {"timeline": {"$each": list(entries)}},
         },
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def attach_stripe_session(
@@ -191,17 +196,15 @@ async def attach_stripe_session(
     fields: dict | None = None,
 ) -> Order | None:
     """Make a Checkout Session the pending order's current one (setting `fields` too); None if it moved on."""
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {"_id": order_id, "status": "pending"},
         {
             "$set": {"stripe_session_id": session_id, "stripe_session_url": url, "updated_at": now(), **(fields or {})},
             "$addToSet": {"stripe_sessions": session_id},
             "$push": {"timeline": {"$each": list(entries)}},
         },
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def transition_order(
@@ -220,7 +223,8 @@ async def transition_order(
     if to not in STATUSES or not set(allowed) <= set(STATUSES):
         raise ValueError(f"unknown status in {allowed} -> {to}")
     stamp = now()
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {**(where or {}), "_id": order_id, "status": {"$in": allowed}},
         {
             "$set": {
@@ -238,21 +242,16 @@ async def transition_order(
                 }
             },
         },
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 async def keep_dispute(db: Any, order_id: str, dispute: dict, entries: Iterable[dict]) -> Order | None:
     """Keep a dispute on an order, its status unchanged, unless the order already has one; None if it has."""
-    doc = await db.orders.find_one_and_update(
+    return await modify_order(
+        db,
         {"_id": order_id, "dispute": None},  # None matches a missing field too
         {"$set": {"dispute": dispute, "updated_at": now()}, "$push": {"timeline": {"$each": list(entries)}}},
-        projection=ORDER_PROJECTION,
-        return_document=ReturnDocument.AFTER,
     )
-    return Order.model_validate(doc) if doc else None
 
 
 # Failed attempts an order keeps, the latest: anyone who knows an order id may report failures, and a document
@@ -288,10 +287,7 @@ async def restate_attempt(db: Any, order_id: str, payment_id: str, report: dict)
 
 async def append_timeline_and_read(db: Any, order_id: str, entries: Iterable[dict]) -> Order | None:
     """Add entries to an order's timeline and return the order as it then is, in one round trip, not two."""
-    doc = await db.orders.find_one_and_update(
-        {"_id": order_id}, timeline_update(entries), projection=ORDER_PROJECTION, return_document=ReturnDocument.AFTER
-    )
-    return Order.model_validate(doc) if doc else None
+    return await modify_order(db, {"_id": order_id}, timeline_update(entries))
 
 
 def timeline_update(entries: Iterable[dict]) -> dict:
