@@ -11,6 +11,9 @@ from pymongo.errors import DuplicateKeyError
 
 from galla.store.seed_data import DEMO_PRODUCTS
 
+# What the public API shows of a product (in the order the model declares them).
+API_FIELDS = {"id", "name", "description", "image", "prices"}
+
 
 class Product(BaseModel):
     """A product as stored; prices maps a currency code to an integer of minor units."""
@@ -28,14 +31,8 @@ class Product(BaseModel):
     updated_at: datetime | None = None
 
     def to_api(self) -> dict:
-        """The product as the public API shows it."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "image": self.image,
-            "prices": dict(self.prices),
-        }
+        """The product as the public API shows it (its prices a copy)."""
+        return self.model_dump(include=API_FIELDS)
 
 
 async def list_products(db: Any) -> list[Product]:
