@@ -14,6 +14,7 @@ from galla.admin.auth import ADMIN_PASSWORD
 from galla.app import EMBEDDED_BANNER, create_app, shop_for
 from galla.ops.collector import freeze_at_startup, freezes_collections
 from galla.ops.logs import AccessLogger, configure_logging, settings_secrets
+from galla.orders.reconcile import ReconcileReport
 from galla.settings import Settings, SettingsError
 from galla.store.db import ensure_indexes, open_database
 from galla.store.products import seed_products
@@ -131,7 +132,7 @@ def reconcile_once(args: argparse.Namespace) -> None:
     print(json.dumps(report.to_dict(), indent=2))
 
 
-async def run_reconcile(settings: Settings, *, force: bool):
+async def run_reconcile(settings: Settings, *, force: bool) -> ReconcileReport | None:
     """Open the database and gateway clients, run one pass (under the lease unless forced), close them."""
     database = open_database(settings.mongodb_uri, settings.mongodb_db)
     try:
