@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 from .faults import add_failure_options
 from .gcfreeze import keep_survivors_frozen
+
+# What add_delivery_options reads that a sandbox's factory takes as given, under the same names.
+DELIVERY_OPTIONS = ("latency", "webhook_url", "webhook_parallel")
 
 
 def add_serving_options(parser: argparse.ArgumentParser, port: int) -> None:
@@ -29,6 +33,11 @@ def add_delivery_options(parser: argparse.ArgumentParser, secret_help: str) -> N
     )
     parser.add_argument("--webhook-url", help="where to POST signed webhooks (default: send none)")
     parser.add_argument("--webhook-secret", help=secret_help)
+
+
+def passed_on(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """Options the sandbox's factory takes as the command line gave them, by name."""
+    return {name: getattr(args, name) for name in names}
 
 
 def read_webhook_secret(args: argparse.Namespace, generate: Callable[[], str]) -> str | None:

@@ -7,7 +7,15 @@ import secrets
 
 from aiohttp import web
 
-from ..common.cli import add_delivery_options, add_serving_options, announce, read_webhook_secret, webhook_lines
+from ..common.cli import (
+    DELIVERY_OPTIONS,
+    add_delivery_options,
+    add_serving_options,
+    announce,
+    passed_on,
+    read_webhook_secret,
+    webhook_lines,
+)
 from ..common.faults import apply_failure_args
 from .app import create_razorpay_sandbox
 from .config import SANDBOX_FAULTS
@@ -33,10 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     app = create_razorpay_sandbox(
         key_id=key_id,
         key_secret=key_secret,
-        latency=args.latency,
-        webhook_url=args.webhook_url,
         webhook_secret=webhook_secret,
-        webhook_parallel=args.webhook_parallel,
+        **passed_on(args, *DELIVERY_OPTIONS),
     )
     apply_failure_args(app[SANDBOX_FAULTS].failures, args.fail, args.seed)
     url = f"http://{args.host}:{args.port}"

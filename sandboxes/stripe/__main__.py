@@ -6,7 +6,15 @@ import argparse
 
 from aiohttp import web
 
-from ..common.cli import add_delivery_options, add_serving_options, announce, read_webhook_secret, webhook_lines
+from ..common.cli import (
+    DELIVERY_OPTIONS,
+    add_delivery_options,
+    add_serving_options,
+    announce,
+    passed_on,
+    read_webhook_secret,
+    webhook_lines,
+)
 from ..common.faults import apply_failure_args
 from ..common.ids import random_chars
 from .app import create_stripe_sandbox
@@ -44,18 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     secret_key = args.secret_key or "sk_test_" + random_chars(24)
     url = f"http://{args.host}:{args.port}"
     webhook_secret = read_webhook_secret(args, lambda: "whsec_" + random_chars(32))
-    app = create_stripe_sandbox(
-        secret_key=secret_key,
-        publishable_key=args.publishable_key,
-        public_url=args.public_url,
-        latency=args.latency,
-        webhook_url=args.webhook_url,
-        webhook_secret=webhook_secret,
-        webhook_parallel=args.webhook_parallel,
-        webhook_api_version=args.webhook_api_version,
-        country=args.country,
-        exports=args.exports,
-    )
+    options = ("publishable_key", "public_url", "webhook_api_version", "country", "exports", *DELIVERY_OPTIONS)
+    app = create_stripe_sandbox(secret_key=secret_key, webhook_secret=webhook_secret, **passed_on(args, *options))
     apply_failure_args(app[STRIPE_SANDBOX_FAULTS].failures, args.fail, args.seed)
     announce(
         [
