@@ -6,15 +6,7 @@ import argparse
 
 from aiohttp import web
 
-from ..common.cli import (
-    DELIVERY_OPTIONS,
-    add_delivery_options,
-    add_serving_options,
-    announce,
-    passed_on,
-    read_webhook_secret,
-    webhook_lines,
-)
+from ..common import cli
 from ..common.faults import apply_failure_args
 from ..common.ids import random_chars
 from .app import create_stripe_sandbox
@@ -24,11 +16,11 @@ from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Read the command line; keys left out are generated."""
     parser = argparse.ArgumentParser(prog="python -m sandboxes.stripe", description=__doc__)
-    add_serving_options(parser, 9020)
+    cli.add_serving_options(parser, 9020)
     parser.add_argument("--secret-key", help="test secret key (default: a fresh sk_test_ key)")
     parser.add_argument("--publishable-key", help="test publishable key (default: a fresh pk_test_ key)")
     parser.add_argument("--public-url", help="where buyers reach the sandbox, if not at http://HOST:PORT")
-    add_delivery_options(parser, "whsec_ signing secret (default with --webhook-url: a fresh one)")
+    cli.add_delivery_options(parser, "whsec_ signing secret (default with --webhook-url: a fresh one)")
     parser.add_argument(
         "--webhook-api-version", help="the API version webhooks are rendered in (default: the sandbox's own)"
     )
@@ -51,18 +43,18 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     secret_key = args.secret_key or "sk_test_" + random_chars(24)
     url = f"http://{args.host}:{args.port}"
-    webhook_secret = read_webhook_secret(args, lambda: "whsec_" + random_chars(32))
-    options = ("publishable_key", "public_url", "webhook_api_version", "country", "exports", *DELIVERY_OPTIONS)
-    app = create_stripe_sandbox(secret_key=secret_key, webhook_secret=webhook_secret, **passed_on(args, *options))
+    webhook_secret = cli.read_webhook_secret(args, lambda: "whsec_" + random_chars(32))
+    options = ("publishable_key", "public_url", "webhook_api_version", "country", "exports", *cli.DELIVERY_OPTIONS)
+    app = create_stripe_sandbox(secret_key=secret_key, webhook_secret=webhook_secret, **cli.passed_on(args, *options))
     apply_failure_args(app[STRIPE_SANDBOX_FAULTS].failures, args.fail, args.seed)
-    announce(
+    cli.announce(
         [
             f"Stripe sandbox on {url} (test mode, no real money moves)",
             f"  secret key:       {secret_key}" + ("" if args.secret_key else "  (generated; pass --secret-key)"),
             f"  publishable key:  {app[STRIPE_SANDBOX_CONFIG].publishable_key}",
             f"  REST API:         {url}/v1/   (SDK: base_addresses={{'api': '{url}'}})",
             f"  hosted pages:     {args.public_url or url}/c/pay/<session id>",
-            *webhook_lines(args, webhook_secret, ("webhooks:         ", "webhook secret:   "), ""),
+            *cli.webhook_lines(args, webhook_secret, ("webhooks:         ", "webhook secret:   "), ""),
         ]
     )
     web.run_app(app, host=args.host, port=args.port, print=None)
