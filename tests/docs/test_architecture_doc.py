@@ -1,5 +1,4 @@
-"""docs/ARCHITECTURE.md and the README's layout stay true of the tree: every path and `path:name` they cite exists,
-and the import rules the architecture states hold."""
+"""docs/ARCHITECTURE.md and the README's layout stay true: what they cite exists, and the import rules they state hold."""
 
 from __future__ import annotations
 

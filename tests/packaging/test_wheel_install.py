@@ -1,5 +1,4 @@
-"""The wheel built from this repo carries every file of its packages, and installed into a fresh venv outside the
-repo its `galla serve` serves the catalog, the checkout, a static file, the admin and the sandboxes (issue 25)."""
+"""The wheel holds every file of galla and sandboxes, and installed in a fresh venv outside the repo it serves the shop."""
 
 from __future__ import annotations
 
