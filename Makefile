@@ -36,8 +36,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Galla against the blocking baseline, each with both sandboxes in their own processes (about 12 minutes):
-# writes bench/results/latest.json and docs/BENCHMARKS.md. bench-quick: about 2 minutes, bench/results/quick.json.
+# Galla against the blocking baselines (the SDK on the default executor, and on a thread per shopper), each with both
+# sandboxes in their own processes (about 14 minutes): writes bench/results/latest.json and docs/BENCHMARKS.md.
+# bench-quick: about 2.5 minutes, bench/results/quick.json.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

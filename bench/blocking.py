@@ -1,8 +1,10 @@
-"""The baseline: Galla's own app, but calling Razorpay the way tutorials teach, the official SDK in the default executor.
+"""The baselines: Galla's own app, but calling Razorpay the way tutorials teach, the official SDK in an executor.
 
 Everything else (routes, middlewares, the database, webhooks, the flows) is Galla's, so the benchmark's ratio
 measures one thing: waiting on the gateway in threads instead of on the event loop.
-Run it as `python -m bench.blocking --port P` with the same settings as `galla serve`.
+Run it as `python -m bench.blocking --port P [--threads N]` with the same settings as `galla serve`: without
+--threads the SDK's calls share the default executor (min(32, CPUs + 4) threads), with it a pool of N threads,
+what a `gunicorn --threads N` worker gives the same code.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import argparse
 import asyncio
 import functools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import razorpay
@@ -40,7 +43,7 @@ class BlockingRazorpayClient(RazorpayClient):
         self._blocking = razorpay.Client(auth=(self.key_id, self.key_secret), base_url=self.api_base)
 
     async def _send(self, method, path, body, params, headers):
-        """Send one request through the SDK in a thread of the default executor, as `razorpay_client.order.create`."""
+        """Send one request through the SDK in a thread of the loop's default executor, as `order.create` does."""
         started = time.perf_counter()
         call = functools.partial(self.call_sdk, method, path, body, params, headers)
         try:
@@ -90,20 +93,41 @@ async def use_blocking_razorpay(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+def pool_of(threads: int) -> Callable[[web.Application], Awaitable[None]]:
+    """A startup hook giving the loop a default executor of `threads` threads, where the SDK's calls then run."""
+
+    async def use_pool(app: web.Application) -> None:
+        # The loop shuts its default executor down when it closes, as it would the one it makes itself.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="razorpay-sdk")
+        )
+
+    return use_pool
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve the baseline like `galla serve` (Razorpay keys required: there is no sandbox to block on)."""
     parser = argparse.ArgumentParser(prog="python -m bench.blocking", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="run the SDK's calls on this many threads (default: the default executor's)",
+    )
     args = parser.parse_args(argv)
     settings = Settings()
     if settings.razorpay_sandbox:
         parser.error("set RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and RAZORPAY_API_BASE (a sandbox in its own process)")
     app = create_app(settings, self_url=loopback_url(args.host, args.port))
     app.cleanup_ctx.append(use_blocking_razorpay)
+    if args.threads:
+        app.on_startup.append(pool_of(args.threads))
     app.on_startup.append(freeze_at_startup)  # as galla serve does: only the gateway calls differ
     configure_logging(settings.log_format, settings.log_level, settings_secrets(app[SETTINGS]))
-    print(f"Blocking baseline serving on {loopback_url(args.host, args.port)}", flush=True)
+    pool = f"{args.threads} threads" if args.threads else "the default executor"
+    print(f"Blocking baseline ({pool}) serving on {loopback_url(args.host, args.port)}", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger, loop=new_event_loop())
 
 

@@ -11,11 +11,24 @@ HEADLINE_SHOPPERS = 200
 PLOT = "bench-throughput.svg"
 TARGETS = {  # key: (comparison, threshold, what the issue asks)
     "ratio_vs_blocking": (">=", 5.0, "throughput ÷ the blocking baseline's, 100 ms latency, 200 shoppers"),
+    "ratio_vs_threads": (
+        ">=",
+        1.5,
+        ("throughput ÷ the threaded baseline's (a thread per shopper), 100 ms latency, 200 shoppers"),
+    ),
+    "p99_ratio_vs_threads": ("<=", 0.2, "create-checkout p99 ÷ the threaded baseline's, 100 ms latency, 200 shoppers"),
     "latency_hidden": (">=", 0.9, "throughput at 100 ms ÷ throughput at 0 ms, 200 shoppers"),
     "loop_lag_p99_ms": ("<", 10.0, "event loop lag p99 at half the peak throughput (ms)"),
     "webhook_events_per_s": (">=", 1000.0, "verified webhook events stored in the ledger per second"),
     "growth_50k_over_1k": ("<=", 1.2, "server CPU per checkout, 50,000 orders stored ÷ 1,000"),
 }
+# The figures that set Galla beside a baseline: (key, Galla's per_round figure, the baseline's, digits). The new
+# ones keep three digits: two would round 1.495 up to its target of 1.5, or 0.204 down to 0.2.
+VERSUS = (
+    ("ratio_vs_blocking", "checkouts_per_s", "blocking_checkouts_per_s", 2),
+    ("ratio_vs_threads", "checkouts_per_s", "threads_checkouts_per_s", 3),
+    ("p99_ratio_vs_threads", "create_checkout_p99_ms", "threads_create_checkout_p99_ms", 3),
+)
 
 
 def at_shoppers(stack: dict, shoppers: int) -> dict:
@@ -40,13 +53,21 @@ def median_window(windows: list[dict], key: str) -> dict:
     return ranked[(len(ranked) - 1) // 2]
 
 
-def per_round(galla: dict, blocking: dict, growth: dict) -> dict[str, list]:
+def create_p99(windows: list[dict]) -> list[float | None]:
+    """Each window's create-checkout p99 (ms)."""
+    return [run["steps"]["create_checkout"]["p99_ms"] for run in windows]
+
+
+def per_round(galla: dict, blocking: dict, threads: dict, growth: dict) -> dict[str, list]:
     """Every headline figure, window by window (round by round where two windows make one figure)."""
     rounds = galla["rounds"]
     return {
         "checkouts_per_s": [run["checkouts_per_s"] for run in rounds["headline"]],
         "zero_latency_checkouts_per_s": [run["checkouts_per_s"] for run in rounds["zero_latency"]],
         "blocking_checkouts_per_s": [run["checkouts_per_s"] for run in blocking["rounds"]["headline"]],
+        "threads_checkouts_per_s": [run["checkouts_per_s"] for run in threads["rounds"]["headline"]],
+        "create_checkout_p99_ms": create_p99(rounds["headline"]),
+        "threads_create_checkout_p99_ms": create_p99(threads["rounds"]["headline"]),
         "latency_hidden": [
             ratio(full["checkouts_per_s"], zero["checkouts_per_s"])
             for full, zero in zip(rounds["headline"], rounds["zero_latency"], strict=False)
@@ -59,18 +80,21 @@ def per_round(galla: dict, blocking: dict, growth: dict) -> dict[str, list]:
     }
 
 
-def summarize(*, plan: dict, machine: dict, galla: dict, blocking: dict, growth: dict, seconds: int) -> dict:
+def summarize(
+    *, plan: dict, machine: dict, galla: dict, blocking: dict, threads: dict, growth: dict, seconds: int
+) -> dict:
     """The headline keys (medians of their windows), each target's verdict, every window's figure, and the raw runs.
 
-    ratio_vs_blocking divides the medians of the two servers' windows (the baseline is thread-bound and steady);
-    latency_hidden and growth are medians of round-by-round ratios, each of two windows seconds apart."""
-    rounds = per_round(galla, blocking, growth)
+    ratio_vs_blocking, ratio_vs_threads and p99_ratio_vs_threads divide the medians of two servers' windows (each
+    baseline runs its own stack, minutes from Galla's); latency_hidden and growth are medians of round-by-round
+    ratios, each of two windows seconds apart."""
+    rounds = per_round(galla, blocking, threads, growth)
     medians = {key: median_of(values) for key, values in rounds.items()}
-    rounds["ratio_vs_blocking"] = [
-        ratio(value, medians["blocking_checkouts_per_s"]) for value in rounds["checkouts_per_s"]
-    ]  # each Galla window ÷ the baseline
+    # Each Galla window ÷ the baseline's median.
+    for key, ours, theirs, digits in VERSUS:
+        rounds[key] = [ratio(value, medians[theirs], digits) for value in rounds[ours]]
     headline = {
-        "ratio_vs_blocking": ratio(medians["checkouts_per_s"], medians["blocking_checkouts_per_s"]),
+        **{key: ratio(medians[ours], medians[theirs], digits) for key, ours, theirs, digits in VERSUS},
         **{
             key: medians[key]
             for key in (
@@ -92,13 +116,17 @@ def summarize(*, plan: dict, machine: dict, galla: dict, blocking: dict, growth:
         "all_targets_met": all(verdicts.values()),
         "checkouts_per_s": medians["checkouts_per_s"],
         "blocking_checkouts_per_s": medians["blocking_checkouts_per_s"],
+        "threads_checkouts_per_s": medians["threads_checkouts_per_s"],
+        "threads": threads.get("threads"),
+        "create_checkout_p99_ms": medians["create_checkout_p99_ms"],
+        "threads_create_checkout_p99_ms": medians["threads_create_checkout_p99_ms"],
         "zero_latency_checkouts_per_s": medians["zero_latency_checkouts_per_s"],
         "per_round": rounds,
         "store": galla["store"],
         "machine": machine,
         "plan": plan,
         "seconds": seconds,
-        "raw": {"galla": galla, "blocking": blocking, "growth": growth},
+        "raw": {"galla": galla, "blocking": blocking, "threads": threads, "growth": growth},
     }
 
 
@@ -118,19 +146,26 @@ def headline(results: dict) -> str:
     ]
     lines.append(
         f"Galla {results['checkouts_per_s']} checkouts/s, blocking baseline "
-        f"{results['blocking_checkouts_per_s']}/s, Galla at 0 ms {results['zero_latency_checkouts_per_s']}/s"
+        f"{results['blocking_checkouts_per_s']}/s, threaded baseline ({results['threads']} threads) "
+        f"{results['threads_checkouts_per_s']}/s, Galla at 0 ms {results['zero_latency_checkouts_per_s']}/s"
         f" ({results['store']} store)"
+    )
+    lines.append(
+        f"create-checkout p99: Galla {results['create_checkout_p99_ms']} ms, threaded baseline "
+        f"{results['threads_create_checkout_p99_ms']} ms"
     )
     return "\n".join(lines)
 
 
 def probes_before(results: dict) -> str:
     """The speed probe taken before each window a headline figure comes from, in order."""
-    galla, blocking = results["raw"]["galla"]["rounds"], results["raw"]["blocking"]["rounds"]
+    raw = results["raw"]
+    galla = raw["galla"]["rounds"]
     windows = {
         f"Galla at {HEADLINE_SHOPPERS} shoppers": galla["headline"],
         "Galla at 0 ms": galla["zero_latency"],
-        "the baseline": blocking["headline"],
+        "the blocking baseline": raw["blocking"]["rounds"]["headline"],
+        "the threaded baseline": raw["threads"]["rounds"]["headline"],
         "half the peak": galla["half_peak"],
         "webhooks": galla["webhooks"],
     }
@@ -142,6 +177,11 @@ def probes_before(results: dict) -> str:
 def fmt(value, unit: str = "") -> str:
     """A figure for a table cell."""
     return "–" if value is None else f"{value:,}{unit}" if isinstance(value, int) else f"{value:,.2f}{unit}"
+
+
+def fmt_kept(value) -> str:
+    """A headline figure to the digits it was kept to (up to three): 1.495 must not read as its target, 1.50."""
+    return fmt(value) if not isinstance(value, float) or round(value, 2) == value else f"{value:,.3f}"
 
 
 def server_busy(run: dict) -> float:
@@ -163,25 +203,29 @@ def name_cpus(cpus: list[int] | None) -> str:
 
 def write_docs(results: dict, *, command: str) -> None:
     """Write docs/BENCHMARKS.md and the throughput plot from a full run's results."""
-    (DOCS / PLOT).write_text(plot_svg(results["raw"]["galla"]["runs"], results["raw"]["blocking"]["runs"]))
+    raw = results["raw"]
+    (DOCS / PLOT).write_text(plot_svg(raw["galla"]["runs"], raw["blocking"]["runs"], raw["threads"]["runs"]))
     (DOCS / "BENCHMARKS.md").write_text(render_markdown(results, command))
 
 
 def render_markdown(results: dict, command: str) -> str:
     """The benchmark page: how it was run, the headline against its targets, then every table."""
     raw, m, plan, rounds = results["raw"], results["machine"], results["plan"], results["per_round"]
-    galla, blocking = raw["galla"], raw["blocking"]
-    shoppers = HEADLINE_SHOPPERS
+    galla, blocking, threads = raw["galla"], raw["blocking"], raw["threads"]
+    shoppers, pool = HEADLINE_SHOPPERS, results["threads"]
     # The tables detail the median window of each kind: the one its headline figure came from.
     ours = median_window(galla["rounds"]["headline"], "checkouts_per_s")
     theirs = median_window(blocking["rounds"]["headline"], "checkouts_per_s")
+    threaded = median_window(threads["rounds"]["headline"], "checkouts_per_s")
     out = [
         "# Benchmarks",
         "",
         "Galla spends most of a checkout waiting on Razorpay. These figures show it waits without blocking: "
         "with enough shoppers its throughput is bounded by CPU, not by the gateway's latency, and it is set "
         "beside the way tutorials teach (the official `razorpay` SDK called from the handlers through "
-        "`loop.run_in_executor(None, ...)`), measured in the same run.",
+        "`loop.run_in_executor(None, ...)`) twice, measured in the same run: on the default executor as asyncio "
+        "makes it (a few threads), and on a pool of a thread per shopper, what a `gunicorn --threads` deployment "
+        "of the same blocking code runs.",
         "",
         f"- **Command:** `{command}` (the short `make bench-quick` writes `bench/results/quick.json` and leaves this "
         "page alone). Every figure below is in `bench/results/latest.json`.",
@@ -190,7 +234,8 @@ def render_markdown(results: dict, command: str) -> str:
         f"the whole run took {results['seconds'] // 60} min {results['seconds'] % 60} s. The host is shared and "
         "its speed drifts: a fixed piece of pure-Python work (`speed_probe` in `bench/stats.py`) took "
         f"{m['speed_probe_us']['start']:g} µs at the start and {m['speed_probe_us']['end']:g} µs at the end "
-        "(lower is faster; Galla's CPU-bound figures move with it, the baseline's thread-bound ones do not). "
+        "(lower is faster; Galla's and the threaded baseline's CPU-bound figures move with it, the blocking "
+        "baseline's thread-bound ones do not). "
         f"Taken again just before each headline window: {probes_before(results)}.",
         f"- **Store:** {results['store']} (set `MONGODB_URI` to run it against a real MongoDB).",
         f"- **Setup:** `galla serve`, the Razorpay sandbox and the Stripe sandbox, each its own process, the "
@@ -204,15 +249,18 @@ def render_markdown(results: dict, command: str) -> str:
         "stack runs rounds of five windows, one of each kind: 200 shoppers at 100 ms, the same at 0 ms (the "
         "sandbox's latency set live through `PUT /sandbox/latency`, so each round's `latency_hidden` compares two "
         "windows seconds apart on one store), shoppers arriving at half the peak, then at the rate that keeps "
-        "the server half busy, and the webhook load. The "
+        "the server half busy, and the webhook load. Each "
         f"baseline's sweep is followed by {plan['rounds'] - 1} more windows at 200 shoppers. The shoppers' "
         f"generator and both sandboxes run at nice 10 on {name_cpus(m.get('outside_cpus'))}, and the server at "
         f"the bench's own priority alone on {name_cpus(m.get('server_cpus'))}: sharing its CPU, they would take "
         "turns with it and delay its loop, "
         "where in production they are other machines. "
-        "The baseline is Galla's own app "
-        "with only its Razorpay client swapped for the SDK in the default executor (`bench/blocking.py`), so the "
-        "ratio measures one thing: how the gateway is waited on.",
+        "Both baselines are Galla's own app "
+        "with only its Razorpay client swapped for the SDK in the loop's default executor (`bench/blocking.py`), so "
+        "each ratio measures one thing: how the gateway is waited on. The blocking baseline keeps the executor "
+        f"asyncio makes (min(32, CPUs + 4) threads: {min(32, m['cpus'] + 4)} here); the threaded baseline "
+        f"(`python -m bench.blocking --threads {pool}`) gets a pool of {pool} threads, one for every shopper at "
+        "the widest level, so no shopper ever waits for a thread.",
         "",
         "## Headline",
         "",
@@ -220,9 +268,9 @@ def render_markdown(results: dict, command: str) -> str:
         "|---|---|---|---|---|",
     ]
     for key, (comparison, threshold, meaning) in TARGETS.items():
-        each = ", ".join(fmt(value) for value in rounds[key]) if key in rounds else "–"
+        each = ", ".join(fmt_kept(value) for value in rounds[key]) if key in rounds else "–"
         out.append(
-            f"| `{key}`: {meaning} | {fmt(results[key])} | {each} | {comparison} {threshold:g} | "
+            f"| `{key}`: {meaning} | {fmt_kept(results[key])} | {each} | {comparison} {threshold:g} | "
             f"{'yes' if results['targets_met'][key] else '**no**'} |"
         )
     out += [
@@ -230,31 +278,43 @@ def render_markdown(results: dict, command: str) -> str:
         f"Galla: **{fmt(results['checkouts_per_s'])} checkouts/s** at {plan['latency'] * 1000:.0f} ms and "
         f"{shoppers} shoppers (windows: {', '.join(fmt(v) for v in rounds['checkouts_per_s'])}); the blocking "
         f"baseline: {fmt(results['blocking_checkouts_per_s'])}/s "
-        f"({', '.join(fmt(v) for v in rounds['blocking_checkouts_per_s'])}); "
+        f"({', '.join(fmt(v) for v in rounds['blocking_checkouts_per_s'])}); the threaded baseline ({pool} "
+        f"threads): {fmt(results['threads_checkouts_per_s'])}/s "
+        f"({', '.join(fmt(v) for v in rounds['threads_checkouts_per_s'])}); "
         f"Galla with no latency: {fmt(results['zero_latency_checkouts_per_s'])}/s "
-        f"({', '.join(fmt(v) for v in rounds['zero_latency_checkouts_per_s'])}).",
+        f"({', '.join(fmt(v) for v in rounds['zero_latency_checkouts_per_s'])}). Create-checkout p99: Galla "
+        f"{fmt(results['create_checkout_p99_ms'])} ms "
+        f"({', '.join(fmt(v) for v in rounds['create_checkout_p99_ms'])}), the threaded baseline "
+        f"{fmt(results['threads_create_checkout_p99_ms'])} ms "
+        f"({', '.join(fmt(v) for v in rounds['threads_create_checkout_p99_ms'])}).",
         "",
         "## Throughput against concurrency",
         "",
-        "One window at each level (the sweep that finds the peak), for both servers. A checkout counts over "
+        "One window at each level (the sweep that finds the peak), for each server. A checkout counts over "
         "its window plus the seconds the sandbox then needed to deliver the webhooks still queued (settle): a "
         "saturated server answers its shoppers first and the gateway's deliveries wait, so counting only the "
         "window would bank work not yet done. The window's own count is `checkouts_per_s_before_webhooks` in "
         "latest.json.",
         "",
-        f"![Checkouts per second against concurrent shoppers, Galla and the blocking baseline]({PLOT})",
+        f"![Checkouts per second against concurrent shoppers, Galla and both blocking baselines]({PLOT})",
         "",
-        "| shoppers | Galla checkouts/s | blocking checkouts/s | ratio | Galla CPU ms/checkout | blocking CPU "
-        "ms/checkout | ratio | Galla webhooks queued at the end, settle |",
-        "|---|---|---|---|---|---|---|---|",
+        "| shoppers | Galla checkouts/s | blocking checkouts/s | ratio | threaded checkouts/s | ratio | Galla CPU "
+        "ms/checkout | blocking | threaded | Galla webhooks queued at the end, settle |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in galla["runs"]:
-        other: dict = next((b for b in blocking["runs"] if b["concurrency"] == run["concurrency"]), {})
+        found: list[dict] = [
+            next((b for b in base["runs"] if b["concurrency"] == run["concurrency"]), {})
+            for base in (blocking, threads)
+        ]
+        other, third = found
         out.append(
             f"| {run['concurrency']} | {fmt(run['checkouts_per_s'])} | {fmt(other.get('checkouts_per_s'))} | "
             f"{fmt(ratio(run['checkouts_per_s'], other.get('checkouts_per_s')))}× | "
+            f"{fmt(third.get('checkouts_per_s'))} | "
+            f"{fmt(ratio(run['checkouts_per_s'], third.get('checkouts_per_s')))}× | "
             f"{fmt(run['server_cpu_ms_per_checkout'])} | {fmt(other.get('server_cpu_ms_per_checkout'))} | "
-            f"{fmt(ratio(run['server_cpu_ms_per_checkout'], other.get('server_cpu_ms_per_checkout')))}× | "
+            f"{fmt(third.get('server_cpu_ms_per_checkout'))} | "
             f"{fmt(run.get('webhook_backlog_after'))}, {fmt(run.get('settled_s'), ' s')} |"
         )
     out += [
@@ -263,18 +323,20 @@ def render_markdown(results: dict, command: str) -> str:
         "",
         "From each server's median window at 100 ms. Milliseconds as the shopper sees them (the webhook step: "
         "from the sandbox queuing the event to Galla's 200, "
-        "as the sandbox's delivery log records it). The ratio is Galla's time ÷ the baseline's.",
+        "as the sandbox's delivery log records it). The ratios are Galla's p99 ÷ each baseline's.",
         "",
-        "| step | Galla p50 | p95 | p99 | blocking p50 | p95 | p99 | p50 ratio | p99 ratio |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| step | Galla p50 | p95 | p99 | blocking p50 | p95 | p99 | threaded p50 | p95 | p99 | p99 ratio, blocking "
+        "| p99 ratio, threaded |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for step, mine in ours["steps"].items():
-        base = theirs["steps"][step]
-        out.append(
-            f"| {step.replace('_', ' ')} | {fmt(mine['p50_ms'])} | {fmt(mine['p95_ms'])} | "
-            f"{fmt(mine['p99_ms'])} | {fmt(base['p50_ms'])} | {fmt(base['p95_ms'])} | {fmt(base['p99_ms'])} | "
-            f"{fmt(ratio(mine['p50_ms'], base['p50_ms']))}× | {fmt(ratio(mine['p99_ms'], base['p99_ms']))}× |"
-        )
+        cells = [
+            f"{fmt(each[q])}"
+            for each in (mine, theirs["steps"][step], threaded["steps"][step])
+            for q in ("p50_ms", "p95_ms", "p99_ms")
+        ]
+        cells += [f"{fmt(ratio(mine['p99_ms'], base['steps'][step]['p99_ms']))}×" for base in (theirs, threaded)]
+        out.append(f"| {step.replace('_', ' ')} | " + " | ".join(cells) + " |")
     half = median_window(galla["rounds"]["half_peak"], "loop_lag_p99_ms")
     calm = median_window(galla["rounds"]["half_busy"], "loop_lag_p99_ms")
     hooks = median_window(galla["rounds"]["webhooks"], "accepted_per_s")
@@ -284,8 +346,10 @@ def render_markdown(results: dict, command: str) -> str:
     out += [
         "",
         f"Webhook events ingested during the {shoppers}-shopper run: Galla {fmt(ours['webhook_events_per_s'])}/s, "
-        f"the baseline {fmt(theirs['webhook_events_per_s'])}/s "
-        f"({fmt(ratio(ours['webhook_events_per_s'], theirs['webhook_events_per_s']))}×).",
+        f"the blocking baseline {fmt(theirs['webhook_events_per_s'])}/s "
+        f"({fmt(ratio(ours['webhook_events_per_s'], theirs['webhook_events_per_s']))}×), the threaded baseline "
+        f"{fmt(threaded['webhook_events_per_s'])}/s "
+        f"({fmt(ratio(ours['webhook_events_per_s'], threaded['webhook_events_per_s']))}×).",
         "",
         "## Event loop lag at half the peak",
         "",
@@ -365,11 +429,11 @@ def render_markdown(results: dict, command: str) -> str:
     return "\n".join(out)
 
 
-def plot_svg(galla: list[dict], blocking: list[dict]) -> str:
-    """A line chart of checkouts/s against shoppers for both servers, as standalone SVG."""
+def plot_svg(galla: list[dict], blocking: list[dict], threads: list[dict]) -> str:
+    """A line chart of checkouts/s against shoppers for the three servers, as standalone SVG."""
     width, height, left, bottom, top, right = 720, 360, 60, 50, 40, 200
-    xs = sorted({run["concurrency"] for run in galla + blocking})
-    peak = max(run["checkouts_per_s"] for run in galla + blocking) or 1
+    xs = sorted({run["concurrency"] for run in galla + blocking + threads})
+    peak = max(run["checkouts_per_s"] for run in galla + blocking + threads) or 1
     scale_y = (height - top - bottom) / (peak * 1.1)
 
     def x_of(shoppers: int) -> float:
@@ -401,6 +465,7 @@ def plot_svg(galla: list[dict], blocking: list[dict]) -> str:
     for runs, colour, label, row in (
         (galla, "#0a7d32", "Galla (aiohttp, async)", 0),
         (blocking, "#b3261e", "blocking SDK in executor", 1),
+        (threads, "#1f5fb3", "SDK, thread per shopper", 2),
     ):
         points = " ".join(
             f"{x_of(r['concurrency']):.1f},{y_of(r['checkouts_per_s']):.1f}"

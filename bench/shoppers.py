@@ -111,7 +111,10 @@ class Shopper:
         if status != expect:
             tally.failures[f"{name}: HTTP {status}"] += 1
             return None
-        if tally.inside(ended):
+        # By when it started: a step the warm-up began belongs to the warm-up (the first seconds' connection storm
+        # can hold a few for a SYN retry of 1 s and then 2 s more, and they would land in the window as its tail),
+        # and one begun in the window counts to its end, the shoppers in flight being waited for.
+        if tally.inside(started):
             tally.steps[name].append(ended - started)
         return payload
 

@@ -97,7 +97,7 @@ class Stack:
     """Where a running stack's processes listen, and their pids."""
 
     name: str
-    server: str  # "galla" or "blocking"
+    server: str  # "galla", "blocking" (the default executor) or "threads" (a pool of a thread per shopper)
     latency: float
     keys: Keys
     server_url: str
@@ -116,11 +116,21 @@ class Stack:
         return {role: cpu_seconds(proc.pid) for role, proc in self.processes.items()}
 
 
-def server_command(server: str, port: int) -> list[str]:
-    """The command line that serves the shop: `galla serve`, or the blocking baseline."""
+def module_in(root: Path, module: str) -> str:
+    """`module`'s name in the tree at root: trees before the galla/ package (issue 25) had views/ and sandbox/."""
+    if (root / "galla").is_dir():
+        return module
+    return {"galla.cli": "views.cli", "sandboxes.razorpay": "sandbox.razorpay", "sandboxes.stripe": "sandbox.stripe"}[
+        module
+    ]
+
+
+def server_command(server: str, port: int, threads: int = 0, root: Path = ROOT) -> list[str]:
+    """The command line that serves the shop: `galla serve`, or the blocking baseline ("threads": on `threads`)."""
     if server == "galla":
-        return [sys.executable, "-m", "galla.cli", "serve", "--port", str(port)]
-    return [sys.executable, "-m", "bench.blocking", "--port", str(port)]
+        return [sys.executable, "-m", module_in(root, "galla.cli"), "serve", "--port", str(port)]
+    baseline = [sys.executable, "-m", "bench.blocking", "--port", str(port)]
+    return [*baseline, "--threads", str(threads)] if server == "threads" else baseline
 
 
 def server_env(
@@ -149,7 +159,7 @@ def server_env(
     return env
 
 
-def sandbox_commands(keys: Keys, ports: dict[str, int], latency: float) -> dict[str, list[str]]:
+def sandbox_commands(keys: Keys, ports: dict[str, int], latency: float, root: Path = ROOT) -> dict[str, list[str]]:
     """The command lines of both sandboxes, delivering their webhooks to the server."""
     server = f"http://127.0.0.1:{ports['server']}"
     common = [f"--latency={latency}", f"--webhook-parallel={WEBHOOK_PARALLEL}"]
@@ -158,7 +168,7 @@ def sandbox_commands(keys: Keys, ports: dict[str, int], latency: float) -> dict[
         "razorpay": [
             sys.executable,
             "-m",
-            "sandboxes.razorpay",
+            module_in(root, "sandboxes.razorpay"),
             f"--port={ports['razorpay']}",
             f"--key-id={keys.razorpay_key_id}",
             f"--key-secret={keys.razorpay_key_secret}",
@@ -169,7 +179,7 @@ def sandbox_commands(keys: Keys, ports: dict[str, int], latency: float) -> dict[
         "stripe": [
             sys.executable,
             "-m",
-            "sandboxes.stripe",
+            module_in(root, "sandboxes.stripe"),
             f"--port={ports['stripe']}",
             f"--secret-key={keys.stripe_secret_key}",
             f"--publishable-key={keys.stripe_publishable_key}",
@@ -203,16 +213,22 @@ async def set_latency(stack: Stack, session: aiohttp.ClientSession, seconds: flo
 
 
 @contextlib.asynccontextmanager
-async def running_stack(name: str, server: str, latency: float, root: Path = ROOT) -> AsyncIterator[Stack]:
+async def running_stack(
+    name: str, server: str, latency: float, root: Path = ROOT, threads: int = 0
+) -> AsyncIterator[Stack]:
     """Start a server and both sandboxes with `latency` seconds on every gateway call; stop them at exit.
 
     `root` is the source tree they run from: another checkout of Galla, to compare two versions side by side.
+    `threads` sizes the pool of the "threads" baseline.
     """
     LOGS.mkdir(parents=True, exist_ok=True)
     keys = Keys()
     ports = {role: free_port() for role in ("server", "razorpay", "stripe")}
     urls = {role: f"http://127.0.0.1:{port}" for role, port in ports.items()}
-    commands = {**sandbox_commands(keys, ports, latency), "server": server_command(server, ports["server"])}
+    commands = {
+        **sandbox_commands(keys, ports, latency, root),
+        "server": server_command(server, ports["server"], threads, root),
+    }
     env = server_env(keys, ports["server"], urls["razorpay"], urls["stripe"], name, root)
     processes: dict[str, subprocess.Popen] = {}
     try:

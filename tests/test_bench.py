@@ -214,14 +214,31 @@ async def test_half_the_peak_is_half_the_most_served_in_any_window_before_it(mon
     assert windows.rates[0::2] == [97.0, 105.0]
 
 
-def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each():
-    from bench.report import render_markdown, summarize
+def threaded_baseline(per_s: list[float], create_p99s: list[float]) -> dict:
+    """The threaded baseline's stack as sweep() reports it: its headline windows' checkouts/s and create p99."""
+    headline = [with_create_p99(window(value), p99) for value, p99 in zip(per_s, create_p99s, strict=False)]
+    return {
+        "threads": 400,
+        "runs": [window(100.0, concurrency=25), headline[0], window(160.0, concurrency=400)],
+        "rounds": {"headline": headline},
+    }
+
+
+def with_create_p99(run: dict, p99: float) -> dict:
+    """A window whose create-checkout step had this p99."""
+    return {**run, "steps": {**run["steps"], "create_checkout": {**run["steps"]["create_checkout"], "p99_ms": p99}}}
+
+
+def bench_results(headline: list[dict], threads: dict) -> dict:
+    """summarize() over a run whose every other window is fixed: Galla's headline windows and the threaded baseline
+    given."""
+    from bench.report import summarize
 
     galla = {
         "store": "embedded",
         "runs": [window(50.0, concurrency=25), window(150.0), window(160.0, concurrency=400)],
         "rounds": {
-            "headline": [window(150.0), window(90.0), window(160.0)],
+            "headline": headline,
             "zero_latency": [window(150.0), window(100.0), window(200.0)],  # rounds 1.0, 0.9, 0.8
             "half_peak": [window(80.0, arrival_rate=80.0, loop_lag_p99_ms=lag) for lag in (4.0, 30.0, 6.0)],
             "half_busy": [
@@ -257,7 +274,17 @@ def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each()
         "speed_probe_us": {"start": 300.0, "end": 310.0},
         "idle_penalty": {"start": penalty, "end": {**penalty, "ratio": 1.6}},
     }
-    results = summarize(plan=plan, machine=machine, galla=galla, blocking=blocking, growth=growth, seconds=600)
+    return summarize(
+        plan=plan, machine=machine, galla=galla, blocking=blocking, threads=threads, growth=growth, seconds=600
+    )
+
+
+def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each():
+    from bench.report import render_markdown
+
+    results = bench_results(
+        [window(150.0), window(90.0), window(160.0)], threaded_baseline([170.0, 90.0, 100.0], [2600.0, 2000.0, 3000.0])
+    )
     # One slow window of each kind (90/s, 30 ms, 700 events/s, 1.3×) moves no headline figure.
     assert {
         key: results[key]
@@ -289,3 +316,129 @@ def test_headline_figures_are_medians_of_their_windows_and_the_page_shows_each()
     assert "| loop lag p99 | 6.00 ms | 1.50 ms |" in page and "| shoppers arriving per second | 80.00 | 53.30 |" in page
     assert "takes 300.00 µs on the server's CPU when it never idles takes 420.00 µs right after" in page
     assert "1.40× at the start of the run, 1.60× at the end" in page
+
+
+def test_galla_is_set_beside_the_threaded_baseline_by_throughput_and_create_checkout_p99():
+    from bench.report import headline, render_markdown
+
+    # The shape the issue measured: a thread per shopper comes close to Galla's throughput, not to its p99.
+    galla = [with_create_p99(window(per_s), p99) for per_s, p99 in ((208.0, 360.0), (195.0, 500.0), (215.0, 300.0))]
+    results = bench_results(galla, threaded_baseline([170.0, 160.0, 175.0], [2600.0, 2400.0, 2800.0]))
+    assert {
+        key: results[key]
+        for key in (
+            "threads",
+            "threads_checkouts_per_s",
+            "create_checkout_p99_ms",
+            "threads_create_checkout_p99_ms",
+            "ratio_vs_threads",
+            "p99_ratio_vs_threads",
+        )
+    } == {
+        "threads": 400,
+        "threads_checkouts_per_s": 170.0,
+        "create_checkout_p99_ms": 360.0,
+        "threads_create_checkout_p99_ms": 2600.0,
+        "ratio_vs_threads": 1.224,
+        "p99_ratio_vs_threads": 0.138,
+    }
+    # Each Galla window ÷ the baseline's median, as ratio_vs_blocking's.
+    assert results["per_round"]["ratio_vs_threads"] == [1.224, 1.147, 1.265]
+    assert results["per_round"]["p99_ratio_vs_threads"] == [0.138, 0.192, 0.115]
+    assert results["targets_met"]["p99_ratio_vs_threads"] and not results["targets_met"]["ratio_vs_threads"]
+    assert not results["all_targets_met"]
+    lines = headline(results).splitlines()
+    assert "ratio_vs_threads" in lines[1] and "(target >= 1.5: NOT MET)" in lines[1]
+    assert "p99_ratio_vs_threads" in lines[2] and "(target <= 0.2: met)" in lines[2]
+    assert "threaded baseline (400 threads) 170.0/s" in lines[-2]
+    assert lines[-1] == "create-checkout p99: Galla 360.0 ms, threaded baseline 2600.0 ms"
+    page = render_markdown(results, "make bench")
+    assert "| 1.224 | 1.224, 1.147, 1.265 | >= 1.5 | **no** |" in page
+    assert "| 0.138 | 0.138, 0.192, 0.115 | <= 0.2 | yes |" in page
+    assert "the threaded baseline (400 threads): 170.00/s (170.00, 160.00, 175.00)" in page
+    assert "`python -m bench.blocking --threads 400`" in page and "6 here" in page
+    # The step table's create-checkout row: Galla's median window (208/s) beside each baseline's.
+    assert (
+        "| create checkout | 1.00 | 2.00 | 360.00 | 1.00 | 2.00 | 3.00 | 1.00 | 2.00 | 2,600.00 | 120.00× | 0.14× |"
+    ) in page
+
+
+def test_a_ratio_just_short_of_its_target_is_kept_short_and_shown_so():
+    galla = [window(254.15)] * 3
+    results = bench_results(galla, threaded_baseline([170.0] * 3, [17.0] * 3))
+    # Two digits would round 1.495 up to 1.5 and call it met.
+    assert results["ratio_vs_threads"] == 1.495 and not results["targets_met"]["ratio_vs_threads"]
+    # Galla's create p99 (3 ms) ÷ 17 ms: 0.176, met; 3.4 ms would be exactly 0.2, still met.
+    assert results["p99_ratio_vs_threads"] == 0.176 and results["targets_met"]["p99_ratio_vs_threads"]
+    from bench.report import render_markdown
+
+    assert "| 1.495 | 1.495, 1.495, 1.495 | >= 1.5 | **no** |" in render_markdown(results, "make bench")
+
+
+def test_the_threaded_baseline_is_the_blocking_one_with_a_pool_of_the_threads_given():
+    from bench.stack import server_command
+
+    assert server_command("threads", 8001, 200)[-5:] == ["bench.blocking", "--port", "8001", "--threads", "200"]
+    assert server_command("blocking", 8001, 200)[-3:] == ["bench.blocking", "--port", "8001"]
+    assert server_command("galla", 8001)[-4:] == ["galla.cli", "serve", "--port", "8001"]
+
+
+async def test_the_threaded_baselines_pool_becomes_the_loops_default_executor():
+    import asyncio
+
+    from bench.blocking import pool_of
+
+    loop = asyncio.get_running_loop()
+    await pool_of(3)(None)
+    try:
+        names = await asyncio.gather(*(loop.run_in_executor(None, blocked_name, 0.05) for _ in range(6)))
+        # Six calls at once on three threads: each thread is the pool's, and no more than three ran.
+        assert {name.rsplit("_", 1)[0] for name in names} == {"razorpay-sdk"} and len(set(names)) == 3
+    finally:
+        await loop.shutdown_default_executor()
+
+
+def blocked_name(seconds: float) -> str:
+    """Block this thread a moment, as the SDK's call would, and say which thread it was."""
+    import time
+
+    time.sleep(seconds)
+    return threading.current_thread().name
+
+
+async def test_a_step_counts_in_the_window_it_started_in(monkeypatch):
+    import bench.shoppers as shoppers
+
+    class Answer:
+        status = 200
+
+        async def json(self, content_type=None):
+            return {}
+
+    class Posted:
+        async def __aenter__(self):
+            return Answer()
+
+        async def __aexit__(self, *exc):
+            return False
+
+    session = mock.Mock(post=lambda url, json: Posted())
+    shopper = Shopper(mock.Mock(), session, "prod_1")
+    tally = Tally(window=(10.0, 20.0))
+    # Begun in the warm-up and ended in the window (a connection that waited out SYN retries): the warm-up's.
+    # Begun in the window and ended after it: the window's, to its end.
+    clock = iter([7.0, 11.0, 12.0, 12.5, 19.0, 23.0])
+    monkeypatch.setattr(shoppers, "time", mock.Mock(monotonic=lambda: next(clock)))  # the shoppers' clock only
+    for _ in range(3):
+        assert await shopper.step(tally, "create_checkout", "http://shop/api/checkout", {}) == {}
+    assert tally.steps["create_checkout"] == [0.5, 4.0]
+
+
+def test_a_tree_from_before_the_galla_package_is_served_by_its_own_module_names(tmp_path):
+    """bench-ab against a revision before issue 25's move runs that tree's views.cli and sandbox.* modules."""
+    from bench.stack import module_in, server_command
+
+    assert server_command("galla", 8001, root=tmp_path)[-4:] == ["views.cli", "serve", "--port", "8001"]
+    assert module_in(tmp_path, "sandboxes.stripe") == "sandbox.stripe"
+    (tmp_path / "galla").mkdir()
+    assert module_in(tmp_path, "sandboxes.stripe") == "sandboxes.stripe"
