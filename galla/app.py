@@ -12,23 +12,12 @@ import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
-from galla.admin import api as admin
-from galla.admin import dashboard as admin_dashboard
-from galla.admin import orders as admin_orders
-from galla.admin import outbox as admin_outbox
-from galla.admin import products as admin_products
-from galla.admin import session as admin_session
-from galla.admin.auth import (
-    ADMIN_PASSWORD,
-    ADMIN_SESSION,
-    ADMIN_USER,
-    admin_auth_middleware,
-    generate_password,
-    is_admin_path,
-)
-from galla.api import openapi
-from galla.api import routes as api
+from galla.admin.app import ADMIN_PREFIX, create_admin_api_app, create_admin_app
+from galla.admin.auth import ADMIN_PASSWORD, admin_auth_middleware, generate_password
+from galla.api import probes
+from galla.api.app import API_PREFIX, create_api_app
 from galla.jsonio import dumps
 from galla.ops.collector import AcyclicTemplate
 from galla.ops.looplag import loop_lag_ctx
@@ -48,15 +37,15 @@ from galla.settings import (
     check_admin_password,
     check_gateway_keys,
 )
-from galla.shop import pages
+from galla.shop.app import add_shop
 from galla.store.db import Database, ensure_indexes, open_database
 from galla.store.products import seed_products
 from galla.web.body import MAX_BODY_BYTES
-from galla.web.middlewares import error_middleware, request_id_middleware
-from galla.web.ratelimit import checkout_rate_limit_middleware
+from galla.web.middlewares import STAND_IN, error_middleware, request_id_middleware
+from galla.web.ratelimit import PUBLIC_LIMITS, PublicLimits
 from galla.web.security import security_headers_middleware
 from galla.web.state import DATABASE, SANDBOXED, SETTINGS, SHOP, WEBHOOK_SHOP
-from galla.webhooks import routes as webhooks
+from galla.webhooks.app import WEBHOOKS_PREFIX, create_webhooks_app
 from galla.webhooks.receive import finish_applying
 from galla.workers.mailer import mailer_ctx, mailer_settings
 from galla.workers.reconciler import reconcile_ctx
@@ -79,6 +68,7 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
         settings = settings.with_razorpay_sandbox(self_url)
     if "stripe" in sandboxed:
         settings = settings.with_stripe_sandbox(self_url)
+    # The root application is the shop's (errors as friendly pages); what applies to every response stays here.
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         middlewares=[
@@ -86,8 +76,6 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
             metrics_middleware,
             security_headers_middleware(settings),
             error_middleware,
-            checkout_rate_limit_middleware(settings),
-            admin_auth_middleware(settings),
         ],
     )
     app[SETTINGS] = settings
@@ -95,21 +83,9 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     app[DATABASE] = db or open_database(settings.mongodb_uri, settings.mongodb_db)
     app[ADMIN_PASSWORD] = admin_password(settings, sandboxed)
     app[METRICS] = Metrics()
+    app[PUBLIC_LIMITS] = PublicLimits(settings)
     setup_templates(app, settings, sandboxed)
-    for module in (
-        api,
-        admin,
-        admin_session,
-        admin_dashboard,
-        admin_orders,
-        admin_products,
-        admin_outbox,
-        webhooks,
-        openapi,
-        pages,
-    ):
-        app.add_routes(module.routes)
-    app.router.add_static("/static", ROOT / "static", name="static")
+    mount_areas(app, admin_auth_middleware(settings))
     if "razorpay" in sandboxed:
         mount_razorpay_sandbox(app, settings, self_url)
     if "stripe" in sandboxed:
@@ -121,6 +97,17 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     app.cleanup_ctx.append(mailer_ctx)
     app.cleanup_ctx.append(loop_lag_ctx)
     return app
+
+
+def mount_areas(app: web.Application, guard: Middleware) -> None:
+    """Compose the areas on the root application: the probes, the API (with the admin's API inside), the admin's
+    pages, the webhooks, the shop's pages and the static files. guard signs the admin in (both admin parts)."""
+    app.add_routes(probes.routes)
+    app.add_subapp(API_PREFIX, create_api_app(create_admin_api_app(guard)))
+    app.add_subapp(ADMIN_PREFIX, create_admin_app(guard))
+    app.add_subapp(WEBHOOKS_PREFIX, create_webhooks_app())
+    add_shop(app)
+    app.router.add_static("/static", ROOT / "static", name="static")
 
 
 def admin_password(settings: Settings, sandboxed: frozenset[str]) -> str:
@@ -169,14 +156,8 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
 
 
 async def page_context(request: web.Request) -> dict:
-    """Per-request template values; admin pages also get who is signed in and which section is open."""
-    context = {"embedded_store": request.app[DATABASE].embedded}
-    if is_admin_path(request.path):
-        parts = request.path.split("/")
-        context.update(
-            admin_user=ADMIN_USER, admin_session=request.get(ADMIN_SESSION), admin_section="/".join(parts[:3])
-        )
-    return context
+    """Per-request template values (the admin's pages add their own: galla.admin.app.admin_page_context)."""
+    return {"embedded_store": request.config_dict[DATABASE].embedded}
 
 
 def mount_razorpay_sandbox(app: web.Application, settings: Settings, self_url: str) -> None:
@@ -189,6 +170,7 @@ def mount_razorpay_sandbox(app: web.Application, settings: Settings, self_url: s
         webhook_url=self_url + "/webhooks/razorpay",
         webhook_secret=settings.razorpay_webhook_secret.get_secret_value(),
     )
+    sandbox[STAND_IN] = True
     app.add_subapp(SANDBOX_RAZORPAY_PATH, sandbox)
 
 
@@ -203,6 +185,7 @@ def mount_stripe_sandbox(app: web.Application, settings: Settings, self_url: str
         webhook_url=self_url + "/webhooks/stripe",
         webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
     )
+    sandbox[STAND_IN] = True
     app.add_subapp(SANDBOX_STRIPE_PATH, sandbox)
 
 

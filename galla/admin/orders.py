@@ -38,7 +38,7 @@ async def show_orders(request: web.Request) -> web.Response:
         "paged": "after" in request.query,
     }
     try:
-        page = await read_page(request.app[SHOP], request.query)
+        page = await read_page(request.config_dict[SHOP], request.query)
     except InvalidInput as exc:
         context["error"] = exc
         return aiohttp_jinja2.render_template("admin_orders.html", request, context, status=exc.status)
@@ -49,7 +49,7 @@ async def show_orders(request: web.Request) -> web.Response:
 @routes.get("/admin/orders/{order_id}")
 async def show_order(request: web.Request) -> web.Response:
     """One order: what was bought, the payment, refunds, and the trace of every step."""
-    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    order = await load_order(request.config_dict[SHOP], request.match_info["order_id"])
     return await render_order(request, order, notice=DONE_NOTICES.get(request.query.get("done", "")))
 
 
@@ -57,10 +57,10 @@ async def render_order(
     request: web.Request, order: Order, *, notice: str | None = None, error: CheckoutError | None = None
 ) -> web.Response:
     """The order page, with a notice or the error that stopped an action."""
-    redactor = Redactor(settings_secrets(request.app[SETTINGS]))
+    redactor = Redactor(settings_secrets(request.config_dict[SETTINGS]))
     context = {
         "order": order,
-        "trace": await build_trace(request.app[SHOP], order, redactor),
+        "trace": await build_trace(request.config_dict[SHOP], order, redactor),
         "refundable": refundable_amount(order) if order.status in REFUNDABLE else 0,
         "notice": notice,
         "error": error,
@@ -72,7 +72,7 @@ async def render_order(
 @routes.post("/admin/orders/{order_id}/refund/confirm")
 async def confirm_refund(request: web.Request) -> web.Response:
     """Ask the admin to confirm a refund of the amount typed (nothing is sent yet)."""
-    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    order = await load_order(request.config_dict[SHOP], request.match_info["order_id"])
     form = await read_form(request)
     try:
         check_refundable(order)
@@ -87,7 +87,7 @@ async def confirm_refund(request: web.Request) -> web.Response:
 @routes.post("/admin/orders/{order_id}/refund")
 async def post_refund(request: web.Request) -> web.Response:
     """Refund the confirmed amount, then back to the order."""
-    shop, order_id = request.app[SHOP], request.match_info["order_id"]
+    shop, order_id = request.config_dict[SHOP], request.match_info["order_id"]
     form = await read_form(request)
     try:
         amount = int(form.get("amount", ""))
@@ -103,14 +103,14 @@ async def post_refund(request: web.Request) -> web.Response:
 @routes.post("/admin/orders/{order_id}/capture/confirm")
 async def confirm_capture(request: web.Request) -> web.Response:
     """Ask the admin to confirm capturing an authorized payment."""
-    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    order = await load_order(request.config_dict[SHOP], request.match_info["order_id"])
     return render_confirmation(request, order, action="capture", amount=order.amount_paid or order.amount)
 
 
 @routes.post("/admin/orders/{order_id}/capture")
 async def post_capture(request: web.Request) -> web.Response:
     """Capture the authorized payment, then back to the order."""
-    shop, order_id = request.app[SHOP], request.match_info["order_id"]
+    shop, order_id = request.config_dict[SHOP], request.match_info["order_id"]
     try:
         await capture_order(shop, order_id)
     except CheckoutError as exc:

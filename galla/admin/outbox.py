@@ -20,7 +20,7 @@ async def show_messages(request: web.Request) -> web.Response:
     """Every email the shop has queued, newest first, with where it stands."""
     context = {"when": format_shop_time}
     try:
-        context.update(await show_outbox(request.app[SHOP], request.query.get("status")))
+        context.update(await show_outbox(request.config_dict[SHOP], request.query.get("status")))
     except InvalidInput as exc:
         context.update(error=exc, messages=[], counts={}, status="", statuses=())
         return aiohttp_jinja2.render_template("admin_outbox.html", request, context, status=exc.status)
@@ -30,7 +30,7 @@ async def show_messages(request: web.Request) -> web.Response:
 @routes.get("/admin/outbox/{message_id}")
 async def show_message(request: web.Request) -> web.Response:
     """One email: its envelope, where it stands, why it last failed, and its text."""
-    message = await load_message(request.app[SHOP], request.match_info["message_id"])
+    message = await load_message(request.config_dict[SHOP], request.match_info["message_id"])
     notice = "Queued again: the mailer sends it on its next pass." if request.query.get("done") == "resend" else None
     return render_message(request, message, notice=notice)
 
@@ -38,7 +38,7 @@ async def show_message(request: web.Request) -> web.Response:
 @routes.post("/admin/outbox/{message_id}/resend")
 async def post_resend(request: web.Request) -> web.Response:
     """Queue a held or failed message again, then back to it."""
-    shop, message_id = request.app[SHOP], request.match_info["message_id"]
+    shop, message_id = request.config_dict[SHOP], request.match_info["message_id"]
     try:
         await resend_message(shop, message_id)
     except CheckoutError as exc:

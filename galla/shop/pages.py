@@ -17,6 +17,8 @@ from galla.web.ratelimit import calls_gateway, with_session_id
 from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
+# The order pages show a buyer's data: they are served by their own application (galla.shop.app), kept out of caches.
+order_routes = web.RouteTableDef()
 COUNTRY_CHOICES = [
     ("IN", "India"),
     *sorted(((code, name) for code, name in COUNTRIES.items() if code != "IN"), key=lambda c: c[1]),
@@ -27,14 +29,14 @@ COUNTRY_CHOICES = [
 @aiohttp_jinja2.template("catalog.html")
 async def show_catalog(request: web.Request) -> dict:
     """The product grid."""
-    return {"products": await list_catalog(request.app[SHOP])}
+    return {"products": await list_catalog(request.config_dict[SHOP])}
 
 
 @routes.get("/cart")
 @aiohttp_jinja2.template("cart.html")
 async def show_cart(request: web.Request) -> dict:
     """The cart, which lives in the browser; the page gets the catalog to price it."""
-    return {"products": await list_catalog(request.app[SHOP])}
+    return {"products": await list_catalog(request.config_dict[SHOP])}
 
 
 @routes.get("/checkout")
@@ -42,17 +44,17 @@ async def show_cart(request: web.Request) -> dict:
 async def show_checkout(request: web.Request) -> dict:
     """The buyer's details form."""
     return {
-        "products": await list_catalog(request.app[SHOP]),
+        "products": await list_catalog(request.config_dict[SHOP]),
         "countries": COUNTRY_CHOICES,
         "address_formats": formats_for_pages(),
     }
 
 
-@routes.get("/orders/{order_id}")
+@order_routes.get("/orders/{order_id}")
 @calls_gateway(when=with_session_id)
 async def show_order(request: web.Request) -> web.Response:
     """An order's status, updated in place while payment is under way; Stripe returns buyers here."""
-    shop, order_id = request.app[SHOP], request.match_info["order_id"]
+    shop, order_id = request.config_dict[SHOP], request.match_info["order_id"]
     session_id = request.query.get("session_id")
     notice, status = None, 200
     try:

@@ -1,4 +1,5 @@
-"""Middlewares: a request id on every exchange, and errors as JSON envelopes or friendly pages."""
+"""Middlewares: a request id on every exchange, and errors as JSON envelopes or friendly pages, each area (the API,
+the webhooks, the shop, the admin) answering in its own form."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import re
 
 import aiohttp_jinja2
 from aiohttp import web
-from aiohttp.web_urldispatcher import SystemRoute
+from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import AbstractRoute, SystemRoute
 from pymongo.errors import ConnectionFailure
 
 from galla.ops.logs import REQUEST_ID_VAR
@@ -34,9 +36,40 @@ HTTP_CODES = {
 }
 
 
+# Set on an area's application that answers programs (the API, the webhooks); its sub-applications inherit it.
+ANSWERS_JSON = web.AppKey("answers_json", bool)
+# Set on a stand-in for a gateway (a sandbox), which answers as that gateway does, with its own headers and errors.
+STAND_IN = web.AppKey("stand_in", bool)
+# The attribute answers_json sets on a handler of the root application that answers programs (the probes).
+JSON_HANDLER = "galla_answers_json"
+
+
+def answers_json(handler: Handler) -> Handler:
+    """Mark a handler of the root application whose callers are programs: its errors are JSON envelopes."""
+    setattr(handler, JSON_HANDLER, True)
+    return handler
+
+
 def wants_json(request: web.Request) -> bool:
-    """Whether the caller is a program (the API, webhooks) rather than a person's browser."""
-    return request.path.startswith(("/api/", "/webhooks/")) or request.path in ("/healthz", "/readyz", "/metrics")
+    """Whether the caller is a program rather than a person's browser: the area the request was routed to says so
+    (the API, the webhooks), or the root route at its URL does (the probes)."""
+    for app in reversed(request.match_info.apps):  # the innermost application first
+        if ANSWERS_JSON in app:
+            return app[ANSWERS_JSON]
+    return any(getattr(route.handler, JSON_HANDLER, False) for route in routes_at(request))
+
+
+def routes_at(request: web.Request) -> list[AbstractRoute]:
+    """The routes at the request's URL: the one it matched, or for a refused method every one the URL has."""
+    route = request.match_info.route
+    if not isinstance(route, SystemRoute):
+        return [route]
+    return [r for resource in request.app.router.resources() if resource.raw_match(request.path) for r in resource]
+
+
+def is_stand_in(request: web.Request) -> bool:
+    """Whether the request was routed to a gateway's stand-in (a sandbox), which answers in the gateway's form."""
+    return any(app.get(STAND_IN, False) for app in request.match_info.apps)
 
 
 def json_error(
@@ -91,7 +124,7 @@ def answer_as_response(exc: web.HTTPException) -> web.Response:
 @web.middleware
 async def error_middleware(request: web.Request, handler):
     """Turn flow errors and HTTP errors into the API's envelope, or an error page for people."""
-    if request.path.startswith("/sandbox/"):
+    if is_stand_in(request):
         return await handler(request)  # the sandbox answers in the gateway's own format
     try:
         return await handler(request)
