@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 import aiohttp_jinja2
@@ -51,6 +52,7 @@ from galla.workers.mailer import mailer_ctx, mailer_settings
 from galla.workers.reconciler import reconcile_ctx
 
 log = logging.getLogger("galla")
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent  # galla/: its templates and static files are package data
 GATEWAY_CONNECTIONS = 1000  # per gateway, per process
 # A webhook apply past its answer makes a few short calls (WEBHOOK_CALL_SECONDS each); the ledger job covers the rest.
@@ -165,10 +167,10 @@ def mount_razorpay_sandbox(app: web.Application, settings: Settings, self_url: s
     from sandboxes.razorpay import create_razorpay_sandbox
 
     sandbox = create_razorpay_sandbox(
-        key_id=settings.razorpay_key_id,
-        key_secret=settings.razorpay_key_secret.get_secret_value(),
+        key_id=present(settings.razorpay_key_id),
+        key_secret=present(settings.razorpay_key_secret).get_secret_value(),
         webhook_url=self_url + "/webhooks/razorpay",
-        webhook_secret=settings.razorpay_webhook_secret.get_secret_value(),
+        webhook_secret=present(settings.razorpay_webhook_secret).get_secret_value(),
     )
     sandbox[STAND_IN] = True
     app.add_subapp(SANDBOX_RAZORPAY_PATH, sandbox)
@@ -179,11 +181,11 @@ def mount_stripe_sandbox(app: web.Application, settings: Settings, self_url: str
     from sandboxes.stripe import create_stripe_sandbox
 
     sandbox = create_stripe_sandbox(
-        secret_key=settings.stripe_secret_key.get_secret_value(),
+        secret_key=present(settings.stripe_secret_key).get_secret_value(),
         publishable_key=settings.stripe_publishable_key,
         public_url=settings.public_url.rstrip("/") + SANDBOX_STRIPE_PATH,
         webhook_url=self_url + "/webhooks/stripe",
-        webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+        webhook_secret=present(settings.stripe_webhook_secret).get_secret_value(),
     )
     sandbox[STAND_IN] = True
     app.add_subapp(SANDBOX_STRIPE_PATH, sandbox)
@@ -233,8 +235,8 @@ async def shop_for(
     if "razorpay" in live:
         razorpay = RazorpayClient(
             session=gateway_session(settings.razorpay_timeout),
-            key_id=settings.razorpay_key_id,
-            key_secret=settings.razorpay_key_secret.get_secret_value(),
+            key_id=present(settings.razorpay_key_id),
+            key_secret=present(settings.razorpay_key_secret).get_secret_value(),
             api_base=settings.razorpay_api_base,
             timeout=settings.razorpay_timeout,
             webhook_secrets=settings.razorpay_webhook_secrets,
@@ -244,7 +246,7 @@ async def shop_for(
     if "stripe" in live:
         stripe = StripeGateway(
             session=gateway_session(settings.stripe_timeout),
-            secret_key=settings.stripe_secret_key.get_secret_value(),
+            secret_key=present(settings.stripe_secret_key).get_secret_value(),
             api_base=settings.stripe_api_url,
             timeout=settings.stripe_timeout,
             webhook_secrets=settings.stripe_webhook_secrets,
@@ -266,6 +268,13 @@ async def shop_for(
         for client in (razorpay, stripe):
             if client is not None:
                 await client.session.close()
+
+
+def present(value: T | None) -> T:
+    """A setting this configuration has: a live gateway's keys (check_gateway_keys) or the sandbox's own."""
+    if value is None:
+        raise RuntimeError("a gateway setting is missing")  # check_gateway_keys refuses such settings first
+    return value
 
 
 def gateway_session(timeout: float) -> aiohttp.ClientSession:

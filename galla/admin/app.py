@@ -9,6 +9,7 @@ from aiohttp.typedefs import Middleware
 
 from galla.admin import api, dashboard, orders, outbox, products, session
 from galla.admin.auth import ADMIN_SESSION, ADMIN_USER
+from galla.api.documented import SIGNED_IN
 from galla.web.areas import add_routes_under
 from galla.web.middlewares import error_middleware
 from galla.web.security import no_store_middleware
@@ -31,6 +32,7 @@ def create_admin_app(guard: Middleware) -> web.Application:
 def create_admin_api_app(guard: Middleware) -> web.Application:
     """The admin's API behind guard (the same one as the pages'), inside the API's application."""
     app = web.Application(middlewares=[guard])
+    app[SIGNED_IN] = True
     add_routes_under(app, ADMIN_API_PREFIX, api.routes)
     return app
 

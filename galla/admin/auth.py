@@ -13,7 +13,7 @@ from aiohttp.typedefs import Handler, Middleware
 from galla.settings import Settings
 from galla.store.sessions import AdminSession, find_session
 from galla.web.body import read_form
-from galla.web.middlewares import json_error, render_error, wants_json
+from galla.web.middlewares import answer_error, json_error, render_error, wants_json
 from galla.web.ratelimit import SignInThrottle, client_address, proxy_hops, too_many_requests
 from galla.web.security import origin_of
 from galla.web.state import DATABASE
@@ -95,9 +95,7 @@ def tokens_match(sent: str, expected: str) -> bool:
 
 def refuse_csrf(request: web.Request, message: str) -> web.Response:
     """403 csrf_failed, in the API's envelope or as a page."""
-    if wants_json(request):
-        return json_error(403, "csrf_failed", message, field=CSRF_HEADER)
-    return render_error(request, 403, message)
+    return answer_error(request, 403, "csrf_failed", message, field=CSRF_HEADER)
 
 
 def ask_for_credentials(request: web.Request) -> web.Response:

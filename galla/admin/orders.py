@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from galla.admin.actions import act
 from galla.admin.order_filters import GATEWAYS, METHODS, read_page
 from galla.admin.trace import build_trace
 from galla.ops.logs import settings_secrets
@@ -53,6 +55,15 @@ async def show_order(request: web.Request) -> web.Response:
     return await render_order(request, order, notice=DONE_NOTICES.get(request.query.get("done", "")))
 
 
+def show_order_failure(request: web.Request, order_id: str) -> Callable[[CheckoutError], Awaitable[web.Response]]:
+    """What shows why an action on the order failed: the order page as it now is, with the error."""
+
+    async def show(exc: CheckoutError) -> web.Response:
+        return await render_order(request, await load_order(request.config_dict[SHOP], order_id), error=exc)
+
+    return show
+
+
 async def render_order(
     request: web.Request, order: Order, *, notice: str | None = None, error: CheckoutError | None = None
 ) -> web.Response:
@@ -93,11 +104,9 @@ async def post_refund(request: web.Request) -> web.Response:
         amount = int(form.get("amount", ""))
     except ValueError:
         raise InvalidInput("amount must be the confirmed amount in minor units", field="amount") from None
-    try:
-        await request_refund(shop, order_id, amount, form.get("key") or None)
-    except CheckoutError as exc:
-        return await render_order(request, await load_order(shop, order_id), error=exc)
-    raise web.HTTPSeeOther(f"/admin/orders/{order_id}?done=refund")
+    key = form.get("key") or None
+    done = f"/admin/orders/{order_id}?done=refund"
+    return await act(request_refund(shop, order_id, amount, key), done, show_order_failure(request, order_id))
 
 
 @routes.post("/admin/orders/{order_id}/capture/confirm")
@@ -111,11 +120,8 @@ async def confirm_capture(request: web.Request) -> web.Response:
 async def post_capture(request: web.Request) -> web.Response:
     """Capture the authorized payment, then back to the order."""
     shop, order_id = request.config_dict[SHOP], request.match_info["order_id"]
-    try:
-        await capture_order(shop, order_id)
-    except CheckoutError as exc:
-        return await render_order(request, await load_order(shop, order_id), error=exc)
-    raise web.HTTPSeeOther(f"/admin/orders/{order_id}?done=capture")
+    done = f"/admin/orders/{order_id}?done=capture"
+    return await act(capture_order(shop, order_id), done, show_order_failure(request, order_id))
 
 
 def read_refund_amount(text: str, order: Order) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from galla.admin.actions import act
 from galla.orders.errors import CheckoutError, InvalidInput
 from galla.orders.receipts import format_shop_time, load_message, resend_message, show_outbox
 from galla.store.outbox import OutboxMessage
@@ -18,7 +20,7 @@ routes = web.RouteTableDef()
 @routes.get("/admin/outbox")
 async def show_messages(request: web.Request) -> web.Response:
     """Every email the shop has queued, newest first, with where it stands."""
-    context = {"when": format_shop_time}
+    context: dict[str, Any] = {"when": format_shop_time}
     try:
         context.update(await show_outbox(request.config_dict[SHOP], request.query.get("status")))
     except InvalidInput as exc:
@@ -39,13 +41,14 @@ async def show_message(request: web.Request) -> web.Response:
 async def post_resend(request: web.Request) -> web.Response:
     """Queue a held or failed message again, then back to it."""
     shop, message_id = request.config_dict[SHOP], request.match_info["message_id"]
-    try:
-        await resend_message(shop, message_id)
-    except CheckoutError as exc:
+
+    async def show_failure(exc: CheckoutError) -> web.Response:
         if exc.status == 404:
-            raise
+            raise exc
         return render_message(request, await load_message(shop, message_id), error=exc)
-    raise web.HTTPSeeOther(f"/admin/outbox/{quote(message_id, safe='')}?done=resend")
+
+    done = f"/admin/outbox/{quote(message_id, safe='')}?done=resend"
+    return await act(resend_message(shop, message_id), done, show_failure)
 
 
 def render_message(

@@ -7,10 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from aiohttp import web
 from pydantic import BaseModel
 
 # The attribute documented sets on a handler.
 OPERATION = "galla_operation"
+# Set on an application behind the admin's sign-in: its operations need the admin's credentials.
+SIGNED_IN = web.AppKey("signed_in", bool)
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 
 DATABASE_DOWN = (503, "database_unavailable")
@@ -64,7 +67,6 @@ class Operation:
     # A request body no model validates (a webhook's raw event), as an OpenAPI requestBody.
     raw_body: dict | None = None
     parameters: tuple[dict, ...] = ()
-    admin: bool = False
     summary: str = field(default="", compare=False)
 
 

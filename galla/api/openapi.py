@@ -7,19 +7,22 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from importlib.metadata import version
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import AbstractRoute
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from galla.api import responses
-from galla.api.documented import Answer, Operation, declared_operation, documented
+from galla.api.documented import SIGNED_IN, Answer, Operation, declared_operation, documented
 from galla.api.requests import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest, RefundRequest
+from galla.web.middlewares import ANSWERS_JSON, JSON_HANDLER
 
 routes = web.RouteTableDef()
 
@@ -27,7 +30,7 @@ DOCUMENT_PATH = "/api/openapi.json"
 REF = "#/components/schemas/{model}"
 # The models the API validates request bodies with; each is declared by a handler (its schema is the body's).
 REQUEST_MODELS = (CartRequest, CheckoutRequest, RazorpayVerifyRequest, RazorpayFailedRequest, RefundRequest)
-ADMIN_SECURITY = [{"adminBasic": []}]
+ADMIN_SECURITY: list[dict[str, list[str]]] = [{"adminBasic": []}]
 INLINE_CODE = re.compile(r"`([^`]+)`")
 
 DESCRIPTION = """\
@@ -124,7 +127,7 @@ def errors(*codes: tuple[int, str], kept_order: bool = False) -> dict:
     return answers
 
 
-def describe_operation_spec(op: Operation) -> dict:
+def describe_operation_spec(op: Operation, signed_in: bool) -> dict:
     """One operation object, from what its handler declared."""
     spec: dict[str, Any] = {
         "operationId": op.operation_id,
@@ -142,30 +145,56 @@ def describe_operation_spec(op: Operation) -> dict:
     for status, answer in op.answers.items():
         answers.update(success(status, answer))
     spec["responses"] = {**answers, **errors(*op.errors, kept_order=op.kept_order)}
-    if op.admin:
+    if signed_in:
         spec["security"] = ADMIN_SECURITY
     return spec
 
 
-def documented_routes(app: web.Application) -> list[tuple[str, str, Operation]]:
-    """(path, method, operation) of every route (its sub-applications' too) whose handler declared one, grouped by
-    tag in TAGS' order, in the order the routes were added within each."""
-    found = [
-        (route.resource.canonical, route.method.lower(), op)
-        for route in app.router.routes()
-        if route.resource is not None
-        and (op := declared_operation(route.handler)) is not None
-        and route.method != "HEAD"
-    ]
+def documented_routes(app: web.Application) -> list[tuple[str, str, Operation, bool]]:
+    """(path, method, operation, whether it needs the admin's sign-in) of every route (its sub-applications' too)
+    whose handler declared one, grouped by tag in TAGS' order, in the order the routes were added within each."""
     order = {tag["name"]: n for n, tag in enumerate(TAGS)}
+    found = [
+        (route.resource.canonical, route.method.lower(), op, signed_in)
+        for route, signed_in, _ in walk_routes(app, signed_in=False, for_programs=False)
+        if route.resource is not None and (op := declared_operation(route.handler)) is not None
+    ]
     return sorted(found, key=lambda entry: order[entry[2].tag])
+
+
+def undocumented_routes(app: web.Application) -> list[str]:
+    """The routes answering programs (the API's, the webhooks', the probes') whose handler declared nothing."""
+    return [
+        f"{route.method} {route.resource.canonical}"
+        for route, _, for_programs in walk_routes(app, signed_in=False, for_programs=False)
+        if route.resource is not None
+        and (for_programs or getattr(route.handler, JSON_HANDLER, False))
+        and declared_operation(route.handler) is None
+    ]
+
+
+def walk_routes(
+    app: web.Application, *, signed_in: bool, for_programs: bool
+) -> Iterator[tuple[AbstractRoute, bool, bool]]:
+    """Every route but HEAD of an app and, depth first, of the sub-applications it mounts, with whether it needs the
+    admin's sign-in and whether its application answers programs."""
+    for resource in app.router.resources():
+        if isinstance(resource, web.PrefixedSubAppResource):
+            sub = resource.get_info()["app"]
+            yield from walk_routes(
+                sub,
+                signed_in=signed_in or sub.get(SIGNED_IN, False),
+                for_programs=sub.get(ANSWERS_JSON, for_programs),
+            )
+            continue
+        yield from ((route, signed_in, for_programs) for route in resource if route.method != "HEAD")
 
 
 def describe_paths(app: web.Application) -> dict:
     """Every documented operation of the app, by path and method."""
     paths: dict[str, dict] = {}
-    for path, method, op in documented_routes(app):
-        paths.setdefault(path, {})[method] = describe_operation_spec(op)
+    for path, method, op, signed_in in documented_routes(app):
+        paths.setdefault(path, {})[method] = describe_operation_spec(op, signed_in)
     return paths
 
 
@@ -173,7 +202,7 @@ def documented_models(app: web.Application) -> tuple[list[type[BaseModel]], list
     """The request models and the response models the app's operations declare, each once, in route order."""
     requests: dict[type[BaseModel], None] = {}
     answers: dict[type[BaseModel], None] = {}
-    for _, _, op in documented_routes(app):
+    for _, _, op, _ in documented_routes(app):
         if op.request is not None:
             requests[op.request] = None
         answers.update((answer.model, None) for answer in op.answers.values() if answer.model is not None)
@@ -222,7 +251,9 @@ async def pass_through(request: web.Request, handler: Handler) -> web.StreamResp
 
 
 def describe_document(app: web.Application) -> dict:
-    """The OpenAPI 3.1 document of an app's documented routes."""
+    """The OpenAPI 3.1 document of an app's documented routes; a route answering programs must declare itself."""
+    if missing := undocumented_routes(app):
+        raise RuntimeError(f"routes without @documented (galla.api.documented): {', '.join(missing)}")
     return {
         "openapi": "3.1.0",
         "info": {
@@ -349,7 +380,8 @@ def describe_body(body: dict, schemas: dict) -> dict:
 
 def describe_response(status: str, answer: dict, schemas: dict) -> dict:
     """A response: status, what it means, its schema, error codes and headers; fields for successes."""
-    media_type, media = next(iter(answer.get("content", {}).items()), (None, {}))
+    content: dict[str, dict] = answer.get("content", {})
+    media_type, media = next(iter(content.items()), (None, {}))
     schema = media.get("schema", {})
     return {
         "status": status,
@@ -430,7 +462,7 @@ def expandable(schema: dict, schemas: dict) -> dict:
 def describe_type(schema: dict) -> str:
     """A schema's type in a few words: "string", "array of CartItem", "integer or null"."""
     if "$ref" in schema:
-        return schema_name(schema)
+        return schema["$ref"].rsplit("/", 1)[-1]
     if "anyOf" in schema:
         return " or ".join(describe_type(s) for s in schema["anyOf"])
     if "const" in schema:

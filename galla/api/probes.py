@@ -8,7 +8,7 @@ from galla.api import responses
 from galla.api.documented import Answer, documented
 from galla.ops.metrics import render_metrics
 from galla.store.db import ping
-from galla.web.body import json_response
+from galla.web.body import model_response
 from galla.web.middlewares import answers_json
 from galla.web.state import DATABASE, SHOP
 
@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 @answers_json
 async def get_healthz(request: web.Request) -> web.Response:
     """Liveness."""
-    return json_response({"status": "ok"})
+    return model_response(responses.Health(status="ok"))
 
 
 @routes.get("/readyz")
@@ -44,9 +44,10 @@ async def get_readyz(request: web.Request) -> web.Response:
         mongodb = "ok" if ok else "unavailable"
     except Exception as exc:  # any driver failure means "not ready", which is the answer
         ok, mongodb = False, str(exc)[:200]
-    return json_response(
-        {"status": "ok" if ok else "unavailable", "mongodb": mongodb, "gateways": gateways}, status=200 if ok else 503
+    ready = responses.Ready.model_validate(
+        {"status": "ok" if ok else "unavailable", "mongodb": mongodb, "gateways": gateways}
     )
+    return model_response(ready, status=200 if ok else 503)
 
 
 @routes.get("/metrics")

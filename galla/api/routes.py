@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from aiohttp import web
 
 from galla.api import responses
+from galla.api.bodies import (
+    describe_catalog,
+    describe_checkout,
+    describe_order,
+    describe_payment_status,
+    describe_quote,
+)
 from galla.api.documented import (
     BODY_ERRORS,
     DATABASE_DOWN,
@@ -17,18 +27,20 @@ from galla.api.documented import (
 )
 from galla.api.requests import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.ops.metrics import METRICS
+from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, InvalidInput
 from galla.orders.place import place_order
 from galla.orders.quote import quote_cart
-from galla.orders.view import checkout_response, describe_order
 from galla.payments.razorpay.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
 from galla.payments.stripe.confirm import load_order_after_return
-from galla.shop.catalog import list_catalog
-from galla.web.body import json_response, read_model
+from galla.shop.catalog import load_catalog
+from galla.store.orders import Order
+from galla.web.body import model_response, read_model
 from galla.web.ratelimit import calls_gateway, places_orders, with_session_id
 from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
+Report = TypeVar("Report", RazorpayVerifyRequest, RazorpayFailedRequest)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 CART_EXAMPLE = {
     "items": [{"product_id": "masala-chai", "quantity": 2}, {"product_id": "brass-diya", "quantity": 1}],
@@ -44,6 +56,23 @@ CHECKOUT_EXAMPLE = {
         "state": "Karnataka",
         "postal_code": "560001",
         "country": "IN",
+    },
+}
+VERIFY_EXAMPLE = {
+    "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW",
+    "razorpay_order_id": "order_Nz1ZbWkY3mQ8pT",
+    "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa",
+    "razorpay_signature": "0d4e3f9a2b7c",
+}
+FAILED_EXAMPLE = {
+    "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW",
+    "error": {
+        "code": "BAD_REQUEST_ERROR",
+        "description": "Payment failed",
+        "source": "customer",
+        "step": "payment_authentication",
+        "reason": "payment_failed",
+        "metadata": {"order_id": "order_Nz1ZbWkY3mQ8pT", "payment_id": "pay_Nz1ZfK2qXo9sRa"},
     },
 }
 REPLAYED_HEADER = {
@@ -62,6 +91,14 @@ SESSION_ID = {
 }
 
 
+async def answer_payment_report(
+    request: web.Request, model: type[Report], flow: Callable[[Shop, Report], Awaitable[Order]]
+) -> web.Response:
+    """Read what the browser reports of a payment, apply it with flow, and answer with the order's status."""
+    order = await flow(request.config_dict[SHOP], await read_model(request, model))
+    return model_response(describe_payment_status(order))
+
+
 @routes.get("/api/products")
 @documented(
     "listProducts",
@@ -72,8 +109,7 @@ SESSION_ID = {
 )
 async def get_products(request: web.Request) -> web.Response:
     """List the products on sale."""
-    products = await list_catalog(request.config_dict[SHOP])
-    return json_response({"products": products})
+    return model_response(describe_catalog(await load_catalog(request.config_dict[SHOP])))
 
 
 @routes.post("/api/checkout/quote")
@@ -98,7 +134,7 @@ async def post_checkout_quote(request: web.Request) -> web.Response:
     """Price a cart for a buyer."""
     body = await read_model(request, CartRequest)
     quote = await quote_cart(request.config_dict[SHOP], body)
-    return json_response(quote.to_dict())
+    return model_response(describe_quote(quote))
 
 
 @routes.post("/api/checkout")
@@ -144,7 +180,7 @@ async def post_checkout(request: web.Request) -> web.Response:
         raise
     checkouts.labels(order.gateway, "created" if created else "replayed").inc()
     headers = {} if created else {"Idempotent-Replayed": "true"}
-    return json_response(checkout_response(shop, order), status=201, headers=headers)
+    return model_response(describe_checkout(shop, order), status=201, headers=headers)
 
 
 @routes.post("/api/payments/razorpay/verify")
@@ -163,19 +199,12 @@ async def post_checkout(request: web.Request) -> web.Response:
         DATABASE_DOWN,
     ),
     request=RazorpayVerifyRequest,
-    example={
-        "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW",
-        "razorpay_order_id": "order_Nz1ZbWkY3mQ8pT",
-        "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa",
-        "razorpay_signature": "0d4e3f9a2b7c",
-    },
+    example=VERIFY_EXAMPLE,
 )
 @calls_gateway()
 async def post_razorpay_verify(request: web.Request) -> web.Response:
     """Confirm a Razorpay payment."""
-    body = await read_model(request, RazorpayVerifyRequest)
-    order = await confirm_razorpay_payment(request.config_dict[SHOP], body)
-    return json_response({"order_id": order.id, "status": order.status})
+    return await answer_payment_report(request, RazorpayVerifyRequest, confirm_razorpay_payment)
 
 
 @routes.post("/api/payments/razorpay/failed")
@@ -187,24 +216,12 @@ async def post_razorpay_verify(request: web.Request) -> web.Response:
     {200: Answer("The order's status, unchanged.", responses.PaymentStatus)},
     errors=(*BODY_ERRORS, (404, "not_found"), PUBLIC_GATEWAY_LIMIT, DATABASE_DOWN),
     request=RazorpayFailedRequest,
-    example={
-        "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW",
-        "error": {
-            "code": "BAD_REQUEST_ERROR",
-            "description": "Payment failed",
-            "source": "customer",
-            "step": "payment_authentication",
-            "reason": "payment_failed",
-            "metadata": {"order_id": "order_Nz1ZbWkY3mQ8pT", "payment_id": "pay_Nz1ZfK2qXo9sRa"},
-        },
-    },
+    example=FAILED_EXAMPLE,
 )
 @calls_gateway()
 async def post_razorpay_failed(request: web.Request) -> web.Response:
     """Record a failed Razorpay payment."""
-    body = await read_model(request, RazorpayFailedRequest)
-    order = await record_failed_payment(request.config_dict[SHOP], body)
-    return json_response({"order_id": order.id, "status": order.status})
+    return await answer_payment_report(request, RazorpayFailedRequest, record_failed_payment)
 
 
 @routes.get("/api/orders/{order_id}")
@@ -230,7 +247,7 @@ async def get_order(request: web.Request) -> web.Response:
     order = await load_order_after_return(
         request.config_dict[SHOP], request.match_info["order_id"], request.query.get("session_id")
     )
-    return json_response(describe_order(order))
+    return model_response(describe_order(order))
 
 
 @routes.post("/api/orders/{order_id}/pay")
@@ -256,4 +273,4 @@ async def post_order_pay(request: web.Request) -> web.Response:
     """Pay a pending order again."""
     shop = request.config_dict[SHOP]
     order = await prepare_payment(shop, request.match_info["order_id"])
-    return json_response(checkout_response(shop, order))
+    return model_response(describe_checkout(shop, order))

@@ -5,14 +5,16 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from galla.api.bodies import describe_order
 from galla.api.requests import COUNTRIES
 from galla.orders.addresses import formats_for_pages
 from galla.orders.errors import CheckoutError, NotFound
 from galla.orders.receipts import RECEIPT_STATUSES, describe_receipt
-from galla.orders.view import describe_order, load_order
+from galla.orders.view import load_order
 from galla.payments.stripe.confirm import load_order_after_return
 from galla.shop.catalog import list_catalog
 from galla.store.orders import Order
+from galla.web.body import json_values
 from galla.web.ratelimit import calls_gateway, with_session_id
 from galla.web.state import SHOP
 
@@ -72,7 +74,7 @@ async def show_order(request: web.Request) -> web.Response:
     )
     # Once paid, the page is the buyer's receipt (printable; receipt.css lays it out for paper).
     receipt = describe_receipt(shop, order) if order.status in RECEIPT_STATUSES else None
-    context = {"order": describe_order(order), "notice": notice, "receipt": receipt}
+    context = {"order": json_values(describe_order(order)), "notice": notice, "receipt": receipt}
     return aiohttp_jinja2.render_template("order.html", request, context, status=status)
 
 

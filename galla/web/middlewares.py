@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -15,7 +16,7 @@ from pymongo.errors import ConnectionFailure
 
 from galla.ops.logs import REQUEST_ID_VAR
 from galla.orders.errors import CheckoutError
-from galla.web.body import TOO_LARGE, json_response
+from galla.web.body import body_too_large, json_response
 
 log = logging.getLogger("galla.http")
 
@@ -113,7 +114,7 @@ def untie(request: web.Request, exc: web.HTTPException) -> None:
     exc.__traceback__ = None
     route = request.match_info.route
     if isinstance(route, SystemRoute):
-        route._handler = None  # the route has been answered; nothing calls it again
+        route._handler = None  # type: ignore[assignment]  # the route has been answered; nothing calls it again
 
 
 def answer_as_response(exc: web.HTTPException) -> web.Response:
@@ -122,46 +123,46 @@ def answer_as_response(exc: web.HTTPException) -> web.Response:
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler):
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn flow errors and HTTP errors into the API's envelope, or an error page for people."""
     if is_stand_in(request):
         return await handler(request)  # the sandbox answers in the gateway's own format
     try:
         return await handler(request)
     except CheckoutError as exc:
-        if wants_json(request):
-            return json_error(exc.status, exc.code, exc.message, exc.field, exc.headers, exc.extra)
-        return render_error(request, exc.status, exc.message)
+        return answer_error(
+            request, exc.status, exc.code, exc.message, field=exc.field, headers=exc.headers, extra=exc.extra
+        )
     except web.HTTPRequestEntityTooLarge:
         # Handlers reading raw bytes (the webhooks) meet aiohttp's client_max_size: answer as read_json does.
-        if wants_json(request):
-            return json_error(413, "body_too_large", TOO_LARGE, field="body")
-        return render_error(request, 413, TOO_LARGE)
+        too_large = body_too_large()
+        return answer_error(request, too_large.status, too_large.code, too_large.message, field=too_large.field)
     except web.HTTPException as exc:
         untie(request, exc)
         if exc.status < 400:
             return answer_as_response(exc)
-        if wants_json(request):
-            code = HTTP_CODES.get(exc.status, "http_error")
-            # Keep what the client needs (Allow, Retry-After), not the exception's own Content-Type.
-            headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
-            return json_error(exc.status, code, exc.reason, headers=headers)
-        return render_error(request, exc.status, exc.reason)
+        # Keep what the client needs (Allow, Retry-After), not the exception's own Content-Type.
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+        return answer_error(request, exc.status, HTTP_CODES.get(exc.status, "http_error"), exc.reason, headers=headers)
     except ConnectionFailure as exc:
         # MongoDB is unreachable: nothing was acknowledged, so a 503 makes callers (and gateways) try again.
         log.error(
             "database unavailable on %s %s (request %s): %s", request.method, request.path, request.get(REQUEST_ID), exc
         )
         message = "the database is not answering; nothing was stored, please try again shortly"
-        if wants_json(request):
-            return json_error(503, "database_unavailable", message, headers={"Retry-After": "5"})
-        return render_error(request, 503, message)
+        return answer_error(request, 503, "database_unavailable", message, headers={"Retry-After": "5"})
     except Exception:
         log.exception("unhandled error on %s %s (request %s)", request.method, request.path, request.get(REQUEST_ID))
         message = f"something went wrong on our side (request {request.get(REQUEST_ID)})"
-        if wants_json(request):
-            return json_error(500, "internal_error", message)
-        return render_error(request, 500, message)
+        return answer_error(request, 500, "internal_error", message)
+
+
+def answer_error(request: web.Request, status: int, code: str, message: str, **details: Any) -> web.Response:
+    """An error as the caller reads it: the API's envelope for programs (details: json_error's field, headers,
+    extra), a friendly page (the status and the message alone) for people."""
+    if wants_json(request):
+        return json_error(status, code, message, **details)
+    return render_error(request, status, message)
 
 
 def render_error(request: web.Request, status: int, message: str) -> web.Response:

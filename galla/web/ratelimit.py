@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from galla.settings import Settings
-from galla.web.middlewares import json_error, render_error, wants_json
+from galla.web.middlewares import answer_error
 
 
 class ClientLimiter:
@@ -156,10 +156,8 @@ def without_port(address: str) -> str:
 def too_many_requests(request: web.Request, retry_after: int, message: str) -> web.Response:
     """429 with Retry-After, in the API's envelope or as a page."""
     headers = {"Retry-After": str(retry_after)}
-    if wants_json(request):
-        return json_error(429, "rate_limited", message, headers=headers)
-    response = render_error(request, 429, message)
-    response.headers.update(headers)
+    response = answer_error(request, 429, "rate_limited", message, headers=headers)
+    response.headers.update(headers)  # a page says when to try again too
     return response
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from pymongo.errors import ConnectionFailure
 
 from galla.api import responses
+from galla.api.bodies import describe_receipt
 from galla.api.documented import DATABASE_DOWN, GATEWAY_ERRORS, Answer, documented
 from galla.ops.metrics import METRICS
+from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, NotFound
 from galla.payments.labels import gateway_label
-from galla.web.body import json_response
+from galla.web.body import model_response
 from galla.web.state import WEBHOOK_SHOP
 from galla.webhooks.receive import WebhookReceipt, receive_razorpay_webhook, receive_stripe_webhook
 
@@ -54,8 +56,13 @@ class GatewayIsOff(NotFound):
     code = "gateway_off"
 
 
-async def acknowledge(request: web.Request, gateway: str, receiving: Awaitable[WebhookReceipt]) -> web.Response:
-    """200 once the event is stored (a duplicate too), saying what it did; every delivery is counted."""
+async def acknowledge(
+    request: web.Request, gateway: str, receive: Callable[[Shop, bytes], Awaitable[WebhookReceipt]]
+) -> web.Response:
+    """Hand the raw body to receive (unless the gateway is off here) and answer 200 once the event is stored (a
+    duplicate too), saying what it did; every delivery is counted."""
+    check_live(request, gateway)
+    receiving = receive(request.config_dict[WEBHOOK_SHOP], await request.read())
     events = request.config_dict[METRICS].webhook_events
     try:
         receipt = await receiving
@@ -66,7 +73,7 @@ async def acknowledge(request: web.Request, gateway: str, receiving: Awaitable[W
         events.labels(gateway, "unverified", "database_unavailable").inc()
         raise
     events.labels(gateway, receipt.type, classify(receipt)).inc()
-    return json_response({"received": True, "duplicate": receipt.duplicate, "outcome": receipt.outcome})
+    return model_response(describe_receipt(receipt))
 
 
 def classify(receipt: WebhookReceipt) -> str:
@@ -113,16 +120,9 @@ def check_live(request: web.Request, gateway: str) -> None:
 )
 async def post_razorpay_webhook(request: web.Request) -> web.Response:
     """A Razorpay event."""
-    check_live(request, "razorpay")
+    signature, event_id = request.headers.get("X-Razorpay-Signature"), request.headers.get("X-Razorpay-Event-Id")
     return await acknowledge(
-        request,
-        "razorpay",
-        receive_razorpay_webhook(
-            request.config_dict[WEBHOOK_SHOP],
-            await request.read(),
-            request.headers.get("X-Razorpay-Signature"),
-            request.headers.get("X-Razorpay-Event-Id"),
-        ),
+        request, "razorpay", lambda shop, body: receive_razorpay_webhook(shop, body, signature, event_id)
     )
 
 
@@ -142,11 +142,5 @@ async def post_razorpay_webhook(request: web.Request) -> web.Response:
 )
 async def post_stripe_webhook(request: web.Request) -> web.Response:
     """A Stripe event."""
-    check_live(request, "stripe")
-    return await acknowledge(
-        request,
-        "stripe",
-        receive_stripe_webhook(
-            request.config_dict[WEBHOOK_SHOP], await request.read(), request.headers.get("Stripe-Signature")
-        ),
-    )
+    signature = request.headers.get("Stripe-Signature")
+    return await acknowledge(request, "stripe", lambda shop, body: receive_stripe_webhook(shop, body, signature))
