@@ -56,6 +56,10 @@ TAGS = [
     {"name": "Operations", "description": "Liveness, readiness, metrics and this document."},
 ]
 
+# The document's order: the buyer's API (its tags mixed, as its routes are added), the admin's, the webhooks, and
+# operations (the docs page groups them by tag in TAGS' order).
+SECTIONS = {"Catalog": 0, "Checkout": 0, "Orders": 0, "Admin": 1, "Webhooks": 2, "Operations": 3}
+
 ERROR_TITLES = {
     400: "The request is malformed",
     401: "Admin credentials are missing or wrong",
@@ -152,14 +156,13 @@ def describe_operation_spec(op: Operation, signed_in: bool) -> dict:
 
 def documented_routes(app: web.Application) -> list[tuple[str, str, Operation, bool]]:
     """(path, method, operation, whether it needs the admin's sign-in) of every route (its sub-applications' too)
-    whose handler declared one, grouped by tag in TAGS' order, in the order the routes were added within each."""
-    order = {tag["name"]: n for n, tag in enumerate(TAGS)}
+    whose handler declared one, by SECTIONS, in the order the routes were added within each."""
     found = [
         (route.resource.canonical, route.method.lower(), op, signed_in)
         for route, signed_in, _ in walk_routes(app, signed_in=False, for_programs=False)
         if route.resource is not None and (op := declared_operation(route.handler)) is not None
     ]
-    return sorted(found, key=lambda entry: order[entry[2].tag])
+    return sorted(found, key=lambda entry: SECTIONS[entry[2].tag])
 
 
 def undocumented_routes(app: web.Application) -> list[str]:
