@@ -1,4 +1,5 @@
-"""The app factory: routes, templates, the database and gateway clients, the sandbox when keyless."""
+"""The app factory: the areas (API, webhooks, admin, shop) composed as sub-applications, templates, the database
+and gateway clients, the sandboxes when keyless."""
 
 from __future__ import annotations
 
