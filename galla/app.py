@@ -1,4 +1,5 @@
-"""The app factory: routes, templates, the database and gateway clients, the sandbox when keyless."""
+"""The app factory: the areas (API, webhooks, admin, shop) composed as sub-applications, templates, the database
+and gateway clients, the sandboxes when keyless."""
 
 from __future__ import annotations
 
@@ -7,28 +8,18 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
-from galla.admin import api as admin
-from galla.admin import dashboard as admin_dashboard
-from galla.admin import orders as admin_orders
-from galla.admin import outbox as admin_outbox
-from galla.admin import products as admin_products
-from galla.admin import session as admin_session
-from galla.admin.auth import (
-    ADMIN_PASSWORD,
-    ADMIN_SESSION,
-    ADMIN_USER,
-    admin_auth_middleware,
-    generate_password,
-    is_admin_path,
-)
-from galla.api import openapi
-from galla.api import routes as api
+from galla.admin.app import ADMIN_PREFIX, create_admin_api_app, create_admin_app
+from galla.admin.auth import ADMIN_PASSWORD, admin_auth_middleware, generate_password
+from galla.api import probes
+from galla.api.app import API_PREFIX, create_api_app
 from galla.jsonio import dumps
 from galla.ops.collector import AcyclicTemplate
 from galla.ops.looplag import loop_lag_ctx
@@ -48,20 +39,21 @@ from galla.settings import (
     check_admin_password,
     check_gateway_keys,
 )
-from galla.shop import pages
+from galla.shop.app import add_shop
 from galla.store.db import Database, ensure_indexes, open_database
 from galla.store.products import seed_products
 from galla.web.body import MAX_BODY_BYTES
-from galla.web.middlewares import error_middleware, request_id_middleware
-from galla.web.ratelimit import checkout_rate_limit_middleware
+from galla.web.middlewares import STAND_IN, error_middleware, request_id_middleware
+from galla.web.ratelimit import PUBLIC_LIMITS, PublicLimits
 from galla.web.security import security_headers_middleware
 from galla.web.state import DATABASE, SANDBOXED, SETTINGS, SHOP, WEBHOOK_SHOP
-from galla.webhooks import routes as webhooks
+from galla.webhooks.app import WEBHOOKS_PREFIX, create_webhooks_app
 from galla.webhooks.receive import finish_applying
 from galla.workers.mailer import mailer_ctx, mailer_settings
 from galla.workers.reconciler import reconcile_ctx
 
 log = logging.getLogger("galla")
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent  # galla/: its templates and static files are package data
 GATEWAY_CONNECTIONS = 1000  # per gateway, per process
 # A webhook apply past its answer makes a few short calls (WEBHOOK_CALL_SECONDS each); the ledger job covers the rest.
@@ -79,6 +71,7 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
         settings = settings.with_razorpay_sandbox(self_url)
     if "stripe" in sandboxed:
         settings = settings.with_stripe_sandbox(self_url)
+    # The root application is the shop's (errors as friendly pages); what applies to every response stays here.
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         middlewares=[
@@ -86,8 +79,6 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
             metrics_middleware,
             security_headers_middleware(settings),
             error_middleware,
-            checkout_rate_limit_middleware(settings),
-            admin_auth_middleware(settings),
         ],
     )
     app[SETTINGS] = settings
@@ -95,21 +86,9 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     app[DATABASE] = db or open_database(settings.mongodb_uri, settings.mongodb_db)
     app[ADMIN_PASSWORD] = admin_password(settings, sandboxed)
     app[METRICS] = Metrics()
+    app[PUBLIC_LIMITS] = PublicLimits(settings)
     setup_templates(app, settings, sandboxed)
-    for module in (
-        api,
-        admin,
-        admin_session,
-        admin_dashboard,
-        admin_orders,
-        admin_products,
-        admin_outbox,
-        webhooks,
-        openapi,
-        pages,
-    ):
-        app.add_routes(module.routes)
-    app.router.add_static("/static", ROOT / "static", name="static")
+    mount_areas(app, admin_auth_middleware(settings))
     if "razorpay" in sandboxed:
         mount_razorpay_sandbox(app, settings, self_url)
     if "stripe" in sandboxed:
@@ -121,6 +100,17 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     app.cleanup_ctx.append(mailer_ctx)
     app.cleanup_ctx.append(loop_lag_ctx)
     return app
+
+
+def mount_areas(app: web.Application, guard: Middleware) -> None:
+    """Compose the areas on the root application: the probes, the API (with the admin's API inside), the admin's
+    pages, the webhooks, the shop's pages and the static files. guard signs the admin in (both admin parts)."""
+    app.add_routes(probes.routes)
+    app.add_subapp(API_PREFIX, create_api_app(create_admin_api_app(guard)))
+    app.add_subapp(ADMIN_PREFIX, create_admin_app(guard))
+    app.add_subapp(WEBHOOKS_PREFIX, create_webhooks_app())
+    add_shop(app)
+    app.router.add_static("/static", ROOT / "static", name="static")
 
 
 def admin_password(settings: Settings, sandboxed: frozenset[str]) -> str:
@@ -169,14 +159,8 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
 
 
 async def page_context(request: web.Request) -> dict:
-    """Per-request template values; admin pages also get who is signed in and which section is open."""
-    context = {"embedded_store": request.app[DATABASE].embedded}
-    if is_admin_path(request.path):
-        parts = request.path.split("/")
-        context.update(
-            admin_user=ADMIN_USER, admin_session=request.get(ADMIN_SESSION), admin_section="/".join(parts[:3])
-        )
-    return context
+    """Per-request template values (the admin's pages add their own: galla.admin.app.admin_page_context)."""
+    return {"embedded_store": request.config_dict[DATABASE].embedded}
 
 
 def mount_razorpay_sandbox(app: web.Application, settings: Settings, self_url: str) -> None:
@@ -184,11 +168,12 @@ def mount_razorpay_sandbox(app: web.Application, settings: Settings, self_url: s
     from sandboxes.razorpay import create_razorpay_sandbox
 
     sandbox = create_razorpay_sandbox(
-        key_id=settings.razorpay_key_id,
-        key_secret=settings.razorpay_key_secret.get_secret_value(),
+        key_id=present(settings.razorpay_key_id),
+        key_secret=present(settings.razorpay_key_secret).get_secret_value(),
         webhook_url=self_url + "/webhooks/razorpay",
-        webhook_secret=settings.razorpay_webhook_secret.get_secret_value(),
+        webhook_secret=present(settings.razorpay_webhook_secret).get_secret_value(),
     )
+    sandbox[STAND_IN] = True
     app.add_subapp(SANDBOX_RAZORPAY_PATH, sandbox)
 
 
@@ -197,12 +182,13 @@ def mount_stripe_sandbox(app: web.Application, settings: Settings, self_url: str
     from sandboxes.stripe import create_stripe_sandbox
 
     sandbox = create_stripe_sandbox(
-        secret_key=settings.stripe_secret_key.get_secret_value(),
+        secret_key=present(settings.stripe_secret_key).get_secret_value(),
         publishable_key=settings.stripe_publishable_key,
         public_url=settings.public_url.rstrip("/") + SANDBOX_STRIPE_PATH,
         webhook_url=self_url + "/webhooks/stripe",
-        webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+        webhook_secret=present(settings.stripe_webhook_secret).get_secret_value(),
     )
+    sandbox[STAND_IN] = True
     app.add_subapp(SANDBOX_STRIPE_PATH, sandbox)
 
 
@@ -250,8 +236,8 @@ async def shop_for(
     if "razorpay" in live:
         razorpay = RazorpayClient(
             session=gateway_session(settings.razorpay_timeout),
-            key_id=settings.razorpay_key_id,
-            key_secret=settings.razorpay_key_secret.get_secret_value(),
+            key_id=present(settings.razorpay_key_id),
+            key_secret=present(settings.razorpay_key_secret).get_secret_value(),
             api_base=settings.razorpay_api_base,
             timeout=settings.razorpay_timeout,
             webhook_secrets=settings.razorpay_webhook_secrets,
@@ -261,7 +247,7 @@ async def shop_for(
     if "stripe" in live:
         stripe = StripeGateway(
             session=gateway_session(settings.stripe_timeout),
-            secret_key=settings.stripe_secret_key.get_secret_value(),
+            secret_key=present(settings.stripe_secret_key).get_secret_value(),
             api_base=settings.stripe_api_url,
             timeout=settings.stripe_timeout,
             webhook_secrets=settings.stripe_webhook_secrets,
@@ -283,6 +269,13 @@ async def shop_for(
         for client in (razorpay, stripe):
             if client is not None:
                 await client.session.close()
+
+
+def present(value: T | None) -> T:
+    """A setting this configuration has: a live gateway's keys (check_gateway_keys) or the sandbox's own."""
+    if value is None:
+        raise RuntimeError("a gateway setting is missing")  # check_gateway_keys refuses such settings first
+    return value
 
 
 def gateway_session(timeout: float) -> aiohttp.ClientSession:

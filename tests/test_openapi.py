@@ -47,8 +47,8 @@ class LiveServer:
     app: web.Application
 
     def routed(self, path: str) -> bool:
-        """Whether the app has a route for this exact path (templated paths as written)."""
-        return any(r.canonical == path for r in self.app.router.resources())
+        """Whether the app (its sub-applications too) has a route for this exact path (templated paths as written)."""
+        return any(r.resource is not None and r.resource.canonical == path for r in self.app.router.routes())
 
 
 @pytest.fixture(scope="module")

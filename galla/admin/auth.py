@@ -8,11 +8,12 @@ import hmac
 import secrets
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from galla.settings import Settings
 from galla.store.sessions import AdminSession, find_session
 from galla.web.body import read_form
-from galla.web.middlewares import json_error, render_error, wants_json
+from galla.web.middlewares import answer_error, json_error, render_error, wants_json
 from galla.web.ratelimit import SignInThrottle, client_address, proxy_hops, too_many_requests
 from galla.web.security import origin_of
 from galla.web.state import DATABASE
@@ -54,7 +55,7 @@ def read_basic_auth(header: str) -> tuple[str, str] | None:
 
 def is_admin_password(request: web.Request, password: str) -> bool:
     """Whether password is ADMIN_PASSWORD, compared in constant time."""
-    return hmac.compare_digest(password.encode(), request.app[ADMIN_PASSWORD].encode())
+    return hmac.compare_digest(password.encode(), request.config_dict[ADMIN_PASSWORD].encode())
 
 
 def is_admin(request: web.Request) -> bool:
@@ -67,11 +68,6 @@ def is_admin(request: web.Request) -> bool:
     user_ok = hmac.compare_digest(user.encode(), ADMIN_USER.encode())
     password_ok = is_admin_password(request, password)
     return user_ok and password_ok
-
-
-def is_admin_path(path: str) -> bool:
-    """Whether the path is in the admin area (pages under /admin, the API under /api/admin/)."""
-    return path == "/admin" or path.startswith(("/admin/", "/api/admin/"))
 
 
 def is_same_origin(request: web.Request, public_origin: str) -> bool:
@@ -99,9 +95,7 @@ def tokens_match(sent: str, expected: str) -> bool:
 
 def refuse_csrf(request: web.Request, message: str) -> web.Response:
     """403 csrf_failed, in the API's envelope or as a page."""
-    if wants_json(request):
-        return json_error(403, "csrf_failed", message, field=CSRF_HEADER)
-    return render_error(request, 403, message)
+    return answer_error(request, 403, "csrf_failed", message, field=CSRF_HEADER)
 
 
 def ask_for_credentials(request: web.Request) -> web.Response:
@@ -119,9 +113,9 @@ def ask_for_credentials(request: web.Request) -> web.Response:
     return render_error(request, 401, "sign in to the admin area first")
 
 
-def admin_auth_middleware(settings: Settings):
-    """A middleware guarding the admin area: Basic or a session cookie, same-origin unsafe requests, CSRF
-    tokens with the cookie, and a per-client throttle on failed sign-ins."""
+def admin_auth_middleware(settings: Settings) -> Middleware:
+    """A middleware guarding the admin area (its pages and its API share one): Basic or a session cookie,
+    same-origin unsafe requests, CSRF tokens with the cookie, and a per-client throttle on failed sign-ins."""
     public_origin = origin_of(settings.public_url)
     hops = proxy_hops(settings)
     failed_sign_ins = SignInThrottle(SIGN_IN_LIMIT, GUARDED_SIGN_IN_LIMIT, SIGN_IN_ALARM)
@@ -136,9 +130,7 @@ def admin_auth_middleware(settings: Settings):
         )
 
     @web.middleware
-    async def admin_auth(request: web.Request, handler):
-        if not is_admin_path(request.path):
-            return await handler(request)
+    async def admin_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         unsafe = request.method in UNSAFE_METHODS
         # Browsers resend cached Basic credentials and cookies on cross-site posts; their Origin gives them away.
         if unsafe and not is_same_origin(request, public_origin):
@@ -162,7 +154,7 @@ def admin_auth_middleware(settings: Settings):
                 return await handler(request)
             failed_sign_ins.failed(client)
             return ask_for_credentials(request)
-        session = await find_session(request.app[DATABASE].db, request.cookies.get(SESSION_COOKIE, ""))
+        session = await find_session(request.config_dict[DATABASE].db, request.cookies.get(SESSION_COOKIE, ""))
         if session is None:
             return ask_for_credentials(request)
         if unsafe and not tokens_match(await sent_csrf_token(request), session.csrf):

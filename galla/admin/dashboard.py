@@ -17,5 +17,5 @@ routes = web.RouteTableDef()
 @aiohttp_jinja2.template("admin_dashboard.html")
 async def show_dashboard(request: web.Request) -> dict:
     """The shop at a glance: today and this week, in IST."""
-    expiry = timedelta(seconds=request.app[SETTINGS].order_expiry)
-    return {"dashboard": await build_dashboard(request.app[SHOP].db, order_expiry=expiry)}
+    expiry = timedelta(seconds=request.config_dict[SETTINGS].order_expiry)
+    return {"dashboard": await build_dashboard(request.config_dict[SHOP].db, order_expiry=expiry)}

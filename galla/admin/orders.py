@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from galla.admin.actions import act
 from galla.admin.order_filters import GATEWAYS, METHODS, read_page
 from galla.admin.trace import build_trace
 from galla.ops.logs import settings_secrets
@@ -38,7 +40,7 @@ async def show_orders(request: web.Request) -> web.Response:
         "paged": "after" in request.query,
     }
     try:
-        page = await read_page(request.app[SHOP], request.query)
+        page = await read_page(request.config_dict[SHOP], request.query)
     except InvalidInput as exc:
         context["error"] = exc
         return aiohttp_jinja2.render_template("admin_orders.html", request, context, status=exc.status)
@@ -49,18 +51,27 @@ async def show_orders(request: web.Request) -> web.Response:
 @routes.get("/admin/orders/{order_id}")
 async def show_order(request: web.Request) -> web.Response:
     """One order: what was bought, the payment, refunds, and the trace of every step."""
-    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    order = await load_order(request.config_dict[SHOP], request.match_info["order_id"])
     return await render_order(request, order, notice=DONE_NOTICES.get(request.query.get("done", "")))
+
+
+def show_order_failure(request: web.Request, order_id: str) -> Callable[[CheckoutError], Awaitable[web.Response]]:
+    """What shows why an action on the order failed: the order page as it now is, with the error."""
+
+    async def show(exc: CheckoutError) -> web.Response:
+        return await render_order(request, await load_order(request.config_dict[SHOP], order_id), error=exc)
+
+    return show
 
 
 async def render_order(
     request: web.Request, order: Order, *, notice: str | None = None, error: CheckoutError | None = None
 ) -> web.Response:
     """The order page, with a notice or the error that stopped an action."""
-    redactor = Redactor(settings_secrets(request.app[SETTINGS]))
+    redactor = Redactor(settings_secrets(request.config_dict[SETTINGS]))
     context = {
         "order": order,
-        "trace": await build_trace(request.app[SHOP], order, redactor),
+        "trace": await build_trace(request.config_dict[SHOP], order, redactor),
         "refundable": refundable_amount(order) if order.status in REFUNDABLE else 0,
         "notice": notice,
         "error": error,
@@ -72,7 +83,7 @@ async def render_order(
 @routes.post("/admin/orders/{order_id}/refund/confirm")
 async def confirm_refund(request: web.Request) -> web.Response:
     """Ask the admin to confirm a refund of the amount typed (nothing is sent yet)."""
-    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    order = await load_order(request.config_dict[SHOP], request.match_info["order_id"])
     form = await read_form(request)
     try:
         check_refundable(order)
@@ -87,35 +98,30 @@ async def confirm_refund(request: web.Request) -> web.Response:
 @routes.post("/admin/orders/{order_id}/refund")
 async def post_refund(request: web.Request) -> web.Response:
     """Refund the confirmed amount, then back to the order."""
-    shop, order_id = request.app[SHOP], request.match_info["order_id"]
+    shop, order_id = request.config_dict[SHOP], request.match_info["order_id"]
     form = await read_form(request)
     try:
         amount = int(form.get("amount", ""))
     except ValueError:
         raise InvalidInput("amount must be the confirmed amount in minor units", field="amount") from None
-    try:
-        await request_refund(shop, order_id, amount, form.get("key") or None)
-    except CheckoutError as exc:
-        return await render_order(request, await load_order(shop, order_id), error=exc)
-    raise web.HTTPSeeOther(f"/admin/orders/{order_id}?done=refund")
+    key = form.get("key") or None
+    done = f"/admin/orders/{order_id}?done=refund"
+    return await act(request_refund(shop, order_id, amount, key), done, show_order_failure(request, order_id))
 
 
 @routes.post("/admin/orders/{order_id}/capture/confirm")
 async def confirm_capture(request: web.Request) -> web.Response:
     """Ask the admin to confirm capturing an authorized payment."""
-    order = await load_order(request.app[SHOP], request.match_info["order_id"])
+    order = await load_order(request.config_dict[SHOP], request.match_info["order_id"])
     return render_confirmation(request, order, action="capture", amount=order.amount_paid or order.amount)
 
 
 @routes.post("/admin/orders/{order_id}/capture")
 async def post_capture(request: web.Request) -> web.Response:
     """Capture the authorized payment, then back to the order."""
-    shop, order_id = request.app[SHOP], request.match_info["order_id"]
-    try:
-        await capture_order(shop, order_id)
-    except CheckoutError as exc:
-        return await render_order(request, await load_order(shop, order_id), error=exc)
-    raise web.HTTPSeeOther(f"/admin/orders/{order_id}?done=capture")
+    shop, order_id = request.config_dict[SHOP], request.match_info["order_id"]
+    done = f"/admin/orders/{order_id}?done=capture"
+    return await act(capture_order(shop, order_id), done, show_order_failure(request, order_id))
 
 
 def read_refund_amount(text: str, order: Order) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from galla.admin.actions import act
 from galla.orders.errors import CheckoutError, InvalidInput
 from galla.orders.receipts import format_shop_time, load_message, resend_message, show_outbox
 from galla.store.outbox import OutboxMessage
@@ -18,9 +20,9 @@ routes = web.RouteTableDef()
 @routes.get("/admin/outbox")
 async def show_messages(request: web.Request) -> web.Response:
     """Every email the shop has queued, newest first, with where it stands."""
-    context = {"when": format_shop_time}
+    context: dict[str, Any] = {"when": format_shop_time}
     try:
-        context.update(await show_outbox(request.app[SHOP], request.query.get("status")))
+        context.update(await show_outbox(request.config_dict[SHOP], request.query.get("status")))
     except InvalidInput as exc:
         context.update(error=exc, messages=[], counts={}, status="", statuses=())
         return aiohttp_jinja2.render_template("admin_outbox.html", request, context, status=exc.status)
@@ -30,7 +32,7 @@ async def show_messages(request: web.Request) -> web.Response:
 @routes.get("/admin/outbox/{message_id}")
 async def show_message(request: web.Request) -> web.Response:
     """One email: its envelope, where it stands, why it last failed, and its text."""
-    message = await load_message(request.app[SHOP], request.match_info["message_id"])
+    message = await load_message(request.config_dict[SHOP], request.match_info["message_id"])
     notice = "Queued again: the mailer sends it on its next pass." if request.query.get("done") == "resend" else None
     return render_message(request, message, notice=notice)
 
@@ -38,14 +40,15 @@ async def show_message(request: web.Request) -> web.Response:
 @routes.post("/admin/outbox/{message_id}/resend")
 async def post_resend(request: web.Request) -> web.Response:
     """Queue a held or failed message again, then back to it."""
-    shop, message_id = request.app[SHOP], request.match_info["message_id"]
-    try:
-        await resend_message(shop, message_id)
-    except CheckoutError as exc:
+    shop, message_id = request.config_dict[SHOP], request.match_info["message_id"]
+
+    async def show_failure(exc: CheckoutError) -> web.Response:
         if exc.status == 404:
-            raise
+            raise exc
         return render_message(request, await load_message(shop, message_id), error=exc)
-    raise web.HTTPSeeOther(f"/admin/outbox/{quote(message_id, safe='')}?done=resend")
+
+    done = f"/admin/outbox/{quote(message_id, safe='')}?done=resend"
+    return await act(resend_message(shop, message_id), done, show_failure)
 
 
 def render_message(

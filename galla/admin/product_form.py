@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from babel import Locale
 from babel.numbers import get_territory_currencies
@@ -95,7 +95,7 @@ def known_currencies() -> frozenset[str]:
     codes: set[str] = set()
     for territory in Locale("en").territories:
         try:
-            codes.update(get_territory_currencies(territory, tender=True))
+            codes.update(get_territory_currencies(str(territory), tender=True))
         except Exception:  # babel has no currency data for a few placeholder territories
             continue
     return frozenset(codes)
@@ -192,7 +192,7 @@ def read_product_form(form: Mapping[str, str], *, image_exists: Callable[[str], 
             errors.setdefault(field, describe_error(field, error))
     if product is not None and image_exists is not None and not image_exists(product.image):
         errors["image"] = f"there is no file at {product.image}; put the image under static/ first"
-    if errors:
+    if errors or product is None:  # no product without an error to say why
         raise ProductFormInvalid(errors)
     return product
 
@@ -203,7 +203,7 @@ REQUIRED = {
 }
 
 
-def describe_error(field: str, error: dict) -> str:
+def describe_error(field: str, error: Mapping[str, Any]) -> str:
     """A person's wording of one pydantic error on a text field."""
     kind = error["type"]
     if kind in ("missing", "string_too_short"):

@@ -62,7 +62,7 @@ def render_form(
 @routes.get(LIST_PATH)
 async def show_products(request: web.Request) -> web.Response:
     """Every product with its prices, on sale or not; after a save, a notice saying so."""
-    products = await list_products_for_admin(request.app[SHOP])
+    products = await list_products_for_admin(request.config_dict[SHOP])
     notice = None
     for kind, text in NOTICES.items():
         named = next((p for p in products if p.id == request.query.get(kind)), None)
@@ -83,7 +83,7 @@ async def post_new_product(request: web.Request) -> web.Response:
     """Add a product; a bad field shows the form again with what was typed."""
     form = await read_form(request)
     try:
-        product = await add_product(request.app[SHOP], form, image_exists=static_file_exists)
+        product = await add_product(request.config_dict[SHOP], form, image_exists=static_file_exists)
     except ProductFormInvalid as exc:
         return render_form(request, typed_values(form), errors=exc.errors, status=exc.status)
     raise web.HTTPSeeOther(f"{LIST_PATH}?{'added' if product.active else 'added_off'}={product.id}")
@@ -92,14 +92,14 @@ async def post_new_product(request: web.Request) -> web.Response:
 @routes.get(LIST_PATH + "/{product_id}")
 async def show_product(request: web.Request) -> web.Response:
     """The edit form of one product, carrying the version it was loaded at."""
-    product = await load_product(request.app[SHOP], request.match_info["product_id"])
+    product = await load_product(request.config_dict[SHOP], request.match_info["product_id"])
     return render_form(request, form_values(product), product=product)
 
 
 @routes.post(LIST_PATH + "/{product_id}")
 async def post_product(request: web.Request) -> web.Response:
     """Save an edit; a bad field shows the form again, a save by someone else in between is a 409."""
-    shop, product_id = request.app[SHOP], request.match_info["product_id"]
+    shop, product_id = request.config_dict[SHOP], request.match_info["product_id"]
     form = await read_form(request)
     try:
         product = await edit_product(shop, product_id, form, image_exists=static_file_exists)

@@ -24,7 +24,7 @@ LOGIN_CSRF_TTL = timedelta(hours=1)
 
 def cookie_options(request: web.Request, path: str, max_age: timedelta) -> dict:
     """HttpOnly, SameSite=Strict, and Secure when the shop is served over https."""
-    secure = URL(request.app[SETTINGS].public_url).scheme == "https"
+    secure = URL(request.config_dict[SETTINGS].public_url).scheme == "https"
     return {
         "path": path,
         "max_age": int(max_age.total_seconds()),
@@ -52,7 +52,7 @@ def render_login(request: web.Request, *, error: str | None = None, status: int 
 @routes.get(LOGIN_PATH)
 async def show_login(request: web.Request) -> web.Response:
     """The sign-in form, or the admin's home when already signed in."""
-    if await find_session(request.app[DATABASE].db, request.cookies.get(SESSION_COOKIE, "")):
+    if await find_session(request.config_dict[DATABASE].db, request.cookies.get(SESSION_COOKIE, "")):
         raise web.HTTPSeeOther("/admin")
     return render_login(request)
 
@@ -67,7 +67,7 @@ async def post_login(request: web.Request) -> web.Response:
         )
     if not is_admin_password(request, str(form.get("password", ""))):
         return render_login(request, status=401, error="That password is not right.")
-    session = await create_session(request.app[DATABASE].db, SESSION_TTL)
+    session = await create_session(request.config_dict[DATABASE].db, SESSION_TTL)
     response = see_other("/admin")
     response.set_cookie(SESSION_COOKIE, session.id, **cookie_options(request, "/", SESSION_TTL))
     response.del_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
@@ -79,7 +79,7 @@ async def post_logout(request: web.Request) -> web.Response:
     """End this browser's session and forget its cookie."""
     session = request.get(ADMIN_SESSION)
     if session is not None:
-        await delete_session(request.app[DATABASE].db, session.id)
+        await delete_session(request.config_dict[DATABASE].db, session.id)
     response = see_other(LOGIN_PATH)
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

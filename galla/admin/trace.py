@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from galla.ops.redact import Redactor
 from galla.orders.context import Shop
@@ -20,6 +20,9 @@ BROWSER_EVENTS = {
     "payment.failed": "checkout.js payment.failed: the attempt did not go through",
     "stripe.return": "the buyer came back from Stripe's page",
 }
+
+# What a browser callback's signature check came to (absent: no signature was checked).
+SIGNATURE_WORDS: dict[Any, str] = {True: "signature valid", False: "signature INVALID"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,7 @@ def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor
     if kind == "gateway_call":
         return [call_step(entry, redactor)]
     if kind == "webhook":
-        event = events.get(entry.get("event_id"), {})
+        event = events.get(str(entry.get("event_id")), {})
         return [webhook_step(event, entry), *duplicate_steps(event)]
     if kind == "status":
         return [TraceStep(at, "status", "Galla", f"Status → {entry.get('to')}", "changed", entry.get("reason", ""))]
@@ -80,39 +83,18 @@ def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor
     if kind == "refund_requested":
         amount = format_money(int(entry.get("amount") or 0), order.currency)
         return [
-            TraceStep(
-                at,
-                "refund",
-                "Admin → Galla",
-                f"Refund of {amount} asked for",
-                "info",
-                f"idempotency key {entry.get('key')}",
+            refund_step(
+                at, "Admin → Galla", f"Refund of {amount} asked for", "info", f"idempotency key {entry.get('key')}"
             )
         ]
     if kind == "refund_ignored":
         amount = format_money(int(entry.get("amount") or 0), entry.get("currency") or order.currency)
-        return [
-            TraceStep(
-                at,
-                "refund",
-                "Galla",
-                f"Refund {entry.get('refund_id')} ignored",
-                "info",
-                f"{amount} ({entry.get('status')}): {entry.get('reason')}",
-            )
-        ]
+        summary = f"{amount} ({entry.get('status')}): {entry.get('reason')}"
+        return [refund_step(at, "Galla", f"Refund {entry.get('refund_id')} ignored", "info", summary)]
     if kind == "second_payment":
         amount = format_money(int(entry.get("amount") or 0), entry.get("currency") or order.currency)
-        return [
-            TraceStep(
-                at,
-                "refund",
-                "Galla",
-                f"Second payment {entry.get('payment_id')} of {amount} refunded automatically",
-                "changed",
-                entry.get("message", ""),
-            )
-        ]
+        title = f"Second payment {entry.get('payment_id')} of {amount} refunded automatically"
+        return [refund_step(at, "Galla", title, "changed", entry.get("message", ""))]
     if kind == "reconcile":
         gateway = gateway_label(entry.get("gateway"))
         return [TraceStep(at, "reconcile", "Reconciler", f"Reconciler checked the order with {gateway}", "info")]
@@ -126,6 +108,11 @@ def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor
             details=redactor.value(rest) if set(rest) - {"message"} else None,
         )
     ]
+
+
+def refund_step(at: datetime, actor: str, title: str, outcome: str, summary: str) -> TraceStep:
+    """A step about money going back: a refund asked for, ignored, or a second payment given back."""
+    return TraceStep(at, "refund", actor, title, outcome, summary)
 
 
 def call_step(entry: dict, redactor: Redactor) -> TraceStep:
@@ -169,7 +156,7 @@ def webhook_step(event: dict, entry: dict | None) -> TraceStep:
         summary += f"; delivered {deliveries} times"
     event_type = event.get("type") or (entry or {}).get("type")
     return TraceStep(
-        received or entry["at"],
+        received or cast(dict, entry)["at"],  # a delivery never stored as an event has its timeline entry
         "webhook",
         f"{gateway_label(gateway)} → Galla",
         f"Webhook {event_type}",
@@ -215,7 +202,7 @@ def refused_step(rejection: dict) -> TraceStep:
 def email_step(message: dict) -> TraceStep:
     """A message about the order in the outbox (a receipt), and where it is."""
     status = message.get("status", "queued")
-    at = message.get("sent_at") or message.get("created_at")
+    at = cast(datetime, message.get("sent_at") or message.get("created_at"))
     return TraceStep(
         at,
         "email",
@@ -230,7 +217,7 @@ def describe_browser(fields: dict) -> str:
     """A browser callback's facts in a line."""
     parts = [
         f"payment {fields['payment_id']}" if fields.get("payment_id") else "",
-        {True: "signature valid", False: "signature INVALID"}.get(fields.get("signature_valid"), ""),
+        SIGNATURE_WORDS.get(fields.get("signature_valid"), ""),
         f"{fields.get('code')}: {fields.get('description')}" if fields.get("code") else "",
         f"session {fields['session_id'][:24]}…" if fields.get("session_id") else "",
     ]

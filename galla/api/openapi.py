@@ -1,44 +1,36 @@
-"""The API's OpenAPI 3.1 document, generated from the pydantic models that validate requests and
-describe responses, served as JSON and rendered as a page for people."""
+"""The API's OpenAPI 3.1 document, generated from the routes as they are served and what each handler declares
+(galla.api.documented): the pydantic models that validate its requests and describe its answers. Served as JSON and
+rendered as a page for people."""
 
 from __future__ import annotations
 
 import functools
 import json
 import re
+from collections.abc import Iterator
 from importlib.metadata import version
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import AbstractRoute
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from galla.api import responses
+from galla.api.documented import SIGNED_IN, Answer, Operation, declared_operation, documented
 from galla.api.requests import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest, RefundRequest
+from galla.web.middlewares import ANSWERS_JSON, JSON_HANDLER
 
 routes = web.RouteTableDef()
 
 DOCUMENT_PATH = "/api/openapi.json"
 REF = "#/components/schemas/{model}"
+# The models the API validates request bodies with; each is declared by a handler (its schema is the body's).
 REQUEST_MODELS = (CartRequest, CheckoutRequest, RazorpayVerifyRequest, RazorpayFailedRequest, RefundRequest)
-RESPONSE_MODELS = (
-    responses.ProductList,
-    responses.Quote,
-    responses.CheckoutCreated,
-    responses.PaymentStatus,
-    responses.OrderView,
-    responses.AdminOrder,
-    responses.RefundAccepted,
-    responses.ReconcileReport,
-    responses.WebhookReceipt,
-    responses.Health,
-    responses.Ready,
-    responses.ErrorBody,
-    responses.CheckoutFailure,
-)
-ADMIN_SECURITY = [{"adminBasic": []}]
+ADMIN_SECURITY: list[dict[str, list[str]]] = [{"adminBasic": []}]
 INLINE_CODE = re.compile(r"`([^`]+)`")
 
 DESCRIPTION = """\
@@ -64,6 +56,10 @@ TAGS = [
     {"name": "Operations", "description": "Liveness, readiness, metrics and this document."},
 ]
 
+# The document's order: the buyer's API (its tags mixed, as its routes are added), the admin's, the webhooks, and
+# operations (the docs page groups them by tag in TAGS' order).
+SECTIONS = {"Catalog": 0, "Checkout": 0, "Orders": 0, "Admin": 1, "Webhooks": 2, "Operations": 3}
+
 ERROR_TITLES = {
     400: "The request is malformed",
     401: "Admin credentials are missing or wrong",
@@ -88,39 +84,6 @@ RETRY_AFTER_CODES = {
     "event_in_progress",
 }
 
-DATABASE_DOWN = (503, "database_unavailable")
-BODY_ERRORS = (
-    (400, "malformed_json"),
-    (413, "body_too_large"),
-    (415, "unsupported_media_type"),
-    (422, "invalid_input"),
-)
-GATEWAY_ERRORS = ((502, "gateway_error"), (503, "gateway_unavailable"))
-# Public endpoints that call a gateway are limited per client (PUBLIC_GATEWAY_RATE_LIMIT).
-PUBLIC_GATEWAY_LIMIT = (429, "rate_limited")
-# Too many failed sign-ins from one address are refused for a while, the right password too.
-ADMIN_ERRORS = ((401, "unauthorized"), (429, "rate_limited"))
-ADMIN_CHANGE_ERRORS = (*ADMIN_ERRORS, (403, "csrf_failed"))
-ORDER_ID = {
-    "name": "order_id",
-    "in": "path",
-    "required": True,
-    "description": "Our order id, as POST /api/checkout returned it.",
-    "schema": {"type": "string", "minLength": 1},
-    "example": "ord_4Ck0dI2SxPjJ7mF1aQzW",
-}
-
-
-def idempotency_key(purpose: str) -> dict:
-    """The optional Idempotency-Key header of an operation that must not happen twice."""
-    return {
-        "name": "Idempotency-Key",
-        "in": "header",
-        "required": False,
-        "description": f"Any unique string; a retry with the same key and body {purpose}.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-    }
-
 
 def json_content(schema: dict, example: Any = None) -> dict:
     """A JSON media type with its schema (and an example)."""
@@ -135,17 +98,13 @@ def ref(model: type[BaseModel]) -> dict:
     return {"$ref": REF.format(model=model.__name__)}
 
 
-def request_body(model: type[BaseModel], example: dict, *, required: bool = True) -> dict:
-    """A JSON request body validated by `model`."""
-    return {"required": required, "content": json_content(ref(model), example)}
-
-
-def success(status: int, model: type[BaseModel], description: str, headers: dict | None = None) -> dict:
-    """The operation's success response, keyed by status."""
-    answer = {"description": description, "content": json_content(ref(model))}
-    if headers:
-        answer["headers"] = headers
-    return {str(status): answer}
+def success(status: int, answer: Answer) -> dict:
+    """A successful answer, keyed by status."""
+    schema = ref(answer.model) if answer.model is not None else answer.schema or {}
+    spec: dict[str, Any] = {"description": answer.description, "content": {answer.media_type: {"schema": schema}}}
+    if answer.headers:
+        spec["headers"] = answer.headers
+    return {str(status): spec}
 
 
 def errors(*codes: tuple[int, str], kept_order: bool = False) -> dict:
@@ -172,428 +131,96 @@ def errors(*codes: tuple[int, str], kept_order: bool = False) -> dict:
     return answers
 
 
-def operation(
-    operation_id: str,
-    tag: str,
-    summary: str,
-    description: str,
-    answers: dict,
-    *,
-    parameters: tuple[dict, ...] = (),
-    body: dict | None = None,
-    admin: bool = False,
-) -> dict:
-    """One operation object."""
-    spec: dict[str, Any] = {"operationId": operation_id, "tags": [tag], "summary": summary, "description": description}
-    if parameters:
-        spec["parameters"] = list(parameters)
-    if body is not None:
-        spec["requestBody"] = body
-    spec["responses"] = answers
-    if admin:
+def describe_operation_spec(op: Operation, signed_in: bool) -> dict:
+    """One operation object, from what its handler declared."""
+    spec: dict[str, Any] = {
+        "operationId": op.operation_id,
+        "tags": [op.tag],
+        "summary": op.summary,
+        "description": op.description,
+    }
+    if op.parameters:
+        spec["parameters"] = list(op.parameters)
+    if op.request is not None:
+        spec["requestBody"] = {"required": op.body_required, "content": json_content(ref(op.request), op.example)}
+    elif op.raw_body is not None:
+        spec["requestBody"] = op.raw_body
+    answers: dict[str, Any] = {}
+    for status, answer in op.answers.items():
+        answers.update(success(status, answer))
+    spec["responses"] = {**answers, **errors(*op.errors, kept_order=op.kept_order)}
+    if signed_in:
         spec["security"] = ADMIN_SECURITY
     return spec
 
 
-CART_EXAMPLE = {
-    "items": [{"product_id": "masala-chai", "quantity": 2}, {"product_id": "brass-diya", "quantity": 1}],
-    "country": "IN",
-}
-CHECKOUT_EXAMPLE = {
-    **CART_EXAMPLE,
-    "customer": {"name": "Asha Rao", "email": "asha.rao@example.in", "phone": "+91 98765 43210"},
-    "shipping_address": {
-        "line1": "Flat 4B, 12 MG Road",
-        "line2": "Near Trinity Circle",
-        "city": "Bengaluru",
-        "state": "Karnataka",
-        "postal_code": "560001",
-        "country": "IN",
-    },
-}
+def documented_routes(app: web.Application) -> list[tuple[str, str, Operation, bool]]:
+    """(path, method, operation, whether it needs the admin's sign-in) of every route (its sub-applications' too)
+    whose handler declared one, by SECTIONS, in the order the routes were added within each."""
+    found = [
+        (route.resource.canonical, route.method.lower(), op, signed_in)
+        for route, signed_in, _ in walk_routes(app, signed_in=False, for_programs=False)
+        if route.resource is not None and (op := declared_operation(route.handler)) is not None
+    ]
+    return sorted(found, key=lambda entry: SECTIONS[entry[2].tag])
 
 
-def describe_paths() -> dict:
-    """Every operation of the API, by path and method."""
-    return {
-        "/api/products": {
-            "get": operation(
-                "listProducts",
-                "Catalog",
-                "List the products on sale",
-                "Every active product with its price in each currency it is sold in, in minor units.",
-                {**success(200, responses.ProductList, "The catalog, in catalog order."), **errors(DATABASE_DOWN)},
-            )
-        },
-        "/api/checkout/quote": {
-            "post": operation(
-                "quoteCheckout",
-                "Catalog",
-                "Price a cart for a buyer",
-                "Which gateway, route and currency would take this cart from a buyer in this country, and what "
-                "each line costs there. Nothing is stored.",
-                {
-                    **success(200, responses.Quote, "The priced cart."),
-                    **errors(
-                        *BODY_ERRORS,
-                        (422, "unknown_product"),
-                        (422, "not_for_sale"),
-                        (422, "amount_too_small"),
-                        (422, "gateway_off"),
-                        DATABASE_DOWN,
-                    ),
-                },
-                body=request_body(CartRequest, CART_EXAMPLE),
-            )
-        },
-        "/api/checkout": {
-            "post": operation(
-                "createCheckout",
-                "Checkout",
-                "Place an order",
-                "Store a pending order priced from the database and open its payment: checkout.js options for "
-                "Razorpay, or a Stripe Checkout Session to redirect to. The goods are delivered to `shipping_address`, "
-                "required and checked in the format of the checkout's `country` (in India a state or union territory "
-                "and a 6-digit PIN code); a part out of format is refused naming it, such as "
-                "`shipping_address.postal_code`. When Razorpay is down an Indian buyer's "
-                "order fails over to Stripe in rupees (`route: failover`). When no gateway can take it, the order "
-                "is kept pending and the error carries its `order_id`.",
-                {
-                    **success(
-                        201,
-                        responses.CheckoutCreated,
-                        "The order, and what pays for it.",
-                        headers={
-                            "Idempotent-Replayed": {
-                                "description": '"true" when this answers an earlier request with '
-                                "the same Idempotency-Key.",
-                                "schema": {"type": "string", "enum": ["true"]},
-                            }
-                        },
-                    ),
-                    **errors(
-                        *BODY_ERRORS,
-                        (409, "request_in_progress"),
-                        (422, "unknown_product"),
-                        (422, "not_for_sale"),
-                        (422, "amount_too_small"),
-                        (422, "idempotency_key_reused"),
-                        (422, "gateway_off"),
-                        (429, "rate_limited"),
-                        *GATEWAY_ERRORS,
-                        (503, "no_gateway_available"),
-                        DATABASE_DOWN,
-                        kept_order=True,
-                    ),
-                },
-                parameters=(idempotency_key("answers with the same order instead of placing another"),),
-                body=request_body(CheckoutRequest, CHECKOUT_EXAMPLE),
-            )
-        },
-        "/api/payments/razorpay/verify": {
-            "post": operation(
-                "verifyRazorpayPayment",
-                "Checkout",
-                "Confirm a Razorpay payment",
-                "What checkout.js's handler received. The signature is checked against the Razorpay order this "
-                "order was given, then Razorpay is asked what the payment really is.",
-                {
-                    **success(200, responses.PaymentStatus, "The order's status after the payment."),
-                    **errors(
-                        *BODY_ERRORS,
-                        (400, "signature_invalid"),
-                        (404, "not_found"),
-                        PUBLIC_GATEWAY_LIMIT,
-                        *GATEWAY_ERRORS,
-                        DATABASE_DOWN,
-                    ),
-                },
-                body=request_body(
-                    RazorpayVerifyRequest,
-                    {
-                        "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW",
-                        "razorpay_order_id": "order_Nz1ZbWkY3mQ8pT",
-                        "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa",
-                        "razorpay_signature": "0d4e3f9a2b7c",
-                    },
-                ),
-            )
-        },
-        "/api/payments/razorpay/failed": {
-            "post": operation(
-                "recordRazorpayFailure",
-                "Checkout",
-                "Record a failed Razorpay payment",
-                "checkout.js's `payment.failed` error, kept on the order as an attempt (checked with Razorpay "
-                "when it names a payment). It moves no status; the buyer may try again.",
-                {
-                    **success(200, responses.PaymentStatus, "The order's status, unchanged."),
-                    **errors(*BODY_ERRORS, (404, "not_found"), PUBLIC_GATEWAY_LIMIT, DATABASE_DOWN),
-                },
-                body=request_body(
-                    RazorpayFailedRequest,
-                    {
-                        "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW",
-                        "error": {
-                            "code": "BAD_REQUEST_ERROR",
-                            "description": "Payment failed",
-                            "source": "customer",
-                            "step": "payment_authentication",
-                            "reason": "payment_failed",
-                            "metadata": {"order_id": "order_Nz1ZbWkY3mQ8pT", "payment_id": "pay_Nz1ZfK2qXo9sRa"},
-                        },
-                    },
-                ),
-            )
-        },
-        "/api/orders/{order_id}": {
-            "get": operation(
-                "getOrder",
-                "Orders",
-                "An order's status",
-                "Status, items and failed attempts, for the order page. With `session_id` (Stripe sends buyers back "
-                "with it) the session is first checked with Stripe and its payment applied.",
-                {
-                    **success(200, responses.OrderView, "The order."),
-                    **errors(
-                        (400, "session_invalid"),
-                        (404, "not_found"),
-                        (422, "session_invalid"),
-                        PUBLIC_GATEWAY_LIMIT,
-                        *GATEWAY_ERRORS,
-                        DATABASE_DOWN,
-                    ),
-                },
-                parameters=(
-                    ORDER_ID,
-                    {
-                        "name": "session_id",
-                        "in": "query",
-                        "required": False,
-                        "description": "The Stripe Checkout Session the buyer returned from.",
-                        "schema": {"type": "string", "pattern": "^cs_(test|live)_[A-Za-z0-9]{1,250}$"},
-                        "example": "cs_test_a1B2c3D4",
-                    },
-                ),
-            )
-        },
-        "/api/orders/{order_id}/pay": {
-            "post": operation(
-                "payOrder",
-                "Checkout",
-                "Pay a pending order again",
-                "What pays the order now: the same checkout.js options, or an open Stripe session (a new one if "
-                "the last expired). Fails over like POST /api/checkout.",
-                {
-                    **success(200, responses.CheckoutCreated, "What pays for the order."),
-                    **errors(
-                        (404, "not_found"),
-                        (409, "order_not_payable"),
-                        PUBLIC_GATEWAY_LIMIT,
-                        *GATEWAY_ERRORS,
-                        (503, "no_gateway_available"),
-                        DATABASE_DOWN,
-                        kept_order=True,
-                    ),
-                },
-                parameters=(ORDER_ID,),
-            )
-        },
-        "/api/admin/orders/{order_id}": {
-            "get": operation(
-                "getAdminOrder",
-                "Admin",
-                "An order as the shop sees it",
-                "The buyer's view plus the gateway's payment, refunds, dispute and why it is under review.",
-                {
-                    **success(200, responses.AdminOrder, "The order."),
-                    **errors(*ADMIN_ERRORS, (404, "not_found"), DATABASE_DOWN),
-                },
-                parameters=(ORDER_ID,),
-                admin=True,
-            )
-        },
-        "/api/admin/orders/{order_id}/refund": {
-            "post": operation(
-                "refundOrder",
-                "Admin",
-                "Refund a paid order",
-                "Refund all that is left (no body, or no amount) or part of it. Accepted, not done: the gateway's "
-                "webhook (or reconciliation) settles the refund.",
-                {
-                    **success(202, responses.RefundAccepted, "The refund is asked for; the order with it."),
-                    **errors(
-                        *BODY_ERRORS,
-                        *ADMIN_CHANGE_ERRORS,
-                        (404, "not_found"),
-                        (409, "order_not_refundable"),
-                        (409, "nothing_to_refund"),
-                        (409, "order_busy"),
-                        (422, "refund_too_large"),
-                        (422, "refund_refused"),
-                        *GATEWAY_ERRORS,
-                        DATABASE_DOWN,
-                    ),
-                },
-                parameters=(ORDER_ID, idempotency_key("answers with the same refund instead of another")),
-                body=request_body(RefundRequest, {"amount": 34900}, required=False),
-                admin=True,
-            )
-        },
-        "/api/admin/orders/{order_id}/capture": {
-            "post": operation(
-                "captureOrder",
-                "Admin",
-                "Capture an authorized payment",
-                "Capture exactly the order's amount of an authorized Razorpay payment (RAZORPAY_CAPTURE=manual).",
-                {
-                    **success(200, responses.AdminOrder, "The order after the capture."),
-                    **errors(
-                        *ADMIN_CHANGE_ERRORS,
-                        (404, "not_found"),
-                        (409, "order_not_capturable"),
-                        *GATEWAY_ERRORS,
-                        DATABASE_DOWN,
-                    ),
-                },
-                parameters=(ORDER_ID,),
-                admin=True,
-            )
-        },
-        "/api/admin/reconcile": {
-            "post": operation(
-                "reconcile",
-                "Admin",
-                "Reconcile now",
-                "One pass of what the server does periodically: stale pending orders and open refunds are looked "
-                "up at their gateway and brought to the truth.",
-                {
-                    **success(200, responses.ReconcileReport, "What the pass looked at and changed."),
-                    **errors(*ADMIN_CHANGE_ERRORS, DATABASE_DOWN),
-                },
-                admin=True,
-            )
-        },
-        "/webhooks/razorpay": webhook(
-            "receiveRazorpayWebhook",
-            "A Razorpay event",
-            "Signed with the webhook secret: X-Razorpay-Signature is the hex HMAC-SHA256 of the raw body.",
-            (
-                {
-                    "name": "X-Razorpay-Signature",
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string"},
-                    "description": "Hex HMAC-SHA256 of the raw body under the webhook secret.",
-                },
-                {
-                    "name": "X-Razorpay-Event-Id",
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
-                    "description": "The event's id; a redelivery carries the same one.",
-                },
-            ),
-        ),
-        "/webhooks/stripe": webhook(
-            "receiveStripeWebhook",
-            "A Stripe event",
-            "Signed as Stripe signs webhooks (Stripe-Signature, 300 s tolerance).",
-            (
-                {
-                    "name": "Stripe-Signature",
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string"},
-                    "description": 't=<timestamp>,v1=<HMAC-SHA256 of "<timestamp>.<raw body>">.',
-                },
-            ),
-        ),
-        "/healthz": {
-            "get": operation(
-                "getHealth", "Operations", "Liveness", "The process answers.", success(200, responses.Health, "Alive.")
-            )
-        },
-        "/readyz": {
-            "get": operation(
-                "getReadiness",
-                "Operations",
-                "Readiness",
-                "Whether MongoDB answers.",
-                {
-                    **success(200, responses.Ready, "Ready."),
-                    **success(503, responses.Ready, "MongoDB does not answer."),
-                },
-            )
-        },
-        "/metrics": {
-            "get": operation(
-                "getMetrics",
-                "Operations",
-                "Prometheus metrics",
-                "Counters and histograms in the Prometheus text exposition format.",
-                {"200": {"description": "The metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}},
-            )
-        },
-        DOCUMENT_PATH: {
-            "get": operation(
-                "getOpenApiDocument",
-                "Operations",
-                "This document",
-                "The API's OpenAPI 3.1 document.",
-                {"200": {"description": "The document.", "content": json_content({"type": "object"})}},
-            )
-        },
-        "/api/docs": {
-            "get": operation(
-                "showApiDocs",
-                "Operations",
-                "The API reference page",
-                "This document, rendered for people.",
-                {"200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}}},
-            )
-        },
-    }
+def undocumented_routes(app: web.Application) -> list[str]:
+    """The routes answering programs (the API's, the webhooks', the probes') whose handler declared nothing."""
+    return [
+        f"{route.method} {route.resource.canonical}"
+        for route, _, for_programs in walk_routes(app, signed_in=False, for_programs=False)
+        if route.resource is not None
+        and (for_programs or getattr(route.handler, JSON_HANDLER, False))
+        and declared_operation(route.handler) is None
+    ]
 
 
-def webhook(operation_id: str, summary: str, description: str, headers: tuple[dict, ...]) -> dict:
-    """A webhook endpoint: a signed raw body, acknowledged once stored."""
-    return {
-        "post": operation(
-            operation_id,
-            "Webhooks",
-            summary,
-            f"{description} The signature is checked over the exact bytes before anything is read; the event is "
-            "then stored once under its id and applied. A redelivery is acknowledged (`duplicate: true`) and "
-            "not applied twice. The answer comes within 2 s: an event still being applied then, or whose gateway "
-            "call failed, is acknowledged (it is stored) and applied after, by the ledger job if need be. 404 "
-            "`gateway_off`: the shop has no keys for this gateway.",
-            {
-                **success(200, responses.WebhookReceipt, "Stored (now or before); applied, or to be applied."),
-                **errors(
-                    (400, "signature_invalid"),
-                    (400, "malformed_webhook"),
-                    (404, "gateway_off"),
-                    (413, "body_too_large"),
-                    *GATEWAY_ERRORS,
-                    (503, "event_in_progress"),
-                    DATABASE_DOWN,
-                ),
-            },
-            parameters=headers,
-            body={
-                "required": True,
-                "description": "The event exactly as the gateway sent it.",
-                "content": json_content({"type": "object"}),
-            },
-        )
-    }
+def walk_routes(
+    app: web.Application, *, signed_in: bool, for_programs: bool
+) -> Iterator[tuple[AbstractRoute, bool, bool]]:
+    """Every route but HEAD of an app and, depth first, of the sub-applications it mounts, with whether it needs the
+    admin's sign-in and whether its application answers programs."""
+    for resource in app.router.resources():
+        if isinstance(resource, web.PrefixedSubAppResource):
+            sub = resource.get_info()["app"]
+            yield from walk_routes(
+                sub,
+                signed_in=signed_in or sub.get(SIGNED_IN, False),
+                for_programs=sub.get(ANSWERS_JSON, for_programs),
+            )
+            continue
+        yield from ((route, signed_in, for_programs) for route in resource if route.method != "HEAD")
 
 
-def describe_components() -> dict:
+def describe_paths(app: web.Application) -> dict:
+    """Every documented operation of the app, by path and method."""
+    paths: dict[str, dict] = {}
+    for path, method, op, signed_in in documented_routes(app):
+        paths.setdefault(path, {})[method] = describe_operation_spec(op, signed_in)
+    return paths
+
+
+def documented_models(app: web.Application) -> tuple[list[type[BaseModel]], list[type[BaseModel]]]:
+    """The request models and the response models the app's operations declare, each once, in route order."""
+    requests: dict[type[BaseModel], None] = {}
+    answers: dict[type[BaseModel], None] = {}
+    for _, _, op, _ in documented_routes(app):
+        if op.request is not None:
+            requests[op.request] = None
+        answers.update((answer.model, None) for answer in op.answers.values() if answer.model is not None)
+        if op.errors:
+            answers[responses.ErrorBody] = None
+        if op.kept_order:
+            answers[responses.CheckoutFailure] = None
+    return list(requests), list(answers)
+
+
+def describe_components(app: web.Application) -> dict:
     """Schemas generated from the request and response models, shared headers, and the admin's auth."""
+    requests, answers = documented_models(app)
     _, schemas = models_json_schema(
-        [(m, "validation") for m in REQUEST_MODELS] + [(m, "serialization") for m in RESPONSE_MODELS], ref_template=REF
+        [(m, "validation") for m in requests] + [(m, "serialization") for m in answers], ref_template=REF
     )
     return {
         "schemas": schemas["$defs"],
@@ -612,7 +239,24 @@ def describe_components() -> dict:
 
 @functools.cache
 def openapi_document() -> dict:
-    """The OpenAPI 3.1 document of the API (built once; treat it as read-only)."""
+    """The OpenAPI 3.1 document of the API (built once; treat it as read-only), from the routes as served."""
+    from galla.app import mount_areas  # the composition root, which mounts this module's routes itself
+
+    app = web.Application()
+    mount_areas(app, guard=pass_through)
+    return describe_document(app)
+
+
+@web.middleware
+async def pass_through(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """No guard: the routes are mounted only to be described."""
+    return await handler(request)
+
+
+def describe_document(app: web.Application) -> dict:
+    """The OpenAPI 3.1 document of an app's documented routes; a route answering programs must declare itself."""
+    if missing := undocumented_routes(app):
+        raise RuntimeError(f"routes without @documented (galla.api.documented): {', '.join(missing)}")
     return {
         "openapi": "3.1.0",
         "info": {
@@ -623,8 +267,8 @@ def openapi_document() -> dict:
         },
         "servers": [{"url": "/"}],
         "tags": TAGS,
-        "paths": describe_paths(),
-        "components": describe_components(),
+        "paths": describe_paths(app),
+        "components": describe_components(app),
     }
 
 
@@ -635,15 +279,29 @@ def openapi_json() -> bytes:
 
 
 @routes.get(DOCUMENT_PATH)
+@documented(
+    "getOpenApiDocument",
+    "Operations",
+    "The API's OpenAPI 3.1 document.",
+    {200: Answer("The document.", schema={"type": "object"})},
+)
 async def get_openapi_document(request: web.Request) -> web.Response:
-    """The OpenAPI document, for Postman, Insomnia, code generators and schemathesis."""
+    """This document."""
+    # For Postman, Insomnia, code generators and schemathesis.
     return web.Response(body=openapi_json(), content_type="application/json", charset="utf-8")
 
 
 @routes.get("/api/docs")
+@documented(
+    "showApiDocs",
+    "Operations",
+    "This document, rendered for people.",
+    {200: Answer("The page.", media_type="text/html", schema={"type": "string"})},
+)
 @aiohttp_jinja2.template("api_docs.html")
 async def show_api_docs(request: web.Request) -> dict:
-    """The API reference: every operation with its parameters, body fields and answers."""
+    """The API reference page."""
+    # Every operation with its parameters, body fields and answers.
     document = openapi_document()
     intro, points = split_description(document["info"]["description"])
     return {
@@ -725,7 +383,8 @@ def describe_body(body: dict, schemas: dict) -> dict:
 
 def describe_response(status: str, answer: dict, schemas: dict) -> dict:
     """A response: status, what it means, its schema, error codes and headers; fields for successes."""
-    media_type, media = next(iter(answer.get("content", {}).items()), (None, {}))
+    content: dict[str, dict] = answer.get("content", {})
+    media_type, media = next(iter(content.items()), (None, {}))
     schema = media.get("schema", {})
     return {
         "status": status,
@@ -806,7 +465,7 @@ def expandable(schema: dict, schemas: dict) -> dict:
 def describe_type(schema: dict) -> str:
     """A schema's type in a few words: "string", "array of CartItem", "integer or null"."""
     if "$ref" in schema:
-        return schema_name(schema)
+        return schema["$ref"].rsplit("/", 1)[-1]
     if "anyOf" in schema:
         return " or ".join(describe_type(s) for s in schema["anyOf"])
     if "const" in schema:

@@ -1,20 +1,22 @@
-"""The bodies the API answers with, as pydantic models: the OpenAPI document is generated from them.
-
-Each model mirrors the code that builds the dict (named in a comment); the schemathesis run in
-tests/test_openapi.py checks real responses against them, so the two cannot drift apart unnoticed.
-"""
+"""The bodies the API answers with, as pydantic models: galla.api.bodies builds them (each builder named in a
+comment), the handlers answer with their dump, and the OpenAPI document is generated from them; the schemathesis run
+in tests/test_openapi.py checks real responses against them too."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic.json_schema import JsonDict
 
 from galla.store.orders import STATUSES
 
 Gateway = Literal["razorpay", "stripe"]
-OrderStatus = Literal[STATUSES]
+if TYPE_CHECKING:  # to mypy a Literal of a tuple's values is no type: these are the statuses' strings
+    OrderStatus = str
+else:
+    OrderStatus = Literal[STATUSES]
 RouteName = Literal["domestic", "international", "international_card", "failover"]
 MinorUnits = Annotated[int, Field(description="An amount in the currency's minor units (paise, cents).")]
 Currency = Annotated[str, Field(description="ISO 4217 currency code, such as INR.", examples=["INR"])]
@@ -33,7 +35,7 @@ class _Open(BaseModel):
 class Product(_Body):
     """One product on sale."""
 
-    # Built by galla.store.products.Product.to_api.
+    # Built by galla.api.bodies.describe_product.
 
     id: str
     name: str
@@ -65,7 +67,7 @@ class QuoteLine(_Body):
 class Quote(_Body):
     """What a cart costs, through which gateway and route."""
 
-    # Built by galla.orders.quote.Quote.to_dict.
+    # Built by galla.api.bodies.describe_quote.
 
     gateway: Gateway
     route: RouteName
@@ -144,7 +146,7 @@ class StripeCheckout(_CheckoutBase):
 class CheckoutCreated(RootModel[Annotated[RazorpayCheckout | StripeCheckout, Field(discriminator="gateway")]]):
     """An order and what pays for it: checkout.js options (Razorpay) or a Checkout Session (Stripe)."""
 
-    # Built by galla.orders.view.checkout_response.
+    # Built by galla.api.bodies.describe_checkout.
 
 
 class PaymentStatus(_Body):
@@ -222,7 +224,7 @@ class _OrderBase(_Body):
 class OrderView(_OrderBase):
     """An order as its buyer sees it."""
 
-    # Built by galla.orders.view.describe_order.
+    # Built by galla.api.bodies.describe_order.
 
     payment: PaymentSummary | None
 
@@ -252,7 +254,7 @@ class Dispute(_Open):
 class Refund(_Open):
     """One refund of an order: requested → pending → processed or failed."""
 
-    # Built by galla.admin.api.describe_refund.
+    # Built by galla.api.bodies.describe_refund.
 
     key: str = Field(description="Our refund key, derived from the Idempotency-Key when one was sent.")
     amount: MinorUnits
@@ -268,7 +270,7 @@ class Refund(_Open):
 class AdminOrder(_OrderBase):
     """An order as the shop sees it."""
 
-    # Built by galla.admin.api.describe_for_admin.
+    # Built by galla.api.bodies.describe_admin_order.
 
     payment: PaymentRecord | None
     amount_paid: MinorUnits | None
@@ -287,7 +289,7 @@ class RefundAccepted(AdminOrder):
 class ReconcileReport(_Body):
     """What one reconciliation pass looked at and changed."""
 
-    # Built by galla.orders.reconcile.ReconcileReport.to_dict.
+    # Built by galla.api.bodies.describe_reconcile.
 
     orders_checked: int
     refunds_checked: int
@@ -298,7 +300,7 @@ class ReconcileReport(_Body):
 class WebhookReceipt(_Body):
     """A webhook delivery, stored (now or before)."""
 
-    # Built by galla.webhooks.routes.acknowledge.
+    # Built by galla.api.bodies.describe_receipt.
 
     received: Literal[True]
     duplicate: bool = Field(description="The event was stored before; it is not applied twice.")
@@ -326,13 +328,20 @@ class Ready(_Body):
     gateways: dict[Gateway, Circuit]
 
 
+def absent_when_unset(schema: JsonDict) -> None:
+    """Document an optional field as left out when unset (never null): a string, with no default."""
+    del schema["default"]
+    string, _null = cast(list[JsonDict], schema.pop("anyOf"))
+    schema.update(string)
+
+
 class ErrorDetail(_Body):
     """What went wrong: a stable code for programs, a message for people, and the field at fault."""
 
     code: str = Field(examples=["invalid_input"])
     message: str
     # Absent (not null) when no one field is at fault, as galla.web.middlewares.json_error writes it.
-    field: str = Field(None, json_schema_extra=lambda schema: schema.pop("default"), examples=["items[0].quantity"])
+    field: str | None = Field(None, json_schema_extra=absent_when_unset, examples=["items[0].quantity"])
 
 
 class ErrorBody(_Body):
@@ -344,8 +353,8 @@ class ErrorBody(_Body):
 class CheckoutFailure(ErrorBody):
     """An error from placing an order; when no gateway could take it, the kept pending order's id."""
 
-    order_id: str = Field(
+    order_id: str | None = Field(
         None,
-        json_schema_extra=lambda schema: schema.pop("default"),
+        json_schema_extra=absent_when_unset,
         description="The order, kept pending: pay it later with POST /api/orders/{order_id}/pay.",
     )

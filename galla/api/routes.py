@@ -2,48 +2,177 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from aiohttp import web
 
+from galla.api import responses
+from galla.api.bodies import (
+    describe_catalog,
+    describe_checkout,
+    describe_order,
+    describe_payment_status,
+    describe_quote,
+)
+from galla.api.documented import (
+    BODY_ERRORS,
+    DATABASE_DOWN,
+    GATEWAY_ERRORS,
+    ORDER_ID,
+    PUBLIC_GATEWAY_LIMIT,
+    Answer,
+    documented,
+    idempotency_key,
+)
 from galla.api.requests import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
-from galla.ops.metrics import METRICS, render_metrics
+from galla.ops.metrics import METRICS
+from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, InvalidInput
 from galla.orders.place import place_order
 from galla.orders.quote import quote_cart
-from galla.orders.view import checkout_response, describe_order
 from galla.payments.razorpay.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
 from galla.payments.stripe.confirm import load_order_after_return
-from galla.shop.catalog import list_catalog
-from galla.store.db import ping
-from galla.web.body import json_response, read_model
-from galla.web.ratelimit import calls_gateway, with_session_id
-from galla.web.state import DATABASE, SHOP
+from galla.shop.catalog import load_catalog
+from galla.store.orders import Order
+from galla.web.body import model_response, read_model
+from galla.web.ratelimit import calls_gateway, places_orders, with_session_id
+from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
+Report = TypeVar("Report", RazorpayVerifyRequest, RazorpayFailedRequest)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+CART_EXAMPLE = {
+    "items": [{"product_id": "masala-chai", "quantity": 2}, {"product_id": "brass-diya", "quantity": 1}],
+    "country": "IN",
+}
+CHECKOUT_EXAMPLE = {
+    **CART_EXAMPLE,
+    "customer": {"name": "Asha Rao", "email": "asha.rao@example.in", "phone": "+91 98765 43210"},
+    "shipping_address": {
+        "line1": "Flat 4B, 12 MG Road",
+        "line2": "Near Trinity Circle",
+        "city": "Bengaluru",
+        "state": "Karnataka",
+        "postal_code": "560001",
+        "country": "IN",
+    },
+}
+VERIFY_EXAMPLE = {
+    "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW",
+    "razorpay_order_id": "order_Nz1ZbWkY3mQ8pT",
+    "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa",
+    "razorpay_signature": "0d4e3f9a2b7c",
+}
+FAILED_EXAMPLE = {
+    "order_id": "ord_4Ck0dI2SxPjJ7mF1aQzW",
+    "error": {
+        "code": "BAD_REQUEST_ERROR",
+        "description": "Payment failed",
+        "source": "customer",
+        "step": "payment_authentication",
+        "reason": "payment_failed",
+        "metadata": {"order_id": "order_Nz1ZbWkY3mQ8pT", "payment_id": "pay_Nz1ZfK2qXo9sRa"},
+    },
+}
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": '"true" when this answers an earlier request with the same Idempotency-Key.',
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+SESSION_ID = {
+    "name": "session_id",
+    "in": "query",
+    "required": False,
+    "description": "The Stripe Checkout Session the buyer returned from.",
+    "schema": {"type": "string", "pattern": "^cs_(test|live)_[A-Za-z0-9]{1,250}$"},
+    "example": "cs_test_a1B2c3D4",
+}
+
+
+async def answer_payment_report(
+    request: web.Request, model: type[Report], flow: Callable[[Shop, Report], Awaitable[Order]]
+) -> web.Response:
+    """Read what the browser reports of a payment, apply it with flow, and answer with the order's status."""
+    order = await flow(request.config_dict[SHOP], await read_model(request, model))
+    return model_response(describe_payment_status(order))
 
 
 @routes.get("/api/products")
+@documented(
+    "listProducts",
+    "Catalog",
+    "Every active product with its price in each currency it is sold in, in minor units.",
+    {200: Answer("The catalog, in catalog order.", responses.ProductList)},
+    errors=(DATABASE_DOWN,),
+)
 async def get_products(request: web.Request) -> web.Response:
-    """The catalog with prices in every currency, in minor units."""
-    products = await list_catalog(request.app[SHOP])
-    return json_response({"products": products})
+    """List the products on sale."""
+    return model_response(describe_catalog(await load_catalog(request.config_dict[SHOP])))
 
 
 @routes.post("/api/checkout/quote")
+@documented(
+    "quoteCheckout",
+    "Catalog",
+    "Which gateway, route and currency would take this cart from a buyer in this country, and what each line costs "
+    "there. Nothing is stored.",
+    {200: Answer("The priced cart.", responses.Quote)},
+    errors=(
+        *BODY_ERRORS,
+        (422, "unknown_product"),
+        (422, "not_for_sale"),
+        (422, "amount_too_small"),
+        (422, "gateway_off"),
+        DATABASE_DOWN,
+    ),
+    request=CartRequest,
+    example=CART_EXAMPLE,
+)
 async def post_checkout_quote(request: web.Request) -> web.Response:
-    """What a cart costs this buyer, in which currency and through which gateway; nothing is stored."""
+    """Price a cart for a buyer."""
     body = await read_model(request, CartRequest)
-    quote = await quote_cart(request.app[SHOP], body)
-    return json_response(quote.to_dict())
+    quote = await quote_cart(request.config_dict[SHOP], body)
+    return model_response(describe_quote(quote))
 
 
 @routes.post("/api/checkout")
+@documented(
+    "createCheckout",
+    "Checkout",
+    "Store a pending order priced from the database and open its payment: checkout.js options for Razorpay, or a "
+    "Stripe Checkout Session to redirect to. The goods are delivered to `shipping_address`, required and checked in "
+    "the format of the checkout's `country` (in India a state or union territory and a 6-digit PIN code); a part out "
+    "of format is refused naming it, such as `shipping_address.postal_code`. When Razorpay is down an Indian buyer's "
+    "order fails over to Stripe in rupees (`route: failover`). When no gateway can take it, the order is kept pending "
+    "and the error carries its `order_id`.",
+    {201: Answer("The order, and what pays for it.", responses.CheckoutCreated, headers=REPLAYED_HEADER)},
+    errors=(
+        *BODY_ERRORS,
+        (409, "request_in_progress"),
+        (422, "unknown_product"),
+        (422, "not_for_sale"),
+        (422, "amount_too_small"),
+        (422, "idempotency_key_reused"),
+        (422, "gateway_off"),
+        (429, "rate_limited"),
+        *GATEWAY_ERRORS,
+        (503, "no_gateway_available"),
+        DATABASE_DOWN,
+    ),
+    kept_order=True,
+    parameters=(idempotency_key("answers with the same order instead of placing another"),),
+    request=CheckoutRequest,
+    example=CHECKOUT_EXAMPLE,
+)
+@places_orders
 async def post_checkout(request: web.Request) -> web.Response:
-    """Place an order and return what pays for it: checkout.js options or a Stripe session."""
+    """Place an order."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not 1 <= len(key) <= 255:
         raise InvalidInput("Idempotency-Key must be 1 to 255 characters", field=IDEMPOTENCY_HEADER)
-    shop, checkouts = request.app[SHOP], request.app[METRICS].checkouts
+    shop, checkouts = request.config_dict[SHOP], request.config_dict[METRICS].checkouts
     try:
         order, created = await place_order(shop, await read_model(request, CheckoutRequest), key)
     except CheckoutError as exc:
@@ -51,71 +180,97 @@ async def post_checkout(request: web.Request) -> web.Response:
         raise
     checkouts.labels(order.gateway, "created" if created else "replayed").inc()
     headers = {} if created else {"Idempotent-Replayed": "true"}
-    return json_response(checkout_response(shop, order), status=201, headers=headers)
+    return model_response(describe_checkout(shop, order), status=201, headers=headers)
 
 
 @routes.post("/api/payments/razorpay/verify")
+@documented(
+    "verifyRazorpayPayment",
+    "Checkout",
+    "What checkout.js's handler received. The signature is checked against the Razorpay order this order was given, "
+    "then Razorpay is asked what the payment really is.",
+    {200: Answer("The order's status after the payment.", responses.PaymentStatus)},
+    errors=(
+        *BODY_ERRORS,
+        (400, "signature_invalid"),
+        (404, "not_found"),
+        PUBLIC_GATEWAY_LIMIT,
+        *GATEWAY_ERRORS,
+        DATABASE_DOWN,
+    ),
+    request=RazorpayVerifyRequest,
+    example=VERIFY_EXAMPLE,
+)
 @calls_gateway()
 async def post_razorpay_verify(request: web.Request) -> web.Response:
-    """Confirm a payment checkout.js reported as successful."""
-    body = await read_model(request, RazorpayVerifyRequest)
-    order = await confirm_razorpay_payment(request.app[SHOP], body)
-    return json_response({"order_id": order.id, "status": order.status})
+    """Confirm a Razorpay payment."""
+    return await answer_payment_report(request, RazorpayVerifyRequest, confirm_razorpay_payment)
 
 
 @routes.post("/api/payments/razorpay/failed")
+@documented(
+    "recordRazorpayFailure",
+    "Checkout",
+    "checkout.js's `payment.failed` error, kept on the order as an attempt (checked with Razorpay when it names a "
+    "payment). It moves no status; the buyer may try again.",
+    {200: Answer("The order's status, unchanged.", responses.PaymentStatus)},
+    errors=(*BODY_ERRORS, (404, "not_found"), PUBLIC_GATEWAY_LIMIT, DATABASE_DOWN),
+    request=RazorpayFailedRequest,
+    example=FAILED_EXAMPLE,
+)
 @calls_gateway()
 async def post_razorpay_failed(request: web.Request) -> web.Response:
-    """Record a failed payment attempt checkout.js reported."""
-    body = await read_model(request, RazorpayFailedRequest)
-    order = await record_failed_payment(request.app[SHOP], body)
-    return json_response({"order_id": order.id, "status": order.status})
+    """Record a failed Razorpay payment."""
+    return await answer_payment_report(request, RazorpayFailedRequest, record_failed_payment)
 
 
 @routes.get("/api/orders/{order_id}")
+@documented(
+    "getOrder",
+    "Orders",
+    "Status, items and failed attempts, for the order page. With `session_id` (Stripe sends buyers back with it) the "
+    "session is first checked with Stripe and its payment applied.",
+    {200: Answer("The order.", responses.OrderView)},
+    errors=(
+        (400, "session_invalid"),
+        (404, "not_found"),
+        (422, "session_invalid"),
+        PUBLIC_GATEWAY_LIMIT,
+        *GATEWAY_ERRORS,
+        DATABASE_DOWN,
+    ),
+    parameters=(ORDER_ID, SESSION_ID),
+)
 @calls_gateway(when=with_session_id)
 async def get_order(request: web.Request) -> web.Response:
-    """An order's status, items and attempts; with ?session_id= it first confirms that Stripe session."""
+    """An order's status."""
     order = await load_order_after_return(
-        request.app[SHOP], request.match_info["order_id"], request.query.get("session_id")
+        request.config_dict[SHOP], request.match_info["order_id"], request.query.get("session_id")
     )
-    return json_response(describe_order(order))
+    return model_response(describe_order(order))
 
 
 @routes.post("/api/orders/{order_id}/pay")
+@documented(
+    "payOrder",
+    "Checkout",
+    "What pays the order now: the same checkout.js options, or an open Stripe session (a new one if the last "
+    "expired). Fails over like POST /api/checkout.",
+    {200: Answer("What pays for the order.", responses.CheckoutCreated)},
+    errors=(
+        (404, "not_found"),
+        (409, "order_not_payable"),
+        PUBLIC_GATEWAY_LIMIT,
+        *GATEWAY_ERRORS,
+        (503, "no_gateway_available"),
+        DATABASE_DOWN,
+    ),
+    kept_order=True,
+    parameters=(ORDER_ID,),
+)
 @calls_gateway()
 async def post_order_pay(request: web.Request) -> web.Response:
-    """What pays a pending order again: checkout.js options, or an open Stripe session."""
-    shop = request.app[SHOP]
+    """Pay a pending order again."""
+    shop = request.config_dict[SHOP]
     order = await prepare_payment(shop, request.match_info["order_id"])
-    return json_response(checkout_response(shop, order))
-
-
-@routes.get("/healthz")
-async def get_healthz(request: web.Request) -> web.Response:
-    """The process is alive."""
-    return json_response({"status": "ok"})
-
-
-@routes.get("/readyz")
-async def get_readyz(request: web.Request) -> web.Response:
-    """Ready when MongoDB answers; each gateway's circuit is shown (an open one is failed over, not fatal)."""
-    shop = request.app[SHOP]
-    gateways = {
-        breaker.gateway: {"circuit": breaker.state, "retry_after": round(breaker.retry_after(), 1)}
-        for breaker in shop.breakers
-    }
-    try:
-        ok = await ping(request.app[DATABASE].db)
-        mongodb = "ok" if ok else "unavailable"
-    except Exception as exc:  # any driver failure means "not ready", which is the answer
-        ok, mongodb = False, str(exc)[:200]
-    return json_response(
-        {"status": "ok" if ok else "unavailable", "mongodb": mongodb, "gateways": gateways}, status=200 if ok else 503
-    )
-
-
-@routes.get("/metrics")
-async def get_metrics(request: web.Request) -> web.Response:
-    """Prometheus metrics of this process."""
-    return await render_metrics(request, request.app[SHOP])
+    return model_response(describe_checkout(shop, order))

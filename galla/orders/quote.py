@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from galla.api.requests import CartRequest
 from galla.orders.context import Shop
 from galla.orders.errors import InvalidInput
-from galla.payments.money import AmountNotChargeable, Money, check_chargeable, format_money
+from galla.payments.money import AmountNotChargeable, Money, check_chargeable
 from galla.payments.routing import HOME_COUNTRY, HOME_CURRENCY, GatewayOff, NoRoute, Route, choose_route
 from galla.store.products import Product, find_inactive_ids, get_products
 
@@ -19,24 +19,6 @@ class Quote:
     route: Route
     lines: list[dict]
     total: Money
-
-    def to_dict(self) -> dict:
-        """The body of POST /api/checkout/quote."""
-        return {
-            "gateway": self.route.gateway,
-            "route": self.route.reason,
-            "currency": self.total.currency,
-            "amount": self.total.amount,
-            "amount_display": self.total.format(),
-            "lines": [
-                {
-                    **line,
-                    "unit_amount_display": format_money(line["unit_amount"], self.total.currency),
-                    "amount_display": format_money(line["amount"], self.total.currency),
-                }
-                for line in self.lines
-            ],
-        }
 
 
 async def quote_cart(shop: Shop, request: CartRequest) -> Quote:

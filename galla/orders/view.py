@@ -1,4 +1,5 @@
-"""Reading orders for the buyer: the API's view of an order and the checkout.js options."""
+"""Reading orders for the buyer: loading one, its status labels, and the checkout.js options (the API builds its
+bodies in galla.api.bodies)."""
 
 from __future__ import annotations
 
@@ -54,35 +55,6 @@ async def load_order(shop: Shop, order_id: str) -> Order:
     return order
 
 
-def describe_order(order: Order) -> dict:
-    """The order as GET /api/orders/{id} and the order page show it."""
-    payment = order.payment or None
-    return {
-        "order_id": order.id,
-        "status": order.status,
-        "status_label": STATUS_LABELS.get(order.status, order.status),
-        "amount": order.amount,
-        "currency": order.currency,
-        "gateway": order.gateway,
-        "created_at": order.created_at.isoformat(),
-        "customer": {"name": order.customer.get("name", ""), "email": order.customer.get("email", "")},
-        "shipping_address": order.shipping_address,
-        "items": [item.model_dump() for item in order.items],
-        "payment": {k: payment.get(k) for k in ("id", "method", "status")} if payment else None,
-        "refunded_amount": order.refunded_amount,
-        "attempts": [
-            {
-                "at": a["at"].isoformat() if hasattr(a.get("at"), "isoformat") else a.get("at"),
-                "code": a.get("code"),
-                "description": a.get("description"),
-                "method": a.get("method"),
-            }
-            for a in order.attempts
-        ],
-        "can_pay": order.status == "pending",
-    }
-
-
 def razorpay_options(shop: Shop, order: Order) -> dict:
     """The options checkout.js opens its window with; the amount comes from our database."""
     names = ", ".join(f"{i.name} × {i.quantity}" for i in order.items)
@@ -99,20 +71,6 @@ def razorpay_options(shop: Shop, order: Order) -> dict:
             "contact": order.customer.get("phone", ""),
         },
         "notes": {"order_id": order.id},
-    }
-
-
-def checkout_response(shop: Shop, order: Order) -> dict:
-    """The body of a successful POST /api/checkout."""
-    return {
-        "order_id": order.id,
-        "status": order.status,
-        "amount": order.amount,
-        "currency": order.currency,
-        "gateway": order.gateway,
-        "route": order.route,
-        "failover": {k: order.failover[k] for k in ("from_gateway", "reason")} if order.failover else None,
-        **payment_options(shop, order),
     }
 
 

@@ -5,18 +5,22 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from galla.api.bodies import describe_order
 from galla.api.requests import COUNTRIES
 from galla.orders.addresses import formats_for_pages
 from galla.orders.errors import CheckoutError, NotFound
 from galla.orders.receipts import RECEIPT_STATUSES, describe_receipt
-from galla.orders.view import describe_order, load_order
+from galla.orders.view import load_order
 from galla.payments.stripe.confirm import load_order_after_return
 from galla.shop.catalog import list_catalog
 from galla.store.orders import Order
+from galla.web.body import json_values
 from galla.web.ratelimit import calls_gateway, with_session_id
 from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
+# The order pages show a buyer's data: they are served by their own application (galla.shop.app), kept out of caches.
+order_routes = web.RouteTableDef()
 COUNTRY_CHOICES = [
     ("IN", "India"),
     *sorted(((code, name) for code, name in COUNTRIES.items() if code != "IN"), key=lambda c: c[1]),
@@ -27,14 +31,14 @@ COUNTRY_CHOICES = [
 @aiohttp_jinja2.template("catalog.html")
 async def show_catalog(request: web.Request) -> dict:
     """The product grid."""
-    return {"products": await list_catalog(request.app[SHOP])}
+    return {"products": await list_catalog(request.config_dict[SHOP])}
 
 
 @routes.get("/cart")
 @aiohttp_jinja2.template("cart.html")
 async def show_cart(request: web.Request) -> dict:
     """The cart, which lives in the browser; the page gets the catalog to price it."""
-    return {"products": await list_catalog(request.app[SHOP])}
+    return {"products": await list_catalog(request.config_dict[SHOP])}
 
 
 @routes.get("/checkout")
@@ -42,17 +46,17 @@ async def show_cart(request: web.Request) -> dict:
 async def show_checkout(request: web.Request) -> dict:
     """The buyer's details form."""
     return {
-        "products": await list_catalog(request.app[SHOP]),
+        "products": await list_catalog(request.config_dict[SHOP]),
         "countries": COUNTRY_CHOICES,
         "address_formats": formats_for_pages(),
     }
 
 
-@routes.get("/orders/{order_id}")
+@order_routes.get("/orders/{order_id}")
 @calls_gateway(when=with_session_id)
 async def show_order(request: web.Request) -> web.Response:
     """An order's status, updated in place while payment is under way; Stripe returns buyers here."""
-    shop, order_id = request.app[SHOP], request.match_info["order_id"]
+    shop, order_id = request.config_dict[SHOP], request.match_info["order_id"]
     session_id = request.query.get("session_id")
     notice, status = None, 200
     try:
@@ -70,7 +74,7 @@ async def show_order(request: web.Request) -> web.Response:
     )
     # Once paid, the page is the buyer's receipt (printable; receipt.css lays it out for paper).
     receipt = describe_receipt(shop, order) if order.status in RECEIPT_STATUSES else None
-    context = {"order": describe_order(order), "notice": notice, "receipt": receipt}
+    context = {"order": json_values(describe_order(order)), "notice": notice, "receipt": receipt}
     return aiohttp_jinja2.render_template("order.html", request, context, status=status)
 
 

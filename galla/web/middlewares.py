@@ -1,19 +1,22 @@
-"""Middlewares: a request id on every exchange, and errors as JSON envelopes or friendly pages."""
+"""Middlewares: a request id on every exchange, and errors as JSON envelopes or friendly pages, each area (the API,
+the webhooks, the shop, the admin) answering in its own form."""
 
 from __future__ import annotations
 
 import logging
 import random
 import re
+from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from aiohttp.web_urldispatcher import SystemRoute
+from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import AbstractRoute, SystemRoute
 from pymongo.errors import ConnectionFailure
 
 from galla.ops.logs import REQUEST_ID_VAR
 from galla.orders.errors import CheckoutError
-from galla.web.body import TOO_LARGE, json_response
+from galla.web.body import body_too_large, json_response
 
 log = logging.getLogger("galla.http")
 
@@ -34,9 +37,40 @@ HTTP_CODES = {
 }
 
 
+# Set on an area's application that answers programs (the API, the webhooks); its sub-applications inherit it.
+ANSWERS_JSON = web.AppKey("answers_json", bool)
+# Set on a stand-in for a gateway (a sandbox), which answers as that gateway does, with its own headers and errors.
+STAND_IN = web.AppKey("stand_in", bool)
+# The attribute answers_json sets on a handler of the root application that answers programs (the probes).
+JSON_HANDLER = "galla_answers_json"
+
+
+def answers_json(handler: Handler) -> Handler:
+    """Mark a handler of the root application whose callers are programs: its errors are JSON envelopes."""
+    setattr(handler, JSON_HANDLER, True)
+    return handler
+
+
 def wants_json(request: web.Request) -> bool:
-    """Whether the caller is a program (the API, webhooks) rather than a person's browser."""
-    return request.path.startswith(("/api/", "/webhooks/")) or request.path in ("/healthz", "/readyz", "/metrics")
+    """Whether the caller is a program rather than a person's browser: the area the request was routed to says so
+    (the API, the webhooks), or the root route at its URL does (the probes)."""
+    for app in reversed(request.match_info.apps):  # the innermost application first
+        if ANSWERS_JSON in app:
+            return app[ANSWERS_JSON]
+    return any(getattr(route.handler, JSON_HANDLER, False) for route in routes_at(request))
+
+
+def routes_at(request: web.Request) -> list[AbstractRoute]:
+    """The routes at the request's URL: the one it matched, or for a refused method every one the URL has."""
+    route = request.match_info.route
+    if not isinstance(route, SystemRoute):
+        return [route]
+    return [r for resource in request.app.router.resources() if resource.raw_match(request.path) for r in resource]
+
+
+def is_stand_in(request: web.Request) -> bool:
+    """Whether the request was routed to a gateway's stand-in (a sandbox), which answers in the gateway's form."""
+    return any(app.get(STAND_IN, False) for app in request.match_info.apps)
 
 
 def json_error(
@@ -80,7 +114,7 @@ def untie(request: web.Request, exc: web.HTTPException) -> None:
     exc.__traceback__ = None
     route = request.match_info.route
     if isinstance(route, SystemRoute):
-        route._handler = None  # the route has been answered; nothing calls it again
+        route._handler = None  # type: ignore[assignment]  # the route has been answered; nothing calls it again
 
 
 def answer_as_response(exc: web.HTTPException) -> web.Response:
@@ -89,46 +123,46 @@ def answer_as_response(exc: web.HTTPException) -> web.Response:
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler):
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn flow errors and HTTP errors into the API's envelope, or an error page for people."""
-    if request.path.startswith("/sandbox/"):
+    if is_stand_in(request):
         return await handler(request)  # the sandbox answers in the gateway's own format
     try:
         return await handler(request)
     except CheckoutError as exc:
-        if wants_json(request):
-            return json_error(exc.status, exc.code, exc.message, exc.field, exc.headers, exc.extra)
-        return render_error(request, exc.status, exc.message)
+        return answer_error(
+            request, exc.status, exc.code, exc.message, field=exc.field, headers=exc.headers, extra=exc.extra
+        )
     except web.HTTPRequestEntityTooLarge:
         # Handlers reading raw bytes (the webhooks) meet aiohttp's client_max_size: answer as read_json does.
-        if wants_json(request):
-            return json_error(413, "body_too_large", TOO_LARGE, field="body")
-        return render_error(request, 413, TOO_LARGE)
+        too_large = body_too_large()
+        return answer_error(request, too_large.status, too_large.code, too_large.message, field=too_large.field)
     except web.HTTPException as exc:
         untie(request, exc)
         if exc.status < 400:
             return answer_as_response(exc)
-        if wants_json(request):
-            code = HTTP_CODES.get(exc.status, "http_error")
-            # Keep what the client needs (Allow, Retry-After), not the exception's own Content-Type.
-            headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
-            return json_error(exc.status, code, exc.reason, headers=headers)
-        return render_error(request, exc.status, exc.reason)
+        # Keep what the client needs (Allow, Retry-After), not the exception's own Content-Type.
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+        return answer_error(request, exc.status, HTTP_CODES.get(exc.status, "http_error"), exc.reason, headers=headers)
     except ConnectionFailure as exc:
         # MongoDB is unreachable: nothing was acknowledged, so a 503 makes callers (and gateways) try again.
         log.error(
             "database unavailable on %s %s (request %s): %s", request.method, request.path, request.get(REQUEST_ID), exc
         )
         message = "the database is not answering; nothing was stored, please try again shortly"
-        if wants_json(request):
-            return json_error(503, "database_unavailable", message, headers={"Retry-After": "5"})
-        return render_error(request, 503, message)
+        return answer_error(request, 503, "database_unavailable", message, headers={"Retry-After": "5"})
     except Exception:
         log.exception("unhandled error on %s %s (request %s)", request.method, request.path, request.get(REQUEST_ID))
         message = f"something went wrong on our side (request {request.get(REQUEST_ID)})"
-        if wants_json(request):
-            return json_error(500, "internal_error", message)
-        return render_error(request, 500, message)
+        return answer_error(request, 500, "internal_error", message)
+
+
+def answer_error(request: web.Request, status: int, code: str, message: str, **details: Any) -> web.Response:
+    """An error as the caller reads it: the API's envelope for programs (details: json_error's field, headers,
+    extra), a friendly page (the status and the message alone) for people."""
+    if wants_json(request):
+        return json_error(status, code, message, **details)
+    return render_error(request, status, message)
 
 
 def render_error(request: web.Request, status: int, message: str) -> web.Response:

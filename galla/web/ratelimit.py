@@ -1,8 +1,9 @@
 """Per-client rate limits: a moving window per client in this process's memory, who the client is behind proxies,
-and the middleware limiting checkouts and the public endpoints that call a gateway."""
+and the limits on checkouts and on the public endpoints that call a gateway."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import time
@@ -11,13 +12,10 @@ from collections.abc import Callable
 
 import limits
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from galla.settings import Settings
-from galla.web.middlewares import json_error, render_error, wants_json
-
-CHECKOUT_PATH = "/api/checkout"
-# The attribute calls_gateway sets on a handler: when its requests count against PUBLIC_GATEWAY_RATE_LIMIT.
-GATEWAY_CALLS = "galla_calls_gateway"
+from galla.web.middlewares import answer_error
 
 
 class ClientLimiter:
@@ -158,53 +156,71 @@ def without_port(address: str) -> str:
 def too_many_requests(request: web.Request, retry_after: int, message: str) -> web.Response:
     """429 with Retry-After, in the API's envelope or as a page."""
     headers = {"Retry-After": str(retry_after)}
-    if wants_json(request):
-        return json_error(429, "rate_limited", message, headers=headers)
-    response = render_error(request, 429, message)
-    response.headers.update(headers)
+    response = answer_error(request, 429, "rate_limited", message, headers=headers)
+    response.headers.update(headers)  # a page says when to try again too
     return response
 
 
-def calls_gateway(when: Callable[[web.Request], bool] = lambda request: True):
-    """Mark a public handler that may call a gateway (when `when` says so for the request): the rate limit
-    middleware counts such requests per client against PUBLIC_GATEWAY_RATE_LIMIT."""
+class PublicLimits:
+    """The per-client limits on public requests, held once for the whole server: the areas serving such requests
+    (the API, the shop's order pages) share them, so a client's requests count together wherever they land."""
 
-    def mark(handler):
-        setattr(handler, GATEWAY_CALLS, when)
-        return handler
+    def __init__(self, settings: Settings) -> None:
+        self.hops = proxy_hops(settings)
+        # Each limit: its counter, what it counts (for the message), and its rate as configured.
+        self.checkouts = (ClientLimiter(settings.checkout_rate_limit), "checkouts", settings.checkout_rate_limit)
+        self.gateway_calls = (
+            ClientLimiter(settings.public_gateway_rate_limit),
+            "payment requests",
+            settings.public_gateway_rate_limit,
+        )
 
-    return mark
+    def refuse(self, request: web.Request, limit: tuple[ClientLimiter, str, str]) -> web.Response | None:
+        """Count the request against the limit: None if allowed, else the 429 to answer with."""
+        limiter, what, rate = limit
+        retry_after = limiter.hit(client_address(request, self.hops))
+        if retry_after is None:
+            return None
+        message = f"too many {what} from this address (at most {rate}); try again in {retry_after} s"
+        return too_many_requests(request, retry_after, message)
+
+
+PUBLIC_LIMITS = web.AppKey("public_limits", PublicLimits)
+
+
+def limited(
+    choose: Callable[[PublicLimits], tuple[ClientLimiter, str, str]],
+    when: Callable[[web.Request], bool] = lambda request: True,
+) -> Callable[[Handler], Handler]:
+    """Count a public handler's requests (those `when` says) per client against one of the PublicLimits, before it
+    runs: a stranger cannot spend the shop's gateway quota or open its circuit breaker."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def limited_handler(request: web.Request) -> web.StreamResponse:
+            if when(request):
+                public = request.config_dict[PUBLIC_LIMITS]
+                if (refused := public.refuse(request, choose(public))) is not None:
+                    return refused
+            return await handler(request)
+
+        return limited_handler
+
+    return wrap
+
+
+def calls_gateway(when: Callable[[web.Request], bool] = lambda request: True) -> Callable[[Handler], Handler]:
+    """Mark a public handler that may call a gateway (when `when` says so for the request): its requests count per
+    client against PUBLIC_GATEWAY_RATE_LIMIT."""
+    return limited(lambda public: public.gateway_calls, when)
+
+
+def places_orders(handler: Handler) -> Handler:
+    """Mark the handler creating orders: its requests count per client against CHECKOUT_RATE_LIMIT."""
+    # Replays of an Idempotency-Key count too: they cost a lookup, and a fair client rarely sends many.
+    return limited(lambda public: public.checkouts)(handler)
 
 
 def with_session_id(request: web.Request) -> bool:
     """Whether an order lookup carries Stripe's session_id, which makes the server ask Stripe about it."""
     return "session_id" in request.query
-
-
-def checkout_rate_limit_middleware(settings: Settings):
-    """A middleware allowing each client settings.checkout_rate_limit order creations (POST /api/checkout), and
-    settings.public_gateway_rate_limit requests to the public endpoints that call a gateway (calls_gateway):
-    a stranger cannot spend the shop's gateway quota or open its circuit breaker."""
-    hops = proxy_hops(settings)
-    checkouts = ClientLimiter(settings.checkout_rate_limit)
-    gateway_calls = ClientLimiter(settings.public_gateway_rate_limit)
-
-    @web.middleware
-    async def checkout_rate_limit(request: web.Request, handler):
-        if request.method == "POST" and request.path == CHECKOUT_PATH:
-            # Replays of an Idempotency-Key count too: they cost a lookup, and a fair client rarely sends many.
-            limiter, what, rate = checkouts, "checkouts", settings.checkout_rate_limit
-        elif (when := getattr(request.match_info.handler, GATEWAY_CALLS, None)) is not None and when(request):
-            limiter, what, rate = gateway_calls, "payment requests", settings.public_gateway_rate_limit
-        else:
-            return await handler(request)
-        retry_after = limiter.hit(client_address(request, hops))
-        if retry_after is not None:
-            return too_many_requests(
-                request,
-                retry_after,
-                f"too many {what} from this address (at most {rate}); try again in {retry_after} s",
-            )
-        return await handler(request)
-
-    return checkout_rate_limit

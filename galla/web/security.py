@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from yarl import URL
 
 from galla.settings import Settings
+from galla.web.middlewares import is_stand_in
 
 # What Razorpay's own checkout.js loads, frames and calls besides itself.
 RAZORPAY_CHECKOUT_ORIGIN = "https://checkout.razorpay.com"
@@ -15,10 +17,6 @@ RAZORPAY_ORIGINS = (
     "https://lumberjack.razorpay.com",
     "https://cdn.razorpay.com",
 )
-# Responses with a buyer's personal data, kept out of every cache (a shared computer's, a proxy's): the API, the
-# admin, and the order page (the buyer's name, email, address and receipt). The checkout page is served without
-# any (what the buyer types stays in the browser), like the catalog and the cart.
-NO_STORE_PREFIXES = ("/api/", "/admin", "/orders/")
 HSTS = "max-age=31536000"
 
 
@@ -72,27 +70,33 @@ def build_headers(settings: Settings) -> dict[str, str]:
     return headers
 
 
-def security_headers_middleware(settings: Settings):
-    """A middleware adding the security headers (built once, here) to every response but the sandbox's."""
-    headers = build_headers(settings)
-
-    def add_headers(request: web.Request, target: dict) -> None:
-        target.update(headers)
-        if request.path.startswith(NO_STORE_PREFIXES):
-            target["Cache-Control"] = "no-store"
+def headers_middleware(headers: dict[str, str]) -> Middleware:
+    """A middleware adding these headers to every response of its application but a stand-in's (the sandboxes
+    stand in for Razorpay's and Stripe's own pages, which carry their own headers)."""
 
     @web.middleware
-    async def security_headers(request: web.Request, handler):
-        # The sandboxes stand in for Razorpay's and Stripe's own pages, which carry their own headers.
-        if request.path.startswith("/sandbox/"):
+    async def add_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if is_stand_in(request):
             return await handler(request)
         try:
             response = await handler(request)
         except web.HTTPException as exc:  # redirects, and errors no inner middleware turned into a response
-            add_headers(request, exc.headers)
+            exc.headers.update(headers)
             raise
         if not response.prepared:
-            add_headers(request, response.headers)
+            response.headers.update(headers)
         return response
 
-    return security_headers
+    return add_headers
+
+
+def security_headers_middleware(settings: Settings) -> Middleware:
+    """A middleware adding the security headers (built once, here) to every response but the sandbox's."""
+    return headers_middleware(build_headers(settings))
+
+
+# Responses with a buyer's personal data are kept out of every cache (a shared computer's, a proxy's): the areas
+# serving them (the API, the admin, the order pages: the buyer's name, email, address and receipt) add this
+# middleware. The checkout page is served without it (what the buyer types stays in the browser), like the
+# catalog and the cart.
+no_store_middleware = headers_middleware({"Cache-Control": "no-store"})

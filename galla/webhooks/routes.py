@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from pymongo.errors import ConnectionFailure
 
+from galla.api import responses
+from galla.api.bodies import describe_receipt
+from galla.api.documented import DATABASE_DOWN, GATEWAY_ERRORS, Answer, documented
 from galla.ops.metrics import METRICS
+from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, NotFound
 from galla.payments.labels import gateway_label
-from galla.web.body import json_response
+from galla.web.body import model_response
 from galla.web.state import WEBHOOK_SHOP
 from galla.webhooks.receive import WebhookReceipt, receive_razorpay_webhook, receive_stripe_webhook
 
 routes = web.RouteTableDef()
+
+
+def webhook(operation_id: str, description: str, headers: tuple[dict, ...]):
+    """Declare a webhook endpoint for the OpenAPI document: a signed raw body, acknowledged once stored."""
+    return documented(
+        operation_id,
+        "Webhooks",
+        f"{description} The signature is checked over the exact bytes before anything is read; the event is then "
+        "stored once under its id and applied. A redelivery is acknowledged (`duplicate: true`) and not applied "
+        "twice. The answer comes within 2 s: an event still being applied then, or whose gateway call failed, is "
+        "acknowledged (it is stored) and applied after, by the ledger job if need be. 404 `gateway_off`: the shop "
+        "has no keys for this gateway.",
+        {200: Answer("Stored (now or before); applied, or to be applied.", responses.WebhookReceipt)},
+        errors=(
+            (400, "signature_invalid"),
+            (400, "malformed_webhook"),
+            (404, "gateway_off"),
+            (413, "body_too_large"),
+            *GATEWAY_ERRORS,
+            (503, "event_in_progress"),
+            DATABASE_DOWN,
+        ),
+        parameters=headers,
+        raw_body={
+            "required": True,
+            "description": "The event exactly as the gateway sent it.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+    )
 
 
 class GatewayIsOff(NotFound):
@@ -23,9 +56,14 @@ class GatewayIsOff(NotFound):
     code = "gateway_off"
 
 
-async def acknowledge(request: web.Request, gateway: str, receiving: Awaitable[WebhookReceipt]) -> web.Response:
-    """200 once the event is stored (a duplicate too), saying what it did; every delivery is counted."""
-    events = request.app[METRICS].webhook_events
+async def acknowledge(
+    request: web.Request, gateway: str, receive: Callable[[Shop, bytes], Awaitable[WebhookReceipt]]
+) -> web.Response:
+    """Hand the raw body to receive (unless the gateway is off here) and answer 200 once the event is stored (a
+    duplicate too), saying what it did; every delivery is counted."""
+    check_live(request, gateway)
+    receiving = receive(request.config_dict[WEBHOOK_SHOP], await request.read())
+    events = request.config_dict[METRICS].webhook_events
     try:
         receipt = await receiving
     except CheckoutError as exc:
@@ -35,7 +73,7 @@ async def acknowledge(request: web.Request, gateway: str, receiving: Awaitable[W
         events.labels(gateway, "unverified", "database_unavailable").inc()
         raise
     events.labels(gateway, receipt.type, classify(receipt)).inc()
-    return json_response({"received": True, "duplicate": receipt.duplicate, "outcome": receipt.outcome})
+    return model_response(describe_receipt(receipt))
 
 
 def classify(receipt: WebhookReceipt) -> str:
@@ -50,8 +88,8 @@ def classify(receipt: WebhookReceipt) -> str:
 
 def check_live(request: web.Request, gateway: str) -> None:
     """Refuse a delivery for a gateway that is off on this shop (no keys): nothing of it is stored."""
-    if gateway not in request.app[WEBHOOK_SHOP].live:
-        request.app[METRICS].webhook_events.labels(gateway, "unverified", GatewayIsOff.code).inc()
+    if gateway not in request.config_dict[WEBHOOK_SHOP].live:
+        request.config_dict[METRICS].webhook_events.labels(gateway, "unverified", GatewayIsOff.code).inc()
         raise GatewayIsOff(
             f"{gateway_label(gateway)} is off on this shop (it has no keys for it): "
             "there is no webhook to receive here",
@@ -60,29 +98,49 @@ def check_live(request: web.Request, gateway: str) -> None:
 
 
 @routes.post("/webhooks/razorpay")
+@webhook(
+    "receiveRazorpayWebhook",
+    "Signed with the webhook secret: X-Razorpay-Signature is the hex HMAC-SHA256 of the raw body.",
+    (
+        {
+            "name": "X-Razorpay-Signature",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "Hex HMAC-SHA256 of the raw body under the webhook secret.",
+        },
+        {
+            "name": "X-Razorpay-Event-Id",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+            "description": "The event's id; a redelivery carries the same one.",
+        },
+    ),
+)
 async def post_razorpay_webhook(request: web.Request) -> web.Response:
-    """A Razorpay event, signed with X-Razorpay-Signature."""
-    check_live(request, "razorpay")
+    """A Razorpay event."""
+    signature, event_id = request.headers.get("X-Razorpay-Signature"), request.headers.get("X-Razorpay-Event-Id")
     return await acknowledge(
-        request,
-        "razorpay",
-        receive_razorpay_webhook(
-            request.app[WEBHOOK_SHOP],
-            await request.read(),
-            request.headers.get("X-Razorpay-Signature"),
-            request.headers.get("X-Razorpay-Event-Id"),
-        ),
+        request, "razorpay", lambda shop, body: receive_razorpay_webhook(shop, body, signature, event_id)
     )
 
 
 @routes.post("/webhooks/stripe")
+@webhook(
+    "receiveStripeWebhook",
+    "Signed as Stripe signs webhooks (Stripe-Signature, 300 s tolerance).",
+    (
+        {
+            "name": "Stripe-Signature",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": 't=<timestamp>,v1=<HMAC-SHA256 of "<timestamp>.<raw body>">.',
+        },
+    ),
+)
 async def post_stripe_webhook(request: web.Request) -> web.Response:
-    """A Stripe event, signed with Stripe-Signature."""
-    check_live(request, "stripe")
-    return await acknowledge(
-        request,
-        "stripe",
-        receive_stripe_webhook(
-            request.app[WEBHOOK_SHOP], await request.read(), request.headers.get("Stripe-Signature")
-        ),
-    )
+    """A Stripe event."""
+    signature = request.headers.get("Stripe-Signature")
+    return await acknowledge(request, "stripe", lambda shop, body: receive_stripe_webhook(shop, body, signature))
