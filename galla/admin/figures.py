@@ -6,7 +6,7 @@ sum is per currency. Bars carry their share of the largest bar in their chart, s
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -196,18 +196,22 @@ def summarise_period(
             for currency in sort_currencies(r.currency for r in takings)
         ),
         success=SuccessRate("All gateways", sum(r.count for r in takings), sum(r.count for r in failed)),
-        success_by_gateway=tuple(
-            SuccessRate(
-                gateway_label(gateway),
-                sum(r.count for r in takings if r.gateway == gateway),
-                sum(r.count for r in failed if r.gateway == gateway),
-            )
-            for gateway in sorted({r.gateway for r in takings} | {r.gateway for r in failed})
-        ),
+        success_by_gateway=rates_by_gateway(takings, failed),
         refunds=list_refunds([r for r in refunds if r.day in days]),
         failovers=sum(count for day, count in failovers.items() if day in days),
         second_payments=sum(count for day, count in (second_payments or {}).items() if day in days),
     )
+
+
+def rates_by_gateway(takings: list[TakingsRow], failed: list[AttemptsRow]) -> tuple[SuccessRate, ...]:
+    """Each gateway's success rate: its payments taken against its failed attempts."""
+    paid: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    for row in takings:
+        paid[row.gateway] += row.count
+    for attempt in failed:
+        lost[attempt.gateway] += attempt.count
+    return tuple(SuccessRate(gateway_label(name), paid[name], lost[name]) for name in sorted(paid.keys() | lost.keys()))
 
 
 def sum_currency(currency: str, rows: list[TakingsRow]) -> Takings:

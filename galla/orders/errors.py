@@ -52,6 +52,22 @@ class SignatureInvalid(CheckoutError):
     code = "signature_invalid"
 
 
+class SignatureRefused(SignatureInvalid):
+    """A webhook delivery whose signature does not match: refused, and kept with the reason (galla/store/rejections.py)."""
+
+    def __init__(self, message: str, *, field: str, reason: str, event_id: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.reason = reason
+        self.event_id = event_id
+
+
+class MalformedWebhook(CheckoutError):
+    """A correctly signed delivery we cannot read: no event id, or not an event at all."""
+
+    status = 400
+    code = "malformed_webhook"
+
+
 class PaymentNotCompleted(CheckoutError):
     status = 402
     code = "payment_not_completed"

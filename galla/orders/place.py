@@ -8,10 +8,9 @@ import json
 from galla.api.requests import CheckoutRequest
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, Conflict, InvalidInput
-from galla.orders.failover import open_razorpay_or_stripe
+from galla.orders.failover import open_payment_or_fail_over
 from galla.orders.quote import Quote, quote_cart
-from galla.orders.view import new_order_id
-from galla.payments.stripe.session import open_stripe_session
+from galla.orders.view import load_order, new_order_id
 from galla.store.customers import upsert_customer
 from galla.store.idempotency import claim_key, release_key
 from galla.store.orders import Order, get_order, insert_order, now
@@ -43,11 +42,9 @@ async def place_order(shop: Shop, request: CheckoutRequest, idempotency_key: str
 
 
 async def open_payment(shop: Shop, order: Order) -> Order:
-    """Ready a pending order for the buyer to pay: its Razorpay order (or Stripe's, failing over), or a session."""
+    """Ready a pending order for the buyer to pay at its gateway (or at the gateway's backup, failing over)."""
     try:
-        if order.gateway == "stripe":
-            return await open_stripe_session(shop, order)
-        return await open_razorpay_or_stripe(shop, order)
+        return await open_payment_or_fail_over(shop, order)
     except CheckoutError as exc:
         exc.extra["order_id"] = order.id  # the order is kept: the buyer can pay it later
         raise
@@ -98,3 +95,15 @@ async def replay_order(shop: Shop, earlier: dict, digest: str) -> Order:
     if order.status == "pending":
         order = await open_payment(shop, order)
     return order
+
+
+async def prepare_payment(shop: Shop, order_id: str) -> Order:
+    """Ready a pending order for another payment attempt at its gateway."""
+    order = await load_order(shop, order_id)
+    if order.status != "pending":
+        raise Conflict(
+            f"this order is {order.status.replace('_', ' ')} and cannot be paid again",
+            field="order_id",
+            code="order_not_payable",
+        )
+    return await open_payment(shop, order)

@@ -83,25 +83,6 @@ def describe_order(order: Order) -> dict:
     }
 
 
-def razorpay_options(shop: Shop, order: Order) -> dict:
-    """The options checkout.js opens its window with; the amount comes from our database."""
-    names = ", ".join(f"{i.name} × {i.quantity}" for i in order.items)
-    return {
-        "key": shop.razorpay.key_id,
-        "order_id": order.razorpay_order_id,
-        "amount": order.amount,
-        "currency": order.currency,
-        "name": shop.name,
-        "description": f"Order {order.id}: {names}"[:255],
-        "prefill": {
-            "name": order.customer.get("name", ""),
-            "email": order.customer.get("email", ""),
-            "contact": order.customer.get("phone", ""),
-        },
-        "notes": {"order_id": order.id},
-    }
-
-
 def checkout_response(shop: Shop, order: Order) -> dict:
     """The body of a successful POST /api/checkout."""
     return {
@@ -117,7 +98,5 @@ def checkout_response(shop: Shop, order: Order) -> dict:
 
 
 def payment_options(shop: Shop, order: Order) -> dict:
-    """What the browser needs to pay: checkout.js options, or the Stripe session to go to."""
-    if order.gateway == "stripe":
-        return {"stripe": {"session_id": order.stripe_session_id, "url": order.stripe_session_url}}
-    return {"razorpay": razorpay_options(shop, order)}
+    """What the browser needs to pay: its gateway's checkout options (checkout.js's, or the Stripe session)."""
+    return shop.provider(order.gateway).checkout_options(shop, order)

@@ -1,29 +1,15 @@
-"""Capturing an authorized Razorpay payment (manual capture), by the admin or on its webhook."""
+"""Capturing an authorized Razorpay payment (manual capture), for the admin (galla/orders/capture.py) or on its
+webhook."""
 
 from __future__ import annotations
 
+from galla.orders.capture import capture_order  # noqa: F401  (its old home: galla/admin imports it here)
 from galla.orders.context import Shop
-from galla.orders.errors import Conflict, gateway_failure
-from galla.orders.view import call_entry, load_order
-from galla.payments.errors import GatewayError, GatewayInvalid
+from galla.orders.view import call_entry
+from galla.payments.errors import GatewayInvalid
 from galla.payments.money import Money
 from galla.payments.razorpay.confirm import apply_razorpay_payment
 from galla.store.orders import Order
-
-
-async def capture_order(shop: Shop, order_id: str) -> Order:
-    """Capture the authorized payment of an order the shop captures by hand."""
-    order = await load_order(shop, order_id)
-    if order.status != "authorized" or not order.payment or order.payment.get("gateway") != "razorpay":
-        raise Conflict(
-            f"this order is {order.status.replace('_', ' ')}; only an authorized Razorpay payment can be captured",
-            field="order_id",
-            code="order_not_capturable",
-        )
-    try:
-        return await capture_payment(shop, order, order.payment["id"], [])
-    except GatewayError as exc:
-        raise gateway_failure(exc) from exc
 
 
 async def capture_payment(shop: Shop, order: Order, payment_id: str, entries: list[dict]) -> Order:

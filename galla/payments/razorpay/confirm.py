@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from galla.api.requests import RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.context import Shop
-from galla.orders.errors import Conflict, SignatureInvalid, gateway_failure
-from galla.orders.place import open_payment
+from galla.orders.errors import SignatureInvalid, gateway_failure
+from galla.orders.place import prepare_payment  # noqa: F401  (its old home: galla/api/routes.py imports it here)
 from galla.orders.receipts import queue_receipt
 from galla.orders.refunds import drop_held_refunds
 from galla.orders.second_payments import give_back_second_payment, is_second_payment
@@ -251,15 +251,3 @@ async def fetch_failed_payment(shop: Shop, order: Order, payment_id: str | None)
         return None, call_entry(exc.call)
     believed = payment.order_id == order.razorpay_order_id and payment.status == "failed"
     return (payment if believed else None), call_entry(call)
-
-
-async def prepare_payment(shop: Shop, order_id: str) -> Order:
-    """Ready a pending order for another payment attempt at its gateway."""
-    order = await load_order(shop, order_id)
-    if order.status != "pending":
-        raise Conflict(
-            f"this order is {order.status.replace('_', ' ')} and cannot be paid again",
-            field="order_id",
-            code="order_not_payable",
-        )
-    return await open_payment(shop, order)

@@ -1,0 +1,24 @@
+"""Giving up an order left unpaid: the one move to expired every gateway's reconciliation ends with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from galla.orders.context import Shop
+from galla.store.orders import Order, get_order, transition_order
+
+
+async def expire_if_due(shop: Shop, order: Order, expire_before: datetime, entries: list[dict[str, Any]]) -> Order:
+    """Give up an unpaid order older than its expiry; a younger one is left waiting, with nothing written."""
+    if order.created_at >= expire_before:
+        return order
+    return await expire_order(shop, order, "unpaid past its expiry", entries)
+
+
+async def expire_order(shop: Shop, order: Order, reason: str, entries: list[dict[str, Any]]) -> Order:
+    """Move a pending order to expired."""
+    moved = await transition_order(
+        shop.db, order.id, allowed_from=["pending"], to="expired", reason=reason, entries=entries
+    )
+    return moved or await get_order(shop.db, order.id)
