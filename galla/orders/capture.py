@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from galla.orders.context import Shop
 from galla.orders.errors import Conflict, gateway_failure
+from galla.orders.states import OrderStatus
 from galla.orders.view import load_order
 from galla.payments.errors import GatewayError
 from galla.store.orders import Order
@@ -15,7 +16,7 @@ async def capture_order(shop: Shop, order_id: str) -> Order:
     payment = order.payment or {}
     gateway = payment.get("gateway")
     if (
-        order.status != "authorized"
+        order.status != OrderStatus.AUTHORIZED
         or not payment
         or gateway not in shop.providers
         or not shop.provider(gateway).captures_by_hand

@@ -13,7 +13,7 @@ from galla.payments.gateways import KEY_SETTINGS, Gateway
 from galla.payments.labels import GATEWAY_NAMES
 from galla.payments.money import Money
 from galla.payments.razorpay.client import CaptureMode, RazorpayClient
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import RefundReport
 from galla.payments.retry import NO_RETRY
 from galla.payments.stripe.client import StripeGateway
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from galla.orders.context import Shop
+from galla.orders.states import OrderStatus, values
+from galla.payments.reports import DisputeReport
 from galla.store.extra_payments import find_extra_payment, keep_extra_dispute
 from galla.store.orders import Order, append_timeline_and_read, keep_dispute, timeline_entry, transition_order
 
-DISPUTABLE = ["authorized", "paid", "partially_refunded", "refunded"]
+DISPUTABLE = list(
+    values(OrderStatus.AUTHORIZED, OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
+)
 
 
-async def record_dispute(shop: Shop, order: Order, dispute: dict, entries: list[dict]) -> Order:
+async def record_dispute(shop: Shop, order: Order, report: DisputeReport, entries: list[dict]) -> Order:
     """Move a paid order to disputed, keeping the dispute; on any other order, a timeline note."""
-    if find_extra_payment(order, dispute.get("payment_id")) is not None:
+    dispute = report.stored()
+    if report.payment_id is not None and find_extra_payment(order, report.payment_id) is not None:
         # A chargeback on a second payment, given back already: the shop answers it with that refund, but the
         # order's own payment is not disputed (issue 24 item 4).
         note = timeline_entry(
@@ -20,21 +25,21 @@ async def record_dispute(shop: Shop, order: Order, dispute: dict, entries: list[
             f"{dispute['payment_id']}, which was refunded automatically; answer "
             "it in the gateway's dashboard",
         )
-        kept = await keep_extra_dispute(shop.db, order.id, dispute["payment_id"], dispute, [*entries, note])
+        kept = await keep_extra_dispute(shop.db, order.id, report.payment_id, dispute, [*entries, note])
         if kept is not None:
             return kept
     moved = await transition_order(
         shop.db,
         order.id,
         allowed_from=DISPUTABLE,
-        to="disputed",
+        to=OrderStatus.DISPUTED.value,
         reason=f"dispute {dispute['id']} opened: {dispute.get('reason') or 'no reason'}",
         fields={"dispute": dispute},
         entries=entries,
     )
     if moved is not None:
         return moved
-    if order.status == "pending":
+    if order.status == OrderStatus.PENDING:
         # Its payment is not recorded here yet (events arrive in any order): kept until the payment lands, which
         # settle_payment then disputes. Checked again after the write, in case the payment landed meanwhile.
         kept = await keep_dispute(
@@ -63,7 +68,7 @@ async def apply_held_dispute(shop: Shop, order: Order) -> Order:
         shop.db,
         order.id,
         allowed_from=DISPUTABLE,
-        to="disputed",
+        to=OrderStatus.DISPUTED.value,
         reason=f"dispute {dispute['id']}, which came before the payment, is open",
         where={"dispute.id": dispute["id"]},
     )

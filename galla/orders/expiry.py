@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from galla.orders.context import Shop
+from galla.orders.states import OrderStatus
 from galla.store.orders import Order, get_order, transition_order
 
 
@@ -19,6 +20,11 @@ async def expire_if_due(shop: Shop, order: Order, expire_before: datetime, entri
 async def expire_order(shop: Shop, order: Order, reason: str, entries: list[dict[str, Any]]) -> Order:
     """Move a pending order to expired."""
     moved = await transition_order(
-        shop.db, order.id, allowed_from=["pending"], to="expired", reason=reason, entries=entries
+        shop.db,
+        order.id,
+        allowed_from=[OrderStatus.PENDING.value],
+        to=OrderStatus.EXPIRED.value,
+        reason=reason,
+        entries=entries,
     )
     return moved or await get_order(shop.db, order.id)

@@ -10,6 +10,7 @@ from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, Conflict, InvalidInput
 from galla.orders.failover import open_payment_or_fail_over
 from galla.orders.quote import Quote, quote_cart
+from galla.orders.states import OrderStatus
 from galla.orders.view import load_order, new_order_id
 from galla.store.customers import upsert_customer
 from galla.store.idempotency import claim_key, release_key
@@ -56,7 +57,7 @@ def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: S
     customer = request.customer
     return {
         "_id": order_id,
-        "status": "pending",
+        "status": OrderStatus.PENDING.value,
         "created_at": stamp,
         "updated_at": stamp,
         "amount": quote.total.amount,
@@ -69,7 +70,7 @@ def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: S
         "customer": {"email": str(customer.email).lower(), "name": customer.name, "phone": customer.phone},
         "shipping_address": request.shipping_address.model_dump(),
         "attempts": [],
-        "timeline": [{"at": stamp, "kind": "status", "to": "pending", "reason": "order placed"}],
+        "timeline": [{"at": stamp, "kind": "status", "to": OrderStatus.PENDING.value, "reason": "order placed"}],
     }
 
 
@@ -92,7 +93,7 @@ async def replay_order(shop: Shop, earlier: dict, digest: str) -> Order:
             code="request_in_progress",
             headers={"Retry-After": "1"},
         )
-    if order.status == "pending":
+    if order.status == OrderStatus.PENDING:
         order = await open_payment(shop, order)
     return order
 
@@ -100,7 +101,7 @@ async def replay_order(shop: Shop, earlier: dict, digest: str) -> Order:
 async def prepare_payment(shop: Shop, order_id: str) -> Order:
     """Ready a pending order for another payment attempt at its gateway."""
     order = await load_order(shop, order_id)
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         raise Conflict(
             f"this order is {order.status.replace('_', ' ')} and cannot be paid again",
             field="order_id",

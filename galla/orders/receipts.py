@@ -11,6 +11,7 @@ from galla.orders.addresses import address_lines
 from galla.orders.calendar import shop_time
 from galla.orders.context import Shop
 from galla.orders.errors import Conflict, InvalidInput, NotFound
+from galla.orders.states import OrderStatus, values
 from galla.payments.labels import gateway_label, method_label
 from galla.payments.money import format_money
 from galla.store.orders import Order
@@ -26,7 +27,7 @@ from galla.store.outbox import (
     requeue_message,
 )
 
-RECEIPT_STATUSES = ("paid", "partially_refunded", "refunded")
+RECEIPT_STATUSES = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
 # Built once, and never checking the files again (auto_reload stats them on every use): rendering a receipt

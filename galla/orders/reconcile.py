@@ -10,9 +10,10 @@ from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError
 from galla.orders.refunds import send_refund, settle_refund
 from galla.orders.second_payments import PAID_STATUSES, send_extra_refund, settle_extra_refund
+from galla.orders.states import OrderStatus, RefundStatus, values
 from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import RefundReport
 from galla.store.extra_payments import find_orders_with_open_extra_refunds
 from galla.store.order_refunds import find_orders_with_open_refunds
 from galla.store.orders import (
@@ -31,6 +32,10 @@ log = logging.getLogger("galla.reconcile")
 # expires: after both (and an hour's margin) no late capture can come, so a failed-over order is looked at once then.
 # How far back the pass looks for such orders (a server that was down a while still gets to them).
 LATE_CAPTURE_MARGIN = timedelta(hours=1)
+# Authorized ones too: a payment captured in the dashboard (or never) is news only the gateway has.
+OPEN_ORDER_STATUSES = values(OrderStatus.PENDING, OrderStatus.AUTHORIZED)
+# Refunds the gateway has not settled yet.
+OPEN_REFUND_STATUSES = values(RefundStatus.REQUESTED, RefundStatus.PENDING)
 LATE_PAYMENTS_LOOK_BACK = timedelta(days=7)
 
 
@@ -69,8 +74,7 @@ async def reconcile(
     policy = policy or ReconcilePolicy()
     at = at or now()
     report = ReconcileReport()
-    # Authorized ones too: a payment captured in the dashboard (or never) is news only the gateway has.
-    for order in await find_stale_orders(shop.db, ["pending", "authorized"], at - policy.pending_after, policy.limit):
+    for order in await find_stale_orders(shop.db, OPEN_ORDER_STATUSES, at - policy.pending_after, policy.limit):
         report.orders_checked += 1
         await run_step(report, order, reconcile_order(shop, order, at - policy.expire_after))
     for order in await find_orders_with_open_refunds(shop.db, policy.limit):
@@ -125,7 +129,7 @@ async def reconcile_order(shop: Shop, order: Order, expire_before: datetime) -> 
 
 async def reconcile_refunds(shop: Shop, order: Order, resend_before: datetime) -> Order:
     """Ask the gateway about each refund still open: settle what it says, find or resend one it never answered."""
-    for entry in [r for r in order.refunds if r.get("status") in ("requested", "pending")]:
+    for entry in [r for r in order.refunds if r.get("status") in OPEN_REFUND_STATUSES]:
         if entry.get("refund_id"):
             report, call = await shop.provider(entry["gateway"]).fetch_refund(shop, entry["refund_id"])
             if report.status != entry["status"]:
@@ -155,7 +159,7 @@ async def find_refund_by_key(
 
 async def reconcile_second_payments(shop: Shop, order: Order) -> Order:
     """Settle (or send) the automatic refund of each second payment still open at its gateway."""
-    for extra in [x for x in order.extra_payments if (x.get("refund") or {}).get("status") in ("requested", "pending")]:
+    for extra in [x for x in order.extra_payments if (x.get("refund") or {}).get("status") in OPEN_REFUND_STATUSES]:
         refund = extra["refund"]
         if refund.get("refund_id"):
             report: RefundReport | None

@@ -8,15 +8,18 @@ import secrets
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, Conflict, InvalidInput
 from galla.orders.second_payments import settle_extra_refund
+from galla.orders.states import OrderStatus, RefundStatus, values
 from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money, format_money
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import RefundReport
 from galla.store.order_refunds import OPEN_REFUND_STATUSES, add_refund, drop_refund, move_refund, reserve_refund
 from galla.store.orders import Order, append_timeline_and_read, get_order, now, timeline_entry, transition_order
 
+# Paid orders whose status says how much of them is refunded.
+REFUND_TRACKING = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
 # Orders whose money may be given back: needs_review too, since refunding is how a person often settles it.
-REFUNDABLE = ("paid", "partially_refunded", "needs_review")
+REFUNDABLE = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.NEEDS_REVIEW)
 
 
 class RefundRefused(CheckoutError):
@@ -58,7 +61,7 @@ async def request_refund(
         "key": key,
         "amount": wanted,
         "currency": order.currency,
-        "status": "requested",
+        "status": RefundStatus.REQUESTED.value,
         "gateway": order.payment.get("gateway", order.gateway),
         "refund_id": None,
         "requested_at": now(),
@@ -113,7 +116,7 @@ def check_refund_amount(order: Order, wanted: int, left: int) -> None:
 
 async def resend_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dict]:
     """Answer a repeated request with its refund, sending it again if the gateway never answered the first."""
-    if entry["status"] == "requested" and not entry.get("refund_id"):
+    if entry["status"] == RefundStatus.REQUESTED and not entry.get("refund_id"):
         return await send_refund(shop, order, entry)
     return order, entry
 
@@ -130,8 +133,8 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
             shop.db,
             order.id,
             key,
-            from_statuses=["requested"],
-            fields={"status": "failed", "error": exc.description},
+            from_statuses=[RefundStatus.REQUESTED.value],
+            fields={"status": RefundStatus.FAILED.value, "error": exc.description},
             inc={"refund_committed": -entry["amount"]},
             entries=call_entry(exc.call),
         )
@@ -153,8 +156,8 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
         shop.db,
         order.id,
         key,
-        from_statuses=["requested"],
-        fields={"status": "pending", "refund_id": refund.refund_id},
+        from_statuses=[RefundStatus.REQUESTED.value],
+        fields={"status": RefundStatus.PENDING.value, "refund_id": refund.refund_id},
         inc={},
         entries=call_entry(call),
     )
@@ -172,7 +175,7 @@ async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries:
     second = await settle_extra_refund(shop, order, report, entries)
     if second is not None:
         return second
-    uncaptured = order.payment is None or order.status == "authorized"
+    uncaptured = order.payment is None or order.status == OrderStatus.AUTHORIZED
     if uncaptured and report.payment_id and report.amount.currency == order.currency:
         # The refund came before the payment it is about (events arrive in any order), or is of an authorisation
         # never captured (only Razorpay's own auto-refund can be): held, uncounted, until the payment is captured
@@ -264,7 +267,11 @@ async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: l
 
 
 # A held refund's status moves forward as a counted one's does (a processed report after a failed one wins).
-HELD_FROM = {"pending": [], "processed": ["pending", "failed"], "failed": ["pending"]}
+HELD_FROM = {
+    RefundStatus.PENDING: [],
+    RefundStatus.PROCESSED: list(values(RefundStatus.PENDING, RefundStatus.FAILED)),
+    RefundStatus.FAILED: [RefundStatus.PENDING.value],
+}
 
 
 async def drop_held_refunds(shop: Shop, order: Order, payment_id: str, reason: str) -> Order:
@@ -291,7 +298,7 @@ def ignored_entry(entry: dict, reason: str) -> dict:
 async def count_held_refunds(shop: Shop, order: Order) -> Order:
     """Now that the order has its payment, count the refunds that came before it, or drop the ones of others."""
     own = (order.payment or {}).get("id")
-    if own is None or order.status == "authorized":
+    if own is None or order.status == OrderStatus.AUTHORIZED:
         return order  # no captured payment yet: what is held stays held
     for entry in [r for r in order.refunds if r.get("held")]:
         if entry.get("payment_id") != own:
@@ -299,8 +306,8 @@ async def count_held_refunds(shop: Shop, order: Order) -> Order:
             order = await drop_refund(shop.db, order.id, entry["key"], [ignored_entry(entry, reason)]) or order
             continue
         counted = {
-            "processed": {"refunded_amount": entry["amount"], "refund_committed": entry["amount"]},
-            "pending": {"refund_committed": entry["amount"]},
+            RefundStatus.PROCESSED: {"refunded_amount": entry["amount"], "refund_committed": entry["amount"]},
+            RefundStatus.PENDING: {"refund_committed": entry["amount"]},
         }.get(entry.get("status"), {})
         note = timeline_entry(
             "note",
@@ -329,7 +336,7 @@ async def apply_refund_step(
 ) -> Order | None:
     """Move one refund entry forward (or add it, for a refund made in the gateway's dashboard)."""
     db = shop.db
-    if status == "processed":
+    if status == RefundStatus.PROCESSED:
         # A refund we recorded as failed that the gateway then processed gave the money back all the same:
         # counted (and its amount held again) once, by the conditional move from failed.
         return (
@@ -347,7 +354,7 @@ async def apply_refund_step(
                 db,
                 order_id,
                 key,
-                from_statuses=["failed"],
+                from_statuses=[RefundStatus.FAILED.value],
                 fields=fields,
                 inc={"refunded_amount": amount, "refund_committed": amount},
                 entries=entries,
@@ -357,7 +364,7 @@ async def apply_refund_step(
                 db, order_id, entry, entries=entries, inc={"refunded_amount": amount, "refund_committed": amount}
             )
         )
-    if status == "failed":
+    if status == RefundStatus.FAILED:
         return await move_refund(
             db,
             order_id,
@@ -369,16 +376,23 @@ async def apply_refund_step(
             held=False,
         ) or await add_refund(db, order_id, entry, inc={}, entries=entries)
     return await move_refund(
-        db, order_id, key, from_statuses=["requested"], fields=fields, inc={}, entries=entries, held=False
+        db,
+        order_id,
+        key,
+        from_statuses=[RefundStatus.REQUESTED.value],
+        fields=fields,
+        inc={},
+        entries=entries,
+        held=False,
     ) or await add_refund(db, order_id, entry, inc={"refund_committed": amount}, entries=entries)
 
 
 async def sync_refund_status(shop: Shop, order: Order) -> Order:
     """Make a paid order's status say how much of it the gateway has refunded."""
     paid = order.amount_paid or order.amount
-    if order.refunded_amount <= 0 or order.status not in ("paid", "partially_refunded"):
+    if order.refunded_amount <= 0 or order.status not in REFUND_TRACKING:
         return order
-    target = "refunded" if order.refunded_amount >= paid else "partially_refunded"
+    target = OrderStatus.REFUNDED if order.refunded_amount >= paid else OrderStatus.PARTIALLY_REFUNDED
     if target == order.status:
         return order
     reason = f"{format_money(order.refunded_amount, order.currency)} of {format_money(paid, order.currency)} refunded"
@@ -386,8 +400,8 @@ async def sync_refund_status(shop: Shop, order: Order) -> Order:
     moved = await transition_order(
         shop.db,
         order.id,
-        allowed_from=["paid", "partially_refunded"],
-        to=target,
+        allowed_from=list(REFUND_TRACKING),
+        to=target.value,
         reason=reason,
         where={"refunded_amount": order.refunded_amount},
     )

@@ -6,19 +6,20 @@ import secrets
 
 from galla.orders.context import Shop
 from galla.orders.errors import NotFound
+from galla.orders.states import OrderStatus
 from galla.payments.calls import CallRecord
 from galla.store.events import PAYLOAD_DEPTH, storable_value
 from galla.store.orders import Order, get_order
 
 STATUS_LABELS = {
-    "pending": "Waiting for payment",
-    "authorized": "Payment authorised",
-    "paid": "Paid",
-    "partially_refunded": "Partially refunded",
-    "refunded": "Refunded",
-    "expired": "Expired",
-    "needs_review": "Being reviewed",
-    "disputed": "Disputed",
+    OrderStatus.PENDING: "Waiting for payment",
+    OrderStatus.AUTHORIZED: "Payment authorised",
+    OrderStatus.PAID: "Paid",
+    OrderStatus.PARTIALLY_REFUNDED: "Partially refunded",
+    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.EXPIRED: "Expired",
+    OrderStatus.NEEDS_REVIEW: "Being reviewed",
+    OrderStatus.DISPUTED: "Disputed",
 }
 
 
@@ -79,7 +80,7 @@ def describe_order(order: Order) -> dict:
             }
             for a in order.attempts
         ],
-        "can_pay": order.status == "pending",
+        "can_pay": order.status == OrderStatus.PENDING,
     }
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from galla.payments.calls import CallRecord
 from galla.payments.gateways import Gateway
 from galla.payments.money import Money
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import RefundReport
 
 if TYPE_CHECKING:
     from galla.orders.context import Shop

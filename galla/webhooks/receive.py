@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, SignatureRefused
+from galla.orders.states import EventOutcome
 from galla.payments.errors import GatewayInvalid, GatewayUnavailable
 from galla.payments.gateways import Gateway
 from galla.payments.provider import PaymentProvider
@@ -38,6 +39,14 @@ Apply = Callable[[list[dict]], Awaitable[tuple[Order | None, Order | None]]]
 ANSWER_SECONDS = 2.0
 STILL_APPLYING = "stored; still being applied after this answer"
 DEFERRED = "stored, not applied yet"
+NOT_APPLIED = "not applied"
+IGNORED = "ignored: no order of ours, or not an event Galla acts on"
+# How each outcome's wording begins (describe_outcome, STILL_APPLYING and DEFERRED say "stored" first).
+OUTCOME_PREFIXES = (
+    (NOT_APPLIED, EventOutcome.NOT_APPLIED),
+    ("ignored", EventOutcome.IGNORED),
+    ("stored", EventOutcome.DEFERRED),
+)
 _applying: set[asyncio.Future] = set()  # applies that outlived their delivery's answer, held until they end
 
 
@@ -58,6 +67,15 @@ class WebhookReceipt:
     duplicate: bool
     outcome: str
     order_id: str | None
+
+    @property
+    def kind(self) -> EventOutcome:
+        """The outcome in a word: duplicate, not applied, ignored, deferred (stored, applied later) or applied."""
+        if self.duplicate:
+            return EventOutcome.DUPLICATE
+        return next(
+            (kind for prefix, kind in OUTCOME_PREFIXES if self.outcome.startswith(prefix)), EventOutcome.APPLIED
+        )
 
 
 async def receive_webhook(
@@ -239,9 +257,9 @@ async def release_quietly(shop: Shop, key: str, exc: BaseException) -> None:
 def describe_outcome(before: Order | None, after: Order | None, error: str | None = None) -> str:
     """What an event did, in a few words, for the ledger."""
     if error is not None:
-        return f"not applied: {error}"
+        return f"{NOT_APPLIED}: {error}"
     if after is None:
-        return "ignored: no order of ours, or not an event Galla acts on"
+        return IGNORED
     changes = []
     if before is not None and before.status != after.status:
         changes.append(f"{before.status} → {after.status}")

@@ -23,7 +23,7 @@ from galla.payments.breaker import CircuitBreaker
 from galla.payments.calls import CallObserver, CallRecord, elapsed_ms
 from galla.payments.errors import GatewayError, GatewayInProgress, GatewayInvalid, GatewayUnavailable
 from galla.payments.money import Money
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import DisputeReport, PaymentReport, RefundReport
 from galla.payments.retry import NO_RETRY, RetryPolicy, call_with_retries
 
 GATEWAY = "razorpay"
@@ -145,7 +145,19 @@ class RazorpayPayment(_Entity):
     def money(self) -> Money:
         return Money(self.amount, self.currency)
 
-    def summary(self) -> dict:
+    def report(self) -> PaymentReport:
+        """The payment in the words every gateway shares."""
+        return PaymentReport(
+            gateway=GATEWAY,
+            id=self.id,
+            amount=self.amount,
+            currency=self.currency,
+            method=self.method,
+            captured=self.captured,
+            summary=self.summary(),
+        )
+
+    def summary(self) -> dict[str, Any]:
         """The fields worth keeping on our order: no card data, no contact details."""
         keep = (
             "id",
@@ -202,17 +214,17 @@ class RazorpayDispute(_Entity):
     reason_code: str | None = None
     status: str | None = None
 
-    def summary(self) -> dict:
-        """What an order keeps of the dispute, in the words both gateways share."""
-        return {
-            "id": self.id,
-            "gateway": GATEWAY,
-            "amount": self.amount,
-            "currency": self.currency,
-            "reason": self.reason_code,
-            "status": self.status,
-            "payment_id": self.payment_id,
-        }
+    def report(self) -> DisputeReport:
+        """The dispute in the words both gateways share."""
+        return DisputeReport(
+            id=self.id,
+            gateway=GATEWAY,
+            amount=self.amount,
+            currency=self.currency,
+            reason=self.reason_code,
+            status=self.status,
+            payment_id=self.payment_id,
+        )
 
 
 class RazorpayEvent(_Entity):

@@ -10,6 +10,7 @@ from galla.orders.receipts import queue_receipt
 from galla.orders.refunds import drop_held_refunds
 from galla.orders.second_payments import give_back_second_payment, is_second_payment
 from galla.orders.settle import settle_payment
+from galla.orders.states import OrderStatus, values
 from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError
 from galla.payments.razorpay.client import RazorpayPayment
@@ -39,7 +40,7 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
     ):
         raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
     if (
-        order.status not in ("pending", "authorized")
+        order.status not in (OrderStatus.PENDING, OrderStatus.AUTHORIZED)
         and (order.payment or {}).get("id") == request.razorpay_payment_id
         and await has_timeline_entry(
             shop.db, order.id, kind="browser", event="checkout.handler", payment_id=request.razorpay_payment_id
@@ -48,7 +49,7 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
         # The order's own payment reported by the browser again (a reload; or a buyer sending their valid signature
         # without end): the first report is on the trace and what the payment did is known, so a repeat costs no
         # Razorpay call and adds nothing to the order's document.
-        if order.status == "paid":
+        if order.status == OrderStatus.PAID:
             await queue_receipt(shop, order)  # as a repeat through settle_payment would (a fixed outbox id)
         return order
     browser = timeline_entry(
@@ -92,42 +93,29 @@ async def apply_razorpay_payment(shop: Shop, order: Order, payment: RazorpayPaym
     if is_given_back(payment):
         return await record_given_back(shop, order, payment, entries)
     if payment.captured and payment.order_id == order.razorpay_order_id and is_second_payment(order, payment.id):
-        return await give_back_second_payment(
-            shop,
-            order,
-            {
-                "id": payment.id,
-                "gateway": "razorpay",
-                "amount": payment.amount,
-                "currency": payment.currency,
-                "method": payment.method,
-            },
-            entries,
-        )
-    # The order's gateway is the one that took the money (the dashboard's takings and the receipt say it): after a
-    # failover to Stripe, a late Razorpay payment may be the one that pays the order.
-    fields = {
-        "payment": {**payment.summary(), "gateway": "razorpay"},
-        "amount_paid": payment.amount,
-        "gateway": "razorpay",
-    }
+        return await give_back_second_payment(shop, order, payment.report(), entries)
     # Paid means captured: a payment refunded after its capture was the order's money (its refunds settle on their
     # own); "authorized" is a status only where the shop captures by hand; otherwise Razorpay captures it itself.
     target = {
-        "captured": "paid",
-        "refunded": "paid" if payment.captured else None,
-        "authorized": "authorized" if order.capture == "manual" else None,
+        "captured": OrderStatus.PAID,
+        "refunded": OrderStatus.PAID if payment.captured else None,
+        "authorized": OrderStatus.AUTHORIZED if order.capture == "manual" else None,
     }.get(payment.status)
+    # The order's gateway is the one that took the money (the dashboard's takings and the receipt say it): after a
+    # failover to Stripe, a late Razorpay payment may be the one that pays the order (takes_order).
     return await settle_payment(
         shop,
         order,
+        payment.report(),
         target=target,
-        allowed_from=["pending", "authorized"] if target == "paid" else ["pending"],
+        allowed_from=list(values(OrderStatus.PENDING, OrderStatus.AUTHORIZED))
+        if target == OrderStatus.PAID
+        else [OrderStatus.PENDING.value],
         reason=f"Razorpay payment {payment.id} {payment.status}",
-        fields=fields,
         mismatch=payment_mismatch(order, payment),
         entries=entries,
         note=f"payment {payment.id} is {payment.status}; order left as it was",
+        takes_order=True,
     )
 
 
@@ -143,15 +131,15 @@ async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, 
         "razorpay_order_id": payment.order_id,
         "method": payment.method,
     }
-    if order.status == "authorized" and (order.payment or {}).get("id") == payment.id:
+    if order.status == OrderStatus.AUTHORIZED and (order.payment or {}).get("id") == payment.id:
         # Its only payment was never captured and is back with the buyer: nothing is owed, nothing to ship.
         moved = await transition_order(
             shop.db,
             order.id,
-            allowed_from=["authorized"],
-            to="expired",
+            allowed_from=[OrderStatus.AUTHORIZED.value],
+            to=OrderStatus.EXPIRED.value,
             reason=f"Razorpay payment {payment.id}: {GIVEN_BACK}",
-            fields={"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": None},
+            fields={"payment": payment.report().stored(), "amount_paid": None},
             entries=entries,
         )
         if moved is not None:
@@ -194,9 +182,9 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
     # document (MongoDB's 16 MB limit would stop every later write to it) or spends a Razorpay call past that.
     if report["payment_id"] and any(a.get("payment_id") == report["payment_id"] for a in order.attempts):
         return order
-    if order.status != "pending" and order.late_failure_reports >= MAX_ATTEMPTS:
+    if order.status != OrderStatus.PENDING and order.late_failure_reports >= MAX_ATTEMPTS:
         return order
-    if order.status == "pending" and len(order.attempts) >= MAX_ATTEMPTS:
+    if order.status == OrderStatus.PENDING and len(order.attempts) >= MAX_ATTEMPTS:
         # A browser may report failures without end: past MAX_ATTEMPTS a report only joins the attempts (which
         # keep the latest MAX_ATTEMPTS), unchecked, so it neither spends Razorpay calls nor grows the timeline.
         await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})
@@ -215,14 +203,14 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
             reason=payment.error_reason or report["reason"],
         )
     # The browser is not trusted: this is a note for the buyer and the shop, it moves no status.
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         await count_late_failure_report(shop.db, order.id)
     return await record_attempt(shop, order, report, entries)
 
 
 async def record_attempt(shop: Shop, order: Order, report: dict, entries: list[dict]) -> Order:
     """Keep a failed payment attempt on a pending order (once per payment); on any other, a timeline note."""
-    attempt = {"at": entries[0]["at"], **report} if order.status == "pending" else None
+    attempt = {"at": entries[0]["at"], **report} if order.status == OrderStatus.PENDING else None
     await append_timeline(shop.db, order.id, entries, attempt=attempt)
     return await get_order(shop.db, order.id)
 

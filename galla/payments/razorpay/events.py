@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from galla.orders.context import Shop
 from galla.orders.disputes import record_dispute
 from galla.orders.refunds import drop_held_refunds, settle_refund
+from galla.orders.states import OrderStatus
 from galla.payments.razorpay.capture import capture_payment
 from galla.payments.razorpay.client import RazorpayEvent
 from galla.payments.razorpay.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
@@ -85,7 +86,7 @@ async def apply_razorpay_event(
 async def on_payment_authorized(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
     """Authorized: with manual capture and the right amount, capture it now; Razorpay captures the rest itself."""
     after = await apply_razorpay_payment(shop, order, event.payment, entries)
-    if order.capture == "manual" and after.status == "authorized":
+    if order.capture == "manual" and after.status == OrderStatus.AUTHORIZED:
         return await capture_payment(shop, after, event.payment.id, [])
     return after
 
@@ -120,7 +121,7 @@ async def on_refund(shop: Shop, order: Order, event: RazorpayEvent, entries: lis
 
 async def on_dispute(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
     """payment.dispute.created: the order is disputed."""
-    return await record_dispute(shop, order, event.dispute.summary(), entries)
+    return await record_dispute(shop, order, event.dispute.report(), entries)
 
 
 HANDLERS: dict[str, Handler] = {

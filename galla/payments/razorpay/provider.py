@@ -26,7 +26,7 @@ from galla.payments.razorpay.reconcile import (
     give_back_late_razorpay_payments,
     reconcile_razorpay_order,
 )
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import RefundReport
 from galla.store.orders import Order
 
 

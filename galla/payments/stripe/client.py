@@ -19,7 +19,7 @@ from galla.payments.breaker import CircuitBreaker
 from galla.payments.calls import CallObserver, CallRecord, elapsed_ms
 from galla.payments.errors import GatewayDeclined, GatewayError, GatewayInvalid, GatewayUnavailable
 from galla.payments.money import Money, from_stripe_amount, to_stripe_amount
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import DisputeReport, PaymentReport, RefundReport
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,20 @@ class StripeSession(_Object):
         pi = self.payment_intent
         return pi.id if isinstance(pi, StripePaymentIntent) else pi
 
-    def summary(self) -> dict:
+    def report(self) -> PaymentReport:
+        """The session's payment in the words every gateway shares."""
+        summary = self.summary()
+        return PaymentReport(
+            gateway=GATEWAY,
+            id=summary["id"],
+            amount=summary["amount"],
+            currency=summary["currency"],
+            method=summary["method"],
+            captured=None,
+            summary=summary,
+        )
+
+    def summary(self) -> dict[str, Any]:
         """What our order keeps of a paid session: ids, status and amounts (our minor units); no card data."""
         pi = self.payment_intent if isinstance(self.payment_intent, StripePaymentIntent) else None
         money = self.money
@@ -169,18 +182,18 @@ class StripeDispute(_Object):
     reason: str | None = None
     status: str | None = None
 
-    def summary(self) -> dict:
-        """What an order keeps of the dispute, in the words both gateways share (our minor units)."""
+    def report(self) -> DisputeReport:
+        """The dispute in the words both gateways share (our minor units)."""
         money = from_stripe_amount(self.amount, self.currency)
-        return {
-            "id": self.id,
-            "gateway": GATEWAY,
-            "amount": money.amount,
-            "currency": money.currency,
-            "reason": self.reason,
-            "status": self.status,
-            "payment_id": self.payment_intent,
-        }
+        return DisputeReport(
+            id=self.id,
+            gateway=GATEWAY,
+            amount=money.amount,
+            currency=money.currency,
+            reason=self.reason,
+            status=self.status,
+            payment_id=self.payment_intent,
+        )
 
 
 class StripeWebhookEvent(_Object):

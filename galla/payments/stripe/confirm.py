@@ -7,6 +7,7 @@ import re
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, InvalidInput, gateway_failure
 from galla.orders.settle import settle_payment
+from galla.orders.states import OrderStatus
 from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money
@@ -16,7 +17,7 @@ from galla.store.orders import Order, append_timeline, has_timeline_entry, timel
 # Stripe's Checkout Session ids: cs_test_… or cs_live_…, letters and digits.
 SESSION_ID = re.compile(r"cs_(?:test|live)_[A-Za-z0-9]{1,250}")
 # Statuses a return can still change; a settled order is shown as it is.
-CONFIRMABLE = ("pending", "expired")
+CONFIRMABLE = (OrderStatus.PENDING, OrderStatus.EXPIRED)
 
 
 class SessionRefused(CheckoutError):
@@ -102,13 +103,10 @@ async def apply_stripe_session(shop: Shop, order: Order, session: StripeSession,
     return await settle_payment(
         shop,
         order,
-        target="paid" if paid else None,
-        allowed_from=["pending"],
+        session.report(),
+        target=OrderStatus.PAID if paid else None,
+        allowed_from=[OrderStatus.PENDING.value],
         reason=f"Stripe session {session.id} paid",
-        fields={
-            "payment": {**session.summary(), "gateway": "stripe"},
-            "amount_paid": session.money.amount if session.money else None,
-        },
         mismatch=session_mismatch(order, session) if paid else None,
         entries=entries,
         note=f"session {session.id} is {session.status}, payment {session.payment_status}; order left as it was",

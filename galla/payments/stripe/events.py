@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from galla.orders.context import Shop
 from galla.orders.disputes import record_dispute
 from galla.orders.refunds import settle_refund
+from galla.orders.states import OrderStatus
 from galla.orders.view import call_entry
 from galla.payments.razorpay.confirm import record_attempt
 from galla.payments.stripe.client import StripeCharge, StripeDispute, StripeRefund, StripeSession, StripeWebhookEvent
@@ -61,8 +62,8 @@ async def on_session_expired(shop: Shop, order: Order, resource: dict, entries: 
         moved = await transition_order(
             shop.db,
             order.id,
-            allowed_from=["pending"],
-            to="expired",
+            allowed_from=[OrderStatus.PENDING.value],
+            to=OrderStatus.EXPIRED.value,
             reason=f"Stripe session {session.id} expired unpaid",
             entries=entries,
         )
@@ -127,7 +128,7 @@ async def on_refund(shop: Shop, order: Order, resource: dict, entries: list[dict
 
 async def on_dispute(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
     """charge.dispute.created: the order is disputed."""
-    return await record_dispute(shop, order, StripeDispute.model_validate(resource).summary(), entries)
+    return await record_dispute(shop, order, StripeDispute.model_validate(resource).report(), entries)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -15,7 +15,7 @@ from galla.payments.claims import dig, short
 from galla.payments.gateways import Gateway
 from galla.payments.money import Money
 from galla.payments.provider import Entries, VerifiedEvent
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import RefundReport
 from galla.payments.stripe.client import StripeWebhookEvent, WebhookSignatureInvalid
 from galla.payments.stripe.confirm import confirm_stripe_return
 from galla.payments.stripe.events import apply_stripe_event
