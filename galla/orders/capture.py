@@ -17,7 +17,7 @@ async def capture_order(shop: Shop, order_id: str) -> Order:
     gateway = payment.get("gateway")
     if (
         order.status != OrderStatus.AUTHORIZED
-        or not payment
+        or not isinstance(gateway, str)
         or gateway not in shop.providers
         or not shop.provider(gateway).captures_by_hand
     ):

@@ -10,7 +10,7 @@ from galla.payments.breaker import CircuitBreaker
 from galla.payments.calls import CallRecord
 from galla.payments.errors import GatewayInvalid
 from galla.payments.gateways import KEY_SETTINGS, Gateway
-from galla.payments.labels import GATEWAY_NAMES
+from galla.payments.labels import gateway_label
 from galla.payments.money import Money
 from galla.payments.razorpay.client import CaptureMode, RazorpayClient
 from galla.payments.reports import RefundReport
@@ -44,13 +44,17 @@ class OffGateway:
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         def refuse(*args: Any, **kwargs: Any) -> Any:
-            label = GATEWAY_NAMES.get(self.gateway, self.gateway)
-            setting = KEY_SETTINGS[Gateway(self.gateway)]
-            raise GatewayOff(
-                f"{label} is off on this shop ({setting} is not set)", gateway=self.gateway, code="gateway_off"
-            )
+            raise gateway_off(self.gateway)
 
         return refuse
+
+
+def gateway_off(gateway: str) -> GatewayOff:
+    """The error a call to a gateway that is off raises, naming the setting that would turn it on."""
+    setting = KEY_SETTINGS[Gateway(gateway)]
+    return GatewayOff(
+        f"{gateway_label(gateway)} is off on this shop ({setting} is not set)", gateway=gateway, code="gateway_off"
+    )
 
 
 def registered_providers() -> Mapping[str, PaymentProvider]:
@@ -86,6 +90,20 @@ class Shop:
     def provider(self, gateway: str) -> PaymentProvider:
         """The provider of a gateway, by its name as stored; UnknownGateway for a name none is registered for."""
         return self.providers[gateway]
+
+    @property
+    def razorpay_client(self) -> RazorpayClient:
+        """The Razorpay client; GatewayOff, which every caller handles, when Razorpay is off on this shop."""
+        if isinstance(self.razorpay, RazorpayClient):
+            return self.razorpay
+        raise gateway_off(Gateway.RAZORPAY)
+
+    @property
+    def stripe_client(self) -> StripeGateway:
+        """The Stripe client; GatewayOff, which every caller handles, when Stripe is off on this shop."""
+        if isinstance(self.stripe, StripeGateway):
+            return self.stripe
+        raise gateway_off(Gateway.STRIPE)
 
     @property
     def live(self) -> frozenset[str]:

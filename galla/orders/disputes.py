@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from galla.orders.context import Shop
 from galla.orders.states import OrderStatus, values
 from galla.payments.reports import DisputeReport
@@ -13,7 +15,7 @@ DISPUTABLE = list(
 )
 
 
-async def record_dispute(shop: Shop, order: Order, report: DisputeReport, entries: list[dict]) -> Order:
+async def record_dispute(shop: Shop, order: Order, report: DisputeReport, entries: list[dict[str, Any]]) -> Order:
     """Move a paid order to disputed, keeping the dispute; on any other order, a timeline note."""
     dispute = report.stored()
     if report.payment_id is not None and find_extra_payment(order, report.payment_id) is not None:
@@ -56,7 +58,7 @@ async def record_dispute(shop: Shop, order: Order, report: DisputeReport, entrie
         if kept is not None:
             return await apply_held_dispute(shop, kept)
     note = timeline_entry("note", message=f"dispute {dispute['id']} opened on a {order.status} order")
-    return await append_timeline_and_read(shop.db, order.id, [*entries, note])
+    return await append_timeline_and_read(shop.db, order.id, [*entries, note]) or order
 
 
 async def apply_held_dispute(shop: Shop, order: Order) -> Order:

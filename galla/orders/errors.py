@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from galla.payments.errors import GatewayError, GatewayUnavailable
 from galla.payments.labels import GATEWAY_NAMES
 
@@ -24,7 +26,7 @@ class CheckoutError(Exception):
         if code:
             self.code = code
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The error body of the API: {"error": {"code", "message", "field"?}, ...extra}."""
         error = {"code": self.code, "message": self.message}
         if self.field:

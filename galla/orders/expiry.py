@@ -7,7 +7,8 @@ from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.states import OrderStatus
-from galla.store.orders import Order, get_order, transition_order
+from galla.orders.view import load_order
+from galla.store.orders import Order, transition_order
 
 
 async def expire_if_due(shop: Shop, order: Order, expire_before: datetime, entries: list[dict[str, Any]]) -> Order:
@@ -27,4 +28,4 @@ async def expire_order(shop: Shop, order: Order, reason: str, entries: list[dict
         reason=reason,
         entries=entries,
     )
-    return moved or await get_order(shop.db, order.id)
+    return moved or await load_order(shop, order.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from galla.api.requests import CheckoutRequest
 from galla.orders.context import Shop
@@ -51,7 +52,7 @@ async def open_payment(shop: Shop, order: Order) -> Order:
         raise
 
 
-def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: Shop) -> dict:
+def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: Shop) -> dict[str, Any]:
     """The document of a new pending order."""
     stamp = now()
     customer = request.customer
@@ -80,7 +81,7 @@ def fingerprint(request: CheckoutRequest) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def replay_order(shop: Shop, earlier: dict, digest: str) -> Order:
+async def replay_order(shop: Shop, earlier: dict[str, Any], digest: str) -> Order:
     """Answer a repeated Idempotency-Key with the order it made, if the body is the same."""
     if earlier.get("fingerprint") != digest:
         raise IdempotencyKeyReused(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError
@@ -58,7 +60,7 @@ class ReconcileReport:
     changed: dict[str, str] = field(default_factory=dict)  # order id -> "pending → paid"
     errors: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "orders_checked": self.orders_checked,
             "refunds_checked": self.refunds_checked,
@@ -106,7 +108,7 @@ async def reconcile_late_payments(shop: Shop, order: Order, origin: str) -> Orde
     return await mark_late_payments_checked(shop.db, order.id, entries) or order
 
 
-async def run_step(report: ReconcileReport, before: Order, step) -> None:
+async def run_step(report: ReconcileReport, before: Order, step: Awaitable[Order]) -> None:
     """Run one order's lookup; a gateway failure is noted and the pass goes on with the next order."""
     try:
         after = await step
@@ -148,7 +150,7 @@ async def reconcile_refunds(shop: Shop, order: Order, resend_before: datetime) -
 
 async def find_refund_by_key(
     shop: Shop, gateway: str, payment_id: str | None, key: str
-) -> tuple[RefundReport | None, list[dict]]:
+) -> tuple[RefundReport | None, list[dict[str, Any]]]:
     """Look a refund up among its payment's refunds by the refund_key note we gave it; None if not made."""
     if not payment_id:
         return None, []

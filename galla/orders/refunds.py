@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, Conflict, InvalidInput
@@ -14,7 +15,7 @@ from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money, format_money
 from galla.payments.reports import RefundReport
 from galla.store.order_refunds import OPEN_REFUND_STATUSES, add_refund, drop_refund, move_refund, reserve_refund
-from galla.store.orders import Order, append_timeline_and_read, get_order, now, timeline_entry, transition_order
+from galla.store.orders import Order, append_timeline_and_read, now, timeline_entry, transition_order
 
 # Paid orders whose status says how much of them is refunded.
 REFUND_TRACKING = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
@@ -34,7 +35,7 @@ def refund_key(order_id: str, idempotency_key: str | None) -> str:
     return "rf_" + hashlib.sha256(f"{order_id}:{idempotency_key}".encode()).hexdigest()[:32]
 
 
-def find_refund(order: Order, key: str) -> dict | None:
+def find_refund(order: Order, key: str) -> dict[str, Any] | None:
     """The order's refund entry with this key."""
     return next((r for r in order.refunds if r.get("key") == key), None)
 
@@ -46,14 +47,14 @@ def refundable_amount(order: Order) -> int:
 
 async def request_refund(
     shop: Shop, order_id: str, amount: int | None, idempotency_key: str | None = None, *, tries: int = 5
-) -> tuple[Order, dict]:
+) -> tuple[Order, dict[str, Any]]:
     """Reserve a refund on the order (never more than was paid), then ask the gateway for it."""
     order = await load_order(shop, order_id)
     key = refund_key(order.id, idempotency_key)
     earlier = find_refund(order, key)
     if earlier is not None:
         return await resend_refund(shop, order, earlier)
-    check_refundable(order)
+    payment = check_refundable(order)
     left = refundable_amount(order)
     wanted = left if amount is None else amount
     check_refund_amount(order, wanted, left)
@@ -62,7 +63,7 @@ async def request_refund(
         "amount": wanted,
         "currency": order.currency,
         "status": RefundStatus.REQUESTED.value,
-        "gateway": order.payment.get("gateway", order.gateway),
+        "gateway": payment.get("gateway", order.gateway),
         "refund_id": None,
         "requested_at": now(),
     }
@@ -87,14 +88,15 @@ async def request_refund(
     return await send_refund(shop, reserved, entry)
 
 
-def check_refundable(order: Order) -> None:
-    """Refuse orders that hold no money we could give back."""
+def check_refundable(order: Order) -> dict[str, Any]:
+    """Refuse orders that hold no money we could give back; the payment that may be refunded."""
     if order.status not in REFUNDABLE or not order.payment or not order.amount_paid:
         raise Conflict(
             f"this order is {order.status.replace('_', ' ')} and has no payment to refund",
             field="order_id",
             code="order_not_refundable",
         )
+    return order.payment
 
 
 def check_refund_amount(order: Order, wanted: int, left: int) -> None:
@@ -114,19 +116,19 @@ def check_refund_amount(order: Order, wanted: int, left: int) -> None:
         )
 
 
-async def resend_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dict]:
+async def resend_refund(shop: Shop, order: Order, entry: dict[str, Any]) -> tuple[Order, dict[str, Any]]:
     """Answer a repeated request with its refund, sending it again if the gateway never answered the first."""
     if entry["status"] == RefundStatus.REQUESTED and not entry.get("refund_id"):
         return await send_refund(shop, order, entry)
     return order, entry
 
 
-async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dict]:
+async def send_refund(shop: Shop, order: Order, entry: dict[str, Any]) -> tuple[Order, dict[str, Any]]:
     """Ask the gateway for a reserved refund under its key; its webhook (or reconciliation) settles it."""
     key, money = entry["key"], Money(entry["amount"], entry["currency"])
     notes = {"refund_key": key, "order_id": order.id}
     try:
-        refund, call = await shop.refund(entry["gateway"], order.payment["id"], money, key=key, notes=notes)
+        refund, call = await shop.refund(entry["gateway"], (order.payment or {})["id"], money, key=key, notes=notes)
     except GatewayInvalid as exc:
         # The gateway said no for good: free the reserved amount, and tell the admin why.
         await move_refund(
@@ -162,11 +164,11 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
         entries=call_entry(call),
     )
     if moved is None:  # its webhook got here first and settled it
-        moved = await append_timeline_and_read(shop.db, order.id, call_entry(call))
+        moved = await append_timeline_and_read(shop.db, order.id, call_entry(call)) or order
     return moved, find_refund(moved, key) or entry
 
 
-async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict]) -> Order:
+async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict[str, Any]]) -> Order:
     """Apply what the gateway says about a refund, once: each step is one conditional update.
 
     Only a refund of the order's own payment, in its currency, counts; one of a second payment settles that
@@ -204,7 +206,7 @@ async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries:
         if moved is not None:
             return await sync_refund_status(shop, moved)
     note = timeline_entry("note", message=f"refund {report.refund_id} is {report.status}; already recorded")
-    return await append_timeline_and_read(shop.db, order.id, [*entries, note])
+    return await append_timeline_and_read(shop.db, order.id, [*entries, note]) or order
 
 
 def foreign_refund_reason(order: Order, report: RefundReport) -> str | None:
@@ -221,7 +223,9 @@ def foreign_refund_reason(order: Order, report: RefundReport) -> str | None:
     return None
 
 
-async def ignore_refund(shop: Shop, order: Order, report: RefundReport, reason: str, entries: list[dict]) -> Order:
+async def ignore_refund(
+    shop: Shop, order: Order, report: RefundReport, reason: str, entries: list[dict[str, Any]]
+) -> Order:
     """Keep a refund report that does not count for this order on its timeline, with the reason."""
     ignored = ignored_entry(
         {
@@ -236,7 +240,7 @@ async def ignore_refund(shop: Shop, order: Order, report: RefundReport, reason: 
     return await append_timeline_and_read(shop.db, order.id, [*entries, ignored]) or order
 
 
-async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict]) -> Order:
+async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict[str, Any]]) -> Order:
     """Keep a refund that came before its payment, uncounted (held), or move a held one to its newer status."""
     key = report.key or report.refund_id
     fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
@@ -267,7 +271,7 @@ async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: l
 
 
 # A held refund's status moves forward as a counted one's does (a processed report after a failed one wins).
-HELD_FROM = {
+HELD_FROM: dict[str, list[str]] = {
     RefundStatus.PENDING: [],
     RefundStatus.PROCESSED: list(values(RefundStatus.PENDING, RefundStatus.FAILED)),
     RefundStatus.FAILED: [RefundStatus.PENDING.value],
@@ -281,7 +285,7 @@ async def drop_held_refunds(shop: Shop, order: Order, payment_id: str, reason: s
     return order
 
 
-def ignored_entry(entry: dict, reason: str) -> dict:
+def ignored_entry(entry: dict[str, Any], reason: str) -> dict[str, Any]:
     """The timeline entry for a refund that does not count for the order."""
     return timeline_entry(
         "refund_ignored",
@@ -305,10 +309,11 @@ async def count_held_refunds(shop: Shop, order: Order) -> Order:
             reason = f"refund {entry.get('refund_id')} is of payment {entry.get('payment_id')}, not {own}"
             order = await drop_refund(shop.db, order.id, entry["key"], [ignored_entry(entry, reason)]) or order
             continue
-        counted = {
+        counts: dict[str, dict[str, int]] = {
             RefundStatus.PROCESSED: {"refunded_amount": entry["amount"], "refund_committed": entry["amount"]},
             RefundStatus.PENDING: {"refund_committed": entry["amount"]},
-        }.get(entry.get("status"), {})
+        }
+        counted = counts.get(entry.get("status") or "", {})
         note = timeline_entry(
             "note",
             message=f"refund {entry.get('refund_id')} ({entry.get('status')}), which came "
@@ -320,7 +325,7 @@ async def count_held_refunds(shop: Shop, order: Order) -> Order:
                 shop.db,
                 order.id,
                 entry["key"],
-                from_statuses=[entry.get("status")],
+                from_statuses=[entry["status"]],
                 fields={"held": False},
                 inc=counted,
                 entries=[note],
@@ -332,7 +337,14 @@ async def count_held_refunds(shop: Shop, order: Order) -> Order:
 
 
 async def apply_refund_step(
-    shop: Shop, order_id: str, key: str, status: str, amount: int, fields: dict, entry: dict, entries: list[dict]
+    shop: Shop,
+    order_id: str,
+    key: str,
+    status: str,
+    amount: int,
+    fields: dict[str, Any],
+    entry: dict[str, Any],
+    entries: list[dict[str, Any]],
 ) -> Order | None:
     """Move one refund entry forward (or add it, for a refund made in the gateway's dashboard)."""
     db = shop.db
@@ -405,4 +417,4 @@ async def sync_refund_status(shop: Shop, order: Order) -> Order:
         reason=reason,
         where={"refunded_amount": order.refunded_amount},
     )
-    return moved or await get_order(shop.db, order.id)
+    return moved or await load_order(shop, order.id)

@@ -12,7 +12,7 @@ from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.states import OrderStatus, RefundStatus, values
-from galla.orders.view import call_entry
+from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money, format_money
 from galla.payments.reports import PaymentReport, RefundReport
@@ -22,7 +22,7 @@ from galla.store.extra_payments import (
     find_extra_payment,
     move_extra_refund,
 )
-from galla.store.orders import Order, append_timeline_and_read, get_order, now, timeline_entry
+from galla.store.orders import Order, append_timeline_and_read, now, timeline_entry
 
 # Statuses in which an order already holds its own captured payment.
 PAID_STATUSES = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.DISPUTED)
@@ -30,7 +30,7 @@ PAID_STATUSES = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderSt
 
 # Which recorded statuses a report moves a second payment's refund from: a processed one wins over anything we
 # recorded (the gateway gave the money back); pending only moves one not yet answered; failed, open ones.
-EXTRA_REFUND_FROM = {
+EXTRA_REFUND_FROM: dict[str, list[str]] = {
     RefundStatus.PROCESSED: list(values(RefundStatus.REQUESTED, RefundStatus.PENDING, RefundStatus.FAILED)),
     RefundStatus.PENDING: [RefundStatus.REQUESTED.value],
     RefundStatus.FAILED: list(OPEN_EXTRA_REFUND_STATUSES),
@@ -86,7 +86,7 @@ async def give_back_second_payment(
     return await send_extra_refund(shop, added, entry)
 
 
-async def send_extra_refund(shop: Shop, order: Order, entry: dict) -> Order:
+async def send_extra_refund(shop: Shop, order: Order, entry: dict[str, Any]) -> Order:
     """Ask the payment's gateway to refund it all; a timeout or 409 leaves it requested for reconciliation."""
     refund, payment_id = entry["refund"], entry["id"]
     notes = {"refund_key": refund["key"], "order_id": order.id, "reason": "second_payment"}
@@ -103,7 +103,7 @@ async def send_extra_refund(shop: Shop, order: Order, entry: dict) -> Order:
             fields={"status": RefundStatus.FAILED.value, "error": exc.description},
             entries=call_entry(exc.call),
         )
-        return moved or await get_order(shop.db, order.id)
+        return moved or await load_order(shop, order.id)
     except GatewayError as exc:
         # No answer, or another refund of it in progress (409): it may exist. It stays requested under its key.
         return await append_timeline_and_read(shop.db, order.id, call_entry(exc.call)) or order
@@ -115,14 +115,16 @@ async def send_extra_refund(shop: Shop, order: Order, entry: dict) -> Order:
         fields={
             "status": report.status,
             "refund_id": report.refund_id,
-            **({"settled_at": now()} if report.status != RefundStatus.PENDING else {}),
+            **({"settled_at": now()} if report.status != RefundStatus.PENDING.value else {}),
         },
         entries=call_entry(call),
     )
     return moved or await append_timeline_and_read(shop.db, order.id, call_entry(call)) or order
 
 
-async def settle_extra_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict]) -> Order | None:
+async def settle_extra_refund(
+    shop: Shop, order: Order, report: RefundReport, entries: list[dict[str, Any]]
+) -> Order | None:
     """Apply a refund report about one of the order's second payments; None when it is about none of them."""
     extra = find_extra_payment(order, report.payment_id)
     if extra is None:

@@ -25,7 +25,7 @@ async def settle_payment(
     allowed_from: list[str],
     reason: str,
     mismatch: str | None,
-    entries: list[dict],
+    entries: list[dict[str, Any]],
     note: str,
     takes_order: bool = False,
 ) -> Order:
@@ -84,7 +84,9 @@ async def settle_payment(
         latest = await get_order(shop.db, order.id) or order
         if is_second_payment(latest, payment.id):
             return await give_back_second_payment(shop, latest, payment, entries)
-    current = await append_timeline_and_read(shop.db, order.id, [*entries, timeline_entry("note", message=note)])
+    current = (
+        await append_timeline_and_read(shop.db, order.id, [*entries, timeline_entry("note", message=note)]) or order
+    )
     if target == OrderStatus.PAID and current.status == OrderStatus.PAID:
         # A repeat of the payment: queue again in case the first report died between its two writes
         # (the receipt's fixed outbox id makes this a no-op otherwise).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.errors import NotFound
@@ -11,7 +12,7 @@ from galla.payments.calls import CallRecord
 from galla.store.events import PAYLOAD_DEPTH, storable_value
 from galla.store.orders import Order, get_order
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     OrderStatus.PENDING: "Waiting for payment",
     OrderStatus.AUTHORIZED: "Payment authorised",
     OrderStatus.PAID: "Paid",
@@ -28,7 +29,7 @@ def new_order_id() -> str:
     return "ord_" + secrets.token_urlsafe(15)
 
 
-def call_entry(call: CallRecord | None) -> list[dict]:
+def call_entry(call: CallRecord | None) -> list[dict[str, Any]]:
     """The timeline entries for one gateway exchange, one per attempt (none if there was no exchange)."""
     if call is None:
         return []
@@ -55,7 +56,7 @@ async def load_order(shop: Shop, order_id: str) -> Order:
     return order
 
 
-def describe_order(order: Order) -> dict:
+def describe_order(order: Order) -> dict[str, Any]:
     """The order as GET /api/orders/{id} and the order page show it."""
     payment = order.payment or None
     return {
@@ -84,7 +85,7 @@ def describe_order(order: Order) -> dict:
     }
 
 
-def checkout_response(shop: Shop, order: Order) -> dict:
+def checkout_response(shop: Shop, order: Order) -> dict[str, Any]:
     """The body of a successful POST /api/checkout."""
     return {
         "order_id": order.id,
@@ -98,6 +99,6 @@ def checkout_response(shop: Shop, order: Order) -> dict:
     }
 
 
-def payment_options(shop: Shop, order: Order) -> dict:
+def payment_options(shop: Shop, order: Order) -> dict[str, Any]:
     """What the browser needs to pay: its gateway's checkout options (checkout.js's, or the Stripe session)."""
     return shop.provider(order.gateway).checkout_options(shop, order)

@@ -49,7 +49,7 @@ def local_currencies(country: str) -> tuple[str, ...]:
 
 
 def choose_route(
-    country: str, priced_in: Collection[str], *, international_card: bool = False, live: Collection[GatewayName] = BOTH
+    country: str, priced_in: Collection[str], *, international_card: bool = False, live: Collection[str] = BOTH
 ) -> Route:
     """Choose the gateway and currency for a buyer in `country` whose cart is priced in `priced_in`.
 

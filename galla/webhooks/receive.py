@@ -141,7 +141,7 @@ async def ingest(
     if not await store_event(
         shop.db, gateway=gateway, event_id=event_id, event_type=event_type, created=created, payload=payload
     ):
-        stored = await note_redelivery(shop.db, key)
+        stored = await note_redelivery(shop.db, key) or {}
         if stored.get("status") == "applied":
             return WebhookReceipt(
                 gateway, event_id, event_type, True, stored.get("outcome", ""), stored.get("order_id")
@@ -170,6 +170,7 @@ async def apply_event(
 ) -> WebhookReceipt:
     """Apply a stored, claimed event and mark it applied; a gateway that is slow or down leaves it for later."""
     entry = timeline_entry("webhook", gateway=gateway, event_id=event_id, type=event_type)
+    error: str | None
     try:
         before, after = await apply([entry])
     except GatewayInvalid as exc:

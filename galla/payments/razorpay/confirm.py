@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from galla.api.requests import RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.context import Shop
 from galla.orders.errors import SignatureInvalid, gateway_failure
-from galla.orders.place import prepare_payment  # noqa: F401  (its old home: galla/api/routes.py imports it here)
+
+# Its old home: galla/api/routes.py imports it from here (an explicit re-export).
+from galla.orders.place import prepare_payment as prepare_payment
 from galla.orders.receipts import queue_receipt
 from galla.orders.refunds import drop_held_refunds
 from galla.orders.second_payments import give_back_second_payment, is_second_payment
@@ -19,7 +23,6 @@ from galla.store.orders import (
     Order,
     append_timeline,
     count_late_failure_report,
-    get_order,
     has_timeline_entry,
     now,
     restate_attempt,
@@ -35,7 +38,7 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
     # so a payment for another (cheaper) order cannot be replayed onto this one.
     if order.razorpay_order_id is None or request.razorpay_order_id != order.razorpay_order_id:
         raise SignatureInvalid("the Razorpay order does not belong to this order", field="razorpay_order_id")
-    if not shop.razorpay.verify_payment_signature(
+    if not shop.razorpay_client.verify_payment_signature(
         order.razorpay_order_id, request.razorpay_payment_id, request.razorpay_signature
     ):
         raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
@@ -56,7 +59,7 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
         "browser", event="checkout.handler", payment_id=request.razorpay_payment_id, signature_valid=True
     )
     try:
-        payment, call = await shop.razorpay.fetch_payment(request.razorpay_payment_id)
+        payment, call = await shop.razorpay_client.fetch_payment(request.razorpay_payment_id)
     except GatewayError as exc:
         await append_timeline(shop.db, order.id, [browser, *call_entry(exc.call)])
         raise gateway_failure(exc) from exc
@@ -88,7 +91,9 @@ def is_given_back(payment: RazorpayPayment) -> bool:
     return payment.status == "refunded" and not payment.captured
 
 
-async def apply_razorpay_payment(shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]) -> Order:
+async def apply_razorpay_payment(
+    shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict[str, Any]]
+) -> Order:
     """Move the order as the payment says, forward only, in one conditional update."""
     if is_given_back(payment):
         return await record_given_back(shop, order, payment, entries)
@@ -119,7 +124,7 @@ async def apply_razorpay_payment(shop: Shop, order: Order, payment: RazorpayPaym
     )
 
 
-async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]) -> Order:
+async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict[str, Any]]) -> Order:
     """Keep a payment Razorpay gave back as a failed attempt; an order authorized by it is given up."""
     report = {
         "code": "AUTO_REFUNDED",
@@ -146,7 +151,7 @@ async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, 
             await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})
             return await drop_held_refunds(
                 shop,
-                await get_order(shop.db, order.id),
+                await load_order(shop, order.id),
                 payment.id,
                 f"Razorpay's own refund of payment {payment.id}, never captured",
             )
@@ -158,7 +163,7 @@ async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, 
     if any(attempt.get("payment_id") == payment.id for attempt in after.attempts):
         # The same payment may already be there as failed (payment.failed came first): say what became of it.
         await restate_attempt(shop.db, order.id, payment.id, report)
-        after = await get_order(shop.db, order.id)
+        after = await load_order(shop, order.id)
     return after
 
 
@@ -188,7 +193,7 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
         # A browser may report failures without end: past MAX_ATTEMPTS a report only joins the attempts (which
         # keep the latest MAX_ATTEMPTS), unchecked, so it neither spends Razorpay calls nor grows the timeline.
         await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})
-        return await get_order(shop.db, order.id)
+        return await load_order(shop, order.id)
     entries = [timeline_entry("browser", event="payment.failed", **report)]
     payment, calls = await fetch_failed_payment(shop, order, report["payment_id"])
     entries += calls
@@ -208,14 +213,14 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
     return await record_attempt(shop, order, report, entries)
 
 
-async def record_attempt(shop: Shop, order: Order, report: dict, entries: list[dict]) -> Order:
+async def record_attempt(shop: Shop, order: Order, report: dict[str, Any], entries: list[dict[str, Any]]) -> Order:
     """Keep a failed payment attempt on a pending order (once per payment); on any other, a timeline note."""
     attempt = {"at": entries[0]["at"], **report} if order.status == OrderStatus.PENDING else None
     await append_timeline(shop.db, order.id, entries, attempt=attempt)
-    return await get_order(shop.db, order.id)
+    return await load_order(shop, order.id)
 
 
-def failure_report(payment: RazorpayPayment) -> dict:
+def failure_report(payment: RazorpayPayment) -> dict[str, Any]:
     """A failed Razorpay payment as an order's attempt: the error Razorpay gave and how the buyer paid."""
     return {
         "code": payment.error_code,
@@ -229,12 +234,14 @@ def failure_report(payment: RazorpayPayment) -> dict:
     }
 
 
-async def fetch_failed_payment(shop: Shop, order: Order, payment_id: str | None):
+async def fetch_failed_payment(
+    shop: Shop, order: Order, payment_id: str | None
+) -> tuple[RazorpayPayment | None, list[dict[str, Any]]]:
     """Ask Razorpay about a reported failure, if the payment is this order's; never raises."""
     if not payment_id or order.razorpay_order_id is None:
         return None, []
     try:
-        payment, call = await shop.razorpay.fetch_payment(payment_id)
+        payment, call = await shop.razorpay_client.fetch_payment(payment_id)
     except GatewayError as exc:
         return None, call_entry(exc.call)
     believed = payment.order_id == order.razorpay_order_id and payment.status == "failed"

@@ -48,7 +48,7 @@ class RazorpayProvider:
         names = ", ".join(f"{i.name} × {i.quantity}" for i in order.items)
         return {
             "razorpay": {
-                "key": shop.razorpay.key_id,
+                "key": shop.razorpay_client.key_id,
                 "order_id": order.razorpay_order_id,
                 "amount": order.amount,
                 "currency": order.currency,
@@ -77,17 +77,17 @@ class RazorpayProvider:
         self, shop: Shop, payment_id: str, money: Money, *, key: str, notes: dict[str, str]
     ) -> tuple[RefundReport, CallRecord]:
         """POST /v1/payments/:id/refund with our key in X-Refund-Idempotency."""
-        made, call = await shop.razorpay.refund_payment(payment_id, money, key=key, notes=notes)
+        made, call = await shop.razorpay_client.refund_payment(payment_id, money, key=key, notes=notes)
         return made.report(), call
 
     async def fetch_refund(self, shop: Shop, refund_id: str) -> tuple[RefundReport, CallRecord]:
         """GET /v1/refunds/:id."""
-        refund, call = await shop.razorpay.fetch_refund(refund_id)
+        refund, call = await shop.razorpay_client.fetch_refund(refund_id)
         return refund.report(), call
 
     async def list_refunds(self, shop: Shop, payment_id: str) -> tuple[list[RefundReport], CallRecord]:
         """GET /v1/payments/:id/refunds (https://razorpay.com/docs/api/refunds/fetch-multiple-refund-payment)."""
-        refunds, call = await shop.razorpay.fetch_payment_refunds(payment_id)
+        refunds, call = await shop.razorpay_client.fetch_payment_refunds(payment_id)
         return [refund.report() for refund in refunds], call
 
     async def reconcile_order(self, shop: Shop, order: Order, expire_before: datetime) -> Order:
@@ -100,7 +100,7 @@ class RazorpayProvider:
 
     def late_capture_window(self, shop: Shop) -> timedelta | None:
         """Razorpay captures a payment authorised within the capture window of its creation (capture_settings)."""
-        return timedelta(minutes=shop.razorpay.capture_window)
+        return timedelta(minutes=shop.razorpay_client.capture_window)
 
     async def apply_late_payments(self, shop: Shop, order: Order, entries: Entries) -> tuple[Order, Entries]:
         """Captured payments on the order's Razorpay order other than its own."""
@@ -108,7 +108,7 @@ class RazorpayProvider:
 
     def read_webhook(self, shop: Shop, body: bytes, signature: str | None, event_id: str | None) -> VerifiedEvent:
         """Verify X-Razorpay-Signature over the raw body before reading it; the event id is X-Razorpay-Event-Id."""
-        if not shop.razorpay.verify_webhook(body, signature or ""):
+        if not shop.razorpay_client.verify_webhook(body, signature or ""):
             raise SignatureRefused(
                 "the webhook signature does not match",
                 field="X-Razorpay-Signature",

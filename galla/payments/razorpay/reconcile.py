@@ -23,7 +23,8 @@ async def reconcile_razorpay_order(shop: Shop, order: Order, expire_before: date
         if adopted is None:
             return await expire_if_due(shop, order, expire_before, entries)
         order = adopted
-    payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
+    assert order.razorpay_order_id is not None  # stored with the order adopt_by_receipt returns
+    payments, call = await shop.razorpay_client.fetch_order_payments(order.razorpay_order_id)
     entries += call_entry(call)
     best = best_payment(payments)
     if best is not None and (order.payment or {}).get("status") == best.status:
@@ -47,7 +48,7 @@ async def reconcile_razorpay_order(shop: Shop, order: Order, expire_before: date
 
 async def settle_payment_refunds(shop: Shop, order: Order, payment_id: str) -> Order:
     """Apply each refund Razorpay lists for the order's payment (GET /v1/payments/:id/refunds), once each."""
-    refunds, call = await shop.razorpay.fetch_payment_refunds(payment_id)
+    refunds, call = await shop.razorpay_client.fetch_payment_refunds(payment_id)
     entries = [timeline_entry("reconcile", gateway="razorpay"), *call_entry(call)]
     for refund in reversed(refunds):  # oldest first, as they happened
         order = await settle_refund(shop, order, refund.report(), entries)
@@ -72,7 +73,7 @@ async def apply_best_razorpay_payment(shop: Shop, order: Order, entries: list[di
         return None
     # A late authorisation on the Razorpay order is captured by Razorpay (it gives back only a duplicate on an order
     # it counts as paid), and with its webhooks lost only this finds it.
-    payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
+    payments, call = await shop.razorpay_client.fetch_order_payments(order.razorpay_order_id)
     entries += call_entry(call)
     best = best_payment(payments)
     return await apply_razorpay_payment(shop, order, best, entries) if best is not None else None
@@ -82,7 +83,9 @@ async def give_back_late_razorpay_payments(
     shop: Shop, order: Order, entries: list[dict[str, Any]]
 ) -> tuple[Order, list[dict[str, Any]]]:
     """Give back each captured payment on a paid order's Razorpay order that is not the order's own (item 4)."""
-    payments, call = await shop.razorpay.fetch_order_payments(order.razorpay_order_id)
+    if order.razorpay_order_id is None:
+        return order, entries  # failed over before its Razorpay order was made: nothing there to pay it
+    payments, call = await shop.razorpay_client.fetch_order_payments(order.razorpay_order_id)
     entries = [*entries, *call_entry(call)]
     own, known = (order.payment or {}).get("id"), {extra.get("id") for extra in order.extra_payments}
     for late in (p for p in payments if p.status == "captured" and p.id != own and p.id not in known):

@@ -51,17 +51,17 @@ class StripeProvider:
         self, shop: Shop, payment_id: str, money: Money, *, key: str, notes: dict[str, str]
     ) -> tuple[RefundReport, CallRecord]:
         """POST /v1/refunds with an Idempotency-Key derived from ours, our key in its metadata."""
-        made, call = await shop.stripe.create_refund(payment_id, money, key=f"galla-{key}", metadata=notes)
+        made, call = await shop.stripe_client.create_refund(payment_id, money, key=f"galla-{key}", metadata=notes)
         return made.report(), call
 
     async def fetch_refund(self, shop: Shop, refund_id: str) -> tuple[RefundReport, CallRecord]:
         """GET /v1/refunds/:id."""
-        refund, call = await shop.stripe.retrieve_refund(refund_id)
+        refund, call = await shop.stripe_client.retrieve_refund(refund_id)
         return refund.report(), call
 
     async def list_refunds(self, shop: Shop, payment_id: str) -> tuple[list[RefundReport], CallRecord]:
         """GET /v1/refunds?payment_intent=…"""
-        refunds, call = await shop.stripe.list_refunds(payment_id)
+        refunds, call = await shop.stripe_client.list_refunds(payment_id)
         return [refund.report() for refund in refunds], call
 
     async def reconcile_order(self, shop: Shop, order: Order, expire_before: datetime) -> Order:
@@ -84,7 +84,7 @@ class StripeProvider:
     def read_webhook(self, shop: Shop, body: bytes, signature: str | None, event_id: str | None) -> VerifiedEvent:
         """Verify Stripe-Signature (300 s tolerance) over the raw body; the event id is in the body."""
         try:
-            event = shop.stripe.parse_webhook(body, signature or "")
+            event = shop.stripe_client.parse_webhook(body, signature or "")
         except WebhookSignatureInvalid as exc:
             raise SignatureRefused(
                 f"the webhook signature does not match: {exc}", field="Stripe-Signature", reason=str(exc)

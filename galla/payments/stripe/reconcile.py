@@ -28,7 +28,7 @@ async def reconcile_stripe_order(shop: Shop, order: Order, expire_before: dateti
             return found
     if current is not None and current.status == "open" and order.created_at < expire_before:
         # Close it at Stripe first, so nobody pays an order we have given up.
-        current, call = await shop.stripe.expire_session(current.id)
+        current, call = await shop.stripe_client.expire_session(current.id)
         entries += call_entry(call)
     if current is not None and current.status == "expired":
         return await expire_order(shop, order, f"Stripe session {current.id} expired unpaid", entries)
@@ -42,7 +42,7 @@ async def scan_sessions(
     current = None
     sessions = order.stripe_sessions or ([order.stripe_session_id] if order.stripe_session_id else [])
     for session_id in reversed(sessions):
-        session, call = await shop.stripe.retrieve_session(session_id)
+        session, call = await shop.stripe_client.retrieve_session(session_id)
         entries += call_entry(call)
         if session.status == "complete":
             return await apply_stripe_session(shop, order, session, entries), None
@@ -57,7 +57,7 @@ async def give_back_late_stripe_payments(
     """Give back each paid session of a failed-over paid order that is not the order's own payment (its webhook lost)."""
     own, known = (order.payment or {}).get("id"), {extra.get("id") for extra in order.extra_payments}
     for session_id in order.stripe_sessions:
-        session, call = await shop.stripe.retrieve_session(session_id)
+        session, call = await shop.stripe_client.retrieve_session(session_id)
         entries = [*entries, *call_entry(call)]
         paid_by = session.summary().get("id")
         if session.payment_status == "paid" and paid_by not in (own, None, *known):
