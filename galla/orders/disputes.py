@@ -30,12 +30,10 @@ async def record_dispute(shop: Shop, order: Order, report: DisputeReport, entrie
         kept = await keep_extra_dispute(shop.db, order.id, report.payment_id, dispute, [*entries, note])
         if kept is not None:
             return kept
-    moved = await transition_order(
-        shop.db,
-        order.id,
-        allowed_from=DISPUTABLE,
-        to=OrderStatus.DISPUTED.value,
-        reason=f"dispute {dispute['id']} opened: {dispute.get('reason') or 'no reason'}",
+    moved = await mark_disputed(
+        shop,
+        order,
+        f"dispute {dispute['id']} opened: {dispute.get('reason') or 'no reason'}",
         fields={"dispute": dispute},
         entries=entries,
     )
@@ -66,12 +64,32 @@ async def apply_held_dispute(shop: Shop, order: Order) -> Order:
     dispute, own = order.dispute, (order.payment or {}).get("id")
     if not dispute or own is None or order.status not in DISPUTABLE or dispute.get("payment_id") not in (None, own):
         return order
-    moved = await transition_order(
+    moved = await mark_disputed(
+        shop,
+        order,
+        f"dispute {dispute['id']}, which came before the payment, is open",
+        where={"dispute.id": dispute["id"]},
+    )
+    return moved or order
+
+
+async def mark_disputed(
+    shop: Shop,
+    order: Order,
+    reason: str,
+    *,
+    fields: dict[str, Any] | None = None,
+    entries: list[dict[str, Any]] | None = None,
+    where: dict[str, Any] | None = None,
+) -> Order | None:
+    """Move a disputable order to disputed in one conditional update; None if it is not disputable (or `where`)."""
+    return await transition_order(
         shop.db,
         order.id,
         allowed_from=DISPUTABLE,
         to=OrderStatus.DISPUTED.value,
-        reason=f"dispute {dispute['id']}, which came before the payment, is open",
-        where={"dispute.id": dispute["id"]},
+        reason=reason,
+        fields=fields,
+        entries=entries or (),
+        where=where,
     )
-    return moved or order

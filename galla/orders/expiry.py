@@ -19,13 +19,26 @@ async def expire_if_due(shop: Shop, order: Order, expire_before: datetime, entri
 
 
 async def expire_order(shop: Shop, order: Order, reason: str, entries: list[dict[str, Any]]) -> Order:
-    """Move a pending order to expired."""
-    moved = await transition_order(
+    """Move a pending order to expired; the order as it is when it was not pending."""
+    return await mark_expired(shop, order, reason, entries) or await load_order(shop, order.id)
+
+
+async def mark_expired(
+    shop: Shop,
+    order: Order,
+    reason: str,
+    entries: list[dict[str, Any]],
+    *,
+    allowed_from: OrderStatus = OrderStatus.PENDING,
+    fields: dict[str, Any] | None = None,
+) -> Order | None:
+    """Give an order up (from pending, or `allowed_from`) in one conditional update; None if its status forbids it."""
+    return await transition_order(
         shop.db,
         order.id,
-        allowed_from=[OrderStatus.PENDING.value],
+        allowed_from=[allowed_from.value],
         to=OrderStatus.EXPIRED.value,
         reason=reason,
+        fields=fields,
         entries=entries,
     )
-    return moved or await load_order(shop, order.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from galla.orders.context import Shop
@@ -347,56 +348,27 @@ async def apply_refund_step(
     entries: list[dict[str, Any]],
 ) -> Order | None:
     """Move one refund entry forward (or add it, for a refund made in the gateway's dashboard)."""
-    db = shop.db
+
+    async def move(from_statuses: Iterable[str], inc: dict[str, int]) -> Order | None:
+        return await move_refund(
+            shop.db, order_id, key, from_statuses=from_statuses, fields=fields, inc=inc, entries=entries, held=False
+        )
+
+    async def add(inc: dict[str, int]) -> Order | None:
+        return await add_refund(shop.db, order_id, entry, inc=inc, entries=entries)
+
+    both = {"refunded_amount": amount, "refund_committed": amount}
     if status == RefundStatus.PROCESSED:
         # A refund we recorded as failed that the gateway then processed gave the money back all the same:
         # counted (and its amount held again) once, by the conditional move from failed.
         return (
-            await move_refund(
-                db,
-                order_id,
-                key,
-                from_statuses=OPEN_REFUND_STATUSES,
-                fields=fields,
-                inc={"refunded_amount": amount},
-                entries=entries,
-                held=False,
-            )
-            or await move_refund(
-                db,
-                order_id,
-                key,
-                from_statuses=[RefundStatus.FAILED.value],
-                fields=fields,
-                inc={"refunded_amount": amount, "refund_committed": amount},
-                entries=entries,
-                held=False,
-            )
-            or await add_refund(
-                db, order_id, entry, entries=entries, inc={"refunded_amount": amount, "refund_committed": amount}
-            )
+            await move(OPEN_REFUND_STATUSES, {"refunded_amount": amount})
+            or await move([RefundStatus.FAILED.value], both)
+            or await add(both)
         )
     if status == RefundStatus.FAILED:
-        return await move_refund(
-            db,
-            order_id,
-            key,
-            from_statuses=OPEN_REFUND_STATUSES,
-            fields=fields,
-            inc={"refund_committed": -amount},
-            entries=entries,
-            held=False,
-        ) or await add_refund(db, order_id, entry, inc={}, entries=entries)
-    return await move_refund(
-        db,
-        order_id,
-        key,
-        from_statuses=[RefundStatus.REQUESTED.value],
-        fields=fields,
-        inc={},
-        entries=entries,
-        held=False,
-    ) or await add_refund(db, order_id, entry, inc={"refund_committed": amount}, entries=entries)
+        return await move(OPEN_REFUND_STATUSES, {"refund_committed": -amount}) or await add({})
+    return await move([RefundStatus.REQUESTED.value], {}) or await add({"refund_committed": amount})
 
 
 async def sync_refund_status(shop: Shop, order: Order) -> Order:

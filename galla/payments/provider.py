@@ -6,7 +6,7 @@ gateway's name to its provider, and Shop.provider(gateway) is how a flow finds i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,6 +33,24 @@ class VerifiedEvent:
     created: int | None
     payload: dict[str, Any]
     event: Any  # the gateway's own event model, handed back to its provider's apply_event
+
+
+class Reportable(Protocol):
+    """A gateway's refund model: it says itself in the words every gateway shares."""
+
+    def report(self) -> RefundReport: ...
+
+
+def reported(answer: tuple[Reportable, CallRecord]) -> tuple[RefundReport, CallRecord]:
+    """A client's (refund, call) answer as (report, call)."""
+    refund, call = answer
+    return refund.report(), call
+
+
+def all_reported(answer: tuple[Sequence[Reportable], CallRecord]) -> tuple[list[RefundReport], CallRecord]:
+    """A client's (refunds, call) answer as (reports, call)."""
+    refunds, call = answer
+    return [refund.report() for refund in refunds], call
 
 
 class PaymentProvider(Protocol):

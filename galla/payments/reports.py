@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from galla.payments.money import Money
@@ -24,19 +24,26 @@ class PaymentReport:
     captured: bool | None  # False: authorised, or given back, never captured; None: the gateway does not say
     summary: dict[str, Any]  # the fields the order keeps (no card data, no contact details)
 
+    @classmethod
+    def of(cls, gateway: str, summary: dict[str, Any]) -> PaymentReport:
+        """A payment from the summary its gateway's model gives (id, amount, currency, method; captured if said)."""
+        return cls(
+            gateway,
+            summary["id"],
+            summary["amount"],
+            summary["currency"],
+            summary["method"],
+            summary.get("captured"),
+            summary,
+        )
+
     def stored(self) -> dict[str, Any]:
         """The order's `payment` field: the summary, and the gateway that took it."""
         return {**self.summary, "gateway": self.gateway}
 
     def brief(self) -> dict[str, Any]:
         """What a second payment's record starts with: which payment, where, how much, how."""
-        return {
-            "id": self.id,
-            "gateway": self.gateway,
-            "amount": self.amount,
-            "currency": self.currency,
-            "method": self.method,
-        }
+        return {name: getattr(self, name) for name in ("id", "gateway", "amount", "currency", "method")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +72,5 @@ class DisputeReport:
     payment_id: str | None
 
     def stored(self) -> dict[str, Any]:
-        """The order's (or its second payment's) `dispute` field."""
-        return {
-            "id": self.id,
-            "gateway": self.gateway,
-            "amount": self.amount,
-            "currency": self.currency,
-            "reason": self.reason,
-            "status": self.status,
-            "payment_id": self.payment_id,
-        }
+        """The order's (or its second payment's) `dispute` field: every field, in this order."""
+        return asdict(self)

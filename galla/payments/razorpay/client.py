@@ -150,15 +150,7 @@ class RazorpayPayment(_Entity):
 
     def report(self) -> PaymentReport:
         """The payment in the words every gateway shares."""
-        return PaymentReport(
-            gateway=GATEWAY,
-            id=self.id,
-            amount=self.amount,
-            currency=self.currency,
-            method=self.method,
-            captured=self.captured,
-            summary=self.summary(),
-        )
+        return PaymentReport.of(GATEWAY, self.summary())
 
     def summary(self) -> dict[str, Any]:
         """The fields worth keeping on our order: no card data, no contact details."""
@@ -221,17 +213,21 @@ class RazorpayDispute(_Entity):
     reason_code: str | None = None
     status: str | None = None
 
+    def summary(self) -> dict[str, Any]:
+        """What an order keeps of the dispute, in the words both gateways share."""
+        return {
+            "id": self.id,
+            "gateway": GATEWAY,
+            "amount": self.amount,
+            "currency": self.currency,
+            "reason": self.reason_code,
+            "status": self.status,
+            "payment_id": self.payment_id,
+        }
+
     def report(self) -> DisputeReport:
         """The dispute in the words both gateways share."""
-        return DisputeReport(
-            id=self.id,
-            gateway=GATEWAY,
-            amount=self.amount,
-            currency=self.currency,
-            reason=self.reason_code,
-            status=self.status,
-            payment_id=self.payment_id,
-        )
+        return DisputeReport(**self.summary())
 
 
 class RazorpayEvent(_Entity):

@@ -7,6 +7,7 @@ from typing import Any
 from galla.api.requests import RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.context import Shop
 from galla.orders.errors import SignatureInvalid, gateway_failure
+from galla.orders.expiry import mark_expired
 
 # Its old home: galla/api/routes.py imports it from here (an explicit re-export).
 from galla.orders.place import prepare_payment as prepare_payment
@@ -27,7 +28,6 @@ from galla.store.orders import (
     now,
     restate_attempt,
     timeline_entry,
-    transition_order,
 )
 
 
@@ -138,14 +138,13 @@ async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, 
     }
     if order.status == OrderStatus.AUTHORIZED and (order.payment or {}).get("id") == payment.id:
         # Its only payment was never captured and is back with the buyer: nothing is owed, nothing to ship.
-        moved = await transition_order(
-            shop.db,
-            order.id,
-            allowed_from=[OrderStatus.AUTHORIZED.value],
-            to=OrderStatus.EXPIRED.value,
-            reason=f"Razorpay payment {payment.id}: {GIVEN_BACK}",
+        moved = await mark_expired(
+            shop,
+            order,
+            f"Razorpay payment {payment.id}: {GIVEN_BACK}",
+            entries,
+            allowed_from=OrderStatus.AUTHORIZED,
             fields={"payment": payment.report().stored(), "amount_paid": None},
-            entries=entries,
         )
         if moved is not None:
             await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})

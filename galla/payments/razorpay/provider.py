@@ -15,7 +15,7 @@ from galla.payments.calls import CallRecord
 from galla.payments.claims import dig, short
 from galla.payments.gateways import Gateway
 from galla.payments.money import Money
-from galla.payments.provider import Entries, VerifiedEvent
+from galla.payments.provider import Entries, VerifiedEvent, all_reported, reported
 from galla.payments.razorpay.capture import capture_payment
 from galla.payments.razorpay.client import RazorpayEvent, parse_webhook
 from galla.payments.razorpay.confirm import confirm_razorpay_payment
@@ -77,18 +77,15 @@ class RazorpayProvider:
         self, shop: Shop, payment_id: str, money: Money, *, key: str, notes: dict[str, str]
     ) -> tuple[RefundReport, CallRecord]:
         """POST /v1/payments/:id/refund with our key in X-Refund-Idempotency."""
-        made, call = await shop.razorpay_client.refund_payment(payment_id, money, key=key, notes=notes)
-        return made.report(), call
+        return reported(await shop.razorpay_client.refund_payment(payment_id, money, key=key, notes=notes))
 
     async def fetch_refund(self, shop: Shop, refund_id: str) -> tuple[RefundReport, CallRecord]:
         """GET /v1/refunds/:id."""
-        refund, call = await shop.razorpay_client.fetch_refund(refund_id)
-        return refund.report(), call
+        return reported(await shop.razorpay_client.fetch_refund(refund_id))
 
     async def list_refunds(self, shop: Shop, payment_id: str) -> tuple[list[RefundReport], CallRecord]:
         """GET /v1/payments/:id/refunds (https://razorpay.com/docs/api/refunds/fetch-multiple-refund-payment)."""
-        refunds, call = await shop.razorpay_client.fetch_payment_refunds(payment_id)
-        return [refund.report() for refund in refunds], call
+        return all_reported(await shop.razorpay_client.fetch_payment_refunds(payment_id))
 
     async def reconcile_order(self, shop: Shop, order: Order, expire_before: datetime) -> Order:
         """The order's Razorpay order (adopted by receipt if never saved) and its best payment."""

@@ -104,16 +104,7 @@ class StripeSession(_Object):
 
     def report(self) -> PaymentReport:
         """The session's payment in the words every gateway shares."""
-        summary = self.summary()
-        return PaymentReport(
-            gateway=GATEWAY,
-            id=summary["id"],
-            amount=summary["amount"],
-            currency=summary["currency"],
-            method=summary["method"],
-            captured=None,
-            summary=summary,
-        )
+        return PaymentReport.of(GATEWAY, self.summary())
 
     def summary(self) -> dict[str, Any]:
         """What our order keeps of a paid session: ids, status and amounts (our minor units); no card data."""
@@ -191,18 +182,22 @@ class StripeDispute(_Object):
     reason: str | None = None
     status: str | None = None
 
-    def report(self) -> DisputeReport:
-        """The dispute in the words both gateways share (our minor units)."""
+    def summary(self) -> dict[str, Any]:
+        """What an order keeps of the dispute, in the words both gateways share (our minor units)."""
         money = from_stripe_amount(self.amount, self.currency)
-        return DisputeReport(
-            id=self.id,
-            gateway=GATEWAY,
-            amount=money.amount,
-            currency=money.currency,
-            reason=self.reason,
-            status=self.status,
-            payment_id=self.payment_intent,
-        )
+        return {
+            "id": self.id,
+            "gateway": GATEWAY,
+            "amount": money.amount,
+            "currency": money.currency,
+            "reason": self.reason,
+            "status": self.status,
+            "payment_id": self.payment_intent,
+        }
+
+    def report(self) -> DisputeReport:
+        """The dispute in the words both gateways share."""
+        return DisputeReport(**self.summary())
 
 
 class StripeWebhookEvent(_Object):

@@ -7,8 +7,8 @@ from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.disputes import record_dispute
+from galla.orders.expiry import mark_expired
 from galla.orders.refunds import settle_refund
-from galla.orders.states import OrderStatus
 from galla.orders.view import call_entry
 from galla.payments.razorpay.confirm import record_attempt
 from galla.payments.stripe.client import StripeCharge, StripeDispute, StripeRefund, StripeSession, StripeWebhookEvent
@@ -19,7 +19,6 @@ from galla.store.orders import (
     find_order_by_payment_id,
     get_order,
     timeline_entry,
-    transition_order,
 )
 
 Handler = Callable[[Shop, Order, dict[str, Any], list[dict[str, Any]]], Awaitable[Order]]
@@ -64,14 +63,7 @@ async def on_session_expired(
     """The order's current session expired unpaid: the order is given up; an older session is only noted."""
     session = StripeSession.model_validate(resource)
     if session.id == order.stripe_session_id and session_belongs(session, order):
-        moved = await transition_order(
-            shop.db,
-            order.id,
-            allowed_from=[OrderStatus.PENDING.value],
-            to=OrderStatus.EXPIRED.value,
-            reason=f"Stripe session {session.id} expired unpaid",
-            entries=entries,
-        )
+        moved = await mark_expired(shop, order, f"Stripe session {session.id} expired unpaid", entries)
         if moved is not None:
             return moved
     note = timeline_entry("note", message=f"session {session.id} expired; order left as it was")

@@ -14,7 +14,7 @@ from galla.payments.calls import CallRecord
 from galla.payments.claims import dig, short
 from galla.payments.gateways import Gateway
 from galla.payments.money import Money
-from galla.payments.provider import Entries, VerifiedEvent
+from galla.payments.provider import Entries, VerifiedEvent, all_reported, reported
 from galla.payments.reports import RefundReport
 from galla.payments.stripe.client import StripeWebhookEvent, WebhookSignatureInvalid
 from galla.payments.stripe.confirm import confirm_stripe_return
@@ -51,18 +51,15 @@ class StripeProvider:
         self, shop: Shop, payment_id: str, money: Money, *, key: str, notes: dict[str, str]
     ) -> tuple[RefundReport, CallRecord]:
         """POST /v1/refunds with an Idempotency-Key derived from ours, our key in its metadata."""
-        made, call = await shop.stripe_client.create_refund(payment_id, money, key=f"galla-{key}", metadata=notes)
-        return made.report(), call
+        return reported(await shop.stripe_client.create_refund(payment_id, money, key=f"galla-{key}", metadata=notes))
 
     async def fetch_refund(self, shop: Shop, refund_id: str) -> tuple[RefundReport, CallRecord]:
         """GET /v1/refunds/:id."""
-        refund, call = await shop.stripe_client.retrieve_refund(refund_id)
-        return refund.report(), call
+        return reported(await shop.stripe_client.retrieve_refund(refund_id))
 
     async def list_refunds(self, shop: Shop, payment_id: str) -> tuple[list[RefundReport], CallRecord]:
         """GET /v1/refunds?payment_intent=…"""
-        refunds, call = await shop.stripe_client.list_refunds(payment_id)
-        return [refund.report() for refund in refunds], call
+        return all_reported(await shop.stripe_client.list_refunds(payment_id))
 
     async def reconcile_order(self, shop: Shop, order: Order, expire_before: datetime) -> Order:
         """Every session the order had: a paid one settles it, an expired current one ends it."""
