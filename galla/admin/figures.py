@@ -14,6 +14,7 @@ from typing import Any
 
 from galla.orders.calendar import day_start, shop_time, shop_today, week_start
 from galla.orders.failover import FAILOVER_ROUTE
+from galla.orders.states import OrderStatus, RefundStatus, values
 from galla.payments.labels import gateway_label, method_label
 from galla.store.reports import (
     AttemptsRow,
@@ -27,12 +28,12 @@ from galla.store.reports import (
     sum_takings,
 )
 
-REFUND_STATUSES = ("requested", "pending", "processed", "failed")
-REFUND_LABELS = {
-    "requested": "Asked, no answer yet",
-    "pending": "Pending at the gateway",
-    "processed": "Processed",
-    "failed": "Failed",
+REFUND_STATUSES = values(*RefundStatus)
+REFUND_LABELS: dict[str, str] = {
+    RefundStatus.REQUESTED: "Asked, no answer yet",
+    RefundStatus.PENDING: "Pending at the gateway",
+    RefundStatus.PROCESSED: "Processed",
+    RefundStatus.FAILED: "Failed",
 }
 # Failed attempts are kept only on pending orders, which expire order_expiry after they are placed; the
 # reconciler expires them on its next pass, so look back a day further for orders still pending.
@@ -167,7 +168,7 @@ async def build_dashboard(db, *, order_expiry: timedelta, now: datetime | None =
             "week", "This week", monday, today, set(range(7)), takings, failed, refunds, failovers, seconds
         ),
         daily=chart_week(monday, index, takings),
-        needs_review=await count_in_status(db, "needs_review"),
+        needs_review=await count_in_status(db, OrderStatus.NEEDS_REVIEW.value),
     )
 
 

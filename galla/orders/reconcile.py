@@ -12,12 +12,12 @@ from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError
 from galla.orders.refunds import send_refund, settle_refund
 from galla.orders.second_payments import PAID_STATUSES, send_extra_refund, settle_extra_refund
-from galla.orders.states import OrderStatus, RefundStatus, values
+from galla.orders.states import OrderStatus, values
 from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError
 from galla.payments.reports import RefundReport
 from galla.store.extra_payments import find_orders_with_open_extra_refunds
-from galla.store.order_refunds import find_orders_with_open_refunds
+from galla.store.order_refunds import OPEN_REFUND_STATUSES, find_orders_with_open_refunds
 from galla.store.orders import (
     Order,
     find_failed_over_orders,
@@ -36,8 +36,6 @@ log = logging.getLogger("galla.reconcile")
 LATE_CAPTURE_MARGIN = timedelta(hours=1)
 # Authorized ones too: a payment captured in the dashboard (or never) is news only the gateway has.
 OPEN_ORDER_STATUSES = values(OrderStatus.PENDING, OrderStatus.AUTHORIZED)
-# Refunds the gateway has not settled yet.
-OPEN_REFUND_STATUSES = values(RefundStatus.REQUESTED, RefundStatus.PENDING)
 LATE_PAYMENTS_LOOK_BACK = timedelta(days=7)
 
 

@@ -29,7 +29,9 @@ class StripeProvider:
 
     gateway = Gateway.STRIPE
     fails_over_to: Gateway | None = None
-    captures_by_hand = False  # Checkout Sessions in payment mode capture by themselves
+    # The sessions Galla opens leave payment_intent_data.capture_method at its default, automatic: "Stripe
+    # automatically captures funds when the customer authorizes the payment" (Stripe's PaymentIntent capture_method).
+    captures_by_hand = False
 
     async def open_payment(self, shop: Shop, order: Order, *, switch: dict[str, Any] | None = None) -> Order:
         """The order's open Checkout Session, or a new one (with a failover's fields, `switch`)."""
@@ -44,7 +46,7 @@ class StripeProvider:
         return await confirm_stripe_return(shop, order_id, proof["session_id"])
 
     async def capture(self, shop: Shop, order: Order, payment_id: str) -> Order:
-        """Never called: no Stripe payment waits for the shop's capture."""
+        """Refused: no Stripe payment of Galla's waits for the shop's capture (captures_by_hand)."""
         raise Conflict("Stripe captures its payments itself", field="order_id", code="order_not_capturable")
 
     async def refund(
