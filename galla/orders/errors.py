@@ -55,7 +55,7 @@ class SignatureInvalid(CheckoutError):
 
 
 class SignatureRefused(SignatureInvalid):
-    """A webhook delivery whose signature does not match: refused, and kept with the reason (galla/store/rejections.py)."""
+    """A webhook delivery whose signature does not match: refused, and kept with its reason (store/rejections.py)."""
 
     def __init__(self, message: str, *, field: str, reason: str, event_id: str | None = None) -> None:
         super().__init__(message, field=field)

@@ -1,5 +1,4 @@
-"""Failover: when a gateway cannot open an order, the buyer pays through its backup instead (Razorpay → Stripe in
-rupees, for an Indian buyer)."""
+"""Failover: when a gateway cannot open an order, the buyer pays through its backup (Razorpay's: Stripe, in rupees)."""
 
 from __future__ import annotations
 

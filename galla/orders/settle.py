@@ -95,8 +95,8 @@ async def settle_payment(
 
 
 def paid_fields(payment: PaymentReport, takes_order: bool) -> dict[str, Any]:
-    """What the order records of the payment that moves it: the payment and the money it took; with `takes_order`,
-    its gateway too (the order's gateway is the one that took the money: after a failover, a late payment at the
-    first gateway may be the one that pays the order)."""
+    """What the order records of the payment that moves it: the payment, its money, with `takes_order` its gateway."""
+    # The order's gateway is the one that took the money: after a failover, a late payment at the first gateway may be
+    # the one that pays the order.
     fields = {"payment": payment.stored(), "amount_paid": payment.amount}
     return {**fields, "gateway": payment.gateway} if takes_order else fields

@@ -1,10 +1,9 @@
-"""The domain's states as enums: an order's status, a refund's status, what a webhook event did.
+"""The domain's states as enums: an order's status, a refund's status, what a webhook event did."""
 
-StrEnums, so each compares equal to the string stored in MongoDB and shown in JSON. The store is given plain str
-values (`values`, `.value`): the embedded store's fast paths and copies take exactly str (galla/store/embedded), and a
-str subclass would take the slow path and be kept as an enum object. Here, not in galla/store/, because these are
-the order flows' rules (which status may follow which); the gateway's name is galla/payments/gateways.py's Gateway.
-"""
+# StrEnums, so each compares equal to the string stored in MongoDB and shown in JSON. The store is given plain str
+# values (`values`, `.value`): the embedded store's fast paths and copies take exactly str (galla/store/embedded), and a
+# str subclass would take the slow path and be kept as an enum object. Here, not in galla/store/, because these are
+# the order flows' rules (which status may follow which); the gateway's name is galla/payments/gateways.py's Gateway.
 
 from __future__ import annotations
 

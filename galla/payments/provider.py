@@ -1,8 +1,7 @@
-"""The provider interface: what every gateway does for an order, so the order flows never test a gateway's name.
+"""The provider interface: what every gateway does for an order, so the order flows never test a gateway's name."""
 
-A gateway's provider (galla/payments/<gateway>/provider.py) wraps its flows; galla/payments/registry.py maps each
-gateway's name to its provider, and Shop.provider(gateway) is how a flow finds it.
-"""
+# A gateway's provider (galla/payments/<gateway>/provider.py) wraps its flows; galla/payments/registry.py maps each
+# gateway's name to its provider, and Shop.provider(gateway) is how a flow finds it.
 
 from __future__ import annotations
 
@@ -97,10 +96,8 @@ class PaymentProvider(Protocol):
         ...
 
     async def apply_best_payment(self, shop: Shop, order: Order, entries: Entries) -> Order | None:
-        """Apply the payment this gateway holds that decides the order (a failed-over order's late one); None if none.
-
-        `entries` are the pass's timeline entries so far; the calls made are appended to it.
-        """
+        """Apply the payment this gateway holds that decides the order (a failed-over order's late one), if any."""
+        # `entries` are the pass's timeline entries so far; the calls made are appended to it.
         ...
 
     def late_capture_window(self, shop: Shop) -> timedelta | None:

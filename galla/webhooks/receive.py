@@ -81,8 +81,8 @@ class WebhookReceipt:
 async def receive_webhook(
     shop: Shop, gateway: str, body: bytes, signature: str | None, event_id: str | None = None
 ) -> WebhookReceipt:
-    """Have the gateway's provider verify the signature over the raw body before reading it, then ingest the event;
-    a refused delivery is kept (galla/store/rejections.py) with what it claimed."""
+    """Have the gateway's provider verify the signature over the raw body, then ingest the event."""
+    # A refused delivery is kept (galla/store/rejections.py) with what it claimed.
     provider = shop.provider(gateway)
     try:
         event = provider.read_webhook(shop, body, signature, event_id)

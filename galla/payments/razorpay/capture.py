@@ -1,5 +1,4 @@
-"""Capturing an authorized Razorpay payment (manual capture), for the admin (galla/orders/capture.py) or on its
-webhook."""
+"""Capturing an authorized Razorpay payment (manual capture), for the admin (galla/orders/capture.py) or a webhook."""
 
 from __future__ import annotations
 

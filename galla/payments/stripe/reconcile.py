@@ -54,7 +54,7 @@ async def scan_sessions(
 async def give_back_late_stripe_payments(
     shop: Shop, order: Order, entries: list[dict[str, Any]]
 ) -> tuple[Order, list[dict[str, Any]]]:
-    """Give back each paid session of a failed-over paid order that is not the order's own payment (its webhook lost)."""
+    """Give back each paid session of a failed-over paid order that is not its own payment (its webhook lost)."""
     own, known = (order.payment or {}).get("id"), {extra.get("id") for extra in order.extra_payments}
     for session_id in order.stripe_sessions:
         session, call = await shop.stripe_client.retrieve_session(session_id)
