@@ -96,14 +96,14 @@ class Shop:
         """The Razorpay client; GatewayOff, which every caller handles, when Razorpay is off on this shop."""
         if isinstance(self.razorpay, RazorpayClient):
             return self.razorpay
-        raise gateway_off(Gateway.RAZORPAY)
+        raise gateway_off(Gateway.RAZORPAY.value)
 
     @property
     def stripe_client(self) -> StripeGateway:
         """The Stripe client; GatewayOff, which every caller handles, when Stripe is off on this shop."""
         if isinstance(self.stripe, StripeGateway):
             return self.stripe
-        raise gateway_off(Gateway.STRIPE)
+        raise gateway_off(Gateway.STRIPE.value)
 
     @property
     def live(self) -> frozenset[str]:

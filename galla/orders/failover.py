@@ -23,7 +23,8 @@ class NoGatewayAvailable(GatewayBusy):
 async def open_payment_or_fail_over(shop: Shop, order: Order) -> Order:
     """Open the order's payment at its gateway; if that gateway is down (or its circuit open), at its backup."""
     provider = shop.provider(order.gateway)
-    backup = provider.fails_over_to
+    # A plain str: it is stored on the order (the store takes exactly str, galla/orders/states.py says why).
+    backup = provider.fails_over_to.value if provider.fails_over_to is not None else None
     try:
         return await provider.open_payment(shop, order)
     except GatewayFailed as exc:

@@ -104,12 +104,12 @@ async def receive_razorpay_webhook(
     shop: Shop, body: bytes, signature: str | None, event_id: str | None
 ) -> WebhookReceipt:
     """A delivery to /webhooks/razorpay: X-Razorpay-Signature over the body, its id in X-Razorpay-Event-Id."""
-    return await receive_webhook(shop, Gateway.RAZORPAY, body, signature, event_id)
+    return await receive_webhook(shop, Gateway.RAZORPAY.value, body, signature, event_id)
 
 
 async def receive_stripe_webhook(shop: Shop, body: bytes, signature: str | None) -> WebhookReceipt:
     """A delivery to /webhooks/stripe: Stripe-Signature (300 s tolerance) over the body, its id inside it."""
-    return await receive_webhook(shop, Gateway.STRIPE, body, signature)
+    return await receive_webhook(shop, Gateway.STRIPE.value, body, signature)
 
 
 async def keep_rejection(shop: Shop, provider: PaymentProvider, body: bytes, event_id: str | None, reason: str) -> None:
