@@ -3,9 +3,10 @@
 from urllib.parse import urlsplit
 
 from address_helpers import shipping_address
-from webhook_helpers import deliver_all
+from webhook_helpers import admin_post, deliver_all, events_named, paid_razorpay_order, stored_order
 
-from galla.web.state import DATABASE
+from galla.orders.reconcile import ReconcilePolicy, reconcile
+from galla.web.state import DATABASE, SHOP
 from sandboxes.razorpay.config import SANDBOX_FAULTS
 
 BODY = {
@@ -44,3 +45,15 @@ async def test_a_failed_over_order_paid_through_stripe_is_stored_as_plain_string
         True,
         [],
     )
+
+
+async def test_a_razorpay_order_paid_refunded_and_reconciled_is_stored_as_plain_strings(client, razorpay_sandbox):
+    placed, _ = await paid_razorpay_order(client, razorpay_sandbox)
+    await deliver_all(client, events_named(razorpay_sandbox, "order.paid"))
+    status, _ = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 100})
+    await deliver_all(client, events_named(razorpay_sandbox, "refund.processed"))
+    await reconcile(client.app[SHOP], ReconcilePolicy())
+
+    order = await stored_order(client, placed["order_id"])
+    ledger = await client.app[DATABASE].db.events.find().to_list(None)
+    assert (status, order["status"], str_subclasses([order, *ledger])) == (202, "partially_refunded", [])
