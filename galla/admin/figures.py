@@ -6,7 +6,7 @@ sum is per currency. Bars carry their share of the largest bar in their chart, s
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +14,7 @@ from typing import Any
 
 from galla.orders.calendar import day_start, shop_time, shop_today, week_start
 from galla.orders.failover import FAILOVER_ROUTE
+from galla.orders.states import OrderStatus, RefundStatus, values
 from galla.payments.labels import gateway_label, method_label
 from galla.store.reports import (
     AttemptsRow,
@@ -27,12 +28,12 @@ from galla.store.reports import (
     sum_takings,
 )
 
-REFUND_STATUSES = ("requested", "pending", "processed", "failed")
-REFUND_LABELS = {
-    "requested": "Asked, no answer yet",
-    "pending": "Pending at the gateway",
-    "processed": "Processed",
-    "failed": "Failed",
+REFUND_STATUSES = values(*RefundStatus)
+REFUND_LABELS: dict[str, str] = {
+    RefundStatus.REQUESTED: "Asked, no answer yet",
+    RefundStatus.PENDING: "Pending at the gateway",
+    RefundStatus.PROCESSED: "Processed",
+    RefundStatus.FAILED: "Failed",
 }
 # Failed attempts are kept only on pending orders, which expire order_expiry after they are placed; the
 # reconciler expires them on its next pass, so look back a day further for orders still pending.
@@ -167,7 +168,7 @@ async def build_dashboard(db, *, order_expiry: timedelta, now: datetime | None =
             "week", "This week", monday, today, set(range(7)), takings, failed, refunds, failovers, seconds
         ),
         daily=chart_week(monday, index, takings),
-        needs_review=await count_in_status(db, "needs_review"),
+        needs_review=await count_in_status(db, OrderStatus.NEEDS_REVIEW.value),
     )
 
 
@@ -196,18 +197,22 @@ def summarise_period(
             for currency in sort_currencies(r.currency for r in takings)
         ),
         success=SuccessRate("All gateways", sum(r.count for r in takings), sum(r.count for r in failed)),
-        success_by_gateway=tuple(
-            SuccessRate(
-                gateway_label(gateway),
-                sum(r.count for r in takings if r.gateway == gateway),
-                sum(r.count for r in failed if r.gateway == gateway),
-            )
-            for gateway in sorted({r.gateway for r in takings} | {r.gateway for r in failed})
-        ),
+        success_by_gateway=rates_by_gateway(takings, failed),
         refunds=list_refunds([r for r in refunds if r.day in days]),
         failovers=sum(count for day, count in failovers.items() if day in days),
         second_payments=sum(count for day, count in (second_payments or {}).items() if day in days),
     )
+
+
+def rates_by_gateway(takings: list[TakingsRow], failed: list[AttemptsRow]) -> tuple[SuccessRate, ...]:
+    """Each gateway's success rate: its payments taken against its failed attempts."""
+    paid: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    for row in takings:
+        paid[row.gateway] += row.count
+    for attempt in failed:
+        lost[attempt.gateway] += attempt.count
+    return tuple(SuccessRate(gateway_label(name), paid[name], lost[name]) for name in sorted(paid.keys() | lost.keys()))
 
 
 def sum_currency(currency: str, rows: list[TakingsRow]) -> Takings:

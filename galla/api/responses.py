@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pydantic.json_schema import JsonDict
 
+from galla.payments.routing import RouteName
 from galla.store.orders import STATUSES
 
 Gateway = Literal["razorpay", "stripe"]
@@ -17,7 +18,6 @@ if TYPE_CHECKING:  # to mypy a Literal of a tuple's values is no type: these are
     OrderStatus = str
 else:
     OrderStatus = Literal[STATUSES]
-RouteName = Literal["domestic", "international", "international_card", "failover"]
 MinorUnits = Annotated[int, Field(description="An amount in the currency's minor units (paise, cents).")]
 Currency = Annotated[str, Field(description="ISO 4217 currency code, such as INR.", examples=["INR"])]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from babel import Locale
 
@@ -74,7 +74,7 @@ class AddressFormat:
     postal_codes: bool = True  # False where the country has none: the page does not ask
     postal_numeric: bool = False  # digits only: phones show the number pad
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The format as the checkout page reads it (labels, what is required, the list of states)."""
         return {
             "postal_required": self.postal_required,
@@ -148,7 +148,7 @@ class AddressInvalid(ValueError):
         self.part, self.message = part, message
 
 
-def formats_for_pages() -> dict[str, dict]:
+def formats_for_pages() -> dict[str, dict[str, Any]]:
     """Every kept format by country, and the one for the rest under "default", as the checkout page reads them."""
     return {**{country: fmt.to_dict() for country, fmt in FORMATS.items()}, "default": DEFAULT_FORMAT.to_dict()}
 
@@ -197,7 +197,7 @@ def normalise_state(country: str, state: str | None) -> str | None:
     return state
 
 
-def address_lines(address: dict | None) -> list[str]:
+def address_lines(address: dict[str, Any] | None) -> list[str]:
     """A stored address as the lines of a label, in its country's order ([] for an order without one)."""
     if not address:
         return []

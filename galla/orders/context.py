@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from galla.payments.breaker import CircuitBreaker
 from galla.payments.calls import CallRecord
 from galla.payments.errors import GatewayInvalid
-from galla.payments.labels import GATEWAY_NAMES
+from galla.payments.gateways import KEY_SETTINGS, Gateway
+from galla.payments.labels import gateway_label
 from galla.payments.money import Money
 from galla.payments.razorpay.client import CaptureMode, RazorpayClient
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import RefundReport
 from galla.payments.retry import NO_RETRY
 from galla.payments.stripe.client import StripeGateway
+
+if TYPE_CHECKING:
+    from galla.payments.provider import PaymentProvider
 
 # A webhook's follow-up calls (a capture, adopting a Razorpay order, a Stripe lookup) are each cut off after
 # this long and never retried: the gateway waits for our answer (Razorpay 5 s) and delivers again if it is late.
@@ -40,13 +44,25 @@ class OffGateway:
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         def refuse(*args: Any, **kwargs: Any) -> Any:
-            label = GATEWAY_NAMES.get(self.gateway, self.gateway)
-            setting = "RAZORPAY_KEY_ID" if self.gateway == "razorpay" else "STRIPE_SECRET_KEY"
-            raise GatewayOff(
-                f"{label} is off on this shop ({setting} is not set)", gateway=self.gateway, code="gateway_off"
-            )
+            raise gateway_off(self.gateway)
 
         return refuse
+
+
+def gateway_off(gateway: str) -> GatewayOff:
+    """The error a call to a gateway that is off raises, naming the setting that would turn it on."""
+    setting = KEY_SETTINGS[Gateway(gateway)]
+    return GatewayOff(
+        f"{gateway_label(gateway)} is off on this shop ({setting} is not set)", gateway=gateway, code="gateway_off"
+    )
+
+
+def registered_providers() -> Mapping[str, PaymentProvider]:
+    """The registry of every gateway's provider."""
+    # Imported when a Shop is made, not above: the providers' flows import this module for Shop.
+    from galla.payments.registry import PROVIDERS
+
+    return PROVIDERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,35 +79,51 @@ class Shop:
     on_failover: Callable[[str, str], None] | None = None  # told (from, to) of each rerouted checkout
     # No SMTP server configured: emails are queued as held (shown in the admin, sent once one is configured).
     holds_mail: bool = False
+    # Each gateway's provider by name (galla/payments/registry.py's PROVIDERS unless a test brings its own).
+    providers: Mapping[str, PaymentProvider] = field(default_factory=registered_providers)
 
     def __post_init__(self) -> None:
-        for gateway in ("razorpay", "stripe"):
+        for gateway in Gateway:
             if getattr(self, gateway) is None:
                 object.__setattr__(self, gateway, OffGateway(gateway))
+
+    def provider(self, gateway: str) -> PaymentProvider:
+        """The provider of a gateway, by its name as stored; UnknownGateway for a name none is registered for."""
+        return self.providers[gateway]
+
+    @property
+    def razorpay_client(self) -> RazorpayClient:
+        """The Razorpay client; GatewayOff, which every caller handles, when Razorpay is off on this shop."""
+        if isinstance(self.razorpay, RazorpayClient):
+            return self.razorpay
+        raise gateway_off(Gateway.RAZORPAY.value)
+
+    @property
+    def stripe_client(self) -> StripeGateway:
+        """The Stripe client; GatewayOff, which every caller handles, when Stripe is off on this shop."""
+        if isinstance(self.stripe, StripeGateway):
+            return self.stripe
+        raise gateway_off(Gateway.STRIPE.value)
 
     @property
     def live(self) -> frozenset[str]:
         """The gateways this shop takes payments through (the others are off)."""
-        return frozenset(name for name in ("razorpay", "stripe") if not isinstance(getattr(self, name), OffGateway))
+        return frozenset(name.value for name in Gateway if not isinstance(getattr(self, name), OffGateway))
 
     @property
     def breakers(self) -> tuple[CircuitBreaker, ...]:
         """Each live gateway's circuit breaker."""
-        return tuple(getattr(self, name).breaker for name in ("razorpay", "stripe") if name in self.live)
+        return tuple(getattr(self, name).breaker for name in Gateway if name in self.live)
 
     async def refund(
         self, gateway: str, payment_id: str, money: Money, *, key: str, notes: dict[str, str]
     ) -> tuple[RefundReport, CallRecord]:
         """Ask the gateway that took a payment to refund it under our key (a retry is the same refund)."""
-        if gateway == "stripe":
-            made, call = await self.stripe.create_refund(payment_id, money, key=f"galla-{key}", metadata=notes)
-        else:
-            made, call = await self.razorpay.refund_payment(payment_id, money, key=key, notes=notes)
-        return made.report(), call
+        return await self.provider(gateway).refund(self, payment_id, money, key=key, notes=notes)
 
-    def fails_over(self) -> bool:
-        """Whether a Razorpay outage may send an Indian buyer to Stripe: wanted, and Stripe is live."""
-        return self.failover and "stripe" in self.live
+    def fails_over(self, to: str) -> bool:
+        """Whether an outage may send a buyer to gateway `to` instead: wanted, and `to` is live."""
+        return self.failover and to in self.live
 
     def for_webhook(self) -> Shop:
         """This shop with gateway clients for a webhook's follow-up calls: short timeouts, no retries.

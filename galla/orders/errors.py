@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from galla.payments.errors import GatewayError, GatewayUnavailable
 from galla.payments.labels import GATEWAY_NAMES
 
@@ -24,7 +26,7 @@ class CheckoutError(Exception):
         if code:
             self.code = code
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The error body of the API: {"error": {"code", "message", "field"?}, ...extra}."""
         error = {"code": self.code, "message": self.message}
         if self.field:
@@ -50,6 +52,22 @@ class Conflict(CheckoutError):
 class SignatureInvalid(CheckoutError):
     status = 400
     code = "signature_invalid"
+
+
+class SignatureRefused(SignatureInvalid):
+    """A webhook delivery whose signature does not match: refused, and kept with its reason (store/rejections.py)."""
+
+    def __init__(self, message: str, *, field: str, reason: str, event_id: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.reason = reason
+        self.event_id = event_id
+
+
+class MalformedWebhook(CheckoutError):
+    """A correctly signed delivery we cannot read: no event id, or not an event at all."""
+
+    status = 400
+    code = "malformed_webhook"
 
 
 class PaymentNotCompleted(CheckoutError):

@@ -1,4 +1,4 @@
-"""Failover: when Razorpay cannot open an order, an Indian buyer pays through Stripe in rupees instead."""
+"""Failover: when a gateway cannot open an order, the buyer pays through its backup (Razorpay's: Stripe, in rupees)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from galla.orders.context import Shop
 from galla.orders.errors import GatewayBusy, GatewayFailed
 from galla.payments.breaker import CircuitOpen
 from galla.payments.errors import GatewayError, GatewayUnavailable
+from galla.payments.labels import gateway_label
 from galla.payments.money import AmountNotChargeable, Money, check_chargeable
-from galla.payments.razorpay.order import open_razorpay_order
-from galla.payments.stripe.session import open_stripe_session
 from galla.store.orders import Order, now
 
 FAILOVER_ROUTE = "failover"
@@ -21,54 +20,59 @@ class NoGatewayAvailable(GatewayBusy):
     code = "no_gateway_available"
 
 
-async def open_razorpay_or_stripe(shop: Shop, order: Order) -> Order:
-    """Open the Razorpay order; if Razorpay is down (or its circuit open), a Stripe session in INR instead."""
+async def open_payment_or_fail_over(shop: Shop, order: Order) -> Order:
+    """Open the order's payment at its gateway; if that gateway is down (or its circuit open), at its backup."""
+    provider = shop.provider(order.gateway)
+    # A plain str: it is stored on the order (the store takes exactly str, galla/orders/states.py says why).
+    backup = provider.fails_over_to.value if provider.fails_over_to is not None else None
     try:
-        return await open_razorpay_order(shop, order)
+        return await provider.open_payment(shop, order)
     except GatewayFailed as exc:
-        if not isinstance(exc.cause, GatewayUnavailable) or not shop.fails_over():
-            raise  # Razorpay refused the order itself, or no failover (not wanted, or Stripe is off): not ours
+        if backup is None or not isinstance(exc.cause, GatewayUnavailable) or not shop.fails_over(backup):
+            raise  # the gateway refused the order itself, or no failover (none, not wanted, or it is off): not ours
         reason = describe_outage(exc.cause)
-    if not stripe_can_charge(order):
+    if not can_charge(backup, order):
         raise NoGatewayAvailable(
             f"{reason}, and this order cannot be paid by card instead; your order "
             "is saved, please try again in a minute",
             headers=retry_after(shop),
         )
     switch = {
-        "gateway": "stripe",
+        "gateway": backup,
         "route": FAILOVER_ROUTE,
-        "failover": {"from_gateway": "razorpay", "reason": reason, "at": now()},
+        "failover": {"from_gateway": order.gateway, "reason": reason, "at": now()},
     }
     try:
-        opened = await open_stripe_session(shop, order, switch=switch)
+        opened = await shop.provider(backup).open_payment(shop, order, switch=switch)
     except GatewayFailed as exc:
         raise NoGatewayAvailable(
-            f"{reason}, and Stripe is not answering either; your order is saved, please try again in a minute",
+            f"{reason}, and {gateway_label(backup)} is not answering either; your order is saved, please try again "
+            "in a minute",
             headers=retry_after(shop),
         ) from exc
     if shop.on_failover is not None:
-        shop.on_failover("razorpay", "stripe")
+        shop.on_failover(order.gateway, backup)
     return opened
 
 
 def describe_outage(error: GatewayError) -> str:
-    """Say in a buyer's words why Razorpay could not take the order."""
+    """Say in a buyer's words why the gateway could not take the order."""
+    name = gateway_label(error.gateway)
     if isinstance(error, CircuitOpen):
-        return "Razorpay is failing repeatedly right now"
+        return f"{name} is failing repeatedly right now"
     if error.reason == "timeout":
-        return "Razorpay did not answer in time"
+        return f"{name} did not answer in time"
     if error.http_status == 429:
-        return "Razorpay is too busy right now"
+        return f"{name} is too busy right now"
     if error.http_status:
-        return f"Razorpay answered with an error (HTTP {error.http_status})"
-    return "Razorpay could not be reached"
+        return f"{name} answered with an error (HTTP {error.http_status})"
+    return f"{name} could not be reached"
 
 
-def stripe_can_charge(order: Order) -> bool:
-    """Whether Stripe can charge the order's rupee total (its minimum is higher than Razorpay's)."""
+def can_charge(gateway: str, order: Order) -> bool:
+    """Whether the gateway can charge the order's total (Stripe's minimum is higher than Razorpay's)."""
     try:
-        check_chargeable("stripe", Money(order.amount, order.currency))
+        check_chargeable(gateway, Money(order.amount, order.currency))
     except AmountNotChargeable:
         return False
     return True

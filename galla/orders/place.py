@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from galla.api.requests import CheckoutRequest
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, Conflict, InvalidInput
-from galla.orders.failover import open_razorpay_or_stripe
+from galla.orders.failover import open_payment_or_fail_over
 from galla.orders.quote import Quote, quote_cart
-from galla.orders.view import new_order_id
-from galla.payments.stripe.session import open_stripe_session
+from galla.orders.states import OrderStatus
+from galla.orders.view import load_order, new_order_id
 from galla.store.customers import upsert_customer
 from galla.store.idempotency import claim_key, release_key
 from galla.store.orders import Order, get_order, insert_order, now
@@ -43,23 +44,21 @@ async def place_order(shop: Shop, request: CheckoutRequest, idempotency_key: str
 
 
 async def open_payment(shop: Shop, order: Order) -> Order:
-    """Ready a pending order for the buyer to pay: its Razorpay order (or Stripe's, failing over), or a session."""
+    """Ready a pending order for the buyer to pay at its gateway (or at the gateway's backup, failing over)."""
     try:
-        if order.gateway == "stripe":
-            return await open_stripe_session(shop, order)
-        return await open_razorpay_or_stripe(shop, order)
+        return await open_payment_or_fail_over(shop, order)
     except CheckoutError as exc:
         exc.extra["order_id"] = order.id  # the order is kept: the buyer can pay it later
         raise
 
 
-def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: Shop) -> dict:
+def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: Shop) -> dict[str, Any]:
     """The document of a new pending order."""
     stamp = now()
     customer = request.customer
     return {
         "_id": order_id,
-        "status": "pending",
+        "status": OrderStatus.PENDING.value,
         "created_at": stamp,
         "updated_at": stamp,
         "amount": quote.total.amount,
@@ -72,7 +71,7 @@ def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: S
         "customer": {"email": str(customer.email).lower(), "name": customer.name, "phone": customer.phone},
         "shipping_address": request.shipping_address.model_dump(),
         "attempts": [],
-        "timeline": [{"at": stamp, "kind": "status", "to": "pending", "reason": "order placed"}],
+        "timeline": [{"at": stamp, "kind": "status", "to": OrderStatus.PENDING.value, "reason": "order placed"}],
     }
 
 
@@ -82,7 +81,7 @@ def fingerprint(request: CheckoutRequest) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def replay_order(shop: Shop, earlier: dict, digest: str) -> Order:
+async def replay_order(shop: Shop, earlier: dict[str, Any], digest: str) -> Order:
     """Answer a repeated Idempotency-Key with the order it made, if the body is the same."""
     if earlier.get("fingerprint") != digest:
         raise IdempotencyKeyReused(
@@ -95,6 +94,18 @@ async def replay_order(shop: Shop, earlier: dict, digest: str) -> Order:
             code="request_in_progress",
             headers={"Retry-After": "1"},
         )
-    if order.status == "pending":
+    if order.status == OrderStatus.PENDING:
         order = await open_payment(shop, order)
     return order
+
+
+async def prepare_payment(shop: Shop, order_id: str) -> Order:
+    """Ready a pending order for another payment attempt at its gateway."""
+    order = await load_order(shop, order_id)
+    if order.status != OrderStatus.PENDING:
+        raise Conflict(
+            f"this order is {order.status.replace('_', ' ')} and cannot be paid again",
+            field="order_id",
+            code="order_not_payable",
+        )
+    return await open_payment(shop, order)

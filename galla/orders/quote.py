@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from galla.api.requests import CartRequest
 from galla.orders.context import Shop
@@ -17,7 +18,7 @@ class Quote:
     """What a cart costs through one route; amounts sent by a browser are never used."""
 
     route: Route
-    lines: list[dict]
+    lines: list[dict[str, Any]]
     total: Money
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -11,6 +12,7 @@ from galla.orders.addresses import address_lines
 from galla.orders.calendar import shop_time
 from galla.orders.context import Shop
 from galla.orders.errors import Conflict, InvalidInput, NotFound
+from galla.orders.states import OrderStatus, values
 from galla.payments.labels import gateway_label, method_label
 from galla.payments.money import format_money
 from galla.store.orders import Order
@@ -26,7 +28,7 @@ from galla.store.outbox import (
     requeue_message,
 )
 
-RECEIPT_STATUSES = ("paid", "partially_refunded", "refunded")
+RECEIPT_STATUSES = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
 # Built once, and never checking the files again (auto_reload stats them on every use): rendering a receipt
@@ -50,7 +52,7 @@ def format_shop_time(at: datetime | None) -> str | None:
     return f"{t.day} {t:%b %Y}, {t.hour % 12 or 12}:{t:%M} {'am' if t.hour < 12 else 'pm'} IST"
 
 
-def describe_receipt(shop: Shop, order: Order) -> dict:
+def describe_receipt(shop: Shop, order: Order) -> dict[str, Any]:
     """The facts a receipt shows, for the order page and the email alike."""
     payment = order.payment or {}
     return {
@@ -74,7 +76,7 @@ def describe_receipt(shop: Shop, order: Order) -> dict:
     }
 
 
-def build_receipt_email(shop: Shop, order: Order) -> dict:
+def build_receipt_email(shop: Shop, order: Order) -> dict[str, Any]:
     """The receipt as an outbox document: subject, plain text and HTML, addressed to the buyer."""
     receipt = describe_receipt(shop, order)
     return new_message(
@@ -104,7 +106,7 @@ async def queue_receipt(shop: Shop, order: Order) -> bool:
     return await queue_message(shop.db, build_receipt_email(shop, order))
 
 
-async def show_outbox(shop: Shop, status: str | None) -> dict:
+async def show_outbox(shop: Shop, status: str | None) -> dict[str, Any]:
     """The admin's outbox: newest messages first, optionally in one status, and counts by status."""
     if status and status not in OUTBOX_STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(OUTBOX_STATUSES)}", field="status")

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, Conflict, InvalidInput
 from galla.orders.second_payments import settle_extra_refund
+from galla.orders.states import OrderStatus, RefundStatus, values
 from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money, format_money
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import RefundReport
 from galla.store.order_refunds import OPEN_REFUND_STATUSES, add_refund, drop_refund, move_refund, reserve_refund
-from galla.store.orders import Order, append_timeline_and_read, get_order, now, timeline_entry, transition_order
+from galla.store.orders import Order, append_timeline_and_read, now, timeline_entry, transition_order
 
+# Paid orders whose status says how much of them is refunded.
+REFUND_TRACKING = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
 # Orders whose money may be given back: needs_review too, since refunding is how a person often settles it.
-REFUNDABLE = ("paid", "partially_refunded", "needs_review")
+REFUNDABLE = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.NEEDS_REVIEW)
 
 
 class RefundRefused(CheckoutError):
@@ -31,7 +36,7 @@ def refund_key(order_id: str, idempotency_key: str | None) -> str:
     return "rf_" + hashlib.sha256(f"{order_id}:{idempotency_key}".encode()).hexdigest()[:32]
 
 
-def find_refund(order: Order, key: str) -> dict | None:
+def find_refund(order: Order, key: str) -> dict[str, Any] | None:
     """The order's refund entry with this key."""
     return next((r for r in order.refunds if r.get("key") == key), None)
 
@@ -43,14 +48,14 @@ def refundable_amount(order: Order) -> int:
 
 async def request_refund(
     shop: Shop, order_id: str, amount: int | None, idempotency_key: str | None = None, *, tries: int = 5
-) -> tuple[Order, dict]:
+) -> tuple[Order, dict[str, Any]]:
     """Reserve a refund on the order (never more than was paid), then ask the gateway for it."""
     order = await load_order(shop, order_id)
     key = refund_key(order.id, idempotency_key)
     earlier = find_refund(order, key)
     if earlier is not None:
         return await resend_refund(shop, order, earlier)
-    check_refundable(order)
+    payment = check_refundable(order)
     left = refundable_amount(order)
     wanted = left if amount is None else amount
     check_refund_amount(order, wanted, left)
@@ -58,8 +63,8 @@ async def request_refund(
         "key": key,
         "amount": wanted,
         "currency": order.currency,
-        "status": "requested",
-        "gateway": order.payment.get("gateway", order.gateway),
+        "status": RefundStatus.REQUESTED.value,
+        "gateway": payment.get("gateway", order.gateway),
         "refund_id": None,
         "requested_at": now(),
     }
@@ -84,14 +89,15 @@ async def request_refund(
     return await send_refund(shop, reserved, entry)
 
 
-def check_refundable(order: Order) -> None:
-    """Refuse orders that hold no money we could give back."""
+def check_refundable(order: Order) -> dict[str, Any]:
+    """Refuse orders that hold no money we could give back; the payment that may be refunded."""
     if order.status not in REFUNDABLE or not order.payment or not order.amount_paid:
         raise Conflict(
             f"this order is {order.status.replace('_', ' ')} and has no payment to refund",
             field="order_id",
             code="order_not_refundable",
         )
+    return order.payment
 
 
 def check_refund_amount(order: Order, wanted: int, left: int) -> None:
@@ -111,27 +117,27 @@ def check_refund_amount(order: Order, wanted: int, left: int) -> None:
         )
 
 
-async def resend_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dict]:
+async def resend_refund(shop: Shop, order: Order, entry: dict[str, Any]) -> tuple[Order, dict[str, Any]]:
     """Answer a repeated request with its refund, sending it again if the gateway never answered the first."""
-    if entry["status"] == "requested" and not entry.get("refund_id"):
+    if entry["status"] == RefundStatus.REQUESTED and not entry.get("refund_id"):
         return await send_refund(shop, order, entry)
     return order, entry
 
 
-async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dict]:
+async def send_refund(shop: Shop, order: Order, entry: dict[str, Any]) -> tuple[Order, dict[str, Any]]:
     """Ask the gateway for a reserved refund under its key; its webhook (or reconciliation) settles it."""
     key, money = entry["key"], Money(entry["amount"], entry["currency"])
     notes = {"refund_key": key, "order_id": order.id}
     try:
-        refund, call = await shop.refund(entry["gateway"], order.payment["id"], money, key=key, notes=notes)
+        refund, call = await shop.refund(entry["gateway"], (order.payment or {})["id"], money, key=key, notes=notes)
     except GatewayInvalid as exc:
         # The gateway said no for good: free the reserved amount, and tell the admin why.
         await move_refund(
             shop.db,
             order.id,
             key,
-            from_statuses=["requested"],
-            fields={"status": "failed", "error": exc.description},
+            from_statuses=[RefundStatus.REQUESTED.value],
+            fields={"status": RefundStatus.FAILED.value, "error": exc.description},
             inc={"refund_committed": -entry["amount"]},
             entries=call_entry(exc.call),
         )
@@ -153,17 +159,17 @@ async def send_refund(shop: Shop, order: Order, entry: dict) -> tuple[Order, dic
         shop.db,
         order.id,
         key,
-        from_statuses=["requested"],
-        fields={"status": "pending", "refund_id": refund.refund_id},
+        from_statuses=[RefundStatus.REQUESTED.value],
+        fields={"status": RefundStatus.PENDING.value, "refund_id": refund.refund_id},
         inc={},
         entries=call_entry(call),
     )
     if moved is None:  # its webhook got here first and settled it
-        moved = await append_timeline_and_read(shop.db, order.id, call_entry(call))
+        moved = await append_timeline_and_read(shop.db, order.id, call_entry(call)) or order
     return moved, find_refund(moved, key) or entry
 
 
-async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict]) -> Order:
+async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict[str, Any]]) -> Order:
     """Apply what the gateway says about a refund, once: each step is one conditional update.
 
     Only a refund of the order's own payment, in its currency, counts; one of a second payment settles that
@@ -172,7 +178,7 @@ async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries:
     second = await settle_extra_refund(shop, order, report, entries)
     if second is not None:
         return second
-    uncaptured = order.payment is None or order.status == "authorized"
+    uncaptured = order.payment is None or order.status == OrderStatus.AUTHORIZED
     if uncaptured and report.payment_id and report.amount.currency == order.currency:
         # The refund came before the payment it is about (events arrive in any order), or is of an authorisation
         # never captured (only Razorpay's own auto-refund can be): held, uncounted, until the payment is captured
@@ -201,7 +207,7 @@ async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries:
         if moved is not None:
             return await sync_refund_status(shop, moved)
     note = timeline_entry("note", message=f"refund {report.refund_id} is {report.status}; already recorded")
-    return await append_timeline_and_read(shop.db, order.id, [*entries, note])
+    return await append_timeline_and_read(shop.db, order.id, [*entries, note]) or order
 
 
 def foreign_refund_reason(order: Order, report: RefundReport) -> str | None:
@@ -218,7 +224,9 @@ def foreign_refund_reason(order: Order, report: RefundReport) -> str | None:
     return None
 
 
-async def ignore_refund(shop: Shop, order: Order, report: RefundReport, reason: str, entries: list[dict]) -> Order:
+async def ignore_refund(
+    shop: Shop, order: Order, report: RefundReport, reason: str, entries: list[dict[str, Any]]
+) -> Order:
     """Keep a refund report that does not count for this order on its timeline, with the reason."""
     ignored = ignored_entry(
         {
@@ -233,7 +241,7 @@ async def ignore_refund(shop: Shop, order: Order, report: RefundReport, reason: 
     return await append_timeline_and_read(shop.db, order.id, [*entries, ignored]) or order
 
 
-async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict]) -> Order:
+async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict[str, Any]]) -> Order:
     """Keep a refund that came before its payment, uncounted (held), or move a held one to its newer status."""
     key = report.key or report.refund_id
     fields = {"status": report.status, "refund_id": report.refund_id, "settled_at": now()}
@@ -264,7 +272,11 @@ async def hold_refund(shop: Shop, order: Order, report: RefundReport, entries: l
 
 
 # A held refund's status moves forward as a counted one's does (a processed report after a failed one wins).
-HELD_FROM = {"pending": [], "processed": ["pending", "failed"], "failed": ["pending"]}
+HELD_FROM: dict[str, list[str]] = {
+    RefundStatus.PENDING: [],
+    RefundStatus.PROCESSED: list(values(RefundStatus.PENDING, RefundStatus.FAILED)),
+    RefundStatus.FAILED: [RefundStatus.PENDING.value],
+}
 
 
 async def drop_held_refunds(shop: Shop, order: Order, payment_id: str, reason: str) -> Order:
@@ -274,7 +286,7 @@ async def drop_held_refunds(shop: Shop, order: Order, payment_id: str, reason: s
     return order
 
 
-def ignored_entry(entry: dict, reason: str) -> dict:
+def ignored_entry(entry: dict[str, Any], reason: str) -> dict[str, Any]:
     """The timeline entry for a refund that does not count for the order."""
     return timeline_entry(
         "refund_ignored",
@@ -291,17 +303,18 @@ def ignored_entry(entry: dict, reason: str) -> dict:
 async def count_held_refunds(shop: Shop, order: Order) -> Order:
     """Now that the order has its payment, count the refunds that came before it, or drop the ones of others."""
     own = (order.payment or {}).get("id")
-    if own is None or order.status == "authorized":
+    if own is None or order.status == OrderStatus.AUTHORIZED:
         return order  # no captured payment yet: what is held stays held
     for entry in [r for r in order.refunds if r.get("held")]:
         if entry.get("payment_id") != own:
             reason = f"refund {entry.get('refund_id')} is of payment {entry.get('payment_id')}, not {own}"
             order = await drop_refund(shop.db, order.id, entry["key"], [ignored_entry(entry, reason)]) or order
             continue
-        counted = {
-            "processed": {"refunded_amount": entry["amount"], "refund_committed": entry["amount"]},
-            "pending": {"refund_committed": entry["amount"]},
-        }.get(entry.get("status"), {})
+        counts: dict[str, dict[str, int]] = {
+            RefundStatus.PROCESSED: {"refunded_amount": entry["amount"], "refund_committed": entry["amount"]},
+            RefundStatus.PENDING: {"refund_committed": entry["amount"]},
+        }
+        counted = counts.get(entry.get("status") or "", {})
         note = timeline_entry(
             "note",
             message=f"refund {entry.get('refund_id')} ({entry.get('status')}), which came "
@@ -313,7 +326,7 @@ async def count_held_refunds(shop: Shop, order: Order) -> Order:
                 shop.db,
                 order.id,
                 entry["key"],
-                from_statuses=[entry.get("status")],
+                from_statuses=[entry["status"]],
                 fields={"held": False},
                 inc=counted,
                 entries=[note],
@@ -325,60 +338,45 @@ async def count_held_refunds(shop: Shop, order: Order) -> Order:
 
 
 async def apply_refund_step(
-    shop: Shop, order_id: str, key: str, status: str, amount: int, fields: dict, entry: dict, entries: list[dict]
+    shop: Shop,
+    order_id: str,
+    key: str,
+    status: str,
+    amount: int,
+    fields: dict[str, Any],
+    entry: dict[str, Any],
+    entries: list[dict[str, Any]],
 ) -> Order | None:
     """Move one refund entry forward (or add it, for a refund made in the gateway's dashboard)."""
-    db = shop.db
-    if status == "processed":
+
+    async def move(from_statuses: Iterable[str], inc: dict[str, int]) -> Order | None:
+        return await move_refund(
+            shop.db, order_id, key, from_statuses=from_statuses, fields=fields, inc=inc, entries=entries, held=False
+        )
+
+    async def add(inc: dict[str, int]) -> Order | None:
+        return await add_refund(shop.db, order_id, entry, inc=inc, entries=entries)
+
+    both = {"refunded_amount": amount, "refund_committed": amount}
+    if status == RefundStatus.PROCESSED:
         # A refund we recorded as failed that the gateway then processed gave the money back all the same:
         # counted (and its amount held again) once, by the conditional move from failed.
         return (
-            await move_refund(
-                db,
-                order_id,
-                key,
-                from_statuses=OPEN_REFUND_STATUSES,
-                fields=fields,
-                inc={"refunded_amount": amount},
-                entries=entries,
-                held=False,
-            )
-            or await move_refund(
-                db,
-                order_id,
-                key,
-                from_statuses=["failed"],
-                fields=fields,
-                inc={"refunded_amount": amount, "refund_committed": amount},
-                entries=entries,
-                held=False,
-            )
-            or await add_refund(
-                db, order_id, entry, entries=entries, inc={"refunded_amount": amount, "refund_committed": amount}
-            )
+            await move(OPEN_REFUND_STATUSES, {"refunded_amount": amount})
+            or await move([RefundStatus.FAILED.value], both)
+            or await add(both)
         )
-    if status == "failed":
-        return await move_refund(
-            db,
-            order_id,
-            key,
-            from_statuses=OPEN_REFUND_STATUSES,
-            fields=fields,
-            inc={"refund_committed": -amount},
-            entries=entries,
-            held=False,
-        ) or await add_refund(db, order_id, entry, inc={}, entries=entries)
-    return await move_refund(
-        db, order_id, key, from_statuses=["requested"], fields=fields, inc={}, entries=entries, held=False
-    ) or await add_refund(db, order_id, entry, inc={"refund_committed": amount}, entries=entries)
+    if status == RefundStatus.FAILED:
+        return await move(OPEN_REFUND_STATUSES, {"refund_committed": -amount}) or await add({})
+    return await move([RefundStatus.REQUESTED.value], {}) or await add({"refund_committed": amount})
 
 
 async def sync_refund_status(shop: Shop, order: Order) -> Order:
     """Make a paid order's status say how much of it the gateway has refunded."""
     paid = order.amount_paid or order.amount
-    if order.refunded_amount <= 0 or order.status not in ("paid", "partially_refunded"):
+    if order.refunded_amount <= 0 or order.status not in REFUND_TRACKING:
         return order
-    target = "refunded" if order.refunded_amount >= paid else "partially_refunded"
+    target = OrderStatus.REFUNDED if order.refunded_amount >= paid else OrderStatus.PARTIALLY_REFUNDED
     if target == order.status:
         return order
     reason = f"{format_money(order.refunded_amount, order.currency)} of {format_money(paid, order.currency)} refunded"
@@ -386,9 +384,9 @@ async def sync_refund_status(shop: Shop, order: Order) -> Order:
     moved = await transition_order(
         shop.db,
         order.id,
-        allowed_from=["paid", "partially_refunded"],
-        to=target,
+        allowed_from=list(REFUND_TRACKING),
+        to=target.value,
         reason=reason,
         where={"refunded_amount": order.refunded_amount},
     )
-    return moved or await get_order(shop.db, order.id)
+    return moved or await load_order(shop, order.id)

@@ -4,22 +4,24 @@ bodies in galla.api.bodies)."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.errors import NotFound
+from galla.orders.states import OrderStatus
 from galla.payments.calls import CallRecord
 from galla.store.events import PAYLOAD_DEPTH, storable_value
 from galla.store.orders import Order, get_order
 
-STATUS_LABELS = {
-    "pending": "Waiting for payment",
-    "authorized": "Payment authorised",
-    "paid": "Paid",
-    "partially_refunded": "Partially refunded",
-    "refunded": "Refunded",
-    "expired": "Expired",
-    "needs_review": "Being reviewed",
-    "disputed": "Disputed",
+STATUS_LABELS: dict[str, str] = {
+    OrderStatus.PENDING: "Waiting for payment",
+    OrderStatus.AUTHORIZED: "Payment authorised",
+    OrderStatus.PAID: "Paid",
+    OrderStatus.PARTIALLY_REFUNDED: "Partially refunded",
+    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.EXPIRED: "Expired",
+    OrderStatus.NEEDS_REVIEW: "Being reviewed",
+    OrderStatus.DISPUTED: "Disputed",
 }
 
 
@@ -28,7 +30,7 @@ def new_order_id() -> str:
     return "ord_" + secrets.token_urlsafe(15)
 
 
-def call_entry(call: CallRecord | None) -> list[dict]:
+def call_entry(call: CallRecord | None) -> list[dict[str, Any]]:
     """The timeline entries for one gateway exchange, one per attempt (none if there was no exchange)."""
     if call is None:
         return []
@@ -55,27 +57,6 @@ async def load_order(shop: Shop, order_id: str) -> Order:
     return order
 
 
-def razorpay_options(shop: Shop, order: Order) -> dict:
-    """The options checkout.js opens its window with; the amount comes from our database."""
-    names = ", ".join(f"{i.name} × {i.quantity}" for i in order.items)
-    return {
-        "key": shop.razorpay.key_id,
-        "order_id": order.razorpay_order_id,
-        "amount": order.amount,
-        "currency": order.currency,
-        "name": shop.name,
-        "description": f"Order {order.id}: {names}"[:255],
-        "prefill": {
-            "name": order.customer.get("name", ""),
-            "email": order.customer.get("email", ""),
-            "contact": order.customer.get("phone", ""),
-        },
-        "notes": {"order_id": order.id},
-    }
-
-
-def payment_options(shop: Shop, order: Order) -> dict:
-    """What the browser needs to pay: checkout.js options, or the Stripe session to go to."""
-    if order.gateway == "stripe":
-        return {"stripe": {"session_id": order.stripe_session_id, "url": order.stripe_session_url}}
-    return {"razorpay": razorpay_options(shop, order)}
+def payment_options(shop: Shop, order: Order) -> dict[str, Any]:
+    """What the browser needs to pay: its gateway's checkout options (checkout.js's, or the Stripe session)."""
+    return shop.provider(order.gateway).checkout_options(shop, order)

@@ -20,11 +20,11 @@ class CallRecord:
     gateway: str
     method: str
     path: str
-    request: dict | None
+    request: dict[str, Any] | None
     status: int | None
     response: Any
     duration_ms: float
-    error: dict | None = None
+    error: dict[str, Any] | None = None
     request_id: str | None = None
     at: datetime = field(default_factory=lambda: datetime.now(UTC))  # when the answer (or failure) came
     # The failed tries before this one when the call was retried: the trace shows every attempt.
@@ -44,7 +44,7 @@ class CallRecord:
         """Every try of this call, first to last."""
         return [*self.earlier, self]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The timeline entry's fields."""
         return {
             "gateway": self.gateway,

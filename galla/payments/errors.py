@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from galla.payments.calls import CallRecord
+
 
 class GatewayError(Exception):
     """A gateway refused or failed a call; keeps its code, field, description and HTTP status."""
@@ -26,9 +31,9 @@ class GatewayError(Exception):
         self.reason = reason
         self.body = body
         # The exchange that failed, when there was one; set by the client that made it.
-        self.call: object = None
+        self.call: CallRecord | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Describe the error for an order's timeline."""
         return {
             "kind": type(self).__name__,

@@ -17,7 +17,7 @@ METHOD_LABELS = {
 
 def gateway_label(gateway: str | None) -> str:
     """A gateway's name as written (razorpay → Razorpay)."""
-    return GATEWAY_NAMES.get(gateway, (gateway or "").capitalize())
+    return GATEWAY_NAMES.get(gateway or "", (gateway or "").capitalize())
 
 
 def method_label(method: str | None) -> str:

@@ -10,6 +10,8 @@ from typing import Literal
 from babel.numbers import get_territory_currencies
 
 GatewayName = Literal["razorpay", "stripe"]
+# Why a checkout took its gateway; "failover" is set by galla/orders/failover.py, never chosen here.
+RouteName = Literal["domestic", "international", "international_card", "failover"]
 
 HOME_COUNTRY = "IN"
 HOME_CURRENCY = "INR"
@@ -24,7 +26,7 @@ class Route:
 
     gateway: GatewayName
     currency: str
-    reason: str
+    reason: RouteName
 
 
 BOTH: frozenset[GatewayName] = frozenset({"razorpay", "stripe"})
@@ -49,7 +51,7 @@ def local_currencies(country: str) -> tuple[str, ...]:
 
 
 def choose_route(
-    country: str, priced_in: Collection[str], *, international_card: bool = False, live: Collection[GatewayName] = BOTH
+    country: str, priced_in: Collection[str], *, international_card: bool = False, live: Collection[str] = BOTH
 ) -> Route:
     """Choose the gateway and currency for a buyer in `country` whose cart is priced in `priced_in`.
 

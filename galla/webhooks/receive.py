@@ -13,12 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from galla.orders.context import Shop
-from galla.orders.errors import CheckoutError, SignatureInvalid
+from galla.orders.errors import CheckoutError, SignatureRefused
+from galla.orders.states import EventOutcome
 from galla.payments.errors import GatewayInvalid, GatewayUnavailable
-from galla.payments.razorpay import client as razorpay_gateway
-from galla.payments.razorpay.events import apply_razorpay_event
-from galla.payments.stripe.client import StripeWebhookEvent, WebhookSignatureInvalid
-from galla.payments.stripe.events import apply_stripe_event
+from galla.payments.gateways import Gateway
+from galla.payments.provider import PaymentProvider
 from galla.store.events import (
     claim_event,
     event_key,
@@ -40,14 +39,15 @@ Apply = Callable[[list[dict]], Awaitable[tuple[Order | None, Order | None]]]
 ANSWER_SECONDS = 2.0
 STILL_APPLYING = "stored; still being applied after this answer"
 DEFERRED = "stored, not applied yet"
+NOT_APPLIED = "not applied"
+IGNORED = "ignored: no order of ours, or not an event Galla acts on"
+# How each outcome's wording begins (describe_outcome, STILL_APPLYING and DEFERRED say "stored" first).
+OUTCOME_PREFIXES = (
+    (NOT_APPLIED, EventOutcome.NOT_APPLIED),
+    ("ignored", EventOutcome.IGNORED),
+    ("stored", EventOutcome.DEFERRED),
+)
 _applying: set[asyncio.Future] = set()  # applies that outlived their delivery's answer, held until they end
-
-
-class MalformedWebhook(CheckoutError):
-    """A correctly signed delivery we cannot read: no event id, or not an event at all."""
-
-    status = 400
-    code = "malformed_webhook"
 
 
 class EventInProgress(CheckoutError):
@@ -68,62 +68,60 @@ class WebhookReceipt:
     outcome: str
     order_id: str | None
 
+    @property
+    def kind(self) -> EventOutcome:
+        """The outcome in a word: duplicate, not applied, ignored, deferred (stored, applied later) or applied."""
+        if self.duplicate:
+            return EventOutcome.DUPLICATE
+        return next(
+            (kind for prefix, kind in OUTCOME_PREFIXES if self.outcome.startswith(prefix)), EventOutcome.APPLIED
+        )
+
+
+async def receive_webhook(
+    shop: Shop, gateway: str, body: bytes, signature: str | None, event_id: str | None = None
+) -> WebhookReceipt:
+    """Have the gateway's provider verify the signature over the raw body, then ingest the event."""
+    # A refused delivery is kept (galla/store/rejections.py) with what it claimed.
+    provider = shop.provider(gateway)
+    try:
+        event = provider.read_webhook(shop, body, signature, event_id)
+    except SignatureRefused as exc:
+        await keep_rejection(shop, provider, body, exc.event_id, exc.reason)
+        raise
+    return await ingest(
+        shop,
+        gateway,
+        event.event_id,
+        event.type,
+        event.created,
+        event.payload,
+        lambda entries: provider.apply_event(shop, event.event, entries),
+    )
+
 
 async def receive_razorpay_webhook(
     shop: Shop, body: bytes, signature: str | None, event_id: str | None
 ) -> WebhookReceipt:
-    """Verify X-Razorpay-Signature over the raw body before reading it, then ingest the event."""
-    if not shop.razorpay.verify_webhook(body, signature or ""):
-        await keep_rejection(shop, "razorpay", body, event_id, "the signature does not match")
-        raise SignatureInvalid("the webhook signature does not match", field="X-Razorpay-Signature")
-    if not event_id or len(event_id) > 100:
-        raise MalformedWebhook("the X-Razorpay-Event-Id header is missing", field="X-Razorpay-Event-Id")
-    try:
-        event, received = razorpay_gateway.parse_webhook(body)
-    except (ValueError, ValidationError) as exc:
-        raise MalformedWebhook("the webhook body is not a Razorpay event", field="body") from exc
-    # The ledger keeps the body as Razorpay sent it (a dump of the model would add its defaults, and cost a
-    # copy of the whole payload on every delivery).
-    return await ingest(
-        shop,
-        "razorpay",
-        event_id,
-        event.event,
-        event.created_at,
-        received,
-        lambda entries: apply_razorpay_event(shop, event, entries),
-    )
+    """A delivery to /webhooks/razorpay: X-Razorpay-Signature over the body, its id in X-Razorpay-Event-Id."""
+    return await receive_webhook(shop, Gateway.RAZORPAY.value, body, signature, event_id)
 
 
 async def receive_stripe_webhook(shop: Shop, body: bytes, signature: str | None) -> WebhookReceipt:
-    """Verify Stripe-Signature (300 s tolerance) over the raw body, then ingest the event."""
-    try:
-        event = shop.stripe.parse_webhook(body, signature or "")
-    except WebhookSignatureInvalid as exc:
-        await keep_rejection(shop, "stripe", body, None, str(exc))
-        raise SignatureInvalid(f"the webhook signature does not match: {exc}", field="Stripe-Signature") from exc
-    except (ValueError, ValidationError) as exc:
-        raise MalformedWebhook("the webhook body is not a Stripe event", field="body") from exc
-    return await ingest(
-        shop,
-        "stripe",
-        event.id,
-        event.type,
-        event.created,
-        event.model_dump(),
-        lambda entries: apply_stripe_event(shop, event, entries),
-    )
+    """A delivery to /webhooks/stripe: Stripe-Signature (300 s tolerance) over the body, its id inside it."""
+    return await receive_webhook(shop, Gateway.STRIPE.value, body, signature)
 
 
-async def keep_rejection(shop: Shop, gateway: str, body: bytes, event_id: str | None, reason: str) -> None:
+async def keep_rejection(shop: Shop, provider: PaymentProvider, body: bytes, event_id: str | None, reason: str) -> None:
     """Record a refused delivery and what it claimed; a failure to record never changes the 400."""
+    gateway = provider.gateway.value
     try:
-        await record_rejection(shop.db, gateway=gateway, reason=reason, claimed=read_claims(gateway, body, event_id))
+        await record_rejection(shop.db, gateway=gateway, reason=reason, claimed=read_claims(provider, body, event_id))
     except Exception:
         log.warning("could not record a refused %s webhook delivery", gateway, exc_info=True)
 
 
-def read_claims(gateway: str, body: bytes, event_id: str | None) -> dict[str, Any]:
+def read_claims(provider: PaymentProvider, body: bytes, event_id: str | None) -> dict[str, Any]:
     """What an unverified body says it is (event id, type, our order id), read defensively."""
     try:
         event = json.loads(body)
@@ -131,29 +129,7 @@ def read_claims(gateway: str, body: bytes, event_id: str | None) -> dict[str, An
         return {"event_id": event_id}
     if not isinstance(event, dict):
         return {"event_id": event_id}
-    if gateway == "stripe":
-        resource = dig(event, "data", "object")
-        order_id = resource.get("client_reference_id") or dig(resource, "metadata").get("order_id")
-        return {"event_id": short(event.get("id")), "type": short(event.get("type")), "order_id": short(order_id)}
-    entities = [dig(entity, "entity") for entity in dig(event, "payload").values() if isinstance(entity, dict)]
-    order_ids = [dig(e, "notes").get("order_id") or e.get("receipt") for e in entities]
-    return {
-        "event_id": short(event_id),
-        "type": short(event.get("event")),
-        "order_id": short(next((o for o in order_ids if o), None)),
-    }
-
-
-def dig(value: Any, *keys: str) -> dict:
-    """value[k1][k2]… when each step is a dict, else {} (Razorpay sends empty notes as [])."""
-    for key in keys:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
-def short(value: Any) -> str | None:
-    """A claimed string, cut short; anything else dropped."""
-    return value[:100] if isinstance(value, str) else None
+    return provider.read_claims(event, event_id)
 
 
 async def ingest(
@@ -165,7 +141,7 @@ async def ingest(
     if not await store_event(
         shop.db, gateway=gateway, event_id=event_id, event_type=event_type, created=created, payload=payload
     ):
-        stored = await note_redelivery(shop.db, key)
+        stored = await note_redelivery(shop.db, key) or {}
         if stored.get("status") == "applied":
             return WebhookReceipt(
                 gateway, event_id, event_type, True, stored.get("outcome", ""), stored.get("order_id")
@@ -194,6 +170,7 @@ async def apply_event(
 ) -> WebhookReceipt:
     """Apply a stored, claimed event and mark it applied; a gateway that is slow or down leaves it for later."""
     entry = timeline_entry("webhook", gateway=gateway, event_id=event_id, type=event_type)
+    error: str | None
     try:
         before, after = await apply([entry])
     except GatewayInvalid as exc:
@@ -267,11 +244,9 @@ async def apply_stored_events(shop: Shop, limit: int = 100) -> list[WebhookRecei
 
 def stored_apply(shop: Shop, stored: dict) -> Apply:
     """How to apply an event from the ledger: its payload read as the gateway's event, as on delivery."""
-    if stored["gateway"] == "stripe":
-        stripe_event = StripeWebhookEvent.model_validate(stored["payload"])
-        return lambda entries: apply_stripe_event(shop, stripe_event, entries)
-    razorpay_event = razorpay_gateway.RazorpayEvent.model_validate(stored["payload"])
-    return lambda entries: apply_razorpay_event(shop, razorpay_event, entries)
+    provider = shop.provider(stored["gateway"])
+    event = provider.read_stored_event(stored["payload"])
+    return lambda entries: provider.apply_event(shop, event, entries)
 
 
 async def release_quietly(shop: Shop, key: str, exc: BaseException) -> None:
@@ -283,9 +258,9 @@ async def release_quietly(shop: Shop, key: str, exc: BaseException) -> None:
 def describe_outcome(before: Order | None, after: Order | None, error: str | None = None) -> str:
     """What an event did, in a few words, for the ledger."""
     if error is not None:
-        return f"not applied: {error}"
+        return f"{NOT_APPLIED}: {error}"
     if after is None:
-        return "ignored: no order of ours, or not an event Galla acts on"
+        return IGNORED
     changes = []
     if before is not None and before.status != after.status:
         changes.append(f"{before.status} → {after.status}")

@@ -23,7 +23,7 @@ from galla.payments.breaker import CircuitBreaker
 from galla.payments.calls import CallObserver, CallRecord, elapsed_ms
 from galla.payments.errors import GatewayError, GatewayInProgress, GatewayInvalid, GatewayUnavailable
 from galla.payments.money import Money
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import DisputeReport, PaymentReport, RefundReport, ReportedRefundStatus
 from galla.payments.retry import NO_RETRY, RetryPolicy, call_with_retries
 
 GATEWAY = "razorpay"
@@ -46,20 +46,23 @@ Notes = dict[str, str | int | float]
 # The window is the shop's order expiry (Settings.order_expiry): a payment authorised while the order is still payable
 # is captured automatically; one authorised after Galla gave the order up stays uncaptured and Razorpay refunds it
 # after manual_expiry_period (its documented default and maximum, 5 days), at the normal (free) refund speed.
-AUTOMATIC_CAPTURE_OPTIONS = {"automatic_expiry_period": 1440, "manual_expiry_period": 7200, "refund_speed": "normal"}
+DEFAULT_CAPTURE_WINDOW = 1440  # minutes
+LONGEST_CAPTURE_WINDOW = 7200  # minutes
+AUTOMATIC_CAPTURE_OPTIONS: dict[str, Any] = {
+    "automatic_expiry_period": DEFAULT_CAPTURE_WINDOW,
+    "manual_expiry_period": LONGEST_CAPTURE_WINDOW,
+    "refund_speed": "normal",
+}
 MIN_CAPTURE_WINDOW = 12  # minutes: automatic_expiry_period's documented floor
 
 
 def capture_window(order_expiry: float) -> int:
     """The automatic capture window, in whole minutes, for orders given up after order_expiry seconds, clamped to
     what Razorpay takes (12 minutes to manual_expiry_period)."""
-    longest = AUTOMATIC_CAPTURE_OPTIONS["manual_expiry_period"]
-    return min(max(math.ceil(order_expiry / 60), MIN_CAPTURE_WINDOW), longest)
+    return min(max(math.ceil(order_expiry / 60), MIN_CAPTURE_WINDOW), LONGEST_CAPTURE_WINDOW)
 
 
-def capture_settings(
-    capture: CaptureMode, window: int = AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"]
-) -> dict[str, Any]:
+def capture_settings(capture: CaptureMode, window: int = DEFAULT_CAPTURE_WINDOW) -> dict[str, Any]:
     """The `payment` field of a new Razorpay order (window: automatic capture's, in minutes); manual capture needs
     nothing beyond its mode."""
     if capture == "auto":
@@ -88,7 +91,7 @@ class _Entity(BaseModel):
 
     @field_validator("notes", mode="before", check_fields=False)
     @classmethod
-    def _notes_as_dict(cls, value: Any) -> dict:
+    def _notes_as_dict(cls, value: Any) -> dict[str, Any]:
         # Razorpay serialises empty notes as [] and non-empty ones as an object. Notes are never a key we rely on,
         # so a value outside string | number (null, true, an object) is kept as its JSON text: one odd note must
         # not fail the event, whose webhook would then answer 500 on every retry.
@@ -145,7 +148,11 @@ class RazorpayPayment(_Entity):
     def money(self) -> Money:
         return Money(self.amount, self.currency)
 
-    def summary(self) -> dict:
+    def report(self) -> PaymentReport:
+        """The payment in the words every gateway shares."""
+        return PaymentReport.of(GATEWAY, self.summary())
+
+    def summary(self) -> dict[str, Any]:
         """The fields worth keeping on our order: no card data, no contact details."""
         keep = (
             "id",
@@ -167,6 +174,10 @@ class RazorpayPayment(_Entity):
         return {k: getattr(self, k) for k in keep}
 
 
+# A Razorpay refund's status in the words every gateway shares (anything else: not settled yet).
+REFUND_STATUSES: dict[str, ReportedRefundStatus] = {"processed": "processed", "failed": "failed"}
+
+
 class RazorpayRefund(_Entity):
     """The refund entity; status is pending, processed or failed."""
 
@@ -180,7 +191,7 @@ class RazorpayRefund(_Entity):
 
     def report(self) -> RefundReport:
         """The refund in the words every gateway shares."""
-        status = {"processed": "processed", "failed": "failed"}.get(self.status, "pending")
+        status = REFUND_STATUSES.get(self.status, "pending")
         return RefundReport(
             gateway=GATEWAY,
             refund_id=self.id,
@@ -202,7 +213,7 @@ class RazorpayDispute(_Entity):
     reason_code: str | None = None
     status: str | None = None
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """What an order keeps of the dispute, in the words both gateways share."""
         return {
             "id": self.id,
@@ -214,6 +225,10 @@ class RazorpayDispute(_Entity):
             "payment_id": self.payment_id,
         }
 
+    def report(self) -> DisputeReport:
+        """The dispute in the words both gateways share."""
+        return DisputeReport(**self.summary())
+
 
 class RazorpayEvent(_Entity):
     """A webhook envelope: the event name and snapshots of the entities it concerns."""
@@ -224,7 +239,7 @@ class RazorpayEvent(_Entity):
     contains: list[str] = []
     payload: dict[str, Any] = {}
 
-    def entity(self, name: str) -> dict | None:
+    def entity(self, name: str) -> dict[str, Any] | None:
         """The snapshot of one entity in the payload (payment, order, refund, dispute), if present."""
         wrapper = self.payload.get(name)
         return wrapper.get("entity") if isinstance(wrapper, dict) else None
@@ -263,7 +278,7 @@ def verify_webhook_signature(body: bytes, signature: str, secret: str) -> bool:
     return hmac.compare_digest(expected, signature.strip())
 
 
-def parse_webhook(body: bytes) -> tuple[RazorpayEvent, dict]:
+def parse_webhook(body: bytes) -> tuple[RazorpayEvent, dict[str, Any]]:
     """Read a verified webhook body: the event, and the body as received (for the ledger); raises ValueError
     when it is not a Razorpay event."""
     data = loads(body)
@@ -285,7 +300,7 @@ class RazorpayClient:
     # with the old secret (razorpay.com/docs/webhooks/faqs, "Secret changed recently on the Dashboard").
     webhook_secrets: tuple[str, ...] = ()
     # Minutes after which Razorpay no longer captures an authorisation by itself (capture_window of the order expiry).
-    capture_window: int = AUTOMATIC_CAPTURE_OPTIONS["automatic_expiry_period"]
+    capture_window: int = DEFAULT_CAPTURE_WINDOW
     breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(GATEWAY))
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     observe: CallObserver | None = None
@@ -382,17 +397,17 @@ class RazorpayClient:
         self,
         method: str,
         path: str,
-        body: dict | None = None,
+        body: dict[str, Any] | None = None,
         *,
-        params: dict | None = None,
+        params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> tuple[dict, CallRecord]:
+    ) -> tuple[dict[str, Any], CallRecord]:
         """Send a request through the circuit breaker, retried only if repeating it is safe."""
         # Reads are safe to repeat, and so are refunds (X-Refund-Idempotency); creating an order is not.
         safe = method == "GET" or "X-Refund-Idempotency" in (headers or {})
         failed: list[CallRecord] = []
 
-        async def attempt() -> tuple[dict, CallRecord]:
+        async def attempt() -> tuple[dict[str, Any], CallRecord]:
             try:
                 return await self.breaker.call(lambda: self._send(method, path, body, params, headers))
             except GatewayError as exc:
@@ -412,10 +427,10 @@ class RazorpayClient:
         self,
         method: str,
         path: str,
-        body: dict | None,
-        params: dict | None,
+        body: dict[str, Any] | None,
+        params: dict[str, Any] | None,
         headers: dict[str, str] | None,
-    ) -> tuple[dict, CallRecord]:
+    ) -> tuple[dict[str, Any], CallRecord]:
         """Send one request; return the JSON body and its record, or raise a typed GatewayError."""
         started = time.perf_counter()
         status: int | None = None
@@ -446,11 +461,20 @@ class RazorpayClient:
             payload = {"raw": text[:500]}
         if 200 <= status < 300 and isinstance(payload, dict) and "raw" not in payload:
             return payload, self._record(method, path, body, status, payload, started)
-        error = error_from_response(status, payload)
-        self._record(method, path, body, status, payload, started, error)
-        raise error
+        refused = error_from_response(status, payload)
+        self._record(method, path, body, status, payload, started, refused)
+        raise refused
 
-    def _record(self, method, path, body, status, payload, started, error=None) -> CallRecord:
+    def _record(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        status: int | None,
+        payload: Any,
+        started: float,
+        error: GatewayError | None = None,
+    ) -> CallRecord:
         call = CallRecord(
             gateway=GATEWAY,
             method=method,

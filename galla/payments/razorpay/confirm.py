@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from galla.api.requests import RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.context import Shop
-from galla.orders.errors import Conflict, SignatureInvalid, gateway_failure
-from galla.orders.place import open_payment
+from galla.orders.errors import SignatureInvalid, gateway_failure
+from galla.orders.expiry import mark_expired
+
+# Its old home: galla/api/routes.py imports it from here (an explicit re-export).
+from galla.orders.place import prepare_payment as prepare_payment
 from galla.orders.receipts import queue_receipt
 from galla.orders.refunds import drop_held_refunds
 from galla.orders.second_payments import give_back_second_payment, is_second_payment
 from galla.orders.settle import settle_payment
+from galla.orders.states import OrderStatus, values
 from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError
 from galla.payments.razorpay.client import RazorpayPayment
@@ -18,12 +24,10 @@ from galla.store.orders import (
     Order,
     append_timeline,
     count_late_failure_report,
-    get_order,
     has_timeline_entry,
     now,
     restate_attempt,
     timeline_entry,
-    transition_order,
 )
 
 
@@ -34,12 +38,12 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
     # so a payment for another (cheaper) order cannot be replayed onto this one.
     if order.razorpay_order_id is None or request.razorpay_order_id != order.razorpay_order_id:
         raise SignatureInvalid("the Razorpay order does not belong to this order", field="razorpay_order_id")
-    if not shop.razorpay.verify_payment_signature(
+    if not shop.razorpay_client.verify_payment_signature(
         order.razorpay_order_id, request.razorpay_payment_id, request.razorpay_signature
     ):
         raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
     if (
-        order.status not in ("pending", "authorized")
+        order.status not in (OrderStatus.PENDING, OrderStatus.AUTHORIZED)
         and (order.payment or {}).get("id") == request.razorpay_payment_id
         and await has_timeline_entry(
             shop.db, order.id, kind="browser", event="checkout.handler", payment_id=request.razorpay_payment_id
@@ -48,14 +52,14 @@ async def confirm_razorpay_payment(shop: Shop, request: RazorpayVerifyRequest) -
         # The order's own payment reported by the browser again (a reload; or a buyer sending their valid signature
         # without end): the first report is on the trace and what the payment did is known, so a repeat costs no
         # Razorpay call and adds nothing to the order's document.
-        if order.status == "paid":
+        if order.status == OrderStatus.PAID:
             await queue_receipt(shop, order)  # as a repeat through settle_payment would (a fixed outbox id)
         return order
     browser = timeline_entry(
         "browser", event="checkout.handler", payment_id=request.razorpay_payment_id, signature_valid=True
     )
     try:
-        payment, call = await shop.razorpay.fetch_payment(request.razorpay_payment_id)
+        payment, call = await shop.razorpay_client.fetch_payment(request.razorpay_payment_id)
     except GatewayError as exc:
         await append_timeline(shop.db, order.id, [browser, *call_entry(exc.call)])
         raise gateway_failure(exc) from exc
@@ -87,51 +91,40 @@ def is_given_back(payment: RazorpayPayment) -> bool:
     return payment.status == "refunded" and not payment.captured
 
 
-async def apply_razorpay_payment(shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]) -> Order:
+async def apply_razorpay_payment(
+    shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict[str, Any]]
+) -> Order:
     """Move the order as the payment says, forward only, in one conditional update."""
     if is_given_back(payment):
         return await record_given_back(shop, order, payment, entries)
     if payment.captured and payment.order_id == order.razorpay_order_id and is_second_payment(order, payment.id):
-        return await give_back_second_payment(
-            shop,
-            order,
-            {
-                "id": payment.id,
-                "gateway": "razorpay",
-                "amount": payment.amount,
-                "currency": payment.currency,
-                "method": payment.method,
-            },
-            entries,
-        )
-    # The order's gateway is the one that took the money (the dashboard's takings and the receipt say it): after a
-    # failover to Stripe, a late Razorpay payment may be the one that pays the order.
-    fields = {
-        "payment": {**payment.summary(), "gateway": "razorpay"},
-        "amount_paid": payment.amount,
-        "gateway": "razorpay",
-    }
+        return await give_back_second_payment(shop, order, payment.report(), entries)
     # Paid means captured: a payment refunded after its capture was the order's money (its refunds settle on their
     # own); "authorized" is a status only where the shop captures by hand; otherwise Razorpay captures it itself.
     target = {
-        "captured": "paid",
-        "refunded": "paid" if payment.captured else None,
-        "authorized": "authorized" if order.capture == "manual" else None,
+        "captured": OrderStatus.PAID,
+        "refunded": OrderStatus.PAID if payment.captured else None,
+        "authorized": OrderStatus.AUTHORIZED if order.capture == "manual" else None,
     }.get(payment.status)
+    # The order's gateway is the one that took the money (the dashboard's takings and the receipt say it): after a
+    # failover to Stripe, a late Razorpay payment may be the one that pays the order (takes_order).
     return await settle_payment(
         shop,
         order,
+        payment.report(),
         target=target,
-        allowed_from=["pending", "authorized"] if target == "paid" else ["pending"],
+        allowed_from=list(values(OrderStatus.PENDING, OrderStatus.AUTHORIZED))
+        if target == OrderStatus.PAID
+        else [OrderStatus.PENDING.value],
         reason=f"Razorpay payment {payment.id} {payment.status}",
-        fields=fields,
         mismatch=payment_mismatch(order, payment),
         entries=entries,
         note=f"payment {payment.id} is {payment.status}; order left as it was",
+        takes_order=True,
     )
 
 
-async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict]) -> Order:
+async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, entries: list[dict[str, Any]]) -> Order:
     """Keep a payment Razorpay gave back as a failed attempt; an order authorized by it is given up."""
     report = {
         "code": "AUTO_REFUNDED",
@@ -143,22 +136,21 @@ async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, 
         "razorpay_order_id": payment.order_id,
         "method": payment.method,
     }
-    if order.status == "authorized" and (order.payment or {}).get("id") == payment.id:
+    if order.status == OrderStatus.AUTHORIZED and (order.payment or {}).get("id") == payment.id:
         # Its only payment was never captured and is back with the buyer: nothing is owed, nothing to ship.
-        moved = await transition_order(
-            shop.db,
-            order.id,
-            allowed_from=["authorized"],
-            to="expired",
-            reason=f"Razorpay payment {payment.id}: {GIVEN_BACK}",
-            fields={"payment": {**payment.summary(), "gateway": "razorpay"}, "amount_paid": None},
-            entries=entries,
+        moved = await mark_expired(
+            shop,
+            order,
+            f"Razorpay payment {payment.id}: {GIVEN_BACK}",
+            entries,
+            allowed_from=OrderStatus.AUTHORIZED,
+            fields={"payment": payment.report().stored(), "amount_paid": None},
         )
         if moved is not None:
             await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})
             return await drop_held_refunds(
                 shop,
-                await get_order(shop.db, order.id),
+                await load_order(shop, order.id),
                 payment.id,
                 f"Razorpay's own refund of payment {payment.id}, never captured",
             )
@@ -170,7 +162,7 @@ async def record_given_back(shop: Shop, order: Order, payment: RazorpayPayment, 
     if any(attempt.get("payment_id") == payment.id for attempt in after.attempts):
         # The same payment may already be there as failed (payment.failed came first): say what became of it.
         await restate_attempt(shop.db, order.id, payment.id, report)
-        after = await get_order(shop.db, order.id)
+        after = await load_order(shop, order.id)
     return after
 
 
@@ -194,13 +186,13 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
     # document (MongoDB's 16 MB limit would stop every later write to it) or spends a Razorpay call past that.
     if report["payment_id"] and any(a.get("payment_id") == report["payment_id"] for a in order.attempts):
         return order
-    if order.status != "pending" and order.late_failure_reports >= MAX_ATTEMPTS:
+    if order.status != OrderStatus.PENDING and order.late_failure_reports >= MAX_ATTEMPTS:
         return order
-    if order.status == "pending" and len(order.attempts) >= MAX_ATTEMPTS:
+    if order.status == OrderStatus.PENDING and len(order.attempts) >= MAX_ATTEMPTS:
         # A browser may report failures without end: past MAX_ATTEMPTS a report only joins the attempts (which
         # keep the latest MAX_ATTEMPTS), unchecked, so it neither spends Razorpay calls nor grows the timeline.
         await append_timeline(shop.db, order.id, [], attempt={"at": now(), **report})
-        return await get_order(shop.db, order.id)
+        return await load_order(shop, order.id)
     entries = [timeline_entry("browser", event="payment.failed", **report)]
     payment, calls = await fetch_failed_payment(shop, order, report["payment_id"])
     entries += calls
@@ -215,19 +207,19 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
             reason=payment.error_reason or report["reason"],
         )
     # The browser is not trusted: this is a note for the buyer and the shop, it moves no status.
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         await count_late_failure_report(shop.db, order.id)
     return await record_attempt(shop, order, report, entries)
 
 
-async def record_attempt(shop: Shop, order: Order, report: dict, entries: list[dict]) -> Order:
+async def record_attempt(shop: Shop, order: Order, report: dict[str, Any], entries: list[dict[str, Any]]) -> Order:
     """Keep a failed payment attempt on a pending order (once per payment); on any other, a timeline note."""
-    attempt = {"at": entries[0]["at"], **report} if order.status == "pending" else None
+    attempt = {"at": entries[0]["at"], **report} if order.status == OrderStatus.PENDING else None
     await append_timeline(shop.db, order.id, entries, attempt=attempt)
-    return await get_order(shop.db, order.id)
+    return await load_order(shop, order.id)
 
 
-def failure_report(payment: RazorpayPayment) -> dict:
+def failure_report(payment: RazorpayPayment) -> dict[str, Any]:
     """A failed Razorpay payment as an order's attempt: the error Razorpay gave and how the buyer paid."""
     return {
         "code": payment.error_code,
@@ -241,25 +233,15 @@ def failure_report(payment: RazorpayPayment) -> dict:
     }
 
 
-async def fetch_failed_payment(shop: Shop, order: Order, payment_id: str | None):
+async def fetch_failed_payment(
+    shop: Shop, order: Order, payment_id: str | None
+) -> tuple[RazorpayPayment | None, list[dict[str, Any]]]:
     """Ask Razorpay about a reported failure, if the payment is this order's; never raises."""
     if not payment_id or order.razorpay_order_id is None:
         return None, []
     try:
-        payment, call = await shop.razorpay.fetch_payment(payment_id)
+        payment, call = await shop.razorpay_client.fetch_payment(payment_id)
     except GatewayError as exc:
         return None, call_entry(exc.call)
     believed = payment.order_id == order.razorpay_order_id and payment.status == "failed"
     return (payment if believed else None), call_entry(call)
-
-
-async def prepare_payment(shop: Shop, order_id: str) -> Order:
-    """Ready a pending order for another payment attempt at its gateway."""
-    order = await load_order(shop, order_id)
-    if order.status != "pending":
-        raise Conflict(
-            f"this order is {order.status.replace('_', ' ')} and cannot be paid again",
-            field="order_id",
-            code="order_not_payable",
-        )
-    return await open_payment(shop, order)

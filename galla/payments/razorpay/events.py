@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from galla.orders.context import Shop
 from galla.orders.disputes import record_dispute
 from galla.orders.refunds import drop_held_refunds, settle_refund
+from galla.orders.states import OrderStatus
 from galla.payments.razorpay.capture import capture_payment
-from galla.payments.razorpay.client import RazorpayEvent
+from galla.payments.razorpay.client import RazorpayDispute, RazorpayEvent, RazorpayRefund
 from galla.payments.razorpay.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
 from galla.payments.razorpay.order import adopt_razorpay_order
 from galla.store.orders import Order, find_order_by_payment_id, find_order_by_razorpay_id, get_order
 
-Handler = Callable[[Shop, Order, RazorpayEvent, list[dict]], Awaitable[Order]]
+Entity = TypeVar("Entity")
+
+
+def carried(entity: Entity | None) -> Entity:
+    """An entity of the event a handler applies: apply_razorpay_event checked the payload has it (NEEDS)."""
+    if entity is None:
+        raise LookupError("the event's payload lacks the entity its handler reads")
+    return entity
+
+
+Handler = Callable[[Shop, Order, RazorpayEvent, list[dict[str, Any]]], Awaitable[Order]]
 
 
 async def find_event_order(shop: Shop, event: RazorpayEvent) -> Order | None:
@@ -21,9 +33,9 @@ async def find_event_order(shop: Shop, event: RazorpayEvent) -> Order | None:
     # Notes are no key: a payment's notes are checkout.js's `notes` option, set by the buyer's browser
     # (razorpay/markdown-docs payments/payment-gateway/web-integration/standard/integration-steps.md, options).
     if event.refund is not None:
-        return await find_refund_order(shop, event)
+        return await find_refund_order(shop, event, event.refund)
     if event.dispute is not None:
-        return await find_dispute_order(shop, event)
+        return await find_dispute_order(shop, event, event.dispute)
     return await find_payment_order(shop, event)
 
 
@@ -43,9 +55,9 @@ async def find_payment_order(shop: Shop, event: RazorpayEvent) -> Order | None:
     return None
 
 
-async def find_refund_order(shop: Shop, event: RazorpayEvent) -> Order | None:
+async def find_refund_order(shop: Shop, event: RazorpayEvent, refund: RazorpayRefund) -> Order | None:
     """A refund's order: the one its payment is recorded on, else the one whose Razorpay order that payment paid."""
-    if order := await find_order_by_payment_id(shop.db, event.refund.payment_id):
+    if order := await find_order_by_payment_id(shop.db, refund.payment_id):
         return order
     # The payload's payment is Razorpay's own snapshot (signed with the event): its Razorpay order finds ours even
     # when the refund names another payment, so settle_refund can record that refund as ignored, with its reason.
@@ -55,10 +67,10 @@ async def find_refund_order(shop: Shop, event: RazorpayEvent) -> Order | None:
     return None
 
 
-async def find_dispute_order(shop: Shop, event: RazorpayEvent) -> Order | None:
+async def find_dispute_order(shop: Shop, event: RazorpayEvent, dispute: RazorpayDispute) -> Order | None:
     """A dispute's order: the one its payment is recorded on, else the one whose Razorpay order that payment paid."""
     payment = event.payment
-    payment_id = event.dispute.payment_id or (payment.id if payment else None)
+    payment_id = dispute.payment_id or (payment.id if payment else None)
     if payment_id and (order := await find_order_by_payment_id(shop.db, payment_id)):
         return order
     if payment is not None and payment.id == payment_id and payment.order_id:
@@ -67,7 +79,7 @@ async def find_dispute_order(shop: Shop, event: RazorpayEvent) -> Order | None:
 
 
 async def apply_razorpay_event(
-    shop: Shop, event: RazorpayEvent, entries: list[dict]
+    shop: Shop, event: RazorpayEvent, entries: list[dict[str, Any]]
 ) -> tuple[Order | None, Order | None]:
     """Apply one verified event; return the order before and after (None, None when it concerns none)."""
     handler = HANDLERS.get(event.event)
@@ -82,33 +94,33 @@ async def apply_razorpay_event(
     return order, await handler(shop, order, event, entries)
 
 
-async def on_payment_authorized(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+async def on_payment_authorized(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict[str, Any]]) -> Order:
     """Authorized: with manual capture and the right amount, capture it now; Razorpay captures the rest itself."""
-    after = await apply_razorpay_payment(shop, order, event.payment, entries)
-    if order.capture == "manual" and after.status == "authorized":
-        return await capture_payment(shop, after, event.payment.id, [])
+    after = await apply_razorpay_payment(shop, order, carried(event.payment), entries)
+    if order.capture == "manual" and after.status == OrderStatus.AUTHORIZED:
+        return await capture_payment(shop, after, carried(event.payment).id, [])
     return after
 
 
-async def on_payment_captured(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+async def on_payment_captured(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict[str, Any]]) -> Order:
     """Captured (payment.captured or order.paid): the order is paid if the money matches."""
-    return await apply_razorpay_payment(shop, order, event.payment, entries)
+    return await apply_razorpay_payment(shop, order, carried(event.payment), entries)
 
 
-async def on_payment_failed(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+async def on_payment_failed(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict[str, Any]]) -> Order:
     """A failed attempt: kept on a pending order; after a capture it only joins the timeline."""
-    return await record_attempt(shop, order, failure_report(event.payment), entries)
+    return await record_attempt(shop, order, failure_report(carried(event.payment)), entries)
 
 
-async def on_refund(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+async def on_refund(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict[str, Any]]) -> Order:
     """refund.created / processed / failed: settle that refund; Razorpay's own refund of an uncaptured payment also
     says on the order that the payment went back."""
-    after = await settle_refund(shop, order, event.refund.report(), entries)
+    after = await settle_refund(shop, order, carried(event.refund).report(), entries)
     payment = event.payment
     # An auto-refund is news only these events bring: a late authorisation is given back days after the buyer left,
     # when no verify or reconcile looks at the order ("Refunds webhook events are also triggered for auto-refunds ...
     # payload.payment.entity.captured ... is false", https://razorpay.com/docs/webhooks/refunds).
-    if payment is None or not is_given_back(payment) or payment.id != event.refund.payment_id:
+    if payment is None or not is_given_back(payment) or payment.id != carried(event.refund).payment_id:
         return after
     if any(a.get("payment_id") == payment.id and a.get("code") == "AUTO_REFUNDED" for a in after.attempts):
         # Said already by the other refund event (either may come first): only what this one held goes.
@@ -118,9 +130,9 @@ async def on_refund(shop: Shop, order: Order, event: RazorpayEvent, entries: lis
     return await apply_razorpay_payment(shop, after, payment, [])
 
 
-async def on_dispute(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict]) -> Order:
+async def on_dispute(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict[str, Any]]) -> Order:
     """payment.dispute.created: the order is disputed."""
-    return await record_dispute(shop, order, event.dispute.summary(), entries)
+    return await record_dispute(shop, order, carried(event.dispute).report(), entries)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from galla.orders.context import Shop
 from galla.orders.errors import gateway_failure
-from galla.orders.view import call_entry
+from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError
 from galla.payments.money import Money
 from galla.store.orders import (
     Order,
     append_timeline,
     attach_razorpay_order,
-    get_order,
     has_timeline_entry,
     timeline_entry,
 )
@@ -25,7 +26,7 @@ async def open_razorpay_order(shop: Shop, order: Order) -> Order:
     if existing is not None:
         return existing
     try:
-        created, call = await shop.razorpay.create_order(
+        created, call = await shop.razorpay_client.create_order(
             Money(order.amount, order.currency),
             receipt=order.id,
             notes={"order_id": order.id},
@@ -36,7 +37,7 @@ async def open_razorpay_order(shop: Shop, order: Order) -> Order:
         raise gateway_failure(exc) from exc
     attached = await attach_razorpay_order(shop.db, order.id, created.id, call_entry(call))
     # None means a concurrent request attached its own Razorpay order first; use that one.
-    return attached or await get_order(shop.db, order.id)
+    return attached or await load_order(shop, order.id)
 
 
 async def find_lost_razorpay_order(shop: Shop, order: Order) -> Order | None:
@@ -53,25 +54,27 @@ async def find_lost_razorpay_order(shop: Shop, order: Order) -> Order | None:
     return adopted
 
 
-async def adopt_by_receipt(shop: Shop, order: Order, entries: list[dict]) -> tuple[Order | None, list[dict]]:
+async def adopt_by_receipt(
+    shop: Shop, order: Order, entries: list[dict[str, Any]]
+) -> tuple[Order | None, list[dict[str, Any]]]:
     """Find the Razorpay order whose receipt is ours and remember it; (None, entries to keep) if there is none."""
-    found, call = await shop.razorpay.find_orders_by_receipt(order.id)
+    found, call = await shop.razorpay_client.find_orders_by_receipt(order.id)
     entries = [*entries, *call_entry(call)]
     match = next((o for o in found if o.receipt == order.id and o.amount == order.amount), None)
     if match is None:
         return None, entries
     entries.append(timeline_entry("note", message=f"found Razorpay order {match.id} by receipt"))
     attached = await attach_razorpay_order(shop.db, order.id, match.id, entries)
-    return attached or await get_order(shop.db, order.id), []
+    return attached or await load_order(shop, order.id), []
 
 
 async def adopt_razorpay_order(shop: Shop, order: Order, razorpay_order_id: str) -> Order:
     """Remember a Razorpay order a payment names, if Razorpay says it was made for ours (its receipt)."""
     if order.razorpay_order_id is not None:
         return order
-    found, call = await shop.razorpay.fetch_order(razorpay_order_id)
+    found, call = await shop.razorpay_client.fetch_order(razorpay_order_id)
     if found.receipt != order.id or found.amount != order.amount:
         await append_timeline(shop.db, order.id, call_entry(call))
         return order
     entries = [*call_entry(call), timeline_entry("note", message=f"found Razorpay order {found.id} by receipt")]
-    return await attach_razorpay_order(shop.db, order.id, found.id, entries) or await get_order(shop.db, order.id)
+    return await attach_razorpay_order(shop.db, order.id, found.id, entries) or await load_order(shop, order.id)

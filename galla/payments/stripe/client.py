@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, get_args, get_type_hints
+from typing import TYPE_CHECKING, Any, cast, get_args, get_type_hints
 
 import aiohttp
 import stripe
@@ -19,7 +19,12 @@ from galla.payments.breaker import CircuitBreaker
 from galla.payments.calls import CallObserver, CallRecord, elapsed_ms
 from galla.payments.errors import GatewayDeclined, GatewayError, GatewayInvalid, GatewayUnavailable
 from galla.payments.money import Money, from_stripe_amount, to_stripe_amount
-from galla.payments.refund_report import RefundReport
+from galla.payments.reports import DisputeReport, PaymentReport, RefundReport, ReportedRefundStatus
+
+if TYPE_CHECKING:
+    # The SDK's own request types: each call below hands its params (kept as a dict for the call's record) as one.
+    from stripe.params import CustomerCreateParams, CustomerListParams, RefundCreateParams, RefundListParams
+    from stripe.params.checkout import SessionCreateParams, SessionRetrieveParams
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +48,7 @@ class _Object(BaseModel):
 
     @field_validator("metadata", mode="before", check_fields=False)
     @classmethod
-    def _metadata_as_dict(cls, value: Any) -> dict:
+    def _metadata_as_dict(cls, value: Any) -> dict[str, Any]:
         return value or {}
 
 
@@ -62,7 +67,7 @@ class StripePaymentIntent(_Object):
     currency: str
     status: str
     amount_received: int = 0
-    latest_charge: str | dict | None = None
+    latest_charge: str | dict[str, Any] | None = None
     metadata: dict[str, str] = {}
 
     @property
@@ -81,7 +86,7 @@ class StripeSession(_Object):
     client_reference_id: str | None = None
     metadata: dict[str, str] = {}
     url: str | None = None
-    customer: str | dict | None = None
+    customer: str | dict[str, Any] | None = None
     payment_intent: StripePaymentIntent | str | None = None
     expires_at: int | None = None
 
@@ -97,7 +102,11 @@ class StripeSession(_Object):
         pi = self.payment_intent
         return pi.id if isinstance(pi, StripePaymentIntent) else pi
 
-    def summary(self) -> dict:
+    def report(self) -> PaymentReport:
+        """The session's payment in the words every gateway shares."""
+        return PaymentReport.of(GATEWAY, self.summary())
+
+    def summary(self) -> dict[str, Any]:
         """What our order keeps of a paid session: ids, status and amounts (our minor units); no card data."""
         pi = self.payment_intent if isinstance(self.payment_intent, StripePaymentIntent) else None
         money = self.money
@@ -132,6 +141,10 @@ class StripeCharge(_Object):
         return from_stripe_amount(self.amount_refunded, self.currency)
 
 
+# A Stripe refund's status in the words every gateway shares (pending and requires_action: not settled yet).
+REFUND_STATUSES: dict[str, ReportedRefundStatus] = {"succeeded": "processed", "failed": "failed", "canceled": "failed"}
+
+
 class StripeRefund(_Object):
     """A refund: status pending, requires_action, succeeded, failed or canceled."""
 
@@ -146,7 +159,7 @@ class StripeRefund(_Object):
 
     def report(self) -> RefundReport:
         """The refund in the words every gateway shares."""
-        status = {"succeeded": "processed", "failed": "failed", "canceled": "failed"}.get(self.status or "", "pending")
+        status = REFUND_STATUSES.get(self.status or "", "pending")
         return RefundReport(
             gateway=GATEWAY,
             refund_id=self.id,
@@ -169,7 +182,7 @@ class StripeDispute(_Object):
     reason: str | None = None
     status: str | None = None
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """What an order keeps of the dispute, in the words both gateways share (our minor units)."""
         money = from_stripe_amount(self.amount, self.currency)
         return {
@@ -182,6 +195,10 @@ class StripeDispute(_Object):
             "payment_id": self.payment_intent,
         }
 
+    def report(self) -> DisputeReport:
+        """The dispute in the words both gateways share."""
+        return DisputeReport(**self.summary())
+
 
 class StripeWebhookEvent(_Object):
     """A verified Event: its id, type, and the object it carries as Stripe rendered it."""
@@ -193,7 +210,7 @@ class StripeWebhookEvent(_Object):
     data: dict[str, Any] = {}
 
     @property
-    def resource(self) -> dict:
+    def resource(self) -> dict[str, Any]:
         """data.object: the session, charge, refund or dispute the event is about."""
         found = self.data.get("object")
         return found if isinstance(found, dict) else {}
@@ -300,7 +317,10 @@ class StripeGateway:
         """
         params = {"email": email, "limit": 1}
         found, call = await self._call(
-            "GET", "/v1/customers", params, lambda: self._client.v1.customers.list_async(params=params)
+            "GET",
+            "/v1/customers",
+            params,
+            lambda: self._client.v1.customers.list_async(params=cast("CustomerListParams", params)),
         )
         data = found.get("data") or []
         return (StripeCustomer.model_validate(data[0]) if data else None), call
@@ -313,7 +333,9 @@ class StripeGateway:
             "POST",
             "/v1/customers",
             params,
-            lambda: self._client.v1.customers.create_async(params=params, options={"idempotency_key": key}),
+            lambda: self._client.v1.customers.create_async(
+                params=cast("CustomerCreateParams", params), options={"idempotency_key": key}
+            ),
         )
         return StripeCustomer.model_validate(created), call
 
@@ -327,7 +349,7 @@ class StripeGateway:
         cancel_url: str,
         customer_id: str | None = None,
         customer_email: str | None = None,
-        shipping: dict | None = None,
+        shipping: dict[str, Any] | None = None,
         key_suffix: str = "",
     ) -> tuple[StripeSession, CallRecord]:
         """Open a Checkout Session for our order; the key makes a retried request return the same one.
@@ -377,7 +399,9 @@ class StripeGateway:
             "POST",
             "/v1/checkout/sessions",
             params,
-            lambda: self._client.v1.checkout.sessions.create_async(params=params, options={"idempotency_key": key}),
+            lambda: self._client.v1.checkout.sessions.create_async(
+                params=cast("SessionCreateParams", params), options={"idempotency_key": key}
+            ),
         )
         return StripeSession.model_validate(created), call
 
@@ -388,7 +412,9 @@ class StripeGateway:
             "GET",
             f"/v1/checkout/sessions/{session_id}",
             params,
-            lambda: self._client.v1.checkout.sessions.retrieve_async(session_id, params=params),
+            lambda: self._client.v1.checkout.sessions.retrieve_async(
+                session_id, params=cast("SessionRetrieveParams", params)
+            ),
         )
         return StripeSession.model_validate(found), call
 
@@ -413,7 +439,9 @@ class StripeGateway:
             "POST",
             "/v1/refunds",
             params,
-            lambda: self._client.v1.refunds.create_async(params=params, options={"idempotency_key": key}),
+            lambda: self._client.v1.refunds.create_async(
+                params=cast("RefundCreateParams", params), options={"idempotency_key": key}
+            ),
         )
         return StripeRefund.model_validate(created), call
 
@@ -428,7 +456,10 @@ class StripeGateway:
         """List a PaymentIntent's refunds (the first hundred, more than any order has)."""
         params = {"payment_intent": payment_intent, "limit": 100}
         found, call = await self._call(
-            "GET", "/v1/refunds", params, lambda: self._client.v1.refunds.list_async(params=params)
+            "GET",
+            "/v1/refunds",
+            params,
+            lambda: self._client.v1.refunds.list_async(params=cast("RefundListParams", params)),
         )
         return [StripeRefund.model_validate(r) for r in found.get("data") or []], call
 
@@ -449,14 +480,14 @@ class StripeGateway:
         raise next((exc for exc in refusals if not str(exc).startswith("No signatures found")), refusals[0])
 
     async def _call(
-        self, method: str, path: str, params: dict | None, send: Callable[[], Awaitable[stripe.StripeObject]]
-    ) -> tuple[dict, CallRecord]:
+        self, method: str, path: str, params: dict[str, Any] | None, send: Callable[[], Awaitable[stripe.StripeObject]]
+    ) -> tuple[dict[str, Any], CallRecord]:
         """Run one SDK call through the circuit breaker (the SDK does its own safe retries)."""
         return await self.breaker.call(lambda: self._send(method, path, params, send))
 
     async def _send(
-        self, method: str, path: str, params: dict | None, send: Callable[[], Awaitable[stripe.StripeObject]]
-    ) -> tuple[dict, CallRecord]:
+        self, method: str, path: str, params: dict[str, Any] | None, send: Callable[[], Awaitable[stripe.StripeObject]]
+    ) -> tuple[dict[str, Any], CallRecord]:
         """Run one SDK call; return the object as a dict and its record, or raise a GatewayError."""
         started = time.perf_counter()
         try:
@@ -517,7 +548,7 @@ def stripe_shipping_countries() -> list[str]:
     return [code for option in get_args(union) for code in get_args(option)]
 
 
-def stripe_shipping(address: dict) -> dict[str, Any]:
+def stripe_shipping(address: dict[str, Any]) -> dict[str, Any]:
     """An order's delivery address (name, phone, line1, line2, city, state, postal_code, country) as Stripe's
     `shipping` hash ({name, phone, address: {...}}; stripe-python SessionCreateParamsPaymentIntentDataShipping),
     leaving out what is empty: Stripe refuses an empty string where it wants a value or nothing."""
@@ -533,7 +564,16 @@ def stripe_shipping(address: dict) -> dict[str, Any]:
 def error_from_stripe(exc: stripe.StripeError) -> GatewayError:
     """Turn the SDK's exception into the matching GatewayError, keeping code, param and status."""
     err = getattr(exc, "error", None)
-    kwargs = dict(
+    kind: type[GatewayError] = GatewayInvalid
+    if isinstance(exc, stripe.CardError):
+        kind = GatewayDeclined
+    elif isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        kind = GatewayUnavailable
+    elif isinstance(exc, stripe.APIError) or (exc.http_status or 0) >= 500:
+        # APIError covers 5xx and 409 (a concurrent request with our key): worth asking again.
+        kind = GatewayUnavailable
+    return kind(
+        exc.user_message or str(exc) or "Stripe refused the request",
         gateway=GATEWAY,
         code=getattr(err, "code", None) or exc.code or type(exc).__name__,
         field=getattr(err, "param", None),
@@ -541,12 +581,3 @@ def error_from_stripe(exc: stripe.StripeError) -> GatewayError:
         reason=getattr(err, "decline_code", None),
         body=exc.json_body,
     )
-    description = exc.user_message or str(exc) or "Stripe refused the request"
-    if isinstance(exc, stripe.CardError):
-        return GatewayDeclined(description, **kwargs)
-    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
-        return GatewayUnavailable(description, **kwargs)
-    if isinstance(exc, stripe.APIError) or (exc.http_status or 0) >= 500:
-        # APIError covers 5xx and 409 (a concurrent request with our key): worth asking again.
-        return GatewayUnavailable(description, **kwargs)
-    return GatewayInvalid(description, **kwargs)

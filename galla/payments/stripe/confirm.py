@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, InvalidInput, gateway_failure
 from galla.orders.settle import settle_payment
+from galla.orders.states import OrderStatus
 from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money
@@ -16,7 +18,7 @@ from galla.store.orders import Order, append_timeline, has_timeline_entry, timel
 # Stripe's Checkout Session ids: cs_test_… or cs_live_…, letters and digits.
 SESSION_ID = re.compile(r"cs_(?:test|live)_[A-Za-z0-9]{1,250}")
 # Statuses a return can still change; a settled order is shown as it is.
-CONFIRMABLE = ("pending", "expired")
+CONFIRMABLE = (OrderStatus.PENDING, OrderStatus.EXPIRED)
 
 
 class SessionRefused(CheckoutError):
@@ -36,7 +38,7 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
     if order.status not in CONFIRMABLE:
         return await note_late_return(shop, order, came_back)
     try:
-        session, call = await shop.stripe.retrieve_session(session_id)
+        session, call = await shop.stripe_client.retrieve_session(session_id)
     except GatewayInvalid as exc:
         # An id Stripe does not know is the buyer's (or a forger's) mistake: the order is untouched.
         raise SessionRefused("Stripe knows no such payment session", field="session_id") from exc
@@ -54,7 +56,7 @@ async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> O
     return await apply_stripe_session(shop, order, session, entries)
 
 
-async def note_late_return(shop: Shop, order: Order, came_back: dict) -> Order:
+async def note_late_return(shop: Shop, order: Order, came_back: dict[str, Any]) -> Order:
     """Keep on a settled order (its webhook came first) that the buyer came back, once per session it was given:
     the trace tells the whole story, and neither a reload nor a made-up session id grows the order."""
     session_id = came_back["session_id"]
@@ -96,19 +98,18 @@ def session_mismatch(order: Order, session: StripeSession) -> str | None:
     return None
 
 
-async def apply_stripe_session(shop: Shop, order: Order, session: StripeSession, entries: list[dict]) -> Order:
+async def apply_stripe_session(
+    shop: Shop, order: Order, session: StripeSession, entries: list[dict[str, Any]]
+) -> Order:
     """Move the order as the session says: paid only when Stripe says paid and the money matches."""
     paid = session.payment_status == "paid"
     return await settle_payment(
         shop,
         order,
-        target="paid" if paid else None,
-        allowed_from=["pending"],
+        session.report(),
+        target=OrderStatus.PAID if paid else None,
+        allowed_from=[OrderStatus.PENDING.value],
         reason=f"Stripe session {session.id} paid",
-        fields={
-            "payment": {**session.summary(), "gateway": "stripe"},
-            "amount_paid": session.money.amount if session.money else None,
-        },
         mismatch=session_mismatch(order, session) if paid else None,
         entries=entries,
         note=f"session {session.id} is {session.status}, payment {session.payment_status}; order left as it was",

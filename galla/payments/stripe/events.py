@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.disputes import record_dispute
+from galla.orders.expiry import mark_expired
 from galla.orders.refunds import settle_refund
 from galla.orders.view import call_entry
 from galla.payments.razorpay.confirm import record_attempt
@@ -17,15 +19,16 @@ from galla.store.orders import (
     find_order_by_payment_id,
     get_order,
     timeline_entry,
-    transition_order,
 )
 
-Handler = Callable[[Shop, Order, dict, list[dict]], Awaitable[Order]]
+Handler = Callable[[Shop, Order, dict[str, Any], list[dict[str, Any]]], Awaitable[Order]]
 
 
-async def find_event_order(shop: Shop, resource: dict, event_type: str) -> Order | None:
+async def find_event_order(shop: Shop, resource: dict[str, Any], event_type: str) -> Order | None:
     """Our order an event's object is about: by client_reference_id or metadata, else by its PaymentIntent."""
-    metadata = resource.get("metadata") if isinstance(resource.get("metadata"), dict) else {}
+    metadata = resource.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
     for order_id in (resource.get("client_reference_id"), metadata.get("order_id")):
         if isinstance(order_id, str) and (order := await get_order(shop.db, order_id)):
             return order
@@ -36,7 +39,7 @@ async def find_event_order(shop: Shop, resource: dict, event_type: str) -> Order
 
 
 async def apply_stripe_event(
-    shop: Shop, event: StripeWebhookEvent, entries: list[dict]
+    shop: Shop, event: StripeWebhookEvent, entries: list[dict[str, Any]]
 ) -> tuple[Order | None, Order | None]:
     """Apply one verified event; return the order before and after (None, None when it concerns none)."""
     handler = HANDLERS.get(event.type)
@@ -49,30 +52,27 @@ async def apply_stripe_event(
     return order, await handler(shop, order, resource, entries)
 
 
-async def on_session_paid(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
+async def on_session_paid(shop: Shop, order: Order, resource: dict[str, Any], entries: list[dict[str, Any]]) -> Order:
     """checkout.session.completed / async_payment_succeeded: paid only when Stripe says paid."""
     return await apply_stripe_session(shop, order, StripeSession.model_validate(resource), entries)
 
 
-async def on_session_expired(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
+async def on_session_expired(
+    shop: Shop, order: Order, resource: dict[str, Any], entries: list[dict[str, Any]]
+) -> Order:
     """The order's current session expired unpaid: the order is given up; an older session is only noted."""
     session = StripeSession.model_validate(resource)
     if session.id == order.stripe_session_id and session_belongs(session, order):
-        moved = await transition_order(
-            shop.db,
-            order.id,
-            allowed_from=["pending"],
-            to="expired",
-            reason=f"Stripe session {session.id} expired unpaid",
-            entries=entries,
-        )
+        moved = await mark_expired(shop, order, f"Stripe session {session.id} expired unpaid", entries)
         if moved is not None:
             return moved
     note = timeline_entry("note", message=f"session {session.id} expired; order left as it was")
-    return await append_timeline_and_read(shop.db, order.id, [*entries, note])
+    return await append_timeline_and_read(shop.db, order.id, [*entries, note]) or order
 
 
-async def on_async_payment_failed(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
+async def on_async_payment_failed(
+    shop: Shop, order: Order, resource: dict[str, Any], entries: list[dict[str, Any]]
+) -> Order:
     """A delayed payment method failed: a failed attempt on the order."""
     session = StripeSession.model_validate(resource)
     report = {
@@ -84,7 +84,7 @@ async def on_async_payment_failed(shop: Shop, order: Order, resource: dict, entr
     return await record_attempt(shop, order, report, entries)
 
 
-async def on_payment_failed(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
+async def on_payment_failed(shop: Shop, order: Order, resource: dict[str, Any], entries: list[dict[str, Any]]) -> Order:
     """payment_intent.payment_failed: a declined card, kept as a failed attempt with Stripe's words."""
     error = resource.get("last_payment_error") or {}
     charge = error.get("charge")
@@ -97,7 +97,9 @@ async def on_payment_failed(shop: Shop, order: Order, resource: dict, entries: l
     return await record_attempt(shop, order, report, entries)
 
 
-async def on_charge_refunded(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
+async def on_charge_refunded(
+    shop: Shop, order: Order, resource: dict[str, Any], entries: list[dict[str, Any]]
+) -> Order:
     """charge.refunded names no refund: when it shows more refunded than we know, ask Stripe which refunds."""
     charge = StripeCharge.model_validate(resource)
     if charge.money_refunded.amount <= order.refunded_amount or not charge.payment_intent:
@@ -106,8 +108,8 @@ async def on_charge_refunded(shop: Shop, order: Order, resource: dict, entries: 
             "note",
             message=f"charge {charge.id} refunded {charge.money_refunded.format()}; every refund already recorded",
         )
-        return await append_timeline_and_read(shop.db, order.id, [*entries, note])
-    refunds, call = await shop.stripe.list_refunds(charge.payment_intent)
+        return await append_timeline_and_read(shop.db, order.id, [*entries, note]) or order
+    refunds, call = await shop.stripe_client.list_refunds(charge.payment_intent)
     known = {(r.get("refund_id"), r.get("status")) for r in order.refunds}
     after = order
     entries = [*entries, *call_entry(call)]
@@ -116,18 +118,18 @@ async def on_charge_refunded(shop: Shop, order: Order, resource: dict, entries: 
             after = await settle_refund(shop, after, report, entries)
             entries = []
     if entries:
-        after = await append_timeline_and_read(shop.db, order.id, entries)
+        after = await append_timeline_and_read(shop.db, order.id, entries) or after
     return after
 
 
-async def on_refund(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
+async def on_refund(shop: Shop, order: Order, resource: dict[str, Any], entries: list[dict[str, Any]]) -> Order:
     """refund.created / updated / failed: settle that refund."""
     return await settle_refund(shop, order, StripeRefund.model_validate(resource).report(), entries)
 
 
-async def on_dispute(shop: Shop, order: Order, resource: dict, entries: list[dict]) -> Order:
+async def on_dispute(shop: Shop, order: Order, resource: dict[str, Any], entries: list[dict[str, Any]]) -> Order:
     """charge.dispute.created: the order is disputed."""
-    return await record_dispute(shop, order, StripeDispute.model_validate(resource).summary(), entries)
+    return await record_dispute(shop, order, StripeDispute.model_validate(resource).report(), entries)
 
 
 HANDLERS: dict[str, Handler] = {

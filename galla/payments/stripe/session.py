@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from galla.orders.context import Shop
 from galla.orders.errors import gateway_failure
-from galla.orders.view import call_entry
+from galla.orders.view import call_entry, load_order
 from galla.payments.calls import CallRecord
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.money import Money
 from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, SessionLine, StripeSession
 from galla.payments.stripe.confirm import apply_stripe_session
 from galla.store.customers import forget_stripe_customer, get_customer, remember_stripe_customer
-from galla.store.orders import Order, append_timeline, attach_stripe_session, get_order
+from galla.store.orders import Order, append_timeline, attach_stripe_session
 
 
-async def open_stripe_session(shop: Shop, order: Order, *, switch: dict | None = None) -> Order:
+async def open_stripe_session(shop: Shop, order: Order, *, switch: dict[str, Any] | None = None) -> Order:
     """Give a pending order an open Checkout Session: its current one if still open, else a new one.
 
     `switch` holds fields set with the new session in the same update (a failover's gateway and reason).
     """
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     try:
         if order.stripe_session_id:
-            current, call = await shop.stripe.retrieve_session(order.stripe_session_id)
+            current, call = await shop.stripe_client.retrieve_session(order.stripe_session_id)
             entries += call_entry(call)
             if current.status == "open":
                 # Still the one to pay with: nothing changed, so nothing is written (anyone with the order id may
@@ -38,10 +40,12 @@ async def open_stripe_session(shop: Shop, order: Order, *, switch: dict | None =
         raise gateway_failure(exc) from exc
     attached = await attach_stripe_session(shop.db, order.id, session.id, session.url, entries, switch)
     # None: the order stopped being pending meanwhile (paid by a webhook); show it as it is.
-    return attached or await get_order(shop.db, order.id)
+    return attached or await load_order(shop, order.id)
 
 
-async def create_buyers_session(shop: Shop, order: Order, entries: list[dict]) -> tuple[StripeSession, CallRecord]:
+async def create_buyers_session(
+    shop: Shop, order: Order, entries: list[dict[str, Any]]
+) -> tuple[StripeSession, CallRecord]:
     """Create the order's next Checkout Session as the buyer's Stripe customer.
 
     A customer id remembered under other keys (the sandbox's, test mode's before live) or deleted in the Dashboard
@@ -65,7 +69,7 @@ async def create_session(
     shop: Shop, order: Order, customer_id: str, key_suffix: str = ""
 ) -> tuple[StripeSession, CallRecord]:
     """Ask Stripe for the order's next Checkout Session, paid as this customer."""
-    return await shop.stripe.create_session(
+    return await shop.stripe_client.create_session(
         order_id=order.id,
         attempt=len(order.stripe_sessions) + 1,
         lines=session_lines(order),
@@ -91,16 +95,17 @@ def session_lines(order: Order) -> list[SessionLine]:
     ]
 
 
-async def ensure_stripe_customer(shop: Shop, order: Order, entries: list[dict]) -> str:
+async def ensure_stripe_customer(shop: Shop, order: Order, entries: list[dict[str, Any]]) -> str:
     """Return the buyer's Stripe customer id: remembered, found by email, or created once."""
     email = order.customer["email"]
     customer = await get_customer(shop.db, email) or {}
     if customer.get("stripe_customer_id"):
-        return customer["stripe_customer_id"]
-    found, call = await shop.stripe.find_customer(email)
+        remembered: str = customer["stripe_customer_id"]
+        return remembered
+    found, call = await shop.stripe_client.find_customer(email)
     entries += call_entry(call)
     if found is None:
-        found, call = await shop.stripe.create_customer(
+        found, call = await shop.stripe_client.create_customer(
             email=email, name=order.customer.get("name", ""), phone=order.customer.get("phone")
         )
         entries += call_entry(call)
