@@ -19,9 +19,9 @@ from galla.api.documented import (
     documented,
     idempotency_key,
 )
-from galla.api.requests import RefundRequest
 from galla.orders.context import Shop
 from galla.orders.errors import InvalidInput
+from galla.orders.inputs import RefundRequest
 from galla.orders.refunds import request_refund
 from galla.orders.view import load_order
 from galla.payments.razorpay.capture import capture_order

@@ -21,7 +21,13 @@ from pydantic.json_schema import models_json_schema
 
 from galla.api import responses
 from galla.api.documented import SIGNED_IN, Answer, Operation, declared_operation, documented
-from galla.api.requests import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest, RefundRequest
+from galla.orders.inputs import (
+    CartRequest,
+    CheckoutRequest,
+    RazorpayFailedRequest,
+    RazorpayVerifyRequest,
+    RefundRequest,
+)
 from galla.web.middlewares import ANSWERS_JSON, JSON_HANDLER
 
 routes = web.RouteTableDef()

@@ -25,10 +25,10 @@ from galla.api.documented import (
     documented,
     idempotency_key,
 )
-from galla.api.requests import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.ops.metrics import METRICS
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, InvalidInput
+from galla.orders.inputs import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.place import place_order
 from galla.orders.quote import quote_cart
 from galla.payments.razorpay.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment

@@ -6,10 +6,10 @@ import hashlib
 import json
 from typing import Any
 
-from galla.api.requests import CheckoutRequest
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, Conflict, InvalidInput
 from galla.orders.failover import open_payment_or_fail_over
+from galla.orders.inputs import CheckoutRequest
 from galla.orders.quote import Quote, quote_cart
 from galla.orders.states import OrderStatus
 from galla.orders.view import load_order, new_order_id

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from galla.api.requests import CartRequest
 from galla.orders.context import Shop
 from galla.orders.errors import InvalidInput
+from galla.orders.inputs import CartRequest
 from galla.payments.money import AmountNotChargeable, Money, check_chargeable
 from galla.payments.routing import HOME_COUNTRY, HOME_CURRENCY, GatewayOff, NoRoute, Route, choose_route
 from galla.store.products import Product, find_inactive_ids, get_products

@@ -6,9 +6,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from galla.api.bodies import describe_order
-from galla.api.requests import COUNTRIES
 from galla.orders.addresses import formats_for_pages
 from galla.orders.errors import CheckoutError, NotFound
+from galla.orders.inputs import COUNTRIES
 from galla.orders.receipts import RECEIPT_STATUSES, describe_receipt
 from galla.orders.view import load_order
 from galla.payments.stripe.confirm import load_order_after_return

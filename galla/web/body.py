@@ -10,9 +10,9 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from pydantic import BaseModel
 
-from galla.api.requests import parse_body
 from galla.jsonio import dumps, loads
 from galla.orders.errors import CheckoutError
+from galla.orders.inputs import parse_body
 
 MAX_BODY_BYTES = 64 * 1024
 TOO_LARGE = f"the body may be at most {MAX_BODY_BYTES} bytes"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from galla.api.requests import RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.context import Shop
 from galla.orders.errors import SignatureInvalid, gateway_failure
 from galla.orders.expiry import mark_expired
+from galla.orders.inputs import RazorpayFailedRequest, RazorpayVerifyRequest
 
 # Its old home: galla/api/routes.py imports it from here (an explicit re-export).
 from galla.orders.place import prepare_payment as prepare_payment
@@ -170,7 +170,7 @@ async def record_failed_payment(shop: Shop, request: RazorpayFailedRequest) -> O
     """Keep checkout.js's payment.failed report on the order; the buyer may try again."""
     order = await load_order(shop, request.order_id)
     error = request.error
-    # The ids were checked against Razorpay's format at the edge (galla/api/requests.py): safe in a URL.
+    # The ids were checked against Razorpay's format at the edge (galla/orders/inputs.py): safe in a URL.
     report = {
         "code": error.code,
         "description": error.description,

@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from galla.api.requests import RazorpayVerifyRequest
 from galla.orders.context import Shop
 from galla.orders.errors import MalformedWebhook, SignatureRefused
+from galla.orders.inputs import RazorpayVerifyRequest
 from galla.payments.calls import CallRecord
 from galla.payments.claims import dig, short
 from galla.payments.gateways import Gateway

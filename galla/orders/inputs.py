@@ -1,4 +1,4 @@
-"""The request bodies the API accepts, validated at the edge; errors name the field."""
+"""What a buyer's request carries into the flows, as pydantic models checked at the edge; errors name the field."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ class ShippingAddress(_Body):
     ) = Field(None, description="ISO 3166-1 alpha-2; must be the checkout's `country` (taken from it when absent).")
 
 
-def phone_in_e164(phone: str, country: str, loc: tuple) -> str:
+def phone_in_e164(phone: str, country: str, loc: tuple[str | int, ...]) -> str:
     """A phone number in E.164; one without a country code is read as the country's, as checkout.js does."""
     try:
         number = phonenumbers.parse(phone, country)
@@ -235,11 +235,11 @@ class RazorpayFailedRequest(_Body):
     error: RazorpayFailure
 
 
-def _field_error(loc: tuple, message: str) -> ValueError:
+def _field_error(loc: tuple[str | int, ...], message: str) -> ValueError:
     return ValueError(f"{'.'.join(map(str, loc))}: {message}")
 
 
-def field_path(loc: tuple) -> str:
+def field_path(loc: tuple[str | int, ...]) -> str:
     """Turn pydantic's location ('items', 0, 'quantity') into 'items[0].quantity'."""
     path = ""
     for part in loc:
