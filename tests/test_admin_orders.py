@@ -8,9 +8,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import ADMIN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.app import ADMIN
 
 from galla.admin.order_filters import read_filters
 from galla.store.db import INDEXES, ensure_indexes

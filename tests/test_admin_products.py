@@ -8,8 +8,8 @@ import html
 import re
 
 import pytest
-from conftest import ADMIN, checkout_body
-from test_security import sign_in
+from support.admin import sign_in
+from support.app import ADMIN, checkout_body
 
 from galla.admin.product_form import parse_price, slugify
 from galla.store.products import find_inactive_ids, find_product, update_product

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import checkout_body
+from support.app import checkout_body
 
 
 def with_item(**item):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from abuse_helpers import gateway_paths, place_order
 from aiohttp import web
+from support.abuse import gateway_paths, place_order
 
 from galla.payments.razorpay.client import RazorpayClient
 from galla.store.orders import MAX_ATTEMPTS

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-from conftest import ADMIN, checkout_body
-from webhook_helpers import US_BUYER, admin_post, deliver_all, events_named, paid_razorpay_order, place
+from support.app import ADMIN, checkout_body
+from support.webhooks import US_BUYER, admin_post, deliver_all, events_named, paid_razorpay_order, place
 
 from galla.admin.figures import build_dashboard
 from galla.payments.money import format_money

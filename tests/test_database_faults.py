@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-from conftest import checkout_body, sandbox_settings
-from faults import FlakyDatabase, Outage
-from webhook_helpers import deliver, events_named, ledger, place, razorpay_secret, stored_order, stripe_secret
+from support.app import checkout_body
+from support.webhooks import deliver, events_named, ledger, place, razorpay_secret, stored_order, stripe_secret
 
-from galla.app import create_app
-from galla.store.db import Database
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS
 from sandboxes.stripe import STRIPE_WEBHOOKS
-
-
-@pytest.fixture
-async def flaky(aiohttp_client, database, razorpay_sandbox, stripe_sandbox):
-    """The app on a database that a test can switch off, and the switch."""
-    outage = Outage()
-    db = Database(client=database.client, db=FlakyDatabase(database.db, outage), embedded=database.embedded)
-    client = await aiohttp_client(create_app(sandbox_settings(razorpay_sandbox, stripe_sandbox), db=db))
-    return client, outage
 
 
 async def test_webhook_while_mongodb_is_down_is_a_503_and_is_applied_on_redelivery(flaky, razorpay_sandbox):

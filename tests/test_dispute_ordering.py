@@ -8,9 +8,8 @@ the dispute); razorpay/markdown-docs webhooks/best-practices.md (deliveries are 
 
 from __future__ import annotations
 
-from conftest import checkout_body
-from money_helpers import events_named
-from webhook_helpers import deliver_all, place, stored_order
+from support.app import checkout_body
+from support.webhooks import deliver_all, events_named, place, stored_order
 
 
 async def test_item3_a_dispute_arriving_before_the_capture_leaves_the_order_disputed(client, razorpay_sandbox):

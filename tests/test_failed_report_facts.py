@@ -8,8 +8,8 @@ the payment entity's error_source, error_step and error_reason (razorpay.com/doc
 
 from __future__ import annotations
 
-from conftest import checkout_body
-from webhook_helpers import place, stored_order
+from support.app import checkout_body
+from support.webhooks import place, stored_order
 
 
 async def test_failed_attempt_keeps_razorpays_source_step_and_reason_not_the_browsers(client, razorpay_sandbox):

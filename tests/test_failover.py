@@ -7,7 +7,7 @@ import asyncio
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import checkout_body
+from support.app import checkout_body
 
 from galla.web.state import DATABASE, SHOP
 from sandboxes.razorpay.config import SANDBOX_FAULTS

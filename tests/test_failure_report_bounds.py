@@ -9,9 +9,9 @@ to it) and spend the shop's Razorpay quota, one rate-limited request at a time f
 
 from __future__ import annotations
 
-from abuse_helpers import gateway_paths, place_order
-from conftest import checkout_body
-from webhook_helpers import deliver_all
+from support.abuse import gateway_paths, place_order
+from support.app import checkout_body
+from support.webhooks import deliver_all
 
 from galla.store.orders import MAX_ATTEMPTS
 

@@ -10,10 +10,10 @@ proxies only the last N entries are theirs. aiohttp-remotes' XForwardedRelaxed(n
 from __future__ import annotations
 
 import pytest
-from abuse_helpers import order_body
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 from multidict import CIMultiDict
+from support.abuse import order_body
 
 from galla.settings import Settings
 from galla.web import ratelimit

@@ -12,8 +12,8 @@ import json
 
 import bson
 import pytest
-from conftest import checkout_body
-from webhook_helpers import deliver, ledger, place, post_razorpay, stored_order
+from support.app import checkout_body
+from support.webhooks import deliver, ledger, place, post_razorpay, stored_order
 
 import galla.store.events
 

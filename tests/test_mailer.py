@@ -12,8 +12,8 @@ from urllib.parse import unquote
 
 import pytest
 from aiosmtpd.smtp import SMTP
-from conftest import ADMIN, CUSTOMER, checkout_body
-from webhook_helpers import deliver, deliver_all, events_named, place
+from support.app import ADMIN, CUSTOMER, checkout_body
+from support.webhooks import deliver, deliver_all, events_named, place
 
 from galla.settings import Settings
 from galla.store.outbox import claim_message, get_message, new_message, queue_message

@@ -8,7 +8,7 @@ verify_payment_signature and stripe-python's WebhookSignature.verify_header both
 from __future__ import annotations
 
 import pytest
-from abuse_helpers import place_order
+from support.abuse import place_order
 
 ODD = ["\u00e9\u00e9", "abc\u0430", "t=1,v1=\u00e9"]
 

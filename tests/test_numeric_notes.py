@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 
 import razorpay
-from conftest import checkout_body
-from webhook_helpers import deliver, place, stored_order
+from support.app import checkout_body
+from support.webhooks import deliver, place, stored_order
 
 from galla.payments.razorpay.client import RazorpayOrder, RazorpayPayment, RazorpayRefund
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import ADMIN, checkout_body, sandbox_settings
-from webhook_helpers import deliver_all, events_named, place, stored_order
+from support.app import ADMIN, checkout_body, sandbox_settings
+from support.webhooks import deliver_all, events_named, place, stored_order
 
 from galla.app import create_app
 from galla.cli import webhook_secret_warnings

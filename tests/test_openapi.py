@@ -17,7 +17,6 @@ import pytest
 import requests
 import schemathesis
 from aiohttp import web
-from conftest import ADMIN, ADMIN_PASSWORD, CUSTOMER, checkout_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
@@ -27,7 +26,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from webhook_helpers import sign_razorpay, sign_stripe
+from support.app import ADMIN, ADMIN_PASSWORD, CUSTOMER, checkout_body
+from support.webhooks import sign_razorpay, sign_stripe
 
 from galla.api.openapi import DOCUMENT_PATH, REF, REQUEST_MODELS, openapi_document
 from galla.app import create_app

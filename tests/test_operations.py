@@ -9,10 +9,9 @@ import logging
 import time
 
 import pytest
-from conftest import checkout_body
 from prometheus_client.parser import text_string_to_metric_families
-from test_database_faults import flaky  # noqa: F401 (a fixture)
-from webhook_helpers import deliver, post_razorpay
+from support.app import checkout_body
+from support.webhooks import deliver, post_razorpay
 
 from galla.ops.logs import REQUEST_ID_VAR, configure_logging
 from sandboxes.razorpay.config import SANDBOX_FAULTS

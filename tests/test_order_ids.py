@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from address_helpers import shipping_address
+from support.addresses import shipping_address
 
 from galla.orders.view import new_order_id
 

@@ -13,9 +13,9 @@ import re
 import string
 
 import aiohttp
-from abuse_helpers import place_order
 from hypothesis import given
 from hypothesis import strategies as st
+from support.abuse import place_order
 
 from galla.ops import redact
 from galla.ops.redact import REDACTED, passes_luhn

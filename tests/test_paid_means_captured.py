@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from conftest import checkout_body
-from money_helpers import checkout_signature, control, events_named, given_back_payment
-from webhook_helpers import deliver_all, place, stored_order
+from support.app import checkout_body
+from support.money import checkout_signature, control, given_back_payment
+from support.webhooks import deliver_all, events_named, place, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.payments.razorpay.confirm import GIVEN_BACK

@@ -5,7 +5,7 @@ spend the shop's gateway quota or open its circuit breaker; everything else is n
 from __future__ import annotations
 
 import pytest
-from abuse_helpers import place_order
+from support.abuse import place_order
 
 LIMIT = "3/minute"
 FAILURE = {

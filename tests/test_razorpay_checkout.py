@@ -6,7 +6,8 @@ import asyncio
 import hashlib
 import hmac
 
-from conftest import checkout_body
+from support.app import checkout_body
+from support.webhooks import verify
 
 
 async def place(client, body=None, headers=None):
@@ -14,9 +15,6 @@ async def place(client, body=None, headers=None):
     return resp.status, await resp.json()
 
 
-async def verify(client, order_id, paid: dict):
-    resp = await client.post("/api/payments/razorpay/verify", json={"order_id": order_id, **paid})
-    return resp.status, await resp.json()
 
 
 async def test_checkout_prices_from_database_and_opens_razorpay_order(client, razorpay_sandbox):

@@ -8,8 +8,8 @@ names the same three keys. The sandbox refuses an automatic capture without them
 
 from __future__ import annotations
 
-from conftest import checkout_body
-from webhook_helpers import place, stored_order
+from support.app import checkout_body
+from support.webhooks import place, stored_order
 
 
 async def order_request(client, placed) -> dict:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from conftest import CUSTOMER, checkout_body
-from test_refunds import paid_and_known, refund
-from webhook_helpers import US_BUYER, deliver, deliver_all, events_named, paid_stripe_order, place
+from support.app import CUSTOMER, checkout_body
+from support.money import paid_and_known, refund
+from support.webhooks import US_BUYER, deliver, deliver_all, events_named, paid_stripe_order, place
 
 from galla.orders.receipts import format_shop_time, queue_receipt
 from galla.store.orders import get_order

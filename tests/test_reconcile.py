@@ -6,8 +6,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from conftest import checkout_body
-from webhook_helpers import US_BUYER, admin_post, place, stored_order
+from support.app import checkout_body
+from support.webhooks import US_BUYER, admin_post, place, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.store.leases import acquire_lease, release_lease

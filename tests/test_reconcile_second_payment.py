@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from money_helpers import control, placed_with_failed_payment
-from webhook_helpers import stored_order
+from support.money import control, placed_with_failed_payment
+from support.webhooks import stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.payments.stripe.session import open_stripe_session
@@ -49,8 +49,7 @@ async def test_item4_an_order_failed_over_to_stripe_but_paid_through_razorpay_co
     client, razorpay_sandbox, stripe_sandbox
 ):
     """The dashboard sums takings by the order's gateway, and the receipt names it: the one that took the money."""
-    from money_helpers import events_named
-    from webhook_helpers import deliver_all
+    from support.webhooks import deliver_all, events_named
 
     placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
@@ -60,8 +59,7 @@ async def test_item4_an_order_failed_over_to_stripe_but_paid_through_razorpay_co
 
 async def paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox) -> tuple[dict, str]:
     """Failed over, paid through Stripe (its webhook delivered), then Razorpay captured the late authorisation."""
-    from money_helpers import events_named
-    from webhook_helpers import deliver_all
+    from support.webhooks import deliver_all, events_named
 
     placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
     order = await get_order(client.app[SHOP].db, placed["order_id"])
@@ -108,8 +106,7 @@ async def test_item4_reconcile_gives_back_a_stripe_payment_on_an_order_razorpay_
 ):
     """The other way round: Razorpay's late capture paid the order (its webhook came), and the buyer had also paid
     the Stripe session the failover opened, whose webhook was lost."""
-    from money_helpers import events_named
-    from webhook_helpers import deliver_all
+    from support.webhooks import deliver_all, events_named
 
     placed, late_id = await failed_over_then_razorpay_late(client, razorpay_sandbox)
     order = await get_order(client.app[SHOP].db, placed["order_id"])

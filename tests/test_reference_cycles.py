@@ -8,8 +8,8 @@ from collections import Counter
 
 import aiohttp
 import pytest
-from conftest import ADMIN, checkout_body
-from webhook_helpers import deliver_all
+from support.app import ADMIN, checkout_body
+from support.webhooks import deliver_all
 
 
 async def cyclic_garbage(exchange) -> Counter:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
-from money_helpers import control, events_named, paid_order
-from webhook_helpers import admin_post, deliver, post_razorpay, stored_order
+from support.money import control, paid_order
+from support.webhooks import admin_post, deliver, events_named, post_razorpay, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.payments.errors import GatewayUnavailable

@@ -9,9 +9,9 @@ receiving this response").
 
 from __future__ import annotations
 
-from conftest import checkout_body
-from money_helpers import control, events_named
-from webhook_helpers import admin_post, deliver_all, place
+from support.app import checkout_body
+from support.money import control
+from support.webhooks import admin_post, deliver_all, events_named, place
 
 from galla.web.state import SHOP
 

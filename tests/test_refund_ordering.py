@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import copy
 
-from conftest import ADMIN, checkout_body
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from money_helpers import events_named, paid_order
-from webhook_helpers import admin_post, deliver, deliver_all, place, post_razorpay, stored_order
+from support.app import ADMIN, checkout_body
+from support.money import paid_order
+from support.webhooks import admin_post, deliver, deliver_all, events_named, place, post_razorpay, stored_order
 
 from sandboxes.razorpay.validation import RefundRequest
 

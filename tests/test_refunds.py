@@ -6,8 +6,9 @@ import asyncio
 import copy
 
 import aiohttp
-from conftest import checkout_body
-from webhook_helpers import (
+from support.app import checkout_body
+from support.money import paid_and_known, refund
+from support.webhooks import (
     admin_post,
     deliver,
     deliver_all,
@@ -17,19 +18,6 @@ from webhook_helpers import (
     post_razorpay,
     stored_order,
 )
-
-
-async def paid_and_known(client, sandbox):
-    """A Razorpay order paid and its capture webhook applied."""
-    placed, paid = await paid_razorpay_order(client, sandbox)
-    await deliver_all(client, events_named(sandbox, "order.paid"))
-    return placed, paid
-
-
-async def refund(client, order_id, amount=None, **kwargs):
-    return await admin_post(
-        client, f"/api/admin/orders/{order_id}/refund", {} if amount is None else {"amount": amount}, **kwargs
-    )
 
 
 async def test_half_refund_is_pending_until_its_webhook_then_partially_refunded(client, razorpay_sandbox):

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import checkout_body
-from money_helpers import events_named
-from webhook_helpers import deliver_all, place, stored_order
+from support.app import checkout_body
+from support.webhooks import deliver_all, events_named, place, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.store.orders import now

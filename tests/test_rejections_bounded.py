@@ -7,8 +7,8 @@ naming an order of ours are kept, and at most KEEP_PER_ORDER per order.
 
 from __future__ import annotations
 
-from abuse_helpers import place_order
-from webhook_helpers import post_razorpay
+from support.abuse import place_order
+from support.webhooks import post_razorpay
 
 from galla.store.rejections import KEEP_PER_ORDER
 from galla.web.state import DATABASE

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import ADMIN, checkout_body
-from money_helpers import control, events_named, placed_with_failed_payment
-from webhook_helpers import deliver, deliver_all, place, stored_order
+from support.app import ADMIN, checkout_body
+from support.money import control, placed_with_failed_payment
+from support.webhooks import deliver, deliver_all, events_named, place, stored_order
 
 from galla.payments.stripe.session import open_stripe_session
 from galla.store.orders import find_order_by_payment_id, get_order

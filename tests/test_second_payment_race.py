@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
-from money_helpers import checkout_signature, control, events_named, placed_with_failed_payment
-from webhook_helpers import deliver, deliver_all, stored_order
+from support.money import checkout_signature, control, placed_with_failed_payment
+from support.webhooks import deliver, deliver_all, events_named, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.payments.stripe.session import open_stripe_session

@@ -13,7 +13,7 @@ import json
 
 import pytest
 import stripe
-from webhook_helpers import events_named, paid_stripe_order, post_razorpay, post_stripe, sign_stripe
+from support.webhooks import events_named, paid_stripe_order, post_razorpay, post_stripe, sign_stripe
 
 from galla.settings import Settings
 from sandboxes.stripe import STRIPE_WEBHOOKS

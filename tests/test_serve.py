@@ -7,8 +7,8 @@ import re
 
 import aiohttp
 import pytest
-from address_helpers import shipping_address
 from aiohttp import web
+from support.addresses import shipping_address
 
 from galla.app import create_app
 from galla.settings import Settings

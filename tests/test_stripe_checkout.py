@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
-from conftest import CUSTOMER, checkout_body
-from webhook_helpers import post_stripe
+from support.app import CUSTOMER, checkout_body
+from support.webhooks import post_stripe
 
 from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, session_idempotency_key
 from galla.payments.stripe.session import session_lines

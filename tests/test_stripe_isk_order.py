@@ -8,10 +8,9 @@ and nothing a person reads (order, refunds, timeline) may carry it.
 
 from __future__ import annotations
 
-from address_helpers import shipping_address
-from conftest import checkout_body
-from money_helpers import events_named
-from webhook_helpers import admin_post, deliver, place, stored_order
+from support.addresses import shipping_address
+from support.app import checkout_body
+from support.webhooks import admin_post, deliver, events_named, place, stored_order
 
 from galla.web.state import DATABASE
 

@@ -7,9 +7,8 @@ import json
 import re
 from datetime import UTC, datetime
 
-from conftest import ADMIN
-from test_razorpay_checkout import verify
-from webhook_helpers import (
+from support.app import ADMIN
+from support.webhooks import (
     deliver,
     deliver_all,
     events_named,
@@ -18,6 +17,7 @@ from webhook_helpers import (
     post_razorpay,
     post_stripe,
     stored_order,
+    verify,
 )
 
 from galla.web.state import DATABASE, SETTINGS

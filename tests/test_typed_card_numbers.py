@@ -8,8 +8,8 @@ code pattern (any 16 letters or digits passed there), and shown on the order pag
 from __future__ import annotations
 
 import pytest
-from address_helpers import shipping_address
-from conftest import checkout_body
+from support.addresses import shipping_address
+from support.app import checkout_body
 
 from galla.ops.redact import REDACTED, redact_card_numbers
 

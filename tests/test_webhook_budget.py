@@ -13,7 +13,7 @@ import asyncio
 import time
 from datetime import timedelta
 
-from webhook_helpers import (
+from support.webhooks import (
     admin_post,
     deliver,
     deliver_all,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 
 import razorpay
-from conftest import checkout_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from webhook_helpers import deliver, place, post_razorpay, stored_order
+from support.app import checkout_body
+from support.webhooks import deliver, place, post_razorpay, stored_order
 
 from galla.web.state import DATABASE
 

@@ -8,10 +8,10 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from conftest import checkout_body
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from webhook_helpers import US_BUYER, admin_post, place, razorpay_secret, stored_order, stripe_secret
+from support.app import checkout_body
+from support.webhooks import US_BUYER, admin_post, place, razorpay_secret, stored_order, stripe_secret
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.store.orders import now

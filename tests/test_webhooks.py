@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import checkout_body
-from webhook_helpers import (
+from support.app import checkout_body
+from support.webhooks import (
     US_BUYER,
     deliver,
     deliver_all,

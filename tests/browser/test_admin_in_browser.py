@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url, sign_in  # noqa: F401
-from test_shop_in_browser import buy_a_shawl
-from test_stripe_in_browser import SUCCEEDS, fill_checkout, pay_button_says, pay_by_card, wait_for_paid
+from support.browser import (
+    NEEDS_BROWSER,
+    SHOTS,
+    SUCCEEDS,
+    buy_a_shawl,
+    fill_checkout,
+    pay_button_says,
+    pay_by_card,
+    sign_in,
+    wait_for_paid,
+)
 
 pytestmark = NEEDS_BROWSER
 

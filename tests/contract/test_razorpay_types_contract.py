@@ -12,9 +12,8 @@ from datetime import timedelta
 
 import pytest
 import razorpay
-from address_helpers import shipping_address
-from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
-from razorpay_contract import (
+from support.addresses import shipping_address
+from support.contract.razorpay_contract import (
     ALLOWANCES,
     ENDPOINTS,
     _target,
@@ -23,8 +22,8 @@ from razorpay_contract import (
     published_schema,
     webhook_problems,
 )
-from webhook_helpers import admin_post, deliver_all, place
-from wire_recorder import Exchange
+from support.contract.wire_recorder import Exchange
+from support.webhooks import admin_post, deliver_all, place
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.store.orders import now

@@ -12,15 +12,14 @@ from datetime import timedelta
 
 import pytest
 import stripe
-from address_helpers import shipping_address
-from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
 from stripe.params import CustomerCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
-from stripe_contract import timeline_problems, wire_problems
-from stripe_routes import params_type
-from typed_params import check_params
-from webhook_helpers import admin_post, deliver_all, stored_order
-from wire_recorder import Exchange, decode_brackets
+from support.addresses import shipping_address
+from support.contract.stripe_contract import timeline_problems, wire_problems
+from support.contract.stripe_routes import params_type
+from support.contract.typed_params import check_params
+from support.contract.wire_recorder import Exchange, decode_brackets
+from support.webhooks import admin_post, deliver_all, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.store.orders import now

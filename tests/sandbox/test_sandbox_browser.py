@@ -19,7 +19,7 @@ import tempfile
 import aiohttp
 import pytest
 from aiohttp import web
-from sandbox_fixtures import MOUNT, basic_auth, new_keys
+from support.razorpay_sandbox import MOUNT, basic_auth, new_keys
 
 from sandboxes.razorpay import SANDBOX_STATE, create_razorpay_sandbox
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from razorpay.errors import BadRequestError
-from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
+from support.razorpay_sandbox import run_sdk
 
 DOCUMENTED = {
     "capture": "automatic",

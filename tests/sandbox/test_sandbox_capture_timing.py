@@ -13,7 +13,7 @@ import asyncio
 
 import pytest
 import razorpay
-from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
+from support.razorpay_sandbox import run_sdk
 
 from sandboxes.razorpay.state import AUTO_REFUND_AFTER, CAPTURE_WINDOW, SAME_KEY_IN_PROGRESS
 

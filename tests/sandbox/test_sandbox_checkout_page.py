@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sandbox_fixtures import basic_auth, clock, mounted, sandbox  # noqa: F401  (fixtures)
+from support.razorpay_sandbox import basic_auth
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ sandbox makes up fails.
 from __future__ import annotations
 
 import pytest
-from sandbox_fixtures import clock, run_sdk, sandbox  # noqa: F401  (fixtures)
+from support.razorpay_sandbox import run_sdk
 
 SOURCES = {
     "card": {"customer", "business", "internal", "gateway", "issuer_bank"},

@@ -8,7 +8,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sandbox_fixtures import basic_auth, clock, sandbox  # noqa: F401  (fixtures)
+from support.razorpay_sandbox import basic_auth
 
 from sandboxes.razorpay import SANDBOX_FAULTS
 

@@ -7,7 +7,6 @@ import hmac
 import re
 
 import pytest
-from sandbox_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 
 
 def expected_signature(secret: str, order_id: str, payment_id: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from sandbox_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import razorpay
 from razorpay.errors import BadRequestError, SignatureVerificationError
-from sandbox_fixtures import clock, mounted, run_sdk, sandbox  # noqa: F401  (fixtures)
+from support.razorpay_sandbox import run_sdk
 
 
 async def test_sdk_order_payment_capture_round_trip(sandbox):

@@ -13,7 +13,8 @@ import pytest
 import razorpay
 import requests
 from razorpay.errors import SignatureVerificationError
-from sandbox_fixtures import WEBHOOK_SECRET, clock, hooked, receiver, running_sandbox, sandbox, start_receiver  # noqa: F401  (fixtures)
+from support.razorpay_sandbox import WEBHOOK_SECRET, running_sandbox
+from support.receiver import start_receiver
 
 from sandboxes.common.webhooks import RAZORPAY_RETRY_DELAYS, razorpay_signature
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, create_razorpay_sandbox

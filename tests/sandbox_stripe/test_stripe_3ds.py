@@ -6,7 +6,6 @@ and "Fail authentication"). A failed check leaves the intent with payment_intent
 from __future__ import annotations
 
 import pytest
-from stripe_fixtures import clock, sandbox  # noqa: F401  (fixtures)
 
 THREE_DS_CARDS = ["4000 0025 0000 3155", "4000 0000 0000 3220"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from stripe_fixtures import clock, running_sandbox, session_params  # noqa: F401  (fixtures)
+from support.stripe_sandbox import running_sandbox, session_params
 
 
 @pytest.mark.parametrize("dashboard", [False, True])

@@ -9,7 +9,7 @@ import base64
 import pytest
 import stripe
 from aiohttp import web
-from stripe_fixtures import clock, line, mounted, sandbox, sdk_encode, session_params, stripe_client  # noqa: F401  (fixtures)
+from support.stripe_sandbox import line, sdk_encode, session_params, stripe_client
 
 from sandboxes.stripe import STRIPE_SANDBOX_CONFIG
 

@@ -6,7 +6,7 @@ import asyncio
 import sys
 
 import aiohttp
-from stripe_fixtures import session_params, stripe_client
+from support.stripe_sandbox import session_params, stripe_client
 
 
 async def test_the_command_line_serves_the_api_and_the_hosted_page(unused_tcp_port_factory):

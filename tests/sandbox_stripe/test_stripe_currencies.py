@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from stripe_fixtures import clock, line, sandbox  # noqa: F401  (fixtures)
+from support.stripe_sandbox import line
 
 
 @pytest.mark.parametrize("currency", ["isk", "ugx"])

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 import stripe
-from stripe_fixtures import NOW, clock, sandbox  # noqa: F401  (fixtures)
+from support.stripe_sandbox import NOW
 
 from sandboxes.stripe import StripeEvent
 

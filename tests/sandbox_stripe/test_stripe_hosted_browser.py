@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from stripe_fixtures import clock, mounted  # noqa: F401  (fixtures)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium to run the hosted page in")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from stripe_fixtures import NOW, clock, line, mounted, sandbox  # noqa: F401  (fixtures)
+from support.stripe_sandbox import NOW, line
 
 DECLINES = [
     ("4000 0000 0000 0002", "card_declined", "generic_decline", "Your card was declined."),

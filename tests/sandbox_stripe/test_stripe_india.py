@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from stripe_fixtures import US_SHIPPING, clock, line, running_sandbox, sandbox, session_params, us_sandbox  # noqa: F401  (fixtures)
+from support.stripe_sandbox import US_SHIPPING, line, running_sandbox, session_params
 
 
 async def test_item9_an_indian_account_cannot_search_customers(sandbox):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from stripe_fixtures import NOW, Clock, clock, line, sandbox, sdk_encode, session_params  # noqa: F401  (fixtures)
+from support.stripe_sandbox import NOW, Clock, line, sdk_encode, session_params
 
 from sandboxes.stripe import StripeSandboxState
 from sandboxes.stripe.cards import TEST_CARDS, CardInput

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from stripe_fixtures import clock, sandbox, us_sandbox  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

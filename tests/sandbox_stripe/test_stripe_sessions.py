@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from stripe_fixtures import MOUNT, NOW, clock, line, mounted, running_sandbox, sandbox  # noqa: F401  (fixtures)
+from support.stripe_sandbox import MOUNT, NOW, line, running_sandbox
 
 
 async def test_create_echoes_what_the_shop_sent_and_points_at_the_hosted_page(sandbox):

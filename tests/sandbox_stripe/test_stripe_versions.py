@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import stripe
-from stripe_fixtures import WEBHOOK_SECRET, live_clock, receiver, running_sandbox  # noqa: F401  (fixtures)
+from support.stripe_sandbox import WEBHOOK_SECRET, running_sandbox
 
 from sandboxes.stripe import STRIPE_WEBHOOK_ENDPOINT
 

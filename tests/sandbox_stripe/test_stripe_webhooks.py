@@ -9,19 +9,8 @@ import sys
 import aiohttp
 import pytest
 import stripe
-from stripe_fixtures import (  # noqa: F401  (fixtures)
-    US_BILLING,
-    WEBHOOK_SECRET,
-    clock,
-    hooked,
-    live_clock,
-    receiver,
-    running_sandbox,
-    sandbox,
-    session_params,
-    start_receiver,
-    stripe_client,
-)
+from support.receiver import start_receiver
+from support.stripe_sandbox import US_BILLING, WEBHOOK_SECRET, running_sandbox, session_params, stripe_client
 
 from sandboxes.common.webhooks import STRIPE_RETRY_DELAYS, stripe_signature_header
 from sandboxes.stripe import STRIPE_WEBHOOKS, create_stripe_sandbox

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from stripe_routes import params_type
-from typed_params import check_params
-from wire_recorder import Exchange
+from support.contract.stripe_routes import params_type
+from support.contract.typed_params import check_params
+from support.contract.wire_recorder import Exchange
 
 
 def wire_problems(exchanges: list[Exchange]) -> list[str]:

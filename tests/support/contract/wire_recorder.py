@@ -123,3 +123,11 @@ class WireRecorder:
     def api_calls(self) -> list[Exchange]:
         """The REST calls (/v1/...), which is what the gateways' published types describe."""
         return [e for e in self.exchanges if e.path.startswith("/v1/")]
+
+
+@dataclass
+class Wires:
+    """What Galla sent to each gateway and what it got back."""
+
+    razorpay: WireRecorder
+    stripe: WireRecorder

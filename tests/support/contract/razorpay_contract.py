@@ -18,9 +18,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import jsonschema
-from wire_recorder import Exchange
 
-SCHEMA_FILE = Path(__file__).with_name("razorpay_schema.json")
+from support.contract.wire_recorder import Exchange
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "contract" / "razorpay_schema.json"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,23 +1,10 @@
 """Fixtures of the contract tests: Galla talking to both sandboxes through recording proxies.
-
-Imported by the tests (`from contract_fixtures import ...`), not a conftest.py: test helpers import the root
-conftest as `conftest`, which a second conftest module would shadow.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
-from wire_recorder import WireRecorder
-
-
-@dataclass
-class Wires:
-    """What Galla sent to each gateway and what it got back."""
-
-    razorpay: WireRecorder
-    stripe: WireRecorder
+from support.contract.wire_recorder import WireRecorder, Wires
 
 
 @pytest.fixture

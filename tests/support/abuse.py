@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from address_helpers import shipping_address
+from support.addresses import shipping_address
 
 BUYER = {"name": "Asha Rao", "email": "asha.rao@example.in", "phone": "+91 98765 43210"}
 

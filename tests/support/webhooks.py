@@ -9,9 +9,9 @@ import json
 import time
 
 import stripe
-from conftest import ADMIN, checkout_body
 
 from galla.web.state import DATABASE, SETTINGS
+from support.app import ADMIN, checkout_body
 
 
 def razorpay_secret(client) -> str:
@@ -132,3 +132,8 @@ async def paid_stripe_order(client, stripe_sandbox, **pay):
     status, _, _ = await stripe_sandbox.pay(placed["stripe"]["session_id"], **pay)
     assert status == 303
     return placed
+
+
+async def verify(client, order_id, paid: dict):
+    resp = await client.post("/api/payments/razorpay/verify", json={"order_id": order_id, **paid})
+    return resp.status, await resp.json()

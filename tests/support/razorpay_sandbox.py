@@ -1,7 +1,4 @@
-"""Fixtures for the sandbox's own tests: the sandbox on a real socket, alone or mounted under a prefix.
-
-Not a conftest.py on purpose: a second conftest module would shadow tests/conftest.py for the
-`from conftest import ...` lines of the app's tests. Test modules import the fixtures they use.
+"""The Razorpay sandbox as its own tests drive it: on a real socket, alone or mounted under a prefix.
 """
 
 from __future__ import annotations
@@ -15,11 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import pytest
 import razorpay
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from webhook_receiver import Receiver, start_receiver
 
 from sandboxes.common.webhooks import WebhookSender
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
@@ -142,40 +137,3 @@ async def running_sandbox(
             clock=clock,
             prefix=MOUNT if mount else "",
         )
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """The sandbox's clock, settable by the test."""
-    return Clock()
-
-
-@pytest.fixture
-async def sandbox(aiohttp_server, clock) -> Sandbox:
-    """The sandbox alone at the root of its own server."""
-    async with running_sandbox(aiohttp_server, clock) as running:
-        yield running
-
-
-@pytest.fixture
-async def mounted(aiohttp_server, clock) -> Sandbox:
-    """The sandbox mounted under /sandbox/razorpay of a parent app, as the shop mounts it."""
-    async with running_sandbox(aiohttp_server, clock, mount=True) as running:
-        yield running
-
-
-@pytest.fixture
-async def receiver(aiohttp_server) -> Receiver:
-    """A webhook receiver on its own port."""
-    return await start_receiver(aiohttp_server)
-
-
-@pytest.fixture
-async def hooked(aiohttp_server, clock, receiver) -> Sandbox:
-    """The sandbox alone, sending its webhooks to `receiver`, with tiny retry delays and a short timeout."""
-    async with running_sandbox(
-        aiohttp_server, clock, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET
-    ) as running:
-        running.webhooks.knobs.retry_delays = FAST_RETRIES
-        running.webhooks.knobs.timeout = 0.5
-        yield running

@@ -6,11 +6,11 @@ import hashlib
 import hmac
 
 import aiohttp
-from conftest import checkout_body
-from webhook_helpers import deliver_all, events_named, place
 
 from galla.payments.razorpay.client import AUTOMATIC_CAPTURE_OPTIONS
 from sandboxes.razorpay.state import AUTO_REFUND_AFTER
+from support.app import checkout_body
+from support.webhooks import admin_post, deliver_all, events_named, paid_razorpay_order, place
 
 
 async def paid_order(client, sandbox) -> dict:
@@ -56,3 +56,16 @@ async def given_back_payment(client, sandbox) -> tuple[dict, str]:
     payment = sandbox.state.payments[payment_id]
     assert (payment["status"], payment["captured"]) == ("refunded", False)
     return placed, payment_id
+
+
+async def paid_and_known(client, sandbox):
+    """A Razorpay order paid and its capture webhook applied."""
+    placed, paid = await paid_razorpay_order(client, sandbox)
+    await deliver_all(client, events_named(sandbox, "order.paid"))
+    return placed, paid
+
+
+async def refund(client, order_id, amount=None, **kwargs):
+    return await admin_post(
+        client, f"/api/admin/orders/{order_id}/refund", {} if amount is None else {"amount": amount}, **kwargs
+    )

@@ -1,14 +1,10 @@
-"""Fixtures for the Stripe sandbox's own tests: the sandbox on a real socket, alone or mounted under a prefix,
-the official SDK pointed at it, and the hosted page's form.
-
-Not a conftest.py on purpose: a second conftest module would shadow tests/conftest.py for the
-`from conftest import ...` lines of the app's tests. Test modules import the fixtures they use.
+"""The Stripe sandbox as its own tests drive it: on a real socket, alone or mounted under a prefix, the official
+SDK pointed at it, and the hosted page's form.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,11 +13,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import pytest
 import stripe
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from webhook_receiver import Receiver, start_receiver
 
 from sandboxes.common.webhooks import WebhookSender
 from sandboxes.stripe import (
@@ -317,53 +311,3 @@ async def running_sandbox(aiohttp_server, clock: Clock, *, mount: bool, **option
     url = str(server.make_url(prefix or "/")).rstrip("/")
     async with aiohttp.ClientSession() as http, stripe_client(url, key) as sdk:
         yield Sandbox(server=server, app=app, http=http, sdk=sdk, secret_key=key, clock=clock, prefix=prefix)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """The sandbox's clock, settable by the test."""
-    return Clock()
-
-
-@pytest.fixture
-async def sandbox(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
-    """The sandbox alone at the root of its own server."""
-    async with running_sandbox(aiohttp_server, clock, mount=False) as running:
-        yield running
-
-
-@pytest.fixture
-async def us_sandbox(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
-    """The sandbox as a US account: customer search works there (not for Indian accounts)."""
-    async with running_sandbox(aiohttp_server, clock, mount=False, country="US") as running:
-        yield running
-
-
-@pytest.fixture
-async def mounted(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
-    """The sandbox mounted under /sandbox/stripe of a parent app, as the shop mounts it."""
-    async with running_sandbox(aiohttp_server, clock, mount=True) as running:
-        yield running
-
-
-@pytest.fixture
-async def receiver(aiohttp_server) -> Receiver:
-    """A webhook receiver on its own port."""
-    return await start_receiver(aiohttp_server)
-
-
-@pytest.fixture
-def live_clock() -> Clock:
-    """A settable clock that starts at the real time, so signatures pass the SDK's 300 s tolerance."""
-    return Clock(time.time())
-
-
-@pytest.fixture
-async def hooked(aiohttp_server, live_clock, receiver) -> AsyncIterator[Sandbox]:
-    """The sandbox alone, sending its webhooks to `receiver`, with tiny retry delays and a short timeout."""
-    async with running_sandbox(
-        aiohttp_server, live_clock, mount=False, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET
-    ) as running:
-        running.webhooks.knobs.retry_delays = FAST_RETRIES
-        running.webhooks.knobs.timeout = 0.5
-        yield running
