@@ -20,7 +20,7 @@ from support.abuse import place_order
 from galla.ops import redact
 from galla.ops.redact import REDACTED, passes_luhn
 
-ADMIN = {"Authorization": aiohttp.encode_basic_auth("admin", "correct-horse-battery-staple")}  # tests/conftest.py
+ADMIN = {"Authorization": aiohttp.encode_basic_auth("admin", "correct-horse-battery-staple")}  # tests/support/app.py
 CARD = "4111 1111 1111 1111"  # Visa's test card
 
 

@@ -11,7 +11,7 @@ import stripe
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # aiohttp APIs the app and the sandboxes call, and the first release that has each (sources beside each).
 AIOHTTP_API_SINCE = {
     # aiohttp 3.9.0 release notes: "Introduced AppKey for static typing support of Application storage" (#5864).

@@ -228,7 +228,7 @@ def test_item6_huf_10_45_reads_10_45():
 
 def js_currency_set(name: str) -> frozenset[str]:
     """A currency set as static/js/common.js spells it: const NAME = new Set('A B C'.split(' '))."""
-    source = (Path(__file__).parent.parent / "galla" / "static" / "js" / "common.js").read_text()
+    source = (Path(__file__).resolve().parents[2] / "galla" / "static" / "js" / "common.js").read_text()
     match = re.search(rf"const {name} = new Set\('([A-Z ]+)'\.split\(' '\)\)", source)
     assert match, f"{name} not found in common.js"
     return frozenset(match[1].split())

@@ -1,6 +1,6 @@
 """Issue 24, item 20 (first half): the admin sign-in throttle cannot be turned against the owner.
 
-Failed sign-ins count against the address the trusted proxy saw (tests/test_forwarded_for.py), so a stranger can
+Failed sign-ins count against the address the trusted proxy saw (tests/web/test_forwarded_for.py), so a stranger can
 neither borrow the owner's address nor shed their own; a guesser spread over many addresses gets fewer tries
 each once failures from everywhere reach an alarm, which one address cannot raise alone; and an address with no
 failures of its own is never refused, so the owner can sign in during an attack.
@@ -12,7 +12,7 @@ import aiohttp
 import limits
 import pytest
 
-ADMIN_PASSWORD = "correct-horse-battery-staple"  # the password the test app is given (tests/conftest.py)
+ADMIN_PASSWORD = "correct-horse-battery-staple"  # the password the test app is given (tests/support/app.py)
 RIGHT = {"Authorization": aiohttp.encode_basic_auth("admin", ADMIN_PASSWORD)}
 WRONG = {"Authorization": aiohttp.encode_basic_auth("admin", "a-guess")}
 OWNER = "198.51.100.2"

@@ -15,7 +15,7 @@ from galla.store.db import INDEXES
 from sandboxes.razorpay import create_razorpay_sandbox
 from sandboxes.stripe import create_stripe_sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = ("README.md", "MONEY_FLOWS.md", "GOING_LIVE.md", "MONGODB.md", "BENCHMARKS.md", "CONTRACTS.md")
 APP_CODE = sorted((ROOT / "galla").rglob("*.py"))

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from support.razorpay_sandbox import basic_auth
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class Elements(HTMLParser):
