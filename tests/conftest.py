@@ -29,8 +29,6 @@ async def database():
     db.close()
 
 
-
-
 @pytest.fixture
 async def razorpay_sandbox(aiohttp_server) -> RazorpaySandbox:
     """The Razorpay sandbox on its own port, with fresh test keys."""
@@ -39,20 +37,12 @@ async def razorpay_sandbox(aiohttp_server) -> RazorpaySandbox:
     return RazorpaySandbox(server=server, key_id=key_id, key_secret=secret)
 
 
-
-
-
-
 @pytest.fixture
 async def stripe_sandbox(aiohttp_server) -> StripeSandbox:
     """The Stripe sandbox on its own port, with a fresh secret key (an Indian account selling goods, its default)."""
     key = "sk_test_" + secrets.token_urlsafe(24)
     server = await aiohttp_server(create_stripe_sandbox(secret_key=key))
     return StripeSandbox(server=server, secret_key=key)
-
-
-
-
 
 
 @pytest.fixture

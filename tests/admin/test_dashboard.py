@@ -272,7 +272,7 @@ PIPELINES = {
 
 def clauses(match: dict) -> list[dict]:
     """The first $match's alternatives: a real MongoDB needs an index for each clause of a top-level $or."""
-    return match["$or"] if "$or" in match else [match]
+    return match.get("$or", [match])
 
 
 @pytest.mark.parametrize(
@@ -290,7 +290,7 @@ def test_each_query_starts_on_a_declared_index(name):
     leading = {index.document["name"]: next(iter(index.document["key"])) for index in INDEXES["orders"]}
     first = PIPELINES[name][0]["$match"]
     assert len(clauses(first)) == len(INDEX_OF[name])
-    for clause, index in zip(clauses(first), INDEX_OF[name]):
+    for clause, index in zip(clauses(first), INDEX_OF[name], strict=True):
         assert index in leading, f"{name}: index {index} is not declared in galla/store/db.py"
         assert leading[index] in clause, f"{name}: {index} leads with {leading[index]}, not one of {sorted(clause)}"
 

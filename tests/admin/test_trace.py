@@ -86,7 +86,7 @@ async def test_a_refunded_stripe_order_shows_payment_refund_and_webhooks(client,
     resp = await client.get(f"/orders/{placed['order_id']}?session_id={placed['stripe']['session_id']}")
     assert resp.status == 200
     await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
-    status, page = await admin_page(client, f"/admin/orders/{placed['order_id']}")
+    _status, page = await admin_page(client, f"/admin/orders/{placed['order_id']}")
     assert 'data-testid="refund-form"' in page
 
     order_id, half = placed["order_id"], placed["amount"] // 2

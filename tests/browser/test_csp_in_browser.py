@@ -11,7 +11,6 @@ from support.browser import NEEDS_BROWSER, REPORT_VIOLATIONS, buy_a_shawl
 pytestmark = NEEDS_BROWSER
 
 
-
 async def test_checkout_runs_without_csp_violations(page, shop_url):
     violations: list[str] = []
     await page.expose_function("reportCspViolation", lambda text: violations.append(text))

@@ -13,8 +13,6 @@ from support.browser import NEEDS_BROWSER, SHOTS, buy_a_shawl
 pytestmark = NEEDS_BROWSER
 
 
-
-
 async def test_upi_payment_ends_on_a_paid_order_page(page, shop_url):
     await page.goto(shop_url + "/")
     assert "₹1,23,456.00" in await page.content()

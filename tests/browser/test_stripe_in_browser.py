@@ -28,15 +28,6 @@ from support.browser import (
 pytestmark = NEEDS_BROWSER
 
 
-
-
-
-
-
-
-
-
-
 async def test_us_buyer_declined_then_paid_in_usd(page, shop_url):
     await fill_checkout(
         page, shop_url, product="pashmina-shawl", name="Jane Doe", email="jane@example.com", phone="+1 202 555 0143"

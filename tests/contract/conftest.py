@@ -1,5 +1,4 @@
-"""Fixtures of the contract tests: Galla talking to both sandboxes through recording proxies.
-"""
+"""Fixtures of the contract tests: Galla talking to both sandboxes through recording proxies."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ def all_problems(wires, sandbox) -> list[str]:
 
 async def test_contract_razorpay_checkout_and_refund_fit_published_types(wired_client, wires, razorpay_sandbox):
     """Order create, payment fetch on verify, webhooks, a partial refund, and reconcile fetching the refund."""
-    placed, paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
+    placed, _paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
     await deliver_all(wired_client, events_of(razorpay_sandbox, "payment.captured", "order.paid"))
     status, answer = await admin_post(
         wired_client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": placed["amount"] // 2}
@@ -133,7 +133,7 @@ async def test_contract_razorpay_dispute_fits_published_types(wired_client, wire
     """A chargeback: the payment.dispute.created webhook's entities, and the dispute fetched through the official
     razorpay SDK, carry the evidence object the dispute entity documents
     (https://razorpay.com/docs/api/disputes/entity/)."""
-    placed, paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
+    _placed, paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
     dispute = razorpay_sandbox.state.open_dispute(paid["razorpay_payment_id"])
     [event] = events_of(razorpay_sandbox, "payment.dispute.created")
     assert webhook_problems(event.envelope) == []

@@ -40,7 +40,7 @@ def typed_card_numbers(draw) -> str:
     number = with_check_digit(draw(st.text(string.digits, min_size=length - 1, max_size=length - 1)))
     cuts = sorted(draw(st.sets(st.integers(1, length - 1), max_size=5)))
     separator = draw(st.sampled_from([" ", "-", ".", ""]))
-    groups = [number[a:b] for a, b in zip([0, *cuts], [*cuts, length])]
+    groups = [number[a:b] for a, b in zip([0, *cuts], [*cuts, length], strict=True)]
     return separator.join(groups)
 
 

@@ -93,7 +93,7 @@ async def test_razorpay_failing_half_the_time_every_order_is_paid_or_kept(
     # A Razorpay verify the outage swallowed leaves its order pending; the buyer's retry after it settles it.
     faults(razorpay_sandbox).set(0)
     client.app[SHOP].razorpay.breaker.record_success()
-    for p, status in zip(placed, statuses):
+    for p, status in zip(placed, statuses, strict=True):
         if status == "pending":
             assert await verify(client, p) == "paid"
     orders = await all_orders(client)

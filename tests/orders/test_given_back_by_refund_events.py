@@ -71,9 +71,9 @@ async def test_item4_a_late_duplicate_razorpay_gives_back_itself_counts_nothing_
     client = await make_client(razorpay_capture="manual")
     placed = await place(client, checkout_body())
     razorpay_order_id = placed["razorpay"]["order_id"]
-    status, failed = await razorpay_sandbox.pay(razorpay_order_id, outcome="failure")
+    _status, failed = await razorpay_sandbox.pay(razorpay_order_id, outcome="failure")
     late_id = failed["error"]["metadata"]["payment_id"]
-    status, paid = await razorpay_sandbox.pay(razorpay_order_id)
+    _status, paid = await razorpay_sandbox.pay(razorpay_order_id)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.authorized"))  # Galla captures it
     await control(razorpay_sandbox, "POST", f"/sandbox/payments/{late_id}/authorize", {})
     await deliver_all(client, razorpay_sandbox.state.events)
@@ -89,7 +89,7 @@ async def test_item4_a_late_duplicate_razorpay_gives_back_itself_counts_nothing_
 
 async def test_item1_the_auto_refunds_webhooks_in_reverse_leave_nothing_held(client, razorpay_sandbox):
     """refund.processed before refund.created (deliveries are retried, so any order): no refund stays on the order."""
-    placed, payment_id = await given_back_payment(client, razorpay_sandbox)
+    placed, _payment_id = await given_back_payment(client, razorpay_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "refund.processed", "refund.created")[::-1])
     order = await stored_order(client, placed["order_id"])
     assert (order.get("refunds", []), [a["code"] for a in order["attempts"]]) == ([], ["AUTO_REFUNDED"])

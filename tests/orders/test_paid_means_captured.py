@@ -129,7 +129,7 @@ async def test_item1_the_auto_refund_of_an_authorized_orders_payment_is_no_refun
     """Manual capture: Razorpay's refund events for the uncaptured authorisation count nothing on the order."""
     client = await make_client(razorpay_capture="manual")
     placed = await place(client, checkout_body())
-    status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
+    _status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
     await verify(client, razorpay_sandbox, placed, paid["razorpay_payment_id"])
     await control(razorpay_sandbox, "POST", "/sandbox/clock", {"seconds": 6 * 24 * 3600})
     await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.processed"))

@@ -86,7 +86,7 @@ async def test_item4_reconcile_gives_back_a_late_razorpay_payment_on_an_order_st
 
 
 async def test_item4_a_failed_over_paid_order_is_looked_at_once(client, razorpay_sandbox, stripe_sandbox):
-    placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
+    placed, _late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     for hours in (50, 51, 52):
         await reconcile(client.app[SHOP], ReconcilePolicy(), at=now() + timedelta(hours=hours))
     stored = await stored_order(client, placed["order_id"])

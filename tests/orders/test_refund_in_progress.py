@@ -52,7 +52,7 @@ async def test_item5_a_refund_answered_409_stays_requested_with_its_amount_held(
     client = await make_client(razorpay_timeout=2)
     placed = await paid_order(client, razorpay_sandbox)
     await control(razorpay_sandbox, "PUT", "/sandbox/refunds", {"conflicts": 50})
-    status, answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 5000})
+    status, _answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 5000})
     order = await stored_order(client, placed["order_id"])
     assert (status, order["refunds"][0]["status"], order["refund_committed"]) == (202, "requested", 5000)
 
@@ -60,7 +60,7 @@ async def test_item5_a_refund_answered_409_stays_requested_with_its_amount_held(
 async def test_item5_reconcile_settles_a_requested_refund_by_listing_the_payments_refunds(client, razorpay_sandbox):
     """A refund Razorpay made whose answer we lost (no refund_id) is found by its refund_key note and settled."""
     placed = await paid_order(client, razorpay_sandbox)
-    status, answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 5000})
+    status, _answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 5000})
     assert status == 202
     db = client.app[SHOP].db
     # As if the answer never came: the refund exists at Razorpay, our entry has no refund_id.
@@ -97,7 +97,7 @@ async def test_item5_a_refund_that_times_out_stays_requested_with_its_amount_hel
     client = await make_client(razorpay_timeout=0.3)
     placed = await paid_order(client, razorpay_sandbox)
     razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 0.6
-    status, answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 5000})
+    status, _answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 5000})
     razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 0
     order = await stored_order(client, placed["order_id"])
     assert (status, order["refunds"][0]["status"], order["refund_committed"]) == (202, "requested", 5000)
@@ -107,7 +107,7 @@ async def test_item5_reconcile_finds_a_requested_refund_behind_ten_newer_ones(cl
     """Razorpay lists a payment's last ten refunds unless asked for more: ours, the oldest of eleven, is still found
     and settled (razorpay.com/docs/api/refunds/fetch-multiple-refund-payment)."""
     placed = await paid_order(client, razorpay_sandbox)
-    status, answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 1000})
+    status, _answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 1000})
     assert status == 202
     db = client.app[SHOP].db
     await db.orders.update_one(

@@ -89,20 +89,20 @@ async def test_refund_of_an_unpaid_order_is_a_409(client, razorpay_sandbox):
 
 async def test_a_failed_refund_gives_the_amount_back_to_refund(client, razorpay_sandbox):
     placed, _ = await paid_and_known(client, razorpay_sandbox)
-    status, answer = await refund(client, placed["order_id"], 1000)
+    _status, _answer = await refund(client, placed["order_id"], 1000)
     processed = events_named(razorpay_sandbox, "refund.processed")[0]
     failed = copy.deepcopy(processed.envelope)
     failed["event"] = "refund.failed"
     failed["payload"]["refund"]["entity"]["status"] = "failed"
-    status, ack = await post_razorpay(client, failed, "evt_refund_failed")
+    _status, ack = await post_razorpay(client, failed, "evt_refund_failed")
     assert ack["outcome"] == "no change (paid)"
     order = await stored_order(client, placed["order_id"])
     assert order["refunds"][0]["status"] == "failed" and order["refund_committed"] == 0
     # Issue 24 item 5: Razorpay then saying the refund was processed means the money went back: applied, once
     # (a redelivery, or the same report under another event id, counts nothing more).
-    status, ack = await deliver(client, processed)
+    _status, ack = await deliver(client, processed)
     again = copy.deepcopy(processed.envelope)
-    status, ack = await post_razorpay(client, again, "evt_refund_processed_again")
+    _status, ack = await post_razorpay(client, again, "evt_refund_processed_again")
     order = await stored_order(client, placed["order_id"])
     assert (order["refunded_amount"], order["refund_committed"], order["refunds"][0]["status"]) == (
         1000,
@@ -195,11 +195,11 @@ async def test_a_razorpay_refund_pending_at_the_bank_settles_on_refund_processed
 
     placed, _ = await paid_and_known(client, razorpay_sandbox)
     razorpay_sandbox.server.app[SANDBOX_FAULTS].refund_outcome = "pending"
-    status, answer = await refund(client, placed["order_id"])
+    _status, answer = await refund(client, placed["order_id"])
     await deliver_all(client, events_named(razorpay_sandbox, "refund.created"))
     assert (await stored_order(client, placed["order_id"]))["status"] == "paid"
     razorpay_sandbox.state.settle_refund(answer["refund"]["refund_id"], "processed")
-    status, ack = await deliver(client, events_named(razorpay_sandbox, "refund.processed")[0])
+    _status, ack = await deliver(client, events_named(razorpay_sandbox, "refund.processed")[0])
     assert ack["outcome"] == f"paid → refunded, refunded 0 → {placed['amount']}"
 
 
@@ -212,5 +212,5 @@ async def test_a_stripe_dispute_from_the_sandbox_marks_the_order_disputed(client
     assert ack["outcome"] == "paid → disputed"
     order = await stored_order(client, placed["order_id"])
     assert order["dispute"]["reason"] == "fraudulent" and order["dispute"]["amount"] == placed["amount"]
-    status, answer = await refund(client, placed["order_id"], 100)
+    status, _answer = await refund(client, placed["order_id"], 100)
     assert status == 409  # a disputed charge is answered in the dispute, not refunded beside it

@@ -48,7 +48,7 @@ async def test_item4_a_razorpay_success_after_failover_to_stripe_is_refunded_in_
     client, razorpay_sandbox, stripe_sandbox
 ):
     """Its capture webhooks reach an order Stripe paid: Razorpay is asked to refund all of it."""
-    placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
+    _placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
     payment = razorpay_sandbox.state.payments[late_id]
     assert (payment["amount_refunded"], payment["status"]) == (payment["amount"], "refunded")
@@ -56,7 +56,7 @@ async def test_item4_a_razorpay_success_after_failover_to_stripe_is_refunded_in_
 
 async def test_item4_the_second_payment_is_refunded_exactly_once(client, razorpay_sandbox, stripe_sandbox):
     """payment.authorized, payment.captured and order.paid, each twice: one refund."""
-    placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
+    _placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     events = events_named(razorpay_sandbox, "payment.captured", "order.paid")
     await deliver_all(client, [*events, *events])
     assert len(razorpay_sandbox.state.payment_refunds(late_id)) == 1
@@ -64,7 +64,7 @@ async def test_item4_the_second_payment_is_refunded_exactly_once(client, razorpa
 
 async def test_item4_the_refund_never_counts_against_the_orders_own_payment(client, razorpay_sandbox, stripe_sandbox):
     """The order stays paid by Stripe, nothing refunded or held against it, its refund events included."""
-    placed, late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
+    placed, _late_id = await paid_by_stripe_then_razorpay_late(client, razorpay_sandbox, stripe_sandbox)
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
     await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.processed"))
     order = await stored_order(client, placed["order_id"])

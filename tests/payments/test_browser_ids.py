@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 from support.abuse import gateway_paths, place_order
 
+from galla.payments.errors import GatewayError
 from galla.payments.razorpay.client import RazorpayClient
 from galla.store.orders import MAX_ATTEMPTS
 
@@ -158,7 +159,7 @@ async def test_item7_the_razorpay_client_keeps_an_id_inside_one_path_segment(rec
     base, paths = recorder
     async with aiohttp.ClientSession() as session:
         rzp = RazorpayClient(session=session, key_id="rzp_test_k", key_secret="s3cret", api_base=base, timeout=5)
-        with pytest.raises(Exception):
+        with pytest.raises(GatewayError):
             await call(rzp)
     assert paths and set(paths) == {expected}
 

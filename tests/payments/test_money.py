@@ -103,7 +103,7 @@ def test_three_decimal_currencies_charge_whole_hundredths_on_stripe(amount, ok):
     if ok:
         check_chargeable("stripe", money)
     else:
-        with pytest.raises(AmountNotChargeable, match="steps of 0.010"):
+        with pytest.raises(AmountNotChargeable, match=r"steps of 0\.010"):
             check_chargeable("stripe", money)
     check_chargeable("razorpay", Money(max(amount, 100), "KWD"))  # Razorpay has no such rule
 

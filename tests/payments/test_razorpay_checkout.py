@@ -15,8 +15,6 @@ async def place(client, body=None, headers=None):
     return resp.status, await resp.json()
 
 
-
-
 async def test_checkout_prices_from_database_and_opens_razorpay_order(client, razorpay_sandbox):
     status, body = await place(client)
     assert status == 201, body

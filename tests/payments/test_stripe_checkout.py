@@ -116,7 +116,7 @@ async def test_declined_card_leaves_the_order_pending_and_a_retry_pays_it(client
     again = await client.post(f"/api/orders/{order_id}/pay")
     assert (await again.json())["stripe"]["session_id"] == session_id  # still open: the same session
 
-    status, location, _ = await stripe_sandbox.pay(session_id)
+    status, _location, _ = await stripe_sandbox.pay(session_id)
     assert status == 303
     resp = await client.get(f"/api/orders/{order_id}", params={"session_id": session_id})
     assert (await resp.json())["status"] == "paid"
@@ -379,7 +379,7 @@ async def test_item10_an_orders_delivery_address_goes_to_stripe_as_shipping(clie
 async def test_item10_an_export_is_paid_on_an_indian_account(client, stripe_sandbox):
     """A US card pays a dollar order on the (Indian) sandbox account: description, billing and shipping all there."""
     _, answer = await checkout(client)
-    status, location, _ = await stripe_sandbox.pay(answer["stripe"]["session_id"])
+    status, _location, _ = await stripe_sandbox.pay(answer["stripe"]["session_id"])
     assert status == 303
     charge = next(iter(stripe_sandbox.state.charges.values()))
     assert charge["billing_details"]["address"]["country"] == "US" and charge["shipping"]["address"]["line1"]
@@ -387,11 +387,13 @@ async def test_item10_an_export_is_paid_on_an_indian_account(client, stripe_sand
 
 async def answer_3ds(stripe_sandbox, session_id: str, outcome: str) -> tuple[int, str]:
     """Press "Complete authentication" or "Fail authentication" on the sandbox's 3D Secure test page."""
-    async with aiohttp.ClientSession() as http:
-        async with http.post(
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
             f"{stripe_sandbox.url}/c/pay/{session_id}/3ds", data={"outcome": outcome}, allow_redirects=False
-        ) as resp:
-            return resp.status, resp.headers.get("Location", "")
+        ) as resp,
+    ):
+        return resp.status, resp.headers.get("Location", "")
 
 
 async def test_a_3d_secure_card_pays_the_order_once_the_buyer_completes_the_challenge(client, stripe_sandbox):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime
+import itertools
 import types
 
 import mongomock
@@ -481,4 +482,4 @@ async def test_every_embedded_operation_lets_other_tasks_run_first():
     await asyncio.gather(ticker(), work())
     operations = [i for i, name in enumerate(seen) if name != "tick"]
     # Between any two operations, the ticker had a turn: no operation ran straight after another.
-    assert len(operations) == 7 and all(later - earlier > 1 for earlier, later in zip(operations, operations[1:]))
+    assert len(operations) == 7 and all(later - earlier > 1 for earlier, later in itertools.pairwise(operations))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 
@@ -103,10 +104,8 @@ def run(initial, operations, partial):
     coll = mongomock.MongoClient(tz_aware=True).db.c
     coll.create_index("u", unique=True, sparse=True, **({"partialFilterExpression": {"a": "a"}} if partial else {}))
     for document in copy.deepcopy(initial):
-        try:
+        with contextlib.suppress(Exception):
             coll.insert_one(document)
-        except Exception:
-            pass
     answers = [apply(coll, operation) for operation in copy.deepcopy(operations)]
     return answers, list(coll.find({}))
 

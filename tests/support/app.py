@@ -47,9 +47,11 @@ class RazorpaySandbox:
             "outcome": outcome,
             **extra,
         }
-        async with aiohttp.ClientSession() as session:
-            async with session.post(self.url + "/checkout/pay", json=body) as resp:
-                return resp.status, await resp.json()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url + "/checkout/pay", json=body) as resp,
+        ):
+            return resp.status, await resp.json()
 
 
 @dataclass

@@ -30,11 +30,13 @@ def checkout_signature(key_secret: str, razorpay_order_id: str, payment_id: str)
 async def control(sandbox, method: str, path: str, body: dict) -> dict:
     """Call one of the Razorpay sandbox's control routes (Basic key pair); it must answer 200."""
     headers = {"Authorization": aiohttp.encode_basic_auth(sandbox.key_id, sandbox.key_secret)}
-    async with aiohttp.ClientSession() as session:
-        async with session.request(method, sandbox.url + path, json=body, headers=headers) as resp:
-            answer = await resp.json()
-            assert resp.status == 200, answer
-            return answer
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, sandbox.url + path, json=body, headers=headers) as resp,
+    ):
+        answer = await resp.json()
+        assert resp.status == 200, answer
+        return answer
 
 
 async def placed_with_failed_payment(client, sandbox) -> tuple[dict, str]:

@@ -1,5 +1,4 @@
-"""The Razorpay sandbox as its own tests drive it: on a real socket, alone or mounted under a prefix.
-"""
+"""The Razorpay sandbox as its own tests drive it: on a real socket, alone or mounted under a prefix."""
 
 from __future__ import annotations
 

@@ -248,7 +248,7 @@ class Sandbox:
 class Elements(HTMLParser):
     """Every element's attributes and text, to find them by data-testid."""
 
-    VOID = {"input", "meta", "link", "br", "img", "hr"}
+    VOID = frozenset({"input", "meta", "link", "br", "img", "hr"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -29,10 +29,6 @@ REFUSED_BASIC = [
 ]
 
 
-
-
-
-
 def session_cookie(client) -> str:
     return next(c.value for c in client.session.cookie_jar if c.key == SESSION_COOKIE)
 

@@ -56,7 +56,7 @@ async def run_ledger_job(client):
 
 
 async def test_item14_a_slow_capture_is_answered_within_two_seconds(make_client, razorpay_sandbox):
-    client, placed, authorized = await authorized_manual_order(make_client, razorpay_sandbox)
+    client, _placed, authorized = await authorized_manual_order(make_client, razorpay_sandbox)
     razorpay_sandbox.server.app[SANDBOX_FAULTS].latency = 3.0  # each Razorpay call takes 3 s
     elapsed, status, answer = await timed_delivery(client, authorized)
     assert status == 200 and elapsed < 2.5, (elapsed, answer)
@@ -100,7 +100,7 @@ async def test_item14_no_retries_inside_a_stripe_webhook_request(client, stripe_
     assert status == 202
     faults = stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS]
     faults.fail_next = [500, 500, 500]
-    status, answer = await deliver(client, events_named(stripe_sandbox, "charge.refunded")[0])
+    status, _answer = await deliver(client, events_named(stripe_sandbox, "charge.refunded")[0])
     assert faults.fail_next == [500, 500]  # exactly one request reached Stripe
 
 

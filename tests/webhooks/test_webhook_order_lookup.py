@@ -137,7 +137,7 @@ async def test_item2_order_paid_finds_an_order_whose_razorpay_order_was_never_st
     """The receipt on Razorpay's own order entity was set by our server (razorpay.com/docs/api/orders/create)."""
     a, b = await two_orders(client)
     await client.app[DATABASE].db.orders.update_one({"_id": a["order_id"]}, {"$unset": {"razorpay_order_id": ""}})
-    _, paid = await razorpay_sandbox.pay(a["razorpay"]["order_id"], notes={"order_id": b["order_id"]})
+    _, _paid = await razorpay_sandbox.pay(a["razorpay"]["order_id"], notes={"order_id": b["order_id"]})
     [order_paid] = events(razorpay_sandbox, "order.paid")
     status, body = await deliver(client, order_paid)
     assert status == 200 and await applied_to(client, order_paid.id) == a["order_id"], body

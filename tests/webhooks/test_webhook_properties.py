@@ -163,7 +163,7 @@ async def test_orders_end_as_the_gateway_knows_them_whatever_happens_to_webhooks
             )[0]
     await reconcile_later(client)
     hold_with(senders, second)
-    for (_, fate), order in zip(plan, placed):
+    for (_, fate), order in zip(plan, placed, strict=True):
         await refund_as_fated(client, order, fate)
     await release_all(senders)
     await reconcile_later(client)
@@ -173,7 +173,7 @@ async def test_orders_end_as_the_gateway_knows_them_whatever_happens_to_webhooks
         f"drops: {'some' if any(s.dropped for s in senders) else 'none'}"
     )
     db = client.app[DATABASE].db
-    for (gateway, fate), order in zip(plan, placed):
+    for (gateway, fate), order in zip(plan, placed, strict=True):
         doc = await stored_order(client, order["order_id"])
         status, refunded = truth(razorpay_sandbox, stripe_sandbox, order)
         assert (doc["status"], doc.get("refunded_amount", 0)) == (status, refunded), (gateway, fate, doc["timeline"])

@@ -201,7 +201,7 @@ async def test_a_failed_payment_then_success_and_a_late_failure_only_notes_the_t
     await razorpay_sandbox.pay(rzp_order, method="upi", outcome="success")
     await deliver_all(client, events_named(razorpay_sandbox, "order.paid"))
     # The failure arrives again, late (a retry of the gateway's): the paid order only notes it.
-    status, answer = await deliver(client, failed)
+    _status, answer = await deliver(client, failed)
     assert answer["duplicate"] is True
     order = await stored_order(client, placed["order_id"])
     assert order["status"] == "paid" and len(order["attempts"]) == 1
@@ -212,7 +212,7 @@ async def test_manual_capture_captures_on_the_authorized_webhook(make_client, ra
     placed, paid = await paid_razorpay_order(client, razorpay_sandbox, method="card", card_number="4100280000001007")
     payment_id = paid["razorpay_payment_id"]
     assert razorpay_sandbox.state.payments[payment_id]["status"] == "authorized"
-    status, answer = await deliver(client, events_named(razorpay_sandbox, "payment.authorized")[0])
+    _status, answer = await deliver(client, events_named(razorpay_sandbox, "payment.authorized")[0])
     assert answer["outcome"] == "pending → paid"
     assert razorpay_sandbox.state.payments[payment_id]["status"] == "captured"
     order = await stored_order(client, placed["order_id"])
@@ -233,7 +233,7 @@ async def test_manual_capture_captures_on_the_authorized_webhook(make_client, ra
 
 async def test_money_that_does_not_match_goes_to_review(client, razorpay_sandbox):
     placed, _ = await paid_razorpay_order(client, razorpay_sandbox, amount=100)
-    status, answer = await deliver(client, events_named(razorpay_sandbox, "payment.captured")[0])
+    _status, answer = await deliver(client, events_named(razorpay_sandbox, "payment.captured")[0])
     assert answer["outcome"] == "pending → needs_review"
     order = await stored_order(client, placed["order_id"])
     assert order["review_reason"] == f"payment amount 100 differs from the order's {placed['amount']}"
@@ -263,7 +263,7 @@ async def test_a_dispute_marks_a_paid_order_disputed(client, razorpay_sandbox):
         },
     }
     await deliver_all(client, events_named(razorpay_sandbox, "order.paid"))
-    status, answer = await post_razorpay(client, envelope, "evt_dispute1")
+    _status, answer = await post_razorpay(client, envelope, "evt_dispute1")
     assert answer["outcome"] == "paid → disputed"
     order = await stored_order(client, placed["order_id"])
     assert order["dispute"]["id"] == "disp_1" and order["dispute"]["reason"] == "chargeback"
@@ -276,7 +276,8 @@ async def test_stripe_session_completed_pays_and_every_other_event_is_harmless(c
     placed = await paid_stripe_order(client, stripe_sandbox)
     answers = await deliver_all(client, list(reversed(stripe_sandbox.state.events)))
     outcomes = {
-        event.type: answer["outcome"] for event, (_, answer) in zip(reversed(stripe_sandbox.state.events), answers)
+        event.type: answer["outcome"]
+        for event, (_, answer) in zip(reversed(stripe_sandbox.state.events), answers, strict=True)
     }
     assert outcomes["checkout.session.completed"] == "pending → paid"
     order = await stored_order(client, placed["order_id"])
@@ -299,7 +300,7 @@ async def test_an_expired_current_session_expires_the_order(client, stripe_sandb
     placed = await place(client, checkout_body(customer=US_BUYER, country="US"))
     session_id = placed["stripe"]["session_id"]
     stripe_sandbox.state.expire_session(session_id)
-    status, answer = await deliver(client, events_named(stripe_sandbox, "checkout.session.expired")[0])
+    _status, answer = await deliver(client, events_named(stripe_sandbox, "checkout.session.expired")[0])
     assert answer["outcome"] == "pending → expired"
     # Money arriving for an expired order is a person's job.
     assert (await stored_order(client, placed["order_id"]))["status"] == "expired"
@@ -321,8 +322,8 @@ async def test_async_payment_succeeded_pays_and_completed_unpaid_does_not(client
             "data": {"object": obj},
         }
 
-    status, answer = await post_stripe(client, event("evt_a1", "checkout.session.completed", unpaid))
+    _status, answer = await post_stripe(client, event("evt_a1", "checkout.session.completed", unpaid))
     assert answer["outcome"] == "no change (pending)"
     paid = {**unpaid, "payment_status": "paid"}
-    status, answer = await post_stripe(client, event("evt_a2", "checkout.session.async_payment_succeeded", paid))
+    _status, answer = await post_stripe(client, event("evt_a2", "checkout.session.async_payment_succeeded", paid))
     assert answer["outcome"] == "pending → paid"

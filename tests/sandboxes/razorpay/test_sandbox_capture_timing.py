@@ -171,7 +171,7 @@ async def test_item5_sandbox_conflicts_knob_makes_the_sdk_see_the_409_error(sand
 
 async def test_item1_sandbox_clock_control_needs_the_key_pair(sandbox):
     """The clock knob is a control route like /sandbox/latency: without Basic auth it is refused."""
-    status, body = await sandbox.call("POST", "/sandbox/clock", json={"seconds": 1}, auth=False)
+    status, _body = await sandbox.call("POST", "/sandbox/clock", json={"seconds": 1}, auth=False)
     assert (status, sandbox.state.clock_offset) == (401, 0.0)
 
 

@@ -196,7 +196,7 @@ async def test_everything_works_under_a_prefix(mounted):
             assert path.startswith("/sandbox/razorpay/checkout/assets/")
             async with mounted.session.get(str(mounted.server.make_url(path))) as asset:
                 assert asset.status == 200
-    status, paid = await mounted.pay(
+    status, _paid = await mounted.pay(
         order["id"], method="card", card_number="4100280000001007", card_expiry="12/99", card_cvv="123"
     )
     assert status == 200 and mounted.state.orders[order["id"]]["status"] == "paid"

@@ -74,7 +74,7 @@ async def test_sdk_lists_orders_by_receipt_and_refunds_with_idempotency_key(sand
 
 async def test_sdk_sees_errors_and_a_forged_signature(sandbox):
     client = sandbox.sdk()
-    with pytest.raises(BadRequestError, match="The amount must be at least INR 1.00"):
+    with pytest.raises(BadRequestError, match=r"The amount must be at least INR 1\.00"):
         await run_sdk(client.order.create, {"amount": 99, "currency": "INR"})
     with pytest.raises(BadRequestError, match="The id provided does not exist"):
         await run_sdk(client.order.fetch, "order_DoesNotExist01")

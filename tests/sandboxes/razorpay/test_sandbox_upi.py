@@ -62,7 +62,7 @@ async def test_upi_collect_pay_request_with_a_vpa_is_refused_and_makes_no_paymen
 @pytest.mark.parametrize("outcome", ["success", "failure"])
 async def test_upi_payments_are_intent_payments(sandbox, outcome):
     order = await sandbox.create_order()
-    status, body = await sandbox.pay(order["id"], method="upi", outcome=outcome)
+    _status, body = await sandbox.pay(order["id"], method="upi", outcome=outcome)
     payment_id = body.get("razorpay_payment_id") or body["error"]["metadata"]["payment_id"]
     payment = await run_sdk(sandbox.sdk().payment.fetch, payment_id)
     assert (payment["method"], payment["upi"]["flow"]) == ("upi", "intent")

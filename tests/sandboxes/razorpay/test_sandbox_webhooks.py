@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 import sys
@@ -70,7 +71,7 @@ async def test_a_paid_and_refunded_order_arrives_as_signed_webhooks_in_order(hoo
     made = await refund(hooked, payment_id, amount=10000, notes={"refund_key": "rk_1", "order_id": "ord_1"})
     await hooked.webhooks.drain()
 
-    assert names(receiver) == PAID + ["refund.created", "refund.processed"]
+    assert names(receiver) == [*PAID, "refund.created", "refund.processed"]
     assert ids(receiver) == [event.id for event in hooked.state.events]
     for received, event in zip(receiver.requests, hooked.state.events, strict=True):
         assert received.headers["Content-Type"] == "application/json"
@@ -140,7 +141,7 @@ async def test_500s_are_retried_with_the_same_body_and_signature_until_a_2xx(hoo
         (event_id, 3, 200, None),
     ]
     assert len({(r.body, r.headers["X-Razorpay-Signature"]) for r in receiver.requests}) == 1
-    gaps = [later.at - earlier.at for earlier, later in zip(receiver.requests, receiver.requests[1:])]
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(receiver.requests)]
     assert all(gap >= 0.045 for gap in gaps)  # the retry delays were waited
 
 

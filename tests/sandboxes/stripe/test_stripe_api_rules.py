@@ -222,7 +222,7 @@ async def test_a_refused_request_does_not_use_up_its_key(sandbox):
         "POST", "/v1/checkout/sessions", {**session_params(), "colour": "red"}, headers=headers
     )
     assert status == 400
-    status, body, resp_headers = await sandbox.call("POST", "/v1/checkout/sessions", session_params(), headers=headers)
+    status, _body, resp_headers = await sandbox.call("POST", "/v1/checkout/sessions", session_params(), headers=headers)
     assert status == 200 and "Idempotent-Replayed" not in resp_headers
 
 

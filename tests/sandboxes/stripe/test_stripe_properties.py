@@ -14,7 +14,7 @@ from sandboxes.stripe.validation import RefundRequest, validate_session_request
 
 GOOD = {number for number, card in TEST_CARDS.items() if card.decline is None and not card.three_d_secure}
 THREE_DS = {number for number, card in TEST_CARDS.items() if card.three_d_secure}
-CARDS = sorted(TEST_CARDS) + ["4111111111111111"]  # and one real-looking card, declined in test mode
+CARDS = [*sorted(TEST_CARDS), "4111111111111111"]  # and one real-looking card, declined in test mode
 attempts = st.lists(
     st.one_of(
         st.tuples(st.just("pay"), st.sampled_from(CARDS)),

@@ -51,7 +51,7 @@ async def test_a_paid_and_refunded_session_arrives_as_signed_webhooks_in_order(h
     await refund(hooked, intent, amount=500, metadata={"refund_key": "rk_1", "order_id": "ord_1"})
     await hooked.webhooks.drain()
 
-    assert types(receiver) == PAID + ["refund.created", "charge.refunded"]
+    assert types(receiver) == [*PAID, "refund.created", "charge.refunded"]
     for received, recorded in zip(receiver.requests, hooked.state.events, strict=True):
         assert received.headers["Content-Type"] == "application/json; charset=utf-8"
         event = construct(received)  # the SDK's own check: signature and a fresh timestamp

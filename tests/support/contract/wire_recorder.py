@@ -93,17 +93,19 @@ class WireRecorder:
     async def forward(self, request: web.Request) -> web.Response:
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIP_HEADERS}
-        async with aiohttp.ClientSession(auto_decompress=True) as session:
-            async with session.request(
+        async with (
+            aiohttp.ClientSession(auto_decompress=True) as session,
+            session.request(
                 request.method,
                 URL(self.target + request.raw_path, encoded=True),
                 data=body or None,
                 headers=headers,
                 allow_redirects=False,
-            ) as resp:
-                answer = await resp.read()
-                reply_headers = {k: v for k, v in resp.headers.items() if k.lower() not in _SKIP_HEADERS}
-                status = resp.status
+            ) as resp,
+        ):
+            answer = await resp.read()
+            reply_headers = {k: v for k, v in resp.headers.items() if k.lower() not in _SKIP_HEADERS}
+            status = resp.status
         self.exchanges.append(
             Exchange(
                 method=request.method,
