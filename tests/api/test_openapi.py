@@ -93,6 +93,7 @@ def served_document(live_server: LiveServer) -> dict:
     return response.json()
 
 
+@pytest.mark.slow
 def test_the_document_is_valid_openapi_3_1(served_document):
     assert served_document["openapi"].startswith("3.1.")
     assert served_document["info"]["title"] and served_document["info"]["version"] == version("galla")
@@ -248,6 +249,7 @@ def orders(live_server: LiveServer, api_schema) -> dict[str, str]:
     return {"failed_attempt": failed["order_id"], "paid": paid["order_id"], "stripe": abroad["order_id"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path,method,admin", OPERATIONS)
 def test_the_live_api_keeps_its_document(request, api_schema, path, method, admin):
     operation = api_schema[path][method]

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from galla.jsonio import dumps, has_long_digit_run, loads
 
+pytestmark = pytest.mark.slow
+
 # Values json writes, big integers and non-string keys among them (orjson alone refuses both).
 values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=6),

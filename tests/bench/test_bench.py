@@ -19,6 +19,8 @@ from bench.stack import OUTSIDE_CPUS, SERVER_CPUS, running_stack, split_cpus
 from galla.payments.errors import GatewayInvalid
 from galla.payments.money import Money
 
+pytestmark = pytest.mark.slow
+
 
 def test_percentiles_by_nearest_rank():
     samples = [0.001 * n for n in range(1, 101)]

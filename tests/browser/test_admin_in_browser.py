@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from support.browser import (
     NEEDS_BROWSER,
     SHOTS,
@@ -14,7 +15,7 @@ from support.browser import (
     wait_for_paid,
 )
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def reload_until_status(page, status: str) -> None:

@@ -6,9 +6,10 @@ and the order page must load, run and style themselves without one CSP violation
 
 from __future__ import annotations
 
+import pytest
 from support.browser import NEEDS_BROWSER, REPORT_VIOLATIONS, buy_a_shawl
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def test_checkout_runs_without_csp_violations(page, shop_url):

@@ -4,6 +4,7 @@ Screenshot: admin-dashboard.png."""
 
 from __future__ import annotations
 
+import pytest
 from support.browser import (
     NEEDS_BROWSER,
     REPORT_VIOLATIONS,
@@ -17,7 +18,7 @@ from support.browser import (
     wait_for_paid,
 )
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def pay_by_upi_after_a_failure(page, shop_url) -> None:

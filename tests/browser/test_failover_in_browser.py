@@ -22,7 +22,7 @@ from galla.app import create_app
 from galla.settings import SANDBOX_RAZORPAY_PATH, Settings
 from sandboxes.razorpay.config import SANDBOX_FAULTS
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ receipt-print.png plus receipt.pdf (print media)."""
 
 from __future__ import annotations
 
+import pytest
 from support.browser import NEEDS_BROWSER, SHOTS, buy_a_shawl
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 CHROME = [
     ".site-header",

@@ -7,10 +7,11 @@ Screenshots go to artifacts/screenshots/. Without Chromium it is skipped, except
 
 from __future__ import annotations
 
+import pytest
 from support.addresses import fill_address
 from support.browser import NEEDS_BROWSER, SHOTS, buy_a_shawl
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def test_upi_payment_ends_on_a_paid_order_page(page, shop_url):

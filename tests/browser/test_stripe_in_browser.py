@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import aiohttp
+import pytest
 from support.addresses import fill_address, shipping_address
 from support.browser import (
     DECLINED,
@@ -25,7 +26,7 @@ from support.browser import (
     wait_for_paid,
 )
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def test_us_buyer_declined_then_paid_in_usd(page, shop_url):

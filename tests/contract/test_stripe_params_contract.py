@@ -66,6 +66,7 @@ def calls(wires) -> list[Exchange]:
     return found
 
 
+@pytest.mark.slow
 async def test_contract_stripe_checkout_requests_fit_stripe_params(wired_client, wires, stripe_sandbox):
     """Checkout (customer lookup, customer, session), a second checkout by the same buyer, pay, return page."""
     placed = await paid_stripe_order(wired_client, stripe_sandbox)

@@ -12,6 +12,8 @@ from galla.ops.collector import freezes_collections
 from galla.settings import Settings
 from sandboxes.common.gcfreeze import freeze_survivors, keep_survivors_frozen, stop_freezing
 
+pytestmark = pytest.mark.slow
+
 
 class Node:
     """Something that can sit in a reference cycle and be watched by a weakref."""

@@ -11,6 +11,8 @@ import pytest
 from support.app import ADMIN, checkout_body
 from support.webhooks import deliver_all
 
+pytestmark = pytest.mark.slow
+
 
 async def cyclic_garbage(exchange) -> Counter:
     """The objects only a collection could free after running `exchange` twice (once first, to warm caches)."""

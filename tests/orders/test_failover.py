@@ -49,6 +49,7 @@ async def all_orders(client) -> dict[str, dict]:
     return {d["_id"]: d for d in await client.app[DATABASE].db.orders.find().to_list(None)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["500", "hang"])
 async def test_razorpay_down_on_every_call_sends_every_indian_buyer_to_stripe(
     make_client, razorpay_sandbox, stripe_sandbox, mode
@@ -75,6 +76,7 @@ async def test_razorpay_down_on_every_call_sends_every_indian_buyer_to_stripe(
         assert doc["failover"]["from_gateway"] == "razorpay"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["503", "hang"])
 async def test_razorpay_failing_half_the_time_every_order_is_paid_or_kept(
     make_client, razorpay_sandbox, stripe_sandbox, mode
@@ -102,6 +104,7 @@ async def test_razorpay_failing_half_the_time_every_order_is_paid_or_kept(
     assert sorted(d["gateway"] for d in orders.values()) == sorted(gateways)
 
 
+@pytest.mark.slow
 async def test_no_gateway_answers_503_keeps_the_order_and_the_retry_pays_it(
     make_client, razorpay_sandbox, stripe_sandbox
 ):
@@ -151,6 +154,7 @@ async def test_a_razorpay_refusal_is_not_an_outage_and_does_not_fail_over(make_c
     assert client.app[SHOP].razorpay.breaker.state == "closed"
 
 
+@pytest.mark.slow
 async def test_foreign_buyers_never_fail_over_to_razorpay(make_client, stripe_sandbox):
     client = await make_client(circuit_cooldown=60)
     faults(stripe_sandbox).set(1, "500")

@@ -82,6 +82,7 @@ async def test_a_refund_whose_webhook_never_came_is_settled(client, razorpay_san
     assert order["refunded_amount"] == 5000 and order["refunds"][0]["status"] == "processed"
 
 
+@pytest.mark.slow
 async def test_a_refund_whose_answer_was_lost_is_sent_again_under_the_same_key(make_client, razorpay_sandbox):
     client = await make_client(razorpay_timeout=0.3)
     placed = await place(client, checkout_body())

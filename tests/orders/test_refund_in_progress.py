@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
+import pytest
 from support.money import control, paid_order
 from support.webhooks import admin_post, deliver, events_named, post_razorpay, stored_order
 
@@ -92,6 +93,7 @@ async def test_item5_refund_processed_after_we_recorded_it_failed_counts_once(cl
     assert (order["refunded_amount"], order["refund_committed"]) == (1000, 1000)
 
 
+@pytest.mark.slow
 async def test_item5_a_refund_that_times_out_stays_requested_with_its_amount_held(make_client, razorpay_sandbox):
     """Razorpay too slow to answer: accepted (202), requested, the amount still held; no error for the admin."""
     client = await make_client(razorpay_timeout=0.3)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.app import ADMIN, checkout_body
@@ -64,6 +65,7 @@ async def test_item3_a_refund_in_another_currency_does_not_count(client, razorpa
     assert (order.get("refunded_amount", 0), order["refund_committed"], len(order["refunds"])) == (0, 1000, 1)
 
 
+@pytest.mark.slow
 async def test_item3_an_ignored_refund_is_in_the_trace_with_its_reason(client, razorpay_sandbox):
     """The admin's trace page shows the ignored refund and why."""
     placed = await paid_order(client, razorpay_sandbox)
@@ -73,6 +75,7 @@ async def test_item3_an_ignored_refund_is_in_the_trace_with_its_reason(client, r
     assert "Refund rfnd_Other0000000X ignored" in page and "not this order&#39;s payment" in page
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(order=[3, 4, 4, 0, 1, 2], partial=False)  # the refund reported twice before its payment is known
 @given(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from support.money import checkout_signature, control, placed_with_failed_payment
 from support.webhooks import deliver, deliver_all, events_named, stored_order
 
@@ -17,6 +18,7 @@ from galla.store.orders import get_order, now
 from galla.web.state import SHOP
 
 
+@pytest.mark.slow
 async def test_item4_webhooks_verify_and_reconcile_at_once_make_one_refund(client, razorpay_sandbox, stripe_sandbox):
     """payment.captured, order.paid, verify and reconcile together, the refund held 0.3 s at Razorpay: one refund."""
     placed, late_id = await placed_with_failed_payment(client, razorpay_sandbox)

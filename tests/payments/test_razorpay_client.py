@@ -131,6 +131,7 @@ async def misbehaving_razorpay(aiohttp_server):
     return await aiohttp_server(app)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode,status", [("500", 500), ("429", 429), ("html", 502)])
 async def test_server_faults_are_unavailable_errors(session, misbehaving_razorpay, mode, status):
     rzp = client_for(session, str(misbehaving_razorpay.make_url(f"/{mode}")))
@@ -139,6 +140,7 @@ async def test_server_faults_are_unavailable_errors(session, misbehaving_razorpa
     assert info.value.http_status == status
 
 
+@pytest.mark.slow
 async def test_timeout_and_refused_connection_are_unavailable(session, misbehaving_razorpay, unused_tcp_port_factory):
     rzp = client_for(session, str(misbehaving_razorpay.make_url("/hang")), timeout=0.2)
     with pytest.raises(GatewayUnavailable) as info:

@@ -296,6 +296,7 @@ async def test_quote_names_gateway_currency_and_lines(client):
     assert (await resp.json())["gateway"] == "razorpay"
 
 
+@pytest.mark.slow
 async def test_stripe_unreachable_keeps_the_order_pending(make_client, stripe_sandbox, unused_tcp_port):
     client = await make_client(stripe_api_base=f"http://127.0.0.1:{unused_tcp_port}", stripe_timeout=1)
     status, answer = await checkout(client)

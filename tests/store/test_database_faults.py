@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from support.app import checkout_body
 from support.webhooks import deliver, events_named, ledger, place, razorpay_secret, stored_order, stripe_secret
 
@@ -55,6 +56,7 @@ async def test_the_api_says_plainly_when_the_database_is_away(flaky):
     assert (await client.get("/readyz")).status == 503
 
 
+@pytest.mark.slow
 async def test_mongodb_gone_mid_run_loses_no_webhook_and_work_resumes_without_restart(
     flaky, razorpay_sandbox, stripe_sandbox
 ):

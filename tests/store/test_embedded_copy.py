@@ -7,6 +7,7 @@ import datetime
 from collections import OrderedDict
 
 import mongomock
+import pytest
 from bson import ObjectId, Timestamp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,6 +72,7 @@ def containers(value):
     return []
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(documents)
 def test_copies_equal_deepcopy_and_share_no_container(document):
@@ -80,6 +82,7 @@ def test_copies_equal_deepcopy_and_share_no_container(document):
         assert not originals & {id(c) for c in containers(copied)}
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "c"]), documents, max_size=3), max_size=5), documents)
 def test_the_store_answers_the_same_with_fast_copies(docs, pushed):

@@ -106,6 +106,7 @@ def restore():
     install_planned_snapshots()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(docs, filters, st.integers(1, 3), projections, st.booleans())
 def test_fast_path_matches_full_scan(documents, query, update, projection, tz_aware):
@@ -255,6 +256,7 @@ def apply_guarded(coll, operation, index):
         return type(error).__name__
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.lists(documents, max_size=5), indexes, st.lists(operations, min_size=4, max_size=20))
 # The first check builds the map while the updated document holds values that the rollback then undoes.
@@ -309,6 +311,7 @@ def read_by_index(coll, fields):
     return [*found, coll.find_one({fields[0]: "a", "j": "b"})]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(documents, max_size=5), indexes, st.lists(operations, min_size=2, max_size=12))
 # A document deleted, and another changed away from the value, while the map still files them under it.

@@ -7,6 +7,7 @@ import copy
 import datetime
 
 import mongomock
+import pytest
 from bson import ObjectId
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -110,6 +111,7 @@ def run(initial, operations, partial):
     return answers, list(coll.find({}))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(
     st.lists(documents, max_size=4),

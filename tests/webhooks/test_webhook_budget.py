@@ -13,6 +13,7 @@ import asyncio
 import time
 from datetime import timedelta
 
+import pytest
 from support.webhooks import (
     admin_post,
     deliver,
@@ -32,6 +33,8 @@ from galla.webhooks import receive as webhook_flow
 from galla.workers.reconciler import reconcile_if_leased
 from sandboxes.razorpay.config import SANDBOX_FAULTS
 from sandboxes.stripe.config import STRIPE_SANDBOX_FAULTS
+
+pytestmark = pytest.mark.slow
 
 CARD_TO_CAPTURE = {"method": "card", "card_number": "4100280000001007"}
 

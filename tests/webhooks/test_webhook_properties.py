@@ -146,6 +146,7 @@ async def reconcile_later(client) -> None:
     assert report.errors == []
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=plans, first=knobs, second=knobs)
 async def test_orders_end_as_the_gateway_knows_them_whatever_happens_to_webhooks(

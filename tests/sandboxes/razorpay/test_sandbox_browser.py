@@ -26,7 +26,7 @@ from sandboxes.razorpay import SANDBOX_STATE, create_razorpay_sandbox
 CHROMIUM = next(
     (path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None
 )
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium to run checkout.js in")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="no Chromium to run checkout.js in")]
 
 SHOP_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>shop</title></head>

@@ -212,6 +212,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 async def test_command_line_runs_it_standalone():
     port = free_port()
     proc = await asyncio.create_subprocess_exec(

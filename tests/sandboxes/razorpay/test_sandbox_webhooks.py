@@ -393,6 +393,7 @@ async def test_a_dispute_raises_payment_dispute_created(sandbox):
 # -- the command line ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_server, unused_tcp_port):
     receiver = await start_receiver(aiohttp_server)
     proc = await asyncio.create_subprocess_exec(

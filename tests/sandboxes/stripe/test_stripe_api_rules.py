@@ -260,6 +260,7 @@ async def test_injected_failures_answer_without_running_or_using_the_key(sandbox
     assert list(sandbox.state.sessions) == [body["id"]]
 
 
+@pytest.mark.slow
 async def test_the_sdks_own_retries_get_through_faults_and_make_exactly_one_session(sandbox):
     sandbox.faults.fail_next[:] = [500, 409]
     async with stripe_client(sandbox.url, sandbox.secret_key, max_network_retries=2) as sdk:
@@ -300,6 +301,7 @@ async def uncancelling_url(sandbox, unused_tcp_port_factory):
     await runner.cleanup()
 
 
+@pytest.mark.slow
 async def test_a_retry_after_a_client_timeout_waits_out_the_slow_first_try_and_replays_it(sandbox, uncancelling_url):
     # The first try outlives the SDK's timeout but runs on; the retry finds its key in progress (409, which
     # the SDK retries) and the next one gets the first try's answer: one session, though the client gave up.

@@ -6,9 +6,11 @@ import asyncio
 import sys
 
 import aiohttp
+import pytest
 from support.stripe_sandbox import session_params, stripe_client
 
 
+@pytest.mark.slow
 async def test_the_command_line_serves_the_api_and_the_hosted_page(unused_tcp_port_factory):
     port = unused_tcp_port_factory()
     key = "sk_test_cli0123456789"

@@ -49,6 +49,7 @@ values = st.recursive(
 params = st.dictionaries(keys, st.one_of(values, st.none()), max_size=6)
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None)
 @given(params)
 def test_decoding_what_the_sdk_encodes_gives_back_the_params(data):
