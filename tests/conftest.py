@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 from support.app import RazorpaySandbox, StripeSandbox, sandbox_settings
 from support.faults import FlakyDatabase, Outage
+from support.receiver import Receiver, start_receiver
 
 from galla.app import create_app
 from galla.store.db import Database, open_database
@@ -69,3 +70,9 @@ async def flaky(aiohttp_client, database, razorpay_sandbox, stripe_sandbox):
     db = Database(client=database.client, db=FlakyDatabase(database.db, outage), embedded=database.embedded)
     client = await aiohttp_client(create_app(sandbox_settings(razorpay_sandbox, stripe_sandbox), db=db))
     return client, outage
+
+
+@pytest.fixture
+async def receiver(aiohttp_server) -> Receiver:
+    """A webhook receiver on its own port, for the sandboxes' delivery tests."""
+    return await start_receiver(aiohttp_server)

@@ -13,6 +13,14 @@ from support.addresses import shipping_address
 from galla.app import create_app
 from galla.settings import Settings
 
+# One pashmina shawl, bought from India as the checkout page sends it.
+SHAWL_CHECKOUT = {
+    "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
+    "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
+    "country": "IN",
+    "shipping_address": shipping_address("IN"),
+}
+
 
 @pytest.fixture
 async def served(database, unused_tcp_port_factory):
@@ -36,12 +44,7 @@ async def test_keyless_shop_takes_a_upi_payment_through_mounted_sandbox(served):
 
     resp = await served.post(
         "/api/checkout",
-        json={
-            "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
-            "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
-            "country": "IN",
-            "shipping_address": shipping_address("IN"),
-        },
+        json=SHAWL_CHECKOUT,
     )
     placed = await resp.json()
     assert resp.status == 201, placed
@@ -85,12 +88,7 @@ async def test_keyless_shop_is_paid_and_refunded_by_its_sandboxes_webhooks(serve
     """What `make demo-refund` shows on `make run`: no browser verify, only the sandbox's signed webhooks."""
     resp = await served.post(
         "/api/checkout",
-        json={
-            "items": [{"product_id": "pashmina-shawl", "quantity": 1}],
-            "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "9845012345"},
-            "country": "IN",
-            "shipping_address": shipping_address("IN"),
-        },
+        json=SHAWL_CHECKOUT,
     )
     placed = await resp.json()
     options = placed["razorpay"]

@@ -8,8 +8,7 @@ from support.browser import (
     SHOTS,
     SUCCEEDS,
     buy_a_shawl,
-    fill_checkout,
-    pay_button_says,
+    go_to_stripe_as_a_us_buyer,
     pay_by_card,
     sign_in,
     wait_for_paid,
@@ -67,18 +66,7 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
 
 async def test_a_stripe_order_refunded_in_full_shows_its_whole_trace(page, shop_url):
     await page.set_viewport_size({"width": 1280, "height": 900})
-    await fill_checkout(
-        page,
-        shop_url,
-        product="masala-chai",
-        name="Jane Doe",
-        email="jane@example.com",
-        phone="+1 202 555 0143",
-        country="US",
-    )
-    await page.select_option('[data-testid="country"]', "US")
-    await pay_button_says(page, r"Stripe")
-    await page.click('[data-testid="pay"]')
+    await go_to_stripe_as_a_us_buyer(page, shop_url, product="masala-chai", label=r"Stripe")
     await pay_by_card(page, SUCCEEDS, name="Jane Doe", email="jane@example.com")
     await wait_for_paid(page)
     order_id = page.url.rsplit("/", 1)[1].split("?")[0]

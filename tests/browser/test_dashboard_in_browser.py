@@ -11,8 +11,7 @@ from support.browser import (
     SHOTS,
     SUCCEEDS,
     buy_a_shawl,
-    fill_checkout,
-    pay_button_says,
+    go_to_stripe_as_a_us_buyer,
     pay_by_card,
     sign_in,
     wait_for_paid,
@@ -37,18 +36,7 @@ async def pay_by_upi_after_a_failure(page, shop_url) -> None:
 
 async def test_the_dashboard_shows_todays_payments_as_charts(page, shop_url):
     await pay_by_upi_after_a_failure(page, shop_url)
-    await fill_checkout(
-        page,
-        shop_url,
-        product="pashmina-shawl",
-        name="Jane Doe",
-        email="jane@example.com",
-        phone="+1 202 555 0143",
-        country="US",
-    )
-    await page.select_option('[data-testid="country"]', "US")
-    await pay_button_says(page, r"Stripe.*\$159\.99")
-    await page.click('[data-testid="pay"]')
+    await go_to_stripe_as_a_us_buyer(page, shop_url, product="pashmina-shawl", label=r"Stripe.*\$159\.99")
     await pay_by_card(page, SUCCEEDS, name="Jane Doe", email="jane@example.com")
     await wait_for_paid(page)
 

@@ -21,6 +21,7 @@ from support.browser import (
     STRIPE_PAGE,
     SUCCEEDS,
     fill_checkout,
+    go_to_stripe_as_a_us_buyer,
     pay_button_says,
     pay_by_card,
     wait_for_paid,
@@ -91,18 +92,7 @@ async def test_indian_buyer_pays_by_international_card_in_rupees(page, shop_url)
 
 
 async def test_cancel_on_stripe_then_try_again_from_the_order_page(page, shop_url):
-    await fill_checkout(
-        page,
-        shop_url,
-        product="masala-chai",
-        name="Jane Doe",
-        email="jane@example.com",
-        phone="+1 202 555 0143",
-        country="US",
-    )
-    await page.select_option('[data-testid="country"]', "US")
-    await pay_button_says(page, r"Stripe.*\$4\.99")
-    await page.click('[data-testid="pay"]')
+    await go_to_stripe_as_a_us_buyer(page, shop_url, product="masala-chai", label=r"Stripe.*\$4\.99")
     await page.wait_for_url(STRIPE_PAGE)
     first_session = page.url.rsplit("/", 1)[1]
 

@@ -9,24 +9,13 @@ to it) and spend the shop's Razorpay quota, one rate-limited request at a time f
 
 from __future__ import annotations
 
-from support.abuse import gateway_paths, place_order
+from support.abuse import failure, gateway_paths, place_order
 from support.app import checkout_body
 from support.webhooks import deliver_all
 
 from galla.store.orders import MAX_ATTEMPTS
 
 REPORTS = 3 * MAX_ATTEMPTS
-
-
-def failure(payment_id: str) -> dict:
-    return {
-        "code": "BAD_REQUEST_ERROR",
-        "description": "Payment failed",
-        "source": "customer",
-        "step": "payment_authentication",
-        "reason": "payment_failed",
-        "metadata": {"payment_id": payment_id},
-    }
 
 
 async def report(client, order_id: str, payment_id: str) -> None:

@@ -11,7 +11,7 @@ auto-refunded in 5 days").
 from __future__ import annotations
 
 from support.app import checkout_body
-from support.money import checkout_signature, control, given_back_payment
+from support.money import control, given_back_payment, verify_body
 from support.webhooks import deliver_all, events_named, place, stored_order
 
 
@@ -19,17 +19,9 @@ async def paid_under_manual_capture(make_client, sandbox) -> tuple:
     """A shop capturing by hand, an order paid in the sandbox: the client, the placed order, and the verify body."""
     client = await make_client(razorpay_capture="manual")
     placed = await place(client, checkout_body())
-    razorpay_order_id = placed["razorpay"]["order_id"]
-    status, paid = await sandbox.pay(razorpay_order_id)
+    status, paid = await sandbox.pay(placed["razorpay"]["order_id"])
     assert status == 200, paid
-    payment_id = paid["razorpay_payment_id"]
-    body = {
-        "order_id": placed["order_id"],
-        "razorpay_order_id": razorpay_order_id,
-        "razorpay_payment_id": payment_id,
-        "razorpay_signature": checkout_signature(sandbox.key_secret, razorpay_order_id, payment_id),
-    }
-    return client, placed, body
+    return client, placed, verify_body(sandbox, placed, paid["razorpay_payment_id"])
 
 
 async def test_item1_the_auto_refunds_webhooks_alone_say_the_money_went_back(client, razorpay_sandbox):

@@ -11,7 +11,7 @@ import asyncio
 from datetime import timedelta
 
 from support.app import checkout_body
-from support.money import checkout_signature, control, given_back_payment
+from support.money import control, given_back_payment, verify_body
 from support.webhooks import deliver_all, events_named, place, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
@@ -22,14 +22,7 @@ from galla.web.state import SHOP
 
 async def verify(client, sandbox, placed: dict, payment_id: str):
     """The buyer's browser reports the payment with a valid signature."""
-    razorpay_order_id = placed["razorpay"]["order_id"]
-    body = {
-        "order_id": placed["order_id"],
-        "razorpay_order_id": razorpay_order_id,
-        "razorpay_payment_id": payment_id,
-        "razorpay_signature": checkout_signature(sandbox.key_secret, razorpay_order_id, payment_id),
-    }
-    resp = await client.post("/api/payments/razorpay/verify", json=body)
+    resp = await client.post("/api/payments/razorpay/verify", json=verify_body(sandbox, placed, payment_id))
     return resp.status, await resp.json()
 
 

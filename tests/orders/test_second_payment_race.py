@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from support.money import checkout_signature, control, placed_with_failed_payment
+from support.money import control, placed_with_failed_payment, verify_body
 from support.webhooks import deliver, deliver_all, events_named, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
@@ -34,13 +34,7 @@ async def test_item4_webhooks_verify_and_reconcile_at_once_make_one_refund(clien
             break
         await asyncio.sleep(0.01)
     await control(razorpay_sandbox, "PUT", "/sandbox/refunds", {"hold": 0.3})
-    razorpay_order_id = placed["razorpay"]["order_id"]
-    verify = {
-        "order_id": placed["order_id"],
-        "razorpay_order_id": razorpay_order_id,
-        "razorpay_payment_id": late_id,
-        "razorpay_signature": checkout_signature(razorpay_sandbox.key_secret, razorpay_order_id, late_id),
-    }
+    verify = verify_body(razorpay_sandbox, placed, late_id)
 
     async def reconcile_soon():
         await asyncio.sleep(0.1)  # once the second payment is recorded and its refund is in flight

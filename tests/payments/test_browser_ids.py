@@ -11,7 +11,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 from aiohttp import web
-from support.abuse import gateway_paths, place_order
+from support.abuse import failure, gateway_paths, place_order
 
 from galla.payments.errors import GatewayError
 from galla.payments.razorpay.client import RazorpayClient
@@ -29,19 +29,6 @@ BAD_IDS = [
     "PAY_Nz1ZfK2qXo9sRa",
     "pay_Nz1ZfK2qXo9sR\u0430",
 ]
-
-
-def failure(payment_id: str | None = None, order_id: str | None = None) -> dict:
-    """checkout.js's payment.failed error, naming a payment and a Razorpay order."""
-    metadata = {k: v for k, v in (("payment_id", payment_id), ("order_id", order_id)) if v is not None}
-    return {
-        "code": "BAD_REQUEST_ERROR",
-        "description": "Payment failed",
-        "source": "customer",
-        "step": "payment_authentication",
-        "reason": "payment_failed",
-        "metadata": metadata,
-    }
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)

@@ -67,9 +67,10 @@ async def test_customer_found_by_normalised_email_even_when_racing(db):
     assert stored["email"] == "ravi@example.com" and stored["name"] in {f"Ravi {i}" for i in range(5)}
 
 
-async def test_appending_to_the_timeline_returns_the_order_as_it_then_is(db):
-    doc = {
-        "_id": "ord_a",
+def pending_order(order_id: str, timeline: list | None = None) -> dict:
+    """A pending ₹1.00 Razorpay order document, as insert_order takes it."""
+    return {
+        "_id": order_id,
         "status": "pending",
         "amount": 100,
         "currency": "INR",
@@ -78,8 +79,12 @@ async def test_appending_to_the_timeline_returns_the_order_as_it_then_is(db):
         "items": [],
         "customer": {},
         "created_at": now(),
-        "timeline": [],
+        "timeline": timeline or [],
     }
+
+
+async def test_appending_to_the_timeline_returns_the_order_as_it_then_is(db):
+    doc = pending_order("ord_a")
     await insert_order(db, doc)
     await transition_order(db, "ord_a", allowed_from=["pending"], to="paid", reason="test")
     after = await append_timeline_and_read(db, "ord_a", [timeline_entry("note", message="late report")])
@@ -90,18 +95,7 @@ async def test_appending_to_the_timeline_returns_the_order_as_it_then_is(db):
 
 
 async def test_transitions_are_conditional_and_forward_only(db):
-    doc = {
-        "_id": "ord_t",
-        "status": "pending",
-        "amount": 100,
-        "currency": "INR",
-        "gateway": "razorpay",
-        "country": "IN",
-        "items": [],
-        "customer": {},
-        "created_at": now(),
-        "timeline": [],
-    }
+    doc = pending_order("ord_t")
     await insert_order(db, doc)
     paid = await transition_order(db, "ord_t", allowed_from=["pending"], to="paid", reason="test")
     assert paid.status == "paid" and (await get_timeline(db, "ord_t"))[-1]["to"] == "paid"
@@ -113,21 +107,7 @@ async def test_transitions_are_conditional_and_forward_only(db):
 
 
 async def test_order_reads_leave_the_timeline_in_the_database(db):
-    await insert_order(
-        db,
-        {
-            "_id": "ord_tl",
-            "status": "pending",
-            "amount": 100,
-            "currency": "INR",
-            "gateway": "razorpay",
-            "country": "IN",
-            "items": [],
-            "customer": {},
-            "created_at": now(),
-            "timeline": [{"at": now(), "kind": "note", "message": "hi"}],
-        },
-    )
+    await insert_order(db, pending_order("ord_tl", timeline=[{"at": now(), "kind": "note", "message": "hi"}]))
     moved = await transition_order(db, "ord_tl", allowed_from=["pending"], to="expired", reason="test")
     assert "timeline" not in moved.model_dump() and "timeline" not in (await get_order(db, "ord_tl")).model_dump()
     assert [e["kind"] for e in await get_timeline(db, "ord_tl")] == ["note", "status"]

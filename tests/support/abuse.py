@@ -27,3 +27,16 @@ async def place_order(client, headers: dict | None = None, **customer) -> dict:
 def gateway_paths(order: dict, gateway: str = "razorpay") -> list[str]:
     """The paths of the calls to a gateway an order's stored timeline records."""
     return [e.get("path") for e in order.get("timeline", []) if e.get("gateway") == gateway and e.get("path")]
+
+
+def failure(payment_id: str | None = None, order_id: str | None = None) -> dict:
+    """checkout.js's payment.failed error, naming a payment and a Razorpay order."""
+    metadata = {k: v for k, v in (("payment_id", payment_id), ("order_id", order_id)) if v is not None}
+    return {
+        "code": "BAD_REQUEST_ERROR",
+        "description": "Payment failed",
+        "source": "customer",
+        "step": "payment_authentication",
+        "reason": "payment_failed",
+        "metadata": metadata,
+    }

@@ -36,3 +36,22 @@ async def fill_address(page, country: str = "IN") -> None:
         await page.select_option('[data-testid="address-state"]', address["state"])
     elif address.get("state"):
         await page.fill('[data-testid="address-state-text"]', address["state"])
+
+
+# A buyer's billing address outside India, as the hosted page's form fields (billing_address_collection=required).
+US_BILLING = {
+    "billing_line1": "510 Townsend St",
+    "billing_city": "San Francisco",
+    "billing_state": "CA",
+    "billing_postal_code": "94103",
+    "billing_country": "US",
+}
+# The shipping form's fields, for a session that collects the address (shipping_address_collection).
+US_SHIPPING_FORM = {
+    "shipping_name": "Jane Doe",
+    "shipping_line1": "510 Townsend St",
+    "shipping_city": "San Francisco",
+    "shipping_state": "CA",
+    "shipping_postal_code": "94103",
+    "shipping_country": "US",
+}

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 from galla.settings import Settings
 from sandboxes.razorpay import SANDBOX_STATE
 from sandboxes.stripe import STRIPE_SANDBOX_STATE
-from support.addresses import shipping_address
+from support.addresses import US_BILLING, US_SHIPPING_FORM, shipping_address
 
 
 @dataclass
@@ -77,8 +77,8 @@ class StripeSandbox:
             "card_cvc": "123",
             "card_name": "Jane Doe",
             "email": "jane@example.com",
-            **BILLING_OUTSIDE_INDIA,
-            **SHIPPING_FORM,
+            **US_BILLING,  # billing_address_collection=required, as Stripe India wants for exports
+            **US_SHIPPING_FORM,  # asked for when the order has none (shipping_address_collection)
             **fields,
         }
         async with (
@@ -86,27 +86,6 @@ class StripeSandbox:
             session.post(f"{self.url}/c/pay/{session_id}", data=form, allow_redirects=False) as resp,
         ):
             return resp.status, resp.headers.get("Location", ""), await resp.text()
-
-
-# The billing address Checkout collects (billing_address_collection=required, as Stripe India wants for exports),
-# and the shipping address it asks for when the order has none (shipping_address_collection; ignored otherwise).
-BILLING_OUTSIDE_INDIA = {
-    "billing_line1": "510 Townsend St",
-    "billing_city": "San Francisco",
-    "billing_state": "CA",
-    "billing_postal_code": "94103",
-    "billing_country": "US",
-}
-
-
-SHIPPING_FORM = {
-    "shipping_name": "Jane Doe",
-    "shipping_line1": "510 Townsend St",
-    "shipping_city": "San Francisco",
-    "shipping_state": "CA",
-    "shipping_postal_code": "94103",
-    "shipping_country": "US",
-}
 
 
 ADMIN_PASSWORD = "correct-horse-battery-staple"

@@ -83,6 +83,22 @@ async def pay_button_says(page, pattern: str) -> str:
     return (await button.inner_text()).strip()
 
 
+async def go_to_stripe_as_a_us_buyer(page, shop_url, *, product: str, label: str) -> None:
+    """Jane Doe, in the US, checks out one `product`: the Pay button reads `label` (a pattern), and she presses it."""
+    await fill_checkout(
+        page,
+        shop_url,
+        product=product,
+        name="Jane Doe",
+        email="jane@example.com",
+        phone="+1 202 555 0143",
+        country="US",
+    )
+    await page.select_option('[data-testid="country"]', "US")
+    await pay_button_says(page, label)
+    await page.click('[data-testid="pay"]')
+
+
 async def pay_by_card(page, number: str, *, name: str = "Test Buyer", email: str | None = None) -> None:
     """Type a card on the Stripe sandbox's hosted page and press its Pay button."""
     await page.fill('[data-testid="card-number"]', number)

@@ -27,6 +27,17 @@ def checkout_signature(key_secret: str, razorpay_order_id: str, payment_id: str)
     return hmac.new(key_secret.encode(), f"{razorpay_order_id}|{payment_id}".encode(), hashlib.sha256).hexdigest()
 
 
+def verify_body(sandbox, placed: dict, payment_id: str) -> dict:
+    """What the buyer's browser sends to verify a Razorpay payment: the ids and checkout.js's valid signature."""
+    razorpay_order_id = placed["razorpay"]["order_id"]
+    return {
+        "order_id": placed["order_id"],
+        "razorpay_order_id": razorpay_order_id,
+        "razorpay_payment_id": payment_id,
+        "razorpay_signature": checkout_signature(sandbox.key_secret, razorpay_order_id, payment_id),
+    }
+
+
 async def control(sandbox, method: str, path: str, body: dict) -> dict:
     """Call one of the Razorpay sandbox's control routes (Basic key pair); it must answer 200."""
     headers = {"Authorization": aiohttp.encode_basic_auth(sandbox.key_id, sandbox.key_secret)}

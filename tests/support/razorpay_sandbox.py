@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from sandboxes.common.webhooks import WebhookSender
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
+from support.clock import Clock
 
 MOUNT = "/sandbox/razorpay"
 WEBHOOK_SECRET = "rzp-webhook-secret-for-tests"
@@ -26,16 +27,6 @@ FAST_RETRIES = (0.05, 0.05, 0.05)  # the real schedule spans a day; tests cannot
 def basic_auth(key_id: str, key_secret: str) -> str:
     """Return the Authorization header value for HTTP Basic."""
     return "Basic " + base64.b64encode(f"{key_id}:{key_secret}".encode()).decode()
-
-
-class Clock:
-    """A settable clock, so created_at and the from/to filters can be tested exactly."""
-
-    def __init__(self, now: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

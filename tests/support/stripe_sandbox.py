@@ -26,29 +26,13 @@ from sandboxes.stripe import (
     StripeSandboxState,
     create_stripe_sandbox,
 )
+from support.addresses import US_BILLING, US_SHIPPING_FORM
+from support.clock import Clock
 
 MOUNT = "/sandbox/stripe"
 WEBHOOK_SECRET = "whsec_" + "t3st" * 8
 FAST_RETRIES = (0.05, 0.05, 0.05)  # Stripe's test-mode schedule spans hours; tests cannot wait that long
-NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
 GOOD_CARD = "4242 4242 4242 4242"
-# A buyer's billing address outside India, as the hosted page's form fields (billing_address_collection=required).
-US_BILLING = {
-    "billing_line1": "510 Townsend St",
-    "billing_city": "San Francisco",
-    "billing_state": "CA",
-    "billing_postal_code": "94103",
-    "billing_country": "US",
-}
-# The shipping form's fields, for a session that collects the address (shipping_address_collection).
-US_SHIPPING_FORM = {
-    "shipping_name": "Jane Doe",
-    "shipping_line1": "510 Townsend St",
-    "shipping_city": "San Francisco",
-    "shipping_state": "CA",
-    "shipping_postal_code": "94103",
-    "shipping_country": "US",
-}
 # payment_intent_data.shipping for a parcel to the buyer (Stripe India: goods exports need it).
 US_SHIPPING = {
     "name": "Jane Doe",
@@ -61,19 +45,6 @@ US_SHIPPING = {
         "country": "US",
     },
 }
-
-
-class Clock:
-    """A settable clock, so created, expires_at and key pruning can be tested exactly."""
-
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def new_secret_key() -> str:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from support.razorpay_sandbox import FAST_RETRIES, WEBHOOK_SECRET, Clock, Sandbox, running_sandbox
-from support.receiver import Receiver, start_receiver
+from support.clock import NOW, Clock
+from support.razorpay_sandbox import FAST_RETRIES, WEBHOOK_SECRET, Sandbox, running_sandbox
 
 
 @pytest.fixture
 def clock() -> Clock:
     """The sandbox's clock, settable by the test."""
-    return Clock()
+    return Clock(float(NOW))
 
 
 @pytest.fixture
@@ -25,12 +25,6 @@ async def mounted(aiohttp_server, clock) -> Sandbox:
     """The sandbox mounted under /sandbox/razorpay of a parent app, as the shop mounts it."""
     async with running_sandbox(aiohttp_server, clock, mount=True) as running:
         yield running
-
-
-@pytest.fixture
-async def receiver(aiohttp_server) -> Receiver:
-    """A webhook receiver on its own port."""
-    return await start_receiver(aiohttp_server)
 
 
 @pytest.fixture

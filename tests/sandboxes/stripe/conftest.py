@@ -6,8 +6,8 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from support.receiver import Receiver, start_receiver
-from support.stripe_sandbox import FAST_RETRIES, WEBHOOK_SECRET, Clock, Sandbox, running_sandbox
+from support.clock import Clock
+from support.stripe_sandbox import FAST_RETRIES, WEBHOOK_SECRET, Sandbox, running_sandbox
 
 
 @pytest.fixture
@@ -35,12 +35,6 @@ async def mounted(aiohttp_server, clock) -> AsyncIterator[Sandbox]:
     """The sandbox mounted under /sandbox/stripe of a parent app, as the shop mounts it."""
     async with running_sandbox(aiohttp_server, clock, mount=True) as running:
         yield running
-
-
-@pytest.fixture
-async def receiver(aiohttp_server) -> Receiver:
-    """A webhook receiver on its own port."""
-    return await start_receiver(aiohttp_server)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 import stripe
-from support.stripe_sandbox import NOW
+from support.clock import NOW
 
 from sandboxes.stripe import StripeEvent
 

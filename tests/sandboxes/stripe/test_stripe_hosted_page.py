@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support.stripe_sandbox import NOW, line
+from support.clock import NOW
+from support.stripe_sandbox import line
 
 DECLINES = [
     ("4000 0000 0000 0002", "card_declined", "generic_decline", "Your card was declined."),

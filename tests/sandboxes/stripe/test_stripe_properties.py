@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.stripe_sandbox import NOW, Clock, line, sdk_encode, session_params
+from support.clock import NOW, Clock
+from support.stripe_sandbox import line, sdk_encode, session_params
 
 from sandboxes.stripe import StripeSandboxState
 from sandboxes.stripe.cards import TEST_CARDS, CardInput

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from support.stripe_sandbox import MOUNT, NOW, line, running_sandbox
+from support.clock import NOW
+from support.stripe_sandbox import MOUNT, line, running_sandbox
 
 
 async def test_create_echoes_what_the_shop_sent_and_points_at_the_hosted_page(sandbox):

@@ -9,8 +9,9 @@ import sys
 import aiohttp
 import pytest
 import stripe
+from support.addresses import US_BILLING
 from support.receiver import start_receiver
-from support.stripe_sandbox import US_BILLING, WEBHOOK_SECRET, running_sandbox, session_params, stripe_client
+from support.stripe_sandbox import WEBHOOK_SECRET, running_sandbox, session_params, stripe_client
 
 from sandboxes.common.webhooks import STRIPE_RETRY_DELAYS, stripe_signature_header
 from sandboxes.stripe import STRIPE_WEBHOOKS, create_stripe_sandbox
