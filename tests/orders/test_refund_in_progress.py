@@ -58,16 +58,21 @@ async def test_item5_a_refund_answered_409_stays_requested_with_its_amount_held(
     assert (status, order["refunds"][0]["status"], order["refund_committed"]) == (202, "requested", 5000)
 
 
-async def test_item5_reconcile_settles_a_requested_refund_by_listing_the_payments_refunds(client, razorpay_sandbox):
-    """A refund Razorpay made whose answer we lost (no refund_id) is found by its refund_key note and settled."""
-    placed = await paid_order(client, razorpay_sandbox)
-    status, _answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 5000})
+async def refund_and_lose_the_answer(client, placed: dict, amount: int):
+    """Refund `amount` from the admin API, then forget Razorpay's answer: the refund exists at Razorpay, our entry
+    is requested with no refund_id."""
+    status, _answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": amount})
     assert status == 202
     db = client.app[SHOP].db
-    # As if the answer never came: the refund exists at Razorpay, our entry has no refund_id.
     await db.orders.update_one(
         {"_id": placed["order_id"]}, {"$set": {"refunds.0.status": "requested", "refunds.0.refund_id": None}}
     )
+
+
+async def test_item5_reconcile_settles_a_requested_refund_by_listing_the_payments_refunds(client, razorpay_sandbox):
+    """A refund Razorpay made whose answer we lost (no refund_id) is found by its refund_key note and settled."""
+    placed = await paid_order(client, razorpay_sandbox)
+    await refund_and_lose_the_answer(client, placed, 5000)
     await reconcile(client.app[SHOP], ReconcilePolicy(resend_refunds_after=timedelta(days=1)), at=now())
     order = await stored_order(client, placed["order_id"])
     made = next(iter(razorpay_sandbox.state.refunds))
@@ -109,12 +114,7 @@ async def test_item5_reconcile_finds_a_requested_refund_behind_ten_newer_ones(cl
     """Razorpay lists a payment's last ten refunds unless asked for more: ours, the oldest of eleven, is still found
     and settled (razorpay.com/docs/api/refunds/fetch-multiple-refund-payment)."""
     placed = await paid_order(client, razorpay_sandbox)
-    status, _answer = await admin_post(client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": 1000})
-    assert status == 202
-    db = client.app[SHOP].db
-    await db.orders.update_one(
-        {"_id": placed["order_id"]}, {"$set": {"refunds.0.status": "requested", "refunds.0.refund_id": None}}
-    )
+    await refund_and_lose_the_answer(client, placed, 1000)
     payment_id = (await stored_order(client, placed["order_id"]))["payment"]["id"]
     for _ in range(10):  # made in Razorpay's dashboard since: newer than ours
         razorpay_sandbox.state.refund_payment(

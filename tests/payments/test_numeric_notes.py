@@ -17,6 +17,13 @@ from support.webhooks import deliver, place, stored_order
 from galla.payments.razorpay.client import RazorpayOrder, RazorpayPayment, RazorpayRefund
 
 
+def processed_refund(notes: dict) -> RazorpayRefund:
+    """A processed ₹1.00 refund entity as Razorpay sends it, with these notes."""
+    return RazorpayRefund.model_validate(
+        {"id": "rfnd_1", "amount": 100, "currency": "INR", "payment_id": "pay_1", "status": "processed", "notes": notes}
+    )
+
+
 def test_item13_every_razorpay_entity_reads_numeric_notes():
     payment = RazorpayPayment.model_validate(
         {
@@ -30,31 +37,13 @@ def test_item13_every_razorpay_entity_reads_numeric_notes():
     order = RazorpayOrder.model_validate(
         {"id": "order_1", "amount": 100, "currency": "INR", "status": "paid", "notes": {"attempt": 3}}
     )
-    refund = RazorpayRefund.model_validate(
-        {
-            "id": "rfnd_1",
-            "amount": 100,
-            "currency": "INR",
-            "payment_id": "pay_1",
-            "status": "processed",
-            "notes": {"line": 7},
-        }
-    )
+    refund = processed_refund(notes={"line": 7})
     assert payment.notes == {"qty": 2, "weight": 1.5, "name": "chai"}
     assert order.notes == {"attempt": 3} and refund.notes == {"line": 7}
 
 
 def test_item13_a_refunds_numeric_key_and_order_id_are_read_as_text():
-    refund = RazorpayRefund.model_validate(
-        {
-            "id": "rfnd_1",
-            "amount": 100,
-            "currency": "INR",
-            "payment_id": "pay_1",
-            "status": "processed",
-            "notes": {"refund_key": 12345, "order_id": 678},
-        }
-    )
+    refund = processed_refund(notes={"refund_key": 12345, "order_id": 678})
     report = refund.report()
     assert (report.key, report.order_id) == ("12345", "678")
 

@@ -126,19 +126,25 @@ async def test_lost_answer_is_retried_with_the_same_key_and_makes_one_session(ht
     assert list(stripe_sandbox.state.sessions) == [session.id]
 
 
+async def icelandic_session(stripe: StripeGateway, order_id: str, line: SessionLine):
+    """A first Checkout Session for one line, bought by a buyer in Iceland."""
+    session, _ = await stripe.create_session(
+        order_id=order_id,
+        attempt=1,
+        lines=[line],
+        success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://shop.test/x",
+        customer_email="jon@example.is",
+    )
+    return session
+
+
 @pytest.mark.parametrize("currency", ["ISK", "UGX"])
 async def test_item6_five_kronur_or_shillings_reach_stripe_as_500(http, stripe_sandbox, currency):
     """docs.stripe.com/currencies#special-cases: "to charge 5 ISK, provide an amount value of 500" (UGX alike)."""
     stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
     unit = Money(parse_major("5", currency), currency)
-    session, _ = await stripe.create_session(
-        order_id="ord_isk",
-        attempt=1,
-        lines=[SessionLine("Lopapeysa", unit, 1)],
-        success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://shop.test/x",
-        customer_email="jon@example.is",
-    )
+    session = await icelandic_session(stripe, "ord_isk", SessionLine("Lopapeysa", unit, 1))
     assert stripe_sandbox.state.sessions[session.id]["amount_total"] == 500
     assert session.money == unit
 
@@ -146,14 +152,7 @@ async def test_item6_five_kronur_or_shillings_reach_stripe_as_500(http, stripe_s
 async def test_item6_an_isk_refund_reaches_stripe_in_whole_kronur(http, stripe_sandbox):
     stripe = gateway(http, stripe_sandbox.url, stripe_sandbox.secret_key)
     unit = Money(parse_major("50", "ISK"), "ISK")
-    session, _ = await stripe.create_session(
-        order_id="ord_isk2",
-        attempt=1,
-        lines=[SessionLine("Skyr", unit, 1)],
-        success_url="http://shop.test/x?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://shop.test/x",
-        customer_email="jon@example.is",
-    )
+    session = await icelandic_session(stripe, "ord_isk2", SessionLine("Skyr", unit, 1))
     assert (await stripe_sandbox.pay(session.id))[0] == 303
     intent = stripe_sandbox.state.sessions[session.id]["payment_intent"]
     refund, _ = await stripe.create_refund(

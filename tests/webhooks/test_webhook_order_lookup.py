@@ -44,6 +44,14 @@ async def two_orders(client):
     return await place(client, checkout_body()), await place(client, checkout_body())
 
 
+async def pay_and_deliver(client, sandbox, placed: dict) -> dict:
+    """Pay the order on the sandbox and deliver every event so far; returns the sandbox's payment answer."""
+    _, paid = await sandbox.pay(placed["razorpay"]["order_id"])
+    for event in sandbox.state.events:
+        await deliver(client, event)
+    return paid
+
+
 async def test_item2_a_payment_for_order_a_whose_notes_name_order_b_never_touches_b(client, razorpay_sandbox):
     a, b = await two_orders(client)
     status, _ = await razorpay_sandbox.pay(a["razorpay"]["order_id"], notes={"order_id": b["order_id"]})
@@ -72,9 +80,7 @@ async def test_item2_a_payment_on_a_razorpay_order_we_never_made_is_ignored_what
 
 async def test_item2_a_refund_whose_notes_name_order_b_counts_for_the_order_of_its_payment(client, razorpay_sandbox):
     a, b = await two_orders(client)
-    _, paid = await razorpay_sandbox.pay(a["razorpay"]["order_id"])
-    for event in razorpay_sandbox.state.events:
-        await deliver(client, event)
+    paid = await pay_and_deliver(client, razorpay_sandbox, a)
     await asyncio.to_thread(
         sdk(razorpay_sandbox).payment.refund,
         paid["razorpay_payment_id"],
@@ -88,9 +94,7 @@ async def test_item2_a_refund_whose_notes_name_order_b_counts_for_the_order_of_i
 
 async def test_item2_a_refund_is_found_by_the_payment_recorded_on_the_order(client, razorpay_sandbox):
     a, _ = await two_orders(client)
-    _, paid = await razorpay_sandbox.pay(a["razorpay"]["order_id"])
-    for event in razorpay_sandbox.state.events:
-        await deliver(client, event)
+    paid = await pay_and_deliver(client, razorpay_sandbox, a)
     await asyncio.to_thread(sdk(razorpay_sandbox).payment.refund, paid["razorpay_payment_id"], {"amount": 100})
     [created] = events(razorpay_sandbox, "refund.created")
     refund_only = {

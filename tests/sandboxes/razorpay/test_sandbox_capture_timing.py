@@ -131,12 +131,18 @@ async def test_item4_sandbox_late_authorisation_on_a_paid_order_is_refunded_at_o
     assert payment["captured"] is False
 
 
-async def test_item5_sandbox_refund_racing_one_with_the_same_key_answers_409(sandbox):
-    """While a refund with a key is being processed, the same key again answers 409 in Razorpay's envelope."""
+async def captured_payment(sandbox) -> str:
+    """A payment on a new order, captured by the sandbox's automatic capture; returns its id."""
     order = await sandbox.create_order()
     _, paid = await sandbox.pay(order["id"])
     payment_id = paid["razorpay_payment_id"]
     await wait_for_status(sandbox.sdk(), payment_id, "captured")
+    return payment_id
+
+
+async def test_item5_sandbox_refund_racing_one_with_the_same_key_answers_409(sandbox):
+    """While a refund with a key is being processed, the same key again answers 409 in Razorpay's envelope."""
+    payment_id = await captured_payment(sandbox)
     await control(sandbox, "PUT", "/sandbox/refunds", {"hold": 0.3})
     headers = {"X-Refund-Idempotency": "race-key-0001"}
     first = asyncio.ensure_future(
@@ -157,10 +163,7 @@ async def test_item5_sandbox_refund_racing_one_with_the_same_key_answers_409(san
 
 async def test_item5_sandbox_conflicts_knob_makes_the_sdk_see_the_409_error(sandbox):
     """PUT /sandbox/refunds {"conflicts": 1}: the next refund is refused as in progress; nothing is refunded."""
-    order = await sandbox.create_order()
-    _, paid = await sandbox.pay(order["id"])
-    payment_id = paid["razorpay_payment_id"]
-    await wait_for_status(sandbox.sdk(), payment_id, "captured")
+    payment_id = await captured_payment(sandbox)
     await control(sandbox, "PUT", "/sandbox/refunds", {"conflicts": 1})
     with pytest.raises(razorpay.errors.BadRequestError, match="another request is in progress"):
         await run_sdk(
