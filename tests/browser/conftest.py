@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from aiohttp import web
-from support.browser import ADMIN_PASSWORD, CHROMIUM, FLAGS, SHOTS
+from support.browser import ADMIN_PASSWORD, SHOTS, phone_page
 
 from galla.app import create_app
 from galla.settings import Settings
@@ -28,15 +28,8 @@ async def shop_url(database, unused_tcp_port_factory):
 @pytest.fixture
 async def page():
     """A phone-sized Chromium page; an uncaught script error on any page fails the test."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = await browser.new_context(viewport={"width": 390, "height": 844})
-        context.set_default_timeout(8000)
-        page = await context.new_page()
-        errors: list[str] = []
+    errors: list[str] = []
+    async with phone_page(timeout_ms=8000) as page:
         page.on("pageerror", lambda error: errors.append(str(error)))
         yield page
-        await browser.close()
-        assert errors == [], f"uncaught errors in the page's scripts: {errors}"
+    assert errors == [], f"uncaught errors in the page's scripts: {errors}"

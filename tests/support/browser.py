@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +25,19 @@ SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 # The admin password the browser tests sign in with (a run without one would print a generated one).
 ADMIN_PASSWORD = "browser-admin-password-1"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@asynccontextmanager
+async def phone_page(timeout_ms: int) -> AsyncIterator[Any]:
+    """A phone-sized page in headless Chromium, waiting at most `timeout_ms` for anything."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        context.set_default_timeout(timeout_ms)
+        yield await context.new_page()
+        await browser.close()
 
 
 async def sign_in(page, shop_url: str) -> None:

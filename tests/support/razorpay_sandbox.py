@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestServer
 from sandboxes.common.webhooks import WebhookSender
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
 from support.clock import Clock
+from support.served import Served
 
 MOUNT = "/sandbox/razorpay"
 WEBHOOK_SECRET = "rzp-webhook-secret-for-tests"
@@ -30,7 +31,7 @@ def basic_auth(key_id: str, key_secret: str) -> str:
 
 
 @dataclass
-class Sandbox:
+class Sandbox(Served):
     """The running sandbox as a test sees it: where it is, its keys, its state and a client session."""
 
     server: TestServer
@@ -40,10 +41,6 @@ class Sandbox:
     key_secret: str
     clock: Clock
     prefix: str = ""
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url(self.prefix or "/")).rstrip("/")
 
     @property
     def state(self) -> SandboxState:

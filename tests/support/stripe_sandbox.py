@@ -28,6 +28,7 @@ from sandboxes.stripe import (
 )
 from support.addresses import US_BILLING, US_SHIPPING_FORM
 from support.clock import Clock
+from support.served import Served
 
 MOUNT = "/sandbox/stripe"
 WEBHOOK_SECRET = "whsec_" + "t3st" * 8
@@ -126,7 +127,7 @@ class Page:
 
 
 @dataclass
-class Sandbox:
+class Sandbox(Served):
     """The running sandbox as a test sees it: where it is, its key, its state, an HTTP session and the SDK."""
 
     server: TestServer
@@ -136,10 +137,6 @@ class Sandbox:
     secret_key: str
     clock: Clock
     prefix: str = ""
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url(self.prefix or "/")).rstrip("/")
 
     @property
     def state(self) -> StripeSandboxState:

@@ -6,29 +6,17 @@ Skipped where no Chromium is installed.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
+from support.browser import HAVE_BROWSER, phone_page
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium to run the hosted page in"),
-]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium to run the hosted page in")]
 
 
 @pytest.fixture
 async def page():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = await browser.new_context(viewport={"width": 390, "height": 844})
-        context.set_default_timeout(10_000)
-        yield await context.new_page()
-        await browser.close()
+    """A phone-sized Chromium page."""
+    async with phone_page(timeout_ms=10_000) as page:
+        yield page
 
 
 async def test_a_buyer_is_declined_then_pays_with_4242_and_lands_on_the_shop(mounted, page):
