@@ -207,17 +207,25 @@ def call(api_schema, path: str, method: str, **parts):
     return case.call_and_validate(checks=CHECKS, timeout=10).json()
 
 
+def pay_on_the_sandbox(live_server: LiveServer, placed: dict, outcome: str) -> requests.Response:
+    """Pay a placed order by UPI on the mounted Razorpay sandbox, as its checkout window does."""
+    return requests.post(
+        live_server.url + SANDBOX_RAZORPAY_PATH + "/checkout/pay",
+        timeout=10,
+        json={
+            "key_id": live_server.app[SETTINGS].razorpay_key_id,
+            "order_id": placed["razorpay"]["order_id"],
+            "method": "upi",
+            "outcome": outcome,
+        },
+    )
+
+
 @pytest.fixture(scope="module")
 def orders(live_server: LiveServer, api_schema) -> dict[str, str]:
     """Real orders in several states, so the fuzzed order operations reach their successful answers too."""
-    sandbox = live_server.url + SANDBOX_RAZORPAY_PATH
-    key_id = live_server.app[SETTINGS].razorpay_key_id
     failed = call(api_schema, "/api/checkout", "post", body=INDIA)
-    declined = requests.post(
-        sandbox + "/checkout/pay",
-        timeout=10,
-        json={"key_id": key_id, "order_id": failed["razorpay"]["order_id"], "method": "upi", "outcome": "failure"},
-    )
+    declined = pay_on_the_sandbox(live_server, failed, "failure")
     call(
         api_schema,
         "/api/payments/razorpay/failed",
@@ -225,11 +233,7 @@ def orders(live_server: LiveServer, api_schema) -> dict[str, str]:
         body={"order_id": failed["order_id"], "error": declined.json()["error"]},
     )
     paid = call(api_schema, "/api/checkout", "post", body=INDIA)
-    payment = requests.post(
-        sandbox + "/checkout/pay",
-        timeout=10,
-        json={"key_id": key_id, "order_id": paid["razorpay"]["order_id"], "method": "upi", "outcome": "success"},
-    )
+    payment = pay_on_the_sandbox(live_server, paid, "success")
     assert (
         call(
             api_schema, "/api/payments/razorpay/verify", "post", body={"order_id": paid["order_id"], **payment.json()}

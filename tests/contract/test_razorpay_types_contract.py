@@ -22,7 +22,7 @@ from support.contract.razorpay_contract import (
     published_schema,
     webhook_problems,
 )
-from support.contract.wire_recorder import Exchange
+from support.contract.wire_recorder import Exchange, answered
 from support.webhooks import admin_post, deliver_all, place
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
@@ -187,15 +187,7 @@ def test_contract_razorpay_entity_missing_a_required_field_is_a_problem():
 
 
 def test_contract_razorpay_endpoint_the_contract_does_not_know_is_a_problem():
-    exchange = Exchange(
-        method="POST",
-        path="/v1/payments/pay_1/transfers",
-        query="",
-        content_type="",
-        body=b"{}",
-        status=200,
-        response=b"{}",
-    )
+    exchange = answered("POST", "/v1/payments/pay_1/transfers", b"{}")
     assert exchange_problems(exchange) == [
         "POST /v1/payments/pay_1/transfers: not an endpoint the contract knows; add it to ENDPOINTS with "
         "razorpay-node's types"

@@ -55,3 +55,15 @@ US_SHIPPING_FORM = {
     "shipping_postal_code": "94103",
     "shipping_country": "US",
 }
+# payment_intent_data.shipping for a parcel to the buyer (Stripe India: goods exports need it).
+US_SHIPPING = {
+    "name": "Jane Doe",
+    "phone": "+14155550132",
+    "address": {
+        "line1": "510 Townsend St",
+        "city": "San Francisco",
+        "state": "CA",
+        "postal_code": "94103",
+        "country": "US",
+    },
+}

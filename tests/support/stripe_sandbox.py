@@ -26,7 +26,7 @@ from sandboxes.stripe import (
     StripeSandboxState,
     create_stripe_sandbox,
 )
-from support.addresses import US_BILLING, US_SHIPPING_FORM
+from support.addresses import US_BILLING, US_SHIPPING, US_SHIPPING_FORM
 from support.clock import Clock
 from support.served import Served
 
@@ -34,18 +34,6 @@ MOUNT = "/sandbox/stripe"
 WEBHOOK_SECRET = "whsec_" + "t3st" * 8
 FAST_RETRIES = (0.05, 0.05, 0.05)  # Stripe's test-mode schedule spans hours; tests cannot wait that long
 GOOD_CARD = "4242 4242 4242 4242"
-# payment_intent_data.shipping for a parcel to the buyer (Stripe India: goods exports need it).
-US_SHIPPING = {
-    "name": "Jane Doe",
-    "phone": "+14155550132",
-    "address": {
-        "line1": "510 Townsend St",
-        "city": "San Francisco",
-        "state": "CA",
-        "postal_code": "94103",
-        "country": "US",
-    },
-}
 
 
 def new_secret_key() -> str:

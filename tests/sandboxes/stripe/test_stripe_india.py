@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from support.stripe_sandbox import US_SHIPPING, line, running_sandbox, session_params
+from support.addresses import US_SHIPPING
+from support.stripe_sandbox import line, running_sandbox, session_params
 
 
 async def test_item9_an_indian_account_cannot_search_customers(sandbox):

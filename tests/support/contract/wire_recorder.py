@@ -127,6 +127,11 @@ class WireRecorder:
         return [e for e in self.exchanges if e.path.startswith("/v1/")]
 
 
+def answered(method: str, path: str, body: bytes) -> Exchange:
+    """A request with no query, answered 200 with {}: as the proxy records it, for the contract checks' own tests."""
+    return Exchange(method=method, path=path, query="", content_type="", body=body, status=200, response=b"{}")
+
+
 @dataclass
 class Wires:
     """What Galla sent to each gateway and what it got back."""
