@@ -6,25 +6,20 @@ import secrets
 from dataclasses import dataclass
 
 import aiohttp
-from aiohttp.test_utils import TestServer
 
 from galla.settings import Settings
 from sandboxes.razorpay import SANDBOX_STATE
 from sandboxes.stripe import STRIPE_SANDBOX_STATE
 from support.addresses import US_BILLING, US_SHIPPING_FORM, shipping_address
+from support.served import Served
 
 
 @dataclass
-class RazorpaySandbox:
+class RazorpaySandbox(Served):
     """The sandbox as the tests see it: its URL, keys and in-memory state."""
 
-    server: TestServer
     key_id: str
     key_secret: str
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url("")).rstrip("/")
 
     @property
     def state(self):
@@ -55,15 +50,10 @@ class RazorpaySandbox:
 
 
 @dataclass
-class StripeSandbox:
+class StripeSandbox(Served):
     """The Stripe sandbox as the tests see it: its URL, secret key and in-memory state."""
 
-    server: TestServer
     secret_key: str
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url("")).rstrip("/")
 
     @property
     def state(self):

@@ -13,7 +13,6 @@ from typing import Any
 import aiohttp
 import razorpay
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from sandboxes.common.webhooks import WebhookSender
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
@@ -34,13 +33,11 @@ def basic_auth(key_id: str, key_secret: str) -> str:
 class Sandbox(Served):
     """The running sandbox as a test sees it: where it is, its keys, its state and a client session."""
 
-    server: TestServer
     app: web.Application
     session: aiohttp.ClientSession
     key_id: str
     key_secret: str
     clock: Clock
-    prefix: str = ""
 
     @property
     def state(self) -> SandboxState:

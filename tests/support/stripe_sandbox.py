@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 import aiohttp
 import stripe
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from sandboxes.common.webhooks import WebhookSender
 from sandboxes.stripe import (
@@ -118,13 +117,11 @@ class Page:
 class Sandbox(Served):
     """The running sandbox as a test sees it: where it is, its key, its state, an HTTP session and the SDK."""
 
-    server: TestServer
     app: web.Application
     http: aiohttp.ClientSession
     sdk: stripe.StripeClient
     secret_key: str
     clock: Clock
-    prefix: str = ""
 
     @property
     def state(self) -> StripeSandboxState:
