@@ -82,12 +82,7 @@ def test_totals_match_label_subsets():
 async def test_the_baseline_calls_the_sdk_in_executor_threads(razorpay_sandbox):
     seen: list[str] = []
     async with aiohttp.ClientSession() as session:
-        client = BlockingRazorpayClient(
-            session=session,
-            key_id=razorpay_sandbox.key_id,
-            key_secret=razorpay_sandbox.key_secret,
-            api_base=razorpay_sandbox.url,
-        )
+        client = BlockingRazorpayClient(session=session, **razorpay_sandbox.account)
         call_sdk = client.call_sdk
 
         def spy(*args):

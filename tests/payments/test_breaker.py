@@ -162,9 +162,7 @@ async def test_razorpay_reads_and_refunds_are_retried_but_order_creation_is_not(
     async with aiohttp.ClientSession() as session:
         client = RazorpayClient(
             session=session,
-            key_id=razorpay_sandbox.key_id,
-            key_secret=razorpay_sandbox.key_secret,
-            api_base=razorpay_sandbox.url,
+            **razorpay_sandbox.account,
             retry=RetryPolicy(attempts=3, base_delay=0.01),
             observe=calls.append,
             breaker=CircuitBreaker("razorpay", failures_to_open=100),

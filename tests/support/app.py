@@ -25,6 +25,11 @@ class RazorpaySandbox(Served):
     def state(self):
         return self.server.app[SANDBOX_STATE]
 
+    @property
+    def account(self) -> dict[str, str]:
+        """A Razorpay client's key pair and API base, pointing at this sandbox."""
+        return {"key_id": self.key_id, "key_secret": self.key_secret, "api_base": self.url}
+
     async def pay(
         self,
         razorpay_order_id: str,

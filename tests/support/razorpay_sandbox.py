@@ -105,19 +105,12 @@ async def running_sandbox(
 ) -> AsyncIterator[Sandbox]:
     """Start the sandbox (alone, or under MOUNT in a parent app) with a client session pointed at it."""
     key_id, key_secret = new_keys()
-    app = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret, clock=clock, **options)
+    keys = {"key_id": key_id, "key_secret": key_secret}
+    app = create_razorpay_sandbox(clock=clock, **keys, **options)
     if mount:
         parent = web.Application()
         parent.router.add_get("/", shop_home)
         parent.add_subapp(MOUNT, app)
     server = await aiohttp_server(parent if mount else app)
     async with aiohttp.ClientSession() as session:
-        yield Sandbox(
-            server=server,
-            app=app,
-            session=session,
-            key_id=key_id,
-            key_secret=key_secret,
-            clock=clock,
-            prefix=MOUNT if mount else "",
-        )
+        yield Sandbox(server=server, app=app, session=session, clock=clock, prefix=MOUNT if mount else "", **keys)

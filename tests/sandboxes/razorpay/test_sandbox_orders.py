@@ -134,18 +134,12 @@ async def test_wrong_secret_or_case_of_basic_is_401(sandbox):
 
 
 async def test_unknown_id_unknown_url_and_bad_json(sandbox):
-    assert await sandbox.call("GET", "/v1/orders/order_XXXXXXXXXXXXXX") == (
-        400,
-        envelope("The id provided does not exist"),
-    )
-    assert await sandbox.call("GET", "/v1/payments/pay_XXXXXXXXXXXXXX") == (
-        400,
-        envelope("The id provided does not exist"),
-    )
-    assert await sandbox.call("GET", "/v1/refunds/rfnd_XXXXXXXXXXXXX") == (
-        400,
-        envelope("The id provided does not exist"),
-    )
+    for path in (
+        "/v1/orders/order_XXXXXXXXXXXXXX",
+        "/v1/payments/pay_XXXXXXXXXXXXXX",
+        "/v1/refunds/rfnd_XXXXXXXXXXXXX",
+    ):
+        assert await sandbox.call("GET", path) == (400, envelope("The id provided does not exist")), path
     assert await sandbox.call("GET", "/v1/nothing/here") == (
         404,
         envelope("The requested URL was not found on the server"),
