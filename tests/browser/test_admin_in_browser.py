@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.browser import (
-    NEEDS_BROWSER,
-    SHOTS,
-    SUCCEEDS,
-    buy_a_shawl,
-    go_to_stripe_as_a_us_buyer,
-    pay_by_card,
-    sign_in,
-    wait_for_paid,
-)
+from support.browser import NEEDS_BROWSER, SHOTS, buy_a_shawl, pay_by_card_as_a_us_buyer, sign_in
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
@@ -66,9 +57,7 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
 
 async def test_a_stripe_order_refunded_in_full_shows_its_whole_trace(page, shop_url):
     await page.set_viewport_size({"width": 1280, "height": 900})
-    await go_to_stripe_as_a_us_buyer(page, shop_url, product="masala-chai", label=r"Stripe")
-    await pay_by_card(page, SUCCEEDS, name="Jane Doe", email="jane@example.com")
-    await wait_for_paid(page)
+    await pay_by_card_as_a_us_buyer(page, shop_url, product="masala-chai", label=r"Stripe")
     order_id = page.url.rsplit("/", 1)[1].split("?")[0]
 
     await sign_in(page, shop_url)

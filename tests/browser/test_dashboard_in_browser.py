@@ -5,17 +5,7 @@ Screenshot: admin-dashboard.png."""
 from __future__ import annotations
 
 import pytest
-from support.browser import (
-    NEEDS_BROWSER,
-    REPORT_VIOLATIONS,
-    SHOTS,
-    SUCCEEDS,
-    buy_a_shawl,
-    go_to_stripe_as_a_us_buyer,
-    pay_by_card,
-    sign_in,
-    wait_for_paid,
-)
+from support.browser import NEEDS_BROWSER, REPORT_VIOLATIONS, SHOTS, buy_a_shawl, pay_by_card_as_a_us_buyer, sign_in
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
@@ -36,9 +26,7 @@ async def pay_by_upi_after_a_failure(page, shop_url) -> None:
 
 async def test_the_dashboard_shows_todays_payments_as_charts(page, shop_url):
     await pay_by_upi_after_a_failure(page, shop_url)
-    await go_to_stripe_as_a_us_buyer(page, shop_url, product="pashmina-shawl", label=r"Stripe.*\$159\.99")
-    await pay_by_card(page, SUCCEEDS, name="Jane Doe", email="jane@example.com")
-    await wait_for_paid(page)
+    await pay_by_card_as_a_us_buyer(page, shop_url, product="pashmina-shawl", label=r"Stripe.*\$159\.99")
 
     violations: list[str] = []
     await page.expose_function("reportCspViolation", lambda text: violations.append(text))

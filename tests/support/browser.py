@@ -148,6 +148,14 @@ async def wait_for_paid(page) -> None:
     assert not await page.locator('[data-testid="pay-button"]').is_visible()
 
 
+async def pay_by_card_as_a_us_buyer(page, shop_url, *, product: str, label: str) -> None:
+    """Jane Doe, in the US, buys one `product` by card on Stripe's page (its Pay button reading `label`, a pattern)
+    and lands on the paid order page."""
+    await go_to_stripe_as_a_us_buyer(page, shop_url, product=product, label=label)
+    await pay_by_card(page, SUCCEEDS, name="Jane Doe", email="jane@example.com")
+    await wait_for_paid(page)
+
+
 REPORT_VIOLATIONS = """
 document.addEventListener('securitypolicyviolation', (event) => {
   window.reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI} on ${location.pathname}`);
