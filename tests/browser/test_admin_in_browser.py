@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url, sign_in  # noqa: F401
-from test_shop_in_browser import buy_a_shawl
-from test_stripe_in_browser import SUCCEEDS, fill_checkout, pay_button_says, pay_by_card, wait_for_paid
+import pytest
+from support.browser import NEEDS_BROWSER, SHOTS, buy_a_shawl, pay_by_card_as_a_us_buyer, sign_in
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def reload_until_status(page, status: str) -> None:
@@ -58,20 +57,7 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
 
 async def test_a_stripe_order_refunded_in_full_shows_its_whole_trace(page, shop_url):
     await page.set_viewport_size({"width": 1280, "height": 900})
-    await fill_checkout(
-        page,
-        shop_url,
-        product="masala-chai",
-        name="Jane Doe",
-        email="jane@example.com",
-        phone="+1 202 555 0143",
-        country="US",
-    )
-    await page.select_option('[data-testid="country"]', "US")
-    await pay_button_says(page, r"Stripe")
-    await page.click('[data-testid="pay"]')
-    await pay_by_card(page, SUCCEEDS, name="Jane Doe", email="jane@example.com")
-    await wait_for_paid(page)
+    await pay_by_card_as_a_us_buyer(page, shop_url, product="masala-chai", label=r"Stripe")
     order_id = page.url.rsplit("/", 1)[1].split("?")[0]
 
     await sign_in(page, shop_url)

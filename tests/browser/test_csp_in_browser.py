@@ -6,16 +6,10 @@ and the order page must load, run and style themselves without one CSP violation
 
 from __future__ import annotations
 
-from browser_fixtures import NEEDS_BROWSER, page, shop_url  # noqa: F401
-from test_shop_in_browser import buy_a_shawl
+import pytest
+from support.browser import NEEDS_BROWSER, REPORT_VIOLATIONS, buy_a_shawl
 
-pytestmark = NEEDS_BROWSER
-
-REPORT_VIOLATIONS = """
-document.addEventListener('securitypolicyviolation', (event) => {
-  window.reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI} on ${location.pathname}`);
-});
-"""
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def test_checkout_runs_without_csp_violations(page, shop_url):

@@ -4,12 +4,10 @@ Screenshot: admin-dashboard.png."""
 
 from __future__ import annotations
 
-from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url, sign_in  # noqa: F401
-from test_csp_in_browser import REPORT_VIOLATIONS
-from test_shop_in_browser import buy_a_shawl
-from test_stripe_in_browser import SUCCEEDS, fill_checkout, pay_button_says, pay_by_card, wait_for_paid
+import pytest
+from support.browser import NEEDS_BROWSER, REPORT_VIOLATIONS, SHOTS, buy_a_shawl, pay_by_card_as_a_us_buyer, sign_in
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def pay_by_upi_after_a_failure(page, shop_url) -> None:
@@ -28,20 +26,7 @@ async def pay_by_upi_after_a_failure(page, shop_url) -> None:
 
 async def test_the_dashboard_shows_todays_payments_as_charts(page, shop_url):
     await pay_by_upi_after_a_failure(page, shop_url)
-    await fill_checkout(
-        page,
-        shop_url,
-        product="pashmina-shawl",
-        name="Jane Doe",
-        email="jane@example.com",
-        phone="+1 202 555 0143",
-        country="US",
-    )
-    await page.select_option('[data-testid="country"]', "US")
-    await pay_button_says(page, r"Stripe.*\$159\.99")
-    await page.click('[data-testid="pay"]')
-    await pay_by_card(page, SUCCEEDS, name="Jane Doe", email="jane@example.com")
-    await wait_for_paid(page)
+    await pay_by_card_as_a_us_buyer(page, shop_url, product="pashmina-shawl", label=r"Stripe.*\$159\.99")
 
     violations: list[str] = []
     await page.expose_function("reportCspViolation", lambda text: violations.append(text))

@@ -7,14 +7,22 @@ import re
 
 import pytest
 from aiohttp import web
-from browser_fixtures import NEEDS_BROWSER, SHOTS, page  # noqa: F401
-from test_stripe_in_browser import STRIPE_PAGE, SUCCEEDS, fill_checkout, pay_button_says, pay_by_card, wait_for_paid
+from support.browser import (
+    NEEDS_BROWSER,
+    SHOTS,
+    STRIPE_PAGE,
+    SUCCEEDS,
+    fill_checkout,
+    pay_button_says,
+    pay_by_card,
+    wait_for_paid,
+)
 
 from galla.app import create_app
 from galla.settings import SANDBOX_RAZORPAY_PATH, Settings
 from sandboxes.razorpay.config import SANDBOX_FAULTS
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 @pytest.fixture

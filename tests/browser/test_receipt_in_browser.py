@@ -4,10 +4,10 @@ receipt-print.png plus receipt.pdf (print media)."""
 
 from __future__ import annotations
 
-from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
-from test_shop_in_browser import buy_a_shawl
+import pytest
+from support.browser import NEEDS_BROWSER, SHOTS, buy_a_shawl
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 CHROME = [
     ".site-header",

@@ -7,30 +7,11 @@ Screenshots go to artifacts/screenshots/. Without Chromium it is skipped, except
 
 from __future__ import annotations
 
-from address_helpers import fill_address
-from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
+import pytest
+from support.addresses import fill_address
+from support.browser import NEEDS_BROWSER, SHOTS, buy_a_shawl
 
-pytestmark = NEEDS_BROWSER
-
-
-async def buy_a_shawl(page, shop_url):
-    """Add to cart and submit the checkout form; the sandbox window opens."""
-    await page.goto(shop_url + "/")
-    await page.click('[data-add-to-cart][data-product-id="pashmina-shawl"]')
-    await page.wait_for_selector('[data-cart-count]:has-text("1")')
-    await page.goto(shop_url + "/cart")
-    await page.wait_for_selector('[data-testid="cart-line"]')
-    await page.screenshot(path=str(SHOTS / "cart.png"))
-    await page.click('[data-testid="go-checkout"]')
-    await page.fill('[data-testid="name"]', "Meera Iyer")
-    await page.fill('[data-testid="email"]', "meera@example.in")
-    await page.fill('[data-testid="phone"]', "98450 12345")
-    await fill_address(page, "IN")
-    await page.screenshot(path=str(SHOTS / "checkout.png"))
-    await page.click('[data-testid="pay"]')
-    frame = page.frame_locator('[data-testid="razorpay-sandbox-frame"]')
-    await frame.locator('[data-testid="sandbox-banner"]').wait_for()
-    return frame
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def test_upi_payment_ends_on_a_paid_order_page(page, shop_url):

@@ -12,70 +12,22 @@ from __future__ import annotations
 import re
 
 import aiohttp
-from address_helpers import fill_address, shipping_address
-from browser_fixtures import NEEDS_BROWSER, SHOTS, page, shop_url  # noqa: F401
+import pytest
+from support.addresses import fill_address, shipping_address
+from support.browser import (
+    DECLINED,
+    NEEDS_BROWSER,
+    SHOTS,
+    STRIPE_PAGE,
+    SUCCEEDS,
+    fill_checkout,
+    go_to_stripe_as_a_us_buyer,
+    pay_button_says,
+    pay_by_card,
+    wait_for_paid,
+)
 
-pytestmark = NEEDS_BROWSER
-
-STRIPE_PAGE = "**/sandbox/stripe/c/pay/cs_test_*"
-DECLINED, SUCCEEDS = "4000 0000 0000 0002", "4242 4242 4242 4242"
-
-
-async def fill_checkout(
-    page, shop_url, *, product: str, name: str, email: str, phone: str, country: str = "IN"
-) -> None:
-    """Put one product in the cart and fill the checkout form's details, the delivery address in `country`."""
-    await page.goto(shop_url + "/")
-    await page.click(f'[data-add-to-cart][data-product-id="{product}"]')
-    await page.wait_for_selector('[data-cart-count]:has-text("1")')
-    await page.goto(shop_url + "/checkout")
-    await page.fill('[data-testid="name"]', name)
-    await page.fill('[data-testid="email"]', email)
-    await page.fill('[data-testid="phone"]', phone)
-    if country != "IN":
-        await page.select_option('[data-testid="country"]', country)
-    await fill_address(page, country)
-
-
-async def pay_button_says(page, pattern: str) -> str:
-    """Wait until the checkout's Pay button, enabled, carries the quote's label; return that label."""
-    button = page.locator('[data-testid="pay"]')
-    await button.filter(has_text=re.compile(pattern)).wait_for()
-    await page.wait_for_function("!document.querySelector('[data-testid=pay]').disabled")
-    return (await button.inner_text()).strip()
-
-
-async def pay_by_card(page, number: str, *, name: str = "Test Buyer", email: str | None = None) -> None:
-    """Type a card on the Stripe sandbox's hosted page and press its Pay button."""
-    await page.fill('[data-testid="card-number"]', number)
-    await page.fill('[data-testid="card-expiry"]', "12/34")
-    await page.fill('[data-testid="card-cvc"]', "123")
-    await page.fill('[data-testid="card-name"]', name)
-    # Stripe India: Checkout collects the billing address, and the shipping address when the order has none.
-    for prefix in ("billing", "shipping"):
-        if await page.locator(f'[data-testid="{prefix}-address"]').count():
-            for field, value in (
-                ("name", name),
-                ("line1", "510 Townsend St"),
-                ("city", "San Francisco"),
-                ("state", "CA"),
-                ("postal-code", "94103"),
-                ("country", "US"),
-            ):
-                box = page.locator(f'[data-testid="{prefix}-{field}"]')
-                if await box.count():
-                    await box.fill(value)
-    email_box = page.locator('[data-testid="email"]')
-    if email and await email_box.is_editable():  # Checkout locks the email it was given
-        await email_box.fill(email)
-    await page.click('[data-testid="pay-button"]')
-
-
-async def wait_for_paid(page) -> None:
-    """Back on our order page from Stripe's success redirect, showing the order paid."""
-    await page.wait_for_url(re.compile(r"/orders/ord_[\w-]+\?session_id=cs_test_"))
-    await page.locator('[data-testid="order-status"]').filter(has_text="Paid").wait_for()
-    assert not await page.locator('[data-testid="pay-button"]').is_visible()
+pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
 
 async def test_us_buyer_declined_then_paid_in_usd(page, shop_url):
@@ -140,18 +92,7 @@ async def test_indian_buyer_pays_by_international_card_in_rupees(page, shop_url)
 
 
 async def test_cancel_on_stripe_then_try_again_from_the_order_page(page, shop_url):
-    await fill_checkout(
-        page,
-        shop_url,
-        product="masala-chai",
-        name="Jane Doe",
-        email="jane@example.com",
-        phone="+1 202 555 0143",
-        country="US",
-    )
-    await page.select_option('[data-testid="country"]', "US")
-    await pay_button_says(page, r"Stripe.*\$4\.99")
-    await page.click('[data-testid="pay"]')
+    await go_to_stripe_as_a_us_buyer(page, shop_url, product="masala-chai", label=r"Stripe.*\$4\.99")
     await page.wait_for_url(STRIPE_PAGE)
     first_session = page.url.rsplit("/", 1)[1]
 

@@ -12,9 +12,8 @@ from datetime import timedelta
 
 import pytest
 import razorpay
-from address_helpers import shipping_address
-from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
-from razorpay_contract import (
+from support.addresses import shipping_address
+from support.contract.razorpay_contract import (
     ALLOWANCES,
     ENDPOINTS,
     _target,
@@ -23,8 +22,8 @@ from razorpay_contract import (
     published_schema,
     webhook_problems,
 )
-from webhook_helpers import admin_post, deliver_all, place
-from wire_recorder import Exchange
+from support.contract.wire_recorder import Exchange, answered
+from support.webhooks import admin_post, deliver_all, place
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.store.orders import now
@@ -73,7 +72,7 @@ def all_problems(wires, sandbox) -> list[str]:
 
 async def test_contract_razorpay_checkout_and_refund_fit_published_types(wired_client, wires, razorpay_sandbox):
     """Order create, payment fetch on verify, webhooks, a partial refund, and reconcile fetching the refund."""
-    placed, paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
+    placed, _paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
     await deliver_all(wired_client, events_of(razorpay_sandbox, "payment.captured", "order.paid"))
     status, answer = await admin_post(
         wired_client, f"/api/admin/orders/{placed['order_id']}/refund", {"amount": placed["amount"] // 2}
@@ -134,7 +133,7 @@ async def test_contract_razorpay_dispute_fits_published_types(wired_client, wire
     """A chargeback: the payment.dispute.created webhook's entities, and the dispute fetched through the official
     razorpay SDK, carry the evidence object the dispute entity documents
     (https://razorpay.com/docs/api/disputes/entity/)."""
-    placed, paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
+    _placed, paid = await paid_razorpay_order(wired_client, razorpay_sandbox)
     dispute = razorpay_sandbox.state.open_dispute(paid["razorpay_payment_id"])
     [event] = events_of(razorpay_sandbox, "payment.dispute.created")
     assert webhook_problems(event.envelope) == []
@@ -188,15 +187,7 @@ def test_contract_razorpay_entity_missing_a_required_field_is_a_problem():
 
 
 def test_contract_razorpay_endpoint_the_contract_does_not_know_is_a_problem():
-    exchange = Exchange(
-        method="POST",
-        path="/v1/payments/pay_1/transfers",
-        query="",
-        content_type="",
-        body=b"{}",
-        status=200,
-        response=b"{}",
-    )
+    exchange = answered("POST", "/v1/payments/pay_1/transfers", b"{}")
     assert exchange_problems(exchange) == [
         "POST /v1/payments/pay_1/transfers: not an endpoint the contract knows; add it to ENDPOINTS with "
         "razorpay-node's types"

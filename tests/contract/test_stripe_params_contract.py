@@ -12,15 +12,14 @@ from datetime import timedelta
 
 import pytest
 import stripe
-from address_helpers import shipping_address
-from contract_fixtures import make_wired_client, wired_client, wires  # noqa: F401  (fixtures)
 from stripe.params import CustomerCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
-from stripe_contract import timeline_problems, wire_problems
-from stripe_routes import params_type
-from typed_params import check_params
-from webhook_helpers import admin_post, deliver_all, stored_order
-from wire_recorder import Exchange, decode_brackets
+from support.addresses import shipping_address
+from support.contract.stripe_contract import timeline_problems, wire_problems
+from support.contract.stripe_routes import params_type
+from support.contract.typed_params import check_params
+from support.contract.wire_recorder import Exchange, answered, decode_brackets
+from support.webhooks import admin_post, deliver_all, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.store.orders import now
@@ -67,6 +66,7 @@ def calls(wires) -> list[Exchange]:
     return found
 
 
+@pytest.mark.slow
 async def test_contract_stripe_checkout_requests_fit_stripe_params(wired_client, wires, stripe_sandbox):
     """Checkout (customer lookup, customer, session), a second checkout by the same buyer, pay, return page."""
     placed = await paid_stripe_order(wired_client, stripe_sandbox)
@@ -202,15 +202,7 @@ def test_contract_endpoints_map_to_stripe_pythons_own_params(method, path, name)
 
 def test_contract_an_endpoint_stripe_does_not_have_is_a_problem():
     assert params_type("POST", "/v1/checkout/sessions/cs_1/pay") is None
-    exchange = Exchange(
-        method="POST",
-        path="/v1/checkout/sessions/cs_1/pay",
-        query="",
-        content_type="",
-        body=b"",
-        status=200,
-        response=b"{}",
-    )
+    exchange = answered("POST", "/v1/checkout/sessions/cs_1/pay", b"")
     assert wire_problems([exchange]) == [
         "POST /v1/checkout/sessions/cs_1/pay: no endpoint of stripe-python's v1 services"
     ]

@@ -2,8 +2,8 @@
 
 from urllib.parse import urlsplit
 
-from address_helpers import shipping_address
-from webhook_helpers import admin_post, deliver_all, events_named, paid_razorpay_order, stored_order
+from support.addresses import shipping_address
+from support.webhooks import admin_post, deliver_all, events_named, paid_razorpay_order, stored_order
 
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.web.state import DATABASE, SHOP

@@ -1,0 +1,1 @@
+"""What the tests share: the app wired to the sandboxes, gateway webhooks, addresses, browsers, contracts."""

@@ -1,0 +1,1 @@
+"""The contract checks: Galla's wire traffic against what Razorpay and Stripe publish."""
