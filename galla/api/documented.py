@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
+from galla.web.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
+
 # The attribute documented sets on a handler.
 OPERATION = "galla_operation"
 # Set on an application behind the admin's sign-in: its operations need the admin's credentials.
@@ -89,9 +91,9 @@ def declared_operation(handler: Any) -> Operation | None:
 def idempotency_key(purpose: str) -> dict:
     """The optional Idempotency-Key header of an operation that must not happen twice."""
     return {
-        "name": "Idempotency-Key",
+        "name": IDEMPOTENCY_HEADER,
         "in": "header",
         "required": False,
         "description": f"Any unique string; a retry with the same key and body {purpose}.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     }

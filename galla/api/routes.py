@@ -27,7 +27,7 @@ from galla.api.documented import (
 )
 from galla.ops.metrics import METRICS
 from galla.orders.context import Shop
-from galla.orders.errors import CheckoutError, InvalidInput
+from galla.orders.errors import CheckoutError
 from galla.orders.inputs import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.place import place_order
 from galla.orders.quote import quote_cart
@@ -36,12 +36,12 @@ from galla.payments.stripe.confirm import load_order_after_return
 from galla.shop.catalog import load_catalog
 from galla.store.orders import Order
 from galla.web.body import model_response, read_model
+from galla.web.idempotency import read_idempotency_key
 from galla.web.ratelimit import calls_gateway, places_orders, with_session_id
 from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
 Report = TypeVar("Report", RazorpayVerifyRequest, RazorpayFailedRequest)
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 CART_EXAMPLE = {
     "items": [{"product_id": "masala-chai", "quantity": 2}, {"product_id": "brass-diya", "quantity": 1}],
     "country": "IN",
@@ -169,9 +169,7 @@ async def post_checkout_quote(request: web.Request) -> web.Response:
 @places_orders
 async def post_checkout(request: web.Request) -> web.Response:
     """Place an order."""
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is not None and not 1 <= len(key) <= 255:
-        raise InvalidInput("Idempotency-Key must be 1 to 255 characters", field=IDEMPOTENCY_HEADER)
+    key = read_idempotency_key(request)
     shop, checkouts = request.config_dict[SHOP], request.config_dict[METRICS].checkouts
     try:
         order, created = await place_order(shop, await read_model(request, CheckoutRequest), key)
