@@ -24,6 +24,7 @@ from galla.api.documented import (
     Answer,
     documented,
     idempotency_key,
+    parameter,
 )
 from galla.ops.metrics import METRICS
 from galla.orders.context import Shop
@@ -81,14 +82,14 @@ REPLAYED_HEADER = {
         "schema": {"type": "string", "enum": ["true"]},
     }
 }
-SESSION_ID = {
-    "name": "session_id",
-    "in": "query",
-    "required": False,
-    "description": "The Stripe Checkout Session the buyer returned from.",
-    "schema": {"type": "string", "pattern": "^cs_(test|live)_[A-Za-z0-9]{1,250}$"},
-    "example": "cs_test_a1B2c3D4",
-}
+SESSION_ID = parameter(
+    "session_id",
+    "query",
+    "The Stripe Checkout Session the buyer returned from.",
+    {"type": "string", "pattern": "^cs_(test|live)_[A-Za-z0-9]{1,250}$"},
+    required=False,
+    example="cs_test_a1B2c3D4",
+)
 
 
 async def answer_payment_report(
