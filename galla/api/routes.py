@@ -43,6 +43,8 @@ from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
 Report = TypeVar("Report", RazorpayVerifyRequest, RazorpayFailedRequest)
+# What pricing a cart may refuse, whether it is only quoted or placed as an order.
+CART_ERRORS = ((422, "unknown_product"), (422, "not_for_sale"), (422, "amount_too_small"), (422, "gateway_off"))
 CART_EXAMPLE = {
     "items": [{"product_id": "masala-chai", "quantity": 2}, {"product_id": "brass-diya", "quantity": 1}],
     "country": "IN",
@@ -120,14 +122,7 @@ async def get_products(request: web.Request) -> web.Response:
     "Which gateway, route and currency would take this cart from a buyer in this country, and what each line costs "
     "there. Nothing is stored.",
     {200: Answer("The priced cart.", responses.Quote)},
-    errors=(
-        *BODY_ERRORS,
-        (422, "unknown_product"),
-        (422, "not_for_sale"),
-        (422, "amount_too_small"),
-        (422, "gateway_off"),
-        DATABASE_DOWN,
-    ),
+    errors=(*BODY_ERRORS, *CART_ERRORS, DATABASE_DOWN),
     request=CartRequest,
     example=CART_EXAMPLE,
 )
@@ -152,11 +147,8 @@ async def post_checkout_quote(request: web.Request) -> web.Response:
     errors=(
         *BODY_ERRORS,
         (409, "request_in_progress"),
-        (422, "unknown_product"),
-        (422, "not_for_sale"),
-        (422, "amount_too_small"),
+        *CART_ERRORS,
         (422, "idempotency_key_reused"),
-        (422, "gateway_off"),
         (429, "rate_limited"),
         *GATEWAY_ERRORS,
         (503, "no_gateway_available"),
