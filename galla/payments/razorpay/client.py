@@ -216,21 +216,17 @@ class RazorpayDispute(_Entity):
     reason_code: str | None = None
     status: str | None = None
 
-    def summary(self) -> dict[str, Any]:
-        """What an order keeps of the dispute, in the words both gateways share."""
-        return {
-            "id": self.id,
-            "gateway": GATEWAY,
-            "amount": self.amount,
-            "currency": self.currency,
-            "reason": self.reason_code,
-            "status": self.status,
-            "payment_id": self.payment_id,
-        }
-
     def report(self) -> DisputeReport:
         """The dispute in the words both gateways share."""
-        return DisputeReport(**self.summary())
+        return DisputeReport(
+            id=self.id,
+            gateway=GATEWAY,
+            amount=self.amount,
+            currency=self.currency,
+            reason=self.reason_code,
+            status=self.status,
+            payment_id=self.payment_id,
+        )
 
 
 class RazorpayEvent(_Entity):

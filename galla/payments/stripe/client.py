@@ -182,22 +182,18 @@ class StripeDispute(_AgainstPayment):
     charge: str | None = None
     reason: str | None = None
 
-    def summary(self) -> dict[str, Any]:
-        """What an order keeps of the dispute, in the words both gateways share (our minor units)."""
-        money = self.money
-        return {
-            "id": self.id,
-            "gateway": GATEWAY,
-            "amount": money.amount,
-            "currency": money.currency,
-            "reason": self.reason,
-            "status": self.status,
-            "payment_id": self.payment_intent,
-        }
-
     def report(self) -> DisputeReport:
-        """The dispute in the words both gateways share."""
-        return DisputeReport(**self.summary())
+        """The dispute in the words both gateways share (our minor units)."""
+        money = self.money
+        return DisputeReport(
+            id=self.id,
+            gateway=GATEWAY,
+            amount=money.amount,
+            currency=money.currency,
+            reason=self.reason,
+            status=self.status,
+            payment_id=self.payment_intent,
+        )
 
 
 class StripeWebhookEvent(_Object):
