@@ -20,18 +20,17 @@ from galla.api.documented import (
     idempotency_key,
 )
 from galla.orders.context import Shop
-from galla.orders.errors import InvalidInput
 from galla.orders.inputs import RefundRequest
 from galla.orders.refunds import request_refund
 from galla.orders.view import load_order
 from galla.payments.razorpay.capture import capture_order
 from galla.store.orders import Order
 from galla.web.body import model_response, read_model
+from galla.web.idempotency import read_idempotency_key
 from galla.web.state import SETTINGS, SHOP
 from galla.workers.reconciler import reconcile_pass
 
 routes = web.RouteTableDef()
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 async def answer_order(request: web.Request, flow: Callable[[Shop, str], Awaitable[Order]]) -> web.Response:
@@ -80,9 +79,7 @@ async def get_admin_order(request: web.Request) -> web.Response:
 )
 async def post_refund(request: web.Request) -> web.Response:
     """Refund a paid order."""
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is not None and not 1 <= len(key) <= 255:
-        raise InvalidInput("Idempotency-Key must be 1 to 255 characters", field=IDEMPOTENCY_HEADER)
+    key = read_idempotency_key(request)
     body = await read_model(request, RefundRequest) if request.body_exists else RefundRequest()
     order, refund = await request_refund(request.config_dict[SHOP], request.match_info["order_id"], body.amount, key)
     return model_response(describe_refund_accepted(order, refund), status=202)

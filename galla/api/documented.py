@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
+from galla.web.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
+
 # The attribute documented sets on a handler.
 OPERATION = "galla_operation"
 # Set on an application behind the admin's sign-in: its operations need the admin's credentials.
@@ -29,14 +31,23 @@ PUBLIC_GATEWAY_LIMIT = (429, "rate_limited")
 # Too many failed sign-ins from one address are refused for a while, the right password too.
 ADMIN_ERRORS = ((401, "unauthorized"), (429, "rate_limited"))
 ADMIN_CHANGE_ERRORS = (*ADMIN_ERRORS, (403, "csrf_failed"))
-ORDER_ID = {
-    "name": "order_id",
-    "in": "path",
-    "required": True,
-    "description": "Our order id, as POST /api/checkout returned it.",
-    "schema": {"type": "string", "minLength": 1},
-    "example": "ord_4Ck0dI2SxPjJ7mF1aQzW",
-}
+
+
+def parameter(
+    name: str, where: str, description: str, schema: dict[str, Any], *, required: bool = True, example: Any = None
+) -> dict[str, Any]:
+    """An OpenAPI parameter: one path segment, query field or header an operation reads."""
+    declared = {"name": name, "in": where, "required": required, "description": description, "schema": schema}
+    return declared if example is None else {**declared, "example": example}
+
+
+ORDER_ID = parameter(
+    "order_id",
+    "path",
+    "Our order id, as POST /api/checkout returned it.",
+    {"type": "string", "minLength": 1},
+    example="ord_4Ck0dI2SxPjJ7mF1aQzW",
+)
 
 
 @dataclass(frozen=True)
@@ -88,10 +99,10 @@ def declared_operation(handler: Any) -> Operation | None:
 
 def idempotency_key(purpose: str) -> dict:
     """The optional Idempotency-Key header of an operation that must not happen twice."""
-    return {
-        "name": "Idempotency-Key",
-        "in": "header",
-        "required": False,
-        "description": f"Any unique string; a retry with the same key and body {purpose}.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-    }
+    return parameter(
+        IDEMPOTENCY_HEADER,
+        "header",
+        f"Any unique string; a retry with the same key and body {purpose}.",
+        {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+        required=False,
+    )

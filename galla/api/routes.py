@@ -24,10 +24,11 @@ from galla.api.documented import (
     Answer,
     documented,
     idempotency_key,
+    parameter,
 )
 from galla.ops.metrics import METRICS
 from galla.orders.context import Shop
-from galla.orders.errors import CheckoutError, InvalidInput
+from galla.orders.errors import CheckoutError
 from galla.orders.inputs import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.place import place_order
 from galla.orders.quote import quote_cart
@@ -36,12 +37,14 @@ from galla.payments.stripe.confirm import load_order_after_return
 from galla.shop.catalog import load_catalog
 from galla.store.orders import Order
 from galla.web.body import model_response, read_model
+from galla.web.idempotency import read_idempotency_key
 from galla.web.ratelimit import calls_gateway, places_orders, with_session_id
 from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
 Report = TypeVar("Report", RazorpayVerifyRequest, RazorpayFailedRequest)
-IDEMPOTENCY_HEADER = "Idempotency-Key"
+# What pricing a cart may refuse, whether it is only quoted or placed as an order.
+CART_ERRORS = ((422, "unknown_product"), (422, "not_for_sale"), (422, "amount_too_small"), (422, "gateway_off"))
 CART_EXAMPLE = {
     "items": [{"product_id": "masala-chai", "quantity": 2}, {"product_id": "brass-diya", "quantity": 1}],
     "country": "IN",
@@ -81,14 +84,14 @@ REPLAYED_HEADER = {
         "schema": {"type": "string", "enum": ["true"]},
     }
 }
-SESSION_ID = {
-    "name": "session_id",
-    "in": "query",
-    "required": False,
-    "description": "The Stripe Checkout Session the buyer returned from.",
-    "schema": {"type": "string", "pattern": "^cs_(test|live)_[A-Za-z0-9]{1,250}$"},
-    "example": "cs_test_a1B2c3D4",
-}
+SESSION_ID = parameter(
+    "session_id",
+    "query",
+    "The Stripe Checkout Session the buyer returned from.",
+    {"type": "string", "pattern": "^cs_(test|live)_[A-Za-z0-9]{1,250}$"},
+    required=False,
+    example="cs_test_a1B2c3D4",
+)
 
 
 async def answer_payment_report(
@@ -119,14 +122,7 @@ async def get_products(request: web.Request) -> web.Response:
     "Which gateway, route and currency would take this cart from a buyer in this country, and what each line costs "
     "there. Nothing is stored.",
     {200: Answer("The priced cart.", responses.Quote)},
-    errors=(
-        *BODY_ERRORS,
-        (422, "unknown_product"),
-        (422, "not_for_sale"),
-        (422, "amount_too_small"),
-        (422, "gateway_off"),
-        DATABASE_DOWN,
-    ),
+    errors=(*BODY_ERRORS, *CART_ERRORS, DATABASE_DOWN),
     request=CartRequest,
     example=CART_EXAMPLE,
 )
@@ -151,11 +147,8 @@ async def post_checkout_quote(request: web.Request) -> web.Response:
     errors=(
         *BODY_ERRORS,
         (409, "request_in_progress"),
-        (422, "unknown_product"),
-        (422, "not_for_sale"),
-        (422, "amount_too_small"),
+        *CART_ERRORS,
         (422, "idempotency_key_reused"),
-        (422, "gateway_off"),
         (429, "rate_limited"),
         *GATEWAY_ERRORS,
         (503, "no_gateway_available"),
@@ -169,9 +162,7 @@ async def post_checkout_quote(request: web.Request) -> web.Response:
 @places_orders
 async def post_checkout(request: web.Request) -> web.Response:
     """Place an order."""
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is not None and not 1 <= len(key) <= 255:
-        raise InvalidInput("Idempotency-Key must be 1 to 255 characters", field=IDEMPOTENCY_HEADER)
+    key = read_idempotency_key(request)
     shop, checkouts = request.config_dict[SHOP], request.config_dict[METRICS].checkouts
     try:
         order, created = await place_order(shop, await read_model(request, CheckoutRequest), key)

@@ -9,7 +9,7 @@ apart from Dadra and Nagar Haveli (merged in 2020) and has no Ladakh (a union te
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, NoReturn
 
 from babel import Locale
@@ -76,17 +76,7 @@ class AddressFormat:
 
     def to_dict(self) -> dict[str, Any]:
         """The format as the checkout page reads it (labels, what is required, the list of states)."""
-        return {
-            "postal_required": self.postal_required,
-            "state_required": self.state_required,
-            "postal_label": self.postal_label,
-            "state_label": self.state_label,
-            "postal_example": self.postal_example,
-            "postal_pattern": self.postal_pattern,
-            "postal_codes": self.postal_codes,
-            "postal_numeric": self.postal_numeric,
-            "states": list(self.states),
-        }
+        return {**asdict(self), "states": list(self.states)}
 
 
 # Elsewhere: line 1 and city are required, a postal code and a region are kept when given.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,12 +59,8 @@ class ReconcileReport:
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "orders_checked": self.orders_checked,
-            "refunds_checked": self.refunds_checked,
-            "changed": self.changed,
-            "errors": self.errors,
-        }
+        """The report as the CLI prints it and the log shows it: its fields, by name."""
+        return asdict(self)
 
 
 async def reconcile(

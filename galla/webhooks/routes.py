@@ -9,7 +9,7 @@ from pymongo.errors import ConnectionFailure
 
 from galla.api import responses
 from galla.api.bodies import describe_receipt
-from galla.api.documented import DATABASE_DOWN, GATEWAY_ERRORS, Answer, documented
+from galla.api.documented import DATABASE_DOWN, GATEWAY_ERRORS, Answer, documented, parameter
 from galla.ops.metrics import METRICS
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, NotFound
@@ -102,20 +102,18 @@ def check_live(request: web.Request, gateway: str) -> None:
     "receiveRazorpayWebhook",
     "Signed with the webhook secret: X-Razorpay-Signature is the hex HMAC-SHA256 of the raw body.",
     (
-        {
-            "name": "X-Razorpay-Signature",
-            "in": "header",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "Hex HMAC-SHA256 of the raw body under the webhook secret.",
-        },
-        {
-            "name": "X-Razorpay-Event-Id",
-            "in": "header",
-            "required": True,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 100},
-            "description": "The event's id; a redelivery carries the same one.",
-        },
+        parameter(
+            "X-Razorpay-Signature",
+            "header",
+            "Hex HMAC-SHA256 of the raw body under the webhook secret.",
+            {"type": "string"},
+        ),
+        parameter(
+            "X-Razorpay-Event-Id",
+            "header",
+            "The event's id; a redelivery carries the same one.",
+            {"type": "string", "minLength": 1, "maxLength": 100},
+        ),
     ),
 )
 async def post_razorpay_webhook(request: web.Request) -> web.Response:
@@ -131,13 +129,12 @@ async def post_razorpay_webhook(request: web.Request) -> web.Response:
     "receiveStripeWebhook",
     "Signed as Stripe signs webhooks (Stripe-Signature, 300 s tolerance).",
     (
-        {
-            "name": "Stripe-Signature",
-            "in": "header",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": 't=<timestamp>,v1=<HMAC-SHA256 of "<timestamp>.<raw body>">.',
-        },
+        parameter(
+            "Stripe-Signature",
+            "header",
+            't=<timestamp>,v1=<HMAC-SHA256 of "<timestamp>.<raw body>">.',
+            {"type": "string"},
+        ),
     ),
 )
 async def post_stripe_webhook(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..common.listeners import tell_listeners
 from .entities import (
     acquirer_data_for,
     build_dispute,
@@ -463,11 +464,7 @@ class SandboxState:
             envelope=build_event(name, account_id=self.account_id, created_at=self.now(), **entities),
         )
         self.events.append(event)
-        for listener in list(self.listeners):
-            try:
-                listener(event)
-            except Exception:  # a webhook sender's bug must not undo a payment that already happened
-                log.exception("listener %r failed on %s %s", listener, event.name, event.id)
+        tell_listeners(self.listeners, event, event.name, log)
         return event
 
 

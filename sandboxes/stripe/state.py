@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..common.listeners import tell_listeners
 from .cards import CardInput, Decline, describe
 from .errors import StripeError, no_such
 from .idempotency import IdempotencyStore
@@ -602,9 +603,5 @@ class StripeSandboxState:
             ),
         )
         self.events.append(event)
-        for listener in list(self.listeners):
-            try:
-                listener(event)
-            except Exception:  # a webhook sender's bug must not undo a payment that already happened
-                log.exception("listener %r failed on %s %s", listener, event.type, event.id)
+        tell_listeners(self.listeners, event, event.type, log)
         return event

@@ -11,7 +11,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -98,6 +98,9 @@ class _Entity(BaseModel):
         if not isinstance(value, dict):
             return {}
         return {str(key): note if is_note_value(note) else json.dumps(note) for key, note in value.items()}
+
+
+EntityT = TypeVar("EntityT", bound=_Entity)
 
 
 class RazorpayOrder(_Entity):
@@ -213,21 +216,17 @@ class RazorpayDispute(_Entity):
     reason_code: str | None = None
     status: str | None = None
 
-    def summary(self) -> dict[str, Any]:
-        """What an order keeps of the dispute, in the words both gateways share."""
-        return {
-            "id": self.id,
-            "gateway": GATEWAY,
-            "amount": self.amount,
-            "currency": self.currency,
-            "reason": self.reason_code,
-            "status": self.status,
-            "payment_id": self.payment_id,
-        }
-
     def report(self) -> DisputeReport:
         """The dispute in the words both gateways share."""
-        return DisputeReport(**self.summary())
+        return DisputeReport(
+            id=self.id,
+            gateway=GATEWAY,
+            amount=self.amount,
+            currency=self.currency,
+            reason=self.reason_code,
+            status=self.status,
+            payment_id=self.payment_id,
+        )
 
 
 class RazorpayEvent(_Entity):
@@ -244,29 +243,30 @@ class RazorpayEvent(_Entity):
         wrapper = self.payload.get(name)
         return wrapper.get("entity") if isinstance(wrapper, dict) else None
 
+    def snapshot(self, name: str, model: type[EntityT]) -> EntityT | None:
+        """One entity of the payload read as its model, if present."""
+        found = self.entity(name)
+        return model.model_validate(found) if found else None
+
     @functools.cached_property
     def payment(self) -> RazorpayPayment | None:
         """The payment snapshot, validated once per event (read by every step that applies it)."""
-        found = self.entity("payment")
-        return RazorpayPayment.model_validate(found) if found else None
+        return self.snapshot("payment", RazorpayPayment)
 
     @functools.cached_property
     def order(self) -> RazorpayOrder | None:
         """The order snapshot, validated once per event."""
-        found = self.entity("order")
-        return RazorpayOrder.model_validate(found) if found else None
+        return self.snapshot("order", RazorpayOrder)
 
     @functools.cached_property
     def refund(self) -> RazorpayRefund | None:
         """The refund snapshot, validated once per event."""
-        found = self.entity("refund")
-        return RazorpayRefund.model_validate(found) if found else None
+        return self.snapshot("refund", RazorpayRefund)
 
     @functools.cached_property
     def dispute(self) -> RazorpayDispute | None:
         """The dispute snapshot, validated once per event."""
-        found = self.entity("dispute")
-        return RazorpayDispute.model_validate(found) if found else None
+        return self.snapshot("dispute", RazorpayDispute)
 
 
 def verify_webhook_signature(body: bytes, signature: str, secret: str) -> bool:

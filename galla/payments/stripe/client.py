@@ -124,16 +124,26 @@ class StripeSession(_Object):
         }
 
 
-class StripeCharge(_Object):
-    """A charge: what was taken from the card, and how much of it was refunded."""
+class _AgainstPayment(_Object):
+    """A charge, refund or dispute: an amount in Stripe's units of its currency, tied to a PaymentIntent."""
 
     id: str
     amount: int
     currency: str
-    amount_refunded: int = 0
-    refunded: bool = False
     payment_intent: str | None = None
     status: str | None = None
+
+    @property
+    def money(self) -> Money:
+        """The amount as our Money (our minor units)."""
+        return from_stripe_amount(self.amount, self.currency)
+
+
+class StripeCharge(_AgainstPayment):
+    """A charge: what was taken from the card, and how much of it was refunded."""
+
+    amount_refunded: int = 0
+    refunded: bool = False
     metadata: dict[str, str] = {}
 
     @property
@@ -145,15 +155,10 @@ class StripeCharge(_Object):
 REFUND_STATUSES: dict[str, ReportedRefundStatus] = {"succeeded": "processed", "failed": "failed", "canceled": "failed"}
 
 
-class StripeRefund(_Object):
+class StripeRefund(_AgainstPayment):
     """A refund: status pending, requires_action, succeeded, failed or canceled."""
 
-    id: str
-    amount: int
-    currency: str
-    status: str | None = None
     charge: str | None = None
-    payment_intent: str | None = None
     failure_reason: str | None = None
     metadata: dict[str, str] = {}
 
@@ -164,40 +169,31 @@ class StripeRefund(_Object):
             gateway=GATEWAY,
             refund_id=self.id,
             payment_id=self.payment_intent,
-            amount=from_stripe_amount(self.amount, self.currency),
+            amount=self.money,
             status=status,
             key=self.metadata.get("refund_key"),
             order_id=self.metadata.get("order_id"),
         )
 
 
-class StripeDispute(_Object):
+class StripeDispute(_AgainstPayment):
     """A dispute a cardholder opened against a charge."""
 
-    id: str
-    amount: int
-    currency: str
     charge: str | None = None
-    payment_intent: str | None = None
     reason: str | None = None
-    status: str | None = None
-
-    def summary(self) -> dict[str, Any]:
-        """What an order keeps of the dispute, in the words both gateways share (our minor units)."""
-        money = from_stripe_amount(self.amount, self.currency)
-        return {
-            "id": self.id,
-            "gateway": GATEWAY,
-            "amount": money.amount,
-            "currency": money.currency,
-            "reason": self.reason,
-            "status": self.status,
-            "payment_id": self.payment_intent,
-        }
 
     def report(self) -> DisputeReport:
-        """The dispute in the words both gateways share."""
-        return DisputeReport(**self.summary())
+        """The dispute in the words both gateways share (our minor units)."""
+        money = self.money
+        return DisputeReport(
+            id=self.id,
+            gateway=GATEWAY,
+            amount=money.amount,
+            currency=money.currency,
+            reason=self.reason,
+            status=self.status,
+            payment_id=self.payment_intent,
+        )
 
 
 class StripeWebhookEvent(_Object):
