@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from .config import SANDBOX_FAULTS, SANDBOX_STATE
 from .errors import RazorpayError, not_found
@@ -23,7 +24,6 @@ from .validation import (
 )
 
 routes = web.RouteTableDef()
-Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def state_of(request: web.Request) -> SandboxState:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE
 from .errors import StripeError
@@ -30,7 +31,6 @@ from .validation import (
 )
 
 routes = web.RouteTableDef()
-Handler = Callable[[web.Request], Awaitable[web.Response]]
 # One of the store's find_* methods: the objects a list request's parameters select, newest first.
 Finder = Callable[[StripeSandboxState, dict[str, Any]], list[dict[str, Any]]]
 
