@@ -23,8 +23,7 @@ from galla.payments.reports import DisputeReport, PaymentReport, RefundReport, R
 
 if TYPE_CHECKING:
     # The SDK's own request types: each call below hands its params (kept as a dict for the call's record) as one.
-    from stripe.params import CustomerCreateParams, CustomerListParams, RefundCreateParams, RefundListParams
-    from stripe.params.checkout import SessionCreateParams, SessionRetrieveParams
+    from stripe.params.checkout import SessionRetrieveParams
 
 log = logging.getLogger(__name__)
 
@@ -312,27 +311,14 @@ class StripeGateway:
         only eventually consistent besides.
         """
         params = {"email": email, "limit": 1}
-        found, call = await self._call(
-            "GET",
-            "/v1/customers",
-            params,
-            lambda: self._client.v1.customers.list_async(params=cast("CustomerListParams", params)),
-        )
-        data = found.get("data") or []
+        data, call = await self._list("/v1/customers", params, self._client.v1.customers.list_async)
         return (StripeCustomer.model_validate(data[0]) if data else None), call
 
     async def create_customer(self, *, email: str, name: str, phone: str | None) -> tuple[StripeCustomer, CallRecord]:
         """Create the Stripe customer for an email; a repeat within Stripe's 24 h key window returns it."""
         params = {"email": email, "name": name, **({"phone": phone} if phone else {})}
         key = "galla-customer-" + hashlib.sha256(email.encode()).hexdigest()[:40]
-        created, call = await self._call(
-            "POST",
-            "/v1/customers",
-            params,
-            lambda: self._client.v1.customers.create_async(
-                params=cast("CustomerCreateParams", params), options={"idempotency_key": key}
-            ),
-        )
+        created, call = await self._create("/v1/customers", params, key, self._client.v1.customers.create_async)
         return StripeCustomer.model_validate(created), call
 
     async def create_session(
@@ -391,13 +377,8 @@ class StripeGateway:
         elif customer_email:
             params["customer_email"] = customer_email
         key = session_idempotency_key(order_id, attempt) + key_suffix
-        created, call = await self._call(
-            "POST",
-            "/v1/checkout/sessions",
-            params,
-            lambda: self._client.v1.checkout.sessions.create_async(
-                params=cast("SessionCreateParams", params), options={"idempotency_key": key}
-            ),
+        created, call = await self._create(
+            "/v1/checkout/sessions", params, key, self._client.v1.checkout.sessions.create_async
         )
         return StripeSession.model_validate(created), call
 
@@ -431,14 +412,7 @@ class StripeGateway:
         params: dict[str, Any] = {"payment_intent": payment_intent, "metadata": metadata}
         if amount is not None:
             params["amount"] = to_stripe_amount(amount)
-        created, call = await self._call(
-            "POST",
-            "/v1/refunds",
-            params,
-            lambda: self._client.v1.refunds.create_async(
-                params=cast("RefundCreateParams", params), options={"idempotency_key": key}
-            ),
-        )
+        created, call = await self._create("/v1/refunds", params, key, self._client.v1.refunds.create_async)
         return StripeRefund.model_validate(created), call
 
     async def retrieve_refund(self, refund_id: str) -> tuple[StripeRefund, CallRecord]:
@@ -451,13 +425,8 @@ class StripeGateway:
     async def list_refunds(self, payment_intent: str) -> tuple[list[StripeRefund], CallRecord]:
         """List a PaymentIntent's refunds (the first hundred, more than any order has)."""
         params = {"payment_intent": payment_intent, "limit": 100}
-        found, call = await self._call(
-            "GET",
-            "/v1/refunds",
-            params,
-            lambda: self._client.v1.refunds.list_async(params=cast("RefundListParams", params)),
-        )
-        return [StripeRefund.model_validate(r) for r in found.get("data") or []], call
+        data, call = await self._list("/v1/refunds", params, self._client.v1.refunds.list_async)
+        return [StripeRefund.model_validate(r) for r in data], call
 
     def parse_webhook(self, body: bytes, signature: str) -> StripeWebhookEvent:
         """Verify and read a webhook with any of this endpoint's secrets; the first that verifies it wins.
@@ -474,6 +443,19 @@ class StripeGateway:
                 refusals.append(exc)
         # A secret whose signature matched but was refused for its timestamp says more than "no match".
         raise next((exc for exc in refusals if not str(exc).startswith("No signatures found")), refusals[0])
+
+    async def _create(
+        self, path: str, params: dict[str, Any], key: str, create: Callable[..., Awaitable[stripe.StripeObject]]
+    ) -> tuple[dict[str, Any], CallRecord]:
+        """POST a create under its Idempotency-Key: the SDK's retries resend it, so any number of tries makes one."""
+        return await self._call("POST", path, params, lambda: create(params=params, options={"idempotency_key": key}))
+
+    async def _list(
+        self, path: str, params: dict[str, Any], list_page: Callable[..., Awaitable[stripe.StripeObject]]
+    ) -> tuple[list[dict[str, Any]], CallRecord]:
+        """GET one page of a list; its objects (the page's `data`)."""
+        found, call = await self._call("GET", path, params, lambda: list_page(params=params))
+        return found.get("data") or [], call
 
     async def _call(
         self, method: str, path: str, params: dict[str, Any] | None, send: Callable[[], Awaitable[stripe.StripeObject]]
