@@ -18,7 +18,7 @@ from .errors import StripeError
 from .money import format_amount
 from .objects import success_redirect
 from .params import email as read_email
-from .state import Challenge, StripeSandboxState
+from .state import CardPayment, StripeSandboxState
 
 routes = web.RouteTableDef()
 
@@ -265,28 +265,18 @@ async def hosted_pay(request: web.Request) -> web.Response:
     if refused:
         state.refuse_confirmation(session["id"], refused)
         return render_page(request, session, status=400, pay=pay, card_error=refused)
-    if asks_for_3ds(pay.card.number):
-        state.ask_for_authentication(
-            session["id"],
-            Challenge(
-                card_input=pay.card,
-                email=pay.email,
-                name=pay.name,
-                amount=pay.amount,
-                address=pay.address or None,
-                shipping=pay.shipping,
-            ),
-        )
-        return render_page(request, session, pay=pay)
-    result = state.pay_session(
-        session["id"],
-        pay.card,
+    payment = CardPayment(
+        card_input=pay.card,
         email=pay.email,
         name=pay.name,
         amount=pay.amount,
         address=pay.address or None,
         shipping=pay.shipping,
     )
+    if asks_for_3ds(pay.card.number):
+        state.ask_for_authentication(session["id"], payment)
+        return render_page(request, session, pay=pay)
+    result = state.pay_with_card(session["id"], payment)
     if result.decline is not None:
         return render_page(request, session, status=402, pay=pay, card_error=result.decline.message)
     raise web.HTTPSeeOther(success_redirect(session["success_url"], session["id"]))

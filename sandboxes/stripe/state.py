@@ -76,8 +76,8 @@ class PaymentResult:
 
 
 @dataclass(frozen=True)
-class Challenge:
-    """A payment waiting for the buyer's 3D Secure answer: what to charge once authenticated."""
+class CardPayment:
+    """What the buyer entered on the hosted page to pay: the card, who pays, the amount knob and the addresses."""
 
     card_input: CardInput
     email: str
@@ -114,7 +114,7 @@ class StripeSandboxState:
     # payment_intent_data per session: Stripe copies it onto the PaymentIntent but never shows it on the session.
     _intent_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     # 3D Secure challenges shown and not yet answered, by session id (test cards only, never on an object).
-    _challenges: dict[str, Challenge] = field(default_factory=dict)
+    _challenges: dict[str, CardPayment] = field(default_factory=dict)
 
     def now(self) -> int:
         """Return the current Unix time in seconds, as Stripe's timestamps are."""
@@ -333,7 +333,7 @@ class StripeSandboxState:
         self.record("payment_intent.payment_failed", intent)
         return intent
 
-    def ask_for_authentication(self, session_id: str, challenge: Challenge) -> dict[str, Any]:
+    def ask_for_authentication(self, session_id: str, challenge: CardPayment) -> dict[str, Any]:
         """The issuer wants 3D Secure: the intent waits in requires_action until the buyer answers the challenge."""
         session = self.get_session(session_id)
         intent = self.start_payment_intent(session)
@@ -346,7 +346,7 @@ class StripeSandboxState:
         self.record("payment_intent.requires_action", intent)
         return intent
 
-    def pending_challenge(self, session_id: str) -> Challenge | None:
+    def pending_challenge(self, session_id: str) -> CardPayment | None:
         """The 3D Secure challenge the buyer has been shown and not answered, if any."""
         return self._challenges.get(session_id)
 
@@ -372,17 +372,7 @@ class StripeSandboxState:
             )
             self.record("payment_intent.payment_failed", intent)
             return None
-        result = self.pay_session(
-            session_id,
-            challenge.card_input,
-            email=challenge.email,
-            name=challenge.name,
-            amount=challenge.amount,
-            address=challenge.address,
-            shipping=challenge.shipping,
-            authenticated=True,
-        )
-        return result
+        return self.pay_with_card(session_id, challenge, authenticated=True)
 
     def pay_session(
         self,
@@ -394,31 +384,35 @@ class StripeSandboxState:
         amount: int | None = None,
         address: dict[str, Any] | None = None,
         shipping: dict[str, Any] | None = None,
-        authenticated: bool = False,
     ) -> PaymentResult:
         """Confirm an open session's payment with a card; `amount` (sandbox knob) charges that instead of the total."""
+        return self.pay_with_card(session_id, CardPayment(card_input, email, name, amount, address, shipping))
+
+    def pay_with_card(self, session_id: str, payment: CardPayment, *, authenticated: bool = False) -> PaymentResult:
+        """Confirm an open session's payment with what the buyer entered (after 3D Secure, when authenticated)."""
         session = self.get_session(session_id)
         if session["status"] != "open":
             raise StripeError(f"This Checkout Session is {session['status']} and can no longer be paid.")
         self._challenges.pop(session_id, None)  # paying with another card abandons an unanswered challenge
         intent = self.start_payment_intent(session)
-        intent["amount"] = session["amount_total"] if amount is None else amount
+        intent["amount"] = session["amount_total"] if payment.amount is None else payment.amount
+        shipping = payment.shipping
         if shipping is not None:  # collected on the page (shipping_address_collection): Checkout sets it here
             intent["shipping"] = shipping
             session["collected_information"] = {
                 "shipping_details": {"name": shipping["name"], "address": shipping["address"]}
             }
-        card, decline = describe(card_input)
+        card, decline = describe(payment.card_input)
         payment_method = new_id("pm_")
         charge = build_charge(
             intent=intent,
             card=card,
             payment_method=payment_method,
-            email=email,
-            name=name,
+            email=payment.email,
+            name=payment.name,
             decline=decline,
             created=self.now(),
-            address=address,
+            address=payment.address,
         )
         if authenticated:  # what a charge after a 3D Secure challenge records
             charge["payment_method_details"]["card"]["three_d_secure"] = {
@@ -438,7 +432,9 @@ class StripeSandboxState:
             self.record("charge.failed", charge)
             self.record("payment_intent.payment_failed", intent)
             return PaymentResult(session=session, intent=intent, charge=charge, decline=decline)
-        self.complete_session(session, intent, charge, payment_method, email=email, name=name, address=address)
+        self.complete_session(
+            session, intent, charge, payment_method, email=payment.email, name=payment.name, address=payment.address
+        )
         return PaymentResult(session=session, intent=intent, charge=charge, decline=None)
 
     def complete_session(
