@@ -70,11 +70,6 @@ class MalformedWebhook(CheckoutError):
     code = "malformed_webhook"
 
 
-class PaymentNotCompleted(CheckoutError):
-    status = 402
-    code = "payment_not_completed"
-
-
 class GatewayFailed(CheckoutError):
     """The gateway could not be reached or refused us; the order is kept and can be retried."""
 
