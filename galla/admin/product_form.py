@@ -77,10 +77,8 @@ def form_position(field: str) -> tuple[int, int, str]:
     return (len(fixed), int(row) if row.isdigit() else MAX_EXTRA_ROWS, field)
 
 
-class ProductChanged(Conflict):
+class ProductChanged(Conflict, code="product_changed"):
     """Someone saved the product after this form was loaded; current is what is stored now."""
-
-    code = "product_changed"
 
     def __init__(self, current: Product) -> None:
         super().__init__(

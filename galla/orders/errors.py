@@ -14,6 +14,12 @@ class CheckoutError(Exception):
     status = 400
     code = "bad_request"
 
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, **kwargs: Any) -> None:
+        """Let a subclass name its HTTP status and error code in its class line."""
+        super().__init_subclass__(**kwargs)
+        cls.status = cls.status if status is None else status
+        cls.code = cls.code if code is None else code
+
     def __init__(
         self, message: str, *, field: str | None = None, code: str | None = None, headers: dict[str, str] | None = None
     ) -> None:
@@ -34,24 +40,20 @@ class CheckoutError(Exception):
         return {"error": error, **self.extra}
 
 
-class InvalidInput(CheckoutError):
-    status = 422
-    code = "invalid_input"
+class InvalidInput(CheckoutError, status=422, code="invalid_input"):
+    """Input that breaks a rule of its field or of the shop."""
 
 
-class NotFound(CheckoutError):
-    status = 404
-    code = "not_found"
+class NotFound(CheckoutError, status=404, code="not_found"):
+    """No order, product or page by that id."""
 
 
-class Conflict(CheckoutError):
-    status = 409
-    code = "conflict"
+class Conflict(CheckoutError, status=409, code="conflict"):
+    """A change the order or product cannot take in the state it is in."""
 
 
-class SignatureInvalid(CheckoutError):
-    status = 400
-    code = "signature_invalid"
+class SignatureInvalid(CheckoutError, status=400, code="signature_invalid"):
+    """A payment report or webhook whose signature, or the order it names, does not match."""
 
 
 class SignatureRefused(SignatureInvalid):
@@ -63,24 +65,18 @@ class SignatureRefused(SignatureInvalid):
         self.event_id = event_id
 
 
-class MalformedWebhook(CheckoutError):
+class MalformedWebhook(CheckoutError, status=400, code="malformed_webhook"):
     """A correctly signed delivery we cannot read: no event id, or not an event at all."""
 
-    status = 400
-    code = "malformed_webhook"
 
-
-class GatewayFailed(CheckoutError):
+class GatewayFailed(CheckoutError, status=502, code="gateway_error"):
     """The gateway could not be reached or refused us; the order is kept and can be retried."""
 
-    status = 502
-    code = "gateway_error"
     cause: GatewayError | None = None
 
 
-class GatewayBusy(GatewayFailed):
-    status = 503
-    code = "gateway_unavailable"
+class GatewayBusy(GatewayFailed, status=503, code="gateway_unavailable"):
+    """The gateway is down or its circuit open; the order is kept for a retry in a minute."""
 
 
 def gateway_failure(exc: GatewayError) -> GatewayFailed:

@@ -14,10 +14,8 @@ FAILOVER_ROUTE = "failover"
 RETRY_AFTER_SECONDS = 30
 
 
-class NoGatewayAvailable(GatewayBusy):
+class NoGatewayAvailable(GatewayBusy, code="no_gateway_available"):
     """Neither gateway can take the order now; it stays pending for the buyer to retry."""
-
-    code = "no_gateway_available"
 
 
 async def open_payment_or_fail_over(shop: Shop, order: Order) -> Order:

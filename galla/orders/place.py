@@ -18,8 +18,8 @@ from galla.store.idempotency import claim_key, release_key
 from galla.store.orders import Order, get_order, insert_order, now
 
 
-class IdempotencyKeyReused(InvalidInput):
-    code = "idempotency_key_reused"
+class IdempotencyKeyReused(InvalidInput, code="idempotency_key_reused"):
+    """An Idempotency-Key sent again with another body."""
 
 
 async def place_order(shop: Shop, request: CheckoutRequest, idempotency_key: str | None) -> tuple[Order, bool]:

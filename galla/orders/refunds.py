@@ -24,9 +24,8 @@ REFUND_TRACKING = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
 REFUNDABLE = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.NEEDS_REVIEW)
 
 
-class RefundRefused(CheckoutError):
-    status = 422
-    code = "refund_refused"
+class RefundRefused(CheckoutError, status=422, code="refund_refused"):
+    """The gateway refused the refund for good; the amount it held is free again."""
 
 
 def refund_key(order_id: str, idempotency_key: str | None) -> str:

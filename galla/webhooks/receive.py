@@ -50,11 +50,8 @@ OUTCOME_PREFIXES = (
 _applying: set[asyncio.Future] = set()  # applies that outlived their delivery's answer, held until they end
 
 
-class EventInProgress(CheckoutError):
+class EventInProgress(CheckoutError, status=503, code="event_in_progress"):
     """Another delivery of the same event is being applied right now; the gateway should try again."""
-
-    status = 503
-    code = "event_in_progress"
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,10 +50,8 @@ def webhook(operation_id: str, description: str, headers: tuple[dict, ...]):
     )
 
 
-class GatewayIsOff(NotFound):
+class GatewayIsOff(NotFound, code="gateway_off"):
     """A webhook for a gateway this shop has no keys for."""
-
-    code = "gateway_off"
 
 
 async def acknowledge(

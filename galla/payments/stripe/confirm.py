@@ -21,9 +21,8 @@ SESSION_ID = re.compile(r"cs_(?:test|live)_[A-Za-z0-9]{1,250}")
 CONFIRMABLE = (OrderStatus.PENDING, OrderStatus.EXPIRED)
 
 
-class SessionRefused(CheckoutError):
-    status = 400
-    code = "session_invalid"
+class SessionRefused(CheckoutError, status=400, code="session_invalid"):
+    """A Stripe session Stripe does not know, or that belongs to another order."""
 
 
 async def confirm_stripe_return(shop: Shop, order_id: str, session_id: str) -> Order:
