@@ -1,6 +1,6 @@
 """The bodies the API answers with, as pydantic models: galla.api.bodies builds them (each builder named in a
 comment), the handlers answer with their dump, and the OpenAPI document is generated from them; the schemathesis run
-in tests/test_openapi.py checks real responses against them too."""
+in tests/api/test_openapi.py checks real responses against them too."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ stay empty, and every collection walks only what was made since the last one. Un
 collections found nothing to free (0 objects in each of hundreds), and freezing only after middle-generation
 collections left those at 5-14 ms each, once a second, where they set the loop lag's p99; now each is 1-3 ms.
 A frozen object is still freed the moment its last reference goes; only a reference cycle alive at a
-collection would stay for good. So the request paths make none (tests/test_reference_cycles.py): answering
+collection would stay for good. So the request paths make none (tests/ops/test_reference_cycles.py): answering
 a 404, a 405 or a raised redirect (galla/web/middlewares.py) and rendering a page with macros (AcyclicTemplate).
 Only the embedded store keeps the shop's data in the process: beside a real MongoDB the process holds no growing
 store, and the collector runs as Python ships it (a cycle a library makes is then still collected).

@@ -16,7 +16,7 @@ from galla.store.orders import Order
 # Which index serves a query, by the filter it leads with. When several filters are given, the one most
 # likely to be rare leads (a status such as needs_review is rarer than a method, a method rarer than a
 # gateway) and the others are checked on the index's documents. Every index ends (created_at, _id), so a
-# page is a range scan in order and never an in-memory sort (tests/test_admin_orders.py checks both).
+# page is a range scan in order and never an in-memory sort (tests/admin/test_admin_orders.py checks both).
 LIST_INDEXES = {"status": "list_by_status", "payment.method": "list_by_method", "gateway": "list_by_gateway"}
 UNFILTERED_INDEX = "list_all"
 SORT = [("created_at", DESCENDING), ("_id", DESCENDING)]

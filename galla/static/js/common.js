@@ -2,7 +2,7 @@
 (() => {
   'use strict';
 
-  // Minor units per currency, as the server counts them (galla/payments/money.py; tests/test_money.py checks they agree).
+  // Minor units per currency, as the server counts them (galla/payments/money.py; tests/payments/test_money.py checks they agree).
   const ZERO_DECIMAL = new Set('BIF CLP DJF GNF ISK JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF'.split(' '));
   const THREE_DECIMAL = new Set('BHD JOD KWD OMR TND'.split(' '));
   const formatters = new Map();
