@@ -77,23 +77,26 @@ async def place(client, product_id: str, quantity: int = 1, **overrides) -> dict
 # -- prices typed as people type them ---------------------------------------------------------------------
 
 
+# Prices as people type them, in each currency, and the minor units they are read as.
+READ_AS = {
+    "INR": {
+        "499": 49900,
+        "499.50": 49950,
+        "1,299": 129900,
+        " 1,299.5 ": 129950,
+        "1,23,456.78": 12345678,
+        "499.": 49900,
+        "999999.99": 99999999,
+    },
+    "USD": {"12,345.60": 1234560, "0.50": 50},
+    "JPY": {"1,234,567": 1234567, "1,200": 1200, "750.0": 750},
+    "KWD": {"1.230": 1230},
+}
+
+
 @pytest.mark.parametrize(
     "typed, currency, minor",
-    [
-        ("499", "INR", 49900),
-        ("499.50", "INR", 49950),
-        ("1,299", "INR", 129900),
-        (" 1,299.5 ", "INR", 129950),
-        ("1,23,456.78", "INR", 12345678),
-        ("1,234,567", "JPY", 1234567),
-        ("12,345.60", "USD", 1234560),
-        ("499.", "INR", 49900),
-        ("0.50", "USD", 50),
-        ("1,200", "JPY", 1200),
-        ("750.0", "JPY", 750),
-        ("1.230", "KWD", 1230),
-        ("999999.99", "INR", 99999999),
-    ],
+    [(typed, currency, minor) for currency, prices in READ_AS.items() for typed, minor in prices.items()],
 )
 def test_prices_are_read_exactly_in_minor_units(typed, currency, minor):
     assert parse_price(typed, currency) == minor
