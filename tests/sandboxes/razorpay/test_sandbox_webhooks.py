@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 import random
-import sys
 import time
 
 import aiohttp
@@ -14,6 +13,7 @@ import pytest
 import razorpay
 import requests
 from razorpay.errors import SignatureVerificationError
+from support.command_line import running_command
 from support.razorpay_sandbox import WEBHOOK_SECRET, running_sandbox
 from support.receiver import start_receiver
 
@@ -396,23 +396,8 @@ async def test_a_dispute_raises_payment_dispute_created(sandbox):
 @pytest.mark.slow
 async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_server, unused_tcp_port):
     receiver = await start_receiver(aiohttp_server)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sandboxes.razorpay",
-        "--port",
-        str(unused_tcp_port),
-        "--key-id",
-        "rzp_test_cli01",
-        "--key-secret",
-        "cli-secret",
-        "--webhook-url",
-        receiver.url,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(5)]
+    options = ("--key-id", "rzp_test_cli01", "--key-secret", "cli-secret", "--webhook-url", receiver.url)
+    async with running_command("sandboxes.razorpay", unused_tcp_port, *options, banner_lines=5) as banner:
         assert receiver.url in banner[3] and "generated" in banner[4]
         secret = banner[4].split(":", 1)[1].split()[0]
         url = f"http://127.0.0.1:{unused_tcp_port}"
@@ -428,15 +413,9 @@ async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_s
                 url + "/checkout/pay",
                 json={"key_id": "rzp_test_cli01", "order_id": order["id"], "method": "upi", "outcome": "success"},
             )
-        for _ in range(200):
-            if len(receiver.requests) == 3:
-                break
-            await asyncio.sleep(0.02)
+        await receiver.wait_for(3)
         assert names(receiver) == PAID
         assert all(verify(r.body, r.headers["X-Razorpay-Signature"], secret) for r in receiver.requests)
-    finally:
-        proc.terminate()
-        await proc.wait()
 
 
 def test_the_signature_is_hmac_sha256_of_the_raw_body():

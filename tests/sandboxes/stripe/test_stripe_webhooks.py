@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 
 import aiohttp
 import pytest
 import stripe
 from support.addresses import US_BILLING
+from support.command_line import running_command
 from support.receiver import start_receiver
 from support.stripe_sandbox import WEBHOOK_SECRET, running_sandbox, session_params, stripe_client
 
@@ -226,21 +226,8 @@ async def test_a_dispute_raises_charge_dispute_created(sandbox, clock):
 async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_server, unused_tcp_port):
     receiver = await start_receiver(aiohttp_server)
     key = "sk_test_cliwebhooks01"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sandboxes.stripe",
-        "--port",
-        str(unused_tcp_port),
-        "--secret-key",
-        key,
-        "--webhook-url",
-        receiver.url,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(7)]
+    options = ("--secret-key", key, "--webhook-url", receiver.url)
+    async with running_command("sandboxes.stripe", unused_tcp_port, *options, banner_lines=7) as banner:
         assert receiver.url in banner[5] and "generated" in banner[6]
         secret = banner[6].split(":", 1)[1].split()[0]
         assert secret.startswith("whsec_")
@@ -263,14 +250,8 @@ async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_s
         }
         async with aiohttp.ClientSession() as http:
             await http.post(session.url, data=form, allow_redirects=False)
-        for _ in range(200):
-            if len(receiver.requests) == len(PAID):
-                break
-            await asyncio.sleep(0.02)
+        await receiver.wait_for(len(PAID))
         assert [construct(r, secret).type for r in receiver.requests] == PAID
-    finally:
-        proc.terminate()
-        await proc.wait()
 
 
 def test_the_signature_header_is_what_the_sdk_generates():
