@@ -22,6 +22,8 @@ from support.served import Served
 MOUNT = "/sandbox/razorpay"
 WEBHOOK_SECRET = "rzp-webhook-secret-for-tests"
 FAST_RETRIES = (0.05, 0.05, 0.05)  # the real schedule spans a day; tests cannot wait that long
+# The webhooks a UPI payment captured at once sends, in order.
+PAID = ["payment.authorized", "payment.captured", "order.paid"]
 
 
 def basic_auth(key_id: str, key_secret: str) -> str:
@@ -87,6 +89,14 @@ class Sandbox(Served):
 async def run_sdk(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a blocking SDK call off the event loop that also serves the sandbox."""
     return await asyncio.to_thread(call, *args, **kwargs)
+
+
+async def pay_order(sandbox, **order_fields) -> str:
+    """Create an order and pay it with UPI (captured at once); return the payment id."""
+    order = await sandbox.create_order(**order_fields)
+    status, paid = await sandbox.pay(order["id"])
+    assert status == 200, paid
+    return paid["razorpay_payment_id"]
 
 
 def new_keys() -> tuple[str, str]:

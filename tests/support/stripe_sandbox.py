@@ -33,6 +33,15 @@ MOUNT = "/sandbox/stripe"
 WEBHOOK_SECRET = "whsec_" + "t3st" * 8
 FAST_RETRIES = (0.05, 0.05, 0.05)  # Stripe's test-mode schedule spans hours; tests cannot wait that long
 GOOD_CARD = "4242 4242 4242 4242"
+# The events paying a Checkout Session raises, in order.
+PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
+
+
+async def paid_intent(sandbox) -> str:
+    """Create a $25.00 session (metadata order_id ord_1 on it and its PaymentIntent), pay it; return the intent."""
+    session = await sandbox.create_session()
+    assert (await sandbox.pay(session.id)).status == 303
+    return sandbox.state.sessions[session.id]["payment_intent"]
 
 
 def new_secret_key() -> str:

@@ -11,13 +11,11 @@ import stripe
 from support.addresses import US_BILLING
 from support.command_line import running_command
 from support.receiver import start_receiver
-from support.stripe_sandbox import WEBHOOK_SECRET, running_sandbox, session_params, stripe_client
+from support.stripe_sandbox import PAID, WEBHOOK_SECRET, paid_intent, session_params, stripe_client
 
 from sandboxes.common.webhooks import STRIPE_RETRY_DELAYS, stripe_signature_header
 from sandboxes.stripe import STRIPE_WEBHOOKS, create_stripe_sandbox
 from sandboxes.stripe.errors import StripeError
-
-PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
 
 
 def construct(received, secret: str = WEBHOOK_SECRET, **options) -> stripe.Event:
@@ -33,13 +31,6 @@ def types(receiver) -> list[str]:
 def timestamp(received) -> int:
     """The t= of a Stripe-Signature header."""
     return int(received.headers["Stripe-Signature"].split(",")[0].removeprefix("t="))
-
-
-async def paid_intent(sandbox) -> str:
-    """Create a $25.00 session (metadata order_id ord_1 on it and its PaymentIntent), pay it; return the intent."""
-    session = await sandbox.create_session()
-    assert (await sandbox.pay(session.id)).status == 303
-    return sandbox.state.sessions[session.id]["payment_intent"]
 
 
 async def refund(sandbox, intent: str, **params) -> stripe.Refund:
@@ -116,15 +107,6 @@ async def test_duplicates_and_redelivery_carry_the_same_event_id(hooked, receive
     events = [construct(r) for r in receiver.requests]
     assert len(events) == 3 and len({event.id for event in events}) == 1
     assert timestamp(receiver.requests[2]) == timestamp(receiver.requests[0]) + 30
-
-
-async def test_a_mounted_sandbox_delivers_too(aiohttp_server, live_clock, receiver):
-    async with running_sandbox(
-        aiohttp_server, live_clock, mount=True, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET
-    ) as mounted:
-        await paid_intent(mounted)
-        await mounted.webhooks.drain()
-    assert types(receiver) == PAID
 
 
 # -- refunds that stay pending or fail, and disputes ---------------------------------------------
