@@ -77,47 +77,48 @@ async def place(client, product_id: str, quantity: int = 1, **overrides) -> dict
 # -- prices typed as people type them ---------------------------------------------------------------------
 
 
+# Prices as people type them, in each currency, and the minor units they are read as.
+READ_AS = {
+    "INR": {
+        "499": 49900,
+        "499.50": 49950,
+        "1,299": 129900,
+        " 1,299.5 ": 129950,
+        "1,23,456.78": 12345678,
+        "499.": 49900,
+        "999999.99": 99999999,
+    },
+    "USD": {"12,345.60": 1234560, "0.50": 50},
+    "JPY": {"1,234,567": 1234567, "1,200": 1200, "750.0": 750},
+    "KWD": {"1.230": 1230},
+}
+
+
 @pytest.mark.parametrize(
     "typed, currency, minor",
-    [
-        ("499", "INR", 49900),
-        ("499.50", "INR", 49950),
-        ("1,299", "INR", 129900),
-        (" 1,299.5 ", "INR", 129950),
-        ("1,23,456.78", "INR", 12345678),
-        ("1,234,567", "JPY", 1234567),
-        ("12,345.60", "USD", 1234560),
-        ("499.", "INR", 49900),
-        ("0.50", "USD", 50),
-        ("1,200", "JPY", 1200),
-        ("750.0", "JPY", 750),
-        ("1.230", "KWD", 1230),
-        ("999999.99", "INR", 99999999),
-    ],
+    [(typed, currency, minor) for currency, prices in READ_AS.items() for typed, minor in prices.items()],
 )
 def test_prices_are_read_exactly_in_minor_units(typed, currency, minor):
     assert parse_price(typed, currency) == minor
 
 
+# Why a price is refused, and the prices (as typed, in their currency) refused for that reason.
+REFUSED_BECAUSE = {
+    "cannot be negative": [("-5", "INR")],
+    "more than zero": [("0", "INR"), ("0.00", "USD")],
+    "INR has 2 decimal places": [("499.505", "INR")],
+    "JPY has no decimal places": [("750.5", "JPY")],
+    "as a number": [("499,50", "INR"), ("1,2,3", "INR"), ("4e2", "INR"), ("NaN", "INR"), ("₹499", "INR"), ("", "INR")],
+    "below the smallest payment Razorpay accepts, ₹1.00": [("0.50", "INR")],
+    "below the smallest payment Stripe accepts, $0.50": [("0.49", "USD")],
+    "more than a checkout can charge": [("1,000,000", "INR")],
+    "steps of 0.010": [("1.234", "KWD")],
+}
+
+
 @pytest.mark.parametrize(
     "typed, currency, says",
-    [
-        ("-5", "INR", "cannot be negative"),
-        ("0", "INR", "more than zero"),
-        ("0.00", "USD", "more than zero"),
-        ("499.505", "INR", "INR has 2 decimal places"),
-        ("750.5", "JPY", "JPY has no decimal places"),
-        ("499,50", "INR", "as a number"),
-        ("1,2,3", "INR", "as a number"),
-        ("4e2", "INR", "as a number"),
-        ("NaN", "INR", "as a number"),
-        ("₹499", "INR", "as a number"),
-        ("", "INR", "as a number"),
-        ("0.50", "INR", "below the smallest payment Razorpay accepts, ₹1.00"),
-        ("0.49", "USD", "below the smallest payment Stripe accepts, $0.50"),
-        ("1,000,000", "INR", "more than a checkout can charge"),
-        ("1.234", "KWD", "steps of 0.010"),
-    ],
+    [(typed, currency, says) for says, prices in REFUSED_BECAUSE.items() for typed, currency in prices],
 )
 def test_bad_prices_are_refused_with_the_reason(typed, currency, says):
     with pytest.raises(ValueError, match=re.escape(says)):

@@ -12,16 +12,17 @@ from typing import Any
 
 import aiohttp
 import razorpay
-from aiohttp import web
 
 from sandboxes.common.webhooks import WebhookSender
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_STATE, SandboxState, create_razorpay_sandbox
 from support.clock import Clock
-from support.served import Served
+from support.served import Started, serve
 
 MOUNT = "/sandbox/razorpay"
 WEBHOOK_SECRET = "rzp-webhook-secret-for-tests"
 FAST_RETRIES = (0.05, 0.05, 0.05)  # the real schedule spans a day; tests cannot wait that long
+# The webhooks a UPI payment captured at once sends, in order.
+PAID = ["payment.authorized", "payment.captured", "order.paid"]
 
 
 def basic_auth(key_id: str, key_secret: str) -> str:
@@ -30,14 +31,12 @@ def basic_auth(key_id: str, key_secret: str) -> str:
 
 
 @dataclass
-class Sandbox(Served):
+class Sandbox(Started):
     """The running sandbox as a test sees it: where it is, its keys, its state and a client session."""
 
-    app: web.Application
     session: aiohttp.ClientSession
     key_id: str
     key_secret: str
-    clock: Clock
 
     @property
     def state(self) -> SandboxState:
@@ -89,14 +88,17 @@ async def run_sdk(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return await asyncio.to_thread(call, *args, **kwargs)
 
 
+async def pay_order(sandbox, **order_fields) -> str:
+    """Create an order and pay it with UPI (captured at once); return the payment id."""
+    order = await sandbox.create_order(**order_fields)
+    status, paid = await sandbox.pay(order["id"])
+    assert status == 200, paid
+    return paid["razorpay_payment_id"]
+
+
 def new_keys() -> tuple[str, str]:
     """A fresh test key pair."""
     return "rzp_test_" + secrets.token_hex(7), secrets.token_urlsafe(24)
-
-
-async def shop_home(request: web.Request) -> web.Response:
-    """The parent app's own page, beside the mounted sandbox."""
-    return web.Response(text="the shop")
 
 
 @asynccontextmanager
@@ -107,10 +109,7 @@ async def running_sandbox(
     key_id, key_secret = new_keys()
     keys = {"key_id": key_id, "key_secret": key_secret}
     app = create_razorpay_sandbox(clock=clock, **keys, **options)
-    if mount:
-        parent = web.Application()
-        parent.router.add_get("/", shop_home)
-        parent.add_subapp(MOUNT, app)
-    server = await aiohttp_server(parent if mount else app)
+    prefix = MOUNT if mount else ""
+    server = await serve(aiohttp_server, app, prefix)
     async with aiohttp.ClientSession() as session:
-        yield Sandbox(server=server, app=app, session=session, clock=clock, prefix=MOUNT if mount else "", **keys)
+        yield Sandbox(server=server, app=app, session=session, clock=clock, prefix=prefix, **keys)

@@ -37,6 +37,13 @@ class Receiver:
     def url(self) -> str:
         return str(self.server.make_url("/hook"))
 
+    async def wait_for(self, count: int) -> None:
+        """Wait (up to about 4 s) until `count` webhooks have arrived; the test's assertions then say what came."""
+        for _ in range(200):
+            if len(self.requests) == count:
+                return
+            await asyncio.sleep(0.02)
+
     async def handle(self, request: web.Request) -> web.Response:
         """Record the request, then answer as told."""
         received = Received(headers=request.headers.copy(), body=await request.read(), at=time.monotonic())

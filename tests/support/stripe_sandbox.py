@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 import aiohttp
 import stripe
-from aiohttp import web
 
 from sandboxes.common.webhooks import WebhookSender
 from sandboxes.stripe import (
@@ -27,12 +26,21 @@ from sandboxes.stripe import (
 )
 from support.addresses import US_BILLING, US_SHIPPING, US_SHIPPING_FORM
 from support.clock import Clock
-from support.served import Served
+from support.served import Started, serve
 
 MOUNT = "/sandbox/stripe"
 WEBHOOK_SECRET = "whsec_" + "t3st" * 8
 FAST_RETRIES = (0.05, 0.05, 0.05)  # Stripe's test-mode schedule spans hours; tests cannot wait that long
 GOOD_CARD = "4242 4242 4242 4242"
+# The events paying a Checkout Session raises, in order.
+PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
+
+
+async def paid_intent(sandbox) -> str:
+    """Create a $25.00 session (metadata order_id ord_1 on it and its PaymentIntent), pay it; return the intent."""
+    session = await sandbox.create_session()
+    assert (await sandbox.pay(session.id)).status == 303
+    return sandbox.state.sessions[session.id]["payment_intent"]
 
 
 def new_secret_key() -> str:
@@ -114,14 +122,12 @@ class Page:
 
 
 @dataclass
-class Sandbox(Served):
+class Sandbox(Started):
     """The running sandbox as a test sees it: where it is, its key, its state, an HTTP session and the SDK."""
 
-    app: web.Application
     http: aiohttp.ClientSession
     sdk: stripe.StripeClient
     secret_key: str
-    clock: Clock
 
     @property
     def state(self) -> StripeSandboxState:
@@ -243,24 +249,13 @@ def parse(html: str) -> Elements:
     return elements
 
 
-async def shop_home(request: web.Request) -> web.Response:
-    """The parent app's own page, beside the mounted sandbox."""
-    return web.Response(text="the shop")
-
-
 @asynccontextmanager
 async def running_sandbox(aiohttp_server, clock: Clock, *, mount: bool, **options: Any) -> AsyncIterator[Sandbox]:
     """Start the sandbox (alone, or under MOUNT in a parent app) with the SDK and an HTTP session pointed at it."""
     key = new_secret_key()
     app = create_stripe_sandbox(secret_key=key, clock=clock, **options)
-    if mount:
-        parent = web.Application()
-        parent.router.add_get("/", shop_home)
-        parent.add_subapp(MOUNT, app)
-        server = await aiohttp_server(parent)
-    else:
-        server = await aiohttp_server(app)
     prefix = MOUNT if mount else ""
+    server = await serve(aiohttp_server, app, prefix)
     url = str(server.make_url(prefix or "/")).rstrip("/")
     async with aiohttp.ClientSession() as http, stripe_client(url, key) as sdk:
         yield Sandbox(server=server, app=app, http=http, sdk=sdk, secret_key=key, clock=clock, prefix=prefix)

@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 import random
-import sys
 import time
 
 import aiohttp
@@ -14,15 +13,14 @@ import pytest
 import razorpay
 import requests
 from razorpay.errors import SignatureVerificationError
-from support.razorpay_sandbox import WEBHOOK_SECRET, running_sandbox
+from support.command_line import running_command
+from support.razorpay_sandbox import PAID, WEBHOOK_SECRET, pay_order, running_sandbox
 from support.receiver import start_receiver
 
 from sandboxes.common.webhooks import RAZORPAY_RETRY_DELAYS, razorpay_signature
 from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, create_razorpay_sandbox
 from sandboxes.razorpay.entities import EVIDENCE_DOCUMENTS
 from sandboxes.razorpay.errors import RazorpayError
-
-PAID = ["payment.authorized", "payment.captured", "order.paid"]
 
 
 def verify(body: bytes, signature: str, secret: str = WEBHOOK_SECRET) -> bool:
@@ -38,14 +36,6 @@ def names(receiver) -> list[str]:
 def ids(receiver) -> list[str]:
     """The event ids the receiver got, in arrival order."""
     return [received.headers["X-Razorpay-Event-Id"] for received in receiver.requests]
-
-
-async def pay_order(sandbox, **order_fields) -> str:
-    """Create an order and pay it with UPI (captured at once); return the payment id."""
-    order = await sandbox.create_order(**order_fields)
-    status, paid = await sandbox.pay(order["id"])
-    assert status == 200, paid
-    return paid["razorpay_payment_id"]
 
 
 async def fail_payment(sandbox) -> str:
@@ -116,16 +106,6 @@ async def test_without_a_secret_nothing_is_signed(aiohttp_server, clock, receive
         await fail_payment(unsigned)
         await unsigned.webhooks.drain()
     assert "X-Razorpay-Signature" not in receiver.requests[0].headers
-
-
-async def test_a_mounted_sandbox_delivers_too(aiohttp_server, clock, receiver):
-    # aiohttp runs a sub-app's cleanup_ctx, so the sender runs when the sandbox is mounted in the shop.
-    async with running_sandbox(
-        aiohttp_server, clock, mount=True, webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET
-    ) as mounted:
-        await pay_order(mounted)
-        await mounted.webhooks.drain()
-    assert names(receiver) == PAID
 
 
 # -- retries -------------------------------------------------------------------------------------
@@ -396,23 +376,8 @@ async def test_a_dispute_raises_payment_dispute_created(sandbox):
 @pytest.mark.slow
 async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_server, unused_tcp_port):
     receiver = await start_receiver(aiohttp_server)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sandboxes.razorpay",
-        "--port",
-        str(unused_tcp_port),
-        "--key-id",
-        "rzp_test_cli01",
-        "--key-secret",
-        "cli-secret",
-        "--webhook-url",
-        receiver.url,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(5)]
+    options = ("--key-id", "rzp_test_cli01", "--key-secret", "cli-secret", "--webhook-url", receiver.url)
+    async with running_command("sandboxes.razorpay", unused_tcp_port, *options, banner_lines=5) as banner:
         assert receiver.url in banner[3] and "generated" in banner[4]
         secret = banner[4].split(":", 1)[1].split()[0]
         url = f"http://127.0.0.1:{unused_tcp_port}"
@@ -428,15 +393,9 @@ async def test_the_command_line_sends_webhooks_with_a_generated_secret(aiohttp_s
                 url + "/checkout/pay",
                 json={"key_id": "rzp_test_cli01", "order_id": order["id"], "method": "upi", "outcome": "success"},
             )
-        for _ in range(200):
-            if len(receiver.requests) == 3:
-                break
-            await asyncio.sleep(0.02)
+        await receiver.wait_for(3)
         assert names(receiver) == PAID
         assert all(verify(r.body, r.headers["X-Razorpay-Signature"], secret) for r in receiver.requests)
-    finally:
-        proc.terminate()
-        await proc.wait()
 
 
 def test_the_signature_is_hmac_sha256_of_the_raw_body():

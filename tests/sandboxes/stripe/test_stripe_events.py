@@ -7,10 +7,9 @@ import logging
 import pytest
 import stripe
 from support.clock import NOW
+from support.stripe_sandbox import PAID
 
 from sandboxes.stripe import StripeEvent
-
-PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
 
 
 async def test_creating_a_session_raises_no_event_and_paying_raises_the_four_stripe_sends(sandbox):

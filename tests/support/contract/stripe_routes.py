@@ -25,17 +25,18 @@ _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """One endpoint of Stripe's v1 API and the TypedDict of its parameters."""
+    """One endpoint of Stripe's v1 API: its method, its path template as a pattern, the TypedDict of its parameters."""
 
     method: str
-    template: str
+    path: re.Pattern[str]
     params: type
 
-    @property
-    def pattern(self) -> re.Pattern:
-        return re.compile(
-            "^" + _PLACEHOLDER.sub("[^/]+", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
-        )
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """A path template as a regular expression, each {placeholder} standing for one path segment."""
+    return re.compile(
+        "^" + _PLACEHOLDER.sub("[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+    )
 
 
 def _params_annotation(func: ast.AsyncFunctionDef | ast.FunctionDef) -> str | None:
@@ -81,7 +82,7 @@ def _imports(tree: ast.Module) -> dict[str, str]:
 def stripe_routes() -> tuple[Route, ...]:
     """Every v1 endpoint stripe-python's services call, literal paths before ones with placeholders."""
     root = Path(stripe.__file__).parent
-    routes: dict[tuple[str, str], Route] = {}
+    found: dict[tuple[str, str], type] = {}
     for source in sorted(root.rglob("*_service.py")):
         if "v2" in source.relative_to(root).parts[:-1]:
             continue
@@ -93,14 +94,15 @@ def stripe_routes() -> tuple[Route, ...]:
             name, call = _params_annotation(func), _request_call(func)
             if not (name and call and call[1].startswith("/v1/") and name in imports):
                 continue
-            params = getattr(importlib.import_module(imports[name]), name)
-            routes.setdefault(call, Route(method=call[0], template=call[1], params=params))
-    return tuple(sorted(routes.values(), key=lambda r: (r.template.count("{"), r.template)))
+            found.setdefault(call, getattr(importlib.import_module(imports[name]), name))
+    # Each pattern compiled once here: params_type tries them all for every request checked.
+    ordered = sorted(found.items(), key=lambda item: (item[0][1].count("{"), item[0][1]))
+    return tuple(Route(method, _path_pattern(template), params) for (method, template), params in ordered)
 
 
 def params_type(method: str, path: str) -> type | None:
     """The TypedDict of a request's parameters, or None for an endpoint stripe-python does not have."""
     for route in stripe_routes():
-        if route.method == method.upper() and route.pattern.match(path):
+        if route.method == method.upper() and route.path.match(path):
             return route.params
     return None
