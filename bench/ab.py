@@ -29,7 +29,7 @@ SHOPPERS, WEBHOOK_CONCURRENCY = 200, 32
 
 async def compare(trees: dict[str, Path], rounds: int, seconds: float, latency: float) -> dict:
     """Alternate checkout and webhook windows between the stacks; CPU per unit of work, round by round."""
-    found: dict = {name: {"checkout": [], "event": []} for name in trees}
+    found: dict = {name: {"checkout": [], "event": [], "checkouts_per_s": []} for name in trees}
     async with contextlib.AsyncExitStack() as stacks, client_session() as session:
         ready = {}
         for name, root in trees.items():
@@ -46,6 +46,7 @@ async def compare(trees: dict[str, Path], rounds: int, seconds: float, latency: 
                     stack, session, entities, concurrency=WEBHOOK_CONCURRENCY, warmup=1, duration=seconds
                 )
                 found[name]["checkout"].append(run["server_cpu_ms_per_checkout"])
+                found[name]["checkouts_per_s"].append(run["checkouts_per_s"])
                 found[name]["event"].append(hooks["server_cpu_ms_per_event"])
             log(
                 f"round {number + 1}: "
@@ -68,6 +69,9 @@ def summarize(found: dict, ours: str, theirs: str) -> str:
             f"CPU per {unit}: {ours} {statistics.median(ours_ms):.3f} ms, "
             f"{theirs} {statistics.median(theirs_ms):.3f} ms, median ratio {statistics.median(ratios):.3f}"
         )
+    # Throughput beside the CPU: with gateway latency (--latency) it also shows how well the waiting is hidden.
+    rates = {name: statistics.median(found[name]["checkouts_per_s"]) for name in (ours, theirs)}
+    lines.append(f"checkouts/s at {SHOPPERS} shoppers: {ours} {rates[ours]:.1f}, {theirs} {rates[theirs]:.1f}")
     return "\n".join(lines)
 
 

@@ -34,14 +34,15 @@ def test_ab_compares_round_by_round():
     from bench.ab import summarize
 
     found = {
-        "this tree": {"checkout": [6.0, 9.0, 7.0], "event": [0.8, 1.2, None]},
-        "HEAD~1": {"checkout": [8.0, 10.0, 7.0], "event": [1.0, 1.2, 1.0]},
+        "this tree": {"checkout": [6.0, 9.0, 7.0], "event": [0.8, 1.2, None], "checkouts_per_s": [200.0, 180.0, 190.0]},
+        "HEAD~1": {"checkout": [8.0, 10.0, 7.0], "event": [1.0, 1.2, 1.0], "checkouts_per_s": [150.0, 170.0, 160.0]},
     }
     lines = summarize(found, "this tree", "HEAD~1").splitlines()
     # Ratios 0.75, 0.9, 1.0 and 0.8, 1.0 (a window without events is left out).
     assert lines == [
         "CPU per checkout: this tree 7.000 ms, HEAD~1 8.000 ms, median ratio 0.900",
         "CPU per event: this tree 1.000 ms, HEAD~1 1.000 ms, median ratio 0.900",
+        "checkouts/s at 200 shoppers: this tree 190.0, HEAD~1 160.0",
     ]
 
 
