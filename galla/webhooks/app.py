@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from galla.web.areas import add_routes_under
-from galla.web.middlewares import ANSWERS_JSON, error_middleware
+from galla.web.middlewares import ANSWERS_JSON
 from galla.webhooks import routes
 
 WEBHOOKS_PREFIX = "/webhooks"
@@ -13,7 +13,9 @@ WEBHOOKS_PREFIX = "/webhooks"
 
 def create_webhooks_app() -> web.Application:
     """The gateways' webhook endpoints."""
-    app = web.Application(middlewares=[error_middleware])
+    # No middleware of its own: the root application's error middleware, just outside, answers in the JSON
+    # envelope for every application marked ANSWERS_JSON; a second one here would only wrap each delivery twice.
+    app = web.Application()
     app[ANSWERS_JSON] = True
     add_routes_under(app, WEBHOOKS_PREFIX, routes.routes)
     return app
