@@ -12,15 +12,14 @@ from __future__ import annotations
 import re
 import string
 
-import aiohttp
 from hypothesis import given
 from hypothesis import strategies as st
 from support.abuse import place_order
+from support.app import ADMIN
 
 from galla.ops import redact
 from galla.ops.redact import REDACTED, passes_luhn
 
-ADMIN = {"Authorization": aiohttp.encode_basic_auth("admin", "correct-horse-battery-staple")}  # tests/support/app.py
 CARD = "4111 1111 1111 1111"  # Visa's test card
 
 
