@@ -147,6 +147,7 @@ def setup_templates(app: web.Application, settings: Settings, sandboxed: frozens
     env.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str)
     env.globals.update(
         shop_name=settings.shop_name,
+        shop_details=settings.shop_details,
         sandbox_mode=bool(sandboxed),
         sandboxed_gateways=sandboxed,
         live_gateways=settings.keyed_gateways,
@@ -260,6 +261,7 @@ async def shop_for(
             stripe=stripe,
             public_url=settings.public_url,
             name=settings.shop_name,
+            details=settings.shop_details,
             capture=settings.razorpay_capture,
             failover=settings.failover,
             on_failover=on_failover,

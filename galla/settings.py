@@ -9,6 +9,7 @@ import limits
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from galla.orders.context import ShopDetails
 from galla.payments.razorpay.client import DEFAULT_API_BASE, DEFAULT_CHECKOUT_JS
 from galla.payments.stripe import client as stripe_gateway
 
@@ -83,6 +84,13 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8080"
     admin_password: SecretStr | None = None
     shop_name: str = "Galla"
+    # The shop's own details, printed on receipts, emails and the Stripe page (as a business's public details are
+    # on Stripe Checkout): the registered legal name (SHOP_NAME when unset), its postal address, and how buyers
+    # reach it.
+    shop_legal_name: str | None = None
+    shop_address: str | None = None
+    shop_email: str | None = None
+    shop_phone: str | None = None
 
     @field_validator(
         "mongodb_uri",
@@ -97,6 +105,10 @@ class Settings(BaseSettings):
         "smtp_username",
         "smtp_password",
         "smtp_from",
+        "shop_legal_name",
+        "shop_address",
+        "shop_email",
+        "shop_phone",
         mode="before",
     )
     @classmethod
@@ -119,6 +131,17 @@ class Settings(BaseSettings):
     def stripe_webhook_secrets(self) -> tuple[str, ...]:
         """STRIPE_WEBHOOK_SECRET as a list: the current secret first, then any previous one still verified."""
         return split_secrets(self.stripe_webhook_secret)
+
+    @property
+    def shop_details(self) -> ShopDetails:
+        """The shop's name and legal details as receipts, emails and the Stripe page show them."""
+        return ShopDetails(
+            name=self.shop_name,
+            legal_name=self.shop_legal_name or self.shop_name,
+            address=self.shop_address,
+            email=self.shop_email,
+            phone=self.shop_phone,
+        )
 
     @property
     def keyed_gateways(self) -> frozenset[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,24 @@ def registered_providers() -> Mapping[str, PaymentProvider]:
 
 
 @dataclass(frozen=True, slots=True)
+class ShopDetails:
+    """Who sells: the shop's name, legal name, postal address (lines split by ", " or newlines) and contacts."""
+
+    name: str = "Galla"
+    legal_name: str = "Galla"
+    address: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address as lines (SHOP_ADDRESS may separate them by newlines or by ", ")."""
+        if not self.address:
+            return []
+        return [part.strip() for part in re.split(r"\n|, ", self.address) if part.strip()]
+
+
+@dataclass(frozen=True, slots=True)
 class Shop:
     """The dependencies of the checkout flows, built once by the app; None for a gateway that is off."""
 
@@ -74,6 +93,7 @@ class Shop:
     stripe: StripeGateway | OffGateway | None
     public_url: str = "http://127.0.0.1:8080"
     name: str = "Galla"
+    details: ShopDetails = field(default_factory=ShopDetails)  # legal name, address, contacts (receipts, emails)
     capture: CaptureMode = "auto"
     failover: bool = True  # Razorpay's Indian buyers may pay through Stripe in INR when Razorpay is down
     on_failover: Callable[[str, str], None] | None = None  # told (from, to) of each rerouted checkout
