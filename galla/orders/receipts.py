@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-
-import jinja2
 
 from galla.orders.addresses import address_lines
 from galla.orders.calendar import shop_time
 from galla.orders.context import Shop
+from galla.orders.emails import build_buyer_email
 from galla.orders.errors import Conflict, InvalidInput, NotFound
 from galla.orders.states import OrderStatus, values
 from galla.payments.labels import gateway_label, method_label
-from galla.payments.money import format_money
 from galla.store.orders import Order
 from galla.store.outbox import (
     OUTBOX_STATUSES,
@@ -23,25 +20,11 @@ from galla.store.outbox import (
     get_message,
     list_messages,
     message_exists,
-    new_message,
     queue_message,
     requeue_message,
 )
 
 RECEIPT_STATUSES = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
-EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
-
-# Built once, and never checking the files again (auto_reload stats them on every use): rendering a receipt
-# happens inside the request that paid the order, so it stays cheap. Templates change with the code, on restart.
-_emails = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(EMAIL_TEMPLATES),
-    auto_reload=False,
-    autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_emails.filters["money"] = lambda amount, currency: format_money(int(amount), currency)
 
 
 def format_shop_time(at: datetime | None) -> str | None:
@@ -78,16 +61,14 @@ def describe_receipt(shop: Shop, order: Order) -> dict[str, Any]:
 
 def build_receipt_email(shop: Shop, order: Order) -> dict[str, Any]:
     """The receipt as an outbox document: subject, plain text and HTML, addressed to the buyer."""
-    receipt = describe_receipt(shop, order)
-    return new_message(
+    return build_buyer_email(
+        shop,
+        order,
         receipt_message_id(order.id),
         kind="receipt",
-        order_id=order.id,
-        to=receipt["customer_email"],
         subject=f"Your {shop.name} receipt for order {order.id}",
-        text=_emails.get_template("receipt.txt").render(receipt=receipt),
-        html=_emails.get_template("receipt.html").render(receipt=receipt),
-        held=shop.holds_mail,
+        template="receipt",
+        receipt=describe_receipt(shop, order),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, Conflict, InvalidInput
+from galla.orders.refund_emails import queue_refund_emails
 from galla.orders.second_payments import settle_extra_refund
 from galla.orders.states import OrderStatus, RefundStatus, values
 from galla.orders.view import call_entry, load_order
@@ -165,10 +166,18 @@ async def send_refund(shop: Shop, order: Order, entry: dict[str, Any]) -> tuple[
     )
     if moved is None:  # its webhook got here first and settled it
         moved = await append_timeline_and_read(shop.db, order.id, call_entry(call)) or order
+    await queue_refund_emails(shop, moved, [key])  # the gateway accepted it: the buyer hears it is made
     return moved, find_refund(moved, key) or entry
 
 
 async def settle_refund(shop: Shop, order: Order, report: RefundReport, entries: list[dict[str, Any]]) -> Order:
+    """Apply what the gateway says about a refund, then queue the emails its status calls for (each once)."""
+    settled = await apply_refund_report(shop, order, report, entries)
+    await queue_refund_emails(shop, settled, [report.key or report.refund_id])
+    return settled
+
+
+async def apply_refund_report(shop: Shop, order: Order, report: RefundReport, entries: list[dict[str, Any]]) -> Order:
     """Apply what the gateway says about a refund, once: each step is one conditional update.
 
     Only a refund of the order's own payment, in its currency, counts; one of a second payment settles that
@@ -304,7 +313,8 @@ async def count_held_refunds(shop: Shop, order: Order) -> Order:
     own = (order.payment or {}).get("id")
     if own is None or order.status == OrderStatus.AUTHORIZED:
         return order  # no captured payment yet: what is held stays held
-    for entry in [r for r in order.refunds if r.get("held")]:
+    held = [r for r in order.refunds if r.get("held")]
+    for entry in held:
         if entry.get("payment_id") != own:
             reason = f"refund {entry.get('refund_id')} is of payment {entry.get('payment_id')}, not {own}"
             order = await drop_refund(shop.db, order.id, entry["key"], [ignored_entry(entry, reason)]) or order
@@ -333,7 +343,9 @@ async def count_held_refunds(shop: Shop, order: Order) -> Order:
             )
             or order
         )
-    return await sync_refund_status(shop, order)
+    synced = await sync_refund_status(shop, order)
+    await queue_refund_emails(shop, synced, [entry["key"] for entry in held])  # now the buyer's refunds too
+    return synced
 
 
 async def apply_refund_step(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,6 +83,12 @@ async def queue_message(db: Any, doc: dict) -> bool:
 async def message_exists(db: Any, message_id: str) -> bool:
     """Whether a message with this id was ever queued (a lookup by _id, nothing copied out)."""
     return await db.outbox.find_one({"_id": message_id}, {"_id": True}) is not None
+
+
+async def find_message_ids(db: Any, message_ids: Iterable[str]) -> set[str]:
+    """Which of these message ids were ever queued (one lookup by _id, nothing else copied out)."""
+    docs = await db.outbox.find({"_id": {"$in": list(message_ids)}}, {"_id": True}).to_list(None)
+    return {doc["_id"] for doc in docs}
 
 
 async def claim_message(

@@ -1,4 +1,4 @@
-"""The mailer: sends queued receipts from the outbox in the background, never inside a request."""
+"""The mailer: sends queued emails (receipts, refunds) from the outbox in the background, never inside a request."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class MailerSettings:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     sender: str = "receipts@localhost"
+    reply_to: str | None = None  # the shop's own address (SHOP_EMAIL): a buyer's reply reaches a person
     starttls: bool = True
     timeout: float = 30.0
     poll_seconds: float = 5.0
@@ -89,16 +90,19 @@ def mailer_settings(settings: Settings) -> MailerSettings:
         username=settings.smtp_username,
         password=password,
         sender=sender,
+        reply_to=settings.shop_details.email,
         starttls=settings.smtp_starttls,
         timeout=settings.smtp_timeout,
         poll_seconds=settings.mail_poll_seconds,
     )
 
 
-def compose(message: OutboxMessage, sender: str) -> EmailMessage:
+def compose(message: OutboxMessage, sender: str, reply_to: str | None = None) -> EmailMessage:
     """The MIME email for an outbox message: plain text, with the HTML as its alternative."""
     email = EmailMessage()
     email["From"] = sender
+    if reply_to:
+        email["Reply-To"] = reply_to
     email["To"] = message.to
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
@@ -115,7 +119,7 @@ async def deliver(message: OutboxMessage, mailer: MailerSettings) -> None:
     implicit_tls = mailer.port == 465
     await asyncio.wait_for(
         aiosmtplib.send(
-            compose(message, mailer.sender),
+            compose(message, mailer.sender, mailer.reply_to),
             hostname=mailer.host,
             port=mailer.port,
             username=mailer.username,
