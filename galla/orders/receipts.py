@@ -26,6 +26,13 @@ from galla.store.outbox import (
 
 RECEIPT_STATUSES = values(OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 
+# How long a refund takes to show in the buyer's account, as each gateway tells its merchants. Razorpay, normal
+# refunds (the speed Galla asks for): "Amount is refunded within 5-7 working days"
+# (https://razorpay.com/docs/payments/refunds/; https://razorpay.com/docs/payments/refunds/normal/). Stripe: "it can
+# take anywhere from 5-10 business days to show up on your customer's bank account"
+# (https://support.stripe.com/questions/customer-refund-processing-time).
+ARRIVES_WITHIN = {"razorpay": "5–7 working days", "stripe": "5–10 business days"}
+
 
 def format_shop_time(at: datetime | None) -> str | None:
     """An instant as a receipt shows it, in IST: "4 Mar 2025, 3:07 pm IST"."""
@@ -33,6 +40,11 @@ def format_shop_time(at: datetime | None) -> str | None:
         return None
     t = shop_time(at)
     return f"{t.day} {t:%b %Y}, {t.hour % 12 or 12}:{t:%M} {'am' if t.hour < 12 else 'pm'} IST"
+
+
+def refund_arrival(gateway: str | None) -> str:
+    """How long a refund through this gateway takes to show in the buyer's account, as its docs say."""
+    return ARRIVES_WITHIN.get(gateway or "", "a few working days")
 
 
 def describe_receipt(shop: Shop, order: Order) -> dict[str, Any]:
@@ -56,6 +68,7 @@ def describe_receipt(shop: Shop, order: Order) -> dict[str, Any]:
         "payment_method": method_label(payment.get("method")),
         "payment_id": payment.get("id") or "",
         "gateway": gateway_label(order.gateway),
+        "refund_arrives_within": refund_arrival(payment.get("gateway") or order.gateway),
     }
 
 

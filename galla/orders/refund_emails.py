@@ -12,19 +12,12 @@ from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.emails import build_buyer_email
-from galla.orders.receipts import format_shop_time
+from galla.orders.receipts import format_shop_time, refund_arrival
 from galla.orders.states import RefundStatus
 from galla.payments.labels import gateway_label, method_label
 from galla.payments.money import format_money
 from galla.store.orders import Order
 from galla.store.outbox import find_message_ids, queue_message
-
-# How long a refund takes to show in the buyer's account, as each gateway tells its merchants. Razorpay, normal
-# refunds (the speed Galla asks for): "Amount is refunded within 5-7 working days"
-# (https://razorpay.com/docs/payments/refunds/; https://razorpay.com/docs/payments/refunds/normal/). Stripe: "it can
-# take anywhere from 5-10 business days to show up on your customer's bank account"
-# (https://support.stripe.com/questions/customer-refund-processing-time).
-ARRIVES_WITHIN = {"razorpay": "5–7 working days", "stripe": "5–10 business days"}
 
 
 class RefundStage(StrEnum):
@@ -72,7 +65,7 @@ def describe_refund(shop: Shop, order: Order, entry: dict[str, Any]) -> dict[str
         "order_total": format_money(order.amount, order.currency),
         "method": method_label((order.payment or {}).get("method")),
         "gateway": gateway_label(gateway),
-        "arrives_within": ARRIVES_WITHIN.get(gateway, "a few working days"),
+        "arrives_within": refund_arrival(gateway),
         "made_at": format_shop_time(entry.get("requested_at") or entry.get("settled_at")),
         "refund_id": entry.get("refund_id") or "",
     }

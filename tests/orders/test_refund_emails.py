@@ -194,3 +194,13 @@ async def test_a_refund_that_fails_before_anyone_said_it_was_made_is_not_told(cl
     await deliver_all(client, [*events_named(razorpay_sandbox, "refund.failed"), *late])
     assert [r["status"] for r in (await client.app[DATABASE].db.orders.find_one())["refunds"]] == ["failed"]
     assert await refund_messages(client) == {}
+
+
+async def test_the_order_page_says_when_to_expect_a_refund_as_its_email_does(client, stripe_sandbox):
+    placed = await paid_stripe_order(client, stripe_sandbox)
+    await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
+    assert (await refund(client, placed["order_id"]))[0] == 202
+    await deliver_all(client, events_named(stripe_sandbox, "refund.created", "charge.refunded"))
+    page = await (await client.get(f"/orders/{placed['order_id']}")).text()
+    assert "Refunded" in page and "Banks usually take 5–10 business days to show it." in page
+    assert "5–7 working days" not in page  # Razorpay's timing, not Stripe's
