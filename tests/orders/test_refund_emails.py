@@ -42,6 +42,16 @@ async def refund_messages(client) -> dict[str, dict]:
     return {doc["_id"]: doc for doc in docs}
 
 
+async def stripe_refund_left_pending(client, stripe_sandbox, amount: int) -> tuple[str, dict]:
+    """A US buyer's Stripe order paid, and a refund of it that Stripe keeps pending: the order id and the refund."""
+    placed = await paid_stripe_order(client, stripe_sandbox)
+    await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
+    stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "pending"
+    status, answer = await refund(client, placed["order_id"], amount)
+    assert status == 202, answer
+    return placed["order_id"], answer["refund"]
+
+
 async def test_a_razorpay_refund_is_told_once_made_and_once_processed(make_client, razorpay_sandbox):
     client = await make_client(**SHOP_DETAILS)
     placed, _ = await paid_and_known(client, razorpay_sandbox)
@@ -124,15 +134,11 @@ async def test_a_refund_made_in_the_razorpay_dashboard_is_told_too(client, razor
 
 
 async def test_a_stripe_refund_is_told_made_then_processed_with_stripes_timing(client, stripe_sandbox):
-    placed = await paid_stripe_order(client, stripe_sandbox)
-    await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
-    order_id = placed["order_id"]
-    stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "pending"
-    _status, answer = await refund(client, order_id, 500)
-    key = answer["refund"]["key"]
+    order_id, made = await stripe_refund_left_pending(client, stripe_sandbox, 500)
+    key = made["key"]
     await deliver_all(client, events_named(stripe_sandbox, "refund.created"))
     assert list(await refund_messages(client)) == [f"refund-made:{order_id}:{key}"]
-    stripe_sandbox.state.settle_refund(answer["refund"]["refund_id"], "succeeded")
+    stripe_sandbox.state.settle_refund(made["refund_id"], "succeeded")
     # refund.updated (status succeeded) and charge.refunded both report it; each twice.
     events = events_named(stripe_sandbox, "refund.updated", "charge.refunded")
     await deliver_all(client, events + events)
@@ -144,13 +150,9 @@ async def test_a_stripe_refund_is_told_made_then_processed_with_stripes_timing(c
 
 
 async def test_a_refund_that_fails_after_it_was_made_is_told_honestly_once(client, stripe_sandbox):
-    placed = await paid_stripe_order(client, stripe_sandbox)
-    await deliver_all(client, events_named(stripe_sandbox, "checkout.session.completed"))
-    order_id = placed["order_id"]
-    stripe_sandbox.server.app[STRIPE_SANDBOX_FAULTS].refund_outcome = "pending"
-    _status, answer = await refund(client, order_id, 500)
-    key = answer["refund"]["key"]
-    stripe_sandbox.state.settle_refund(answer["refund"]["refund_id"], "failed")
+    order_id, made = await stripe_refund_left_pending(client, stripe_sandbox, 500)
+    key = made["key"]
+    stripe_sandbox.state.settle_refund(made["refund_id"], "failed")
     failed = events_named(stripe_sandbox, "refund.failed")
     await deliver_all(client, failed + failed)
     messages = await refund_messages(client)
