@@ -57,13 +57,18 @@ def describe_refund(shop: Shop, order: Order, entry: dict[str, Any]) -> dict[str
     """The facts a refund email shows: how much, to which method, when to expect it, and the order."""
     currency = entry.get("currency") or order.currency
     gateway = entry.get("gateway") or order.gateway
+    method = method_label((order.payment or {}).get("method"))
     return {
         "order_id": order.id,
         "order_url": shop.order_url(order.id),
         "customer_name": (order.customer.get("name") or "").split(" ")[0],
         "amount": format_money(entry["amount"], currency),
         "order_total": format_money(order.amount, order.currency),
-        "method": method_label((order.payment or {}).get("method")),
+        "method": method,
+        # Both gateways refund only to the method that paid: "Refunds are sent back to the original payment method"
+        # (https://razorpay.com/docs/payments/refunds/normal/), "Refunds can only be sent back to the original
+        # payment method used in a charge" (https://docs.stripe.com/refunds, Refund destinations).
+        "destination": f"the account you paid from ({method})" if method else "the account you paid from",
         "gateway": gateway_label(gateway),
         "arrives_within": refund_arrival(gateway),
         "made_at": format_shop_time(entry.get("requested_at") or entry.get("settled_at")),

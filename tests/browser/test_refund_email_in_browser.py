@@ -87,7 +87,7 @@ async def test_a_refund_from_the_admin_queues_the_buyers_refund_emails(page, sho
     await page.click(f"{rows} a:has-text('Galla has refunded ₹5,000.00')")
     await page.wait_for_url("**/admin/outbox/refund-made*")
     body = await page.locator('[data-testid="message-text"]').inner_text()
-    assert "we've refunded ₹5,000.00 of your order to the UPI you paid with" in body
+    assert "we've refunded ₹5,000.00 of your order to the account you paid from (UPI)" in body
     assert "5–7 working days" in body and "Galla Handlooms Private Limited" in body
     await check_page(page, "refund-email-outbox-message")
 

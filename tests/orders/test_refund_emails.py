@@ -82,6 +82,7 @@ async def test_a_razorpay_refund_is_told_once_made_and_once_processed(make_clien
             assert "5–7 working days" in body and f"/orders/{order_id}" in body
             assert "Galla Handlooms Private Limited" in body and "help@galla.example" in body
             assert "+91 80 4000 1234" in body and "Bengaluru 560001" in body
+    assert "we've refunded ₹499.00 of your order to the account you paid from (UPI)." in made["text"]
     assert "Razorpay has processed your refund of ₹499.00" in done["text"]
 
 
