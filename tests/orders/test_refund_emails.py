@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
-from support.app import CUSTOMER
+from support.app import CUSTOMER, checkout_body
 from support.money import paid_and_known, refund
 from support.webhooks import (
     US_BUYER,
@@ -18,6 +18,7 @@ from support.webhooks import (
     deliver_all,
     events_named,
     paid_stripe_order,
+    place,
     post_razorpay,
 )
 
@@ -207,3 +208,20 @@ async def test_the_order_page_says_when_to_expect_a_refund_as_its_email_does(cli
     page = await (await client.get(f"/orders/{placed['order_id']}")).text()
     assert "Refunded" in page and "Banks usually take 5–10 business days to show it." in page
     assert "5–7 working days" not in page  # Razorpay's timing, not Stripe's
+
+
+async def test_a_refund_reported_before_its_payment_is_told_once_the_payment_counts(client, razorpay_sandbox):
+    placed = await place(client, checkout_body())
+    status, paid = await razorpay_sandbox.pay(placed["razorpay"]["order_id"])
+    assert status == 200, paid
+    request = RefundRequest(amount=10000, speed="normal", notes={}, receipt=None)
+    made = razorpay_sandbox.state.refund_payment(paid["razorpay_payment_id"], request)
+    refunds = events_named(razorpay_sandbox, "refund.created", "refund.processed")
+    await deliver_all(client, refunds)
+    assert await refund_messages(client) == {}  # held, not counted: the order has no captured payment yet
+    payments = events_named(razorpay_sandbox, "payment.captured", "order.paid")
+    await deliver_all(client, payments + refunds + payments)
+    assert sorted(await refund_messages(client)) == [
+        f"refund-made:{placed['order_id']}:{made['id']}",
+        f"refund-processed:{placed['order_id']}:{made['id']}",
+    ]
