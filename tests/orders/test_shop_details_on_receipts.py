@@ -38,10 +38,17 @@ async def test_the_receipt_page_names_the_seller_with_its_address_and_contacts(m
     assert '<a href="tel:+918040001234">+91 80 4000 1234</a>' in seller
 
 
-async def test_with_no_details_set_the_receipt_names_the_shop_alone(client, razorpay_sandbox):
+async def test_with_no_details_set_the_receipt_names_the_shop_once(client, razorpay_sandbox):
+    placed, _ = await paid_and_known(client, razorpay_sandbox)
+    page = await (await client.get(f"/orders/{placed['order_id']}")).text()
+    assert 'data-testid="receipt-seller"' not in page and "Galla</p>" in page
+
+
+async def test_a_legal_name_alone_is_shown_under_the_shops_name(make_client, razorpay_sandbox):
+    client = await make_client(shop_legal_name="Galla Handlooms Private Limited")
     placed, _ = await paid_and_known(client, razorpay_sandbox)
     seller = seller_block(await (await client.get(f"/orders/{placed['order_id']}")).text())
-    assert seller.strip() == "<strong>Galla</strong>"
+    assert seller.strip() == "<strong>Galla Handlooms Private Limited</strong>"
 
 
 async def test_every_email_ends_with_the_shops_details(make_client, razorpay_sandbox):
