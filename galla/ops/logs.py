@@ -112,6 +112,10 @@ def configure_logging(fmt: str, level: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # stripe-python logs every API request and response at INFO (stripe/_util.py log_info): two lines per call that
+    # the access log and the payment trace already keep, with the query string (a buyer's email in the customer
+    # search). Its warnings still come through, and LOG_LEVEL=DEBUG shows them all.
+    logging.getLogger("stripe").setLevel(logging.WARNING if root.level > logging.DEBUG else logging.NOTSET)
     # Neither format shows where a call was made from, or which thread or process made it: skip finding out.
     # Walking the caller's frames was a third of each access log line's cost (the logging HOWTO's "Optimization").
     logging._srcfile = None

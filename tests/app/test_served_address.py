@@ -3,12 +3,15 @@ sent to (Stripe's hosted page, the way back from it) is on that port, not :8080.
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
 import pytest
 from support.addresses import US_BILLING, US_SHIPPING_FORM, shipping_address
 from support.galla_serve import galla_serve
 
 from galla.app import create_app
+from galla.ops.logs import is_quiet
 from galla.settings import Settings, SettingsError, check_public_url
 from galla.web.state import SETTINGS
 
@@ -41,6 +44,32 @@ async def test_a_stripe_buyer_goes_and_comes_back_on_the_port_served(tmp_path, u
             assert resp.status == 303 and back.startswith(f"{served.url}/orders/{placed['order_id']}?session_id="), back
             page = await http.get(back)
             assert page.status == 200 and "Paid" in await page.text()
+            for path in (
+                "/",
+                "/cart",
+                "/checkout",
+                back.removeprefix(served.url),
+                "/healthz",
+                "/readyz",
+                "/favicon.ico",
+            ):
+                await get_with_its_files(http, served.url, path)
+            missing = await http.get(served.url + "/static/css/no-such.css")
+            assert missing.status == 404
+        logged = [(record["path"], record["status"]) for record in served.log_records() if "path" in record]
+    assert ("/cart", 200) in logged and ("/static/css/no-such.css", 404) in logged  # an error on a file is kept
+    quiet = [(path, status) for path, status in logged if is_quiet(path, status)]
+    assert quiet == [], f"static files or probes answered well, logged: {quiet}"
+
+
+async def get_with_its_files(http: aiohttp.ClientSession, base: str, path: str) -> None:
+    """GET a page and the stylesheets, scripts and images it names, as a browser would."""
+    async with http.get(base + path) as resp:
+        assert resp.status == 200, path
+        html = await resp.text()
+    for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+        async with http.get(base + asset) as resp:
+            assert resp.status == 200, asset
 
 
 def test_an_unset_public_url_is_the_served_address_for_every_reader():

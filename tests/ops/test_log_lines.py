@@ -31,10 +31,11 @@ class Terminal(io.StringIO):
 
 @pytest.fixture
 def restore_logging():
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    root, stripe = logging.getLogger(), logging.getLogger("stripe")
+    handlers, level, stripe_level = root.handlers[:], root.level, stripe.level
     yield
     root.handlers[:], root.level = handlers, level
+    stripe.setLevel(stripe_level)
 
 
 @pytest.mark.parametrize(
@@ -141,3 +142,19 @@ def test_the_access_logger_skips_quiet_answers(caplog):
         "GET /cart 200 3.1 ms",
         "GET /static/x.css 404 3.1 ms",
     ]
+
+
+def test_the_stripe_sdks_request_lines_are_left_out_its_warnings_kept(monkeypatch, restore_logging):
+    """stripe-python logs each request's URL at INFO (stripe/_util.py log_info), a buyer's email in the query."""
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    configure_logging("json", "INFO", [])
+    stripe = logging.getLogger("stripe")
+    stripe.info("message='Request to Stripe api' method=get url=/v1/customers?email=jane%40example.com")
+    stripe.warning("the API version is old")
+    assert [json.loads(line)["message"] for line in err.getvalue().splitlines()] == ["the API version is old"]
+
+
+async def test_the_favicon_browsers_look_for_is_ours(client):
+    resp = await client.get("/favicon.ico", allow_redirects=False)
+    assert (resp.status, resp.headers["Location"]) == (301, "/static/favicon.svg")
