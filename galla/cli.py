@@ -11,7 +11,7 @@ import sys
 from aiohttp import web
 
 from galla.admin.auth import ADMIN_PASSWORD
-from galla.app import EMBEDDED_BANNER, create_app, shop_for
+from galla.app import create_app, shop_for
 from galla.ops.collector import freeze_at_startup, freezes_collections
 from galla.ops.logs import AccessLogger, configure_logging, settings_secrets
 from galla.orders.reconcile import ReconcileReport
@@ -69,8 +69,6 @@ def serve(args: argparse.Namespace) -> None:
         print(OFF_LINES[gateway], flush=True)
     for warning in webhook_secret_warnings(settings):
         print(warning, file=sys.stderr, flush=True)
-    if not settings.mongodb_uri:
-        print(f"MongoDB: {EMBEDDED_BANNER}", flush=True)
     effective = app[SETTINGS]  # with the sandboxes' generated keys, which are secrets too
     configure_logging(settings.log_format, settings.log_level, [*settings_secrets(effective), app[ADMIN_PASSWORD]])
     # The process is this one server's alone (tests build many apps in one process, and never freeze).
