@@ -11,7 +11,7 @@ import sys
 from aiohttp import web
 
 from galla.admin.auth import ADMIN_PASSWORD
-from galla.app import create_app, shop_for
+from galla.app import DEFAULT_SELF_URL, create_app, shop_for
 from galla.ops.collector import freeze_at_startup, freezes_collections
 from galla.ops.logs import AccessLogger, configure_logging, settings_secrets
 from galla.orders.reconcile import ReconcileReport
@@ -141,6 +141,8 @@ def reconcile_once(args: argparse.Namespace) -> None:
     except SettingsError as exc:
         print(f"galla reconcile: {exc}", file=sys.stderr)
         sys.exit(2)
+    if not settings.public_url:  # test keys: order links point where a default `galla serve` listens
+        settings = settings.model_copy(update={"public_url": DEFAULT_SELF_URL})
     report = asyncio.run(run_reconcile(settings, force=args.force))
     if report is None:
         print("another process holds the reconcile lease; try again later or pass --force")

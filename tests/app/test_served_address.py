@@ -11,6 +11,7 @@ from support.addresses import US_BILLING, US_SHIPPING_FORM, shipping_address
 from support.galla_serve import galla_serve
 
 from galla.app import create_app
+from galla.cli import main as galla
 from galla.ops.logs import is_quiet
 from galla.settings import Settings, SettingsError, check_public_url
 from galla.web.state import SETTINGS
@@ -91,3 +92,16 @@ def test_live_keys_need_a_public_url_test_keys_do_not(keys):
         check_public_url(Settings(_env_file=None, **keys))
     check_public_url(Settings(_env_file=None, public_url="https://shop.example.in", **keys))
     check_public_url(Settings(_env_file=None, stripe_secret_key="sk_test_x"))
+
+
+@pytest.mark.parametrize("command", ["serve", "reconcile"])
+def test_galla_refuses_to_start_with_live_keys_and_no_public_url(command, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)  # no .env
+    for name in ("PUBLIC_URL", "RAZORPAY_KEY_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_x")
+    monkeypatch.setenv("ADMIN_PASSWORD", "a-long-enough-password")
+    monkeypatch.setenv("MONGODB_URI", "mongodb://127.0.0.1:9/galla")  # never reached: refused first
+    with pytest.raises(SystemExit) as exit_:
+        galla([command])
+    assert exit_.value.code == 2 and "PUBLIC_URL is not set" in capsys.readouterr().err
