@@ -1,4 +1,5 @@
-# Galla: `make run` serves the shop on http://127.0.0.1:8080, `make test` runs every test.
+# Galla: `make run` serves the shop on http://127.0.0.1:8080 (`make run PORT=18080` on another port: buyers are sent
+# back to the port served unless PUBLIC_URL says otherwise), `make test` runs every test.
 # The venv's interpreter: the first Python 3.11+ with venv among these, the distribution's own first. Debian's
 # CPython is built with profile-guided and link-time optimisation: the server spends about a tenth less CPU per
 # checkout on it than on a default build such as pyenv's (docs/BENCHMARKS.md). `make PYTHON=... ` picks another.

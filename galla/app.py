@@ -58,6 +58,8 @@ ROOT = Path(__file__).resolve().parent  # galla/: its templates and static files
 GATEWAY_CONNECTIONS = 1000  # per gateway, per process
 # A webhook apply past its answer makes a few short calls (WEBHOOK_CALL_SECONDS each); the ledger job covers the rest.
 SHUTDOWN_APPLY_SECONDS = 5.0
+# Where an app built without self_url or PUBLIC_URL (the tests' in-process clients) says it is: `galla serve`'s default.
+DEFAULT_SELF_URL = "http://127.0.0.1:8080"
 EMBEDDED_BANNER = "Embedded in-memory MongoDB store (mongomock): all data is lost when the server stops."
 
 
@@ -65,7 +67,9 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     """Build the app; db and self_url (where this server is reachable) are injectable for tests."""
     check_gateway_keys(settings)
     sandboxed = sandboxed_gateways(settings)
-    self_url = (self_url or settings.public_url).rstrip("/")
+    self_url = (self_url or settings.public_url or DEFAULT_SELF_URL).rstrip("/")
+    if not settings.public_url:  # unset: buyers come back (from Stripe, to the admin) where this server is served
+        settings = settings.model_copy(update={"public_url": self_url})
     # Same code path as a real account: our clients speak HTTP to the sandboxes mounted here.
     if "razorpay" in sandboxed:
         settings = settings.with_razorpay_sandbox(self_url)
@@ -111,6 +115,13 @@ def mount_areas(app: web.Application, guard: Middleware) -> None:
     app.add_subapp(WEBHOOKS_PREFIX, create_webhooks_app())
     add_shop(app)
     app.router.add_static("/static", ROOT / "static", name="static")
+    # Browsers ask for /favicon.ico on a page that names no icon (the Stripe sandbox's): a 404 logged on each view.
+    app.router.add_get("/favicon.ico", send_to_favicon)
+
+
+async def send_to_favicon(request: web.Request) -> web.Response:
+    """Our icon, where browsers look for it by default."""
+    raise web.HTTPMovedPermanently("/static/favicon.svg")
 
 
 def admin_password(settings: Settings, sandboxed: frozenset[str]) -> str:

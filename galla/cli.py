@@ -11,11 +11,11 @@ import sys
 from aiohttp import web
 
 from galla.admin.auth import ADMIN_PASSWORD
-from galla.app import EMBEDDED_BANNER, create_app, shop_for
+from galla.app import DEFAULT_SELF_URL, create_app, shop_for
 from galla.ops.collector import freeze_at_startup, freezes_collections
 from galla.ops.logs import AccessLogger, configure_logging, settings_secrets
 from galla.orders.reconcile import ReconcileReport
-from galla.settings import Settings, SettingsError
+from galla.settings import Settings, SettingsError, check_public_url
 from galla.store.db import ensure_indexes, open_database
 from galla.store.products import seed_products
 from galla.web.state import SETTINGS
@@ -57,17 +57,10 @@ def serve(args: argparse.Namespace) -> None:
     settings = Settings()
     try:
         app = create_app(settings, self_url=loopback_url(args.host, args.port))
+        check_public_url(settings)
     except SettingsError as exc:
         print(f"galla serve: {exc}", file=sys.stderr)
         sys.exit(2)
-    print(f"Galla is serving on {loopback_url(args.host, args.port)}", flush=True)
-    if settings.admin_password is None:
-        # Shown once, to whoever started the server, and never logged.
-        print(
-            f"Admin: sign in at /admin/login with this run's password {app[ADMIN_PASSWORD]} "
-            "(set ADMIN_PASSWORD to choose one)",
-            flush=True,
-        )
     if settings.razorpay_sandbox:
         print("Razorpay: sandbox mounted at /sandbox/razorpay (no keys set; payments are simulated)", flush=True)
     if settings.stripe_sandbox:
@@ -76,14 +69,32 @@ def serve(args: argparse.Namespace) -> None:
         print(OFF_LINES[gateway], flush=True)
     for warning in webhook_secret_warnings(settings):
         print(warning, file=sys.stderr, flush=True)
-    if not settings.mongodb_uri:
-        print(f"MongoDB: {EMBEDDED_BANNER}", flush=True)
     effective = app[SETTINGS]  # with the sandboxes' generated keys, which are secrets too
     configure_logging(settings.log_format, settings.log_level, [*settings_secrets(effective), app[ADMIN_PASSWORD]])
     # The process is this one server's alone (tests build many apps in one process, and never freeze).
     if freezes_collections(settings):
         app.on_startup.append(freeze_at_startup)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=AccessLogger, loop=new_event_loop())
+    # Said once the socket listens, after the startup logs, so the address and the password are the last lines.
+    ready = ready_lines(app, settings, loopback_url(args.host, args.port))
+    web.run_app(
+        app,
+        host=args.host,
+        port=args.port,
+        print=lambda _: print(*ready, sep="\n", flush=True),
+        access_log_class=AccessLogger,
+        loop=new_event_loop(),
+    )
+
+
+def ready_lines(app: web.Application, settings: Settings, served: str) -> list[str]:
+    """What `galla serve` prints when it listens: the one URL to open and, for a demo run, the admin's password."""
+    public = app[SETTINGS].public_url.rstrip("/")  # PUBLIC_URL, or the served address when it is unset
+    where = f" (this process listens on {served})" if public != served else ""
+    lines = ["", f"Galla is ready. Open {public}/ in your browser{where}."]
+    if settings.admin_password is None:
+        # Shown once, to whoever started the server, and never logged.
+        lines.append(f"Admin: {public}/admin/login, password {app[ADMIN_PASSWORD]} (set ADMIN_PASSWORD to choose one)")
+    return [*lines, "Press Ctrl-C to stop.", ""]
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -125,6 +136,13 @@ def reconcile_once(args: argparse.Namespace) -> None:
             "POST /api/admin/reconcile there."
         )
         sys.exit(2)
+    try:
+        check_public_url(settings)  # the receipts a pass sends link to the order page
+    except SettingsError as exc:
+        print(f"galla reconcile: {exc}", file=sys.stderr)
+        sys.exit(2)
+    if not settings.public_url:  # test keys: order links point where a default `galla serve` listens
+        settings = settings.model_copy(update={"public_url": DEFAULT_SELF_URL})
     report = asyncio.run(run_reconcile(settings, force=args.force))
     if report is None:
         print("another process holds the reconcile lease; try again later or pass --force")

@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     # How many trusted proxies add to X-Forwarded-For before Galla: the client is the entry that many from the
     # right (0: TRUST_FORWARDED_FOR decides, as one hop).
     trusted_proxy_hops: int = Field(0, ge=0, le=10)
-    log_format: Literal["json", "text"] = "json"
+    # auto: text lines for people on a terminal, JSON lines when stderr is a file or a pipe (a log collector).
+    log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
 
     # Email: receipts go out through this SMTP server; with no host they are kept in the outbox as "held",
@@ -81,7 +82,9 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(30.0, gt=0, le=300)
     mail_poll_seconds: float = Field(5.0, ge=0)
 
-    public_url: str = "http://127.0.0.1:8080"
+    # The address buyers reach the shop at ("https://shop.example.in"); unset (""), it is the address `galla serve`
+    # serves on, filled in by create_app, so a run on another port sends buyers back to that port.
+    public_url: str = ""
     admin_password: SecretStr | None = None
     shop_name: str = "Galla"
     # The shop's own details, printed on receipts, emails and the Stripe page (as a business's public details are
@@ -214,6 +217,22 @@ def check_gateway_keys(settings: Settings) -> None:
         raise SettingsError(
             "RAZORPAY_KEY_ID is set but RAZORPAY_KEY_SECRET is not: set both (Razorpay "
             "Dashboard → Account & Settings → API Keys), or neither for the sandbox"
+        )
+
+
+# Live-mode key prefixes, as the gateways document them: Stripe's secret (sk_live_) and restricted (rk_live_) keys
+# (docs.stripe.com/api/authentication, docs.stripe.com/keys), Razorpay's key ids (rzp_live_, razorpay.com/docs/payments/
+# dashboard/account-settings/api-keys). Test keys are left out: a test payment may well come back to this machine.
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_", "rzp_live_")
+
+
+def check_public_url(settings: Settings) -> None:
+    """Refuse live keys without PUBLIC_URL: buyers paying for real would be sent back to this machine's address."""
+    keys = (settings.razorpay_key_id, settings.stripe_secret_key and settings.stripe_secret_key.get_secret_value())
+    if not settings.public_url and any(key and key.startswith(LIVE_KEY_PREFIXES) for key in keys):
+        raise SettingsError(
+            "PUBLIC_URL is not set: with live Razorpay or Stripe keys it must be the shop's public https address "
+            "(https://shop.example.in), where buyers come back from Stripe and gateways send webhooks"
         )
 
 

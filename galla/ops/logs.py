@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line with the request id, and no secret or card number in any of them."""
+"""Logs: JSON lines with the request id for collectors, short lines for a person at a terminal, no secret or card
+number in either, and no line for a served static file or a passing probe."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextvars
 import logging
 import sys
 from collections.abc import Iterable
+from typing import IO
 from urllib.parse import quote, urlsplit
 
 from aiohttp.abc import AbstractAccessLogger
@@ -69,10 +71,32 @@ def settings_secrets(settings: Settings) -> list[str]:
     return values
 
 
+def chosen_log_format(fmt: str, stream: IO[str]) -> str:
+    """LOG_FORMAT as it applies to stream: auto is text on a terminal (a person reads it), else JSON (a program)."""
+    if fmt != "auto":
+        return fmt
+    return "text" if stream.isatty() else "json"
+
+
+class PeopleFormatter(logging.Formatter):
+    """One short line a person reads: `23:14:02 INFO  GET /cart 200 3.1 ms  req 5f0c2a9e`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        clock = self.formatTime(record, "%H:%M:%S")
+        # An access line says what was asked and answered; any other names who said it.
+        said = record.getMessage() if record.name == ACCESS_LOGGER else f"{record.name}: {record.getMessage()}"
+        request_id = getattr(record, "request_id", None)
+        line = f"{clock} {record.levelname:<5} {said}" + (f"  req {request_id[:8]}" if request_id else "")
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
 def configure_logging(fmt: str, level: str, secrets: Iterable[str]) -> None:
-    """Send every log record to stderr, as JSON lines or text, stamped with the request id and redacted."""
+    """Send every log record to stderr, as JSON lines or text (auto: text on a terminal), with the request id,
+    redacted."""
     handler = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
+    if chosen_log_format(fmt, sys.stderr) == "json":
         # orjson: a third less per access line than the json module's formatter, one line for every request.
         handler.setFormatter(
             OrjsonFormatter(
@@ -82,24 +106,46 @@ def configure_logging(fmt: str, level: str, secrets: Iterable[str]) -> None:
             )
         )
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+        handler.setFormatter(PeopleFormatter())
     handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # stripe-python logs every API request and response at INFO (stripe/_util.py log_info): two lines per call that
+    # the access log and the payment trace already keep, with the query string (a buyer's email in the customer
+    # search). Its warnings still come through, and LOG_LEVEL=DEBUG shows them all.
+    logging.getLogger("stripe").setLevel(logging.WARNING if root.level > logging.DEBUG else logging.NOTSET)
     # Neither format shows where a call was made from, or which thread or process made it: skip finding out.
     # Walking the caller's frames was a third of each access log line's cost (the logging HOWTO's "Optimization").
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
+ACCESS_LOGGER = "aiohttp.access"  # the logger aiohttp gives the access logger
+# The probes galla/api/probes.py answers (orchestrators and Prometheus call them every few seconds) and the icon
+# browsers ask for on their own: a line for each success would bury what people did.
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/favicon.ico"})
+# Files a page loads with it (ours under /static/, and the sandboxes' scripts and styles).
+ASSET_SUFFIXES = (".css", ".js", ".svg", ".png", ".jpg", ".jpeg", ".webp", ".ico", ".woff2")
+
+
+def is_quiet(path: str, status: int) -> bool:
+    """Whether an answer goes unlogged: a static file or a probe, answered well (an error on one is still logged)."""
+    if status >= 400:
+        return False
+    return path in QUIET_PATHS or path.startswith("/static/") or path.endswith(ASSET_SUFFIXES)
+
+
 class AccessLogger(AbstractAccessLogger):
-    """One record per request, with its fields as structured data (never the query string or headers)."""
+    """One record per request (but a quiet one: is_quiet), its fields as structured data (never the query string or
+    headers)."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        if is_quiet(request.path, response.status):
+            return
         self.logger.info(
-            "%s %s %s %.1fms",
+            "%s %s %s %.1f ms",
             request.method,
             request.path,
             response.status,
