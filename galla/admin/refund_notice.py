@@ -62,7 +62,7 @@ def describe_refund(order: Order, key: str | None) -> Notice | None:
         method = method_label((order.payment or {}).get("method")) or "payment method"
         return Notice(f"Refund of {amount} processed: {gateway} has sent it back to the buyer's {method}.")
     if status == RefundStatus.PENDING:
-        return Notice(f"Refund of {amount} is pending at {gateway}; this page shows when it is processed.")
+        return Notice(f"Refund of {amount} is pending at {gateway}: the money is on its way back to the buyer.")
     if status == RefundStatus.FAILED:
         reason = f": {refund['error']}" if refund.get("error") else ""
         return Notice(f"Refund of {amount} failed at {gateway}{reason}. Nothing was sent back.", failed=True)
