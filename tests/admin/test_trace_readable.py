@@ -125,3 +125,16 @@ async def test_the_trace_times_steps_as_people_say_them(client, razorpay_sandbox
     assert "2 h 3 min after the last" in page  # from 1 min 43 s to 2 h 5 min
     assert not re.search(r"\d{4,} ms", page)  # never thousands of milliseconds
     assert re.search(r"took \d+(\.\d)? ms", page)  # the gateway calls' round trips
+
+
+async def test_a_refund_the_bank_fails_says_so_and_the_money_stays_refundable(client, razorpay_sandbox):
+    razorpay_sandbox.server.app[SANDBOX_FAULTS].refund_outcome = "failed"
+    placed, paid = await paid_razorpay_order(client, razorpay_sandbox)
+    await verify(client, placed["order_id"], paid)
+    done = await refund(client, placed["order_id"], "100")
+    await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.failed"))
+    page = await order_page(client, done)
+    assert text_of(page, "notice") == "Refund of ₹100.00 failed at Razorpay. Nothing was sent back."
+    assert 'class="admin-notice admin-notice--error" role="alert"' in page
+    assert text_of(page, "refund-status") == "Failed" and text_of(page, "order-status") == "Paid"
+    assert text_of(page, "payment-state") == "Captured"
