@@ -1,4 +1,4 @@
-"""The admin's dashboard figures: today's and this week's takings, success rate, refunds, reviews, failovers.
+"""The admin's dashboard figures: today's and this week's takings, refunds and net, success rate, reviews, failovers.
 
 Days and weeks are the shop's (IST, weeks from Monday). Money is never added across currencies: every
 sum is per currency. Bars carry their share of the largest bar in their chart, so templates only draw.
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from galla.admin.refund_notice import REFUND_LABELS
 from galla.orders.calendar import day_start, shop_time, shop_today, week_start
 from galla.orders.failover import FAILOVER_ROUTE
 from galla.orders.states import OrderStatus, RefundStatus, values
@@ -29,12 +30,9 @@ from galla.store.reports import (
 )
 
 REFUND_STATUSES = values(*RefundStatus)
-REFUND_LABELS: dict[str, str] = {
-    RefundStatus.REQUESTED: "Asked, no answer yet",
-    RefundStatus.PENDING: "Pending at the gateway",
-    RefundStatus.PROCESSED: "Processed",
-    RefundStatus.FAILED: "Failed",
-}
+# Refunds that take money off the takings: every one not failed (asked for, pending or processed), as the order's
+# refund_committed counts them, since that money is the buyer's once asked for.
+GIVEN_BACK = frozenset(values(RefundStatus.REQUESTED, RefundStatus.PENDING, RefundStatus.PROCESSED))
 # Failed attempts are kept only on pending orders, which expire order_expiry after they are placed; the
 # reconciler expires them on its next pass, so look back a day further for orders still pending.
 ATTEMPTS_MARGIN = timedelta(days=1)
@@ -96,6 +94,20 @@ class RefundLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Net:
+    """One currency's gross takings, the refunds given back and what is left, in a period."""
+
+    currency: str
+    gross: int
+    refunds: int
+    refund_count: int
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunds
+
+
+@dataclass(frozen=True, slots=True)
 class Period:
     """The figures of one stretch of shop days (first to last, inclusive)."""
 
@@ -109,6 +121,7 @@ class Period:
     refunds: tuple[RefundLine, ...]
     failovers: int
     second_payments: int = 0  # second payments on paid orders, each refunded automatically (issue 24 item 4)
+    net: tuple[Net, ...] = ()
 
     @property
     def paid_count(self) -> int:
@@ -187,6 +200,7 @@ def summarise_period(
     """The figures of the rows whose day is one of days."""
     takings = [r for r in takings if r.day in days]
     failed = [r for r in failed if r.day in days]
+    refunds = [r for r in refunds if r.day in days]
     return Period(
         key=key,
         title=title,
@@ -198,9 +212,25 @@ def summarise_period(
         ),
         success=SuccessRate("All gateways", sum(r.count for r in takings), sum(r.count for r in failed)),
         success_by_gateway=rates_by_gateway(takings, failed),
-        refunds=list_refunds([r for r in refunds if r.day in days]),
+        refunds=list_refunds(refunds),
         failovers=sum(count for day, count in failovers.items() if day in days),
         second_payments=sum(count for day, count in (second_payments or {}).items() if day in days),
+        net=sum_net(takings, refunds),
+    )
+
+
+def sum_net(takings: list[TakingsRow], refunds: list[RefundsRow]) -> tuple[Net, ...]:
+    """Each currency's gross takings, refunds not failed, and net, side by side; never summed across currencies."""
+    gross = sum_by(takings, lambda row: row.currency)
+    given = sum_by((r for r in refunds if r.status in GIVEN_BACK), lambda row: row.currency)
+    return tuple(
+        Net(
+            currency=currency,
+            gross=gross.get(currency, [0, 0])[0],
+            refunds=given.get(currency, [0, 0])[0],
+            refund_count=given.get(currency, [0, 0])[1],
+        )
+        for currency in sort_currencies([*gross, *given])
     )
 
 

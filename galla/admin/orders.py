@@ -10,11 +10,19 @@ from aiohttp import web
 
 from galla.admin.actions import act
 from galla.admin.order_filters import GATEWAYS, METHODS, read_page
+from galla.admin.refund_notice import Notice, describe_refund, payment_state, refund_label, status_label
 from galla.admin.trace import build_trace
 from galla.ops.logs import settings_secrets
 from galla.ops.redact import Redactor
 from galla.orders.errors import CheckoutError, InvalidInput
-from galla.orders.refunds import REFUNDABLE, check_refund_amount, check_refundable, refundable_amount, request_refund
+from galla.orders.refunds import (
+    REFUNDABLE,
+    check_refund_amount,
+    check_refundable,
+    refund_key,
+    refundable_amount,
+    request_refund,
+)
 from galla.orders.view import load_order
 from galla.payments.money import format_money, parse_major
 from galla.payments.razorpay.capture import capture_order
@@ -23,10 +31,7 @@ from galla.web.body import read_form
 from galla.web.state import SETTINGS, SHOP
 
 routes = web.RouteTableDef()
-DONE_NOTICES = {
-    "refund": "Refund asked for. The gateway's webhook will mark it processed.",
-    "capture": "Payment captured.",
-}
+DONE_NOTICES = {"capture": Notice("Payment captured.")}
 
 
 @routes.get("/admin/orders")
@@ -52,7 +57,9 @@ async def show_orders(request: web.Request) -> web.Response:
 async def show_order(request: web.Request) -> web.Response:
     """One order: what was bought, the payment, refunds, and the trace of every step."""
     order = await load_order(request.config_dict[SHOP], request.match_info["order_id"])
-    return await render_order(request, order, notice=DONE_NOTICES.get(request.query.get("done", "")))
+    # After a refund, ?refund= names it: the notice says where it stands now, read afresh on every visit.
+    notice = describe_refund(order, request.query.get("refund")) or DONE_NOTICES.get(request.query.get("done", ""))
+    return await render_order(request, order, notice=notice)
 
 
 def show_order_failure(request: web.Request, order_id: str) -> Callable[[CheckoutError], Awaitable[web.Response]]:
@@ -65,7 +72,7 @@ def show_order_failure(request: web.Request, order_id: str) -> Callable[[Checkou
 
 
 async def render_order(
-    request: web.Request, order: Order, *, notice: str | None = None, error: CheckoutError | None = None
+    request: web.Request, order: Order, *, notice: Notice | None = None, error: CheckoutError | None = None
 ) -> web.Response:
     """The order page, with a notice or the error that stopped an action."""
     redactor = Redactor(settings_secrets(request.config_dict[SETTINGS]))
@@ -76,6 +83,9 @@ async def render_order(
         "notice": notice,
         "error": error,
         "capturable": order.status == "authorized",
+        "status_label": status_label(order.status),
+        "payment_state": payment_state(order),
+        "refund_label": refund_label,
     }
     return aiohttp_jinja2.render_template("admin_order.html", request, context, status=error.status if error else 200)
 
@@ -104,8 +114,9 @@ async def post_refund(request: web.Request) -> web.Response:
         amount = int(form.get("amount", ""))
     except ValueError:
         raise InvalidInput("amount must be the confirmed amount in minor units", field="amount") from None
-    key = form.get("key") or None
-    done = f"/admin/orders/{order_id}?done=refund"
+    # The confirmation page's key, or a fresh one: either way the redirect can name the refund it makes.
+    key = form.get("key") or secrets.token_urlsafe(16)
+    done = f"/admin/orders/{order_id}?refund={refund_key(order_id, key)}"
     return await act(request_refund(shop, order_id, amount, key), done, show_order_failure(request, order_id))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -23,6 +24,8 @@ BROWSER_EVENTS = {
 
 # What a browser callback's signature check came to (absent: no signature was checked).
 SIGNATURE_WORDS: dict[Any, str] = {True: "signature valid", False: "signature INVALID"}
+# The ledger's outcome keeps minor units ("refunded 0 → 79925"; it is also the webhook's JSON answer): shown as money.
+REFUNDED_CHANGE = re.compile(r"refunded (\d+) → (\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,40 @@ class TraceStep:
     since_start_ms: float = 0.0
     since_previous_ms: float = 0.0
 
+    @property
+    def since_start(self) -> str:
+        """When it happened after the order was placed, as people say it (+1 min 43 s)."""
+        return "+" + format_duration(self.since_start_ms)
+
+    @property
+    def since_previous(self) -> str:
+        """How long after the step before it happened (850 ms)."""
+        return format_duration(self.since_previous_ms)
+
+    @property
+    def took(self) -> str | None:
+        """How long the step itself took (a gateway call's round trip), or None when not measured."""
+        return None if self.duration_ms is None else format_duration(self.duration_ms)
+
+
+def format_duration(ms: float) -> str:
+    """A duration as people say it: 0.4 ms, 850 ms, 2.4 s, 43 s, 1 min 43 s, 2 h 5 min, 3 d 4 h."""
+    # Each unit's threshold is checked after rounding, so 999.6 ms reads 1 s, never 1000 ms.
+    if round(ms, 1) < 10:
+        return f"{ms:.1f} ms".replace(".0 ms", " ms")
+    if round(ms) < 1000:
+        return f"{ms:.0f} ms"
+    if round(ms, -2) < 10_000:
+        return f"{ms / 1000:.1f} s".replace(".0 s", " s")
+    seconds = round(ms / 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    # The two largest units that are there, as a clock would be read aloud; a zero second part is left out.
+    units = [(days, "d"), (hours, "h"), (minutes, "min"), (seconds, "s")]
+    first = next(i for i, (value, _) in enumerate(units) if value)
+    return " ".join(f"{value} {unit}" for value, unit in units[first : first + 2] if value)
+
 
 async def build_trace(shop: Shop, order: Order, redactor: Redactor) -> list[TraceStep]:
     """Every step of the order's payment, oldest first, with times relative to the order's placing."""
@@ -48,7 +85,7 @@ async def build_trace(shop: Shop, order: Order, redactor: Redactor) -> list[Trac
     steps = [step for entry in timeline for step in steps_for_entry(entry, order, events, redactor)]
     seen = {entry.get("event_id") for entry in timeline if entry.get("kind") == "webhook"}
     # Ledger events that named this order but never reached its timeline (a crash between the two writes).
-    steps += [webhook_step(event, None) for event_id, event in events.items() if event_id not in seen]
+    steps += [webhook_step(event, None, order.currency) for event_id, event in events.items() if event_id not in seen]
     steps += [refused_step(rejection) for rejection in await find_order_rejections(shop.db, order.id)]
     steps += [email_step(message) for message in await find_order_messages(shop.db, order.id)]
     return with_offsets(sorted(steps, key=lambda step: utc(step.at)), order.created_at)
@@ -62,7 +99,7 @@ def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor
         return [call_step(entry, redactor)]
     if kind == "webhook":
         event = events.get(str(entry.get("event_id")), {})
-        return [webhook_step(event, entry), *duplicate_steps(event)]
+        return [webhook_step(event, entry, order.currency), *duplicate_steps(event)]
     if kind == "status":
         return [TraceStep(at, "status", "Galla", f"Status → {entry.get('to')}", "changed", entry.get("reason", ""))]
     if kind == "browser":
@@ -142,13 +179,14 @@ def call_step(entry: dict, redactor: Redactor) -> TraceStep:
     )
 
 
-def webhook_step(event: dict, entry: dict | None) -> TraceStep:
-    """A verified webhook delivery: its first arrival, and what applying it did."""
+def webhook_step(event: dict, entry: dict | None, currency: str) -> TraceStep:
+    """A verified webhook delivery: its first arrival, and what applying it did (refunded amounts in currency)."""
     gateway = event.get("gateway") or (entry or {}).get("gateway")
     received, applied = event.get("received_at"), event.get("applied_at")
     duration = (utc(applied) - utc(received)).total_seconds() * 1000 if received and applied else None
     if event.get("status") == "applied":
-        summary = f"signature verified; stored once in the ledger; applied: {event.get('outcome')}"
+        outcome = money_in_outcome(str(event.get("outcome")), currency)
+        summary = f"signature verified; stored once in the ledger; applied: {outcome}"
     else:
         summary = "signature verified; stored in the ledger; not applied yet"
     deliveries = event.get("deliveries", 1)
@@ -210,6 +248,13 @@ def email_step(message: dict) -> TraceStep:
         f"{str(message.get('kind', 'email')).capitalize()} email {status}",
         "failed" if status == "failed" else "ok",
         f"to {message.get('to')}" + (f"; {message['last_error']}" if message.get("last_error") else ""),
+    )
+
+
+def money_in_outcome(outcome: str, currency: str) -> str:
+    """A ledger outcome with its refunded amounts written as money (refunded ₹0.00 → ₹799.25)."""
+    return REFUNDED_CHANGE.sub(
+        lambda m: f"refunded {format_money(int(m[1]), currency)} → {format_money(int(m[2]), currency)}", outcome
     )
 
 

@@ -44,11 +44,11 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
     assert "Refund ₹5,000.00?" in await confirm.inner_text()
     await page.screenshot(path=str(SHOTS / "admin-refund-confirm.png"))
     await page.click('[data-testid="confirm"]')
-    await page.wait_for_url(f"**/admin/orders/{order_id}?done=refund")
-    assert "Refund asked for" in await page.locator('[data-testid="notice"]').inner_text()
+    await page.wait_for_url(f"**/admin/orders/{order_id}?refund=rf_*")
+    assert "Refund of ₹5,000.00" in await page.locator('[data-testid="notice"]').inner_text()
 
     # The sandbox processes the refund and sends refund.processed; the order follows.
-    await reload_until_status(page, "partially refunded")
+    await reload_until_status(page, "Partially refunded")
     assert await page.locator('[data-testid="refunded"]').inner_text() == "₹5,000.00"
     titles = await trace.all_inner_texts()
     assert "Refund of ₹5,000.00 asked for" in titles and "Status → partially_refunded" in titles
@@ -64,8 +64,8 @@ async def test_a_stripe_order_refunded_in_full_shows_its_whole_trace(page, shop_
     await page.goto(f"{shop_url}/admin/orders/{order_id}")
     await page.click('[data-testid="refund-button"]')  # blank amount: all of it
     await page.click('[data-testid="confirm"]')
-    await page.wait_for_url(f"**/admin/orders/{order_id}?done=refund")
-    await reload_until_status(page, "refunded")
+    await page.wait_for_url(f"**/admin/orders/{order_id}?refund=rf_*")
+    await reload_until_status(page, "Refunded")
     titles = await page.locator('[data-testid="trace"] [data-testid="trace-title"]').all_inner_texts()
     for wanted in (
         "POST /v1/checkout/sessions",

@@ -144,7 +144,7 @@ async def test_item4_the_admins_order_page_lists_the_second_payment_and_its_refu
     await deliver_all(client, events_named(razorpay_sandbox, "payment.captured"))
     resp = await client.get(f"/admin/orders/{placed['order_id']}", headers=ADMIN)
     page = await resp.text()
-    assert 'data-testid="second-payments"' in page and f"<code>{late_id}</code> (razorpay)" in page
+    assert 'data-testid="second-payments"' in page and f"<code>{late_id}</code> (Razorpay)" in page
 
 
 async def test_item4_a_dispute_on_the_second_payment_leaves_the_orders_own_payment_alone(
