@@ -6,7 +6,6 @@ rupees by an international card. axe-core on each page; screenshots artifacts/sc
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
 from support.axe import check_page
 from support.browser import (
     ADMIN_PASSWORD,
@@ -20,33 +19,22 @@ from support.browser import (
     pay_by_card,
     wait_for_paid,
 )
+from support.shop_details import LOOMS_FOOTER, LOOMS_SETTINGS
 
 from galla.app import create_app
 from galla.settings import Settings
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
-SHOP = {
-    "shop_name": "Kashmir Looms",
-    "shop_legal_name": "Kashmir Looms Private Limited",
-    "shop_address": "12 Residency Road, Srinagar 190001, India",
-    "shop_email": "help@looms.example",
-    "shop_phone": "+91 98765 43210",
-}
-DETAILS = "Kashmir Looms Private Limited 12 Residency Road Srinagar 190001, India help@looms.example +91 98765 43210"
-
 
 @pytest.fixture
-async def looms_url(database, unused_tcp_port_factory):
+async def looms_url(aiohttp_server, database, unused_tcp_port_factory):
     """The keyless app (both sandboxes mounted) on a real port, with the shop's own details set."""
     port = unused_tcp_port_factory()
     base = f"http://127.0.0.1:{port}"
-    settings = Settings(_env_file=None, public_url=base, admin_password=ADMIN_PASSWORD, **SHOP)
-    runner = web.AppRunner(create_app(settings, db=database, self_url=base))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield base
-    await runner.cleanup()
+    settings = Settings(_env_file=None, public_url=base, admin_password=ADMIN_PASSWORD, **LOOMS_SETTINGS)
+    await aiohttp_server(create_app(settings, db=database, self_url=base), port=port)
+    return base
 
 
 async def watch_csp(page) -> list[str]:
@@ -66,7 +54,7 @@ async def shows_the_shop(page, shop_url: str) -> None:
     await page.wait_for_function("document.querySelector('[data-testid=business-icon]').complete")
     assert await icon.evaluate("img => img.naturalWidth") > 0  # it loaded, under the page's CSP
     details = " ".join((await page.locator('[data-testid="business-details"]').inner_text()).split())
-    assert details == DETAILS
+    assert details == LOOMS_FOOTER
     assert await page.locator('[data-testid="support-email"]').get_attribute("href") == "mailto:help@looms.example"
 
 

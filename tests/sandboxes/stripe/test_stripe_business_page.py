@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from support.shop_details import LOOMS_FOOTER
 from support.stripe_sandbox import Page, Sandbox, line, running_sandbox
 
 from sandboxes.stripe import BusinessProfile, address_from_lines
@@ -46,9 +47,7 @@ async def test_item4_the_page_names_the_business_with_its_icon_and_shows_its_pub
     assert icon["src"] == "https://looms.example/static/icon.png"
     assert icon["alt"] == ""  # beside the name it says nothing more to a screen reader
     assert "<title>Pay Kashmir Looms $25.00 — Stripe sandbox</title>" in page.html
-    assert elements.text("business-details") == (
-        "Kashmir Looms Private Limited 12 Residency Road Srinagar 190001, India help@looms.example +91 98765 43210"
-    )
+    assert elements.text("business-details") == LOOMS_FOOTER
     assert elements.attrs("support-email")["href"] == "mailto:help@looms.example"
     assert elements.attrs("support-phone")["href"] == "tel:+919876543210"
     # The icon lives on the shop's host: the page's CSP lets that one image origin in, nothing else.
