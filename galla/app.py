@@ -191,14 +191,26 @@ def mount_razorpay_sandbox(app: web.Application, settings: Settings, self_url: s
 
 def mount_stripe_sandbox(app: web.Application, settings: Settings, self_url: str) -> None:
     """Serve the Stripe stand-in under /sandbox/stripe; its pages live at PUBLIC_URL, its webhooks come here."""
-    from sandboxes.stripe import create_stripe_sandbox
+    from sandboxes.stripe import BusinessProfile, address_from_lines, create_stripe_sandbox
 
+    public_url = settings.public_url.rstrip("/")
+    details = settings.shop_details
+    # The shop's details as a Stripe account's public ones, which its Checkout page shows buyers.
+    business = BusinessProfile(
+        name=details.name,
+        icon_url=public_url + "/static/favicon.svg",
+        legal_name=details.legal_name,
+        support_email=details.email,
+        support_phone=details.phone,
+        support_address=address_from_lines(details.address_lines),
+    )
     sandbox = create_stripe_sandbox(
         secret_key=present(settings.stripe_secret_key).get_secret_value(),
         publishable_key=settings.stripe_publishable_key,
-        public_url=settings.public_url.rstrip("/") + SANDBOX_STRIPE_PATH,
+        public_url=public_url + SANDBOX_STRIPE_PATH,
         webhook_url=self_url + "/webhooks/stripe",
         webhook_secret=present(settings.stripe_webhook_secret).get_secret_value(),
+        business=business,
     )
     sandbox[STAND_IN] = True
     app.add_subapp(SANDBOX_STRIPE_PATH, sandbox)

@@ -9,11 +9,13 @@ payment page with Stripe's test cards, and the events it would send as webhooks.
 
 An Indian account by default (create_stripe_sandbox(country="IN", exports="goods")): no customer search, and
 Stripe India's rules for a card issued outside India (sandboxes/stripe/india.py). 3D Secure test cards get a
-challenge on the hosted page.
+challenge on the hosted page. The page names the business as Checkout does, from the account's settings
+(create_stripe_sandbox(business=BusinessProfile(name=..., icon_url=..., support_email=...))).
 
 It imports nothing from the app (nor the stripe SDK), so a bug in the shop cannot be mirrored here.
 """
 
+from .account import BusinessProfile, address_from_lines
 from .app import create_stripe_sandbox
 from .config import (
     STRIPE_SANDBOX_CONFIG,
@@ -33,10 +35,12 @@ __all__ = [
     "STRIPE_SANDBOX_STATE",
     "STRIPE_WEBHOOKS",
     "STRIPE_WEBHOOK_ENDPOINT",
+    "BusinessProfile",
     "Faults",
     "SandboxConfig",
     "StripeEvent",
     "StripeSandboxState",
     "WebhookEndpoint",
+    "address_from_lines",
     "create_stripe_sandbox",
 ]

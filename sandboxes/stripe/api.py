@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from .account import build_account
 from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_FAULTS, STRIPE_SANDBOX_STATE
 from .errors import StripeError
 from .listing import expand, paginate
@@ -165,6 +166,18 @@ async def search_customers(request: web.Request) -> web.Response:
     more = start + limit < len(found)
     result = search_result(page, "/v1/customers/search", has_more=more, next_page=str(start + limit) if more else None)
     return answer(request, result, fields)
+
+
+# -- the account ---------------------------------------------------------------------------------
+
+
+@routes.get("/v1/account", name="api.retrieve_account")
+async def retrieve_account(request: web.Request) -> web.Response:
+    """The account the key belongs to, with its public business profile and branding."""
+    # docs.stripe.com/api/accounts/retrieve; stripe-python's v1.accounts.retrieve_current (GET /v1/account).
+    fields = await read(request, RETRIEVE)
+    config = request.app[STRIPE_SANDBOX_CONFIG]
+    return answer(request, build_account(config.business, config.country, config.started), fields)
 
 
 # -- events --------------------------------------------------------------------------------------

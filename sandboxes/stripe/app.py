@@ -17,6 +17,7 @@ from ..common.webhooks import (
     stripe_signature_header,
 )
 from . import api, hosted
+from .account import BusinessProfile
 from .config import (
     STRIPE_SANDBOX_CONFIG,
     STRIPE_SANDBOX_FAULTS,
@@ -94,12 +95,14 @@ def create_stripe_sandbox(
     country: str = "IN",
     exports: str = "goods",
     adaptive_pricing: bool = False,
+    business: BusinessProfile | None = None,
 ) -> web.Application:
     """Build an offline Stripe that accepts only secret_key; mount it anywhere (add_subapp) or serve it alone.
 
     `country` is the account's (default IN, as Galla's shops are): an Indian account has no customer search and
     refuses international card payments that lack what Stripe India requires (india.py; `exports` "goods" also
-    needs a shipping address, "services" does not).
+    needs a shipping address, "services" does not). `business` is the account's public name, icon and support
+    details (account.py), which the hosted page shows as Checkout does and GET /v1/account returns.
 
     Routes, relative to where it is served:
       /v1/...   Stripe's REST API, form-encoded with bracket keys, `Authorization: Bearer <secret_key>`
@@ -110,7 +113,7 @@ def create_stripe_sandbox(
           POST /v1/checkout/sessions, GET /v1/checkout/sessions[/{id}[/line_items]],
           POST /v1/checkout/sessions/{id}/expire, GET /v1/payment_intents/{id}, GET /v1/charges/{id},
           POST|GET /v1/refunds, GET /v1/refunds/{id}, POST|GET /v1/customers, GET /v1/customers/search,
-          GET /v1/customers/{id}, GET /v1/events[/{id}]
+          GET /v1/customers/{id}, GET /v1/events[/{id}], GET /v1/account
       GET  /c/pay/{session_id}   the hosted payment page a Session's `url` points at. The URL is built from
                                  `public_url` if given (e.g. "http://127.0.0.1:8080/sandbox/stripe"), else
                                  from the scheme, host and mount prefix of the request that created it.
@@ -133,6 +136,7 @@ def create_stripe_sandbox(
     (state.settle_refund settles them); state.open_dispute(charge_id) raises charge.dispute.created.
     """
     app = web.Application(middlewares=[error_middleware, auth_middleware, idempotency_middleware, fault_middleware])
+    app[STRIPE_SANDBOX_STATE] = StripeSandboxState() if clock is None else StripeSandboxState(clock=clock)
     app[STRIPE_SANDBOX_CONFIG] = SandboxConfig(
         secret_key=secret_key,
         publishable_key=publishable_key or "pk_test_" + random_chars(24),
@@ -140,8 +144,9 @@ def create_stripe_sandbox(
         country=country.upper(),
         exports=exports,
         adaptive_pricing=adaptive_pricing,
+        business=business or BusinessProfile(),
+        started=int(app[STRIPE_SANDBOX_STATE].now()),
     )
-    app[STRIPE_SANDBOX_STATE] = StripeSandboxState() if clock is None else StripeSandboxState(clock=clock)
     app[STRIPE_SANDBOX_FAULTS] = Faults(latency=latency)
     app[STRIPE_WEBHOOK_ENDPOINT] = (
         WebhookEndpoint() if webhook_api_version is None else WebhookEndpoint(api_version=webhook_api_version)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from ..common.faults import FailurePlan
 from ..common.webhooks import WebhookSender
+from .account import BusinessProfile
 from .objects import API_VERSION
 from .state import StripeSandboxState
 
@@ -28,6 +29,9 @@ class SandboxConfig:
     # The account's Adaptive Pricing Dashboard setting, which a session follows unless it says otherwise
     # (docs.stripe.com/api/checkout/sessions/create, adaptive_pricing.enabled).
     adaptive_pricing: bool = False
+    # The account's public details and branding, which the hosted page shows (account.py).
+    business: BusinessProfile = field(default_factory=BusinessProfile)
+    started: int = 0  # the sandbox clock when it started: the account's `created`
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,8 +15,8 @@ from ..common.pages import asset_response, page_response, page_templates, read_a
 from . import india
 from .cards import CardInput, asks_for_3ds, card_country, check_cvc, check_expiry, check_number
 from .config import STRIPE_SANDBOX_CONFIG, STRIPE_SANDBOX_STATE
+from .display import format_for_buyer, page_locale
 from .errors import StripeError
-from .money import format_amount
 from .objects import success_redirect
 from .params import email as read_email
 from .state import CardPayment, StripeSandboxState
@@ -143,7 +144,9 @@ def render_page(
     """Render the page for a session in whatever state it is, with the form's values and errors if any (or the
     3D Secure challenge the buyer has yet to answer)."""
     state = request.app[STRIPE_SANDBOX_STATE]
+    business = request.app[STRIPE_SANDBOX_CONFIG].business
     context: dict[str, Any] = {
+        "business": business,
         "page": page_state(session),
         "session": session,
         "lines": [],
@@ -159,20 +162,20 @@ def render_page(
         "js_url": str(request.app.router["hosted.asset"].url_for(name="pay.js")),
     }
     if session is not None:
-        currency = session["currency"]
+        # Stripe shows amounts in the page's locale: the session's, else the browser's.
+        buyer = page_locale(session["locale"], request.headers.get("Accept-Language"))
+        money = partial(format_for_buyer, currency=session["currency"], buyer=buyer)
         context.update(
             lines=[
                 {
                     "name": item["description"],
                     "quantity": item["quantity"],
-                    "unit_text": format_amount(item["price"]["unit_amount"] or 0, currency)
-                    if item["price"]["unit_amount"] is not None
-                    else None,
-                    "amount_text": format_amount(item["amount_total"], currency),
+                    "unit_text": None if item["price"]["unit_amount"] is None else money(item["price"]["unit_amount"]),
+                    "amount_text": money(item["amount_total"]),
                 }
                 for item in state.line_items[session["id"]]
             ],
-            total_text=format_amount(session["amount_total"], currency),
+            total_text=money(session["amount_total"]),
             pay_url=str(request.app.router["hosted.page"].url_for(session_id=session["id"])),
             success_url=success_redirect(session["success_url"], session["id"]),
         )
@@ -187,17 +190,25 @@ def render_page(
                 challenge_url=str(request.app.router["hosted.challenge"].url_for(session_id=session["id"])),
             )
     html = TEMPLATES.get_template("pay.html").render(context)
-    return page_response(html, status, content_security_policy(session), {"X-Frame-Options": "DENY"})
+    policy = content_security_policy(session, business.icon_url)
+    return page_response(html, status, policy, {"X-Frame-Options": "DENY"})
 
 
-def content_security_policy(session: dict[str, Any] | None) -> str:
-    """Return the page's CSP: only the sandbox's own files; the form may post here and redirect to the shop."""
+def origin_of(url: str) -> str:
+    """Return a URL's origin (scheme://host:port), as a CSP source."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(session: dict[str, Any] | None, icon_url: str | None) -> str:
+    """Return the page's CSP: only the sandbox's own files and the business's icon; the form may post here and
+    redirect to the shop."""
     targets = ["'self'"]
     if session is not None:
-        parts = urlsplit(session["success_url"])
-        targets.append(f"{parts.scheme}://{parts.netloc}")  # Chrome applies form-action to the 303 as well
+        targets.append(origin_of(session["success_url"]))  # Chrome applies form-action to the 303 as well
+    images = ["'self'", "data:", *([origin_of(icon_url)] if icon_url else [])]
     return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {' '.join(images)}; "
         f"form-action {' '.join(targets)}; base-uri 'none'; frame-ancestors 'none'"
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .errors import StripeError
 
 # docs.stripe.com/currencies, "Zero-decimal currencies" and "Special cases". UGX is in Stripe's zero-decimal list
@@ -238,17 +240,20 @@ def minimum_charge(currency: str) -> int:
     return MINIMUM_CHARGE.get(currency.lower(), 1)
 
 
-def format_amount(amount: int, currency: str) -> str:
-    """Return minor units for a person, with the currency's own exponent: $10.00, ¥1,000, KWD 5.120."""
+def major_units(amount: int, currency: str) -> Decimal:
+    """Return a wire amount in the currency's major units, exactly: 1050 USD is 10.50, and 500 ISK is 5."""
     currency = currency.lower()
-    digits = exponent(currency)
     if currency in WHOLE_UNITS_TWO_DECIMALS and amount % 100 == 0:
-        amount, digits = amount // 100, 0  # whole krónur and shillings are shown as such: 500 is "ISK 5"
-    sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(amount), 10**digits)
-    text = f"{whole:,}" + (f".{fraction:0{digits}d}" if digits else "")
-    symbol = SYMBOLS.get(currency, currency.upper() + " ")
-    return f"{sign}{symbol}{text}"
+        return Decimal(amount // 100)  # whole krónur and shillings are shown as such
+    return Decimal(amount).scaleb(-exponent(currency))
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """Return minor units as Stripe's API messages write them: $10.00, ¥1,000, KWD 5.120 (pages use display.py)."""
+    value = major_units(amount, currency)
+    sign = "-" if value < 0 else ""
+    symbol = SYMBOLS.get(currency.lower(), currency.upper() + " ")
+    return f"{sign}{symbol}{abs(value):,}"
 
 
 def format_minimum(currency: str) -> str:

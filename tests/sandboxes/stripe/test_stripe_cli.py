@@ -53,3 +53,43 @@ def test_the_command_line_takes_the_account_country_and_what_it_exports():
     assert (parse_args([]).country, parse_args([]).exports) == ("IN", "goods")
     args = parse_args(["--country", "US", "--exports", "services", "--webhook-api-version", "2025-03-31.basil"])
     assert (args.country, args.exports, args.webhook_api_version) == ("US", "services", "2025-03-31.basil")
+
+
+def test_the_command_line_takes_the_business_buyers_see():
+    """Issue 26 item 4: the account's public details, as Checkout shows a business's, from the command line."""
+    from sandboxes.stripe.__main__ import parse_args
+
+    args = parse_args(
+        [
+            "--business-name",
+            "Kashmir Looms",
+            "--icon-url",
+            "https://looms.example/icon.png",
+            "--legal-name",
+            "Kashmir Looms Private Limited",
+            "--support-email",
+            "help@looms.example",
+            "--support-phone",
+            "+91 98765 43210",
+            "--support-address",
+            "12 Residency Road, Srinagar 190001, India",
+        ]
+    )
+    business = args.business
+    assert (business.name, business.icon_url, business.legal_name) == (
+        "Kashmir Looms",
+        "https://looms.example/icon.png",
+        "Kashmir Looms Private Limited",
+    )
+    assert (business.support_email, business.support_phone) == ("help@looms.example", "+91 98765 43210")
+    assert business.address_lines == ["12 Residency Road", "Srinagar 190001, India"]
+    assert parse_args([]).business.support_address is None
+
+
+def test_the_command_line_refuses_an_icon_that_is_not_an_absolute_url(capsys):
+    from sandboxes.stripe.__main__ import parse_args
+
+    with pytest.raises(SystemExit) as refused:
+        parse_args(["--icon-url", "/static/favicon.svg"])
+    assert refused.value.code == 2
+    assert "icon_url must be an absolute http(s) URL" in capsys.readouterr().err
