@@ -21,7 +21,13 @@ ADMIN_API_PREFIX = "/api/admin"  # mounted by the API's application, whose JSON 
 def create_admin_app(guard: Middleware) -> web.Application:
     """The admin's pages, errors as friendly pages, kept out of caches, behind guard (admin_auth_middleware)."""
     app = web.Application(
-        middlewares=[no_store_middleware, error_middleware, guard, aiohttp_jinja2.context_processors_middleware]
+        middlewares=[
+            no_store_middleware,
+            error_middleware,
+            products.image_uploads,  # before the guard, which reads a form's CSRF token from its body
+            guard,
+            aiohttp_jinja2.context_processors_middleware,
+        ]
     )
     # Run after the guard, so the pages know who is signed in.
     app[aiohttp_jinja2.APP_CONTEXT_PROCESSORS_KEY] = (admin_page_context,)

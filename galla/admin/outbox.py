@@ -9,10 +9,11 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from galla.admin.actions import act
-from galla.orders.errors import CheckoutError, InvalidInput
+from galla.orders.errors import CheckoutError, InvalidInput, NotFound
 from galla.orders.receipts import format_shop_time, load_message, resend_message, show_outbox
 from galla.store.outbox import OutboxMessage
-from galla.web.state import SHOP
+from galla.web.security import build_email_preview_headers
+from galla.web.state import SETTINGS, SHOP
 
 routes = web.RouteTableDef()
 
@@ -35,6 +36,16 @@ async def show_message(request: web.Request) -> web.Response:
     message = await load_message(request.config_dict[SHOP], request.match_info["message_id"])
     notice = "Queued again: the mailer sends it on its next pass." if request.query.get("done") == "resend" else None
     return render_message(request, message, notice=notice)
+
+
+@routes.get("/admin/outbox/{message_id}/preview")
+async def show_preview(request: web.Request) -> web.Response:
+    """The message's HTML as the buyer's mail client gets it, for the message page's sandboxed frame."""
+    message = await load_message(request.config_dict[SHOP], request.match_info["message_id"])
+    if not message.html:
+        raise NotFound("this message has no HTML version", field="message_id")
+    headers = build_email_preview_headers(request.config_dict[SETTINGS])
+    return web.Response(text=message.html, content_type="text/html", headers=headers)
 
 
 @routes.post("/admin/outbox/{message_id}/resend")

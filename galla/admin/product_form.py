@@ -12,10 +12,14 @@ from babel import Locale
 from babel.numbers import get_territory_currencies
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
+from galla.admin.image_upload import FIELD as IMAGE_FILE_FIELD
+from galla.admin.image_upload import ImageRefused, store_upload
 from galla.orders.context import Shop
 from galla.orders.errors import Conflict, InvalidInput, NotFound
 from galla.payments.money import AmountNotChargeable, Money, check_chargeable, minimum_charge, parse_major
 from galla.payments.routing import HOME_CURRENCY, WORLD_CURRENCY
+from galla.shop.images import IMAGES_PATH
+from galla.store.images import is_image_stored
 from galla.store.products import Product, find_product, insert_product, list_all_products, update_product
 
 # Stripe takes at most eight digits of minor units (99,999,999: $999,999.99, ₹9,99,999.99); more is a typo.
@@ -24,7 +28,8 @@ MAX_MINOR_UNITS = 99_999_999
 MAIN_CURRENCIES = (HOME_CURRENCY, WORLD_CURRENCY)
 MAX_EXTRA_ROWS = 20
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_IMAGE = re.compile(r"/static/[A-Za-z0-9._~/-]+")
+# A file under /static/, or an uploaded image (its id is a sha256).
+_IMAGE = re.compile(r"^(?:/static/[A-Za-z0-9._~/-]+|/images/[0-9a-f]{64})$")
 ID_MAX = 64  # what a cart line's product_id may be
 # Ids that would collide with the admin's own pages (/admin/products/new).
 RESERVED_IDS = frozenset({"new"})
@@ -61,16 +66,27 @@ class ProductForm(BaseModel):
 class ProductFormInvalid(InvalidInput):
     """The form has bad fields: each one's message, keyed by the form field's name."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], *, status: int | None = None) -> None:
         # In the order the form asks for them, so the first one named is the first one seen.
         self.errors = dict(sorted(errors.items(), key=lambda item: form_position(item[0])))
         field, message = next(iter(self.errors.items()))
         super().__init__(f"{field}: {message}", field=field)
+        self.status = status or self.status
+        # The form as checked: with an uploaded image's path in place, so showing it again keeps the upload.
+        self.form: Mapping[str, str] | None = None
 
 
 def form_position(field: str) -> tuple[int, int, str]:
     """Where a field sits on the form: the fixed fields, then INR and USD, then the extra rows."""
-    fixed = ["version", "id", "name", "description", "image", *(f"price_{c}" for c in MAIN_CURRENCIES)]
+    fixed = [
+        "version",
+        "id",
+        "name",
+        "description",
+        "image",
+        IMAGE_FILE_FIELD,
+        *(f"price_{c}" for c in MAIN_CURRENCIES),
+    ]
     if field in fixed:
         return (fixed.index(field), 0, "")
     row = field.rpartition("_")[2]
@@ -170,7 +186,7 @@ def read_prices(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, in
     return prices
 
 
-def read_product_form(form: Mapping[str, str], *, image_exists: Callable[[str], bool] | None = None) -> ProductForm:
+def read_product_form(form: Mapping[str, str]) -> ProductForm:
     """Check the posted product form; raise ProductFormInvalid naming every bad field."""
     errors: dict[str, str] = {}
     prices = read_prices(form, errors)
@@ -188,8 +204,6 @@ def read_product_form(form: Mapping[str, str], *, image_exists: Callable[[str], 
         for error in exc.errors():
             field = str(error["loc"][0])
             errors.setdefault(field, describe_error(field, error))
-    if product is not None and image_exists is not None and not image_exists(product.image):
-        errors["image"] = f"there is no file at {product.image}; put the image under static/ first"
     if errors or product is None:  # no product without an error to say why
         raise ProductFormInvalid(errors)
     return product
@@ -197,7 +211,7 @@ def read_product_form(form: Mapping[str, str], *, image_exists: Callable[[str], 
 
 REQUIRED = {
     "name": "give the product a name",
-    "image": "give the path of its image, like /static/img/products/masala-chai.svg",
+    "image": "give the path of its image, like /static/img/products/masala-chai.svg, or upload one",
 }
 
 
@@ -229,13 +243,56 @@ def read_new_id(form: Mapping[str, str], name: str) -> str:
     return product_id
 
 
+async def check_image(shop: Shop, path: str, static_exists: Callable[[str], bool] | None) -> None:
+    """Raise ProductFormInvalid naming image when its path names no image the shop serves."""
+    if path.startswith(IMAGES_PATH):
+        if not await is_image_stored(shop.db, path.removeprefix(IMAGES_PATH)):
+            raise ProductFormInvalid({"image": f"no image was uploaded as {path}; upload the file again"})
+    elif static_exists is not None and not static_exists(path):
+        raise ProductFormInvalid({"image": f"there is no file at {path}; put the image under static/ first"})
+
+
+async def read_checked_form(
+    shop: Shop, form: Mapping[str, str], static_exists: Callable[[str], bool] | None
+) -> ProductForm:
+    """The product form checked field by field, then its image found where its path says."""
+    product = read_product_form(form)
+    await check_image(shop, product.image, static_exists)
+    return product
+
+
+async def with_upload(shop: Shop, form: Mapping[str, str], upload: bytes | None) -> Mapping[str, str]:
+    """The form with the uploaded image (checked and stored) as its image path; the form itself without one."""
+    if upload is None:
+        return form
+    try:
+        path = await store_upload(shop, upload)
+    except ImageRefused as exc:
+        raise ProductFormInvalid({IMAGE_FILE_FIELD: exc.message}, status=exc.status) from None
+    return {**form, "image": path}
+
+
 async def add_product(
-    shop: Shop, form: Mapping[str, str], *, image_exists: Callable[[str], bool] | None = None
+    shop: Shop,
+    form: Mapping[str, str],
+    *,
+    upload: bytes | None = None,
+    image_exists: Callable[[str], bool] | None = None,
 ) -> Product:
-    """Add a product from the admin's form; its id is fixed from now on."""
+    """Add a product from the admin's form (and its uploaded image); its id is fixed from now on."""
+    form = await with_upload(shop, form, upload)
+    try:
+        return await insert_from_form(shop, form, image_exists)
+    except ProductFormInvalid as exc:
+        exc.form = form
+        raise
+
+
+async def insert_from_form(shop: Shop, form: Mapping[str, str], image_exists: Callable[[str], bool] | None) -> Product:
+    """Add the product the form describes, under the id typed or made from its name."""
     errors: dict[str, str] = {}
     try:
-        product = read_product_form(form, image_exists=image_exists)
+        product = await read_checked_form(shop, form, image_exists)
     except ProductFormInvalid as exc:
         errors, product = exc.errors, None
     name, typed_id = form.get("name", "").strip(), form.get("id", "").strip()
@@ -257,15 +314,25 @@ async def add_product(
 
 
 async def edit_product(
-    shop: Shop, product_id: str, form: Mapping[str, str], *, image_exists: Callable[[str], bool] | None = None
+    shop: Shop,
+    product_id: str,
+    form: Mapping[str, str],
+    *,
+    upload: bytes | None = None,
+    image_exists: Callable[[str], bool] | None = None,
 ) -> Product:
-    """Save the admin's edit if nobody else saved the product since the form was loaded."""
+    """Save the admin's edit (and its uploaded image) if nobody else saved the product since the form was loaded."""
     await load_product(shop, product_id)
     try:
         version = int(form.get("version", ""))
     except ValueError:
         raise InvalidInput("the form has no version; reload the page and try again", field="version") from None
-    product = read_product_form(form, image_exists=image_exists)
+    form = await with_upload(shop, form, upload)
+    try:
+        product = await read_checked_form(shop, form, image_exists)
+    except ProductFormInvalid as exc:
+        exc.form = form
+        raise
     saved = await update_product(shop.db, product_id, version, product.to_fields())
     if saved is None:
         raise ProductChanged(await load_product(shop, product_id))  # changed since loaded, or gone (404)

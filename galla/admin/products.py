@@ -7,6 +7,7 @@ from pathlib import Path
 import aiohttp_jinja2
 from aiohttp import web
 
+from galla.admin.image_upload import MAX_IMAGE_BYTES, allow_image_uploads, read_upload
 from galla.admin.product_form import (
     MAIN_CURRENCIES,
     ProductChanged,
@@ -25,6 +26,8 @@ from galla.web.state import SHOP
 
 routes = web.RouteTableDef()
 LIST_PATH = "/admin/products"
+# The product forms' multipart bodies may carry an image (added to the admin's middlewares before its guard).
+image_uploads = allow_image_uploads(LIST_PATH)
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
 NOTICES = {
     "added": "Added {name}. It is on sale now.",
@@ -55,6 +58,7 @@ def render_form(
         "errors": errors or {},
         "conflict": conflict,
         "main_currencies": MAIN_CURRENCIES,
+        "max_image_mb": MAX_IMAGE_BYTES // (1024 * 1024),
     }
     return aiohttp_jinja2.render_template("admin_product_form.html", request, context, status=status)
 
@@ -82,10 +86,11 @@ async def show_new_product(request: web.Request) -> web.Response:
 async def post_new_product(request: web.Request) -> web.Response:
     """Add a product; a bad field shows the form again with what was typed."""
     form = await read_form(request)
+    upload = await read_upload(form)
     try:
-        product = await add_product(request.config_dict[SHOP], form, image_exists=static_file_exists)
+        product = await add_product(request.config_dict[SHOP], form, upload=upload, image_exists=static_file_exists)
     except ProductFormInvalid as exc:
-        return render_form(request, typed_values(form), errors=exc.errors, status=exc.status)
+        return render_form(request, typed_values(exc.form or form), errors=exc.errors, status=exc.status)
     raise web.HTTPSeeOther(f"{LIST_PATH}?{'added' if product.active else 'added_off'}={product.id}")
 
 
@@ -101,11 +106,13 @@ async def post_product(request: web.Request) -> web.Response:
     """Save an edit; a bad field shows the form again, a save by someone else in between is a 409."""
     shop, product_id = request.config_dict[SHOP], request.match_info["product_id"]
     form = await read_form(request)
+    upload = await read_upload(form)
     try:
-        product = await edit_product(shop, product_id, form, image_exists=static_file_exists)
+        product = await edit_product(shop, product_id, form, upload=upload, image_exists=static_file_exists)
     except ProductFormInvalid as exc:
         product = await load_product(shop, product_id)
-        return render_form(request, typed_values(form), product=product, errors=exc.errors, status=exc.status)
+        values = typed_values(exc.form or form)
+        return render_form(request, values, product=product, errors=exc.errors, status=exc.status)
     except ProductChanged as exc:
         saved, typed = form_values(exc.current), typed_values(form)
         conflict = {"message": exc.message, "differences": describe_differences(typed, saved)}

@@ -1,11 +1,11 @@
 """The shop's pages: the catalog, cart and checkout on the root application (whose errors are friendly pages),
-and the order pages as a sub-application at /orders, kept out of caches."""
+the uploaded product images, and the order pages as a sub-application at /orders, kept out of caches."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from galla.shop import pages
+from galla.shop import images, pages
 from galla.web.areas import add_routes_under
 from galla.web.middlewares import error_middleware
 from galla.web.security import no_store_middleware
@@ -16,6 +16,7 @@ ORDERS_PREFIX = "/orders"
 def add_shop(app: web.Application) -> None:
     """Serve the shop's pages from app, the root application."""
     app.add_routes(pages.routes)
+    app.add_routes(images.routes)
     app.add_subapp(ORDERS_PREFIX, create_order_pages_app())
 
 

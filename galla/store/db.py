@@ -66,6 +66,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("created_at", ASCENDING)], expireAfterSeconds=86400, name="created_at_ttl"),
     ],
     "admin_sessions": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires_at_ttl")],
+    # An uploaded image's chunks, read in order (galla/store/images.py); GridFS keeps the same index on its own.
+    "image_chunks": [IndexModel([("image_id", ASCENDING), ("n", ASCENDING)], name="image_n")],
 }
 
 
