@@ -1,0 +1,58 @@
+"""The admin's orders list: searched and filtered, a page at a time, or all of it as a CSV download."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from galla.admin.order_export import export_filename, header_bytes, order_row, write_rows
+from galla.admin.order_filters import GATEWAYS, METHODS, read_batches, read_filters, read_page
+from galla.orders.errors import InvalidInput
+from galla.orders.receipts import format_shop_time
+from galla.store.orders import STATUSES
+from galla.web.security import build_headers
+from galla.web.state import SETTINGS, SHOP
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/admin/orders")
+async def show_orders(request: web.Request) -> web.Response:
+    """Orders newest first, found by the search box and filtered by status, gateway, method and IST dates."""
+    context = {
+        "statuses": STATUSES,
+        "gateways": GATEWAYS,
+        "methods": METHODS,
+        "filters": dict(request.query),
+        "paged": "after" in request.query,
+        "when": format_shop_time,
+    }
+    try:
+        page = await read_page(request.config_dict[SHOP], request.query)
+    except InvalidInput as exc:
+        context["error"] = exc
+        return aiohttp_jinja2.render_template("admin_orders.html", request, context, status=exc.status)
+    context.update(orders=page.orders, filters=page.filters, next_token=page.next_token)
+    return aiohttp_jinja2.render_template("admin_orders.html", request, context)
+
+
+@routes.get("/admin/orders.csv")
+async def export_orders(request: web.Request) -> web.StreamResponse:
+    """Every order the list's search and filters find, as CSV, written as the database sends them."""
+    filters, _ = read_filters(request.query)  # a bad filter is a 422 before any byte is sent
+    response = web.StreamResponse(
+        headers={
+            # The middlewares add headers only to responses not yet sent, and this one is sent row by row.
+            **build_headers(request.config_dict[SETTINGS]),
+            "Cache-Control": "no-store",
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{export_filename()}"',
+        }
+    )
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    await response.write(header_bytes())
+    async for batch in read_batches(request.config_dict[SHOP], filters):
+        await response.write(write_rows(order_row(order) for order in batch))
+    await response.write_eof()
+    return response
