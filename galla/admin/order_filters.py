@@ -98,7 +98,10 @@ def read_search(text: str) -> OrderMatch:
             raise InvalidInput(
                 "q: that is not a whole phone number; type it like 98765 43210 or +91 98765 43210", field="q"
             ) from None
-    return match_name(text)
+    try:
+        return match_name(text)
+    except ValueError:
+        raise InvalidInput("q: type an order id, an email, a phone number or a name", field="q") from None
 
 
 async def read_page(shop: Shop, query: Mapping[str, str]) -> OrderPage:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp_jinja2
 from aiohttp import web
 
@@ -19,6 +21,15 @@ routes = web.RouteTableDef()
 @routes.get("/admin/orders")
 async def show_orders(request: web.Request) -> web.Response:
     """Orders newest first, found by the search box and filtered by status, gateway, method and IST dates."""
+    try:
+        page = await read_page(request.config_dict[SHOP], request.query)
+    except InvalidInput as exc:
+        return render_list(request, error=exc)
+    return render_list(request, orders=page.orders, filters=page.filters, next_token=page.next_token)
+
+
+def render_list(request: web.Request, *, error: InvalidInput | None = None, **found: Any) -> web.Response:
+    """The list page: the form as the admin filled it, and the orders found or the error naming a field."""
     context = {
         "statuses": STATUSES,
         "gateways": GATEWAYS,
@@ -26,20 +37,19 @@ async def show_orders(request: web.Request) -> web.Response:
         "filters": dict(request.query),
         "paged": "after" in request.query,
         "when": format_shop_time,
+        "error": error,
+        **found,
     }
-    try:
-        page = await read_page(request.config_dict[SHOP], request.query)
-    except InvalidInput as exc:
-        context["error"] = exc
-        return aiohttp_jinja2.render_template("admin_orders.html", request, context, status=exc.status)
-    context.update(orders=page.orders, filters=page.filters, next_token=page.next_token)
-    return aiohttp_jinja2.render_template("admin_orders.html", request, context)
+    return aiohttp_jinja2.render_template("admin_orders.html", request, context, status=error.status if error else 200)
 
 
 @routes.get("/admin/orders.csv")
 async def export_orders(request: web.Request) -> web.StreamResponse:
     """Every order the list's search and filters find, as CSV, written as the database sends them."""
-    filters, _ = read_filters(request.query)  # a bad filter is a 422 before any byte is sent
+    try:
+        filters, _ = read_filters(request.query)
+    except InvalidInput as exc:  # before any byte is sent: the list page, naming the field
+        return render_list(request, error=exc)
     response = web.StreamResponse(
         headers={
             # The middlewares add headers only to responses not yet sent, and this one is sent row by row.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -97,7 +98,10 @@ async def insert_order(db: Any, doc: dict) -> Order:
 
 def name_words(name: str) -> list[str]:
     """A name's words, casefolded: a case-insensitive prefix search then reads a range of one index."""
-    return sorted(set(name.casefold().split()))
+    # Punctuation, symbols and spaces part words ("A.J. D'Souza" is a, j, d, souza); letters, digits and the vowel
+    # signs of Indian scripts (marks, which regex's \w leaves out) make them.
+    spaced = "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in name.casefold())
+    return sorted(set(spaced.split()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +148,8 @@ def match_name(text: str) -> OrderMatch:
     """Orders whose buyer's name has a word starting with each word typed, in any case (typed text is literal)."""
     # Anchored and case-sensitive on casefolded words, each regex is a range of the name_words index on MongoDB.
     words = name_words(text)
+    if not words:
+        raise ValueError("a name search needs a letter or a digit")
     return OrderMatch({"$and": [{"name_words": {"$regex": "^" + re.escape(word)}} for word in words]}, "name_words")
 
 
