@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from support.app import ADMIN
+from support.stored_orders import stored_order
 
 from galla.admin.order_export import HEADER, defuse
 from galla.orders.calendar import shop_today
@@ -18,24 +19,13 @@ T0 = datetime(2026, 12, 6, 17, 44, 5, tzinfo=UTC)  # 11:14 pm IST
 
 
 def order_doc(order_id: str, minutes: int = 0, **fields) -> dict:
-    doc = {
-        "_id": order_id,
-        "status": "paid",
-        "amount": 159850,
-        "currency": "INR",
-        "gateway": "razorpay",
-        "country": "IN",
-        "items": [
-            {"product_id": "shawl", "name": "Pashmina Shawl", "quantity": 2, "unit_amount": 79925, "amount": 159850}
-        ],
-        "customer": {"name": "Asha Rao", "email": "asha@example.in", "phone": "+919876543210"},
-        "created_at": T0 + timedelta(minutes=minutes),
-        "timeline": [],
-        "razorpay_order_id": f"order_{order_id.removeprefix('ord_'):0>14}",
-        "payment": {"id": f"pay_{order_id.removeprefix('ord_'):0>14}", "method": "upi"},
-        "amount_paid": 159850,
-    }
-    return {name: value for name, value in {**doc, **fields}.items() if value is not None}
+    """A paid order of two shawls by UPI, with its Razorpay ids, placed `minutes` after T0."""
+    suffix = order_id.removeprefix("ord_").rjust(14, "0")
+    shawls = [{"product_id": "shawl", "name": "Pashmina Shawl", "quantity": 2, "unit_amount": 79925, "amount": 159850}]
+    paid = {"razorpay_order_id": f"order_{suffix}", "payment": {"id": f"pay_{suffix}", "method": "upi"}}
+    return stored_order(
+        order_id, T0 + timedelta(minutes=minutes), **{"items": shawls, "amount_paid": 159850, **paid, **fields}
+    )
 
 
 def read_csv(body: bytes) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from support.app import ADMIN
+from support.stored_orders import stored_order
 
 from galla.admin.order_filters import read_search
 from galla.store.db import INDEXES, ensure_indexes
@@ -20,20 +21,9 @@ ASHA, RAVI, AJ, AXJ, JOHN = (f"ord_{name}{'x' * (20 - len(name))}" for name in (
 
 
 def order_doc(order_id: str, name: str, email: str, phone: str, minutes: int, **fields) -> dict:
-    """An order as checkout stores it (email lowercased, phone in E.164), with gateway ids in `fields`."""
-    return {
-        "_id": order_id,
-        "status": "paid",
-        "amount": 159850,
-        "currency": "INR",
-        "gateway": "razorpay",
-        "country": "IN",
-        "items": [],
-        "customer": {"name": name, "email": email, "phone": phone},
-        "created_at": T0 + timedelta(minutes=minutes),
-        "timeline": [],
-        **fields,
-    }
+    """An order of this buyer, placed `minutes` after T0, with gateway ids in `fields`."""
+    customer = {"name": name, "email": email, "phone": phone}
+    return stored_order(order_id, T0 + timedelta(minutes=minutes), customer=customer, **fields)
 
 
 ORDERS = [
@@ -123,6 +113,13 @@ async def test_a_regex_metacharacter_in_a_name_is_literal(shop):
     assert await found(shop, {"q": "singh (a"}) == [AJ]
     resp = await shop.get("/admin/orders?q=.*", headers=ADMIN)
     assert resp.status == 422 and 'data-field="q"' in await resp.text()
+
+
+async def test_a_refused_field_is_marked_for_screen_readers(shop):
+    for query, field in (("q=.*", "q"), ("status=lost", "status"), ("from=6/12/2026", "from")):
+        resp = await shop.get(f"/admin/orders?{query}", headers=ADMIN)
+        tag = re.search(rf'<(?:input|select)[^>]*id="filter-{field}"[^>]*>', await resp.text(), re.S).group(0)
+        assert 'aria-invalid="true"' in tag and "filter-error" in tag, tag
 
 
 async def test_search_narrows_with_the_filters(shop):

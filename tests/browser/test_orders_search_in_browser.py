@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from support.axe import check_page
 from support.browser import NEEDS_BROWSER, buy_a_shawl, sign_in
+from support.stored_orders import stored_order
 
 from galla.store.orders import insert_order
 
@@ -42,20 +43,10 @@ async def test_the_owner_finds_an_order_by_email_phone_and_payment_id_and_export
     await page.locator('[data-testid="order-status"]').filter(has_text="Paid").wait_for()
     payment_id = (await database.db.orders.find_one({"_id": order_id}))["payment"]["id"]
     # Another buyer's order, so each search must leave one out.
+    ravi = {"name": "Ravi Kumar", "email": "ravi@example.in", "phone": "+919812345678"}
     other = await insert_order(
         database.db,
-        {
-            "_id": "ord_someoneelse000000",
-            "status": "paid",
-            "amount": 49900,
-            "currency": "INR",
-            "gateway": "razorpay",
-            "country": "IN",
-            "items": [],
-            "customer": {"name": "Ravi Kumar", "email": "ravi@example.in", "phone": "+919812345678"},
-            "created_at": datetime.now(UTC),
-            "payment": {"id": "pay_RaviPayment001", "method": "card"},
-        },
+        stored_order("ord_someoneelse000000", datetime.now(UTC), customer=ravi, payment={"id": "pay_RaviPayment001"}),
     )
 
     await page.set_viewport_size({"width": 1280, "height": 900})
