@@ -34,12 +34,13 @@ EXPORT_BATCH = 500
 MAX_QUERY = 100
 # What an id looks like, and what it finds. Ours: "ord_" and 120 random bits (galla/orders/view.py new_order_id).
 # Razorpay's: a prefix and 14 letters or digits (galla/orders/inputs.py razorpay_id). Stripe's Checkout Sessions:
-# cs_test_/cs_live_ (galla/payments/stripe/confirm.py SESSION_ID); its PaymentIntents: pi_ and letters or digits
-# ("pi_3MtwBwLkdIwHu7ix28a3tqPa", docs.stripe.com/api/payment_intents/object).
+# cs_test_/cs_live_ (galla/payments/stripe/confirm.py SESSION_ID); its PaymentIntents and Charges: pi_ or ch_ and
+# letters or digits ("pi_3MtwBwLkdIwHu7ix28a3tqPa", docs.stripe.com/api/payment_intents/object;
+# "ch_3MmlLrLkdIwHu7ix0snN0B15", docs.stripe.com/api/charges/object). A declined card's attempt keeps its charge's id.
 ID_SHAPES = (
     (re.compile(r"ord_[A-Za-z0-9_-]{1,40}"), match_order_id),
     (re.compile(r"order_[A-Za-z0-9]{14}"), match_razorpay_order),
-    (re.compile(r"(?:pay_[A-Za-z0-9]{14}|pi_[A-Za-z0-9]{1,250})"), match_payment),
+    (re.compile(r"pay_[A-Za-z0-9]{14}|(?:pi|ch)_[A-Za-z0-9]{1,250}"), match_payment),
     (re.compile(r"cs_(?:test|live)_[A-Za-z0-9]{1,250}"), match_stripe_session),
 )
 # Digits with the separators people type in a phone number, and enough digits to be one.

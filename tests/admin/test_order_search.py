@@ -60,6 +60,7 @@ ORDERS = [
         stripe_session_id="cs_test_b1JohnNewSession",
         stripe_sessions=["cs_test_a1JohnOldSession", "cs_test_b1JohnNewSession"],
         payment={"id": "pi_3MtwBwLkdIwHu7ix28a3tqPa", "method": "card"},
+        attempts=[{"payment_id": "ch_3MmlLrLkdIwHu7ix0snN0B15", "code": "card_declined"}],
     ),
 ]
 
@@ -96,6 +97,7 @@ async def found(client, query: dict) -> list[str]:
         ("pay_RaviSecondPay1", [RAVI]),  # a second payment given back,
         ("pay_RaviFailedPay1", [RAVI]),  # or a failed attempt
         ("pi_3MtwBwLkdIwHu7ix28a3tqPa", [JOHN]),  # a Stripe PaymentIntent
+        ("ch_3MmlLrLkdIwHu7ix0snN0B15", [JOHN]),  # the charge of a declined card
         ("cs_test_a1JohnOldSession", [JOHN]),  # a Stripe Checkout Session, an earlier one too
         ("cs_test_b1JohnNewSession", [JOHN]),
         ("nobody@example.in", []),
