@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -117,6 +117,6 @@ async def read_page(shop: Shop, query: Mapping[str, str]) -> OrderPage:
     return OrderPage(orders, given, mark.encode() if mark else None)
 
 
-def read_batches(shop: Shop, filters: OrderFilter) -> AsyncIterator[list[Order]]:
+def read_batches(shop: Shop, filters: OrderFilter) -> AsyncGenerator[list[Order], None]:
     """Every order the filters find, newest first, in batches as the database sends them."""
     return stream_orders(shop.db, filters, EXPORT_BATCH)

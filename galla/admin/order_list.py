@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from typing import Any
 
 import aiohttp_jinja2
@@ -62,7 +63,11 @@ async def export_orders(request: web.Request) -> web.StreamResponse:
     response.enable_chunked_encoding()
     await response.prepare(request)
     await response.write(header_bytes())
-    async for batch in read_batches(request.config_dict[SHOP], filters):
-        await response.write(write_rows(order_row(order) for order in batch))
+    try:
+        async with aclosing(read_batches(request.config_dict[SHOP], filters)) as batches:
+            async for batch in batches:
+                await response.write(write_rows(order_row(order) for order in batch))
+    except ConnectionResetError:  # the admin cancelled the download: nothing more to read or send
+        return response
     await response.write_eof()
     return response

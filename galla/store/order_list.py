@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,13 +112,18 @@ async def list_orders(
     return orders, PageMark(orders[-1].created_at, orders[-1].id) if more else None
 
 
-async def stream_orders(db: Any, filters: OrderFilter, batch_size: int) -> AsyncIterator[list[Order]]:
+async def stream_orders(db: Any, filters: OrderFilter, batch_size: int) -> AsyncGenerator[list[Order], None]:
     """Every order of the list, newest first, a batch at a time as the cursor fetches them (never all at once)."""
+    cursor = find_listed(db, filters, None).batch_size(batch_size)
     batch: list[Order] = []
-    async for doc in find_listed(db, filters, None).batch_size(batch_size):
-        batch.append(Order.model_validate(doc))
-        if len(batch) == batch_size:
+    try:
+        async for doc in cursor:
+            batch.append(Order.model_validate(doc))
+            if len(batch) == batch_size:
+                yield batch
+                batch = []
+        if batch:
             yield batch
-            batch = []
-    if batch:
-        yield batch
+    finally:
+        # A download given up half way kills its cursor on the server now, not at MongoDB's 10-minute timeout.
+        await cursor.close()
