@@ -7,7 +7,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from galla.admin import api, dashboard, orders, outbox, products, session
+from galla.admin import api, dashboard, order_list, orders, outbox, products, session
 from galla.admin.auth import ADMIN_SESSION, ADMIN_USER
 from galla.api.documented import SIGNED_IN
 from galla.web.areas import add_routes_under
@@ -31,7 +31,16 @@ def create_admin_app(guard: Middleware) -> web.Application:
     )
     # Run after the guard, so the pages know who is signed in.
     app[aiohttp_jinja2.APP_CONTEXT_PROCESSORS_KEY] = (admin_page_context,)
-    add_routes_under(app, ADMIN_PREFIX, session.routes, dashboard.routes, orders.routes, products.routes, outbox.routes)
+    add_routes_under(
+        app,
+        ADMIN_PREFIX,
+        session.routes,
+        dashboard.routes,
+        order_list.routes,
+        orders.routes,
+        products.routes,
+        outbox.routes,
+    )
     return app
 
 

@@ -1,4 +1,4 @@
-"""Admin pages for orders: the filtered list, an order with its payment trace, and refund and capture."""
+"""Admin pages for orders: an order with its payment trace, and refund and capture (the list: order_list.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from galla.admin.actions import act
-from galla.admin.order_filters import GATEWAYS, METHODS, read_page
 from galla.admin.refund_notice import Notice, describe_refund, payment_state, refund_label, status_label
 from galla.admin.trace import build_trace
 from galla.ops.logs import settings_secrets
@@ -26,31 +25,12 @@ from galla.orders.refunds import (
 from galla.orders.view import load_order
 from galla.payments.money import format_money, parse_major
 from galla.payments.razorpay.capture import capture_order
-from galla.store.orders import STATUSES, Order
+from galla.store.orders import Order
 from galla.web.body import read_form
 from galla.web.state import SETTINGS, SHOP
 
 routes = web.RouteTableDef()
 DONE_NOTICES = {"capture": Notice("Payment captured.")}
-
-
-@routes.get("/admin/orders")
-async def show_orders(request: web.Request) -> web.Response:
-    """Orders newest first, filtered by status, gateway, method and IST dates, one page at a time."""
-    context = {
-        "statuses": STATUSES,
-        "gateways": GATEWAYS,
-        "methods": METHODS,
-        "filters": dict(request.query),
-        "paged": "after" in request.query,
-    }
-    try:
-        page = await read_page(request.config_dict[SHOP], request.query)
-    except InvalidInput as exc:
-        context["error"] = exc
-        return aiohttp_jinja2.render_template("admin_orders.html", request, context, status=exc.status)
-    context.update(orders=page.orders, filters=page.filters, next_token=page.next_token)
-    return aiohttp_jinja2.render_template("admin_orders.html", request, context)
 
 
 @routes.get("/admin/orders/{order_id}")

@@ -26,6 +26,18 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("payment.method", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="list_by_method"
         ),
         IndexModel([("gateway", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="list_by_gateway"),
+        # The admin's search box (galla/store/orders.py match_*): a buyer's orders newest first by email or phone; a
+        # name by a prefix of its casefolded words (a range of keys, then the few matches sorted); a Stripe session,
+        # current or earlier; a failed payment attempt. Order ids are _id; payment and Razorpay order ids use the webhooks' indexes.
+        IndexModel(
+            [("customer.email", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="customer_email"
+        ),
+        IndexModel(
+            [("customer.phone", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="customer_phone"
+        ),
+        IndexModel([("name_words", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="name_words"),
+        IndexModel([("stripe_sessions", ASCENDING)], sparse=True, name="stripe_sessions"),
+        IndexModel([("attempts.payment_id", ASCENDING)], sparse=True, name="attempt_payment_id"),
         # The dashboard's takings: orders paid since a day began.
         IndexModel([("paid_at", ASCENDING)], sparse=True, name="paid_at"),
         # Webhooks about charges, refunds and disputes name the payment, not always our order.

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pymongo import DESCENDING
 
-from galla.store.orders import Order
+from galla.store.orders import Order, OrderMatch
 
 # Which index serves a query, by the filter it leads with. When several filters are given, the one most
 # likely to be rare leads (a status such as needs_review is rarer than a method, a method rarer than a
@@ -33,6 +34,7 @@ class OrderFilter:
     method: str | None = None
     since: datetime | None = None
     before: datetime | None = None
+    search: OrderMatch | None = None  # what the search box asked for, beside the filters
 
     def equalities(self) -> dict[str, str]:
         """The equality filters given, by stored field name."""
@@ -62,8 +64,11 @@ class PageMark:
             return None
 
 
-def choose_index(filters: OrderFilter) -> str:
-    """The name of the declared index a filtered list reads."""
+def choose_index(filters: OrderFilter) -> str | None:
+    """The name of the declared index a filtered list reads (None: the search's $or, an index per branch)."""
+    # A search matches few orders, far fewer than any filter: its index leads and the filters are checked after.
+    if filters.search is not None:
+        return filters.search.index
     for field in LIST_INDEXES:
         if field in filters.equalities():
             return LIST_INDEXES[field]
@@ -85,20 +90,40 @@ def build_query(filters: OrderFilter, after: PageMark | None) -> dict[str, Any]:
         query["$nor"] = [{"created_at": after.created_at, "_id": {"$gte": after.order_id}}]
     if created:
         query["created_at"] = created
+    if filters.search is not None:
+        query["$and"] = [filters.search.condition]
     return query
+
+
+def find_listed(db: Any, filters: OrderFilter, after: PageMark | None) -> Any:
+    """The cursor of the list's orders from a mark, newest first, read through its declared index."""
+    cursor = db.orders.find(build_query(filters, after), LIST_PROJECTION).sort(SORT)
+    index = choose_index(filters)
+    return cursor.hint(index) if index else cursor
 
 
 async def list_orders(
     db: Any, filters: OrderFilter, after: PageMark | None, limit: int
 ) -> tuple[list[Order], PageMark | None]:
     """One page of orders, newest first, and the mark for the next page (None on the last)."""
-    cursor = (
-        db.orders.find(build_query(filters, after), LIST_PROJECTION)
-        .sort(SORT)
-        .hint(choose_index(filters))
-        .limit(limit + 1)
-    )
-    docs = await cursor.to_list(length=limit + 1)
+    docs = await find_listed(db, filters, after).limit(limit + 1).to_list(length=limit + 1)
     orders = [Order.model_validate(doc) for doc in docs[:limit]]
     more = len(docs) > limit
     return orders, PageMark(orders[-1].created_at, orders[-1].id) if more else None
+
+
+async def stream_orders(db: Any, filters: OrderFilter, batch_size: int) -> AsyncGenerator[list[Order], None]:
+    """Every order of the list, newest first, a batch at a time as the cursor fetches them (never all at once)."""
+    cursor = find_listed(db, filters, None).batch_size(batch_size)
+    batch: list[Order] = []
+    try:
+        async for doc in cursor:
+            batch.append(Order.model_validate(doc))
+            if len(batch) == batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        # A download given up half way kills its cursor on the server now, not at MongoDB's 10-minute timeout.
+        await cursor.close()

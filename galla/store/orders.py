@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,9 +90,67 @@ def timeline_entry(kind: str, **data: Any) -> dict:
 
 
 async def insert_order(db: Any, doc: dict) -> Order:
-    """Store a new order document."""
+    """Store a new order document, with the words of its buyer's name for the admin's search."""
+    doc = {**doc, "name_words": name_words(doc.get("customer", {}).get("name", ""))}
     await db.orders.insert_one(doc)
     return Order.model_validate(doc)
+
+
+def name_words(name: str) -> list[str]:
+    """A name's words, casefolded: a case-insensitive prefix search then reads a range of one index."""
+    # Punctuation, symbols and spaces part words ("A.J. D'Souza" is a, j, d, souza); letters, digits and the vowel
+    # signs of Indian scripts (marks, which regex's \w leaves out) make them.
+    spaced = "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in name.casefold())
+    return sorted(set(spaced.split()))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMatch:
+    """What a search asks of an order, and the declared index that answers it (None: an $or of indexed branches,
+    which MongoDB answers with an index per branch only when no hint names one)."""
+
+    condition: dict[str, Any]
+    index: str | None
+
+
+def match_order_id(order_id: str) -> OrderMatch:
+    """The order with our id."""
+    return OrderMatch({"_id": order_id}, "_id_")
+
+
+def match_email(email: str) -> OrderMatch:
+    """Orders placed with this email (checkout stores it lowercased, so any case finds it)."""
+    return OrderMatch({"customer.email": email.lower()}, "customer_email")
+
+
+def match_phone(e164: str) -> OrderMatch:
+    """Orders placed with this phone number, in E.164 as checkout stores it."""
+    return OrderMatch({"customer.phone": e164}, "customer_phone")
+
+
+def match_razorpay_order(razorpay_order_id: str) -> OrderMatch:
+    """The order a Razorpay order (order_…) was made for."""
+    return OrderMatch({"razorpay_order_id": razorpay_order_id}, "razorpay_order_id_unique")
+
+
+def match_stripe_session(session_id: str) -> OrderMatch:
+    """The order a Stripe Checkout Session (cs_…) was opened for, its current one or an earlier one."""
+    return OrderMatch({"stripe_sessions": session_id}, "stripe_sessions")
+
+
+def match_payment(payment_id: str) -> OrderMatch:
+    """The order a gateway payment (pay_…, pi_…) paid, reached as a second payment, or failed on."""
+    branches = [{"payment.id": payment_id}, {"extra_payments.id": payment_id}, {"attempts.payment_id": payment_id}]
+    return OrderMatch({"$or": branches}, None)
+
+
+def match_name(text: str) -> OrderMatch:
+    """Orders whose buyer's name has a word starting with each word typed, in any case (typed text is literal)."""
+    # Anchored and case-sensitive on casefolded words, each regex is a range of the name_words index on MongoDB.
+    words = name_words(text)
+    if not words:
+        raise ValueError("a name search needs a letter or a digit")
+    return OrderMatch({"$and": [{"name_words": {"$regex": "^" + re.escape(word)}} for word in words]}, "name_words")
 
 
 async def modify_order(db: Any, filter: dict, update: dict) -> Order | None:
