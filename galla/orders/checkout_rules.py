@@ -67,7 +67,7 @@ def phone_rule(country: str) -> FieldRule:
         invalid,
         max_length=25,
         # The country's own numbers in full; another country's (a buyer abroad, an expat) by E.164's shape.
-        pattern=rf"(?:{prefixes})?(?:{national})|{foreign_number(meta.country_code)}",
+        pattern=rf"(?:{prefixes})?(?:{national})|{foreign_number(meta.country_code or 0)}",
         tidy=("trim", "phone"),
     )
 

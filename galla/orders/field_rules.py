@@ -8,14 +8,15 @@ Python and JavaScript share (no named groups, no look-behind), is matched whole,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 # How a value is tidied before it is checked, step by step; shop-checkout.js's TIDY knows the same steps.
-TIDY_STEPS = {
-    "trim": lambda value: value.strip(),
+TIDY_STEPS: dict[str, Callable[[str], str]] = {
+    "trim": str.strip,
     "one_space": lambda value: " ".join(value.split()),
-    "upper": lambda value: value.upper(),
+    "upper": str.upper,
     "no_spaces": lambda value: "".join(value.split()),
     # What people put between a phone number's digits: spaces, hyphens, dots and brackets.
     "phone": lambda value: re.sub(r"[\s().-]", "", value),
