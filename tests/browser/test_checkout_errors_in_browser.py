@@ -9,11 +9,17 @@ gets past the page's checks and the server takes the order. Both sides read gall
 from __future__ import annotations
 
 import aiohttp
+import phonenumbers
 import pytest
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from support.addresses import fill_address
 from support.axe import check_page
 from support.browser import NEEDS_BROWSER, pay_button_says
 from support.checkout_inputs import BAD, BUYERS, GOOD, checkout_with
+
+from galla.orders.addresses import address_format
+from galla.orders.checkout_rules import COUNTRIES, checkout_rules
+from galla.orders.field_rules import RuleBroken
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
@@ -113,3 +119,51 @@ async def test_item3_what_the_server_takes_the_browser_lets_through(page, shop_u
             await page.click('[data-testid="pay"]')
         assert (await placed.value).status == 201, (country, field, value)
         assert await page.locator("[data-field].has-error").count() == 0
+
+
+def samples(country: str) -> list[tuple[str, str]]:
+    """(field, value) pairs to judge for a country: its example phone and postal code, written well and badly."""
+    pairs = [("customer.phone", number) for number in example_numbers(country)]
+    fmt = address_format(country)
+    for code in (fmt.postal_example, fmt.postal_example.lower(), fmt.postal_example + "9", "0" + fmt.postal_example):
+        pairs.append(("shipping_address.postal_code", code))
+    pairs += [("customer.email", email) for email in ("a@b.co", "a@b", "a b@c.de", "ü@example.in", " x@y.in ")]
+    return pairs
+
+
+def example_numbers(country: str) -> list[str]:
+    """The country's example mobile number in national and international form, one digit short, and one from abroad."""
+    example = phonenumbers.example_number_for_type(country, PhoneNumberType.MOBILE)
+    if example is None:
+        return ["+44 7400 123456", "12345"]
+    national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
+    return [national, international, national[:-1], international + "0", "+44 7400 123456", "+1 202 555 0143"]
+
+
+def server_says(rule, value: str) -> str | None:
+    try:
+        rule.check(value)
+    except RuleBroken as exc:
+        return str(exc)
+    return None
+
+
+async def test_item3_every_countrys_rules_read_the_same_in_the_browser(page, shop_url):
+    """Every country's phone, postal-code and email rules, on values written well and badly: the page's reading
+    (shop-checkout.js's brokenRule, JavaScript's RegExp) says what the server's (FieldRule.check, Python's re) says."""
+    await page.goto(shop_url + "/checkout")
+    cases, expected = [], []
+    for country in COUNTRIES:
+        rules = checkout_rules(country)
+        for field, value in samples(country):
+            cases.append([rules[field].to_dict(), value])
+            expected.append([country, field, value, server_says(rules[field], value)])
+    answers = await page.evaluate(
+        "cases => cases.map(([rule, value]) => window.GallaCheckoutRules.brokenRule(rule, value))", cases
+    )
+    browser = [
+        [country, field, value, answer] for (country, field, value, _), answer in zip(expected, answers, strict=True)
+    ]
+    assert browser == expected
+    assert sum(answer is None for answer in answers) > len(COUNTRIES)  # good values among them, not only bad

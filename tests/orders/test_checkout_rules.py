@@ -10,6 +10,8 @@ import json
 import re
 
 import pytest
+from support.addresses import shipping_address
+from support.app import CUSTOMER, checkout_body
 from support.checkout_inputs import BAD, GOOD, checkout_with
 
 from galla.orders.checkout_rules import phone_rule, rules_for_page
@@ -50,3 +52,28 @@ def test_item3_a_number_from_abroad_is_taken_in_e164_but_not_a_bad_one_of_the_co
     india = re.compile(phone_rule("IN").pattern or "")
     assert india.fullmatch("+447400123456") and india.fullmatch("+919876543210")
     assert not india.fullmatch("+911234567890")  # +91 numbers must be Indian mobile numbers
+
+
+@pytest.mark.parametrize(
+    "change,field,words",
+    [
+        ({"country": "XX"}, "country", "Choose your country from the list"),
+        ({"customer": {**CUSTOMER, "name": "A" * 101}}, "customer.name", "Use at most 100 characters here"),
+        (
+            {"shipping_address": shipping_address(line2="x" * 201)},
+            "shipping_address.line2",
+            "Use at most 200 characters here",
+        ),
+        (
+            {"shipping_address": shipping_address(line1="Flat 4B\nMG Road")},
+            "shipping_address.line1",
+            "Write this on one line, without tabs or line breaks",
+        ),
+    ],
+    ids=["country", "long-name", "long-line2", "two-lines"],
+)
+async def test_item3_what_only_a_program_can_send_is_refused_in_words_too(client, change, field, words):
+    """The page's select and maxlength keep a person from these; a program sending them is answered as plainly."""
+    resp = await client.post("/api/checkout", json=checkout_body(**change))
+    error = (await resp.json())["error"]
+    assert (resp.status, error["field"], error["message"]) == (422, field, words)
