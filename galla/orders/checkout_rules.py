@@ -50,6 +50,7 @@ def phone_rule(country: str) -> FieldRule:
             "Enter your phone number",
             "Enter your phone number with its country code, like +44 7400 123456",
             max_length=25,
+            example="+44 7400 123456",
             pattern=r"\+[1-9][0-9]{6,14}",
             tidy=("trim", "phone"),
         )
@@ -57,15 +58,18 @@ def phone_rule(country: str) -> FieldRule:
     national = "|".join(dict.fromkeys(k.national_number_pattern for k in kinds if k and k.national_number_pattern))
     prefixes = "|".join([rf"\+{meta.country_code}", *([meta.national_prefix] if meta.national_prefix else [])])
     if country == "IN":
-        missing, invalid = "Enter your mobile number", "Enter a 10-digit mobile number, like 98765 43210"
+        example = "98765 43210"
+        missing, invalid = "Enter your mobile number", f"Enter a 10-digit mobile number, like {example}"
     else:
-        example = phonenumbers.example_number_for_type(country, PhoneNumberType.MOBILE)
-        like = f", like {phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)}" if example else ""
+        number = phonenumbers.example_number_for_type(country, PhoneNumberType.MOBILE)
+        example = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL) if number else ""
+        like = f", like {example}" if example else ""
         missing, invalid = "Enter your phone number", f"Enter your phone number{like}"
     return FieldRule(
         missing,
         invalid,
         max_length=25,
+        example=example,
         # The country's own numbers in full; another country's (a buyer abroad, an expat) by E.164's shape.
         pattern=rf"(?:{prefixes})?(?:{national})|{foreign_number(meta.country_code or 0)}",
         tidy=("trim", "phone"),

@@ -37,6 +37,7 @@ class FieldRule:
     max_length: int = 100
     pattern: str | None = None  # matched whole against the tidied value
     tidy: tuple[str, ...] = ("trim",)
+    example: str = ""  # a value written well, the box's placeholder
 
     @property
     def too_long(self) -> str:
@@ -80,6 +81,7 @@ class FieldRule:
             "max_length": self.max_length,
             "pattern": self.pattern,
             "tidy": list(self.tidy),
+            "example": self.example,
         }
 
 

@@ -167,3 +167,9 @@ async def test_item3_every_countrys_rules_read_the_same_in_the_browser(page, sho
     ]
     assert browser == expected
     assert sum(answer is None for answer in answers) > len(COUNTRIES)  # good values among them, not only bad
+
+    # The phone box's example is the chosen country's, the one its message gives.
+    phone = page.locator('[data-testid="phone"]')
+    assert await phone.get_attribute("placeholder") == "98765 43210"
+    await page.select_option('[data-testid="country"]', "US")
+    await page.wait_for_function("document.querySelector('[data-testid=phone]').placeholder === '+1 201-555-0123'")

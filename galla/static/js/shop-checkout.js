@@ -24,6 +24,7 @@
   const payLabel = form.querySelector('[data-pay-label]');
   const payNote = form.querySelector('[data-pay-note]');
   const phoneHint = form.querySelector('[data-phone-hint]');
+  const phoneInput = form.querySelector('input[name="phone"]');
   const formError = form.querySelector('[data-form-error]');
   const formStatus = form.querySelector('[data-form-status]');
   const countrySelect = form.querySelector('select[name="country"]');
@@ -634,7 +635,11 @@
   });
   // A new country or way to pay changes the route, the currency and the total: ask the server.
   countrySelect.addEventListener('change', () => {
-    rulesFor(country()); // ready by the time the buyer presses Pay
+    const chosen = country();
+    // Asked now, ready by the time the buyer presses Pay; the phone box shows a number of the country.
+    rulesFor(chosen).then((rules) => {
+      if (rules && chosen === country()) phoneInput.placeholder = rules['customer.phone'].example || '';
+    });
     if (!working) requote({ now: true });
   });
   payWith.addEventListener('change', () => { if (!working) requote({ now: true }); });
