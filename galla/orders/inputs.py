@@ -26,7 +26,6 @@ from galla.orders.checkout_rules import COUNTRIES, COUNTRY, EMAIL, checkout_rule
 from galla.orders.errors import InvalidInput
 from galla.orders.field_rules import FieldInvalid, RuleBroken
 
-__all__ = ["COUNTRIES"]  # the page's list of countries is the one the API takes
 # What a buyer types in free text, stored with any card number in it redacted (issue 24, item 19): use
 # TypedText (or ShortText) for every free-text field a page, a receipt or the admin may show.
 TypedText = Annotated[str, AfterValidator(redact_card_numbers)]
