@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 from babel import Locale
+
+from galla.orders.field_rules import FieldRule, RuleBroken
 
 # India's 28 states and 8 union territories, with their ISO 3166-2:IN codes (the older codes CT, OR, TG, UT,
 # replaced in 2023 by CG, OD, TS, UK, are still accepted: a program may well send either).
@@ -148,43 +150,72 @@ def address_format(country: str) -> AddressFormat:
     return FORMATS.get(country, DEFAULT_FORMAT)
 
 
+def postal_label(fmt: AddressFormat) -> str:
+    """The postal code's name inside a sentence ("your postcode", "your PIN code", "your Postleitzahl")."""
+    return fmt.postal_label.lower() if fmt.postal_label in ("Postal code", "Postcode") else fmt.postal_label
+
+
+def postal_code_rule(country: str) -> FieldRule:
+    """The rule of a country's postal code, as the server checks it and the checkout page shows it."""
+    fmt = address_format(country)
+    label = postal_label(fmt)
+    like = f", like {fmt.postal_example}" if fmt.postal_example else ""
+    if country == "IN":
+        # The first digit is the postal region, 1 to 9 (India Post): say so, or "012345" looks right.
+        missing, invalid = (
+            f"Enter your 6-digit PIN code{like}",
+            f"Enter a 6-digit PIN code that does not start with 0{like}",
+        )
+    elif fmt.postal_pattern:
+        missing, invalid = f"Enter your {label}{like}", f"Enter a {label} as it is written in the country{like}"
+    else:
+        missing, invalid = f"Enter your {label}", f"Enter a {label} of letters and digits"
+    return FieldRule(
+        missing,
+        invalid,
+        required=fmt.postal_required,
+        max_length=20,
+        # Where no pattern is kept (or the country has no postal codes), any plausible code is kept as written.
+        pattern=fmt.postal_pattern or _ANY_POSTAL_CODE.pattern,
+        tidy=("trim", "one_space", "upper", "no_spaces") if country == "IN" else ("trim", "one_space", "upper"),
+    )
+
+
+def state_rule(country: str) -> FieldRule:
+    """The rule of a country's state or region; India's is one of its states or union territories."""
+    fmt = address_format(country)
+    region = fmt.state_label.lower()
+    if fmt.states:
+        return FieldRule(
+            f"Choose your {region}",
+            f"Choose your {region} from the list",
+            fmt.state_required,
+            tidy=("trim", "one_space"),
+        )
+    return FieldRule(f"Enter your {region}", required=fmt.state_required, tidy=("trim", "one_space"))
+
+
 def normalise_postal_code(country: str, code: str | None) -> str | None:
     """A postal code checked against its country's pattern, upper-cased and with its spacing tidied; None if absent."""
-    fmt = address_format(country)
-    code = " ".join((code or "").upper().split())
-    if not code:
-        if fmt.postal_required:
-            raise AddressInvalid("postal_code", f"is required in this country (the {fmt.postal_label})")
-        return None
-    if country == "IN":
-        code = code.replace(" ", "")  # "560 001" is written too
-    # Where no pattern is kept (or the country has no postal codes), any plausible code is kept as written.
-    if not re.fullmatch(fmt.postal_pattern or _ANY_POSTAL_CODE.pattern, code):
-        _refuse_postal_code(fmt)
-    return code
-
-
-def _refuse_postal_code(fmt: AddressFormat) -> NoReturn:
-    example = f", such as {fmt.postal_example}" if fmt.postal_example else ""
-    if fmt is FORMATS["IN"]:
-        raise AddressInvalid("postal_code", "must be a 6-digit PIN code that does not start with 0, such as 560001")
-    raise AddressInvalid("postal_code", f"is not a valid {fmt.postal_label}{example}")
+    try:
+        return postal_code_rule(country).check(code)
+    except RuleBroken as exc:
+        raise AddressInvalid("postal_code", str(exc)) from None
 
 
 def normalise_state(country: str, state: str | None) -> str | None:
     """The state or region, as the country's list names it where the shop keeps one; None if absent."""
-    fmt = address_format(country)
-    state = " ".join((state or "").split())
-    if not state:
-        if fmt.state_required:
-            raise AddressInvalid("state", f"is required in this country (the {fmt.state_label.lower()})")
-        return None
-    if country == "IN":
-        name = _STATE_NAMES.get(state.replace("&", "and").casefold())
-        if name is None:
-            raise AddressInvalid("state", "must be one of India's states or union territories, such as Karnataka")
-        return name
-    return state
+    rule = state_rule(country)
+    try:
+        state = rule.check(state)
+    except RuleBroken as exc:
+        raise AddressInvalid("state", str(exc)) from None
+    if state is None or country != "IN":
+        return state
+    name = _STATE_NAMES.get(state.replace("&", "and").casefold())
+    if name is None:
+        raise AddressInvalid("state", rule.invalid)
+    return name
 
 
 def address_lines(address: dict[str, Any] | None) -> list[str]:

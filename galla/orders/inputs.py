@@ -6,12 +6,10 @@ import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 import phonenumbers
-from babel import Locale
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     StrictBool,
     StrictInt,
@@ -24,14 +22,10 @@ from pydantic import (
 
 from galla.ops.redact import redact_card_numbers
 from galla.orders.addresses import AddressInvalid, normalise_postal_code, normalise_state
+from galla.orders.checkout_rules import COUNTRIES, COUNTRY, EMAIL, checkout_rules, foreign_number, phone_rule
 from galla.orders.errors import InvalidInput
+from galla.orders.field_rules import FieldInvalid, RuleBroken
 
-# Babel's territories include regions and placeholders (001, EU, ZZ); buyers live in countries.
-COUNTRIES = {
-    code: name
-    for code, name in Locale("en").territories.items()
-    if code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "ZZ"}
-}
 # What a buyer types in free text, stored with any card number in it redacted (issue 24, item 19): use
 # TypedText (or ShortText) for every free-text field a page, a receipt or the admin may show.
 TypedText = Annotated[str, AfterValidator(redact_card_numbers)]
@@ -50,10 +44,21 @@ class CartItem(_Body):
     quantity: Annotated[StrictInt, Field(ge=1, le=100)]
 
 
+# Checked by the checkout form's rule, the one the page checks too (galla/orders/checkout_rules.py).
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(EMAIL.check),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": EMAIL.max_length}),
+]
+# Checked against the checkout's country by CheckoutRequest, which knows it.
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=25)]
+
+
 class Customer(_Body):
     name: ShortText
-    email: EmailStr
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=25)]
+    email: Email
+    phone: Phone
 
 
 # The address is free text the order page, the receipt and the admin show: card numbers typed into it are
@@ -70,9 +75,7 @@ class ShippingAddress(_Body):
     """Where a physical order is delivered, in the format of its country (the checkout's)."""
 
     name: OptionalText | None = Field(None, description="Who receives it; the buyer's name when absent.")
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=25)] | None = Field(
-        None, description="A number for the courier; the buyer's phone when absent."
-    )
+    phone: Phone | None = Field(None, description="A number for the courier; the buyer's phone when absent.")
     line1: AddressLine = Field(description="House or flat number, building, street.")
     line2: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(redact_card_numbers)]
@@ -94,14 +97,18 @@ class ShippingAddress(_Body):
     ) = Field(None, description="ISO 3166-1 alpha-2; must be the checkout's `country` (taken from it when absent).")
 
 
-def phone_in_e164(phone: str, country: str, loc: tuple[str | int, ...]) -> str:
-    """A phone number in E.164; one without a country code is read as the country's, as checkout.js does."""
+def phone_in_e164(phone: str, country: str, field: str) -> str:
+    """A phone number in E.164, checked by its country's rule; one without a country code is read as the country's."""
+    rule = phone_rule(country)
     try:
-        number = phonenumbers.parse(phone, country)
+        tidied = rule.check(phone) or ""
+        if re.fullmatch(foreign_number(phonenumbers.country_code_for_region(country)), tidied):
+            return tidied  # another country's number, already in E.164
+        number = phonenumbers.parse(tidied, country)
+    except RuleBroken as exc:
+        raise FieldInvalid(field, str(exc)) from None
     except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise _field_error(loc, "is not a valid phone number")
+        raise FieldInvalid(field, rule.invalid) from None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -117,7 +124,7 @@ class CartRequest(_Body):
     @classmethod
     def _known_country(cls, value: str) -> str:
         if not value.isalpha() or value not in COUNTRIES:
-            raise ValueError("must be an ISO 3166 two-letter country code, such as IN")
+            raise ValueError(COUNTRY.invalid)
         return value
 
     def quantities(self) -> dict[str, int]:
@@ -139,29 +146,33 @@ class CheckoutRequest(CartRequest):
 
     @model_validator(mode="after")
     def _phone_in_e164(self) -> CheckoutRequest:
-        self.customer.phone = phone_in_e164(self.customer.phone, self.country, ("customer", "phone"))
+        self.customer.phone = phone_in_e164(self.customer.phone, self.country, "customer.phone")
         return self
 
     @model_validator(mode="after")
     def _address_in_its_country_format(self) -> CheckoutRequest:
-        address, loc = self.shipping_address, ("shipping_address",)
+        address = self.shipping_address
         if address.country not in (None, self.country):
-            raise _field_error((*loc, "country"), f"must be the checkout's country, {self.country}")
+            raise FieldInvalid(
+                "shipping_address.country", f"The delivery address must be in the checkout's country, {self.country}"
+            )
         address.country = self.country
         for part in ("name", "line1", "line2", "city", "state", "postal_code"):
             # Each part is one line of a label: a newline or tab typed (or pasted) into it is a mistake.
             if any(ord(c) < 32 or ord(c) == 127 for c in getattr(address, part) or ""):
-                raise _field_error((*loc, part), "must be one line of text, without tabs or line breaks")
+                raise FieldInvalid(f"shipping_address.{part}", "Write this on one line, without tabs or line breaks")
         address.name = address.name or self.customer.name
         address.phone = (
-            phone_in_e164(address.phone, self.country, (*loc, "phone")) if address.phone else self.customer.phone
+            phone_in_e164(address.phone, self.country, "shipping_address.phone")
+            if address.phone
+            else self.customer.phone
         )
         address.line2 = address.line2 or None
         try:
             address.state = normalise_state(self.country, address.state)
             address.postal_code = normalise_postal_code(self.country, address.postal_code)
         except AddressInvalid as exc:
-            raise _field_error((*loc, exc.part), exc.message) from None
+            raise FieldInvalid(f"shipping_address.{exc.part}", exc.message) from None
         return self
 
 
@@ -235,10 +246,6 @@ class RazorpayFailedRequest(_Body):
     error: RazorpayFailure
 
 
-def _field_error(loc: tuple[str | int, ...], message: str) -> ValueError:
-    return ValueError(f"{'.'.join(map(str, loc))}: {message}")
-
-
 def field_path(loc: tuple[str | int, ...]) -> str:
     """Turn pydantic's location ('items', 0, 'quantity') into 'items[0].quantity'."""
     path = ""
@@ -256,13 +263,18 @@ def parse_body(model: type[BaseModel], data: Any) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
+        broken = first.get("ctx", {}).get("error")
+        # Model-level checks name their own field.
+        if isinstance(broken, FieldInvalid):
+            raise InvalidInput(broken.message, field=broken.field) from None
         loc = tuple(p for p in first["loc"] if p not in ("function-after",))
-        message = first["msg"]
-        # Model-level checks carry their own field in the message ("customer.phone: ...").
-        if not loc and ": " in message:
-            field, _, message = message.removeprefix("Value error, ").partition(": ")
-            raise InvalidInput(f"{field}: {message.strip()}", field=field) from None
         at = field_path(loc) or None
+        # A field of the checkout form: the message its rule gives, the one the page shows too.
+        rule = checkout_rules(country_of(data)).get(at or "") if issubclass(model, CartRequest) else None
+        if rule is not None:
+            message = str(broken) if isinstance(broken, RuleBroken) else rule.message_for(first["type"])
+            raise InvalidInput(message, field=at) from None
+        message = first["msg"]
         message = message.removeprefix("Value error, ")
         message = message[:1].lower() + message[1:]
         if first["type"] == "missing":
@@ -270,6 +282,13 @@ def parse_body(model: type[BaseModel], data: Any) -> Any:
         elif first["type"] == "extra_forbidden":
             message = "is not a field this endpoint accepts"
         raise InvalidInput(f"{at}: {message}" if at else f"body: {message}", field=at) from None
+
+
+def country_of(data: Any) -> str:
+    """The country a checkout body names, India when it names none the shop knows (for its rules' messages)."""
+    country = data.get("country") if isinstance(data, dict) else None
+    country = country.strip().upper() if isinstance(country, str) else ""
+    return country if country in COUNTRIES else "IN"
 
 
 class RefundRequest(_Body):

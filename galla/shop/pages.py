@@ -7,8 +7,8 @@ from aiohttp import web
 
 from galla.api.bodies import describe_order
 from galla.orders.addresses import formats_for_pages
+from galla.orders.checkout_rules import COUNTRIES, rules_for_page
 from galla.orders.errors import CheckoutError, NotFound
-from galla.orders.inputs import COUNTRIES
 from galla.orders.receipts import RECEIPT_STATUSES, describe_receipt
 from galla.orders.view import load_order
 from galla.payments.stripe.confirm import load_order_after_return
@@ -49,7 +49,21 @@ async def show_checkout(request: web.Request) -> dict:
         "products": await list_catalog(request.config_dict[SHOP]),
         "countries": COUNTRY_CHOICES,
         "address_formats": formats_for_pages(),
+        # The form's rules for India, drawn first; another country's come from show_checkout_rules.
+        "field_rules": {"country": "IN", "rules": rules_for_page("IN")},
     }
+
+
+@routes.get("/checkout/rules/{country}")
+async def show_checkout_rules(request: web.Request) -> web.Response:
+    """The checkout form's rules for a buyer in one country, as the page checks them before it asks the API."""
+    country = request.match_info["country"].upper()
+    if country not in COUNTRIES:
+        raise NotFound(f"country: {country} is not a country the shop knows", field="country")
+    # The same for every buyer until the shop is upgraded: cacheable, like the static files.
+    return web.json_response(
+        {"country": country, "rules": rules_for_page(country)}, headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 @order_routes.get("/orders/{order_id}")

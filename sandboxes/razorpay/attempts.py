@@ -45,6 +45,12 @@ PAY_FIELDS = (
 )
 TEXT_FIELDS = tuple(name for name in PAY_FIELDS if name not in ("amount", "notes"))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A payment's description: Razorpay refuses a longer one, in these words (razorpay/razorpay-flutter#419, and
+# Vacademy-io/vacademy_platform#2500 meeting the same refusal from checkout.js).
+MAX_DESCRIPTION = 255
+DESCRIPTION_TOO_LONG = (
+    f"Could not validate payment create request due to: description: the length must be no more than {MAX_DESCRIPTION}"
+)
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,8 @@ def validate_pay_request(body: Mapping[str, Any]) -> PayRequest:
     amount = body.get("amount")
     if amount is not None and (not is_integer(amount) or amount < MIN_AMOUNT):
         raise invalid_field("amount", f"The amount must be an integer of at least {MIN_AMOUNT}.")
+    if len(values["description"] or "") > MAX_DESCRIPTION:
+        raise invalid_field("description", DESCRIPTION_TOO_LONG)
     values.update(contact=read_contact(values["contact"]), email=read_email(values["email"]))
     return PayRequest(key_id, order_id, method, amount=amount, notes=read_notes(body.get("notes")), **values)
 

@@ -35,6 +35,7 @@ _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$")
 MAX_IMAGE_URL = 65536
 MAX_NOTES_PARAM = 8192
+MAX_WINDOW_TEXT = 2048  # a description in the window's address: room for one longer than Razorpay takes
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def read_window_options(query) -> WindowOptions:
     colour = query.get("theme", "")
     return WindowOptions(
         name=query.get("name", "")[:100] or "Test merchant",
-        description=query.get("description", "")[:255],
+        # Kept whole, as checkout.js passes it: a payment with one too long is refused (attempts.MAX_DESCRIPTION).
+        description=query.get("description", "")[:MAX_WINDOW_TEXT],
         image=read_image(query.get("image", ""), origin),
         prefill_name=query.get("prefill_name", "")[:100],
         prefill_email=email,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,7 +46,6 @@ class RazorpayProvider:
 
     def checkout_options(self, shop: Shop, order: Order) -> dict[str, Any]:
         """The options checkout.js opens its window with; the amount comes from our database."""
-        names = ", ".join(f"{i.name} × {i.quantity}" for i in order.items)
         return {
             "razorpay": {
                 "key": shop.razorpay_client.key_id,
@@ -53,7 +53,7 @@ class RazorpayProvider:
                 "amount": order.amount,
                 "currency": order.currency,
                 "name": shop.name,
-                "description": f"Order {order.id}: {names}"[:255],
+                "description": describe_purchase(shop.name, [(i.name, i.quantity) for i in order.items]),
                 "prefill": {
                     "name": order.customer.get("name", ""),
                     "email": order.customer.get("email", ""),
@@ -141,3 +141,23 @@ class RazorpayProvider:
             "type": short(event.get("event")),
             "order_id": short(next((o for o in order_ids if o), None)),
         }
+
+
+# checkout.js's `description` is shown under the business name (`name`) in Razorpay's window; it "must start with an
+# alphanumeric character" (razorpay.com/docs/payment-gateway/web-integration/custom/checkout-options), and Razorpay
+# refuses a payment whose description is longer than 255 ("Could not validate payment create request due to:
+# description: the length must be no more than 255": razorpay/razorpay-flutter#419).
+MAX_DESCRIPTION = 255
+
+
+def describe_purchase(shop_name: str, lines: list[tuple[str, int]]) -> str:
+    """The window's description: the shop and what is bought ("Galla — Kashmiri Pashmina Shawl ×1, ...")."""
+    shown = [f"{name} ×{quantity}" for name, quantity in lines]
+    text = shop_name
+    # Lines that do not fit are counted ("and 3 more"), not cut mid-word.
+    for kept in range(len(shown), 0, -1):
+        rest = f" and {len(shown) - kept} more" if kept < len(shown) else ""
+        text = f"{shop_name} — " * bool(shop_name) + ", ".join(shown[:kept]) + rest
+        if len(text) <= MAX_DESCRIPTION:
+            break
+    return re.sub(r"^[^0-9A-Za-z]+", "", text)[:MAX_DESCRIPTION]

@@ -9,7 +9,10 @@
    the order is still pending, the page says it is waiting for Stripe and asks again through
    GET /api/orders/{id}?session_id=… every second for a short while, until the order is paid or settles
    otherwise, then falls back to the plain polling above. Back from Stripe's cancel link (?cancelled=1):
-   nothing to confirm; the button offers "Try again". */
+   nothing to confirm; the button offers "Try again".
+
+   The session id then leaves the address bar (history.replaceState): it is this page's to use, not a
+   link to bookmark or share. sessionStorage keeps it for this tab, so a reload still confirms with Stripe. */
 (() => {
   'use strict';
 
@@ -22,13 +25,15 @@
   const RETURN_WINDOW_MS = 20 * 1000;
   const RECEIPT_STATUSES = new Set(['paid', 'partially_refunded', 'refunded']);
   const IDEMPOTENCY_STORE = 'galla.checkout.idempotency'; // shop-checkout.js keeps a Stripe order's key here
+  const RETURN_STORE = 'galla.stripe.return'; // {order_id, session_id}: the Stripe return this tab came back with
 
   let order = readJson('order-data');
   if (!order || !order.order_id) return;
   const methods = readJson('method-labels', {});
   const apiUrl = `/api/orders/${encodeURIComponent(order.order_id)}`;
   const query = new URLSearchParams(window.location.search);
-  const sessionId = query.get('session_id');
+  const sessionId = query.get('session_id') || rememberedSession(order);
+  if (query.has('session_id')) tidyAddress(query);
   const cancelled = query.has('cancelled');
 
   const card = document.querySelector('[data-status-card]');
@@ -54,6 +59,25 @@
   let confirming = Boolean(sessionId) && order.status === 'pending' && notice?.dataset.noticeKind !== 'error';
   const confirmingSince = Date.now();
   let shownView = block.dataset.status;
+
+  /** The session this tab came back from Stripe with for this order, while the order waits for payment. */
+  function rememberedSession(current) {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(RETURN_STORE) || 'null');
+      if (saved && saved.order_id === current.order_id && current.status === 'pending') return saved.session_id;
+    } catch { /* nothing kept */ }
+    return null;
+  }
+
+  /** Keep the session id for a reload, and take it out of the address bar. */
+  function tidyAddress(params) {
+    try {
+      sessionStorage.setItem(RETURN_STORE, JSON.stringify({ order_id: order.order_id, session_id: params.get('session_id') }));
+    } catch { /* no sessionStorage: a reload shows the order as the server has it */ }
+    params.delete('session_id');
+    const rest = params.toString();
+    window.history.replaceState(window.history.state, '', `${window.location.pathname}${rest ? `?${rest}` : ''}${window.location.hash}`);
+  }
 
   const methodLabel = (method) => (method ? methods[method] || method.replace(/_/g, ' ') : '');
   const viewOf = (next) => (confirming && next.status === 'pending' ? 'confirming' : next.status);
@@ -190,6 +214,10 @@
       the checkout's Idempotency-Key, so the next order with the same cart is a new one. */
   function afterPaid(next) {
     if (next.status === 'pending') return;
+    try {
+      const back = JSON.parse(sessionStorage.getItem(RETURN_STORE) || 'null');
+      if (back && back.order_id === next.order_id) sessionStorage.removeItem(RETURN_STORE);
+    } catch { /* nothing kept */ }
     try {
       const saved = JSON.parse(sessionStorage.getItem(IDEMPOTENCY_STORE) || 'null');
       if (saved && saved.order_id === next.order_id) sessionStorage.removeItem(IDEMPOTENCY_STORE);

@@ -14,6 +14,9 @@
   const cart = window.GallaCart;
   const products = readJson('products-data', []);
   const addressFormats = readJson('address-formats', {});
+  const firstRules = readJson('field-rules', {});
+  // Country → a promise of its form's rules; the page is drawn with one country's.
+  const rulesByCountry = new Map(firstRules.rules ? [[firstRules.country, Promise.resolve(firstRules.rules)]] : []);
   const productsById = new Map(products.map((p) => [p.id, p]));
 
   const form = document.querySelector('[data-checkout-form]');
@@ -21,6 +24,7 @@
   const payLabel = form.querySelector('[data-pay-label]');
   const payNote = form.querySelector('[data-pay-note]');
   const phoneHint = form.querySelector('[data-phone-hint]');
+  const phoneInput = form.querySelector('input[name="phone"]');
   const formError = form.querySelector('[data-form-error]');
   const formStatus = form.querySelector('[data-form-status]');
   const countrySelect = form.querySelector('select[name="country"]');
@@ -392,43 +396,58 @@
     };
   }
 
-  /** The postal code as the server will read it (upper case, single spaces; India's without any). */
-  function tidyPostalCode(code) {
-    const tidy = code.toUpperCase().split(/\s+/).filter(Boolean).join(' ');
-    return country() === 'IN' ? tidy.replace(/ /g, '') : tidy;
+  /* ---------- the form's rules, the server's own (galla/orders/checkout_rules.py) ---------- */
+
+  /** The form's rules for a country, asked once; null when they cannot be had (the server still checks). */
+  function rulesFor(code) {
+    if (!rulesByCountry.has(code)) {
+      const asked = request('GET', `/checkout/rules/${encodeURIComponent(code)}`)
+        .then((result) => (result.ok && result.data ? result.data.rules : null), () => null);
+      asked.then((rules) => { if (!rules) rulesByCountry.delete(code); }); // ask again on the next submit
+      rulesByCountry.set(code, asked);
+    }
+    return rulesByCountry.get(code);
   }
 
-  /** Obvious gaps, caught before a round trip; the server checks everything properly. */
-  function missingFields(body) {
-    const errors = [];
-    if (!body.customer.name) errors.push({ field: 'customer.name', message: 'Please enter your name' });
-    if (!body.customer.email) errors.push({ field: 'customer.email', message: 'Please enter your email address' });
-    else if (!/^[^\s@]+@[^\s@]+$/.test(body.customer.email)) {
-      errors.push({ field: 'customer.email', message: 'Please enter an email address like name@example.com' });
-    }
-    if (!body.customer.phone) errors.push({ field: 'customer.phone', message: 'Please enter your mobile number' });
+  // The steps of galla/orders/field_rules.py's TIDY_STEPS, by the same names.
+  const TIDY = {
+    trim: (value) => value.trim(),
+    one_space: (value) => value.split(/\s+/).filter(Boolean).join(' '),
+    upper: (value) => value.toUpperCase(),
+    no_spaces: (value) => value.split(/\s+/).join(''),
+    phone: (value) => value.replace(/[\s().-]/g, ''),
+  };
+
+  /** What a field's rule says of a value, as FieldRule.check does: null when it keeps the rule, else the message. */
+  function brokenRule(rule, raw) {
+    const value = (rule.tidy || []).reduce((text, step) => TIDY[step](text), String(raw || ''));
+    if (!value) return rule.required ? rule.missing : null;
+    if (value.length > rule.max_length) return rule.too_long;
+    if (rule.pattern && !new RegExp(`^(?:${rule.pattern})$`).test(value)) return rule.invalid;
+    return null;
+  }
+
+  // For the tests that hold every country's rules to the server's reading of them.
+  window.GallaCheckoutRules = Object.freeze({ brokenRule });
+
+  /** Every field of the form that breaks its rule, in the form's order (the first gets the focus). */
+  function brokenFields(body, rules) {
     const place = body.shipping_address;
-    const format = addressFormat();
-    if (!place.line1) {
-      errors.push({ field: 'shipping_address.line1', message: 'Please enter the first line of your address' });
-    }
-    if (!place.city) errors.push({ field: 'shipping_address.city', message: 'Please enter your town or city' });
-    const postal = tidyPostalCode(place.postal_code);
-    const label = format.postal_label || 'postal code';
-    if (!postal && format.postal_required) {
-      errors.push({ field: 'shipping_address.postal_code', message: `Please enter your ${label}` });
-    } else if (postal && format.postal_pattern && !new RegExp(`^(?:${format.postal_pattern})$`).test(postal)) {
-      const example = format.postal_example ? `, like ${format.postal_example}` : '';
-      errors.push({ field: 'shipping_address.postal_code',
-                    message: country() === 'IN' ? 'Please enter a 6-digit PIN code that does not start with 0'
-                      : `Please check your ${label}${example}` });
-    }
-    if (!place.state && format.state_required) {
-      const state = (format.state_label || 'state').toLowerCase();
-      const verb = format.states && format.states.length ? 'choose' : 'enter';
-      errors.push({ field: 'shipping_address.state', message: `Please ${verb} your ${state}` });
-    }
-    return errors;
+    const values = {
+      'customer.name': body.customer.name,
+      'customer.email': body.customer.email,
+      'customer.phone': body.customer.phone,
+      country: body.country,
+      'shipping_address.line1': place.line1,
+      'shipping_address.line2': place.line2,
+      'shipping_address.city': place.city,
+      'shipping_address.postal_code': place.postal_code,
+      'shipping_address.state': place.state,
+    };
+    // In the order written above, the form's (the JSON of the rules comes with its keys sorted).
+    return Object.keys(values).filter((field) => field in rules)
+      .map((field) => ({ field, message: brokenRule(rules[field], values[field]) }))
+      .filter((error) => error.message);
   }
 
   // One key per cart and details, kept until the order exists (Razorpay) or is paid (Stripe): a double
@@ -539,9 +558,10 @@
       return;
     }
     const body = readForm();
-    const missing = missingFields(body);
-    if (missing.length) {
-      missing.forEach((error, i) => showError(error, { focus: i === 0 }));
+    const rules = await rulesFor(body.country);
+    const broken = rules ? brokenFields(body, rules) : [];
+    if (broken.length) {
+      broken.forEach((error, i) => showError(error, { focus: i === 0 }));
       return;
     }
 
@@ -614,7 +634,14 @@
     if (box && box.dataset.errorSource !== 'quote') clearBox(box);
   });
   // A new country or way to pay changes the route, the currency and the total: ask the server.
-  countrySelect.addEventListener('change', () => { if (!working) requote({ now: true }); });
+  countrySelect.addEventListener('change', () => {
+    const chosen = country();
+    // Asked now, ready by the time the buyer presses Pay; the phone box shows a number of the country.
+    rulesFor(chosen).then((rules) => {
+      if (rules && chosen === country()) phoneInput.placeholder = rules['customer.phone'].example || '';
+    });
+    if (!working) requote({ now: true });
+  });
   payWith.addEventListener('change', () => { if (!working) requote({ now: true }); });
   window.addEventListener('galla:cart', () => { if (!working) requote(); });
   window.addEventListener('pageshow', (event) => {
