@@ -94,7 +94,7 @@ def read_search(text: str) -> OrderMatch:
     if PHONE_SHAPE.fullmatch(text):
         try:
             # The shop is in India: a number without a country code is read as Indian, as checkout reads it.
-            return match_phone(phone_in_e164(text, "IN", ("q",)))
+            return match_phone(phone_in_e164(text, "IN", "q"))
         except ValueError:
             raise InvalidInput(
                 "q: that is not a whole phone number; type it like 98765 43210 or +91 98765 43210", field="q"
