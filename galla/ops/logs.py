@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from typing import IO
@@ -86,10 +87,22 @@ class PeopleFormatter(logging.Formatter):
         # An access line says what was asked and answered; any other names who said it.
         said = record.getMessage() if record.name == ACCESS_LOGGER else f"{record.name}: {record.getMessage()}"
         request_id = getattr(record, "request_id", None)
-        line = f"{clock} {record.levelname:<5} {said}" + (f"  req {request_id[:8]}" if request_id else "")
+        line = f"{clock} {record.levelname:<5} {escape_controls(said)}" + (
+            f"  req {request_id[:8]}" if request_id else ""
+        )
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
+
+
+# C0 and C1 control characters: a request path may carry them decoded (%0a, %1b), and on a terminal they would forge
+# lines or run escape sequences (clear the screen that shows the admin password, write to the clipboard).
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """The text with every control character written as \\xNN, so one record stays one inert line."""
+    return CONTROLS.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
 def configure_logging(fmt: str, level: str, secrets: Iterable[str]) -> None:
@@ -126,15 +139,20 @@ ACCESS_LOGGER = "aiohttp.access"  # the logger aiohttp gives the access logger
 # The probes galla/api/probes.py answers (orchestrators and Prometheus call them every few seconds) and the icon
 # browsers ask for on their own: a line for each success would bury what people did.
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/favicon.ico"})
-# Files a page loads with it (ours under /static/, and the sandboxes' scripts and styles).
+# Files a page loads with it: ours under /static/, product images, and the sandboxes' scripts and styles.
+ASSET_PREFIXES = ("/static/", "/images/")
+SANDBOX_PREFIX = "/sandbox/"
 ASSET_SUFFIXES = (".css", ".js", ".svg", ".png", ".jpg", ".jpeg", ".webp", ".ico", ".woff2")
 
 
-def is_quiet(path: str, status: int) -> bool:
-    """Whether an answer goes unlogged: a static file or a probe, answered well (an error on one is still logged)."""
-    if status >= 400:
+def is_quiet(method: str, path: str, status: int) -> bool:
+    """Whether an answer goes unlogged: a probe or a page's file fetched (GET/HEAD) and answered well; an error, or
+    anything else asked of such a path, is still logged."""
+    if status >= 400 or method not in ("GET", "HEAD"):
         return False
-    return path in QUIET_PATHS or path.startswith("/static/") or path.endswith(ASSET_SUFFIXES)
+    if path in QUIET_PATHS or path.startswith(ASSET_PREFIXES):
+        return True
+    return path.startswith(SANDBOX_PREFIX) and path.endswith(ASSET_SUFFIXES)
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -142,7 +160,7 @@ class AccessLogger(AbstractAccessLogger):
     headers)."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        if is_quiet(request.path, response.status):
+        if is_quiet(request.method, request.path, response.status):
             return
         self.logger.info(
             "%s %s %s %.1f ms",

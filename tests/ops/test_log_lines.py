@@ -81,6 +81,19 @@ def test_an_exception_is_shown_under_its_line(monkeypatch, restore_logging):
     assert first.endswith("ERROR galla.http: unhandled error") and trace[-1] == "ValueError: boom"
 
 
+def test_a_request_path_cannot_forge_a_line_or_reach_the_terminal(monkeypatch, restore_logging):
+    """aiohttp decodes %0a and %1b in a path: on a terminal a stranger's GET could add a fake line, clear the screen
+    that shows the admin password (ESC[2J) or write to the clipboard (OSC 52). Each stays one inert line."""
+    err = Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    configure_logging("text", "INFO", [])
+    forged = "/nope\n00:00:00 INFO  POST /admin/products 303 1.0 ms\x1b[2J\x1b]52;c;aGk=\x07\x9b"
+    AccessLogger(logging.getLogger(ACCESS_LOGGER), "").log(Request(forged), Response(404), 0.001)
+    out = err.getvalue()
+    assert out.count("\n") == 1 and not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", out), repr(out)
+    assert "/nope\\x0a00:00:00 INFO" in out and "\\x1b[2J" in out
+
+
 def test_not_a_terminal_gets_json_lines(monkeypatch, restore_logging):
     err = io.StringIO()
     monkeypatch.setattr("sys.stderr", err)
@@ -106,10 +119,18 @@ def test_not_a_terminal_gets_json_lines(monkeypatch, restore_logging):
         ("/", 200, False),
         ("/api/checkout", 201, False),
         ("/orders/ord_1", 200, False),
+        ("/admin/x.js", 303, False),  # not a page's file: an answer of the admin's guard is worth a line
+        ("/api/orders.css", 200, False),
     ],
 )
 def test_static_files_and_probes_are_logged_only_when_they_fail(path, status, quiet):
-    assert is_quiet(path, status) is quiet
+    assert is_quiet("GET", path, status) is quiet
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_only_fetching_a_file_is_quiet(method):
+    """A POST to a static path is not a page loading its files: it is logged."""
+    assert not is_quiet(method, "/static/css/shop.css", 200)
 
 
 def test_every_probe_is_quiet():
