@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -33,7 +34,9 @@ HEADER = (
 )
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV Injection"): a buyer's name such
 # as "=HYPERLINK(...)" must arrive as text. A leading ' makes Excel, LibreOffice and Sheets read it as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Every cell is quoted too: a spreadsheet whose list separator is ";" (most of Europe) would otherwise split
+# "Asha;=cmd|..." into a second cell that starts with "=". NUL is refused by OWASP ASVS 5.0 (1.2.10).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def export_filename(now: datetime | None = None) -> str:
@@ -41,8 +44,13 @@ def export_filename(now: datetime | None = None) -> str:
     return f"orders-{shop_today(now).isoformat()}.csv"
 
 
+# A spreadsheet that splits on ";" sees a new cell after each one: it gets the same leading ' as a whole cell.
+INNER_FORMULA = re.compile(r";(?=[=+\-@\t\r\0])")
+
+
 def defuse(cell: str) -> str:
-    """A cell a spreadsheet shows as the text it is, never runs as a formula."""
+    """A cell a spreadsheet shows as the text it is, never runs as a formula, whichever separator it splits on."""
+    cell = INNER_FORMULA.sub(";'", cell)
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
@@ -75,9 +83,9 @@ def order_row(order: Order) -> list[str]:
 
 
 def write_rows(rows: Iterable[Iterable[str]]) -> bytes:
-    """Rows as CSV text (RFC 4180: quoted where needed, CRLF line ends), every cell defused, in UTF-8."""
+    """Rows as CSV text (RFC 4180: every cell quoted, CRLF line ends), every cell defused, in UTF-8."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerows([defuse(str(cell)) for cell in row] for row in rows)
     return out.getvalue().encode()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import aclosing
 from typing import Any
 
@@ -13,9 +14,11 @@ from galla.admin.order_filters import GATEWAYS, METHODS, read_batches, read_filt
 from galla.orders.errors import InvalidInput
 from galla.orders.receipts import format_shop_time
 from galla.store.orders import STATUSES
+from galla.web.middlewares import REQUEST_ID, REQUEST_ID_HEADER
 from galla.web.security import build_headers
 from galla.web.state import SETTINGS, SHOP
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 
@@ -58,6 +61,7 @@ async def export_orders(request: web.Request) -> web.StreamResponse:
             "Cache-Control": "no-store",
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="{export_filename()}"',
+            REQUEST_ID_HEADER: request[REQUEST_ID],
         }
     )
     response.enable_chunked_encoding()
@@ -68,6 +72,13 @@ async def export_orders(request: web.Request) -> web.StreamResponse:
             async for batch in batches:
                 await response.write(write_rows(order_row(order) for order in batch))
     except ConnectionResetError:  # the admin cancelled the download: nothing more to read or send
+        return response
+    except Exception:
+        # The status line has gone: an error page now would be written into the CSV, and ending the stream cleanly
+        # would pass a cut-off file for a whole one. Dropping the connection makes the download fail, visibly.
+        log.exception("the CSV export failed after %d bytes; connection dropped", response.body_length)
+        if request.transport is not None:
+            request.transport.abort()
         return response
     await response.write_eof()
     return response

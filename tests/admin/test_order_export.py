@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
 
+import pymongo.errors
 from support.app import ADMIN
 from support.stored_orders import stored_order
 
-from galla.admin.order_export import HEADER, defuse
+from galla.admin.order_export import HEADER, defuse, write_rows
 from galla.orders.calendar import shop_today
 from galla.store.orders import insert_order
 from galla.web.state import DATABASE
@@ -100,7 +102,34 @@ async def test_cells_a_spreadsheet_would_run_as_formulas_arrive_as_text(client):
         '\'=HYPERLINK("http://evil.example","click")',
     ]
     assert {row["Phone"] for row in rows} == {"'+919876543210"}
-    assert defuse("\tcmd") == "'\tcmd" and defuse("Asha") == "Asha"
+    assert defuse("\tcmd") == "'\tcmd" and defuse("\0x") == "'\0x" and defuse("Asha") == "Asha"
+
+
+def test_a_name_cannot_start_a_formula_cell_in_a_semicolon_spreadsheet():
+    """Excel with ";" as its list separator (most European locales) splits an unquoted cell at ";": every cell is
+    quoted, so "Asha;=cmd|..." stays one cell of text."""
+    out = write_rows([["ord_1", "Asha;=cmd|' /C calc'!A0"]]).decode()
+    cells = next(csv.reader(io.StringIO(out), delimiter=";"))
+    assert not any(cell.lstrip().startswith(("=", "+", "-", "@")) for cell in cells), cells
+
+
+async def test_a_failure_mid_export_drops_the_connection_instead_of_writing_a_page_into_the_file(client, monkeypatch):
+    """After the status line has gone, an error page would be written into the chunked body, and a clean end would
+    pass a cut-off file for a whole one: the connection is dropped, so the download fails visibly."""
+    import galla.admin.order_list as order_list
+
+    async def batches(shop, filters):
+        yield []
+        raise pymongo.errors.AutoReconnect("primary stepped down")
+
+    monkeypatch.setattr(order_list, "read_batches", batches)
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)
+    auth = ADMIN["Authorization"].encode()
+    writer.write(b"GET /admin/orders.csv HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth + b"\r\n\r\n")
+    raw = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    assert raw.count(b"HTTP/1.1 ") == 1 and b"X-Request-Id: " in raw, raw[:2000]
+    assert not raw.endswith(b"0\r\n\r\n"), "the cut-off file ended as if whole"
 
 
 async def test_the_csv_holds_what_the_search_and_filters_find(client):
