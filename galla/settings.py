@@ -6,7 +6,7 @@ import secrets
 from typing import Literal
 
 import limits
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, validate_email
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from galla.orders.context import ShopDetails
@@ -118,6 +118,17 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         # An empty line in .env (RAZORPAY_KEY_ID=) means "not set", not "the empty key".
         return None if value == "" else value
+
+    @field_validator("shop_name", "shop_legal_name", "shop_address", "shop_email", "shop_phone")
+    @classmethod
+    def _shop_details_are_plain(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # They go into email headers (From, Reply-To, subjects): a stray \r from a CRLF .env would stop every email.
+        allowed = "\n" if info.field_name == "shop_address" else ""
+        if value is not None and any(c not in allowed and (c < " " or "\x7f" <= c <= "\x9f") for c in value):
+            raise ValueError("must not hold control characters (a stray \\r from a Windows .env?)")
+        if value is not None and info.field_name == "shop_email":
+            validate_email(value)  # raises naming what is wrong with the address
+        return value
 
     @field_validator("checkout_rate_limit", "public_gateway_rate_limit")
     @classmethod

@@ -22,6 +22,10 @@ IMAGE_ID = re.compile(r"[0-9a-f]{64}")
 DUPLICATE_KEY = 11000
 
 
+class ImageDamaged(RuntimeError):
+    """A stored image whose chunks do not add up to its size."""
+
+
 class StoredImage(BaseModel):
     """One image as the shop serves it: its bytes, their type, and their sha256 (which is also its id)."""
 
@@ -79,6 +83,8 @@ async def find_image(db: Any, image_id: str) -> StoredImage | None:
     if "data" not in doc:
         cursor = db.image_chunks.find({"image_id": image_id}).sort("n", 1)
         doc["data"] = b"".join([chunk["data"] async for chunk in cursor])
+    if len(doc["data"]) != doc["size"]:  # a chunk lost or added by hand: never serve a truncated or mixed image
+        raise ImageDamaged(f"image {image_id} holds {len(doc['data'])} bytes of its {doc['size']}")
     return StoredImage.model_validate(doc)
 
 

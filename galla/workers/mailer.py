@@ -136,10 +136,12 @@ async def send_one(db, message: OutboxMessage, mailer: MailerSettings, holder: s
     """Send one claimed message and record how it went."""
     try:
         await deliver(message, mailer)
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+    except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as exc:
         error = describe_error(exc)
-        # A refused address stays refused; anything else (server down, busy, auth) may clear up.
-        delay = None if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) else mailer.retry_delay(message.attempts)
+        # A refused address stays refused, and a message that cannot be written as an email (ValueError: a header
+        # with a line break) never will be; anything else (server down, busy, auth) may clear up.
+        permanent = isinstance(exc, aiosmtplib.SMTPRecipientsRefused | ValueError)
+        delay = None if permanent else mailer.retry_delay(message.attempts)
         await mark_attempt_failed(db, message.id, holder, error, now() + delay if delay else None)
         if delay is None:
             report.failed += 1

@@ -65,6 +65,24 @@ async def test_an_image_is_served_for_caches_to_keep_and_browsers_not_to_sniff(c
     assert (again.status, await again.read()) == (304, b"")
 
 
+async def test_a_revalidation_reads_no_bytes_of_the_image(client, monkeypatch):
+    """The id is the sha256, so a browser holding the ETag has the bytes: a 304 reads only the id, never the chunks
+    (a public route could otherwise be made to pull megabytes from MongoDB per request)."""
+    import galla.shop.images as images
+
+    path = await add_with_image(client, PNG)
+    loaded: list[str] = []
+    real = images.find_image
+
+    async def spy(db, image_id):
+        loaded.append(image_id)
+        return await real(db, image_id)
+
+    monkeypatch.setattr(images, "find_image", spy)
+    again = await client.get(path, headers={"If-None-Match": f'"{path.removeprefix("/images/")}"'})
+    assert again.status == 304 and loaded == []
+
+
 async def test_a_second_process_on_the_same_database_serves_the_image(make_client):
     first, second = await make_client(), await make_client()
     assert first.server.port != second.server.port

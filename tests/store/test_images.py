@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from support.images import make_png
 
 from galla.store.db import INDEXES
-from galla.store.images import CHUNK_BYTES, find_image, is_image_stored, save_image
+from galla.store.images import CHUNK_BYTES, ImageDamaged, find_image, is_image_stored, save_image
 
 SMALL = make_png(4, 3)
 # Random pixels do not compress: about 600 KB, three chunks.
@@ -37,6 +38,13 @@ async def test_a_large_image_is_kept_in_chunks_and_read_back_whole(database):
     assert "data" not in doc and doc["chunks"] == len(chunks) == 3
     assert [len(c["data"]) for c in chunks[:-1]] == [CHUNK_BYTES, CHUNK_BYTES]
     assert (await find_image(database.db, image_id)).data == LARGE
+
+
+async def test_an_image_missing_a_chunk_is_never_served_cut_short(database):
+    image_id = await save_image(database.db, LARGE, "image/png")
+    await database.db.image_chunks.delete_one({"_id": f"{image_id}:1"})
+    with pytest.raises(ImageDamaged):
+        await find_image(database.db, image_id)
 
 
 async def test_the_same_bytes_saved_twice_are_stored_once(database):

@@ -222,6 +222,34 @@ async def test_a_refusing_server_is_retried_with_back_off_until_attempts_run_out
     assert (await send_due(db, mailer)).handled == 0  # failed for good: not taken again by itself
 
 
+async def test_a_message_that_cannot_be_written_as_an_email_fails_alone_and_the_rest_go(database, inbox):
+    """Python's email package refuses a header with a line break (ValueError): that message is marked failed for
+    good, and the pass goes on to the next instead of stopping every email behind it."""
+    db = database.db
+    bad = new_message(
+        "receipt:ord_bad", kind="receipt", to="a@example.in", subject="Receipt\r\nBcc: x@evil.test", text="t", html=None
+    )
+    good = new_message("receipt:ord_good", kind="receipt", to="b@example.in", subject="Receipt", text="t", html=None)
+    for message in (bad, good):
+        await queue_message(db, message)
+    await send_due(db, mailer_for(inbox))
+    failed = await get_message(db, "receipt:ord_bad")
+    assert failed.status == "failed" and "ValueError" in failed.last_error
+    assert (await get_message(db, "receipt:ord_good")).status == "sent"
+    assert [m["to"] for m in inbox.received] == [["b@example.in"]]
+
+
+def test_shop_details_with_control_characters_or_a_bad_email_are_refused_at_startup():
+    """SHOP_NAME goes into From and subjects, SHOP_EMAIL into Reply-To: a stray \\r (a CRLF .env) is refused."""
+    for bad in ({"shop_name": "Galla\r"}, {"shop_email": "help@shop.in\r\nBcc: x@evil.test"}, {"shop_email": "nope"}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            Settings(_env_file=None, **bad)
+    assert Settings(_env_file=None, shop_address="12 MG Road\nBengaluru 560001").shop_details.address_lines == [
+        "12 MG Road",
+        "Bengaluru 560001",
+    ]
+
+
 # -- no SMTP: held, visible, and sendable later -------------------------------------------------------------
 
 
