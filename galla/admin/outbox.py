@@ -12,7 +12,7 @@ from galla.admin.actions import act
 from galla.orders.errors import CheckoutError, InvalidInput, NotFound
 from galla.orders.receipts import format_shop_time, load_message, resend_message, show_outbox
 from galla.store.outbox import OutboxMessage
-from galla.web.security import build_email_preview_headers
+from galla.web.security import OWN_HEADERS, build_email_preview_headers
 from galla.web.state import SETTINGS, SHOP
 
 routes = web.RouteTableDef()
@@ -45,7 +45,9 @@ async def show_preview(request: web.Request) -> web.Response:
     if not message.html:
         raise NotFound("this message has no HTML version", field="message_id")
     headers = build_email_preview_headers(request.config_dict[SETTINGS])
-    return web.Response(text=message.html, content_type="text/html", headers=headers)
+    response = web.Response(text=message.html, content_type="text/html", headers=headers)
+    response[OWN_HEADERS] = frozenset(headers)
+    return response
 
 
 @routes.post("/admin/outbox/{message_id}/resend")

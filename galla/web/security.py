@@ -89,10 +89,15 @@ def build_headers(settings: Settings) -> dict[str, str]:
     return headers
 
 
+# The security headers a response sets for itself, by name (an email's preview: its own CSP and framing).
+OWN_HEADERS = web.ResponseKey("own_headers", frozenset)
+
+
 def headers_middleware(headers: dict[str, str]) -> Middleware:
     """A middleware adding these headers to every response of its application but a stand-in's (the sandboxes
-    stand in for Razorpay's and Stripe's own pages, which carry their own headers). A header the handler set
-    itself is kept: the one response that needs another policy (an email's preview) says so where it is made."""
+    stand in for Razorpay's and Stripe's own pages, which carry their own headers). Only the headers a handler
+    names in OWN_HEADERS are left as it set them: the one response that needs another policy (an email's preview)
+    says so where it is made, and no other header a handler sets (or copies from elsewhere) weakens these."""
 
     @web.middleware
     async def add_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -104,8 +109,8 @@ def headers_middleware(headers: dict[str, str]) -> Middleware:
             exc.headers.update(headers)
             raise
         if not response.prepared:
-            for name, value in headers.items():
-                response.headers.setdefault(name, value)
+            own = response.get(OWN_HEADERS, frozenset())
+            response.headers.update({name: value for name, value in headers.items() if name not in own})
         return response
 
     return add_headers

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
+from aiohttp import web
 from support.admin import hidden_token, sign_in
 from support.app import ADMIN, ADMIN_PASSWORD, RazorpaySandbox, StripeSandbox, checkout_body, sandbox_settings
 
@@ -447,3 +448,30 @@ async def test_no_secret_appears_in_any_response_or_log(aiohttp_server, aiohttp_
         leaks = [answer.split("\n", 1)[0] for answer in seen if secret in answer]
         assert leaks == [], f"{name} appears in {leaks}"
         assert secret not in logs, f"{name} appears in the log"
+
+
+async def test_a_handler_weakens_no_security_header_unless_it_names_it_as_its_own(aiohttp_client):
+    """A handler that sets (or copies from elsewhere) a weaker CSP or framing header is overruled; only a header it
+    names in OWN_HEADERS (the email preview's own policy) stays as it set it."""
+    from galla.web.security import OWN_HEADERS, headers_middleware
+
+    async def copied(request):
+        return web.Response(
+            text="x", headers={"X-Frame-Options": "ALLOWALL", "Content-Security-Policy": "default-src *"}
+        )
+
+    async def preview(request):
+        response = web.Response(text="x", headers={"X-Frame-Options": "SAMEORIGIN"})
+        response[OWN_HEADERS] = frozenset({"X-Frame-Options"})
+        return response
+
+    app = web.Application(middlewares=[headers_middleware({"X-Frame-Options": "DENY", "Content-Security-Policy": "a"})])
+    app.router.add_get("/copied", copied)
+    app.router.add_get("/preview", preview)
+    client = await aiohttp_client(app)
+    copied_resp, preview_resp = await client.get("/copied"), await client.get("/preview")
+    assert (copied_resp.headers["X-Frame-Options"], copied_resp.headers["Content-Security-Policy"]) == ("DENY", "a")
+    assert (preview_resp.headers["X-Frame-Options"], preview_resp.headers["Content-Security-Policy"]) == (
+        "SAMEORIGIN",
+        "a",
+    )
