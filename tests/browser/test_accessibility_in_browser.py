@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from support.addresses import ADDRESSES, fill_address
 from support.axe import check_page, describe_violations
-from support.browser import ADMIN_PASSWORD, NEEDS_BROWSER, buy_a_shawl, sign_in
+from support.browser import ADMIN_PASSWORD, NEEDS_BROWSER, buy_a_shawl, reload_until_status, sign_in
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 
@@ -39,16 +39,6 @@ async def audit(page: Any, name: str, width: int) -> None:
     await check_page(page, f"a11y-{name}-{width}")
     await check_wcag_aa(page)
     assert await page.evaluate(WIDER_THAN_THE_SCREEN) <= 0, f"{page.url} is wider than a {width} px screen"
-
-
-async def wait_for_status(page: Any, status: str) -> None:
-    """Reload the admin's order page until its status reads `status` (the sandbox's webhooks take a moment)."""
-    for _ in range(50):
-        if await page.locator('[data-testid="order-status"]').inner_text() == status:
-            return
-        await page.wait_for_timeout(200)
-        await page.reload()
-    assert await page.locator('[data-testid="order-status"]').inner_text() == status
 
 
 @WIDTHS
@@ -145,7 +135,7 @@ async def test_item15_every_admin_page_passes_axe(page, shop_url, width):
     await page.click('[data-testid="confirm"]')
     await page.wait_for_url(f"**/admin/orders/{order_id}?done=refund")
     await audit(page, "admin-order-refund-notice", width)
-    await wait_for_status(page, "refunded")
+    await reload_until_status(page, "refunded")
     await page.goto(f"{shop_url}/orders/{order_id}")
     await page.locator('[data-testid="order-status"]').filter(has_text="Refunded").wait_for()
     await audit(page, "order-refunded", width)
