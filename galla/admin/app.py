@@ -3,6 +3,8 @@ admin's sign-in and CSRF checks, which run for no other request."""
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -16,6 +18,7 @@ from galla.web.security import no_store_middleware
 
 ADMIN_PREFIX = "/admin"
 ADMIN_API_PREFIX = "/api/admin"  # mounted by the API's application, whose JSON errors it answers with
+GALLA_VERSION = version("galla")  # in the admin's footer
 
 
 def create_admin_app(guard: Middleware) -> web.Application:
@@ -53,6 +56,11 @@ def create_admin_api_app(guard: Middleware) -> web.Application:
 
 
 async def admin_page_context(request: web.Request) -> dict:
-    """What every admin page shows: who is signed in, and which section is open."""
+    """What every admin page shows: who is signed in, which section is open, and the Galla version."""
     section = "/".join(request.path.split("/")[:3])
-    return {"admin_user": ADMIN_USER, "admin_session": request.get(ADMIN_SESSION), "admin_section": section}
+    return {
+        "admin_user": ADMIN_USER,
+        "admin_session": request.get(ADMIN_SESSION),
+        "admin_section": section,
+        "galla_version": GALLA_VERSION,
+    }

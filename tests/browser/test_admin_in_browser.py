@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from support.browser import NEEDS_BROWSER, SHOTS, buy_a_shawl, pay_by_card_as_a_us_buyer, sign_in
+from support.browser import (
+    NEEDS_BROWSER,
+    SHOTS,
+    buy_a_shawl,
+    pay_by_card_as_a_us_buyer,
+    reload_until_status,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
-
-
-async def reload_until_status(page, status: str) -> None:
-    """Reload the admin's order page until the gateway's webhook has moved the order to status (10 s at most)."""
-    for _ in range(50):
-        if await page.locator('[data-testid="order-status"]').inner_text() == status:
-            return
-        await page.wait_for_timeout(200)
-        await page.reload()
-    assert await page.locator('[data-testid="order-status"]').inner_text() == status
 
 
 async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(page, shop_url):

@@ -49,6 +49,16 @@ async def sign_in(page, shop_url: str) -> None:
     await page.wait_for_url(shop_url + "/admin")
 
 
+async def reload_until_status(page, status: str) -> None:
+    """Reload the admin's order page until the gateway's webhook has moved the order to status (10 s at most)."""
+    for _ in range(50):
+        if await page.locator('[data-testid="order-status"]').inner_text() == status:
+            return
+        await page.wait_for_timeout(200)
+        await page.reload()
+    assert await page.locator('[data-testid="order-status"]').inner_text() == status
+
+
 async def buy_a_shawl(page, shop_url):
     """Add to cart and submit the checkout form; the sandbox window opens."""
     await page.goto(shop_url + "/")
