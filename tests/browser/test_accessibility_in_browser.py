@@ -140,7 +140,7 @@ async def test_item15_every_admin_page_passes_axe(page, shop_url, width):
     await page.click('[data-testid="confirm"]')
     await page.wait_for_url(f"**/admin/orders/{order_id}?refund=*")
     await audit(page, "admin-order-refund-notice", width)
-    await reload_until_status(page, "refunded")
+    await reload_until_status(page, "Refunded")
     await page.goto(f"{shop_url}/orders/{order_id}")
     await page.locator('[data-testid="order-status"]').filter(has_text="Refunded").wait_for()
     await audit(page, "order-refunded", width)
@@ -328,7 +328,7 @@ async def test_item15_checkout_and_a_refund_by_keyboard_alone(page, shop_url):
     await check_page(page, "a11y-keyboard-refund-confirm")
     await page.keyboard.press("Space")
     await page.wait_for_url(f"**/admin/orders/{order_id}?refund=*")
-    assert "Refund asked for" in await page.locator('[data-testid="notice"]').inner_text()
+    assert "Refund of ₹5,000.00" in await page.locator('[data-testid="notice"]').inner_text()
 
 
 async def tab_to_in_frame(page: Any, wanted: str, *, most: int = 30) -> None:
