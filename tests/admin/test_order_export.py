@@ -116,13 +116,13 @@ def test_a_name_cannot_start_a_formula_cell_in_a_semicolon_spreadsheet():
 async def test_a_failure_mid_export_drops_the_connection_instead_of_writing_a_page_into_the_file(client, monkeypatch):
     """After the status line has gone, an error page would be written into the chunked body, and a clean end would
     pass a cut-off file for a whole one: the connection is dropped, so the download fails visibly."""
-    import galla.admin.order_list as order_list
+    import galla.admin.order_search as order_search
 
     async def batches(shop, filters):
         yield []
         raise pymongo.errors.AutoReconnect("primary stepped down")
 
-    monkeypatch.setattr(order_list, "read_batches", batches)
+    monkeypatch.setattr(order_search, "read_batches", batches)
     reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)
     auth = ADMIN["Authorization"].encode()
     writer.write(b"GET /admin/orders.csv HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth + b"\r\n\r\n")
