@@ -16,6 +16,7 @@ from galla.admin.image_upload import FIELD as IMAGE_FILE_FIELD
 from galla.admin.image_upload import ImageRefused, store_upload
 from galla.orders.context import Shop
 from galla.orders.errors import Conflict, InvalidInput, NotFound
+from galla.payments.labels import gateway_label
 from galla.payments.money import AmountNotChargeable, Money, check_chargeable, minimum_charge, parse_major
 from galla.payments.routing import HOME_CURRENCY, WORLD_CURRENCY
 from galla.shop.images import IMAGES_PATH
@@ -136,7 +137,7 @@ def check_price_chargeable(price: Money) -> None:
         minimum = minimum_charge(gateway, price.currency)
         if price.amount < minimum.amount:
             raise ValueError(
-                f"{price.format()} is below the smallest payment {gateway.capitalize()} accepts, {minimum.format()}"
+                f"{price.format()} is below the smallest payment {gateway_label(gateway)} accepts, {minimum.format()}"
             )
         try:
             check_chargeable(gateway, price)

@@ -14,6 +14,7 @@ from galla.orders.second_payments import settle_extra_refund
 from galla.orders.states import OrderStatus, RefundStatus, values
 from galla.orders.view import call_entry, load_order
 from galla.payments.errors import GatewayError, GatewayInvalid
+from galla.payments.labels import gateway_label
 from galla.payments.money import Money, format_money
 from galla.payments.reports import RefundReport
 from galla.store.order_refunds import OPEN_REFUND_STATUSES, add_refund, drop_refund, move_refund, reserve_refund
@@ -142,7 +143,7 @@ async def send_refund(shop: Shop, order: Order, entry: dict[str, Any]) -> tuple[
             entries=call_entry(exc.call),
         )
         raise RefundRefused(
-            f"{exc.gateway.title()} refused the refund: {exc.description}",
+            f"{gateway_label(exc.gateway)} refused the refund: {exc.description}",
             field="amount" if exc.field == "amount" else None,
         ) from exc
     except GatewayError as exc:

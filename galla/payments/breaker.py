@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from galla.payments.errors import GatewayInProgress, GatewayUnavailable
+from galla.payments.labels import gateway_label
 
 State = Literal["closed", "open", "half_open"]
 T = TypeVar("T")
@@ -100,7 +101,7 @@ class CircuitBreaker:
         return result
 
     def _refusal(self, why: str) -> CircuitOpen:
-        name = self.gateway.capitalize()
+        name = gateway_label(self.gateway)
         return CircuitOpen(f"{name} is paused after {why}", gateway=self.gateway, code="CIRCUIT_OPEN")
 
     def _move(self, state: State) -> None:

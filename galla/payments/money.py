@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from babel.numbers import format_currency
 
+from galla.payments.labels import gateway_label
+
 # Our minor unit is ISO 4217's (and CLDR's, which people read): none for these. ISK and UGX are here because ISO
 # gives them no minor unit; Stripe's wire keeps two decimals for them (STRIPE_TWO_DECIMAL_WIRE below).
 ZERO_DECIMAL = frozenset(
@@ -162,7 +164,7 @@ def minimum_charge(gateway: str, currency: str) -> Money:
 def check_chargeable(gateway: str, money: Money) -> None:
     """Raise AmountNotChargeable unless the gateway can charge exactly this amount."""
     minimum = minimum_charge(gateway, money.currency)
-    name = gateway.capitalize()
+    name = gateway_label(gateway)
     if money.amount < minimum.amount:
         raise AmountNotChargeable(
             f"the order total {money.format()} is below the smallest payment {name} accepts, {minimum.format()}"

@@ -79,7 +79,9 @@
     window.history.replaceState(window.history.state, '', `${window.location.pathname}${rest ? `?${rest}` : ''}${window.location.hash}`);
   }
 
-  const methodLabel = (method) => (method ? methods[method] || method.replace(/_/g, ' ') : '');
+  // As galla/payments/labels.py:method_label words a method it has no label for (bank_transfer → Bank transfer).
+  const spell = (method) => method.charAt(0).toUpperCase() + method.slice(1).toLowerCase().replace(/_/g, ' ');
+  const methodLabel = (method) => (method ? methods[method] || spell(method) : '');
   const viewOf = (next) => (confirming && next.status === 'pending' ? 'confirming' : next.status);
 
   /* ---------- rendering ---------- */
