@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from galla.admin.refund_notice import status_label
 from galla.ops.redact import Redactor
 from galla.orders.context import Shop
 from galla.payments.labels import gateway_label
@@ -101,7 +102,16 @@ def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor
         event = events.get(str(entry.get("event_id")), {})
         return [webhook_step(event, entry, order.currency), *duplicate_steps(event)]
     if kind == "status":
-        return [TraceStep(at, "status", "Galla", f"Status → {entry.get('to')}", "changed", entry.get("reason", ""))]
+        return [
+            TraceStep(
+                at,
+                "status",
+                "Galla",
+                f"Status → {status_label(entry.get('to') or '')}",
+                "changed",
+                entry.get("reason", ""),
+            )
+        ]
     if kind == "browser":
         event = entry.get("event", "")
         summary = describe_browser(rest)

@@ -60,11 +60,11 @@ async def test_a_paid_upi_order_shows_every_step_in_order(client, razorpay_sandb
     trace = await trace_of(client, placed["order_id"])
     assert shows_in_order(
         trace,
-        ("status", "Status → pending"),
+        ("status", "Status → Waiting for payment"),
         ("call", "POST /v1/orders"),
         ("browser", "checkout.js handler"),
         ("call", f"GET /v1/payments/{paid['razorpay_payment_id']}"),
-        ("status", "Status → paid"),
+        ("status", "Status → Paid"),
         ("webhook", "Webhook payment.authorized"),
         ("webhook", "Webhook payment.captured"),
         ("webhook", "Webhook order.paid"),
@@ -110,16 +110,16 @@ async def test_a_refunded_stripe_order_shows_payment_refund_and_webhooks(client,
     trace = await trace_of(client, order_id)
     assert shows_in_order(
         trace,
-        ("status", "Status → pending"),
+        ("status", "Status → Waiting for payment"),
         ("call", "POST /v1/checkout/sessions"),
         ("browser", "came back from Stripe"),
         ("call", "GET /v1/checkout/sessions/"),
-        ("status", "Status → paid"),
+        ("status", "Status → Paid"),
         ("webhook", "Webhook checkout.session.completed"),
         ("refund", "Refund of $13.48 asked for"),
         ("call", "POST /v1/refunds"),
         ("webhook", "Webhook charge.refunded"),
-        ("status", "Status → partially_refunded"),
+        ("status", "Status → Partially refunded"),
     )
     _, page = await admin_page(client, done)
     assert "Refund of $13.48 processed: Stripe has sent it back to the buyer's Card." in html.unescape(page)
@@ -190,9 +190,9 @@ async def test_capture_needs_confirmation_then_moves_the_order_to_paid(make_clie
     trace = await trace_of(client, order_id)
     assert shows_in_order(
         trace,
-        ("status", "Status → authorized"),
+        ("status", "Status → Payment authorised"),
         ("call", f"POST /v1/payments/{paid['razorpay_payment_id']}/capture"),
-        ("status", "Status → paid"),
+        ("status", "Status → Paid"),
     )
     # A second capture is refused on the page, naming why.
     resp = await client.post(f"/admin/orders/{order_id}/capture", data={}, headers=ADMIN)

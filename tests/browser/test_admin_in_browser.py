@@ -31,8 +31,8 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
     trace = page.locator('[data-testid="trace"] [data-testid="trace-title"]')
     await trace.filter(has_text="Webhook order.paid").wait_for()  # the sandbox's webhooks have arrived
     titles = await trace.all_inner_texts()
-    assert titles[:2] == ["Status → pending", "POST /v1/orders"], titles
-    assert any(t.startswith("checkout.js handler") for t in titles) and "Status → paid" in titles
+    assert titles[:2] == ["Status → Waiting for payment", "POST /v1/orders"], titles
+    assert any(t.startswith("checkout.js handler") for t in titles) and "Status → Paid" in titles
     await page.screenshot(path=str(SHOTS / "admin-order-trace-upi.png"), full_page=True)
 
     await page.fill('[data-testid="refund-form"] input[name="amount"]', "5,000")
@@ -48,7 +48,7 @@ async def test_admin_refunds_part_of_a_upi_order_and_it_ends_partially_refunded(
     await reload_until_status(page, "Partially refunded")
     assert await page.locator('[data-testid="refunded"]').inner_text() == "₹5,000.00"
     titles = await trace.all_inner_texts()
-    assert "Refund of ₹5,000.00 asked for" in titles and "Status → partially_refunded" in titles
+    assert "Refund of ₹5,000.00 asked for" in titles and "Status → Partially refunded" in titles
     await page.screenshot(path=str(SHOTS / "admin-refunded.png"), full_page=True)
 
 
@@ -67,10 +67,10 @@ async def test_a_stripe_order_refunded_in_full_shows_its_whole_trace(page, shop_
     for wanted in (
         "POST /v1/checkout/sessions",
         "the buyer came back from Stripe's page",
-        "Status → paid",
+        "Status → Paid",
         "Webhook checkout.session.completed",
         "POST /v1/refunds",
-        "Status → refunded",
+        "Status → Refunded",
     ):
         assert any(wanted in title for title in titles), (wanted, titles)
     await page.screenshot(path=str(SHOTS / "admin-order-trace-stripe-refunded.png"), full_page=True)
