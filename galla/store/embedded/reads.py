@@ -35,6 +35,8 @@ def iter_documents(self: Collection, filter: dict) -> Iterator[dict]:
     if document is _MISSING:
         filtering.filter_applies(filter, {})  # still reject a malformed filter, as the scan does
         return iter(())
+    if document.get("_id", _MISSING) != wanted:  # its _id changed by an update mongomock left half done
+        return full_scan(self, filter)
     # Filed under an equal key: a filter naming only the _id matches it (the matcher compares the same way).
     return iter([document] if len(filter) == 1 or filtering.filter_applies(filter, document) else [])
 

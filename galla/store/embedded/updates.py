@@ -83,7 +83,9 @@ def update_simply(self: Collection, spec: Any, document: Any, *args: Any, **kwar
     store = self._store
     store._remove_expired_documents()  # what mongomock's scan does first
     stored = store._documents.get(key)
-    if stored is None:
+    if stored is None or stored.get("_id", _MISSING) != key:
+        # Unknown; or an update mongomock left half done changed the _id it is filed under (a real server refuses
+        # to change an _id): only mongomock's own scan answers as mongomock does.
         return None
     if any(operator == "$push" and type(stored.get(name, [])) is not list for name, (operator, _) in fields.items()):
         return None  # mongomock raises its own error for a push onto a non-array
