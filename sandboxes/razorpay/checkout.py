@@ -27,7 +27,12 @@ from .validation import read_notes
 routes = web.RouteTableDef()
 
 HERE = Path(__file__).resolve().parent
-ASSET_TYPES = {"checkout.js": "application/javascript", "window.js": "application/javascript", "window.css": "text/css"}
+ASSET_TYPES = {
+    "checkout.js": "application/javascript",
+    "window.js": "application/javascript",
+    "window.css": "text/css",
+    "banner.css": "text/css",
+}
 ASSETS = read_assets(HERE / "assets", ASSET_TYPES)
 TEMPLATES = page_templates(HERE / "templates")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
