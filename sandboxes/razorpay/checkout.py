@@ -163,6 +163,7 @@ async def checkout_window(request: web.Request) -> web.Response:
         "banks": sorted(BANKS.items(), key=lambda bank: bank[1]),
         "key_id": request.query.get("key_id", ""),
         "pay_url": str(request.app.router["checkout.pay"].url_for()),
+        "banner_css_url": str(request.app.router["checkout.asset"].url_for(name="banner.css")),
         "css_url": str(request.app.router["checkout.asset"].url_for(name="window.css")),
         "js_url": str(request.app.router["checkout.asset"].url_for(name="window.js")),
     }

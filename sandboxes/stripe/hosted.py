@@ -158,6 +158,7 @@ def render_page(
         "test_cards": TEST_CARDS,
         "challenge": None,
         "challenge_url": None,
+        "banner_css_url": str(request.app.router["hosted.asset"].url_for(name="banner.css")),
         "css_url": str(request.app.router["hosted.asset"].url_for(name="pay.css")),
         "js_url": str(request.app.router["hosted.asset"].url_for(name="pay.js")),
     }

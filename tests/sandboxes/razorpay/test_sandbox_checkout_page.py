@@ -121,7 +121,7 @@ async def test_window_loads_nothing_from_outside_and_sends_a_strict_csp(sandbox)
     srcs = [
         attrs.get("src") or attrs.get("href") for tag, attrs in parse(html).found if tag in ("script", "link", "img")
     ]
-    assert srcs == ["/checkout/assets/window.css", "/checkout/assets/window.js"]
+    assert srcs == ["/checkout/assets/banner.css", "/checkout/assets/window.css", "/checkout/assets/window.js"]
     assert "<style" not in html and "style=" not in html and re.search(r"<script>", html) is None
     for path in srcs:
         resp, body = await get(sandbox, path)
