@@ -9,6 +9,7 @@ import jinja2
 from aiohttp import web
 
 SHARED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+SHARED_ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 def page_templates(folder: Path) -> jinja2.Environment:
@@ -32,8 +33,8 @@ def page_response(html: str, status: int, policy: str, extra: dict[str, str] | N
 
 
 def read_assets(folder: Path, types: dict[str, str]) -> dict[str, bytes]:
-    """The sandbox's scripts and stylesheets (named with their content types), read once at import."""
-    return {name: (folder / name).read_bytes() for name in types}
+    """The sandbox's scripts and stylesheets (named with their content types; its folder, then the shared one)."""
+    return {name: (folder / name if (folder / name).exists() else SHARED_ASSETS / name).read_bytes() for name in types}
 
 
 def asset_response(body: bytes, content_type: str, extra: dict[str, str] | None = None) -> web.Response:

@@ -27,7 +27,12 @@ from .validation import read_notes
 routes = web.RouteTableDef()
 
 HERE = Path(__file__).resolve().parent
-ASSET_TYPES = {"checkout.js": "application/javascript", "window.js": "application/javascript", "window.css": "text/css"}
+ASSET_TYPES = {
+    "checkout.js": "application/javascript",
+    "window.js": "application/javascript",
+    "window.css": "text/css",
+    "banner.css": "text/css",
+}
 ASSETS = read_assets(HERE / "assets", ASSET_TYPES)
 TEMPLATES = page_templates(HERE / "templates")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
@@ -158,6 +163,7 @@ async def checkout_window(request: web.Request) -> web.Response:
         "banks": sorted(BANKS.items(), key=lambda bank: bank[1]),
         "key_id": request.query.get("key_id", ""),
         "pay_url": str(request.app.router["checkout.pay"].url_for()),
+        "banner_css_url": str(request.app.router["checkout.asset"].url_for(name="banner.css")),
         "css_url": str(request.app.router["checkout.asset"].url_for(name="window.css")),
         "js_url": str(request.app.router["checkout.asset"].url_for(name="window.js")),
     }

@@ -24,7 +24,7 @@ from .state import CardPayment, StripeSandboxState
 routes = web.RouteTableDef()
 
 HERE = Path(__file__).resolve().parent
-ASSET_TYPES = {"pay.css": "text/css", "pay.js": "application/javascript"}
+ASSET_TYPES = {"pay.css": "text/css", "banner.css": "text/css", "pay.js": "application/javascript"}
 ASSETS = read_assets(HERE / "assets", ASSET_TYPES)
 TEMPLATES = page_templates(HERE / "templates")
 TEST_CARDS = [
@@ -158,6 +158,7 @@ def render_page(
         "test_cards": TEST_CARDS,
         "challenge": None,
         "challenge_url": None,
+        "banner_css_url": str(request.app.router["hosted.asset"].url_for(name="banner.css")),
         "css_url": str(request.app.router["hosted.asset"].url_for(name="pay.css")),
         "js_url": str(request.app.router["hosted.asset"].url_for(name="pay.js")),
     }

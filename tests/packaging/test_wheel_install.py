@@ -38,6 +38,7 @@ KNOWN_DATA = (
     "sandboxes/razorpay/assets/checkout.js",
     "sandboxes/stripe/templates/pay.html",
     "sandboxes/stripe/assets/pay.css",
+    "sandboxes/common/assets/banner.css",
 )
 # What a checkout out of git never holds; used only when the repo is not a git checkout.
 NOT_SOURCE = shutil.ignore_patterns(

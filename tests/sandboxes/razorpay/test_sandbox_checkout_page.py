@@ -89,7 +89,7 @@ async def test_window_shows_banner_merchant_amount_prefill_and_all_methods(sandb
     elements = parse(html)
     assert elements.testids() >= METHOD_TESTIDS
     assert "error" not in elements.testids()
-    assert "SANDBOX" in html and "test mode, no real money moves" in html
+    assert "SANDBOX" in html and "no real money moves" in html and "Test mode, nothing is charged" in html
     assert "₹1,23,456.00" in html and "Galla Crafts" in html and "Banarasi saree" in html
     assert elements.by_testid("contact")["value"] == "+919876543210"
     assert elements.by_testid("email")["value"] == "asha@example.in"
@@ -121,7 +121,7 @@ async def test_window_loads_nothing_from_outside_and_sends_a_strict_csp(sandbox)
     srcs = [
         attrs.get("src") or attrs.get("href") for tag, attrs in parse(html).found if tag in ("script", "link", "img")
     ]
-    assert srcs == ["/checkout/assets/window.css", "/checkout/assets/window.js"]
+    assert srcs == ["/checkout/assets/banner.css", "/checkout/assets/window.css", "/checkout/assets/window.js"]
     assert "<style" not in html and "style=" not in html and re.search(r"<script>", html) is None
     for path in srcs:
         resp, body = await get(sandbox, path)

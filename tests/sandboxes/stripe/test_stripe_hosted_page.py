@@ -68,7 +68,7 @@ async def test_the_page_is_locked_down(sandbox):
     assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
     assert "form-action 'self' https://shop.example" in csp
     assert page.headers["Cache-Control"] == "no-store" and page.headers["X-Frame-Options"] == "DENY"
-    for asset in ("pay.css", "pay.js"):
+    for asset in ("pay.css", "pay.js", "banner.css"):  # banner.css: shared with the Razorpay sandbox
         async with sandbox.http.get(f"{sandbox.url}/c/assets/{asset}") as resp:
             assert resp.status == 200 and await resp.read()
     async with sandbox.http.get(f"{sandbox.url}/c/assets/other.js") as resp:
