@@ -14,7 +14,7 @@ import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from support.addresses import fill_address
 from support.axe import check_page
-from support.browser import NEEDS_BROWSER, pay_button_says
+from support.browser import NEEDS_BROWSER, STRIPE_PAGE, pay_button_says
 from support.checkout_inputs import BAD, BUYERS, GOOD, checkout_with
 
 from galla.orders.addresses import address_format
@@ -115,10 +115,13 @@ async def test_item3_what_the_server_takes_the_browser_lets_through(page, shop_u
         assert status == 201, (field, value, answer)
 
         await fill_form(page, shop_url, country, field, value)
+        # The page posts only once its own checks pass: a 201 here is the browser letting the value through.
         async with page.expect_response("**/api/checkout") as placed:
             await page.click('[data-testid="pay"]')
-        assert (await placed.value).status == 201, (country, field, value)
-        assert await page.locator("[data-field].has-error").count() == 0
+        response = await placed.value
+        assert response.status == 201, (country, field, value)
+        if "stripe" in await response.json():  # let the page leave for Stripe before the next goto, not race it
+            await page.wait_for_url(STRIPE_PAGE)
 
 
 def samples(country: str) -> list[tuple[str, str]]:
