@@ -248,14 +248,14 @@ def refused_step(rejection: dict) -> TraceStep:
 
 
 def email_step(message: dict) -> TraceStep:
-    """A message about the order in the outbox (a receipt), and where it is."""
+    """A message about the order in the outbox (a receipt, a refund made or processed), and where it is."""
     status = message.get("status", "queued")
     at = cast(datetime, message.get("sent_at") or message.get("created_at"))
     return TraceStep(
         at,
         "email",
         "Galla → buyer",
-        f"{str(message.get('kind', 'email')).capitalize()} email {status}",
+        f"{str(message.get('kind', 'email')).replace('_', ' ').capitalize()} email {status}",
         "failed" if status == "failed" else "ok",
         f"to {message.get('to')}" + (f"; {message['last_error']}" if message.get("last_error") else ""),
     )

@@ -5,14 +5,14 @@ refunded. Refunds go through the Razorpay sandbox kept pending, then settled as 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
 from support.app import ADMIN
 from support.webhooks import deliver_all, events_named, paid_razorpay_order, stored_order, verify
 
-from galla.admin.trace import format_duration
+from galla.admin.trace import email_step, format_duration
 from galla.web.state import DATABASE
 from sandboxes.razorpay.config import SANDBOX_FAULTS, SANDBOX_STATE
 
@@ -138,3 +138,8 @@ async def test_a_refund_the_bank_fails_says_so_and_the_money_stays_refundable(cl
     assert 'class="admin-notice admin-notice--error" role="alert"' in page
     assert text_of(page, "refund-status") == "Failed" and text_of(page, "order-status") == "Paid"
     assert text_of(page, "payment-state") == "Captured"
+
+
+def test_an_email_step_names_its_kind_in_words():
+    message = {"kind": "refund_made", "status": "held", "created_at": datetime(2026, 12, 6, tzinfo=UTC), "to": "a@b.in"}
+    assert email_step(message).title == "Refund made email held"
