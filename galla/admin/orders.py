@@ -10,7 +10,7 @@ from aiohttp import web
 
 from galla.admin.actions import act
 from galla.admin.refund_notice import Notice, describe_refund, payment_state, refund_label, status_label
-from galla.admin.trace import build_trace
+from galla.admin.trace import trace_order
 from galla.ops.logs import settings_secrets
 from galla.ops.redact import Redactor
 from galla.orders.errors import CheckoutError, InvalidInput
@@ -56,9 +56,11 @@ async def render_order(
 ) -> web.Response:
     """The order page, with a notice or the error that stopped an action."""
     redactor = Redactor(settings_secrets(request.config_dict[SETTINGS]))
+    # Read again with the timeline: the page shows the order as its trace ends, not as it was a moment before.
+    order, trace = await trace_order(request.config_dict[SHOP], order.id, redactor)
     context = {
         "order": order,
-        "trace": await build_trace(request.config_dict[SHOP], order, redactor),
+        "trace": trace,
         "refundable": refundable_amount(order) if order.status in REFUNDABLE else 0,
         "notice": notice,
         "error": error,

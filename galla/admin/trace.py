@@ -10,10 +10,11 @@ from typing import Any, cast
 from galla.admin.refund_notice import status_label
 from galla.ops.redact import Redactor
 from galla.orders.context import Shop
+from galla.orders.errors import NotFound
 from galla.payments.labels import gateway_label
 from galla.payments.money import format_money
 from galla.store.events import find_order_events
-from galla.store.orders import Order, get_timeline
+from galla.store.orders import Order, get_order_and_timeline
 from galla.store.outbox import find_order_messages
 from galla.store.rejections import find_order_rejections
 
@@ -79,10 +80,19 @@ def format_duration(ms: float) -> str:
     return " ".join(f"{value} {unit}" for value, unit in units[first : first + 2] if value)
 
 
-async def build_trace(shop: Shop, order: Order, redactor: Redactor) -> list[TraceStep]:
+async def trace_order(shop: Shop, order_id: str, redactor: Redactor) -> tuple[Order, list[TraceStep]]:
+    """The order as it is now and its trace, both from one read of it (a webhook landing between two reads showed
+    a Paid badge above a trace that ended Status → Refunded); NotFound naming order_id."""
+    found = await get_order_and_timeline(shop.db, order_id)
+    if found is None:
+        raise NotFound("no order with this id", field="order_id")
+    order, timeline = found
+    return order, await build_trace(shop, order, timeline, redactor)
+
+
+async def build_trace(shop: Shop, order: Order, timeline: list[dict], redactor: Redactor) -> list[TraceStep]:
     """Every step of the order's payment, oldest first, with times relative to the order's placing."""
     events = {event["event_id"]: event for event in await find_order_events(shop.db, order.id)}
-    timeline = await get_timeline(shop.db, order.id)
     steps = [step for entry in timeline for step in steps_for_entry(entry, order, events, redactor)]
     seen = {entry.get("event_id") for entry in timeline if entry.get("kind") == "webhook"}
     # Ledger events that named this order but never reached its timeline (a crash between the two writes).

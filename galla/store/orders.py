@@ -168,6 +168,15 @@ async def get_order(db: Any, order_id: str) -> Order | None:
     return Order.model_validate(doc) if doc else None
 
 
+async def get_order_and_timeline(db: Any, order_id: str) -> tuple[Order, list[dict]] | None:
+    """An order and its timeline from one read, so the two agree (a trace beside the status it explains)."""
+    doc = await db.orders.find_one({"_id": order_id})
+    if doc is None:
+        return None
+    timeline = doc.pop("timeline", [])
+    return Order.model_validate(doc), timeline
+
+
 async def get_timeline(db: Any, order_id: str) -> list[dict]:
     """An order's timeline, oldest entry first ([] for no such order)."""
     doc = await db.orders.find_one({"_id": order_id}, {"timeline": True})

@@ -13,7 +13,7 @@ from support.app import ADMIN
 from support.webhooks import deliver_all, events_named, paid_razorpay_order, stored_order, verify
 
 from galla.admin.trace import email_step, format_duration
-from galla.web.state import DATABASE
+from galla.web.state import DATABASE, SHOP
 from sandboxes.razorpay.config import SANDBOX_FAULTS, SANDBOX_STATE
 
 READABLE = re.compile(r"\+(\d+(\.\d)? ms|\d+(\.\d)? s|\d+ (min|h|d)( \d+ (s|min|h))?)")
@@ -143,3 +143,25 @@ async def test_a_refund_the_bank_fails_says_so_and_the_money_stays_refundable(cl
 def test_an_email_step_names_its_kind_in_words():
     message = {"kind": "refund_made", "status": "held", "created_at": datetime(2026, 12, 6, tzinfo=UTC), "to": "a@b.in"}
     assert email_step(message).title == "Refund made email held"
+
+
+async def test_the_status_and_the_trace_come_from_one_read_of_the_order(client, razorpay_sandbox, monkeypatch):
+    """A webhook landing between the handler's read of the order and the trace's showed a Paid badge above a trace
+    ending Status → Refunded: the page shows the order as read with its timeline."""
+    import galla.admin.orders as admin_orders
+
+    placed, paid = await paid_razorpay_order(client, razorpay_sandbox)
+    order_id = placed["order_id"]
+    await verify(client, order_id, paid)
+    before = await admin_orders.load_order(client.app[SHOP], order_id)  # paid, as the handler read it
+    refunded = {"at": before.updated_at, "kind": "status", "to": "refunded", "reason": "the webhook, just now"}
+    await client.app[DATABASE].db.orders.update_one(
+        {"_id": order_id}, {"$set": {"status": "refunded"}, "$push": {"timeline": refunded}}
+    )
+
+    async def stale(shop, wanted):
+        return before
+
+    monkeypatch.setattr(admin_orders, "load_order", stale)
+    page = await order_page(client, f"/admin/orders/{order_id}")
+    assert text_of(page, "order-status") == "Refunded" and "Status → Refunded" in page
