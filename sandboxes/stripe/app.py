@@ -16,7 +16,7 @@ from ..common.webhooks import (
     deliveries_handler,
     stripe_signature_header,
 )
-from . import api, hosted
+from . import api, billing_api, hosted
 from .account import BusinessProfile
 from .config import (
     STRIPE_SANDBOX_CONFIG,
@@ -113,7 +113,11 @@ def create_stripe_sandbox(
           POST /v1/checkout/sessions, GET /v1/checkout/sessions[/{id}[/line_items]],
           POST /v1/checkout/sessions/{id}/expire, GET /v1/payment_intents/{id}, GET /v1/charges/{id},
           POST|GET /v1/refunds, GET /v1/refunds/{id}, POST|GET /v1/customers, GET /v1/customers/search,
-          GET /v1/customers/{id}, GET /v1/events[/{id}], GET /v1/account
+          GET /v1/customers/{id}, GET /v1/events[/{id}], GET /v1/account;
+          Billing (billing_api.py): GET /v1/subscriptions[/{id}], POST|DELETE /v1/subscriptions/{id},
+          GET /v1/invoices[/{id}], POST|GET /v1/test_helpers/test_clocks, GET .../{id}, POST .../{id}/advance.
+          Checkout in mode=subscription (price_data.recurring) starts a Subscription when paid; a customer
+          created with test_clock lives in that clock's time, and advancing it renews, retries and dunns.
       GET  /c/pay/{session_id}   the hosted payment page a Session's `url` points at. The URL is built from
                                  `public_url` if given (e.g. "http://127.0.0.1:8080/sandbox/stripe"), else
                                  from the scheme, host and mount prefix of the request that created it.
@@ -157,6 +161,7 @@ def create_stripe_sandbox(
     app[STRIPE_SANDBOX_STATE].listeners.append(app[STRIPE_WEBHOOKS].enqueue)
     app.cleanup_ctx.append(deliver_webhooks)
     app.add_routes(api.routes)
+    app.add_routes(billing_api.routes)
     app.add_routes(hosted.routes)
     app.router.add_get("/webhooks/deliveries", deliveries_handler(STRIPE_WEBHOOKS), name="webhooks.deliveries")
     return app

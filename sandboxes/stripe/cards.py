@@ -72,6 +72,9 @@ TEST_CARDS = {
     "4000000000003220": TestCard("visa", three_d_secure=True),
     "4000002760003184": TestCard("visa", country="DE", three_d_secure=True),
     "4000000000000002": TestCard("visa", decline=declined("generic_decline")),
+    # "Attaching this card to a Customer object succeeds, but attempts to charge the customer fail"
+    # (stripe.com/testing): its pm_card_chargeCustomerFail can be a subscription's default_payment_method.
+    "4000000000000341": TestCard("visa", decline=declined("generic_decline")),
     "4000000000009995": TestCard("visa", decline=declined("insufficient_funds", "Your card has insufficient funds.")),
     "4000000000009987": TestCard("visa", decline=declined("lost_card")),
     "4000000000009979": TestCard("visa", decline=declined("stolen_card")),

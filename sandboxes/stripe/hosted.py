@@ -269,7 +269,8 @@ async def hosted_pay(request: web.Request) -> web.Response:
         exports=config.exports,
         currency=session["currency"],
         card_country=card_country(pay.card.number),
-        description=intent_data.get("description"),
+        # In subscription mode the order description is the subscription's (subscription_data.description).
+        description=intent_data.get("description") or state.subscription_data(session["id"]).get("description"),
         shipping=shipping,
         name=pay.name,
         billing_address=pay.address or None,

@@ -15,7 +15,15 @@ DEFAULT_LIMIT = 10
 # object type -> field -> the table its id is looked up in (see StripeSandboxState.lookup); "" is a field
 # Stripe expands but the sandbox has nothing to expand it into
 EXPANDABLE: dict[str, dict[str, str]] = {
-    "checkout.session": {"payment_intent": "payment_intents", "customer": "customers", "line_items": "line_items"},
+    "checkout.session": {
+        "payment_intent": "payment_intents",
+        "customer": "customers",
+        "line_items": "line_items",
+        "subscription": "subscriptions",
+        "invoice": "invoices",
+    },
+    "subscription": {"customer": "customers", "latest_invoice": "invoices", "test_clock": "test_clocks"},
+    "invoice": {"customer": "customers"},
     "payment_intent": {"latest_charge": "charges", "customer": "customers"},
     "charge": {"payment_intent": "payment_intents", "customer": "customers", "balance_transaction": ""},
     "refund": {"charge": "charges", "payment_intent": "payment_intents", "balance_transaction": ""},

@@ -90,8 +90,9 @@ def build_price(
     product_id: str,
     tax_behavior: str,
     created: int,
+    recurring: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return the inline one-time Price of a line item."""
+    """Return the inline Price of a line item: one-time, or recurring every interval_count intervals."""
     return {
         "id": new_id("price_"),
         "object": "price",
@@ -105,11 +106,12 @@ def build_price(
         "metadata": {},
         "nickname": None,
         "product": product_id,
-        "recurring": None,
+        # stripe-python _price.py Recurring: interval, interval_count, meter, usage_type ("licensed" per seat).
+        "recurring": None if recurring is None else {**recurring, "meter": None, "usage_type": "licensed"},
         "tax_behavior": tax_behavior,
         "tiers_mode": None,
         "transform_quantity": None,
-        "type": "one_time",
+        "type": "one_time" if recurring is None else "recurring",
         "unit_amount": unit_amount,
         "unit_amount_decimal": unit_amount_decimal,
     }
@@ -175,10 +177,11 @@ def build_session(
         "livemode": False,
         "locale": fields.get("locale"),
         "metadata": fields.get("metadata", {}),
-        "mode": "payment",
+        "mode": fields.get("mode", "payment"),
         "payment_intent": None,
         "payment_link": None,
-        "payment_method_collection": "if_required",
+        # subscription mode's default is "always" (stripe-python checkout/_session.py payment_method_collection).
+        "payment_method_collection": "always" if fields.get("mode") == "subscription" else "if_required",
         "payment_method_configuration_details": None,
         "payment_method_options": {},
         "payment_method_types": ["card"],

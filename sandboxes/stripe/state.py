@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..common.listeners import tell_listeners
+from .billing import TEST_PAYMENT_METHODS
 from .cards import CardInput, Decline, describe
 from .errors import StripeError, no_such
 from .idempotency import IdempotencyStore
@@ -30,6 +31,7 @@ from .objects import (
     build_session,
     list_object,
 )
+from .subscriptions import Subscriptions
 from .validation import RefundRequest, SessionRequest
 
 log = logging.getLogger("sandboxes.stripe")
@@ -43,6 +45,9 @@ KINDS = {
     "products": "product",
     "events": "event",
     "disputes": "dispute",
+    "subscriptions": "subscription",
+    "invoices": "invoice",
+    "test_clocks": "test_helpers.test_clock",
 }
 REFUND_OUTCOMES = ("succeeded", "pending", "failed")
 EVIDENCE_WINDOW = 7 * 24 * 3600  # seconds until a dispute's evidence is due (Stripe gives 7 to 21 days)
@@ -107,12 +112,21 @@ class StripeSandboxState:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
     line_items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by session id
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    test_clocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The card behind each saved PaymentMethod id, charged again at each renewal (never on an object).
+    saved_cards: dict[str, CardInput] = field(default_factory=dict)
+    # Billing's setting for a subscription whose retries all failed: "cancel" it or mark it "unpaid" (§15).
+    after_retries: str = "cancel"
     events: list[StripeEvent] = field(default_factory=list)
     # Called with each new StripeEvent; the webhook sender is one of them.
     listeners: list[Callable[[StripeEvent], None]] = field(default_factory=list)
     idempotency: IdempotencyStore = field(default_factory=IdempotencyStore)
     # payment_intent_data per session: Stripe copies it onto the PaymentIntent but never shows it on the session.
     _intent_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # subscription_data per session, likewise copied onto the Subscription.
+    _subscription_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     # 3D Secure challenges shown and not yet answered, by session id (test cards only, never on an object).
     _challenges: dict[str, CardPayment] = field(default_factory=dict)
 
@@ -204,6 +218,46 @@ class StripeSandboxState:
             if type_ok(event.type) and created_matches(event.envelope, filters.get("created"))
         ]
 
+    def find_subscriptions(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """Return subscriptions newest first, by customer, price, test_clock and status (default: all but
+        canceled; "all" and "ended" as GET /v1/subscriptions takes them, SUBSCRIPTIONS.md §12)."""
+        Subscriptions(self).bill_due_without_clock()
+        status = filters.get("status")
+
+        def status_ok(found: str) -> bool:
+            if status is None:
+                return found not in ("canceled", "incomplete_expired")
+            if status == "ended":
+                return found in ("canceled", "incomplete_expired")
+            return status in ("all", found)
+
+        return [
+            sub
+            for sub in newest_first(self.subscriptions.values())
+            if status_ok(sub["status"])
+            and all(sub[name] == filters[name] for name in ("customer", "test_clock") if name in filters)
+            and (
+                "price" not in filters or any(item["price"]["id"] == filters["price"] for item in sub["items"]["data"])
+            )
+            and created_matches(sub, filters.get("created"))
+        ]
+
+    def find_invoices(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """Return invoices newest first, by subscription, customer, status and created."""
+        Subscriptions(self).bill_due_without_clock()
+        return [
+            invoice
+            for invoice in newest_first(self.invoices.values())
+            if ("subscription" not in filters
+                or invoice["parent"]["subscription_details"]["subscription"] == filters["subscription"])
+            and all(invoice[name] == filters[name] for name in ("customer", "status") if name in filters)
+            and created_matches(invoice, filters.get("created"))
+        ]  # fmt: skip
+
+    def find_test_clocks(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """Return test clocks newest first."""
+        return newest_first(self.test_clocks.values())
+
     # -- customers -------------------------------------------------------------------------------
 
     def create_customer(self, fields: dict[str, Any], via: RequestRef | None = None) -> dict[str, Any]:
@@ -218,6 +272,8 @@ class StripeSandboxState:
             created=self.now(),
         )
         customer["preferred_locales"] = fields.get("preferred_locales", [])
+        if "test_clock" in fields:
+            customer["test_clock"] = self.get("test_clocks", fields["test_clock"], param="test_clock")["id"]
         self.customers[customer["id"]] = customer
         self.record("customer.created", customer, via)
         return customer
@@ -242,6 +298,7 @@ class StripeSandboxState:
                 product_id=product["id"],
                 tax_behavior=line.tax_behavior,
                 created=now,
+                recurring=line.recurring,
             )
             items.append(
                 build_line_item(
@@ -264,6 +321,7 @@ class StripeSandboxState:
         self.sessions[session_id] = session
         self.line_items[session_id] = items
         self._intent_data[session_id] = request.intent_data
+        self._subscription_data[session_id] = request.fields.get("subscription_data", {})
         return session
 
     def expire_session(self, session_id: str, via: RequestRef | None = None) -> dict[str, Any]:
@@ -315,6 +373,20 @@ class StripeSandboxState:
         session["payment_intent"] = intent["id"]
         self.record("payment_intent.created", intent)
         return intent
+
+    def subscription_data(self, session_id: str) -> dict[str, Any]:
+        """Return the subscription_data a session was created with."""
+        return self._subscription_data[session_id]
+
+    def payment_method_for(self, payment_method: str) -> str:
+        """Return a PaymentMethod id a subscription can be charged with: a saved one, or one of Stripe's test
+        PaymentMethods (pm_card_visa, pm_card_chargeCustomerFail), saved on first use."""
+        if payment_method not in self.saved_cards:
+            number = TEST_PAYMENT_METHODS.get(payment_method)
+            if number is None:
+                raise no_such("PaymentMethod", payment_method, param="default_payment_method")
+            self.saved_cards[payment_method] = CardInput(number=number, exp_month=12, exp_year=2034, cvc="123")
+        return payment_method
 
     def intent_data(self, session_id: str) -> dict[str, Any]:
         """Return the payment_intent_data a session was created with (never shown on the session itself)."""
@@ -435,6 +507,12 @@ class StripeSandboxState:
         self.complete_session(
             session, intent, charge, payment_method, email=payment.email, name=payment.name, address=payment.address
         )
+        if session["mode"] == "subscription":
+            Subscriptions(self).start_from_checkout(
+                session, self.line_items[session_id], payment_method, payment.card_input
+            )
+            session["payment_intent"] = None  # "for Checkout Sessions in payment mode" only (checkout/_session.py)
+        self.record("checkout.session.completed", session)
         return PaymentResult(session=session, intent=intent, charge=charge, decline=None)
 
     def complete_session(
@@ -448,8 +526,11 @@ class StripeSandboxState:
         name: str,
         address: dict[str, Any] | None = None,
     ) -> None:
-        """Record a successful charge: the intent succeeds and the session completes, paid."""
-        if session["customer"] is None and session["customer_creation"] == "always":
+        """Record a successful charge: the intent succeeds and the session completes, paid (the caller sends
+        checkout.session.completed). Subscription mode always makes a customer (SUBSCRIPTIONS.md §11)."""
+        if session["customer"] is None and (
+            session["customer_creation"] == "always" or session["mode"] == "subscription"
+        ):
             customer = self.create_customer({"email": email, "name": name})
             session["customer"] = intent["customer"] = charge["customer"] = customer["id"]
         intent.update(
@@ -464,7 +545,6 @@ class StripeSandboxState:
         )
         self.record("charge.succeeded", charge)
         self.record("payment_intent.succeeded", intent)
-        self.record("checkout.session.completed", session)
 
     # -- refunds ---------------------------------------------------------------------------------
 

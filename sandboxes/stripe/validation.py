@@ -60,10 +60,10 @@ def only_hosted_page(value: Any, param: str) -> str:
 
 
 def payment_mode(value: Any, param: str) -> str:
-    """mode: payment is the one mode the sandbox models."""
+    """mode: payment and subscription are modelled; setup is not."""
     mode = text(choices=("payment", "setup", "subscription"))(value, param)
-    if mode != "payment":
-        raise StripeError(f"The Stripe sandbox supports only mode=payment, not {mode}.", param=param)
+    if mode == "setup":
+        raise StripeError("The Stripe sandbox supports only mode=payment or mode=subscription, not setup.", param=param)
     return mode
 
 
@@ -103,6 +103,14 @@ PRODUCT_DATA = hash_of(
     required=["name"],
 )
 
+# SUBSCRIPTIONS.md §11 (stripe-python params/checkout/_session_create_params.py,
+# SessionCreateParamsLineItemPriceDataRecurring): interval day|week|month|year and interval_count, "Maximum of
+# three years interval allowed (3 years, 36 months, or 156 weeks)".
+MAX_INTERVALS = {"day": 1095, "week": 156, "month": 36, "year": 3}
+RECURRING = hash_of(
+    {"interval": text(choices=tuple(MAX_INTERVALS)), "interval_count": integer(1)}, required=["interval"]
+)
+
 PRICE_DATA = hash_of(
     {
         "currency": currency,
@@ -110,7 +118,8 @@ PRICE_DATA = hash_of(
         "unit_amount_decimal": decimal_text(Decimal(0)),
         "product_data": PRODUCT_DATA,
         "tax_behavior": text(choices=("exclusive", "inclusive", "unspecified")),
-        **unsupported_all("product", "recurring"),
+        "recurring": RECURRING,
+        **unsupported_all("product"),
     },
     required=["currency"],
 )
@@ -175,6 +184,27 @@ SESSION_CREATE = hash_of(
         "phone_number_collection": hash_of({"enabled": boolean}, required=["enabled"]),
         "adaptive_pricing": hash_of({"enabled": boolean}),
         # docs.stripe.com/payments/collect-addresses: Checkout asks for a shipping address in these countries.
+        # §11: of subscription_data the sandbox models what is copied onto the Subscription.
+        "subscription_data": hash_of(
+            {
+                "metadata": metadata,
+                "description": text(500),
+                **unsupported_all(
+                    "application_fee_percent",
+                    "billing_cycle_anchor",
+                    "billing_mode",
+                    "default_tax_rates",
+                    "invoice_settings",
+                    "on_behalf_of",
+                    "pending_invoice_item_interval",
+                    "proration_behavior",
+                    "transfer_data",
+                    "trial_end",
+                    "trial_period_days",
+                    "trial_settings",
+                ),
+            }
+        ),
         "shipping_address_collection": hash_of(
             {"allowed_countries": array_of(text(2))}, required=["allowed_countries"]
         ),
@@ -203,7 +233,6 @@ SESSION_CREATE = hash_of(
             "saved_payment_method_options",
             "setup_intent_data",
             "shipping_options",
-            "subscription_data",
             "tax_id_collection",
             "wallet_options",
         ),
@@ -268,8 +297,8 @@ CUSTOMER_CREATE = hash_of(
             "tax",
             "tax_exempt",
             "tax_id_data",
-            "test_clock",
         ),
+        "test_clock": text(),  # SUBSCRIPTIONS.md §18: a customer created on a test clock lives in its time
     }
 )
 CUSTOMER_LIST = hash_of({**PAGING, "email": text(512), "created": created_filter, "test_clock": unsupported})
@@ -293,6 +322,7 @@ class LineRequest:
     amount: int
     tax_behavior: str
     metadata: dict[str, str] = field(default_factory=dict)
+    recurring: dict[str, Any] | None = None  # {interval, interval_count} of a recurring price
 
 
 @dataclass(frozen=True)
@@ -355,7 +385,49 @@ def read_line(item: dict[str, Any], param: str) -> LineRequest:
         amount=amount,
         tax_behavior=price.get("tax_behavior", "unspecified"),
         metadata=item.get("metadata", {}),
+        recurring=read_recurring(price.get("recurring"), join(price_param, "recurring")),
     )
+
+
+def read_recurring(recurring: dict[str, Any] | None, param: str) -> dict[str, Any] | None:
+    """Return a recurring price's interval and count (default 1), at most three years long."""
+    if recurring is None:
+        return None
+    count = recurring.get("interval_count", 1)
+    if count > MAX_INTERVALS[recurring["interval"]]:
+        raise StripeError(
+            "Maximum of three years interval allowed (3 years, 36 months, or 156 weeks).",
+            param=join(param, "interval_count"),
+        )
+    return {"interval": recurring["interval"], "interval_count": count}
+
+
+def check_mode_lines(fields: Mapping[str, Any], lines: list[LineRequest]) -> None:
+    """Recurring prices only in subscription mode, where every line is recurring on one interval (the sandbox
+    leaves out Stripe's one-time lines on a first invoice) and payment mode's own params do not apply (§11)."""
+    if fields["mode"] == "payment":
+        for index, line in enumerate(lines):
+            if line.recurring is not None:
+                raise StripeError(
+                    "You specified `payment` mode but passed a recurring price. Either switch to `subscription` "
+                    "mode or use only one-time prices.",
+                    param=f"line_items[{index}][price_data][recurring]",
+                )
+        return
+    for name in ("customer_creation", "payment_intent_data", "submit_type"):
+        if name in fields:
+            raise StripeError(f"`{name}` can only be used in `payment` mode.", param=name)
+    for index, line in enumerate(lines):
+        if line.recurring is None:
+            raise StripeError(
+                "The Stripe sandbox needs every line item in `subscription` mode to have a recurring price.",
+                param=f"line_items[{index}][price_data][recurring]",
+            )
+        if line.recurring != lines[0].recurring:
+            raise StripeError(
+                "All prices on a subscription must have the same `recurring.interval` and `recurring.interval_count`.",
+                param=f"line_items[{index}][price_data][recurring]",
+            )
 
 
 def check_amount(amount: int, currency: str) -> None:
@@ -409,7 +481,9 @@ def validate_session_request(raw: dict[str, Any], now: int) -> SessionRequest:
     """Check a Checkout Session create request as Stripe does, in payment mode with the hosted page."""
     fields = SESSION_CREATE(raw, "")
     if not fields.get("line_items"):
-        raise StripeError("`line_items` is required in `payment` mode.", code="parameter_missing", param="line_items")
+        raise StripeError(
+            f"`line_items` is required in `{fields['mode']}` mode.", code="parameter_missing", param="line_items"
+        )
     if "success_url" not in fields:
         raise missing_param("success_url")
     if "customer" in fields and "customer_email" in fields:
@@ -418,6 +492,7 @@ def validate_session_request(raw: dict[str, Any], now: int) -> SessionRequest:
         )
     check_card_allowed(fields)
     lines = [read_line(item, join("line_items", index)) for index, item in enumerate(fields["line_items"])]
+    check_mode_lines(fields, lines)
     currency = fields.get("currency", lines[0].currency)
     for index, line in enumerate(lines):
         if line.currency != currency:

@@ -1,0 +1,242 @@
+"""A subscription's life: started by Checkout, renewed when its period ends, dunned when a charge fails, ended.
+
+Time is the subscription's own: its customer's test clock when it has one (SUBSCRIPTIONS.md §18: advancing the
+clock "produces the real invoices, retries and webhooks"), else the sandbox's clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .billing import (
+    DAY,
+    RETRY_DAYS,
+    Charger,
+    add_interval,
+    build_invoice,
+    build_subscription,
+    build_test_clock,
+    check_advance,
+    interval_seconds,
+)
+from .cards import CardInput
+from .errors import StripeError
+
+if TYPE_CHECKING:
+    from .state import RequestRef, StripeSandboxState
+
+LIVE = ("active", "past_due", "unpaid")  # statuses whose periods still roll over
+
+
+@dataclass
+class Subscriptions:
+    """The operations on subscriptions, invoices and test clocks, over the sandbox's store."""
+
+    state: StripeSandboxState
+
+    # -- time ----------------------------------------------------------------------------------------
+
+    def time_of(self, customer_id: str) -> int:
+        """Return now for a customer: its test clock's frozen time, or the sandbox's clock."""
+        clock_id = self.state.customers[customer_id]["test_clock"]
+        return self.state.now() if clock_id is None else int(self.state.test_clocks[clock_id]["frozen_time"])
+
+    def create_clock(self, fields: dict[str, Any], via: RequestRef | None = None) -> dict[str, Any]:
+        """Create a test clock frozen at fields["frozen_time"] (POST /v1/test_helpers/test_clocks)."""
+        clock = build_test_clock(frozen_time=fields["frozen_time"], name=fields.get("name"), created=self.state.now())
+        self.state.test_clocks[clock["id"]] = clock
+        self.state.record("test_helpers.test_clock.created", clock, via)
+        return clock
+
+    def advance_clock(self, clock_id: str, frozen_time: int, via: RequestRef | None = None) -> dict[str, Any]:
+        """Move a test clock forward, running every renewal and retry that falls due on the way, in time order.
+
+        Stripe answers `advancing` and turns `ready` later; the sandbox does the work before answering, so the
+        stored clock (GET) is already `ready` and test_helpers.test_clock.ready has been sent."""
+        clock = self.state.get("test_clocks", clock_id)
+        on_clock = [sub for sub in self.state.subscriptions.values() if sub["test_clock"] == clock_id]
+        live = [interval_seconds(sub) for sub in on_clock if sub["status"] in LIVE]
+        check_advance(clock, frozen_time, min(live) if live else None)
+        self.run_due(clock_id, frozen_time)
+        clock["frozen_time"] = frozen_time
+        self.state.record("test_helpers.test_clock.ready", clock, via)
+        return {**clock, "status": "advancing"}
+
+    def bill_due_without_clock(self) -> None:
+        """Run what has fallen due on the sandbox's own clock, for subscriptions not on a test clock."""
+        self.run_due(None, self.state.now())
+
+    def run_due(self, clock_id: str | None, until: int) -> None:
+        """Do each due step (a period end or a retry) of the clock's subscriptions, earliest first, up to until."""
+        while True:
+            steps = [step for sub in self.state.subscriptions.values() if sub["test_clock"] == clock_id
+                     for step in [self.next_step(sub)] if step is not None and step[0] <= until]  # fmt: skip
+            if not steps:
+                return
+            when, subscription, action = min(steps, key=lambda step: step[0])
+            if clock_id is not None:  # objects on a clock are stamped with the clock's time as it passes
+                self.state.test_clocks[clock_id]["frozen_time"] = when
+            action(subscription, when)
+
+    def next_step(self, subscription: dict[str, Any]) -> tuple[int, dict[str, Any], Any] | None:
+        """Return the subscription's next scheduled step: a retry of its open invoice, or its period's end."""
+        if subscription["status"] not in LIVE:
+            return None
+        invoice = self.state.invoices.get(subscription["latest_invoice"] or "")
+        if invoice is not None and invoice["status"] == "open" and invoice["next_payment_attempt"] is not None:
+            return invoice["next_payment_attempt"], subscription, self.retry
+        return subscription["items"]["data"][0]["current_period_end"], subscription, self.end_period
+
+    # -- starting ------------------------------------------------------------------------------------
+
+    def start_from_checkout(
+        self, session: dict[str, Any], items: list[dict[str, Any]], payment_method: str, card_input: CardInput
+    ) -> dict[str, Any]:
+        """Create the subscription a paid Checkout Session in subscription mode stands for, and its first
+        invoice, paid by the session's charge (the card is saved as the default payment method, §11/§15)."""
+        customer = self.state.customers[session["customer"]]
+        now = self.time_of(customer["id"])
+        self.state.saved_cards[payment_method] = card_input
+        prices = [(item["price"], item["quantity"]) for item in items]
+        subscription = build_subscription(
+            customer=customer, prices=prices, payment_method=payment_method, now=now,
+            fields=self.state.subscription_data(session["id"]),
+        )  # fmt: skip
+        self.state.subscriptions[subscription["id"]] = subscription
+        invoice = self.open_invoice(subscription, "subscription_create", (now, now), now)
+        invoice.update(attempted=True, attempt_count=1)
+        self.state.record("customer.subscription.created", subscription)
+        Charger(self.state).mark_paid(invoice, now)
+        session.update(subscription=subscription["id"], invoice=invoice["id"])
+        return subscription
+
+    def open_invoice(
+        self, subscription: dict[str, Any], reason: str, period: tuple[int, int], now: int
+    ) -> dict[str, Any]:
+        """Create and finalize the subscription's next invoice (invoice.created, invoice.finalized)."""
+        customer = self.state.customers[subscription["customer"]]
+        number = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
+        customer["next_invoice_sequence"] += 1
+        invoice = build_invoice(subscription=subscription, billing_reason=reason, period=period, number=number, now=now)
+        self.state.invoices[invoice["id"]] = invoice
+        subscription["latest_invoice"] = invoice["id"]
+        self.state.record("invoice.created", invoice)
+        self.state.record("invoice.finalized", invoice)
+        return invoice
+
+    # -- renewing and dunning ------------------------------------------------------------------------
+
+    def end_period(self, subscription: dict[str, Any], now: int) -> None:
+        """At a period's end: cancel if asked to at period end; else roll the period and bill the next one."""
+        if subscription["cancel_at_period_end"]:
+            self.end(subscription, now, reason="cancellation_requested")
+            return
+        previous_items = [dict(item) for item in subscription["items"]["data"]]
+        for item in subscription["items"]["data"]:
+            recurring = item["price"]["recurring"]
+            start = item["current_period_end"]
+            anchor_day = self.anchor_day(subscription)
+            item.update(
+                current_period_start=start,
+                current_period_end=add_interval(start, recurring["interval"], recurring["interval_count"], anchor_day),
+            )
+        old = previous_items[0]
+        previous_invoice = subscription["latest_invoice"]
+        invoice = self.open_invoice(
+            subscription, "subscription_cycle", (old["current_period_start"], old["current_period_end"]), now
+        )
+        self.state.record(
+            "customer.subscription.updated",
+            subscription,
+            previous={"items": {"data": previous_items}, "latest_invoice": previous_invoice},
+        )
+        if subscription["status"] == "unpaid":  # §12: invoices are still made, but not attempted
+            invoice["next_payment_attempt"] = None
+            return
+        self.attempt(subscription, invoice, now)
+
+    def anchor_day(self, subscription: dict[str, Any]) -> int:
+        """Return the day of the month the subscription's billing cycle is anchored on."""
+        return datetime.fromtimestamp(subscription["billing_cycle_anchor"], UTC).day
+
+    def retry(self, subscription: dict[str, Any], now: int) -> None:
+        """Retry the open invoice on its schedule."""
+        self.attempt(subscription, self.state.invoices[subscription["latest_invoice"]], now)
+
+    def attempt(self, subscription: dict[str, Any], invoice: dict[str, Any], now: int) -> None:
+        """Charge the invoice; on failure schedule the next retry or, retries spent, cancel or mark unpaid (§15)."""
+        if Charger(self.state).pay_invoice(invoice, subscription, now):
+            if subscription["status"] != "active":
+                self.set_status(subscription, "active")
+            return
+        retries_done = invoice["attempt_count"] - 1
+        spent = retries_done >= len(RETRY_DAYS)
+        invoice["next_payment_attempt"] = None if spent else now + RETRY_DAYS[retries_done] * DAY
+        self.state.record("invoice.payment_failed", invoice)
+        if not spent:
+            if subscription["status"] != "past_due":
+                self.set_status(subscription, "past_due")
+        elif self.state.after_retries == "unpaid":
+            self.set_status(subscription, "unpaid")
+        else:
+            self.end(subscription, now, reason="payment_failed")
+
+    def set_status(self, subscription: dict[str, Any], status: str) -> None:
+        """Change the status and send customer.subscription.updated with the old one."""
+        previous = subscription["status"]
+        subscription["status"] = status
+        self.state.record("customer.subscription.updated", subscription, previous={"status": previous})
+
+    # -- changing and ending -------------------------------------------------------------------------
+
+    def update(self, subscription_id: str, fields: dict[str, Any], via: RequestRef | None = None) -> dict[str, Any]:
+        """POST /v1/subscriptions/{id}: cancel_at_period_end, metadata, default_payment_method (§12)."""
+        subscription = self.get(subscription_id)
+        if subscription["status"] in ("canceled", "incomplete_expired"):
+            raise StripeError(
+                "A canceled subscription can only update its cancellation_details and metadata.", param="id"
+            )
+        previous: dict[str, Any] = {}
+        if "cancel_at_period_end" in fields and fields["cancel_at_period_end"] != subscription["cancel_at_period_end"]:
+            previous["cancel_at_period_end"] = subscription["cancel_at_period_end"]
+            previous["cancel_at"] = subscription["cancel_at"]
+            previous["canceled_at"] = subscription["canceled_at"]
+            asked = fields["cancel_at_period_end"]
+            end = subscription["items"]["data"][0]["current_period_end"]
+            subscription.update(
+                cancel_at_period_end=asked,
+                cancel_at=end if asked else None,
+                # §12: canceled_at is the request's time when cancelling at period end.
+                canceled_at=self.time_of(subscription["customer"]) if asked else None,
+            )
+        if "default_payment_method" in fields:
+            previous["default_payment_method"] = subscription["default_payment_method"]
+            subscription["default_payment_method"] = self.state.payment_method_for(fields["default_payment_method"])
+        if "metadata" in fields:
+            previous["metadata"] = dict(subscription["metadata"])
+            subscription["metadata"].update(fields["metadata"])
+            subscription["metadata"] = {key: value for key, value in subscription["metadata"].items() if value != ""}
+        if previous:
+            self.state.record("customer.subscription.updated", subscription, via, previous=previous)
+        return subscription
+
+    def cancel(self, subscription_id: str, via: RequestRef | None = None) -> dict[str, Any]:
+        """DELETE /v1/subscriptions/{id}: end it now (§12); ending one already canceled is a 400."""
+        subscription = self.get(subscription_id)
+        if subscription["status"] == "canceled":
+            raise StripeError(f"Subscription {subscription_id} is already canceled.", param="id")
+        self.end(subscription, self.time_of(subscription["customer"]), reason="cancellation_requested", via=via)
+        return subscription
+
+    def end(self, subscription: dict[str, Any], now: int, *, reason: str, via: RequestRef | None = None) -> None:
+        """Mark the subscription canceled and ended now (customer.subscription.deleted)."""
+        subscription.update(status="canceled", ended_at=now, canceled_at=subscription["canceled_at"] or now)
+        subscription["cancellation_details"]["reason"] = reason
+        self.state.record("customer.subscription.deleted", subscription, via)
+
+    def get(self, subscription_id: str) -> dict[str, Any]:
+        """Return a subscription by id, after running what its clock has made due."""
+        self.bill_due_without_clock()
+        return self.state.get("subscriptions", subscription_id)
