@@ -320,28 +320,39 @@ async def test_renewal_events_arrive_signed(aiohttp_server, receiver):
         )
 
 
-async def one_run(aiohttp_server, steps: list[int]) -> list[tuple[str, str, int, int]]:
-    """Subscribe weekly on a clock, advance it by steps (hours), and return the invoices as (reason, status,
-    created, line period start)."""
+async def one_run(aiohttp_server, steps: list[int], failing: bool) -> tuple[str, list[tuple[Any, ...]]]:
+    """Subscribe monthly on a clock (its renewals declined if failing), advance the clock by steps (hours), and
+    return the subscription's status and its invoices as (reason, status, attempts, created, period start)."""
     async with running_sandbox(aiohttp_server, Clock(), mount=False) as sandbox:
         test_clock = await new_clock(sandbox)
-        customer = await sandbox.sdk.v1.customers.create_async(params={"test_clock": test_clock.id})
-        params = plan_params(customer=customer.id)
-        params["line_items"][0]["price_data"]["recurring"] = {"interval": "week"}
-        session = await sandbox.sdk.v1.checkout.sessions.create_async(params=params)
-        await sandbox.pay(session.id)
+        sub = await subscribe(sandbox, clock_id=test_clock.id)
+        if failing:
+            await sandbox.sdk.v1.subscriptions.update_async(
+                sub.id, params={"default_payment_method": "pm_card_chargeCustomerFail"}
+            )
         at = NOW
         for hours in steps:
             at += hours * 3600
             await sandbox.sdk.v1.test_helpers.test_clocks.advance_async(test_clock.id, params={"frozen_time": at})
-        found = sandbox.state.find_invoices({})
-        return sorted(
-            (i["billing_reason"], i["status"], i["created"], i["lines"]["data"][0]["period"]["start"]) for i in found
+        invoices = sorted(
+            (
+                i["billing_reason"],
+                i["status"],
+                i["attempt_count"],
+                i["created"],
+                i["lines"]["data"][0]["period"]["start"],
+            )
+            for i in sandbox.state.find_invoices({})
         )
+        return sandbox.state.subscriptions[sub.id]["status"], invoices
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.integers(1, 96), min_size=1, max_size=6).filter(lambda steps: sum(steps) <= 14 * 24))
-async def test_advancing_in_steps_makes_the_same_invoices_as_one_step(aiohttp_server, steps):
-    """Two weeks at most: a clock may move two intervals of its shortest subscription at once."""
-    assert await one_run(aiohttp_server, steps) == await one_run(aiohttp_server, [sum(steps)])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.integers(1, 20 * 24), min_size=1, max_size=6).filter(lambda steps: sum(steps) <= 56 * 24),
+    st.booleans(),
+)
+async def test_advancing_in_steps_makes_the_same_invoices_as_one_step(aiohttp_server, steps, failing):
+    """A monthly plan's clock moves at most two months (56 days) at once: in steps or in one, the same renewals,
+    retries and invoices."""
+    assert await one_run(aiohttp_server, steps, failing) == await one_run(aiohttp_server, [sum(steps)], failing)
