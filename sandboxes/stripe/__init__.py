@@ -12,6 +12,9 @@ Stripe India's rules for a card issued outside India (sandboxes/stripe/india.py)
 challenge on the hosted page. The page names the business as Checkout does, from the account's settings
 (create_stripe_sandbox(business=BusinessProfile(name=..., icon_url=..., support_email=...))).
 
+Billing too (billing_api.py, subscriptions.py, portal.py): Checkout in subscription mode, Subscriptions, Invoices,
+test clocks whose advance renews, retries and cancels as Stripe's dunning does, and a customer portal page.
+
 It imports nothing from the app (nor the stripe SDK), so a bug in the shop cannot be mirrored here.
 """
 

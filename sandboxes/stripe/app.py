@@ -16,7 +16,7 @@ from ..common.webhooks import (
     deliveries_handler,
     stripe_signature_header,
 )
-from . import api, billing_api, hosted
+from . import api, billing_api, hosted, portal
 from .account import BusinessProfile
 from .config import (
     STRIPE_SANDBOX_CONFIG,
@@ -118,6 +118,9 @@ def create_stripe_sandbox(
           GET /v1/invoices[/{id}], POST|GET /v1/test_helpers/test_clocks, GET .../{id}, POST .../{id}/advance.
           Checkout in mode=subscription (price_data.recurring) starts a Subscription when paid; a customer
           created with test_clock lives in that clock's time, and advancing it renews, retries and dunns.
+          POST /v1/billing_portal/sessions {customer, return_url} answers a `url` to the portal (portal.py).
+      GET  /p/session/{id}       the customer portal: the customer's subscriptions, each to cancel at period end
+                                 (POST .../subscriptions/{sub}/cancel) or keep (.../renew), and a link back.
       GET  /c/pay/{session_id}   the hosted payment page a Session's `url` points at. The URL is built from
                                  `public_url` if given (e.g. "http://127.0.0.1:8080/sandbox/stripe"), else
                                  from the scheme, host and mount prefix of the request that created it.
@@ -163,5 +166,6 @@ def create_stripe_sandbox(
     app.add_routes(api.routes)
     app.add_routes(billing_api.routes)
     app.add_routes(hosted.routes)
+    app.add_routes(portal.routes)
     app.router.add_get("/webhooks/deliveries", deliveries_handler(STRIPE_WEBHOOKS), name="webhooks.deliveries")
     return app

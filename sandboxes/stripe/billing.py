@@ -137,7 +137,7 @@ def build_invoice(
             "object": "line_item",
             "amount": item["price"]["unit_amount"] * item["quantity"],
             "currency": subscription["currency"],
-            "description": f"{item['quantity']} × {item['price']['nickname'] or 'plan'}",
+            "description": None,  # "1 × Tea club": the product's name, which open_invoice fills in
             "invoice": invoice_id,
             "livemode": False,
             "metadata": {},

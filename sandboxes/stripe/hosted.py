@@ -24,7 +24,12 @@ from .state import CardPayment, StripeSandboxState
 routes = web.RouteTableDef()
 
 HERE = Path(__file__).resolve().parent
-ASSET_TYPES = {"pay.css": "text/css", "banner.css": "text/css", "pay.js": "application/javascript"}
+ASSET_TYPES = {
+    "pay.css": "text/css",
+    "portal.css": "text/css",
+    "banner.css": "text/css",
+    "pay.js": "application/javascript",
+}
 ASSETS = read_assets(HERE / "assets", ASSET_TYPES)
 TEMPLATES = page_templates(HERE / "templates")
 TEST_CARDS = [

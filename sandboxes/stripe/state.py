@@ -115,6 +115,7 @@ class StripeSandboxState:
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     test_clocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    portal_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The card behind each saved PaymentMethod id, charged again at each renewal (never on an object).
     saved_cards: dict[str, CardInput] = field(default_factory=dict)
     # Billing's setting for a subscription whose retries all failed: "cancel" it or mark it "unpaid" (§15).

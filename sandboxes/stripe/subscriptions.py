@@ -120,6 +120,8 @@ class Subscriptions:
         number = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
         customer["next_invoice_sequence"] += 1
         invoice = build_invoice(subscription=subscription, billing_reason=reason, period=period, number=number, now=now)
+        for line, item in zip(invoice["lines"]["data"], subscription["items"]["data"], strict=True):
+            line["description"] = f"{item['quantity']} × {self.state.products[item['price']['product']]['name']}"
         self.state.invoices[invoice["id"]] = invoice
         subscription["latest_invoice"] = invoice["id"]
         self.state.record("invoice.created", invoice)

@@ -16,7 +16,7 @@ import stripe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.clock import NOW, Clock
-from support.stripe_sandbox import WEBHOOK_SECRET, running_sandbox
+from support.stripe_sandbox import WEBHOOK_SECRET, parse, running_sandbox
 
 DAY = 24 * 3600
 FEB_1 = int(datetime(2026, 2, 1, tzinfo=UTC).timestamp())
@@ -356,3 +356,58 @@ async def test_advancing_in_steps_makes_the_same_invoices_as_one_step(aiohttp_se
     """A monthly plan's clock moves at most two months (56 days) at once: in steps or in one, the same renewals,
     retries and invoices."""
     assert await one_run(aiohttp_server, steps, failing) == await one_run(aiohttp_server, [sum(steps)], failing)
+
+
+async def test_the_customer_portal_cancels_at_period_end_and_takes_it_back(sandbox):
+    """§16: POST /v1/billing_portal/sessions {customer, return_url} → a url; the default configuration cancels at
+    the end of the period."""
+    sub = await subscribe(sandbox)
+    portal = await sandbox.sdk.v1.billing_portal.sessions.create_async(
+        params={"customer": sub.customer, "return_url": "https://shop.example/subscriptions/gsub_1"}
+    )
+    assert portal.object == "billing_portal.session" and portal.id.startswith("bps_")
+    assert portal.url == f"{sandbox.url}/p/session/{portal.id}"
+
+    async with sandbox.http.get(portal.url) as resp:
+        assert resp.status == 200
+        assert "form-action 'self'" in resp.headers["Content-Security-Policy"]
+        page = parse(await resp.text())
+    assert page.texts("portal-subscription")[0].split()[:2] == ["Tea", "club"]
+    assert page.text("portal-status") == "Renews on 01 Feb 2026"
+    assert page.attrs("portal-return")["href"] == "https://shop.example/subscriptions/gsub_1"
+
+    form_action = f"{sandbox.url}/p/session/{portal.id}/subscriptions/{sub.id}/cancel"
+    async with sandbox.http.post(form_action, allow_redirects=False) as resp:
+        assert resp.status == 303
+        assert resp.headers["Location"].endswith(f"/p/session/{portal.id}")
+    asked = await sandbox.sdk.v1.subscriptions.retrieve_async(sub.id)
+    assert (asked.status, asked.cancel_at_period_end, asked.cancel_at) == ("active", True, FEB_1)
+    assert sandbox.event_types()[-1] == "customer.subscription.updated"
+    async with sandbox.http.get(portal.url) as resp:
+        page = parse(await resp.text())
+    assert page.text("portal-status") == "Cancels on 01 Feb 2026"
+    assert "portal-renew" in page.testids() and "portal-cancel" not in page.testids()
+
+    async with sandbox.http.post(form_action.replace("/cancel", "/renew"), allow_redirects=False) as resp:
+        assert resp.status == 303
+    assert (await sandbox.sdk.v1.subscriptions.retrieve_async(sub.id)).cancel_at_period_end is False
+
+
+async def test_the_portal_refuses_someone_elses_subscription_and_unknown_customers(sandbox):
+    sub = await subscribe(sandbox)
+    other = await sandbox.sdk.v1.customers.create_async(params={"email": "bob@example.com"})
+    portal = await sandbox.sdk.v1.billing_portal.sessions.create_async(params={"customer": other.id})
+    async with sandbox.http.get(portal.url) as resp:
+        assert "portal-empty" in parse(await resp.text()).testids()
+    async with sandbox.http.post(f"{portal.url}/subscriptions/{sub.id}/cancel", allow_redirects=False) as resp:
+        assert resp.status == 404
+    assert (await sandbox.sdk.v1.subscriptions.retrieve_async(sub.id)).cancel_at_period_end is False
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        await sandbox.sdk.v1.billing_portal.sessions.create_async(params={"customer": "cus_nobody"})
+    assert (missing.value.code, missing.value.param) == ("resource_missing", "customer")
+
+
+async def test_invoice_lines_name_the_product(sandbox):
+    sub = await subscribe(sandbox)
+    invoice = await sandbox.sdk.v1.invoices.retrieve_async(sub.latest_invoice)
+    assert invoice.lines.data[0].description == "1 × Tea club"
