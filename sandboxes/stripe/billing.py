@@ -184,6 +184,7 @@ def build_invoice(
             "voided_at": None,
         },
         "subtotal": total,
+        "test_clock": subscription["test_clock"],  # _invoice.py test_clock
         "total": total,
     }
 

@@ -1,7 +1,7 @@
 """The customer portal: POST /v1/billing_portal/sessions answers a short-lived `url`; the page there lists the
 customer's subscriptions, cancels one at the end of its period (or takes that back), and links to return_url.
 
-SUBSCRIPTIONS.md §16 (stripe-python params/billing_portal/_session_create_params.py): {customer, return_url,
+SUBSCRIPTIONS.md §16 (stripe-python params/billing_portal/_session_create_params.py, billing_portal/_session.py): {customer, return_url,
 configuration, locale, flow_data} → {url}. The portal's features are the account's Dashboard configuration; the
 sandbox plays the default one with cancellation "at the end of the billing period".
 """
@@ -49,6 +49,8 @@ async def create_portal_session(request: web.Request) -> web.Response:
     portal = {
         "id": portal_id,
         "object": "billing_portal.session",
+        "after_expiration": None,
+        "customer_account": None,
         "configuration": fields.get("configuration", DEFAULT_CONFIGURATION),
         "created": state.now(),
         "customer": fields["customer"],

@@ -154,8 +154,10 @@ class Subscriptions:
             subscription,
             previous={"items": {"data": previous_items}, "latest_invoice": previous_invoice},
         )
-        if subscription["status"] == "unpaid":  # §12: invoices are still made, but not attempted
-            invoice["next_payment_attempt"] = None
+        if subscription["status"] == "unpaid":
+            # stripe-python _subscription.py, status: "no subsequent invoices will be attempted (invoices will be
+            # created, but then immediately automatically closed)".
+            invoice.update(next_payment_attempt=None, auto_advance=False)
             return
         self.attempt(subscription, invoice, now)
 
@@ -210,7 +212,7 @@ class Subscriptions:
             subscription.update(
                 cancel_at_period_end=asked,
                 cancel_at=end if asked else None,
-                # §12: canceled_at is the request's time when cancelling at period end.
+                # _subscription.py canceled_at: "the time of the most recent update request" at period end.
                 canceled_at=self.time_of(subscription["customer"]) if asked else None,
             )
         if "default_payment_method" in fields:

@@ -236,7 +236,11 @@ async def test_retries_spent_can_leave_the_subscription_unpaid_and_a_good_card_r
     await sandbox.sdk.v1.subscriptions.update_async(sub.id, params={"default_payment_method": "pm_card_visa"})
     await clocks.advance_async(clock.id, params={"frozen_time": MAR_1 + DAY})
     invoices = await invoices_of(sandbox, sub.id)
-    assert [(inv.status, inv.attempt_count) for inv in invoices[1:]] == [("open", 4), ("open", 0)]
+    assert [(inv.status, inv.attempt_count, inv.auto_advance) for inv in invoices[1:]] == [
+        ("open", 4, True),
+        ("open", 0, False),
+    ]
+    assert invoices[2].test_clock == clock.id
 
 
 async def test_a_retry_that_succeeds_makes_the_subscription_active_again(sandbox):
