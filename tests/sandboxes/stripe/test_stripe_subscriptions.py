@@ -15,6 +15,8 @@ import pytest
 import stripe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.axe import check_page
+from support.browser import HAVE_BROWSER, phone_page
 from support.clock import NOW, Clock
 from support.stripe_sandbox import WEBHOOK_SECRET, parse, running_sandbox
 
@@ -415,3 +417,28 @@ async def test_invoice_lines_name_the_product(sandbox):
     sub = await subscribe(sandbox)
     invoice = await sandbox.sdk.v1.invoices.retrieve_async(sub.latest_invoice)
     assert invoice.lines.data[0].description == "1 × Tea club"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium to run the portal in")
+async def test_in_a_browser_a_buyer_cancels_in_the_portal_and_returns_to_the_shop(mounted):
+    """The portal on a phone in headless Chromium, mounted as the shop mounts it; axe finds nothing serious."""
+    shop = str(mounted.server.make_url("/")).rstrip("/")
+    sub = await subscribe(mounted)
+    portal = await mounted.sdk.v1.billing_portal.sessions.create_async(
+        params={"customer": sub.customer, "return_url": shop + "/"}
+    )
+    async with phone_page(timeout_ms=10_000) as page:
+        await page.goto(portal.url)
+        assert await page.get_by_test_id("portal-status").text_content() == "Renews on 01 Feb 2026"
+        await check_page(page, "stripe-sandbox-portal")
+
+        await page.get_by_test_id("portal-cancel").click()
+        await page.get_by_test_id("portal-renew").wait_for()
+        assert await page.get_by_test_id("portal-status").text_content() == "Cancels on 01 Feb 2026"
+        assert mounted.state.subscriptions[sub.id]["cancel_at_period_end"] is True
+        await check_page(page, "stripe-sandbox-portal-cancelled")
+
+        async with page.expect_navigation(url=shop + "/"):
+            await page.get_by_test_id("portal-return").click()
+        assert await page.text_content("body") == "the shop"
