@@ -9,7 +9,6 @@ invoice names its subscription under `parent.subscription_details.subscription`,
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -190,8 +189,6 @@ def build_invoice(
 
 
 # -- charging --------------------------------------------------------------------------------------
-
-Record = Callable[..., Any]  # StripeSandboxState.record
 
 
 @dataclass
