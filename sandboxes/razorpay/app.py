@@ -16,10 +16,20 @@ from ..common.webhooks import (
     razorpay_signature,
 )
 from . import api, checkout
-from .config import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, SANDBOX_KEYS, SANDBOX_STATE, Faults, SandboxKeys
+from .config import (
+    RAZORPAY_WEBHOOKS,
+    SANDBOX_FAULTS,
+    SANDBOX_KEYS,
+    SANDBOX_STATE,
+    SANDBOX_SUBSCRIPTIONS,
+    Faults,
+    SandboxKeys,
+)
+from .controls import read_control, read_number
 from .errors import RazorpayError
 from .middlewares import auth_middleware, check_basic_auth, error_middleware, fault_middleware
 from .state import Event, SandboxState
+from .subscription_api import mount_subscriptions
 
 
 def encode_event(event: Event) -> bytes:
@@ -106,6 +116,7 @@ def create_razorpay_sandbox(
     app.cleanup_ctx.append(deliver_webhooks)
     app.add_routes(api.routes)
     app.add_routes(checkout.routes)
+    mount_subscriptions(app)
     app.router.add_get("/webhooks/deliveries", deliveries_handler(RAZORPAY_WEBHOOKS), name="webhooks.deliveries")
     app.router.add_put("/sandbox/latency", set_latency, name="sandbox.latency")
     app.router.add_post("/sandbox/clock", advance_clock, name="sandbox.clock")
@@ -115,33 +126,15 @@ def create_razorpay_sandbox(
     return app
 
 
-async def read_control(request: web.Request) -> dict:
-    """Check the key pair on a control route and return its JSON body ({} when empty)."""
-    check_basic_auth(request.headers.get("Authorization"), request.app[SANDBOX_KEYS])
-    try:
-        body = await request.json() if await request.text() else {}
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise RazorpayError("The request body must be a JSON object", status=400)
-    return body
-
-
-def read_number(body: dict, name: str, upper: float) -> float:
-    """A number field of a control body, from 0 to upper, or a 400 naming it."""
-    value = body.get(name)
-    # bool is an int to Python, not a number to JSON.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= upper:
-        raise RazorpayError(f"{name} must be a number from 0 to {upper:g}", status=400, field=name)
-    return float(value)
-
-
 async def advance_clock(request: web.Request) -> web.Response:
-    """POST /sandbox/clock {"seconds": s}: move the clock on; authorisations past Razorpay's window are refunded."""
+    """POST /sandbox/clock {"seconds": s}: move the clock on; refund stale authorisations, run due subscription charges."""
     seconds = read_number(await read_control(request), "seconds", 400 * 24 * 3600)
     state = request.app[SANDBOX_STATE]
     refunded = state.advance_clock(seconds)
-    return web.json_response({"now": state.now(), "auto_refunded": [payment["id"] for payment in refunded]})
+    events = request.app[SANDBOX_SUBSCRIPTIONS].run_due()
+    return web.json_response(
+        {"now": state.now(), "auto_refunded": [payment["id"] for payment in refunded], "subscription_events": events}
+    )
 
 
 async def set_capture_delay(request: web.Request) -> web.Response:
