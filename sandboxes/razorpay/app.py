@@ -106,6 +106,16 @@ def create_razorpay_sandbox(
     payment late; PUT /sandbox/refunds {"hold": s, "conflicts": n} makes refunds race (409). All Basic-authed.
     app[SANDBOX_FAULTS].refund_outcome makes refunds stay pending or fail (state.settle_refund settles them);
     state.open_dispute(payment_id) raises payment.dispute.created.
+
+    Subscriptions (subscription_api.py, app[SANDBOX_SUBSCRIPTIONS]): /v1/plans, /v1/subscriptions (create, fetch, list
+    by plan_id, cancel, pause, resume) and /v1/invoices?subscription_id= in Razorpay's shapes.
+    POST /checkout/subscriptions/pay {key_id, subscription_id, method: "upi"|"card"|"emandate", outcome?, card_number?,
+    email?, contact?} is the mandate's authentication payment as checkout.js opened with subscription_id makes it:
+    200 {razorpay_payment_id, razorpay_subscription_id, razorpay_signature = HMAC(payment_id|subscription_id)}.
+    POST /sandbox/clock also runs every subscription charge that falls due, each stamped with its due time (a failed
+    one retries daily, pending, then halted after 4 attempts), and answers their event ids as subscription_events;
+    PUT /sandbox/subscriptions/{id}/charges {"outcomes": ["failure", ...], "then": "success"} (Basic-authed) says
+    how the next charge attempts end, and all after them.
     """
     app = web.Application(middlewares=[error_middleware, fault_middleware, auth_middleware])
     app[SANDBOX_KEYS] = SandboxKeys(key_id=key_id, key_secret=key_secret)
