@@ -403,3 +403,62 @@ async def test_moving_the_clock_in_steps_or_at_once_makes_the_same_charges(aioht
                 (payments, events, {k: final[k] for k in ("status", "paid_count", "charge_at", "auth_attempts")})
             )
     assert records[0] == records[1]
+
+
+# -- the edges of the sandbox's own routes ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"method": "wallet"}, "method"),
+        ({"method": "upi", "outcome": None}, "outcome"),
+        ({"method": "emandate", "outcome": "maybe"}, "outcome"),
+        ({"key_id": "rzp_test_someoneelse"}, "key_id"),
+        ({"subscription_id": None}, "subscription_id"),
+        ({"vpa": "buyer@upi"}, "vpa"),
+    ],
+)
+async def test_a_bad_authentication_is_refused_naming_the_field(sandbox, fields, field):
+    plan = await make_plan(sandbox)
+    sub = await make_subscription(sandbox, plan["id"])
+    body = {"key_id": sandbox.key_id, "subscription_id": sub["id"], "method": "upi", "outcome": "success", **fields}
+    sent = {name: value for name, value in body.items() if value is not None}
+    status, answer = await sandbox.call("POST", "/checkout/subscriptions/pay", json=sent, auth=False)
+    assert (status, answer["error"]["field"]) == (400, field), answer
+    assert sandbox.state.payments == {} and (await fetch(sandbox, sub["id"]))["status"] == "created"
+
+
+async def test_an_unknown_subscription_cannot_be_paid_or_fetched(sandbox):
+    status, answer = await authenticate(sandbox, "sub_00000000000000")
+    assert (status, answer["error"]["description"]) == (400, "The id provided does not exist")
+    with pytest.raises(BadRequestError, match="The id provided does not exist"):
+        await fetch(sandbox, "sub_00000000000000")
+
+
+@pytest.mark.parametrize(
+    "body", [{"outcomes": ["maybe"]}, {"outcomes": "failure"}, {"then": "never"}], ids=["item", "list", "then"]
+)
+async def test_the_charge_knob_refuses_what_it_cannot_play(sandbox, body):
+    sub = await subscribed(sandbox)
+    status, answer = await sandbox.call("PUT", f"/sandbox/subscriptions/{sub['id']}/charges", json=body)
+    assert (status, answer["error"]["field"]) == (400, next(iter(body)))
+
+
+async def test_plans_subscriptions_and_the_knob_need_the_key_pair(sandbox):
+    """The REST routes and the sandbox's knob take Basic key_id:key_secret, as the rest of the API does."""
+    for method, path in (
+        ("GET", "/v1/plans"),
+        ("POST", "/v1/subscriptions"),
+        ("PUT", "/sandbox/subscriptions/x/charges"),
+    ):
+        status, answer = await sandbox.call(method, path, json={}, auth=False)
+        assert (status, answer["error"]["description"]) == (401, "The api key provided is invalid")
+
+
+async def test_subscriptions_work_mounted_under_the_shop(mounted):
+    """Mounted at /sandbox/razorpay, as make run serves it: the SDK, the authentication and the clock all work."""
+    sub = await subscribed(mounted, total_count=2)
+    assert mounted.url.endswith("/sandbox/razorpay") and sub["status"] == "active"
+    await advance(mounted, sub["charge_at"] - NOW)
+    assert (await fetch(mounted, sub["id"]))["status"] == "completed"
