@@ -11,17 +11,18 @@ from typing import Any
 
 from aiohttp import web
 
+from .attempts import (
+    DESCRIPTION_TOO_LONG,
+    MAX_DESCRIPTION,
+    Attempt,
+    PayRequest,
+    read_contact,
+    read_email,
+    resolve_attempt,
+)
 from .config import SANDBOX_KEYS, SANDBOX_STATE, SANDBOX_SUBSCRIPTIONS
 from .controls import read_control
 from .errors import ID_NOT_FOUND, RazorpayError, invalid_field
-from .instruments import (
-    DEFAULT_TEST_CARD,
-    card_instrument,
-    card_outcome,
-    read_card_number,
-    read_failure,
-    upi_instrument,
-)
 from .replies import read_json, reply, reply_collection
 from .signatures import sign_subscription_payment
 from .subscription_requests import (
@@ -32,11 +33,26 @@ from .subscription_requests import (
     validate_subscription_request,
 )
 from .subscriptions import METHODS, OUTCOMES, SubscriptionBook, mandate_rail
-from .validation import reject_unknown_fields, validate_list_query
+from .validation import read_notes, reject_unknown_fields, validate_list_query
 
 routes = web.RouteTableDef()
-PAY_FIELDS = ("key_id", "subscription_id", "method", "outcome", "card_number", "email", "contact")
-EMANDATE_BANK = "HDFC"
+# The window's body, as for an order (attempts.PAY_FIELDS) but with subscription_id; `bank` is the e-mandate's bank.
+PAY_FIELDS = (
+    "key_id",
+    "subscription_id",
+    "method",
+    "outcome",
+    "card_number",
+    "card_expiry",
+    "card_cvv",
+    "bank",
+    "email",
+    "contact",
+    "description",
+    "notes",
+)
+TEXT_FIELDS = tuple(name for name in PAY_FIELDS if name != "notes")
+DEFAULT_EMANDATE_BANK = "HDFC"
 
 
 def book_of(request: web.Request) -> SubscriptionBook:
@@ -139,7 +155,7 @@ async def pay_subscription(request: web.Request) -> web.Response:
     """
     body = await read_json(request)
     reject_unknown_fields(body, PAY_FIELDS)
-    fields = {name: read_text_field(body, name, required=False) for name in PAY_FIELDS}
+    fields = {name: read_text_field(body, name, required=False) for name in TEXT_FIELDS}
     keys = request.app[SANDBOX_KEYS]
     if not hmac.compare_digest((fields["key_id"] or "").encode(), keys.key_id.encode()):
         raise RazorpayError(ID_NOT_FOUND, field="key_id")
@@ -147,10 +163,17 @@ async def pay_subscription(request: web.Request) -> web.Response:
     method = fields["method"]
     if method not in METHODS:
         raise invalid_field("method", f"The method must be one of {', '.join(METHODS)}.")
-    instrument, outcome = mandate_instrument(method, fields["card_number"], fields["outcome"])
-    failure = read_failure(mandate_rail(method), None) if outcome == "failure" else None
-    buyer = {"email": fields["email"], "contact": fields["contact"]}
-    payment = book_of(request).authenticate(subscription_id, method, instrument, failure, **buyer)
+    attempt = resolve_mandate(subscription_id, method, fields, book_of(request).state.clock())
+    failure = attempt.failure
+    if len(fields["description"] or "") > MAX_DESCRIPTION:
+        raise invalid_field("description", DESCRIPTION_TOO_LONG)
+    buyer = {
+        "email": read_email(fields["email"]),
+        "contact": read_contact(fields["contact"]),
+        "description": fields["description"],
+        "notes": read_notes(body.get("notes")),
+    }
+    payment = book_of(request).authenticate(subscription_id, method, attempt.instrument, failure, **buyer)
     if failure is not None:
         raise RazorpayError(
             failure.description,
@@ -169,17 +192,24 @@ async def pay_subscription(request: web.Request) -> web.Response:
     )
 
 
-def mandate_instrument(method: str, card_number: str | None, outcome: str | None) -> tuple[dict[str, Any], str]:
-    """The mandate's instrument and how its authentication ends: the test card decides unless an outcome is given;
-    UPI Autopay and e-mandate need the outcome (the UPI app's or the bank page's answer)."""
-    if outcome is not None and outcome not in OUTCOMES:
+def resolve_mandate(subscription_id: str, method: str, fields: dict[str, str | None], now: float) -> Attempt:
+    """The mandate's instrument and how its authentication ends, decided as for an order's payment on the same rail
+    (attempts.resolve_attempt: test cards, the UPI app's or the bank page's answer); an e-mandate is approved at a bank."""
+    if fields["outcome"] is not None and fields["outcome"] not in OUTCOMES:
         raise invalid_field("outcome", "The outcome must be success or failure.")
-    if method == "card":
-        number = read_card_number(card_number or DEFAULT_TEST_CARD)
-        return card_instrument(number), outcome or card_outcome(number)
-    if outcome is None:
-        raise invalid_field("outcome", "Choose what the UPI app or the bank answers: success or failure.")
-    return (upi_instrument() if method == "upi" else {"bank": EMANDATE_BANK}), outcome
+    bank = fields["bank"] or (DEFAULT_EMANDATE_BANK if method == "emandate" else None)
+    pay = PayRequest(
+        key_id="",
+        order_id=subscription_id,
+        method=mandate_rail(method),
+        outcome=fields["outcome"],
+        card_number=fields["card_number"],
+        card_expiry=fields["card_expiry"],
+        card_cvv=fields["card_cvv"],
+        bank=bank,
+    )
+    attempt = resolve_attempt(pay, now)
+    return Attempt(method, attempt.instrument, attempt.failure)
 
 
 @routes.put("/sandbox/subscriptions/{subscription_id}/charges", name="sandbox.subscription_charges")

@@ -115,6 +115,15 @@ class SubscriptionBook:
 
     # -- the authentication payment ---------------------------------------------------------------------
 
+    def authentication_due(self, subscription_id: str) -> tuple[dict[str, Any], int, str]:
+        """Return the subscription awaiting authentication, the amount and currency that payment takes (§3)."""
+        sub = self.get_subscription(subscription_id)
+        if sub["status"] != "created":
+            raise RazorpayError(NOT_CHARGEABLE_NOW, field="subscription_id")
+        item = self.plans[sub["plan_id"]]["item"]
+        amount = item["amount"] * sub["quantity"] if sub["start_at"] is None else TOKEN_AMOUNT
+        return sub, amount, item["currency"]
+
     def authenticate(
         self,
         subscription_id: str,
@@ -128,9 +137,7 @@ class SubscriptionBook:
         Immediate start: the payment is the first cycle's charge (authenticated, activated, charged); a future start
         takes ₹5 and gives it back at once (authenticated only), the first charge falling due at start_at.
         """
-        sub = self.get_subscription(subscription_id)
-        if sub["status"] != "created":
-            raise RazorpayError(NOT_CHARGEABLE_NOW, field="subscription_id")
+        sub, _, _ = self.authentication_due(subscription_id)
         plan = self.plans[sub["plan_id"]]
         immediate = sub["start_at"] is None
         invoice: dict[str, Any] | None
@@ -282,9 +289,8 @@ class SubscriptionBook:
         self, sub: dict[str, Any], order_id: str, amount: int, method: str, instrument: dict[str, Any], **buyer: Any
     ) -> dict[str, Any]:
         """Start a payment on the subscription's order, carrying its invoice, customer and token."""
-        payment = self.state.start_payment(
-            order_id, amount=amount, method=method, instrument=instrument, description=CHARGE_DESCRIPTION, **buyer
-        )
+        buyer["description"] = buyer.get("description") or CHARGE_DESCRIPTION
+        payment = self.state.start_payment(order_id, amount=amount, method=method, instrument=instrument, **buyer)
         invoice = next((inv for inv in self.invoices.values() if inv["order_id"] == order_id), None)
         payment.update(
             invoice_id=invoice["id"] if invoice else None,
