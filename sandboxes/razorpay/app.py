@@ -81,7 +81,8 @@ def create_razorpay_sandbox(
       /v1/...            Razorpay's REST API (orders, payments, capture, refunds), HTTP Basic auth,
                          each call delayed by `latency` seconds (app[SANDBOX_FAULTS] changes it live).
       GET  /v1/checkout.js            the checkout.js contract: new Razorpay(options).open()
-      GET  /checkout/window           the payment window checkout.js frames (?key_id=&order_id=...)
+      GET  /checkout/window           the payment window checkout.js frames (?key_id=&order_id=... or
+                                      &subscription_id=... for a subscription's authentication payment)
       POST /checkout/pay              one payment attempt, as the window makes it (tests call it too):
            {key_id, order_id, method: "upi"|"card"|"netbanking", outcome?: "success"|"failure",
             card_number?, card_expiry?, card_cvv?, bank?, email?, contact?, description?, amount?, notes?,

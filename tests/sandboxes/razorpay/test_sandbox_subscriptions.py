@@ -462,3 +462,20 @@ async def test_subscriptions_work_mounted_under_the_shop(mounted):
     assert mounted.url.endswith("/sandbox/razorpay") and sub["status"] == "active"
     await advance(mounted, sub["charge_at"] - NOW)
     assert (await fetch(mounted, sub["id"]))["status"] == "completed"
+
+
+async def test_the_window_shows_a_subscriptions_mandate_and_refuses_one_already_authenticated(sandbox):
+    """checkout.js opened with subscription_id: the window pays through /checkout/subscriptions/pay; a second
+    authentication is refused in Razorpay's words (§6)."""
+    plan = await make_plan(sandbox)
+    sub = await make_subscription(sandbox, plan["id"], quantity=2)
+    query = {"key_id": sandbox.key_id, "subscription_id": sub["id"]}
+    async with sandbox.session.get(sandbox.url + "/checkout/window", params=query) as resp:
+        page = await resp.text()
+    assert resp.status == 200
+    assert f'data-subscription-id="{sub["id"]}"' in page and 'data-pay-url="/checkout/subscriptions/pay"' in page
+    assert "Mandate for Tea club: ₹998.00 monthly, 12 charges." in page and "E-mandate" in page
+    await authenticate(sandbox, sub["id"])
+    async with sandbox.session.get(sandbox.url + "/checkout/window", params=query) as resp:
+        page = await resp.text()
+    assert resp.status == 400 and "Customer payment is not allowed for the Subscription at this stage." in page
