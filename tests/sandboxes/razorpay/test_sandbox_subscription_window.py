@@ -16,6 +16,8 @@ import aiohttp
 import pytest
 import razorpay
 from aiohttp import web
+from support.axe import check_page
+from support.browser import NEEDS_BROWSER, phone_page
 from support.razorpay_sandbox import MOUNT, basic_auth, new_keys
 from test_sandbox_browser import CHROMIUM, run_chromium
 
@@ -158,3 +160,25 @@ async def test_a_buyer_authenticates_subscriptions_by_upi_emandate_and_card_in_a
         assert (subscription["status"], subscription["payment_method"]) == (status, method)
         assert payments[paid["razorpay_payment_id"]]["contact"] == "+919876543210"
     assert payments[results["emandate"]["handler"][0]["razorpay_payment_id"]]["bank"] == "SBIN"
+
+
+@NEEDS_BROWSER
+async def test_the_subscription_window_passes_axe_on_a_phone(aiohttp_server):
+    """The window for a mandate, opened on its own at 390 px: no serious or critical axe-core violation; screenshot
+    artifacts/screenshots/razorpay-subscription-window.png."""
+    key_id, key_secret = new_keys()
+    sandbox = create_razorpay_sandbox(key_id=key_id, key_secret=key_secret)
+    server = await aiohttp_server(sandbox)
+    async with aiohttp.ClientSession(headers={"Authorization": basic_auth(key_id, key_secret)}) as session:
+        async with session.post(server.make_url("/v1/plans"), json=PLAN) as resp:
+            plan_id = (await resp.json())["id"]
+        body = {"plan_id": plan_id, "total_count": 12}
+        async with session.post(server.make_url("/v1/subscriptions"), json=body) as resp:
+            subscription_id = (await resp.json())["id"]
+    url = server.make_url("/checkout/window").with_query(key_id=key_id, subscription_id=subscription_id)
+    async with phone_page(timeout_ms=8000) as page:
+        await page.goto(str(url))
+        assert await page.get_by_test_id("mandate").is_visible()
+        await check_page(page, "razorpay-subscription-window")
+        await page.get_by_test_id("method-netbanking").click()
+        await check_page(page, "razorpay-subscription-window-emandate")
