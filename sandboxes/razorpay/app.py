@@ -109,7 +109,8 @@ def create_razorpay_sandbox(
     state.open_dispute(payment_id) raises payment.dispute.created.
 
     Subscriptions (subscription_api.py, app[SANDBOX_SUBSCRIPTIONS]): /v1/plans, /v1/subscriptions (create, fetch, list
-    by plan_id, cancel, pause, resume) and /v1/invoices?subscription_id= in Razorpay's shapes.
+    by plan_id, cancel, pause, resume) and /v1/invoices?subscription_id= in Razorpay's shapes; a subscription's
+    short_url is the window opened on its own for its authentication (Razorpay's hosted page).
     POST /checkout/subscriptions/pay {key_id, subscription_id, method: "upi"|"card"|"emandate", outcome?, card_number?,
     email?, contact?} is the mandate's authentication payment as checkout.js opened with subscription_id makes it:
     200 {razorpay_payment_id, razorpay_subscription_id, razorpay_signature = HMAC(payment_id|subscription_id)}.

@@ -7,6 +7,7 @@ REST paths as razorpay-python razorpay/resources/{plan,subscription}.py call the
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -89,7 +90,19 @@ async def create_subscription(request: web.Request) -> web.Response:
     """Create a subscription on a plan; it waits in status created for its authentication payment."""
     book = book_of(request)
     subscription_request = validate_subscription_request(await read_json(request), book.state.now())
-    return reply(book.create_subscription(subscription_request))
+    return reply(book.create_subscription(subscription_request, authentication_link(request)))
+
+
+def authentication_link(request: web.Request) -> Callable[[str], str]:
+    """The short_url maker: Razorpay's hosted page for authenticating is, here, the window opened on its own."""
+    key_id = request.app[SANDBOX_KEYS].key_id
+    window = request.app.router["checkout.window"]
+
+    def link(subscription_id: str) -> str:
+        path = window.url_for().with_query(key_id=key_id, subscription_id=subscription_id)
+        return str(request.url.origin().join(path))
+
+    return link
 
 
 @routes.get("/v1/subscriptions", name="api.list_subscriptions")

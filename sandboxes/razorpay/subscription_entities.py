@@ -87,8 +87,8 @@ def build_subscription(request: SubscriptionRequest, plan: dict[str, Any], creat
         "created_at": created_at,
         # Razorpay's default deadline for authenticating is 30 years; null here means "none given".
         "expire_by": request.expire_by,
-        # The hosted authentication page's link (https://rzp.io/i/...); the sandbox does not serve it (yet).
-        "short_url": "https://rzp.io/i/" + random_chars(8),
+        # The hosted authentication page's link (https://rzp.io/i/... at Razorpay); the store points it at the window.
+        "short_url": None,
         "has_scheduled_changes": False,
         "change_scheduled_at": None,
         "source": "api",

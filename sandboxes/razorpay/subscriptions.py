@@ -7,7 +7,7 @@ States and webhooks as https://razorpay.com/docs/webhooks/subscriptions and paym
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,11 +78,12 @@ class SubscriptionBook:
         """Every plan, newest first."""
         return newest_first(self.plans.values())
 
-    def create_subscription(self, request: SubscriptionRequest) -> dict[str, Any]:
-        """Store a new subscription (status created) on an existing plan and return it."""
+    def create_subscription(self, request: SubscriptionRequest, link: Callable[[str], str]) -> dict[str, Any]:
+        """Store a new subscription (status created) on an existing plan and return it; link(id) is its short_url."""
         if request.plan_id not in self.plans:
             raise invalid_field("plan_id", "The id provided does not exist")
         subscription = build_subscription(request, self.plans[request.plan_id], self.state.now())
+        subscription["short_url"] = link(subscription["id"])
         self.subscriptions[subscription["id"]] = subscription
         return subscription
 

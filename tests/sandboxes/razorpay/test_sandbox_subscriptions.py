@@ -126,7 +126,7 @@ async def test_a_new_subscription_waits_in_created_with_its_short_url(sandbox):
     assert sub["id"].startswith("sub_") and sub["entity"] == "subscription"
     assert (sub["status"], sub["plan_id"], sub["customer_id"], sub["quantity"]) == ("created", plan["id"], None, 2)
     assert (sub["total_count"], sub["paid_count"], sub["remaining_count"], sub["auth_attempts"]) == (12, 0, 12, 0)
-    assert sub["short_url"].startswith("https://rzp.io/i/") and sub["notes"] == {"member": "m-1"}
+    assert sub["short_url"].startswith(sandbox.url + "/checkout/window?") and sub["notes"] == {"member": "m-1"}
     assert sub["customer_notify"] is True and sub["charge_at"] is None
     assert await fetch(sandbox, sub["id"]) == sub
     listed = await run_sdk(sandbox.sdk().subscription.all, {"plan_id": plan["id"]})
@@ -458,7 +458,14 @@ async def test_plans_subscriptions_and_the_knob_need_the_key_pair(sandbox):
 
 async def test_subscriptions_work_mounted_under_the_shop(mounted):
     """Mounted at /sandbox/razorpay, as make run serves it: the SDK, the authentication and the clock all work."""
-    sub = await subscribed(mounted, total_count=2)
+    plan = await make_plan(mounted)
+    created = await make_subscription(mounted, plan["id"], total_count=2)
+    async with mounted.session.get(created["short_url"]) as resp:  # the hosted authentication page
+        assert resp.status == 200 and "Mandate for Tea club: ₹499.00 monthly, 2 charges." in await resp.text()
+    assert created["short_url"].startswith(mounted.url + "/checkout/window?")
+    status, paid = await authenticate(mounted, created["id"])
+    assert status == 200, paid
+    sub = await fetch(mounted, created["id"])
     assert mounted.url.endswith("/sandbox/razorpay") and sub["status"] == "active"
     await advance(mounted, sub["charge_at"] - NOW)
     assert (await fetch(mounted, sub["id"]))["status"] == "completed"
