@@ -187,7 +187,7 @@ class SubscriptionBook:
         due = []
         # Ties go to the older subscription (dicts keep creation order), so any way of moving the clock agrees.
         for order, sub in enumerate(self.subscriptions.values()):
-            if sub["status"] in CHARGEABLE and sub["charge_at"] is not None:
+            if sub["status"] in (*CHARGEABLE, "halted") and sub["charge_at"] is not None:
                 due.append((sub["charge_at"], order, sub["id"]))
             elif sub["status"] == "created" and (deadline := self.expiry_of(sub)) is not None:
                 due.append((deadline, order, sub["id"]))
@@ -216,7 +216,17 @@ class SubscriptionBook:
         if sub["id"] in self.cancel_at_end and sub["id"] not in self.open_invoices:
             self.cancel_now(sub)
             return
+        if sub["status"] == "halted":
+            self.invoice_halted(sub)
+            return
         self.charge(sub)
+
+    def invoice_halted(self, sub: dict[str, Any]) -> None:
+        """A halted subscription's cycle: "invoices are still issued but not charged automatically"
+        (payments/subscriptions/states.md); they stay issued, and stop once every cycle has one."""
+        invoice = self.issue_invoice(sub, sub["charge_at"])
+        invoiced = sum(1 for inv in self.invoices.values() if inv["subscription_id"] == sub["id"])
+        sub["charge_at"] = invoice["billing_end"] if invoiced < sub["total_count"] else None
 
     def charge(self, sub: dict[str, Any]) -> None:
         """Attempt the due charge (a new cycle's invoice, or the unpaid one again) as the test's outcome says."""
@@ -234,7 +244,7 @@ class SubscriptionBook:
         self.open_invoices[sub["id"]] = invoice["id"]
         sub["auth_attempts"] += 1
         if sub["auth_attempts"] >= ATTEMPTS_BEFORE_HALT:
-            # Halted: no more automatic charges; later cycles keep their dates (payment-retries.md).
+            # Halted: no more automatic charges; later cycles keep their dates and are invoiced (payment-retries.md).
             sub.update(status="halted", charge_at=invoice["billing_end"])
             self.state.record("subscription.halted", subscription=sub, payment=payment)
         else:

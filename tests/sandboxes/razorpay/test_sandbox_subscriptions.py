@@ -272,8 +272,14 @@ async def test_a_failing_charge_retries_daily_goes_pending_then_halted(sandbox):
     sub = await fetch(sandbox, sub["id"])
     assert (sub["status"], sub["auth_attempts"], sub["paid_count"]) == ("halted", 4, 1)
     assert event_names(sandbox)[3:] == ["subscription.pending"] * 3 + ["subscription.halted"]
-    await advance(sandbox, 90 * DAY)  # a halted subscription is not charged automatically
-    assert event_names(sandbox)[-1] == "subscription.halted"
+    payments = len(sandbox.state.payments)
+    await advance(sandbox, 90 * DAY)  # a halted subscription is invoiced each cycle but not charged
+    assert event_names(sandbox)[-1] == "subscription.halted" and len(sandbox.state.payments) == payments
+    _, invoices = await sandbox.call("GET", f"/v1/invoices?subscription_id={sub['id']}")
+    assert [invoice["status"] for invoice in invoices["items"]] == ["issued"] * 4 + ["paid"]
+    assert [invoice["billing_start"] for invoice in invoices["items"][:4]] == [
+        add_period(NOW, "monthly", months) for months in (4, 3, 2, 1)
+    ]
 
 
 async def test_a_retry_that_succeeds_reactivates_and_keeps_the_cycle_dates(sandbox):
