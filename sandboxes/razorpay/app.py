@@ -16,10 +16,20 @@ from ..common.webhooks import (
     razorpay_signature,
 )
 from . import api, checkout
-from .config import RAZORPAY_WEBHOOKS, SANDBOX_FAULTS, SANDBOX_KEYS, SANDBOX_STATE, Faults, SandboxKeys
+from .config import (
+    RAZORPAY_WEBHOOKS,
+    SANDBOX_FAULTS,
+    SANDBOX_KEYS,
+    SANDBOX_STATE,
+    SANDBOX_SUBSCRIPTIONS,
+    Faults,
+    SandboxKeys,
+)
+from .controls import read_control, read_number
 from .errors import RazorpayError
 from .middlewares import auth_middleware, check_basic_auth, error_middleware, fault_middleware
 from .state import Event, SandboxState
+from .subscription_api import mount_subscriptions
 
 
 def encode_event(event: Event) -> bytes:
@@ -71,7 +81,8 @@ def create_razorpay_sandbox(
       /v1/...            Razorpay's REST API (orders, payments, capture, refunds), HTTP Basic auth,
                          each call delayed by `latency` seconds (app[SANDBOX_FAULTS] changes it live).
       GET  /v1/checkout.js            the checkout.js contract: new Razorpay(options).open()
-      GET  /checkout/window           the payment window checkout.js frames (?key_id=&order_id=...)
+      GET  /checkout/window           the payment window checkout.js frames (?key_id=&order_id=... or
+                                      &subscription_id=... for a subscription's authentication payment)
       POST /checkout/pay              one payment attempt, as the window makes it (tests call it too):
            {key_id, order_id, method: "upi"|"card"|"netbanking", outcome?: "success"|"failure",
             card_number?, card_expiry?, card_cvv?, bank?, email?, contact?, description?, amount?, notes?,
@@ -96,6 +107,17 @@ def create_razorpay_sandbox(
     payment late; PUT /sandbox/refunds {"hold": s, "conflicts": n} makes refunds race (409). All Basic-authed.
     app[SANDBOX_FAULTS].refund_outcome makes refunds stay pending or fail (state.settle_refund settles them);
     state.open_dispute(payment_id) raises payment.dispute.created.
+
+    Subscriptions (subscription_api.py, app[SANDBOX_SUBSCRIPTIONS]): /v1/plans, /v1/subscriptions (create, fetch, list
+    by plan_id, cancel, pause, resume) and /v1/invoices?subscription_id= in Razorpay's shapes; a subscription's
+    short_url is the window opened on its own for its authentication (Razorpay's hosted page).
+    POST /checkout/subscriptions/pay {key_id, subscription_id, method: "upi"|"card"|"emandate", outcome?, card_number?,
+    email?, contact?} is the mandate's authentication payment as checkout.js opened with subscription_id makes it:
+    200 {razorpay_payment_id, razorpay_subscription_id, razorpay_signature = HMAC(payment_id|subscription_id)}.
+    POST /sandbox/clock also runs every subscription charge that falls due, each stamped with its due time (a failed
+    one retries daily, pending, then halted after 4 attempts), and answers their event ids as subscription_events;
+    PUT /sandbox/subscriptions/{id}/charges {"outcomes": ["failure", ...], "then": "success"} (Basic-authed) says
+    how the next charge attempts end, and all after them.
     """
     app = web.Application(middlewares=[error_middleware, fault_middleware, auth_middleware])
     app[SANDBOX_KEYS] = SandboxKeys(key_id=key_id, key_secret=key_secret)
@@ -106,6 +128,7 @@ def create_razorpay_sandbox(
     app.cleanup_ctx.append(deliver_webhooks)
     app.add_routes(api.routes)
     app.add_routes(checkout.routes)
+    mount_subscriptions(app)
     app.router.add_get("/webhooks/deliveries", deliveries_handler(RAZORPAY_WEBHOOKS), name="webhooks.deliveries")
     app.router.add_put("/sandbox/latency", set_latency, name="sandbox.latency")
     app.router.add_post("/sandbox/clock", advance_clock, name="sandbox.clock")
@@ -115,33 +138,15 @@ def create_razorpay_sandbox(
     return app
 
 
-async def read_control(request: web.Request) -> dict:
-    """Check the key pair on a control route and return its JSON body ({} when empty)."""
-    check_basic_auth(request.headers.get("Authorization"), request.app[SANDBOX_KEYS])
-    try:
-        body = await request.json() if await request.text() else {}
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise RazorpayError("The request body must be a JSON object", status=400)
-    return body
-
-
-def read_number(body: dict, name: str, upper: float) -> float:
-    """A number field of a control body, from 0 to upper, or a 400 naming it."""
-    value = body.get(name)
-    # bool is an int to Python, not a number to JSON.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= upper:
-        raise RazorpayError(f"{name} must be a number from 0 to {upper:g}", status=400, field=name)
-    return float(value)
-
-
 async def advance_clock(request: web.Request) -> web.Response:
-    """POST /sandbox/clock {"seconds": s}: move the clock on; authorisations past Razorpay's window are refunded."""
+    """POST /sandbox/clock {"seconds": s}: move the clock on; refund stale authorisations, run due subscription charges."""
     seconds = read_number(await read_control(request), "seconds", 400 * 24 * 3600)
     state = request.app[SANDBOX_STATE]
     refunded = state.advance_clock(seconds)
-    return web.json_response({"now": state.now(), "auto_refunded": [payment["id"] for payment in refunded]})
+    events = request.app[SANDBOX_SUBSCRIPTIONS].run_due()
+    return web.json_response(
+        {"now": state.now(), "auto_refunded": [payment["id"] for payment in refunded], "subscription_events": events}
+    )
 
 
 async def set_capture_delay(request: web.Request) -> web.Response:

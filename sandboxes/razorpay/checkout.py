@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from ..common.pages import asset_response, page_response, page_templates, read_assets
 from .attempts import METHODS, resolve_attempt, validate_pay_request
-from .config import SANDBOX_KEYS, SANDBOX_STATE
+from .config import SANDBOX_KEYS, SANDBOX_STATE, SANDBOX_SUBSCRIPTIONS
 from .errors import ID_NOT_FOUND, RazorpayError
 from .instruments import BANKS
 from .money import format_amount
@@ -40,6 +40,7 @@ _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$")
 MAX_IMAGE_URL = 65536
 MAX_NOTES_PARAM = 8192
+PERIOD_UNITS = {"daily": "days", "weekly": "weeks", "monthly": "months", "yearly": "years"}
 MAX_WINDOW_TEXT = 2048  # a description in the window's address: room for one longer than Razorpay takes
 
 
@@ -119,14 +120,45 @@ def content_security_policy(origin: str | None) -> str:
     )
 
 
-def check_window_order(request: web.Request) -> dict:
-    """Return the order the window may take a payment for, or raise what the buyer should see."""
-    key_id, order_id = request.query.get("key_id", ""), request.query.get("order_id", "")
-    if not key_id or not order_id:
+@dataclass(frozen=True)
+class WindowPayment:
+    """What the window takes a payment for: an order, or a subscription's authentication (checkout.js opened with
+    subscription_id instead of order_id, SUBSCRIPTIONS.md §6), and how much that is."""
+
+    order_id: str
+    subscription_id: str
+    amount: int
+    currency: str
+    pay_route: str
+    mandate: str  # for a subscription, what the mandate is for, in words; "" for an order
+
+
+def check_window_payment(request: web.Request) -> WindowPayment:
+    """Return what the window may take a payment for, or raise what the buyer should see."""
+    query = request.query
+    key_id, order_id, subscription_id = (query.get(name, "") for name in ("key_id", "order_id", "subscription_id"))
+    if not key_id or not (order_id or subscription_id):
         raise RazorpayError("key_id and order_id are required to open checkout")
     if not hmac.compare_digest(key_id.encode(), request.app[SANDBOX_KEYS].key_id.encode()):
         raise RazorpayError(ID_NOT_FOUND, field="key_id")  # a key that is not the order's: Razorpay's wording
-    return request.app[SANDBOX_STATE].check_payable(order_id)
+    if subscription_id:
+        book = request.app[SANDBOX_SUBSCRIPTIONS]
+        subscription, amount, currency = book.authentication_due(subscription_id)
+        mandate = describe_mandate(subscription, book.plans[subscription["plan_id"]])
+        return WindowPayment("", subscription_id, amount, currency, "checkout.pay_subscription", mandate)
+    order = request.app[SANDBOX_STATE].check_payable(order_id)
+    return WindowPayment(order_id, "", order["amount_due"], order["currency"], "checkout.pay", "")
+
+
+def describe_mandate(subscription: dict[str, Any], plan: dict[str, Any]) -> str:
+    """Say what the buyer authorises: the plan, each charge and how often, how many; a future start's ₹5 comes back."""
+    item = plan["item"]
+    each = format_amount(item["amount"] * subscription["quantity"], item["currency"])
+    every = plan["period"] if plan["interval"] == 1 else f"every {plan['interval']} {PERIOD_UNITS[plan['period']]}"
+    words = f"Mandate for {item['name']}: {each} {every}, {subscription['total_count']} charges."
+    if subscription["start_at"] is not None:
+        words += " This authorisation payment is refunded at once."
+    return words
 
 
 def serve_asset(name: str) -> web.Response:
@@ -163,6 +195,8 @@ async def checkout_window(request: web.Request) -> web.Response:
         "banks": sorted(BANKS.items(), key=lambda bank: bank[1]),
         "key_id": request.query.get("key_id", ""),
         "pay_url": str(request.app.router["checkout.pay"].url_for()),
+        "subscription_id": "",
+        "mandate": "",
         "banner_css_url": str(request.app.router["checkout.asset"].url_for(name="banner.css")),
         "css_url": str(request.app.router["checkout.asset"].url_for(name="window.css")),
         "js_url": str(request.app.router["checkout.asset"].url_for(name="window.js")),
@@ -170,14 +204,17 @@ async def checkout_window(request: web.Request) -> web.Response:
     status = 200
     try:
         context["notes"] = read_checkout_notes(request.query.get("notes", ""))
-        order = check_window_order(request)
+        payment = check_window_payment(request)
     except RazorpayError as exc:
         context["error"], status = exc.description, exc.status
     else:
         context.update(
-            order=order,
-            amount_text=format_amount(order["amount_due"], order["currency"]),
-            qr=Markup(render_qr_svg(order["id"])),
+            order={"id": payment.order_id},
+            subscription_id=payment.subscription_id,
+            mandate=payment.mandate,
+            pay_url=str(request.app.router[payment.pay_route].url_for()),
+            amount_text=format_amount(payment.amount, payment.currency),
+            qr=Markup(render_qr_svg(payment.order_id or payment.subscription_id)),
         )
     html = TEMPLATES.get_template("window.html").render(context)
     return page_response(html, status, content_security_policy(options.origin))

@@ -9,6 +9,7 @@ from aiohttp import web
 from ..common.faults import FailurePlan
 from ..common.webhooks import WebhookSender
 from .state import SandboxState
+from .subscriptions import SubscriptionBook
 
 
 @dataclass(frozen=True)
@@ -39,4 +40,5 @@ class Faults:
 SANDBOX_STATE = web.AppKey("razorpay_sandbox_state", SandboxState)
 SANDBOX_KEYS = web.AppKey("razorpay_sandbox_keys", SandboxKeys)
 SANDBOX_FAULTS = web.AppKey("razorpay_sandbox_faults", Faults)
+SANDBOX_SUBSCRIPTIONS = web.AppKey("razorpay_sandbox_subscriptions", SubscriptionBook)
 RAZORPAY_WEBHOOKS = web.AppKey("razorpay_sandbox_webhooks", WebhookSender)

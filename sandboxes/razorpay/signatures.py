@@ -19,3 +19,9 @@ def sign_webhook(webhook_secret: str, body: bytes) -> str:
 def hmac_hex(secret: str, message: bytes) -> str:
     """Return the lowercase hex HMAC-SHA256 of message under secret."""
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def sign_subscription_payment(key_secret: str, payment_id: str, subscription_id: str) -> str:
+    """Return a subscription's authentication signature: hex HMAC-SHA256 of "payment_id|subscription_id", the reverse
+    of the order flow (razorpay-python razorpay/utility/utility.py verify_subscription_payment_signature)."""
+    return hmac_hex(key_secret, f"{payment_id}|{subscription_id}".encode())

@@ -103,9 +103,14 @@ class SandboxState:
     refunds_in_flight: set[str] = field(default_factory=set)
     # Seconds the clock was moved forward by advance_clock (the control knob), on top of `clock`.
     clock_offset: float = 0.0
+    # While set, the time things happen at: a subscription charge that fell due while the clock jumped is stamped
+    # with its due time, so one big jump and many small ones leave the same record.
+    moment: int | None = None
 
     def now(self) -> int:
         """Return the current Unix time in seconds, as Razorpay's timestamps are."""
+        if self.moment is not None:
+            return self.moment
         return int(self.clock() + self.clock_offset)
 
     def advance_clock(self, seconds: float) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 /* Galla's Razorpay sandbox: checkout.js with the same contract as Razorpay's own.
 
-     var rzp = new Razorpay({key, order_id, amount, currency, name, description, image, prefill,
+     var rzp = new Razorpay({key, order_id (or subscription_id), amount, currency, name, description, image, prefill,
                              notes, theme, modal: {ondismiss, escape, backdropclose}, handler, retry});
      rzp.on('payment.failed', function (response) { response.error.code ... });
      rzp.open();  rzp.close();
@@ -42,7 +42,9 @@
     var prefill = options.prefill || {};
     var params = new URLSearchParams();
     params.set('key_id', options.key);
-    params.set('order_id', options.order_id);
+    // A subscription's authentication: the handler then gets razorpay_subscription_id instead of razorpay_order_id.
+    if (options.subscription_id) params.set('subscription_id', options.subscription_id);
+    else params.set('order_id', options.order_id);
     params.set('origin', window.location.origin);
     var extra = {
       name: options.name, description: options.description, image: absoluteImage(options.image),
@@ -62,7 +64,9 @@
     if (!(this instanceof Razorpay)) return new Razorpay(options);
     if (!options || typeof options !== 'object') throw new Error('Razorpay: new Razorpay(options) needs an options object');
     if (!options.key) throw new Error('Razorpay: the "key" option is required (your key_id, rzp_test_...)');
-    if (!options.order_id) throw new Error('Razorpay: the "order_id" option is required (create the order on your server first)');
+    if (!options.order_id && !options.subscription_id) {
+      throw new Error('Razorpay: the "order_id" (or "subscription_id") option is required (create it on your server first)');
+    }
     this.options = options;
     this._listeners = {};
     this._overlay = null;
@@ -160,7 +164,8 @@
       var metadata = error.metadata || {};
       this._emit('payment.failed', { error: {
         code: error.code, description: error.description, source: error.source, step: error.step,
-        reason: error.reason, metadata: { order_id: metadata.order_id, payment_id: metadata.payment_id }
+        reason: error.reason,
+        metadata: { order_id: metadata.order_id, subscription_id: metadata.subscription_id, payment_id: metadata.payment_id }
       } });
       // With retry off, a failure ends checkout, and Razorpay then calls ondismiss too.
       if (!retryEnabled(options.retry)) this._dismiss();

@@ -1,4 +1,4 @@
-/* The sandbox's payment window: pays through /checkout/pay and tells checkout.js (its opener) what happened.
+/* The sandbox's payment window: pays through /checkout/pay (/checkout/subscriptions/pay for a subscription) and tells checkout.js (its opener) what happened.
    Messages go only to the opener's origin, given by checkout.js in the query string. */
 (function () {
   'use strict';
@@ -58,10 +58,9 @@
   }
 
   function payload(fields) {
-    var body = {
-      key_id: data.keyId, order_id: data.orderId,
-      email: el('email').value.trim(), contact: el('contact').value.trim()
-    };
+    var body = { key_id: data.keyId, email: el('email').value.trim(), contact: el('contact').value.trim() };
+    // A subscription's authentication pays for the subscription (checkout.js's subscription_id), not an order.
+    if (data.subscriptionId) body.subscription_id = data.subscriptionId; else body.order_id = data.orderId;
     if (data.description) body.description = data.description;
     if (data.notes) body.notes = JSON.parse(data.notes);  // checkout's notes option: the payment carries it
     Object.keys(fields).forEach(function (name) { body[name] = fields[name]; });
@@ -150,7 +149,9 @@
     show('bank-page');
   });
   function payAtBank(outcome) {
-    pay({ method: 'netbanking', bank: el('bank-select').value, outcome: outcome });
+    // For a subscription the bank page registers an e-mandate (eNACH) rather than paying once.
+    var method = data.subscriptionId ? 'emandate' : 'netbanking';
+    pay({ method: method, bank: el('bank-select').value, outcome: outcome });
   }
   el('bank-success').addEventListener('click', function () { payAtBank('success'); });
   el('bank-failure').addEventListener('click', function () { payAtBank('failure'); });
