@@ -28,7 +28,8 @@ CHROMIUM = next(
 )
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="no Chromium to run checkout.js in")]
 
-SHOP_PAGE = """<!doctype html>
+# The page's start, which test_sandbox_subscription_window.py builds its own page on: checkout.js, waiting, the frame.
+PAGE_HEAD = """<!doctype html>
 <html><head><meta charset="utf-8"><title>shop</title></head>
 <body><pre id="result">pending</pre>
 <script src="MOUNT/v1/checkout.js"></script>
@@ -55,7 +56,10 @@ function visible(doc, testid) {
   var node = doc.querySelector('[data-testid="' + testid + '"]');
   return node && !node.hidden ? node : null;
 }
-function overlayOpen() { return !!document.querySelector('[data-testid="razorpay-sandbox-overlay"]'); }
+""".replace("MOUNT", MOUNT)
+SHOP_PAGE = (
+    PAGE_HEAD
+    + """function overlayOpen() { return !!document.querySelector('[data-testid="razorpay-sandbox-overlay"]'); }
 function checkout(orderId, extra) {
   var log = {failed: [], handler: [], dismissed: 0};
   var options = {key: params.get('key'), order_id: orderId, amount: 49900, currency: 'INR', name: 'Galla',
@@ -141,6 +145,7 @@ run().catch(function (e) { results.crash = String(e && e.stack || e); }).then(fu
 });
 </script></body></html>
 """.replace("MOUNT", MOUNT)
+)
 
 
 async def shop_page(request: web.Request) -> web.Response:

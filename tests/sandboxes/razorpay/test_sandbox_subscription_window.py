@@ -19,40 +19,15 @@ from aiohttp import web
 from support.axe import check_page
 from support.browser import NEEDS_BROWSER, phone_page
 from support.razorpay_sandbox import MOUNT, basic_auth, new_keys
-from test_sandbox_browser import CHROMIUM, run_chromium
+from test_sandbox_browser import CHROMIUM, PAGE_HEAD, run_chromium
 
 from sandboxes.razorpay import SANDBOX_STATE, SANDBOX_SUBSCRIPTIONS, create_razorpay_sandbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="no Chromium to run checkout.js in")]
 
-SHOP_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>shop</title></head>
-<body><pre id="result">pending</pre>
-<script src="MOUNT/v1/checkout.js"></script>
-<script>
-var params = new URLSearchParams(location.search);
-var results = {};
-function waitFor(check) {
-  return new Promise(function (resolve, reject) {
-    var started = Date.now();
-    (function poll() {
-      var value; try { value = check(); } catch (e) { value = null; }
-      if (value) return resolve(value);
-      if (Date.now() - started > 8000) return reject(new Error('timed out waiting'));
-      setTimeout(poll, 25);
-    })();
-  });
-}
-function frameDoc() {
-  var frame = document.querySelector('[data-testid="razorpay-sandbox-frame"]');
-  var doc = frame && frame.contentDocument;
-  return doc && doc.readyState === 'complete' && doc.querySelector('[data-testid="close"]') ? doc : null;
-}
-function text(doc, testid) { var node = doc.querySelector('[data-testid="' + testid + '"]'); return node && node.textContent; }
-function visible(doc, testid) {
-  var node = doc.querySelector('[data-testid="' + testid + '"]');
-  return node && !node.hidden ? node : null;
-}
+SHOP_PAGE = (
+    PAGE_HEAD
+    + """function text(doc, testid) { var node = doc.querySelector('[data-testid="' + testid + '"]'); return node && node.textContent; }
 function subscribe(subscriptionId) {
   var log = {failed: [], handler: []};
   var rzp = new Razorpay({key: params.get('key'), subscription_id: subscriptionId, name: 'Galla',
@@ -106,6 +81,7 @@ run().catch(function (e) { results.crash = String(e && e.stack || e); }).then(fu
 });
 </script></body></html>
 """.replace("MOUNT", MOUNT)
+)
 
 PLAN = {"period": "monthly", "interval": 1, "item": {"name": "Tea club", "amount": 49900, "currency": "INR"}}
 
