@@ -78,6 +78,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("created_at", ASCENDING)], expireAfterSeconds=86400, name="created_at_ttl"),
     ],
     "admin_sessions": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires_at_ttl")],
+    # The catalog's plans on sale, in catalog order (galla/store/plans.py list_plans); each plan's versions, newest
+    # first (list_plan_versions). A version's _id is "<plan_id>@<version>", so fetching one needs no index.
+    "plans": [IndexModel([("active", ASCENDING), ("position", ASCENDING), ("_id", ASCENDING)], name="active_position")],
+    "plan_versions": [IndexModel([("plan_id", ASCENDING), ("version", DESCENDING)], name="plan_versions")],
     # An uploaded image's chunks, read in order (galla/store/images.py); GridFS keeps the same index on its own.
     "image_chunks": [IndexModel([("image_id", ASCENDING), ("n", ASCENDING)], name="image_n")],
 }

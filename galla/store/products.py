@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from galla.store.plans import seed_plans
 from galla.store.seed_data import DEMO_PRODUCTS
 
 # What the public API shows of a product (in the order the model declares them).
@@ -97,9 +98,11 @@ async def update_product(db: Any, product_id: str, version: int, fields: dict) -
 
 
 async def seed_products(db: Any) -> int:
-    """Fill an empty catalog with the demo products; return how many were added."""
+    """Fill an empty catalog with the demo products and plans; return how many products were added."""
     if await db.products.count_documents({}, limit=1):
         return 0
     docs = [{**p, "position": i, "active": True} for i, p in enumerate(DEMO_PRODUCTS)]
     await db.products.insert_many(docs)
+    # Only beside a fresh catalog: a running shop without plans is left without them.
+    await seed_plans(db)
     return len(docs)
