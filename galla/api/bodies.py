@@ -13,6 +13,7 @@ from galla.orders.refunds import refundable_amount
 from galla.orders.view import STATUS_LABELS, payment_options
 from galla.payments.money import format_money
 from galla.store.orders import Order
+from galla.store.plans import Plan
 from galla.store.products import Product
 from galla.webhooks.receive import WebhookReceipt
 
@@ -25,6 +26,16 @@ def describe_product(product: Product) -> responses.Product:
 def describe_catalog(products: list[Product]) -> responses.ProductList:
     """The body of GET /api/products."""
     return responses.ProductList(products=[describe_product(product) for product in products])
+
+
+def describe_plan(plan: Plan) -> responses.Plan:
+    """One plan on sale, as the API shows it."""
+    return responses.Plan.model_validate(plan, from_attributes=True)
+
+
+def describe_plans(plans: list[Plan]) -> responses.PlanList:
+    """The body of GET /api/plans."""
+    return responses.PlanList(plans=[describe_plan(plan) for plan in plans])
 
 
 def describe_quote(quote: Quote) -> responses.Quote:

@@ -52,6 +52,29 @@ class ProductList(_Body):
     products: list[Product]
 
 
+class Plan(_Body):
+    """One recurring plan on sale, at its current version."""
+
+    # Built by galla.api.bodies.describe_plan.
+
+    id: str
+    version: int = Field(description="The plan's current version; an edit makes a new one, subscribers keep theirs.")
+    name: str
+    description: str
+    interval: Literal["week", "month", "year"]
+    interval_count: int = Field(ge=1, description="Charged every interval_count intervals (2 and month: bimonthly).")
+    prices: dict[str, int] = Field(
+        description="Price of each charge per ISO currency code, in minor units.", examples=[{"INR": 49900, "USD": 900}]
+    )
+    total_count: int | None = Field(description="How many charges the subscription makes; null: until cancelled.")
+
+
+class PlanList(_Body):
+    """The plans on sale."""
+
+    plans: list[Plan]
+
+
 class QuoteLine(_Body):
     """One priced line of a quote."""
 

@@ -13,6 +13,8 @@ from galla.api.bodies import (
     describe_checkout,
     describe_order,
     describe_payment_status,
+    describe_plan,
+    describe_plans,
     describe_quote,
 )
 from galla.api.documented import (
@@ -31,6 +33,7 @@ from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError
 from galla.orders.inputs import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
 from galla.orders.place import place_order
+from galla.orders.plans import load_plan, load_plans
 from galla.orders.quote import quote_cart
 from galla.payments.razorpay.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
 from galla.payments.stripe.confirm import load_order_after_return
@@ -92,6 +95,13 @@ SESSION_ID = parameter(
     required=False,
     example="cs_test_a1B2c3D4",
 )
+PLAN_ID = parameter(
+    "plan_id",
+    "path",
+    "The plan's id, as GET /api/plans lists it.",
+    {"type": "string", "minLength": 1},
+    example="chai-club",
+)
 
 
 async def answer_payment_report(
@@ -113,6 +123,34 @@ async def answer_payment_report(
 async def get_products(request: web.Request) -> web.Response:
     """List the products on sale."""
     return model_response(describe_catalog(await load_catalog(request.config_dict[SHOP])))
+
+
+@routes.get("/api/plans")
+@documented(
+    "listPlans",
+    "Catalog",
+    "Every recurring plan on sale at its current version: its period and the price of each charge per currency, in "
+    "minor units.",
+    {200: Answer("The plans on sale, in catalog order.", responses.PlanList)},
+    errors=(DATABASE_DOWN,),
+)
+async def get_plans(request: web.Request) -> web.Response:
+    """List the plans on sale."""
+    return model_response(describe_plans(await load_plans(request.config_dict[SHOP])))
+
+
+@routes.get("/api/plans/{plan_id}")
+@documented(
+    "getPlan",
+    "Catalog",
+    "One plan on sale at its current version. Earlier versions stay with the subscriptions made on them.",
+    {200: Answer("The plan.", responses.Plan)},
+    errors=((404, "not_found"), DATABASE_DOWN),
+    parameters=(PLAN_ID,),
+)
+async def get_plan(request: web.Request) -> web.Response:
+    """Show one plan on sale."""
+    return model_response(describe_plan(await load_plan(request.config_dict[SHOP], request.match_info["plan_id"])))
 
 
 @routes.post("/api/checkout/quote")

@@ -67,7 +67,9 @@ class PlanTerms(PlanFields):
         """Refuse a period longer than Stripe bills (3 years)."""
         interval = info.data.get("interval")
         if interval in LONGEST and count > LONGEST[interval]:
-            raise ValueError(f"at most {LONGEST[interval]} for a {interval}ly plan: gateways bill at most every 3 years")
+            raise ValueError(
+                f"at most {LONGEST[interval]} for a {interval}ly plan: gateways bill at most every 3 years"
+            )
         return count
 
     @field_validator("prices")
