@@ -8,6 +8,7 @@ and a version keeps paying what it signed up for whatever the plan becomes.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -132,8 +133,7 @@ async def store_version(db: Any, plan_id: str, version: int, terms: PlanTerms) -
 async def insert_plan(db: Any, plan_id: str, terms: PlanTerms, *, active: bool = True) -> Plan | None:
     """Add a plan at version 1, at the end of the catalog; None if the id is taken."""
     check_plan_id(plan_id)
-    if not await store_version(db, plan_id, 1, terms):
-        return None
+    stored = await store_version(db, plan_id, 1, terms)
     last = await db.plans.find_one({}, {"position": 1}, sort=[("position", -1)])
     pointer = {
         "_id": plan_id,
@@ -142,11 +142,11 @@ async def insert_plan(db: Any, plan_id: str, terms: PlanTerms, *, active: bool =
         "position": (last or {}).get("position", -1) + 1,
         "created_at": datetime.now(UTC),
     }
-    try:
+    # Written by the loser too, so a version 1 whose creator stopped before this line still becomes a plan
+    # instead of holding its id forever; the plan is the creator's whose version 1 was stored.
+    with suppress(DuplicateKeyError):
         await db.plans.insert_one(pointer)
-    except DuplicateKeyError:
-        return None
-    return await find_plan(db, plan_id)
+    return await find_plan(db, plan_id) if stored else None
 
 
 async def revise_plan(db: Any, plan_id: str, version: int, terms: PlanTerms) -> Plan | None:
@@ -155,14 +155,14 @@ async def revise_plan(db: Any, plan_id: str, version: int, terms: PlanTerms) -> 
     if not pointer or pointer["version"] != version:
         return None
     # The version's unique _id is the lock: of two editors of the same version, one writes it.
-    if not await store_version(db, plan_id, version + 1, terms):
-        return None
-    # Forward only, so a slow pointer update never moves the plan back to an older version.
+    stored = await store_version(db, plan_id, version + 1, terms)
+    # Forward only, so a slow pointer update never moves the plan back; run by the loser too, so a version whose
+    # writer stopped before moving the pointer still becomes current instead of blocking every later edit.
     await db.plans.update_one(
         {"_id": plan_id, "version": {"$lt": version + 1}},
         {"$set": {"version": version + 1, "updated_at": datetime.now(UTC)}},
     )
-    return await find_plan_version(db, plan_id, version + 1)
+    return await find_plan_version(db, plan_id, version + 1) if stored else None
 
 
 async def set_plan_active(db: Any, plan_id: str, active: bool) -> bool:

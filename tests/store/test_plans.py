@@ -57,10 +57,27 @@ async def test_an_edit_from_a_stale_version_is_refused(database):
     assert await revise_plan(db, "no-such-plan", 1, terms()) is None
 
 
+async def test_a_version_stored_without_its_pointer_moved_does_not_block_later_edits(database):
+    db = database.db
+    await insert_plan(db, "chai-club", terms())
+    # As if the editor of version 2 stopped between writing the version and moving the pointer.
+    await db.plan_versions.insert_one({**terms(name="Half saved").model_dump(), "_id": "chai-club@2", "version": 2})
+    assert await revise_plan(db, "chai-club", 1, terms(name="Stale")) is None
+    assert (await find_plan(db, "chai-club")).name == "Half saved"
+    assert (await revise_plan(db, "chai-club", 2, terms(name="Next"))).version == 3
+
+
 async def test_a_plan_id_is_taken_once(database):
     await ensure_indexes(database.db)
     assert await insert_plan(database.db, "chai-club", terms()) is not None
     assert await insert_plan(database.db, "chai-club", terms(name="Other")) is None
+
+
+async def test_a_version_1_stored_without_its_plan_still_becomes_the_plan(database):
+    db = database.db
+    await db.plan_versions.insert_one({**terms(name="Half made").model_dump(), "_id": "chai-club@1", "version": 1})
+    assert await insert_plan(db, "chai-club", terms(name="Second try")) is None
+    assert (await find_plan(db, "chai-club")).name == "Half made"
 
 
 async def test_a_plan_taken_off_sale_is_not_listed_but_still_found(database):
