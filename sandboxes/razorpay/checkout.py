@@ -243,14 +243,7 @@ async def checkout_pay(request: web.Request) -> web.Response:
     if attempt.failure is not None:
         failure = attempt.failure
         state.fail_payment(payment["id"], failure)
-        raise RazorpayError(
-            failure.description,
-            code=failure.code,
-            source=failure.source,
-            step=failure.step,
-            reason=failure.reason,
-            metadata=metadata,
-        )
+        raise failure.to_error(metadata)
     state.authorize_payment(payment["id"])
     return reply(
         {

@@ -75,6 +75,12 @@ class PaymentFailure:
     step: str = "payment_authorization"
     code: str = "BAD_REQUEST_ERROR"
 
+    def to_error(self, metadata: dict[str, Any]) -> RazorpayError:
+        """Checkout's answer for this failure, its metadata naming the payment and what it paid for."""
+        return RazorpayError(
+            self.description, code=self.code, source=self.source, step=self.step, reason=self.reason, metadata=metadata
+        )
+
 
 @dataclass
 class SandboxState:

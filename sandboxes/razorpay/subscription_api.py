@@ -188,14 +188,7 @@ async def pay_subscription(request: web.Request) -> web.Response:
     }
     payment = book_of(request).authenticate(subscription_id, method, attempt.instrument, failure, **buyer)
     if failure is not None:
-        raise RazorpayError(
-            failure.description,
-            code=failure.code,
-            source=failure.source,
-            step=failure.step,
-            reason=failure.reason,
-            metadata={"subscription_id": subscription_id, "payment_id": payment["id"]},
-        )
+        raise failure.to_error({"subscription_id": subscription_id, "payment_id": payment["id"]})
     return reply(
         {
             "razorpay_payment_id": payment["id"],
