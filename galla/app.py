@@ -68,8 +68,7 @@ def create_app(settings: Settings, *, db: Database | None = None, self_url: str 
     check_gateway_keys(settings)
     sandboxed = sandboxed_gateways(settings)
     self_url = (self_url or settings.public_url or DEFAULT_SELF_URL).rstrip("/")
-    if not settings.public_url:  # unset: buyers come back (from Stripe, to the admin) where this server is served
-        settings = settings.model_copy(update={"public_url": self_url})
+    settings = settings.served_at(self_url)  # unset: buyers come back (from Stripe, to the admin) where it is served
     # Same code path as a real account: our clients speak HTTP to the sandboxes mounted here.
     if "razorpay" in sandboxed:
         settings = settings.with_razorpay_sandbox(self_url)

@@ -141,9 +141,8 @@ def reconcile_once(args: argparse.Namespace) -> None:
     except SettingsError as exc:
         print(f"galla reconcile: {exc}", file=sys.stderr)
         sys.exit(2)
-    if not settings.public_url:  # test keys: order links point where a default `galla serve` listens
-        settings = settings.model_copy(update={"public_url": DEFAULT_SELF_URL})
-    report = asyncio.run(run_reconcile(settings, force=args.force))
+    # Test keys without PUBLIC_URL: order links point where a default `galla serve` listens.
+    report = asyncio.run(run_reconcile(settings.served_at(DEFAULT_SELF_URL), force=args.force))
     if report is None:
         print("another process holds the reconcile lease; try again later or pass --force")
         sys.exit(1)

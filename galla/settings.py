@@ -180,6 +180,10 @@ class Settings(BaseSettings):
         """Whether Razorpay is the built-in sandbox: no gateway has keys (the demo)."""
         return not self.keyed_gateways
 
+    def served_at(self, url: str) -> Settings:
+        """These settings with PUBLIC_URL, when unset, as the address the shop is served at."""
+        return self if self.public_url else self.model_copy(update={"public_url": url})
+
     def with_razorpay_sandbox(self, base_url: str) -> Settings:
         """Return these settings pointed at the sandbox mounted under base_url, with fresh test keys."""
         base = base_url.rstrip("/") + SANDBOX_RAZORPAY_PATH
