@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any
 
 from babel import Locale
@@ -155,6 +156,7 @@ def postal_label(fmt: AddressFormat) -> str:
     return fmt.postal_label.lower() if fmt.postal_label in ("Postal code", "Postcode") else fmt.postal_label
 
 
+@cache  # one frozen rule per country (two letters), built once as checkout_rules.phone_rule is, not per checkout
 def postal_code_rule(country: str) -> FieldRule:
     """The rule of a country's postal code, as the server checks it and the checkout page shows it."""
     fmt = address_format(country)
@@ -181,6 +183,7 @@ def postal_code_rule(country: str) -> FieldRule:
     )
 
 
+@cache
 def state_rule(country: str) -> FieldRule:
     """The rule of a country's state or region; India's is one of its states or union territories."""
     fmt = address_format(country)
