@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from galla.payments.errors import GatewayInvalid
 from galla.payments.money import Money
 from galla.payments.razorpay.client import RazorpayClient, RazorpayEvent, RazorpaySubscription
+from galla.payments.razorpay.subscription_changes import EVENTS, is_razorpay_subscription_event
 
 
 @pytest.fixture
@@ -143,3 +146,13 @@ def test_a_subscription_event_reads_its_entity_with_razorpays_quirks():
     )
     assert event.subscription == RazorpaySubscription(id="sub_1", status="active", remaining_count=5, type=2)
     assert event.payment is not None and event.payment.captured is True and event.payment.invoice_id == "inv_1"
+
+
+def test_the_subscription_events_to_enable_are_exactly_the_ones_applied():
+    """docs/GOING_LIVE.md's Razorpay subscription events table names every event the provider applies, and no other."""
+    text = (Path(__file__).parents[2] / "docs" / "GOING_LIVE.md").read_text(encoding="utf-8")
+    section = text.split("### Razorpay subscription events", 1)[1].split("\n### ", 1)[0]
+    listed = re.findall(r"^\| `(subscription\.[a-z_]+)` \| (required|recommended|optional)", section, re.MULTILINE)
+    assert sorted(name for name, _ in listed) == sorted(EVENTS)
+    assert all(is_razorpay_subscription_event(RazorpayEvent(event=name)) for name in EVENTS)
+    assert not is_razorpay_subscription_event(RazorpayEvent(event="payment.captured"))

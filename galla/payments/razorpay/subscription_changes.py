@@ -23,9 +23,23 @@ from galla.store.subscriptions import Subscription, append_subscription_timeline
 # A payment id from the browser goes into a URL only in Razorpay's format (galla/orders/inputs.py razorpay_id).
 PAYMENT_ID = re.compile(r"pay_[A-Za-z0-9]{14}")
 SIGNATURE_LONGEST = 128
-# subscription.* (webhooks/subscriptions.md; SUBSCRIPTIONS.md §8): authenticated, activated, charged, pending,
-# halted, paused, resumed, updated, cancelled, completed.
-EVENT_PREFIX = "subscription."
+# Every subscription.* event Razorpay sends (webhooks/subscriptions.md; SUBSCRIPTIONS.md §8); each is applied the same
+# way, as a fetch, so which one came matters only for the trace. docs/GOING_LIVE.md lists them to enable.
+EVENTS = tuple(
+    f"subscription.{name}"
+    for name in (
+        "authenticated",
+        "activated",
+        "charged",
+        "pending",
+        "halted",
+        "paused",
+        "resumed",
+        "updated",
+        "cancelled",
+        "completed",
+    )
+)
 
 
 async def sync_from_razorpay(
@@ -166,7 +180,7 @@ async def resume_razorpay_subscription(shop: Shop, sub: Subscription) -> Subscri
 
 def is_razorpay_subscription_event(event: RazorpayEvent) -> bool:
     """Whether a verified Razorpay event is a subscription's."""
-    return event.event.startswith(EVENT_PREFIX)
+    return event.event in EVENTS
 
 
 async def apply_razorpay_subscription_event(
