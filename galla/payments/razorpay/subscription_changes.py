@@ -18,6 +18,7 @@ from galla.payments.razorpay.client import RazorpayEvent, RazorpayPayment
 from galla.payments.razorpay.subscriptions import fetch_razorpay_subscription, load_subscription, moment
 from galla.payments.subscription_reports import ChargeReport
 from galla.store.orders import now, timeline_entry
+from galla.store.subscription_charges import list_charges
 from galla.store.subscriptions import Subscription, append_subscription_timeline, find_subscription
 
 # A payment id from the browser goes into a URL only in Razorpay's format (galla/orders/inputs.py razorpay_id).
@@ -116,6 +117,10 @@ async def confirm_razorpay_subscription(shop: Shop, sub_id: str, proof: Mapping[
         )
     if not shop.razorpay_client.verify_subscription_signature(stored, payment_id, signature):
         raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
+    if any(charge.payment_id == payment_id for charge in await list_charges(shop.db, sub.id)):
+        # Its payment is recorded already (a reload, or a buyer replaying their valid proof without end): what it did
+        # is known, so a repeat costs no Razorpay call and adds nothing to the timeline.
+        return sub
     browser = timeline_entry("browser", event="checkout.handler", payment_id=payment_id, signature_valid=True)
     try:
         payment, call = await shop.razorpay_client.fetch_payment(payment_id)
