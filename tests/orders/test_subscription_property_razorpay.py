@@ -13,23 +13,26 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-import aiohttp
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from support.app import CUSTOMER
-from support.webhooks import razorpay_secret
+from support.razorpay_subscriptions import (
+    DAY,
+    advance,
+    authenticate,
+    hook_up,
+    opened,
+    plan_charges,
+    sandbox_record,
+)
 
-from galla.orders.subscription_ids import new_subscription_id
 from galla.orders.subscription_reconcile import reconcile_subscriptions
 from galla.store.orders import now
 from galla.store.subscription_charges import list_charges
-from galla.store.subscriptions import Subscription, get_subscription, insert_subscription
+from galla.store.subscriptions import Subscription, get_subscription
 from galla.web.state import DATABASE, SHOP
 from galla.webhooks.receive import finish_applying
-from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_SUBSCRIPTIONS
 
-DAY = 86400
 OUTCOME = st.sampled_from(["success", "failure"])
 subscriptions = st.lists(
     st.fixed_dictionaries(
@@ -58,70 +61,26 @@ clock_moves = st.lists(st.integers(1, 40), min_size=1, max_size=3)  # days
 
 @pytest.fixture
 async def shop(make_client, razorpay_sandbox):
-    """The app, with the sandbox sending its webhooks to it, shuffled, fast retries."""
+    """The app, with the sandbox sending its webhooks to it, shuffled."""
     client = await make_client()
-    sender = razorpay_sandbox.server.app[RAZORPAY_WEBHOOKS]
-    sender.url, sender.secret = str(client.make_url("/webhooks/razorpay")), razorpay_secret(client)
-    sender.knobs.retry_delays = (0.01, 0.02, 0.05, 0.1)
+    sender = hook_up(client, razorpay_sandbox)
     sender.knobs.shuffle = True
     return client, sender
-
-
-async def sandbox_call(sandbox, method: str, path: str, body: dict, *, auth: bool = True) -> tuple[int, dict]:
-    """One call to the sandbox's own routes (the window's pay endpoint needs no key pair)."""
-    headers = {"Authorization": aiohttp.encode_basic_auth(sandbox.key_id, sandbox.key_secret)} if auth else {}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, sandbox.url + path, json=body, headers=headers) as resp,
-    ):
-        return resp.status, await resp.json()
-
-
-async def open_one(client, total_count: int) -> Subscription:
-    """Our subscription to a monthly ₹499 plan, stored as place_subscription stores it, opened at Razorpay."""
-    stamp = now()
-    doc = {
-        "_id": new_subscription_id(),
-        "status": "created",
-        "plan_id": "chai-club",
-        "plan_version": total_count,  # a plan version per count: its Razorpay plan is made once and reused
-        "plan_name": "Chai club",
-        "interval": "month",
-        "interval_count": 1,
-        "total_count": total_count,
-        "amount": 49900,
-        "currency": "INR",
-        "gateway": "razorpay",
-        "country": "IN",
-        "customer": {**CUSTOMER, "email": CUSTOMER["email"].lower()},
-        "created_at": stamp,
-        "updated_at": stamp,
-        "timeline": [],
-    }
-    sub = await insert_subscription(client.app[DATABASE].db, doc)
-    shop = client.app[SHOP]
-    return await shop.subscription_provider("razorpay").open_subscription(shop, sub)
 
 
 async def act(client, sandbox, plan: dict) -> Subscription:
     """Open one subscription and do to it what its plan says, up to the clock."""
     shop = client.app[SHOP]
     provider = shop.subscription_provider("razorpay")
-    sub = await open_one(client, plan["total_count"])
+    # A plan version per count: its Razorpay plan is made once and reused by later examples.
+    sub = await opened(client, total_count=plan["total_count"], plan_version=plan["total_count"])
     razorpay_id = sub.razorpay_subscription_id
-    body = {"outcomes": plan["outcomes"], "then": plan["then"]}
-    status, answer = await sandbox_call(sandbox, "PUT", f"/sandbox/subscriptions/{razorpay_id}/charges", body)
-    assert status == 200, answer
-    pay = {"key_id": sandbox.key_id, "subscription_id": razorpay_id, "method": "upi"}
+    await plan_charges(sandbox, razorpay_id, plan["outcomes"], plan["then"])
     if plan["authentication"] == "failed_then_paid":
-        status, _ = await sandbox_call(
-            sandbox, "POST", "/checkout/subscriptions/pay", {**pay, "outcome": "failure"}, auth=False
-        )
+        status, _ = await authenticate(sandbox, razorpay_id, "failure")
         assert status == 400
     if plan["authentication"] != "never":
-        status, proof = await sandbox_call(
-            sandbox, "POST", "/checkout/subscriptions/pay", {**pay, "outcome": "success"}, auth=False
-        )
+        status, proof = await authenticate(sandbox, razorpay_id)
         assert status == 200, proof
         if plan["verified"]:
             sub = await provider.confirm_subscription(shop, sub.id, proof)
@@ -132,16 +91,6 @@ async def act(client, sandbox, plan: dict) -> Subscription:
             elif plan["action"] == "pause":
                 sub = await provider.pause_subscription(shop, sub)
     return sub
-
-
-def truth(sandbox, razorpay_id: str) -> tuple[tuple[str, int, bool], dict[str, str]]:
-    """The sandbox's own record of a subscription: (status, paid_count, cancelling at the cycle's end), and each
-    invoice as a charge (paid, or unpaid)."""
-    book = sandbox.server.app[SANDBOX_SUBSCRIPTIONS]
-    remote = book.subscriptions[razorpay_id]
-    invoices = {i["id"]: i["status"] for i in book.invoices.values() if i["subscription_id"] == razorpay_id}
-    cancelling = razorpay_id in book.cancel_at_end and remote["status"] not in ("cancelled", "completed", "expired")
-    return (remote["status"], remote["paid_count"], cancelling), invoices
 
 
 async def deliver(sender) -> None:
@@ -162,8 +111,7 @@ async def test_subscriptions_end_as_razorpay_knows_them_whatever_happens_to_webh
     first_event, first_drop = len(razorpay_sandbox.state.events), len(sender.dropped)
     placed = [await act(client, razorpay_sandbox, plan) for plan in plans]
     for days in moves:
-        status, answer = await sandbox_call(razorpay_sandbox, "POST", "/sandbox/clock", {"seconds": days * DAY})
-        assert status == 200, answer
+        await advance(razorpay_sandbox, days * DAY)
     await deliver(sender)
     # Reconcile as the worker would, once every subscription is due a look (the sandbox's clock ran ahead of ours).
     result = await reconcile_subscriptions(client.app[SHOP], at=now() + timedelta(days=sum(moves) + 400))
@@ -174,7 +122,7 @@ async def test_subscriptions_end_as_razorpay_knows_them_whatever_happens_to_webh
     ours = {e.id for e in razorpay_sandbox.state.events[first_event:] if e.name.startswith("subscription.")}
     for plan, sub in zip(plans, placed, strict=True):
         after = await get_subscription(db, sub.id)
-        state, invoices = truth(razorpay_sandbox, sub.razorpay_subscription_id)
+        state, invoices = sandbox_record(razorpay_sandbox, sub.razorpay_subscription_id)
         assert (after.status, after.paid_count, after.cancel_at_period_end) == state, plan
         charges = await list_charges(db, sub.id)
         assert {c.invoice_id: c.status == "paid" for c in charges} == {

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from support.razorpay_subscriptions import authenticate
 
 from galla.payments.errors import GatewayInvalid
 from galla.payments.money import Money
@@ -25,16 +26,6 @@ from galla.payments.razorpay.subscription_changes import EVENTS, is_razorpay_sub
 async def rzp(razorpay_sandbox):
     async with aiohttp.ClientSession() as session:
         yield RazorpayClient(session=session, timeout=5, **razorpay_sandbox.account)
-
-
-async def pay_mandate(sandbox, subscription_id: str, outcome: str = "success") -> tuple[int, dict]:
-    """The authentication payment as the checkout window makes it (UPI Autopay)."""
-    body = {"key_id": sandbox.key_id, "subscription_id": subscription_id, "method": "upi", "outcome": outcome}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(sandbox.url + "/checkout/subscriptions/pay", json=body) as resp,
-    ):
-        return resp.status, await resp.json()
 
 
 async def subscribe(rzp, total_count: int = 3):
@@ -69,7 +60,7 @@ async def test_a_plan_and_a_subscription_are_created_and_fetched(rzp):
 
 async def test_invoices_of_a_paid_subscription(rzp, razorpay_sandbox):
     _, _, sub, _ = await subscribe(rzp)
-    status, paid = await pay_mandate(razorpay_sandbox, sub.id)
+    status, paid = await authenticate(razorpay_sandbox, sub.id)
     assert status == 200, paid
     assert rzp.verify_subscription_signature(sub.id, paid["razorpay_payment_id"], paid["razorpay_signature"])
     invoices, call = await rzp.list_subscription_invoices(sub.id)
@@ -89,7 +80,7 @@ async def test_invoices_of_a_paid_subscription(rzp, razorpay_sandbox):
 
 async def test_pause_resume_and_cancel(rzp, razorpay_sandbox):
     _, _, sub, _ = await subscribe(rzp)
-    await pay_mandate(razorpay_sandbox, sub.id)
+    await authenticate(razorpay_sandbox, sub.id)
     paused, call = await rzp.pause_subscription(sub.id)
     assert (paused.status, paused.charge_at, call.request) == ("paused", None, {"pause_at": "now"})
     resumed, call = await rzp.resume_subscription(sub.id)
