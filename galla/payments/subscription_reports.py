@@ -21,7 +21,8 @@ class SubscriptionReport:
     current_end: datetime | None = None
     charge_at: datetime | None = None
     ended_at: datetime | None = None
-    cancel_at_period_end: bool = False
+    # None: the gateway does not say (Razorpay keeps no such field), so the stored flag stands.
+    cancel_at_period_end: bool | None = None
     paid_count: int = 0
     customer_id: str | None = None
     payment_method: str | None = None
@@ -34,9 +35,9 @@ class SubscriptionReport:
             "current_end": self.current_end,
             "charge_at": self.charge_at,
             "ended_at": self.ended_at,
-            "cancel_at_period_end": self.cancel_at_period_end,
             "paid_count": self.paid_count,
             **({"payment_method": self.payment_method} if self.payment_method else {}),
+            **({} if self.cancel_at_period_end is None else {"cancel_at_period_end": self.cancel_at_period_end}),
         }
 
 

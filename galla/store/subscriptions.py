@@ -163,6 +163,14 @@ async def apply_report(
     )
 
 
+async def keep_cancel_at_period_end(db: Any, subscription_id: str) -> None:
+    """Note a cancel at the period's end the gateway accepted, whatever fetch is applied first: a gateway that
+    keeps no such flag (Razorpay) leaves ours as the only record of it."""
+    await db.subscriptions.update_one(
+        {"_id": subscription_id, "status": {"$nin": list(TERMINAL)}}, {"$set": {"cancel_at_period_end": True}}
+    )
+
+
 async def append_subscription_timeline(db: Any, subscription_id: str, entries: Iterable[dict]) -> Subscription | None:
     """Add entries to a subscription's timeline; the subscription as it then is."""
     return await modify_subscription(

@@ -27,6 +27,8 @@ from support.webhooks import post_razorpay
 
 from galla.orders.errors import Conflict, GatewayBusy, SignatureInvalid
 from galla.orders.subscription_emails import charge_receipt_id
+from galla.orders.subscription_sync import sync_subscription
+from galla.store.orders import now
 from galla.store.subscription_charges import list_charges
 from galla.store.subscriptions import Subscription, get_subscription, insert_subscription
 from galla.web.state import DATABASE, SHOP
@@ -168,9 +170,13 @@ async def test_cancel_at_the_end_of_the_cycle(shop, razorpay_sandbox):
     provider = the_shop(client).subscription_provider("razorpay")
     asked = await provider.cancel_subscription(the_shop(client), sub, at_period_end=True)
     assert (asked.status, asked.cancel_at_period_end) == ("active", True)
-    # A later fetch (reconcile, a webhook) keeps the flag: Razorpay's entity has no field for it.
-    report, _, _ = await provider.fetch_subscription(the_shop(client), asked)
-    assert report.cancel_at_period_end is True
+    # A later fetch (reconcile, a webhook) leaves the flag alone: Razorpay's entity has no field for it, and a copy
+    # read before the cancel must never write it back as False.
+    report, charges, _ = await provider.fetch_subscription(the_shop(client), asked)
+    assert report.cancel_at_period_end is None
+    stale = asked.model_copy(update={"cancel_at_period_end": False})
+    kept = await sync_subscription(the_shop(client), stale, report, charges, [], now())
+    assert kept.cancel_at_period_end is True
     await advance(razorpay_sandbox, MONTH)
     await sender.drain(timeout=20)
     ended = await get_subscription(client.app[DATABASE].db, sub.id)

@@ -19,7 +19,12 @@ from galla.payments.razorpay.subscriptions import fetch_razorpay_subscription, l
 from galla.payments.subscription_reports import ChargeReport
 from galla.store.orders import now, timeline_entry
 from galla.store.subscription_charges import list_charges
-from galla.store.subscriptions import Subscription, append_subscription_timeline, find_subscription
+from galla.store.subscriptions import (
+    Subscription,
+    append_subscription_timeline,
+    find_subscription,
+    keep_cancel_at_period_end,
+)
 
 # A payment id from the browser goes into a URL only in Razorpay's format (galla/orders/inputs.py razorpay_id).
 PAYMENT_ID = re.compile(r"pay_[A-Za-z0-9]{14}")
@@ -154,6 +159,8 @@ async def change_razorpay_subscription(
             raise Conflict(f"Razorpay refused: {exc.description}", field="subscription_id") from exc
         raise gateway_failure(exc) from exc
     entries = [timeline_entry("note", message=said), *call_entry(call)]
+    if cancel_at_period_end:
+        await keep_cancel_at_period_end(shop.db, sub.id)
     try:
         return await sync_from_razorpay(shop, sub, entries, cancel_at_period_end=cancel_at_period_end)
     except GatewayError as exc:

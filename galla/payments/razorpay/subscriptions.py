@@ -128,11 +128,11 @@ def razorpay_subscription_options(shop: Shop, sub: Subscription) -> dict[str, An
     }
 
 
-def subscription_report(remote: RazorpaySubscription, cancel_at_period_end: bool) -> SubscriptionReport:
+def subscription_report(remote: RazorpaySubscription, cancel_at_period_end: bool | None) -> SubscriptionReport:
     """Razorpay's subscription in our words; its statuses are ours (SUBSCRIPTIONS.md §5).
 
     Razorpay has no field saying a cancel at the cycle's end is scheduled (razorpay/razorpay-node#330), so that flag
-    is what we asked for; an ended subscription is past it.
+    is what we asked for (None: not asked in this fetch, the stored flag stands); an ended subscription is past it.
     """
     ended = remote.status in ("cancelled", "completed", "expired")
     return SubscriptionReport(
@@ -142,7 +142,7 @@ def subscription_report(remote: RazorpaySubscription, cancel_at_period_end: bool
         current_end=moment(remote.current_end),
         charge_at=moment(remote.charge_at),
         ended_at=moment(remote.ended_at),
-        cancel_at_period_end=cancel_at_period_end and not ended,
+        cancel_at_period_end=False if ended else cancel_at_period_end,
         paid_count=remote.paid_count,
         customer_id=remote.customer_id,
         payment_method=remote.payment_method,
@@ -191,10 +191,14 @@ async def fetch_razorpay_subscription(
     shop: Shop, sub: Subscription, *, cancel_at_period_end: bool | None = None
 ) -> tuple[SubscriptionReport | None, list[ChargeReport], Entries]:
     """The subscription and its charges as Razorpay holds them now (None before it has one); cancel_at_period_end
-    overrides the flag we keep (a cancel just asked for)."""
+    is a cancel at the cycle's end just asked for (else None: the stored flag is never written back from a copy read
+    earlier, which a late webhook's sync would do after a cancel)."""
     if sub.razorpay_subscription_id is None:
         return None, [], []
     remote, call = await shop.razorpay_client.fetch_subscription(sub.razorpay_subscription_id)
     invoices, entries = await fetch_invoices(shop, sub.razorpay_subscription_id)
-    flag = sub.cancel_at_period_end if cancel_at_period_end is None else cancel_at_period_end
-    return subscription_report(remote, flag), charge_reports(remote, invoices), [*call_entry(call), *entries]
+    return (
+        subscription_report(remote, cancel_at_period_end),
+        charge_reports(remote, invoices),
+        [*call_entry(call), *entries],
+    )
