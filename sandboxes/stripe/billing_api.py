@@ -63,9 +63,12 @@ SUBSCRIPTION_PAUSE = hash_of(
 )
 SUBSCRIPTION_RESUME = hash_of(
     {
-        "billing_cycle_anchor": text(choices=("now", "unchanged")),
+        # An object in this version: {type: now | unchanged}.
+        "billing_cycle_anchor": hash_of({"type": text(choices=("now", "unchanged"))}, required=["type"]),
+        # The sandbox makes no prorations: it takes only "none".
+        "proration_behavior": text(choices=("none",)),
         "expand": EXPAND,
-        **unsupported_all("payment_behavior", "proration_behavior", "proration_date"),
+        **unsupported_all("payment_behavior", "proration_date"),
     }
 )
 CLOCK_CREATE = hash_of(
@@ -116,7 +119,9 @@ async def resume_subscription(request: web.Request) -> web.Response:
     """Resume a paused subscription, its billing cycle anchor unchanged (the sandbox plays no other)."""
     fields = await read(request, SUBSCRIPTION_RESUME)
     found = billing_of(request).resume(
-        request.match_info["subscription_id"], fields.get("billing_cycle_anchor", "now"), request_ref(request)
+        request.match_info["subscription_id"],
+        fields.get("billing_cycle_anchor", {"type": "now"})["type"],
+        request_ref(request),
     )
     return answer(request, found, fields)
 

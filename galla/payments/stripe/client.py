@@ -653,9 +653,10 @@ class StripeGateway:
         return StripeSubscription.model_validate(done), call
 
     async def resume_subscription(self, subscription_id: str) -> tuple[StripeSubscription, CallRecord]:
-        """POST /v1/subscriptions/:id/resume, billing_cycle_anchor unchanged: billing picks up at the period's end
-        instead of charging a new period now (params/_subscription_resume_params.py; the default is `now`)."""
-        params = {"billing_cycle_anchor": "unchanged"}
+        """POST /v1/subscriptions/:id/resume, billing_cycle_anchor {type: unchanged} and no prorations: billing
+        picks up at the period's end instead of charging a new period now, Stripe's default `now`
+        (stripe-python 16.1.0 params/_subscription_resume_params.py)."""
+        params = {"billing_cycle_anchor": {"type": "unchanged"}, "proration_behavior": "none"}
         done, call = await self._call(
             "POST",
             f"/v1/subscriptions/{subscription_id}/resume",

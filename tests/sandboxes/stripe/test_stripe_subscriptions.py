@@ -473,9 +473,16 @@ async def test_a_paused_subscription_makes_no_invoices_until_resumed(sandbox):
     with pytest.raises(stripe.InvalidRequestError) as anchored_now:
         await sandbox.sdk.v1.subscriptions.resume_async(sub.id)
     assert anchored_now.value.param == "billing_cycle_anchor"
+    with pytest.raises(stripe.InvalidRequestError) as prorated:
+        await sandbox.sdk.v1.subscriptions.resume_async(
+            sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}, "proration_behavior": "create_prorations"}
+        )
+    assert prorated.value.param == "proration_behavior"
 
-    resumed = await sandbox.sdk.v1.subscriptions.resume_async(sub.id, params={"billing_cycle_anchor": "unchanged"})
+    resumed = await sandbox.sdk.v1.subscriptions.resume_async(
+        sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}}
+    )
     assert resumed.status == "active"
     assert sandbox.event_types()[-1] == "customer.subscription.resumed"
     with pytest.raises(stripe.InvalidRequestError):
-        await sandbox.sdk.v1.subscriptions.resume_async(sub.id, params={"billing_cycle_anchor": "unchanged"})
+        await sandbox.sdk.v1.subscriptions.resume_async(sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}})
