@@ -30,8 +30,9 @@ def named_subscription(event: StripeWebhookEvent) -> tuple[str | None, str | Non
         invoice = StripeInvoice.model_validate(resource)
         details = (invoice.parent or {}).get("subscription_details") or {}
         return invoice.subscription_id, (details.get("metadata") or {}).get("subscription_id")
-    metadata = resource.get("metadata") if isinstance(resource.get("metadata"), dict) else {}
-    return resource.get("id"), metadata.get("subscription_id")
+    metadata = resource.get("metadata")
+    hint = metadata.get("subscription_id") if isinstance(metadata, dict) else None
+    return resource.get("id"), hint
 
 
 async def find_event_subscription(shop: Shop, event: StripeWebhookEvent) -> Subscription | None:

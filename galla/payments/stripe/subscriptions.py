@@ -50,11 +50,6 @@ def moment(seconds: int | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
-def subscription_url(shop: Shop, sub_id: str) -> str:
-    """The buyer's page for a subscription, as the buyer's browser reaches it."""
-    return f"{shop.public_url.rstrip('/')}/subscriptions/{sub_id}"
-
-
 async def load_subscription(shop: Shop, sub_id: str) -> Subscription:
     """Our subscription, or NotFound naming subscription_id."""
     sub = await get_subscription(shop.db, sub_id)
@@ -80,8 +75,8 @@ async def open_stripe_subscription(shop: Shop, sub: Subscription) -> Subscriptio
             unit=Money(sub.amount, sub.currency),
             interval=sub.interval,
             interval_count=sub.interval_count,
-            success_url=f"{subscription_url(shop, sub.id)}?session_id={SESSION_ID_PLACEHOLDER}",
-            cancel_url=f"{subscription_url(shop, sub.id)}?cancelled=1",
+            success_url=f"{shop.subscription_url(sub.id)}?session_id={SESSION_ID_PLACEHOLDER}",
+            cancel_url=f"{shop.subscription_url(sub.id)}?cancelled=1",
             customer_id=customer_id,
         )
     except GatewayError as exc:
