@@ -247,11 +247,6 @@ async def confirm_stripe_subscription(shop: Shop, sub_id: str, proof: Mapping[st
 
 async def change_stripe_subscription(shop: Shop, sub: Subscription, change: str) -> Subscription:
     """Ask Stripe to cancel (at period end or now), pause or resume; then state comes from a fetch, as always."""
-    if not sub.stripe_subscription_id:
-        # Not paid yet: Stripe has no Subscription to change (the open session simply expires unpaid).
-        raise InvalidInput(
-            "the subscription has not started at Stripe yet", field="subscription_id", code="not_started"
-        )
     client = shop.stripe_client
     calls = {
         "cancel_at_period_end": lambda gid: client.update_subscription(gid, cancel_at_period_end=True),
@@ -259,12 +254,20 @@ async def change_stripe_subscription(shop: Shop, sub: Subscription, change: str)
         "pause": client.pause_subscription,
         "resume": client.resume_subscription,
     }
+    entries: Entries = []
     try:
-        _, call = await calls[change](sub.stripe_subscription_id)
+        # Not linked yet (its webhooks lost or still to come): our own session says which Subscription it started.
+        gateway_id = sub.stripe_subscription_id or getattr(await remote_subscription(shop, sub, entries), "id", None)
+        if gateway_id is None:
+            # Not paid yet: Stripe has no Subscription to change (the open session simply expires unpaid).
+            raise InvalidInput(
+                "the subscription has not started at Stripe yet", field="subscription_id", code="not_started"
+            )
+        _, call = await calls[change](gateway_id)
     except GatewayError as exc:
-        await append_subscription_timeline(shop.db, sub.id, call_entry(exc.call))
+        await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
         raise gateway_failure(exc) from exc
-    return await refresh_subscription(shop, sub, call_entry(call))
+    return await refresh_subscription(shop, sub, [*entries, *call_entry(call)])
 
 
 async def stripe_portal_url(shop: Shop, sub: Subscription, return_url: str) -> str | None:

@@ -1,0 +1,197 @@
+"""The property of issue 27 on Stripe: Hypothesis plans subscriptions (paid or not at Checkout) and what then
+happens to each on its test clock (months pass, the card starts failing or is fixed, the buyer cancels at the
+period's end in the portal, the shop cancels now); the sandbox delivers every event signed over real HTTP, repeated,
+shuffled and dropped; reconcile runs. Each subscription's state and charges then equal the sandbox's own record,
+and no event or charge was applied twice."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from support.stripe_billing import advance_clock, call_sandbox, clock_customer, new_test_clock, set_payment_method
+from support.webhooks import stripe_secret
+
+from galla.orders.subscription_ids import new_subscription_id
+from galla.orders.subscription_reconcile import reconcile_subscriptions
+from galla.payments.stripe.subscriptions import STATUSES
+from galla.store.orders import now
+from galla.store.outbox import get_message
+from galla.store.subscription_charges import list_charges
+from galla.store.subscriptions import get_subscription_and_timeline, insert_subscription
+from galla.web.state import DATABASE, SHOP
+from sandboxes.stripe import STRIPE_WEBHOOKS
+
+DAY = 24 * 3600
+# Steps after the subscription is paid. A monthly plan's clock moves at most two intervals at once (56 days,
+# docs.stripe.com/api/test_clocks/advance); 40 keeps every advance legal.
+STEPS = st.one_of(
+    st.tuples(st.just("advance"), st.integers(1, 40)),
+    st.tuples(st.sampled_from(["fail_card", "fix_card", "cancel_at_end", "cancel_now"]), st.just(0)),
+)
+PLANS = st.lists(
+    st.fixed_dictionaries({"pays": st.booleans(), "steps": st.lists(STEPS, max_size=5)}), min_size=1, max_size=3
+)
+KNOBS = st.fixed_dictionaries(
+    {
+        "duplicate": st.sampled_from([0.0, 0.5, 1.0]),
+        "drop": st.sampled_from([0.0, 0.3, 0.7]),
+        "seed": st.integers(0, 2**16),
+    }
+)
+CANCELLED_AT_STRIPE = ("canceled", "incomplete_expired")
+
+
+@pytest.fixture
+async def shop(client, stripe_sandbox):
+    """The app, the Stripe sandbox sending it its webhooks with fast retries, shuffled."""
+    sender = stripe_sandbox.server.app[STRIPE_WEBHOOKS]
+    sender.url, sender.secret = str(client.make_url("/webhooks/stripe")), stripe_secret(client)
+    sender.knobs.retry_delays = (0.01, 0.02, 0.05, 0.1)
+    sender.knobs.shuffle = True
+    return client, sender
+
+
+def hold_with(sender, knobs: dict) -> None:
+    """Hold every event from now on, each to be repeated or dropped as the knobs say."""
+    sender.knobs.duplicate, sender.knobs.drop, sender.knobs.seed = knobs["duplicate"], knobs["drop"], knobs["seed"]
+    sender.hold()
+
+
+async def release(sender) -> None:
+    sender.release()
+    await sender.drain(timeout=20)
+
+
+class Planned:
+    """One planned subscription: ours, the Stripe customer's test clock, and the clock's time."""
+
+    def __init__(self, sub_id: str, clock_id: str, frozen: int) -> None:
+        self.sub_id, self.clock_id, self.frozen = sub_id, clock_id, frozen
+
+
+async def subscribe(client, sandbox, pays: bool) -> Planned:
+    """Open a $9-a-month subscription for a new buyer living on a new test clock; pay for it if planned."""
+    email = f"buyer-{secrets.token_hex(4)}@example.com"
+    frozen = sandbox.state.now()
+    clock_id = await new_test_clock(sandbox, frozen)
+    await clock_customer(sandbox, email, clock_id)
+    at = now()
+    shop = client.app[SHOP]
+    sub = await insert_subscription(
+        client.app[DATABASE].db,
+        {
+            "_id": new_subscription_id(),
+            "status": "created",
+            "plan_id": "chai-club",
+            "plan_version": 1,
+            "plan_name": "Chai club",
+            "interval": "month",
+            "interval_count": 1,
+            "amount": 900,
+            "currency": "USD",
+            "gateway": "stripe",
+            "country": "US",
+            "customer": {"name": "Jane Doe", "email": email, "phone": "+14155550132"},
+            "created_at": at,
+            "updated_at": at,
+            "timeline": [],
+        },
+    )
+    sub = await shop.subscription_provider("stripe").open_subscription(shop, sub)
+    if pays:
+        status, _, page = await sandbox.pay(sub.stripe_session_id)
+        assert status == 303, page[:300]
+    return Planned(sub.id, clock_id, frozen)
+
+
+def remote_of(sandbox, planned: Planned) -> dict[str, Any] | None:
+    """The sandbox's Subscription for ours, if its Checkout Session was paid."""
+    session = next(s for s in sandbox.state.sessions.values() if s["client_reference_id"] == planned.sub_id)
+    return sandbox.state.subscriptions.get(session["subscription"] or "")
+
+
+async def take_step(client, sandbox, planned: Planned, step: tuple[str, int]) -> None:
+    """Do one planned step, when the subscription at Stripe allows it (a canceled one only lets time pass)."""
+    action, days = step
+    remote = remote_of(sandbox, planned)
+    if action == "advance":
+        planned.frozen += days * DAY
+        await advance_clock(sandbox, planned.clock_id, planned.frozen)
+        return
+    if remote is None or remote["status"] in CANCELLED_AT_STRIPE:
+        return
+    if action in ("fail_card", "fix_card"):
+        card = "pm_card_chargeCustomerFail" if action == "fail_card" else "pm_card_visa"
+        await set_payment_method(sandbox, remote["id"], card)
+    elif action == "cancel_at_end":  # the buyer, in the customer portal
+        await call_sandbox(sandbox, "POST", f"/v1/subscriptions/{remote['id']}", {"cancel_at_period_end": "true"})
+    else:  # the shop, from the admin: through Galla, which syncs from a fetch at once
+        shop = client.app[SHOP]
+        sub = (await get_subscription_and_timeline(client.app[DATABASE].db, planned.sub_id))[0]
+        await shop.subscription_provider("stripe").cancel_subscription(shop, sub, at_period_end=False)
+
+
+def truth(sandbox, planned: Planned) -> tuple[tuple[Any, ...], set[tuple[Any, ...]]]:
+    """What the sandbox itself holds: the subscription's status (in our words), cancel flag and paid count, and
+    each invoice as (invoice, status, amount, attempts)."""
+    remote = remote_of(sandbox, planned)
+    if remote is None:
+        return ("created", False, 0), set()
+    invoices = sandbox.state.find_invoices({"subscription": remote["id"]})
+    charges = {
+        (
+            invoice["id"],
+            "paid" if invoice["status"] == "paid" else "failed" if invoice["attempt_count"] else "open",
+            invoice["amount_paid"] if invoice["status"] == "paid" else invoice["amount_due"],
+            invoice["attempt_count"],
+        )
+        for invoice in invoices
+    }
+    status = STATUSES[remote["status"]]
+    ended = status in ("cancelled", "expired")
+    paid = sum(1 for charge in charges if charge[1] == "paid")
+    return (status, remote["cancel_at_period_end"] and not ended, paid), charges
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=PLANS, first=KNOBS, second=KNOBS, unpaid=st.booleans())
+async def test_subscriptions_end_as_stripe_knows_them_whatever_happens_to_webhooks(
+    shop, stripe_sandbox, plan, first, second, unpaid
+):
+    client, sender = shop
+    # §15: when retries run out Billing cancels the subscription or leaves it unpaid, as the account is set.
+    stripe_sandbox.state.after_retries = "unpaid" if unpaid else "cancel"
+    hold_with(sender, first)
+    planned = [await subscribe(client, stripe_sandbox, fate["pays"]) for fate in plan]
+    await release(sender)
+    hold_with(sender, second)
+    for fate, one in zip(plan, planned, strict=True):
+        for step in fate["steps"]:
+            await take_step(client, stripe_sandbox, one, step)
+    await release(sender)
+    result = await reconcile_subscriptions(client.app[SHOP], at=now() + timedelta(days=400))
+    assert result.errors == []
+
+    event(f"dropped: {'some' if sender.dropped else 'none'}")
+    db = client.app[DATABASE].db
+    for fate, one in zip(plan, planned, strict=True):
+        sub, timeline = await get_subscription_and_timeline(db, one.sub_id)
+        expected, invoices = truth(stripe_sandbox, one)
+        assert (sub.status, sub.cancel_at_period_end, sub.paid_count) == expected, (fate, timeline)
+        charges = await list_charges(db, one.sub_id)
+        assert {(c.invoice_id, c.status, c.amount, c.attempts) for c in charges} == invoices
+        # None applied twice: each event once on the timeline and in the ledger, each charge paid once, one receipt.
+        applied = Counter(e["event_id"] for e in timeline if e["kind"] == "webhook")
+        assert all(count == 1 for count in applied.values()), applied
+        paid = Counter(e["charge_id"] for e in timeline if e["kind"] == "charge")
+        assert all(count == 1 for count in paid.values()), paid
+        assert set(paid) == {c.id for c in charges if c.status == "paid"}
+        for charge in charges:
+            receipt = await get_message(db, f"charge-receipt:{charge.id}")
+            assert (receipt is not None) == (charge.status == "paid")
