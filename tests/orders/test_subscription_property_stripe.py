@@ -14,10 +14,16 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from support.stripe_billing import advance_clock, call_sandbox, clock_customer, new_test_clock, set_payment_method
+from support.stripe_billing import (
+    advance_clock,
+    call_sandbox,
+    clock_customer,
+    new_test_clock,
+    set_payment_method,
+    stripe_subscription_doc,
+)
 from support.webhooks import stripe_secret
 
-from galla.orders.subscription_ids import new_subscription_id
 from galla.orders.subscription_reconcile import reconcile_subscriptions
 from galla.payments.stripe.subscriptions import STATUSES
 from galla.store.orders import now
@@ -81,28 +87,8 @@ async def subscribe(client, sandbox, pays: bool) -> Planned:
     frozen = sandbox.state.now()
     clock_id = await new_test_clock(sandbox, frozen)
     await clock_customer(sandbox, email, clock_id)
-    at = now()
     shop = client.app[SHOP]
-    sub = await insert_subscription(
-        client.app[DATABASE].db,
-        {
-            "_id": new_subscription_id(),
-            "status": "created",
-            "plan_id": "chai-club",
-            "plan_version": 1,
-            "plan_name": "Chai club",
-            "interval": "month",
-            "interval_count": 1,
-            "amount": 900,
-            "currency": "USD",
-            "gateway": "stripe",
-            "country": "US",
-            "customer": {"name": "Jane Doe", "email": email, "phone": "+14155550132"},
-            "created_at": at,
-            "updated_at": at,
-            "timeline": [],
-        },
-    )
+    sub = await insert_subscription(client.app[DATABASE].db, stripe_subscription_doc(email))
     sub = await shop.subscription_provider("stripe").open_subscription(shop, sub)
     if pays:
         status, _, page = await sandbox.pay(sub.stripe_session_id)

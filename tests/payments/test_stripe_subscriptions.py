@@ -10,16 +10,17 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 from support.stripe_billing import (
+    BUYER,
     EventFeed,
     advance_clock,
     clock_customer,
     new_test_clock,
     set_payment_method,
+    stripe_subscription_doc,
 )
 from support.webhooks import deliver_all, post_stripe
 
 from galla.orders.errors import InvalidInput
-from galla.orders.subscription_ids import new_subscription_id
 from galla.payments.stripe.confirm import SessionRefused
 from galla.store.orders import now
 from galla.store.outbox import get_message
@@ -28,30 +29,6 @@ from galla.store.subscriptions import Subscription, get_subscription, insert_sub
 from galla.web.state import DATABASE, SHOP
 
 DAY = 24 * 3600
-BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+14155550132"}
-
-
-def subscription_doc(**changes) -> dict:
-    """A new Chai club subscription, $9.00 a month through Stripe, as the subscribe flow inserts it."""
-    at = now()
-    return {
-        "_id": new_subscription_id(),
-        "status": "created",
-        "plan_id": "chai-club",
-        "plan_version": 1,
-        "plan_name": "Chai club",
-        "interval": "month",
-        "interval_count": 1,
-        "amount": 900,
-        "currency": "USD",
-        "gateway": "stripe",
-        "country": "US",
-        "customer": dict(BUYER),
-        "created_at": at,
-        "updated_at": at,
-        "timeline": [],
-        **changes,
-    }
 
 
 class Subscriber:
@@ -75,7 +52,7 @@ class Subscriber:
         self.frozen = self.sandbox.state.now()
         self.clock_id = await new_test_clock(self.sandbox, self.frozen)
         await clock_customer(self.sandbox, email, self.clock_id)
-        sub = await insert_subscription(self.db, subscription_doc(customer={**BUYER, "email": email}))
+        sub = await insert_subscription(self.db, stripe_subscription_doc(email))
         self.sub_id = sub.id
         return await self.provider.open_subscription(self.shop, sub)
 
@@ -257,3 +234,21 @@ async def test_an_invoice_event_before_the_session_completed_links_only_what_our
     sub = await subscriber.stored()
     assert (sub.status, sub.paid_count, sub.stripe_subscription_id) == ("active", 1, subscriber.remote()["id"])
     assert timedelta(0) <= now() - sub.synced_at < timedelta(minutes=1)
+
+
+async def test_the_shop_cancels_one_whose_webhooks_never_came_through_our_own_session(subscriber):
+    """Paid at Stripe, no event delivered: the Subscription is found from the session we stored, then cancelled."""
+    await subscriber.open()
+    await subscriber.pay()
+    unlinked = await subscriber.stored()
+    assert unlinked.stripe_subscription_id is None
+    ended = await subscriber.provider.cancel_subscription(subscriber.shop, unlinked, at_period_end=False)
+    assert (ended.status, ended.stripe_subscription_id) == ("cancelled", subscriber.remote()["id"])
+    assert subscriber.remote()["status"] == "canceled"
+
+
+async def test_the_shop_cannot_cancel_what_the_buyer_never_paid(subscriber):
+    sub = await subscriber.open()
+    with pytest.raises(InvalidInput) as refused:
+        await subscriber.provider.cancel_subscription(subscriber.shop, sub, at_period_end=True)
+    assert refused.value.field == "subscription_id"

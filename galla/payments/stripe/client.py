@@ -472,15 +472,7 @@ class StripeGateway:
         params: dict[str, Any] = {
             "mode": "payment",
             "line_items": [
-                {
-                    "price_data": {
-                        "currency": line.unit.currency.lower(),
-                        "unit_amount": to_stripe_amount(line.unit),
-                        "product_data": {"name": line.name},
-                    },
-                    "quantity": line.quantity,
-                }
-                for line in lines
+                {"price_data": price_data(line.unit, line.name), "quantity": line.quantity} for line in lines
             ],
             "client_reference_id": order_id,
             "metadata": {"order_id": order_id},
@@ -496,10 +488,7 @@ class StripeGateway:
             # No delivery address on the order: Checkout asks for one (docs.stripe.com/payments/collect-addresses)
             # and puts it on the PaymentIntent, so a goods export still carries it.
             params["shipping_address_collection"] = {"allowed_countries": stripe_shipping_countries()}
-        if customer_id:
-            params["customer"] = customer_id
-        elif customer_email:
-            params["customer_email"] = customer_email
+        params.update(buyer_params(customer_id, customer_email))
         key = session_idempotency_key(order_id, attempt) + key_suffix
         created, call = await self._create(
             "/v1/checkout/sessions", params, key, self._client.v1.checkout.sessions.create_async
@@ -508,7 +497,11 @@ class StripeGateway:
 
     async def retrieve_session(self, session_id: str) -> tuple[StripeSession, CallRecord]:
         """Fetch a Checkout Session with its PaymentIntent expanded."""
-        params = {"expand": ["payment_intent"]}
+        return await self._retrieve_session(session_id, "payment_intent")
+
+    async def _retrieve_session(self, session_id: str, expand: str) -> tuple[StripeSession, CallRecord]:
+        """GET /v1/checkout/sessions/:id with one field expanded."""
+        params = {"expand": [expand]}
         found, call = await self._call(
             "GET",
             f"/v1/checkout/sessions/{session_id}",
@@ -556,9 +549,7 @@ class StripeGateway:
             "line_items": [
                 {
                     "price_data": {
-                        "currency": unit.currency.lower(),
-                        "unit_amount": to_stripe_amount(unit),
-                        "product_data": {"name": name},
+                        **price_data(unit, name),
                         "recurring": {"interval": interval, "interval_count": interval_count},
                     },
                     "quantity": 1,
@@ -576,10 +567,7 @@ class StripeGateway:
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
-        if customer_id:
-            params["customer"] = customer_id
-        elif customer_email:
-            params["customer_email"] = customer_email
+        params.update(buyer_params(customer_id, customer_email))
         key = f"galla-{subscription_id}-subscription-session"
         created, call = await self._create(
             "/v1/checkout/sessions", params, key, self._client.v1.checkout.sessions.create_async
@@ -588,16 +576,7 @@ class StripeGateway:
 
     async def retrieve_subscription_session(self, session_id: str) -> tuple[StripeSession, CallRecord]:
         """Fetch a subscription-mode Checkout Session with its Subscription expanded (SUBSCRIPTIONS.md §19)."""
-        params = {"expand": ["subscription"]}
-        found, call = await self._call(
-            "GET",
-            f"/v1/checkout/sessions/{session_id}",
-            params,
-            lambda: self._client.v1.checkout.sessions.retrieve_async(
-                session_id, params=cast("SessionRetrieveParams", params)
-            ),
-        )
-        return StripeSession.model_validate(found), call
+        return await self._retrieve_session(session_id, "subscription")
 
     async def retrieve_subscription(self, subscription_id: str) -> tuple[StripeSubscription, CallRecord]:
         """GET /v1/subscriptions/:id (stripe-python _subscription_service.py retrieve)."""
@@ -785,6 +764,18 @@ class StripeGateway:
 def session_idempotency_key(order_id: str, attempt: int) -> str:
     """The Idempotency-Key of an order's n-th Checkout Session: retries of one attempt share it."""
     return f"galla-{order_id}-session-{attempt}"
+
+
+def price_data(unit: Money, name: str) -> dict[str, Any]:
+    """A line's inline price: currency, unit amount in Stripe's units, and our product's name."""
+    return {"currency": unit.currency.lower(), "unit_amount": to_stripe_amount(unit), "product_data": {"name": name}}
+
+
+def buyer_params(customer_id: str | None, customer_email: str | None) -> dict[str, str]:
+    """Who pays a session: the Stripe customer when known (email then comes from it), else the email to prefill."""
+    if customer_id:
+        return {"customer": customer_id}
+    return {"customer_email": customer_email} if customer_email else {}
 
 
 def describe_lines(lines: Sequence[SessionLine]) -> str:
