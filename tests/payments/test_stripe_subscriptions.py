@@ -5,7 +5,9 @@ State always comes from a fetch of the Subscription and its invoices (§19), so 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -22,6 +24,7 @@ from support.webhooks import deliver_all, post_stripe
 
 from galla.orders.errors import InvalidInput
 from galla.payments.stripe.confirm import SessionRefused
+from galla.payments.stripe.subscription_events import INVOICE_EVENTS, SUBSCRIPTION_EVENTS
 from galla.store.orders import now
 from galla.store.outbox import get_message
 from galla.store.subscription_charges import list_charges
@@ -252,3 +255,11 @@ async def test_the_shop_cannot_cancel_what_the_buyer_never_paid(subscriber):
     with pytest.raises(InvalidInput) as refused:
         await subscriber.provider.cancel_subscription(subscriber.shop, sub, at_period_end=True)
     assert refused.value.field == "subscription_id"
+
+
+def test_going_live_lists_exactly_the_subscription_events_stripe_subscriptions_act_on():
+    """docs/GOING_LIVE.md "Stripe subscription events" names each event is_stripe_subscription_event takes."""
+    text = (Path(__file__).parents[2] / "docs" / "GOING_LIVE.md").read_text()
+    table = text.split("### Stripe subscription events\n", 1)[1].split("\n\n", 2)[1]
+    listed = set(re.findall(r"^\| `([a-z_.]+)` \| required", table, re.M))
+    assert listed == {"checkout.session.completed", *INVOICE_EVENTS, *SUBSCRIPTION_EVENTS}
