@@ -193,7 +193,7 @@ def describe_subscription_state(sub: Subscription) -> responses.SubscriptionStat
     return responses.SubscriptionState(subscription_id=sub.id, status=sub.status)
 
 
-def describe_charge(charge: Charge) -> responses.SubscriptionCharge:
+def describe_subscription_charge(charge: Charge) -> responses.SubscriptionCharge:
     """One charge, as the buyer's page and the API show it."""
     return responses.SubscriptionCharge(
         id=charge.id,
@@ -236,7 +236,7 @@ def describe_subscription(sub: Subscription, charges: list[Charge]) -> responses
             "cancel_at_period_end": sub.cancel_at_period_end,
             "can_cancel": can_cancel(sub),
             "portal": sub.gateway == "stripe" and bool(sub.stripe_customer_id),
-            "charges": [describe_charge(c) for c in sorted(charges, key=charge_order, reverse=True)],
+            "charges": [describe_subscription_charge(c) for c in sorted(charges, key=charge_order, reverse=True)],
         }
     )
 

@@ -12,6 +12,8 @@ from pydantic.json_schema import JsonDict
 
 from galla.payments.routing import RouteName
 from galla.store.orders import STATUSES
+from galla.store.subscription_charges import CHARGE_STATUSES
+from galla.store.subscriptions import STATUSES as SUBSCRIPTION_STATUSES
 
 Gateway = Literal["razorpay", "stripe"]
 if TYPE_CHECKING:  # to mypy a Literal of a tuple's values is no type: these are the statuses' strings
@@ -309,9 +311,12 @@ class RefundAccepted(AdminOrder):
     refund: Refund
 
 
-SubscriptionStatus = Literal[
-    "created", "authenticated", "active", "pending", "halted", "paused", "cancelled", "completed", "expired"
-]
+if TYPE_CHECKING:  # as OrderStatus above: the statuses' strings
+    SubscriptionStatus = str
+    ChargeStatus = str
+else:
+    SubscriptionStatus = Literal[SUBSCRIPTION_STATUSES]
+    ChargeStatus = Literal[CHARGE_STATUSES]
 
 
 class SubscribedPlan(_Body):
@@ -403,7 +408,7 @@ class SubscriptionCharge(_Body):
     """One charge of a subscription (one invoice at the gateway)."""
 
     id: str
-    status: Literal["paid", "failed", "open"]
+    status: ChargeStatus
     amount: MinorUnits
     amount_display: str
     currency: Currency

@@ -324,7 +324,9 @@ class RazorpaySubscriptionVerifyRequest(_Body):
 
 
 # Stripe's Checkout Session ids, as the order page's session_id parameter takes them (galla.api.routes.SESSION_ID).
-StripeSessionId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^cs_(test|live)_[A-Za-z0-9]{1,250}$")]
+StripeSessionId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^cs_(test|live)_[A-Za-z0-9]{1,250}$")
+]
 
 
 class StripeSubscriptionReturnRequest(_Body):

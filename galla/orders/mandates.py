@@ -76,16 +76,24 @@ def rupee_mandate(amount: int, payment_method: str | None = None) -> MandateFact
     sender = NOTICE_SENDERS.get(payment_method or "", "your bank or UPI app")
     lines = [f"You authorise debits of up to {each} each, one per billing period, until you cancel."]
     if "upi" in methods:
-        lines.append(f"UPI Autopay can carry it: each debit up to {format_money(FRICTIONLESS_LIMIT, 'INR')} goes through "
-                     "without your PIN.")
+        lines.append(
+            f"UPI Autopay can carry it: each debit up to {format_money(FRICTIONLESS_LIMIT, 'INR')} goes through "
+            "without your PIN."
+        )
     else:
-        lines.append(f"UPI Autopay is not offered: it debits at most {format_money(FRICTIONLESS_LIMIT, 'INR')} "
-                     "without your PIN. Pay by card or netbanking e-mandate.")
+        lines.append(
+            f"UPI Autopay is not offered: it debits at most {format_money(FRICTIONLESS_LIMIT, 'INR')} "
+            "without your PIN. Pay by card or netbanking e-mandate."
+        )
     if above:
-        lines.append(f"Each debit is above {format_money(FRICTIONLESS_LIMIT, 'INR')}, so a card mandate asks you to "
-                     "approve every debit (additional authentication, by OTP or your bank's app).")
-    lines.append(f"At least {NOTICE_HOURS} hours before each debit, {sender} (not this shop) sends you a pre-debit "
-                 "notice with the amount and date, and a way to opt out.")
+        lines.append(
+            f"Each debit is above {format_money(FRICTIONLESS_LIMIT, 'INR')}, so a card mandate asks you to "
+            "approve every debit (additional authentication, by OTP or your bank's app)."
+        )
+    lines.append(
+        f"At least {NOTICE_HOURS} hours before each debit, {sender} (not this shop) sends you a pre-debit "
+        "notice with the amount and date, and a way to opt out."
+    )
     return MandateFacts(
         max_amount=amount,
         max_amount_display=each,

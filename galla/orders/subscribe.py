@@ -75,13 +75,14 @@ def new_subscription_doc(sub_id: str, request: SubscribeRequest, plan: Plan, rou
         "amount": plan.prices[route.currency],
         "currency": route.currency,
         "gateway": route.gateway,
+        "route": route.reason,
         "country": request.country,
         "customer": {"email": str(customer.email).lower(), "name": customer.name, "phone": customer.phone},
         "cancel_at_period_end": False,
         "paid_count": 0,
         "created_at": stamp,
         "updated_at": stamp,
-        "timeline": [{"at": stamp, "kind": "status", "to": "created", "reason": f"subscribed ({route.reason})"}],
+        "timeline": [{"at": stamp, "kind": "status", "to": "created", "reason": "subscribed"}],
     }
 
 

@@ -9,20 +9,14 @@ from galla.orders.inputs import RazorpaySubscriptionVerifyRequest
 from galla.store.subscription_charges import Charge, list_charges
 from galla.store.subscriptions import Subscription, get_subscription
 
-TERMINAL = frozenset({"cancelled", "completed", "expired"})
-
-
-def subscription_url(shop: Shop, sub_id: str) -> str:
-    """The buyer's page for a subscription, as the buyer's browser reaches it."""
-    return f"{shop.public_url.rstrip('/')}/subscriptions/{sub_id}"
-
 
 async def load_subscription(shop: Shop, sub_id: str, *, gateway: str | None = None) -> Subscription:
     """Fetch a subscription (paid through `gateway`, when named) or raise NotFound naming subscription_id."""
     sub = await get_subscription(shop.db, sub_id)
     if sub is None or (gateway is not None and sub.gateway != gateway):
-        raise NotFound("no subscription with this id" + (f" paid through {gateway}" if gateway else ""),
-                       field="subscription_id")
+        raise NotFound(
+            "no subscription with this id" + (f" paid through {gateway}" if gateway else ""), field="subscription_id"
+        )
     return sub
 
 
@@ -50,7 +44,7 @@ async def confirm_stripe_return(shop: Shop, sub_id: str, session_id: str) -> Sub
 async def cancel_at_period_end(shop: Shop, sub_id: str) -> Subscription:
     """Stop the subscription when the period paid for ends (a buyer cannot cancel at once); a repeat changes nothing."""
     sub = await load_subscription(shop, sub_id)
-    if sub.status in TERMINAL:
+    if sub.terminal:
         raise Conflict(f"this subscription is {sub.status} already", field="subscription_id", code="subscription_ended")
     if sub.status == "created":
         raise Conflict(
@@ -68,7 +62,7 @@ async def portal_url(shop: Shop, sub_id: str) -> str:
     sub = await load_subscription(shop, sub_id)
     url = None
     if sub.gateway == "stripe" and sub.stripe_customer_id:
-        url = await shop.subscription_provider("stripe").portal_url(shop, sub, subscription_url(shop, sub.id))
+        url = await shop.subscription_provider("stripe").portal_url(shop, sub, shop.subscription_url(sub.id))
     if url is None:
         raise Conflict(
             "only a subscription paid through Stripe, once started, has a customer portal",

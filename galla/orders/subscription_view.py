@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from galla.orders.calendar import shop_time
-from galla.orders.subscription_actions import TERMINAL
 from galla.store.subscription_charges import Charge
 from galla.store.subscriptions import Subscription
 
@@ -44,14 +43,14 @@ def format_shop_date(at: datetime) -> str:
 
 def next_charge_at(sub: Subscription) -> datetime | None:
     """When the next charge falls due; None once the subscription ends, is cancelling, or stopped charging."""
-    if sub.status in TERMINAL or sub.status in ("halted", "paused") or sub.cancel_at_period_end:
+    if sub.terminal or sub.status in ("halted", "paused") or sub.cancel_at_period_end:
         return None
     return sub.charge_at
 
 
 def can_cancel(sub: Subscription) -> bool:
     """Whether the buyer may cancel it at the end of the period: started, not ended, not already cancelling."""
-    return sub.status not in TERMINAL and sub.status != "created" and not sub.cancel_at_period_end
+    return not sub.terminal and sub.status != "created" and not sub.cancel_at_period_end
 
 
 def charge_receipt_path(charge: Charge) -> str | None:

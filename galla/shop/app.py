@@ -21,7 +21,9 @@ def add_shop(app: web.Application) -> None:
     app.add_routes(subscriptions.routes)
     app.add_routes(images.routes)
     app.add_subapp(ORDERS_PREFIX, create_buyer_pages_app(ORDERS_PREFIX, pages.order_routes))
-    app.add_subapp(SUBSCRIPTIONS_PREFIX, create_buyer_pages_app(SUBSCRIPTIONS_PREFIX, subscriptions.subscription_routes))
+    app.add_subapp(
+        SUBSCRIPTIONS_PREFIX, create_buyer_pages_app(SUBSCRIPTIONS_PREFIX, subscriptions.subscription_routes)
+    )
 
 
 def create_buyer_pages_app(prefix: str, table: web.RouteTableDef) -> web.Application:

@@ -8,13 +8,13 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from galla.api.bodies import describe_charge, describe_subscription
+from galla.api.bodies import describe_subscription
 from galla.orders.checkout_rules import COUNTRIES, rules_for_page
 from galla.orders.errors import CheckoutError, NotFound
 from galla.orders.mandates import rupee_mandate
 from galla.orders.plans import load_plans
-from galla.orders.receipts import format_shop_time
 from galla.orders.subscription_actions import confirm_stripe_return, load_subscription, load_subscription_and_charges
+from galla.orders.subscription_emails import describe_charge
 from galla.orders.subscription_view import STATUS_DETAILS, format_shop_date
 from galla.payments.labels import gateway_label
 from galla.payments.money import format_money
@@ -105,19 +105,10 @@ async def show_subscription(request: web.Request) -> web.Response:
 @subscription_routes.get("/subscriptions/{subscription_id}/charges/{charge_id}")
 @aiohttp_jinja2.template("charge_receipt.html")
 async def show_charge_receipt(request: web.Request) -> dict[str, Any]:
-    """The receipt of one paid charge of a subscription."""
+    """The receipt of one paid charge of a subscription, with the facts its receipt email shows."""
     shop = request.config_dict[SHOP]
     sub = await load_subscription(shop, request.match_info["subscription_id"])
     charge = await get_charge(shop.db, request.match_info["charge_id"])
     if charge is None or charge.subscription_id != sub.id or charge.status != "paid":
         raise NotFound("this subscription has no paid charge with this id", field="charge_id")
-    return {
-        "sub": sub,
-        "charge": json_values(describe_charge(charge)),
-        "every": describe_period(sub.interval, sub.interval_count),
-        "paid_at": format_shop_time(charge.paid_at),
-        "period": [format_shop_time(charge.period_start), format_shop_time(charge.period_end)],
-        "payment_id": charge.payment_id,
-        "gateway_name": gateway_label(sub.gateway),
-        "shop_name": shop.name,
-    }
+    return {"receipt": describe_charge(shop, sub, charge), "every": describe_period(sub.interval, sub.interval_count)}
