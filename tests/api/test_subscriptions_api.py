@@ -6,50 +6,15 @@ verify_subscription_payment_signature), the buyer's view, cancelling at the peri
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 from support.app import CUSTOMER
+from support.subscriptions import authenticate, stored, subscribe, subscribe_body, verify
 
 from galla.store.plans import PlanTerms, find_plan, revise_plan, set_plan_active
 from galla.web.state import DATABASE
 from sandboxes.razorpay.config import SANDBOX_FAULTS
 
 US_BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0100"}
-
-
-def subscribe_body(**overrides) -> dict:
-    return {"plan_id": "chai-club", "customer": dict(CUSTOMER), "country": "IN", **overrides}
-
-
-async def subscribe(client, body: dict | None = None, key: str | None = None) -> tuple[int, dict, dict]:
-    headers = {"Idempotency-Key": key} if key else {}
-    resp = await client.post("/api/subscriptions", json=body or subscribe_body(), headers=headers)
-    return resp.status, dict(resp.headers), await resp.json()
-
-
-async def stored(client, sub_id: str) -> dict | None:
-    return await client.app[DATABASE].db.subscriptions.find_one({"_id": sub_id})
-
-
-async def authenticate(sandbox, razorpay_subscription_id: str) -> dict:
-    """The buyer approves the UPI Autopay mandate in the sandbox's checkout window: checkout.js's handler fields."""
-    body = {
-        "key_id": sandbox.key_id,
-        "subscription_id": razorpay_subscription_id,
-        "method": "upi",
-        "outcome": "success",
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(sandbox.url + "/checkout/subscriptions/pay", json=body) as resp,
-    ):
-        assert resp.status == 200, await resp.text()
-        return await resp.json()
-
-
-async def verify(client, sub_id: str, proof: dict) -> tuple[int, dict]:
-    resp = await client.post("/api/subscriptions/razorpay/verify", json={"subscription_id": sub_id, **proof})
-    return resp.status, await resp.json()
 
 
 async def test_an_indian_buyer_gets_checkout_js_options_for_a_razorpay_mandate_in_rupees(client):
