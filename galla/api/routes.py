@@ -440,13 +440,14 @@ async def get_subscription(request: web.Request) -> web.Response:
 @documented(
     "cancelSubscription",
     "Subscriptions",
-    "Cancel at the end of the period already paid for (a buyer cannot cancel at once): no charge after it. Asking "
-    "again changes nothing.",
+    "Cancel an active subscription at the end of the period already paid for (a buyer cannot cancel at once): no "
+    "charge after it. Asking again changes nothing. One not active (not started, retrying, halted, paused) is "
+    "refused: the shop cancels those.",
     {200: Answer("The subscription, stopping at the period's end.", responses.SubscriptionState)},
     errors=(
         *BODY_ERRORS,
         (409, "subscription_ended"),
-        (409, "subscription_not_started"),
+        (409, "subscription_not_active"),
         *SUBSCRIPTION_ERRORS,
     ),
     parameters=(SUBSCRIPTION_ID,),

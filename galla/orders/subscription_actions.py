@@ -41,19 +41,32 @@ async def confirm_stripe_return(shop: Shop, sub_id: str, session_id: str) -> Sub
     return await shop.subscription_provider("stripe").confirm_subscription(shop, sub.id, {"session_id": session_id})
 
 
+# Why a buyer cannot cancel at the period's end, in a sentence's words.
+STATUS_WORDS = {
+    "created": "not started (nothing is charged unless you complete the payment)",
+    "authenticated": "not started yet",
+    "pending": "retrying a failed charge",
+    "halted": "halted after failed charges",
+    "paused": "paused",
+}
+
+
 async def cancel_at_period_end(shop: Shop, sub_id: str) -> Subscription:
     """Stop the subscription when the period paid for ends (a buyer cannot cancel at once); a repeat changes nothing."""
     sub = await load_subscription(shop, sub_id)
-    if sub.terminal:
-        raise Conflict(f"this subscription is {sub.status} already", field="subscription_id", code="subscription_ended")
-    if sub.status == "created":
-        raise Conflict(
-            "this subscription has not started: nothing will be charged unless you complete the payment",
-            field="subscription_id",
-            code="subscription_not_started",
-        )
     if sub.cancel_at_period_end:
         return sub
+    if sub.terminal:
+        raise Conflict(f"this subscription is {sub.status} already", field="subscription_id", code="subscription_ended")
+    # Only a running subscription has a period paid for to run out: one not started, retrying a failed charge,
+    # halted or paused is cancelled by the shop (a gateway cancels those at once, SUBSCRIPTIONS.md §4).
+    if sub.status != "active":
+        raise Conflict(
+            f"this subscription is {STATUS_WORDS.get(sub.status, sub.status)}: there is no paid period to run out, "
+            "so please ask the shop to cancel it",
+            field="subscription_id",
+            code="subscription_not_active",
+        )
     return await shop.subscription_provider(sub.gateway).cancel_subscription(shop, sub, at_period_end=True)
 
 

@@ -49,8 +49,8 @@ def next_charge_at(sub: Subscription) -> datetime | None:
 
 
 def can_cancel(sub: Subscription) -> bool:
-    """Whether the buyer may cancel it at the end of the period: started, not ended, not already cancelling."""
-    return not sub.terminal and sub.status != "created" and not sub.cancel_at_period_end
+    """Whether the buyer may cancel it at the end of the period: running (active) and not cancelling already."""
+    return sub.status == "active" and not sub.cancel_at_period_end
 
 
 def charge_receipt_path(charge: Charge) -> str | None:

@@ -204,7 +204,7 @@ async def test_the_buyer_cancels_at_the_end_of_the_period_only_once_it_started(c
     _, _, body = await subscribe(client)
     sub_id = body["subscription_id"]
     resp = await client.post(f"/api/subscriptions/{sub_id}/cancel", json={"at_period_end": True})
-    assert (resp.status, (await resp.json())["error"]["code"]) == (409, "subscription_not_started")
+    assert (resp.status, (await resp.json())["error"]["code"]) == (409, "subscription_not_active")
 
     resp = await client.post(f"/api/subscriptions/{sub_id}/cancel", json={"at_period_end": False})
     assert (resp.status, (await resp.json())["error"]["field"]) == (422, "at_period_end")
