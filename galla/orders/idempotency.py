@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from pydantic import BaseModel
 
 from galla.orders.errors import Conflict, InvalidInput
-from galla.store.idempotency import claim_key
+from galla.store.idempotency import claim_key, release_key
 
 
 class IdempotencyKeyReused(InvalidInput, code="idempotency_key_reused"):
@@ -35,6 +37,17 @@ async def claim_or_replay(db: Any, key: str, request: BaseModel, new_id: str) ->
             "this Idempotency-Key was used with a different request body", field="Idempotency-Key"
         )
     return str(earlier["order_id"])
+
+
+@asynccontextmanager
+async def released_on_failure(db: Any, key: str | None, new_id: str) -> AsyncIterator[None]:
+    """Forget the key's claim if storing `new_id` fails, so the buyer's retry with the same key can store it."""
+    try:
+        yield
+    except BaseException:
+        if key:
+            await release_key(db, key, new_id)
+        raise
 
 
 def still_in_progress() -> Conflict:

@@ -7,13 +7,12 @@ from typing import Any
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, Conflict
 from galla.orders.failover import open_payment_or_fail_over
-from galla.orders.idempotency import claim_or_replay, still_in_progress
+from galla.orders.idempotency import claim_or_replay, released_on_failure, still_in_progress
 from galla.orders.inputs import CheckoutRequest
 from galla.orders.quote import Quote, quote_cart
 from galla.orders.states import OrderStatus
 from galla.orders.view import load_order, new_order_id
 from galla.store.customers import upsert_customer
-from galla.store.idempotency import release_key
 from galla.store.orders import Order, get_order, insert_order, now
 
 
@@ -23,15 +22,11 @@ async def place_order(shop: Shop, request: CheckoutRequest, idempotency_key: str
     order_id = new_order_id()
     if idempotency_key and (earlier := await claim_or_replay(shop.db, idempotency_key, request, order_id)):
         return await replay_order(shop, earlier), False
-    try:
+    async with released_on_failure(shop.db, idempotency_key, order_id):
         await upsert_customer(
             shop.db, email=str(request.customer.email), name=request.customer.name, phone=request.customer.phone
         )
         order = await insert_order(shop.db, new_order_doc(order_id, request, quote, shop))
-    except BaseException:
-        if idempotency_key:
-            await release_key(shop.db, idempotency_key, order_id)
-        raise
     return await open_payment(shop, order), True
 
 

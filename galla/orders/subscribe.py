@@ -9,14 +9,13 @@ from typing import Any
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError, GatewayBusy, InvalidInput, gateway_failure
 from galla.orders.failover import describe_outage
-from galla.orders.idempotency import claim_or_replay, still_in_progress
+from galla.orders.idempotency import claim_or_replay, released_on_failure, still_in_progress
 from galla.orders.inputs import SubscribeRequest
 from galla.orders.plans import load_plan
 from galla.orders.subscription_ids import new_subscription_id
 from galla.payments.errors import GatewayError, GatewayUnavailable
 from galla.payments.routing import GatewayOff, NoRoute, Route, choose_route
 from galla.store.customers import upsert_customer
-from galla.store.idempotency import release_key
 from galla.store.orders import now
 from galla.store.plans import Plan
 from galla.store.subscriptions import Subscription, get_subscription, insert_subscription
@@ -33,16 +32,12 @@ async def place_subscription(
     sub_id = new_subscription_id()
     if idempotency_key and (earlier := await claim_or_replay(shop.db, idempotency_key, request, sub_id)):
         return await replay_subscription(shop, earlier), False
-    try:
+    async with released_on_failure(shop.db, idempotency_key, sub_id):
         customer = request.customer
         await upsert_customer(shop.db, email=str(customer.email), name=customer.name, phone=customer.phone)
         # Stored before any gateway call: a webhook or reconcile that comes first finds it, and a failed call
         # leaves it for the buyer's retry.
         sub = await insert_subscription(shop.db, new_subscription_doc(sub_id, request, plan, route))
-    except BaseException:
-        if idempotency_key:
-            await release_key(shop.db, idempotency_key, sub_id)
-        raise
     return await open_subscription(shop, sub), True
 
 

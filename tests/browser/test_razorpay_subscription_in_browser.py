@@ -9,13 +9,11 @@ import re
 
 import aiohttp
 import pytest
-from aiohttp import web
 from support.axe import check_page
-from support.browser import ADMIN_PASSWORD, NEEDS_BROWSER, SHOTS
+from support.browser import NEEDS_BROWSER
 
-from galla.app import create_app
 from galla.orders.subscription_emails import charge_receipt_id
-from galla.settings import SANDBOX_RAZORPAY_PATH, Settings
+from galla.settings import SANDBOX_RAZORPAY_PATH
 from galla.web.state import SHOP
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
@@ -23,23 +21,7 @@ DAY = 86400
 MONTH = 31 * DAY
 
 
-@pytest.fixture
-async def served(database, unused_tcp_port_factory):
-    """The keyless app on a real port, as shop_url serves it, and the app (for the sandbox's keys)."""
-    port = unused_tcp_port_factory()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(
-        Settings(_env_file=None, public_url=base, admin_password=ADMIN_PASSWORD), db=database, self_url=base
-    )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield base, app
-    await runner.cleanup()
-
-
-async def sandbox(base: str, app: web.Application, method: str, path: str, body: dict) -> dict:
+async def sandbox(base: str, app, method: str, path: str, body: dict) -> dict:
     """One Basic-authed call to the mounted Razorpay sandbox's control routes (its clock, its charge outcomes)."""
     client = app[SHOP].razorpay_client
     headers = {"Authorization": aiohttp.encode_basic_auth(client.key_id, client.key_secret)}
