@@ -10,6 +10,7 @@ import pytest
 from support.app import CUSTOMER
 from support.subscriptions import authenticate, stored, subscribe, subscribe_body, verify
 
+from galla.api.openapi import openapi_document
 from galla.store.plans import PlanTerms, find_plan, revise_plan, set_plan_active
 from galla.web.state import DATABASE
 from sandboxes.razorpay.config import SANDBOX_FAULTS
@@ -252,3 +253,58 @@ async def test_razorpay_down_answers_503_with_the_kept_subscription_and_never_fa
     razorpay_sandbox.server.app[SANDBOX_FAULTS].failures.set(0, "500")
     status, _, body = await subscribe(client, key="down-1")
     assert (status, body["subscription_id"], body["gateway"]) == (201, answer["subscription_id"], "razorpay")
+
+
+async def test_a_us_buyer_back_from_stripe_is_confirmed_and_may_open_the_portal(client, stripe_sandbox):
+    _, _, body = await subscribe(client, subscribe_body(country="US", customer=US_BUYER))
+    sub_id, session_id = body["subscription_id"], body["stripe"]["session_id"]
+    status, location, page = await stripe_sandbox.pay(session_id, name="Jane Doe", email=US_BUYER["email"])
+    assert status == 303, page
+    assert location.endswith(f"/subscriptions/{sub_id}?session_id={session_id}")
+
+    resp = await client.post(f"/api/subscriptions/{sub_id}/stripe/return", json={"session_id": session_id})
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json()) == {"subscription_id": sub_id, "status": "active"}
+    view = await (await client.get(f"/api/subscriptions/{sub_id}")).json()
+    assert (view["gateway"], view["currency"], view["portal"], view["mandate"]) == ("stripe", "USD", True, None)
+    assert [c["status"] for c in view["charges"]] == ["paid"]
+
+    portal = await client.post(f"/api/subscriptions/{sub_id}/portal")
+    assert portal.status == 200, await portal.text()
+    assert (await portal.json())["url"].startswith("http")
+
+
+async def test_a_session_of_another_subscription_is_refused_naming_session_id(client):
+    _, _, mine = await subscribe(client, subscribe_body(country="US", customer=US_BUYER))
+    _, _, other = await subscribe(client, subscribe_body(country="US", customer={**US_BUYER, "email": "o@example.com"}))
+    before = await stored(client, mine["subscription_id"])
+
+    resp = await client.post(
+        f"/api/subscriptions/{mine['subscription_id']}/stripe/return",
+        json={"session_id": other["stripe"]["session_id"]},
+    )
+    answer = await resp.json()
+    assert resp.status in (400, 422), answer
+    assert (answer["error"]["code"], answer["error"]["field"]) == ("session_invalid", "session_id")
+    assert await stored(client, mine["subscription_id"]) == before
+
+
+async def test_the_openapi_document_describes_every_subscription_endpoint():
+    paths = openapi_document()["paths"]
+    assert {
+        (method, path) for path, item in paths.items() for method, op in item.items() if "Subscriptions" in op["tags"]
+    } == {
+        ("post", "/api/subscriptions"),
+        ("post", "/api/subscriptions/razorpay/verify"),
+        ("post", "/api/subscriptions/{subscription_id}/stripe/return"),
+        ("get", "/api/subscriptions/{subscription_id}"),
+        ("post", "/api/subscriptions/{subscription_id}/cancel"),
+        ("post", "/api/subscriptions/{subscription_id}/portal"),
+    }
+    # A 503 names the kept subscription, as the failure body declares.
+    failure = paths["/api/subscriptions"]["post"]["responses"]["503"]["content"]["application/json"]["schema"]["$ref"]
+    schema = openapi_document()["components"]["schemas"][failure.rsplit("/", 1)[1]]
+    assert "subscription_id" in schema["properties"]
+    assert (
+        "signature_invalid" in paths["/api/subscriptions/razorpay/verify"]["post"]["responses"]["400"]["x-error-codes"]
+    )
