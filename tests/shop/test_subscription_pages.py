@@ -74,3 +74,20 @@ async def test_a_charge_is_shown_only_under_its_own_subscription(client, razorpa
     resp = await client.get(f"/subscriptions/{other['subscription_id']}/charges/{view['charges'][0]['id']}")
     assert resp.status == 404
     assert (await client.get("/subscriptions/sbn_nope")).status == 404
+
+
+async def test_back_from_stripe_the_page_confirms_the_session_and_offers_the_portal(client, stripe_sandbox):
+    buyer = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0100"}
+    _, _, body = await subscribe(client, subscribe_body(country="US", customer=buyer))
+    session_id = body["stripe"]["session_id"]
+    status, _, _ = await stripe_sandbox.pay(session_id, name="Jane Doe", email=buyer["email"])
+    assert status == 303
+
+    resp = await client.get(f"/subscriptions/{body['subscription_id']}?session_id={session_id}")
+    html = await resp.text()
+    assert resp.status == 200
+    assert "Stripe has confirmed your subscription." in text_of(html)
+    assert 'data-testid="portal"' in html and "Your mandate" not in html
+
+    forged = await client.get(f"/subscriptions/{body['subscription_id']}?session_id=cs_test_forged")
+    assert forged.status in (400, 422) and 'data-testid="return-notice"' in await forged.text()
