@@ -40,3 +40,23 @@ async def advance_clock(sandbox: StripeSandbox, clock_id: str, frozen_time: int)
     await call_sandbox(
         sandbox, "POST", f"/v1/test_helpers/test_clocks/{clock_id}/advance", {"frozen_time": str(frozen_time)}
     )
+
+
+async def set_payment_method(sandbox: StripeSandbox, subscription_id: str, payment_method: str) -> None:
+    """POST /v1/subscriptions/:id default_payment_method: pm_card_chargeCustomerFail makes every later charge fail."""
+    form = {"default_payment_method": payment_method}
+    await call_sandbox(sandbox, "POST", f"/v1/subscriptions/{subscription_id}", form)
+
+
+class EventFeed:
+    """The sandbox's events not delivered yet, taken in the order they happened."""
+
+    def __init__(self, sandbox: StripeSandbox) -> None:
+        self.sandbox = sandbox
+        self.taken = 0
+
+    def take(self) -> list[Any]:
+        """Every event recorded since the last take."""
+        events = self.sandbox.state.events[self.taken :]
+        self.taken += len(events)
+        return list(events)

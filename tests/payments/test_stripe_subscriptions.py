@@ -1,0 +1,259 @@
+"""Stripe Billing end to end: the app and the Stripe sandbox over real sockets, every event delivered signed to
+/webhooks/stripe. A subscription opens Checkout in subscription mode, is paid on the hosted page, and is then moved
+by a test clock (SUBSCRIPTIONS.md §18: a customer living on the clock), a failing card, and the customer portal.
+State always comes from a fetch of the Subscription and its invoices (§19), so each test also replays events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import pytest
+from support.stripe_billing import (
+    EventFeed,
+    advance_clock,
+    clock_customer,
+    new_test_clock,
+    set_payment_method,
+)
+from support.webhooks import deliver_all, post_stripe
+
+from galla.orders.errors import InvalidInput
+from galla.orders.subscription_ids import new_subscription_id
+from galla.payments.stripe.confirm import SessionRefused
+from galla.store.orders import now
+from galla.store.outbox import get_message
+from galla.store.subscription_charges import list_charges
+from galla.store.subscriptions import Subscription, get_subscription, insert_subscription
+from galla.web.state import DATABASE, SHOP
+
+DAY = 24 * 3600
+BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+14155550132"}
+
+
+def subscription_doc(**changes) -> dict:
+    """A new Chai club subscription, $9.00 a month through Stripe, as the subscribe flow inserts it."""
+    at = now()
+    return {
+        "_id": new_subscription_id(),
+        "status": "created",
+        "plan_id": "chai-club",
+        "plan_version": 1,
+        "plan_name": "Chai club",
+        "interval": "month",
+        "interval_count": 1,
+        "amount": 900,
+        "currency": "USD",
+        "gateway": "stripe",
+        "country": "US",
+        "customer": dict(BUYER),
+        "created_at": at,
+        "updated_at": at,
+        "timeline": [],
+        **changes,
+    }
+
+
+class Subscriber:
+    """One buyer's subscription in the app, with the sandbox's test clock it lives on and its events."""
+
+    def __init__(self, client, sandbox) -> None:
+        self.client, self.sandbox = client, sandbox
+        self.shop = client.app[SHOP]
+        self.db = client.app[DATABASE].db
+        self.feed = EventFeed(sandbox)
+        self.clock_id = ""
+        self.frozen = 0
+        self.sub_id = ""
+
+    @property
+    def provider(self):
+        return self.shop.subscription_provider("stripe")
+
+    async def open(self, email: str = BUYER["email"]) -> Subscription:
+        """A subscription whose buyer's Stripe customer lives on a new test clock, with its Checkout Session."""
+        self.frozen = self.sandbox.state.now()
+        self.clock_id = await new_test_clock(self.sandbox, self.frozen)
+        await clock_customer(self.sandbox, email, self.clock_id)
+        sub = await insert_subscription(self.db, subscription_doc(customer={**BUYER, "email": email}))
+        self.sub_id = sub.id
+        return await self.provider.open_subscription(self.shop, sub)
+
+    async def pay(self, card: str = "4242 4242 4242 4242") -> None:
+        sub = await self.stored()
+        status, _, page = await self.sandbox.pay(sub.stripe_session_id, card=card)
+        assert status == 303, page[:300]
+
+    async def deliver(self, repeat: bool = False) -> None:
+        """Deliver the events since the last delivery, signed, in order (twice over when repeat)."""
+        events = self.feed.take()
+        await deliver_all(self.client, events + (events if repeat else []))
+
+    async def advance(self, days: float) -> None:
+        self.frozen += int(days * DAY)
+        await advance_clock(self.sandbox, self.clock_id, self.frozen)
+
+    async def stored(self) -> Subscription:
+        found = await get_subscription(self.db, self.sub_id)
+        assert found is not None
+        return found
+
+    async def charges(self) -> list[tuple[str, int, int]]:
+        return [(c.status, c.amount, c.attempts) for c in await list_charges(self.db, self.sub_id)]
+
+    def remote(self) -> dict:
+        return self.sandbox.state.subscriptions[self.sandbox.state.sessions[self._session_id]["subscription"]]
+
+    @property
+    def _session_id(self) -> str:
+        return next(s for s, v in self.sandbox.state.sessions.items() if v["client_reference_id"] == self.sub_id)
+
+
+@pytest.fixture
+async def subscriber(client, stripe_sandbox) -> Subscriber:
+    return Subscriber(client, stripe_sandbox)
+
+
+async def test_opening_makes_a_subscription_mode_session_for_our_id_on_the_clock_customer(subscriber, stripe_sandbox):
+    sub = await subscriber.open()
+    session = stripe_sandbox.state.sessions[sub.stripe_session_id]
+    assert (session["mode"], session["client_reference_id"]) == ("subscription", sub.id)
+    assert stripe_sandbox.state.customers[session["customer"]]["test_clock"] == subscriber.clock_id
+    assert session["success_url"].endswith(f"/subscriptions/{sub.id}?session_id={{CHECKOUT_SESSION_ID}}")
+    assert subscriber.provider.subscription_options(subscriber.shop, sub) == {
+        "stripe": {"session_id": session["id"], "url": session["url"]}
+    }
+    assert await subscriber.provider.open_subscription(subscriber.shop, sub) == sub  # opened once
+
+
+async def test_charged_at_creation_then_twice_as_the_clock_moves_each_charge_once(subscriber):
+    await subscriber.open()
+    await subscriber.pay()
+    await subscriber.deliver(repeat=True)
+    sub = await subscriber.stored()
+    assert (sub.status, sub.paid_count, sub.stripe_subscription_id) == ("active", 1, subscriber.remote()["id"])
+    for month in (1, 2):
+        await subscriber.advance(31)
+        await subscriber.deliver(repeat=True)
+        assert (await subscriber.stored()).paid_count == 1 + month
+    assert await subscriber.charges() == [("paid", 900, 1)] * 3
+    charges = await list_charges(subscriber.db, subscriber.sub_id)
+    remote_period_end = subscriber.remote()["items"]["data"][0]["current_period_end"]
+    sub = await subscriber.stored()
+    assert sub.current_end == datetime.fromtimestamp(remote_period_end, UTC) == sub.charge_at
+    assert [c.payment_id in subscriber.sandbox.state.payment_intents for c in charges] == [True] * 3
+    for charge in charges:
+        assert await get_message(subscriber.db, f"charge-receipt:{charge.id}") is not None
+
+
+async def test_the_buyers_return_with_our_session_syncs_and_a_swapped_session_is_refused(subscriber, client):
+    sub = await subscriber.open()
+    other = Subscriber(client, subscriber.sandbox)
+    theirs = await other.open(email="other@example.com")
+    await other.pay()
+    before = await subscriber.db.subscriptions.find_one({"_id": sub.id})
+    with pytest.raises(SessionRefused):
+        await subscriber.provider.confirm_subscription(
+            subscriber.shop, sub.id, {"session_id": theirs.stripe_session_id}
+        )
+    with pytest.raises(InvalidInput):
+        await subscriber.provider.confirm_subscription(subscriber.shop, sub.id, {"session_id": "cs_test_<x>"})
+    assert await subscriber.db.subscriptions.find_one({"_id": sub.id}) == before  # not a byte changed
+
+    await subscriber.pay()
+    back = await subscriber.provider.confirm_subscription(
+        subscriber.shop, sub.id, {"session_id": sub.stripe_session_id}
+    )
+    assert (back.status, back.paid_count, back.stripe_subscription_id) == ("active", 1, subscriber.remote()["id"])
+
+
+async def test_a_failing_card_goes_pending_then_halted_when_retries_run_out(subscriber, stripe_sandbox):
+    """§15: retries spent, Billing's setting makes the subscription unpaid (halted here) or cancels it."""
+    stripe_sandbox.state.after_retries = "unpaid"
+    await subscriber.open()
+    await subscriber.pay()
+    await subscriber.deliver()
+    await set_payment_method(stripe_sandbox, subscriber.remote()["id"], "pm_card_chargeCustomerFail")
+    await subscriber.advance(31)
+    await subscriber.deliver(repeat=True)
+    sub = await subscriber.stored()
+    assert (sub.status, sub.paid_count) == ("pending", 1)
+    assert await subscriber.charges() == [("paid", 900, 1), ("failed", 900, 1)]
+    await subscriber.advance(20)
+    await subscriber.deliver(repeat=True)
+    assert (await subscriber.stored()).status == "halted"
+    assert await subscriber.charges() == [("paid", 900, 1), ("failed", 900, 4)]
+
+
+async def test_when_retries_run_out_and_stripe_cancels_it_is_cancelled(subscriber, stripe_sandbox):
+    await subscriber.open()
+    await subscriber.pay()
+    await set_payment_method(stripe_sandbox, subscriber.remote()["id"], "pm_card_chargeCustomerFail")
+    await subscriber.advance(31)
+    await subscriber.advance(20)
+    await subscriber.deliver()
+    sub = await subscriber.stored()
+    assert (sub.status, sub.charge_at, sub.ended_at is not None) == ("cancelled", None, True)
+
+
+async def test_cancelling_in_the_portal_ends_it_at_the_period_end(subscriber):
+    await subscriber.open()
+    await subscriber.pay()
+    await subscriber.deliver()
+    sub = await subscriber.stored()
+    url = await subscriber.provider.portal_url(subscriber.shop, sub, subscriber.shop.subscription_url(sub.id))
+    form_action = f"{url}/subscriptions/{sub.stripe_subscription_id}/cancel"  # the portal page's Cancel button
+    async with aiohttp.ClientSession() as http, http.post(form_action, allow_redirects=False) as resp:
+        assert resp.status == 303
+    await subscriber.deliver(repeat=True)
+    asked = await subscriber.stored()
+    assert (asked.status, asked.cancel_at_period_end, asked.charge_at) == ("active", True, None)
+    await subscriber.advance(31)
+    await subscriber.deliver()
+    ended = await subscriber.stored()
+    assert (ended.status, ended.ended_at) == ("cancelled", asked.current_end)
+    assert await subscriber.charges() == [("paid", 900, 1)]  # no renewal was charged
+
+
+async def test_the_shop_pauses_resumes_and_cancels_through_stripe(subscriber):
+    await subscriber.open()
+    await subscriber.pay()
+    await subscriber.deliver()
+    provider, shop = subscriber.provider, subscriber.shop
+    paused = await provider.pause_subscription(shop, await subscriber.stored())
+    assert paused.status == "paused"
+    resumed = await provider.resume_subscription(shop, paused)
+    assert resumed.status == "active"
+    at_end = await provider.cancel_subscription(shop, resumed, at_period_end=True)
+    assert (at_end.status, at_end.cancel_at_period_end) == ("active", True)
+    ended = await provider.cancel_subscription(shop, at_end, at_period_end=False)
+    assert (ended.status, ended.cancel_at_period_end) == ("cancelled", False)
+    await subscriber.deliver(repeat=True)  # the events of each change, late and twice: nothing moves back
+    assert (await subscriber.stored()).status == "cancelled"
+
+
+async def test_a_payment_mode_session_still_goes_to_its_order(client, stripe_sandbox):
+    """Routing: only a session in subscription mode is a subscription's; a one-off order's completes the order."""
+    from support.app import checkout_body
+
+    resp = await client.post("/api/checkout", json=checkout_body(customer=BUYER, country="US"))
+    placed = await resp.json()
+    await stripe_sandbox.pay(placed["stripe"]["session_id"])
+    completed = [e for e in stripe_sandbox.state.events if e.type == "checkout.session.completed"]
+    status, _ = await post_stripe(client, completed[-1].envelope)
+    assert status == 200
+    order = await client.app[DATABASE].db.orders.find_one({"_id": placed["order_id"]})
+    assert order["status"] == "paid"
+
+
+async def test_an_invoice_event_before_the_session_completed_links_only_what_our_session_started(subscriber):
+    """Out of order: invoice.paid arrives first, naming a Subscription not yet linked; it is found only through the
+    metadata hint, then linked from OUR stored session, never from the event."""
+    await subscriber.open()
+    await subscriber.pay()
+    events = subscriber.feed.take()
+    paid = [e for e in events if e.type == "invoice.paid"]
+    await deliver_all(subscriber.client, paid)
+    sub = await subscriber.stored()
+    assert (sub.status, sub.paid_count, sub.stripe_subscription_id) == ("active", 1, subscriber.remote()["id"])
+    assert timedelta(0) <= now() - sub.synced_at < timedelta(minutes=1)
