@@ -32,3 +32,22 @@ def interval_label(interval: str, count: int = 1) -> str:
     if count == 1:
         return EVERY_ONE.get(interval, f"Every {interval}")
     return f"Every {count} {interval}s"
+
+
+# A subscription's status as people read it (SUBSCRIPTIONS.md §5: Razorpay's vocabulary, Stripe's mapped onto it).
+SUBSCRIPTION_LABELS = {
+    "created": "Awaiting authorisation",
+    "authenticated": "Authorised, not started",
+    "active": "Active",
+    "pending": "Retrying a charge",
+    "halted": "Halted",
+    "paused": "Paused",
+    "cancelled": "Cancelled",
+    "completed": "Completed",
+    "expired": "Expired",
+}
+
+
+def subscription_label(status: str) -> str:
+    """A subscription's status as people read it (pending → Retrying a charge)."""
+    return SUBSCRIPTION_LABELS.get(status, status.replace("_", " ").capitalize())
