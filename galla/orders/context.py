@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from galla.payments.breaker import CircuitBreaker
 from galla.payments.calls import CallRecord
@@ -20,6 +20,7 @@ from galla.payments.stripe.client import StripeGateway
 
 if TYPE_CHECKING:
     from galla.payments.provider import PaymentProvider
+    from galla.payments.subscription_provider import SubscriptionProvider
 
 # A webhook's follow-up calls (a capture, adopting a Razorpay order, a Stripe lookup) are each cut off after
 # this long and never retried: the gateway waits for our answer (Razorpay 5 s) and delivers again if it is late.
@@ -110,6 +111,14 @@ class Shop:
     def provider(self, gateway: str) -> PaymentProvider:
         """The provider of a gateway, by its name as stored; UnknownGateway for a name none is registered for."""
         return self.providers[gateway]
+
+    def subscription_provider(self, gateway: str) -> SubscriptionProvider:
+        """The subscription side of a gateway's provider (each provider implements both interfaces)."""
+        return cast("SubscriptionProvider", self.providers[gateway])
+
+    def subscription_url(self, subscription_id: str) -> str:
+        """The buyer's page for a subscription, as the buyer's browser reaches it."""
+        return f"{self.public_url.rstrip('/')}/subscriptions/{subscription_id}"
 
     @property
     def razorpay_client(self) -> RazorpayClient:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 
 from galla.orders.context import Shop
 from galla.payments.money import format_money
-from galla.store.orders import Order
 from galla.store.outbox import new_message
 
 EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
@@ -35,10 +34,20 @@ def render_email(template: str, **context: Any) -> tuple[str, str]:
     )
 
 
+class Addressed(Protocol):
+    """What an email is about and who bought it: an order or a subscription."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def customer(self) -> dict[str, str]: ...
+
+
 def build_buyer_email(
-    shop: Shop, order: Order, message_id: str, *, kind: str, subject: str, template: str, **context: Any
+    shop: Shop, order: Addressed, message_id: str, *, kind: str, subject: str, template: str, **context: Any
 ) -> dict[str, Any]:
-    """An outbox document for an email to the order's buyer; every template gets the shop's details as `seller`."""
+    """An outbox document for an email to the buyer of an order or subscription; every template gets the shop's details as `seller`."""
     text, html = render_email(template, seller=shop.details, **context)
     return new_message(
         message_id,

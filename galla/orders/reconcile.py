@@ -13,6 +13,7 @@ from galla.orders.errors import CheckoutError
 from galla.orders.refunds import send_refund, settle_refund
 from galla.orders.second_payments import PAID_STATUSES, send_extra_refund, settle_extra_refund
 from galla.orders.states import OrderStatus, values
+from galla.orders.subscription_reconcile import reconcile_subscriptions
 from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError
 from galla.payments.reports import RefundReport
@@ -55,6 +56,7 @@ class ReconcileReport:
 
     orders_checked: int = 0
     refunds_checked: int = 0
+    subscriptions_checked: int = 0
     changed: dict[str, str] = field(default_factory=dict)  # order id -> "pending → paid"
     errors: list[str] = field(default_factory=list)
 
@@ -66,7 +68,8 @@ class ReconcileReport:
 async def reconcile(
     shop: Shop, policy: ReconcilePolicy | None = None, *, at: datetime | None = None
 ) -> ReconcileReport:
-    """One pass: stale pending orders, then refunds still open at the gateway."""
+    """One pass: stale pending orders, refunds still open at the gateway, late payments, then subscriptions due a
+    look at their gateway."""
     policy = policy or ReconcilePolicy()
     at = at or now()
     report = ReconcileReport()
@@ -89,6 +92,10 @@ async def reconcile(
         ):
             report.orders_checked += 1
             await run_step(report, order, reconcile_late_payments(shop, order, gateway))
+    subscriptions = await reconcile_subscriptions(shop, at=at, limit=policy.limit)
+    report.subscriptions_checked = subscriptions.checked
+    report.changed.update(subscriptions.changed)
+    report.errors.extend(subscriptions.errors)
     return report
 
 

@@ -18,6 +18,7 @@ from galla.payments.reports import RefundReport
 if TYPE_CHECKING:
     from galla.orders.context import Shop
     from galla.store.orders import Order
+    from galla.store.subscriptions import Subscription
 
 # Timeline entries, as the store appends them.
 Entries = list[dict[str, Any]]
@@ -116,8 +117,11 @@ class PaymentProvider(Protocol):
         """The gateway's event from the ledger's stored payload, as read_webhook gave it."""
         ...
 
-    async def apply_event(self, shop: Shop, event: Any, entries: Entries) -> tuple[Order | None, Order | None]:
-        """Apply one verified event; the order before and after (None, None when it concerns none)."""
+    async def apply_event(
+        self, shop: Shop, event: Any, entries: Entries
+    ) -> tuple[Order | Subscription | None, Order | Subscription | None]:
+        """Apply one verified event; the order or subscription before and after (None, None when it concerns
+        none)."""
         ...
 
     def read_claims(self, event: dict[str, Any], event_id: str | None) -> dict[str, Any]:

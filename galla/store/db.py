@@ -82,6 +82,29 @@ INDEXES: dict[str, list[IndexModel]] = {
     # first (list_plan_versions). A version's _id is "<plan_id>@<version>", so fetching one needs no index.
     "plans": [IndexModel([("active", ASCENDING), ("position", ASCENDING), ("_id", ASCENDING)], name="active_position")],
     "plan_versions": [IndexModel([("plan_id", ASCENDING), ("version", DESCENDING)], name="plan_versions")],
+    # Subscriptions (galla/store/subscriptions.py): found by the gateway's ids an event or a return names, listed
+    # newest first by status, plan or gateway in the admin, searched by email or name words, and swept by reconcile
+    # (due a look at the gateway, longest waiting first).
+    "subscriptions": [
+        IndexModel(
+            [("razorpay_subscription_id", ASCENDING)], unique=True, sparse=True, name="razorpay_subscription_id"
+        ),
+        IndexModel([("stripe_subscription_id", ASCENDING)], unique=True, sparse=True, name="stripe_subscription_id"),
+        IndexModel([("stripe_session_id", ASCENDING)], unique=True, sparse=True, name="stripe_session_id"),
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="newest"),
+        IndexModel([("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="status_newest"),
+        IndexModel([("plan_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="plan_newest"),
+        IndexModel([("gateway", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], name="gateway_newest"),
+        IndexModel([("customer.email", ASCENDING)], name="customer_email"),
+        IndexModel([("name_words", ASCENDING)], name="name_words"),
+        IndexModel([("next_check_at", ASCENDING), ("_id", ASCENDING)], name="next_check"),
+    ],
+    # A subscription's charges, oldest cycle first (galla/store/subscription_charges.py list_charges).
+    "subscription_charges": [
+        IndexModel(
+            [("subscription_id", ASCENDING), ("period_start", ASCENDING), ("created_at", ASCENDING)], name="cycles"
+        ),
+    ],
     # An uploaded image's chunks, read in order (galla/store/images.py); GridFS keeps the same index on its own.
     "image_chunks": [IndexModel([("image_id", ASCENDING), ("n", ASCENDING)], name="image_n")],
 }

@@ -29,9 +29,12 @@ from galla.store.events import (
 )
 from galla.store.orders import Order, timeline_entry
 from galla.store.rejections import record_rejection
+from galla.store.subscriptions import Subscription
 
 log = logging.getLogger("galla.webhooks")
-Apply = Callable[[list[dict]], Awaitable[tuple[Order | None, Order | None]]]
+# What an event applies to: an order, or a subscription (both have an id and a status).
+Subject = Order | Subscription
+Apply = Callable[[list[dict]], Awaitable[tuple[Subject | None, Subject | None]]]
 
 # Razorpay waits 5 s for an answer, then counts the delivery as timed out and sends it again
 # (razorpay/markdown-docs webhooks/best-practices.md: "fails to respond in 5 seconds ... the session is marked
@@ -252,7 +255,7 @@ async def release_quietly(shop: Shop, key: str, exc: BaseException) -> None:
         await release_event(shop.db, key, f"{type(exc).__name__}: {exc}")
 
 
-def describe_outcome(before: Order | None, after: Order | None, error: str | None = None) -> str:
+def describe_outcome(before: Subject | None, after: Subject | None, error: str | None = None) -> str:
     """What an event did, in a few words, for the ledger."""
     if error is not None:
         return f"{NOT_APPLIED}: {error}"
@@ -261,6 +264,6 @@ def describe_outcome(before: Order | None, after: Order | None, error: str | Non
     changes = []
     if before is not None and before.status != after.status:
         changes.append(f"{before.status} → {after.status}")
-    if before is not None and before.refunded_amount != after.refunded_amount:
+    if isinstance(before, Order) and isinstance(after, Order) and before.refunded_amount != after.refunded_amount:
         changes.append(f"refunded {before.refunded_amount} → {after.refunded_amount}")
     return ", ".join(changes) or f"no change ({after.status})"

@@ -1,0 +1,59 @@
+"""Reconciling subscriptions: each one due a look is fetched from its gateway and synced, as its missed webhooks
+would have done (SUBSCRIPTIONS.md §19)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from galla.orders.context import Shop
+from galla.orders.errors import CheckoutError
+from galla.orders.subscription_sync import RECHECK_AFTER, sync_subscription
+from galla.payments.errors import GatewayError
+from galla.store.orders import now, timeline_entry
+from galla.store.subscriptions import Subscription, find_due_subscriptions, set_next_check
+
+log = logging.getLogger("galla.reconcile")
+
+
+@dataclass
+class SubscriptionsReconciled:
+    """What one pass over subscriptions looked at and changed."""
+
+    checked: int = 0
+    changed: dict[str, str] = field(default_factory=dict)  # subscription id -> "active → halted"
+    errors: list[str] = field(default_factory=list)
+
+
+async def reconcile_subscription(shop: Shop, sub: Subscription, origin: str = "reconcile") -> Subscription:
+    """Fetch one subscription and its charges from its gateway and bring ours to them."""
+    fetched_at = now()
+    report, charges, calls = await shop.subscription_provider(sub.gateway).fetch_subscription(shop, sub)
+    entries = [timeline_entry(origin, gateway=sub.gateway), *calls]
+    if report is None:
+        # Nothing at the gateway yet (its creation failed, or the buyer never authorised): look again later.
+        await set_next_check(shop.db, sub.id, fetched_at + RECHECK_AFTER)
+    return await sync_subscription(shop, sub, report, charges, entries, fetched_at)
+
+
+async def reconcile_subscriptions(
+    shop: Shop, *, at: datetime | None = None, limit: int = 500
+) -> SubscriptionsReconciled:
+    """One pass over the subscriptions due a look by `at`; a gateway failure is noted and the pass goes on."""
+    result = SubscriptionsReconciled()
+    for sub in await find_due_subscriptions(shop.db, at or now(), limit):
+        result.checked += 1
+        try:
+            after = await reconcile_subscription(shop, sub)
+        except GatewayError as exc:
+            result.errors.append(f"{sub.id}: {exc.gateway} {exc.description}")
+            log.warning("reconcile %s: %s", sub.id, exc)
+            continue
+        except CheckoutError as exc:
+            result.errors.append(f"{sub.id}: {exc.message}")
+            log.warning("reconcile %s: %s", sub.id, exc.message)
+            continue
+        if after.status != sub.status or after.paid_count != sub.paid_count:
+            result.changed[sub.id] = f"{sub.status} → {after.status}, {after.paid_count} paid"
+    return result

@@ -1,0 +1,113 @@
+"""Refunding a subscription's charge from the admin: reserved on the charge (never more than it took), sent under
+our key so a retry is the same refund, and kept with what the gateway answered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from galla.orders.context import Shop
+from galla.orders.errors import Conflict, InvalidInput, NotFound
+from galla.orders.refunds import refund_key
+from galla.orders.view import call_entry
+from galla.payments.errors import GatewayError, GatewayUnavailable
+from galla.payments.money import Money, format_money
+from galla.store.orders import now, timeline_entry
+from galla.store.subscription_charges import Charge, get_charge, reserve_charge_refund, settle_charge_refund
+from galla.store.subscriptions import Subscription, append_subscription_timeline, get_subscription
+
+
+async def load_charge(shop: Shop, subscription_id: str, charge_id: str) -> tuple[Subscription, Charge]:
+    """A subscription and one of its charges; NotFound names the field that matched nothing."""
+    sub = await get_subscription(shop.db, subscription_id)
+    if sub is None:
+        raise NotFound(f"there is no subscription {subscription_id}", field="subscription_id")
+    charge = await get_charge(shop.db, charge_id)
+    if charge is None or charge.subscription_id != sub.id:
+        raise NotFound(f"subscription {sub.id} has no charge {charge_id}", field="charge_id")
+    return sub, charge
+
+
+def check_charge_refund(charge: Charge, amount: int) -> None:
+    """Refuse a refund of a charge that took nothing, or of more than is left of it."""
+    if charge.status != "paid" or not charge.payment_id:
+        raise Conflict(f"charge {charge.invoice_id} was not paid, so there is nothing to refund", field="charge_id")
+    left = charge.amount - charge.refund_committed
+    if amount < 1 or amount > left:
+        raise InvalidInput(
+            f"a refund of this charge must be between {format_money(1, charge.currency)} and "
+            f"{format_money(left, charge.currency)}",
+            field="amount",
+        )
+
+
+async def refund_charge(
+    shop: Shop, subscription_id: str, charge_id: str, amount: int | None, idempotency_key: str | None = None
+) -> tuple[Subscription, Charge]:
+    """Refund all that is left of a charge (or `amount` of it) at its gateway; the charge as it then is."""
+    sub, charge = await load_charge(shop, subscription_id, charge_id)
+    key = refund_key(charge.id, idempotency_key)
+    earlier = next((entry for entry in charge.refunds if entry.get("key") == key), None)
+    if earlier is not None and earlier.get("refund_id"):
+        return sub, charge  # this request was made and answered already
+    wanted = charge.amount - charge.refund_committed if amount is None else amount
+    entry: dict[str, Any] = {
+        "key": key,
+        "amount": wanted,
+        "currency": charge.currency,
+        "status": "requested",
+        "gateway": charge.gateway,
+        "refund_id": None,
+        "requested_at": now(),
+    }
+    if earlier is None:
+        check_charge_refund(charge, wanted)
+        reserved = await reserve_charge_refund(shop.db, charge.id, entry, charge.amount)
+        if reserved is None:
+            raise Conflict(
+                "the charge changed while the refund was being reserved; please try again",
+                field="charge_id",
+                code="charge_busy",
+                headers={"Retry-After": "1"},
+            )
+    else:
+        entry = earlier
+    return sub, await send_charge_refund(shop, sub, charge, entry)
+
+
+async def send_charge_refund(shop: Shop, sub: Subscription, charge: Charge, entry: dict[str, Any]) -> Charge:
+    """Ask the gateway for a reserved refund under its key; keep what it answered (a failure frees the amount)."""
+    money = Money(entry["amount"], entry["currency"])
+    try:
+        report, call = await shop.refund(
+            charge.gateway,
+            charge.payment_id or "",
+            money,
+            key=entry["key"],
+            notes={"refund_key": entry["key"], "subscription_id": sub.id, "charge_id": charge.id},
+        )
+    except GatewayUnavailable:
+        raise  # kept as requested: the same key sends the same refund when the owner tries again
+    except GatewayError as exc:  # refused: the reservation is freed, and the owner sees why
+        await settle_charge_refund(shop.db, charge.id, entry["key"], {"status": "failed", "error": exc.description})
+        await append_subscription_timeline(
+            shop.db, sub.id, [timeline_entry("refund_failed", charge_id=charge.id, reason=exc.description)]
+        )
+        raise
+    fields = {"refund_id": report.refund_id, "status": report.status, "settled_at": now()}
+    after = await settle_charge_refund(shop.db, charge.id, entry["key"], fields)
+    await append_subscription_timeline(
+        shop.db,
+        sub.id,
+        [
+            timeline_entry(
+                "refund",
+                charge_id=charge.id,
+                refund_id=report.refund_id,
+                amount=money.amount,
+                currency=money.currency,
+                status=report.status,
+            ),
+            *call_entry(call),
+        ],
+    )
+    return after or charge

@@ -1,0 +1,136 @@
+"""A subscription's charges: one document per gateway invoice (one billing cycle), recorded once however many
+events and fetches report it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from galla.store.orders import now
+
+CHARGE_STATUSES = ("open", "failed", "paid")
+# A charge only moves forward: an open invoice may fail and be retried, and once paid it stays paid (a refund is
+# kept beside it, never as a status).
+MAY_BECOME = {"open": ("open",), "failed": ("open", "failed"), "paid": ("open", "failed")}
+
+
+class Charge(BaseModel):
+    """One billing cycle's charge as stored."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    id: str = Field(alias="_id")
+    subscription_id: str
+    gateway: str
+    invoice_id: str
+    payment_id: str | None = None
+    amount: int
+    currency: str
+    status: str
+    attempts: int = 0
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    paid_at: datetime | None = None
+    review_reason: str | None = None
+    refunds: list[dict] = Field(default_factory=list)
+    refunded_amount: int = 0  # refunds the gateway has processed
+    refund_committed: int = 0  # refunds asked for and not failed: what may not be refunded again
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+def charge_key(gateway: str, invoice_id: str) -> str:
+    """A charge's id: its gateway and invoice, so each cycle is one document."""
+    return f"{gateway}:{invoice_id}"
+
+
+async def record_charge(db: Any, doc: dict[str, Any]) -> tuple[Charge, bool]:
+    """Insert a charge or move the stored one forward (open → failed → paid); answer it and whether this call made
+    it paid. A report that would move it back (a stale failure after the payment) changes nothing."""
+    key = charge_key(doc["gateway"], doc["invoice_id"])
+    stamp = now()
+    status = doc["status"]
+    if status not in CHARGE_STATUSES:
+        raise ValueError(f"unknown charge status {status}")
+    fields = {name: value for name, value in doc.items() if name not in ("status", "attempts") and value is not None}
+    try:
+        await db.subscription_charges.insert_one(
+            {**doc, "_id": key, "created_at": stamp, "updated_at": stamp, "refunds": [], "refunded_amount": 0}
+        )
+        return Charge.model_validate(await db.subscription_charges.find_one({"_id": key})), status == "paid"
+    except DuplicateKeyError:
+        pass
+    # The status moves only from one it may come from; the attempts count only grows.
+    moved = await db.subscription_charges.find_one_and_update(
+        {"_id": key, "status": {"$in": list(MAY_BECOME[status])}},
+        {"$set": {**fields, "status": status, "updated_at": stamp}, "$max": {"attempts": doc.get("attempts", 0)}},
+        return_document=ReturnDocument.BEFORE,
+    )
+    after = await db.subscription_charges.find_one({"_id": key})
+    return Charge.model_validate(after), bool(moved and status == "paid" and moved["status"] != "paid")
+
+
+async def get_charge(db: Any, charge_id: str) -> Charge | None:
+    """A charge by its id."""
+    doc = await db.subscription_charges.find_one({"_id": charge_id})
+    return Charge.model_validate(doc) if doc else None
+
+
+async def list_charges(db: Any, subscription_id: str) -> list[Charge]:
+    """A subscription's charges, oldest cycle first."""
+    cursor = db.subscription_charges.find({"subscription_id": subscription_id}).sort(
+        [("period_start", 1), ("created_at", 1)]
+    )
+    return [Charge.model_validate(doc) async for doc in cursor]
+
+
+async def flag_charge(db: Any, charge_id: str, reason: str) -> None:
+    """Keep why a charge needs the owner's review (the first reason is kept)."""
+    await db.subscription_charges.update_one(
+        {"_id": charge_id, "review_reason": None}, {"$set": {"review_reason": reason}}
+    )
+
+
+async def reserve_charge_refund(db: Any, charge_id: str, entry: dict[str, Any], limit: int) -> Charge | None:
+    """Reserve a refund on a paid charge in one conditional update, so its refunds never add up to more than
+    limit (what it took); None when this one would, or when its key was reserved already."""
+    amount = entry["amount"]
+    doc = await db.subscription_charges.find_one_and_update(
+        {
+            "_id": charge_id,
+            "status": "paid",
+            "refunds.key": {"$ne": entry["key"]},
+            "$or": [{"refund_committed": {"$lte": limit - amount}}, {"refund_committed": {"$exists": False}}],
+        },
+        {"$push": {"refunds": entry}, "$inc": {"refund_committed": amount}, "$set": {"updated_at": now()}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return Charge.model_validate(doc) if doc else None
+
+
+async def settle_charge_refund(db: Any, charge_id: str, key: str, fields: dict[str, Any]) -> Charge | None:
+    """Record what the gateway reported of a reserved refund: its id and status; processed counts as refunded
+    once, failed frees what it reserved."""
+    doc = await db.subscription_charges.find_one({"_id": charge_id, "refunds.key": key}, {"refunds.$": True})
+    if doc is None:
+        return None
+    before = doc["refunds"][0]
+    inc: dict[str, int] = {}
+    status = fields.get("status")
+    if status == "processed" and before.get("status") != "processed":
+        inc["refunded_amount"] = before["amount"]
+    if status == "failed" and before.get("status") != "failed":
+        inc["refund_committed"] = -before["amount"]
+    update: dict[str, Any] = {"$set": {**{f"refunds.$.{k}": v for k, v in fields.items()}, "updated_at": now()}}
+    if inc:
+        update["$inc"] = inc
+    after = await db.subscription_charges.find_one_and_update(
+        {"_id": charge_id, "refunds": {"$elemMatch": {"key": key, "status": before.get("status")}}},
+        update,
+        return_document=ReturnDocument.AFTER,
+    )
+    return Charge.model_validate(after) if after else await get_charge(db, charge_id)
