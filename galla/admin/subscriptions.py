@@ -78,6 +78,9 @@ async def render_subscription(
         "trace": trace,
         "charges": [(charge, refundable(charge)) for charge in charges],
         "actions": available_actions(sub),
+        # MANDATE SPOT: the buyer helper's galla/orders/mandates.py:mandate_facts(sub) (its .lines are shown) goes
+        # here once that branch is on main; until then the page shows no mandate section.
+        "mandate": None,
         "notice": notice,
         "error": error,
         **LABELS,
