@@ -7,8 +7,11 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
+
 from galla.store.subscription_charges import Charge, record_charge
 from galla.store.subscriptions import Subscription, insert_subscription
+from galla.web.state import DATABASE, SHOP
 
 STARTED = datetime(2026, 11, 2, 4, 30, tzinfo=UTC)
 
@@ -61,3 +64,25 @@ async def store_charge(db: Any, sub: Subscription, invoice_id: str, status: str 
         },
     )
     return charge
+
+
+async def subscribe_through_razorpay(client: Any, sandbox: Any, **fields: Any) -> Subscription:
+    """A subscription opened at the Razorpay sandbox through its provider, its UPI Autopay mandate approved in the
+    sandbox's window, and confirmed with the window's signature: active, with its first charge paid."""
+    shop, db = client.app[SHOP], client.app[DATABASE].db
+    sub = await store_subscription(db, status="created", razorpay_subscription_id=None, timeline=[], **fields)
+    provider = shop.subscription_provider("razorpay")
+    sub = await provider.open_subscription(shop, sub)
+    window = {
+        "key_id": sandbox.key_id,
+        "subscription_id": sub.razorpay_subscription_id,
+        "method": "upi",
+        "outcome": "success",
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(sandbox.url + "/checkout/subscriptions/pay", json=window) as resp,
+    ):
+        proof = await resp.json()
+        assert resp.status == 200, proof
+    return await provider.confirm_subscription(shop, sub.id, proof)
