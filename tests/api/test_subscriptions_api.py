@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from support.app import CUSTOMER
-from support.subscriptions import authenticate, stored, subscribe, subscribe_body, verify
+from support.subscribing import authenticate, stored, subscribe, subscribe_body, verify
 
 from galla.api.openapi import openapi_document
 from galla.store.plans import PlanTerms, find_plan, revise_plan, set_plan_active

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from support.subscriptions import authenticate, subscribe, subscribe_body, verify
+from support.subscribing import authenticate, subscribe, subscribe_body, verify
 
 
 def text_of(html: str) -> str:
