@@ -16,7 +16,7 @@ from galla.orders.plans import load_plans
 from galla.orders.subscription_actions import confirm_stripe_return, load_subscription, load_subscription_and_charges
 from galla.orders.subscription_emails import describe_charge
 from galla.orders.subscription_view import STATUS_DETAILS, format_shop_date
-from galla.payments.labels import gateway_label
+from galla.payments.labels import gateway_label, interval_label
 from galla.payments.money import format_money
 from galla.payments.routing import HOME_COUNTRY, NoRoute, choose_route
 from galla.shop.pages import COUNTRY_CHOICES
@@ -29,7 +29,6 @@ from galla.web.state import SHOP
 routes = web.RouteTableDef()
 # A subscription's pages show a buyer's name and email: served by their own application, kept out of caches.
 subscription_routes = web.RouteTableDef()
-PERIODS = {"week": ("week", "weeks"), "month": ("month", "months"), "year": ("year", "years")}
 
 
 @routes.get("/plans")
@@ -69,9 +68,8 @@ def price_plan(plan: Plan, country: str, live: frozenset[str]) -> dict[str, Any]
 
 
 def describe_period(interval: str, count: int) -> str:
-    """How often a plan charges, in words: "month", "3 months"."""
-    one, many = PERIODS.get(interval, (interval, interval + "s"))
-    return one if count == 1 else f"{count} {many}"
+    """How often a plan charges, inside a sentence: "monthly", "every 3 months"."""
+    return interval_label(interval, count).lower()
 
 
 @subscription_routes.get("/subscriptions/{subscription_id}")

@@ -1,7 +1,7 @@
 """Issue 27 in Chromium: an Indian buyer subscribes with UPI Autopay in the Razorpay sandbox's window; the sandbox's
 clock moves a month and the charge arrives by its signed webhook, its receipt queued; charges that fail take the
 subscription to pending, then halted (retried T+1, T+2, T+3, then halted: SUBSCRIPTIONS.md §8), shown on the buyer's
-page; a buyer cancels at the end of the period. Every page is checked with axe (check_page)."""
+page and the owner's; a buyer cancels at the end of the period. Every page is checked with axe (check_page)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 import aiohttp
 import pytest
 from support.axe import check_page
-from support.browser import NEEDS_BROWSER
+from support.browser import NEEDS_BROWSER, sign_in
 
 from galla.orders.subscription_emails import charge_receipt_id
 from galla.settings import SANDBOX_RAZORPAY_PATH
@@ -69,7 +69,7 @@ async def test_an_indian_buyer_subscribes_with_upi_autopay_is_charged_then_halte
     base, app = served
     await page.goto(base + "/plans")
     plans = await page.locator('[data-testid="plan-chai-club"]').inner_text()
-    assert "₹499.00 every month" in plans and "UPI Autopay can carry it" in plans
+    assert "₹499.00 monthly" in plans and "UPI Autopay can carry it" in plans
     assert "not this shop" in plans  # who sends the pre-debit notice
     await check_page(page, "subscription-plans")
 
@@ -121,6 +121,15 @@ async def test_an_indian_buyer_subscribes_with_upi_autopay_is_charged_then_halte
     assert (await charges_shown(page))[0].startswith("Failed")
     assert not await page.locator('[data-testid="cancel-subscription"]').count()
     await check_page(page, "subscription-halted")
+
+    # The owner sees it halted too, with the mandate's rules and every charge.
+    await sign_in(page, base)
+    await page.goto(f"{base}/admin/subscriptions/{sub_id}")
+    assert await page.locator('[data-testid="subscription-status"]').get_attribute("data-status") == "halted"
+    assert "not this shop" in await page.locator('[data-testid="mandate"]').inner_text()
+    statuses = [s.strip() for s in await page.locator('[data-testid="charge-status"]').all_inner_texts()]
+    assert sorted(statuses) == ["Failed", "Paid", "Paid"]
+    await check_page(page, "subscription-halted-owner")
 
 
 async def test_a_buyer_cancels_at_the_end_of_the_period(page, served):

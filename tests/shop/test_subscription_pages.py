@@ -18,8 +18,8 @@ async def test_the_plans_page_prices_each_plan_for_an_indian_buyer_with_its_mand
     page = text_of(await resp.text())
 
     assert resp.status == 200
-    assert "₹499.00 every month, until you cancel" in page
-    assert "₹4,999.00 every year" in page
+    assert "₹499.00 monthly, until you cancel" in page
+    assert "₹4,999.00 yearly" in page
     assert "Charged automatically through Razorpay" in page
     assert "UPI Autopay can carry it" in page
     assert "not this shop" in page  # who sends the pre-debit notice
@@ -28,7 +28,7 @@ async def test_the_plans_page_prices_each_plan_for_an_indian_buyer_with_its_mand
 
 async def test_the_plans_page_prices_for_a_us_buyer_in_dollars_through_stripe(client):
     page = text_of(await (await client.get("/plans?country=US")).text())
-    assert "$9.00 every month" in page and "through Stripe" in page
+    assert "$9.00 monthly" in page and "through Stripe" in page
     assert "UPI Autopay" not in page
 
 
