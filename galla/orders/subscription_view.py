@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from galla.orders.calendar import shop_time
+from galla.orders.context import Shop
 from galla.store.subscription_charges import Charge
 from galla.store.subscriptions import Subscription
 
@@ -58,3 +60,11 @@ def charge_receipt_path(charge: Charge) -> str | None:
     if charge.status != "paid":
         return None
     return f"/subscriptions/{charge.subscription_id}/charges/{charge.id}"
+
+
+def start_options(shop: Shop, sub: Subscription) -> dict[str, Any] | None:
+    """What starts a subscription the buyer has not authorised yet (the window closed, the page left): the same
+    checkout.js options or Stripe session POST /api/subscriptions answered; None once started or never opened."""
+    if sub.status != "created" or not (sub.razorpay_subscription_id or sub.stripe_session_url):
+        return None
+    return {"gateway": sub.gateway, **shop.subscription_provider(sub.gateway).subscription_options(shop, sub)}

@@ -15,7 +15,7 @@ from galla.orders.mandates import rupee_mandate
 from galla.orders.plans import load_plans
 from galla.orders.subscription_actions import confirm_stripe_return, load_subscription, load_subscription_and_charges
 from galla.orders.subscription_emails import describe_charge
-from galla.orders.subscription_view import STATUS_DETAILS, format_shop_date
+from galla.orders.subscription_view import STATUS_DETAILS, format_shop_date, start_options
 from galla.payments.labels import gateway_label, interval_label
 from galla.payments.money import format_money
 from galla.payments.routing import HOME_COUNTRY, NoRoute, choose_route
@@ -96,6 +96,7 @@ async def show_subscription(request: web.Request) -> web.Response:
         "every": describe_period(sub.interval, sub.interval_count),
         "gateway_name": gateway_label(sub.gateway),
         "notice": notice,
+        "start": start_options(shop, sub),
     }
     return aiohttp_jinja2.render_template("subscription.html", request, context, status=status)
 

@@ -135,9 +135,17 @@ async def test_an_indian_buyer_subscribes_with_upi_autopay_is_charged_then_halte
 async def test_a_buyer_cancels_at_the_end_of_the_period(page, served):
     base, _ = served
     frame = await subscribe_with_upi_autopay(page, base, "Arjun Nair", "arjun@example.in", "98450 54321")
+    # He closes the window first: his subscription waits, unauthorised, and its page starts it again.
+    await frame.locator('[data-testid="close"]').click()
+    await page.wait_for_url(re.compile(r"/subscriptions/sbn_[\w-]+$"))
+    await wait_for_status(page, "Waiting for you to authorise the payments")
+    await check_page(page, "subscription-not-authorised")
+    await page.click('[data-testid="start-subscription"]')
+    frame = page.frame_locator('[data-testid="razorpay-sandbox-frame"]')
     await frame.locator('[data-testid="upi-success"]').click()
     await page.wait_for_url(re.compile(r"/subscriptions/sbn_[\w-]+$"))
     await wait_for_status(page, "Active")
+    assert not await page.locator('[data-testid="start-subscription"]').count()
 
     await page.click('[data-testid="cancel-subscription"]')
     await page.locator('[data-testid="cancelling"]').wait_for()

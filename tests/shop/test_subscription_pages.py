@@ -46,12 +46,16 @@ async def test_a_subscription_page_says_where_it_stands_and_lists_its_charges_wi
     assert "Waiting for you to authorise the payments" in page and "No charges yet." in page
     assert "Your mandate" in page and "₹499.00" in page
     assert 'data-testid="cancel-subscription"' not in await waiting.text()
+    # Not authorised yet: the page can open the same mandate window again.
+    assert 'data-testid="start-subscription"' in await waiting.text()
+    assert body["razorpay"]["subscription_id"] in await waiting.text()
 
     await verify(client, sub_id, await authenticate(razorpay_sandbox, body["razorpay"]["subscription_id"]))
     html = await (await client.get(f"/subscriptions/{sub_id}")).text()
     page = text_of(html)
     assert "Active" in page and "IST" in page and "Next charge" in page
     assert 'data-testid="cancel-subscription"' in html and 'data-testid="portal"' not in html
+    assert 'data-testid="start-subscription"' not in html
     [receipt] = re.findall(r'href="(/subscriptions/[^"]+/charges/[^"]+)"', html)
 
     resp = await client.get(receipt)

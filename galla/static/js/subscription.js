@@ -1,10 +1,11 @@
 /* A subscription's page: once Stripe's return (?session_id=) is confirmed the address bar drops it (a reload
-   or a shared link must not confirm it again); "Cancel at the end of this period" asks
+   or a shared link must not confirm it again); "Authorise the payments" (or "Continue to Stripe") starts a
+   subscription not authorised yet with the options in #start-data; "Cancel at the end of this period" asks
    POST /api/subscriptions/{id}/cancel; "Manage in Stripe's portal" opens a fresh portal session. */
 (() => {
   'use strict';
 
-  const { request, apiError, sentence } = window.Galla;
+  const { request, apiError, sentence, readJson } = window.Galla;
   const errorBox = document.querySelector('[data-action-error]');
   const progress = document.querySelector('[data-action-status]');
 
@@ -42,6 +43,23 @@
   const cancel = document.querySelector('[data-cancel-button]');
   if (cancel) {
     cancel.addEventListener('click', () => act(cancel, 'cancel', 'Cancelling…', () => window.location.reload()));
+  }
+
+  const start = document.querySelector('[data-start-button]');
+  if (start) {
+    const options = readJson('start-data', {});
+    const hooks = { onStatus: (text) => { progress.textContent = text; } };
+    start.addEventListener('click', async () => {
+      errorBox.hidden = true;
+      try {
+        if (options.gateway === 'stripe') window.GallaPay.goToStripe(options.stripe, hooks);
+        else await window.GallaPay.openRazorpaySubscription(start.dataset.subscriptionId, options.razorpay, undefined, hooks);
+      } catch (error) {
+        progress.textContent = '';
+        errorBox.textContent = error.message;
+        errorBox.hidden = false;
+      }
+    });
   }
 
   const portal = document.querySelector('[data-portal-button]');
