@@ -18,7 +18,7 @@ from .ids import new_id
 from .instruments import read_failure
 from .state import PaymentFailure, SandboxState, lookup, newest_first
 from .subscription_entities import DAY, add_period, build_invoice, build_plan, build_subscription
-from .subscription_requests import PlanRequest, SubscriptionRequest
+from .subscription_requests import MAX_END, PlanRequest, SubscriptionRequest
 
 # "Cards and UPI retry T+1, T+2, T+3 after failing on T, then halted" (payments/subscriptions/payment-retries.md;
 # the halted webhook sample carries auth_attempts 4; the test page: "4 failures in a row → halted").
@@ -31,6 +31,7 @@ CHARGE_DESCRIPTION = "Recurring Payment via Subscription"  # the charged webhook
 TOKEN_AMOUNT = 500
 NOT_CHARGEABLE_NOW = "Customer payment is not allowed for the Subscription at this stage."
 METHODS = ("upi", "card", "emandate")
+SHORTEST_CYCLE_DAYS = {"daily": 1, "weekly": 7, "monthly": 28, "yearly": 365}
 OUTCOMES = ("success", "failure")
 
 
@@ -82,6 +83,7 @@ class SubscriptionBook:
         """Store a new subscription (status created) on an existing plan and return it; link(id) is its short_url."""
         if request.plan_id not in self.plans:
             raise invalid_field("plan_id", "The id provided does not exist")
+        check_end(request, self.plans[request.plan_id], self.state.now())
         subscription = build_subscription(request, self.plans[request.plan_id], self.state.now())
         subscription["short_url"] = link(subscription["id"])
         self.subscriptions[subscription["id"]] = subscription
@@ -352,6 +354,18 @@ class SubscriptionBook:
         sub.update(status="active", charge_at=charge_at, paused_at=None, pause_initiated_by=None)
         self.state.record("subscription.resumed", subscription=sub)
         return sub
+
+
+def check_end(request: SubscriptionRequest, plan: dict[str, Any], now: int) -> None:
+    """Refuse a subscription whose last cycle would end past Razorpay's range: "end_time must be between 946684800
+    and 4765046400" (the integration guide's error, SUBSCRIPTIONS.md §3), a duration of at most 100 years
+    (api/payments/subscriptions/fetch-subscription-id, total_count)."""
+    start = request.start_at or now
+    # Cycles counted at their shortest: a count past the range even so cannot end in it (nor overflow the calendar).
+    shortest = SHORTEST_CYCLE_DAYS[plan["period"]] * plan["interval"] * DAY
+    too_many = request.total_count * shortest > MAX_END - start
+    if too_many or add_period(start, plan["period"], plan["interval"], request.total_count) > MAX_END:
+        raise invalid_field("total_count", f"end_time must be between 946684800 and {MAX_END}")
 
 
 def mandate_rail(method: str) -> str:

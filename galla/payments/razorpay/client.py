@@ -54,6 +54,7 @@ AUTOMATIC_CAPTURE_OPTIONS: dict[str, Any] = {
     "refund_speed": "normal",
 }
 MIN_CAPTURE_WINDOW = 12  # minutes: automatic_expiry_period's documented floor
+INVOICE_PAGE = 100  # a collection's largest page
 
 
 def capture_window(order_expiry: float) -> int:
@@ -130,6 +131,8 @@ class RazorpayPayment(_Entity):
     currency: str
     status: str
     order_id: str | None = None
+    # A subscription's charge is a payment on its invoice's order (SUBSCRIPTIONS.md §1, §8 samples).
+    invoice_id: str | None = None
     method: str | None = None
     captured: bool = False
     amount_refunded: int = 0
@@ -229,6 +232,71 @@ class RazorpayDispute(_Entity):
         )
 
 
+class RazorpayPlan(_Entity):
+    """A plan (api/payments/subscriptions/create-plan): period, interval and the item expanded; never edited."""
+
+    id: str
+    period: str
+    interval: int
+    item: dict[str, Any] = {}
+    notes: Notes = {}
+    created_at: int | None = None
+
+
+class RazorpaySubscription(_Entity):
+    """The subscription entity (api/payments/subscriptions/entity.md; SUBSCRIPTIONS.md §3, §5).
+
+    status is an open string: the entity page lists eight values without `paused`, which the states page and the
+    webhooks use (SUBSCRIPTIONS.md §5). There is no field saying a cancel at the cycle's end is scheduled
+    (razorpay/razorpay-node#330: "There's no field that tells the subscription is scheduled to be cancelled").
+    """
+
+    id: str
+    status: str
+    plan_id: str | None = None
+    customer_id: str | None = None
+    current_start: int | None = None
+    current_end: int | None = None
+    ended_at: int | None = None
+    charge_at: int | None = None
+    start_at: int | None = None
+    end_at: int | None = None
+    quantity: int = 1
+    auth_attempts: int = 0
+    total_count: int | None = None
+    paid_count: int = 0
+    # razorpay-node's types make remaining_count a string, the samples an int (SUBSCRIPTIONS.md §3): pydantic's
+    # lax mode reads both.
+    remaining_count: int | None = None
+    payment_method: str | None = None
+    short_url: str | None = None
+    notes: Notes = {}
+    created_at: int | None = None
+
+
+class RazorpayInvoice(_Entity):
+    """One billing cycle's invoice (api/payments/subscriptions/fetch-invoices.md; SUBSCRIPTIONS.md §9).
+
+    status: draft, issued, partially_paid, paid, cancelled, expired, deleted; an unpaid cycle stays issued.
+    """
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    subscription_id: str | None = None
+    order_id: str | None = None
+    payment_id: str | None = None
+    customer_id: str | None = None
+    amount_paid: int = 0
+    amount_due: int = 0
+    issued_at: int | None = None
+    paid_at: int | None = None
+    billing_start: int | None = None
+    billing_end: int | None = None
+    created_at: int | None = None
+
+
 class RazorpayEvent(_Entity):
     """A webhook envelope: the event name and snapshots of the entities it concerns."""
 
@@ -267,6 +335,11 @@ class RazorpayEvent(_Entity):
     def dispute(self) -> RazorpayDispute | None:
         """The dispute snapshot, validated once per event."""
         return self.snapshot("dispute", RazorpayDispute)
+
+    @functools.cached_property
+    def subscription(self) -> RazorpaySubscription | None:
+        """The subscription snapshot every subscription.* event carries (webhooks/subscriptions.md)."""
+        return self.snapshot("subscription", RazorpaySubscription)
 
 
 def verify_webhook_signature(body: bytes, signature: str, secret: str) -> bool:
@@ -375,6 +448,60 @@ class RazorpayClient:
         data, call = await self._request("GET", f"/v1/refunds/{segment(refund_id)}")
         return RazorpayRefund.model_validate(data), call
 
+    async def create_plan(
+        self, *, period: str, interval: int, amount: Money, name: str, description: str, notes: Notes
+    ) -> tuple[RazorpayPlan, CallRecord]:
+        """POST /v1/plans: period daily|weekly|monthly|yearly every `interval`, item {name, amount, currency}."""
+        item: dict[str, Any] = {"name": name, "amount": amount.amount, "currency": amount.currency}
+        if description:
+            item["description"] = description
+        body = {"period": period, "interval": interval, "item": item, "notes": notes}
+        data, call = await self._request("POST", "/v1/plans", body)
+        return RazorpayPlan.model_validate(data), call
+
+    async def create_subscription(
+        self, plan_id: str, *, total_count: int, notes: Notes, customer_notify: bool = True
+    ) -> tuple[RazorpaySubscription, CallRecord]:
+        """POST /v1/subscriptions on a plan for total_count cycles, starting when the buyer authenticates it."""
+        body = {"plan_id": plan_id, "total_count": total_count, "customer_notify": customer_notify, "notes": notes}
+        data, call = await self._request("POST", "/v1/subscriptions", body)
+        return RazorpaySubscription.model_validate(data), call
+
+    async def fetch_subscription(self, subscription_id: str) -> tuple[RazorpaySubscription, CallRecord]:
+        """GET /v1/subscriptions/:id."""
+        data, call = await self._request("GET", f"/v1/subscriptions/{segment(subscription_id)}")
+        return RazorpaySubscription.model_validate(data), call
+
+    async def list_subscription_invoices(
+        self, subscription_id: str, *, skip: int = 0
+    ) -> tuple[list[RazorpayInvoice], CallRecord]:
+        """GET /v1/invoices?subscription_id=: one page of a subscription's invoices, newest first, a hundred at most
+        (a collection's count defaults to 10, 100 at most: razorpay.com/docs/api/payments/subscriptions/
+        fetch-invoices; the caller pages on with skip)."""
+        params = {"subscription_id": subscription_id, "count": INVOICE_PAGE, "skip": skip}
+        data, call = await self._request("GET", "/v1/invoices", params=params)
+        return [RazorpayInvoice.model_validate(i) for i in data.get("items", [])], call
+
+    async def cancel_subscription(
+        self, subscription_id: str, *, at_cycle_end: bool
+    ) -> tuple[RazorpaySubscription, CallRecord]:
+        """POST /v1/subscriptions/:id/cancel, now or (cancel_at_cycle_end 1) when the current cycle ends."""
+        body = {"cancel_at_cycle_end": 1 if at_cycle_end else 0}
+        data, call = await self._request("POST", f"/v1/subscriptions/{segment(subscription_id)}/cancel", body)
+        return RazorpaySubscription.model_validate(data), call
+
+    async def pause_subscription(self, subscription_id: str) -> tuple[RazorpaySubscription, CallRecord]:
+        """POST /v1/subscriptions/:id/pause {"pause_at": "now"}, the only choice (pause-subscription.md)."""
+        path = f"/v1/subscriptions/{segment(subscription_id)}/pause"
+        data, call = await self._request("POST", path, {"pause_at": "now"})
+        return RazorpaySubscription.model_validate(data), call
+
+    async def resume_subscription(self, subscription_id: str) -> tuple[RazorpaySubscription, CallRecord]:
+        """POST /v1/subscriptions/:id/resume {"resume_at": "now"}, the only choice (resume-subscription.md)."""
+        path = f"/v1/subscriptions/{segment(subscription_id)}/resume"
+        data, call = await self._request("POST", path, {"resume_at": "now"})
+        return RazorpaySubscription.model_validate(data), call
+
     def verify_webhook(self, body: bytes, signature: str) -> bool:
         """Check a webhook's signature with each of this account's webhook secrets (none set: every one fails)."""
         return any(verify_webhook_signature(body, signature, secret) for secret in self.webhook_secrets)
@@ -390,6 +517,22 @@ class RazorpayClient:
         }
         try:
             return bool(self._sdk.utility.verify_payment_signature(params))
+        except razorpay.errors.SignatureVerificationError:
+            return False
+
+    def verify_subscription_signature(self, razorpay_subscription_id: str, payment_id: str, signature: str) -> bool:
+        """Check checkout.js's subscription signature: HMAC-SHA256(key_secret, "payment_id|subscription_id"), the
+        reverse of an order's (razorpay-python razorpay/utility/utility.py verify_subscription_payment_signature;
+        documents/paymentVerfication.md; SUBSCRIPTIONS.md §6). Give it the subscription id WE stored."""
+        if not signature.isascii():  # the SDK's compare_digest would raise TypeError: never a valid signature
+            return False
+        params = {
+            "razorpay_subscription_id": razorpay_subscription_id,
+            "razorpay_payment_id": payment_id,
+            "razorpay_signature": signature,
+        }
+        try:
+            return bool(self._sdk.utility.verify_subscription_payment_signature(params))
         except razorpay.errors.SignatureVerificationError:
             return False
 

@@ -27,8 +27,23 @@ from galla.payments.razorpay.reconcile import (
     give_back_late_razorpay_payments,
     reconcile_razorpay_order,
 )
+from galla.payments.razorpay.subscription_changes import (
+    apply_razorpay_subscription_event,
+    cancel_razorpay_subscription,
+    confirm_razorpay_subscription,
+    is_razorpay_subscription_event,
+    pause_razorpay_subscription,
+    resume_razorpay_subscription,
+)
+from galla.payments.razorpay.subscriptions import (
+    fetch_razorpay_subscription,
+    open_razorpay_subscription,
+    razorpay_subscription_options,
+)
 from galla.payments.reports import RefundReport
+from galla.payments.subscription_reports import ChargeReport, SubscriptionReport
 from galla.store.orders import Order
+from galla.store.subscriptions import Subscription
 
 
 class RazorpayProvider:
@@ -128,9 +143,57 @@ class RazorpayProvider:
 
     async def apply_event(
         self, shop: Shop, event: RazorpayEvent, entries: Entries
-    ) -> tuple[Order | None, Order | None]:
-        """Apply a Razorpay event (galla/payments/razorpay/events.py)."""
+    ) -> tuple[Order | Subscription | None, Order | Subscription | None]:
+        """Apply a Razorpay event: a subscription's (subscription_changes.py), else an order's (events.py)."""
+        if self.is_subscription_event(event):
+            return await self.apply_subscription_event(shop, event, entries)
         return await apply_razorpay_event(shop, event, entries)
+
+    # -- subscriptions (galla/payments/subscription_provider.py) ---------------------------------------------------
+
+    async def open_subscription(self, shop: Shop, sub: Subscription) -> Subscription:
+        """A Razorpay plan for the plan version (made once), then POST /v1/subscriptions."""
+        return await open_razorpay_subscription(shop, sub)
+
+    def subscription_options(self, shop: Shop, sub: Subscription) -> dict[str, Any]:
+        """checkout.js's options: key and subscription_id, no amount and no order_id."""
+        return razorpay_subscription_options(shop, sub)
+
+    async def confirm_subscription(self, shop: Shop, sub_id: str, proof: Mapping[str, str]) -> Subscription:
+        """checkout.js's handler response, checked against our stored Razorpay subscription id, then a sync."""
+        return await confirm_razorpay_subscription(shop, sub_id, proof)
+
+    async def fetch_subscription(
+        self, shop: Shop, sub: Subscription
+    ) -> tuple[SubscriptionReport | None, list[ChargeReport], Entries]:
+        """GET /v1/subscriptions/:id and its invoices."""
+        return await fetch_razorpay_subscription(shop, sub)
+
+    async def cancel_subscription(self, shop: Shop, sub: Subscription, *, at_period_end: bool) -> Subscription:
+        """POST …/cancel (cancel_at_cycle_end when at_period_end), then a sync."""
+        return await cancel_razorpay_subscription(shop, sub, at_period_end=at_period_end)
+
+    async def pause_subscription(self, shop: Shop, sub: Subscription) -> Subscription:
+        """POST …/pause, then a sync."""
+        return await pause_razorpay_subscription(shop, sub)
+
+    async def resume_subscription(self, shop: Shop, sub: Subscription) -> Subscription:
+        """POST …/resume, then a sync."""
+        return await resume_razorpay_subscription(shop, sub)
+
+    async def portal_url(self, shop: Shop, sub: Subscription, return_url: str) -> str | None:
+        """Razorpay has no customer portal: the buyer cancels from our page (or their UPI app or bank, §4)."""
+        return None
+
+    def is_subscription_event(self, event: RazorpayEvent) -> bool:
+        """subscription.* events."""
+        return is_razorpay_subscription_event(event)
+
+    async def apply_subscription_event(
+        self, shop: Shop, event: RazorpayEvent, entries: Entries
+    ) -> tuple[Subscription | None, Subscription | None]:
+        """Find our subscription by its stored Razorpay id, then fetch and sync."""
+        return await apply_razorpay_subscription_event(shop, event, entries)
 
     def read_claims(self, event: dict[str, Any], event_id: str | None) -> dict[str, Any]:
         """The event header's id, the event's name, and a notes order_id or receipt among its entities."""

@@ -492,3 +492,28 @@ async def test_the_window_shows_a_subscriptions_mandate_and_refuses_one_already_
     async with sandbox.session.get(sandbox.url + "/checkout/window", params=query) as resp:
         page = await resp.text()
     assert resp.status == 400 and "Customer payment is not allowed for the Subscription at this stage." in page
+
+
+@pytest.mark.parametrize(
+    ("period", "total_count", "accepted"),
+    [
+        ("monthly", 12, True),
+        ("monthly", 1139, True),
+        ("monthly", 1140, False),
+        ("yearly", 94, True),
+        ("yearly", 95, False),
+    ],
+)
+async def test_a_subscription_must_end_by_razorpays_latest_end(sandbox, period, total_count, accepted):
+    """ "end_time must be between 946684800 and 4765046400" (SUBSCRIPTIONS.md §3): 1140 months from 2026-01-01 end on
+    2121-01-01, the last moment allowed; one more, or 96 years, is refused naming total_count."""
+    plan = await make_plan(sandbox, period=period)
+    status, answer = await sandbox.call(
+        "POST", "/v1/subscriptions", json={"plan_id": plan["id"], "total_count": total_count}
+    )
+    assert (status == 200) is accepted, answer
+    if not accepted:
+        assert (answer["error"]["field"], answer["error"]["description"]) == (
+            "total_count",
+            "end_time must be between 946684800 and 4765046400",
+        )
