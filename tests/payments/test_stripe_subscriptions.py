@@ -45,6 +45,7 @@ class Subscriber:
         self.clock_id = ""
         self.frozen = 0
         self.sub_id = ""
+        self.doc_changes: dict = {}
 
     @property
     def provider(self):
@@ -55,7 +56,7 @@ class Subscriber:
         self.frozen = self.sandbox.state.now()
         self.clock_id = await new_test_clock(self.sandbox, self.frozen)
         await clock_customer(self.sandbox, email, self.clock_id)
-        sub = await insert_subscription(self.db, stripe_subscription_doc(email))
+        sub = await insert_subscription(self.db, stripe_subscription_doc(email, **self.doc_changes))
         self.sub_id = sub.id
         return await self.provider.open_subscription(self.shop, sub)
 
@@ -263,3 +264,19 @@ def test_going_live_lists_exactly_the_subscription_events_stripe_subscriptions_a
     table = text.split("### Stripe subscription events\n", 1)[1].split("\n\n", 2)[1]
     listed = set(re.findall(r"^\| `([a-z_.]+)` \| required", table, re.M))
     assert listed == {"checkout.session.completed", *INVOICE_EVENTS, *SUBSCRIPTION_EVENTS}
+
+
+async def test_a_plan_of_two_charges_ends_completed_after_the_second(subscriber):
+    """Checkout takes no end for the subscription; once the last charge is paid Galla sets cancel_at_period_end."""
+    subscriber.doc_changes = {"total_count": 2}
+    await subscriber.open()
+    await subscriber.pay()
+    await subscriber.deliver()
+    assert subscriber.remote()["cancel_at_period_end"] is False
+    await subscriber.advance(31)
+    await subscriber.deliver(repeat=True)
+    sub = await subscriber.stored()
+    assert (sub.status, sub.paid_count, sub.cancel_at_period_end) == ("active", 2, True)
+    await subscriber.advance(31)
+    await subscriber.deliver()
+    assert ((await subscriber.stored()).status, await subscriber.charges()) == ("completed", [("paid", 900, 1)] * 2)

@@ -24,6 +24,7 @@ from galla.payments.stripe.session import ensure_stripe_customer
 from galla.payments.subscription_reports import ChargeReport, ChargeStatus, SubscriptionReport
 from galla.store.orders import now
 from galla.store.subscriptions import (
+    TERMINAL,
     Subscription,
     append_subscription_timeline,
     attach_gateway_ids,
@@ -101,9 +102,20 @@ def stripe_subscription_options(sub: Subscription) -> dict[str, Any]:
 # -- reading Stripe --------------------------------------------------------------------------------
 
 
-def subscription_report(remote: StripeSubscription, invoices: list[StripeInvoice]) -> SubscriptionReport:
-    """Stripe's Subscription in our words; its period is on its item (API 2026-10-28, SUBSCRIPTIONS.md §12)."""
+def paid_invoices(invoices: list[StripeInvoice]) -> int:
+    """How many of the subscription's invoices are paid: its charges so far."""
+    return sum(1 for invoice in invoices if invoice.status == "paid")
+
+
+def subscription_report(
+    remote: StripeSubscription, invoices: list[StripeInvoice], total_count: int | None = None
+) -> SubscriptionReport:
+    """Stripe's Subscription in our words; its period is on its item (API 2026-10-28, SUBSCRIPTIONS.md §12). One
+    that ended after all of a plan's charges is `completed`, as Razorpay says of it (§5); Stripe just cancels it."""
     status = STATUSES.get(remote.status, "created")
+    paid = paid_invoices(invoices)
+    if status == "cancelled" and total_count is not None and paid >= total_count:
+        status = "completed"
     item = remote.first_item
     start, end = (item.current_period_start, item.current_period_end) if item else (None, None)
     return SubscriptionReport(
@@ -113,8 +125,8 @@ def subscription_report(remote: StripeSubscription, invoices: list[StripeInvoice
         current_end=moment(end),
         charge_at=next_charge_at(status, remote, invoices, end),
         ended_at=moment(remote.ended_at),
-        cancel_at_period_end=remote.cancel_at_period_end and status not in ("cancelled", "expired"),
-        paid_count=sum(1 for invoice in invoices if invoice.status == "paid"),
+        cancel_at_period_end=remote.cancel_at_period_end and status not in TERMINAL,
+        paid_count=paid,
         customer_id=remote.customer_id,
         # Checkout in subscription mode collects a card here (no other payment_method_types are asked for).
         payment_method="card",
@@ -207,10 +219,29 @@ async def fetch_stripe_subscription(
             return None, [], entries
         invoices, call = await shop.stripe_client.list_subscription_invoices(remote.id)
         entries += call_entry(call)
+        remote = await end_after_last_charge(shop, sub, remote, invoices, entries)
     except GatewayError as exc:
         await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
         raise gateway_failure(exc) from exc
-    return subscription_report(remote, invoices), charge_reports(invoices), entries
+    return subscription_report(remote, invoices, sub.total_count), charge_reports(invoices), entries
+
+
+async def end_after_last_charge(
+    shop: Shop, sub: Subscription, remote: StripeSubscription, invoices: list[StripeInvoice], entries: Entries
+) -> StripeSubscription:
+    """A plan with a number of charges: once the last is paid, Stripe is told to end the subscription with its
+    period. Checkout's subscription_data takes no end (stripe-python params/checkout/_session_create_params.py
+    has no cancel_at there), so it is set on the Subscription the first time a fetch sees the last charge paid."""
+    if (
+        sub.total_count is None
+        or remote.status not in ("active", "trialing")
+        or remote.cancel_at_period_end
+        or paid_invoices(invoices) < sub.total_count
+    ):
+        return remote
+    ending, call = await shop.stripe_client.update_subscription(remote.id, cancel_at_period_end=True)
+    entries += call_entry(call)
+    return ending
 
 
 async def refresh_subscription(shop: Shop, sub: Subscription, entries: Entries) -> Subscription:
