@@ -1,8 +1,8 @@
 """The property of issue 27 on Stripe: Hypothesis plans subscriptions (paid or not at Checkout, for a plan of one,
 two or unending charges) and what then happens to each on its test clock (months pass, the card starts failing or
 is fixed, the buyer cancels at the period's end in the portal, the shop cancels now); the sandbox delivers every
-event signed over real HTTP, repeated, shuffled and dropped; reconcile runs. Each subscription's state and charges then equal the sandbox's own record,
-and no event or charge was applied twice."""
+event signed over real HTTP, repeated, shuffled and dropped; reconcile runs. Each subscription's state and charges
+then equal the sandbox's own record, and no event or charge was applied twice."""
 
 from __future__ import annotations
 
