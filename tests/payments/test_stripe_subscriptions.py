@@ -24,7 +24,7 @@ from support.webhooks import deliver_all, post_stripe
 
 from galla.orders.errors import InvalidInput
 from galla.payments.stripe.confirm import SessionRefused
-from galla.payments.stripe.subscription_events import INVOICE_EVENTS, SUBSCRIPTION_EVENTS
+from galla.payments.stripe.subscription_events import INVOICE_EVENTS, SESSION_EVENTS, SUBSCRIPTION_EVENTS
 from galla.store.orders import now
 from galla.store.outbox import get_message
 from galla.store.subscription_charges import list_charges
@@ -262,8 +262,8 @@ def test_going_live_lists_exactly_the_subscription_events_stripe_subscriptions_a
     """docs/GOING_LIVE.md "Stripe subscription events" names each event is_stripe_subscription_event takes."""
     text = (Path(__file__).parents[2] / "docs" / "GOING_LIVE.md").read_text()
     table = text.split("### Stripe subscription events\n", 1)[1].split("\n\n", 2)[1]
-    listed = set(re.findall(r"^\| `([a-z_.]+)` \| required", table, re.M))
-    assert listed == {"checkout.session.completed", *INVOICE_EVENTS, *SUBSCRIPTION_EVENTS}
+    listed = set(re.findall(r"^\| `([a-z_.]+)` \| (?:required|optional)", table, re.M))
+    assert listed == {*SESSION_EVENTS, *INVOICE_EVENTS, *SUBSCRIPTION_EVENTS}
 
 
 async def test_a_plan_of_two_charges_ends_completed_after_the_second(subscriber):
@@ -280,3 +280,11 @@ async def test_a_plan_of_two_charges_ends_completed_after_the_second(subscriber)
     await subscriber.advance(31)
     await subscriber.deliver()
     assert ((await subscriber.stored()).status, await subscriber.charges()) == ("completed", [("paid", 900, 1)] * 2)
+
+
+async def test_a_session_that_expired_unpaid_ends_the_subscription_expired(subscriber, stripe_sandbox):
+    """checkout.session.expired of our own session (or reconcile's look at it): nothing can pay it any more."""
+    sub = await subscriber.open()
+    stripe_sandbox.state.expire_session(sub.stripe_session_id)
+    await subscriber.deliver(repeat=True)
+    assert ((await subscriber.stored()).status, await subscriber.charges()) == ("expired", [])

@@ -13,12 +13,13 @@ from galla.store.subscriptions import Subscription, find_subscription, get_subsc
 # and customer.subscription.paused/resumed beside .updated, so they would only fetch the same thing again).
 INVOICE_EVENTS = ("invoice.paid", "invoice.payment_failed")
 SUBSCRIPTION_EVENTS = ("customer.subscription.updated", "customer.subscription.deleted")
+SESSION_EVENTS = ("checkout.session.completed", "checkout.session.expired")
 
 
 def is_stripe_subscription_event(event: StripeWebhookEvent) -> bool:
-    """Whether the event is about a subscription: a completed session in subscription mode (one in payment mode is
-    an order's), an invoice's payment, or a change of the Subscription."""
-    if event.type == "checkout.session.completed":
+    """Whether the event is about a subscription: a session in subscription mode completed or expired (one in payment
+    mode is an order's), an invoice's payment, or a change of the Subscription."""
+    if event.type in SESSION_EVENTS:
         return event.resource.get("mode") == "subscription"
     return event.type in INVOICE_EVENTS or event.type in SUBSCRIPTION_EVENTS
 
@@ -38,12 +39,12 @@ def named_subscription(event: StripeWebhookEvent) -> tuple[str | None, str | Non
 async def find_event_subscription(shop: Shop, event: StripeWebhookEvent) -> Subscription | None:
     """Our subscription the event is about, found only from ids we stored.
 
-    A completed session: the session id we stored. An invoice or Subscription: the Subscription id we stored; when it
+    A session completed or expired: the session id we stored. An invoice or Subscription: the Subscription id we stored; when it
     is not linked yet (this event came before checkout.session.completed), the metadata's id is only a hint: that
     subscription is taken if it is still unlinked with a session of ours, and the fetch then links what OUR session
     started, so a forged or foreign id links nothing.
     """
-    if event.type == "checkout.session.completed":
+    if event.type in SESSION_EVENTS:
         session = StripeSession.model_validate(event.resource)
         return await find_subscription(shop.db, stripe_session_id=session.id)
     gateway_id, hint = named_subscription(event)

@@ -177,17 +177,20 @@ def charge_reports(invoices: list[StripeInvoice]) -> list[ChargeReport]:
     return reports
 
 
-async def remote_subscription(shop: Shop, sub: Subscription, entries: Entries) -> StripeSubscription | None:
-    """Stripe's Subscription for ours: by the id we stored, else the one our Checkout Session started (then kept)."""
+async def remote_subscription(
+    shop: Shop, sub: Subscription, entries: Entries
+) -> tuple[StripeSubscription | None, StripeSession | None]:
+    """Stripe's Subscription for ours: by the id we stored, else the one our Checkout Session started (then kept);
+    with the session when it was looked at (None, session: not paid)."""
     if sub.stripe_subscription_id:
         remote, call = await shop.stripe_client.retrieve_subscription(sub.stripe_subscription_id)
         entries += call_entry(call)
-        return remote
+        return remote, None
     if not sub.stripe_session_id:
-        return None
+        return None, None
     session, call = await shop.stripe_client.retrieve_subscription_session(sub.stripe_session_id)
     entries += call_entry(call)
-    return await link_session(shop, sub, session, entries)
+    return await link_session(shop, sub, session, entries), session
 
 
 async def link_session(
@@ -214,9 +217,9 @@ async def fetch_stripe_subscription(
     """The Subscription and every invoice of it, as reports; (None, [], calls) before the buyer has paid."""
     entries: Entries = []
     try:
-        remote = await remote_subscription(shop, sub, entries)
+        remote, session = await remote_subscription(shop, sub, entries)
         if remote is None:
-            return None, [], entries
+            return unpaid_report(session), [], entries
         invoices, call = await shop.stripe_client.list_subscription_invoices(remote.id)
         entries += call_entry(call)
         remote = await end_after_last_charge(shop, sub, remote, invoices, entries)
@@ -224,6 +227,14 @@ async def fetch_stripe_subscription(
         await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
         raise gateway_failure(exc) from exc
     return subscription_report(remote, invoices, sub.total_count), charge_reports(invoices), entries
+
+
+def unpaid_report(session: StripeSession | None) -> SubscriptionReport | None:
+    """A subscription never paid: `expired` once its Checkout Session expired (nothing can pay it any more, as
+    Stripe's own incomplete_expired), else nothing to report yet."""
+    if session is None or session.status != "expired":
+        return None
+    return SubscriptionReport(gateway_id=session.id, status="expired")
 
 
 async def end_after_last_charge(
@@ -288,7 +299,9 @@ async def change_stripe_subscription(shop: Shop, sub: Subscription, change: str)
     entries: Entries = []
     try:
         # Not linked yet (its webhooks lost or still to come): our own session says which Subscription it started.
-        gateway_id = sub.stripe_subscription_id or getattr(await remote_subscription(shop, sub, entries), "id", None)
+        gateway_id = sub.stripe_subscription_id or getattr(
+            (await remote_subscription(shop, sub, entries))[0], "id", None
+        )
         if gateway_id is None:
             # Not paid yet: Stripe has no Subscription to change (the open session simply expires unpaid).
             raise InvalidInput(
