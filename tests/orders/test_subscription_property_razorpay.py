@@ -100,6 +100,7 @@ async def deliver(sender) -> None:
     await finish_applying(10)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plans=subscriptions, knobs=delivery, moves=clock_moves)
 async def test_subscriptions_end_as_razorpay_knows_them_whatever_happens_to_webhooks(

@@ -21,15 +21,16 @@ from support.razorpay_subscriptions import (
     opened,
     plan_charges,
     sandbox_record,
+    subscription_doc,
 )
 from support.webhooks import post_razorpay
 
-from galla.orders.errors import Conflict, SignatureInvalid
+from galla.orders.errors import Conflict, GatewayBusy, SignatureInvalid
 from galla.orders.subscription_emails import charge_receipt_id
 from galla.store.subscription_charges import list_charges
-from galla.store.subscriptions import Subscription, get_subscription
+from galla.store.subscriptions import Subscription, get_subscription, insert_subscription
 from galla.web.state import DATABASE, SHOP
-from sandboxes.razorpay import SANDBOX_SUBSCRIPTIONS
+from sandboxes.razorpay import SANDBOX_FAULTS, SANDBOX_SUBSCRIPTIONS
 
 MONTH = 31 * DAY
 
@@ -220,3 +221,24 @@ async def test_events_in_any_order_give_the_same_state(shop, razorpay_sandbox):
     timeline = (await client.app[DATABASE].db.subscriptions.find_one({"_id": sub.id}))["timeline"]
     applied = [e for e in timeline if e["kind"] == "webhook"]
     assert sorted(e["event_id"] for e in applied) == sorted(e.id for e in events), json.dumps(applied, default=str)
+
+
+async def test_razorpay_down_keeps_the_subscription_to_open_again(shop, razorpay_sandbox):
+    """A 503 on POST /v1/subscriptions: 503 gateway_unavailable for the buyer, the failed call on the trace, no id
+    kept; once Razorpay is back it opens, on the plan version's Razorpay plan made before."""
+    client, _ = shop
+    first = await opened(client)
+    outage = razorpay_sandbox.server.app[SANDBOX_FAULTS].failures
+    sub = await insert_subscription(client.app[DATABASE].db, subscription_doc())
+    provider = the_shop(client).subscription_provider("razorpay")
+    outage.set(1, "503")
+    with pytest.raises(GatewayBusy) as info:
+        await provider.open_subscription(the_shop(client), sub)
+    assert (info.value.status, info.value.code) == (503, "gateway_unavailable")
+    outage.set(0, "503")
+    doc = await client.app[DATABASE].db.subscriptions.find_one({"_id": sub.id})
+    assert "razorpay_subscription_id" not in doc
+    assert [(e["method"], e["path"], e["status"]) for e in doc["timeline"]] == [("POST", "/v1/subscriptions", 503)]
+    after = await provider.open_subscription(the_shop(client), sub)
+    assert after.razorpay_subscription_id and after.razorpay_plan_id == first.razorpay_plan_id
+    assert len(razorpay_sandbox.server.app[SANDBOX_SUBSCRIPTIONS].plans) == 1
