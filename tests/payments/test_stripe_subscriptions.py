@@ -23,6 +23,7 @@ from support.stripe_billing import (
 from support.webhooks import deliver_all, post_stripe
 
 from galla.orders.errors import InvalidInput
+from galla.orders.subscription_refunds import refund_charge
 from galla.payments.stripe.confirm import SessionRefused
 from galla.payments.stripe.subscription_events import INVOICE_EVENTS, SESSION_EVENTS, SUBSCRIPTION_EVENTS
 from galla.store.orders import now
@@ -288,3 +289,17 @@ async def test_a_session_that_expired_unpaid_ends_the_subscription_expired(subsc
     stripe_sandbox.state.expire_session(sub.stripe_session_id)
     await subscriber.deliver(repeat=True)
     assert ((await subscriber.stored()).status, await subscriber.charges()) == ("expired", [])
+
+
+async def test_a_renewal_charge_is_refunded_at_stripe_against_its_payment_intent(subscriber, stripe_sandbox):
+    """The charge's payment_id is the PaymentIntent that paid its invoice (InvoicePayment.payment.payment_intent),
+    which POST /v1/refunds takes."""
+    await subscriber.open()
+    await subscriber.pay()
+    await subscriber.advance(31)
+    await subscriber.deliver()
+    renewal = (await list_charges(subscriber.db, subscriber.sub_id))[-1]
+    _, refunded = await refund_charge(subscriber.shop, subscriber.sub_id, renewal.id, 400)
+    assert refunded.refund_committed == 400
+    intent = stripe_sandbox.state.payment_intents[renewal.payment_id]
+    assert stripe_sandbox.state.charges[intent["latest_charge"]]["amount_refunded"] == 400
