@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from galla.orders.context import Shop
-from galla.orders.errors import InvalidInput, NotFound, gateway_failure
+from galla.orders.errors import InvalidInput, gateway_failure
+from galla.orders.subscription_actions import load_subscription
 from galla.orders.subscription_sync import sync_subscription
 from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError
@@ -28,7 +29,6 @@ from galla.store.subscriptions import (
     Subscription,
     append_subscription_timeline,
     attach_gateway_ids,
-    get_subscription,
 )
 
 # Stripe's subscription statuses in ours (/work/sub-spec.md; stripe-python _subscription.py status).
@@ -49,14 +49,6 @@ RENEWING = ("active", "pending")
 def moment(seconds: int | None) -> datetime | None:
     """A Stripe time (Unix seconds) as ours."""
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
-
-
-async def load_subscription(shop: Shop, sub_id: str) -> Subscription:
-    """Our subscription, or NotFound naming subscription_id."""
-    sub = await get_subscription(shop.db, sub_id)
-    if sub is None:
-        raise NotFound("no subscription with this id", field="subscription_id")
-    return sub
 
 
 # -- opening ---------------------------------------------------------------------------------------
@@ -275,7 +267,7 @@ async def confirm_stripe_subscription(shop: Shop, sub_id: str, proof: Mapping[st
         raise InvalidInput(
             "session_id: is not a Stripe Checkout Session id", field="session_id", code="session_invalid"
         )
-    sub = await load_subscription(shop, sub_id)
+    sub = await load_subscription(shop, sub_id, gateway="stripe")
     if session_id != sub.stripe_session_id:
         raise SessionRefused("this payment session belongs to another subscription", field="session_id")
     if sub.stripe_subscription_id is not None and sub.synced_at is not None:
