@@ -248,9 +248,23 @@ class Subscriptions:
                 "The Stripe sandbox resumes only with billing_cycle_anchor=unchanged (Stripe's default is now).",
                 param="billing_cycle_anchor",
             )
+        self.skip_paused_periods(subscription, self.time_of(subscription["customer"]))
         self.set_status(subscription, "active", via)
         self.state.record("customer.subscription.resumed", subscription, via)
         return subscription
+
+    def skip_paused_periods(self, subscription: dict[str, Any], now: int) -> None:
+        """Move the items' period on, along the unchanged anchor, to the one now falls in: "A paused subscription
+        ... will not advance to new billing periods" (_subscription_service.py pause), and with proration_behavior
+        none nothing is billed for the paused time; the next charge is at the period's end."""
+        for item in subscription["items"]["data"]:
+            recurring = item["price"]["recurring"]
+            while item["current_period_end"] <= now:
+                start = item["current_period_end"]
+                end = add_interval(
+                    start, recurring["interval"], recurring["interval_count"], self.anchor_day(subscription)
+                )
+                item.update(current_period_start=start, current_period_end=end)
 
     def cancel(self, subscription_id: str, via: RequestRef | None = None) -> dict[str, Any]:
         """DELETE /v1/subscriptions/{id}: end it now (§12); ending one already canceled is a 400."""

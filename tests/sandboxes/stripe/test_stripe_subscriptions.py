@@ -483,6 +483,10 @@ async def test_a_paused_subscription_makes_no_invoices_until_resumed(sandbox):
         sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}}
     )
     assert resumed.status == "active"
+    # Paused over Feb 1: the period moved on along the anchor, unbilled; the next charge is on Mar 1.
+    item = resumed["items"].data[0]
+    assert (item.current_period_start, item.current_period_end) == (FEB_1, MAR_1)
+    assert len(await invoices_of(sandbox, sub.id)) == 1
     assert sandbox.event_types()[-1] == "customer.subscription.resumed"
     with pytest.raises(stripe.InvalidRequestError):
         await sandbox.sdk.v1.subscriptions.resume_async(sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}})
