@@ -1,8 +1,8 @@
 """The property of issue 27 on Stripe: Hypothesis plans subscriptions (paid or not at Checkout, for a plan of one,
 two or unending charges) and what then happens to each on its test clock (months pass, the card starts failing or
-is fixed, the buyer cancels at the period's end in the portal, the shop cancels now); the sandbox delivers every
-event signed over real HTTP, repeated, shuffled and dropped; reconcile runs. Each subscription's state and charges
-then equal the sandbox's own record, and no event or charge was applied twice."""
+is fixed, the buyer cancels at the period's end in the portal, the shop pauses, resumes or cancels now); the
+sandbox delivers every event signed over real HTTP, repeated, shuffled and dropped; reconcile runs. Each
+subscription's state and charges then equal the sandbox's own record, and no event or charge was applied twice."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ DAY = 24 * 3600
 # docs.stripe.com/api/test_clocks/advance); 40 keeps every advance legal.
 STEPS = st.one_of(
     st.tuples(st.just("advance"), st.integers(1, 40)),
-    st.tuples(st.sampled_from(["fail_card", "fix_card", "cancel_at_end", "cancel_now"]), st.just(0)),
+    st.tuples(st.sampled_from(["fail_card", "fix_card", "cancel_at_end", "cancel_now", "pause", "resume"]), st.just(0)),
 )
 PLANS = st.lists(
     st.fixed_dictionaries(
@@ -122,9 +122,20 @@ async def take_step(client, sandbox, planned: Planned, step: tuple[str, int]) ->
     elif action == "cancel_at_end":  # the buyer, in the customer portal
         await call_sandbox(sandbox, "POST", f"/v1/subscriptions/{remote['id']}", {"cancel_at_period_end": "true"})
     else:  # the shop, from the admin: through Galla, which syncs from a fetch at once
-        shop = client.app[SHOP]
-        sub = (await get_subscription_and_timeline(client.app[DATABASE].db, planned.sub_id))[0]
-        await shop.subscription_provider("stripe").cancel_subscription(shop, sub, at_period_end=False)
+        await act_as_the_shop(client, planned, action, remote["status"])
+
+
+async def act_as_the_shop(client, planned: Planned, action: str, status: str) -> None:
+    """Cancel now, pause an active subscription or resume a paused one, as the admin does through Galla."""
+    shop = client.app[SHOP]
+    provider = shop.subscription_provider("stripe")
+    sub = (await get_subscription_and_timeline(client.app[DATABASE].db, planned.sub_id))[0]
+    if action == "cancel_now":
+        await provider.cancel_subscription(shop, sub, at_period_end=False)
+    elif action == "pause" and status == "active":
+        await provider.pause_subscription(shop, sub)
+    elif action == "resume" and status == "paused":
+        await provider.resume_subscription(shop, sub)
 
 
 def truth(sandbox, planned: Planned) -> tuple[tuple[Any, ...], set[tuple[Any, ...]]]:
