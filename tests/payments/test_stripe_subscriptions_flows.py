@@ -303,3 +303,16 @@ async def test_a_renewal_charge_is_refunded_at_stripe_against_its_payment_intent
     assert refunded.refund_committed == 400
     intent = stripe_sandbox.state.payment_intents[renewal.payment_id]
     assert stripe_sandbox.state.charges[intent["latest_charge"]]["amount_refunded"] == 400
+
+
+async def test_a_remembered_customer_stripe_does_not_know_is_looked_up_again(subscriber, stripe_sandbox):
+    """As for one-off sessions (create_as_buyer): resource_missing on `customer` forgets it, and the buyer's customer
+    is found by email (here the one on the test clock) and remembered."""
+    await subscriber.db.customers.update_one(
+        {"_id": BUYER["email"]}, {"$set": {"stripe_customer_id": "cus_testmode"}}, upsert=True
+    )
+    sub = await subscriber.open()
+    session = stripe_sandbox.state.sessions[sub.stripe_session_id]
+    assert stripe_sandbox.state.customers[session["customer"]]["test_clock"] == subscriber.clock_id
+    remembered = await subscriber.db.customers.find_one({"_id": BUYER["email"]})
+    assert remembered["stripe_customer_id"] == session["customer"] == sub.stripe_customer_id

@@ -16,12 +16,13 @@ from galla.orders.errors import InvalidInput, gateway_failure
 from galla.orders.subscription_actions import load_subscription
 from galla.orders.subscription_sync import sync_subscription
 from galla.orders.view import call_entry
+from galla.payments.calls import CallRecord
 from galla.payments.errors import GatewayError
 from galla.payments.money import Money
 from galla.payments.provider import Entries
 from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, StripeInvoice, StripeSession, StripeSubscription
 from galla.payments.stripe.confirm import SESSION_ID, SessionRefused
-from galla.payments.stripe.session import ensure_stripe_customer
+from galla.payments.stripe.session import create_as_buyer
 from galla.payments.subscription_reports import ChargeReport, ChargeStatus, SubscriptionReport
 from galla.store.orders import now
 from galla.store.subscriptions import (
@@ -60,17 +61,8 @@ async def open_stripe_subscription(shop: Shop, sub: Subscription) -> Subscriptio
         return sub
     entries: Entries = []
     try:
-        customer_id = await ensure_stripe_customer(shop, sub, entries)
-        session, call = await shop.stripe_client.create_subscription_session(
-            subscription_id=sub.id,
-            name=sub.plan_name,
-            description=f"{sub.plan_name}, {describe_interval(sub.interval, sub.interval_count)}",
-            unit=Money(sub.amount, sub.currency),
-            interval=sub.interval,
-            interval_count=sub.interval_count,
-            success_url=f"{shop.subscription_url(sub.id)}?session_id={SESSION_ID_PLACEHOLDER}",
-            cancel_url=f"{shop.subscription_url(sub.id)}?cancelled=1",
-            customer_id=customer_id,
+        session, call, customer_id = await create_as_buyer(
+            shop, sub, entries, lambda customer, suffix: create_subscription_session(shop, sub, customer, suffix)
         )
     except GatewayError as exc:
         await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
@@ -79,6 +71,24 @@ async def open_stripe_subscription(shop: Shop, sub: Subscription) -> Subscriptio
     attached = await attach_gateway_ids(shop.db, sub.id, ids, [*entries, *call_entry(call)])
     # None: a concurrent request attached its session first; that one stands (the same one: one Idempotency-Key).
     return attached or await load_subscription(shop, sub.id)
+
+
+async def create_subscription_session(
+    shop: Shop, sub: Subscription, customer_id: str, key_suffix: str = ""
+) -> tuple[StripeSession, CallRecord]:
+    """Ask Stripe for the subscription's Checkout Session, paid as this customer."""
+    return await shop.stripe_client.create_subscription_session(
+        subscription_id=sub.id,
+        name=sub.plan_name,
+        description=f"{sub.plan_name}, {describe_interval(sub.interval, sub.interval_count)}",
+        unit=Money(sub.amount, sub.currency),
+        interval=sub.interval,
+        interval_count=sub.interval_count,
+        success_url=f"{shop.subscription_url(sub.id)}?session_id={SESSION_ID_PLACEHOLDER}",
+        cancel_url=f"{shop.subscription_url(sub.id)}?cancelled=1",
+        customer_id=customer_id,
+        key_suffix=key_suffix,
+    )
 
 
 def describe_interval(interval: str, count: int) -> str:
