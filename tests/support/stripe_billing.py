@@ -9,8 +9,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from galla.orders.subscription_ids import new_subscription_id
-from galla.store.orders import now
+from support.razorpay_subscriptions import subscription_doc
 
 
 class StripeApi(Protocol):
@@ -34,25 +33,8 @@ BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+14155550132
 def stripe_subscription_doc(email: str = BUYER["email"], **changes: Any) -> dict[str, Any]:
     """A new Chai club subscription, $9.00 a month through Stripe, as the subscribe flow inserts it (created,
     before any gateway call)."""
-    at = now()
-    return {
-        "_id": new_subscription_id(),
-        "status": "created",
-        "plan_id": "chai-club",
-        "plan_version": 1,
-        "plan_name": "Chai club",
-        "interval": "month",
-        "interval_count": 1,
-        "amount": 900,
-        "currency": "USD",
-        "gateway": "stripe",
-        "country": "US",
-        "customer": {**BUYER, "email": email},
-        "created_at": at,
-        "updated_at": at,
-        "timeline": [],
-        **changes,
-    }
+    stripe = {"amount": 900, "currency": "USD", "gateway": "stripe", "country": "US"}
+    return subscription_doc(**stripe, customer={**BUYER, "email": email}, **changes)
 
 
 async def call_sandbox(sandbox: StripeApi, method: str, path: str, form: dict[str, Any] | None = None) -> dict:
