@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from support.contract.stripe_contract import timeline_problems
 from support.stripe_billing import (
     BUYER,
     EventFeed,
@@ -126,6 +127,11 @@ async def test_charged_at_creation_then_twice_as_the_clock_moves_each_charge_onc
     assert [c.payment_id in subscriber.sandbox.state.payment_intents for c in charges] == [True] * 3
     for charge in charges:
         assert await get_message(subscriber.db, f"charge-receipt:{charge.id}") is not None
+    # Every call the subscription's trace records fits stripe-python's generated params (issue 24's check).
+    doc = await subscriber.db.subscriptions.find_one({"_id": subscriber.sub_id})
+    called = {entry["path"] for entry in doc["timeline"] if entry["kind"] == "gateway_call"}
+    assert {"/v1/checkout/sessions", "/v1/invoices", f"/v1/subscriptions/{sub.stripe_subscription_id}"} <= called
+    assert timeline_problems(doc) == []
 
 
 async def test_the_buyers_return_with_our_session_syncs_and_a_swapped_session_is_refused(subscriber, client):
