@@ -9,7 +9,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from galla.admin import api, dashboard, order_search, orders, outbox, products, session
+from galla.admin import api, dashboard, order_search, orders, outbox, plans, products, session, subscriptions
 from galla.admin.auth import ADMIN_SESSION, ADMIN_USER
 from galla.api.documented import SIGNED_IN
 from galla.web.areas import add_routes_under
@@ -42,6 +42,8 @@ def create_admin_app(guard: Middleware) -> web.Application:
         order_search.routes,
         orders.routes,
         products.routes,
+        plans.routes,
+        subscriptions.routes,
         outbox.routes,
     )
     return app

@@ -1,4 +1,4 @@
-"""The admin's dashboard at /admin: takings, success rate, refunds, reviews and failovers."""
+"""The admin's dashboard at /admin: takings, success rate, refunds, reviews, failovers and subscriptions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from galla.admin.figures import build_dashboard
+from galla.admin.subscription_figures import build_subscription_figures
 from galla.web.state import SETTINGS, SHOP
 
 routes = web.RouteTableDef()
@@ -18,4 +19,8 @@ routes = web.RouteTableDef()
 async def show_dashboard(request: web.Request) -> dict:
     """The shop at a glance: today and this week, in IST."""
     expiry = timedelta(seconds=request.config_dict[SETTINGS].order_expiry)
-    return {"dashboard": await build_dashboard(request.config_dict[SHOP].db, order_expiry=expiry)}
+    db = request.config_dict[SHOP].db
+    return {
+        "dashboard": await build_dashboard(db, order_expiry=expiry),
+        "subscriptions": await build_subscription_figures(db),
+    }

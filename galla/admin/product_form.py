@@ -366,7 +366,6 @@ def form_values(product: Product | None) -> dict:
             "prices": {c: "" for c in MAIN_CURRENCIES},
             "extra": [],
         }
-    shown = {code: str(Money(amount, code).to_decimal()) for code, amount in product.prices.items()}
     return {
         "id": product.id,
         "name": product.name,
@@ -374,6 +373,14 @@ def form_values(product: Product | None) -> dict:
         "image": product.image,
         "active": product.active,
         "version": str(product.version),
+        **price_values(product.prices),
+    }
+
+
+def price_values(prices: Mapping[str, int]) -> dict:
+    """Stored prices as the form's fields: {"prices": INR and USD as text, "extra": the other rows}."""
+    shown = {code: str(Money(amount, code).to_decimal()) for code, amount in prices.items()}
+    return {
         "prices": {c: shown.get(c, "") for c in MAIN_CURRENCIES},
         "extra": [
             {"row": row, "currency": code, "price": text}
@@ -384,10 +391,6 @@ def form_values(product: Product | None) -> dict:
 
 def typed_values(form: Mapping[str, str]) -> dict:
     """The form's fields as the admin typed them, to show again beside what was wrong."""
-    extra = [
-        {"row": row, "currency": form.get(f"currency_{row}", "").strip(), "price": form.get(f"price_{row}", "").strip()}
-        for row in range(MAX_EXTRA_ROWS)
-    ]
     return {
         "id": form.get("id", ""),
         "name": form.get("name", ""),
@@ -395,6 +398,17 @@ def typed_values(form: Mapping[str, str]) -> dict:
         "image": form.get("image", ""),
         "active": form.get("active") == "on",
         "version": form.get("version", ""),
+        **typed_price_values(form),
+    }
+
+
+def typed_price_values(form: Mapping[str, str]) -> dict:
+    """The prices as the admin typed them: {"prices": INR and USD, "extra": the other rows that hold something}."""
+    extra = [
+        {"row": row, "currency": form.get(f"currency_{row}", "").strip(), "price": form.get(f"price_{row}", "").strip()}
+        for row in range(MAX_EXTRA_ROWS)
+    ]
+    return {
         "prices": {c: form.get(f"price_{c}", "") for c in MAIN_CURRENCIES},
         "extra": [row for row in extra if row["currency"] or row["price"]],
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -17,6 +18,7 @@ from galla.store.events import find_order_events
 from galla.store.orders import Order, get_order_and_timeline
 from galla.store.outbox import find_order_messages
 from galla.store.rejections import find_order_rejections
+from galla.store.subscriptions import Subscription
 
 BROWSER_EVENTS = {
     "checkout.handler": "checkout.js handler: the buyer's payment, with its signature",
@@ -24,6 +26,8 @@ BROWSER_EVENTS = {
     "stripe.return": "the buyer came back from Stripe's page",
 }
 
+# How the timeline entries of one kind of payment read as trace steps (the ledger's events by id beside them).
+StepsFor = Callable[[dict, "Order | Subscription", dict[str, dict], Redactor], list["TraceStep"]]
 # What a browser callback's signature check came to (absent: no signature was checked).
 SIGNATURE_WORDS: dict[Any, str] = {True: "signature valid", False: "signature INVALID"}
 # The ledger's outcome keeps minor units ("refunded 0 → 79925"; it is also the webhook's JSON answer): shown as money.
@@ -90,10 +94,17 @@ async def trace_order(shop: Shop, order_id: str, redactor: Redactor) -> tuple[Or
     return order, await build_trace(shop, order, timeline, redactor)
 
 
-async def build_trace(shop: Shop, order: Order, timeline: list[dict], redactor: Redactor) -> list[TraceStep]:
-    """Every step of the order's payment, oldest first, with times relative to the order's placing."""
+async def build_trace(
+    shop: Shop,
+    order: Order | Subscription,
+    timeline: list[dict],
+    redactor: Redactor,
+    steps_for: StepsFor | None = None,
+) -> list[TraceStep]:
+    """Every step of the order's (or subscription's) payments, oldest first, with times relative to its placing;
+    steps_for reads the timeline entries of its own kinds (a subscription's charges), steps_for_entry the rest."""
     events = {event["event_id"]: event for event in await find_order_events(shop.db, order.id)}
-    steps = [step for entry in timeline for step in steps_for_entry(entry, order, events, redactor)]
+    steps = [step for entry in timeline for step in (steps_for or steps_for_entry)(entry, order, events, redactor)]
     seen = {entry.get("event_id") for entry in timeline if entry.get("kind") == "webhook"}
     # Ledger events that named this order but never reached its timeline (a crash between the two writes).
     steps += [webhook_step(event, None, order.currency) for event_id, event in events.items() if event_id not in seen]
@@ -102,7 +113,9 @@ async def build_trace(shop: Shop, order: Order, timeline: list[dict], redactor: 
     return with_offsets(sorted(steps, key=lambda step: utc(step.at)), order.created_at)
 
 
-def steps_for_entry(entry: dict, order: Order, events: dict[str, dict], redactor: Redactor) -> list[TraceStep]:
+def steps_for_entry(
+    entry: dict, order: Order | Subscription, events: dict[str, dict], redactor: Redactor
+) -> list[TraceStep]:
     """The steps one timeline entry stands for (a webhook brings its redeliveries along)."""
     kind, at = entry.get("kind"), entry["at"]
     rest = {k: v for k, v in entry.items() if k not in ("at", "kind")}

@@ -104,6 +104,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("subscription_id", ASCENDING), ("period_start", ASCENDING), ("created_at", ASCENDING)], name="cycles"
         ),
+        # The admin's dashboard (galla/store/subscription_figures.py count_failed_charges): charges failed now whose
+        # last attempt fell this week.
+        IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="status_updated"),
     ],
     # An uploaded image's chunks, read in order (galla/store/images.py); GridFS keeps the same index on its own.
     "image_chunks": [IndexModel([("image_id", ASCENDING), ("n", ASCENDING)], name="image_n")],

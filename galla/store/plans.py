@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pymongo.errors import DuplicateKeyError
 
-from galla.payments.money import minimum_charge
+from galla.payments.money import Money, minimum_charge
 
 PLAN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 CURRENCY = re.compile(r"[A-Z]{3}")
@@ -80,11 +80,15 @@ class PlanTerms(PlanFields):
         for currency, amount in prices.items():
             if not CURRENCY.fullmatch(currency):
                 raise ValueError(f"{currency!r} is not an ISO 4217 currency code such as INR")
-            # Either gateway may take the buyer (routing, failover), so the price must clear both minimums.
-            floor = max((minimum_charge(gateway, currency) for gateway in GATEWAYS), key=lambda m: m.amount)
+            floor = smallest_plan_price(currency)
             if amount < floor.amount:
                 raise ValueError(f"{currency} {amount} is below the smallest charge, {floor.format()}")
         return prices
+
+
+def smallest_plan_price(currency: str) -> Money:
+    """The least a plan may charge in currency: either gateway may take the buyer (routing, failover), so both minimums."""
+    return max((minimum_charge(gateway, currency) for gateway in GATEWAYS), key=lambda m: m.amount)
 
 
 class Plan(PlanFields):
@@ -196,9 +200,10 @@ async def list_plan_versions(db: Any, plan_id: str) -> list[Plan]:
     return [to_plan(pointer, doc) async for doc in cursor]
 
 
-async def list_plans(db: Any) -> list[Plan]:
-    """Return the plans on sale at their current versions, in catalog order."""
-    pointers = [doc async for doc in db.plans.find({"active": True}).sort([("position", 1), ("_id", 1)])]
+async def list_plans(db: Any, *, off_sale_too: bool = False) -> list[Plan]:
+    """Return the plans on sale (with off_sale_too, every plan) at their current versions, in catalog order."""
+    query = {} if off_sale_too else {"active": True}
+    pointers = [doc async for doc in db.plans.find(query).sort([("position", 1), ("_id", 1)])]
     keys = [version_key(p["_id"], p["version"]) for p in pointers]
     versions = {doc["_id"]: doc async for doc in db.plan_versions.find({"_id": {"$in": keys}})}
     return [to_plan(p, versions[key]) for p, key in zip(pointers, keys, strict=True) if key in versions]

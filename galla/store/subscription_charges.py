@@ -115,10 +115,12 @@ async def reserve_charge_refund(db: Any, charge_id: str, entry: dict[str, Any], 
 async def settle_charge_refund(db: Any, charge_id: str, key: str, fields: dict[str, Any]) -> Charge | None:
     """Record what the gateway reported of a reserved refund: its id and status; processed counts as refunded
     once, failed frees what it reserved."""
-    doc = await db.subscription_charges.find_one({"_id": charge_id, "refunds.key": key}, {"refunds.$": True})
+    # The whole refunds list, not the positional projection {"refunds.$": True}: the embedded store (mongomock)
+    # does not implement positional projection, and a charge has few refunds.
+    doc = await db.subscription_charges.find_one({"_id": charge_id, "refunds.key": key}, {"refunds": True})
     if doc is None:
         return None
-    before = doc["refunds"][0]
+    before = next(refund for refund in doc["refunds"] if refund.get("key") == key)
     inc: dict[str, int] = {}
     status = fields.get("status")
     if status == "processed" and before.get("status") != "processed":

@@ -11,18 +11,26 @@ from galla.settings import Settings
 
 
 @pytest.fixture
-async def shop_url(database, unused_tcp_port_factory):
-    """The keyless app (both sandboxes mounted) on a real port; PUBLIC_URL is that port, as buyers see it."""
+async def served(database, unused_tcp_port_factory):
+    """The keyless app (both sandboxes mounted) on a real port, and the app; PUBLIC_URL is that port, as buyers see
+    it."""
     port = unused_tcp_port_factory()
     base = f"http://127.0.0.1:{port}"
-    runner = web.AppRunner(
-        create_app(Settings(_env_file=None, public_url=base, admin_password=ADMIN_PASSWORD), db=database, self_url=base)
+    app = create_app(
+        Settings(_env_file=None, public_url=base, admin_password=ADMIN_PASSWORD), db=database, self_url=base
     )
+    runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    yield base
+    yield base, app
     await runner.cleanup()
+
+
+@pytest.fixture
+async def shop_url(served):
+    """The served app's address."""
+    return served[0]
 
 
 @pytest.fixture

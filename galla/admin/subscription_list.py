@@ -1,0 +1,62 @@
+"""The admin's subscriptions list: its filters (status, plan, gateway) and search box read from a query string, each
+backed by an index (galla/store/db.py subscriptions: status_newest, plan_newest, gateway_newest, customer_email,
+name_words, and the gateway ids' unique indexes; our sbn_ id is _id)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from galla.admin.plan_form import list_plans_for_admin
+from galla.orders.context import Shop
+from galla.orders.errors import InvalidInput
+from galla.store.plans import PLAN_ID, Plan
+from galla.store.subscriptions import STATUSES, Subscription, list_subscriptions
+
+GATEWAYS = ("razorpay", "stripe")
+MAX_QUERY = 100
+LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionPage:
+    """The subscriptions found (newest first, at most LIMIT), the filters they were found with, and the plans."""
+
+    subscriptions: list[Subscription]
+    filters: dict[str, str]
+    plans: list[Plan]
+
+    @property
+    def more(self) -> bool:
+        """Whether the list was cut at LIMIT."""
+        return len(self.subscriptions) >= LIMIT
+
+
+def read_filters(query: Mapping[str, str]) -> dict[str, str]:
+    """The non-empty filters a query string asks for; InvalidInput naming a bad one."""
+    given = {k: query.get(k, "").strip() for k in ("q", "status", "plan", "gateway")}
+    given = {k: v for k, v in given.items() if v}
+    if given.get("status", "active") not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    if given.get("gateway", "stripe") not in GATEWAYS:
+        raise InvalidInput("gateway must be razorpay or stripe", field="gateway")
+    if not PLAN_ID.fullmatch(given.get("plan", "chai-club")):
+        raise InvalidInput("plan must be a plan's id, like chai-club", field="plan")
+    if len(given.get("q", "")) > MAX_QUERY:
+        raise InvalidInput(f"q: type at most {MAX_QUERY} characters", field="q")
+    return given
+
+
+async def read_page(shop: Shop, query: Mapping[str, str]) -> SubscriptionPage:
+    """The subscriptions the query string asks for, with every plan for the plan filter."""
+    plans = await list_plans_for_admin(shop)
+    filters = read_filters(query)
+    found = await list_subscriptions(
+        shop.db,
+        status=filters.get("status"),
+        plan_id=filters.get("plan"),
+        gateway=filters.get("gateway"),
+        text=filters.get("q"),
+        limit=LIMIT,
+    )
+    return SubscriptionPage(found, filters, plans)
