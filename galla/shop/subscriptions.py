@@ -84,7 +84,7 @@ async def show_subscription(request: web.Request) -> web.Response:
             await confirm_stripe_return(shop, sub_id, session_id)
             notice = {"kind": "success", "text": "Stripe has confirmed your subscription."}
         except NotFound:
-            raise
+            pass  # no such subscription (the load below says so), or one not paid through Stripe: nothing to confirm
         except CheckoutError as exc:
             notice, status = {"kind": "error", "text": exc.message}, exc.status
     sub, charges = await load_subscription_and_charges(shop, sub_id)
