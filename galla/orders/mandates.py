@@ -37,6 +37,7 @@ class Mandated(Protocol):
     amount: int
     currency: str
     payment_method: str | None
+    total_count: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +62,12 @@ def mandate_facts(sub: Mandated) -> MandateFacts | None:
     """The Indian mandate rules for a subscription paid by mandate through Razorpay in rupees; None otherwise."""
     if sub.gateway != "razorpay" or sub.currency != HOME_CURRENCY:
         return None
-    return rupee_mandate(sub.amount, sub.payment_method)
+    return rupee_mandate(sub.amount, sub.payment_method, sub.total_count)
 
 
-def rupee_mandate(amount: int, payment_method: str | None = None) -> MandateFacts:
-    """The mandate a debit of `amount` paise calls for, for the method chosen (any the plan allows when None)."""
+def rupee_mandate(amount: int, payment_method: str | None = None, total_count: int | None = None) -> MandateFacts:
+    """The mandate debits of `amount` paise call for (`total_count` of them, or until cancelled), for the method
+    chosen (any the plan allows when None)."""
     above = amount > FRICTIONLESS_LIMIT
     methods = tuple(
         method
@@ -74,7 +76,8 @@ def rupee_mandate(amount: int, payment_method: str | None = None) -> MandateFact
     )
     each = format_money(amount, HOME_CURRENCY)
     sender = NOTICE_SENDERS.get(payment_method or "", "your bank or UPI app")
-    lines = [f"You authorise debits of up to {each} each, one per billing period, until you cancel."]
+    until = f"{total_count} in all" if total_count else "until you cancel"
+    lines = [f"You authorise debits of up to {each} each, one per billing period, {until}."]
     if "upi" in methods:
         lines.append(
             f"UPI Autopay can carry it: each debit up to {format_money(FRICTIONLESS_LIMIT, 'INR')} goes through "

@@ -54,7 +54,7 @@ def price_plan(plan: Plan, country: str, live: frozenset[str]) -> dict[str, Any]
     except NoRoute:
         route = None
     amount = plan.prices[route.currency] if route else None
-    mandate = rupee_mandate(amount) if route and route.gateway == "razorpay" and amount else None
+    mandate = rupee_mandate(amount, total_count=plan.total_count) if route and route.gateway == "razorpay" and amount else None
     return {
         "id": plan.id,
         "name": plan.name,
@@ -84,7 +84,7 @@ async def show_subscription(request: web.Request) -> web.Response:
             await confirm_stripe_return(shop, sub_id, session_id)
             notice = {"kind": "success", "text": "Stripe has confirmed your subscription."}
         except NotFound:
-            raise
+            pass  # no such subscription (the load below says so), or one not paid through Stripe: nothing to confirm
         except CheckoutError as exc:
             notice, status = {"kind": "error", "text": exc.message}, exc.status
     sub, charges = await load_subscription_and_charges(shop, sub_id)
