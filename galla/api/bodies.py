@@ -7,14 +7,26 @@ from typing import Any
 
 from galla.api import responses
 from galla.orders.context import Shop
+from galla.orders.mandates import mandate_facts
 from galla.orders.quote import Quote
 from galla.orders.reconcile import ReconcileReport
 from galla.orders.refunds import refundable_amount
+from galla.orders.subscription_view import (
+    STATUS_LABELS as SUBSCRIPTION_LABELS,
+)
+from galla.orders.subscription_view import (
+    can_cancel,
+    charge_receipt_path,
+    format_shop_date,
+    next_charge_at,
+)
 from galla.orders.view import STATUS_LABELS, payment_options
 from galla.payments.money import format_money
 from galla.store.orders import Order
 from galla.store.plans import Plan
 from galla.store.products import Product
+from galla.store.subscription_charges import Charge
+from galla.store.subscriptions import Subscription
 from galla.webhooks.receive import WebhookReceipt
 
 
@@ -146,3 +158,89 @@ def describe_reconcile(report: ReconcileReport) -> responses.ReconcileReport:
 def describe_receipt(receipt: WebhookReceipt) -> responses.WebhookReceipt:
     """The answer to a stored webhook delivery."""
     return responses.WebhookReceipt(received=True, duplicate=receipt.duplicate, outcome=receipt.outcome)
+
+
+def subscription_fields(sub: Subscription) -> dict[str, Any]:
+    """What every answer about a subscription shows: its terms, locked when the buyer subscribed, and its mandate."""
+    mandate = mandate_facts(sub)
+    return {
+        "subscription_id": sub.id,
+        "status": sub.status,
+        "amount": sub.amount,
+        "amount_display": format_money(sub.amount, sub.currency),
+        "currency": sub.currency,
+        "plan": {
+            "id": sub.plan_id,
+            "version": sub.plan_version,
+            "name": sub.plan_name,
+            "interval": sub.interval,
+            "interval_count": sub.interval_count,
+            "total_count": sub.total_count,
+        },
+        "mandate": mandate.to_dict() if mandate else None,
+    }
+
+
+def describe_subscription_created(shop: Shop, sub: Subscription) -> responses.SubscriptionCreated:
+    """The body of a successful POST /api/subscriptions: the subscription and what starts it, the checkout.js
+    options or the Stripe Checkout Session its gateway's side builds."""
+    options = shop.subscription_provider(sub.gateway).subscription_options(shop, sub)
+    return responses.SubscriptionCreated.model_validate({**subscription_fields(sub), "gateway": sub.gateway, **options})
+
+
+def describe_subscription_state(sub: Subscription) -> responses.SubscriptionState:
+    """The subscription's status after the browser's report of its mandate."""
+    return responses.SubscriptionState(subscription_id=sub.id, status=sub.status)
+
+
+def describe_subscription_charge(charge: Charge) -> responses.SubscriptionCharge:
+    """One charge, as the buyer's page and the API show it."""
+    return responses.SubscriptionCharge(
+        id=charge.id,
+        status=charge.status,
+        amount=charge.amount,
+        amount_display=format_money(charge.amount, charge.currency),
+        currency=charge.currency,
+        attempts=charge.attempts,
+        period_start=charge.period_start,
+        period_end=charge.period_end,
+        period_display=" – ".join(format_shop_date(at) for at in (charge.period_start, charge.period_end) if at),
+        paid_at=charge.paid_at,
+        refunded_amount=charge.refunded_amount,
+        receipt_url=charge_receipt_path(charge),
+    )
+
+
+def describe_subscription(sub: Subscription, charges: list[Charge]) -> responses.SubscriptionView:
+    """The subscription as GET /api/subscriptions/{id} and the buyer's page show it."""
+    due = next_charge_at(sub)
+    next_charge = (
+        {
+            "at": due,
+            "at_display": format_shop_date(due),
+            "amount": sub.amount,
+            "amount_display": format_money(sub.amount, sub.currency),
+        }
+        if due
+        else None
+    )
+    return responses.SubscriptionView.model_validate(
+        {
+            **subscription_fields(sub),
+            "status_label": SUBSCRIPTION_LABELS.get(sub.status, sub.status),
+            "gateway": sub.gateway,
+            "customer": {"name": sub.customer.get("name", ""), "email": sub.customer.get("email", "")},
+            "created_at": sub.created_at,
+            "current_end": sub.current_end,
+            "next_charge": next_charge,
+            "cancel_at_period_end": sub.cancel_at_period_end,
+            "can_cancel": can_cancel(sub),
+            "portal": sub.gateway == "stripe" and bool(sub.stripe_customer_id),
+            "charges": [describe_subscription_charge(c) for c in sorted(charges, key=charge_order, reverse=True)],
+        }
+    )
+
+
+def charge_order(charge: Charge) -> Any:
+    """Charges by their period, then when they were recorded (for newest first)."""
+    return (charge.period_start or charge.created_at, charge.created_at)

@@ -57,6 +57,7 @@ TAGS = [
     {"name": "Catalog", "description": "Products and what a cart costs."},
     {"name": "Checkout", "description": "Placing an order and paying for it."},
     {"name": "Orders", "description": "An order's status, for the order page."},
+    {"name": "Subscriptions", "description": "Subscribing to a plan, its mandate, charges and cancelling."},
     {"name": "Admin", "description": "Refunds, capture and reconciliation, behind HTTP Basic auth."},
     {"name": "Webhooks", "description": "Signed events from Razorpay and Stripe."},
     {"name": "Operations", "description": "Liveness, readiness, metrics and this document."},
@@ -64,7 +65,7 @@ TAGS = [
 
 # The document's order: the buyer's API (its tags mixed, as its routes are added), the admin's, the webhooks, and
 # operations (the docs page groups them by tag in TAGS' order).
-SECTIONS = {"Catalog": 0, "Checkout": 0, "Orders": 0, "Admin": 1, "Webhooks": 2, "Operations": 3}
+SECTIONS = {"Catalog": 0, "Checkout": 0, "Orders": 0, "Subscriptions": 0, "Admin": 1, "Webhooks": 2, "Operations": 3}
 
 ERROR_TITLES = {
     400: "The request is malformed",

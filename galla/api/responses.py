@@ -12,6 +12,8 @@ from pydantic.json_schema import JsonDict
 
 from galla.payments.routing import RouteName
 from galla.store.orders import STATUSES
+from galla.store.subscription_charges import CHARGE_STATUSES
+from galla.store.subscriptions import STATUSES as SUBSCRIPTION_STATUSES
 
 Gateway = Literal["razorpay", "stripe"]
 if TYPE_CHECKING:  # to mypy a Literal of a tuple's values is no type: these are the statuses' strings
@@ -309,6 +311,146 @@ class RefundAccepted(AdminOrder):
     refund: Refund
 
 
+if TYPE_CHECKING:  # as OrderStatus above: the statuses' strings
+    SubscriptionStatus = str
+    ChargeStatus = str
+else:
+    SubscriptionStatus = Literal[SUBSCRIPTION_STATUSES]
+    ChargeStatus = Literal[CHARGE_STATUSES]
+
+
+class SubscribedPlan(_Body):
+    """The plan version a subscription is on: its terms as they were when the buyer subscribed."""
+
+    id: str
+    version: int = Field(description="The plan's version the subscription was made on; later edits make new ones.")
+    name: str
+    interval: Literal["week", "month", "year"]
+    interval_count: int
+    total_count: int | None = Field(description="How many charges the subscription makes; null: until cancelled.")
+
+
+class Mandate(_Body):
+    """The rules of the Indian mandate behind a subscription paid through Razorpay (SUBSCRIPTIONS.md §7)."""
+
+    # Built by galla.orders.mandates.MandateFacts.to_dict.
+
+    max_amount: MinorUnits = Field(description="The most one debit under the mandate takes: the plan's price.")
+    max_amount_display: str
+    methods: list[Literal["upi", "card", "emandate"]] = Field(description="The methods that can carry the mandate.")
+    upi_autopay: bool = Field(description="Whether UPI Autopay can carry it: each debit at most ₹15,000.")
+    afa_each_debit: bool = Field(description="Whether a card mandate needs the buyer's approval (AFA) on each debit.")
+    pre_debit_notice_hours: int = Field(description="The notice before each debit, at least, in hours.")
+    pre_debit_notice_by: str = Field(description="Who sends the pre-debit notice (the bank or UPI app, not the shop).")
+    lines: list[str] = Field(description="The same rules in sentences, as the pages show them.")
+
+
+class RazorpaySubscriptionOptions(_Open):
+    """The options to open checkout.js with for a subscription's mandate (no order_id, no amount)."""
+
+    key: str = Field(description="The Razorpay key id checkout.js authenticates with.")
+    subscription_id: str = Field(description="The Razorpay subscription (sub_…) whose mandate the buyer authorises.")
+    name: str
+    description: str
+    prefill: Prefill
+    notes: dict[str, str] = Field(description="Carries our subscription_id back in Razorpay's webhooks.")
+
+
+class _SubscriptionBase(_Body):
+    subscription_id: str
+    status: SubscriptionStatus
+    amount: MinorUnits = Field(description="Each charge, locked from the plan's version when the buyer subscribed.")
+    amount_display: str
+    currency: Currency
+    plan: SubscribedPlan
+    mandate: Mandate | None = Field(description="The Indian mandate's rules; null when paid through Stripe.")
+
+
+class RazorpaySubscriptionCreated(_SubscriptionBase):
+    """A subscription paid through Razorpay: open checkout.js with `razorpay` to authorise its mandate."""
+
+    gateway: Literal["razorpay"]
+    razorpay: RazorpaySubscriptionOptions
+
+
+class StripeSubscriptionCreated(_SubscriptionBase):
+    """A subscription paid through Stripe: send the buyer to `stripe.url`, Checkout in subscription mode."""
+
+    gateway: Literal["stripe"]
+    stripe: StripeRedirect
+
+
+class SubscriptionCreated(
+    RootModel[Annotated[RazorpaySubscriptionCreated | StripeSubscriptionCreated, Field(discriminator="gateway")]]
+):
+    """A subscription and what starts it: checkout.js options (Razorpay) or a Checkout Session (Stripe)."""
+
+    # Built by galla.api.bodies.describe_subscription_created.
+
+
+class SubscriptionState(_Body):
+    """The subscription's status after the browser's report."""
+
+    subscription_id: str
+    status: SubscriptionStatus
+
+
+class NextCharge(_Body):
+    """When the next charge falls due and how much it is."""
+
+    at: datetime
+    at_display: str = Field(description="The date in the shop's time zone, as the buyer's page shows it.")
+    amount: MinorUnits
+    amount_display: str
+
+
+class SubscriptionCharge(_Body):
+    """One charge of a subscription (one invoice at the gateway)."""
+
+    id: str
+    status: ChargeStatus
+    amount: MinorUnits
+    amount_display: str
+    currency: Currency
+    attempts: int
+    period_start: datetime | None
+    period_end: datetime | None
+    period_display: str = Field(description="The period the charge pays for, as dates in the shop's time zone.")
+    paid_at: datetime | None
+    refunded_amount: MinorUnits
+    receipt_url: str | None = Field(description="The charge's receipt page, once paid.")
+
+
+class SubscriptionView(_Body):
+    """A subscription as its buyer sees it."""
+
+    # Built by galla.api.bodies.describe_subscription.
+
+    subscription_id: str
+    status: SubscriptionStatus
+    status_label: str
+    gateway: Gateway
+    amount: MinorUnits
+    amount_display: str
+    currency: Currency
+    plan: SubscribedPlan
+    customer: BuyerCustomer
+    created_at: datetime
+    current_end: datetime | None = Field(description="When the period paid for ends.")
+    next_charge: NextCharge | None = Field(description="Null when no charge is due (ended, or cancelling).")
+    cancel_at_period_end: bool = Field(description="True once cancelled: it stops when the period paid for ends.")
+    can_cancel: bool = Field(description="Whether POST /api/subscriptions/{subscription_id}/cancel may be called.")
+    portal: bool = Field(description="Whether POST /api/subscriptions/{subscription_id}/portal opens Stripe's portal.")
+    charges: list[SubscriptionCharge] = Field(description="Every charge, newest first.")
+    mandate: Mandate | None
+
+
+class PortalSession(_Body):
+    """Stripe's customer portal, opened for this subscription's customer (a short-lived address: use it at once)."""
+
+    url: str
+
+
 class ReconcileReport(_Body):
     """What one reconciliation pass looked at and changed."""
 
@@ -380,4 +522,10 @@ class CheckoutFailure(ErrorBody):
         None,
         json_schema_extra=absent_when_unset,
         description="The order, kept pending: pay it later with POST /api/orders/{order_id}/pay.",
+    )
+    subscription_id: str | None = Field(
+        None,
+        json_schema_extra=absent_when_unset,
+        description="The subscription, kept `created`: send POST /api/subscriptions again with the same "
+        "Idempotency-Key to open it.",
     )

@@ -16,6 +16,9 @@ from galla.api.bodies import (
     describe_plan,
     describe_plans,
     describe_quote,
+    describe_subscription,
+    describe_subscription_created,
+    describe_subscription_state,
 )
 from galla.api.documented import (
     BODY_ERRORS,
@@ -31,10 +34,27 @@ from galla.api.documented import (
 from galla.ops.metrics import METRICS
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError
-from galla.orders.inputs import CartRequest, CheckoutRequest, RazorpayFailedRequest, RazorpayVerifyRequest
+from galla.orders.inputs import (
+    CancelSubscriptionRequest,
+    CartRequest,
+    CheckoutRequest,
+    RazorpayFailedRequest,
+    RazorpaySubscriptionVerifyRequest,
+    RazorpayVerifyRequest,
+    StripeSubscriptionReturnRequest,
+    SubscribeRequest,
+)
 from galla.orders.place import place_order
 from galla.orders.plans import load_plan, load_plans
 from galla.orders.quote import quote_cart
+from galla.orders.subscribe import place_subscription
+from galla.orders.subscription_actions import (
+    cancel_at_period_end,
+    confirm_razorpay_mandate,
+    confirm_stripe_return,
+    load_subscription_and_charges,
+    portal_url,
+)
 from galla.payments.razorpay.confirm import confirm_razorpay_payment, prepare_payment, record_failed_payment
 from galla.payments.stripe.confirm import load_order_after_return
 from galla.shop.catalog import load_catalog
@@ -303,3 +323,159 @@ async def post_order_pay(request: web.Request) -> web.Response:
     shop = request.config_dict[SHOP]
     order = await prepare_payment(shop, request.match_info["order_id"])
     return model_response(describe_checkout(shop, order))
+
+
+SUBSCRIPTION_ID = parameter(
+    "subscription_id",
+    "path",
+    "Our subscription id, as POST /api/subscriptions returned it.",
+    {"type": "string", "minLength": 1},
+    example="sbn_4Ck0dI2SxPjJ7mF1aQzW",
+)
+SUBSCRIBE_EXAMPLE = {"plan_id": "chai-club", "customer": CHECKOUT_EXAMPLE["customer"], "country": "IN"}
+SUBSCRIPTION_VERIFY_EXAMPLE = {
+    "subscription_id": "sbn_4Ck0dI2SxPjJ7mF1aQzW",
+    "razorpay_payment_id": "pay_Nz1ZfK2qXo9sRa",
+    "razorpay_subscription_id": "sub_Nz1ZbWkY3mQ8pT",
+    "razorpay_signature": "0d4e3f9a2b7c",
+}
+# What a subscription's own actions may refuse besides a bad body.
+SUBSCRIPTION_ERRORS = ((404, "not_found"), PUBLIC_GATEWAY_LIMIT, *GATEWAY_ERRORS, DATABASE_DOWN)
+
+
+@routes.post("/api/subscriptions")
+@documented(
+    "createSubscription",
+    "Subscriptions",
+    "Store a `created` subscription to a plan, routed like a checkout (buyers in India through Razorpay in rupees, "
+    "elsewhere through Stripe in their currency), at the plan's current version and price, locked; then open it: "
+    "checkout.js options carrying a Razorpay `subscription_id` (UPI Autopay, card or netbanking mandate), or a "
+    "Stripe Checkout Session in subscription mode. `mandate` states the Indian mandate's rules. A subscription never "
+    "fails over to another gateway (its mandate lives at one): when its gateway is down the answer is 503 and the "
+    "error carries the kept `subscription_id`.",
+    {201: Answer("The subscription, and what starts it.", responses.SubscriptionCreated, headers=REPLAYED_HEADER)},
+    errors=(
+        *BODY_ERRORS,
+        (404, "not_found"),
+        (409, "request_in_progress"),
+        (422, "not_for_sale"),
+        (422, "gateway_off"),
+        (422, "idempotency_key_reused"),
+        (429, "rate_limited"),
+        *GATEWAY_ERRORS,
+        DATABASE_DOWN,
+    ),
+    kept_order=True,
+    parameters=(idempotency_key("answers with the same subscription instead of making another"),),
+    request=SubscribeRequest,
+    example=SUBSCRIBE_EXAMPLE,
+)
+@places_orders
+async def post_subscription(request: web.Request) -> web.Response:
+    """Subscribe to a plan."""
+    key = read_idempotency_key(request)
+    shop = request.config_dict[SHOP]
+    sub, created = await place_subscription(shop, await read_model(request, SubscribeRequest), key)
+    headers = {} if created else {"Idempotent-Replayed": "true"}
+    return model_response(describe_subscription_created(shop, sub), status=201, headers=headers)
+
+
+@routes.post("/api/subscriptions/razorpay/verify")
+@documented(
+    "verifyRazorpaySubscription",
+    "Subscriptions",
+    "What checkout.js's handler received once the buyer authorised the mandate. The signature is checked against "
+    "the Razorpay subscription id stored for this subscription, then Razorpay is asked what the payment and the "
+    "subscription really are. A forged or swapped report is refused (`signature_invalid`) and nothing is stored.",
+    {200: Answer("The subscription's status after the authorisation.", responses.SubscriptionState)},
+    errors=(*BODY_ERRORS, (400, "signature_invalid"), *SUBSCRIPTION_ERRORS),
+    request=RazorpaySubscriptionVerifyRequest,
+    example=SUBSCRIPTION_VERIFY_EXAMPLE,
+)
+@calls_gateway()
+async def post_razorpay_subscription_verify(request: web.Request) -> web.Response:
+    """Confirm a Razorpay subscription's mandate."""
+    body = await read_model(request, RazorpaySubscriptionVerifyRequest)
+    sub = await confirm_razorpay_mandate(request.config_dict[SHOP], body)
+    return model_response(describe_subscription_state(sub))
+
+
+@routes.post("/api/subscriptions/{subscription_id}/stripe/return")
+@documented(
+    "returnFromStripeSubscription",
+    "Subscriptions",
+    "The Checkout Session Stripe sent the buyer back with: it must be the one opened for this subscription, and "
+    "Stripe is asked what it became.",
+    {200: Answer("The subscription's status after the return.", responses.SubscriptionState)},
+    errors=(*BODY_ERRORS, (400, "session_invalid"), (422, "session_invalid"), *SUBSCRIPTION_ERRORS),
+    parameters=(SUBSCRIPTION_ID,),
+    request=StripeSubscriptionReturnRequest,
+    example={"session_id": "cs_test_a1B2c3D4"},
+)
+@calls_gateway()
+async def post_stripe_subscription_return(request: web.Request) -> web.Response:
+    """Confirm a return from Stripe's subscription page."""
+    body = await read_model(request, StripeSubscriptionReturnRequest)
+    sub = await confirm_stripe_return(request.config_dict[SHOP], request.match_info["subscription_id"], body.session_id)
+    return model_response(describe_subscription_state(sub))
+
+
+@routes.get("/api/subscriptions/{subscription_id}")
+@documented(
+    "getSubscription",
+    "Subscriptions",
+    "Status, plan, the next charge's date and amount, every charge with its receipt, whether it stops at the end of "
+    "the period, and the Indian mandate's rules (Razorpay).",
+    {200: Answer("The subscription.", responses.SubscriptionView)},
+    errors=((404, "not_found"), DATABASE_DOWN),
+    parameters=(SUBSCRIPTION_ID,),
+)
+async def get_subscription(request: web.Request) -> web.Response:
+    """A subscription's status and charges."""
+    sub, charges = await load_subscription_and_charges(request.config_dict[SHOP], request.match_info["subscription_id"])
+    return model_response(describe_subscription(sub, charges))
+
+
+@routes.post("/api/subscriptions/{subscription_id}/cancel")
+@documented(
+    "cancelSubscription",
+    "Subscriptions",
+    "Cancel an active subscription at the end of the period already paid for (a buyer cannot cancel at once): no "
+    "charge after it. Asking again changes nothing. One not active (not started, retrying, halted, paused) is "
+    "refused: the shop cancels those.",
+    {200: Answer("The subscription, stopping at the period's end.", responses.SubscriptionState)},
+    errors=(
+        *BODY_ERRORS,
+        (409, "subscription_ended"),
+        (409, "subscription_not_active"),
+        *SUBSCRIPTION_ERRORS,
+    ),
+    parameters=(SUBSCRIPTION_ID,),
+    request=CancelSubscriptionRequest,
+    example={"at_period_end": True},
+    body_required=False,
+)
+@calls_gateway()
+async def post_subscription_cancel(request: web.Request) -> web.Response:
+    """Cancel a subscription at the end of its period."""
+    if request.can_read_body:
+        await read_model(request, CancelSubscriptionRequest)
+    sub = await cancel_at_period_end(request.config_dict[SHOP], request.match_info["subscription_id"])
+    return model_response(describe_subscription_state(sub))
+
+
+@routes.post("/api/subscriptions/{subscription_id}/portal")
+@documented(
+    "openSubscriptionPortal",
+    "Subscriptions",
+    "A fresh Stripe customer portal session for a subscription paid through Stripe, returning to its page: the "
+    "buyer changes the card or cancels there. Open `url` at once; it is short-lived.",
+    {200: Answer("Where the portal is.", responses.PortalSession)},
+    errors=((409, "no_portal"), *SUBSCRIPTION_ERRORS),
+    parameters=(SUBSCRIPTION_ID,),
+)
+@calls_gateway()
+async def post_subscription_portal(request: web.Request) -> web.Response:
+    """Open Stripe's customer portal for a subscription."""
+    url = await portal_url(request.config_dict[SHOP], request.match_info["subscription_id"])
+    return model_response(responses.PortalSession(url=url))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import phonenumbers
 from pydantic import (
@@ -112,10 +112,11 @@ def phone_in_e164(phone: str, country: str, field: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-class CartRequest(_Body):
-    """POST /api/checkout/quote: what a cart costs a buyer in a country, and through which gateway."""
+class BuyerRequest(_Body):
+    """What routes a buyer (checkout or subscription): their country, and whether they pay by international card.
 
-    items: Annotated[list[CartItem], Field(min_length=1, max_length=50)]
+    Its fields, and a subclass's customer fields, are checked by the checkout form's rules (parse_body)."""
+
     country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2)]
     # Buyers in India may choose Stripe ("pay with an international card") over Razorpay.
     international_card: StrictBool = False
@@ -126,6 +127,12 @@ class CartRequest(_Body):
         if not value.isalpha() or value not in COUNTRIES:
             raise ValueError(COUNTRY.invalid)
         return value
+
+
+class CartRequest(BuyerRequest):
+    """POST /api/checkout/quote: what a cart costs a buyer in a country, and through which gateway."""
+
+    items: Annotated[list[CartItem], Field(min_length=1, max_length=50)]
 
     def quantities(self) -> dict[str, int]:
         """Quantities by product, lines for the same product added together."""
@@ -201,9 +208,13 @@ def razorpay_id(prefix: str, noun: str) -> Any:
 if TYPE_CHECKING:  # to mypy a call's result is no type: these are the strings they validate
     RazorpayPaymentId = str
     RazorpayOrderId = str
+    RazorpaySubscriptionId = str
 else:
     RazorpayPaymentId = razorpay_id("pay", "payment")
     RazorpayOrderId = razorpay_id("order", "order")
+    # sub_ and 14 characters, as SUBSCRIPTIONS.md §1 shows them (sub_00000000000001 in razorpay.com/docs/api/payments/
+    # subscriptions/create-subscription).
+    RazorpaySubscriptionId = razorpay_id("sub", "subscription")
 
 
 class RazorpayVerifyRequest(_Body):
@@ -270,7 +281,7 @@ def parse_body(model: type[BaseModel], data: Any) -> Any:
         loc = tuple(p for p in first["loc"] if p not in ("function-after",))
         at = field_path(loc) or None
         # A field of the checkout form: the message its rule gives, the one the page shows too.
-        rule = checkout_rules(country_of(data)).get(at or "") if issubclass(model, CartRequest) else None
+        rule = checkout_rules(country_of(data)).get(at or "") if issubclass(model, BuyerRequest) else None
         if rule is not None:
             message = str(broken) if isinstance(broken, RuleBroken) else rule.message_for(first["type"])
             raise InvalidInput(message, field=at) from None
@@ -289,6 +300,47 @@ def country_of(data: Any) -> str:
     country = data.get("country") if isinstance(data, dict) else None
     country = country.strip().upper() if isinstance(country, str) else ""
     return country if country in COUNTRIES else "IN"
+
+
+class SubscribeRequest(BuyerRequest):
+    """POST /api/subscriptions: a buyer subscribing to a plan, routed like a checkout (no delivery address)."""
+
+    plan_id: Identifier
+    customer: Customer
+
+    @model_validator(mode="after")
+    def _phone_in_e164(self) -> SubscribeRequest:
+        self.customer.phone = phone_in_e164(self.customer.phone, self.country, "customer.phone")
+        return self
+
+
+class RazorpaySubscriptionVerifyRequest(_Body):
+    """POST /api/subscriptions/razorpay/verify: what checkout.js's handler received for a subscription's mandate."""
+
+    subscription_id: Identifier
+    razorpay_payment_id: RazorpayPaymentId
+    razorpay_subscription_id: RazorpaySubscriptionId
+    razorpay_signature: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+# Stripe's Checkout Session ids, as the order page's session_id parameter takes them (galla.api.routes.SESSION_ID).
+StripeSessionId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^cs_(test|live)_[A-Za-z0-9]{1,250}$")
+]
+
+
+class StripeSubscriptionReturnRequest(_Body):
+    """POST /api/subscriptions/{id}/stripe/return: the Checkout Session Stripe sent the buyer back from."""
+
+    session_id: StripeSessionId
+
+
+class CancelSubscriptionRequest(_Body):
+    """POST /api/subscriptions/{id}/cancel: a buyer may cancel only at the end of the period already paid for."""
+
+    at_period_end: Literal[True] = Field(
+        True, description="Must be true: the subscription runs to the end of the period paid for, then stops."
+    )
 
 
 class RefundRequest(_Body):

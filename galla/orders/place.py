@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from galla.orders.context import Shop
-from galla.orders.errors import CheckoutError, Conflict, InvalidInput
+from galla.orders.errors import CheckoutError, Conflict
 from galla.orders.failover import open_payment_or_fail_over
+from galla.orders.idempotency import claim_or_replay, still_in_progress
 from galla.orders.inputs import CheckoutRequest
 from galla.orders.quote import Quote, quote_cart
 from galla.orders.states import OrderStatus
 from galla.orders.view import load_order, new_order_id
 from galla.store.customers import upsert_customer
-from galla.store.idempotency import claim_key, release_key
+from galla.store.idempotency import release_key
 from galla.store.orders import Order, get_order, insert_order, now
-
-
-class IdempotencyKeyReused(InvalidInput, code="idempotency_key_reused"):
-    """An Idempotency-Key sent again with another body."""
 
 
 async def place_order(shop: Shop, request: CheckoutRequest, idempotency_key: str | None) -> tuple[Order, bool]:
     """Create the order and open its payment at the gateway its route names; return it and whether it is new."""
     quote = await quote_cart(shop, request)
     order_id = new_order_id()
-    if idempotency_key:
-        digest = fingerprint(request)
-        earlier = await claim_key(shop.db, idempotency_key, fingerprint=digest, order_id=order_id)
-        if earlier is not None:
-            return await replay_order(shop, earlier, digest), False
+    if idempotency_key and (earlier := await claim_or_replay(shop.db, idempotency_key, request, order_id)):
+        return await replay_order(shop, earlier), False
     try:
         await upsert_customer(
             shop.db, email=str(request.customer.email), name=request.customer.name, phone=request.customer.phone
@@ -75,25 +67,11 @@ def new_order_doc(order_id: str, request: CheckoutRequest, quote: Quote, shop: S
     }
 
 
-def fingerprint(request: CheckoutRequest) -> str:
-    """A digest of the validated request, so a reused Idempotency-Key can be compared."""
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-async def replay_order(shop: Shop, earlier: dict[str, Any], digest: str) -> Order:
-    """Answer a repeated Idempotency-Key with the order it made, if the body is the same."""
-    if earlier.get("fingerprint") != digest:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was used with a different request body", field="Idempotency-Key"
-        )
-    order = await get_order(shop.db, earlier["order_id"])
+async def replay_order(shop: Shop, order_id: str) -> Order:
+    """Answer a repeated Idempotency-Key with the order its first request made."""
+    order = await get_order(shop.db, order_id)
     if order is None:
-        raise Conflict(
-            "the first request with this Idempotency-Key is still being processed",
-            code="request_in_progress",
-            headers={"Retry-After": "1"},
-        )
+        raise still_in_progress()
     if order.status == OrderStatus.PENDING:
         order = await open_payment(shop, order)
     return order

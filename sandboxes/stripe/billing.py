@@ -188,6 +188,25 @@ def build_invoice(
     }
 
 
+def build_invoice_payment(*, invoice: dict[str, Any], intent_id: str, now: int) -> dict[str, Any]:
+    """Return the paid InvoicePayment of an invoice (stripe-python _invoice_payment.py; docs.stripe.com/api/
+    invoice-payment/object: payment {type: payment_intent, payment_intent})."""
+    return {
+        "id": new_id("inpay_"),
+        "object": "invoice_payment",
+        "amount_paid": invoice["amount_paid"],
+        "amount_requested": invoice["amount_due"],
+        "created": now,
+        "currency": invoice["currency"],
+        "invoice": invoice["id"],
+        "is_default": True,
+        "livemode": False,
+        "payment": {"type": "payment_intent", "payment_intent": intent_id},
+        "status": "paid",
+        "status_transitions": {"canceled_at": None, "paid_at": now},
+    }
+
+
 # -- charging --------------------------------------------------------------------------------------
 
 
@@ -229,13 +248,17 @@ class Charger:
         intent.update(status="succeeded", amount_received=intent["amount"], payment_method=charge["payment_method"])
         self.state.record("charge.succeeded", charge)
         self.state.record("payment_intent.succeeded", intent)
-        self.mark_paid(invoice, now)
+        self.mark_paid(invoice, intent["id"], now)
         return True
 
-    def mark_paid(self, invoice: dict[str, Any], now: int) -> None:
-        """Record an invoice paid: invoice.paid and invoice.payment_succeeded both fire (§14, _event.py)."""
+    def mark_paid(self, invoice: dict[str, Any], intent_id: str, now: int) -> None:
+        """Record an invoice paid by a PaymentIntent: invoice.paid and invoice.payment_succeeded both fire (§14,
+        _event.py), and the InvoicePayment tying them is kept for `payments` (includable: expand[]=payments)."""
         invoice.update(status="paid", amount_paid=invoice["amount_due"], amount_remaining=0, next_payment_attempt=None)
         invoice["status_transitions"]["paid_at"] = now
+        self.state.invoice_payments.setdefault(invoice["id"], []).append(
+            build_invoice_payment(invoice=invoice, intent_id=intent_id, now=now)
+        )
         self.state.record("invoice.paid", invoice)
         self.state.record("invoice.payment_succeeded", invoice)
 

@@ -56,6 +56,21 @@ INVOICE_LIST = hash_of(
         **unsupported_all("collection_method", "due_date", "customer_account"),
     }
 )
+# stripe-python 16.1.0 params/_subscription_pause_params.py and _subscription_resume_params.py; the pause endpoint
+# came with 2026-09-30.endive (docs.stripe.com/changelog/endive/2026-09-30/pause-subscription).
+SUBSCRIPTION_PAUSE = hash_of(
+    {"type": text(choices=("subscription",)), "expand": EXPAND, **unsupported_all("bill_for", "invoicing_behavior")}
+)
+SUBSCRIPTION_RESUME = hash_of(
+    {
+        # An object in this version: {type: now | unchanged}.
+        "billing_cycle_anchor": hash_of({"type": text(choices=("now", "unchanged"))}, required=["type"]),
+        # The sandbox makes no prorations: it takes only "none".
+        "proration_behavior": text(choices=("none",)),
+        "expand": EXPAND,
+        **unsupported_all("payment_behavior", "proration_date"),
+    }
+)
 CLOCK_CREATE = hash_of(
     {"frozen_time": integer(0), "name": text(300), "expand": EXPAND, "customer": unsupported},
     required=["frozen_time"],
@@ -88,6 +103,26 @@ async def cancel_subscription(request: web.Request) -> web.Response:
     """Cancel a subscription now."""
     fields = await read(request, SUBSCRIPTION_CANCEL)
     found = billing_of(request).cancel(request.match_info["subscription_id"], request_ref(request))
+    return answer(request, found, fields)
+
+
+@routes.post("/v1/subscriptions/{subscription_id}/pause", name="api.pause_subscription")
+async def pause_subscription(request: web.Request) -> web.Response:
+    """Pause an active subscription: no invoices and no new periods until it is resumed."""
+    fields = await read(request, SUBSCRIPTION_PAUSE)
+    found = billing_of(request).pause(request.match_info["subscription_id"], request_ref(request))
+    return answer(request, found, fields)
+
+
+@routes.post("/v1/subscriptions/{subscription_id}/resume", name="api.resume_subscription")
+async def resume_subscription(request: web.Request) -> web.Response:
+    """Resume a paused subscription, its billing cycle anchor unchanged (the sandbox plays no other)."""
+    fields = await read(request, SUBSCRIPTION_RESUME)
+    found = billing_of(request).resume(
+        request.match_info["subscription_id"],
+        fields.get("billing_cycle_anchor", {"type": "now"})["type"],
+        request_ref(request),
+    )
     return answer(request, found, fields)
 
 

@@ -23,7 +23,7 @@ EXPANDABLE: dict[str, dict[str, str]] = {
         "invoice": "invoices",
     },
     "subscription": {"customer": "customers", "latest_invoice": "invoices", "test_clock": "test_clocks"},
-    "invoice": {"customer": "customers"},
+    "invoice": {"customer": "customers", "payments": "invoice_payments"},
     "payment_intent": {"latest_charge": "charges", "customer": "customers"},
     "charge": {"payment_intent": "payment_intents", "customer": "customers", "balance_transaction": ""},
     "refund": {"charge": "charges", "payment_intent": "payment_intents", "balance_transaction": ""},

@@ -116,6 +116,8 @@ class StripeSandboxState:
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     test_clocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     portal_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Each invoice's InvoicePayments, shown on the invoice only when expanded (`payments` is includable).
+    invoice_payments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # The card behind each saved PaymentMethod id, charged again at each renewal (never on an object).
     saved_cards: dict[str, CardInput] = field(default_factory=dict)
     # Billing's setting for a subscription whose retries all failed: "cancel" it or mark it "unpaid" (§15).
@@ -168,6 +170,9 @@ class StripeSandboxState:
         if table == "line_items":
             items = self.line_items[parent["id"]]
             return list_object(items[:10], f"/v1/checkout/sessions/{parent['id']}/line_items", has_more=len(items) > 10)
+        if table == "invoice_payments":
+            paid = self.invoice_payments.get(parent["id"], [])
+            return list_object(list(paid), f"/v1/invoice_payments?invoice={parent['id']}")
         object_id = parent.get(field_name)
         return None if object_id is None else getattr(self, table)[object_id]
 

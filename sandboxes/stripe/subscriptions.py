@@ -108,7 +108,7 @@ class Subscriptions:
         invoice = self.open_invoice(subscription, "subscription_create", (now, now), now)
         invoice.update(attempted=True, attempt_count=1)
         self.state.record("customer.subscription.created", subscription)
-        Charger(self.state).mark_paid(invoice, now)
+        Charger(self.state).mark_paid(invoice, session["payment_intent"], now)
         session.update(subscription=subscription["id"], invoice=invoice["id"])
         return subscription
 
@@ -187,11 +187,11 @@ class Subscriptions:
         else:
             self.end(subscription, now, reason="payment_failed")
 
-    def set_status(self, subscription: dict[str, Any], status: str) -> None:
+    def set_status(self, subscription: dict[str, Any], status: str, via: RequestRef | None = None) -> None:
         """Change the status and send customer.subscription.updated with the old one."""
         previous = subscription["status"]
         subscription["status"] = status
-        self.state.record("customer.subscription.updated", subscription, previous={"status": previous})
+        self.state.record("customer.subscription.updated", subscription, via, previous={"status": previous})
 
     # -- changing and ending -------------------------------------------------------------------------
 
@@ -224,6 +224,32 @@ class Subscriptions:
             subscription["metadata"] = {key: value for key, value in subscription["metadata"].items() if value != ""}
         if previous:
             self.state.record("customer.subscription.updated", subscription, via, previous=previous)
+        return subscription
+
+    def pause(self, subscription_id: str, via: RequestRef | None = None) -> dict[str, Any]:
+        """POST /v1/subscriptions/{id}/pause: "A paused subscription does not generate invoices and will not advance
+        to new billing periods" (stripe-python _subscription_service.py pause); only an active one pauses here."""
+        subscription = self.get(subscription_id)
+        if subscription["status"] != "active":
+            raise StripeError(f"Only an active subscription can be paused; this one is {subscription['status']}.")
+        self.set_status(subscription, "paused", via)
+        self.state.record("customer.subscription.paused", subscription, via)
+        return subscription
+
+    def resume(self, subscription_id: str, anchor: str, via: RequestRef | None = None) -> dict[str, Any]:
+        """POST /v1/subscriptions/{id}/resume with billing_cycle_anchor=unchanged: active again, and the period
+        that ended while paused is billed as the next renewal (the clock runs it). Stripe's default, `now`, starts a
+        new period with a resumption invoice, which the sandbox does not play."""
+        subscription = self.get(subscription_id)
+        if subscription["status"] != "paused":
+            raise StripeError(f"Only a paused subscription can be resumed; this one is {subscription['status']}.")
+        if anchor != "unchanged":
+            raise StripeError(
+                "The Stripe sandbox resumes only with billing_cycle_anchor=unchanged (Stripe's default is now).",
+                param="billing_cycle_anchor",
+            )
+        self.set_status(subscription, "active", via)
+        self.state.record("customer.subscription.resumed", subscription, via)
         return subscription
 
     def cancel(self, subscription_id: str, via: RequestRef | None = None) -> dict[str, Any]:

@@ -17,14 +17,13 @@ from html import unescape
 import pytest
 from support.admin import hidden_token, sign_in
 from support.app import ADMIN
-from support.subscriptions import STARTED, store_charge, store_subscription, subscribe_through_razorpay
-from support.webhooks import razorpay_secret
+from support.stored_subscriptions import STARTED, store_charge, store_subscription, subscribe_through_razorpay
 
 from galla.store.db import INDEXES
 from galla.store.subscription_charges import get_charge, list_charges
 from galla.store.subscriptions import get_subscription, match_text
 from galla.web.state import DATABASE
-from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_SUBSCRIPTIONS
+from sandboxes.razorpay import SANDBOX_SUBSCRIPTIONS
 
 DAY = timedelta(days=1)
 
@@ -38,16 +37,6 @@ async def listed(client, query: str = "") -> list[str]:
     resp = await client.get(f"/admin/subscriptions{query}", headers=ADMIN)
     assert resp.status == 200, await resp.text()
     return re.findall(r'<tr data-subscription-id="([^"]+)"', await resp.text())
-
-
-@pytest.fixture
-async def app(make_client, razorpay_sandbox):
-    """The app, with the Razorpay sandbox sending its signed webhooks to it."""
-    client = await make_client()
-    sender = razorpay_sandbox.server.app[RAZORPAY_WEBHOOKS]
-    sender.url, sender.secret = str(client.make_url("/webhooks/razorpay")), razorpay_secret(client)
-    sender.knobs.retry_delays = (0.01, 0.02, 0.05, 0.1)
-    return client
 
 
 # -- the list -----------------------------------------------------------------------------------------------------
@@ -189,8 +178,7 @@ def remote_status(sandbox, razorpay_id: str) -> tuple[str, bool]:
     return book.subscriptions[razorpay_id]["status"], razorpay_id in book.cancel_at_end
 
 
-async def test_pause_resume_and_cancel_go_to_the_gateway_and_show_what_it_reports(app, razorpay_sandbox):
-    client = app
+async def test_pause_resume_and_cancel_go_to_the_gateway_and_show_what_it_reports(client, razorpay_sandbox):
     sub = await subscribe_through_razorpay(client, razorpay_sandbox)
     assert sub.status == "active", sub
     rid = sub.razorpay_subscription_id
@@ -219,8 +207,7 @@ async def test_pause_resume_and_cancel_go_to_the_gateway_and_show_what_it_report
     assert "Status → Cancelled" in titles
 
 
-async def test_an_action_the_state_does_not_allow_is_refused_and_nothing_is_sent(app, razorpay_sandbox):
-    client = app
+async def test_an_action_the_state_does_not_allow_is_refused_and_nothing_is_sent(client, razorpay_sandbox):
     sub = await subscribe_through_razorpay(client, razorpay_sandbox)
     resp = await client.post(f"/admin/subscriptions/{sub.id}/actions/resume", headers=ADMIN)
     page = await resp.text()
@@ -230,8 +217,7 @@ async def test_an_action_the_state_does_not_allow_is_refused_and_nothing_is_sent
     assert resp.status == 404 and 'data-field="action"' in await resp.text()
 
 
-async def test_a_charge_is_refunded_after_confirming_and_never_beyond_what_it_took(app, razorpay_sandbox):
-    client = app
+async def test_a_charge_is_refunded_after_confirming_and_never_beyond_what_it_took(client, razorpay_sandbox):
     db = client.app[DATABASE].db
     sub = await subscribe_through_razorpay(client, razorpay_sandbox)
     (charge,) = await list_charges(db, sub.id)
@@ -257,8 +243,7 @@ async def test_a_charge_is_refunded_after_confirming_and_never_beyond_what_it_to
     assert "Refund " in text_of(page) and "₹200.00" in text_of(page)
 
 
-async def test_a_signed_in_admin_needs_the_forms_csrf_token(app, razorpay_sandbox):
-    client = app
+async def test_a_signed_in_admin_needs_the_forms_csrf_token(client, razorpay_sandbox):
     sub = await subscribe_through_razorpay(client, razorpay_sandbox)
     csrf = await sign_in(client)
     page = await (await client.get(f"/admin/subscriptions/{sub.id}")).text()

@@ -11,7 +11,7 @@ from html import unescape
 
 import pytest
 from support.app import ADMIN
-from support.subscriptions import store_charge, store_subscription
+from support.stored_subscriptions import store_charge, store_subscription
 
 from galla.admin.subscription_figures import build_subscription_figures, monthly_amount, sum_monthly
 from galla.store.db import INDEXES

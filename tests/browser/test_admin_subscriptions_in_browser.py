@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from support.axe import check_page
 from support.browser import NEEDS_BROWSER, sign_in
-from support.subscriptions import store_charge, store_subscription
+from support.stored_subscriptions import store_charge, store_subscription
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 WIDTHS = (390, 1280)

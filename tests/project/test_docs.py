@@ -17,7 +17,15 @@ from sandboxes.stripe import create_stripe_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-PAGES = ("README.md", "MONEY_FLOWS.md", "GOING_LIVE.md", "MONGODB.md", "BENCHMARKS.md", "CONTRACTS.md")
+PAGES = (
+    "README.md",
+    "MONEY_FLOWS.md",
+    "GOING_LIVE.md",
+    "MONGODB.md",
+    "BENCHMARKS.md",
+    "CONTRACTS.md",
+    "SUBSCRIPTIONS.md",
+)
 APP_CODE = sorted((ROOT / "galla").rglob("*.py"))
 
 # Names in CAPS_WITH_UNDERSCORES that are not settings, and the file that defines each.

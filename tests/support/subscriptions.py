@@ -1,88 +1,47 @@
-"""Subscriptions and charges stored straight through the store, for admin pages tested before (or without) a
-gateway flow making them."""
+"""Subscribing through the API as a buyer would, and approving a Razorpay mandate in the sandbox's window."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
-from typing import Any
-
 import aiohttp
 
-from galla.store.subscription_charges import Charge, record_charge
-from galla.store.subscriptions import Subscription, insert_subscription
-from galla.web.state import DATABASE, SHOP
-
-STARTED = datetime(2026, 11, 2, 4, 30, tzinfo=UTC)
+from galla.web.state import DATABASE
+from support.app import CUSTOMER
 
 
-async def store_subscription(db: Any, **fields: Any) -> Subscription:
-    """A subscription as the buyer's flow stores it (Chai club, ₹499 monthly through Razorpay, active), changed by
-    fields."""
-    sub_id = "sbn_" + secrets.token_urlsafe(15)
-    doc = {
-        "_id": sub_id,
-        "status": "active",
-        "plan_id": "chai-club",
-        "plan_version": 1,
-        "plan_name": "Chai club",
-        "interval": "month",
-        "interval_count": 1,
-        "amount": 49900,
-        "currency": "INR",
-        "gateway": "razorpay",
-        "country": "IN",
-        "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "+919812345678"},
-        "razorpay_subscription_id": "sub_" + secrets.token_hex(7),
-        "created_at": STARTED,
-        "updated_at": STARTED,
-        "timeline": [
-            {"at": STARTED, "kind": "status", "from": "created", "to": "active", "reason": "stored by a test"}
-        ],
-        **fields,
-    }
-    return await insert_subscription(db, doc)
+def subscribe_body(**overrides) -> dict:
+    """An Indian buyer's subscription to the monthly chai club, with changes."""
+    return {"plan_id": "chai-club", "customer": dict(CUSTOMER), "country": "IN", **overrides}
 
 
-async def store_charge(db: Any, sub: Subscription, invoice_id: str, status: str = "paid", **fields: Any) -> Charge:
-    """One billing cycle's charge of the subscription, recorded as the sync flow records it."""
-    charge, _ = await record_charge(
-        db,
-        {
-            "subscription_id": sub.id,
-            "gateway": sub.gateway,
-            "invoice_id": invoice_id,
-            "payment_id": f"pay_{invoice_id[-14:]:0>14}" if status == "paid" else None,
-            "amount": sub.amount,
-            "currency": sub.currency,
-            "status": status,
-            "attempts": 1,
-            "period_start": STARTED,
-            "period_end": None,
-            "paid_at": STARTED if status == "paid" else None,
-            **fields,
-        },
-    )
-    return charge
+async def subscribe(client, body: dict | None = None, key: str | None = None) -> tuple[int, dict, dict]:
+    """POST /api/subscriptions; the status, headers and body."""
+    headers = {"Idempotency-Key": key} if key else {}
+    resp = await client.post("/api/subscriptions", json=body or subscribe_body(), headers=headers)
+    return resp.status, dict(resp.headers), await resp.json()
 
 
-async def subscribe_through_razorpay(client: Any, sandbox: Any, **fields: Any) -> Subscription:
-    """A subscription opened at the Razorpay sandbox through its provider, its UPI Autopay mandate approved in the
-    sandbox's window, and confirmed with the window's signature: active, with its first charge paid."""
-    shop, db = client.app[SHOP], client.app[DATABASE].db
-    sub = await store_subscription(db, status="created", razorpay_subscription_id=None, timeline=[], **fields)
-    provider = shop.subscription_provider("razorpay")
-    sub = await provider.open_subscription(shop, sub)
-    window = {
+async def stored(client, sub_id: str) -> dict | None:
+    """The subscription's document as stored."""
+    return await client.app[DATABASE].db.subscriptions.find_one({"_id": sub_id})
+
+
+async def authenticate(sandbox, razorpay_subscription_id: str) -> dict:
+    """The buyer approves the UPI Autopay mandate in the sandbox's checkout window: checkout.js's handler fields."""
+    body = {
         "key_id": sandbox.key_id,
-        "subscription_id": sub.razorpay_subscription_id,
+        "subscription_id": razorpay_subscription_id,
         "method": "upi",
         "outcome": "success",
     }
     async with (
         aiohttp.ClientSession() as session,
-        session.post(sandbox.url + "/checkout/subscriptions/pay", json=window) as resp,
+        session.post(sandbox.url + "/checkout/subscriptions/pay", json=body) as resp,
     ):
-        proof = await resp.json()
-        assert resp.status == 200, proof
-    return await provider.confirm_subscription(shop, sub.id, proof)
+        assert resp.status == 200, await resp.text()
+        return await resp.json()
+
+
+async def verify(client, sub_id: str, proof: dict) -> tuple[int, dict]:
+    """POST checkout.js's mandate report to /api/subscriptions/razorpay/verify; the status and body."""
+    resp = await client.post("/api/subscriptions/razorpay/verify", json={"subscription_id": sub_id, **proof})
+    return resp.status, await resp.json()

@@ -23,6 +23,8 @@ from galla.payments.reports import DisputeReport, PaymentReport, RefundReport, R
 
 if TYPE_CHECKING:
     # The SDK's own request types: each call below hands its params (kept as a dict for the call's record) as one.
+    from stripe.params import SubscriptionResumeParams, SubscriptionUpdateParams
+    from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
     from stripe.params.checkout import SessionRetrieveParams
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,16 @@ class StripeSession(_Object):
     customer: str | dict[str, Any] | None = None
     payment_intent: StripePaymentIntent | str | None = None
     expires_at: int | None = None
+    # Subscription mode (stripe-python checkout/_session.py: mode, subscription, invoice; SUBSCRIPTIONS.md §11):
+    # the completed session names the Subscription it started, expanded when asked for.
+    mode: str | None = None
+    subscription: StripeSubscription | str | None = None
+
+    @property
+    def subscription_id(self) -> str | None:
+        """The id of the Subscription this session started, expanded or not."""
+        sub = self.subscription
+        return sub.id if isinstance(sub, StripeSubscription) else sub
 
     @property
     def money(self) -> Money | None:
@@ -121,6 +133,118 @@ class StripeSession(_Object):
             "amount_received": pi.money_received.amount if pi else None,
             "charge_id": pi.latest_charge if pi and isinstance(pi.latest_charge, str) else None,
         }
+
+
+class StripeSubscriptionItem(_Object):
+    """One item of a Subscription: in API 2026-10-28 the billing period lives here, not on the subscription
+    (stripe-python _subscription_item.py current_period_start/end; SUBSCRIPTIONS.md §12)."""
+
+    id: str
+    current_period_start: int
+    current_period_end: int
+    quantity: int = 1
+    price: dict[str, Any] = {}
+
+
+class StripeSubscription(_Object):
+    """A Stripe Billing Subscription (stripe-python _subscription.py): status incomplete, incomplete_expired,
+    trialing, active, past_due, unpaid, paused or canceled; cancel_at_period_end apart from it."""
+
+    id: str
+    status: str
+    customer: str | dict[str, Any] | None = None
+    currency: str | None = None
+    cancel_at_period_end: bool = False
+    cancel_at: int | None = None
+    canceled_at: int | None = None
+    ended_at: int | None = None
+    latest_invoice: str | dict[str, Any] | None = None
+    default_payment_method: str | dict[str, Any] | None = None
+    pause_collection: dict[str, Any] | None = None
+    test_clock: str | dict[str, Any] | None = None
+    metadata: dict[str, str] = {}
+    items: dict[str, Any] = {}
+
+    @property
+    def first_item(self) -> StripeSubscriptionItem | None:
+        """The subscription's item (Galla's have one), with the current period."""
+        data = self.items.get("data") or []
+        return StripeSubscriptionItem.model_validate(data[0]) if data else None
+
+    @property
+    def customer_id(self) -> str | None:
+        return self.customer.get("id") if isinstance(self.customer, dict) else self.customer
+
+
+class StripeInvoice(_Object):
+    """An Invoice (stripe-python _invoice.py): status draft, open, paid, uncollectible or void; its subscription
+    under parent.subscription_details (no top-level `subscription` since API 2025-03-31); its PaymentIntents in
+    `payments`, an includable list, there only when expanded (docs.stripe.com/api/invoice-payment/object)."""
+
+    id: str
+    status: str | None = None
+    currency: str
+    amount_due: int = 0
+    amount_paid: int = 0
+    attempt_count: int = 0
+    billing_reason: str | None = None
+    created: int | None = None
+    next_payment_attempt: int | None = None
+    parent: dict[str, Any] | None = None
+    lines: dict[str, Any] = {}
+    payments: dict[str, Any] | None = None
+    status_transitions: dict[str, Any] = {}
+
+    @property
+    def subscription_id(self) -> str | None:
+        """parent.subscription_details.subscription: the Subscription the invoice bills."""
+        details = (self.parent or {}).get("subscription_details") or {}
+        sub = details.get("subscription")
+        return sub.get("id") if isinstance(sub, dict) else sub
+
+    @property
+    def money_due(self) -> Money:
+        return from_stripe_amount(self.amount_due, self.currency)
+
+    @property
+    def money_paid(self) -> Money:
+        return from_stripe_amount(self.amount_paid, self.currency)
+
+    @property
+    def service_period(self) -> tuple[int | None, int | None]:
+        """The period the invoice bills for: its first line's period. The invoice's own period_start/end is the
+        usage period before it, empty on a subscription's first invoice (stripe-python _invoice.py period_end)."""
+        data = self.lines.get("data") or []
+        period = (data[0].get("period") or {}) if data else {}
+        return period.get("start"), period.get("end")
+
+    @property
+    def paid_at(self) -> int | None:
+        return self.status_transitions.get("paid_at")
+
+    @property
+    def payment_intent_id(self) -> str | None:
+        """The PaymentIntent that paid the invoice (InvoicePayment.payment.payment_intent, the paid one first)."""
+        found = [entry for entry in (self.payments or {}).get("data") or [] if isinstance(entry, dict)]
+        found.sort(key=lambda entry: entry.get("status") != "paid")
+        for entry in found:
+            intent = (entry.get("payment") or {}).get("payment_intent")
+            if isinstance(intent, dict):
+                intent = intent.get("id")
+            if isinstance(intent, str):
+                return intent
+        return None
+
+
+StripeSession.model_rebuild()  # its `subscription` names StripeSubscription, defined after it
+
+
+class StripePortalSession(_Object):
+    """A customer portal session (stripe-python billing_portal/_session.py): a short-lived url."""
+
+    id: str
+    url: str
+    customer: str | None = None
 
 
 class _AgainstPayment(_Object):
@@ -404,6 +528,158 @@ class StripeGateway:
             lambda: self._client.v1.checkout.sessions.expire_async(session_id),
         )
         return StripeSession.model_validate(done), call
+
+    async def create_subscription_session(
+        self,
+        *,
+        subscription_id: str,
+        name: str,
+        description: str,
+        unit: Money,
+        interval: str,
+        interval_count: int,
+        success_url: str,
+        cancel_url: str,
+        customer_id: str | None = None,
+        customer_email: str | None = None,
+    ) -> tuple[StripeSession, CallRecord]:
+        """Open Checkout in subscription mode for our subscription: one inline recurring price, our id on the
+        session (client_reference_id) and on the Subscription it starts (subscription_data.metadata).
+
+        stripe-python 16.1.0 params/checkout/_session_create_params.py: line_items[].price_data.recurring
+        {interval, interval_count}; subscription_data {metadata, description}; `customer` or `customer_email`
+        (SUBSCRIPTIONS.md §11). An export from an Indian account needs the description, the buyer's name and
+        billing address, and for goods the delivery address, as a one-off session does (create_session).
+        """
+        params: dict[str, Any] = {
+            "mode": "subscription",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": unit.currency.lower(),
+                        "unit_amount": to_stripe_amount(unit),
+                        "product_data": {"name": name},
+                        "recurring": {"interval": interval, "interval_count": interval_count},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "client_reference_id": subscription_id,
+            "metadata": {"subscription_id": subscription_id},
+            "subscription_data": {
+                "metadata": {"subscription_id": subscription_id},
+                "description": description[: DESCRIPTION_LIMIT // 2],  # subscription_data.description: ≤ 500
+            },
+            "billing_address_collection": "required",
+            "shipping_address_collection": {"allowed_countries": stripe_shipping_countries()},
+            "adaptive_pricing": {"enabled": False},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+        if customer_id:
+            params["customer"] = customer_id
+        elif customer_email:
+            params["customer_email"] = customer_email
+        key = f"galla-{subscription_id}-subscription-session"
+        created, call = await self._create(
+            "/v1/checkout/sessions", params, key, self._client.v1.checkout.sessions.create_async
+        )
+        return StripeSession.model_validate(created), call
+
+    async def retrieve_subscription_session(self, session_id: str) -> tuple[StripeSession, CallRecord]:
+        """Fetch a subscription-mode Checkout Session with its Subscription expanded (SUBSCRIPTIONS.md §19)."""
+        params = {"expand": ["subscription"]}
+        found, call = await self._call(
+            "GET",
+            f"/v1/checkout/sessions/{session_id}",
+            params,
+            lambda: self._client.v1.checkout.sessions.retrieve_async(
+                session_id, params=cast("SessionRetrieveParams", params)
+            ),
+        )
+        return StripeSession.model_validate(found), call
+
+    async def retrieve_subscription(self, subscription_id: str) -> tuple[StripeSubscription, CallRecord]:
+        """GET /v1/subscriptions/:id (stripe-python _subscription_service.py retrieve)."""
+        found, call = await self._call(
+            "GET",
+            f"/v1/subscriptions/{subscription_id}",
+            None,
+            lambda: self._client.v1.subscriptions.retrieve_async(subscription_id),
+        )
+        return StripeSubscription.model_validate(found), call
+
+    async def list_subscription_invoices(self, subscription_id: str) -> tuple[list[StripeInvoice], CallRecord]:
+        """GET /v1/invoices?subscription=… with each invoice's payments included (`data.payments`): the newest
+        hundred, more charges than a page of ours shows (stripe-python params/_invoice_list_params.py)."""
+        params = {"subscription": subscription_id, "limit": 100, "expand": ["data.payments"]}
+        data, call = await self._list("/v1/invoices", params, self._client.v1.invoices.list_async)
+        return [StripeInvoice.model_validate(found) for found in data], call
+
+    async def update_subscription(
+        self, subscription_id: str, *, cancel_at_period_end: bool
+    ) -> tuple[StripeSubscription, CallRecord]:
+        """POST /v1/subscriptions/:id cancel_at_period_end: end (or stop ending) at the period's end (§12)."""
+        params = {"cancel_at_period_end": cancel_at_period_end}
+        done, call = await self._call(
+            "POST",
+            f"/v1/subscriptions/{subscription_id}",
+            params,
+            lambda: self._client.v1.subscriptions.update_async(
+                subscription_id, params=cast("SubscriptionUpdateParams", params)
+            ),
+        )
+        return StripeSubscription.model_validate(done), call
+
+    async def cancel_subscription(self, subscription_id: str) -> tuple[StripeSubscription, CallRecord]:
+        """DELETE /v1/subscriptions/:id: end it now (stripe-python _subscription_service.py cancel)."""
+        done, call = await self._call(
+            "DELETE",
+            f"/v1/subscriptions/{subscription_id}",
+            None,
+            lambda: self._client.v1.subscriptions.cancel_async(subscription_id),
+        )
+        return StripeSubscription.model_validate(done), call
+
+    async def pause_subscription(self, subscription_id: str) -> tuple[StripeSubscription, CallRecord]:
+        """POST /v1/subscriptions/:id/pause: status paused, no invoices until resumed (stripe-python 16.1.0
+        _subscription_service.py pause)."""
+        done, call = await self._call(
+            "POST",
+            f"/v1/subscriptions/{subscription_id}/pause",
+            None,
+            lambda: self._client.v1.subscriptions.pause_async(subscription_id),
+        )
+        return StripeSubscription.model_validate(done), call
+
+    async def resume_subscription(self, subscription_id: str) -> tuple[StripeSubscription, CallRecord]:
+        """POST /v1/subscriptions/:id/resume, billing_cycle_anchor {type: unchanged} and no prorations: billing
+        picks up at the period's end instead of charging a new period now, Stripe's default `now`
+        (stripe-python 16.1.0 params/_subscription_resume_params.py)."""
+        params = {"billing_cycle_anchor": {"type": "unchanged"}, "proration_behavior": "none"}
+        done, call = await self._call(
+            "POST",
+            f"/v1/subscriptions/{subscription_id}/resume",
+            params,
+            lambda: self._client.v1.subscriptions.resume_async(
+                subscription_id, params=cast("SubscriptionResumeParams", params)
+            ),
+        )
+        return StripeSubscription.model_validate(done), call
+
+    async def create_portal_session(self, customer_id: str, return_url: str) -> tuple[StripePortalSession, CallRecord]:
+        """POST /v1/billing_portal/sessions {customer, return_url}: a short-lived portal url, made per click
+        (params/billing_portal/_session_create_params.py; SUBSCRIPTIONS.md §16)."""
+        params = {"customer": customer_id, "return_url": return_url}
+        created, call = await self._call(
+            "POST",
+            "/v1/billing_portal/sessions",
+            params,
+            lambda: self._client.v1.billing_portal.sessions.create_async(
+                params=cast("PortalSessionCreateParams", params)
+            ),
+        )
+        return StripePortalSession.model_validate(created), call
 
     async def create_refund(
         self, payment_intent: str, amount: Money | None, *, key: str, metadata: dict[str, str]

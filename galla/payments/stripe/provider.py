@@ -21,7 +21,18 @@ from galla.payments.stripe.confirm import confirm_stripe_return
 from galla.payments.stripe.events import apply_stripe_event
 from galla.payments.stripe.reconcile import give_back_late_stripe_payments, reconcile_stripe_order, scan_sessions
 from galla.payments.stripe.session import open_stripe_session
+from galla.payments.stripe.subscription_events import apply_stripe_subscription_event, is_stripe_subscription_event
+from galla.payments.stripe.subscriptions import (
+    change_stripe_subscription,
+    confirm_stripe_subscription,
+    fetch_stripe_subscription,
+    open_stripe_subscription,
+    stripe_portal_url,
+    stripe_subscription_options,
+)
+from galla.payments.subscription_reports import ChargeReport, SubscriptionReport
 from galla.store.orders import Order
+from galla.store.subscriptions import Subscription
 
 
 class StripeProvider:
@@ -98,8 +109,10 @@ class StripeProvider:
 
     async def apply_event(
         self, shop: Shop, event: StripeWebhookEvent, entries: Entries
-    ) -> tuple[Order | None, Order | None]:
-        """Apply a Stripe event (galla/payments/stripe/events.py)."""
+    ) -> tuple[Order | Subscription | None, Order | Subscription | None]:
+        """Apply a Stripe event: a subscription's (subscription_events.py) first, else an order's (events.py)."""
+        if self.is_subscription_event(event):
+            return await self.apply_subscription_event(shop, event, entries)
         return await apply_stripe_event(shop, event, entries)
 
     def read_claims(self, event: dict[str, Any], event_id: str | None) -> dict[str, Any]:
@@ -107,3 +120,49 @@ class StripeProvider:
         resource = dig(event, "data", "object")
         order_id = resource.get("client_reference_id") or dig(resource, "metadata").get("order_id")
         return {"event_id": short(event.get("id")), "type": short(event.get("type")), "order_id": short(order_id)}
+
+    # -- subscriptions (galla/payments/subscription_provider.py; Stripe Billing, SUBSCRIPTIONS.md §11-§16) ----------
+
+    async def open_subscription(self, shop: Shop, sub: Subscription) -> Subscription:
+        """A Checkout Session in subscription mode, our id as client_reference_id and subscription metadata."""
+        return await open_stripe_subscription(shop, sub)
+
+    def subscription_options(self, shop: Shop, sub: Subscription) -> dict[str, Any]:
+        """The session the browser goes to."""
+        return stripe_subscription_options(sub)
+
+    async def confirm_subscription(self, shop: Shop, sub_id: str, proof: Mapping[str, str]) -> Subscription:
+        """The session_id Stripe's success_url brings back: ours, or refused; then fetched and synced."""
+        return await confirm_stripe_subscription(shop, sub_id, proof)
+
+    async def fetch_subscription(
+        self, shop: Shop, sub: Subscription
+    ) -> tuple[SubscriptionReport | None, list[ChargeReport], Entries]:
+        """GET the Subscription (or our session's, expanded) and GET /v1/invoices?subscription=…"""
+        return await fetch_stripe_subscription(shop, sub)
+
+    async def cancel_subscription(self, shop: Shop, sub: Subscription, *, at_period_end: bool) -> Subscription:
+        """cancel_at_period_end=true, or DELETE /v1/subscriptions/:id; then fetched and synced."""
+        return await change_stripe_subscription(shop, sub, "cancel_at_period_end" if at_period_end else "cancel_now")
+
+    async def pause_subscription(self, shop: Shop, sub: Subscription) -> Subscription:
+        """POST /v1/subscriptions/:id/pause; then fetched and synced."""
+        return await change_stripe_subscription(shop, sub, "pause")
+
+    async def resume_subscription(self, shop: Shop, sub: Subscription) -> Subscription:
+        """POST /v1/subscriptions/:id/resume (billing cycle anchor unchanged); then fetched and synced."""
+        return await change_stripe_subscription(shop, sub, "resume")
+
+    async def portal_url(self, shop: Shop, sub: Subscription, return_url: str) -> str | None:
+        """A fresh customer portal session's url, for the subscription's Stripe customer."""
+        return await stripe_portal_url(shop, sub, return_url)
+
+    def is_subscription_event(self, event: StripeWebhookEvent) -> bool:
+        """checkout.session.completed in subscription mode, invoice.paid/payment_failed, customer.subscription.*"""
+        return is_stripe_subscription_event(event)
+
+    async def apply_subscription_event(
+        self, shop: Shop, event: StripeWebhookEvent, entries: Entries
+    ) -> tuple[Subscription | None, Subscription | None]:
+        """Find our subscription from the ids we stored, then fetch and sync it."""
+        return await apply_stripe_subscription_event(shop, event, entries)

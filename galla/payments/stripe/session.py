@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from galla.orders.context import Shop
 from galla.orders.errors import gateway_failure
@@ -95,7 +95,14 @@ def session_lines(order: Order) -> list[SessionLine]:
     ]
 
 
-async def ensure_stripe_customer(shop: Shop, order: Order, entries: list[dict[str, Any]]) -> str:
+class Buyer(Protocol):
+    """What names a buyer: an order, or a subscription (each keeps its customer's name, email and phone)."""
+
+    @property
+    def customer(self) -> dict[str, Any]: ...
+
+
+async def ensure_stripe_customer(shop: Shop, order: Buyer, entries: list[dict[str, Any]]) -> str:
     """Return the buyer's Stripe customer id: remembered, found by email, or created once."""
     email = order.customer["email"]
     customer = await get_customer(shop.db, email) or {}

@@ -13,7 +13,12 @@
                recorded, onDismiss() instead of going to the order page when the buyer closes the window
    Success → POST /api/payments/razorpay/verify, clear the cart on 200, go to /orders/{orderId}.
    payment.failed → POST /api/payments/razorpay/failed (the window stays open for another try).
-   Closed → /orders/{orderId}, where the buyer can try again. */
+   Closed → /orders/{orderId}, where the buyer can try again.
+
+   GallaPay.openRazorpaySubscription(subscriptionId, options, scriptUrl?, hooks?) → the same for a
+   subscription's mandate: options from POST /api/subscriptions (they carry a Razorpay subscription_id,
+   no order_id); success → POST /api/subscriptions/razorpay/verify, then /subscriptions/{subscriptionId}
+   (also where closing the window goes). A failed attempt is only announced: the window stays open. */
 (() => {
   'use strict';
 
@@ -110,17 +115,11 @@
     return overlay;
   }
 
-  async function verify(orderId, resp) {
-    const body = {
-      order_id: orderId,
-      razorpay_order_id: resp && resp.razorpay_order_id,
-      razorpay_payment_id: resp && resp.razorpay_payment_id,
-      razorpay_signature: resp && resp.razorpay_signature,
-    };
-    // A lost answer is tried again: confirming the same payment twice changes nothing on the server.
+  /** Tell the server what the window reported; a lost answer is tried again (confirming twice changes nothing). */
+  async function report(url, body) {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        const response = await postJson('/api/payments/razorpay/verify', body, { keepalive: true });
+        const response = await postJson(url, body, { keepalive: true });
         return response.status;
       } catch {
         await wait(800 * (attempt + 1));
@@ -129,10 +128,41 @@
     return 0;
   }
 
-  async function openRazorpay(orderId, options, scriptUrl, hooks = {}) {
-    const orderPage = `/orders/${encodeURIComponent(orderId)}`;
+  function openRazorpay(orderId, options, scriptUrl, hooks = {}) {
+    return openWindow({
+      page: `/orders/${encodeURIComponent(orderId)}`,
+      ready: Boolean(options && options.key && options.order_id),
+      verify: (resp) => report('/api/payments/razorpay/verify', {
+        order_id: orderId,
+        razorpay_order_id: resp && resp.razorpay_order_id,
+        razorpay_payment_id: resp && resp.razorpay_payment_id,
+        razorpay_signature: resp && resp.razorpay_signature,
+      }),
+      verified: () => { if (window.GallaCart) window.GallaCart.clear(); },
+      failed: (error) => postJson('/api/payments/razorpay/failed',
+                                  { order_id: orderId, error: failureReport(error) }, { keepalive: true }),
+    }, options, scriptUrl, hooks);
+  }
+
+  function openRazorpaySubscription(subscriptionId, options, scriptUrl, hooks = {}) {
+    return openWindow({
+      page: `/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      ready: Boolean(options && options.key && options.subscription_id),
+      verify: (resp) => report('/api/subscriptions/razorpay/verify', {
+        subscription_id: subscriptionId,
+        razorpay_payment_id: resp && resp.razorpay_payment_id,
+        razorpay_subscription_id: resp && resp.razorpay_subscription_id,
+        razorpay_signature: resp && resp.razorpay_signature,
+      }),
+      verified: () => {},
+      failed: () => Promise.resolve(),
+    }, options, scriptUrl, hooks);
+  }
+
+  /** Open checkout.js for one of our orders or subscriptions (target says which: its page, how to verify). */
+  async function openWindow(target, options, scriptUrl, hooks) {
     const status = (text) => { if (typeof hooks.onStatus === 'function') hooks.onStatus(text); };
-    if (!options || !options.key || !options.order_id) {
+    if (!target.ready) {
       throw new PaymentWindowError("We couldn't start the payment. Please refresh the page and try again.");
     }
 
@@ -147,18 +177,18 @@
       settled = true;
       showConfirming('Payment received. Confirming it with your bank…');
       status('Confirming your payment…');
-      const code = await verify(orderId, resp);
-      if (code === 200 && window.GallaCart) window.GallaCart.clear();
-      window.location.assign(orderPage);
+      const code = await target.verify(resp);
+      if (code === 200) target.verified();
+      window.location.assign(target.page);
     };
 
     const ondismiss = async () => {
       if (settled) return;
-      // Let the report of a failed attempt land first, so the order page already lists it.
+      // Let the report of a failed attempt land first, so the page already lists it.
       await Promise.race([failureReported, wait(2000)]);
       status('');
       if (typeof hooks.onDismiss === 'function') hooks.onDismiss();
-      else window.location.assign(orderPage);
+      else window.location.assign(target.page);
     };
 
     let rzp;
@@ -176,8 +206,7 @@
 
     rzp.on('payment.failed', (response) => {
       const error = (response && response.error) || {};
-      failureReported = postJson('/api/payments/razorpay/failed',
-                                 { order_id: orderId, error: failureReport(error) }, { keepalive: true })
+      failureReported = target.failed(error)
         .catch(() => null)
         .then(() => { if (typeof hooks.onFailed === 'function') hooks.onFailed(error); });
       if (window.Galla) {
@@ -206,5 +235,5 @@
     return target.href;
   }
 
-  window.GallaPay = Object.freeze({ openRazorpay, goToStripe, loadCheckoutScript, PaymentWindowError, ACCENT });
+  window.GallaPay = Object.freeze({ openRazorpay, openRazorpaySubscription, goToStripe, loadCheckoutScript, PaymentWindowError, ACCENT });
 })();

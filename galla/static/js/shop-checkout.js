@@ -11,6 +11,7 @@
   'use strict';
 
   const { h, formatMoney, readJson, request, apiError, announce, sentence, gatewayName } = window.Galla;
+  const { brokenRule } = window.GallaFieldRules;
   const cart = window.GallaCart;
   const products = readJson('products-data', []);
   const addressFormats = readJson('address-formats', {});
@@ -408,27 +409,6 @@
     }
     return rulesByCountry.get(code);
   }
-
-  // The steps of galla/orders/field_rules.py's TIDY_STEPS, by the same names.
-  const TIDY = {
-    trim: (value) => value.trim(),
-    one_space: (value) => value.split(/\s+/).filter(Boolean).join(' '),
-    upper: (value) => value.toUpperCase(),
-    no_spaces: (value) => value.split(/\s+/).join(''),
-    phone: (value) => value.replace(/[\s().-]/g, ''),
-  };
-
-  /** What a field's rule says of a value, as FieldRule.check does: null when it keeps the rule, else the message. */
-  function brokenRule(rule, raw) {
-    const value = (rule.tidy || []).reduce((text, step) => TIDY[step](text), String(raw || ''));
-    if (!value) return rule.required ? rule.missing : null;
-    if (value.length > rule.max_length) return rule.too_long;
-    if (rule.pattern && !new RegExp(`^(?:${rule.pattern})$`).test(value)) return rule.invalid;
-    return null;
-  }
-
-  // For the tests that hold every country's rules to the server's reading of them.
-  window.GallaCheckoutRules = Object.freeze({ brokenRule });
 
   /** Every field of the form that breaks its rule, in the form's order (the first gets the focus). */
   function brokenFields(body, rules) {

@@ -442,3 +442,47 @@ async def test_in_a_browser_a_buyer_cancels_in_the_portal_and_returns_to_the_sho
         async with page.expect_navigation(url=shop + "/"):
             await page.get_by_test_id("portal-return").click()
         assert await page.text_content("body") == "the shop"
+
+
+async def test_an_invoice_names_the_payment_intent_that_paid_it_when_payments_are_included(sandbox):
+    """`payments` is includable (docs.stripe.com/api/invoice-payment/object): absent unless expanded, then a list of
+    InvoicePayments whose payment.payment_intent paid the invoice (stripe-python _invoice_payment.py)."""
+    clock = await new_clock(sandbox)
+    sub = await subscribe(sandbox, clock_id=clock.id)
+    await sandbox.sdk.v1.test_helpers.test_clocks.advance_async(clock.id, params={"frozen_time": FEB_1 + 60})
+    plain = await sandbox.sdk.v1.invoices.retrieve_async(sub.latest_invoice)
+    assert "payments" not in plain
+    page = await sandbox.sdk.v1.invoices.list_async(params={"subscription": sub.id, "expand": ["data.payments"]})
+    paid_by = [invoice.payments.data[0].payment.payment_intent for invoice in page.data]
+    assert len(set(paid_by)) == 2
+    for intent_id, invoice in zip(paid_by, page.data, strict=True):
+        intent = sandbox.state.payment_intents[intent_id]
+        assert (intent["status"], intent["amount_received"]) == ("succeeded", invoice.amount_paid)
+
+
+async def test_a_paused_subscription_makes_no_invoices_until_resumed(sandbox):
+    """POST /v1/subscriptions/:id/pause and /resume (stripe-python 16.1.0 _subscription_service.py; the pause endpoint
+    came with docs.stripe.com/changelog/endive/2026-09-30/pause-subscription)."""
+    clock = await new_clock(sandbox)
+    sub = await subscribe(sandbox, clock_id=clock.id)
+    paused = await sandbox.sdk.v1.subscriptions.pause_async(sub.id)
+    assert paused.status == "paused"
+    assert sandbox.event_types()[-2:] == ["customer.subscription.updated", "customer.subscription.paused"]
+    await sandbox.sdk.v1.test_helpers.test_clocks.advance_async(clock.id, params={"frozen_time": FEB_1 + DAY})
+    assert len(await invoices_of(sandbox, sub.id)) == 1
+    with pytest.raises(stripe.InvalidRequestError) as anchored_now:
+        await sandbox.sdk.v1.subscriptions.resume_async(sub.id)
+    assert anchored_now.value.param == "billing_cycle_anchor"
+    with pytest.raises(stripe.InvalidRequestError) as prorated:
+        await sandbox.sdk.v1.subscriptions.resume_async(
+            sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}, "proration_behavior": "create_prorations"}
+        )
+    assert prorated.value.param == "proration_behavior"
+
+    resumed = await sandbox.sdk.v1.subscriptions.resume_async(
+        sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}}
+    )
+    assert resumed.status == "active"
+    assert sandbox.event_types()[-1] == "customer.subscription.resumed"
+    with pytest.raises(stripe.InvalidRequestError):
+        await sandbox.sdk.v1.subscriptions.resume_async(sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}})

@@ -1,0 +1,280 @@
+"""Stripe Billing for our subscriptions: Checkout in subscription mode opens one, and what Stripe holds of it (the
+Subscription and its invoices) is read back as the neutral reports galla/orders/subscription_sync.py applies.
+
+State comes from a fetch, never from the order events arrive in (SUBSCRIPTIONS.md §19); our subscription is found
+only from ids we stored: the Checkout Session we created, and the Subscription that session says it started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from galla.orders.context import Shop
+from galla.orders.errors import InvalidInput, NotFound, gateway_failure
+from galla.orders.subscription_sync import sync_subscription
+from galla.orders.view import call_entry
+from galla.payments.errors import GatewayError
+from galla.payments.money import Money
+from galla.payments.provider import Entries
+from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, StripeInvoice, StripeSession, StripeSubscription
+from galla.payments.stripe.confirm import SESSION_ID, SessionRefused
+from galla.payments.stripe.session import ensure_stripe_customer
+from galla.payments.subscription_reports import ChargeReport, ChargeStatus, SubscriptionReport
+from galla.store.orders import now
+from galla.store.subscriptions import (
+    Subscription,
+    append_subscription_timeline,
+    attach_gateway_ids,
+    get_subscription,
+)
+
+# Stripe's subscription statuses in ours (/work/sub-spec.md; stripe-python _subscription.py status).
+STATUSES = {
+    "incomplete": "created",
+    "trialing": "active",
+    "active": "active",
+    "past_due": "pending",
+    "unpaid": "halted",
+    "paused": "paused",
+    "canceled": "cancelled",
+    "incomplete_expired": "expired",
+}
+# Statuses whose period still renews: the next charge falls due at the period's end (or at the next retry).
+RENEWING = ("active", "pending")
+
+
+def moment(seconds: int | None) -> datetime | None:
+    """A Stripe time (Unix seconds) as ours."""
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+async def load_subscription(shop: Shop, sub_id: str) -> Subscription:
+    """Our subscription, or NotFound naming subscription_id."""
+    sub = await get_subscription(shop.db, sub_id)
+    if sub is None:
+        raise NotFound("no subscription with this id", field="subscription_id")
+    return sub
+
+
+# -- opening ---------------------------------------------------------------------------------------
+
+
+async def open_stripe_subscription(shop: Shop, sub: Subscription) -> Subscription:
+    """Give a new subscription its Checkout Session in subscription mode, as the buyer's Stripe customer."""
+    if sub.stripe_session_id:
+        return sub
+    entries: Entries = []
+    try:
+        customer_id = await ensure_stripe_customer(shop, sub, entries)
+        session, call = await shop.stripe_client.create_subscription_session(
+            subscription_id=sub.id,
+            name=sub.plan_name,
+            description=f"{sub.plan_name}, {describe_interval(sub.interval, sub.interval_count)}",
+            unit=Money(sub.amount, sub.currency),
+            interval=sub.interval,
+            interval_count=sub.interval_count,
+            success_url=f"{shop.subscription_url(sub.id)}?session_id={SESSION_ID_PLACEHOLDER}",
+            cancel_url=f"{shop.subscription_url(sub.id)}?cancelled=1",
+            customer_id=customer_id,
+        )
+    except GatewayError as exc:
+        await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
+        raise gateway_failure(exc) from exc
+    ids = {"stripe_session_id": session.id, "stripe_session_url": session.url, "stripe_customer_id": customer_id}
+    attached = await attach_gateway_ids(shop.db, sub.id, ids, [*entries, *call_entry(call)])
+    # None: a concurrent request attached its session first; that one stands (the same one: one Idempotency-Key).
+    return attached or await load_subscription(shop, sub.id)
+
+
+def describe_interval(interval: str, count: int) -> str:
+    """How often it is charged, as the PaymentIntent's description says it: "every month", "every 3 weeks"."""
+    return f"every {interval}" if count == 1 else f"every {count} {interval}s"
+
+
+def stripe_subscription_options(sub: Subscription) -> dict[str, Any]:
+    """The Checkout Session the browser goes to."""
+    return {"stripe": {"session_id": sub.stripe_session_id, "url": sub.stripe_session_url}}
+
+
+# -- reading Stripe --------------------------------------------------------------------------------
+
+
+def subscription_report(remote: StripeSubscription, invoices: list[StripeInvoice]) -> SubscriptionReport:
+    """Stripe's Subscription in our words; its period is on its item (API 2026-10-28, SUBSCRIPTIONS.md §12)."""
+    status = STATUSES.get(remote.status, "created")
+    item = remote.first_item
+    start, end = (item.current_period_start, item.current_period_end) if item else (None, None)
+    return SubscriptionReport(
+        gateway_id=remote.id,
+        status=status,
+        current_start=moment(start),
+        current_end=moment(end),
+        charge_at=next_charge_at(status, remote, invoices, end),
+        ended_at=moment(remote.ended_at),
+        cancel_at_period_end=remote.cancel_at_period_end and status not in ("cancelled", "expired"),
+        paid_count=sum(1 for invoice in invoices if invoice.status == "paid"),
+        customer_id=remote.customer_id,
+        # Checkout in subscription mode collects a card here (no other payment_method_types are asked for).
+        payment_method="card",
+    )
+
+
+def next_charge_at(
+    status: str, remote: StripeSubscription, invoices: list[StripeInvoice], period_end: int | None
+) -> datetime | None:
+    """When Stripe charges next: a failed invoice's next retry, else the period's end; None when nothing renews."""
+    if status not in RENEWING or remote.cancel_at_period_end:
+        return None
+    retries = [invoice.next_payment_attempt for invoice in invoices if invoice.status == "open"]
+    upcoming = [when for when in retries if when is not None]
+    return moment(min(upcoming) if upcoming else period_end)
+
+
+def charge_status(invoice: StripeInvoice) -> ChargeStatus | None:
+    """An invoice as a charge: paid; failed once an attempt failed (open and retried, or uncollectible); open before
+    any attempt; None for drafts and voided invoices, which were never charged (_invoice.py status)."""
+    if invoice.status == "paid":
+        return "paid"
+    if invoice.status == "uncollectible" or (invoice.status == "open" and invoice.attempt_count > 0):
+        return "failed"
+    return "open" if invoice.status == "open" else None
+
+
+def charge_reports(invoices: list[StripeInvoice]) -> list[ChargeReport]:
+    """Each invoice that was or will be charged, oldest first, with the period it pays for and its PaymentIntent."""
+    reports = []
+    for invoice in sorted(invoices, key=lambda found: found.created or 0):
+        status = charge_status(invoice)
+        if status is None:
+            continue
+        start, end = invoice.service_period
+        reports.append(
+            ChargeReport(
+                invoice_id=invoice.id,
+                payment_id=invoice.payment_intent_id,
+                money=invoice.money_paid if status == "paid" else invoice.money_due,
+                status=status,
+                period_start=moment(start),
+                period_end=moment(end),
+                paid_at=moment(invoice.paid_at),
+                attempts=invoice.attempt_count,
+            )
+        )
+    return reports
+
+
+async def remote_subscription(shop: Shop, sub: Subscription, entries: Entries) -> StripeSubscription | None:
+    """Stripe's Subscription for ours: by the id we stored, else the one our Checkout Session started (then kept)."""
+    if sub.stripe_subscription_id:
+        remote, call = await shop.stripe_client.retrieve_subscription(sub.stripe_subscription_id)
+        entries += call_entry(call)
+        return remote
+    if not sub.stripe_session_id:
+        return None
+    session, call = await shop.stripe_client.retrieve_subscription_session(sub.stripe_session_id)
+    entries += call_entry(call)
+    return await link_session(shop, sub, session, entries)
+
+
+async def link_session(
+    shop: Shop, sub: Subscription, session: StripeSession, entries: Entries
+) -> StripeSubscription | None:
+    """The Subscription our own completed session started, its id kept on ours (the session is retrieved by the id
+    we stored, so what it names is ours); None while the buyer has not paid."""
+    if session.id != sub.stripe_session_id or session.client_reference_id != sub.id:
+        return None
+    remote = session.subscription
+    if remote is None:
+        return None
+    if not isinstance(remote, StripeSubscription):
+        remote, call = await shop.stripe_client.retrieve_subscription(remote)
+        entries += call_entry(call)
+    ids = {"stripe_subscription_id": remote.id, "stripe_customer_id": remote.customer_id or sub.stripe_customer_id}
+    await attach_gateway_ids(shop.db, sub.id, ids, [])
+    return remote
+
+
+async def fetch_stripe_subscription(
+    shop: Shop, sub: Subscription
+) -> tuple[SubscriptionReport | None, list[ChargeReport], Entries]:
+    """The Subscription and every invoice of it, as reports; (None, [], calls) before the buyer has paid."""
+    entries: Entries = []
+    try:
+        remote = await remote_subscription(shop, sub, entries)
+        if remote is None:
+            return None, [], entries
+        invoices, call = await shop.stripe_client.list_subscription_invoices(remote.id)
+        entries += call_entry(call)
+    except GatewayError as exc:
+        await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
+        raise gateway_failure(exc) from exc
+    return subscription_report(remote, invoices), charge_reports(invoices), entries
+
+
+async def refresh_subscription(shop: Shop, sub: Subscription, entries: Entries) -> Subscription:
+    """Fetch the subscription from Stripe and hand it to the one shared sync; `entries` go first on the timeline."""
+    fetched_at = now()
+    report, charges, calls = await fetch_stripe_subscription(shop, sub)
+    # Re-read: fetching may have linked Stripe's subscription id to ours.
+    current = await load_subscription(shop, sub.id)
+    return await sync_subscription(shop, current, report, charges, [*entries, *calls], fetched_at)
+
+
+# -- the buyer's return ----------------------------------------------------------------------------
+
+
+async def confirm_stripe_subscription(shop: Shop, sub_id: str, proof: Mapping[str, str]) -> Subscription:
+    """The session_id Stripe's success_url brings the buyer back with: it must be the one we stored for this
+    subscription (a session of anyone else's is refused, nothing stored), then Stripe is asked and we sync."""
+    session_id = proof.get("session_id") or ""
+    if not SESSION_ID.fullmatch(session_id):
+        raise InvalidInput(
+            "session_id: is not a Stripe Checkout Session id", field="session_id", code="session_invalid"
+        )
+    sub = await load_subscription(shop, sub_id)
+    if session_id != sub.stripe_session_id:
+        raise SessionRefused("this payment session belongs to another subscription", field="session_id")
+    if sub.stripe_subscription_id is not None and sub.synced_at is not None:
+        # Linked and synced already (a webhook came first, or a reload): shown as it is, Stripe not asked again.
+        return sub
+    return await refresh_subscription(shop, sub, [])
+
+
+# -- changes the shop or the buyer asks for ----------------------------------------------------------
+
+
+async def change_stripe_subscription(shop: Shop, sub: Subscription, change: str) -> Subscription:
+    """Ask Stripe to cancel (at period end or now), pause or resume; then state comes from a fetch, as always."""
+    if not sub.stripe_subscription_id:
+        # Not paid yet: Stripe has no Subscription to change (the open session simply expires unpaid).
+        raise InvalidInput(
+            "the subscription has not started at Stripe yet", field="subscription_id", code="not_started"
+        )
+    client = shop.stripe_client
+    calls = {
+        "cancel_at_period_end": lambda gid: client.update_subscription(gid, cancel_at_period_end=True),
+        "cancel_now": client.cancel_subscription,
+        "pause": client.pause_subscription,
+        "resume": client.resume_subscription,
+    }
+    try:
+        _, call = await calls[change](sub.stripe_subscription_id)
+    except GatewayError as exc:
+        await append_subscription_timeline(shop.db, sub.id, call_entry(exc.call))
+        raise gateway_failure(exc) from exc
+    return await refresh_subscription(shop, sub, call_entry(call))
+
+
+async def stripe_portal_url(shop: Shop, sub: Subscription, return_url: str) -> str | None:
+    """A fresh customer portal session for the subscription's Stripe customer (short-lived: made per click, §16)."""
+    if not sub.stripe_customer_id:
+        return None
+    try:
+        portal, call = await shop.stripe_client.create_portal_session(sub.stripe_customer_id, return_url)
+    except GatewayError as exc:
+        await append_subscription_timeline(shop.db, sub.id, call_entry(exc.call))
+        raise gateway_failure(exc) from exc
+    await append_subscription_timeline(shop.db, sub.id, call_entry(call))
+    return portal.url
