@@ -27,6 +27,7 @@ from galla.admin.subscription_trace import trace_subscription
 from galla.ops.logs import settings_secrets
 from galla.ops.redact import Redactor
 from galla.orders.errors import CheckoutError, InvalidInput
+from galla.orders.mandates import mandate_facts
 from galla.orders.receipts import format_shop_time
 from galla.payments.labels import interval_label, subscription_label
 from galla.payments.money import format_money
@@ -78,9 +79,7 @@ async def render_subscription(
         "trace": trace,
         "charges": [(charge, refundable(charge)) for charge in charges],
         "actions": available_actions(sub),
-        # MANDATE SPOT: the buyer helper's galla/orders/mandates.py:mandate_facts(sub) (its .lines are shown) goes
-        # here once that branch is on main; until then the page shows no mandate section.
-        "mandate": None,
+        "mandate": mandate_facts(sub),
         "notice": notice,
         "error": error,
         **LABELS,

@@ -143,6 +143,9 @@ async def test_the_page_shows_the_subscription_its_charges_and_its_trace(client,
     assert "Chai club (version 1) · Monthly · until cancelled" in words
     assert "₹499.00 each charge, locked when the buyer subscribed" in words
     assert sub.razorpay_subscription_id in words and "Next charge 02 Dec 2026" in words
+    # An Indian mandate's rules, for the owner (galla/orders/mandates.py): who sends the pre-debit notice.
+    assert "Largest debit ₹499.00 each period" in words and "Methods it allows UPI Autopay, Card" in words
+    assert "sent by the buyer's bank or UPI app, not by this shop" in words
     rows = re.findall(r'<tr data-charge-id="([^"]+)"', page)
     assert rows == ["razorpay:inv_0000000000000A", "razorpay:inv_0000000000000B"]
     assert 'data-testid="refund-inv_0000000000000A"' in page and 'data-testid="refund-inv_0000000000000B"' not in page
@@ -152,6 +155,17 @@ async def test_the_page_shows_the_subscription_its_charges_and_its_trace(client,
     for key in ("cancel_at_period_end", "cancel_now", "pause"):
         assert f'data-testid="action-{key}"' in page
     assert 'data-testid="action-resume"' not in page
+
+
+async def test_the_mandate_section_says_the_indian_rules_where_they_apply(client, database):
+    big = await store_subscription(database.db, amount=2_000_000, payment_method="card")
+    words = text_of(await (await client.get(f"/admin/subscriptions/{big.id}", headers=ADMIN)).text())
+    assert "Methods it allows Card, Netbanking e-mandate" in words  # UPI Autopay debits at most ₹15,000
+    assert "each debit is above ₹15,000, so a card mandate asks the buyer to approve every one" in words
+    assert "sent by the buyer's card's issuing bank, not by this shop" in words
+    abroad = await store_subscription(database.db, gateway="stripe", currency="USD", amount=900)
+    page = await (await client.get(f"/admin/subscriptions/{abroad.id}", headers=ADMIN)).text()
+    assert 'data-testid="mandate"' not in page
 
 
 async def test_an_unknown_subscription_is_a_404(client):
