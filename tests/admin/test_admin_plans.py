@@ -3,11 +3,10 @@ sale, each bad field named beside it, two editors of one version safe, and the A
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
-from support.admin import sign_in
+from support.admin import field_error, form_fields, sign_in
 from support.app import ADMIN
 
 from galla.payments.labels import interval_label
@@ -30,31 +29,7 @@ NEW_PLAN = {
 
 def form_of(page: str) -> dict[str, str]:
     """The fields a browser would post from the page's plan form, as they are filled in."""
-    start = page.index('data-testid="plan-form"')
-    form = page[start : page.index("</form>", start)]
-    fields: dict[str, str] = {}
-    for tag in re.findall(r"<input\b[^>]*>", form):
-        name = re.search(r'\bname="([^"]+)"', tag)
-        if not name:
-            continue
-        if 'type="checkbox"' in tag:
-            if " checked" in tag:
-                fields[name[1]] = "on"
-            continue
-        value = re.search(r'\bvalue="([^"]*)"', tag)
-        fields[name[1]] = html.unescape(value[1]) if value else ""
-    for name, text in re.findall(r'<textarea[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
-        fields[name] = html.unescape(text)
-    for name, options in re.findall(r'<select[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected', options)
-        fields[name] = chosen[1] if chosen else ""
-    return fields
-
-
-def field_error(page: str, field: str) -> str | None:
-    """The message shown next to a field, or None."""
-    match = re.search(rf'data-testid="error-{re.escape(field)}">(.*?)</p>', page, re.S)
-    return html.unescape(match[1]) if match else None
+    return form_fields(page, "plan-form")
 
 
 def row_of(page: str, plan_id: str) -> str:
