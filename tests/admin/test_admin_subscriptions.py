@@ -18,6 +18,7 @@ import pytest
 from support.admin import hidden_token, sign_in
 from support.app import ADMIN
 from support.stored_subscriptions import STARTED, store_charge, store_subscription, subscribe_through_razorpay
+from support.subscriptions import subscribe, subscribe_body
 
 from galla.store.db import INDEXES
 from galla.store.subscription_charges import get_charge, list_charges
@@ -26,6 +27,7 @@ from galla.web.state import DATABASE
 from sandboxes.razorpay import SANDBOX_SUBSCRIPTIONS
 
 DAY = timedelta(days=1)
+US_BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0100"}
 
 
 def text_of(html: str) -> str:
@@ -219,6 +221,33 @@ async def test_pause_resume_and_cancel_go_to_the_gateway_and_show_what_it_report
         assert f"The owner asked Razorpay to {action} from the admin" in titles, titles
     assert any(t.startswith("POST /v1/subscriptions/") and t.endswith("/pause") for t in titles), titles
     assert "Status → Cancelled" in titles
+
+
+async def test_the_same_actions_reach_stripe_for_a_subscription_paid_there(client, stripe_sandbox):
+    """§12: Stripe pauses (pause_collection), resumes, cancels at the period's end (cancel_at_period_end) and now
+    (DELETE); the page shows what the fetch after each reports."""
+    status, _, body = await subscribe(client, subscribe_body(country="US", customer=US_BUYER))
+    assert status == 201, body
+    session_id = body["stripe"]["session_id"]
+    assert (await stripe_sandbox.pay(session_id))[0] == 303
+    resp = await client.post(
+        f"/api/subscriptions/{body['subscription_id']}/stripe/return", json={"session_id": session_id}
+    )
+    assert (await resp.json())["status"] == "active"
+    sub = await get_subscription(client.app[DATABASE].db, body["subscription_id"])
+
+    def remote() -> dict:
+        return stripe_sandbox.state.subscriptions[sub.stripe_subscription_id]
+
+    page = await ask(client, sub.id, "pause")
+    assert 'data-status="paused"' in page and remote()["status"] == "paused"
+    page = await ask(client, sub.id, "resume")
+    assert 'data-status="active"' in page and remote()["status"] == "active"
+    page = await ask(client, sub.id, "cancel_at_period_end")
+    assert "ends at the period's end" in text_of(page) and remote()["cancel_at_period_end"] is True
+    page = await ask(client, sub.id, "cancel_now")
+    assert 'data-status="cancelled"' in page and remote()["status"] == "canceled"
+    assert "Stripe subscription" in text_of(page) and sub.stripe_subscription_id in page
 
 
 async def test_an_action_the_state_does_not_allow_is_refused_and_nothing_is_sent(client, razorpay_sandbox):
