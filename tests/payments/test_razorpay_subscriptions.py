@@ -11,101 +11,39 @@ from __future__ import annotations
 import json
 import random
 
-import aiohttp
 import pytest
 from support.app import CUSTOMER
-from support.webhooks import post_razorpay, razorpay_secret
+from support.razorpay_subscriptions import (
+    DAY,
+    advance,
+    authenticate,
+    hook_up,
+    opened,
+    plan_charges,
+    sandbox_record,
+    subscription_doc,
+)
+from support.webhooks import post_razorpay
 
-from galla.orders.errors import Conflict, SignatureInvalid
+from galla.orders.errors import Conflict, GatewayBusy, SignatureInvalid
 from galla.orders.subscription_emails import charge_receipt_id
-from galla.orders.subscription_ids import new_subscription_id
-from galla.store.orders import now
 from galla.store.subscription_charges import list_charges
 from galla.store.subscriptions import Subscription, get_subscription, insert_subscription
 from galla.web.state import DATABASE, SHOP
-from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_SUBSCRIPTIONS
+from sandboxes.razorpay import SANDBOX_FAULTS, SANDBOX_SUBSCRIPTIONS
 
-DAY = 86400
 MONTH = 31 * DAY
 
 
 @pytest.fixture
 async def shop(make_client, razorpay_sandbox):
-    """The app, with the sandbox sending its webhooks to it (fast retries); the Shop and the sender."""
+    """The app, with the sandbox sending its webhooks to it; the client and the sender."""
     client = await make_client()
-    sender = razorpay_sandbox.server.app[RAZORPAY_WEBHOOKS]
-    sender.url, sender.secret = str(client.make_url("/webhooks/razorpay")), razorpay_secret(client)
-    sender.knobs.retry_delays = (0.01, 0.02, 0.05, 0.1)
-    return client, sender
+    return client, hook_up(client, razorpay_sandbox)
 
 
 def the_shop(client):
     return client.app[SHOP]
-
-
-async def new_subscription(client, **changes) -> Subscription:
-    """Our subscription to the monthly ₹499 chai club (version 1), in status created, as place_subscription stores it."""
-    stamp = now()
-    doc = {
-        "_id": new_subscription_id(),
-        "status": "created",
-        "plan_id": "chai-club",
-        "plan_version": 1,
-        "plan_name": "Chai club",
-        "interval": "month",
-        "interval_count": 1,
-        "total_count": None,
-        "amount": 49900,
-        "currency": "INR",
-        "gateway": "razorpay",
-        "country": "IN",
-        "customer": {**CUSTOMER, "email": CUSTOMER["email"].lower()},
-        "created_at": stamp,
-        "updated_at": stamp,
-        "timeline": [],
-        **changes,
-    }
-    return await insert_subscription(client.app[DATABASE].db, doc)
-
-
-async def opened(client, **changes) -> Subscription:
-    sub = await new_subscription(client, **changes)
-    return await the_shop(client).subscription_provider("razorpay").open_subscription(the_shop(client), sub)
-
-
-async def authenticate(sandbox, razorpay_subscription_id: str, outcome: str = "success") -> tuple[int, dict]:
-    """The buyer approves the UPI Autopay mandate in the checkout window."""
-    body = {"key_id": sandbox.key_id, "subscription_id": razorpay_subscription_id, "method": "upi", "outcome": outcome}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(sandbox.url + "/checkout/subscriptions/pay", json=body) as r,
-    ):
-        return r.status, await r.json()
-
-
-async def sandbox_call(sandbox, method: str, path: str, body: dict) -> dict:
-    """One call to the sandbox's own routes, with the key pair."""
-    headers = {"Authorization": aiohttp.encode_basic_auth(sandbox.key_id, sandbox.key_secret)}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, sandbox.url + path, json=body, headers=headers) as r,
-    ):
-        assert r.status == 200, await r.text()
-        return await r.json()
-
-
-async def advance(sandbox, seconds: float) -> dict:
-    """Move the sandbox's clock: charges fall due, retry, halt, and send their webhooks."""
-    return await sandbox_call(sandbox, "POST", "/sandbox/clock", {"seconds": seconds})
-
-
-async def plan_charges(sandbox, razorpay_subscription_id: str, outcomes: list[str], then: str = "success") -> None:
-    await sandbox_call(
-        sandbox,
-        "PUT",
-        f"/sandbox/subscriptions/{razorpay_subscription_id}/charges",
-        {"outcomes": outcomes, "then": then},
-    )
 
 
 async def subscribed(client, sandbox) -> Subscription:
@@ -119,16 +57,6 @@ async def subscribed(client, sandbox) -> Subscription:
 
 async def charges_of(client, sub_id: str) -> list:
     return await list_charges(client.app[DATABASE].db, sub_id)
-
-
-def truth(sandbox, razorpay_subscription_id: str) -> tuple[str, int, dict[str, str]]:
-    """The sandbox's own record: status, paid_count, and each invoice's status."""
-    book = sandbox.server.app[SANDBOX_SUBSCRIPTIONS]
-    remote = book.subscriptions[razorpay_subscription_id]
-    invoices = {
-        i["id"]: i["status"] for i in book.invoices.values() if i["subscription_id"] == razorpay_subscription_id
-    }
-    return remote["status"], remote["paid_count"], invoices
 
 
 async def test_open_pay_and_verify_makes_it_active_with_its_first_charge(shop, razorpay_sandbox):
@@ -162,9 +90,11 @@ async def test_open_pay_and_verify_makes_it_active_with_its_first_charge(shop, r
     )
     outbox = client.app[DATABASE].db.outbox
     assert await outbox.count_documents({"_id": charge_receipt_id(charge.id)}) == 1
-    # Verified again (a reload): nothing new.
-    await provider.confirm_subscription(the_shop(client), sub.id, proof)
-    assert len(await charges_of(client, sub.id)) == 1
+    # Verified again (a reload): nothing new, and no call to Razorpay.
+    timeline = (await client.app[DATABASE].db.subscriptions.find_one({"_id": sub.id}))["timeline"]
+    again = await provider.confirm_subscription(the_shop(client), sub.id, proof)
+    assert again.status == "active" and len(await charges_of(client, sub.id)) == 1
+    assert (await client.app[DATABASE].db.subscriptions.find_one({"_id": sub.id}))["timeline"] == timeline
     # A second subscriber of the same plan version gets the same Razorpay plan.
     other = await opened(client)
     assert other.razorpay_plan_id == sub.razorpay_plan_id and len(book.plans) == 1
@@ -206,7 +136,7 @@ async def test_a_month_on_brings_one_charge_by_webhook_even_delivered_twice(shop
     charges = await charges_of(client, sub.id)
     assert [c.status for c in charges] == ["paid", "paid"]
     assert await client.app[DATABASE].db.outbox.count_documents({"_id": {"$regex": "^charge-receipt:"}}) == 2
-    _, paid_count, invoices = truth(razorpay_sandbox, sub.razorpay_subscription_id)
+    (_, paid_count, _), invoices = sandbox_record(razorpay_sandbox, sub.razorpay_subscription_id)
     assert {c.invoice_id: c.status for c in charges} == invoices and paid_count == 2
 
 
@@ -283,7 +213,7 @@ async def test_events_in_any_order_give_the_same_state(shop, razorpay_sandbox):
         status, answer = await post_razorpay(client, event.envelope, event.id)
         assert status == 200, answer
     after = await get_subscription(client.app[DATABASE].db, sub.id)
-    status, paid_count, invoices = truth(razorpay_sandbox, sub.razorpay_subscription_id)
+    (status, paid_count, _), invoices = sandbox_record(razorpay_sandbox, sub.razorpay_subscription_id)
     assert (after.status, after.paid_count) == (status, paid_count) == ("active", 2)
     assert {c.invoice_id: c.status for c in await charges_of(client, sub.id)} == invoices
     ledger = await client.app[DATABASE].db.events.find({"_id": {"$regex": "^razorpay:"}}).to_list(None)
@@ -291,3 +221,24 @@ async def test_events_in_any_order_give_the_same_state(shop, razorpay_sandbox):
     timeline = (await client.app[DATABASE].db.subscriptions.find_one({"_id": sub.id}))["timeline"]
     applied = [e for e in timeline if e["kind"] == "webhook"]
     assert sorted(e["event_id"] for e in applied) == sorted(e.id for e in events), json.dumps(applied, default=str)
+
+
+async def test_razorpay_down_keeps_the_subscription_to_open_again(shop, razorpay_sandbox):
+    """A 503 on POST /v1/subscriptions: 503 gateway_unavailable for the buyer, the failed call on the trace, no id
+    kept; once Razorpay is back it opens, on the plan version's Razorpay plan made before."""
+    client, _ = shop
+    first = await opened(client)
+    outage = razorpay_sandbox.server.app[SANDBOX_FAULTS].failures
+    sub = await insert_subscription(client.app[DATABASE].db, subscription_doc())
+    provider = the_shop(client).subscription_provider("razorpay")
+    outage.set(1, "503")
+    with pytest.raises(GatewayBusy) as info:
+        await provider.open_subscription(the_shop(client), sub)
+    assert (info.value.status, info.value.code) == (503, "gateway_unavailable")
+    outage.set(0, "503")
+    doc = await client.app[DATABASE].db.subscriptions.find_one({"_id": sub.id})
+    assert "razorpay_subscription_id" not in doc
+    assert [(e["method"], e["path"], e["status"]) for e in doc["timeline"]] == [("POST", "/v1/subscriptions", 503)]
+    after = await provider.open_subscription(the_shop(client), sub)
+    assert after.razorpay_subscription_id and after.razorpay_plan_id == first.razorpay_plan_id
+    assert len(razorpay_sandbox.server.app[SANDBOX_SUBSCRIPTIONS].plans) == 1

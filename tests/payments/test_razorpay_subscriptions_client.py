@@ -9,29 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from pathlib import Path
 
 import aiohttp
 import pytest
+from support.razorpay_subscriptions import authenticate
 
 from galla.payments.errors import GatewayInvalid
 from galla.payments.money import Money
 from galla.payments.razorpay.client import RazorpayClient, RazorpayEvent, RazorpaySubscription
+from galla.payments.razorpay.subscription_changes import EVENTS, is_razorpay_subscription_event
 
 
 @pytest.fixture
 async def rzp(razorpay_sandbox):
     async with aiohttp.ClientSession() as session:
         yield RazorpayClient(session=session, timeout=5, **razorpay_sandbox.account)
-
-
-async def pay_mandate(sandbox, subscription_id: str, outcome: str = "success") -> tuple[int, dict]:
-    """The authentication payment as the checkout window makes it (UPI Autopay)."""
-    body = {"key_id": sandbox.key_id, "subscription_id": subscription_id, "method": "upi", "outcome": outcome}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(sandbox.url + "/checkout/subscriptions/pay", json=body) as resp,
-    ):
-        return resp.status, await resp.json()
 
 
 async def subscribe(rzp, total_count: int = 3):
@@ -66,7 +60,7 @@ async def test_a_plan_and_a_subscription_are_created_and_fetched(rzp):
 
 async def test_invoices_of_a_paid_subscription(rzp, razorpay_sandbox):
     _, _, sub, _ = await subscribe(rzp)
-    status, paid = await pay_mandate(razorpay_sandbox, sub.id)
+    status, paid = await authenticate(razorpay_sandbox, sub.id)
     assert status == 200, paid
     assert rzp.verify_subscription_signature(sub.id, paid["razorpay_payment_id"], paid["razorpay_signature"])
     invoices, call = await rzp.list_subscription_invoices(sub.id)
@@ -86,7 +80,7 @@ async def test_invoices_of_a_paid_subscription(rzp, razorpay_sandbox):
 
 async def test_pause_resume_and_cancel(rzp, razorpay_sandbox):
     _, _, sub, _ = await subscribe(rzp)
-    await pay_mandate(razorpay_sandbox, sub.id)
+    await authenticate(razorpay_sandbox, sub.id)
     paused, call = await rzp.pause_subscription(sub.id)
     assert (paused.status, paused.charge_at, call.request) == ("paused", None, {"pause_at": "now"})
     resumed, call = await rzp.resume_subscription(sub.id)
@@ -143,3 +137,13 @@ def test_a_subscription_event_reads_its_entity_with_razorpays_quirks():
     )
     assert event.subscription == RazorpaySubscription(id="sub_1", status="active", remaining_count=5, type=2)
     assert event.payment is not None and event.payment.captured is True and event.payment.invoice_id == "inv_1"
+
+
+def test_the_subscription_events_to_enable_are_exactly_the_ones_applied():
+    """docs/GOING_LIVE.md's Razorpay subscription events table names every event the provider applies, and no other."""
+    text = (Path(__file__).parents[2] / "docs" / "GOING_LIVE.md").read_text(encoding="utf-8")
+    section = text.split("### Razorpay subscription events", 1)[1].split("\n### ", 1)[0]
+    listed = re.findall(r"^\| `(subscription\.[a-z_]+)` \| (required|recommended|optional)", section, re.MULTILINE)
+    assert sorted(name for name, _ in listed) == sorted(EVENTS)
+    assert all(is_razorpay_subscription_event(RazorpayEvent(event=name)) for name in EVENTS)
+    assert not is_razorpay_subscription_event(RazorpayEvent(event="payment.captured"))

@@ -18,14 +18,29 @@ from galla.payments.razorpay.client import RazorpayEvent, RazorpayPayment
 from galla.payments.razorpay.subscriptions import fetch_razorpay_subscription, load_subscription, moment
 from galla.payments.subscription_reports import ChargeReport
 from galla.store.orders import now, timeline_entry
+from galla.store.subscription_charges import list_charges
 from galla.store.subscriptions import Subscription, append_subscription_timeline, find_subscription
 
 # A payment id from the browser goes into a URL only in Razorpay's format (galla/orders/inputs.py razorpay_id).
 PAYMENT_ID = re.compile(r"pay_[A-Za-z0-9]{14}")
 SIGNATURE_LONGEST = 128
-# subscription.* (webhooks/subscriptions.md; SUBSCRIPTIONS.md §8): authenticated, activated, charged, pending,
-# halted, paused, resumed, updated, cancelled, completed.
-EVENT_PREFIX = "subscription."
+# Every subscription.* event Razorpay sends (webhooks/subscriptions.md; SUBSCRIPTIONS.md §8); each is applied the same
+# way, as a fetch, so which one came matters only for the trace. docs/GOING_LIVE.md lists them to enable.
+EVENTS = tuple(
+    f"subscription.{name}"
+    for name in (
+        "authenticated",
+        "activated",
+        "charged",
+        "pending",
+        "halted",
+        "paused",
+        "resumed",
+        "updated",
+        "cancelled",
+        "completed",
+    )
+)
 
 
 async def sync_from_razorpay(
@@ -102,6 +117,10 @@ async def confirm_razorpay_subscription(shop: Shop, sub_id: str, proof: Mapping[
         )
     if not shop.razorpay_client.verify_subscription_signature(stored, payment_id, signature):
         raise SignatureInvalid("the payment signature does not match", field="razorpay_signature")
+    if any(charge.payment_id == payment_id for charge in await list_charges(shop.db, sub.id)):
+        # Its payment is recorded already (a reload, or a buyer replaying their valid proof without end): what it did
+        # is known, so a repeat costs no Razorpay call and adds nothing to the timeline.
+        return sub
     browser = timeline_entry("browser", event="checkout.handler", payment_id=payment_id, signature_valid=True)
     try:
         payment, call = await shop.razorpay_client.fetch_payment(payment_id)
@@ -166,7 +185,7 @@ async def resume_razorpay_subscription(shop: Shop, sub: Subscription) -> Subscri
 
 def is_razorpay_subscription_event(event: RazorpayEvent) -> bool:
     """Whether a verified Razorpay event is a subscription's."""
-    return event.event.startswith(EVENT_PREFIX)
+    return event.event in EVENTS
 
 
 async def apply_razorpay_subscription_event(

@@ -78,7 +78,11 @@ async def razorpay_plan_for(shop: Shop, sub: Subscription) -> tuple[str, Entries
 
 
 async def open_razorpay_subscription(shop: Shop, sub: Subscription) -> Subscription:
-    """Create the Razorpay subscription checkout.js authenticates (notes.subscription_id = ours) and keep its ids."""
+    """Create the Razorpay subscription checkout.js authenticates (notes.subscription_id = ours) and keep its ids.
+
+    One made but never stored (a lost answer, a crash before the write) is not looked for, unlike a lost Razorpay
+    order: its id never reached a browser, so nobody can authenticate it and it never charges anyone.
+    """
     if sub.razorpay_subscription_id:
         return sub
     plan_id, entries = await razorpay_plan_for(shop, sub)
