@@ -17,6 +17,7 @@ from html import unescape
 import pytest
 from support.admin import hidden_token, sign_in
 from support.app import ADMIN
+from support.razorpay_subscriptions import sandbox_record
 from support.stored_subscriptions import STARTED, store_charge, store_subscription, subscribe_through_razorpay
 from support.subscriptions import subscribe, subscribe_body
 
@@ -24,7 +25,6 @@ from galla.store.db import INDEXES
 from galla.store.subscription_charges import get_charge, list_charges
 from galla.store.subscriptions import get_subscription, match_text
 from galla.web.state import DATABASE
-from sandboxes.razorpay import SANDBOX_SUBSCRIPTIONS
 
 DAY = timedelta(days=1)
 US_BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0100"}
@@ -190,8 +190,8 @@ async def ask(client, sub_id: str, action: str) -> str:
 
 def remote_status(sandbox, razorpay_id: str) -> tuple[str, bool]:
     """The sandbox's own record: the subscription's status, and whether it is to end with its cycle."""
-    book = sandbox.server.app[SANDBOX_SUBSCRIPTIONS]
-    return book.subscriptions[razorpay_id]["status"], razorpay_id in book.cancel_at_end
+    (status, _, cancelling), _ = sandbox_record(sandbox, razorpay_id)
+    return status, cancelling
 
 
 async def test_pause_resume_and_cancel_go_to_the_gateway_and_show_what_it_reports(client, razorpay_sandbox):

@@ -12,15 +12,15 @@ from aiohttp import web
 from support.app import sandbox_settings
 from support.axe import check_page
 from support.browser import ADMIN_PASSWORD, NEEDS_BROWSER, sign_in
+from support.razorpay_subscriptions import DAY, advance, plan_charges, sandbox_record
 from support.stored_subscriptions import store_charge, store_subscription
 from support.subscriptions import authenticate, subscribe, verify
 
 from galla.app import create_app
-from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_SUBSCRIPTIONS
+from sandboxes.razorpay import RAZORPAY_WEBHOOKS
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 WIDTHS = (390, 1280)
-DAY = 86400
 
 
 @pytest.fixture
@@ -117,12 +117,10 @@ async def test_the_owner_sees_a_subscription_halt_and_cancels_it(page, owner_sho
         assert (status, verified["status"]) == (200, "active"), verified
     sub_id, razorpay_id = body["subscription_id"], body["razorpay"]["subscription_id"]
     # Every charge from now on fails: the first is due a month on, then Razorpay retries daily and halts.
-    await razorpay_sandbox.control(
-        "PUT", f"/sandbox/subscriptions/{razorpay_id}/charges", {"outcomes": ["failure"] * 4}
-    )
-    await razorpay_sandbox.control("POST", "/sandbox/clock", {"seconds": 31 * DAY})
+    await plan_charges(razorpay_sandbox, razorpay_id, ["failure"] * 4)
+    await advance(razorpay_sandbox, 31 * DAY)
     for _ in range(3):
-        await razorpay_sandbox.control("POST", "/sandbox/clock", {"seconds": DAY})
+        await advance(razorpay_sandbox, DAY)
 
     await sign_in(page, owner_shop)
     await reload_until(page, "halted", "1")
@@ -142,6 +140,5 @@ async def test_the_owner_sees_a_subscription_halt_and_cancels_it(page, owner_sho
     await page.click('[data-testid="confirm"]')
     await page.locator('[data-testid="notice"]').wait_for()
     assert await page.locator('[data-testid="subscription-status"]').inner_text() == "Cancelled"
-    remote = razorpay_sandbox.server.app[SANDBOX_SUBSCRIPTIONS].subscriptions[razorpay_id]
-    assert remote["status"] == "cancelled"
+    assert sandbox_record(razorpay_sandbox, razorpay_id)[0][0] == "cancelled"
     await check_page(page, "admin-sub-owner-cancelled")

@@ -53,16 +53,6 @@ class RazorpaySandbox(Served):
         ):
             return resp.status, await resp.json()
 
-    async def control(self, method: str, path: str, body: dict) -> dict:
-        """One Basic-authed call to the sandbox's own routes (its clock, a subscription's charge outcomes)."""
-        headers = {"Authorization": aiohttp.encode_basic_auth(self.key_id, self.key_secret)}
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(method, self.url + path, json=body, headers=headers) as resp,
-        ):
-            assert resp.status == 200, await resp.text()
-            return await resp.json()
-
 
 @dataclass
 class StripeSandbox(Served):

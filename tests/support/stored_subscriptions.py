@@ -10,37 +10,25 @@ from typing import Any
 from galla.store.subscription_charges import Charge, record_charge
 from galla.store.subscriptions import Subscription, get_subscription, insert_subscription
 from galla.web.state import DATABASE
+from support.razorpay_subscriptions import subscription_doc
 from support.subscriptions import authenticate, subscribe, verify
 
 STARTED = datetime(2026, 11, 2, 4, 30, tzinfo=UTC)
 
 
 async def store_subscription(db: Any, **fields: Any) -> Subscription:
-    """A subscription as the buyer's flow stores it (Chai club, ₹499 monthly through Razorpay, active), changed by
-    fields."""
-    sub_id = "sbn_" + secrets.token_urlsafe(15)
-    doc = {
-        "_id": sub_id,
+    """A subscription as the flows leave it once authorised (Chai club, ₹499 monthly through Razorpay, active, started
+    on 2 November), changed by fields."""
+    started = {"at": STARTED, "kind": "status", "from": "created", "to": "active", "reason": "stored by a test"}
+    defaults = {
         "status": "active",
-        "plan_id": "chai-club",
-        "plan_version": 1,
-        "plan_name": "Chai club",
-        "interval": "month",
-        "interval_count": 1,
-        "amount": 49900,
-        "currency": "INR",
-        "gateway": "razorpay",
-        "country": "IN",
         "customer": {"name": "Meera Iyer", "email": "meera@example.in", "phone": "+919812345678"},
         "razorpay_subscription_id": "sub_" + secrets.token_hex(7),
         "created_at": STARTED,
         "updated_at": STARTED,
-        "timeline": [
-            {"at": STARTED, "kind": "status", "from": "created", "to": "active", "reason": "stored by a test"}
-        ],
-        **fields,
+        "timeline": [started],
     }
-    return await insert_subscription(db, doc)
+    return await insert_subscription(db, subscription_doc(**{**defaults, **fields}))
 
 
 async def store_charge(db: Any, sub: Subscription, invoice_id: str, status: str = "paid", **fields: Any) -> Charge:
