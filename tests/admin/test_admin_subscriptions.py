@@ -17,7 +17,7 @@ from html import unescape
 import pytest
 from support.admin import hidden_token, sign_in
 from support.app import ADMIN
-from support.razorpay_subscriptions import sandbox_record
+from support.razorpay_subscriptions import hook_up, sandbox_record
 from support.stored_subscriptions import STARTED, store_charge, store_subscription, subscribe_through_razorpay
 from support.subscriptions import subscribe, subscribe_body
 
@@ -221,6 +221,21 @@ async def test_pause_resume_and_cancel_go_to_the_gateway_and_show_what_it_report
         assert f"The owner asked Razorpay to {action} from the admin" in titles, titles
     assert any(t.startswith("POST /v1/subscriptions/") and t.endswith("/pause") for t in titles), titles
     assert "Status → Cancelled" in titles
+
+
+@pytest.mark.xfail(
+    strict=False,  # when the webhooks happen to land before the cancel, it passes: a race, shown, not fixed here
+    reason="Razorpay's subscription entity has no cancel-at-cycle-end field, so the flag is ours alone "
+    "(galla/payments/razorpay/subscriptions.py fetch_razorpay_subscription), and a webhook applied after the "
+    "cancel (here the authentication's own, delivered late) syncs with the flag it read before: reset to False",
+)
+async def test_a_late_webhook_keeps_a_cancellation_at_the_period_end(client, razorpay_sandbox):
+    hook_up(client, razorpay_sandbox)
+    sub = await subscribe_through_razorpay(client, razorpay_sandbox)
+    await ask(client, sub.id, "cancel_at_period_end")
+    assert remote_status(razorpay_sandbox, sub.razorpay_subscription_id) == ("active", True)
+    await asyncio.sleep(0.5)  # the sandbox's webhooks about the authentication arrive and are applied
+    assert (await get_subscription(client.app[DATABASE].db, sub.id)).cancel_at_period_end
 
 
 async def test_the_same_actions_reach_stripe_for_a_subscription_paid_there(client, stripe_sandbox):
