@@ -8,9 +8,11 @@ import re
 import pytest
 from support.admin import field_error, form_fields, sign_in
 from support.app import ADMIN
+from support.stored_subscriptions import store_subscription
 
 from galla.payments.labels import interval_label
 from galla.store.plans import find_plan, find_plan_version, list_plan_versions
+from galla.store.subscriptions import get_subscription
 
 CHAI_CLUB = "chai-club"
 NEW_PLAN = {
@@ -121,9 +123,7 @@ async def test_a_bad_field_is_named_beside_it_and_nothing_is_saved(client, datab
 async def test_an_edit_is_a_new_version_and_a_subscription_keeps_its_locked_amount(client, database):
     db = database.db
     # A subscriber signed up to version 1 at ₹499 (the subscription locks its plan version and amount).
-    await db.subscriptions.insert_one(
-        {"_id": "sbn_locked", "plan_id": CHAI_CLUB, "plan_version": 1, "amount": 49900, "currency": "INR"}
-    )
+    locked = await store_subscription(db, plan_id=CHAI_CLUB, plan_version=1, amount=49900)
     page = await (await client.get(f"/admin/plans/{CHAI_CLUB}", headers=ADMIN)).text()
     assert "Existing subscribers keep paying what they signed up for" in page
     form = form_of(page)
@@ -136,7 +136,10 @@ async def test_an_edit_is_a_new_version_and_a_subscription_keeps_its_locked_amou
     assert (await find_plan(db, CHAI_CLUB)).prices["INR"] == 59900
     assert (await find_plan_version(db, CHAI_CLUB, 1)).prices["INR"] == 49900
     assert [v.version for v in await list_plan_versions(db, CHAI_CLUB)] == [2, 1]
-    assert (await db.subscriptions.find_one({"_id": "sbn_locked"}))["amount"] == 49900
+    after = await get_subscription(db, locked.id)
+    assert (after.plan_version, after.amount) == (1, 49900)
+    page = await (await client.get(f"/admin/subscriptions/{locked.id}", headers=ADMIN)).text()
+    assert "(version 1)" in page and "₹499.00 each charge, locked when the buyer subscribed" in page
     assert (await api_plans(client))[CHAI_CLUB]["prices"]["INR"] == 59900
     edited = await (await client.get(f"/admin/plans/{CHAI_CLUB}", headers=ADMIN)).text()
     assert re.findall(r'<tr data-version="(\d+)"', edited) == ["2", "1"]
