@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 from aiohttp import web
 
@@ -18,3 +19,15 @@ async def act(
     except CheckoutError as exc:
         return await show_failure(exc)
     raise web.HTTPSeeOther(done)
+
+
+def notice_naming(query: Mapping[str, str], items: Iterable[Any], notices: Mapping[str, str]) -> str | None:
+    """The notice after a redirect (?saved=<id>), naming an item that exists, so the query cannot put words on the
+    page; None when the query names none."""
+    listed = list(items)
+    notice = None
+    for kind, text in notices.items():
+        named = next((item for item in listed if item.id == query.get(kind)), None)
+        if named is not None:
+            notice = text.format(name=named.name)
+    return notice

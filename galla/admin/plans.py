@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from galla.admin.actions import notice_naming
 from galla.admin.plan_form import (
     INTERVALS,
     PlanChanged,
@@ -57,11 +58,7 @@ async def render_form(
 async def show_plans(request: web.Request) -> web.Response:
     """Every plan with its period and prices, on sale or not; after a change, a notice saying so."""
     plans = await list_plans_for_admin(request.config_dict[SHOP])
-    notice = None
-    for kind, text in NOTICES.items():
-        named = next((p for p in plans if p.id == request.query.get(kind)), None)
-        if named is not None:  # only plans that exist are named, so the query cannot put words on the page
-            notice = text.format(name=named.name)
+    notice = notice_naming(request.query, plans, NOTICES)
     context = {"plans": plans, "notice": notice, "main_currencies": MAIN_CURRENCIES, "interval_label": interval_label}
     return aiohttp_jinja2.render_template("admin_plans.html", request, context)
 

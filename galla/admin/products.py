@@ -7,6 +7,7 @@ from pathlib import Path
 import aiohttp_jinja2
 from aiohttp import web
 
+from galla.admin.actions import notice_naming
 from galla.admin.image_upload import MAX_IMAGE_BYTES, allow_image_uploads, read_upload
 from galla.admin.product_form import (
     MAIN_CURRENCIES,
@@ -67,11 +68,7 @@ def render_form(
 async def show_products(request: web.Request) -> web.Response:
     """Every product with its prices, on sale or not; after a save, a notice saying so."""
     products = await list_products_for_admin(request.config_dict[SHOP])
-    notice = None
-    for kind, text in NOTICES.items():
-        named = next((p for p in products if p.id == request.query.get(kind)), None)
-        if named is not None:  # only products that exist are named, so the query cannot put words on the page
-            notice = text.format(name=named.name)
+    notice = notice_naming(request.query, products, NOTICES)
     context = {"products": products, "notice": notice, "main_currencies": MAIN_CURRENCIES}
     return aiohttp_jinja2.render_template("admin_products.html", request, context)
 

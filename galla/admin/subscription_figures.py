@@ -76,6 +76,6 @@ async def build_subscription_figures(db, *, now: datetime | None = None) -> Subs
         recurring=sum_monthly(await sum_recurring(db)),
         active=active,
         subscribers=subscribers,
-        failed_charges=await count_failed_charges(db, day_start(week_start(shop_today(now))), now),
+        failed_charges=await count_failed_charges(db, day_start(week_start(shop_today(now)))),
         halted=await count_subscriptions_in_status(db, "halted"),
     )

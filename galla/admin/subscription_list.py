@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from galla.admin.plan_form import list_plans_for_admin
 from galla.orders.context import Shop
 from galla.orders.errors import InvalidInput
-from galla.store.plans import PLAN_ID, Plan
+from galla.store.plans import PLAN_ID
 from galla.store.subscriptions import STATUSES, Subscription, list_subscriptions
 
 GATEWAYS = ("razorpay", "stripe")
@@ -20,11 +19,10 @@ LIMIT = 100
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionPage:
-    """The subscriptions found (newest first, at most LIMIT), the filters they were found with, and the plans."""
+    """The subscriptions found (newest first, at most LIMIT) and the filters they were found with."""
 
     subscriptions: list[Subscription]
     filters: dict[str, str]
-    plans: list[Plan]
 
     @property
     def more(self) -> bool:
@@ -48,8 +46,7 @@ def read_filters(query: Mapping[str, str]) -> dict[str, str]:
 
 
 async def read_page(shop: Shop, query: Mapping[str, str]) -> SubscriptionPage:
-    """The subscriptions the query string asks for, with every plan for the plan filter."""
-    plans = await list_plans_for_admin(shop)
+    """The subscriptions the query string asks for."""
     filters = read_filters(query)
     found = await list_subscriptions(
         shop.db,
@@ -59,4 +56,4 @@ async def read_page(shop: Shop, query: Mapping[str, str]) -> SubscriptionPage:
         text=filters.get("q"),
         limit=LIMIT,
     )
-    return SubscriptionPage(found, filters, plans)
+    return SubscriptionPage(found, filters)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp_jinja2
@@ -45,13 +46,20 @@ LABELS = {"subscription_label": subscription_label, "interval_label": interval_l
 async def show_subscriptions(request: web.Request) -> web.Response:
     """Subscriptions newest first, filtered by status, plan and gateway, and found by the search box."""
     shop = request.config_dict[SHOP]
-    context = {"statuses": STATUSES, "gateways": GATEWAYS, "filters": dict(request.query), **LABELS}
+    plan_names = {plan.id: plan.name for plan in await list_plans_for_admin(shop)}
+    context: dict[str, Any] = {
+        "statuses": STATUSES,
+        "gateways": GATEWAYS,
+        "plan_names": plan_names,
+        "filters": dict(request.query),
+        **LABELS,
+    }
     try:
         page = await read_page(shop, request.query)
     except InvalidInput as exc:
-        context.update(error=exc, plans=await list_plans_for_admin(shop))
+        context["error"] = exc
         return aiohttp_jinja2.render_template("admin_subscriptions.html", request, context, status=exc.status)
-    context.update(subscriptions=page.subscriptions, plans=page.plans, more=page.more)
+    context.update(subscriptions=page.subscriptions, more=page.more)
     return aiohttp_jinja2.render_template("admin_subscriptions.html", request, context)
 
 

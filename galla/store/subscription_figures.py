@@ -64,11 +64,13 @@ async def count_subscriptions_in_status(db: Any, status: str) -> int:
     return int(await db.subscriptions.count_documents({"status": status}))
 
 
-def failed_charges_filter(since: datetime, until: datetime) -> dict[str, Any]:
-    """Charges failed now whose last change (the failed attempt) fell in [since, until)."""
-    return {"status": "failed", "updated_at": {"$gte": since, "$lt": until}}
+def failed_charges_filter(since: datetime) -> dict[str, Any]:
+    """Charges failed now whose last change (the failed attempt) came at or after since."""
+    # No upper bound "until now": a charge stored in the same millisecond as the dashboard's clock reading may read
+    # back a moment later (stores keep milliseconds), and a failure cannot come from the future anyway.
+    return {"status": "failed", "updated_at": {"$gte": since}}
 
 
-async def count_failed_charges(db: Any, since: datetime, until: datetime) -> int:
-    """How many charges last failed in [since, until) and have not been paid since."""
-    return int(await db.subscription_charges.count_documents(failed_charges_filter(since, until)))
+async def count_failed_charges(db: Any, since: datetime) -> int:
+    """How many charges last failed at or after since and have not been paid since."""
+    return int(await db.subscription_charges.count_documents(failed_charges_filter(since)))

@@ -3,15 +3,16 @@ sale, each bad field named beside it, two editors of one version safe, and the A
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
-from support.admin import sign_in
+from support.admin import field_error, form_fields, sign_in
 from support.app import ADMIN
+from support.stored_subscriptions import store_subscription
 
 from galla.payments.labels import interval_label
 from galla.store.plans import find_plan, find_plan_version, list_plan_versions
+from galla.store.subscriptions import get_subscription
 
 CHAI_CLUB = "chai-club"
 NEW_PLAN = {
@@ -30,31 +31,7 @@ NEW_PLAN = {
 
 def form_of(page: str) -> dict[str, str]:
     """The fields a browser would post from the page's plan form, as they are filled in."""
-    start = page.index('data-testid="plan-form"')
-    form = page[start : page.index("</form>", start)]
-    fields: dict[str, str] = {}
-    for tag in re.findall(r"<input\b[^>]*>", form):
-        name = re.search(r'\bname="([^"]+)"', tag)
-        if not name:
-            continue
-        if 'type="checkbox"' in tag:
-            if " checked" in tag:
-                fields[name[1]] = "on"
-            continue
-        value = re.search(r'\bvalue="([^"]*)"', tag)
-        fields[name[1]] = html.unescape(value[1]) if value else ""
-    for name, text in re.findall(r'<textarea[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
-        fields[name] = html.unescape(text)
-    for name, options in re.findall(r'<select[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected', options)
-        fields[name] = chosen[1] if chosen else ""
-    return fields
-
-
-def field_error(page: str, field: str) -> str | None:
-    """The message shown next to a field, or None."""
-    match = re.search(rf'data-testid="error-{re.escape(field)}">(.*?)</p>', page, re.S)
-    return html.unescape(match[1]) if match else None
+    return form_fields(page, "plan-form")
 
 
 def row_of(page: str, plan_id: str) -> str:
@@ -146,9 +123,7 @@ async def test_a_bad_field_is_named_beside_it_and_nothing_is_saved(client, datab
 async def test_an_edit_is_a_new_version_and_a_subscription_keeps_its_locked_amount(client, database):
     db = database.db
     # A subscriber signed up to version 1 at ₹499 (the subscription locks its plan version and amount).
-    await db.subscriptions.insert_one(
-        {"_id": "sbn_locked", "plan_id": CHAI_CLUB, "plan_version": 1, "amount": 49900, "currency": "INR"}
-    )
+    locked = await store_subscription(db, plan_id=CHAI_CLUB, plan_version=1, amount=49900)
     page = await (await client.get(f"/admin/plans/{CHAI_CLUB}", headers=ADMIN)).text()
     assert "Existing subscribers keep paying what they signed up for" in page
     form = form_of(page)
@@ -161,7 +136,10 @@ async def test_an_edit_is_a_new_version_and_a_subscription_keeps_its_locked_amou
     assert (await find_plan(db, CHAI_CLUB)).prices["INR"] == 59900
     assert (await find_plan_version(db, CHAI_CLUB, 1)).prices["INR"] == 49900
     assert [v.version for v in await list_plan_versions(db, CHAI_CLUB)] == [2, 1]
-    assert (await db.subscriptions.find_one({"_id": "sbn_locked"}))["amount"] == 49900
+    after = await get_subscription(db, locked.id)
+    assert (after.plan_version, after.amount) == (1, 49900)
+    page = await (await client.get(f"/admin/subscriptions/{locked.id}", headers=ADMIN)).text()
+    assert "(version 1)" in page and "₹499.00 each charge, locked when the buyer subscribed" in page
     assert (await api_plans(client))[CHAI_CLUB]["prices"]["INR"] == 59900
     edited = await (await client.get(f"/admin/plans/{CHAI_CLUB}", headers=ADMIN)).text()
     assert re.findall(r'<tr data-version="(\d+)"', edited) == ["2", "1"]

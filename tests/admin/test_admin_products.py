@@ -4,11 +4,10 @@ against two admins saving at once, and reaching the catalog and checkout (orders
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 
 import pytest
-from support.admin import sign_in
+from support.admin import field_error, form_fields, sign_in
 from support.app import ADMIN, checkout_body
 
 from galla.admin.product_form import parse_price, slugify
@@ -31,28 +30,7 @@ NEW_PRODUCT = {
 
 def form_of(page: str) -> dict[str, str]:
     """The fields a browser would post from the page's product form, as they are filled in."""
-    start = page.index('data-testid="product-form"')
-    form = page[start : page.index("</form>", start)]
-    fields: dict[str, str] = {}
-    for tag in re.findall(r"<input\b[^>]*>", form):
-        name = re.search(r'\bname="([^"]+)"', tag)
-        if not name:
-            continue
-        if 'type="checkbox"' in tag:
-            if " checked" in tag:
-                fields[name[1]] = "on"
-            continue
-        value = re.search(r'\bvalue="([^"]*)"', tag)
-        fields[name[1]] = html.unescape(value[1]) if value else ""
-    for name, text in re.findall(r'<textarea[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
-        fields[name] = html.unescape(text)
-    return fields
-
-
-def field_error(page: str, field: str) -> str | None:
-    """The message shown next to a field, or None."""
-    match = re.search(rf'data-testid="error-{re.escape(field)}">(.*?)</p>', page, re.S)
-    return html.unescape(match[1]) if match else None
+    return form_fields(page, "product-form")
 
 
 async def load_form(client, product_id: str, headers=ADMIN) -> dict[str, str]:

@@ -17,16 +17,17 @@ from html import unescape
 import pytest
 from support.admin import hidden_token, sign_in
 from support.app import ADMIN
-from support.subscriptions import STARTED, store_charge, store_subscription, subscribe_through_razorpay
-from support.webhooks import razorpay_secret
+from support.razorpay_subscriptions import hook_up, sandbox_record
+from support.stored_subscriptions import STARTED, store_charge, store_subscription, subscribe_through_razorpay
+from support.subscribing import subscribe, subscribe_body
 
 from galla.store.db import INDEXES
 from galla.store.subscription_charges import get_charge, list_charges
 from galla.store.subscriptions import get_subscription, match_text
 from galla.web.state import DATABASE
-from sandboxes.razorpay import RAZORPAY_WEBHOOKS, SANDBOX_SUBSCRIPTIONS
 
 DAY = timedelta(days=1)
+US_BUYER = {"name": "Jane Doe", "email": "jane@example.com", "phone": "+1 415 555 0100"}
 
 
 def text_of(html: str) -> str:
@@ -38,16 +39,6 @@ async def listed(client, query: str = "") -> list[str]:
     resp = await client.get(f"/admin/subscriptions{query}", headers=ADMIN)
     assert resp.status == 200, await resp.text()
     return re.findall(r'<tr data-subscription-id="([^"]+)"', await resp.text())
-
-
-@pytest.fixture
-async def app(make_client, razorpay_sandbox):
-    """The app, with the Razorpay sandbox sending its signed webhooks to it."""
-    client = await make_client()
-    sender = razorpay_sandbox.server.app[RAZORPAY_WEBHOOKS]
-    sender.url, sender.secret = str(client.make_url("/webhooks/razorpay")), razorpay_secret(client)
-    sender.knobs.retry_delays = (0.01, 0.02, 0.05, 0.1)
-    return client
 
 
 # -- the list -----------------------------------------------------------------------------------------------------
@@ -154,6 +145,9 @@ async def test_the_page_shows_the_subscription_its_charges_and_its_trace(client,
     assert "Chai club (version 1) · Monthly · until cancelled" in words
     assert "₹499.00 each charge, locked when the buyer subscribed" in words
     assert sub.razorpay_subscription_id in words and "Next charge 02 Dec 2026" in words
+    # An Indian mandate's rules, for the owner (galla/orders/mandates.py): who sends the pre-debit notice.
+    assert "Largest debit ₹499.00 each period" in words and "Methods it allows UPI Autopay, Card" in words
+    assert "sent by the buyer's bank or UPI app, not by this shop" in words
     rows = re.findall(r'<tr data-charge-id="([^"]+)"', page)
     assert rows == ["razorpay:inv_0000000000000A", "razorpay:inv_0000000000000B"]
     assert 'data-testid="refund-inv_0000000000000A"' in page and 'data-testid="refund-inv_0000000000000B"' not in page
@@ -163,6 +157,17 @@ async def test_the_page_shows_the_subscription_its_charges_and_its_trace(client,
     for key in ("cancel_at_period_end", "cancel_now", "pause"):
         assert f'data-testid="action-{key}"' in page
     assert 'data-testid="action-resume"' not in page
+
+
+async def test_the_mandate_section_says_the_indian_rules_where_they_apply(client, database):
+    big = await store_subscription(database.db, amount=2_000_000, payment_method="card")
+    words = text_of(await (await client.get(f"/admin/subscriptions/{big.id}", headers=ADMIN)).text())
+    assert "Methods it allows Card, Netbanking e-mandate" in words  # UPI Autopay debits at most ₹15,000
+    assert "each debit is above ₹15,000, so a card mandate asks the buyer to approve every one" in words
+    assert "sent by the buyer's card's issuing bank, not by this shop" in words
+    abroad = await store_subscription(database.db, gateway="stripe", currency="USD", amount=900)
+    page = await (await client.get(f"/admin/subscriptions/{abroad.id}", headers=ADMIN)).text()
+    assert 'data-testid="mandate"' not in page
 
 
 async def test_an_unknown_subscription_is_a_404(client):
@@ -185,12 +190,11 @@ async def ask(client, sub_id: str, action: str) -> str:
 
 def remote_status(sandbox, razorpay_id: str) -> tuple[str, bool]:
     """The sandbox's own record: the subscription's status, and whether it is to end with its cycle."""
-    book = sandbox.server.app[SANDBOX_SUBSCRIPTIONS]
-    return book.subscriptions[razorpay_id]["status"], razorpay_id in book.cancel_at_end
+    (status, _, cancelling), _ = sandbox_record(sandbox, razorpay_id)
+    return status, cancelling
 
 
-async def test_pause_resume_and_cancel_go_to_the_gateway_and_show_what_it_reports(app, razorpay_sandbox):
-    client = app
+async def test_pause_resume_and_cancel_go_to_the_gateway_and_show_what_it_reports(client, razorpay_sandbox):
     sub = await subscribe_through_razorpay(client, razorpay_sandbox)
     assert sub.status == "active", sub
     rid = sub.razorpay_subscription_id
@@ -219,8 +223,49 @@ async def test_pause_resume_and_cancel_go_to_the_gateway_and_show_what_it_report
     assert "Status → Cancelled" in titles
 
 
-async def test_an_action_the_state_does_not_allow_is_refused_and_nothing_is_sent(app, razorpay_sandbox):
-    client = app
+@pytest.mark.xfail(
+    strict=False,  # when the webhooks happen to land before the cancel, it passes: a race, shown, not fixed here
+    reason="Razorpay's subscription entity has no cancel-at-cycle-end field, so the flag is ours alone "
+    "(galla/payments/razorpay/subscriptions.py fetch_razorpay_subscription), and a webhook applied after the "
+    "cancel (here the authentication's own, delivered late) syncs with the flag it read before: reset to False",
+)
+async def test_a_late_webhook_keeps_a_cancellation_at_the_period_end(client, razorpay_sandbox):
+    hook_up(client, razorpay_sandbox)
+    sub = await subscribe_through_razorpay(client, razorpay_sandbox)
+    await ask(client, sub.id, "cancel_at_period_end")
+    assert remote_status(razorpay_sandbox, sub.razorpay_subscription_id) == ("active", True)
+    await asyncio.sleep(0.5)  # the sandbox's webhooks about the authentication arrive and are applied
+    assert (await get_subscription(client.app[DATABASE].db, sub.id)).cancel_at_period_end
+
+
+async def test_the_same_actions_reach_stripe_for_a_subscription_paid_there(client, stripe_sandbox):
+    """§12: Stripe pauses (pause_collection), resumes, cancels at the period's end (cancel_at_period_end) and now
+    (DELETE); the page shows what the fetch after each reports."""
+    status, _, body = await subscribe(client, subscribe_body(country="US", customer=US_BUYER))
+    assert status == 201, body
+    session_id = body["stripe"]["session_id"]
+    assert (await stripe_sandbox.pay(session_id))[0] == 303
+    resp = await client.post(
+        f"/api/subscriptions/{body['subscription_id']}/stripe/return", json={"session_id": session_id}
+    )
+    assert (await resp.json())["status"] == "active"
+    sub = await get_subscription(client.app[DATABASE].db, body["subscription_id"])
+
+    def remote() -> dict:
+        return stripe_sandbox.state.subscriptions[sub.stripe_subscription_id]
+
+    page = await ask(client, sub.id, "pause")
+    assert 'data-status="paused"' in page and remote()["status"] == "paused"
+    page = await ask(client, sub.id, "resume")
+    assert 'data-status="active"' in page and remote()["status"] == "active"
+    page = await ask(client, sub.id, "cancel_at_period_end")
+    assert "ends at the period's end" in text_of(page) and remote()["cancel_at_period_end"] is True
+    page = await ask(client, sub.id, "cancel_now")
+    assert 'data-status="cancelled"' in page and remote()["status"] == "canceled"
+    assert "Stripe subscription" in text_of(page) and sub.stripe_subscription_id in page
+
+
+async def test_an_action_the_state_does_not_allow_is_refused_and_nothing_is_sent(client, razorpay_sandbox):
     sub = await subscribe_through_razorpay(client, razorpay_sandbox)
     resp = await client.post(f"/admin/subscriptions/{sub.id}/actions/resume", headers=ADMIN)
     page = await resp.text()
@@ -230,8 +275,7 @@ async def test_an_action_the_state_does_not_allow_is_refused_and_nothing_is_sent
     assert resp.status == 404 and 'data-field="action"' in await resp.text()
 
 
-async def test_a_charge_is_refunded_after_confirming_and_never_beyond_what_it_took(app, razorpay_sandbox):
-    client = app
+async def test_a_charge_is_refunded_after_confirming_and_never_beyond_what_it_took(client, razorpay_sandbox):
     db = client.app[DATABASE].db
     sub = await subscribe_through_razorpay(client, razorpay_sandbox)
     (charge,) = await list_charges(db, sub.id)
@@ -257,8 +301,7 @@ async def test_a_charge_is_refunded_after_confirming_and_never_beyond_what_it_to
     assert "Refund " in text_of(page) and "₹200.00" in text_of(page)
 
 
-async def test_a_signed_in_admin_needs_the_forms_csrf_token(app, razorpay_sandbox):
-    client = app
+async def test_a_signed_in_admin_needs_the_forms_csrf_token(client, razorpay_sandbox):
     sub = await subscribe_through_razorpay(client, razorpay_sandbox)
     csrf = await sign_in(client)
     page = await (await client.get(f"/admin/subscriptions/{sub.id}")).text()

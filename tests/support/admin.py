@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from galla.admin.auth import SESSION_COOKIE
@@ -30,3 +31,32 @@ async def sign_in(client, password: str = ADMIN_PASSWORD) -> str:
     home = await client.get("/admin")
     assert home.status == 200 and "Signed in as <strong>admin</strong>" in await home.text()
     return hidden_token(await home.text())
+
+
+def form_fields(page: str, testid: str) -> dict[str, str]:
+    """The fields a browser would post from the page's form (data-testid=testid), as they are filled in."""
+    start = page.index(f'data-testid="{testid}"')
+    form = page[start : page.index("</form>", start)]
+    fields: dict[str, str] = {}
+    for tag in re.findall(r"<input\b[^>]*>", form):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        if not name:
+            continue
+        if 'type="checkbox"' in tag:
+            if " checked" in tag:
+                fields[name[1]] = "on"
+            continue
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        fields[name[1]] = html.unescape(value[1]) if value else ""
+    for name, text in re.findall(r'<textarea[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        fields[name] = html.unescape(text)
+    for name, options in re.findall(r'<select[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options)
+        fields[name] = chosen[1] if chosen else ""
+    return fields
+
+
+def field_error(page: str, field: str) -> str | None:
+    """The message shown next to a form's field, or None."""
+    match = re.search(rf'data-testid="error-{re.escape(field)}">(.*?)</p>', page, re.S)
+    return html.unescape(match[1]) if match else None
