@@ -54,7 +54,11 @@ def price_plan(plan: Plan, country: str, live: frozenset[str]) -> dict[str, Any]
     except NoRoute:
         route = None
     amount = plan.prices[route.currency] if route else None
-    mandate = rupee_mandate(amount, total_count=plan.total_count) if route and route.gateway == "razorpay" and amount else None
+    mandate = (
+        rupee_mandate(amount, total_count=plan.total_count)
+        if route and route.gateway == "razorpay" and amount
+        else None
+    )
     return {
         "id": plan.id,
         "name": plan.name,
