@@ -126,7 +126,7 @@ async def test_an_indian_buyer_subscribes_with_upi_autopay_is_charged_then_halte
     await sign_in(page, base)
     await page.goto(f"{base}/admin/subscriptions/{sub_id}")
     assert await page.locator('[data-testid="subscription-status"]').get_attribute("data-status") == "halted"
-    assert "not this shop" in await page.locator('[data-testid="mandate"]').inner_text()
+    assert "not by this shop" in await page.locator('[data-testid="mandate"]').inner_text()
     statuses = [s.strip() for s in await page.locator('[data-testid="charge-status"]').all_inner_texts()]
     assert sorted(statuses) == ["Failed", "Paid", "Paid"]
     await check_page(page, "subscription-halted-owner")
