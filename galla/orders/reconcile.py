@@ -9,13 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from galla.orders.context import Shop
-from galla.orders.errors import CheckoutError
 from galla.orders.refunds import send_refund, settle_refund
 from galla.orders.second_payments import PAID_STATUSES, send_extra_refund, settle_extra_refund
 from galla.orders.states import OrderStatus, values
-from galla.orders.subscription_reconcile import reconcile_subscriptions
+from galla.orders.subscription_reconcile import note_failure, reconcile_subscriptions
 from galla.orders.view import call_entry
-from galla.payments.errors import GatewayError
 from galla.payments.reports import RefundReport
 from galla.store.extra_payments import find_orders_with_open_extra_refunds
 from galla.store.order_refunds import OPEN_REFUND_STATUSES, find_orders_with_open_refunds
@@ -111,17 +109,8 @@ async def reconcile_late_payments(shop: Shop, order: Order, origin: str) -> Orde
 
 async def run_step(report: ReconcileReport, before: Order, step: Awaitable[Order]) -> None:
     """Run one order's lookup; a gateway failure is noted and the pass goes on with the next order."""
-    try:
-        after = await step
-    except GatewayError as exc:
-        report.errors.append(f"{before.id}: {exc.gateway} {exc.description}")
-        log.warning("reconcile %s: %s", before.id, exc)
-        return
-    except CheckoutError as exc:
-        report.errors.append(f"{before.id}: {exc.message}")
-        log.warning("reconcile %s: %s", before.id, exc.message)
-        return
-    if after.status != before.status or after.refunded_amount != before.refunded_amount:
+    after = await note_failure(report.errors, before.id, step)
+    if after is not None and (after.status != before.status or after.refunded_amount != before.refunded_amount):
         report.changed[before.id] = f"{before.status} → {after.status}"
 
 

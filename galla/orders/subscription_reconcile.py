@@ -4,8 +4,10 @@ would have done (SUBSCRIPTIONS.md §19)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError
@@ -15,6 +17,7 @@ from galla.store.orders import now, timeline_entry
 from galla.store.subscriptions import Subscription, find_due_subscriptions, set_next_check
 
 log = logging.getLogger("galla.reconcile")
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,16 +47,21 @@ async def reconcile_subscriptions(
     result = SubscriptionsReconciled()
     for sub in await find_due_subscriptions(shop.db, at or now(), limit):
         result.checked += 1
-        try:
-            after = await reconcile_subscription(shop, sub)
-        except GatewayError as exc:
-            result.errors.append(f"{sub.id}: {exc.gateway} {exc.description}")
-            log.warning("reconcile %s: %s", sub.id, exc)
-            continue
-        except CheckoutError as exc:
-            result.errors.append(f"{sub.id}: {exc.message}")
-            log.warning("reconcile %s: %s", sub.id, exc.message)
-            continue
-        if after.status != sub.status or after.paid_count != sub.paid_count:
+        after = await note_failure(result.errors, sub.id, reconcile_subscription(shop, sub))
+        if after is not None and (after.status != sub.status or after.paid_count != sub.paid_count):
             result.changed[sub.id] = f"{sub.status} → {after.status}, {after.paid_count} paid"
     return result
+
+
+async def note_failure(errors: list[str], subject_id: str, step: Awaitable[T]) -> T | None:
+    """Run one reconcile step of an order or subscription; a gateway's failure or a refusal is noted, logged and
+    answered None, so the pass goes on with the next."""
+    try:
+        return await step
+    except GatewayError as exc:
+        errors.append(f"{subject_id}: {exc.gateway} {exc.description}")
+        log.warning("reconcile %s: %s", subject_id, exc)
+    except CheckoutError as exc:
+        errors.append(f"{subject_id}: {exc.message}")
+        log.warning("reconcile %s: %s", subject_id, exc.message)
+    return None

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.razorpay_subscriptions import subscription_doc
 
 from galla.orders.context import Shop
-from galla.orders.subscription_ids import new_subscription_id
 from galla.orders.subscription_sync import sync_subscription
 from galla.payments.money import Money
 from galla.payments.subscription_reports import ChargeReport, SubscriptionReport
@@ -26,29 +26,6 @@ from galla.store.subscriptions import (
 )
 
 T0 = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
-
-
-def subscription_doc(**changes) -> dict:
-    """A new Chai club subscription, ₹499 a month through Razorpay."""
-    return {
-        "_id": new_subscription_id(),
-        "status": "created",
-        "plan_id": "chai-club",
-        "plan_version": 1,
-        "plan_name": "Chai club",
-        "interval": "month",
-        "interval_count": 1,
-        "amount": 49900,
-        "currency": "INR",
-        "gateway": "razorpay",
-        "country": "IN",
-        "customer": {"name": "Asha Rao", "email": "asha@example.in", "phone": "+919876543210"},
-        "razorpay_subscription_id": None,
-        "created_at": T0,
-        "updated_at": T0,
-        "timeline": [],
-        **changes,
-    }
 
 
 def charge(invoice: str, status: str = "paid", amount: int = 49900, currency: str = "INR") -> ChargeReport:
@@ -123,45 +100,25 @@ async def test_nothing_moves_a_cancelled_subscription(database):
     assert after.status == "cancelled"
 
 
+def stripe_invoice(status: str, attempts: int) -> dict:
+    """A $9 Stripe invoice's charge as the sync flow records it, in a status after some attempts."""
+    return {
+        "gateway": "stripe",
+        "invoice_id": "in_1",
+        "subscription_id": "sbn_x",
+        "amount": 900,
+        "currency": "USD",
+        "status": status,
+        "attempts": attempts,
+    }
+
+
 async def test_a_paid_charge_never_goes_back_to_failed(database):
     db = database.db
-    await record_charge(
-        db,
-        {
-            "gateway": "stripe",
-            "invoice_id": "in_1",
-            "subscription_id": "sbn_x",
-            "amount": 900,
-            "currency": "USD",
-            "status": "failed",
-            "attempts": 1,
-        },
-    )
-    paid, newly = await record_charge(
-        db,
-        {
-            "gateway": "stripe",
-            "invoice_id": "in_1",
-            "subscription_id": "sbn_x",
-            "amount": 900,
-            "currency": "USD",
-            "status": "paid",
-            "attempts": 2,
-        },
-    )
+    await record_charge(db, stripe_invoice("failed", 1))
+    paid, newly = await record_charge(db, stripe_invoice("paid", 2))
     assert (paid.status, newly, paid.attempts) == ("paid", True, 2)
-    stale, newly = await record_charge(
-        db,
-        {
-            "gateway": "stripe",
-            "invoice_id": "in_1",
-            "subscription_id": "sbn_x",
-            "amount": 900,
-            "currency": "USD",
-            "status": "failed",
-            "attempts": 1,
-        },
-    )
+    stale, newly = await record_charge(db, stripe_invoice("failed", 1))
     assert (stale.status, newly, stale.attempts) == ("paid", False, 2)
 
 
