@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError
+from galla.orders.subscription_guards import enforce_cancel
 from galla.orders.subscription_sync import RECHECK_AFTER, sync_subscription
 from galla.payments.errors import GatewayError
 from galla.store.orders import now, timeline_entry
@@ -29,15 +30,19 @@ class SubscriptionsReconciled:
     errors: list[str] = field(default_factory=list)
 
 
-async def reconcile_subscription(shop: Shop, sub: Subscription, origin: str = "reconcile") -> Subscription:
-    """Fetch one subscription and its charges from its gateway and bring ours to them."""
+async def reconcile_subscription(
+    shop: Shop, sub: Subscription, origin: str = "reconcile", *, at: datetime | None = None
+) -> Subscription:
+    """Fetch one subscription and its charges from its gateway and bring ours to them; cancel one the gateway
+    kept running past the period end it was asked to cancel at (as of `at`, by default now)."""
     fetched_at = now()
     report, charges, calls = await shop.subscription_provider(sub.gateway).fetch_subscription(shop, sub)
     entries = [timeline_entry(origin, gateway=sub.gateway), *calls]
     if report is None:
         # Nothing at the gateway yet (its creation failed, or the buyer never authorised): look again later.
         await set_next_check(shop.db, sub.id, fetched_at + RECHECK_AFTER)
-    return await sync_subscription(shop, sub, report, charges, entries, fetched_at)
+    after = await sync_subscription(shop, sub, report, charges, entries, fetched_at)
+    return await enforce_cancel(shop, after, at or fetched_at)
 
 
 async def reconcile_subscriptions(
@@ -47,7 +52,7 @@ async def reconcile_subscriptions(
     result = SubscriptionsReconciled()
     for sub in await find_due_subscriptions(shop.db, at or now(), limit):
         result.checked += 1
-        after = await note_failure(result.errors, sub.id, reconcile_subscription(shop, sub))
+        after = await note_failure(result.errors, sub.id, reconcile_subscription(shop, sub, at=at))
         if after is not None and (after.status != sub.status or after.paid_count != sub.paid_count):
             result.changed[sub.id] = f"{sub.status} → {after.status}, {after.paid_count} paid"
     return result

@@ -111,6 +111,14 @@ def charge_mismatch(sub: Subscription, money: Money) -> str | None:
     return None
 
 
+def charged_after_cancel(sub: Subscription, charge: Charge) -> str | None:
+    """Why a charge should not have been taken: it pays a period after the one the buyer cancelled at (a gateway
+    that ignored the cancel, galla/orders/subscription_guards.py); or None."""
+    if sub.cancel_asked_for is None or charge.period_start is None or charge.period_start < sub.cancel_asked_for:
+        return None
+    return "charged for a period after the buyer cancelled at the end of the one before"
+
+
 async def record_charge_report(shop: Shop, sub: Subscription, report: ChargeReport) -> Subscription:
     """Record one invoice's charge once; the first time it is paid, check its money and queue its receipt."""
     charge, newly_paid = await record_charge(
@@ -150,7 +158,7 @@ async def settle_charge(shop: Shop, sub: Subscription, charge: Charge, money: Mo
             status="paid",
         )
     ]
-    mismatch = charge_mismatch(sub, money)
+    mismatch = charge_mismatch(sub, money) or charged_after_cancel(sub, charge)
     if mismatch:
         await flag_charge(shop.db, charge.id, mismatch)
         entries.append(timeline_entry("review", reason=f"charge {charge.invoice_id}: {mismatch}"))

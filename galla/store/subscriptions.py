@@ -64,6 +64,9 @@ class Subscription(BaseModel):
     charge_at: datetime | None = None  # the next charge the gateway has scheduled
     ended_at: datetime | None = None
     cancel_at_period_end: bool = False
+    # The period end a cancel at the period's end was asked for (by us): a charge for a later period, or the
+    # subscription still running well after it, means the gateway did not do as asked.
+    cancel_asked_for: datetime | None = None
     paid_count: int = 0
     payment_method: str | None = None
     synced_at: datetime | None = None  # when the gateway's report now shown was fetched
@@ -163,11 +166,12 @@ async def apply_report(
     )
 
 
-async def keep_cancel_at_period_end(db: Any, subscription_id: str) -> None:
-    """Note a cancel at the period's end the gateway accepted, whatever fetch is applied first: a gateway that
-    keeps no such flag (Razorpay) leaves ours as the only record of it."""
+async def keep_cancel_at_period_end(db: Any, subscription_id: str, period_end: datetime | None) -> None:
+    """Note a cancel at the period's end the gateway accepted, and the end it was asked for, whatever fetch is applied
+    first: a gateway that keeps no such flag (Razorpay) leaves ours as the only record of it."""
     await db.subscriptions.update_one(
-        {"_id": subscription_id, "status": {"$nin": list(TERMINAL)}}, {"$set": {"cancel_at_period_end": True}}
+        {"_id": subscription_id, "status": {"$nin": list(TERMINAL)}},
+        {"$set": {"cancel_at_period_end": True, "cancel_asked_for": period_end}},
     )
 
 

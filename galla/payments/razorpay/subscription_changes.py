@@ -160,7 +160,7 @@ async def change_razorpay_subscription(
         raise gateway_failure(exc) from exc
     entries = [timeline_entry("note", message=said), *call_entry(call)]
     if cancel_at_period_end:
-        await keep_cancel_at_period_end(shop.db, sub.id)
+        await keep_cancel_at_period_end(shop.db, sub.id, sub.current_end)
     try:
         return await sync_from_razorpay(shop, sub, entries, cancel_at_period_end=cancel_at_period_end)
     except GatewayError as exc:
