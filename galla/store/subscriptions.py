@@ -30,6 +30,15 @@ TERMINAL = ("cancelled", "completed", "expired")
 # The ids a subscription may be found by, each backed by an index (galla/store/db.py).
 GATEWAY_ID_FIELDS = ("razorpay_subscription_id", "stripe_subscription_id", "stripe_session_id")
 PROJECTION = {"timeline": False}
+# A subscription lives for years and anyone who knows its id may ask for its return or its portal, each a gateway
+# call on the timeline (about 5 KB): its newest entries are kept, so the document stays far below MongoDB's 16 MB.
+TIMELINE_LIMIT = 1000
+
+
+def timeline_push(entries: Iterable[dict]) -> dict[str, Any]:
+    """The $push of entries onto a timeline that keeps its newest TIMELINE_LIMIT (MongoDB's $push with $each and
+    $slice, in one update)."""
+    return {"$each": list(entries), "$slice": -TIMELINE_LIMIT}
 
 
 class Subscription(BaseModel):
@@ -134,7 +143,7 @@ async def attach_gateway_ids(
     return await modify_subscription(
         db,
         {"_id": subscription_id, **unset},
-        {"$set": {**fields, "updated_at": now()}, "$push": {"timeline": {"$each": list(entries)}}},
+        {"$set": {**fields, "updated_at": now()}, "$push": {"timeline": timeline_push(entries)}},
     )
 
 
@@ -161,7 +170,7 @@ async def apply_report(
         },
         {
             "$set": {**fields, "synced_at": fetched_at, "updated_at": now()},
-            "$push": {"timeline": {"$each": list(entries)}},
+            "$push": {"timeline": timeline_push(entries)},
         },
     )
 
@@ -178,7 +187,7 @@ async def keep_cancel_at_period_end(db: Any, subscription_id: str, period_end: d
 async def append_subscription_timeline(db: Any, subscription_id: str, entries: Iterable[dict]) -> Subscription | None:
     """Add entries to a subscription's timeline; the subscription as it then is."""
     return await modify_subscription(
-        db, {"_id": subscription_id}, {"$push": {"timeline": {"$each": list(entries)}}, "$set": {"updated_at": now()}}
+        db, {"_id": subscription_id}, {"$push": {"timeline": timeline_push(entries)}, "$set": {"updated_at": now()}}
     )
 
 
