@@ -75,10 +75,10 @@ async def move_razorpay_sandbox(shop: Shop, seconds: int) -> int:
     """POST /sandbox/clock on the mounted Razorpay sandbox with its key pair, as its tests do; the sandbox's new
     time (it then runs each charge that fell due and sends its webhooks)."""
     client = shop.razorpay_client
-    auth = aiohttp.BasicAuth(client.key_id, client.key_secret)
+    auth = {"Authorization": aiohttp.encode_basic_auth(client.key_id, client.key_secret)}
     try:
         async with client.session.post(
-            client.api_base + "/sandbox/clock", json={"seconds": seconds}, auth=auth
+            client.api_base + "/sandbox/clock", json={"seconds": seconds}, headers=auth
         ) as resp:
             answer = await resp.json(content_type=None)
     except (TimeoutError, aiohttp.ClientError) as exc:
