@@ -38,6 +38,13 @@ def clock_movable(shop: Shop, sub: Subscription) -> bool:
     return sub.gateway != "stripe" or sub.stripe_test_clock_id is not None
 
 
+def clock_spans(shop: Shop, sub: Subscription) -> dict[str, str]:
+    """The panel's buttons: none unless the clock can move; a period only once the gateway has reported one."""
+    if not clock_movable(shop, sub):
+        return {}
+    return {span: words for span, words in SPANS.items() if span == "day" or sub.current_end is not None}
+
+
 def span_seconds(sub: Subscription, span: str) -> int:
     """How far a span moves the clock: a day, or the subscription's current period as its gateway reported it (the
     gateway's clock is past that period's start, so its end, the next charge, falls due)."""

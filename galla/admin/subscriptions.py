@@ -13,7 +13,7 @@ from aiohttp import web
 
 from galla.admin.actions import act
 from galla.admin.plan_form import list_plans_for_admin
-from galla.admin.sandbox_clock import MOVED, SPANS, clock_movable, move_clock
+from galla.admin.sandbox_clock import MOVED, SPANS, clock_spans, move_clock
 from galla.admin.subscription_actions import (
     ACTIONS,
     available_actions,
@@ -91,7 +91,7 @@ async def render_subscription(
         "charges": [(charge, refundable(charge)) for charge in charges],
         "actions": available_actions(sub),
         "mandate": mandate_facts(sub),
-        "clock_spans": SPANS if clock_movable(shop, sub) else None,
+        "clock_spans": clock_spans(shop, sub),
         "notice": notice,
         "error": error,
         **LABELS,

@@ -141,6 +141,17 @@ async def test_a_span_that_is_not_one_is_refused_naming_it(keyless):
     assert no_token.status == 403  # CSRF-protected like every admin form
 
 
+async def test_before_the_gateway_reports_a_period_only_a_day_can_be_moved(keyless):
+    status, _, body = await subscribe(keyless)  # the mandate never approved: no billing period yet
+    assert status == 201, body
+    token = await sign_in(keyless)
+    page = await (await keyless.get(f"/admin/subscriptions/{body['subscription_id']}")).text()
+    assert 'data-testid="clock-day"' in page and 'data-testid="clock-period"' not in page
+    path = f"/admin/subscriptions/{body['subscription_id']}/sandbox-clock"
+    resp = await keyless.post(path, data={"span": "period", "csrf_token": token})
+    assert resp.status == 409 and 'data-field="span"' in await resp.text()
+
+
 async def test_with_keys_there_is_no_panel_no_test_clock_and_no_move(client, razorpay_sandbox, stripe_sandbox):
     assert client.app[SHOP].sandboxed == frozenset()
     sub = await subscribe_through_razorpay(client, razorpay_sandbox)
