@@ -241,7 +241,9 @@ async def finish_webhook_applies(app: web.Application) -> None:
 async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
     """The Shop the flows use, with one HTTP session per gateway, closed at exit; its metrics watch it."""
     metrics = app[METRICS]
-    async with shop_for(app[SETTINGS], app[DATABASE], on_failover=metrics.count_failover) as shop:
+    async with shop_for(
+        app[SETTINGS], app[DATABASE], on_failover=metrics.count_failover, sandboxed=app[SANDBOXED]
+    ) as shop:
         metrics.watch(shop)
         app[SHOP] = shop
         app[WEBHOOK_SHOP] = shop.for_webhook()  # made after watch(), so its copies report their calls too
@@ -250,10 +252,14 @@ async def shop_ctx(app: web.Application) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def shop_for(
-    settings: Settings, database: Database, *, on_failover: Callable[[str, str], None] | None = None
+    settings: Settings,
+    database: Database,
+    *,
+    on_failover: Callable[[str, str], None] | None = None,
+    sandboxed: frozenset[str] = frozenset(),
 ) -> AsyncIterator[Shop]:
     """Build the Shop: a client per live gateway, each on its own aiohttp session, closed at exit; None for one
-    that is off (no keys while the other has them)."""
+    that is off (no keys while the other has them). sandboxed: the gateways played by this app's own sandboxes."""
     live = settings.keyed_gateways
     razorpay = stripe = None
     if "razorpay" in live:
@@ -288,6 +294,7 @@ async def shop_for(
             failover=settings.failover,
             on_failover=on_failover,
             holds_mail=not mailer_settings(settings).configured,
+            sandboxed=sandboxed,
         )
     finally:
         for client in (razorpay, stripe):

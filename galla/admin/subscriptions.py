@@ -13,6 +13,7 @@ from aiohttp import web
 
 from galla.admin.actions import act
 from galla.admin.plan_form import list_plans_for_admin
+from galla.admin.sandbox_clock import MOVED, SPANS, clock_spans, move_clock
 from galla.admin.subscription_actions import (
     ACTIONS,
     available_actions,
@@ -71,6 +72,8 @@ async def show_subscription(request: web.Request) -> web.Response:
         notice = ACTIONS[request.query["done"]].done
     elif request.query.get("refunded"):
         notice = "Refund sent to the gateway; the charges below show where it stands."
+    elif request.query.get("moved") in SPANS:
+        notice = MOVED.format(span=SPANS[request.query["moved"]])
     return await render_subscription(request, request.match_info["subscription_id"], notice=notice)
 
 
@@ -88,6 +91,7 @@ async def render_subscription(
         "charges": [(charge, refundable(charge)) for charge in charges],
         "actions": available_actions(sub),
         "mandate": mandate_facts(sub),
+        "clock_spans": clock_spans(shop, sub),
         "notice": notice,
         "error": error,
         **LABELS,
@@ -162,3 +166,13 @@ async def post_refund(request: web.Request) -> web.Response:
     done = f"{PATH}/{quote(subscription_id)}?refunded={quote(charge_id)}"
     refund = refund_confirmed(request.config_dict[SHOP], subscription_id, charge_id, form.get("amount", ""), key)
     return await act(refund, done, show_failure(request, subscription_id))
+
+
+@routes.post(PATH + "/{subscription_id}/sandbox-clock")
+async def post_sandbox_clock(request: web.Request) -> web.Response:
+    """Move the subscription's sandbox clock on by the span posted (a sandboxed run only), then back to it."""
+    subscription_id = request.match_info["subscription_id"]
+    span = (await read_form(request)).get("span", "")
+    done = f"{PATH}/{quote(subscription_id)}?moved={quote(span)}"
+    moving = move_clock(request.config_dict[SHOP], subscription_id, span)
+    return await act(moving, done, show_failure(request, subscription_id))

@@ -100,6 +100,8 @@ class Shop:
     on_failover: Callable[[str, str], None] | None = None  # told (from, to) of each rerouted checkout
     # No SMTP server configured: emails are queued as held (shown in the admin, sent once one is configured).
     holds_mail: bool = False
+    # The gateways played by the sandboxes mounted in this app (`make run`, no keys): never one with real keys.
+    sandboxed: frozenset[str] = frozenset()
     # Each gateway's provider by name (galla/payments/registry.py's PROVIDERS unless a test brings its own).
     providers: Mapping[str, PaymentProvider] = field(default_factory=registered_providers)
 

@@ -68,6 +68,7 @@ class Subscription(BaseModel):
     stripe_session_url: str | None = None
     stripe_subscription_id: str | None = None
     stripe_customer_id: str | None = None
+    stripe_test_clock_id: str | None = None  # a sandboxed run's own Stripe test clock (admin's sandbox clock panel)
     current_start: datetime | None = None
     current_end: datetime | None = None
     charge_at: datetime | None = None  # the next charge the gateway has scheduled

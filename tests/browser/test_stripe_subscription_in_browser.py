@@ -1,21 +1,22 @@
 """Issue 27 in Chromium: a US buyer subscribes to the chai club through the Stripe sandbox's hosted page (Checkout in
 subscription mode), is charged twice more as the test clock his Stripe customer lives on moves a month at a time
-(SUBSCRIPTIONS.md §18: Checkout reaches a clock through a clock-attached customer, which Galla finds by his email),
+(SUBSCRIPTIONS.md §18: Checkout reaches a clock through a clock-attached customer, which a sandboxed Galla makes on
+a test clock of the subscription's own),
 and cancels in Stripe's customer portal: the subscription stops when the period he paid for ends. Each charge comes
 by a signed webhook the mounted sandbox sends; every page is checked with axe (check_page)."""
 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from support.axe import check_page
 from support.browser import NEEDS_BROWSER, pay_by_card
-from support.stripe_billing import MountedStripe, advance_clock, clock_customer, new_test_clock
+from support.stripe_billing import MountedStripe, advance_clock, call_sandbox
 
 from galla.settings import SANDBOX_STRIPE_PATH
-from galla.web.state import SHOP
+from galla.store.subscriptions import get_subscription
+from galla.web.state import DATABASE, SHOP
 
 pytestmark = [pytest.mark.browser, NEEDS_BROWSER]
 DAY = 86400
@@ -57,9 +58,6 @@ def paid_charges(count: int):
 async def test_a_us_buyer_subscribes_on_stripe_is_charged_twice_more_and_cancels_in_the_portal(page, served):
     base, app = served
     stripe = MountedStripe(base + SANDBOX_STRIPE_PATH, app[SHOP].stripe_client.secret_key)
-    frozen = int(time.time())
-    clock_id = await new_test_clock(stripe, frozen)
-    await clock_customer(stripe, EMAIL, clock_id, name="Sam Carter")
 
     await page.goto(base + "/plans?country=US")
     assert "$9.00" in await page.locator('[data-testid="plan-chai-club"]').inner_text()
@@ -74,6 +72,9 @@ async def test_a_us_buyer_subscribes_on_stripe_is_charged_twice_more_and_cancels
     await check_page(page, "stripe-subscription-hosted-page")
     await pay_by_card(page, "4242 4242 4242 4242", name="Sam Carter", email=EMAIL)
     await page.wait_for_url(re.compile(r"/subscriptions/sbn_[\w-]+"))
+    sub = await get_subscription(app[DATABASE].db, re.findall(r"sbn_[\w-]+", page.url)[0])
+    clock_id = sub.stripe_test_clock_id  # the sandboxed shop put the buyer's customer on a clock of its own
+    frozen = (await call_sandbox(stripe, "GET", f"/v1/test_helpers/test_clocks/{clock_id}"))["frozen_time"]
     await reload_until(page, status_is("Active"), "Active")
     assert await charges_shown(page) == ["Paid"]
     assert "$9.00 on" in await page.locator('[data-testid="next-charge"]').inner_text()

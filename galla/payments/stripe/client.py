@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from stripe.params import SubscriptionResumeParams, SubscriptionUpdateParams
     from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
     from stripe.params.checkout import SessionRetrieveParams
+    from stripe.params.test_helpers import TestClockAdvanceParams
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,15 @@ class StripeCustomer(_Object):
 
     id: str
     email: str | None = None
+
+
+class StripeTestClock(_Object):
+    """A test clock (stripe-python test_helpers/_test_clock.py): the frozen time its customers' objects live in;
+    status ready, advancing or internal_failure."""
+
+    id: str
+    frozen_time: int
+    status: str = "ready"
 
 
 class StripePaymentIntent(_Object):
@@ -438,10 +448,17 @@ class StripeGateway:
         data, call = await self._list("/v1/customers", params, self._client.v1.customers.list_async)
         return (StripeCustomer.model_validate(data[0]) if data else None), call
 
-    async def create_customer(self, *, email: str, name: str, phone: str | None) -> tuple[StripeCustomer, CallRecord]:
-        """Create the Stripe customer for an email; a repeat within Stripe's 24 h key window returns it."""
+    async def create_customer(
+        self, *, email: str, name: str, phone: str | None, test_clock: str | None = None
+    ) -> tuple[StripeCustomer, CallRecord]:
+        """Create the Stripe customer for an email (on a test clock: one of its own for that clock, params
+        test_clock in stripe-python params/_customer_create_params.py); a repeat within Stripe's 24 h key window
+        returns it."""
         params = {"email": email, "name": name, **({"phone": phone} if phone else {})}
         key = "galla-customer-" + hashlib.sha256(email.encode()).hexdigest()[:40]
+        if test_clock:
+            params["test_clock"] = test_clock
+            key += f"-{test_clock}"
         created, call = await self._create("/v1/customers", params, key, self._client.v1.customers.create_async)
         return StripeCustomer.model_validate(created), call
 
@@ -660,6 +677,40 @@ class StripeGateway:
             ),
         )
         return StripePortalSession.model_validate(created), call
+
+    async def create_test_clock(self, frozen_time: int, *, name: str, key: str) -> tuple[StripeTestClock, CallRecord]:
+        """POST /v1/test_helpers/test_clocks {frozen_time, name}: a test-mode clock new customers can live on
+        (params/test_helpers/_test_clock_create_params.py; SUBSCRIPTIONS.md §18)."""
+        params = {"frozen_time": frozen_time, "name": name}
+        created, call = await self._create(
+            "/v1/test_helpers/test_clocks", params, key, self._client.v1.test_helpers.test_clocks.create_async
+        )
+        return StripeTestClock.model_validate(created), call
+
+    async def retrieve_test_clock(self, clock_id: str) -> tuple[StripeTestClock, CallRecord]:
+        """GET /v1/test_helpers/test_clocks/:id: its frozen time and status."""
+        found, call = await self._call(
+            "GET",
+            f"/v1/test_helpers/test_clocks/{clock_id}",
+            None,
+            lambda: self._client.v1.test_helpers.test_clocks.retrieve_async(clock_id),
+        )
+        return StripeTestClock.model_validate(found), call
+
+    async def advance_test_clock(self, clock_id: str, frozen_time: int) -> tuple[StripeTestClock, CallRecord]:
+        """POST /v1/test_helpers/test_clocks/:id/advance {frozen_time}: later than the clock's time, at most two
+        intervals of its shortest subscription; renewals, retries and their webhooks follow, status advancing until
+        ready (params/test_helpers/_test_clock_advance_params.py; SUBSCRIPTIONS.md §18)."""
+        params = {"frozen_time": frozen_time}
+        done, call = await self._call(
+            "POST",
+            f"/v1/test_helpers/test_clocks/{clock_id}/advance",
+            params,
+            lambda: self._client.v1.test_helpers.test_clocks.advance_async(
+                clock_id, params=cast("TestClockAdvanceParams", params)
+            ),
+        )
+        return StripeTestClock.model_validate(done), call
 
     async def create_refund(
         self, payment_intent: str, amount: Money | None, *, key: str, metadata: dict[str, str]

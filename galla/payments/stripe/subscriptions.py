@@ -23,6 +23,7 @@ from galla.payments.provider import Entries
 from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, StripeInvoice, StripeSession, StripeSubscription
 from galla.payments.stripe.confirm import SESSION_ID, SessionRefused
 from galla.payments.stripe.session import create_as_buyer
+from galla.payments.stripe.test_clocks import customer_on_own_clock, on_test_clocks
 from galla.payments.subscription_reports import ChargeReport, ChargeStatus, SubscriptionReport
 from galla.store.orders import now
 from galla.store.subscriptions import (
@@ -60,14 +61,22 @@ async def open_stripe_subscription(shop: Shop, sub: Subscription) -> Subscriptio
     if sub.stripe_session_id:
         return sub
     entries: Entries = []
+    clock_id = None
     try:
-        session, call, customer_id = await create_as_buyer(
-            shop, sub, entries, lambda customer, suffix: create_subscription_session(shop, sub, customer, suffix)
-        )
+        if on_test_clocks(shop):
+            # Played by this app's own sandbox: on a clock of its own, which the admin's sandbox panel moves on.
+            customer_id, clock_id = await customer_on_own_clock(shop, sub, entries)
+            session, call = await create_subscription_session(shop, sub, customer_id)
+        else:
+            session, call, customer_id = await create_as_buyer(
+                shop, sub, entries, lambda customer, suffix: create_subscription_session(shop, sub, customer, suffix)
+            )
     except GatewayError as exc:
         await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
         raise gateway_failure(exc) from exc
     ids = {"stripe_session_id": session.id, "stripe_session_url": session.url, "stripe_customer_id": customer_id}
+    if clock_id:
+        ids["stripe_test_clock_id"] = clock_id
     attached = await attach_gateway_ids(shop.db, sub.id, ids, [*entries, *call_entry(call)])
     # None: a concurrent request attached its session first; that one stands (the same one: one Idempotency-Key).
     return attached or await load_subscription(shop, sub.id)
