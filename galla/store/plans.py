@@ -73,6 +73,14 @@ class PlanTerms(PlanFields):
             )
         return count
 
+    @field_validator("name")
+    @classmethod
+    def check_name(cls, name: str) -> str:
+        """Refuse control characters: the name is a charge receipt's email subject, where a line break is refused."""
+        if any(c < " " or "\x7f" <= c <= "\x9f" for c in name):
+            raise ValueError("must be one line, with no control characters")
+        return name
+
     @field_validator("prices")
     @classmethod
     def check_prices(cls, prices: dict[str, int]) -> dict[str, int]:

@@ -133,3 +133,12 @@ async def test_demo_plans_are_seeded_once(database):
 def test_the_plan_indexes_are_declared():
     assert {index.document["name"] for index in INDEXES["plans"]} == {"active_position"}
     assert {index.document["name"] for index in INDEXES["plan_versions"]} == {"plan_versions"}
+
+
+@pytest.mark.parametrize("name", ["Chai\r\nBcc: all@example.com", "Chai\x00club", "Chai\x85club"])
+def test_a_plan_name_is_one_line_of_text(name):
+    """The name is the subject of each charge's receipt email: a line break there is refused by the mail package,
+    so the plan is refused instead, naming the field (the attacker review)."""
+    with pytest.raises(ValidationError) as refused:
+        terms(name=name)
+    assert refused.value.errors()[0]["loc"] == ("name",)
