@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import time
 from pathlib import Path
 
 import aiohttp
@@ -33,9 +32,7 @@ async def subscribe(rzp, total_count: int = 3):
     plan, plan_call = await rzp.create_plan(
         period="monthly", interval=1, amount=Money(49900, "INR"), name="Chai club", description="", notes={}
     )
-    sub, call = await rzp.create_subscription(
-        plan.id, total_count=total_count, notes={"subscription_id": "sbn_1"}, expire_by=int(time.time()) + 86400
-    )
+    sub, call = await rzp.create_subscription(plan.id, total_count=total_count, notes={"subscription_id": "sbn_1"})
     return plan, plan_call, sub, call
 
 

@@ -460,17 +460,10 @@ class RazorpayClient:
         return RazorpayPlan.model_validate(data), call
 
     async def create_subscription(
-        self, plan_id: str, *, total_count: int, notes: Notes, expire_by: int, customer_notify: bool = True
+        self, plan_id: str, *, total_count: int, notes: Notes, customer_notify: bool = True
     ) -> tuple[RazorpaySubscription, CallRecord]:
-        """POST /v1/subscriptions on a plan for total_count cycles, starting when the buyer authenticates it, which
-        they may do until expire_by (Unix seconds; Razorpay's default is 30 years: SUBSCRIPTIONS.md §3)."""
-        body = {
-            "plan_id": plan_id,
-            "total_count": total_count,
-            "customer_notify": customer_notify,
-            "notes": notes,
-            "expire_by": expire_by,
-        }
+        """POST /v1/subscriptions on a plan for total_count cycles, starting when the buyer authenticates it."""
+        body = {"plan_id": plan_id, "total_count": total_count, "customer_notify": customer_notify, "notes": notes}
         data, call = await self._request("POST", "/v1/subscriptions", body)
         return RazorpaySubscription.model_validate(data), call
 

@@ -7,7 +7,7 @@ Chain: plan → subscription → one invoice per cycle, each paid by a payment o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from galla.orders.context import Shop
@@ -77,14 +77,6 @@ async def razorpay_plan_for(shop: Shop, sub: Subscription) -> tuple[str, Entries
     return await remember_gateway_plan(shop.db, key, plan.id), call_entry(call)
 
 
-# How long a buyer has to authorise a new subscription (`expire_by`, "the timestamp till when the customer can make
-# the authorisation payment": razorpay/markdown-docs api/payments/subscriptions/create-subscription.md). Razorpay's
-# default is 30 years: one opened and abandoned would stay `created`, and be fetched by reconcile every day, for good.
-# A day on, Razorpay marks it `expired` (no webhook says so, §5; reconcile's next look finds it), and a buyer who
-# comes back subscribes again.
-AUTHORISE_WITHIN = timedelta(days=1)
-
-
 async def open_razorpay_subscription(shop: Shop, sub: Subscription) -> Subscription:
     """Create the Razorpay subscription checkout.js authenticates (notes.subscription_id = ours) and keep its ids.
 
@@ -99,11 +91,7 @@ async def open_razorpay_subscription(shop: Shop, sub: Subscription) -> Subscript
         # customer_notify: Razorpay tells the buyer of each charge and, when one fails, sends the link to change the
         # payment method (SUBSCRIPTIONS.md §8 "Recovery"); the pre-debit notice comes from the bank or UPI app (§7).
         created, call = await shop.razorpay_client.create_subscription(
-            plan_id,
-            total_count=total_count,
-            notes={"subscription_id": sub.id},
-            expire_by=int((datetime.now(UTC) + AUTHORISE_WITHIN).timestamp()),
-            customer_notify=True,
+            plan_id, total_count=total_count, notes={"subscription_id": sub.id}, customer_notify=True
         )
     except GatewayError as exc:
         await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
