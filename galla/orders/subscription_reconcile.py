@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from galla.orders.context import Shop
 from galla.orders.errors import CheckoutError
-from galla.orders.subscription_guards import enforce_cancel
+from galla.orders.subscription_guards import enforce_cancel, give_up_unauthorised
 from galla.orders.subscription_sync import RECHECK_AFTER, sync_subscription
 from galla.payments.errors import GatewayError
 from galla.store.orders import now, timeline_entry
@@ -34,7 +34,8 @@ async def reconcile_subscription(
     shop: Shop, sub: Subscription, origin: str = "reconcile", *, at: datetime | None = None
 ) -> Subscription:
     """Fetch one subscription and its charges from its gateway and bring ours to them; cancel one the gateway
-    kept running past the period end it was asked to cancel at (as of `at`, by default now)."""
+    kept running past the period end it was asked to cancel at, and give up one never authorised (as of `at`, by
+    default now)."""
     fetched_at = now()
     report, charges, calls = await shop.subscription_provider(sub.gateway).fetch_subscription(shop, sub)
     entries = [timeline_entry(origin, gateway=sub.gateway), *calls]
@@ -42,7 +43,8 @@ async def reconcile_subscription(
         # Nothing at the gateway yet (its creation failed, or the buyer never authorised): look again later.
         await set_next_check(shop.db, sub.id, fetched_at + RECHECK_AFTER)
     after = await sync_subscription(shop, sub, report, charges, entries, fetched_at)
-    return await enforce_cancel(shop, after, at or fetched_at)
+    after = await enforce_cancel(shop, after, at or fetched_at)
+    return await give_up_unauthorised(shop, after, at or fetched_at)
 
 
 async def reconcile_subscriptions(

@@ -5,7 +5,7 @@ charge goes to review, and reconcile cancels it at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from support.razorpay_subscriptions import DAY, advance, authenticate, hook_up, opened
@@ -15,6 +15,7 @@ from galla.orders.subscription_reconcile import reconcile_subscriptions
 from galla.store.subscription_charges import list_charges
 from galla.store.subscriptions import get_subscription, keep_cancel_at_period_end
 from galla.web.state import DATABASE, SHOP
+from sandboxes.razorpay import SANDBOX_SUBSCRIPTIONS
 
 
 @pytest.fixture
@@ -68,3 +69,22 @@ async def test_reconcile_leaves_a_subscription_whose_cancel_is_still_to_come(sho
         True,
         None,
     )
+
+
+async def test_a_subscription_never_authorised_is_given_up_after_a_day(shop, razorpay_sandbox):
+    """Opened, the window closed, never authorised: Razorpay would keep it `created` for 30 years (its default
+    expire_by, SUBSCRIPTIONS.md §3), fetched by reconcile every day. A day on, reconcile cancels it at Razorpay; a
+    later pass fetches it no more (the attacker review: two Razorpay calls a day, for good)."""
+    client, _ = shop
+    app_shop, db = client.app[SHOP], client.app[DATABASE].db
+    sub = await opened(client)
+    soon = await reconcile_subscriptions(app_shop, at=sub.created_at + timedelta(hours=23))
+    assert soon.checked == 1 and (await get_subscription(db, sub.id)).status == "created"  # type: ignore[union-attr]
+    later = sub.created_at + timedelta(days=2)
+    first = await reconcile_subscriptions(app_shop, at=later)
+    ended = await get_subscription(db, sub.id)
+    assert ended is not None and ended.status == "cancelled" and sub.id in first.changed
+    remote = razorpay_sandbox.server.app[SANDBOX_SUBSCRIPTIONS].subscriptions[sub.razorpay_subscription_id]
+    assert remote["status"] == "cancelled"
+    again = await reconcile_subscriptions(app_shop, at=later + timedelta(days=30))
+    assert again.checked == 0
