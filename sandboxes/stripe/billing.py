@@ -9,6 +9,7 @@ invoice names its subscription under `parent.subscription_details.subscription`,
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -125,10 +126,86 @@ def build_subscription(
     }
 
 
-def build_invoice(
-    *, subscription: dict[str, Any], billing_reason: str, period: tuple[int, int], number: str, now: int
+def unused_time_credit(item: dict[str, Any], credit_from: str, now: int) -> int:
+    """Return the credit (negative, smallest unit) for an item's paid time not used, as pausing makes it.
+
+    stripe-python 16.1.0 params/_subscription_pause_params.py, bill_for.unused_time_from "Controls when to credit
+    for unused time on licensed items. Defaults to `{ type: "now" }`", type now | item_current_period_start | none:
+    the credit runs from that moment to the period's end, prorated by the second and rounded to the unit as
+    Stripe's prorations are (docs.stripe.com/billing/subscriptions/prorations)."""
+    start, end = item["current_period_start"], item["current_period_end"]
+    if credit_from == "none" or end <= start:
+        return 0
+    unused = end - min(max({"now": now, "item_current_period_start": start}[credit_from], start), end)
+    return -round(item["price"]["unit_amount"] * item["quantity"] * unused / (end - start))
+
+
+def build_credit_item(
+    *, subscription: dict[str, Any], item: dict[str, Any], amount: int, start: int, now: int
 ) -> dict[str, Any]:
-    """Return a finalized open invoice for the subscription's current period (§13: parent.subscription_details)."""
+    """Return the pending proration InvoiceItem of a pause's credit: no invoice yet, the subscription's next invoice
+    takes it (stripe-python _invoice_item.py: invoice "The ID of the invoice this invoice item belongs to", null
+    while pending; pause's invoicing_behavior "Defaults to `pending_invoice_item`")."""
+    return {
+        "id": new_id("ii_"),
+        "object": "invoiceitem",
+        "amount": amount,
+        "currency": subscription["currency"],
+        "customer": subscription["customer"],
+        "date": now,
+        "description": "Unused time after pausing",
+        "discountable": False,
+        "invoice": None,
+        "livemode": False,
+        "metadata": {},
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {"subscription": subscription["id"], "subscription_item": item["id"]},
+        },
+        "period": {"start": start, "end": item["current_period_end"]},
+        "pricing": {"type": "price_details", "price_details": {"price": item["price"]["id"]}},
+        "proration": True,
+        "quantity": item["quantity"],
+        "test_clock": subscription["test_clock"],
+    }
+
+
+def credit_line(credit: dict[str, Any], invoice_id: str) -> dict[str, Any]:
+    """Return the invoice line a pending InvoiceItem becomes (_invoice_line_item.py parent invoice_item_details)."""
+    return {
+        "id": new_id("il_"),
+        "object": "line_item",
+        "amount": credit["amount"],
+        "currency": credit["currency"],
+        "description": credit["description"],
+        "invoice": invoice_id,
+        "livemode": False,
+        "metadata": {},
+        "parent": {
+            "type": "invoice_item_details",
+            "invoice_item_details": {
+                "invoice_item": credit["id"],
+                "proration": True,
+                "subscription": credit["parent"]["subscription_details"]["subscription"],
+            },
+        },
+        "period": dict(credit["period"]),
+        "pricing": credit["pricing"],
+        "quantity": credit["quantity"],
+    }
+
+
+def build_invoice(
+    *,
+    subscription: dict[str, Any],
+    billing_reason: str,
+    period: tuple[int, int],
+    number: str,
+    now: int,
+    credits: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """Return a finalized open invoice for the subscription's current period (§13: parent.subscription_details),
+    with the subscription's pending InvoiceItems (a pause's credit) as lines of it."""
     invoice_id = new_id("in_")
     lines = [
         {
@@ -145,14 +222,17 @@ def build_invoice(
             "quantity": item["quantity"],
         }
         for item in subscription["items"]["data"]
-    ]
+    ] + [credit_line(credit, invoice_id) for credit in credits]
     total = sum(line["amount"] for line in lines)
+    # A credit larger than the period's price leaves nothing due (the rest would go to the customer's balance,
+    # which the sandbox does not keep); amount_due is never negative (_invoice.py amount_due).
+    due = max(total, 0)
     return {
         "id": invoice_id,
         "object": "invoice",
-        "amount_due": total,
+        "amount_due": due,
         "amount_paid": 0,
-        "amount_remaining": total,
+        "amount_remaining": due,
         "attempt_count": 0,
         "attempted": False,
         "auto_advance": True,
@@ -218,6 +298,11 @@ class Charger:
 
     def pay_invoice(self, invoice: dict[str, Any], subscription: dict[str, Any], now: int) -> bool:
         """Try the saved card once; paid → True, declined → the invoice stays open with its next attempt set."""
+        if invoice["amount_due"] == 0:
+            # A credit covered it: Stripe marks an invoice with nothing due paid, charging nothing.
+            invoice.update(attempted=True, attempt_count=invoice["attempt_count"] + 1)
+            self.mark_paid(invoice, None, now)
+            return True
         card, decline = describe(self.state.saved_cards[subscription["default_payment_method"]])
         customer = self.state.customers[subscription["customer"]]
         intent = build_payment_intent(
@@ -251,14 +336,15 @@ class Charger:
         self.mark_paid(invoice, intent["id"], now)
         return True
 
-    def mark_paid(self, invoice: dict[str, Any], intent_id: str, now: int) -> None:
+    def mark_paid(self, invoice: dict[str, Any], intent_id: str | None, now: int) -> None:
         """Record an invoice paid by a PaymentIntent: invoice.paid and invoice.payment_succeeded both fire (§14,
         _event.py), and the InvoicePayment tying them is kept for `payments` (includable: expand[]=payments)."""
         invoice.update(status="paid", amount_paid=invoice["amount_due"], amount_remaining=0, next_payment_attempt=None)
         invoice["status_transitions"]["paid_at"] = now
-        self.state.invoice_payments.setdefault(invoice["id"], []).append(
-            build_invoice_payment(invoice=invoice, intent_id=intent_id, now=now)
-        )
+        if intent_id is not None:  # nothing due, nothing paid by a PaymentIntent
+            self.state.invoice_payments.setdefault(invoice["id"], []).append(
+                build_invoice_payment(invoice=invoice, intent_id=intent_id, now=now)
+            )
         self.state.record("invoice.paid", invoice)
         self.state.record("invoice.payment_succeeded", invoice)
 

@@ -59,7 +59,20 @@ INVOICE_LIST = hash_of(
 # stripe-python 16.1.0 params/_subscription_pause_params.py and _subscription_resume_params.py; the pause endpoint
 # came with 2026-09-30.endive (docs.stripe.com/changelog/endive/2026-09-30/pause-subscription).
 SUBSCRIPTION_PAUSE = hash_of(
-    {"type": text(choices=("subscription",)), "expand": EXPAND, **unsupported_all("bill_for", "invoicing_behavior")}
+    {
+        "type": text(choices=("subscription",)),
+        "bill_for": hash_of(
+            {
+                # Galla's items are licensed, not metered: there is no usage to bill, whichever is asked.
+                "outstanding_usage_through": hash_of({"type": text(choices=("none", "now"))}, required=["type"]),
+                "unused_time_from": hash_of(
+                    {"type": text(choices=("item_current_period_start", "none", "now"))}, required=["type"]
+                ),
+            }
+        ),
+        "invoicing_behavior": text(choices=("invoice", "pending_invoice_item")),
+        "expand": EXPAND,
+    }
 )
 SUBSCRIPTION_RESUME = hash_of(
     {
@@ -108,9 +121,9 @@ async def cancel_subscription(request: web.Request) -> web.Response:
 
 @routes.post("/v1/subscriptions/{subscription_id}/pause", name="api.pause_subscription")
 async def pause_subscription(request: web.Request) -> web.Response:
-    """Pause an active subscription: no invoices and no new periods until it is resumed."""
+    """Pause an active subscription: no invoices and no new periods until it is resumed; unused time credited."""
     fields = await read(request, SUBSCRIPTION_PAUSE)
-    found = billing_of(request).pause(request.match_info["subscription_id"], request_ref(request))
+    found = billing_of(request).pause(request.match_info["subscription_id"], fields, request_ref(request))
     return answer(request, found, fields)
 
 

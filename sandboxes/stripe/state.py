@@ -114,6 +114,7 @@ class StripeSandboxState:
     line_items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by session id
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoice_items: dict[str, dict[str, Any]] = field(default_factory=dict)  # a pause's credits, pending or billed
     test_clocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     portal_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Each invoice's InvoicePayments, shown on the invoice only when expanded (`payments` is includable).

@@ -15,11 +15,13 @@ from .billing import (
     RETRY_DAYS,
     Charger,
     add_interval,
+    build_credit_item,
     build_invoice,
     build_subscription,
     build_test_clock,
     check_advance,
     interval_seconds,
+    unused_time_credit,
 )
 from .cards import CardInput
 from .errors import StripeError
@@ -119,8 +121,14 @@ class Subscriptions:
         customer = self.state.customers[subscription["customer"]]
         number = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
         customer["next_invoice_sequence"] += 1
-        invoice = build_invoice(subscription=subscription, billing_reason=reason, period=period, number=number, now=now)
-        for line, item in zip(invoice["lines"]["data"], subscription["items"]["data"], strict=True):
+        credits = [credit for credit in self.state.invoice_items.values() if credit["invoice"] is None
+                   and credit["parent"]["subscription_details"]["subscription"] == subscription["id"]]  # fmt: skip
+        invoice = build_invoice(
+            subscription=subscription, billing_reason=reason, period=period, number=number, now=now, credits=credits
+        )
+        for credit in credits:
+            credit["invoice"] = invoice["id"]
+        for line, item in zip(invoice["lines"]["data"], subscription["items"]["data"], strict=False):  # credits after
             line["description"] = f"{item['quantity']} × {self.state.products[item['price']['product']]['name']}"
         self.state.invoices[invoice["id"]] = invoice
         subscription["latest_invoice"] = invoice["id"]
@@ -226,15 +234,39 @@ class Subscriptions:
             self.state.record("customer.subscription.updated", subscription, via, previous=previous)
         return subscription
 
-    def pause(self, subscription_id: str, via: RequestRef | None = None) -> dict[str, Any]:
+    def pause(self, subscription_id: str, fields: dict[str, Any], via: RequestRef | None = None) -> dict[str, Any]:
         """POST /v1/subscriptions/{id}/pause: "A paused subscription does not generate invoices and will not advance
-        to new billing periods" (stripe-python _subscription_service.py pause); only an active one pauses here."""
+        to new billing periods" (stripe-python _subscription_service.py pause); only an active one pauses here.
+
+        Unless told otherwise, Stripe credits the paid time not used (bill_for.unused_time_from defaults to
+        {type: now}) as a pending invoice item (invoicing_behavior defaults to pending_invoice_item) that the next
+        invoice deducts (params/_subscription_pause_params.py, 16.1.0)."""
         subscription = self.get(subscription_id)
         if subscription["status"] != "active":
             raise StripeError(f"Only an active subscription can be paused; this one is {subscription['status']}.")
+        self.credit_unused_time(subscription, fields, via)
         self.set_status(subscription, "paused", via)
         self.state.record("customer.subscription.paused", subscription, via)
         return subscription
+
+    def credit_unused_time(self, subscription: dict[str, Any], fields: dict[str, Any], via: RequestRef | None) -> None:
+        """Make the pause's credit for each item's unused time a pending InvoiceItem (invoiceitem.created)."""
+        credit_from = fields.get("bill_for", {}).get("unused_time_from", {"type": "now"})["type"]
+        now = self.time_of(subscription["customer"])
+        for item in subscription["items"]["data"]:
+            amount = unused_time_credit(item, credit_from, now)
+            if amount == 0:
+                continue
+            if fields.get("invoicing_behavior", "pending_invoice_item") != "pending_invoice_item":
+                raise StripeError(
+                    "The Stripe sandbox makes a pause's credit only as a pending invoice item "
+                    "(invoicing_behavior=pending_invoice_item, Stripe's default).",
+                    param="invoicing_behavior",
+                )
+            start = item["current_period_start"] if credit_from == "item_current_period_start" else now
+            credit = build_credit_item(subscription=subscription, item=item, amount=amount, start=start, now=now)
+            self.state.invoice_items[credit["id"]] = credit
+            self.state.record("invoiceitem.created", credit, via)
 
     def resume(self, subscription_id: str, anchor: str, via: RequestRef | None = None) -> dict[str, Any]:
         """POST /v1/subscriptions/{id}/resume with billing_cycle_anchor=unchanged: active again, and the period

@@ -116,6 +116,22 @@ async def test_invoices_name_their_subscription_and_the_payment_intent_that_paid
     assert contract_problems(calls) == []
 
 
+async def test_every_page_of_invoices_is_read_following_starting_after(stripe, stripe_sandbox, calls):
+    """Stripe answers `limit` invoices a page, newest first, and `has_more`; the next page is asked with
+    starting_after the last id (stripe-python 16.1.0 params/_invoice_list_params.py; _list_object.py next_page)."""
+    clock_id = await new_test_clock(stripe_sandbox, stripe_sandbox.state.now())
+    paid = await paid_subscription(stripe, stripe_sandbox, clock_id)
+    for month in range(1, 5):
+        await advance_clock(stripe_sandbox, clock_id, stripe_sandbox.state.now() + month * 31 * 24 * 3600)
+    stripe.invoice_page_size = 2
+    invoices, pages = await stripe.list_subscription_invoices(paid.subscription_id)
+    everything = [i["id"] for i in stripe_sandbox.state.find_invoices({"subscription": paid.subscription_id})]
+    assert [i.id for i in invoices] == everything and len(everything) == 5
+    assert [page.request.get("starting_after") for page in pages] == [None, everything[1], everything[3]]
+    assert {page.request["limit"] for page in pages} == {2}
+    assert contract_problems(calls) == []
+
+
 async def test_cancel_at_period_end_pause_resume_and_cancel_now(stripe, stripe_sandbox, calls):
     paid = await paid_subscription(stripe, stripe_sandbox)
     sub_id = paid.subscription_id
@@ -123,8 +139,11 @@ async def test_cancel_at_period_end_pause_resume_and_cancel_now(stripe, stripe_s
     assert (asked.status, asked.cancel_at_period_end) == ("active", True)
     kept, _ = await stripe.update_subscription(sub_id, cancel_at_period_end=False)
     assert kept.cancel_at_period_end is False
-    paused, _ = await stripe.pause_subscription(sub_id)
+    paused, pause_call = await stripe.pause_subscription(sub_id)
     assert paused.status == "paused"
+    # No credit for the paid period (params/_subscription_pause_params.py: Stripe credits `now` by default).
+    assert pause_call.request == {"bill_for": {"unused_time_from": {"type": "none"}}}
+    assert stripe_sandbox.state.invoice_items == {}
     resumed, _ = await stripe.resume_subscription(sub_id)
     assert resumed.status == "active"
     ended, _ = await stripe.cancel_subscription(sub_id)

@@ -23,6 +23,7 @@ from support.stripe_billing import (
 )
 from support.webhooks import deliver_all, post_stripe
 
+from galla.admin.subscription_actions import take_action
 from galla.orders.errors import InvalidInput
 from galla.orders.subscription_refunds import refund_charge
 from galla.payments.stripe.confirm import SessionRefused
@@ -31,7 +32,7 @@ from galla.store.orders import now
 from galla.store.outbox import get_message
 from galla.store.subscription_charges import list_charges
 from galla.store.subscriptions import Subscription, get_subscription, insert_subscription
-from galla.web.state import DATABASE, SHOP
+from galla.web.state import DATABASE, SHOP, WEBHOOK_SHOP
 
 DAY = 24 * 3600
 
@@ -322,3 +323,43 @@ async def test_a_remembered_customer_stripe_does_not_know_is_looked_up_again(sub
     assert stripe_sandbox.state.customers[session["customer"]]["test_clock"] == subscriber.clock_id
     remembered = await subscriber.db.customers.find_one({"_id": BUYER["email"]})
     assert remembered["stripe_customer_id"] == session["customer"] == sub.stripe_customer_id
+
+
+async def test_an_admin_pause_and_resume_leave_the_next_renewal_at_the_full_locked_price(subscriber, stripe_sandbox):
+    """Stripe credits a pause's unused time by default (stripe-python 16.1.0 params/_subscription_pause_params.py:
+    bill_for.unused_time_from defaults to {type: now}, invoicing_behavior to pending_invoice_item), and the next
+    invoice would deduct it. A box's pause keeps the period paid for, nothing owed back: the renewal is the full
+    price, nothing to review, and Stripe holds no pending credit."""
+    await subscriber.open()
+    await subscriber.pay()
+    await subscriber.deliver()
+    await subscriber.advance(10)
+    paused = await take_action(subscriber.shop, subscriber.sub_id, "pause")
+    assert paused.status == "paused"
+    assert (await take_action(subscriber.shop, subscriber.sub_id, "resume")).status == "active"
+    assert stripe_sandbox.state.invoice_items == {}
+    await subscriber.advance(31)
+    await subscriber.deliver(repeat=True)
+    sub = await subscriber.stored()
+    assert (sub.status, sub.paid_count, sub.review_reason) == ("active", 2, None)
+    assert await subscriber.charges() == [("paid", 900, 1)] * 2
+
+
+async def test_a_plan_longer_than_a_page_of_invoices_ends_after_exactly_its_charges(subscriber):
+    """Stripe lists at most `limit` (1-100) invoices a page, newest first, with has_more; the next page is asked with
+    starting_after the last id (stripe-python 16.1.0 params/_invoice_list_params.py, _list_object.py next_page).
+    With pages of 2, a plan of 3 charges must still count 3 paid and end: the page size is the gateway's."""
+    for shop in (subscriber.shop, subscriber.client.app[WEBHOOK_SHOP]):  # the webhooks' copy too
+        shop.stripe_client.invoice_page_size = 2
+    subscriber.doc_changes = {"total_count": 3}
+    await subscriber.open()
+    await subscriber.pay()
+    for _ in range(2):
+        await subscriber.advance(31)
+        await subscriber.deliver()
+    sub = await subscriber.stored()
+    assert (sub.status, sub.paid_count, sub.cancel_at_period_end) == ("active", 3, True)
+    assert subscriber.remote()["cancel_at_period_end"] is True
+    await subscriber.advance(31)
+    await subscriber.deliver()
+    assert ((await subscriber.stored()).status, await subscriber.charges()) == ("completed", [("paid", 900, 1)] * 3)

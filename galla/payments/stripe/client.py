@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, cast, get_args, get_type_hints
 
 import aiohttp
@@ -23,7 +23,12 @@ from galla.payments.reports import DisputeReport, PaymentReport, RefundReport, R
 
 if TYPE_CHECKING:
     # The SDK's own request types: each call below hands its params (kept as a dict for the call's record) as one.
-    from stripe.params import SubscriptionResumeParams, SubscriptionUpdateParams
+    from stripe.params import (
+        InvoiceListParams,
+        SubscriptionPauseParams,
+        SubscriptionResumeParams,
+        SubscriptionUpdateParams,
+    )
     from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
     from stripe.params.checkout import SessionRetrieveParams
     from stripe.params.test_helpers import TestClockAdvanceParams
@@ -423,6 +428,9 @@ class StripeGateway:
     webhook_secrets: tuple[str, ...] = ()
     breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(GATEWAY))
     observe: CallObserver | None = None
+    # Invoices asked per page: `limit` "can range between 1 and 100" (params/_invoice_list_params.py); a test sets
+    # a small one to see the pages followed.
+    invoice_page_size: int = 100
     _client: stripe.StripeClient = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -606,12 +614,34 @@ class StripeGateway:
         )
         return StripeSubscription.model_validate(found), call
 
-    async def list_subscription_invoices(self, subscription_id: str) -> tuple[list[StripeInvoice], CallRecord]:
-        """GET /v1/invoices?subscription=… with each invoice's payments included (`data.payments`): the newest
-        hundred, more charges than a page of ours shows (stripe-python params/_invoice_list_params.py)."""
-        params = {"subscription": subscription_id, "limit": 100, "expand": ["data.payments"]}
-        data, call = await self._list("/v1/invoices", params, self._client.v1.invoices.list_async)
-        return [StripeInvoice.model_validate(found) for found in data], call
+    async def list_subscription_invoices(self, subscription_id: str) -> tuple[list[StripeInvoice], list[CallRecord]]:
+        """GET /v1/invoices?subscription=… with each invoice's payments included (`data.payments`): every invoice,
+        newest first, and the call of each page.
+
+        A list answers `limit` objects at most with `has_more`; the next page is asked with `starting_after` the
+        last id (params/_invoice_list_params.py starting_after; stripe/_list_object.py next_page). Every page is
+        read: the count of paid invoices decides when a plan of N charges ends, and a weekly plan passes 100."""
+        invoices: list[StripeInvoice] = []
+        calls: list[CallRecord] = []
+        params: dict[str, Any] = {
+            "subscription": subscription_id,
+            "limit": self.invoice_page_size,
+            "expand": ["data.payments"],
+        }
+        while True:
+            asked = dict(params)  # each page's call records the params it was sent with
+            page, call = await self._call(
+                "GET",
+                "/v1/invoices",
+                asked,
+                partial(self._client.v1.invoices.list_async, params=cast("InvoiceListParams", asked)),
+            )
+            calls.append(call)
+            found = [StripeInvoice.model_validate(invoice) for invoice in page.get("data") or []]
+            invoices += found
+            if not page.get("has_more") or not found:
+                return invoices, calls
+            params["starting_after"] = found[-1].id
 
     async def update_subscription(
         self, subscription_id: str, *, cancel_at_period_end: bool
@@ -640,12 +670,22 @@ class StripeGateway:
 
     async def pause_subscription(self, subscription_id: str) -> tuple[StripeSubscription, CallRecord]:
         """POST /v1/subscriptions/:id/pause: status paused, no invoices until resumed (stripe-python 16.1.0
-        _subscription_service.py pause)."""
+        _subscription_service.py pause), and no credit for the period already paid.
+
+        Left to its defaults Stripe credits the period's unused time (params/_subscription_pause_params.py:
+        bill_for.unused_time_from "Defaults to `{ type: "now" }`", invoicing_behavior "Defaults to
+        `pending_invoice_item`"), and the next invoice deducts it: resumed with the anchor unchanged and no
+        prorations (resume_subscription), the renewal would charge a fraction of the locked price. A box paused
+        keeps the period it paid for, so nothing is owed back: unused_time_from none. Our items are licensed, with
+        no metered usage for outstanding_usage_through to bill."""
+        params = {"bill_for": {"unused_time_from": {"type": "none"}}}
         done, call = await self._call(
             "POST",
             f"/v1/subscriptions/{subscription_id}/pause",
-            None,
-            lambda: self._client.v1.subscriptions.pause_async(subscription_id),
+            params,
+            lambda: self._client.v1.subscriptions.pause_async(
+                subscription_id, params=cast("SubscriptionPauseParams", params)
+            ),
         )
         return StripeSubscription.model_validate(done), call
 

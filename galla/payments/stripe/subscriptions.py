@@ -231,8 +231,8 @@ async def fetch_stripe_subscription(
         remote, session = await remote_subscription(shop, sub, entries)
         if remote is None:
             return unpaid_report(session), [], entries
-        invoices, call = await shop.stripe_client.list_subscription_invoices(remote.id)
-        entries += call_entry(call)
+        invoices, calls = await shop.stripe_client.list_subscription_invoices(remote.id)
+        entries += [entry for call in calls for entry in call_entry(call)]
         remote = await end_after_last_charge(shop, sub, remote, invoices, entries)
     except GatewayError as exc:
         await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])

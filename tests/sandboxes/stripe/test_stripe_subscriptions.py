@@ -490,3 +490,62 @@ async def test_a_paused_subscription_makes_no_invoices_until_resumed(sandbox):
     assert sandbox.event_types()[-1] == "customer.subscription.resumed"
     with pytest.raises(stripe.InvalidRequestError):
         await sandbox.sdk.v1.subscriptions.resume_async(sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}})
+
+
+async def test_pausing_credits_the_unused_time_on_the_next_invoice_unless_told_not_to(sandbox):
+    """stripe-python 16.1.0 params/_subscription_pause_params.py: bill_for.unused_time_from "Controls when to credit
+    for unused time on licensed items. Defaults to `{ type: "now" }`"; invoicing_behavior "Determines how to handle
+    debits and credits when pausing. Defaults to `pending_invoice_item`": a pending proration InvoiceItem that the
+    next invoice takes (_invoice_item.py `invoice`, null while pending)."""
+    clock = await new_clock(sandbox)
+    by_default = await subscribe(sandbox, clock_id=clock.id)
+    untouched = await subscribe(sandbox, clock_id=clock.id)
+    ten_days = NOW + 10 * DAY
+    await sandbox.sdk.v1.test_helpers.test_clocks.advance_async(clock.id, params={"frozen_time": ten_days})
+    unchanged = {"billing_cycle_anchor": {"type": "unchanged"}, "proration_behavior": "none"}
+
+    await sandbox.sdk.v1.subscriptions.pause_async(by_default.id)
+    [credit] = sandbox.state.invoice_items.values()
+    # Paid for NOW..FEB_1 (31 days), 21 of them unused: 1200 × 21/31 = 812.9 → 813 back.
+    assert (credit["amount"], credit["invoice"], credit["proration"]) == (-813, None, True)
+    assert credit["period"] == {"start": ten_days, "end": FEB_1}
+    assert sandbox.event_types()[-3] == "invoiceitem.created"
+    await sandbox.sdk.v1.subscriptions.resume_async(by_default.id, params=unchanged)
+
+    await sandbox.sdk.v1.subscriptions.pause_async(
+        untouched.id, params={"bill_for": {"unused_time_from": {"type": "none"}}}
+    )
+    assert len(sandbox.state.invoice_items) == 1  # nothing credited
+    await sandbox.sdk.v1.subscriptions.resume_async(untouched.id, params=unchanged)
+
+    await sandbox.sdk.v1.test_helpers.test_clocks.advance_async(clock.id, params={"frozen_time": FEB_1 + DAY})
+    renewal = (await invoices_of(sandbox, by_default.id))[-1]
+    assert (renewal.status, renewal.amount_due, renewal.amount_paid) == ("paid", 1200 - 813, 387)
+    assert [line.amount for line in renewal.lines.data] == [1200, -813]
+    assert credit["invoice"] == renewal.id
+    full = (await invoices_of(sandbox, untouched.id))[-1]
+    assert (full.status, full.amount_paid, len(full.lines.data)) == ("paid", 1200, 1)
+
+
+async def test_a_pause_credit_as_an_invoice_is_refused_and_a_credit_covering_the_renewal_charges_nothing(sandbox):
+    """invoicing_behavior=invoice (invoice the credit at once) is not played: a 400 naming it, nothing paused. A
+    credit from item_current_period_start covers the whole period: the renewal has nothing due and is paid without
+    a PaymentIntent (_invoice.py amount_due never negative)."""
+    clock = await new_clock(sandbox)
+    sub = await subscribe(sandbox, clock_id=clock.id)
+    with pytest.raises(stripe.InvalidRequestError) as invoiced:
+        await sandbox.sdk.v1.subscriptions.pause_async(sub.id, params={"invoicing_behavior": "invoice"})
+    assert invoiced.value.param == "invoicing_behavior"
+    assert (await sandbox.sdk.v1.subscriptions.retrieve_async(sub.id)).status == "active"
+    with pytest.raises(stripe.InvalidRequestError) as unknown:
+        await sandbox.sdk.v1.subscriptions.pause_async(sub.id, params={"bill_for": {"unused_time_from": {"type": "x"}}})
+    assert unknown.value.param == "bill_for[unused_time_from][type]"
+
+    await sandbox.sdk.v1.subscriptions.pause_async(
+        sub.id, params={"bill_for": {"unused_time_from": {"type": "item_current_period_start"}}}
+    )
+    await sandbox.sdk.v1.subscriptions.resume_async(sub.id, params={"billing_cycle_anchor": {"type": "unchanged"}})
+    await sandbox.sdk.v1.test_helpers.test_clocks.advance_async(clock.id, params={"frozen_time": FEB_1 + DAY})
+    renewal = (await invoices_of(sandbox, sub.id))[-1]
+    assert (renewal.status, renewal.amount_due, renewal.amount_paid) == ("paid", 0, 0)
+    assert sandbox.state.invoice_payments.get(renewal.id) is None
