@@ -31,6 +31,7 @@ from galla.store.subscription_charges import Charge, get_charge, list_charges
 from galla.store.subscriptions import Subscription, get_subscription
 from galla.web.state import DATABASE, SHOP
 from sandboxes.razorpay import SANDBOX_FAULTS
+from sandboxes.razorpay.validation import RefundRequest
 from sandboxes.stripe import STRIPE_SANDBOX_FAULTS
 
 
@@ -216,3 +217,22 @@ async def test_reconcile_resends_a_charge_refund_the_gateway_never_made_under_it
     (made,) = razorpay_sandbox.state.refunds.values()
     settled = await get_charge(client.app[DATABASE].db, charge.id)
     assert settled.refunds[0]["refund_id"] == made["id"] and made["notes"]["refund_key"] == settled.refunds[0]["key"]
+
+
+async def test_a_charge_refund_made_in_the_razorpay_dashboard_is_recorded_and_held(client, razorpay_sandbox):
+    """A refund Galla never asked for (no refund_key note) is kept on the charge by its id, its amount held, so the
+    admin cannot refund that money twice."""
+    sub, charge = await razorpay_charge(client, razorpay_sandbox)
+    razorpay_sandbox.state.refund_payment(
+        charge.payment_id, RefundRequest(amount=30000, speed="normal", notes={}, receipt=None), outcome="processed"
+    )
+    await deliver_all(client, events_named(razorpay_sandbox, "refund.created", "refund.processed") * 2)
+    after = await get_charge(client.app[DATABASE].db, charge.id)
+    assert [(r["key"].startswith("rfnd_"), r["status"], r["amount"]) for r in after.refunds] == [
+        (True, "processed", 30000)
+    ]
+    assert (after.refunded_amount, after.refund_committed) == (30000, 30000)
+    confirm = await client.post(
+        f"/admin/subscriptions/{sub.id}/charges/{charge.id}/refund/confirm", data={"amount": "300"}, headers=ADMIN
+    )
+    assert confirm.status == 422 and "₹199.00" in await confirm.text()
