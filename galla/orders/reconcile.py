@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from galla.orders.context import Shop
-from galla.orders.refunds import send_refund, settle_refund
+from galla.orders.refunds import find_refund_by_key, send_refund, settle_refund
 from galla.orders.second_payments import PAID_STATUSES, send_extra_refund, settle_extra_refund
 from galla.orders.states import OrderStatus, values
 from galla.orders.subscription_reconcile import note_failure, reconcile_subscriptions
@@ -90,8 +90,11 @@ async def reconcile(
         ):
             report.orders_checked += 1
             await run_step(report, order, reconcile_late_payments(shop, order, gateway))
-    subscriptions = await reconcile_subscriptions(shop, at=at, limit=policy.limit)
+    subscriptions = await reconcile_subscriptions(
+        shop, at=at, limit=policy.limit, resend_refunds_after=policy.resend_refunds_after
+    )
     report.subscriptions_checked = subscriptions.checked
+    report.refunds_checked += subscriptions.refunds_checked
     report.changed.update(subscriptions.changed)
     report.errors.extend(subscriptions.errors)
     return report
@@ -136,17 +139,6 @@ async def reconcile_refunds(shop: Shop, order: Order, resend_before: datetime) -
             # The gateway never made it: the same key makes a second request return the first refund if it races.
             order, _ = await send_refund(shop, order, entry)
     return order
-
-
-async def find_refund_by_key(
-    shop: Shop, gateway: str, payment_id: str | None, key: str
-) -> tuple[RefundReport | None, list[dict[str, Any]]]:
-    """Look a refund up among its payment's refunds by the refund_key note we gave it; None if not made."""
-    if not payment_id:
-        return None, []
-    reports, call = await shop.provider(gateway).list_refunds(shop, payment_id)
-    entries = [timeline_entry("reconcile", gateway=gateway), *call_entry(call)]
-    return next((report for report in reports if report.key == key), None), entries
 
 
 async def reconcile_second_payments(shop: Shop, order: Order) -> Order:

@@ -402,3 +402,14 @@ async def sync_refund_status(shop: Shop, order: Order) -> Order:
         where={"refunded_amount": order.refunded_amount},
     )
     return moved or await load_order(shop, order.id)
+
+
+async def find_refund_by_key(
+    shop: Shop, gateway: str, payment_id: str | None, key: str
+) -> tuple[RefundReport | None, list[dict[str, Any]]]:
+    """Look a refund up among its payment's refunds by the refund_key note we gave it; None if not made."""
+    if not payment_id:
+        return None, []
+    reports, call = await shop.provider(gateway).list_refunds(shop, payment_id)
+    entries = [timeline_entry("reconcile", gateway=gateway), *call_entry(call)]
+    return next((report for report in reports if report.key == key), None), entries

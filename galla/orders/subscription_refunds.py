@@ -1,5 +1,6 @@
 """Refunding a subscription's charge from the admin: reserved on the charge (never more than it took), sent under
-our key so a retry is the same refund, and kept with what the gateway answered."""
+our key so a retry is the same refund, and kept with what the gateway answered; then settled by the gateway's
+refund webhooks (or reconcile), and a chargeback against a charge's payment kept on it for the owner's review."""
 
 from __future__ import annotations
 
@@ -11,9 +12,23 @@ from galla.orders.refunds import refund_key
 from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError, GatewayUnavailable
 from galla.payments.money import Money, format_money
+from galla.payments.reports import DisputeReport, RefundReport
 from galla.store.orders import now, timeline_entry
-from galla.store.subscription_charges import Charge, get_charge, reserve_charge_refund, settle_charge_refund
-from galla.store.subscriptions import Subscription, append_subscription_timeline, get_subscription
+from galla.store.subscription_charges import (
+    Charge,
+    add_charge_refund,
+    find_payment_charge,
+    get_charge,
+    keep_charge_dispute,
+    reserve_charge_refund,
+    settle_charge_refund,
+)
+from galla.store.subscriptions import (
+    Subscription,
+    append_subscription_timeline,
+    get_subscription,
+    mark_for_review,
+)
 
 
 async def load_charge(shop: Shop, subscription_id: str, charge_id: str) -> tuple[Subscription, Charge]:
@@ -111,3 +126,97 @@ async def send_charge_refund(shop: Shop, sub: Subscription, charge: Charge, entr
         ],
     )
     return after or charge
+
+
+async def find_payment_subscription(shop: Shop, payment_id: str | None) -> tuple[Subscription, Charge] | None:
+    """The subscription and charge a gateway payment paid, found only by the payment id we stored on the charge."""
+    charge = await find_payment_charge(shop.db, payment_id) if payment_id else None
+    sub = await get_subscription(shop.db, charge.subscription_id) if charge else None
+    return (sub, charge) if sub and charge else None
+
+
+async def apply_charge_refund(
+    shop: Shop, report: RefundReport, entries: list[dict[str, Any]]
+) -> tuple[Subscription | None, Subscription | None]:
+    """A refund event about no order: settle it on the subscription charge its payment paid, if any; that
+    subscription before and after (None, None when no charge has the payment)."""
+    found = await find_payment_subscription(shop, report.payment_id)
+    if found is None:
+        return None, None
+    sub, charge = found
+    return sub, await settle_charge_report(shop, sub, charge, report, entries)
+
+
+async def settle_charge_report(
+    shop: Shop, sub: Subscription, charge: Charge, report: RefundReport, entries: list[dict[str, Any]]
+) -> Subscription:
+    """Record what the gateway says of a charge's refund, by our key (its notes/metadata carry the refund_key
+    send_charge_refund gave it), or as a new refund made in the dashboard; on the subscription's timeline."""
+    key = report.key or report.refund_id
+    fields: dict[str, Any] = {"refund_id": report.refund_id, "status": report.status, "settled_at": now()}
+    known = any(entry.get("key") == key for entry in charge.refunds)
+    if known:
+        await settle_charge_refund(shop.db, charge.id, key, fields)
+    elif report.amount.currency == charge.currency:
+        entry = {
+            "key": key,
+            "amount": report.amount.amount,
+            "currency": report.amount.currency,
+            "gateway": report.gateway,
+            "requested_at": None,
+            **fields,
+        }
+        await add_charge_refund(shop.db, charge.id, entry)
+    money = report.amount
+    note = timeline_entry(
+        "refund_failed" if report.status == "failed" else "refund",
+        charge_id=charge.id,
+        refund_id=report.refund_id,
+        amount=money.amount,
+        currency=money.currency,
+        status=report.status,
+        **(
+            {"reason": f"{report.gateway} reports the refund failed; its amount may be refunded again"}
+            if report.status == "failed"
+            else {}
+        ),
+    )
+    return await append_subscription_timeline(shop.db, sub.id, [*entries, note]) or sub
+
+
+async def settle_charge_reports(
+    shop: Shop, sub: Subscription, charge: Charge, reports: list[RefundReport], entries: list[dict[str, Any]]
+) -> Subscription:
+    """Settle the refunds a gateway listed for a charge's payment that say something new (a refund id or status the
+    charge does not hold yet); the calls that listed them join the timeline either way."""
+    known = {(entry.get("refund_id"), entry.get("status")) for entry in charge.refunds}
+    after = sub
+    for report in reports:
+        if (report.refund_id, report.status) not in known:
+            after = await settle_charge_report(shop, sub, charge, report, entries)
+            entries = []
+    if entries:
+        after = await append_subscription_timeline(shop.db, sub.id, entries) or after
+    return after
+
+
+async def apply_charge_dispute(
+    shop: Shop, report: DisputeReport, entries: list[dict[str, Any]]
+) -> tuple[Subscription | None, Subscription | None]:
+    """A dispute event about no order: keep the chargeback on the subscription charge its payment paid and put the
+    subscription to the owner's review; None, None when no charge has the payment."""
+    found = await find_payment_subscription(shop, report.payment_id)
+    if found is None:
+        return None, None
+    sub, charge = found
+    reason = f"dispute {report.id} opened on charge {charge.invoice_id}: {report.reason or 'no reason'}"
+    await keep_charge_dispute(shop.db, charge.id, report.stored(), reason)
+    dispute = timeline_entry(
+        "note",
+        message=f"dispute {report.id} of {format_money(report.amount, report.currency)} opened on charge "
+        f"{charge.invoice_id}; answer it in the gateway's dashboard",
+        charge_id=charge.id,
+        dispute_id=report.id,
+    )
+    review = timeline_entry("review", reason=reason)
+    return sub, await mark_for_review(shop.db, sub.id, reason, [*entries, dispute, review]) or sub

@@ -107,6 +107,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The admin's dashboard (galla/store/subscription_figures.py count_failed_charges): charges failed now whose
         # last attempt fell this week.
         IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="status_updated"),
+        # Refund and dispute webhooks name a charge's payment, not our charge (find_payment_charge).
+        IndexModel([("payment_id", ASCENDING)], sparse=True, name="payment_id"),
+        # The reconciler's charges with a refund still requested or pending (find_charges_with_open_refunds).
+        IndexModel([("refunds.status", ASCENDING)], sparse=True, name="refunds_status"),
     ],
     # An uploaded image's chunks, read in order (galla/store/images.py); GridFS keeps the same index on its own.
     "image_chunks": [IndexModel([("image_id", ASCENDING), ("n", ASCENDING)], name="image_n")],

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from galla.orders.context import Shop
 from galla.orders.disputes import record_dispute
 from galla.orders.refunds import drop_held_refunds, settle_refund
 from galla.orders.states import OrderStatus
+from galla.orders.subscription_refunds import apply_charge_dispute, apply_charge_refund
 from galla.payments.razorpay.capture import capture_payment
 from galla.payments.razorpay.client import RazorpayDispute, RazorpayEvent, RazorpayRefund
 from galla.payments.razorpay.confirm import apply_razorpay_payment, failure_report, is_given_back, record_attempt
 from galla.payments.razorpay.order import adopt_razorpay_order
 from galla.store.orders import Order, find_order_by_payment_id, find_order_by_razorpay_id, get_order
+from galla.store.subscriptions import Subscription
 
 Entity = TypeVar("Entity")
 
@@ -80,18 +83,36 @@ async def find_dispute_order(shop: Shop, event: RazorpayEvent, dispute: Razorpay
 
 async def apply_razorpay_event(
     shop: Shop, event: RazorpayEvent, entries: list[dict[str, Any]]
-) -> tuple[Order | None, Order | None]:
-    """Apply one verified event; return the order before and after (None, None when it concerns none)."""
+) -> tuple[Order | Subscription | None, Order | Subscription | None]:
+    """Apply one verified event; return the order (or, for a subscription charge's refund or dispute, the
+    subscription) before and after (None, None when it concerns none)."""
     handler = HANDLERS.get(event.event)
     if handler is None or event.entity(NEEDS[event.event]) is None:
         return None, None
     order = await find_event_order(shop, event)
     if order is None:
-        return None, None
+        return await apply_charge_event(shop, event, entries)
     payment = event.payment
     if payment is not None and payment.order_id and order.razorpay_order_id is None:
         order = await adopt_razorpay_order(shop, order, payment.order_id)
     return order, await handler(shop, order, event, entries)
+
+
+async def apply_charge_event(
+    shop: Shop, event: RazorpayEvent, entries: list[dict[str, Any]]
+) -> tuple[Subscription | None, Subscription | None]:
+    """A refund or dispute of a payment no order holds: a subscription charge's, found by the payment id stored on
+    it (a subscription's payments pay invoices, not our orders: razorpay.com/docs/webhooks/refunds and /disputes
+    carry the same payload for them)."""
+    if event.refund is not None:
+        return await apply_charge_refund(shop, event.refund.report(), entries)
+    if event.dispute is not None:
+        payment = event.payment
+        report = event.dispute.report()
+        if report.payment_id is None and payment is not None:
+            report = replace(report, payment_id=payment.id)
+        return await apply_charge_dispute(shop, report, entries)
+    return None, None
 
 
 async def on_payment_authorized(shop: Shop, order: Order, event: RazorpayEvent, entries: list[dict[str, Any]]) -> Order:

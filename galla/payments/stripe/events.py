@@ -9,6 +9,12 @@ from galla.orders.context import Shop
 from galla.orders.disputes import record_dispute
 from galla.orders.expiry import mark_expired
 from galla.orders.refunds import settle_refund
+from galla.orders.subscription_refunds import (
+    apply_charge_dispute,
+    apply_charge_refund,
+    find_payment_subscription,
+    settle_charge_reports,
+)
 from galla.orders.view import call_entry
 from galla.payments.razorpay.confirm import record_attempt
 from galla.payments.stripe.client import StripeCharge, StripeDispute, StripeRefund, StripeSession, StripeWebhookEvent
@@ -20,6 +26,7 @@ from galla.store.orders import (
     get_order,
     timeline_entry,
 )
+from galla.store.subscriptions import Subscription
 
 Handler = Callable[[Shop, Order, dict[str, Any], list[dict[str, Any]]], Awaitable[Order]]
 
@@ -40,16 +47,39 @@ async def find_event_order(shop: Shop, resource: dict[str, Any], event_type: str
 
 async def apply_stripe_event(
     shop: Shop, event: StripeWebhookEvent, entries: list[dict[str, Any]]
-) -> tuple[Order | None, Order | None]:
-    """Apply one verified event; return the order before and after (None, None when it concerns none)."""
+) -> tuple[Order | Subscription | None, Order | Subscription | None]:
+    """Apply one verified event; return the order (or, for a subscription charge's refund or dispute, the
+    subscription) before and after (None, None when it concerns none)."""
     handler = HANDLERS.get(event.type)
     resource = event.resource
     if handler is None or not resource.get("id"):
         return None, None
     order = await find_event_order(shop, resource, event.type)
     if order is None:
-        return None, None
+        return await apply_charge_event(shop, resource, event.type, entries)
     return order, await handler(shop, order, resource, entries)
+
+
+async def apply_charge_event(
+    shop: Shop, resource: dict[str, Any], event_type: str, entries: list[dict[str, Any]]
+) -> tuple[Subscription | None, Subscription | None]:
+    """A refund or dispute of a PaymentIntent no order holds: a subscription charge's, found by the PaymentIntent
+    stored on it (Refund.payment_intent, Dispute.payment_intent, Charge.payment_intent: docs.stripe.com/api/refunds/
+    object, /api/disputes/object, /api/charges/object)."""
+    if event_type.startswith("refund."):
+        return await apply_charge_refund(shop, StripeRefund.model_validate(resource).report(), entries)
+    if event_type == "charge.dispute.created":
+        return await apply_charge_dispute(shop, StripeDispute.model_validate(resource).report(), entries)
+    if event_type == "charge.refunded":
+        # It names no refund: each of the PaymentIntent's refunds is settled by its key, as for an order.
+        charge = StripeCharge.model_validate(resource)
+        found = await find_payment_subscription(shop, charge.payment_intent)
+        if found is None or not charge.payment_intent:
+            return None, None
+        sub, stored = found
+        reports, call = await shop.provider("stripe").list_refunds(shop, charge.payment_intent)
+        return sub, await settle_charge_reports(shop, sub, stored, reports, [*entries, *call_entry(call)])
+    return None, None
 
 
 async def on_session_paid(shop: Shop, order: Order, resource: dict[str, Any], entries: list[dict[str, Any]]) -> Order:
