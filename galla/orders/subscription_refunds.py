@@ -64,6 +64,13 @@ async def refund_charge(
     earlier = next((entry for entry in charge.refunds if entry.get("key") == key), None)
     if earlier is not None and earlier.get("refund_id"):
         return sub, charge  # this request was made and answered already
+    if earlier is not None and earlier.get("status") == "failed":
+        # Refused, so its reservation was freed: sending it again unreserved could refund more than the charge took.
+        raise Conflict(
+            f"this refund was refused ({earlier.get('error') or 'by the gateway'}); start a new refund to try again",
+            field="charge_id",
+            code="refund_refused",
+        )
     wanted = charge.amount - charge.refund_committed if amount is None else amount
     entry: dict[str, Any] = {
         "key": key,

@@ -23,9 +23,10 @@ from support.stored_subscriptions import subscribe_through_razorpay
 from support.subscribing import subscribe, subscribe_body
 from support.webhooks import US_BUYER, deliver, deliver_all, events_named
 
+from galla.orders.errors import Conflict, InvalidInput
 from galla.orders.reconcile import ReconcilePolicy, reconcile
 from galla.orders.subscription_refunds import refund_charge
-from galla.payments.errors import GatewayUnavailable
+from galla.payments.errors import GatewayInvalid, GatewayUnavailable
 from galla.store.orders import now
 from galla.store.subscription_charges import Charge, get_charge, list_charges
 from galla.store.subscriptions import Subscription, get_subscription
@@ -236,3 +237,33 @@ async def test_a_charge_refund_made_in_the_razorpay_dashboard_is_recorded_and_he
         f"/admin/subscriptions/{sub.id}/charges/{charge.id}/refund/confirm", data={"amount": "300"}, headers=ADMIN
     )
     assert confirm.status == 422 and "₹199.00" in await confirm.text()
+
+
+async def test_a_refused_refund_sent_again_under_its_key_is_refused_not_refunded_unreserved(
+    client, razorpay_sandbox, monkeypatch
+):
+    """Refused by the gateway, a refund frees what it reserved; the confirm form posted again (same key) must not send
+    it unreserved, or the charge could be refunded twice over (the attacker review: refunded ₹499, committed ₹0)."""
+    sub, charge = await razorpay_charge(client, razorpay_sandbox)
+    shop = client.app[SHOP]
+    client_class = type(shop.razorpay_client)
+    real = client_class.refund_payment
+    calls: list[str] = []
+
+    async def refuse_first(*args, **kwargs):
+        calls.append("refund")
+        if len(calls) == 1:
+            raise GatewayInvalid("Your account does not have enough balance to carry out the refund operation.",
+                                 gateway="razorpay")  # fmt: skip
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(client_class, "refund_payment", refuse_first)
+    with pytest.raises(GatewayInvalid):
+        await refund_charge(shop, sub.id, charge.id, charge.amount, "confirm-form-key")
+    with pytest.raises(Conflict, match="start a new refund"):
+        await refund_charge(shop, sub.id, charge.id, charge.amount, "confirm-form-key")
+    assert len(calls) == 1
+    _, refunded = await refund_charge(shop, sub.id, charge.id, charge.amount, "a-new-refund")
+    assert (refunded.refund_committed, len(calls)) == (charge.amount, 2)
+    with pytest.raises(InvalidInput):
+        await refund_charge(shop, sub.id, charge.id, charge.amount, "one-more")
