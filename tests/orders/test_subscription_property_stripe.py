@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from support.stripe_billing import (
     advance_clock,
     call_sandbox,
-    clock_customer,
-    new_test_clock,
+    clocked,
     set_payment_method,
     stripe_subscription_doc,
 )
@@ -98,14 +97,14 @@ class Planned:
 
 
 async def subscribe(client, sandbox, pays: bool, total_count: int | None) -> Planned:
-    """Open a $9-a-month subscription for a new buyer living on a new test clock; pay for it if planned."""
+    """Open a $9-a-month subscription for a new buyer, its customer on a test clock of its own; pay it if planned."""
     email = f"buyer-{secrets.token_hex(4)}@example.com"
-    frozen = sandbox.state.now()
-    clock_id = await new_test_clock(sandbox, frozen)
-    await clock_customer(sandbox, email, clock_id)
-    shop = client.app[SHOP]
+    shop = clocked(client.app[SHOP])
     sub = await insert_subscription(client.app[DATABASE].db, stripe_subscription_doc(email, total_count=total_count))
     sub = await shop.subscription_provider("stripe").open_subscription(shop, sub)
+    assert sub.stripe_test_clock_id is not None
+    clock_id = sub.stripe_test_clock_id
+    frozen = int(sandbox.state.test_clocks[clock_id]["frozen_time"])
     if pays:
         status, _, page = await sandbox.pay(sub.stripe_session_id)
         assert status == 303, page[:300]

@@ -16,8 +16,7 @@ from support.stripe_billing import (
     BUYER,
     EventFeed,
     advance_clock,
-    clock_customer,
-    new_test_clock,
+    clocked,
     set_payment_method,
     stripe_subscription_doc,
 )
@@ -42,7 +41,7 @@ class Subscriber:
 
     def __init__(self, client, sandbox) -> None:
         self.client, self.sandbox = client, sandbox
-        self.shop = client.app[SHOP]
+        self.shop = clocked(client.app[SHOP])
         self.db = client.app[DATABASE].db
         self.feed = EventFeed(sandbox)
         self.clock_id = ""
@@ -55,13 +54,15 @@ class Subscriber:
         return self.shop.subscription_provider("stripe")
 
     async def open(self, email: str = BUYER["email"]) -> Subscription:
-        """A subscription whose buyer's Stripe customer lives on a new test clock, with its Checkout Session."""
-        self.frozen = self.sandbox.state.now()
-        self.clock_id = await new_test_clock(self.sandbox, self.frozen)
-        await clock_customer(self.sandbox, email, self.clock_id)
+        """A subscription whose own Stripe customer lives on a new test clock (the shop makes both), with its
+        Checkout Session."""
         sub = await insert_subscription(self.db, stripe_subscription_doc(email, **self.doc_changes))
         self.sub_id = sub.id
-        return await self.provider.open_subscription(self.shop, sub)
+        opened = await self.provider.open_subscription(self.shop, sub)
+        assert opened.stripe_test_clock_id is not None
+        self.clock_id = opened.stripe_test_clock_id
+        self.frozen = int(self.sandbox.state.test_clocks[self.clock_id]["frozen_time"])
+        return opened
 
     async def pay(self, card: str = "4242 4242 4242 4242") -> None:
         sub = await self.stored()
@@ -310,19 +311,6 @@ async def test_a_renewal_charge_is_refunded_at_stripe_against_its_payment_intent
     assert refunded.refund_committed == 400
     intent = stripe_sandbox.state.payment_intents[renewal.payment_id]
     assert stripe_sandbox.state.charges[intent["latest_charge"]]["amount_refunded"] == 400
-
-
-async def test_a_remembered_customer_stripe_does_not_know_is_looked_up_again(subscriber, stripe_sandbox):
-    """As for one-off sessions (create_as_buyer): resource_missing on `customer` forgets it, and the buyer's customer
-    is found by email (here the one on the test clock) and remembered."""
-    await subscriber.db.customers.update_one(
-        {"_id": BUYER["email"]}, {"$set": {"stripe_customer_id": "cus_testmode"}}, upsert=True
-    )
-    sub = await subscriber.open()
-    session = stripe_sandbox.state.sessions[sub.stripe_session_id]
-    assert stripe_sandbox.state.customers[session["customer"]]["test_clock"] == subscriber.clock_id
-    remembered = await subscriber.db.customers.find_one({"_id": BUYER["email"]})
-    assert remembered["stripe_customer_id"] == session["customer"] == sub.stripe_customer_id
 
 
 async def test_an_admin_pause_and_resume_leave_the_next_renewal_at_the_full_locked_price(subscriber, stripe_sandbox):

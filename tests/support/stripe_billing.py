@@ -4,6 +4,7 @@ moving the clock on so renewals, retries and their webhooks happen."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -86,3 +87,9 @@ class EventFeed:
         events = self.sandbox.state.events[self.taken :]
         self.taken += len(events)
         return list(events)
+
+
+def clocked(shop: Any) -> Any:
+    """The shop as a sandboxed run plays Stripe: each new subscription's own customer on a test clock of its own
+    (galla/payments/stripe/test_clocks.py), which a test then moves on."""
+    return dataclasses.replace(shop, sandboxed=shop.sandboxed | {"stripe"})

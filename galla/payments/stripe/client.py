@@ -457,13 +457,22 @@ class StripeGateway:
         return (StripeCustomer.model_validate(data[0]) if data else None), call
 
     async def create_customer(
-        self, *, email: str, name: str, phone: str | None, test_clock: str | None = None
+        self,
+        *,
+        email: str,
+        name: str,
+        phone: str | None,
+        test_clock: str | None = None,
+        subscription_id: str | None = None,
     ) -> tuple[StripeCustomer, CallRecord]:
         """Create the Stripe customer for an email (on a test clock: one of its own for that clock, params
-        test_clock in stripe-python params/_customer_create_params.py); a repeat within Stripe's 24 h key window
-        returns it."""
-        params = {"email": email, "name": name, **({"phone": phone} if phone else {})}
+        test_clock in stripe-python params/_customer_create_params.py; for a subscription: one of its own, named in
+        its metadata); a repeat within Stripe's 24 h key window returns it."""
+        params: dict[str, Any] = {"email": email, "name": name, **({"phone": phone} if phone else {})}
         key = "galla-customer-" + hashlib.sha256(email.encode()).hexdigest()[:40]
+        if subscription_id:
+            params["metadata"] = {"subscription_id": subscription_id}
+            key += f"-{subscription_id}"
         if test_clock:
             params["test_clock"] = test_clock
             key += f"-{test_clock}"

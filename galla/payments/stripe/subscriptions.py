@@ -22,7 +22,6 @@ from galla.payments.money import Money
 from galla.payments.provider import Entries
 from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, StripeInvoice, StripeSession, StripeSubscription
 from galla.payments.stripe.confirm import SESSION_ID, SessionRefused
-from galla.payments.stripe.session import create_as_buyer
 from galla.payments.stripe.test_clocks import customer_on_own_clock, on_test_clocks
 from galla.payments.subscription_reports import ChargeReport, ChargeStatus, SubscriptionReport
 from galla.store.orders import now
@@ -68,9 +67,8 @@ async def open_stripe_subscription(shop: Shop, sub: Subscription) -> Subscriptio
             customer_id, clock_id = await customer_on_own_clock(shop, sub, entries)
             session, call = await create_subscription_session(shop, sub, customer_id)
         else:
-            session, call, customer_id = await create_as_buyer(
-                shop, sub, entries, lambda customer, suffix: create_subscription_session(shop, sub, customer, suffix)
-            )
+            customer_id = await customer_of_its_own(shop, sub, entries)
+            session, call = await create_subscription_session(shop, sub, customer_id)
     except GatewayError as exc:
         await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
         raise gateway_failure(exc) from exc
@@ -80,6 +78,20 @@ async def open_stripe_subscription(shop: Shop, sub: Subscription) -> Subscriptio
     attached = await attach_gateway_ids(shop.db, sub.id, ids, [*entries, *call_entry(call)])
     # None: a concurrent request attached its session first; that one stands (the same one: one Idempotency-Key).
     return attached or await load_subscription(shop, sub.id)
+
+
+async def customer_of_its_own(shop: Shop, sub: Subscription, entries: Entries) -> str:
+    """A Stripe customer made for this subscription alone (Stripe allows many with one email), never one found by the
+    email the buyer typed: the customer portal opens on a customer, so one shared by email would let anyone who
+    knows a buyer's email manage, and cancel, that buyer's subscriptions (the attacker review)."""
+    customer, call = await shop.stripe_client.create_customer(
+        email=sub.customer["email"],
+        name=sub.customer.get("name", ""),
+        phone=sub.customer.get("phone") or None,
+        subscription_id=sub.id,
+    )
+    entries += call_entry(call)
+    return customer.id
 
 
 async def create_subscription_session(
@@ -326,8 +338,10 @@ async def change_stripe_subscription(shop: Shop, sub: Subscription, change: str)
 
 
 async def stripe_portal_url(shop: Shop, sub: Subscription, return_url: str) -> str | None:
-    """A fresh customer portal session for the subscription's Stripe customer (short-lived: made per click, §16)."""
-    if not sub.stripe_customer_id:
+    """A fresh customer portal session for the subscription's Stripe customer (short-lived: made per click, §16),
+    once Stripe has started the subscription (its session paid): before that there is nothing of the buyer's to
+    manage."""
+    if not sub.stripe_customer_id or not sub.stripe_subscription_id:
         return None
     try:
         portal, call = await shop.stripe_client.create_portal_session(sub.stripe_customer_id, return_url)
