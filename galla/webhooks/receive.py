@@ -264,6 +264,8 @@ def describe_outcome(before: Subject | None, after: Subject | None, error: str |
     changes = []
     if before is not None and before.status != after.status:
         changes.append(f"{before.status} → {after.status}")
+    if isinstance(before, Subscription) and isinstance(after, Subscription) and before.paid_count != after.paid_count:
+        changes.append(f"charges paid {before.paid_count} → {after.paid_count}")
     if isinstance(before, Order) and isinstance(after, Order) and before.refunded_amount != after.refunded_amount:
         changes.append(f"refunded {before.refunded_amount} → {after.refunded_amount}")
     return ", ".join(changes) or f"no change ({after.status})"

@@ -162,3 +162,14 @@ async def test_the_timeline_keeps_its_newest_entries_however_often_it_is_written
         await append_subscription_timeline(db, sub.id, [{"kind": "note", "n": n}])
     _, timeline = await get_subscription_and_timeline(db, sub.id) or (None, [])
     assert [entry["n"] for entry in timeline] == [3, 4, 5, 6, 7]
+
+
+def test_the_ledger_says_what_a_subscription_event_did():
+    """A charge keeps the status (active → active): the ledger's outcome names the charge, not "no change"."""
+    from galla.store.subscriptions import Subscription
+    from galla.webhooks.receive import describe_outcome
+
+    before = Subscription.model_validate({**subscription_doc(status="active"), "paid_count": 1})
+    after = before.model_copy(update={"paid_count": 2})
+    assert describe_outcome(before, after) == "charges paid 1 → 2"
+    assert describe_outcome(before, before.model_copy(update={"status": "pending"})) == "active → pending"
