@@ -22,7 +22,7 @@ from galla.payments.money import Money
 from galla.payments.provider import Entries
 from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, StripeInvoice, StripeSession, StripeSubscription
 from galla.payments.stripe.confirm import SESSION_ID, SessionRefused
-from galla.payments.stripe.test_clocks import customer_on_own_clock, on_test_clocks
+from galla.payments.stripe.test_clocks import on_test_clocks, own_test_clock
 from galla.payments.subscription_reports import ChargeReport, ChargeStatus, SubscriptionReport
 from galla.store.orders import now
 from galla.store.subscriptions import (
@@ -64,11 +64,9 @@ async def open_stripe_subscription(shop: Shop, sub: Subscription) -> Subscriptio
     try:
         if on_test_clocks(shop):
             # Played by this app's own sandbox: on a clock of its own, which the admin's sandbox panel moves on.
-            customer_id, clock_id = await customer_on_own_clock(shop, sub, entries)
-            session, call = await create_subscription_session(shop, sub, customer_id)
-        else:
-            customer_id = await customer_of_its_own(shop, sub, entries)
-            session, call = await create_subscription_session(shop, sub, customer_id)
+            clock_id = await own_test_clock(shop, sub, entries)
+        customer_id = await customer_of_its_own(shop, sub, entries, test_clock=clock_id)
+        session, call = await create_subscription_session(shop, sub, customer_id)
     except GatewayError as exc:
         await append_subscription_timeline(shop.db, sub.id, [*entries, *call_entry(exc.call)])
         raise gateway_failure(exc) from exc
@@ -80,14 +78,16 @@ async def open_stripe_subscription(shop: Shop, sub: Subscription) -> Subscriptio
     return attached or await load_subscription(shop, sub.id)
 
 
-async def customer_of_its_own(shop: Shop, sub: Subscription, entries: Entries) -> str:
-    """A Stripe customer made for this subscription alone (Stripe allows many with one email), never one found by the
-    email the buyer typed: the customer portal opens on a customer, so one shared by email would let anyone who
-    knows a buyer's email manage, and cancel, that buyer's subscriptions (the attacker review)."""
+async def customer_of_its_own(shop: Shop, sub: Subscription, entries: Entries, *, test_clock: str | None = None) -> str:
+    """A Stripe customer made for this subscription alone (Stripe allows many with one email), on its test clock
+    when it has one, never one found by the email the buyer typed: the customer portal opens on a customer, so one
+    shared by email would let anyone who knows a buyer's email manage, and cancel, that buyer's subscriptions (the
+    attacker review)."""
     customer, call = await shop.stripe_client.create_customer(
         email=sub.customer["email"],
         name=sub.customer.get("name", ""),
         phone=sub.customer.get("phone") or None,
+        test_clock=test_clock,
         subscription_id=sub.id,
     )
     entries += call_entry(call)
