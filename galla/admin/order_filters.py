@@ -56,14 +56,23 @@ class OrderPage:
     next_token: str | None
 
 
+def read_given(query: Mapping[str, str], names: tuple[str, ...], statuses: tuple[str, ...]) -> dict[str, str]:
+    """The non-empty fields of a list's query string, its status (one of statuses), gateway and search box's length
+    checked; InvalidInput naming a bad one. The orders list's and the subscriptions list's filters share them."""
+    given = {k: query.get(k, "").strip() for k in names}
+    given = {k: v for k, v in given.items() if v}
+    if "status" in given and given["status"] not in statuses:
+        raise InvalidInput(f"status must be one of {', '.join(statuses)}", field="status")
+    if "gateway" in given and given["gateway"] not in GATEWAYS:
+        raise InvalidInput("gateway must be razorpay or stripe", field="gateway")
+    if len(given.get("q", "")) > MAX_QUERY:
+        raise InvalidInput(f"q: type at most {MAX_QUERY} characters", field="q")
+    return given
+
+
 def read_filters(query: Mapping[str, str]) -> tuple[OrderFilter, dict[str, str]]:
     """The filter a query string asks for, and its non-empty fields; InvalidInput naming a bad one."""
-    given = {k: query.get(k, "").strip() for k in ("q", "status", "gateway", "method", "from", "to")}
-    given = {k: v for k, v in given.items() if v}
-    if given.get("status", "pending") not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
-    if given.get("gateway", "stripe") not in GATEWAYS:
-        raise InvalidInput("gateway must be razorpay or stripe", field="gateway")
+    given = read_given(query, ("q", "status", "gateway", "method", "from", "to"), STATUSES)
     if not METHOD_PATTERN.fullmatch(given.get("method", "upi")):
         raise InvalidInput("method must be a payment method such as upi, card or netbanking", field="method")
     since = day_start(parse_day(given["from"], "from")) if "from" in given else None

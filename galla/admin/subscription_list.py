@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from galla.admin.order_filters import read_given
 from galla.orders.context import Shop
 from galla.orders.errors import InvalidInput
 from galla.store.plans import PLAN_ID
 from galla.store.subscriptions import STATUSES, Subscription, list_subscriptions
 
-GATEWAYS = ("razorpay", "stripe")
-MAX_QUERY = 100
 LIMIT = 100
 
 
@@ -32,16 +31,9 @@ class SubscriptionPage:
 
 def read_filters(query: Mapping[str, str]) -> dict[str, str]:
     """The non-empty filters a query string asks for; InvalidInput naming a bad one."""
-    given = {k: query.get(k, "").strip() for k in ("q", "status", "plan", "gateway")}
-    given = {k: v for k, v in given.items() if v}
-    if given.get("status", "active") not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
-    if given.get("gateway", "stripe") not in GATEWAYS:
-        raise InvalidInput("gateway must be razorpay or stripe", field="gateway")
+    given = read_given(query, ("q", "status", "plan", "gateway"), STATUSES)
     if not PLAN_ID.fullmatch(given.get("plan", "chai-club")):
         raise InvalidInput("plan must be a plan's id, like chai-club", field="plan")
-    if len(given.get("q", "")) > MAX_QUERY:
-        raise InvalidInput(f"q: type at most {MAX_QUERY} characters", field="q")
     return given
 
 

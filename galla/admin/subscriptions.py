@@ -12,6 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from galla.admin.actions import act
+from galla.admin.order_filters import GATEWAYS
 from galla.admin.plan_form import list_plans_for_admin
 from galla.admin.sandbox_clock import MOVED, SPANS, clock_spans, move_clock
 from galla.admin.subscription_actions import (
@@ -24,7 +25,7 @@ from galla.admin.subscription_actions import (
     refundable,
     take_action,
 )
-from galla.admin.subscription_list import GATEWAYS, read_page
+from galla.admin.subscription_list import read_page
 from galla.admin.subscription_trace import trace_subscription
 from galla.ops.logs import settings_secrets
 from galla.ops.redact import Redactor
