@@ -569,7 +569,6 @@ class StripeGateway:
         cancel_url: str,
         customer_id: str | None = None,
         customer_email: str | None = None,
-        key_suffix: str = "",
     ) -> tuple[StripeSession, CallRecord]:
         """Open Checkout in subscription mode for our subscription: one inline recurring price, our id on the
         session (client_reference_id) and on the Subscription it starts (subscription_data.metadata).
@@ -603,7 +602,7 @@ class StripeGateway:
             "cancel_url": cancel_url,
         }
         params.update(buyer_params(customer_id, customer_email))
-        key = f"galla-{subscription_id}-subscription-session{key_suffix}"
+        key = f"galla-{subscription_id}-subscription-session"
         created, call = await self._create(
             "/v1/checkout/sessions", params, key, self._client.v1.checkout.sessions.create_async
         )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.errors import gateway_failure
@@ -15,17 +14,6 @@ from galla.payments.stripe.client import SESSION_ID_PLACEHOLDER, SessionLine, St
 from galla.payments.stripe.confirm import apply_stripe_session
 from galla.store.customers import forget_stripe_customer, get_customer, remember_stripe_customer
 from galla.store.orders import Order, append_timeline, attach_stripe_session
-
-
-class Buyer(Protocol):
-    """What names a buyer: an order, or a subscription (each keeps its customer's name, email and phone)."""
-
-    @property
-    def customer(self) -> dict[str, Any]: ...
-
-
-# Creates a Checkout Session as a Stripe customer, its Idempotency-Key suffixed: (customer_id, key_suffix).
-CreateSession = Callable[[str, str], Awaitable[tuple[StripeSession, CallRecord]]]
 
 
 async def open_stripe_session(shop: Shop, order: Order, *, switch: dict[str, Any] | None = None) -> Order:
@@ -58,33 +46,23 @@ async def open_stripe_session(shop: Shop, order: Order, *, switch: dict[str, Any
 async def create_buyers_session(
     shop: Shop, order: Order, entries: list[dict[str, Any]]
 ) -> tuple[StripeSession, CallRecord]:
-    """Create the order's next Checkout Session as the buyer's Stripe customer."""
-    session, call, _ = await create_as_buyer(
-        shop, order, entries, lambda customer_id, suffix: create_session(shop, order, customer_id, key_suffix=suffix)
-    )
-    return session, call
+    """Create the order's next Checkout Session as the buyer's Stripe customer.
 
-
-async def create_as_buyer(
-    shop: Shop, buyer: Buyer, entries: list[dict[str, Any]], create: CreateSession
-) -> tuple[StripeSession, CallRecord, str]:
-    """Create a Checkout Session (an order's or a subscription's) as the buyer's Stripe customer; that customer's id.
-
-    A customer id remembered under other keys (the sandbox's, test mode's before live) or deleted in the Dashboard is
-    refused: "No such customer: 'cus_…'; a similar object exists in test mode, but a live mode key was used"
+    A customer id remembered under other keys (the sandbox's, test mode's before live) or deleted in the Dashboard
+    is refused: "No such customer: 'cus_…'; a similar object exists in test mode, but a live mode key was used"
     (woocommerce/woocommerce-gateway-stripe#3109). It is forgotten, the buyer's customer on this account found or
     made, and the session asked for again under a key of its own (the refused request may be saved under the first).
     """
-    customer_id = await ensure_stripe_customer(shop, buyer, entries)
+    customer_id = await ensure_stripe_customer(shop, order, entries)
     try:
-        return (*await create(customer_id, ""), customer_id)
+        return await create_session(shop, order, customer_id)
     except GatewayInvalid as exc:
         if not unknown_customer(exc):
             raise
         entries += call_entry(exc.call)
-    await forget_stripe_customer(shop.db, buyer.customer["email"], customer_id)
-    customer_id = await ensure_stripe_customer(shop, buyer, entries)
-    return (*await create(customer_id, f"-{customer_id}"), customer_id)
+    await forget_stripe_customer(shop.db, order.customer["email"], customer_id)
+    customer_id = await ensure_stripe_customer(shop, order, entries)
+    return await create_session(shop, order, customer_id, key_suffix=f"-{customer_id}")
 
 
 async def create_session(
@@ -117,7 +95,7 @@ def session_lines(order: Order) -> list[SessionLine]:
     ]
 
 
-async def ensure_stripe_customer(shop: Shop, order: Buyer, entries: list[dict[str, Any]]) -> str:
+async def ensure_stripe_customer(shop: Shop, order: Order, entries: list[dict[str, Any]]) -> str:
     """Return the buyer's Stripe customer id: remembered, found by email, or created once."""
     email = order.customer["email"]
     customer = await get_customer(shop.db, email) or {}

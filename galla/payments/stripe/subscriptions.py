@@ -95,7 +95,7 @@ async def customer_of_its_own(shop: Shop, sub: Subscription, entries: Entries, *
 
 
 async def create_subscription_session(
-    shop: Shop, sub: Subscription, customer_id: str, key_suffix: str = ""
+    shop: Shop, sub: Subscription, customer_id: str
 ) -> tuple[StripeSession, CallRecord]:
     """Ask Stripe for the subscription's Checkout Session, paid as this customer."""
     return await shop.stripe_client.create_subscription_session(
@@ -108,7 +108,6 @@ async def create_subscription_session(
         success_url=f"{shop.subscription_url(sub.id)}?session_id={SESSION_ID_PLACEHOLDER}",
         cancel_url=f"{shop.subscription_url(sub.id)}?cancelled=1",
         customer_id=customer_id,
-        key_suffix=key_suffix,
     )
 
 
