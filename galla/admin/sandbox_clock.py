@@ -14,10 +14,10 @@ from typing import Any
 
 import aiohttp
 
-from galla.admin.subscription_actions import load_subscription
 from galla.orders.context import Shop
 from galla.orders.errors import Conflict, GatewayFailed, InvalidInput
 from galla.orders.receipts import format_shop_time
+from galla.orders.subscription_actions import load_subscription
 from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError
 from galla.payments.stripe.test_clocks import advance_own_clock

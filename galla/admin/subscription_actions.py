@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from galla.orders.context import Shop
 from galla.orders.errors import Conflict, InvalidInput, NotFound
+from galla.orders.subscription_actions import load_subscription
 from galla.orders.subscription_refunds import check_charge_refund, load_charge, refund_charge
 from galla.payments.labels import gateway_label
 from galla.payments.money import parse_major
 from galla.store.orders import timeline_entry
 from galla.store.subscription_charges import Charge
-from galla.store.subscriptions import Subscription, append_subscription_timeline, get_subscription
+from galla.store.subscriptions import Subscription, append_subscription_timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +70,6 @@ ACTIONS = {
         ),
     )
 }
-
-
-async def load_subscription(shop: Shop, subscription_id: str) -> Subscription:
-    """The subscription with this id; NotFound naming subscription_id otherwise."""
-    sub = await get_subscription(shop.db, subscription_id)
-    if sub is None:
-        raise NotFound(f"there is no subscription {subscription_id}", field="subscription_id")
-    return sub
 
 
 def available_actions(sub: Subscription) -> list[Action]:

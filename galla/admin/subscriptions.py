@@ -19,7 +19,6 @@ from galla.admin.subscription_actions import (
     ACTIONS,
     available_actions,
     check_refund,
-    load_subscription,
     read_action,
     refund_confirmed,
     refundable,
@@ -32,6 +31,7 @@ from galla.ops.redact import Redactor
 from galla.orders.errors import CheckoutError, InvalidInput
 from galla.orders.mandates import mandate_facts
 from galla.orders.receipts import format_shop_time
+from galla.orders.subscription_actions import load_subscription
 from galla.payments.labels import interval_label, subscription_label
 from galla.payments.money import format_money
 from galla.store.subscription_charges import list_charges

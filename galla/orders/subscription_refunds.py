@@ -9,6 +9,7 @@ from typing import Any
 from galla.orders.context import Shop
 from galla.orders.errors import Conflict, InvalidInput, NotFound
 from galla.orders.refunds import refund_key
+from galla.orders.subscription_actions import load_subscription
 from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError, GatewayUnavailable
 from galla.payments.money import Money, format_money
@@ -33,9 +34,7 @@ from galla.store.subscriptions import (
 
 async def load_charge(shop: Shop, subscription_id: str, charge_id: str) -> tuple[Subscription, Charge]:
     """A subscription and one of its charges; NotFound names the field that matched nothing."""
-    sub = await get_subscription(shop.db, subscription_id)
-    if sub is None:
-        raise NotFound(f"there is no subscription {subscription_id}", field="subscription_id")
+    sub = await load_subscription(shop, subscription_id)
     charge = await get_charge(shop.db, charge_id)
     if charge is None or charge.subscription_id != sub.id:
         raise NotFound(f"subscription {sub.id} has no charge {charge_id}", field="charge_id")

@@ -9,13 +9,14 @@ from typing import Any
 
 from galla.orders.context import Shop
 from galla.orders.errors import Conflict, InvalidInput, SignatureInvalid, gateway_failure
+from galla.orders.subscription_actions import load_subscription
 from galla.orders.subscription_sync import sync_subscription
 from galla.orders.view import call_entry
 from galla.payments.calls import CallRecord
 from galla.payments.errors import GatewayError, GatewayInvalid
 from galla.payments.provider import Entries
 from galla.payments.razorpay.client import RazorpayEvent, RazorpayPayment
-from galla.payments.razorpay.subscriptions import fetch_razorpay_subscription, load_subscription, moment
+from galla.payments.razorpay.subscriptions import fetch_razorpay_subscription, moment
 from galla.payments.subscription_reports import ChargeReport
 from galla.store.orders import now, timeline_entry
 from galla.store.subscription_charges import list_charges

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from galla.orders.context import Shop
-from galla.orders.errors import NotFound, gateway_failure
+from galla.orders.errors import gateway_failure
+from galla.orders.subscription_actions import load_subscription
 from galla.orders.view import call_entry
 from galla.payments.errors import GatewayError
 from galla.payments.money import Money, format_money
@@ -19,7 +20,7 @@ from galla.payments.provider import Entries
 from galla.payments.razorpay.client import INVOICE_PAGE, RazorpayInvoice, RazorpaySubscription
 from galla.payments.subscription_reports import ChargeReport, ChargeStatus, SubscriptionReport
 from galla.store.gateway_plans import find_gateway_plan, gateway_plan_key, remember_gateway_plan
-from galla.store.subscriptions import Subscription, append_subscription_timeline, attach_gateway_ids, get_subscription
+from galla.store.subscriptions import Subscription, append_subscription_timeline, attach_gateway_ids
 
 GATEWAY = "razorpay"
 # Our plan intervals as Razorpay's plan periods (create-plan: daily, weekly, monthly, yearly; SUBSCRIPTIONS.md §2).
@@ -47,14 +48,6 @@ def longest_total_count(interval: str, interval_count: int, now: datetime) -> in
 def moment(seconds: int | None) -> datetime | None:
     """A Razorpay time (Unix seconds) as ours."""
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
-
-
-async def load_subscription(shop: Shop, sub_id: str) -> Subscription:
-    """Our subscription, or NotFound naming subscription_id."""
-    sub = await get_subscription(shop.db, sub_id)
-    if sub is None:
-        raise NotFound("no subscription with this id", field="subscription_id")
-    return sub
 
 
 async def razorpay_plan_for(shop: Shop, sub: Subscription) -> tuple[str, Entries]:
