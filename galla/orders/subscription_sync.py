@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from galla.orders.context import Shop
-from galla.orders.subscription_emails import queue_charge_receipt
+from galla.orders.subscription_emails import charge_receipt_id, queue_charge_receipt
 from galla.payments.labels import gateway_label
 from galla.payments.money import Money, format_money
 from galla.payments.subscription_reports import ChargeReport, SubscriptionReport
 from galla.store.orders import timeline_entry
-from galla.store.subscription_charges import Charge, flag_charge, record_charge
+from galla.store.outbox import find_message_ids
+from galla.store.subscription_charges import Charge, charge_key, flag_charge, list_charges, record_charge
 from galla.store.subscriptions import (
     Subscription,
     append_subscription_timeline,
@@ -55,9 +56,21 @@ async def sync_subscription(
             append_subscription_timeline(shop.db, sub.id, entries) if entries else get_subscription(shop.db, sub.id)
         )
     after = after or sub
-    for charge in charges:
+    for charge in await charges_to_record(shop, after, charges):
         after = await record_charge_report(shop, after, charge)
     return after
+
+
+async def charges_to_record(shop: Shop, sub: Subscription, charges: Sequence[ChargeReport]) -> list[ChargeReport]:
+    """The reported charges that may change something: every fetch reports each invoice the subscription ever had,
+    and one already paid with its receipt queued never changes again (a paid charge stays paid), so it costs no
+    writes. Read in two lookups, whatever the number of cycles."""
+    if not charges:
+        return []
+    paid = {charge.id: charge for charge in await list_charges(shop.db, sub.id) if charge.status == "paid"}
+    queued = await find_message_ids(shop.db, [charge_receipt_id(key) for key in paid])
+    done = {key for key in paid if charge_receipt_id(key) in queued or not sub.customer.get("email")}
+    return [charge for charge in charges if charge_key(sub.gateway, charge.invoice_id) not in done]
 
 
 async def apply_state(
