@@ -65,7 +65,7 @@ async def test_item15_every_shop_page_passes_axe(page, shop_url, width):
     await page.locator('[data-testid="cart-line"]').wait_for()
     await audit(page, "cart", width)
     await page.goto(shop_url + "/checkout")
-    await page.wait_for_function("!document.querySelector('[data-testid=pay]').disabled")
+    await page.wait_for_function("() => !document.querySelector('[data-testid=pay]').disabled")
     await audit(page, "checkout", width)
     await page.click('[data-testid="pay"]')
     await page.locator('[data-field="customer.name"] [data-error]').wait_for()
@@ -291,7 +291,7 @@ async def test_item15_checkout_and_a_refund_by_keyboard_alone(page, shop_url):
     await tab_to(page, '[data-testid="go-checkout"]')
     await page.keyboard.press("Enter")
     await page.wait_for_url("**/checkout")
-    await page.wait_for_function("!document.querySelector('[data-testid=pay]').disabled")
+    await page.wait_for_function("() => !document.querySelector('[data-testid=pay]').disabled")
 
     stops = await tab_to(page, '[data-testid="name"]')
     for _ in range(len(TYPED) - 1):
@@ -314,7 +314,7 @@ async def test_item15_checkout_and_a_refund_by_keyboard_alone(page, shop_url):
 
     await page.goto(shop_url + "/admin/login")
     # autofocus: the one field. Chromium applies it at a rendering step after load, later on a busy machine.
-    await page.wait_for_function("document.activeElement && document.activeElement.name === 'password'")
+    await page.wait_for_function("() => document.activeElement && document.activeElement.name === 'password'")
     assert (await focused(page))["name"] == "password"
     await page.keyboard.type(ADMIN_PASSWORD)
     await page.keyboard.press("Enter")

@@ -174,4 +174,6 @@ async def test_item3_every_countrys_rules_read_the_same_in_the_browser(page, sho
     phone = page.locator('[data-testid="phone"]')
     assert await phone.get_attribute("placeholder") == "98765 43210"
     await page.select_option('[data-testid="country"]', "US")
-    await page.wait_for_function("document.querySelector('[data-testid=phone]').placeholder === '+1 201-555-0123'")
+    await page.wait_for_function(
+        "() => document.querySelector('[data-testid=phone]').placeholder === '+1 201-555-0123'"
+    )

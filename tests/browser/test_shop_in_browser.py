@@ -59,7 +59,7 @@ async def test_item11_the_checkout_page_asks_for_the_address_in_the_countrys_for
     await page.fill('[data-testid="phone"]', "98450 12345")
     await fill_address(page, "IN")
     await page.fill('[data-testid="address-postal-code"]', "012345")
-    await page.wait_for_function("!document.querySelector('[data-testid=pay]').disabled")
+    await page.wait_for_function("() => !document.querySelector('[data-testid=pay]').disabled")
     await page.click('[data-testid="pay"]')
     error = page.locator('[data-field="shipping_address.postal_code"] [data-error]')
     await error.wait_for()

@@ -51,7 +51,7 @@ async def shows_the_shop(page, shop_url: str) -> None:
     assert await page.locator('[data-testid="business-name"]').inner_text() == "Kashmir Looms"
     icon = page.locator('[data-testid="business-icon"]')
     assert await icon.get_attribute("src") == shop_url + "/static/favicon.svg"
-    await page.wait_for_function("document.querySelector('[data-testid=business-icon]').complete")
+    await page.wait_for_function("() => document.querySelector('[data-testid=business-icon]').complete")
     assert await icon.evaluate("img => img.naturalWidth") > 0  # it loaded, under the page's CSP
     details = " ".join((await page.locator('[data-testid="business-details"]').inner_text()).split())
     assert details == LOOMS_FOOTER

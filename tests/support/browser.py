@@ -105,7 +105,9 @@ async def pay_button_says(page, pattern: str) -> str:
     """Wait until the checkout's Pay button, enabled, carries the quote's label; return that label."""
     button = page.locator('[data-testid="pay"]')
     await button.filter(has_text=re.compile(pattern)).wait_for()
-    await page.wait_for_function("!document.querySelector('[data-testid=pay]').disabled")
+    # A function, never a bare expression: Playwright re-checks an expression with eval() in the page, which the
+    # shop's CSP (script-src 'self') refuses once the first check comes back false.
+    await page.wait_for_function("() => !document.querySelector('[data-testid=pay]').disabled")
     return (await button.inner_text()).strip()
 
 
